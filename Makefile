@@ -1,0 +1,40 @@
+# The few commands a user types. `make run` builds the warehouse; `make test` runs the tests.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+
+.PHONY: install run test dev browser clean lint
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+## run: materialise every asset with the default configuration into data/warehouse.duckdb
+run: install
+	mkdir -p $(DAGSTER_HOME)
+	$(VENV)/bin/dagster asset materialize --select '*' -m pipelines.definitions
+
+## dev: open the Dagster UI on http://127.0.0.1:3000
+dev: install
+	mkdir -p $(DAGSTER_HOME)
+	$(VENV)/bin/dagster dev -m pipelines.definitions
+
+## browser: Debian's Chromium for the dashboard tests (no browser download)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+## test: install, then run the test suite
+test: install browser
+	$(VENV)/bin/pytest -q
+
+lint: install
+	$(VENV)/bin/ruff check pipelines tests
+
+clean:
+	rm -rf data/warehouse.duckdb data/published .dagster_home

@@ -1,0 +1,1 @@
+"""Community wellbeing pipeline for Wales: the Dagster code location and the plain functions it calls."""

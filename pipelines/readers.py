@@ -1,0 +1,98 @@
+"""Reading awkward source files (ODS, XLSX, StatsWales CSV exports) into polars frames.
+
+Spreadsheets are read with python-calamine (ODS and XLSX alike); every cell comes back as a
+string so that parsers decide types explicitly and a bad cell can be reported by row and column.
+"""
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import polars as pl
+from python_calamine import CalamineWorkbook
+
+
+def sheet_names(path: Path) -> list[str]:
+    return CalamineWorkbook.from_path(str(path)).sheet_names
+
+
+def _cell_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value)
+    return text if text.strip() != "" else None
+
+
+def read_sheet_rows(path: Path, sheet: str | int = 0) -> list[list[str | None]]:
+    """All rows of a sheet as lists of strings (``None`` for empty cells)."""
+    workbook = CalamineWorkbook.from_path(str(path))
+    name = workbook.sheet_names[sheet] if isinstance(sheet, int) else sheet
+    rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    return [[_cell_text(v) for v in row] for row in rows]
+
+
+def snake(name: str) -> str:
+    """``'LSOA Name (Eng) '`` -> ``'lsoa_name_eng'``."""
+    text = re.sub(r"[^0-9a-zA-Z]+", "_", name.strip()).strip("_").lower()
+    return text or "column"
+
+
+def rows_to_frame(
+    rows: list[list[str | None]], header_row: int, rename: dict[str, str] | None = None
+) -> pl.DataFrame:
+    """Turn sheet rows into a string frame, taking row ``header_row`` (0-based) as the header.
+
+    Empty header cells and fully empty rows are dropped; header names are stripped and, unless
+    ``rename`` maps them, converted to snake_case.
+    """
+    header = rows[header_row]
+    keep = [i for i, h in enumerate(header) if h is not None and h.strip() != ""]
+    names = []
+    for i in keep:
+        raw_name = header[i].strip()
+        names.append((rename or {}).get(raw_name, snake(raw_name)))
+    data = []
+    for row in rows[header_row + 1 :]:
+        values = [row[i] if i < len(row) else None for i in keep]
+        if any(v is not None for v in values):
+            data.append(values)
+    return pl.DataFrame(data, schema=names, orient="row", schema_overrides={n: pl.String for n in names})
+
+
+def read_sheet(path: Path, sheet: str | int, header_row: int, rename: dict[str, str] | None = None) -> pl.DataFrame:
+    """Read one sheet into a string frame (see ``rows_to_frame``)."""
+    return rows_to_frame(read_sheet_rows(path, sheet), header_row, rename)
+
+
+def read_csv_strings(path: Path, skip_rows: int = 0, **kwargs) -> pl.DataFrame:
+    """Read a CSV with every column as a string; tolerates a UTF-8 byte-order mark."""
+    return pl.read_csv(
+        path, infer_schema=False, skip_rows=skip_rows, encoding="utf8-lossy", truncate_ragged_lines=True, **kwargs
+    )
+
+
+def find_header_row(rows: list[list[str | None]], first_cell_pattern: str, limit: int = 20) -> int:
+    """Index of the first row (within ``limit``) whose first cell matches ``first_cell_pattern``.
+
+    Raises:
+        ValueError: no such row, naming the pattern and the first cells seen.
+    """
+    regex = re.compile(first_cell_pattern, re.IGNORECASE)
+    for i, row in enumerate(rows[:limit]):
+        if row and row[0] is not None and regex.search(row[0].strip()):
+            return i
+    seen = [row[0] if row else None for row in rows[:limit]]
+    raise ValueError(f"no header row whose first cell matches {first_cell_pattern!r}; first cells: {seen}")
+
+
+def with_row_numbers(frame: pl.DataFrame, first_data_row: int) -> pl.DataFrame:
+    """Add ``source_row_number``: the 1-based row number in the source file or sheet."""
+    return frame.with_row_index("source_row_number", offset=first_data_row).with_columns(
+        pl.col("source_row_number").cast(pl.Int64)
+    )

@@ -1,0 +1,58 @@
+"""One Dagster asset per SQL model file (file name == table name == asset name).
+
+Dependencies are read from the ``schema.table`` references in each model, so adding a model is
+adding a file. The leading ``--`` comment block becomes the asset description; the table and
+column comments come from the data contracts.
+"""
+
+import dagster as dg
+
+from pipelines.contracts import apply_comments
+from pipelines.warehouse import (
+    Warehouse,
+    run_sql_model,
+    sql_dependencies,
+    sql_description,
+    sql_models,
+    table_metadata,
+)
+
+GROUPS = {"staging": "staging", "marts": "marts"}
+
+
+def _sql_asset(schema: str, table: str, sql_text: str, file_name: str) -> dg.AssetsDefinition:
+    deps = [
+        dg.AssetKey([ref_schema, ref_table])
+        for ref_schema, ref_table in sql_dependencies(sql_text)
+        if (ref_schema, ref_table) != (schema, table)
+    ]
+    description = sql_description(sql_text) or f"SQL model {schema}.{table}"
+
+    @dg.asset(
+        name=table,
+        key_prefix=[schema],
+        group_name=GROUPS[schema],
+        kinds={"duckdb", "sql"},
+        deps=deps,
+        description=f"{description}\n\nSQL: sql/{schema}/{file_name}",
+        metadata={"sql_file": f"sql/{schema}/{file_name}"},
+    )
+    def _asset(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+        # Read the file at run time so an edited model runs without reloading the code location.
+        from pipelines.warehouse import SQL_DIR
+
+        text = (SQL_DIR / schema / file_name).read_text(encoding="utf-8")
+        with warehouse.connect() as con:
+            run_sql_model(con, schema, table, text)
+            apply_comments(con, f"{schema}.{table}")
+            metadata = table_metadata(con, f"{schema}.{table}")
+        context.log.info(f"{schema}.{table}: {metadata['dagster/row_count']} rows")
+        return dg.MaterializeResult(metadata=metadata)
+
+    return _asset
+
+
+sql_model_assets = [
+    _sql_asset(schema, table, file.read_text(encoding="utf-8"), file.name)
+    for schema, table, file in sql_models()
+]

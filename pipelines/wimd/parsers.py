@@ -1,0 +1,120 @@
+"""Parsers for the WIMD files (original ODS, or the CSV export of the 2025 ranks sheet).
+
+Rank 1 = most deprived. Every value is kept as text in ``raw``; ``staging`` types it.
+"""
+
+import polars as pl
+
+from pipelines.catalogue import FetchedFile
+from pipelines.readers import (
+    find_header_row,
+    read_csv_strings,
+    read_sheet_rows,
+    rows_to_frame,
+    sheet_names,
+    snake,
+)
+
+DOMAIN_COLUMNS = {
+    "income": "income_rank",
+    "employment": "employment_rank",
+    "health": "health_rank",
+    "education": "education_rank",
+    "access_to_services": "access_to_services_rank",
+    "housing": "housing_rank",
+    "community_safety": "community_safety_rank",
+    "physical_environment": "physical_environment_rank",
+}
+
+
+def _standard_rank_columns(frame: pl.DataFrame, year: int) -> pl.DataFrame:
+    rename = {}
+    for col in frame.columns:
+        if col in ("lsoa_code",):
+            continue
+        if col.startswith("lsoa_name"):
+            rename[col] = "lsoa_name_en"
+        elif col.startswith("local_authority_name"):
+            rename[col] = "la_name_en"
+        elif col == f"wimd_{year}":
+            rename[col] = "wimd_rank"
+        elif col in DOMAIN_COLUMNS:
+            rename[col] = DOMAIN_COLUMNS[col]
+    return frame.rename(rename)
+
+
+def parse_wimd_2025_ranks(fetched: FetchedFile) -> pl.DataFrame:
+    """WIMD 2025 ranks: one row per 2021 LSOA (1,917).
+
+    Columns: source_row_number, lsoa_code, lsoa_name_en, la_name_en, wimd_rank, and the eight
+    domain ``*_rank`` columns (text, as published).
+    """
+    if fetched.format == "csv":
+        frame = read_csv_strings(fetched.path)
+        frame = frame.rename({c: snake(c) for c in frame.columns})
+        frame = frame.select([c for c in frame.columns if c != "column" and not c.startswith("_")])
+        frame = frame.with_row_index("source_row_number", offset=2)
+    else:
+        names = sheet_names(fetched.path)
+        sheet = next((s for s in names if "rank" in s.lower()), names[0])
+        rows = read_sheet_rows(fetched.path, sheet)
+        header = find_header_row(rows, r"^lsoa code")
+        frame = rows_to_frame(rows, header).with_row_index("source_row_number", offset=header + 2)
+    frame = frame.filter(pl.col("lsoa_code").is_not_null() & (pl.col("lsoa_code").str.strip_chars() != ""))
+    return _standard_rank_columns(frame, 2025).with_columns(pl.col("source_row_number").cast(pl.Int64))
+
+
+def parse_wimd_2019_ranks(fetched: FetchedFile) -> pl.DataFrame:
+    """WIMD 2019 ranks with deciles, quintiles and quartiles: one row per 2011 LSOA (1,909).
+
+    Joins the ``WIMD_2019_ranks`` and ``Deciles_quintiles_quartiles`` sheets of the official ODS
+    on LSOA code.
+    """
+    rows = read_sheet_rows(fetched.path, "WIMD_2019_ranks")
+    header = find_header_row(rows, r"^lsoa code")
+    ranks = rows_to_frame(rows, header).with_row_index("source_row_number", offset=header + 2)
+    ranks = _standard_rank_columns(ranks, 2019)
+    groups_rows = read_sheet_rows(fetched.path, "Deciles_quintiles_quartiles")
+    groups_header = find_header_row(groups_rows, r"^lsoa code")
+    groups = rows_to_frame(groups_rows, groups_header)
+    rename = {}
+    for col in groups.columns:
+        for kind in ("decile", "quintile", "quartile"):
+            if col.endswith(kind):
+                rename[col] = f"wimd_{kind}"
+    groups = groups.rename(rename).select(["lsoa_code", "wimd_decile", "wimd_quintile", "wimd_quartile"])
+    return ranks.join(groups, on="lsoa_code", how="left").with_columns(
+        pl.col("source_row_number").cast(pl.Int64)
+    )
+
+
+def parse_wimd_2019_scores(fetched: FetchedFile) -> pl.DataFrame:
+    """WIMD 2019 scores: one row per 2011 LSOA (1,909). Scores are a construction stage, not a
+    measure of how much deprivation; use ranks for comparison."""
+    rows = read_sheet_rows(fetched.path, "Data")
+    header = find_header_row(rows, r"^lsoa code")
+    frame = rows_to_frame(rows, header).with_row_index("source_row_number", offset=header + 2)
+    frame = _standard_rank_columns(frame, 2019)
+    return frame.rename(
+        {c: c.replace("_rank", "_score") for c in frame.columns if c.endswith("_rank")}
+    ).with_columns(pl.col("source_row_number").cast(pl.Int64))
+
+
+def parse_wimd_2019_postcodes(fetched: FetchedFile) -> pl.DataFrame:
+    """WIMD 2019 postcode lookup: one row per postcode (139,843), with English and Welsh LSOA names."""
+    rows = read_sheet_rows(fetched.path, "Welsh_Postcodes")
+    header = find_header_row(rows, r"postcode")
+    rename = {
+        "Welsh Postcode": "postcode",
+        "LSOA Code": "lsoa_code",
+        "LSOA Name (English)": "lsoa_name_en",
+        "LSOA Name (Cymraeg)": "lsoa_name_cy",
+        "WIMD 2019 LSOA Rank": "wimd_rank",
+        "WIMD 2019 Overall Decile": "wimd_decile",
+        "WIMD 2019 Overall Quintile": "wimd_quintile",
+        "WIMD 2019 Overall Quartile": "wimd_quartile",
+    }
+    frame = rows_to_frame(rows, header, rename)
+    return frame.with_row_index("source_row_number", offset=header + 2).with_columns(
+        pl.col("source_row_number").cast(pl.Int64)
+    )
