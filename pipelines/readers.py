@@ -96,3 +96,20 @@ def with_row_numbers(frame: pl.DataFrame, first_data_row: int) -> pl.DataFrame:
     return frame.with_row_index("source_row_number", offset=first_data_row).with_columns(
         pl.col("source_row_number").cast(pl.Int64)
     )
+
+
+def csv_parser(rename: dict[str, str] | None = None, keep_if=None):
+    """A parser for a plain CSV source: every column as text, names snake_cased (or renamed),
+    ``source_row_number`` added (header = row 1). ``keep_if`` optionally filters rows (a polars
+    expression), e.g. to keep Welsh rows of a UK-wide file."""
+
+    def parse(fetched) -> pl.DataFrame:
+        frame = read_csv_strings(fetched.path)
+        frame = frame.rename({c: (rename or {}).get(c.strip().lstrip("\ufeff"), snake(c)) for c in frame.columns})
+        frame = frame.select([c for c in frame.columns if c != "column"])
+        frame = with_row_numbers(frame, 2)
+        if keep_if is not None:
+            frame = frame.filter(keep_if)
+        return frame
+
+    return parse

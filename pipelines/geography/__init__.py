@@ -1,0 +1,1 @@
+"""Geography: LSOA (2011, 2021) -> MSOA -> local authority -> local health board, bilingual names."""
