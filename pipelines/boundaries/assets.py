@@ -1,0 +1,171 @@
+"""Boundary source assets (group ``boundaries``): ``raw.la_boundaries``, ``raw.lsoa11_boundaries``,
+``raw.lsoa21_boundaries``, plus GeoParquet and simplified web GeoJSON files.
+
+Each asset lands one boundary layer in DuckDB with its geometry as WKB (``BLOB``, EPSG:4326) and
+the lineage columns, writes the full-resolution layer as GeoParquet under
+``WELLBEING_BOUNDARIES_DIR`` and, for the layers drawn on web maps, a simplified GeoJSON.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+import geopandas as gpd
+import shapely
+
+from pipelines.boundaries import parsers
+from pipelines.boundaries.geo import (
+    geometry_to_wkb,
+    simplify_coverage,
+    write_geoparquet,
+    write_web_geojson,
+)
+from pipelines.catalogue import fetch, load_catalogue
+from pipelines.contracts import apply_comments
+from pipelines.settings import setting_path
+from pipelines.warehouse import LINEAGE_COLUMNS, Warehouse, table_metadata, write_table
+
+GROUP = "boundaries"
+
+
+@dataclass(frozen=True)
+class WebMap:
+    """A simplified GeoJSON for web maps: file name, tolerance (metres, EPSG:27700), columns."""
+
+    file_name: str
+    tolerance_m: float
+    properties: dict[str, str]  # raw column -> GeoJSON property
+
+
+LA_WEB = WebMap(
+    "local_authorities.geojson",
+    100.0,
+    {"la_code": "code", "la_name_en": "name_en", "la_name_cy": "name_cy"},
+)
+LSOA21_WEB = WebMap(
+    "lsoa21.geojson",
+    50.0,
+    {"lsoa_code": "code", "lsoa_name_en": "name_en", "lsoa_name_cy": "name_cy"},
+)
+
+
+def boundaries_dir() -> Path:
+    """Where boundary files are written (``WELLBEING_BOUNDARIES_DIR``, default ``data/boundaries``)."""
+    return setting_path("WELLBEING_BOUNDARIES_DIR")
+
+
+def web_geojson(frame: gpd.GeoDataFrame, web: WebMap) -> gpd.GeoDataFrame:
+    """The simplified EPSG:4326 layer written for web maps (properties renamed per ``web``)."""
+    out = frame[[*web.properties, "geometry"]].rename(columns=web.properties)
+    return simplify_coverage(out, web.tolerance_m)
+
+
+def write_boundary_files(
+    key: str, frame: gpd.GeoDataFrame, folder: Path, web: WebMap | None
+) -> dict[str, Path]:
+    """Write ``<key>.parquet`` (full resolution) and, if ``web``, the simplified GeoJSON.
+
+    Returns the written paths keyed ``geoparquet`` / ``geojson``.
+    """
+    written = {"geoparquet": write_geoparquet(frame, folder / f"{key}.parquet")}
+    if web is not None:
+        written["geojson"] = write_web_geojson(web_geojson(frame, web), folder / web.file_name)
+    return written
+
+
+def _boundary_asset(
+    key: str,
+    parse: Callable,
+    description: str,
+    web: WebMap | None = None,
+) -> dg.AssetsDefinition:
+    source = load_catalogue()[key]
+    full_description = (
+        f"{description}\n\nGeometry: geometry_wkb, WKB (BLOB) in EPSG:4326 as published. Files: "
+        f"{key}.parquet (GeoParquet, full resolution)"
+        + (
+            f" and {web.file_name} (simplified for web maps: topology-preserving, "
+            f"{web.tolerance_m:g} m tolerance in EPSG:27700, EPSG:4326, 5 decimals; properties "
+            f"{', '.join(web.properties.values())})"
+            if web
+            else ""
+        )
+        + " under WELLBEING_BOUNDARIES_DIR.\n\n"
+        f"Source: {source.title}. Publisher: {source.publisher}. Licence: {source.licence}. "
+        f"Official URL: {source.url}\n\nLineage columns on every row: {', '.join(LINEAGE_COLUMNS)}."
+    )
+
+    @dg.asset(
+        name=key,
+        key_prefix=["raw"],
+        group_name=GROUP,
+        kinds={"geopandas", "duckdb"},
+        description=full_description,
+        metadata={"source_url": source.url, "licence": source.licence, "format": source.format},
+    )
+    def _asset(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+        fetched = fetch(key)
+        context.log.info(f"{key}: reading {fetched.path} ({fetched.origin}, {fetched.format})")
+        if fetched.checksum_matches is False:
+            context.log.warning(
+                f"{key}: checksum {fetched.sha256} differs from the catalogue's "
+                f"{fetched.expected_sha256}: the publisher may have changed the file."
+            )
+        frame = parse(fetched)
+        invalid = int((~shapely.is_valid(frame.geometry.values)).sum())
+        if invalid:
+            context.log.info(f"{key}: {invalid} geometries are not valid as published (kept as is)")
+        table = f"raw.{key}"
+        columns = [c for c in frame.columns if c != "geometry"]
+        with warehouse.connect() as con:
+            rows = write_table(con, table, geometry_to_wkb(frame, columns), fetched.lineage())
+            apply_comments(con, table)
+            metadata = table_metadata(con, table)
+        files = write_boundary_files(key, frame, boundaries_dir(), web)
+        context.log.info(f"{key}: {rows} rows written to {table}; files {list(files.values())}")
+        file_metadata: dict[str, object] = {}
+        for kind, path in files.items():
+            file_metadata[f"{kind}_path"] = dg.MetadataValue.path(str(path))
+            file_metadata[f"{kind}_bytes"] = path.stat().st_size
+        return dg.MaterializeResult(
+            metadata={
+                **metadata,
+                **file_metadata,
+                "invalid_geometries_as_published": invalid,
+                "crs": "EPSG:4326",
+                "source_file": fetched.file_name,
+                "source_sha256": fetched.sha256,
+                "checksum_matches_catalogue": str(fetched.checksum_matches),
+                "origin": fetched.origin,
+            }
+        )
+
+    return _asset
+
+
+la_boundaries = _boundary_asset(
+    "la_boundaries",
+    parsers.parse_la_boundaries,
+    "Local authority (principal area) boundaries, December 2018, one row per Welsh local "
+    "authority (22 rows, W06…). Columns: la_code, la_name_en, la_name_cy (e.g. W06000001 "
+    "'Isle of Anglesey' / 'Ynys Môn'), geometry_wkb.",
+    web=LA_WEB,
+)
+
+lsoa11_boundaries = _boundary_asset(
+    "lsoa11_boundaries",
+    parsers.parse_lsoa11_boundaries,
+    "2011 LSOA boundaries (super generalised, clipped), one row per Welsh 2011 LSOA (1,909 rows, "
+    "W01…). Columns: lsoa_code, lsoa_name_en, lsoa_name_cy (e.g. 'Caerdydd 036A'), "
+    "geometry_wkb. A few polygons are self-intersecting as published.",
+)
+
+lsoa21_boundaries = _boundary_asset(
+    "lsoa21_boundaries",
+    parsers.parse_lsoa21_boundaries,
+    "2021 LSOA boundaries (super generalised), one row per Welsh 2021 LSOA (1,917 rows, W01…; "
+    "the 779 English border LSOAs in the file are dropped). Columns: lsoa_code, lsoa_name_en, "
+    "lsoa_name_cy (null: no Welsh 2021 LSOA names in the source), geometry_wkb.",
+    web=LSOA21_WEB,
+)

@@ -1,0 +1,185 @@
+"""Community activity assets (group ``community_activity``).
+
+Raw: ``raw.community_support_groups`` (202 COVID-19 mutual aid groups, spring 2020) and
+``raw.volunteer_registrations`` (WCVA registrations by area, 18 May 2020), landed as published.
+Staging (Python, because placing points in polygons is a spatial join):
+``staging.stg_community_activity__support_groups`` and
+``staging.stg_community_activity__volunteer_registrations``.
+"""
+
+import dagster as dg
+import polars as pl
+
+from pipelines.boundaries.geo import geometry_from_wkb
+from pipelines.catalogue import load_catalogue
+from pipelines.community_activity import parsers, staging
+from pipelines.contracts import apply_comments
+from pipelines.sources import raw_source_asset
+from pipelines.warehouse import Warehouse, table_metadata, write_table
+
+GROUP = "community_activity"
+SUPPORT_GROUPS_TABLE = "staging.stg_community_activity__support_groups"
+VOLUNTEERS_TABLE = "staging.stg_community_activity__volunteer_registrations"
+CHECK_EVERY_GROUP_PLACED = "every_group_placed_in_a_welsh_lsoa"
+CHECK_EVERY_LA_PRESENT = "every_welsh_la_present"
+WELSH_LA_COUNT = 22
+
+
+def _attribution(*keys: str) -> str:
+    lines = []
+    for key in keys:
+        source = load_catalogue()[key]
+        lines.append(
+            f"Source: {source.title}. Publisher: {source.publisher}. Licence: {source.licence}. "
+            f"Official URL: {source.url}"
+        )
+    return "\n\n".join(lines)
+
+
+community_support_groups = raw_source_asset(
+    "community_support_groups",
+    parsers.parse_support_groups,
+    group_name=GROUP,
+    description=(
+        "COVID-19 mutual aid and community support groups in Wales, spring 2020: one row per "
+        "group (202 rows), every source column kept as text with its name snake_cased "
+        "(location, lat, lng, title, url, display, source, notes, force, force_url, "
+        "neighbourhood, neighbourhood_url, neighbourhood_email, created, id, iso_8601_date) "
+        "plus source_row_number (1-based line in the CSV). Points are geocoded place names "
+        "(WGS84 degrees); neighbourhood_email is a public police team address and is not "
+        "carried beyond raw."
+    ),
+)
+
+volunteer_registrations = raw_source_asset(
+    "volunteer_registrations",
+    parsers.parse_volunteer_registrations,
+    group_name=GROUP,
+    description=(
+        "WCVA / Volunteering Wales volunteer registrations as at 18 May 2020: one row per area "
+        "(24 rows: the 22 Welsh local authorities, 'Outside Area' and 'Shropshire'). Columns: "
+        "source_row_number, area (trailing spaces stripped), total_vol_count, new_vol_count "
+        "(people, as text)."
+    ),
+)
+
+
+def _read(con, sql: str) -> pl.DataFrame:
+    return con.execute(sql).pl()
+
+
+@dg.asset(
+    name="stg_community_activity__support_groups",
+    key_prefix=["staging"],
+    group_name=GROUP,
+    kinds={"geopandas", "duckdb"},
+    deps=[
+        dg.AssetKey(["raw", "community_support_groups"]),
+        dg.AssetKey(["raw", "lsoa21_boundaries"]),
+        dg.AssetKey(["raw", "la_boundaries"]),
+    ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            CHECK_EVERY_GROUP_PLACED,
+            asset=dg.AssetKey(["staging", "stg_community_activity__support_groups"]),
+            description="Every group has a Welsh 2021 LSOA and a local authority.",
+        )
+    ],
+    description=(
+        "COVID-19 community support groups, spring 2020, placed in 2021 LSOAs: one row per group "
+        "(202 rows). Columns: group_id (source UUID), title, location_text, source_type, "
+        "display_status, police_force, police_neighbourhood, group_url (public page), "
+        "created_date (DATE the group was listed), latitude, longitude (degrees, EPSG:4326), "
+        "lsoa_code (Welsh 2021 LSOA whose polygon contains the point; a point outside every "
+        "polygon because of the super-generalised coast takes the nearest LSOA within 2 km in "
+        "EPSG:27700), la_code (the local authority covering most of that LSOA, from "
+        "raw.la_boundaries), placement_method ('within' or 'nearest_within_2km'; 'unplaced' "
+        "leaves both codes null and fails the check), placement_distance_m (metres), "
+        "source_row_number. No contact e-mail addresses are carried.\n\n"
+        + _attribution("community_support_groups", "lsoa21_boundaries", "la_boundaries")
+    ),
+)
+def stg_community_activity__support_groups(
+    context: dg.AssetExecutionContext, warehouse: Warehouse
+) -> dg.MaterializeResult:
+    with warehouse.connect() as con:
+        raw = _read(con, "select * from raw.community_support_groups order by source_row_number")
+        lsoas = geometry_from_wkb(
+            _read(con, "select lsoa_code, geometry_wkb from raw.lsoa21_boundaries")
+        )
+        las = geometry_from_wkb(_read(con, "select la_code, geometry_wkb from raw.la_boundaries"))
+        frame = staging.build_support_groups(raw, lsoas, las)
+        write_table(con, SUPPORT_GROUPS_TABLE, frame)
+        apply_comments(con, SUPPORT_GROUPS_TABLE)
+        metadata = table_metadata(con, SUPPORT_GROUPS_TABLE)
+    methods = dict(frame["placement_method"].value_counts().iter_rows())
+    unplaced = frame.filter(pl.col("lsoa_code").is_null() | pl.col("la_code").is_null())
+    context.log.info(f"{SUPPORT_GROUPS_TABLE}: {frame.height} groups; placement {methods}")
+    if unplaced.height:
+        context.log.warning(
+            f"{unplaced.height} groups could not be placed in a Welsh LSOA: "
+            f"{unplaced.select('group_id', 'location_text').to_dicts()}"
+        )
+    return dg.MaterializeResult(
+        metadata={**metadata, **{f"placed_{k}": v for k, v in methods.items()}},
+        check_results=[
+            dg.AssetCheckResult(
+                check_name=CHECK_EVERY_GROUP_PLACED,
+                passed=unplaced.height == 0,
+                metadata={
+                    "unplaced_groups": unplaced.height,
+                    "unplaced_locations": ", ".join(unplaced["location_text"].to_list()) or "none",
+                },
+            )
+        ],
+    )
+
+
+@dg.asset(
+    name="stg_community_activity__volunteer_registrations",
+    key_prefix=["staging"],
+    group_name=GROUP,
+    kinds={"polars", "duckdb"},
+    deps=[
+        dg.AssetKey(["raw", "volunteer_registrations"]),
+        dg.AssetKey(["raw", "la_boundaries"]),
+    ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            CHECK_EVERY_LA_PRESENT,
+            asset=dg.AssetKey(["staging", "stg_community_activity__volunteer_registrations"]),
+            description="One row for each of the 22 Welsh local authorities.",
+        )
+    ],
+    description=(
+        "WCVA / Volunteering Wales volunteer registrations by local authority: one row per Welsh "
+        "local authority (22 rows). Columns: la_code, la_name_en, total_volunteer_count, "
+        "new_volunteer_count (people registered; new = since the COVID-19 appeal), as_at_date "
+        "(DATE, 2020-05-18, from the file name). Area names are matched to raw.la_boundaries "
+        "names; 'Outside Area' and 'Shropshire' are dropped (logged); any other unmatched name "
+        "stops the run with an error naming it.\n\n"
+        + _attribution("volunteer_registrations", "la_boundaries")
+    ),
+)
+def stg_community_activity__volunteer_registrations(
+    context: dg.AssetExecutionContext, warehouse: Warehouse
+) -> dg.MaterializeResult:
+    with warehouse.connect() as con:
+        raw = _read(con, "select * from raw.volunteer_registrations order by source_row_number")
+        las = _read(con, "select la_code, la_name_en from raw.la_boundaries")
+        frame, dropped = staging.build_volunteer_registrations(raw, las)
+        write_table(con, VOLUNTEERS_TABLE, frame)
+        apply_comments(con, VOLUNTEERS_TABLE)
+        metadata = table_metadata(con, VOLUNTEERS_TABLE)
+    if dropped:
+        context.log.info(f"{VOLUNTEERS_TABLE}: dropped areas that are not Welsh LAs: {dropped}")
+    return dg.MaterializeResult(
+        metadata={**metadata, "dropped_areas": ", ".join(dropped) or "none"},
+        check_results=[
+            dg.AssetCheckResult(
+                check_name=CHECK_EVERY_LA_PRESENT,
+                passed=frame["la_code"].n_unique() == WELSH_LA_COUNT,
+                metadata={"local_authorities": frame["la_code"].n_unique()},
+            )
+        ],
+    )

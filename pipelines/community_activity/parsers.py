@@ -1,0 +1,70 @@
+"""Parsers for the community activity CSVs (University of Bristol COVID-19 Community Response
+project, from the Police Coders group list and WCVA / Volunteering Wales).
+
+Every value is kept as text in ``raw``; ``pipelines.community_activity.staging`` types it.
+"""
+
+import polars as pl
+
+from pipelines.catalogue import FetchedFile
+from pipelines.readers import read_csv_strings, snake
+
+GROUP_COLUMNS = (
+    "location",
+    "lat",
+    "lng",
+    "title",
+    "url",
+    "display",
+    "source",
+    "notes",
+    "force",
+    "force_url",
+    "neighbourhood",
+    "neighbourhood_url",
+    "neighbourhood_email",
+    "created",
+    "id",
+    "iso_8601_date",
+)
+VOLUNTEER_COLUMNS = ("area", "total_vol_count", "new_vol_count")
+
+
+def _snake_columns(frame: pl.DataFrame, expected: tuple[str, ...], file_name: str) -> pl.DataFrame:
+    frame = frame.rename({c: snake(c.lstrip("\ufeff")) for c in frame.columns})
+    frame = frame.select([c for c in frame.columns if c != "column"])  # unnamed trailing column
+    missing = [c for c in expected if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{file_name}: columns {missing} not found (columns: {frame.columns})")
+    # Row 1 is the header, so the first data row is row 2 of the file.
+    return frame.with_row_index("source_row_number", offset=2).with_columns(
+        pl.col("source_row_number").cast(pl.Int64)
+    )
+
+
+def parse_support_groups(fetched: FetchedFile) -> pl.DataFrame:
+    """COVID-19 community support groups in Wales: one row per group (202 rows).
+
+    Columns (text, as published, source names snake_cased): source_row_number, location, lat,
+    lng, title, url, display, source, notes, force, force_url, neighbourhood, neighbourhood_url,
+    neighbourhood_email, created, id, iso_8601_date.
+
+    Raises:
+        ValueError: a expected column is missing.
+    """
+    return _snake_columns(read_csv_strings(fetched.path), GROUP_COLUMNS, fetched.file_name)
+
+
+def parse_volunteer_registrations(fetched: FetchedFile) -> pl.DataFrame:
+    """WCVA volunteer registrations by area as at 18 May 2020: one row per area (24 rows).
+
+    Columns (text): source_row_number, area (22 Welsh local authority names, plus 'Outside Area'
+    and 'Shropshire'; the trailing non-breaking spaces of the file are stripped),
+    total_vol_count, new_vol_count (people). The file's empty trailing column is dropped.
+
+    Raises:
+        ValueError: an expected column is missing.
+    """
+    frame = _snake_columns(read_csv_strings(fetched.path), VOLUNTEER_COLUMNS, fetched.file_name)
+    frame = frame.with_columns(pl.col(c).str.strip_chars() for c in VOLUNTEER_COLUMNS)
+    return frame.filter(pl.col("area").is_not_null() & (pl.col("area") != ""))
