@@ -29,7 +29,7 @@ def _collect(modules: list, kind: type) -> list:
     out = []
     for module in modules:
         for value in vars(module).values():
-            items = value if isinstance(value, (list, tuple)) else [value]
+            items = value if type(value) in (list, tuple) else [value]
             out.extend(item for item in items if isinstance(item, kind) and item not in out)
     return out
 

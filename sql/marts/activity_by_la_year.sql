@@ -1,0 +1,26 @@
+-- Partnership activity over time: one row per local authority, financial year (April to March,
+-- e.g. '2023-24') and action category.
+-- Columns: la_code, la_name_en, la_name_cy, financial_year, action_category, activity_count,
+-- funding_gbp (GBP), participant_count (people), is_example_data.
+with activities as (
+    select * from staging.stg_partnership_activity__activities
+),
+
+local_authorities as (
+    select * from staging.stg_geography__local_authorities
+)
+
+select
+    activities.la_code,
+    local_authorities.la_name_en,
+    local_authorities.la_name_cy,
+    activities.financial_year,
+    activities.action_category,
+    count(*) as activity_count,
+    sum(activities.funding_gbp) as funding_gbp,
+    sum(activities.participant_count) as participant_count,
+    bool_or(activities.is_example_data) as is_example_data,
+from activities
+inner join local_authorities using (la_code)
+group by all
+order by activities.la_code, activities.financial_year, activities.action_category

@@ -1,0 +1,82 @@
+-- Does collaboration reach the most deprived areas? Partnership activity by WIMD 2025 decile and
+-- action category: one row per decile (1 = most deprived 10 % of LSOAs) and action category
+-- ('shared_purpose', 'governance', 'financial_mechanism', and 'all').
+-- Columns: wimd_decile, action_category, lsoa_count, population (persons, Census 2021),
+-- activity_count, activities_per_1k (per 1,000 people), funding_gbp (GBP),
+-- funding_per_head_gbp (GBP per person), participant_count (people), is_example_data.
+-- Only activities placed in an LSOA are counted (activities known only by local authority are not).
+with lsoas as (
+    select
+        wimd.lsoa_code,
+        wimd.wimd_decile,
+        population.population,
+    from staging.stg_wimd__wimd_2025 as wimd
+    inner join staging.stg_population__lsoa21 as population using (lsoa_code)
+),
+
+deciles as (
+    select
+        wimd_decile,
+        count(*) as lsoa_count,
+        sum(population) as population,
+    from lsoas
+    group by wimd_decile
+),
+
+categories as (
+    select * from (
+        values ('shared_purpose'), ('governance'), ('financial_mechanism'), ('all')
+    ) as t(action_category)
+),
+
+activities as (
+    select
+        lsoas.wimd_decile,
+        activities.action_category,
+        activities.funding_gbp,
+        activities.participant_count,
+    from staging.stg_partnership_activity__activities as activities
+    inner join lsoas using (lsoa_code)
+),
+
+by_category as (
+    select
+        wimd_decile,
+        action_category,
+        count(*) as activity_count,
+        sum(funding_gbp) as funding_gbp,
+        sum(participant_count) as participant_count,
+    from activities
+    group by wimd_decile, action_category
+    union all
+    select
+        wimd_decile,
+        'all' as action_category,
+        count(*) as activity_count,
+        sum(funding_gbp) as funding_gbp,
+        sum(participant_count) as participant_count,
+    from activities
+    group by wimd_decile
+),
+
+dataset_flags as (
+    select coalesce(bool_or(is_example_data), false) as activity_includes_examples
+    from staging.stg_partnership_activity__activities
+)
+
+select
+    deciles.wimd_decile,
+    categories.action_category,
+    deciles.lsoa_count,
+    deciles.population,
+    coalesce(by_category.activity_count, 0) as activity_count,
+    round(coalesce(by_category.activity_count, 0) * 1000.0 / deciles.population, 3) as activities_per_1k,
+    coalesce(by_category.funding_gbp, 0) as funding_gbp,
+    round(coalesce(by_category.funding_gbp, 0) / deciles.population, 2) as funding_per_head_gbp,
+    coalesce(by_category.participant_count, 0) as participant_count,
+    dataset_flags.activity_includes_examples as is_example_data,
+from deciles
+cross join categories
+left join by_category using (wimd_decile, action_category)
+cross join dataset_flags
+order by deciles.wimd_decile, categories.action_category

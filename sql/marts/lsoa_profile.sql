@@ -1,0 +1,114 @@
+-- One row per 2021 LSOA in Wales (1,917): where it is, how deprived it is (WIMD 2025), how many
+-- people live there, and what partnership and community activity happens there.
+-- Columns: names in English and Welsh (lsoa_, msoa_, la_, lhb_), rural_urban_class, wimd_rank
+-- (1 = most deprived of 1,917), wimd_decile and wimd_quintile (1 = most deprived group), the
+-- eight WIMD 2025 domain ranks, population (Census 2021 usual residents, persons), activity
+-- counts by action category, funding_gbp (GBP, sum over activities), participant_count (people,
+-- sum), activities per 1,000 people, community_support_groups (spring 2020 mutual-aid groups
+-- placed in the LSOA), loneliness_zscore (prescription-based index, higher = lonelier),
+-- example_activity_count and is_example_data (true when the activity figures come from the
+-- generated example submissions, not real partner records).
+-- Sources: Welsh Government WIMD 2025, ONS Census 2021 and geography lookups (OGL v3.0);
+-- partner submissions; COVID-19 Community Response groups list; British Red Cross loneliness index.
+with geography as (
+    select * from staging.stg_geography__lsoa21
+),
+
+wimd as (
+    select * from staging.stg_wimd__wimd_2025
+),
+
+population as (
+    select
+        lsoa_code,
+        population,
+    from staging.stg_population__lsoa21
+),
+
+activities as (
+    select * from staging.stg_partnership_activity__activities
+),
+
+activity as (
+    select
+        lsoa_code,
+        count(*) as activity_count,
+        count(*) filter (where action_category = 'shared_purpose') as shared_purpose_count,
+        count(*) filter (where action_category = 'governance') as governance_count,
+        count(*) filter (where action_category = 'financial_mechanism') as financial_mechanism_count,
+        sum(funding_gbp) as funding_gbp,
+        sum(participant_count) as participant_count,
+        count(*) filter (where is_example_data) as example_activity_count,
+    from activities
+    where lsoa_code is not null
+    group by lsoa_code
+),
+
+dataset_flags as (
+    select coalesce(bool_or(is_example_data), false) as activity_includes_examples
+    from activities
+),
+
+support_groups as (
+    select
+        lsoa_code,
+        count(*) as community_support_groups,
+    from staging.stg_community_activity__support_groups
+    group by lsoa_code
+),
+
+loneliness as (
+    select
+        lsoa_code,
+        loneliness_zscore,
+    from staging.stg_indicators__lsoa21
+)
+
+select
+    geography.lsoa_code,
+    geography.lsoa_name_en,
+    geography.lsoa_name_cy,
+    geography.msoa_code,
+    geography.msoa_name_en,
+    geography.msoa_name_cy,
+    geography.la_code,
+    geography.la_name_en,
+    geography.la_name_cy,
+    geography.lhb_code,
+    geography.lhb_name_en,
+    geography.rural_urban_class,
+    wimd.wimd_rank,
+    wimd.wimd_decile,
+    wimd.wimd_quintile,
+    wimd.income_rank,
+    wimd.employment_rank,
+    wimd.health_rank,
+    wimd.education_rank,
+    wimd.access_to_services_rank,
+    wimd.housing_rank,
+    wimd.community_safety_rank,
+    wimd.physical_environment_rank,
+    population.population,
+    coalesce(activity.activity_count, 0) as activity_count,
+    coalesce(activity.shared_purpose_count, 0) as shared_purpose_count,
+    coalesce(activity.governance_count, 0) as governance_count,
+    coalesce(activity.financial_mechanism_count, 0) as financial_mechanism_count,
+    coalesce(activity.funding_gbp, 0) as funding_gbp,
+    coalesce(activity.participant_count, 0) as participant_count,
+    round(coalesce(activity.activity_count, 0) * 1000.0 / population.population, 3) as activities_per_1k,
+    round(coalesce(activity.shared_purpose_count, 0) * 1000.0 / population.population, 3) as shared_purpose_per_1k,
+    round(coalesce(activity.governance_count, 0) * 1000.0 / population.population, 3) as governance_per_1k,
+    round(coalesce(activity.financial_mechanism_count, 0) * 1000.0 / population.population, 3)
+        as financial_mechanism_per_1k,
+    coalesce(support_groups.community_support_groups, 0) as community_support_groups,
+    loneliness.loneliness_zscore,
+    coalesce(activity.example_activity_count, 0) as example_activity_count,
+    dataset_flags.activity_includes_examples as is_example_data,
+from geography
+inner join wimd using (lsoa_code)
+inner join population using (lsoa_code)
+left join activity using (lsoa_code)
+left join support_groups using (lsoa_code)
+left join loneliness using (lsoa_code)
+cross join dataset_flags
+order by geography.lsoa_code
