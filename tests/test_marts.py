@@ -1,0 +1,185 @@
+"""The area marts, materialised from the real public data in ../shared/data."""
+
+import polars as pl
+import pytest
+from scipy import stats
+
+MARTS = [
+    "lsoa_profile",
+    "local_authority_profile",
+    "goal_indicators",
+    "activity_by_wimd_decile",
+    "collaboration_and_goals",
+    "activity_by_la_year",
+    "activity_by_la_sector",
+]
+
+
+def test_every_mart_is_built(warehouse):
+    tables = {
+        r[0]
+        for r in warehouse.execute(
+            "select table_name from duckdb_tables() where schema_name = 'marts'"
+        ).fetchall()
+    }
+    assert set(MARTS) <= tables
+
+
+def test_lsoa_profile_has_one_row_per_2021_lsoa(warehouse):
+    rows, distinct, las = warehouse.execute(
+        "select count(*), count(distinct lsoa_code), count(distinct la_code) from marts.lsoa_profile"
+    ).fetchone()
+    assert (rows, distinct, las) == (1917, 1917, 22)
+
+
+def test_local_authority_profile_has_22_rows_with_welsh_names(warehouse):
+    rows = warehouse.execute(
+        "select la_code, la_name_en, la_name_cy from marts.local_authority_profile order by la_code"
+    ).fetchall()
+    assert len(rows) == 22
+    assert rows[0] == ("W06000001", "Isle of Anglesey", "Ynys Môn")
+    assert ("W06000015", "Cardiff", "Caerdydd") in rows
+
+
+def test_wimd_2025_rank_one_matches_the_source_file(warehouse, shared_data):
+    source = pl.read_csv(
+        shared_data / "wimd_2025" / "wimd-2025-index-and-domain-ranks-by-small-area.csv",
+        infer_schema=False,
+    )
+    source = source.rename({c: c.strip() for c in source.columns})
+    most_deprived = source.filter(pl.col("WIMD 2025").str.strip_chars() == "1").row(0, named=True)
+    mart = warehouse.execute(
+        "select lsoa_code, lsoa_name_en, wimd_decile, wimd_quintile from marts.lsoa_profile where wimd_rank = 1"
+    ).fetchone()
+    assert mart == (most_deprived["LSOA code"], most_deprived["LSOA name (Eng)"], 1, 1)
+
+
+def test_deciles_reproduce_the_welsh_government_wimd_2019_deciles(warehouse):
+    mismatches = warehouse.execute(
+        """
+        select count(*) from raw.wimd_2019_ranks
+        where cast(floor((cast(wimd_rank as integer) - 1) * 10 / 1909) + 1 as integer)
+              <> cast(wimd_decile as integer)
+           or cast(floor((cast(wimd_rank as integer) - 1) * 5 / 1909) + 1 as integer)
+              <> cast(wimd_quintile as integer)
+        """
+    ).fetchone()[0]
+    assert mismatches == 0
+
+
+def test_population_totals_match_the_source(warehouse, shared_data):
+    source = pl.read_csv(shared_data / "population_2021" / "census2021_usual_residents_lsoa21_wales.csv")
+    expected = int(source["usual_residents_ts021"].sum())
+    assert expected == 3_107_468
+    lsoa_total = warehouse.execute("select sum(population) from marts.lsoa_profile").fetchone()[0]
+    la_total = warehouse.execute("select sum(population) from marts.local_authority_profile").fetchone()[0]
+    assert lsoa_total == la_total == expected
+    cardiff = source.filter(pl.col("lad24_code") == "W06000015")["usual_residents_ts021"].sum()
+    assert warehouse.execute(
+        "select population from marts.local_authority_profile where la_code = 'W06000015'"
+    ).fetchone()[0] == cardiff
+
+
+def test_every_lsoa_maps_to_exactly_one_local_authority(warehouse, shared_data):
+    per_lsoa = warehouse.execute(
+        "select max(n) from (select lsoa_code, count(distinct la_code) n from marts.lsoa_profile group by 1)"
+    ).fetchone()[0]
+    assert per_lsoa == 1
+    lookup = pl.read_csv(shared_data / "geography_lookups" / "LSOA21_WD24_LAD24_best_fit_lookup_Wales.csv")
+    mart = warehouse.execute("select lsoa_code, la_code from marts.lsoa_profile").pl()
+    joined = mart.join(lookup, left_on="lsoa_code", right_on="LSOA21CD")
+    assert joined.height == 1917
+    assert (joined["la_code"] == joined["LAD24CD"]).all()
+
+
+def test_every_community_support_group_lands_in_a_welsh_lsoa(warehouse):
+    placed, welsh = warehouse.execute(
+        """
+        select count(*), count(*) filter (where lsoa_code in (select lsoa_code from marts.lsoa_profile))
+        from staging.stg_community_activity__support_groups
+        """
+    ).fetchone()
+    assert placed == welsh == 202
+    assert warehouse.execute("select sum(community_support_groups) from marts.lsoa_profile").fetchone()[0] == 202
+    assert (
+        warehouse.execute("select sum(community_support_groups) from marts.local_authority_profile").fetchone()[0]
+        == 202
+    )
+
+
+def test_example_data_flags_reach_every_activity_mart(warehouse):
+    for mart in ["lsoa_profile", "local_authority_profile", "activity_by_wimd_decile",
+                 "collaboration_and_goals", "activity_by_la_year", "activity_by_la_sector"]:
+        flags = warehouse.execute(f"select distinct is_example_data from marts.{mart}").fetchall()
+        assert flags == [(True,)], mart
+    caveat = warehouse.execute("select caveat_en from marts.collaboration_and_goals limit 1").fetchone()[0]
+    assert "EXAMPLE" in caveat
+
+
+def test_activity_totals_agree_across_marts(warehouse):
+    staged = warehouse.execute(
+        "select count(*), sum(funding_gbp) from staging.stg_partnership_activity__activities"
+    ).fetchone()
+    la = warehouse.execute(
+        "select sum(activity_count), sum(funding_gbp) from marts.local_authority_profile"
+    ).fetchone()
+    assert staged[0] > 0
+    assert la[0] == staged[0]
+    assert la[1] == pytest.approx(staged[1])
+    by_decile = warehouse.execute(
+        "select sum(activity_count) from marts.activity_by_wimd_decile where action_category = 'all'"
+    ).fetchone()[0]
+    in_lsoas = warehouse.execute("select sum(activity_count) from marts.lsoa_profile").fetchone()[0]
+    assert by_decile == in_lsoas
+
+
+def test_all_three_action_categories_and_22_authorities_have_activity(warehouse):
+    categories = warehouse.execute(
+        "select distinct action_category from staging.stg_partnership_activity__activities order by 1"
+    ).fetchall()
+    assert categories == [("financial_mechanism",), ("governance",), ("shared_purpose",)]
+    assert warehouse.execute(
+        "select count(*) from marts.local_authority_profile where activity_count > 0"
+    ).fetchone()[0] == 22
+
+
+def test_goal_indicators_carry_known_values_and_goals(warehouse):
+    row = warehouse.execute(
+        """
+        select value, lower_ci, upper_ci, unit, national_indicator, list_contains(wellbeing_goals, 'healthier')
+        from marts.goal_indicators
+        where area_code = 'W06000001' and indicator_code = 'healthy_life_expectancy_female'
+        """
+    ).fetchone()
+    assert row == (63.6, 61.5, 65.6, "years", 2, True)
+    unmapped = warehouse.execute(
+        "select count(*) from marts.goal_indicators where wellbeing_goals is null or len(wellbeing_goals) = 0"
+    ).fetchone()[0]
+    assert unmapped == 0
+
+
+def test_spearman_correlations_match_scipy(warehouse):
+    profile = warehouse.execute(
+        "select shared_purpose_per_10k, healthy_life_expectancy_female from marts.local_authority_profile"
+    ).fetchall()
+    x, y = zip(*profile)
+    expected = stats.spearmanr(x, y).statistic
+    rho, n, lower, upper = warehouse.execute(
+        """
+        select spearman_rho, n, ci_lower, ci_upper from marts.collaboration_and_goals
+        where indicator_code = 'healthy_life_expectancy_female' and action_category = 'shared_purpose'
+        """
+    ).fetchone()
+    assert n == 22
+    assert rho == pytest.approx(expected, abs=1e-4)
+    assert lower < rho < upper
+
+
+def test_column_comments_reach_duckdb(warehouse):
+    missing = warehouse.execute(
+        """
+        select table_name || '.' || column_name from duckdb_columns()
+        where schema_name = 'marts' and (comment is null or comment = '')
+        """
+    ).fetchall()
+    assert missing == []
