@@ -9,7 +9,12 @@
 | ``WELLBEING_ARCHIVE_DIR`` | ``data/archive`` | where each ingested partner file is archived under its sha256 |
 | ``WELLBEING_PUBLISH_DIR`` | ``data/published`` | the read-only published DuckDB file, Parquet exports and data dictionary |
 | ``WELLBEING_BOUNDARIES_DIR`` | ``data/boundaries`` | GeoParquet / GeoJSON boundaries written by the boundary assets |
-| ``DAGSTER_HOME`` | ``.dagster_home`` (set by the Makefile) | Dagster's run and event storage |
+| ``WELLBEING_INBOX_SETTLE_SECONDS`` | ``30`` | the partner-inbox sensor ignores files modified more recently than this (still being copied) |
+| ``WELLBEING_PUBLISH_DELAY_SECONDS`` | ``0`` | test hook: pause after copying each table while publishing (used by the killed-run test) |
+| ``WELLBEING_DASHBOARD_DIR`` | ``data/site`` | the static dashboard site built from the published file |
+| ``DAGSTER_HOME`` | ``.dagster_home`` (set by the Makefile) | Dagster's instance folder: ``dagster.yaml`` and, locally, run and event storage |
+| ``DAGSTER_PG_HOST``, ``DAGSTER_PG_PORT``, ``DAGSTER_PG_DB``, ``DAGSTER_PG_USER``, ``DAGSTER_PG_PASSWORD`` | unset | PostgreSQL run, event and schedule storage; read only by ``deploy/dagster.yaml`` (production) |
+| ``DAGSTER_COMPUTE_LOG_DIR`` | unset | where step stdout/stderr are kept; read only by ``deploy/dagster.yaml`` |
 
 Relative paths are resolved against the project root (the folder holding ``pyproject.toml``).
 """
@@ -27,6 +32,9 @@ DEFAULTS: dict[str, str | None] = {
     "WELLBEING_ARCHIVE_DIR": "data/archive",
     "WELLBEING_PUBLISH_DIR": "data/published",
     "WELLBEING_BOUNDARIES_DIR": "data/boundaries",
+    "WELLBEING_DASHBOARD_DIR": "data/site",
+    "WELLBEING_INBOX_SETTLE_SECONDS": "30",
+    "WELLBEING_PUBLISH_DELAY_SECONDS": "0",
 }
 
 

@@ -1,0 +1,1 @@
+"""Operating the pipeline as a service: publishing, jobs, schedules and the partner-inbox sensor."""

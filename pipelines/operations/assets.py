@@ -1,0 +1,89 @@
+"""The published read-only snapshot: ``published/wellbeing_duckdb``.
+
+It depends on every mart (every SQL model under ``sql/marts/``) and on the reference tables, so
+it is the last step of any run that rebuilds them, and it is skipped when a blocking check on a
+mart fails: readers keep the last good snapshot.
+"""
+
+import dagster as dg
+
+from pipelines.operations import keys
+from pipelines.operations.publish import publish
+from pipelines.settings import resolve_path, setting
+from pipelines.transform.assets import sql_model_assets
+from pipelines.warehouse import Warehouse
+
+EVERY_COLUMN_COMMENTED = "every_table_and_column_commented"
+
+
+def published_deps() -> list[dg.AssetKey]:
+    """Every ``marts.*`` SQL model key plus the reference tables, in a stable order."""
+    marts = {
+        key for assets_def in sql_model_assets for key in assets_def.keys if key.path[0] == "marts"
+    }
+    return sorted(marts, key=lambda k: k.to_user_string()) + keys.REFERENCE_KEYS
+
+
+class PublishConfig(dg.Config):
+    """Where to publish; empty means ``WELLBEING_PUBLISH_DIR`` (default ``data/published``)."""
+
+    publish_dir: str = ""
+
+
+@dg.asset(
+    key=keys.PUBLISHED_KEY,
+    group_name="publish",
+    kinds={"duckdb", "parquet", "csv"},
+    deps=published_deps(),
+    automation_condition=dg.AutomationCondition.eager(),
+    check_specs=[dg.AssetCheckSpec(EVERY_COLUMN_COMMENTED, asset=keys.PUBLISHED_KEY)],
+    tags={"wellbeing/writes": "published"},
+)
+def wellbeing_duckdb(
+    context: dg.AssetExecutionContext, config: PublishConfig, warehouse: Warehouse
+) -> dg.MaterializeResult:
+    """The read-only DuckDB file readers open (``data/published/wellbeing.duckdb``).
+
+    Holds every ``marts.*`` and ``reference.*`` table with the contracts' table and column
+    comments, plus ``dictionary.tables`` and ``dictionary.columns``; never raw partner rows,
+    quarantined rows or personal data. Written as a new file and swapped in with an atomic
+    rename, so a reader never sees a half-built table. Also writes ``exports/`` (Parquet and CSV
+    of every table), ``data_dictionary.md`` / ``.html`` and ``manifest.json``.
+    """
+    publish_dir = resolve_path(config.publish_dir or setting("WELLBEING_PUBLISH_DIR"))
+    context.log.info(f"publishing {warehouse.file} to {publish_dir}")
+    result = publish(warehouse.file, publish_dir, log=context.log.info)
+    table_lines = ["| table | rows | columns |", "|---|---:|---:|"] + [
+        f"| {t.qualified} | {t.rows:,} | {len(t.columns)} |" for t in result.tables
+    ]
+    missing = result.missing_comments
+    if missing:
+        context.log.warning(f"{len(missing)} tables/columns have no comment: {missing[:20]}")
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(result.file)),
+            "tables_copied": len([t for t in result.tables if t.schema != "dictionary"]),
+            "dagster/row_count": result.rows,
+            "file_size_mb": round(result.file.stat().st_size / 1e6, 2),
+            "publish_seconds": round(result.seconds, 2),
+            "exports": len(result.exports),
+            "stale_temp_files_removed": len(result.stale_removed),
+            "tables": dg.MetadataValue.md("\n".join(table_lines)),
+            "data_dictionary": dg.MetadataValue.path(str(result.dictionary_files[0])),
+        },
+        check_results=[
+            dg.AssetCheckResult(
+                check_name=EVERY_COLUMN_COMMENTED,
+                passed=not missing,
+                severity=dg.AssetCheckSeverity.WARN,
+                metadata={
+                    "missing_count": len(missing),
+                    "missing": dg.MetadataValue.md(
+                        "\n".join(f"- `{m}`" for m in missing[:200]) or "none"
+                    ),
+                },
+                description="Every published table and column carries a comment from its "
+                "data contract.",
+            )
+        ],
+    )

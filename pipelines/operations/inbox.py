@@ -1,0 +1,95 @@
+"""The partner inbox: which submission files are there, and their content hashes.
+
+Plain functions used by the ``partner_inbox`` sensor. A file is identified by the SHA-256 of its
+bytes, so the same content is processed once whatever its name, and an edited file (new bytes)
+is processed again.
+"""
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipelines.catalogue import sha256_of
+
+SUBMISSION_SUFFIXES = (".csv", ".xlsx", ".ods")
+
+
+@dataclass(frozen=True)
+class InboxFile:
+    path: Path
+    size: int
+    mtime_ns: int
+    sha256: str
+
+
+@dataclass
+class InboxCursor:
+    """Sensor cursor: hashes already requested, and a stat cache so unchanged files are not re-hashed.
+
+    Serialised as JSON: ``{"seen": [sha256, ...], "files": {name: [size, mtime_ns, sha256]}}``.
+    """
+
+    seen: set[str]
+    files: dict[str, tuple[int, int, str]]
+
+    @classmethod
+    def parse(cls, text: str | None) -> "InboxCursor":
+        if not text:
+            return cls(set(), {})
+        data = json.loads(text)
+        if isinstance(data, list):  # a bare list of hashes
+            return cls(set(data), {})
+        files = {k: tuple(v) for k, v in (data.get("files") or {}).items()}
+        return cls(set(data.get("seen") or []), files)
+
+    def dumps(self) -> str:
+        return json.dumps(
+            {
+                "seen": sorted(self.seen),
+                "files": {k: list(v) for k, v in sorted(self.files.items())},
+            },
+            separators=(",", ":"),
+        )
+
+
+def is_submission(path: Path) -> bool:
+    """A partner submission: CSV/XLSX/ODS, not hidden, not an editor lock or partial upload."""
+    name = path.name
+    return (
+        path.is_file()
+        and path.suffix.lower() in SUBMISSION_SUFFIXES
+        and not name.startswith((".", "~$", "~"))
+    )
+
+
+def scan_inbox(
+    inbox: Path, cursor: InboxCursor, settle_seconds: float = 0.0, now: float | None = None
+) -> list[InboxFile]:
+    """Every settled submission in ``inbox`` (sorted by name) with its hash.
+
+    Files modified less than ``settle_seconds`` ago are skipped (still being copied); they are
+    picked up on a later tick. The stat cache in ``cursor.files`` is refreshed in place.
+    """
+    now = time.time() if now is None else now
+    out = []
+    present = set()
+    for path in sorted(Path(inbox).iterdir()):
+        if not is_submission(path):
+            continue
+        stat = path.stat()
+        if now - stat.st_mtime < settle_seconds:
+            continue
+        name = path.name
+        present.add(name)
+        cached = cursor.files.get(name)
+        if cached and cached[0] == stat.st_size and cached[1] == stat.st_mtime_ns:
+            digest = cached[2]
+        else:
+            digest = sha256_of(path)
+            cursor.files[name] = (stat.st_size, stat.st_mtime_ns, digest)
+        out.append(InboxFile(path, stat.st_size, stat.st_mtime_ns, digest))
+    for name in list(cursor.files):
+        if name not in present and not (Path(inbox) / name).exists():
+            del cursor.files[name]
+    return out

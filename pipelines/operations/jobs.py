@@ -1,0 +1,60 @@
+"""Jobs an analyst or a schedule/sensor launches. Every job that writes the working warehouse is
+tagged ``wellbeing/writes=warehouse``; the run queue (deploy/dagster.yaml) runs one such job at a
+time, because DuckDB allows one writer per file.
+
+Jobs live only in the ``JOBS`` list (no module-level job variables): ``definitions._collect``
+iterates module-level tuples, and Dagster's job and selection records are tuples. Schedules and
+sensors refer to the jobs by name.
+"""
+
+import dagster as dg
+
+from pipelines.operations import keys
+
+PUBLIC_REFRESH_JOB = "public_refresh"
+PARTNER_INGESTION_JOB = "partner_ingestion"
+PUBLISH_JOB = "publish"
+
+
+def partner_selection() -> dg.AssetSelection:
+    """The partner ingestion asset ``raw/partnership_activity`` (by key prefix, so the code
+    location still loads while that asset is missing)."""
+    return dg.AssetSelection.key_prefixes(keys.PARTNER_KEY.path)
+
+
+def public_sources_selection() -> dg.AssetSelection:
+    """Everything except loading partner submissions (those come through the inbox sensor)."""
+    partner = partner_selection()
+    return (
+        dg.AssetSelection.all()
+        - partner
+        - (dg.AssetSelection.groups(keys.PARTNER_GROUP) - partner.downstream())
+    )
+
+
+JOBS = [
+    dg.define_asset_job(
+        name=PUBLIC_REFRESH_JOB,
+        selection=public_sources_selection(),
+        description="Refresh every public source, rebuild staging and marts, publish. Partner "
+        "submissions already in the warehouse are kept; new ones come through the partner_inbox "
+        "sensor.",
+        tags=keys.WRITES_WAREHOUSE,
+        run_tags=keys.WRITES_WAREHOUSE,
+    ),
+    dg.define_asset_job(
+        name=PARTNER_INGESTION_JOB,
+        selection=partner_selection().downstream(),
+        description="Load partner submissions from WELLBEING_PARTNER_INBOX into "
+        "raw.partnership_activity, then rebuild what depends on it and publish.",
+        tags=keys.WRITES_WAREHOUSE,
+        run_tags=keys.WRITES_WAREHOUSE,
+    ),
+    dg.define_asset_job(
+        name=PUBLISH_JOB,
+        selection=dg.AssetSelection.assets(keys.PUBLISHED_KEY),
+        description="Publish the current marts again (read-only snapshot, exports, dictionary).",
+        tags=keys.WRITES_WAREHOUSE,
+        run_tags=keys.WRITES_WAREHOUSE,
+    ),
+]

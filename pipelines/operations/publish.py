@@ -1,0 +1,609 @@
+"""Publishing: a read-only DuckDB snapshot of the marts for readers, swapped in atomically.
+
+Readers (policy teams, the dashboard build) never open the working warehouse: DuckDB allows one
+writer or many readers per file. ``publish`` builds a *new* DuckDB file next to the published one,
+copies every ``marts.*`` and ``reference.*`` table with its table and column comments (which come
+from the data contracts), adds a ``dictionary`` schema, checkpoints, closes, fsyncs and then
+``os.replace``s it onto ``<publish>/wellbeing.duckdb``. A reader that already has the old file open
+keeps reading the old inode; a reader that opens the path afterwards sees the complete new file.
+No reader ever sees a half-built table, and a failed or killed publish leaves the published file
+as it was (its temporary files are removed at the start of the next publish).
+
+It also writes Parquet and CSV exports of every published table (``<publish>/exports/``), the data
+dictionary as Markdown and HTML, and a ``manifest.json``; each through a temporary name and an
+atomic replace.
+
+Layout of ``<publish>``::
+
+    wellbeing.duckdb            the read-only snapshot (schemas marts, reference, dictionary)
+    exports/<table>.parquet     one per published table (zstd)
+    exports/<table>.csv         same rows, with header
+    data_dictionary.md/.html    every table and column with its type and description
+    manifest.json               published_at, tables, row counts
+"""
+
+import fcntl
+import html
+import json
+import os
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from pipelines.settings import setting
+
+PUBLISHED_FILE_NAME = "wellbeing.duckdb"
+PUBLISHED_SCHEMAS = ("marts", "reference")
+DICTIONARY_SCHEMA = "dictionary"
+TEMP_PREFIX = ".tmp-"
+LOCK_FILE_NAME = ".publish.lock"
+EXPORT_FORMATS = ("parquet", "csv")
+
+# Column names that would mean personal data reached a published table; publishing refuses them.
+PERSONAL_DATA_COLUMN = re.compile(
+    r"(^|_)(e_?mail|phone|telephone|mobile|address|date_of_birth|dob|ni_number|"
+    r"contact_name|contact_email|first_name|last_name|surname|full_name|submitted_by)($|_)"
+)
+
+Log = Callable[[str], None]
+
+
+class PublishError(RuntimeError):
+    """The working warehouse cannot be published (missing, locked, or holds forbidden columns)."""
+
+
+@dataclass(frozen=True)
+class PublishedColumn:
+    name: str
+    data_type: str
+    description: str | None
+
+
+@dataclass(frozen=True)
+class PublishedTable:
+    schema: str
+    name: str
+    rows: int
+    description: str | None
+    columns: tuple[PublishedColumn, ...] = field(default_factory=tuple)
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+@dataclass
+class PublishResult:
+    """What one publish wrote.
+
+    Attributes:
+        file: the published DuckDB file.
+        tables: every table in it (including the ``dictionary`` tables), with row counts.
+        exports: the Parquet and CSV files written.
+        dictionary_files: the Markdown and HTML data dictionary.
+        seconds: wall-clock time of the publish.
+        stale_removed: temporary files of earlier failed publishes that were removed.
+        missing_comments: ``schema.table`` or ``schema.table.column`` without a comment.
+    """
+
+    file: Path
+    tables: list[PublishedTable]
+    exports: list[Path]
+    dictionary_files: list[Path]
+    seconds: float
+    stale_removed: list[Path]
+    missing_comments: list[str]
+
+    @property
+    def rows(self) -> int:
+        return sum(t.rows for t in self.tables if t.schema != DICTIONARY_SCHEMA)
+
+
+def published_file(publish_dir: Path) -> Path:
+    return Path(publish_dir) / PUBLISHED_FILE_NAME
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _delay() -> float:
+    """Test hook: seconds to sleep after copying each table (``WELLBEING_PUBLISH_DELAY_SECONDS``)."""
+    try:
+        return float(setting("WELLBEING_PUBLISH_DELAY_SECONDS") or 0)
+    except ValueError:
+        return 0.0
+
+
+@contextmanager
+def _publish_lock(publish_dir: Path) -> Iterator[None]:
+    """An exclusive lock on the publish folder (released by the OS if the process dies)."""
+    with open(publish_dir / LOCK_FILE_NAME, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def remove_stale_temp_files(publish_dir: Path) -> list[Path]:
+    """Delete temporary files left by a failed or killed publish. Call only under the lock."""
+    removed = []
+    for folder in (publish_dir, publish_dir / "exports"):
+        if not folder.is_dir():
+            continue
+        for path in folder.glob(f"{TEMP_PREFIX}*"):
+            if path.is_file():
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    return removed
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _replace(temp: Path, final: Path) -> None:
+    """Atomically move ``temp`` onto ``final`` (same folder) and make the rename durable."""
+    _fsync(temp)
+    os.replace(temp, final)
+    _fsync(final.parent)
+
+
+def _attach_warehouse(con: duckdb.DuckDBPyConnection, warehouse_file: Path, attempts: int = 50):
+    """ATTACH the working warehouse read-only as ``wh``, waiting while a writer holds its lock."""
+    for attempt in range(attempts):
+        try:
+            con.execute(f"attach {_literal(str(warehouse_file))} as wh (read_only)")
+            return
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or attempt == attempts - 1:
+                raise PublishError(
+                    f"cannot open the working warehouse {warehouse_file} read-only: {exc}. "
+                    "Another process is writing it; publish after that run ends."
+                ) from exc
+            time.sleep(0.2 + 0.1 * attempt)
+
+
+def _source_tables(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]) -> list[tuple]:
+    placeholders = ", ".join("?" for _ in schemas)
+    return con.execute(
+        f"""
+        select schema_name, table_name, comment
+        from duckdb_tables()
+        where database_name = 'wh' and schema_name in ({placeholders})
+        order by schema_name, table_name
+        """,
+        list(schemas),
+    ).fetchall()
+
+
+def _source_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[tuple]:
+    return con.execute(
+        """
+        select column_name, data_type, comment
+        from duckdb_columns()
+        where database_name = 'wh' and schema_name = ? and table_name = ?
+        order by column_index
+        """,
+        [schema, table],
+    ).fetchall()
+
+
+DICTIONARY_TABLE_COMMENTS = {
+    "columns": "Data dictionary: one row per column of every published table, with its type and "
+    "description (generated from the data contracts).",
+    "tables": "Data dictionary: one row per published table, with its row count and description.",
+}
+DICTIONARY_COLUMN_COMMENTS = {
+    "schema_name": "Schema of the table (marts, reference or dictionary).",
+    "table_name": "Table name.",
+    "column_name": "Column name.",
+    "column_index": "Position of the column in the table, from 1.",
+    "data_type": "DuckDB data type of the column.",
+    "description": "What the column or table holds, with its unit (from the data contract).",
+    "row_count": "Number of rows in the table when it was published.",
+    "column_count": "Number of columns in the table.",
+    "published_at": "When this file was published (UTC).",
+}
+
+
+def _write_dictionary(con: duckdb.DuckDBPyConnection, published_at: datetime) -> None:
+    con.execute(f"create schema {DICTIONARY_SCHEMA}")
+    con.execute(
+        f"""
+        create table {DICTIONARY_SCHEMA}.columns as
+        select
+            schema_name,
+            table_name,
+            column_name,
+            column_index::integer as column_index,
+            data_type,
+            comment as description
+        from duckdb_columns()
+        where database_name = current_database()
+            and schema_name in ({", ".join(_literal(s) for s in PUBLISHED_SCHEMAS)})
+        order by schema_name, table_name, column_index
+        """
+    )
+    rows = con.execute(
+        f"""
+        select schema_name, table_name, comment
+        from duckdb_tables()
+        where database_name = current_database()
+            and schema_name in ({", ".join(_literal(s) for s in PUBLISHED_SCHEMAS)})
+        order by schema_name, table_name
+        """
+    ).fetchall()
+    counts = []
+    for schema, table, comment in rows:
+        n = con.execute(f"select count(*) from {_ident(schema)}.{_ident(table)}").fetchone()[0]
+        counts.append((schema, table, n, comment))
+    con.execute(
+        f"""
+        create table {DICTIONARY_SCHEMA}.tables (
+            schema_name varchar,
+            table_name varchar,
+            row_count bigint,
+            column_count integer,
+            description varchar,
+            published_at timestamp with time zone
+        )
+        """
+    )
+    for schema, table, n, comment in counts:
+        ncols = con.execute(
+            f"select count(*) from {DICTIONARY_SCHEMA}.columns "
+            "where schema_name = ? and table_name = ?",
+            [schema, table],
+        ).fetchone()[0]
+        con.execute(
+            f"insert into {DICTIONARY_SCHEMA}.tables values (?, ?, ?, ?, ?, ?)",
+            [schema, table, n, ncols, comment, published_at],
+        )
+    for table, text in DICTIONARY_TABLE_COMMENTS.items():
+        con.execute(f"comment on table {DICTIONARY_SCHEMA}.{table} is {_literal(text)}")
+        cols = con.execute(
+            "select column_name from duckdb_columns() "
+            "where database_name = current_database() and schema_name = ? and table_name = ?",
+            [DICTIONARY_SCHEMA, table],
+        ).fetchall()
+        for (col,) in cols:
+            con.execute(
+                f"comment on column {DICTIONARY_SCHEMA}.{table}.{_ident(col)} is "
+                f"{_literal(DICTIONARY_COLUMN_COMMENTS[col])}"
+            )
+
+
+def _published_tables(con: duckdb.DuckDBPyConnection) -> list[PublishedTable]:
+    """Every table of the (new) published file with its columns, comments and row count."""
+    tables = []
+    rows = con.execute(
+        """
+        select schema_name, table_name, comment
+        from duckdb_tables()
+        where database_name = current_database()
+        order by schema_name = 'dictionary', schema_name, table_name
+        """
+    ).fetchall()
+    for schema, table, comment in rows:
+        cols = con.execute(
+            """
+            select column_name, data_type, comment
+            from duckdb_columns()
+            where database_name = current_database() and schema_name = ? and table_name = ?
+            order by column_index
+            """,
+            [schema, table],
+        ).fetchall()
+        n = con.execute(f"select count(*) from {_ident(schema)}.{_ident(table)}").fetchone()[0]
+        tables.append(
+            PublishedTable(
+                schema,
+                table,
+                n,
+                comment or None,
+                tuple(PublishedColumn(c, t, d or None) for c, t, d in cols),
+            )
+        )
+    return tables
+
+
+def missing_comments(tables: list[PublishedTable]) -> list[str]:
+    """``schema.table`` and ``schema.table.column`` names that carry no comment."""
+    out = []
+    for table in tables:
+        if not table.description:
+            out.append(table.qualified)
+        out.extend(f"{table.qualified}.{c.name}" for c in table.columns if not c.description)
+    return out
+
+
+def export_name(table: PublishedTable, fmt: str) -> str:
+    """File name of a table's export: ``<table>.<fmt>`` for marts, ``<schema>__<table>`` else."""
+    stem = table.name if table.schema == "marts" else f"{table.schema}__{table.name}"
+    return f"{stem}.{fmt}"
+
+
+def publish(
+    warehouse_file: Path | str,
+    publish_dir: Path | str,
+    *,
+    schemas: tuple[str, ...] = PUBLISHED_SCHEMAS,
+    exports: bool = True,
+    log: Log | None = None,
+) -> PublishResult:
+    """Publish the marts and reference tables of the working warehouse.
+
+    Args:
+        warehouse_file: the working DuckDB file (opened read-only through ``ATTACH``).
+        publish_dir: folder of the published file, exports and data dictionary (created).
+        schemas: schemas copied whole. Raw, staging and quality (quarantined partner rows) are
+            never published.
+        exports: also write Parquet and CSV exports of every table.
+        log: called with one line per step (tables copied, rows), e.g. ``context.log.info``.
+
+    Returns:
+        What was written; ``missing_comments`` lists undocumented tables and columns.
+
+    Raises:
+        PublishError: the warehouse is missing or locked by a writer, has no table in
+            ``schemas``, or a table has a column that looks like personal data. The published
+            file is left as it was.
+    """
+    started = time.monotonic()
+    log = log or (lambda message: None)
+    warehouse_file = Path(warehouse_file)
+    publish_dir = Path(publish_dir)
+    if not warehouse_file.exists():
+        raise PublishError(f"working warehouse {warehouse_file} not found; run the pipeline first")
+    publish_dir.mkdir(parents=True, exist_ok=True)
+    export_dir = publish_dir / "exports"
+    final = published_file(publish_dir)
+    token = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+    with _publish_lock(publish_dir):
+        stale = remove_stale_temp_files(publish_dir)
+        if stale:
+            log(f"removed {len(stale)} temporary file(s) left by an earlier failed publish")
+        temp = publish_dir / f"{TEMP_PREFIX}{token}-{PUBLISHED_FILE_NAME}"
+        temp_exports: list[tuple[Path, Path]] = []
+        try:
+            published_at = datetime.now(UTC)
+            con = duckdb.connect(str(temp))
+            try:
+                _attach_warehouse(con, warehouse_file)
+                sources = _source_tables(con, schemas)
+                if not sources:
+                    raise PublishError(
+                        f"the warehouse {warehouse_file} has no tables in {', '.join(schemas)}"
+                    )
+                columns = {(s, t): _source_columns(con, s, t) for s, t, _ in sources}
+                forbidden = [
+                    f"{s}.{t}.{c}"
+                    for (s, t), cols in columns.items()
+                    for c, _, _ in cols
+                    if PERSONAL_DATA_COLUMN.search(c.lower())
+                ]
+                if forbidden:
+                    raise PublishError(
+                        "refusing to publish columns that look like personal data: "
+                        + ", ".join(forbidden)
+                    )
+                delay = _delay()
+                for schema in sorted({s for s, _, _ in sources}):
+                    con.execute(f"create schema {_ident(schema)}")
+                for i, (schema, table, comment) in enumerate(sources, start=1):
+                    qualified = f"{_ident(schema)}.{_ident(table)}"
+                    con.execute(f"create table {qualified} as select * from wh.{qualified}")
+                    if comment:
+                        con.execute(f"comment on table {qualified} is {_literal(comment)}")
+                    for column, _, col_comment in columns[(schema, table)]:
+                        if col_comment:
+                            con.execute(
+                                f"comment on column {qualified}.{_ident(column)} is "
+                                f"{_literal(col_comment)}"
+                            )
+                    n = con.execute(f"select count(*) from {qualified}").fetchone()[0]
+                    log(f"copied {i}/{len(sources)} {schema}.{table}: {n:,} rows")
+                    if delay:
+                        time.sleep(delay)
+                con.execute("detach wh")
+                _write_dictionary(con, published_at)
+                tables = _published_tables(con)
+                if exports:
+                    export_dir.mkdir(exist_ok=True)
+                    for table in tables:
+                        if table.schema == DICTIONARY_SCHEMA and table.name != "columns":
+                            continue
+                        for fmt in EXPORT_FORMATS:
+                            target = export_dir / export_name(table, fmt)
+                            tmp = export_dir / f"{TEMP_PREFIX}{token}-{target.name}"
+                            options = (
+                                "format parquet, compression zstd"
+                                if fmt == "parquet"
+                                else ("format csv, header true")
+                            )
+                            con.execute(
+                                f"copy (select * from {_ident(table.schema)}.{_ident(table.name)}) "
+                                f"to {_literal(str(tmp))} ({options})"
+                            )
+                            temp_exports.append((tmp, target))
+                    log(f"wrote {len(temp_exports)} export files (Parquet and CSV)")
+                con.execute("checkpoint")
+            finally:
+                con.close()
+
+            markdown = dictionary_markdown(tables, published_at)
+            page = dictionary_html(tables, published_at)
+            dictionary_files = []
+            for name, text in (("data_dictionary.md", markdown), ("data_dictionary.html", page)):
+                tmp = publish_dir / f"{TEMP_PREFIX}{token}-{name}"
+                tmp.write_text(text, encoding="utf-8")
+                temp_exports.append((tmp, publish_dir / name))
+                dictionary_files.append(publish_dir / name)
+            manifest = {
+                "published_at": published_at.isoformat(),
+                "file": PUBLISHED_FILE_NAME,
+                "tables": [
+                    {"table": t.qualified, "rows": t.rows, "columns": len(t.columns)}
+                    for t in tables
+                ],
+            }
+            tmp = publish_dir / f"{TEMP_PREFIX}{token}-manifest.json"
+            tmp.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+            temp_exports.append((tmp, publish_dir / "manifest.json"))
+
+            # The swap: the DuckDB file first, then the exports and dictionary.
+            _replace(temp, final)
+            for tmp, target in temp_exports:
+                _replace(tmp, target)
+            wanted = {target.name for _, target in temp_exports}
+            if export_dir.is_dir():
+                for old in export_dir.iterdir():
+                    if (
+                        old.is_file()
+                        and old.name not in wanted
+                        and old.suffix in (".csv", ".parquet")
+                    ):
+                        old.unlink()
+        except BaseException:
+            for path in [temp, Path(f"{temp}.wal"), *(tmp for tmp, _ in temp_exports)]:
+                path.unlink(missing_ok=True)
+            raise
+
+    seconds = time.monotonic() - started
+    result = PublishResult(
+        file=final,
+        tables=tables,
+        exports=[target for _, target in temp_exports if target.parent == export_dir],
+        dictionary_files=dictionary_files,
+        seconds=seconds,
+        stale_removed=stale,
+        missing_comments=missing_comments(tables),
+    )
+    log(
+        f"published {final} in {seconds:.1f} s: {len(tables)} tables, {result.rows:,} rows, "
+        f"{len(result.exports)} exports"
+    )
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# The data dictionary, generated from the comments (which come from the data contracts)
+
+
+def dictionary_markdown(tables: list[PublishedTable], published_at: datetime) -> str:
+    """The data dictionary as Markdown: one section per table, one row per column."""
+    lines = [
+        "# Data dictionary: community wellbeing in Wales",
+        "",
+        (
+            f"Published {published_at:%Y-%m-%d %H:%M} UTC in `{PUBLISHED_FILE_NAME}`. Open the "
+            "file read-only; descriptions come from the data contracts in `data_contracts/`."
+        ),
+        "",
+        "| table | rows | description |",
+        "|---|---:|---|",
+    ]
+    for t in tables:
+        lines.append(
+            f"| [`{t.qualified}`](#{t.schema}{t.name}) | {t.rows:,} | {_md(t.description)} |"
+        )
+    for t in tables:
+        lines += ["", f"## {t.qualified}", "", _md(t.description) or "_no description_", ""]
+        lines += [f"{t.rows:,} rows.", "", "| column | type | description |", "|---|---|---|"]
+        lines += [f"| `{c.name}` | {c.data_type} | {_md(c.description)} |" for c in t.columns]
+    return "\n".join(lines) + "\n"
+
+
+def _md(text: str | None) -> str:
+    return (text or "").replace("|", "\\|").replace("\n", " ")
+
+
+def dictionary_html(tables: list[PublishedTable], published_at: datetime) -> str:
+    """The data dictionary as one accessible HTML page (no scripts, no external files)."""
+    e = html.escape
+    parts = [
+        "<!doctype html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        "<title>Data dictionary: community wellbeing in Wales</title>",
+        (
+            "<style>body{font-family:system-ui,sans-serif;max-width:70rem;margin:2rem auto;"
+            "padding:0 1rem;line-height:1.5;color:#111}table{border-collapse:collapse;width:100%;"
+            "margin-bottom:2rem}th,td{border:1px solid #999;padding:.3rem .5rem;text-align:left;"
+            "vertical-align:top}th{background:#eee}code{font-size:.95em}</style></head><body>"
+        ),
+        "<main>",
+        "<h1>Data dictionary: community wellbeing in Wales</h1>",
+        (
+            f"<p>Published {published_at:%Y-%m-%d %H:%M} UTC in <code>{PUBLISHED_FILE_NAME}"
+            "</code>. Descriptions come from the data contracts.</p>"
+        ),
+        (
+            '<table><caption>Tables</caption><thead><tr><th scope="col">table</th>'
+            '<th scope="col">rows</th><th scope="col">description</th></tr></thead><tbody>'
+        ),
+    ]
+    for t in tables:
+        parts.append(
+            f'<tr><td><a href="#{e(t.schema)}-{e(t.name)}"><code>{e(t.qualified)}</code></a></td>'
+            f"<td>{t.rows:,}</td><td>{e(t.description or '')}</td></tr>"
+        )
+    parts.append("</tbody></table>")
+    for t in tables:
+        parts += [
+            f'<section id="{e(t.schema)}-{e(t.name)}"><h2><code>{e(t.qualified)}</code></h2>',
+            f"<p>{e(t.description or 'No description.')} ({t.rows:,} rows)</p>",
+            (
+                f"<table><caption>Columns of {e(t.qualified)}</caption><thead><tr>"
+                '<th scope="col">column</th><th scope="col">type</th>'
+                '<th scope="col">description</th></tr></thead><tbody>'
+            ),
+        ]
+        parts += [
+            f'<tr><th scope="row"><code>{e(c.name)}</code></th><td>{e(c.data_type)}</td>'
+            f"<td>{e(c.description or '')}</td></tr>"
+            for c in t.columns
+        ]
+        parts.append("</tbody></table></section>")
+    parts.append("</main></body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def result_summary(result: PublishResult) -> dict[str, object]:
+    """A JSON-friendly summary of a publish (for logs and tests)."""
+    return {
+        "file": str(result.file),
+        "seconds": round(result.seconds, 3),
+        "tables": [{"table": t.qualified, "rows": t.rows} for t in result.tables],
+        "exports": [str(p) for p in result.exports],
+        "missing_comments": result.missing_comments,
+        "stale_removed": [str(p) for p in result.stale_removed],
+    }
+
+
+__all__ = [
+    "PublishError",
+    "PublishResult",
+    "PublishedTable",
+    "publish",
+    "published_file",
+    "remove_stale_temp_files",
+]

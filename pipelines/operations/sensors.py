@@ -1,0 +1,70 @@
+"""Sensors: new partner files in the inbox, and declarative automation of the marts."""
+
+import dagster as dg
+
+from pipelines.operations import keys
+from pipelines.operations.inbox import InboxCursor, scan_inbox
+from pipelines.operations.jobs import PARTNER_INGESTION_JOB
+from pipelines.settings import setting, setting_path
+
+PARTNER_INBOX_SENSOR = "partner_inbox"
+
+
+def _settle_seconds() -> float:
+    try:
+        return float(setting("WELLBEING_INBOX_SETTLE_SECONDS") or 0)
+    except ValueError:
+        return 0.0
+
+
+@dg.sensor(
+    name=PARTNER_INBOX_SENSOR,
+    job_name=PARTNER_INGESTION_JOB,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Watches WELLBEING_PARTNER_INBOX and starts one partner_ingestion run per new or "
+    "changed CSV/XLSX/ODS file. The run key is the file's SHA-256, so the same content is never "
+    "processed twice; the cursor holds the hashes already seen.",
+)
+def partner_inbox(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+    inbox = setting_path("WELLBEING_PARTNER_INBOX")
+    if inbox is None:
+        return dg.SkipReason("WELLBEING_PARTNER_INBOX is not set")
+    if not inbox.is_dir():
+        return dg.SkipReason(f"partner inbox {inbox} does not exist")
+    cursor = InboxCursor.parse(context.cursor)
+    files = scan_inbox(inbox, cursor, settle_seconds=_settle_seconds())
+    requests = []
+    for file in files:
+        if file.sha256 in cursor.seen:
+            continue
+        cursor.seen.add(file.sha256)
+        context.log.info(f"new partner file {file.path.name} ({file.size:,} bytes, {file.sha256})")
+        requests.append(
+            dg.RunRequest(
+                run_key=file.sha256,
+                tags={
+                    **keys.WRITES_WAREHOUSE,
+                    "wellbeing/partner_file": file.path.name,
+                    "wellbeing/partner_file_sha256": file.sha256,
+                },
+            )
+        )
+    if not requests:
+        return dg.SensorResult(
+            skip_reason=f"no new partner files in {inbox} ({len(files)} seen before)",
+            cursor=cursor.dumps(),
+        )
+    return dg.SensorResult(run_requests=requests, cursor=cursor.dumps())
+
+
+# Runs started by declarative automation (AutomationCondition.eager() on the marts and the
+# published file) also write the warehouse, so they carry the same tag and queue behind others.
+wellbeing_automation = dg.AutomationConditionSensorDefinition(
+    name="wellbeing_automation",
+    target=dg.AssetSelection.all(),
+    run_tags=keys.WRITES_WAREHOUSE,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=60,
+    description="Rebuilds marts (and republishes) when their inputs change.",
+)

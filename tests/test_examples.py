@@ -1,0 +1,93 @@
+"""Every example query in sql/examples/ runs against the published file built from the real
+data, and returns the shape its header promises (``-- expect: columns a, b; rows: 22``)."""
+
+import re
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.operations.publish import publish
+
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "sql" / "examples"
+EXAMPLES = sorted(EXAMPLES_DIR.glob("*.sql"))
+EXPECT = re.compile(
+    r"^--\s*expect:\s*columns\s+(?P<columns>[^;]+);\s*rows:\s*(?P<rows>.+)$", re.MULTILINE
+)
+
+
+def parse_expectation(sql: str) -> tuple[list[str], str]:
+    match = EXPECT.search(sql)
+    assert match, "example has no '-- expect: columns ...; rows: ...' line"
+    columns = [c.strip() for c in match["columns"].split(",")]
+    return columns, match["rows"].strip()
+
+
+def rows_match(spec: str, n: int) -> bool:
+    """``22``, ``>=1``, ``<=22`` or ``1..10``."""
+    if spec.startswith(">="):
+        return n >= int(spec[2:])
+    if spec.startswith("<="):
+        return n <= int(spec[2:])
+    if ".." in spec:
+        low, high = spec.split("..")
+        return int(low) <= n <= int(high)
+    return n == int(spec)
+
+
+@pytest.mark.parametrize(
+    ("spec", "n", "ok"),
+    [
+        ("22", 22, True),
+        ("22", 21, False),
+        (">=1", 0, False),
+        ("<=10", 10, True),
+        ("1..3", 4, False),
+    ],
+)
+def test_rows_match(spec, n, ok):
+    assert rows_match(spec, n) is ok
+
+
+def test_there_are_at_least_ten_examples_each_stating_its_question():
+    assert len(EXAMPLES) >= 10
+    for path in EXAMPLES:
+        text = path.read_text(encoding="utf-8")
+        assert text.startswith("-- Question:"), path.name
+        parse_expectation(text)
+        body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
+        assert body.lstrip().startswith("with "), f"{path.name}: CTE first"
+        assert body == body.lower() or _only_literals_upper(body), f"{path.name}: lower-case SQL"
+
+
+def _only_literals_upper(body: str) -> bool:
+    without_strings = re.sub(r"'[^']*'", "''", body)
+    return without_strings == without_strings.lower()
+
+
+@pytest.fixture(scope="module")
+def published(built_warehouse, tmp_path_factory) -> Path:
+    return publish(built_warehouse, tmp_path_factory.mktemp("published_examples")).file
+
+
+@pytest.fixture(scope="module")
+def reader(published):
+    con = duckdb.connect(str(published), read_only=True)
+    yield con
+    con.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_example_runs_against_published_file(reader, path):
+    sql = path.read_text(encoding="utf-8")
+    columns, rows = parse_expectation(sql)
+    started = time.perf_counter()
+    result = reader.execute(sql)
+    names = [d[0] for d in result.description]
+    data = result.fetchall()
+    elapsed = time.perf_counter() - started
+    assert names == columns
+    assert rows_match(rows, len(data)), f"{len(data)} rows, expected {rows}"
+    assert elapsed < 5, f"{path.name} took {elapsed:.2f} s"

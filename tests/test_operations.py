@@ -1,0 +1,163 @@
+"""Schedules, the partner-inbox sensor, jobs and the run-queue configuration."""
+
+import json
+import os
+import time
+from pathlib import Path
+
+import dagster as dg
+import pytest
+import yaml
+
+from pipelines.operations.inbox import InboxCursor, is_submission, scan_inbox
+from pipelines.operations.jobs import (
+    PARTNER_INGESTION_JOB,
+    PUBLIC_REFRESH_JOB,
+    PUBLISH_JOB,
+)
+from pipelines.operations.keys import PARTNER_KEY, PUBLISHED_KEY, WRITES_WAREHOUSE
+from pipelines.operations.schedules import monthly_public_refresh
+from pipelines.operations.sensors import partner_inbox
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture()
+def inbox(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    monkeypatch.setenv("WELLBEING_PARTNER_INBOX", str(folder))
+    monkeypatch.setenv("WELLBEING_INBOX_SETTLE_SECONDS", "0")
+    return folder
+
+
+def _evaluate(cursor: str | None):
+    context = dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(), cursor=cursor)
+    result = partner_inbox(context)
+    if isinstance(result, dg.SkipReason):
+        return [], cursor
+    return list(result.run_requests or []), result.cursor
+
+
+def test_sensor_requests_one_run_per_new_or_changed_file(inbox):
+    file = inbox / "cardiff_2025-26.csv"
+    file.write_text("activity_id,lsoa_code\nA1,W01000001\n")
+    requests, cursor = _evaluate(None)
+    assert len(requests) == 1
+    import hashlib
+
+    digest = hashlib.sha256(file.read_bytes()).hexdigest()
+    assert requests[0].run_key == digest
+    assert requests[0].tags["wellbeing/partner_file"] == "cardiff_2025-26.csv"
+    assert requests[0].tags["wellbeing/writes"] == "warehouse"
+    assert digest in json.loads(cursor)["seen"]
+
+    # The same file again: nothing.
+    requests, cursor = _evaluate(cursor)
+    assert requests == []
+
+    # The same content under another name: nothing (processed once, whatever its name).
+    (inbox / "copy_of_cardiff.csv").write_bytes(file.read_bytes())
+    requests, cursor = _evaluate(cursor)
+    assert requests == []
+
+    # The file changed: exactly one run, keyed by the new hash.
+    file.write_text("activity_id,lsoa_code\nA1,W01000001\nA2,W01000002\n")
+    os.utime(file, (time.time() - 5, time.time() - 5))
+    requests, cursor = _evaluate(cursor)
+    assert [r.run_key for r in requests] == [hashlib.sha256(file.read_bytes()).hexdigest()]
+    requests, cursor = _evaluate(cursor)
+    assert requests == []
+
+
+def test_sensor_skips_without_inbox(monkeypatch, tmp_path):
+    monkeypatch.delenv("WELLBEING_PARTNER_INBOX", raising=False)
+    context = dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral())
+    assert isinstance(partner_inbox(context), dg.SkipReason)
+    monkeypatch.setenv("WELLBEING_PARTNER_INBOX", str(tmp_path / "missing"))
+    assert isinstance(partner_inbox(context), dg.SkipReason)
+
+
+def test_sensor_waits_for_files_still_being_copied(inbox, monkeypatch):
+    monkeypatch.setenv("WELLBEING_INBOX_SETTLE_SECONDS", "600")
+    (inbox / "new.xlsx").write_bytes(b"PK...")
+    requests, cursor = _evaluate(None)
+    assert requests == []
+    monkeypatch.setenv("WELLBEING_INBOX_SETTLE_SECONDS", "0")
+    requests, cursor = _evaluate(cursor)
+    assert len(requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("a.csv", True),
+        ("a.XLSX", True),
+        ("a.ods", True),
+        ("a.txt", False),
+        (".hidden.csv", False),
+        ("~$lock.xlsx", False),
+        ("a.csv.part", False),
+    ],
+)
+def test_is_submission(tmp_path, name, expected):
+    path = tmp_path / name
+    path.write_text("x")
+    assert is_submission(path) is expected
+
+
+def test_cursor_round_trip_and_stat_cache(tmp_path):
+    (tmp_path / "a.csv").write_text("x")
+    cursor = InboxCursor.parse(None)
+    files = scan_inbox(tmp_path, cursor)
+    again = InboxCursor.parse(cursor.dumps())
+    assert again.files == cursor.files
+    assert [f.sha256 for f in scan_inbox(tmp_path, again)] == [f.sha256 for f in files]
+    assert InboxCursor.parse(json.dumps(["abc"])).seen == {"abc"}
+
+
+def test_monthly_schedule_is_europe_london():
+    assert monthly_public_refresh.cron_schedule == "0 6 1 * *"
+    assert monthly_public_refresh.execution_timezone == "Europe/London"
+    assert monthly_public_refresh.job_name == PUBLIC_REFRESH_JOB
+
+
+def test_definitions_load_with_schedule_sensor_and_jobs():
+    from pipelines.definitions import build_definitions
+
+    defs = build_definitions()
+    repo = defs.get_repository_def()
+    assert repo.has_schedule_def("monthly_public_refresh")
+    assert repo.has_sensor_def("partner_inbox")
+    assert repo.has_sensor_def("wellbeing_automation")
+    assert repo.get_sensor_def("partner_inbox").job_name == PARTNER_INGESTION_JOB
+
+    refresh = defs.resolve_job_def(PUBLIC_REFRESH_JOB)
+    refresh_keys = set(refresh.asset_layer.executable_asset_keys)
+    assert PARTNER_KEY not in refresh_keys
+    assert PUBLISHED_KEY in refresh_keys
+    assert any(key.path[0] == "marts" for key in refresh_keys)
+    for name in (PUBLIC_REFRESH_JOB, PARTNER_INGESTION_JOB, PUBLISH_JOB):
+        job = defs.resolve_job_def(name)
+        assert job.run_tags.get("wellbeing/writes") == "warehouse", name
+
+    graph = defs.resolve_asset_graph()
+    published = graph.get(PUBLISHED_KEY)
+    assert published.automation_condition is not None
+    assert published.group_name == "publish"
+    if graph.has(PARTNER_KEY):
+        ingestion = defs.resolve_job_def(PARTNER_INGESTION_JOB)
+        assert PARTNER_KEY in set(ingestion.asset_layer.executable_asset_keys)
+
+
+def test_deploy_dagster_yaml_limits_warehouse_writers_to_one():
+    config = yaml.safe_load((PROJECT_ROOT / "deploy" / "dagster.yaml").read_text())
+    coordinator = config["run_coordinator"]
+    assert coordinator["module"] == "dagster.core.run_coordinator"
+    assert coordinator["class"] == "QueuedRunCoordinator"
+    limits = coordinator["config"]["tag_concurrency_limits"]
+    key, value = next(iter(WRITES_WAREHOUSE.items()))
+    assert {"key": key, "value": value, "limit": 1} in limits
+    assert config["storage"]["postgres"]["postgres_db"]["password"] == {
+        "env": "DAGSTER_PG_PASSWORD"
+    }

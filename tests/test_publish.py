@@ -1,0 +1,240 @@
+"""Publishing: the read-only snapshot, its comments, exports and data dictionary."""
+
+import json
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from pipelines.operations.assets import EVERY_COLUMN_COMMENTED, published_deps, wellbeing_duckdb
+from pipelines.operations.publish import (
+    PublishError,
+    dictionary_html,
+    dictionary_markdown,
+    missing_comments,
+    publish,
+    published_file,
+)
+from pipelines.warehouse import Warehouse
+
+
+def make_tiny_warehouse(path: Path, rows: int = 100, version: int = 1) -> Path:
+    """A small working warehouse: one mart and one reference table, fully commented, plus raw
+    partner rows and quarantined rows that must never be published."""
+    path.unlink(missing_ok=True)
+    con = duckdb.connect(str(path))
+    for schema in ("raw", "staging", "marts", "reference", "quality"):
+        con.execute(f"create schema if not exists {schema}")
+    con.execute(
+        f"""
+        create table marts.lsoa_profile as
+        select
+            'W01' || lpad(i::varchar, 6, '0') as lsoa_code,
+            (i % 10) + 1 as wimd_decile,
+            1000 + (i % 7) as population,
+            {int(version)} as version,
+            ['a prosperous Wales', 'a healthier Wales'] as wellbeing_goals
+        from range({int(rows)}) t(i)
+        """
+    )
+    con.execute("comment on table marts.lsoa_profile is 'One row per LSOA.'")
+    for col, text in {
+        "lsoa_code": "LSOA 2021 code.",
+        "wimd_decile": "WIMD 2025 decile, 1 = most deprived.",
+        "population": "Usual residents. Unit: people.",
+        "version": "Test version marker.",
+        "wellbeing_goals": "Well-being goals served.",
+    }.items():
+        con.execute(f"comment on column marts.lsoa_profile.{col} is '{text}'")
+    con.execute("create table reference.wellbeing_goals as select 1 as goal_number")
+    con.execute("comment on table reference.wellbeing_goals is 'The seven well-being goals.'")
+    con.execute("comment on column reference.wellbeing_goals.goal_number is 'Goal number.'")
+    con.execute("create table raw.partnership_activity as select 'x@example.org' as contact_email")
+    con.execute("create table quality.quarantine as select 'bad row' as reason")
+    con.close()
+    return path
+
+
+@pytest.fixture()
+def tiny(tmp_path) -> tuple[Path, Path]:
+    return make_tiny_warehouse(tmp_path / "warehouse.duckdb"), tmp_path / "published"
+
+
+def test_publish_copies_marts_and_reference_only_with_comments(tiny):
+    warehouse, publish_dir = tiny
+    result = publish(warehouse, publish_dir)
+    assert result.file == published_file(publish_dir)
+    assert result.missing_comments == []
+    con = duckdb.connect(str(result.file), read_only=True)
+    try:
+        tables = con.execute(
+            "select schema_name || '.' || table_name from duckdb_tables() order by 1"
+        ).fetchall()
+        assert [t for (t,) in tables] == [
+            "dictionary.columns",
+            "dictionary.tables",
+            "marts.lsoa_profile",
+            "reference.wellbeing_goals",
+        ]
+        assert con.execute("select count(*) from marts.lsoa_profile").fetchone()[0] == 100
+        assert (
+            con.execute(
+                "select comment from duckdb_columns() where table_name = 'lsoa_profile' "
+                "and column_name = 'population'"
+            ).fetchone()[0]
+            == "Usual residents. Unit: people."
+        )
+        assert (
+            con.execute(
+                "select description from dictionary.columns where table_name = 'lsoa_profile' "
+                "and column_name = 'wimd_decile'"
+            ).fetchone()[0]
+            == "WIMD 2025 decile, 1 = most deprived."
+        )
+        assert (
+            con.execute(
+                "select row_count from dictionary.tables where table_name = 'lsoa_profile'"
+            ).fetchone()[0]
+            == 100
+        )
+    finally:
+        con.close()
+    leftovers = [p.name for p in publish_dir.rglob(".tmp-*")]
+    assert leftovers == []
+
+
+def test_publish_writes_exports_dictionary_and_manifest(tiny):
+    warehouse, publish_dir = tiny
+    publish(warehouse, publish_dir)
+    exports = publish_dir / "exports"
+    assert (exports / "lsoa_profile.parquet").is_file()
+    assert (exports / "lsoa_profile.csv").is_file()
+    assert (exports / "reference__wellbeing_goals.parquet").is_file()
+    rows = duckdb.sql(f"select count(*) from '{exports / 'lsoa_profile.parquet'}'").fetchone()[0]
+    assert rows == 100
+    md = (publish_dir / "data_dictionary.md").read_text()
+    assert "## marts.lsoa_profile" in md and "Usual residents. Unit: people." in md
+    page = (publish_dir / "data_dictionary.html").read_text()
+    assert '<html lang="en">' in page and "WIMD 2025 decile, 1 = most deprived." in page
+    manifest = json.loads((publish_dir / "manifest.json").read_text())
+    assert {"table": "marts.lsoa_profile", "rows": 100, "columns": 5} in manifest["tables"]
+
+
+def test_publish_reports_missing_comments(tmp_path):
+    warehouse = make_tiny_warehouse(tmp_path / "wh.duckdb")
+    con = duckdb.connect(str(warehouse))
+    con.execute("create table marts.undocumented as select 1 as x")
+    con.close()
+    result = publish(warehouse, tmp_path / "pub")
+    assert result.missing_comments == ["marts.undocumented", "marts.undocumented.x"]
+
+
+def test_publish_refuses_personal_data(tmp_path):
+    warehouse = make_tiny_warehouse(tmp_path / "wh.duckdb")
+    con = duckdb.connect(str(warehouse))
+    con.execute("create table marts.leak as select 'a@b.org' as contact_email")
+    con.close()
+    with pytest.raises(PublishError, match="personal data"):
+        publish(warehouse, tmp_path / "pub")
+    assert not published_file(tmp_path / "pub").exists()
+
+
+def test_publish_without_warehouse_fails_clearly(tmp_path):
+    with pytest.raises(PublishError, match="run the pipeline first"):
+        publish(tmp_path / "missing.duckdb", tmp_path / "pub")
+
+
+def test_publish_removes_stale_temp_files(tiny):
+    warehouse, publish_dir = tiny
+    (publish_dir / "exports").mkdir(parents=True)
+    stale = [
+        publish_dir / ".tmp-123-abc-wellbeing.duckdb",
+        publish_dir / ".tmp-123-abc-wellbeing.duckdb.wal",
+        publish_dir / "exports" / ".tmp-123-abc-lsoa_profile.parquet",
+    ]
+    for path in stale:
+        path.write_bytes(b"half-written")
+    result = publish(warehouse, publish_dir)
+    assert sorted(result.stale_removed) == sorted(stale)
+    assert not any(p.exists() for p in stale)
+
+
+def test_dictionary_renderers_escape_text():
+    from datetime import UTC, datetime
+
+    from pipelines.operations.publish import PublishedColumn, PublishedTable
+
+    table = PublishedTable(
+        "marts", "t", 1, "a | b <c>", (PublishedColumn("x", "VARCHAR", "1 < 2 | 3"),)
+    )
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    assert "1 < 2 \\| 3" in dictionary_markdown([table], when)
+    assert "1 &lt; 2 | 3" in dictionary_html([table], when)
+    assert missing_comments([table]) == []
+
+
+def test_published_deps_cover_every_mart_and_reference_table():
+    from pipelines.warehouse import sql_models
+
+    deps = {key.to_user_string() for key in published_deps()}
+    marts = {f"marts/{table}" for schema, table, _ in sql_models() if schema == "marts"}
+    assert marts <= deps
+    assert {"reference/wellbeing_goals", "reference/indicator_goals"} <= deps
+    assert not any(d.startswith(("raw/", "staging/", "quality/")) for d in deps)
+
+
+def test_publish_asset_materialises_with_metadata_and_check(tiny):
+    warehouse, publish_dir = tiny
+    result = dg.materialize(
+        [wellbeing_duckdb],
+        resources={"warehouse": Warehouse(path=str(warehouse))},
+        run_config={
+            "ops": {"published__wellbeing_duckdb": {"config": {"publish_dir": str(publish_dir)}}}
+        },
+    )
+    assert result.success
+    materialization = result.asset_materializations_for_node("published__wellbeing_duckdb")[0]
+    assert materialization.metadata["tables_copied"].value == 2
+    assert materialization.metadata["dagster/row_count"].value == 101
+    checks = result.get_asset_check_evaluations()
+    assert [(c.check_name, c.passed) for c in checks] == [(EVERY_COLUMN_COMMENTED, True)]
+    assert published_file(publish_dir).is_file()
+
+
+# ---------------------------------------------------------------------------------------------
+# The real marts, built from ../shared/data
+
+
+@pytest.fixture(scope="module")
+def published_real(built_warehouse, tmp_path_factory) -> Path:
+    return publish(built_warehouse, tmp_path_factory.mktemp("published_real")).file
+
+
+@pytest.mark.slow
+def test_real_published_file_has_every_table_and_column_commented(published_real):
+    con = duckdb.connect(str(published_real), read_only=True)
+    try:
+        schemas = {
+            s for (s,) in con.execute("select distinct schema_name from duckdb_tables()").fetchall()
+        }
+        assert schemas == {"marts", "reference", "dictionary"}
+        tables = con.execute(
+            "select schema_name || '.' || table_name from duckdb_tables() "
+            "where comment is null or trim(comment) = '' order by 1"
+        ).fetchall()
+        columns = con.execute(
+            "select schema_name || '.' || table_name || '.' || column_name from duckdb_columns() "
+            "where comment is null or trim(comment) = '' order by 1"
+        ).fetchall()
+        marts = {
+            t
+            for (t,) in con.execute(
+                "select table_name from duckdb_tables() where schema_name = 'marts'"
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    assert {"lsoa_profile", "local_authority_profile", "goal_indicators"} <= marts
+    assert [t for (t,) in tables] == [], "tables without a comment"
+    assert [c for (c,) in columns] == [], "columns without a comment"
