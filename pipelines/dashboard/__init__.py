@@ -1,0 +1,1 @@
+"""The static dashboard site, built from the published DuckDB file (group ``dashboard``)."""

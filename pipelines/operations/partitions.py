@@ -1,0 +1,44 @@
+"""Financial-year partitions (April to March, UK time) for partner activity.
+
+Offered for ``pipelines/partnership_activity``: a partition key is the first day of the
+financial year (``"2024-04-01"`` is 2024-25), so one year can be backfilled or re-run alone, and
+new years appear on 1 April without a code change.
+
+Import the function, not a module-level object, in collected modules (``assets.py``...):
+``definitions._collect`` iterates module-level tuples and a partitions definition is one.
+"""
+
+from datetime import date
+
+import dagster as dg
+
+FIRST_FINANCIAL_YEAR = "2015-04-01"  # the Well-being of Future Generations Act came into force
+
+
+def financial_year_partitions(
+    start: str = FIRST_FINANCIAL_YEAR,
+) -> dg.TimeWindowPartitionsDefinition:
+    """One partition per financial year, 1 April to 31 March, Europe/London."""
+    return dg.TimeWindowPartitionsDefinition(
+        cron_schedule="0 0 1 4 *",
+        start=start,
+        fmt="%Y-%m-%d",
+        timezone="Europe/London",
+    )
+
+
+def financial_year_of(day: date) -> str:
+    """The financial year label of a date: 2025-03-31 -> ``"2024-25"``, 2025-04-01 -> ``"2025-26"``."""
+    first = day.year if day.month >= 4 else day.year - 1
+    return f"{first}-{(first + 1) % 100:02d}"
+
+
+def partition_key_of(day: date) -> str:
+    """The partition key of the financial year holding ``day`` (``"2024-04-01"`` for 2024-25)."""
+    first = day.year if day.month >= 4 else day.year - 1
+    return f"{first}-04-01"
+
+
+def label_of(partition_key: str) -> str:
+    """``"2024-04-01"`` -> ``"2024-25"``."""
+    return financial_year_of(date.fromisoformat(partition_key))
