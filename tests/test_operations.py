@@ -150,17 +150,19 @@ def test_definitions_load_with_schedule_sensor_and_jobs():
         assert PARTNER_KEY in set(ingestion.asset_layer.executable_asset_keys)
 
 
-def test_deploy_dagster_yaml_limits_warehouse_writers_to_one():
-    config = yaml.safe_load((PROJECT_ROOT / "deploy" / "dagster.yaml").read_text())
+@pytest.mark.parametrize("name", ["dagster.yaml", "dagster.local.yaml"])
+def test_deploy_dagster_yaml_limits_warehouse_writers_to_one(name):
+    config = yaml.safe_load((PROJECT_ROOT / "deploy" / name).read_text())
     coordinator = config["run_coordinator"]
     assert coordinator["module"] == "dagster.core.run_coordinator"
     assert coordinator["class"] == "QueuedRunCoordinator"
     limits = coordinator["config"]["tag_concurrency_limits"]
     key, value = next(iter(WRITES_WAREHOUSE.items()))
     assert {"key": key, "value": value, "limit": 1} in limits
-    assert config["storage"]["postgres"]["postgres_db"]["password"] == {
-        "env": "DAGSTER_PG_PASSWORD"
-    }
+    if name == "dagster.yaml":
+        assert config["storage"]["postgres"]["postgres_db"]["password"] == {
+            "env": "DAGSTER_PG_PASSWORD"
+        }
 
 
 @pytest.mark.parametrize(
