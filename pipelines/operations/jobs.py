@@ -19,7 +19,9 @@ PUBLISH_JOB = "publish"
 def partner_selection() -> dg.AssetSelection:
     """The partner ingestion asset ``raw/partnership_activity`` (by key prefix, so the code
     location still loads while that asset is missing)."""
-    return dg.AssetSelection.key_prefixes(keys.PARTNER_KEY.path)
+    # required_multi_asset_neighbors: the loader is a multi-asset that also writes
+    # quality.quarantine and quality.submissions, and cannot be split.
+    return dg.AssetSelection.key_prefixes(keys.PARTNER_KEY.path).required_multi_asset_neighbors()
 
 
 def public_sources_selection() -> dg.AssetSelection:
