@@ -14,9 +14,11 @@ GRID = "#767676"  # 4.5:1 on white
 
 def _open(chart_id: str, width: float, height: float, title: str, desc: str) -> list[str]:
     return [
-        f'<svg class="chart" id="{chart_id}" viewBox="0 0 {width:g} {height:g}" role="img" '
-        f'aria-labelledby="{chart_id}-t" aria-describedby="{chart_id}-d" '
-        f'xmlns="http://www.w3.org/2000/svg">',
+        (
+            f'<svg class="chart" id="{chart_id}" viewBox="0 0 {width:g} {height:g}" role="img" '
+            f'aria-labelledby="{chart_id}-t" aria-describedby="{chart_id}-d" '
+            f'xmlns="http://www.w3.org/2000/svg">'
+        ),
         f'<title id="{chart_id}-t">{escape(title)}</title>',
         f'<desc id="{chart_id}-d">{escape(desc)}</desc>',
     ]
@@ -38,8 +40,10 @@ def bar_chart(
     vmax = max([v for v in values if v > 0], default=1.0)
     plot_w = width - label_width - 90
     out = _open(chart_id, width, height, title, desc)
-    out.append(f'<line x1="{label_width}" y1="{top}" x2="{label_width}" '
-               f'y2="{height - 8}" stroke="{GRID}" stroke-width="1"/>')
+    out.append(
+        f'<line x1="{label_width}" y1="{top}" x2="{label_width}" '
+        f'y2="{height - 8}" stroke="{GRID}" stroke-width="1"/>'
+    )
     for i, (label, value, shown) in enumerate(items):
         y = top + i * row
         out.append(
@@ -84,18 +88,26 @@ def forest_plot(
     for tick in (-1, -0.5, 0, 0.5, 1):
         x = sx(tick)
         dash = "" if tick == 0 else ' stroke-dasharray="2 3"'
-        out.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{bottom}" stroke="{GRID}"'
-                   f' stroke-width="1"{dash}/>')
+        out.append(
+            f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{bottom}" stroke="{GRID}"'
+            f' stroke-width="1"{dash}/>'
+        )
         label = f"{tick:g}".replace("-", "−")
-        out.append(f'<text x="{x:.1f}" y="{bottom + 20}" text-anchor="middle" fill="{INK}" '
-                   f'font-size="13">{label}</text>')
+        out.append(
+            f'<text x="{x:.1f}" y="{bottom + 20}" text-anchor="middle" fill="{INK}" '
+            f'font-size="13">{label}</text>'
+        )
     for i, (label, est, low, high) in enumerate(rows):
         y = top + i * row + row / 2
-        out.append(f'<text x="{label_width}" y="{y + 5:g}" text-anchor="end" fill="{INK}" '
-                   f'font-size="13">{escape(label)}</text>')
+        out.append(
+            f'<text x="{label_width}" y="{y + 5:g}" text-anchor="end" fill="{INK}" '
+            f'font-size="13">{escape(label)}</text>'
+        )
         if low is not None and high is not None:
-            out.append(f'<line x1="{sx(low):.1f}" y1="{y:g}" x2="{sx(high):.1f}" y2="{y:g}" '
-                       f'stroke="{BAR}" stroke-width="2.5"/>')
+            out.append(
+                f'<line x1="{sx(low):.1f}" y1="{y:g}" x2="{sx(high):.1f}" y2="{y:g}" '
+                f'stroke="{BAR}" stroke-width="2.5"/>'
+            )
         if est is not None:
             out.append(f'<circle cx="{sx(est):.1f}" cy="{y:g}" r="5" fill="{BAR}"/>')
     out.append("</svg>")

@@ -48,8 +48,13 @@ def test_translations_have_the_same_keys():
     en = _flatten(yaml.safe_load((folder / "en.yaml").read_text(encoding="utf-8")))
     cy = _flatten(yaml.safe_load((folder / "cy.yaml").read_text(encoding="utf-8")))
     assert set(en) == set(cy)
-    same = [k for k in en if en[k] and en[k] == cy[k] and k not in ("fields.csv", "fields.parquet",
-                                                                   "decile_label", "fields.sector")]
+    same = [
+        k
+        for k in en
+        if en[k]
+        and en[k] == cy[k]
+        and k not in ("fields.csv", "fields.parquet", "decile_label", "fields.sector")
+    ]
     assert not same, f"untranslated strings: {same}"
 
 
@@ -83,7 +88,9 @@ def test_no_cdn_every_script_and_style_ships_with_the_site(dashboard_site):
     site, _ = dashboard_site
     for page in site.rglob("*.html"):
         html = page.read_text(encoding="utf-8")
-        for tag, attr in re.findall(r"<(script|link|img|iframe)\b[^>]*?\b(src|href)=\"(?:https?:)?//", html):
+        for tag, attr in re.findall(
+            r"<(script|link|img|iframe)\b[^>]*?\b(src|href)=\"(?:https?:)?//", html
+        ):
             pytest.fail(f"{page}: external {tag} {attr}")
         for ref in re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"#]+)"', html):
             if ref.endswith((".css", ".js")):
@@ -111,7 +118,10 @@ def test_downloads_for_every_mart_and_suppressed_participants(dashboard_site, da
     with (site / "data" / "marts.lsoa_profile.csv").open(encoding="utf-8") as f:
         counts = [r["participant_count"] for r in csv.DictReader(f)]
     assert all(c in ("", "<5") or int(c) >= 5 for c in counts)
-    assert "Contains public sector information licensed under the Open Government Licence v3.0" in data_page
+    assert (
+        "Contains public sector information licensed under the Open Government Licence v3.0"
+        in data_page
+    )
     assert "Contains OS data © Crown copyright and database right" in data_page
 
 
@@ -119,9 +129,9 @@ def test_lsoa_tables_never_show_participant_counts_below_five(dashboard_site):
     site, _ = dashboard_site
     for page in [site / "en" / "index.html", *(site / "en" / "la").glob("W06*.html")]:
         html = page.read_text(encoding="utf-8")
-        table = html[html.index('<table id="lsoa-table"'):]
+        table = html[html.index('<table id="lsoa-table"') :]
         table = table[: table.index("</table>")]
-        for row in re.findall(r"<tr>(.*?)</tr>", table, flags=re.S)[1:]:
+        for row in re.findall(r"<tr>(.*?)</tr>", table, flags=re.DOTALL)[1:]:
             last = re.findall(r"<td[^>]*>(.*?)</td>", row)[-1]
             if last not in ("&lt;5", "No data"):
                 assert int(last.replace(",", "")) >= 5, (page.name, last)
@@ -134,8 +144,8 @@ def test_example_data_is_labelled(dashboard_site, dashboard_db):
     con = duckdb.connect(str(dashboard_db), read_only=True)
     try:
         example = con.execute(
-            "select bool_or(is_example_data) from marts.local_authority_profile "
-            "where la_code = ?", [CARDIFF]
+            "select bool_or(is_example_data) from marts.local_authority_profile where la_code = ?",
+            [CARDIFF],
         ).fetchone()[0]
     finally:
         con.close()
@@ -151,7 +161,9 @@ def test_dashboard_asset_built_the_site(built_warehouse, pipeline_env):
 
 def test_build_time_is_reported(tmp_path, dashboard_db, pipeline_env, built_warehouse):
     start = time.perf_counter()
-    report = build_site(dashboard_db, tmp_path / "site", Path(pipeline_env["WELLBEING_BOUNDARIES_DIR"]))
+    report = build_site(
+        dashboard_db, tmp_path / "site", Path(pipeline_env["WELLBEING_BOUNDARIES_DIR"])
+    )
     assert time.perf_counter() - start < 60
     assert report["largest_page_bytes"] < MAX_PAGE_BYTES
 
@@ -161,8 +173,14 @@ def test_build_time_is_reported(tmp_path, dashboard_db, pipeline_env, built_ware
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = Path(__file__).resolve().parent.parent / "dashboards" / "vendor" / "axe-core" / "axe.min.js"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="session")
@@ -221,7 +239,9 @@ def _open(page, url: str) -> list[str]:
 def test_every_page_loads_without_console_errors(page, site_url, dashboard_site):
     site, _ = dashboard_site
     errors: list[str] = []
-    page.on("console", lambda m: errors.append(f"{page.url}: {m.text}") if m.type == "error" else None)
+    page.on(
+        "console", lambda m: errors.append(f"{page.url}: {m.text}") if m.type == "error" else None
+    )
     page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}"))
     failed = page_count = 0
     for file in sorted(site.rglob("*.html")):
@@ -242,18 +262,28 @@ def test_overview_map_draws_22_authorities_and_the_measure_switch_works(page, si
     picker = page.locator("#la-map-measure")
     assert picker.is_visible()
     options = picker.locator("option").evaluate_all("os => os.map(o => o.value)")
-    assert {"share20", "rate_all", "rate_shared_purpose", "rate_governance",
-            "rate_financial_mechanism"} <= set(options)
+    assert {
+        "share20",
+        "rate_all",
+        "rate_shared_purpose",
+        "rate_governance",
+        "rate_financial_mechanism",
+    } <= set(options)
     assert any(o.startswith("ind_") for o in options), "no goal indicator measure"
-    before = page.locator("#la-map path.area").evaluate_all("ps => ps.map(p => p.getAttribute('fill'))")
+    before = page.locator("#la-map path.area").evaluate_all(
+        "ps => ps.map(p => p.getAttribute('fill'))"
+    )
     picker.select_option("rate_all")
-    after = page.locator("#la-map path.area").evaluate_all("ps => ps.map(p => p.getAttribute('fill'))")
+    after = page.locator("#la-map path.area").evaluate_all(
+        "ps => ps.map(p => p.getAttribute('fill'))"
+    )
     assert before != after
     visible = page.locator('[data-map="la-map"] .measure-info:not([hidden])')
     assert visible.count() == 1 and visible.get_attribute("data-measure") == "rate_all"
     lsoa_picker = page.locator("#lsoa-map-measure")
     assert {"wimd_rank", "wimd_decile"} <= set(
-        lsoa_picker.locator("option").evaluate_all("os => os.map(o => o.value)"))
+        lsoa_picker.locator("option").evaluate_all("os => os.map(o => o.value)")
+    )
 
 
 @pytest.mark.browser
@@ -268,8 +298,11 @@ def test_switching_to_welsh_changes_headings_and_area_names(page, site_url):
     assert cy_h1 != en_h1 and cy_h1 == "Map trosolwg o Gymru"
     table = page.locator("#la-table").inner_text()
     assert "Ynys Môn" in table and "Isle of Anglesey" not in table
-    assert page.locator('#la-map a.area-link[href="la/W06000001.html"]').get_attribute(
-        "aria-label").startswith("Ynys Môn")
+    assert (
+        page.locator('#la-map a.area-link[href="la/W06000001.html"]')
+        .get_attribute("aria-label")
+        .startswith("Ynys Môn")
+    )
     page.goto(site_url + "cy/la/W06000015.html")
     assert page.locator("h1").inner_text().startswith("Caerdydd")
     page.locator("a.lang-switch").click()
@@ -286,10 +319,14 @@ def test_cardiff_profile_matches_the_mart(page, site_url, dashboard_db):
 
     con = duckdb.connect(str(dashboard_db), read_only=True)
     try:
-        row = con.execute("select * from marts.local_authority_profile where la_code = ?",
-                          [CARDIFF]).pl().to_dicts()[0]
-        lsoas = con.execute("select count(*) from marts.lsoa_profile where la_code = ?",
-                            [CARDIFF]).fetchone()[0]
+        row = (
+            con.execute("select * from marts.local_authority_profile where la_code = ?", [CARDIFF])
+            .pl()
+            .to_dicts()[0]
+        )
+        lsoas = con.execute(
+            "select count(*) from marts.lsoa_profile where la_code = ?", [CARDIFF]
+        ).fetchone()[0]
     finally:
         con.close()
     assert _open(page, site_url + f"en/la/{CARDIFF}.html") == []
@@ -305,14 +342,26 @@ def test_cardiff_profile_matches_the_mart(page, site_url, dashboard_db):
             assert float(dd.get_attribute("data-value")) == pytest.approx(float(row[field]))
         checked += 1
     assert checked >= 10
-    assert page.locator('#key-figures dd[data-field="population"]').inner_text() == \
-        f"{row['population']:,}"
+    assert (
+        page.locator('#key-figures dd[data-field="population"]').inner_text()
+        == f"{row['population']:,}"
+    )
     assert page.locator("#la-lsoa-map path.area").count() == lsoas == row["lsoa_count"]
 
 
-PAGE_TYPES = ["index.html", "en/index.html", "cy/index.html", f"en/la/{CARDIFF}.html",
-              f"cy/la/{CARDIFF}.html", "en/la/index.html", "en/goals.html", "cy/goals.html",
-              "en/deprivation.html", "en/data.html", "cy/data.html"]
+PAGE_TYPES = [
+    "index.html",
+    "en/index.html",
+    "cy/index.html",
+    f"en/la/{CARDIFF}.html",
+    f"cy/la/{CARDIFF}.html",
+    "en/la/index.html",
+    "en/goals.html",
+    "cy/goals.html",
+    "en/deprivation.html",
+    "en/data.html",
+    "cy/data.html",
+]
 
 
 @pytest.mark.browser
