@@ -1,0 +1,1 @@
+"""Partner partnership-activity submissions: example generator, contract validation, idempotent ingest."""

@@ -1,0 +1,229 @@
+"""Partner partnership-activity submissions (group ``partnership_activity``).
+
+One multi-asset loads every file in the partner inbox and updates three tables together:
+``raw.partnership_activity`` (valid rows), ``quality.quarantine`` (rows that failed a rule, with
+the reason) and ``quality.submissions`` (one row per file). With ``WELLBEING_PARTNER_INBOX``
+unset, a deterministic example submission set is written under the warehouse's folder and
+loaded through the same path, every row flagged ``is_example_data``.
+"""
+
+from functools import lru_cache
+
+import dagster as dg
+import polars as pl
+
+from pipelines.contracts import apply_comments
+from pipelines.partnership_activity import generator, ingest
+from pipelines.partnership_activity import validate as v
+from pipelines.settings import setting_path
+from pipelines.warehouse import Warehouse, table_metadata
+
+GROUP = "partnership_activity"
+RAW_KEY = dg.AssetKey(["raw", "partnership_activity"])
+QUARANTINE_KEY = dg.AssetKey(["quality", "quarantine"])
+SUBMISSIONS_KEY = dg.AssetKey(["quality", "submissions"])
+REFERENCE_TABLES = {
+    "lsoa21_population": "raw.lsoa21_population",
+    "lsoa11_lsoa21_lookup": "raw.lsoa11_lsoa21_lookup",
+    "wimd_2019_postcodes": "raw.wimd_2019_postcodes",
+    "lsoa11_la_names": "raw.lsoa11_la_names",
+    "wimd_2025_ranks": "raw.wimd_2025_ranks",
+}
+ROWS_ACCOUNTED_CHECK = "submission_rows_accounted_for"
+EXAMPLE_INBOX_NAME = "example_partner_inbox"
+
+
+def _table_exists(con, table: str) -> bool:
+    schema, name = table.split(".")
+    return con.execute(
+        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?", [schema, name]
+    ).fetchone()[0] > 0
+
+
+def _reference_frames(con, log) -> dict[str, pl.DataFrame]:
+    """The reference tables from the warehouse; any missing one from the catalogue (mirror)."""
+    from pipelines.catalogue import fetch
+    from pipelines.readers import read_csv_strings
+    from pipelines.wimd import parsers
+
+    out = {}
+    for key, table in REFERENCE_TABLES.items():
+        if _table_exists(con, table):
+            out[key] = con.execute(f"select * from {table}").pl()
+            continue
+        log.warning(f"{table} is not in the warehouse; reading catalogue source '{key}' directly")
+        fetched = fetch(key)
+        if key == "wimd_2019_postcodes":
+            out[key] = parsers.parse_wimd_2019_postcodes(fetched)
+        elif key == "wimd_2025_ranks":
+            out[key] = parsers.parse_wimd_2025_ranks(fetched)
+        else:
+            frame = read_csv_strings(fetched.path)
+            out[key] = frame.rename({c: c.strip().lstrip("\ufeff").lower() for c in frame.columns})
+    return out
+
+
+@lru_cache(maxsize=1)
+def _boundaries() -> tuple[object, object, str]:
+    """(Wales outline, 2021 LSOA polygons, note) from the catalogue boundary files, if available."""
+    try:
+        import geopandas as gpd
+
+        from pipelines.catalogue import fetch
+
+        la = gpd.read_file(fetch("la_boundaries").path).to_crs("EPSG:4326")
+        outline = la.geometry.union_all()
+        lsoa = gpd.read_file(fetch("lsoa21_boundaries").path).to_crs("EPSG:4326")
+        code = next(c for c in lsoa.columns if c.lower() == "lsoa21cd")
+        lsoa = lsoa[lsoa[code].str.startswith("W01")].rename(columns={code: "lsoa21_code"})
+        return outline, lsoa[["lsoa21_code", "geometry"]], "Wales outline from la_boundaries"
+    except Exception as exc:  # boundaries are optional: fall back to a bounding box
+        return None, None, f"no boundaries ({exc}); coordinates checked against a Wales bounding box"
+
+
+def _files_markdown(outcomes: list[ingest.LoadOutcome]) -> str:
+    lines = ["| file | status | rows | accepted | quarantined | replaced earlier |", "|---|---|---|---|---|---|"]
+    for o in outcomes:
+        lines.append(
+            f"| {o.file} | {o.status} | {o.rows_submitted} | {o.rows_accepted} | {o.rows_quarantined} | {o.rows_superseding} |"
+        )
+    return "\n".join(lines)
+
+
+@dg.multi_asset(
+    name="partnership_activity_submissions",
+    specs=[
+        dg.AssetSpec(
+            RAW_KEY,
+            group_name=GROUP,
+            kinds={"duckdb", "polars"},
+            deps=[dg.AssetKey(["raw", k]) for k in REFERENCE_TABLES],
+            description=(
+                "Validated partner partnership-activity records: one row per accepted row of a "
+                "submitted file (CSV, XLSX, ODS, Parquet) from WELLBEING_PARTNER_INBOX, or of the "
+                "generated example set when unset (is_example_data = true). Columns per "
+                "data_contracts/partnership_activity.yaml: activity_id, partner_organisation, "
+                "action_category, activity_type, title, description (redacted), lsoa_code (2021), "
+                "la_code, postcode, latitude, longitude, start_date, end_date, sectors, "
+                "participant_count (people), funding_gbp (GBP), wellbeing_goals, "
+                "partnership_maturity, is_example_data, financial_year, plus load columns "
+                "(submission_file, submission_sha256, source_row_number, loaded_at, is_current, "
+                "superseded_at, supersedes_note). Contact details are never loaded."
+            ),
+        ),
+        dg.AssetSpec(
+            QUARANTINE_KEY,
+            group_name=GROUP,
+            kinds={"duckdb"},
+            description=(
+                "Partner rows that failed the partnership activity contract: one row per "
+                "(file, row, problem) with column, value, plain-English reason and the whole row "
+                "as redacted JSON; is_resolved once a corrected row is loaded."
+            ),
+        ),
+        dg.AssetSpec(
+            SUBMISSIONS_KEY,
+            group_name=GROUP,
+            kinds={"duckdb"},
+            description=(
+                "One row per partner file received: sha256, archive path, rows submitted, "
+                "accepted and quarantined (submitted == accepted + quarantined), status and the "
+                "error for a rejected file."
+            ),
+        ),
+    ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            ROWS_ACCOUNTED_CHECK,
+            asset=RAW_KEY,
+            description="For every submission, rows accepted + rows quarantined == rows in the file.",
+        )
+    ],
+    can_subset=False,
+)
+def partnership_activity_submissions(context: dg.AssetExecutionContext, warehouse: Warehouse):
+    """Load every new partner file: validate, load valid rows, quarantine the rest, log the file."""
+    inbox = setting_path("WELLBEING_PARTNER_INBOX")
+    archive = setting_path("WELLBEING_ARCHIVE_DIR")
+    outline, lsoa_polygons, boundary_note = _boundaries()
+    context.log.info(f"partnership_activity: {boundary_note}")
+    with warehouse.connect() as con:
+        frames = _reference_frames(con, context.log)
+        ref = v.reference_from_frames(
+            frames["lsoa21_population"],
+            frames["lsoa11_lsoa21_lookup"],
+            frames["wimd_2019_postcodes"],
+            frames["lsoa11_la_names"],
+            wales_outline=outline,
+            lsoa21_polygons=lsoa_polygons,
+        )
+        is_example = inbox is None
+        if is_example:
+            inbox = warehouse.file.parent / EXAMPLE_INBOX_NAME
+            areas = generator.areas_from_frames(frames["lsoa21_population"], frames["wimd_2025_ranks"])
+            generator.write_example_inbox(inbox, areas)
+            context.log.info(f"WELLBEING_PARTNER_INBOX is unset: loading the example submissions in {inbox}")
+        files = ingest.inbox_files(inbox) if inbox.exists() else []
+        if not files:
+            context.log.warning(f"partner inbox {inbox} holds no CSV, XLSX, ODS or Parquet files")
+        ingest.ensure_tables(con)
+        outcomes = []
+        for i, path in enumerate(files, start=1):
+            outcome = ingest.load_submission(con, path, ref, archive, is_example_data=is_example)
+            outcomes.append(outcome)
+            if outcome.skipped:
+                context.log.info(f"[{i}/{len(files)}] {path.name}: already loaded (sha256 {outcome.sha256[:12]}...), skipped")
+            elif outcome.status == "rejected":
+                context.log.error(f"[{i}/{len(files)}] {path.name}: REJECTED: {outcome.error}")
+            else:
+                context.log.info(
+                    f"[{i}/{len(files)}] {path.name}: {outcome.rows_submitted} rows, {outcome.rows_accepted} "
+                    f"accepted, {outcome.rows_quarantined} quarantined, {outcome.rows_superseding} replaced earlier rows"
+                )
+        for table in ingest.TABLES:
+            apply_comments(con, table)
+        mismatched = con.execute(
+            "select submission_file, rows_submitted, rows_accepted, rows_quarantined from quality.submissions "
+            "where rows_accepted + rows_quarantined <> rows_submitted"
+        ).fetchall()
+        current = con.execute(
+            "select count(*), count(*) filter (where is_example_data) from raw.partnership_activity where is_current"
+        ).fetchone()
+        open_quarantine = con.execute(
+            "select count(distinct (submission_sha256, source_row_number)) from quality.quarantine where not is_resolved"
+        ).fetchone()[0]
+        meta = {key: table_metadata(con, table) for key, table in zip((RAW_KEY, QUARANTINE_KEY, SUBMISSIONS_KEY), ingest.TABLES)}
+
+    new = [o for o in outcomes if not o.skipped]
+    run_summary = {
+        "files_in_inbox": len(files),
+        "files_loaded_this_run": len(new),
+        "files_already_loaded": len(outcomes) - len(new),
+        "files_rejected_this_run": sum(o.status == "rejected" for o in new),
+        "rows_accepted_this_run": sum(o.rows_accepted for o in new),
+        "rows_quarantined_this_run": sum(o.rows_quarantined for o in new),
+        "rows_replacing_earlier_this_run": sum(o.rows_superseding for o in new),
+        "inbox": str(inbox),
+        "is_example_data": is_example,
+        "files_this_run": dg.MetadataValue.md(_files_markdown(new) if new else "_no new files_"),
+    }
+    context.log.info(
+        f"partnership_activity: {len(new)} new files, {run_summary['rows_accepted_this_run']} rows accepted, "
+        f"{run_summary['rows_quarantined_this_run']} quarantined; {current[0]} current activities "
+        f"({current[1]} example rows); {open_quarantine} quarantined rows unresolved"
+    )
+    yield dg.MaterializeResult(
+        asset_key=RAW_KEY,
+        metadata={**meta[RAW_KEY], **run_summary, "current_activities": current[0], "example_rows": current[1]},
+    )
+    yield dg.MaterializeResult(
+        asset_key=QUARANTINE_KEY, metadata={**meta[QUARANTINE_KEY], "unresolved_rows": open_quarantine}
+    )
+    yield dg.MaterializeResult(asset_key=SUBMISSIONS_KEY, metadata=meta[SUBMISSIONS_KEY])
+    yield dg.AssetCheckResult(
+        check_name=ROWS_ACCOUNTED_CHECK,
+        asset_key=RAW_KEY,
+        passed=not mismatched,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={"submissions_not_accounted_for": dg.MetadataValue.md(str(mismatched) if mismatched else "none")},
+    )

@@ -1,0 +1,610 @@
+"""Reading partner submission files and loading them into the warehouse, idempotently.
+
+A submission is one file in the inbox: CSV (UTF-8, UTF-8 with BOM or Windows-1252), XLSX, ODS
+or Parquet, one row per activity, a header row naming the contract's columns (title rows above
+the header are skipped; header names are matched case- and punctuation-insensitively).
+
+Loading a file (``load_submission``):
+
+1. its sha256 is computed; a file already in ``quality.submissions`` is skipped (nothing changes);
+2. the original is copied to ``<archive>/<sha256>/<file name>``;
+3. rows are validated (``validate.validate``); valid rows are inserted into
+   ``raw.partnership_activity``, each failed rule into ``quality.quarantine``;
+4. an earlier current row with the same (partner_organisation, activity_id) is marked
+   ``is_current = false`` and the new row's ``supersedes_note`` names it; open quarantine
+   rows for that key are marked resolved;
+5. one row goes to ``quality.submissions``: rows_submitted == rows_accepted + rows_quarantined.
+
+All of 3 to 5 happen in one DuckDB transaction. A file that cannot be read as a submission
+(empty, no recognisable header, required columns missing) is logged with status ``rejected``
+and a specific error; its rows (if any) go to quarantine, so no row is ever lost silently.
+"""
+
+import re
+import shutil
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines.catalogue import sha256_of
+from pipelines.partnership_activity import validate as v
+from pipelines.readers import read_sheet_rows, snake
+
+SUPPORTED_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods", ".parquet")
+HEADER_SEARCH_ROWS = 30
+
+# Header aliases partners commonly use -> contract column.
+HEADER_ALIASES = {
+    "id": "activity_id",
+    "activity_reference": "activity_id",
+    "activity_ref": "activity_id",
+    "partner": "partner_organisation",
+    "organisation": "partner_organisation",
+    "partner_organization": "partner_organisation",
+    "category": "action_category",
+    "type": "activity_type",
+    "lsoa": "lsoa_code",
+    "lsoa21cd": "lsoa_code",
+    "lsoa_2021_code": "lsoa_code",
+    "local_authority": "la_code",
+    "local_authority_code": "la_code",
+    "la": "la_code",
+    "lad_code": "la_code",
+    "post_code": "postcode",
+    "lat": "latitude",
+    "lon": "longitude",
+    "long": "longitude",
+    "lng": "longitude",
+    "start": "start_date",
+    "end": "end_date",
+    "participants": "participant_count",
+    "number_of_participants": "participant_count",
+    "funding": "funding_gbp",
+    "funding_amount": "funding_gbp",
+    "amount_gbp": "funding_gbp",
+    "goals": "wellbeing_goals",
+    "well_being_goals": "wellbeing_goals",
+    "maturity": "partnership_maturity",
+    "email": "contact_email",
+    "phone": "contact_phone",
+    "telephone": "contact_phone",
+}
+
+
+class SubmissionError(ValueError):
+    """A file that cannot be read as a submission; the message names the file and the fix.
+
+    Attributes:
+        submission: what could be read of the file (its rows go to quarantine), or ``None``.
+    """
+
+    def __init__(self, message: str, submission: "Submission | None" = None):
+        super().__init__(message)
+        self.submission = submission
+
+
+@dataclass
+class Submission:
+    """One submitted file read as text.
+
+    Attributes:
+        path: the file.
+        frame: one row per non-empty data row, contract column names, all text, plus
+            ``source_row_number`` (row as a spreadsheet shows it; the header row counts).
+        file_format: csv, xlsx, ods or parquet.
+        encoding: detected text encoding (CSV only).
+        header_row: 1-based row of the header.
+        ignored_columns: header names not in the contract (not loaded anywhere).
+    """
+
+    path: Path
+    frame: pl.DataFrame
+    file_format: str
+    encoding: str | None
+    header_row: int
+    ignored_columns: list[str] = field(default_factory=list)
+
+
+def canonical_column(name: str) -> str:
+    """Header text -> contract column name ('Activity ID' -> activity_id, 'LSOA' -> lsoa_code)."""
+    key = snake(name.replace("£", "gbp"))
+    key = re.sub(r"_gbp$", "_gbp", key)
+    return HEADER_ALIASES.get(key, key)
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode CSV bytes: UTF-8 with BOM, UTF-8, then Windows-1252 (then Latin-1, which never fails).
+
+    Returns (text, encoding name). Windows-1252 covers â, ô, ê and the other circumflexes of
+    Welsh but not ŵ or ŷ; a file with those must be UTF-8.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1"), "latin-1"
+
+
+def _header_score(cells: list[str | None]) -> int:
+    known = set(v.submitted_columns())
+    return sum(1 for x in cells if x is not None and canonical_column(str(x)) in known)
+
+
+def _find_header(rows: list[list[str | None]], path: Path) -> int:
+    best, best_score = None, 0
+    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        score = _header_score(row)
+        if score > best_score:
+            best, best_score = i, score
+        if score >= 4:
+            return i
+    if best is None or best_score < 2:
+        first = [[c for c in r if c][:4] for r in rows[:5]]
+        raise SubmissionError(
+            f"{path.name}: no header row found in the first {HEADER_SEARCH_ROWS} rows. Expected a row "
+            f"naming the columns {', '.join(v.REQUIRED_HEADER)} (and optional ones); the file starts "
+            f"with {first}."
+        )
+    return best
+
+
+def _rows_to_submission(
+    rows: list[list[str | None]], path: Path, file_format: str, encoding: str | None
+) -> Submission:
+    rows = [r for r in rows]
+    if not rows or all(all(c is None or str(c).strip() == "" for c in r) for r in rows):
+        raise SubmissionError(
+            f"{path.name}: the file is empty (no header row and no data). Expected a header row "
+            f"naming the columns {', '.join(v.REQUIRED_HEADER)} and one row per activity."
+        )
+    header_index = _find_header(rows, path)
+    header = rows[header_index]
+    keep, names, ignored = [], [], []
+    for i, h in enumerate(header):
+        if h is None or str(h).strip() == "":
+            continue
+        name = canonical_column(str(h))
+        if name in v.submitted_columns() and name not in names:
+            keep.append(i)
+            names.append(name)
+        else:
+            ignored.append(str(h).strip())
+    data, numbers = [], []
+    for offset, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
+        values = [row[i] if i < len(row) else None for i in keep]
+        values = [None if x is None or str(x).strip() == "" else str(x) for x in values]
+        if any(x is not None for x in values):
+            data.append(values)
+            numbers.append(offset)
+    frame = pl.DataFrame(data, schema={n: pl.String for n in names}, orient="row")
+    frame = frame.with_columns(pl.Series("source_row_number", numbers, dtype=pl.Int64))
+    return Submission(path, frame, file_format, encoding, header_index + 1, ignored)
+
+
+def _read_csv(path: Path) -> Submission:
+    data = path.read_bytes()
+    text, encoding = decode_text(data)
+    if text.strip() == "":
+        return _rows_to_submission([], path, "csv", encoding)
+    lines = text.splitlines()[:HEADER_SEARCH_ROWS]
+    import csv
+
+    head_rows = [[c if c.strip() else None for c in r] for r in csv.reader(lines)]
+    header_index = _find_header(head_rows, path) if head_rows else 0
+    utf8 = text.encode("utf-8") if encoding != "utf-8" else data
+    frame = pl.read_csv(
+        utf8,
+        infer_schema=False,
+        skip_rows=header_index,
+        has_header=True,
+        truncate_ragged_lines=True,
+    )
+    return _frame_to_submission(frame, path, "csv", encoding, header_index)
+
+
+def _frame_to_submission(
+    frame: pl.DataFrame, path: Path, file_format: str, encoding: str | None, header_index: int
+) -> Submission:
+    """A frame read with its header -> Submission (rename, drop unknown and empty rows)."""
+    rename, ignored = {}, []
+    for col in frame.columns:
+        name = canonical_column(col)
+        if name in v.submitted_columns() and name not in rename.values():
+            rename[col] = name
+        else:
+            ignored.append(col)
+    frame = frame.select([pl.col(c).cast(pl.String).alias(n) for c, n in rename.items()])
+    frame = frame.with_row_index("source_row_number", offset=header_index + 2).with_columns(
+        pl.col("source_row_number").cast(pl.Int64)
+    )
+    data_cols = [c for c in frame.columns if c != "source_row_number"]
+    if data_cols:
+        frame = frame.filter(
+            pl.any_horizontal([pl.col(c).str.strip_chars().fill_null("") != "" for c in data_cols])
+        )
+    ignored = [c for c in ignored if c and not c.startswith("_duplicated")]
+    return Submission(path, frame, file_format, encoding, header_index + 1, ignored)
+
+
+def read_submission(path: Path) -> Submission:
+    """Read a submission file into text columns named as in the contract.
+
+    Raises:
+        SubmissionError: unsupported format, empty file, no header row, or required columns
+            missing (the message names the file, the missing columns and the expected ones).
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise SubmissionError(
+            f"{path.name}: unsupported file type '{suffix}'. Expected CSV, XLSX, ODS or Parquet."
+        )
+    if path.stat().st_size == 0:
+        return _rows_to_submission([], path, suffix.lstrip("."), None)
+    if suffix in (".csv", ".txt"):
+        sub = _read_csv(path)
+    elif suffix == ".parquet":
+        sub = _frame_to_submission(pl.read_parquet(path), path, "parquet", None, 0)
+    else:
+        try:
+            rows = read_sheet_rows(path, 0)
+        except Exception as exc:  # calamine raises its own error types
+            raise SubmissionError(f"{path.name}: could not be opened as a spreadsheet ({exc}).") from exc
+        sub = _rows_to_submission(rows, path, suffix.lstrip("."), None)
+    missing = [c for c in v.REQUIRED_HEADER if c not in sub.frame.columns]
+    if missing:
+        raise SubmissionError(
+            f"{path.name}: missing required column(s) {', '.join(missing)} in the header on row "
+            f"{sub.header_row}. Found: {', '.join(c for c in sub.frame.columns if c != 'source_row_number') or 'none'}"
+            + (f" (not recognised: {', '.join(sub.ignored_columns)})" if sub.ignored_columns else "")
+            + f". Expected: {', '.join(v.REQUIRED_HEADER)}, and at least one of "
+            f"{', '.join(v.LOCATION_COLUMNS)}; optional: "
+            + ", ".join(c for c in v.submitted_columns() if c not in v.REQUIRED_HEADER + v.LOCATION_COLUMNS)
+            + ".",
+            sub,
+        )
+    if not any(c in sub.frame.columns for c in v.LOCATION_COLUMNS):
+        raise SubmissionError(
+            f"{path.name}: no location column. Expected at least one of {', '.join(v.LOCATION_COLUMNS)}.",
+            sub,
+        )
+    return sub
+
+
+# ---------------------------------------------------------------------------------------------
+# Warehouse tables
+
+DDL = {
+    "raw.partnership_activity": """
+        create table if not exists raw.partnership_activity (
+            activity_id varchar not null,
+            partner_organisation varchar not null,
+            action_category varchar not null,
+            activity_type varchar not null,
+            title varchar not null,
+            description varchar,
+            lsoa_code varchar,
+            la_code varchar not null,
+            postcode varchar,
+            latitude double,
+            longitude double,
+            start_date date not null,
+            end_date date,
+            sectors varchar not null,
+            participant_count bigint,
+            funding_gbp double,
+            wellbeing_goals varchar not null,
+            partnership_maturity varchar,
+            is_example_data boolean not null,
+            financial_year varchar not null,
+            lsoa_resolved_from varchar,
+            submission_file varchar not null,
+            submission_sha256 varchar not null,
+            source_row_number bigint not null,
+            loaded_at timestamp with time zone not null,
+            is_current boolean not null,
+            superseded_at timestamp with time zone,
+            supersedes_note varchar
+        )""",
+    "quality.quarantine": """
+        create table if not exists quality.quarantine (
+            submission_file varchar not null,
+            submission_sha256 varchar not null,
+            source_row_number bigint,
+            partner_organisation varchar,
+            activity_id varchar,
+            column_name varchar not null,
+            value varchar,
+            reason varchar not null,
+            row_json json,
+            quarantined_at timestamp with time zone not null,
+            is_resolved boolean not null,
+            resolved_at timestamp with time zone,
+            resolved_by_sha256 varchar
+        )""",
+    "quality.submissions": """
+        create table if not exists quality.submissions (
+            submission_file varchar not null,
+            submission_sha256 varchar not null,
+            archived_path varchar not null,
+            received_at timestamp with time zone not null,
+            file_format varchar not null,
+            encoding varchar,
+            header_row bigint,
+            rows_submitted bigint not null,
+            rows_accepted bigint not null,
+            rows_quarantined bigint not null,
+            rows_superseding bigint not null,
+            status varchar not null,
+            error varchar,
+            note varchar
+        )""",
+}
+TABLES = tuple(DDL)
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the schemas and the three tables if missing."""
+    for schema in ("raw", "quality"):
+        con.execute(f"create schema if not exists {schema}")
+    for ddl in DDL.values():
+        con.execute(ddl)
+
+
+@dataclass
+class LoadOutcome:
+    """What loading one file did (also the row written to quality.submissions)."""
+
+    file: str
+    sha256: str
+    status: str
+    rows_submitted: int = 0
+    rows_accepted: int = 0
+    rows_quarantined: int = 0
+    rows_superseding: int = 0
+    error: str | None = None
+    note: str | None = None
+    skipped: bool = False
+
+
+def archive_file(path: Path, sha256: str, archive_dir: Path) -> Path:
+    """Copy the original to ``<archive_dir>/<sha256>/<name>`` (once) and return the copy's path."""
+    target = Path(archive_dir) / sha256 / path.name
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".part")
+        shutil.copy2(path, tmp)
+        tmp.replace(target)
+    return target
+
+
+def already_loaded(con: duckdb.DuckDBPyConnection, sha256: str) -> bool:
+    return con.execute(
+        "select count(*) from quality.submissions where submission_sha256 = ?", [sha256]
+    ).fetchone()[0] > 0
+
+
+def _whole_file_quarantine(sub: Submission | None, message: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Every row of a rejected file as one quarantine problem (so rows are never lost)."""
+    if sub is None or sub.frame.height == 0:
+        return pl.DataFrame(schema=v.PROBLEM_SCHEMA), pl.DataFrame(
+            schema={"source_row_number": pl.Int64, "row_json": pl.String}
+        )
+    frame = sub.frame
+    cols = [c for c in frame.columns if c != "source_row_number"]
+    redacted = frame.with_columns(
+        [v.redact(pl.col(c)).alias(c) for c in cols if c in v.FREE_TEXT_COLUMNS]
+        + [pl.when(pl.col(c).is_not_null()).then(pl.lit(v.REMOVED)).alias(c) for c in cols if c in v.PERSONAL_COLUMNS]
+    )
+    get = lambda name: pl.col(name) if name in cols else pl.lit(None, dtype=pl.String)  # noqa: E731
+    problems = redacted.select(
+        "source_row_number",
+        get("partner_organisation").alias("partner_organisation"),
+        get("activity_id").alias("activity_id"),
+        pl.lit("(file)").alias("column_name"),
+        pl.lit(None, dtype=pl.String).alias("value"),
+        pl.lit(message).alias("reason"),
+    ).cast(v.PROBLEM_SCHEMA)
+    rows_json = redacted.select(
+        "source_row_number",
+        (pl.struct(cols).struct.json_encode() if cols else pl.lit("{}")).alias("row_json"),
+    )
+    return problems, rows_json
+
+
+def load_submission(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    ref: v.Reference,
+    archive_dir: Path,
+    is_example_data: bool = False,
+    now: datetime | None = None,
+) -> LoadOutcome:
+    """Validate one file and load it (see the module docstring). Idempotent on the file's sha256.
+
+    Args:
+        con: open warehouse connection (tables are created if missing).
+        path: the submitted file.
+        ref: geography lookups for validation.
+        archive_dir: archive root (``WELLBEING_ARCHIVE_DIR``).
+        is_example_data: mark every row as example data (files from the example inbox).
+        now: load time (UTC); defaults to the current time.
+
+    Returns:
+        ``LoadOutcome``; ``skipped`` is true when the same file was loaded before.
+    """
+    ensure_tables(con)
+    path = Path(path)
+    sha256 = sha256_of(path)
+    if already_loaded(con, sha256):
+        return LoadOutcome(path.name, sha256, "already_loaded", skipped=True)
+    now = now or datetime.now(UTC)
+    archived = archive_file(path, sha256, archive_dir)
+
+    sub: Submission | None = None
+    error = None
+    try:
+        sub = read_submission(path)
+    except SubmissionError as exc:
+        error = str(exc)
+        sub = exc.submission
+
+    if error is not None:
+        problems, rows_json = _whole_file_quarantine(sub, error)
+        accepted = None
+        rows_submitted = sub.frame.height if sub is not None else 0
+        note = None
+    else:
+        result = v.validate(sub.frame, ref, is_example_data=is_example_data)
+        problems, rows_json, accepted = result.problems, result.rows_json, result.accepted
+        rows_submitted = result.rows_submitted
+        notes = []
+        if sub.ignored_columns:
+            notes.append(f"columns not in the contract, not loaded: {', '.join(sub.ignored_columns)}")
+        if sub.encoding and sub.encoding not in ("utf-8",):
+            notes.append(f"decoded as {sub.encoding}")
+        note = "; ".join(notes) or None
+
+    rows_quarantined = problems["source_row_number"].n_unique() if problems.height else 0
+    rows_accepted = accepted.height if accepted is not None else 0
+    outcome = LoadOutcome(
+        file=path.name,
+        sha256=sha256,
+        status="rejected" if error else ("loaded_with_quarantine" if rows_quarantined else "loaded"),
+        rows_submitted=rows_submitted,
+        rows_accepted=rows_accepted,
+        rows_quarantined=rows_quarantined,
+        error=error,
+        note=note,
+    )
+
+    con.execute("begin transaction")
+    try:
+        if accepted is not None and accepted.height:
+            outcome.rows_superseding = _insert_accepted(con, accepted, path.name, sha256, now)
+        if problems.height:
+            quarantine = problems.join(rows_json, on="source_row_number", how="left").with_columns(
+                pl.lit(path.name).alias("submission_file"),
+                pl.lit(sha256).alias("submission_sha256"),
+                pl.lit(now).alias("quarantined_at"),
+            )
+            con.register("_quarantine", quarantine.to_arrow())
+            con.execute(
+                """
+                insert into quality.quarantine
+                select submission_file, submission_sha256, source_row_number, partner_organisation,
+                       activity_id, column_name, value, reason, row_json, quarantined_at,
+                       false, null, null
+                from _quarantine
+                """
+            )
+            con.unregister("_quarantine")
+        con.execute(
+            "insert into quality.submissions values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                path.name,
+                sha256,
+                str(archived),
+                now,
+                sub.file_format if sub else path.suffix.lower().lstrip("."),
+                sub.encoding if sub else None,
+                sub.header_row if sub else None,
+                outcome.rows_submitted,
+                outcome.rows_accepted,
+                outcome.rows_quarantined,
+                outcome.rows_superseding,
+                outcome.status,
+                outcome.error,
+                outcome.note,
+            ],
+        )
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return outcome
+
+
+def _insert_accepted(
+    con: duckdb.DuckDBPyConnection, accepted: pl.DataFrame, file_name: str, sha256: str, now: datetime
+) -> int:
+    """Insert accepted rows, supersede earlier current rows with the same key, resolve quarantine.
+
+    Returns the number of new rows that replaced an earlier row.
+    """
+    new = accepted.with_columns(
+        pl.lit(file_name).alias("submission_file"),
+        pl.lit(sha256).alias("submission_sha256"),
+        pl.lit(now).alias("loaded_at"),
+    )
+    con.register("_new", new.to_arrow())
+    try:
+        # The earlier current row each new row replaces (at most one per key by construction).
+        con.execute(
+            """
+            create or replace temp table _replaced as
+            select n.partner_organisation, n.activity_id,
+                   'replaces the row from ' || o.submission_file || ' (sha256 '
+                   || left(o.submission_sha256, 12) || '..., row ' || o.source_row_number
+                   || ') loaded ' || strftime(o.loaded_at, '%Y-%m-%d %H:%M:%S') || ' UTC' as note
+            from _new n
+            join raw.partnership_activity o
+              on o.partner_organisation = n.partner_organisation
+             and o.activity_id = n.activity_id
+             and o.is_current
+            """
+        )
+        superseding = con.execute("select count(*) from _replaced").fetchone()[0]
+        if superseding:
+            con.execute(
+                """
+                update raw.partnership_activity o
+                set is_current = false, superseded_at = ?
+                from _replaced r
+                where o.is_current
+                  and o.partner_organisation = r.partner_organisation
+                  and o.activity_id = r.activity_id
+                """,
+                [now],
+            )
+        con.execute(
+            """
+            insert into raw.partnership_activity by name
+            select n.* exclude (source_row_number), n.source_row_number,
+                   true as is_current, null::timestamptz as superseded_at, r.note as supersedes_note
+            from _new n
+            left join _replaced r
+              on r.partner_organisation = n.partner_organisation and r.activity_id = n.activity_id
+            """
+        )
+        con.execute(
+            """
+            update quality.quarantine q
+            set is_resolved = true, resolved_at = ?, resolved_by_sha256 = ?
+            from (select distinct partner_organisation, activity_id from _new) n
+            where not q.is_resolved
+              and q.partner_organisation = n.partner_organisation
+              and q.activity_id = n.activity_id
+            """,
+            [now, sha256],
+        )
+        con.execute("drop table if exists _replaced")
+    finally:
+        con.unregister("_new")
+    return superseding
+
+
+def inbox_files(inbox: Path) -> list[Path]:
+    """Submission files in the inbox (recursively), oldest first (then by name)."""
+    files = [
+        p
+        for p in Path(inbox).rglob("*")
+        if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith((".", "~$"))
+    ]
+    return sorted(files, key=lambda p: (p.stat().st_mtime, str(p)))

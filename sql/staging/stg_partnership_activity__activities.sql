@@ -1,0 +1,42 @@
+-- Partnership activity records, one row per current activity (the latest accepted version of
+-- each partner_organisation + activity_id; rows replaced by a corrected submission are left out).
+-- Typed and conformed: 2021 LSOA and local authority codes, sectors and well-being goals as
+-- varchar[] lists, financial_year (April-March, from start_date). No contact details and no
+-- free-text description (the title is kept). is_example_data marks generated example records:
+-- they are not evidence and must stay flagged in every mart built on this table.
+-- Source: raw.partnership_activity (data_contracts/partnership_activity.yaml).
+with source as (
+    select *
+    from raw.partnership_activity
+    where is_current
+),
+
+renamed as (
+    select
+        partner_organisation,
+        activity_id,
+        is_example_data,
+        financial_year,
+        la_code,
+        lsoa_code,
+        action_category,
+        activity_type,
+        title,
+        string_split(sectors, ';')::varchar[] as sectors,
+        string_split(wellbeing_goals, ';')::varchar[] as wellbeing_goals,
+        participant_count::bigint as participant_count,
+        funding_gbp::double as funding_gbp,
+        start_date::date as start_date,
+        end_date::date as end_date,
+        partnership_maturity,
+        lsoa_resolved_from,
+        submission_file,
+        submission_sha256,
+        source_row_number,
+        loaded_at
+    from source
+)
+
+select *
+from renamed
+order by partner_organisation, activity_id
