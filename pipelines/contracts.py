@@ -92,5 +92,10 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def all_contract_tables() -> list[str]:
+    """Physical names (``schema.table``) of every table in every contract, in file order."""
+    return list(_tables())
+
+
 def contract_files() -> list[Path]:
     return sorted(CONTRACTS_DIR.glob("*.yaml"))

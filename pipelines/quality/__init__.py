@@ -1,0 +1,7 @@
+"""Data quality: data contracts compiled into Great Expectations suites, run as Dagster checks.
+
+- ``rules``: contract table -> list of rules (expectation + severity), no GX import.
+- ``drift``: expected vs found columns, with rename suggestions.
+- ``validate``: run a table's suite on a pandas frame, write ``quality.check_results``, Data Docs.
+- ``checks``: one blocking Dagster asset check per contract table (``contract_<table>``).
+"""

@@ -1,0 +1,83 @@
+"""Source drift: a changed WIMD 2025 file fails its blocking contract check, and the staging model
+downstream keeps its last good version."""
+
+import shutil
+
+import dagster as dg
+import duckdb
+import pytest
+
+from pipelines.quality.checks import contract_check
+from pipelines.transform.assets import sql_model_assets
+from pipelines.warehouse import Warehouse
+from pipelines.wimd.assets import wimd_2025_ranks
+from pipelines.geography.assets import lsoa21_ward_la_lookup
+
+CSV = "wimd_2025/wimd-2025-index-and-domain-ranks-by-small-area.csv"
+
+
+@pytest.fixture()
+def mirror(tmp_path, shared_data, monkeypatch):
+    root = tmp_path / "mirror"
+    (root / "wimd_2025").mkdir(parents=True)
+    shutil.copy(shared_data / CSV, root / CSV)  # the CSV alternate (no ODS: the CSV is read)
+    shutil.copytree(shared_data / "geography_lookups", root / "geography_lookups")
+    monkeypatch.setenv("WELLBEING_SOURCE_MIRROR", str(root))
+    monkeypatch.setenv("WELLBEING_PUBLISH_DIR", str(tmp_path / "published"))
+    return root
+
+
+def _run(warehouse: Warehouse):
+    staging = next(a for a in sql_model_assets if dg.AssetKey(["staging", "stg_wimd__wimd_2025"]) in a.keys)
+    check = contract_check("raw.wimd_2025_ranks")
+    return dg.materialize(
+        [wimd_2025_ranks, lsoa21_ward_la_lookup, staging, check],
+        resources={"warehouse": warehouse},
+        raise_on_error=False,
+    )
+
+
+def _check_result(result):
+    evaluations = result.get_asset_check_evaluations()
+    return next(e for e in evaluations if e.check_name == "contract_wimd_2025_ranks")
+
+
+def test_renamed_column_and_missing_area_stop_the_marts(mirror, tmp_path):
+    warehouse = Warehouse(path=str(tmp_path / "warehouse.duckdb"))
+
+    clean = _run(warehouse)
+    first = _check_result(clean)
+    assert first.passed, first.description
+    with duckdb.connect(str(warehouse.file), read_only=True) as con:
+        before = con.execute("select * from staging.stg_wimd__wimd_2025 order by lsoa_code").fetchall()
+    assert len(before) == 1917
+
+    # The publisher renames a column and drops Cardiff.
+    path = mirror / CSV
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    header = lines[0].replace(",Health,", ",Health Domain,")
+    kept = [line for line in lines[1:] if ",Cardiff," not in line]
+    assert len(kept) < len(lines) - 1
+    path.write_text("\n".join([header, *kept]) + "\n", encoding="utf-8")
+
+    drifted = _run(warehouse)
+    second = _check_result(drifted)
+    assert not second.passed
+    assert second.severity == dg.AssetCheckSeverity.ERROR
+    text = second.description
+    assert "'health_rank' is missing" in text and "health_domain" in text
+    assert "every_local_authority_present" in text and "Cardiff" in text
+    assert "row_count" in text
+    assert "source_checksum" in text  # the new file's checksum is reported as a warning
+    # the downstream model did not run, and still holds the clean version
+    staging_key = dg.AssetKey(["staging", "stg_wimd__wimd_2025"])
+    assert staging_key not in {e.asset_key for e in drifted.get_asset_materialization_events()}
+    with duckdb.connect(str(warehouse.file), read_only=True) as con:
+        after = con.execute("select * from staging.stg_wimd__wimd_2025 order by lsoa_code").fetchall()
+        results = con.execute(
+            "select count(*), count(*) filter (where not success), count(distinct run_id) "
+            "from quality.check_results where table_name = 'raw.wimd_2025_ranks'"
+        ).fetchone()
+    assert after == before
+    assert results[1] > 0 and results[2] == 2
+    assert (tmp_path / "published" / "quality" / "data_docs" / "index.html").exists()
