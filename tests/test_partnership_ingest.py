@@ -28,7 +28,9 @@ def frames(shared_data) -> dict[str, pl.DataFrame]:
         "lsoa21_population": csv("lsoa21_population"),
         "lsoa11_lsoa21_lookup": csv("lsoa11_lsoa21_lookup"),
         "lsoa11_la_names": csv("lsoa11_la_names"),
-        "wimd_2019_postcodes": parse_wimd_2019_postcodes(fetch("wimd_2019_postcodes", mirror=shared_data)),
+        "wimd_2019_postcodes": parse_wimd_2019_postcodes(
+            fetch("wimd_2019_postcodes", mirror=shared_data)
+        ),
     }
 
 
@@ -36,7 +38,10 @@ def frames(shared_data) -> dict[str, pl.DataFrame]:
 def ref(frames) -> v.Reference:
     """Lookups without boundaries: coordinates are checked against the Wales bounding box."""
     return v.reference_from_frames(
-        frames["lsoa21_population"], frames["lsoa11_lsoa21_lookup"], frames["wimd_2019_postcodes"], frames["lsoa11_la_names"]
+        frames["lsoa21_population"],
+        frames["lsoa11_lsoa21_lookup"],
+        frames["wimd_2019_postcodes"],
+        frames["lsoa11_la_names"],
     )
 
 
@@ -70,12 +75,16 @@ def load(con, path, ref, tmp_path) -> ingest.LoadOutcome:
         "select rows_submitted, rows_accepted, rows_quarantined from quality.submissions where submission_sha256 = ?",
         [outcome.sha256],
     ).fetchone()
-    assert logged[1] + logged[2] == logged[0], f"{path}: accepted + quarantined != submitted: {logged}"
+    assert logged[1] + logged[2] == logged[0], (
+        f"{path}: accepted + quarantined != submitted: {logged}"
+    )
     accepted = con.execute(
-        "select count(*) from raw.partnership_activity where submission_sha256 = ?", [outcome.sha256]
+        "select count(*) from raw.partnership_activity where submission_sha256 = ?",
+        [outcome.sha256],
     ).fetchone()[0]
     quarantined = con.execute(
-        "select count(distinct source_row_number) from quality.quarantine where submission_sha256 = ?", [outcome.sha256]
+        "select count(distinct source_row_number) from quality.quarantine where submission_sha256 = ?",
+        [outcome.sha256],
     ).fetchone()[0]
     assert (accepted, quarantined) == (logged[1], logged[2])
     assert (tmp_path / "archive" / outcome.sha256 / Path(path).name).exists()
@@ -103,7 +112,11 @@ def accepted(con, outcome, columns="*") -> pl.DataFrame:
 def test_missing_columns_is_rejected_naming_file_columns_and_expected(con, ref, tmp_path):
     out = load(con, FILES / "missing_columns.csv", ref, tmp_path)
     assert out.status == "rejected"
-    assert "missing_columns.csv" in out.error and "activity_type" in out.error and "sectors" in out.error
+    assert (
+        "missing_columns.csv" in out.error
+        and "activity_type" in out.error
+        and "sectors" in out.error
+    )
     assert "Expected:" in out.error
     assert (out.rows_submitted, out.rows_accepted, out.rows_quarantined) == (2, 0, 2)
 
@@ -151,13 +164,18 @@ def test_utf8_file_keeps_w_and_y_circumflex(con, ref, tmp_path):
 def test_utf8_with_bom(con, ref, tmp_path):
     assert (FILES / "utf8_bom.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     out = load(con, FILES / "utf8_bom.csv", ref, tmp_path)
-    assert out.rows_accepted == 2 and accepted(con, out)["activity_id"].to_list() == ["A001", "A002"]
+    assert out.rows_accepted == 2 and accepted(con, out)["activity_id"].to_list() == [
+        "A001",
+        "A002",
+    ]
 
 
 def test_excel_sheet_with_title_rows_above_header(con, ref, tmp_path):
     frame = read_csv_strings(FILES / "utf8_bom.csv")
     frame = frame.rename({c: c.lstrip("\ufeff") for c in frame.columns})
-    path = generator.write_submission(frame, tmp_path / "titled.xlsx", title_rows=["Partner return", "Quarter 1"])
+    path = generator.write_submission(
+        frame, tmp_path / "titled.xlsx", title_rows=["Partner return", "Quarter 1"]
+    )
     out = load(con, path, ref, tmp_path)
     assert out.rows_accepted == 2
     assert con.execute("select header_row from quality.submissions").fetchone()[0] == 4
@@ -203,7 +221,13 @@ def test_local_authority_by_english_or_welsh_name(con, ref, tmp_path):
     out = load(con, FILES / "la_names.csv", ref, tmp_path)
     assert (out.rows_accepted, out.rows_quarantined) == (7, 1)
     assert accepted(con, out)["la_code"].to_list() == [
-        "W06000015", "W06000015", "W06000001", "W06000016", "W06000014", "W06000014", "W06000015",
+        "W06000015",
+        "W06000015",
+        "W06000001",
+        "W06000016",
+        "W06000014",
+        "W06000014",
+        "W06000015",
     ]
     assert "unknown local authority 'Gotham'" in reasons(con, out)[9]
 
@@ -217,7 +241,9 @@ def test_dates_dd_mm_yyyy_and_excel_serials(con, ref, tmp_path):
     out = load(con, FILES / "dates.csv", ref, tmp_path)
     assert (out.rows_accepted, out.rows_quarantined) == (5, 2)
     rows = accepted(con, out)
-    assert set(rows["start_date"]) == {date(2023, 4, 1)} and set(rows["financial_year"]) == {"2023-24"}
+    assert set(rows["start_date"]) == {date(2023, 4, 1)} and set(rows["financial_year"]) == {
+        "2023-24"
+    }
     why = reasons(con, out)
     assert "'31/02/2023' is not a date" in why[7] and "'April 2023' is not a date" in why[8]
 
@@ -225,7 +251,8 @@ def test_dates_dd_mm_yyyy_and_excel_serials(con, ref, tmp_path):
 def test_dates_in_a_real_spreadsheet(con, ref, tmp_path):
     frame = read_csv_strings(FILES / "utf8_bom.csv")
     frame = frame.rename({c: c.lstrip("\ufeff") for c in frame.columns}).with_columns(
-        pl.Series("start_date", [date(2024, 3, 31), date(2024, 4, 1)]), pl.Series("end_date", [45400, None])
+        pl.Series("start_date", [date(2024, 3, 31), date(2024, 4, 1)]),
+        pl.Series("end_date", [45400, None]),
     )
     path = generator.write_submission(frame, tmp_path / "dates.xlsx")
     out = load(con, path, ref, tmp_path)
@@ -254,9 +281,14 @@ def test_unknown_action_category_and_type_mismatch(con, ref, tmp_path):
     out = load(con, FILES / "unknown_category.csv", ref, tmp_path)
     assert (out.rows_accepted, out.rows_quarantined) == (2, 2)
     why = reasons(con, out)
-    assert "unknown action category 'community development'" in why[2] and "shared_purpose" in why[2]
+    assert (
+        "unknown action category 'community development'" in why[2] and "shared_purpose" in why[2]
+    )
     assert "belongs to action category shared_purpose, not governance" in why[4]
-    assert accepted(con, out)["activity_type"].to_list() == ["engagement_event", "community_wealth_building"]
+    assert accepted(con, out)["activity_type"].to_list() == [
+        "engagement_event",
+        "community_wealth_building",
+    ]
 
 
 def test_coordinates_outside_wales_bounding_box(con, ref, tmp_path):
@@ -269,7 +301,9 @@ def test_coordinates_outside_wales_bounding_box(con, ref, tmp_path):
     assert "could not be placed" in why[2]
 
 
-def test_coordinates_with_boundaries_place_point_and_reject_bristol(con, ref_with_boundaries, tmp_path):
+def test_coordinates_with_boundaries_place_point_and_reject_bristol(
+    con, ref_with_boundaries, tmp_path
+):
     out = load(con, FILES / "coordinates.csv", ref_with_boundaries, tmp_path)
     assert (out.rows_accepted, out.rows_quarantined) == (1, 4)
     row = accepted(con, out).row(0, named=True)
@@ -302,7 +336,10 @@ def test_personal_data_never_reaches_any_table(con, ref, tmp_path):
         for secret in secrets:
             assert secret not in text, f"{secret!r} found in {table}"
     row_json = json.loads(con.execute("select row_json from quality.quarantine").fetchone()[0])
-    assert row_json["contact_email"] == "[removed]" and row_json["title"] == "Call [removed] for places"
+    assert (
+        row_json["contact_email"] == "[removed]"
+        and row_json["title"] == "Call [removed] for places"
+    )
 
 
 # --- idempotency and corrections ---------------------------------------------------------------
@@ -319,7 +356,10 @@ def test_same_file_twice_changes_nothing(con, ref, tmp_path):
 def test_corrected_file_replaces_rows_and_resolves_quarantine(con, ref, tmp_path):
     first = load(con, FILES / "amounts.csv", ref, tmp_path)
     corrected = read_csv_strings(FILES / "amounts.csv").with_columns(
-        pl.when(pl.col("activity_id") == "A005").then(pl.lit("500")).otherwise(pl.col("funding_gbp")).alias("funding_gbp")
+        pl.when(pl.col("activity_id") == "A005")
+        .then(pl.lit("500"))
+        .otherwise(pl.col("funding_gbp"))
+        .alias("funding_gbp")
     )
     path = tmp_path / "amounts_v2.csv"
     corrected.write_csv(path)
@@ -331,7 +371,12 @@ def test_corrected_file_replaces_rows_and_resolves_quarantine(con, ref, tmp_path
     ).fetchall()
     assert [r[0] for r in current] == ["A001", "A002", "A003", "A004", "A005"]
     assert current[0][2].startswith("replaces the row from amounts.csv") and current[4][2] is None
-    assert con.execute("select count(*) from raw.partnership_activity where not is_current").fetchone()[0] == 4
+    assert (
+        con.execute(
+            "select count(*) from raw.partnership_activity where not is_current"
+        ).fetchone()[0]
+        == 4
+    )
     resolved = con.execute(
         "select activity_id, is_resolved, resolved_by_sha256 from quality.quarantine where submission_sha256 = ? order by 1",
         [first.sha256],

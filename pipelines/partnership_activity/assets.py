@@ -12,6 +12,7 @@ from functools import lru_cache
 import dagster as dg
 import polars as pl
 
+from pipelines.catalogue import SourceUnavailableError, fetch
 from pipelines.contracts import apply_comments
 from pipelines.partnership_activity import generator, ingest
 from pipelines.partnership_activity import validate as v
@@ -35,14 +36,17 @@ EXAMPLE_INBOX_NAME = "example_partner_inbox"
 
 def _table_exists(con, table: str) -> bool:
     schema, name = table.split(".")
-    return con.execute(
-        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?", [schema, name]
-    ).fetchone()[0] > 0
+    return (
+        con.execute(
+            "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
+            [schema, name],
+        ).fetchone()[0]
+        > 0
+    )
 
 
 def _reference_frames(con, log) -> dict[str, pl.DataFrame]:
     """The reference tables from the warehouse; any missing one from the catalogue (mirror)."""
-    from pipelines.catalogue import fetch
     from pipelines.readers import read_csv_strings
     from pipelines.wimd import parsers
 
@@ -69,20 +73,26 @@ def _boundaries() -> tuple[object, object, str]:
     try:
         import geopandas as gpd
 
-        from pipelines.catalogue import fetch
-
         la = gpd.read_file(fetch("la_boundaries").path).to_crs("EPSG:4326")
         outline = la.geometry.union_all()
         lsoa = gpd.read_file(fetch("lsoa21_boundaries").path).to_crs("EPSG:4326")
         code = next(c for c in lsoa.columns if c.lower() == "lsoa21cd")
         lsoa = lsoa[lsoa[code].str.startswith("W01")].rename(columns={code: "lsoa21_code"})
         return outline, lsoa[["lsoa21_code", "geometry"]], "Wales outline from la_boundaries"
-    except Exception as exc:  # boundaries are optional: fall back to a bounding box
-        return None, None, f"no boundaries ({exc}); coordinates checked against a Wales bounding box"
+    except (SourceUnavailableError, OSError, ValueError, KeyError, StopIteration) as exc:
+        # Boundaries are optional: fall back to a bounding box and say so in the run log.
+        return (
+            None,
+            None,
+            f"no boundaries ({exc}); coordinates checked against a Wales bounding box",
+        )
 
 
 def _files_markdown(outcomes: list[ingest.LoadOutcome]) -> str:
-    lines = ["| file | status | rows | accepted | quarantined | replaced earlier |", "|---|---|---|---|---|---|"]
+    lines = [
+        "| file | status | rows | accepted | quarantined | replaced earlier |",
+        "|---|---|---|---|---|---|",
+    ]
     for o in outcomes:
         lines.append(
             f"| {o.file} | {o.status} | {o.rows_submitted} | {o.rows_accepted} | {o.rows_quarantined} | {o.rows_superseding} |"
@@ -160,9 +170,13 @@ def partnership_activity_submissions(context: dg.AssetExecutionContext, warehous
         is_example = inbox is None
         if is_example:
             inbox = warehouse.file.parent / EXAMPLE_INBOX_NAME
-            areas = generator.areas_from_frames(frames["lsoa21_population"], frames["wimd_2025_ranks"])
+            areas = generator.areas_from_frames(
+                frames["lsoa21_population"], frames["wimd_2025_ranks"]
+            )
             generator.write_example_inbox(inbox, areas)
-            context.log.info(f"WELLBEING_PARTNER_INBOX is unset: loading the example submissions in {inbox}")
+            context.log.info(
+                f"WELLBEING_PARTNER_INBOX is unset: loading the example submissions in {inbox}"
+            )
         files = ingest.inbox_files(inbox) if inbox.exists() else []
         if not files:
             context.log.warning(f"partner inbox {inbox} holds no CSV, XLSX, ODS or Parquet files")
@@ -172,7 +186,9 @@ def partnership_activity_submissions(context: dg.AssetExecutionContext, warehous
             outcome = ingest.load_submission(con, path, ref, archive, is_example_data=is_example)
             outcomes.append(outcome)
             if outcome.skipped:
-                context.log.info(f"[{i}/{len(files)}] {path.name}: already loaded (sha256 {outcome.sha256[:12]}...), skipped")
+                context.log.info(
+                    f"[{i}/{len(files)}] {path.name}: already loaded (sha256 {outcome.sha256[:12]}...), skipped"
+                )
             elif outcome.status == "rejected":
                 context.log.error(f"[{i}/{len(files)}] {path.name}: REJECTED: {outcome.error}")
             else:
@@ -192,7 +208,10 @@ def partnership_activity_submissions(context: dg.AssetExecutionContext, warehous
         open_quarantine = con.execute(
             "select count(distinct (submission_sha256, source_row_number)) from quality.quarantine where not is_resolved"
         ).fetchone()[0]
-        meta = {key: table_metadata(con, table) for key, table in zip((RAW_KEY, QUARANTINE_KEY, SUBMISSIONS_KEY), ingest.TABLES)}
+        meta = {
+            key: table_metadata(con, table)
+            for key, table in zip((RAW_KEY, QUARANTINE_KEY, SUBMISSIONS_KEY), ingest.TABLES)
+        }
 
     new = [o for o in outcomes if not o.skipped]
     run_summary = {
@@ -214,10 +233,16 @@ def partnership_activity_submissions(context: dg.AssetExecutionContext, warehous
     )
     yield dg.MaterializeResult(
         asset_key=RAW_KEY,
-        metadata={**meta[RAW_KEY], **run_summary, "current_activities": current[0], "example_rows": current[1]},
+        metadata={
+            **meta[RAW_KEY],
+            **run_summary,
+            "current_activities": current[0],
+            "example_rows": current[1],
+        },
     )
     yield dg.MaterializeResult(
-        asset_key=QUARANTINE_KEY, metadata={**meta[QUARANTINE_KEY], "unresolved_rows": open_quarantine}
+        asset_key=QUARANTINE_KEY,
+        metadata={**meta[QUARANTINE_KEY], "unresolved_rows": open_quarantine},
     )
     yield dg.MaterializeResult(asset_key=SUBMISSIONS_KEY, metadata=meta[SUBMISSIONS_KEY])
     yield dg.AssetCheckResult(
@@ -225,5 +250,9 @@ def partnership_activity_submissions(context: dg.AssetExecutionContext, warehous
         asset_key=RAW_KEY,
         passed=not mismatched,
         severity=dg.AssetCheckSeverity.ERROR,
-        metadata={"submissions_not_accounted_for": dg.MetadataValue.md(str(mismatched) if mismatched else "none")},
+        metadata={
+            "submissions_not_accounted_for": dg.MetadataValue.md(
+                str(mismatched) if mismatched else "none"
+            )
+        },
     )

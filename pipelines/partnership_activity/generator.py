@@ -32,7 +32,15 @@ from pipelines.partnership_activity import validate as v
 REGIONS = {
     "North Wales": ["W06000001", "W06000002", "W06000003", "W06000004", "W06000005", "W06000006"],
     "Mid and West Wales": ["W06000008", "W06000009", "W06000010", "W06000023"],
-    "South West and Central Wales": ["W06000011", "W06000012", "W06000013", "W06000014", "W06000015", "W06000016", "W06000024"],
+    "South West and Central Wales": [
+        "W06000011",
+        "W06000012",
+        "W06000013",
+        "W06000014",
+        "W06000015",
+        "W06000016",
+        "W06000024",
+    ],
     "South East Wales": ["W06000018", "W06000019", "W06000020", "W06000021", "W06000022"],
 }
 FINANCIAL_YEARS = [2021, 2022, 2023, 2024, 2025]
@@ -57,23 +65,90 @@ PARTNER_WEIGHTS = {
     "financial_mechanism": [0.10, 0.30, 0.25, 0.35],
 }
 TITLES = {
-    "listening_exercise": ["Listening exercise", "Sgwrs Gymunedol: community conversation", "Residents' listening sessions"],
-    "engagement_event": ["Community engagement day", "Bore Coffi drop-in", "Gŵyl y Gymuned community festival"],
-    "information_sharing_platform": ["Shared community information hub", "Hwb Gwybodaeth online directory", "Partner data-sharing platform"],
-    "partnership_meeting": ["Locality partnership meeting", "Cyfarfod Partneriaeth quarterly meeting", "Neighbourhood network meeting"],
-    "systems_thinking_asset_mapping": ["Community asset mapping", "Mapio Asedau: local assets workshop", "Systems mapping of local support"],
-    "long_term_planning": ["Co-produced local well-being plan", "Cynllun Llesiant: ten-year community plan", "Long-term place plan"],
-    "clear_roles_processes": ["Partnership terms of reference", "Shared roles and processes agreement", "Joint working protocol"],
-    "liaison_role": ["Community liaison officer", "Swyddog Cyswllt Cymunedol post", "Community connector role"],
-    "shared_decision_making": ["Participatory budgeting panel", "Community decision panel", "Shared decision-making forum"],
-    "formal_policy_commitment": ["Formal commitment of staff time", "Compact with the third sector", "Resource commitment policy"],
-    "linking_body": ["Regional partnership linking body", "National network membership", "Regional community forum"],
-    "flexible_grant_funding": ["Flexible community grant", "Grant Cymunedol Hyblyg small grants", "Micro-grants for local groups"],
-    "longer_term_grant_funding": ["Three-year core funding", "Longer-term community grant", "Multi-year development grant"],
-    "mixed_funding": ["Match-funded community project", "Mixed funding partnership", "Blended grant and loan"],
-    "community_wealth_building": ["Community wealth building: local procurement", "Community share offer", "Menter Gymunedol community enterprise support"],
+    "listening_exercise": [
+        "Listening exercise",
+        "Sgwrs Gymunedol: community conversation",
+        "Residents' listening sessions",
+    ],
+    "engagement_event": [
+        "Community engagement day",
+        "Bore Coffi drop-in",
+        "Gŵyl y Gymuned community festival",
+    ],
+    "information_sharing_platform": [
+        "Shared community information hub",
+        "Hwb Gwybodaeth online directory",
+        "Partner data-sharing platform",
+    ],
+    "partnership_meeting": [
+        "Locality partnership meeting",
+        "Cyfarfod Partneriaeth quarterly meeting",
+        "Neighbourhood network meeting",
+    ],
+    "systems_thinking_asset_mapping": [
+        "Community asset mapping",
+        "Mapio Asedau: local assets workshop",
+        "Systems mapping of local support",
+    ],
+    "long_term_planning": [
+        "Co-produced local well-being plan",
+        "Cynllun Llesiant: ten-year community plan",
+        "Long-term place plan",
+    ],
+    "clear_roles_processes": [
+        "Partnership terms of reference",
+        "Shared roles and processes agreement",
+        "Joint working protocol",
+    ],
+    "liaison_role": [
+        "Community liaison officer",
+        "Swyddog Cyswllt Cymunedol post",
+        "Community connector role",
+    ],
+    "shared_decision_making": [
+        "Participatory budgeting panel",
+        "Community decision panel",
+        "Shared decision-making forum",
+    ],
+    "formal_policy_commitment": [
+        "Formal commitment of staff time",
+        "Compact with the third sector",
+        "Resource commitment policy",
+    ],
+    "linking_body": [
+        "Regional partnership linking body",
+        "National network membership",
+        "Regional community forum",
+    ],
+    "flexible_grant_funding": [
+        "Flexible community grant",
+        "Grant Cymunedol Hyblyg small grants",
+        "Micro-grants for local groups",
+    ],
+    "longer_term_grant_funding": [
+        "Three-year core funding",
+        "Longer-term community grant",
+        "Multi-year development grant",
+    ],
+    "mixed_funding": [
+        "Match-funded community project",
+        "Mixed funding partnership",
+        "Blended grant and loan",
+    ],
+    "community_wealth_building": [
+        "Community wealth building: local procurement",
+        "Community share offer",
+        "Menter Gymunedol community enterprise support",
+    ],
 }
-SECTOR_PROBS = {"public": 0.9, "third_sector": 0.7, "community": 0.6, "academic": 0.12, "private": 0.1, "national_body": 0.18}
+SECTOR_PROBS = {
+    "public": 0.9,
+    "third_sector": 0.7,
+    "community": 0.6,
+    "academic": 0.12,
+    "private": 0.1,
+    "national_body": 0.18,
+}
 GOAL_PROBS = {
     "prosperous": 0.3,
     "resilient": 0.2,
@@ -87,7 +162,9 @@ MATURITY = ["emerging", "developing", "established", "embedded"]
 MATURITY_WEIGHTS = [0.2, 0.35, 0.3, 0.15]
 
 
-def areas_from_frames(lsoa21_population: pl.DataFrame, wimd_2025_ranks: pl.DataFrame) -> pl.DataFrame:
+def areas_from_frames(
+    lsoa21_population: pl.DataFrame, wimd_2025_ranks: pl.DataFrame
+) -> pl.DataFrame:
     """The areas the generator places activity in: one row per 2021 LSOA (1,917).
 
     Args:
@@ -131,7 +208,9 @@ def _mask_strings(names: list[str]) -> list[str]:
     return [";".join(n for b, n in enumerate(names) if m >> b & 1) for m in range(1 << len(names))]
 
 
-def _bernoulli_mask(rng: np.random.Generator, n: int, probs: list[float], fallback_bit: int) -> np.ndarray:
+def _bernoulli_mask(
+    rng: np.random.Generator, n: int, probs: list[float], fallback_bit: int
+) -> np.ndarray:
     mask = np.zeros(n, dtype=np.int64)
     for bit, p in enumerate(probs):
         mask |= (rng.random(n) < p).astype(np.int64) << bit
@@ -162,7 +241,9 @@ def generate_activity(n: int, seed: int = 2025, areas: pl.DataFrame | None = Non
     areas = areas.sort("lsoa21_code")
     n_areas = areas.height
     rank = areas["wimd_rank"].to_numpy()
-    weights = areas["population"].to_numpy() * (1.0 + 1.5 * (1.0 - (rank - 1) / max(rank.max() - 1, 1)))
+    weights = areas["population"].to_numpy() * (
+        1.0 + 1.5 * (1.0 - (rank - 1) / max(rank.max() - 1, 1))
+    )
     lsoa_idx = rng.choice(n_areas, size=n, p=weights / weights.sum())
 
     categories = list(CATEGORY_WEIGHTS)
@@ -188,16 +269,30 @@ def generate_activity(n: int, seed: int = 2025, areas: pl.DataFrame | None = Non
         mask = cat_idx == ci
         kind[mask] = rng.choice(4, size=int(mask.sum()), p=PARTNER_WEIGHTS[cat])
     national_idx = rng.integers(0, len(NATIONAL_PARTNERS), size=n)
-    partner_table = [p.format(la=la_names[c]) for c in la_codes for p, _ in LOCAL_PARTNERS] + NATIONAL_PARTNERS
-    code_table = [f"{code}-{c[-2:]}" for c in la_codes for _, code in LOCAL_PARTNERS] + ["NAT-01", "NAT-02", "NAT-03"]
-    partner_idx = np.where(kind < 3, la_idx * 3 + np.minimum(kind, 2), len(la_codes) * 3 + national_idx)
+    partner_table = [
+        p.format(la=la_names[c]) for c in la_codes for p, _ in LOCAL_PARTNERS
+    ] + NATIONAL_PARTNERS
+    code_table = [f"{code}-{c[-2:]}" for c in la_codes for _, code in LOCAL_PARTNERS] + [
+        "NAT-01",
+        "NAT-02",
+        "NAT-03",
+    ]
+    partner_idx = np.where(
+        kind < 3, la_idx * 3 + np.minimum(kind, 2), len(la_codes) * 3 + national_idx
+    )
 
     # When.
     fy = np.array(FINANCIAL_YEARS)[rng.choice(len(FINANCIAL_YEARS), size=n, p=YEAR_WEIGHTS)]
     fy_start = np.array([np.datetime64(f"{y}-04-01") for y in FINANCIAL_YEARS])
-    start = fy_start[fy - FINANCIAL_YEARS[0]] + rng.integers(0, 365, size=n).astype("timedelta64[D]")
+    start = fy_start[fy - FINANCIAL_YEARS[0]] + rng.integers(0, 365, size=n).astype(
+        "timedelta64[D]"
+    )
     one_day = np.isin(type_idx, [all_types.index(t) for t in ONE_DAY_TYPES])
-    duration = np.where(one_day, 0, np.where(cat_idx == 0, rng.integers(0, 120, size=n), rng.integers(30, 1096, size=n)))
+    duration = np.where(
+        one_day,
+        0,
+        np.where(cat_idx == 0, rng.integers(0, 120, size=n), rng.integers(30, 1096, size=n)),
+    )
     end = start + duration.astype("timedelta64[D]")
     ongoing = (~one_day) & (rng.random(n) < 0.08)
 
@@ -207,7 +302,9 @@ def generate_activity(n: int, seed: int = 2025, areas: pl.DataFrame | None = Non
     ).astype(np.int64)
     participants_null = rng.random(n) < 0.1
     big = rng.random(n) < 0.02
-    fin = np.where(big, rng.lognormal(np.log(250_000), 0.8, n), rng.lognormal(np.log(8_000), 1.2, n))
+    fin = np.where(
+        big, rng.lognormal(np.log(250_000), 0.8, n), rng.lognormal(np.log(8_000), 1.2, n)
+    )
     other = rng.lognormal(np.log(1_500), 1.0, n)
     funding = np.round(np.clip(np.where(cat_idx == 2, fin, other), 50, 2_500_000), -1)
     funding_null = (cat_idx != 2) & (rng.random(n) < 0.45)
@@ -242,10 +339,12 @@ def generate_activity(n: int, seed: int = 2025, areas: pl.DataFrame | None = Non
             "_f_null": funding_null,
         }
     )
-    table = lambda values: pl.Series(values, dtype=pl.String)  # noqa: E731
-    gather = lambda values, idx: pl.lit(table(values)).gather(pl.col(idx))  # noqa: E731
-    place = pl.when(pl.col("_la_level")).then(gather([la_names[c] for c in la_codes], "_la")).otherwise(
-        pl.lit(lsoa_names).gather(pl.col("_lsoa"))
+    table = lambda values: pl.Series(values, dtype=pl.String)
+    gather = lambda values, idx: pl.lit(table(values)).gather(pl.col(idx))
+    place = (
+        pl.when(pl.col("_la_level"))
+        .then(gather([la_names[c] for c in la_codes], "_la"))
+        .otherwise(pl.lit(lsoa_names).gather(pl.col("_lsoa")))
     )
     frame = frame.with_columns(
         pl.lit(table(partner_table)).gather(pl.col("_partner")).alias("partner_organisation"),
@@ -254,14 +353,22 @@ def generate_activity(n: int, seed: int = 2025, areas: pl.DataFrame | None = Non
         pl.lit(table(all_types)).gather(pl.col("_type")).alias("activity_type"),
         pl.lit(table(title_table)).gather(pl.col("_title")).alias("_title_text"),
         place.alias("_place"),
-        pl.when(~pl.col("_la_level")).then(pl.lit(lsoa_codes).gather(pl.col("_lsoa"))).alias("lsoa_code"),
+        pl.when(~pl.col("_la_level"))
+        .then(pl.lit(lsoa_codes).gather(pl.col("_lsoa")))
+        .alias("lsoa_code"),
         pl.lit(table(la_codes)).gather(pl.col("_la")).alias("la_code"),
-        pl.lit(table(_mask_strings(list(SECTOR_PROBS)))).gather(pl.col("_sectors")).alias("sectors"),
-        pl.lit(table(_mask_strings(list(GOAL_PROBS)))).gather(pl.col("_goals")).alias("wellbeing_goals"),
+        pl.lit(table(_mask_strings(list(SECTOR_PROBS))))
+        .gather(pl.col("_sectors"))
+        .alias("sectors"),
+        pl.lit(table(_mask_strings(list(GOAL_PROBS))))
+        .gather(pl.col("_goals"))
+        .alias("wellbeing_goals"),
         pl.lit(table(MATURITY)).gather(pl.col("_maturity")).alias("partnership_maturity"),
     )
     frame = frame.select(
-        pl.format("{}-{}", pl.col("_pcode"), pl.col("_i").cast(pl.String).str.zfill(8)).alias("activity_id"),
+        pl.format("{}-{}", pl.col("_pcode"), pl.col("_i").cast(pl.String).str.zfill(8)).alias(
+            "activity_id"
+        ),
         "partner_organisation",
         "action_category",
         "activity_type",
@@ -289,7 +396,9 @@ def generate_activity(n: int, seed: int = 2025, areas: pl.DataFrame | None = Non
     return frame
 
 
-def write_submission(frame: pl.DataFrame, path: Path, title_rows: list[str] | None = None, encoding: str = "utf-8") -> Path:
+def write_submission(
+    frame: pl.DataFrame, path: Path, title_rows: list[str] | None = None, encoding: str = "utf-8"
+) -> Path:
     """Write a submission file; the format follows the suffix (.csv, .parquet, .xlsx, .ods).
 
     Args:
@@ -307,7 +416,9 @@ def write_submission(frame: pl.DataFrame, path: Path, title_rows: list[str] | No
         if encoding == "utf-8":
             frame.write_csv(path)
         else:
-            path.write_bytes(frame.write_csv().encode(encoding, errors="replace").replace(b"\xef\xbb\xbf", b""))
+            path.write_bytes(
+                frame.write_csv().encode(encoding, errors="replace").replace(b"\xef\xbb\xbf", b"")
+            )
             if encoding == "utf-8-sig" and not path.read_bytes().startswith(b"\xef\xbb\xbf"):
                 path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     elif suffix in (".xlsx", ".ods"):
@@ -323,7 +434,9 @@ def write_submission(frame: pl.DataFrame, path: Path, title_rows: list[str] | No
                     writer, sheet_name="activities", index=False, header=False, startrow=0
                 )
     else:
-        raise ValueError(f"{path.name}: unsupported suffix {suffix}; expected .csv, .parquet, .xlsx or .ods")
+        raise ValueError(
+            f"{path.name}: unsupported suffix {suffix}; expected .csv, .parquet, .xlsx or .ods"
+        )
     return path
 
 
@@ -338,23 +451,71 @@ def messy_copy(frame: pl.DataFrame, seed: int = 7) -> pl.DataFrame:
     n = frame.height
     pick = pl.Series(rng.integers(0, 8, size=n))
     text = frame.with_columns(pl.all().cast(pl.String))
-    return text.with_columns(pick.alias("_k")).with_columns(
-        pl.when(pl.col("_k") == 0).then(pl.col("lsoa_code").str.to_lowercase().str.replace("w01", "w01 ")).otherwise(pl.col("lsoa_code")).alias("lsoa_code"),
-        pl.when(pl.col("_k") == 1).then(pl.lit("Caerdydd")).when(pl.col("_k") == 2).then(pl.lit("Cardiff")).otherwise(pl.col("la_code")).alias("la_code"),
-        pl.when(pl.col("_k").is_in([1, 2])).then(pl.lit("W06000015")).otherwise(pl.col("la_code")).alias("_la_fix"),
-        pl.when(pl.col("_k") == 3).then(pl.col("start_date").str.to_date().dt.strftime("%d/%m/%Y")).otherwise(pl.col("start_date")).alias("start_date"),
-        pl.when(pl.col("_k") == 4).then(pl.format("£{}", pl.col("funding_gbp").cast(pl.Float64).round(0).cast(pl.Int64).map_elements(lambda x: f"{x:,}", return_dtype=pl.String))).otherwise(pl.col("funding_gbp")).alias("funding_gbp"),
-        pl.when(pl.col("_k") == 5).then(pl.lit("-2500")).otherwise(pl.col("funding_gbp")).alias("_neg"),
-        pl.when(pl.col("_k") == 6).then(pl.lit("2021-01-01")).otherwise(pl.col("end_date")).alias("end_date"),
-        pl.when(pl.col("_k") == 7).then(pl.lit("community development")).otherwise(pl.col("action_category")).alias("action_category"),
-    ).with_columns(
-        # Cardiff names need a Cardiff LSOA (or none): drop the LSOA on those rows.
-        pl.when(pl.col("_k").is_in([1, 2])).then(None).otherwise(pl.col("lsoa_code")).alias("lsoa_code"),
-        pl.when(pl.col("_k") == 5).then(pl.col("_neg")).otherwise(pl.col("funding_gbp")).alias("funding_gbp"),
-    ).drop("_k", "_la_fix", "_neg")
+    return (
+        text.with_columns(pick.alias("_k"))
+        .with_columns(
+            pl.when(pl.col("_k") == 0)
+            .then(pl.col("lsoa_code").str.to_lowercase().str.replace("w01", "w01 "))
+            .otherwise(pl.col("lsoa_code"))
+            .alias("lsoa_code"),
+            pl.when(pl.col("_k") == 1)
+            .then(pl.lit("Caerdydd"))
+            .when(pl.col("_k") == 2)
+            .then(pl.lit("Cardiff"))
+            .otherwise(pl.col("la_code"))
+            .alias("la_code"),
+            pl.when(pl.col("_k").is_in([1, 2]))
+            .then(pl.lit("W06000015"))
+            .otherwise(pl.col("la_code"))
+            .alias("_la_fix"),
+            pl.when(pl.col("_k") == 3)
+            .then(pl.col("start_date").str.to_date().dt.strftime("%d/%m/%Y"))
+            .otherwise(pl.col("start_date"))
+            .alias("start_date"),
+            pl.when(pl.col("_k") == 4)
+            .then(
+                pl.format(
+                    "£{}",
+                    pl.col("funding_gbp")
+                    .cast(pl.Float64)
+                    .round(0)
+                    .cast(pl.Int64)
+                    .map_elements(lambda x: f"{x:,}", return_dtype=pl.String),
+                )
+            )
+            .otherwise(pl.col("funding_gbp"))
+            .alias("funding_gbp"),
+            pl.when(pl.col("_k") == 5)
+            .then(pl.lit("-2500"))
+            .otherwise(pl.col("funding_gbp"))
+            .alias("_neg"),
+            pl.when(pl.col("_k") == 6)
+            .then(pl.lit("2021-01-01"))
+            .otherwise(pl.col("end_date"))
+            .alias("end_date"),
+            pl.when(pl.col("_k") == 7)
+            .then(pl.lit("community development"))
+            .otherwise(pl.col("action_category"))
+            .alias("action_category"),
+        )
+        .with_columns(
+            # Cardiff names need a Cardiff LSOA (or none): drop the LSOA on those rows.
+            pl.when(pl.col("_k").is_in([1, 2]))
+            .then(None)
+            .otherwise(pl.col("lsoa_code"))
+            .alias("lsoa_code"),
+            pl.when(pl.col("_k") == 5)
+            .then(pl.col("_neg"))
+            .otherwise(pl.col("funding_gbp"))
+            .alias("funding_gbp"),
+        )
+        .drop("_k", "_la_fix", "_neg")
+    )
 
 
-def write_example_inbox(folder: Path, areas: pl.DataFrame, seed: int = 2025, rows: int = 5000) -> list[Path]:
+def write_example_inbox(
+    folder: Path, areas: pl.DataFrame, seed: int = 2025, rows: int = 5000
+) -> list[Path]:
     """Write the default example submission set (24 files, about ``rows`` rows) into ``folder``.
 
     Files (processed in name order; modification times are set in that order):
@@ -373,7 +534,9 @@ def write_example_inbox(folder: Path, areas: pl.DataFrame, seed: int = 2025, row
     folder.mkdir(parents=True, exist_ok=True)
     frame = generate_activity(rows, seed, areas)
     region_of = {code: r for r, codes in REGIONS.items() for code in codes}
-    fy = (pl.col("start_date").dt.year() - (pl.col("start_date").dt.month() < 4).cast(pl.Int32)).alias("_fy")
+    fy = (
+        pl.col("start_date").dt.year() - (pl.col("start_date").dt.month() < 4).cast(pl.Int32)
+    ).alias("_fy")
     frame = frame.with_columns(
         fy,
         pl.col("la_code").replace_strict(region_of, default="National").alias("_region"),
@@ -392,25 +555,44 @@ def write_example_inbox(folder: Path, areas: pl.DataFrame, seed: int = 2025, row
             part = local.filter((pl.col("_region") == region) & (pl.col("_fy") == year))
             slug = region.lower().replace(" ", "-")
             suffix = "csv" if year <= 2023 else "xlsx"
-            planned.append((f"{k:02d}_example_{slug}_{year}-{(year + 1) % 100:02d}.{suffix}", part, {}))
+            planned.append(
+                (f"{k:02d}_example_{slug}_{year}-{(year + 1) % 100:02d}.{suffix}", part, {})
+            )
             k += 1
     planned.append((f"{k:02d}_example_national-funders_2021-26.ods", national, {}))
     messy = messy_copy(messy_rows.drop("_fy", "_region", "_national"))
-    planned.append((f"{k + 1:02d}_example_messy-spreadsheet-export.csv", messy, {"encoding": "cp1252"}))
+    planned.append(
+        (f"{k + 1:02d}_example_messy-spreadsheet-export.csv", messy, {"encoding": "cp1252"})
+    )
     planned.append(
         (
             f"{k + 2:02d}_example_with-title-rows.xlsx",
             title_rows,
-            {"title_rows": ["Example partner return: partnership activity", "Generated example data - not real"]},
+            {
+                "title_rows": [
+                    "Example partner return: partnership activity",
+                    "Generated example data - not real",
+                ]
+            },
         )
     )
-    first = planned[0][1].head(40).with_columns(
-        (pl.col("participant_count").fill_null(10) + 5).alias("participant_count"),
-        pl.format("{} (updated)", pl.col("title")).alias("title"),
+    first = (
+        planned[0][1]
+        .head(40)
+        .with_columns(
+            (pl.col("participant_count").fill_null(10) + 5).alias("participant_count"),
+            pl.format("{} (updated)", pl.col("title")).alias("title"),
+        )
     )
-    fixed = messy_rows.with_row_index("_j").filter(
-        pl.Series(np.isin(np.random.default_rng(7).integers(0, 8, size=messy_rows.height), [5, 6]))
-    ).drop("_j")
+    fixed = (
+        messy_rows.with_row_index("_j")
+        .filter(
+            pl.Series(
+                np.isin(np.random.default_rng(7).integers(0, 8, size=messy_rows.height), [5, 6])
+            )
+        )
+        .drop("_j")
+    )
     corrections = pl.concat([first, fixed], how="vertical_relaxed")
     planned.append((f"{k + 3:02d}_example_corrections.csv", corrections, {}))
     base_time = 1_700_000_000

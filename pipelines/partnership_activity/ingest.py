@@ -255,17 +255,25 @@ def read_submission(path: Path) -> Submission:
         try:
             rows = read_sheet_rows(path, 0)
         except Exception as exc:  # calamine raises its own error types
-            raise SubmissionError(f"{path.name}: could not be opened as a spreadsheet ({exc}).") from exc
+            raise SubmissionError(
+                f"{path.name}: could not be opened as a spreadsheet ({exc})."
+            ) from exc
         sub = _rows_to_submission(rows, path, suffix.lstrip("."), None)
     missing = [c for c in v.REQUIRED_HEADER if c not in sub.frame.columns]
     if missing:
         raise SubmissionError(
             f"{path.name}: missing required column(s) {', '.join(missing)} in the header on row "
             f"{sub.header_row}. Found: {', '.join(c for c in sub.frame.columns if c != 'source_row_number') or 'none'}"
-            + (f" (not recognised: {', '.join(sub.ignored_columns)})" if sub.ignored_columns else "")
+            + (
+                f" (not recognised: {', '.join(sub.ignored_columns)})"
+                if sub.ignored_columns
+                else ""
+            )
             + f". Expected: {', '.join(v.REQUIRED_HEADER)}, and at least one of "
             f"{', '.join(v.LOCATION_COLUMNS)}; optional: "
-            + ", ".join(c for c in v.submitted_columns() if c not in v.REQUIRED_HEADER + v.LOCATION_COLUMNS)
+            + ", ".join(
+                c for c in v.submitted_columns() if c not in v.REQUIRED_HEADER + v.LOCATION_COLUMNS
+            )
             + ".",
             sub,
         )
@@ -385,12 +393,17 @@ def archive_file(path: Path, sha256: str, archive_dir: Path) -> Path:
 
 
 def already_loaded(con: duckdb.DuckDBPyConnection, sha256: str) -> bool:
-    return con.execute(
-        "select count(*) from quality.submissions where submission_sha256 = ?", [sha256]
-    ).fetchone()[0] > 0
+    return (
+        con.execute(
+            "select count(*) from quality.submissions where submission_sha256 = ?", [sha256]
+        ).fetchone()[0]
+        > 0
+    )
 
 
-def _whole_file_quarantine(sub: Submission | None, message: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _whole_file_quarantine(
+    sub: Submission | None, message: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Every row of a rejected file as one quarantine problem (so rows are never lost)."""
     if sub is None or sub.frame.height == 0:
         return pl.DataFrame(schema=v.PROBLEM_SCHEMA), pl.DataFrame(
@@ -400,9 +413,13 @@ def _whole_file_quarantine(sub: Submission | None, message: str) -> tuple[pl.Dat
     cols = [c for c in frame.columns if c != "source_row_number"]
     redacted = frame.with_columns(
         [v.redact(pl.col(c)).alias(c) for c in cols if c in v.FREE_TEXT_COLUMNS]
-        + [pl.when(pl.col(c).is_not_null()).then(pl.lit(v.REMOVED)).alias(c) for c in cols if c in v.PERSONAL_COLUMNS]
+        + [
+            pl.when(pl.col(c).is_not_null()).then(pl.lit(v.REMOVED)).alias(c)
+            for c in cols
+            if c in v.PERSONAL_COLUMNS
+        ]
     )
-    get = lambda name: pl.col(name) if name in cols else pl.lit(None, dtype=pl.String)  # noqa: E731
+    get = lambda name: pl.col(name) if name in cols else pl.lit(None, dtype=pl.String)
     problems = redacted.select(
         "source_row_number",
         get("partner_organisation").alias("partner_organisation"),
@@ -466,7 +483,9 @@ def load_submission(
         rows_submitted = result.rows_submitted
         notes = []
         if sub.ignored_columns:
-            notes.append(f"columns not in the contract, not loaded: {', '.join(sub.ignored_columns)}")
+            notes.append(
+                f"columns not in the contract, not loaded: {', '.join(sub.ignored_columns)}"
+            )
         if sub.encoding and sub.encoding not in ("utf-8",):
             notes.append(f"decoded as {sub.encoding}")
         note = "; ".join(notes) or None
@@ -476,7 +495,9 @@ def load_submission(
     outcome = LoadOutcome(
         file=path.name,
         sha256=sha256,
-        status="rejected" if error else ("loaded_with_quarantine" if rows_quarantined else "loaded"),
+        status="rejected"
+        if error
+        else ("loaded_with_quarantine" if rows_quarantined else "loaded"),
         rows_submitted=rows_submitted,
         rows_accepted=rows_accepted,
         rows_quarantined=rows_quarantined,
@@ -532,7 +553,11 @@ def load_submission(
 
 
 def _insert_accepted(
-    con: duckdb.DuckDBPyConnection, accepted: pl.DataFrame, file_name: str, sha256: str, now: datetime
+    con: duckdb.DuckDBPyConnection,
+    accepted: pl.DataFrame,
+    file_name: str,
+    sha256: str,
+    now: datetime,
 ) -> int:
     """Insert accepted rows, supersede earlier current rows with the same key, resolve quarantine.
 
@@ -605,6 +630,8 @@ def inbox_files(inbox: Path) -> list[Path]:
     files = [
         p
         for p in Path(inbox).rglob("*")
-        if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith((".", "~$"))
+        if p.is_file()
+        and p.suffix.lower() in SUPPORTED_SUFFIXES
+        and not p.name.startswith((".", "~$"))
     ]
     return sorted(files, key=lambda p: (p.stat().st_mtime, str(p)))

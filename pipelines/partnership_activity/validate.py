@@ -100,6 +100,14 @@ def _custom(name: str, key: str) -> Any:
     return None
 
 
+def _custom_in(prop: dict, key: str) -> Any:
+    """A customProperty value of a contract property dict (``None`` when absent)."""
+    for item in prop.get("customProperties", []) or []:
+        if item.get("property") == key:
+            return item.get("value")
+    return None
+
+
 def allowed_values(name: str) -> list[str]:
     """The closed list of codes a column accepts, from the contract."""
     return list(_custom(name, "allowedValues") or [])
@@ -107,7 +115,9 @@ def allowed_values(name: str) -> list[str]:
 
 def category_of_type() -> dict[str, str]:
     """activity_type -> its action_category, from the contract."""
-    return {t: cat for cat, types in _custom("activity_type", "categoryOfType").items() for t in types}
+    return {
+        t: cat for cat, types in _custom("activity_type", "categoryOfType").items() for t in types
+    }
 
 
 def submitted_columns() -> list[str]:
@@ -181,24 +191,42 @@ def reference_from_frames(
         wimd_2019_postcodes: ``postcode``, ``lsoa_code`` (2011) (raw.wimd_2019_postcodes).
         lsoa11_la_names: ``ladcd``, ``ladnm``, ``ladnmw`` (raw.lsoa11_la_names).
     """
-    lower = lambda f: f.rename({c: c.lower().lstrip("\ufeff") for c in f.columns})  # noqa: E731
-    lsoa21 = lower(lsoa21_population).select(
-        pl.col("lsoa21_code").str.strip_chars(), pl.col("lad24_code").str.strip_chars().alias("la_code")
-    ).unique("lsoa21_code")
-    l1121 = lower(lsoa11_lsoa21_lookup).select(
-        pl.col("lsoa11cd").str.strip_chars().alias("lsoa11_code"),
-        pl.col("lsoa21cd").str.strip_chars().alias("lsoa21_code"),
-        pl.col("lad22cd").str.strip_chars().alias("la_code"),
-    ).unique()
-    postcodes = lower(wimd_2019_postcodes).select(
-        _postcode_key(pl.col("postcode")).alias("postcode_key"),
-        pl.col("lsoa_code").str.strip_chars().alias("lsoa11_code"),
-    ).unique("postcode_key")
-    names = lower(lsoa11_la_names).select(
-        pl.col("ladcd").str.strip_chars().alias("la_code"),
-        pl.col("ladnm").str.strip_chars().alias("la_name_en"),
-        pl.col("ladnmw").str.strip_chars().alias("la_name_cy"),
-    ).unique("la_code").sort("la_code")
+    lower = lambda f: f.rename({c: c.lower().lstrip("\ufeff") for c in f.columns})
+    lsoa21 = (
+        lower(lsoa21_population)
+        .select(
+            pl.col("lsoa21_code").str.strip_chars(),
+            pl.col("lad24_code").str.strip_chars().alias("la_code"),
+        )
+        .unique("lsoa21_code")
+    )
+    l1121 = (
+        lower(lsoa11_lsoa21_lookup)
+        .select(
+            pl.col("lsoa11cd").str.strip_chars().alias("lsoa11_code"),
+            pl.col("lsoa21cd").str.strip_chars().alias("lsoa21_code"),
+            pl.col("lad22cd").str.strip_chars().alias("la_code"),
+        )
+        .unique()
+    )
+    postcodes = (
+        lower(wimd_2019_postcodes)
+        .select(
+            _postcode_key(pl.col("postcode")).alias("postcode_key"),
+            pl.col("lsoa_code").str.strip_chars().alias("lsoa11_code"),
+        )
+        .unique("postcode_key")
+    )
+    names = (
+        lower(lsoa11_la_names)
+        .select(
+            pl.col("ladcd").str.strip_chars().alias("la_code"),
+            pl.col("ladnm").str.strip_chars().alias("la_name_en"),
+            pl.col("ladnmw").str.strip_chars().alias("la_name_cy"),
+        )
+        .unique("la_code")
+        .sort("la_code")
+    )
     return Reference(lsoa21, l1121, postcodes, names, wales_outline, lsoa21_polygons)
 
 
@@ -221,8 +249,12 @@ def parse_date(expr: pl.Expr) -> pl.Expr:
     iso = expr.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
     dmy = expr.str.replace_all(r"[.\-]", "/").str.strptime(pl.Date, "%d/%m/%Y", strict=False)
     is_serial = expr.str.contains(r"^\d{5}(\.0+)?$")
-    serial_days = pl.when(is_serial).then(expr.str.extract(r"^(\d{5})", 1).cast(pl.Int32, strict=False))
-    serial = (pl.lit(np.datetime64("1899-12-30")).cast(pl.Date) + pl.duration(days=serial_days)).cast(pl.Date)
+    serial_days = pl.when(is_serial).then(
+        expr.str.extract(r"^(\d{5})", 1).cast(pl.Int32, strict=False)
+    )
+    serial = (
+        pl.lit(np.datetime64("1899-12-30")).cast(pl.Date) + pl.duration(days=serial_days)
+    ).cast(pl.Date)
     return pl.coalesce(iso, dmy, serial)
 
 
@@ -247,7 +279,11 @@ def code_list(expr: pl.Expr, aliases: dict[str, str], strip_goal_words: bool = F
     items = expr.str.to_lowercase().str.replace_all(r"[,|/]", ";").str.split(";")
     element = pl.element().str.replace_all(r"[^a-z0-9]+", "_").str.strip_chars("_")
     if strip_goal_words:
-        element = element.str.replace(r"^a_", "").str.replace(r"^wales_of_", "").str.replace(r"_wales$", "")
+        element = (
+            element.str.replace(r"^a_", "")
+            .str.replace(r"^wales_of_", "")
+            .str.replace(r"_wales$", "")
+        )
     element = element.replace(aliases)
     return items.list.eval(element.filter(element != "")).list.unique().list.sort()
 
@@ -344,13 +380,14 @@ def _prepare(frame: pl.LazyFrame, is_example_data: bool) -> pl.LazyFrame:
     cols = submitted_columns()
     missing = [c for c in cols if c not in frame.collect_schema().names()]
     frame = frame.with_columns([pl.lit(None, dtype=pl.String).alias(c) for c in missing])
-    text = [
-        pl.col(c).cast(pl.String).str.strip_chars().replace("", None).alias(c) for c in cols
-    ]
+    text = [pl.col(c).cast(pl.String).str.strip_chars().replace("", None).alias(c) for c in cols]
     frame = frame.select(pl.col("source_row_number").cast(pl.Int64), *text)
     frame = frame.with_columns(
         [redact(pl.col(c)).alias(c) for c in FREE_TEXT_COLUMNS]
-        + [pl.when(pl.col(c).is_not_null()).then(pl.lit(REMOVED)).alias(c) for c in PERSONAL_COLUMNS]
+        + [
+            pl.when(pl.col(c).is_not_null()).then(pl.lit(REMOVED)).alias(c)
+            for c in PERSONAL_COLUMNS
+        ]
         + [pl.col("partner_organisation").str.replace_all(r"\s+", " ")]
     )
     if is_example_data:
@@ -374,7 +411,12 @@ def _inside_wales(lat: np.ndarray, lon: np.ndarray, ref: Reference) -> np.ndarra
 
         return shapely.contains_xy(ref.wales_outline, lon, lat)
     b = WALES_BBOX
-    return (lon >= b["lon_min"]) & (lon <= b["lon_max"]) & (lat >= b["lat_min"]) & (lat <= b["lat_max"])
+    return (
+        (lon >= b["lon_min"])
+        & (lon <= b["lon_max"])
+        & (lat >= b["lat_min"])
+        & (lat <= b["lat_max"])
+    )
 
 
 def _lsoa_of_points(lat: np.ndarray, lon: np.ndarray, ref: Reference) -> list[str | None]:
@@ -387,7 +429,9 @@ def _lsoa_of_points(lat: np.ndarray, lon: np.ndarray, ref: Reference) -> list[st
     return [v if isinstance(v, str) else None for v in joined["lsoa21_code"].tolist()]
 
 
-def validate(frame: pl.DataFrame, ref: Reference, is_example_data: bool = False) -> ValidationResult:
+def validate(
+    frame: pl.DataFrame, ref: Reference, is_example_data: bool = False
+) -> ValidationResult:
     """Validate submitted rows against the contract.
 
     Args:
@@ -423,28 +467,46 @@ def validate(frame: pl.DataFrame, ref: Reference, is_example_data: bool = False)
         c("lsoa_code").str.to_uppercase().str.replace_all(r"\s+", "").alias("_lsoa_given"),
         _postcode_key(c("postcode")).alias("postcode_key"),
         parse_amount(c("funding_gbp")).alias("_funding"),
-        c("participant_count").str.replace_all(r"[,\s]", "").str.replace(r"\.0+$", "").alias("_pc_text"),
+        c("participant_count")
+        .str.replace_all(r"[,\s]", "")
+        .str.replace(r"\.0+$", "")
+        .alias("_pc_text"),
         c("latitude").cast(pl.Float64, strict=False).alias("_lat"),
         c("longitude").cast(pl.Float64, strict=False).alias("_lon"),
         c("is_example_data").str.to_lowercase().alias("_example_text"),
     )
     # Lists are normalised once per distinct value (few distinct values, many rows), then joined.
     df = df.collect()
-    df = _per_distinct(df, "action_category", [code_key(c("action_category")).replace(CATEGORY_ALIASES).alias("_category")])
+    df = _per_distinct(
+        df,
+        "action_category",
+        [code_key(c("action_category")).replace(CATEGORY_ALIASES).alias("_category")],
+    )
     df = _per_distinct(df, "activity_type", [code_key(c("activity_type")).alias("_type")])
-    df = _per_distinct(df, "partnership_maturity", [code_key(c("partnership_maturity")).alias("_maturity")])
+    df = _per_distinct(
+        df, "partnership_maturity", [code_key(c("partnership_maturity")).alias("_maturity")]
+    )
     df = _per_distinct(
         df,
         "la_code",
-        [c("la_code").str.to_uppercase().str.replace_all(r"\s+", "").alias("_la_upper"), _name_key(c("la_code")).alias("_la_key")],
+        [
+            c("la_code").str.to_uppercase().str.replace_all(r"\s+", "").alias("_la_upper"),
+            _name_key(c("la_code")).alias("_la_key"),
+        ],
     )
     df = _per_distinct(df, "start_date", [parse_date(c("start_date")).alias("_start")])
     df = _per_distinct(df, "end_date", [parse_date(c("end_date")).alias("_end")])
-    df = _per_distinct(df, "sectors", _bad_list_columns("_sectors", code_list(c("sectors"), SECTOR_ALIASES), sectors))
+    df = _per_distinct(
+        df,
+        "sectors",
+        _bad_list_columns("_sectors", code_list(c("sectors"), SECTOR_ALIASES), sectors),
+    )
     df = _per_distinct(
         df,
         "wellbeing_goals",
-        _bad_list_columns("_goals", code_list(c("wellbeing_goals"), GOAL_ALIASES, strip_goal_words=True), goals),
+        _bad_list_columns(
+            "_goals", code_list(c("wellbeing_goals"), GOAL_ALIASES, strip_goal_words=True), goals
+        ),
     )
     df = df.lazy().with_columns(
         c("_pc_text").cast(pl.Int64, strict=False).alias("_participants"),
@@ -453,12 +515,20 @@ def validate(frame: pl.DataFrame, ref: Reference, is_example_data: bool = False)
     )
     # --- location: LSOA (2021, or 2011 mapped), postcode, local authority ------------------
     map11 = _lsoa11_map(ref)
-    lsoa21_set = ref.lsoa21.select(c("lsoa21_code").alias("_lsoa_given"), c("la_code").alias("_la_of_given"))
+    lsoa21_set = ref.lsoa21.select(
+        c("lsoa21_code").alias("_lsoa_given"), c("la_code").alias("_la_of_given")
+    )
     df = df.join(lsoa21_set.lazy(), on="_lsoa_given", how="left")
     df = df.join(map11.rename({"lsoa11_code": "_lsoa_given"}).lazy(), on="_lsoa_given", how="left")
     pc = ref.postcodes.join(
         map11.rename(
-            {"lsoa11_code": "lsoa11_code", "_n21": "_pc_n21", "_l21_from11": "_pc_l21", "_l21_list": "_pc_list", "_la_from11": "_pc_la"}
+            {
+                "lsoa11_code": "lsoa11_code",
+                "_n21": "_pc_n21",
+                "_l21_from11": "_pc_l21",
+                "_l21_list": "_pc_list",
+                "_la_from11": "_pc_la",
+            }
         ),
         on="lsoa11_code",
         how="left",
@@ -466,7 +536,10 @@ def validate(frame: pl.DataFrame, ref: Reference, is_example_data: bool = False)
     df = df.join(pc.lazy(), on="postcode_key", how="left")
     df = df.join(names.rename({"la_code": "_la_by_name"}).lazy(), on="_la_key", how="left")
     df = df.with_columns(
-        pl.when(c("_la_upper").is_in(la_codes)).then(c("_la_upper")).otherwise(c("_la_by_name")).alias("_la_given_code"),
+        pl.when(c("_la_upper").is_in(la_codes))
+        .then(c("_la_upper"))
+        .otherwise(c("_la_by_name"))
+        .alias("_la_given_code"),
         pl.when(c("_la_of_given").is_not_null())
         .then(c("_lsoa_given"))
         .when(c("_n21") == 1)
@@ -493,7 +566,11 @@ def validate(frame: pl.DataFrame, ref: Reference, is_example_data: bool = False)
         lon = df["_lon"].to_numpy()[idx]
         inside = _inside_wales(lat, lon, ref)
         outside[idx[~inside]] = True
-        needs = idx[inside & df["_lsoa"].is_null().to_numpy()[idx] & df["_lsoa_given"].is_null().to_numpy()[idx]]
+        needs = idx[
+            inside
+            & df["_lsoa"].is_null().to_numpy()[idx]
+            & df["_lsoa_given"].is_null().to_numpy()[idx]
+        ]
         if len(needs) and ref.lsoa21_polygons is not None:
             found = _lsoa_of_points(df["_lat"].to_numpy()[needs], df["_lon"].to_numpy()[needs], ref)
             values = np.array([None] * df.height, dtype=object)
@@ -501,11 +578,16 @@ def validate(frame: pl.DataFrame, ref: Reference, is_example_data: bool = False)
             xy_lsoa = pl.Series("_xy_lsoa", values.tolist(), dtype=pl.String)
     df = df.with_columns(pl.Series("_outside", outside), xy_lsoa)
     df = df.with_columns(
-        pl.when(c("_lsoa").is_null() & c("_xy_lsoa").is_not_null()).then(pl.lit("coordinates")).otherwise(c("lsoa_resolved_from")).alias("lsoa_resolved_from"),
+        pl.when(c("_lsoa").is_null() & c("_xy_lsoa").is_not_null())
+        .then(pl.lit("coordinates"))
+        .otherwise(c("lsoa_resolved_from"))
+        .alias("lsoa_resolved_from"),
         pl.coalesce("_lsoa", "_xy_lsoa").alias("_lsoa"),
     )
     df = df.lazy()
-    la_of_lsoa = ref.lsoa21.select(c("lsoa21_code").alias("_lsoa"), c("la_code").alias("_la_of_lsoa"))
+    la_of_lsoa = ref.lsoa21.select(
+        c("lsoa21_code").alias("_lsoa"), c("la_code").alias("_la_of_lsoa")
+    )
     df = df.join(la_of_lsoa.lazy(), on="_lsoa", how="left")
     df = df.with_columns(
         pl.coalesce(
@@ -514,10 +596,17 @@ def validate(frame: pl.DataFrame, ref: Reference, is_example_data: bool = False)
             pl.when(c("_lsoa_given").is_null() & c("_postcode_ok")).then(c("_pc_la")),
         ).alias("_la"),
     )
-    df = df.join(la_label.rename({"la_code": "_la_of_lsoa", "la_name_en": "_lsoa_la_name"}).lazy(), on="_la_of_lsoa", how="left")
+    df = df.join(
+        la_label.rename({"la_code": "_la_of_lsoa", "la_name_en": "_lsoa_la_name"}).lazy(),
+        on="_la_of_lsoa",
+        how="left",
+    )
     # Duplicate ids within the file: the first row wins.
     df = df.with_columns(
-        c("source_row_number").min().over(["partner_organisation", "activity_id"]).alias("_first_row")
+        c("source_row_number")
+        .min()
+        .over(["partner_organisation", "activity_id"])
+        .alias("_first_row")
     )
 
     # --- rules: (column, value shown, reason when failed) -----------------------------------
@@ -538,7 +627,9 @@ def validate(frame: pl.DataFrame, ref: Reference, is_example_data: bool = False)
         (
             "activity_id",
             c("activity_id"),
-            Chain().when(c("activity_id").is_not_null() & (c("source_row_number") != c("_first_row"))).then(
+            Chain()
+            .when(c("activity_id").is_not_null() & (c("source_row_number") != c("_first_row")))
+            .then(
                 pl.format(
                     "activity_id '{}' appears more than once for {} in this file (first on row {}); only the first row is loaded: give each activity its own id",
                     c("activity_id"),
@@ -550,32 +641,59 @@ def validate(frame: pl.DataFrame, ref: Reference, is_example_data: bool = False)
         (
             "activity_id",
             c("activity_id"),
-            Chain().when(c("activity_id").str.len_chars() > option("activity_id", "maxLength")).then(
-                pl.lit(f"activity_id is longer than {option('activity_id', 'maxLength')} characters")
+            Chain()
+            .when(c("activity_id").str.len_chars() > option("activity_id", "maxLength"))
+            .then(
+                pl.lit(
+                    f"activity_id is longer than {option('activity_id', 'maxLength')} characters"
+                )
             ),
         ),
         (
             "title",
             c("title"),
-            Chain().when(c("title").str.len_chars() > option("title", "maxLength")).then(
-                pl.lit(f"title is longer than {option('title', 'maxLength')} characters: put detail in description")
+            Chain()
+            .when(c("title").str.len_chars() > option("title", "maxLength"))
+            .then(
+                pl.lit(
+                    f"title is longer than {option('title', 'maxLength')} characters: put detail in description"
+                )
             ),
         ),
         (
             "action_category",
             c("action_category"),
-            Chain().when(c("action_category").is_null())
-            .then(pl.lit("action_category is required but empty: expected one of " + ", ".join(categories)))
+            Chain()
+            .when(c("action_category").is_null())
+            .then(
+                pl.lit(
+                    "action_category is required but empty: expected one of "
+                    + ", ".join(categories)
+                )
+            )
             .when(~c("_category").is_in(categories))
-            .then(pl.format("unknown action category '{}': expected one of " + ", ".join(categories), c("action_category"))),
+            .then(
+                pl.format(
+                    "unknown action category '{}': expected one of " + ", ".join(categories),
+                    c("action_category"),
+                )
+            ),
         ),
         (
             "activity_type",
             c("activity_type"),
-            Chain().when(c("activity_type").is_null())
-            .then(pl.lit("activity_type is required but empty: expected one of " + ", ".join(types)))
+            Chain()
+            .when(c("activity_type").is_null())
+            .then(
+                pl.lit("activity_type is required but empty: expected one of " + ", ".join(types))
+            )
             .when(c("_type_category").is_null())
-            .then(pl.format("unknown activity type '{}': expected one of " + ", ".join(types), c("activity_type")))
+            .then(
+                pl.format(
+                    "unknown activity type '{}': expected one of " + ", ".join(types),
+                    c("activity_type"),
+                )
+            )
             .when(c("_category").is_in(categories) & (c("_type_category") != c("_category")))
             .then(
                 pl.format(
@@ -589,82 +707,185 @@ def validate(frame: pl.DataFrame, ref: Reference, is_example_data: bool = False)
         (
             "start_date",
             c("start_date"),
-            Chain().when(c("start_date").is_not_null() & c("_start").is_null())
-            .then(pl.format("start_date '{}' is not a date: expected yyyy-mm-dd, dd/mm/yyyy or an Excel date", c("start_date")))
+            Chain()
+            .when(c("start_date").is_not_null() & c("_start").is_null())
+            .then(
+                pl.format(
+                    "start_date '{}' is not a date: expected yyyy-mm-dd, dd/mm/yyyy or an Excel date",
+                    c("start_date"),
+                )
+            )
             .when(
                 (c("_start") < pl.lit(option("start_date", "minimum")).str.to_date())
                 | (c("_start") > today.dt.offset_by("2y"))
             )
-            .then(pl.format("start_date {} is out of range: expected between 2000-01-01 and two years from today", c("_start"))),
+            .then(
+                pl.format(
+                    "start_date {} is out of range: expected between 2000-01-01 and two years from today",
+                    c("_start"),
+                )
+            ),
         ),
         (
             "end_date",
             c("end_date"),
-            Chain().when(c("end_date").is_not_null() & c("_end").is_null())
-            .then(pl.format("end_date '{}' is not a date: expected yyyy-mm-dd, dd/mm/yyyy or an Excel date", c("end_date")))
+            Chain()
+            .when(c("end_date").is_not_null() & c("_end").is_null())
+            .then(
+                pl.format(
+                    "end_date '{}' is not a date: expected yyyy-mm-dd, dd/mm/yyyy or an Excel date",
+                    c("end_date"),
+                )
+            )
             .when(c("_end") < c("_start"))
-            .then(pl.format("end_date {} is before start_date {}: expected an end on or after the start", c("_end"), c("_start")))
+            .then(
+                pl.format(
+                    "end_date {} is before start_date {}: expected an end on or after the start",
+                    c("_end"),
+                    c("_start"),
+                )
+            )
             .when(c("_end") > pl.lit(option("end_date", "maximum")).str.to_date())
-            .then(pl.format("end_date {} is out of range: expected no later than {}", c("_end"), pl.lit(option("end_date", "maximum")))),
+            .then(
+                pl.format(
+                    "end_date {} is out of range: expected no later than {}",
+                    c("_end"),
+                    pl.lit(option("end_date", "maximum")),
+                )
+            ),
         ),
         (
             "sectors",
             c("sectors"),
-            Chain().when(c("sectors").is_null() | (c("_sectors") == ""))
-            .then(pl.lit("sectors is required: expected a semicolon-separated list of " + ", ".join(sectors)))
+            Chain()
+            .when(c("sectors").is_null() | (c("_sectors") == ""))
+            .then(
+                pl.lit(
+                    "sectors is required: expected a semicolon-separated list of "
+                    + ", ".join(sectors)
+                )
+            )
             .when(c("_sectors_bad") != "")
-            .then(pl.format("unknown sector(s) {}: expected a semicolon-separated list of " + ", ".join(sectors), c("_sectors_bad"))),
+            .then(
+                pl.format(
+                    "unknown sector(s) {}: expected a semicolon-separated list of "
+                    + ", ".join(sectors),
+                    c("_sectors_bad"),
+                )
+            ),
         ),
         (
             "wellbeing_goals",
             c("wellbeing_goals"),
-            Chain().when(c("wellbeing_goals").is_null() | (c("_goals") == ""))
-            .then(pl.lit("wellbeing_goals is required: expected a semicolon-separated list of " + ", ".join(goals)))
+            Chain()
+            .when(c("wellbeing_goals").is_null() | (c("_goals") == ""))
+            .then(
+                pl.lit(
+                    "wellbeing_goals is required: expected a semicolon-separated list of "
+                    + ", ".join(goals)
+                )
+            )
             .when(c("_goals_bad") != "")
-            .then(pl.format("unknown well-being goal(s) {}: expected a semicolon-separated list of " + ", ".join(goals), c("_goals_bad"))),
+            .then(
+                pl.format(
+                    "unknown well-being goal(s) {}: expected a semicolon-separated list of "
+                    + ", ".join(goals),
+                    c("_goals_bad"),
+                )
+            ),
         ),
         (
             "partnership_maturity",
             c("partnership_maturity"),
-            Chain().when(c("partnership_maturity").is_not_null() & ~c("_maturity").is_in(maturities)).then(
-                pl.format("unknown partnership maturity '{}': expected one of " + ", ".join(maturities), c("partnership_maturity"))
+            Chain()
+            .when(c("partnership_maturity").is_not_null() & ~c("_maturity").is_in(maturities))
+            .then(
+                pl.format(
+                    "unknown partnership maturity '{}': expected one of " + ", ".join(maturities),
+                    c("partnership_maturity"),
+                )
             ),
         ),
         (
             "participant_count",
             c("participant_count"),
-            Chain().when(c("participant_count").is_not_null() & c("_participants").is_null())
-            .then(pl.format("participant_count '{}' is not a whole number: expected a count of people, 0 or more", c("participant_count")))
+            Chain()
+            .when(c("participant_count").is_not_null() & c("_participants").is_null())
+            .then(
+                pl.format(
+                    "participant_count '{}' is not a whole number: expected a count of people, 0 or more",
+                    c("participant_count"),
+                )
+            )
             .when(c("_participants") < 0)
-            .then(pl.format("participant_count {} is negative: expected 0 or more", c("_participants")))
+            .then(
+                pl.format(
+                    "participant_count {} is negative: expected 0 or more", c("_participants")
+                )
+            )
             .when(c("_participants") > participants_max)
-            .then(pl.format("participant_count {} is implausibly large: expected at most " + f"{participants_max:,}", c("_participants"))),
+            .then(
+                pl.format(
+                    "participant_count {} is implausibly large: expected at most "
+                    + f"{participants_max:,}",
+                    c("_participants"),
+                )
+            ),
         ),
         (
             "funding_gbp",
             c("funding_gbp"),
-            Chain().when(c("funding_gbp").is_not_null() & c("_funding").is_null())
-            .then(pl.format("funding_gbp '{}' is not an amount: expected pounds, e.g. 12500 or £12,500", c("funding_gbp")))
+            Chain()
+            .when(c("funding_gbp").is_not_null() & c("_funding").is_null())
+            .then(
+                pl.format(
+                    "funding_gbp '{}' is not an amount: expected pounds, e.g. 12500 or £12,500",
+                    c("funding_gbp"),
+                )
+            )
             .when(c("_funding") < 0)
             .then(pl.format("funding_gbp {} is negative: expected 0 or more pounds", c("_funding")))
             .when(c("_funding") > funding_max)
-            .then(pl.format("funding_gbp {} is implausibly large for one activity: expected at most £" + f"{funding_max:,.0f}" + " (check for extra digits or pence)", c("_funding"))),
+            .then(
+                pl.format(
+                    "funding_gbp {} is implausibly large for one activity: expected at most £"
+                    + f"{funding_max:,.0f}"
+                    + " (check for extra digits or pence)",
+                    c("_funding"),
+                )
+            ),
         ),
         (
             "is_example_data",
             c("is_example_data"),
-            Chain().when(c("_example_text").is_not_null() & ~c("_example_text").is_in(["true", "false", "yes", "no", "1", "0", "y", "n"])).then(
-                pl.format("is_example_data '{}' is not true or false", c("is_example_data"))
-            ),
+            Chain()
+            .when(
+                c("_example_text").is_not_null()
+                & ~c("_example_text").is_in(["true", "false", "yes", "no", "1", "0", "y", "n"])
+            )
+            .then(pl.format("is_example_data '{}' is not true or false", c("is_example_data"))),
         ),
         # Location rules
         (
             "lsoa_code",
             c("lsoa_code"),
-            Chain().when(c("_lsoa_given").is_not_null() & ~c("_lsoa_given").str.contains(r"^W01\d{6}$"))
-            .then(pl.format("'{}' is not a Welsh LSOA code: expected W01 followed by six digits (a 2021 LSOA)", c("lsoa_code")))
-            .when(c("_lsoa_given").is_not_null() & c("_la_of_given").is_null() & c("_n21").is_null())
-            .then(pl.format("LSOA {} is neither a 2021 nor a 2011 Welsh LSOA code: expected a 2021 code (W01......)", c("_lsoa_given")))
+            Chain()
+            .when(c("_lsoa_given").is_not_null() & ~c("_lsoa_given").str.contains(r"^W01\d{6}$"))
+            .then(
+                pl.format(
+                    "'{}' is not a Welsh LSOA code: expected W01 followed by six digits (a 2021 LSOA)",
+                    c("lsoa_code"),
+                )
+            )
+            .when(
+                c("_lsoa_given").is_not_null() & c("_la_of_given").is_null() & c("_n21").is_null()
+            )
+            .then(
+                pl.format(
+                    "LSOA {} is neither a 2021 nor a 2011 Welsh LSOA code: expected a 2021 code (W01......)",
+                    c("_lsoa_given"),
+                )
+            )
             .when(c("_n21") > 1)
             .then(
                 pl.format(
@@ -677,9 +898,12 @@ def validate(frame: pl.DataFrame, ref: Reference, is_example_data: bool = False)
         (
             "postcode",
             c("postcode"),
-            Chain().when(c("postcode").is_not_null() & ~c("_postcode_ok"))
+            Chain()
+            .when(c("postcode").is_not_null() & ~c("_postcode_ok"))
             .then(pl.format("'{}' is not a UK postcode: expected e.g. CF10 1EP", c("postcode")))
-            .when(c("_lsoa_given").is_null() & c("postcode").is_not_null() & c("_pc_lsoa11").is_null())
+            .when(
+                c("_lsoa_given").is_null() & c("postcode").is_not_null() & c("_pc_lsoa11").is_null()
+            )
             .then(
                 pl.format(
                     "postcode {} is not in the WIMD postcode lookup of Welsh postcodes: check it, or give lsoa_code or la_code",
@@ -690,14 +914,19 @@ def validate(frame: pl.DataFrame, ref: Reference, is_example_data: bool = False)
         (
             "la_code",
             c("la_code"),
-            Chain().when(c("la_code").is_not_null() & c("_la_given_code").is_null())
+            Chain()
+            .when(c("la_code").is_not_null() & c("_la_given_code").is_null())
             .then(
                 pl.format(
                     "unknown local authority '{}': expected a code W06...... or the English or Welsh name of one of the 22 local authorities",
                     c("la_code"),
                 )
             )
-            .when(c("_la_given_code").is_not_null() & c("_la_of_lsoa").is_not_null() & (c("_la_given_code") != c("_la_of_lsoa")))
+            .when(
+                c("_la_given_code").is_not_null()
+                & c("_la_of_lsoa").is_not_null()
+                & (c("_la_given_code") != c("_la_of_lsoa"))
+            )
             .then(
                 pl.format(
                     "la_code {} does not match the LSOA {}, which is in {} ({}): correct one of them",
@@ -711,10 +940,18 @@ def validate(frame: pl.DataFrame, ref: Reference, is_example_data: bool = False)
         (
             "latitude/longitude",
             pl.concat_str([c("latitude"), c("longitude")], separator=", ", ignore_nulls=True),
-            Chain().when((c("latitude").is_null() != c("longitude").is_null()))
+            Chain()
+            .when(c("latitude").is_null() != c("longitude").is_null())
             .then(pl.lit("give both latitude and longitude, or neither"))
-            .when((c("latitude").is_not_null() & c("_lat").is_null()) | (c("longitude").is_not_null() & c("_lon").is_null()))
-            .then(pl.lit("latitude/longitude are not numbers: expected decimal degrees (WGS84), e.g. 51.48, -3.18"))
+            .when(
+                (c("latitude").is_not_null() & c("_lat").is_null())
+                | (c("longitude").is_not_null() & c("_lon").is_null())
+            )
+            .then(
+                pl.lit(
+                    "latitude/longitude are not numbers: expected decimal degrees (WGS84), e.g. 51.48, -3.18"
+                )
+            )
             .when(c("_outside"))
             .then(
                 pl.format(
@@ -729,8 +966,13 @@ def validate(frame: pl.DataFrame, ref: Reference, is_example_data: bool = False)
         (
             "lsoa_code/la_code/postcode/latitude/longitude",
             pl.lit(None, dtype=pl.String),
-            Chain().when(~loc_given)
-            .then(pl.lit("no location: give at least one of lsoa_code, la_code, postcode, or latitude and longitude"))
+            Chain()
+            .when(~loc_given)
+            .then(
+                pl.lit(
+                    "no location: give at least one of lsoa_code, la_code, postcode, or latitude and longitude"
+                )
+            )
             .when(
                 c("_la").is_null()
                 & c("_lsoa_given").is_null()
@@ -739,11 +981,17 @@ def validate(frame: pl.DataFrame, ref: Reference, is_example_data: bool = False)
                 & c("_lat").is_not_null()
                 & ~c("_outside")
             )
-            .then(pl.lit("the coordinates could not be placed in a 2021 LSOA: add lsoa_code or la_code")),
+            .then(
+                pl.lit(
+                    "the coordinates could not be placed in a 2021 LSOA: add lsoa_code or la_code"
+                )
+            ),
         ),
     ]
     # Cheap boolean per rule on every row; the reason text only on the failing rows.
-    df = df.with_columns([chain.failed().alias(f"_f{i}") for i, (_, _, chain) in enumerate(rules)]).collect()
+    df = df.with_columns(
+        [chain.failed().alias(f"_f{i}") for i, (_, _, chain) in enumerate(rules)]
+    ).collect()
     bad = pl.any_horizontal([c(f"_f{i}") for i in range(len(rules))])
 
     problems = pl.concat(
@@ -779,7 +1027,15 @@ def validate(frame: pl.DataFrame, ref: Reference, is_example_data: bool = False)
         c("_lsoa").alias("lsoa_code"),
         c("_la").alias("la_code"),
         pl.when(c("_postcode_ok"))
-        .then(pl.concat_str([c("postcode_key").str.slice(0, c("postcode_key").str.len_chars() - 3), c("postcode_key").str.slice(-3)], separator=" "))
+        .then(
+            pl.concat_str(
+                [
+                    c("postcode_key").str.slice(0, c("postcode_key").str.len_chars() - 3),
+                    c("postcode_key").str.slice(-3),
+                ],
+                separator=" ",
+            )
+        )
         .alias("postcode"),
         c("_lat").alias("latitude"),
         c("_lon").alias("longitude"),
@@ -790,8 +1046,13 @@ def validate(frame: pl.DataFrame, ref: Reference, is_example_data: bool = False)
         c("_funding").alias("funding_gbp"),
         c("_goals").alias("wellbeing_goals"),
         c("_maturity").alias("partnership_maturity"),
-        c("_example_text").is_in(["true", "yes", "1", "y"]).fill_null(False).alias("is_example_data"),
-        pl.format("{}-{}", start_year, ((start_year + 1) % 100).cast(pl.String).str.zfill(2)).alias("financial_year"),
+        c("_example_text")
+        .is_in(["true", "yes", "1", "y"])
+        .fill_null(False)
+        .alias("is_example_data"),
+        pl.format("{}-{}", start_year, ((start_year + 1) % 100).cast(pl.String).str.zfill(2)).alias(
+            "financial_year"
+        ),
         c("lsoa_resolved_from"),
         c("source_row_number"),
     )

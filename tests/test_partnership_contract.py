@@ -1,0 +1,70 @@
+"""The partnership activity contract parses as ODCS v3, and it matches the tables and the rules."""
+
+import json
+
+import duckdb
+import yaml
+from open_data_contract_standard.model import OpenDataContractStandard
+
+from pipelines.contracts import CONTRACTS_DIR, apply_comments, column_descriptions
+from pipelines.partnership_activity import ingest
+from pipelines.partnership_activity import validate as v
+
+CONTRACT = CONTRACTS_DIR / "partnership_activity.yaml"
+
+
+def test_contract_parses_with_open_data_contract_standard():
+    contract = OpenDataContractStandard.from_file(str(CONTRACT))
+    assert contract.kind == "DataContract" and contract.apiVersion.startswith("v3.0")
+    assert (
+        contract.description.purpose
+        and contract.description.usage
+        and contract.description.limitations
+    )
+    tables = {s.physicalName: s for s in contract.schema_}
+    assert set(tables) == {"raw.partnership_activity", "quality.quarantine", "quality.submissions"}
+    props = {p.name: p for p in tables["raw.partnership_activity"].properties}
+    assert props["lsoa_code"].logicalTypeOptions["pattern"] == r"^W01\d{6}$"
+    assert props["la_code"].logicalTypeOptions["pattern"] == r"^W06\d{6}$"
+    assert props["funding_gbp"].logicalTypeOptions["maximum"] == 10_000_000
+    assert props["activity_id"].required and props["activity_id"].unique
+
+
+def test_contract_validates_against_the_odcs_json_schema():
+    import jsonschema
+
+    schema = json.loads(OpenDataContractStandard.json_schema())
+    doc = yaml.safe_load(CONTRACT.read_text(encoding="utf-8"))
+    errors = [e.message for e in jsonschema.Draft201909Validator(schema).iter_errors(doc)]
+    assert errors == []
+
+
+def test_contract_columns_match_the_warehouse_tables():
+    doc = yaml.safe_load(CONTRACT.read_text(encoding="utf-8"))
+    con = duckdb.connect()
+    ingest.ensure_tables(con)
+    for obj in doc["schema"]:
+        table = obj["physicalName"]
+        schema, name = table.split(".")
+        actual = [
+            r[0]
+            for r in con.execute(
+                "select column_name from duckdb_columns() where schema_name = ? and table_name = ? order by column_index",
+                [schema, name],
+            ).fetchall()
+        ]
+        expected = [p["name"] for p in obj["properties"] if not v._custom_in(p, "personalData")]
+        assert actual == expected, table
+        assert apply_comments(con, table) == len(expected)
+    assert "Unit: GBP" in column_descriptions("raw.partnership_activity")["funding_gbp"]
+
+
+def test_allowed_values_come_from_the_contract():
+    assert v.allowed_values("action_category") == [
+        "shared_purpose",
+        "governance",
+        "financial_mechanism",
+    ]
+    assert len(v.allowed_values("activity_type")) == 15
+    assert set(v.category_of_type().values()) == set(v.allowed_values("action_category"))
+    assert len(v.allowed_values("wellbeing_goals")) == 7
