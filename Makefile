@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install run test dev browser clean lint
+.PHONY: install run publish test dev browser clean lint
 
 install: $(VENV)/.installed
 
@@ -16,13 +16,20 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 ## run: materialise every asset with the default configuration into data/warehouse.duckdb
+LOG_INFO := --config-json '{"loggers": {"console": {"config": {"log_level": "INFO"}}}}'
+
 run: install
+	mkdir -p $(DAGSTER_HOME) && cp -n deploy/dagster.local.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
+	$(VENV)/bin/dagster asset materialize --select '*' -m pipelines.definitions $(LOG_INFO)
+
+## publish: publish the read-only file again from the current warehouse
+publish: install
 	mkdir -p $(DAGSTER_HOME)
-	$(VENV)/bin/dagster asset materialize --select '*' -m pipelines.definitions
+	$(VENV)/bin/dagster asset materialize --select 'published/wellbeing_duckdb' -m pipelines.definitions $(LOG_INFO)
 
 ## dev: open the Dagster UI on http://127.0.0.1:3000
 dev: install
-	mkdir -p $(DAGSTER_HOME)
+	mkdir -p $(DAGSTER_HOME) && cp -n deploy/dagster.local.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
 	$(VENV)/bin/dagster dev -m pipelines.definitions
 
 ## browser: Debian's Chromium for the dashboard tests (no browser download)

@@ -36,6 +36,7 @@ def _sql_asset(schema: str, table: str, sql_text: str, file_name: str) -> dg.Ass
         deps=deps,
         description=f"{description}\n\nSQL: sql/{schema}/{file_name}",
         metadata={"sql_file": f"sql/{schema}/{file_name}"},
+        automation_condition=dg.AutomationCondition.eager(),
     )
     def _asset(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
         # Read the file at run time so an edited model runs without reloading the code location.
