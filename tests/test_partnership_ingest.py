@@ -383,3 +383,12 @@ def test_corrected_file_replaces_rows_and_resolves_quarantine(con, ref, tmp_path
     ).fetchall()
     assert resolved[0] == ("A005", True, second.sha256)
     assert all(not r[1] for r in resolved[1:])
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 2])
+def test_validation_in_chunks_still_finds_duplicates_across_chunks(con, ref, tmp_path, chunk_rows):
+    out = ingest.load_submission(
+        con, FILES / "duplicate_ids.csv", ref, tmp_path / "archive", chunk_rows=chunk_rows
+    )
+    assert (out.rows_submitted, out.rows_accepted, out.rows_quarantined) == (3, 2, 1)
+    assert "first on row 2" in reasons(con, out)[3]

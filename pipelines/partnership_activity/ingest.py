@@ -188,24 +188,54 @@ def _rows_to_submission(
 
 
 def _read_csv(path: Path) -> Submission:
-    data = path.read_bytes()
-    text, encoding = decode_text(data)
-    if text.strip() == "":
+    """Read a CSV submission without holding more than one copy of it in memory.
+
+    The header row is found in the first 64 KiB; the file is then parsed by polars straight from
+    disk when it is valid UTF-8 (with or without a byte-order mark), and decoded from
+    Windows-1252 only when it is not.
+    """
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16)
+    bom = head.startswith(b"\xef\xbb\xbf")
+    head_text, encoding = decode_text(head if len(head) < (1 << 16) else _trim_partial_utf8(head))
+    if head_text.strip() == "":
         return _rows_to_submission([], path, "csv", encoding)
-    lines = text.splitlines()[:HEADER_SEARCH_ROWS]
     import csv
 
+    lines = head_text.splitlines()[:HEADER_SEARCH_ROWS]
     head_rows = [[c if c.strip() else None for c in r] for r in csv.reader(lines)]
     header_index = _find_header(head_rows, path) if head_rows else 0
-    utf8 = text.encode("utf-8") if encoding != "utf-8" else data
-    frame = pl.read_csv(
-        utf8,
-        infer_schema=False,
-        skip_rows=header_index,
-        has_header=True,
-        truncate_ragged_lines=True,
-    )
+    options = {
+        "infer_schema": False,
+        "skip_rows": header_index,
+        "has_header": True,
+        "truncate_ragged_lines": True,
+    }
+    frame = None
+    if encoding in ("utf-8", "utf-8-sig"):
+        try:
+            frame = pl.read_csv(path, encoding="utf8", **options)
+            encoding = "utf-8-sig" if bom else "utf-8"
+        except pl.exceptions.ComputeError:
+            frame = None  # not valid UTF-8 further into the file
+    if frame is None:
+        text, encoding = decode_text(path.read_bytes())
+        frame = pl.read_csv(text.encode("utf-8"), **options)
+        del text
+    if frame.columns and frame.columns[0].startswith("\ufeff"):
+        frame = frame.rename({frame.columns[0]: frame.columns[0].lstrip("\ufeff")})
     return _frame_to_submission(frame, path, "csv", encoding, header_index)
+
+
+def _trim_partial_utf8(data: bytes) -> bytes:
+    """Drop an incomplete UTF-8 sequence at the end of a block (so the block can be decoded)."""
+    for cut in range(4):
+        try:
+            (data[: len(data) - cut] if cut else data).decode("utf-8")
+            return data[: len(data) - cut] if cut else data
+        except UnicodeDecodeError:
+            continue
+    return data
 
 
 def _frame_to_submission(
@@ -442,6 +472,7 @@ def load_submission(
     archive_dir: Path,
     is_example_data: bool = False,
     now: datetime | None = None,
+    chunk_rows: int = 1_000_000,
 ) -> LoadOutcome:
     """Validate one file and load it (see the module docstring). Idempotent on the file's sha256.
 
@@ -452,6 +483,8 @@ def load_submission(
         archive_dir: archive root (``WELLBEING_ARCHIVE_DIR``).
         is_example_data: mark every row as example data (files from the example inbox).
         now: load time (UTC); defaults to the current time.
+        chunk_rows: validate and insert at most this many rows at a time (bounds the memory
+            validation needs; duplicate ids are still found across the whole file).
 
     Returns:
         ``LoadOutcome``; ``skipped`` is true when the same file was loaded before.
@@ -472,15 +505,8 @@ def load_submission(
         error = str(exc)
         sub = exc.submission
 
-    if error is not None:
-        problems, rows_json = _whole_file_quarantine(sub, error)
-        accepted = None
-        rows_submitted = sub.frame.height if sub is not None else 0
-        note = None
-    else:
-        result = v.validate(sub.frame, ref, is_example_data=is_example_data)
-        problems, rows_json, accepted = result.problems, result.rows_json, result.accepted
-        rows_submitted = result.rows_submitted
+    note = None
+    if error is None:
         notes = []
         if sub.ignored_columns:
             notes.append(
@@ -489,43 +515,46 @@ def load_submission(
         if sub.encoding and sub.encoding not in ("utf-8",):
             notes.append(f"decoded as {sub.encoding}")
         note = "; ".join(notes) or None
-
-    rows_quarantined = problems["source_row_number"].n_unique() if problems.height else 0
-    rows_accepted = accepted.height if accepted is not None else 0
     outcome = LoadOutcome(
         file=path.name,
         sha256=sha256,
-        status="rejected"
-        if error
-        else ("loaded_with_quarantine" if rows_quarantined else "loaded"),
-        rows_submitted=rows_submitted,
-        rows_accepted=rows_accepted,
-        rows_quarantined=rows_quarantined,
+        status="rejected" if error else "loaded",
+        rows_submitted=sub.frame.height if sub is not None else 0,
         error=error,
         note=note,
     )
 
     con.execute("begin transaction")
     try:
-        if accepted is not None and accepted.height:
-            outcome.rows_superseding = _insert_accepted(con, accepted, path.name, sha256, now)
-        if problems.height:
-            quarantine = problems.join(rows_json, on="source_row_number", how="left").with_columns(
-                pl.lit(path.name).alias("submission_file"),
-                pl.lit(sha256).alias("submission_sha256"),
-                pl.lit(now).alias("quarantined_at"),
+        if error is not None:
+            problems, rows_json = _whole_file_quarantine(sub, error)
+            _insert_quarantine(con, problems, rows_json, path.name, sha256, now)
+            outcome.rows_quarantined = (
+                problems["source_row_number"].n_unique() if problems.height else 0
             )
-            con.register("_quarantine", quarantine.to_arrow())
-            con.execute(
-                """
-                insert into quality.quarantine
-                select submission_file, submission_sha256, source_row_number, partner_organisation,
-                       activity_id, column_name, value, reason, row_json, quarantined_at,
-                       false, null, null
-                from _quarantine
-                """
-            )
-            con.unregister("_quarantine")
+        else:
+            frame = sub.frame
+            if frame.height > chunk_rows:
+                # Duplicate ids are found over the whole file before it is validated in chunks.
+                frame = frame.with_columns(
+                    pl.col("source_row_number")
+                    .min()
+                    .over(v.duplicate_key_exprs())
+                    .alias("_first_row")
+                )
+            for offset in range(0, max(frame.height, 1), chunk_rows):
+                chunk = frame.slice(offset, chunk_rows)
+                result = v.validate(chunk, ref, is_example_data=is_example_data)
+                if result.accepted.height:
+                    outcome.rows_superseding += _insert_accepted(
+                        con, result.accepted, path.name, sha256, now
+                    )
+                _insert_quarantine(con, result.problems, result.rows_json, path.name, sha256, now)
+                outcome.rows_accepted += result.accepted.height
+                outcome.rows_quarantined += result.rows_quarantined
+                del result, chunk
+            if outcome.rows_quarantined:
+                outcome.status = "loaded_with_quarantine"
         con.execute(
             "insert into quality.submissions values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -550,6 +579,37 @@ def load_submission(
         con.execute("rollback")
         raise
     return outcome
+
+
+def _insert_quarantine(
+    con: duckdb.DuckDBPyConnection,
+    problems: pl.DataFrame,
+    rows_json: pl.DataFrame,
+    file_name: str,
+    sha256: str,
+    now: datetime,
+) -> None:
+    """Insert one quarantine row per problem (with the whole redacted row as JSON)."""
+    if not problems.height:
+        return
+    quarantine = problems.join(rows_json, on="source_row_number", how="left").with_columns(
+        pl.lit(file_name).alias("submission_file"),
+        pl.lit(sha256).alias("submission_sha256"),
+        pl.lit(now).alias("quarantined_at"),
+    )
+    con.register("_quarantine", quarantine.to_arrow())
+    try:
+        con.execute(
+            """
+            insert into quality.quarantine
+            select submission_file, submission_sha256, source_row_number, partner_organisation,
+                   activity_id, column_name, value, reason, row_json, quarantined_at,
+                   false, null, null
+            from _quarantine
+            """
+        )
+    finally:
+        con.unregister("_quarantine")
 
 
 def _insert_accepted(

@@ -381,7 +381,8 @@ def _prepare(frame: pl.LazyFrame, is_example_data: bool) -> pl.LazyFrame:
     missing = [c for c in cols if c not in frame.collect_schema().names()]
     frame = frame.with_columns([pl.lit(None, dtype=pl.String).alias(c) for c in missing])
     text = [pl.col(c).cast(pl.String).str.strip_chars().replace("", None).alias(c) for c in cols]
-    frame = frame.select(pl.col("source_row_number").cast(pl.Int64), *text)
+    extra = [pl.col("_first_row")] if "_first_row" in frame.collect_schema().names() else []
+    frame = frame.select(pl.col("source_row_number").cast(pl.Int64), *text, *extra)
     frame = frame.with_columns(
         [redact(pl.col(c)).alias(c) for c in FREE_TEXT_COLUMNS]
         + [
@@ -393,6 +394,17 @@ def _prepare(frame: pl.LazyFrame, is_example_data: bool) -> pl.LazyFrame:
     if is_example_data:
         frame = frame.with_columns(pl.lit("true").alias("is_example_data"))
     return frame
+
+
+def duplicate_key_exprs() -> list[pl.Expr]:
+    """The (partner_organisation, activity_id) key as ``_prepare`` normalises it, from raw text."""
+    return [
+        pl.col("partner_organisation")
+        .str.strip_chars()
+        .replace("", None)
+        .str.replace_all(r"\s+", " "),
+        pl.col("activity_id").str.strip_chars().replace("", None),
+    ]
 
 
 def _lsoa11_map(ref: Reference) -> pl.DataFrame:
@@ -602,12 +614,13 @@ def validate(
         how="left",
     )
     # Duplicate ids within the file: the first row wins.
-    df = df.with_columns(
-        c("source_row_number")
-        .min()
-        .over(["partner_organisation", "activity_id"])
-        .alias("_first_row")
-    )
+    if "_first_row" not in df.collect_schema().names():  # else precomputed over the whole file
+        df = df.with_columns(
+            c("source_row_number")
+            .min()
+            .over(["partner_organisation", "activity_id"])
+            .alias("_first_row")
+        )
 
     # --- rules: (column, value shown, reason when failed) -----------------------------------
     def missing(col: str) -> tuple[str, pl.Expr, Chain]:
