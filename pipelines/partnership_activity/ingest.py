@@ -472,7 +472,7 @@ def load_submission(
     archive_dir: Path,
     is_example_data: bool = False,
     now: datetime | None = None,
-    chunk_rows: int = 1_000_000,
+    chunk_rows: int = 500_000,
 ) -> LoadOutcome:
     """Validate one file and load it (see the module docstring). Idempotent on the file's sha256.
 

@@ -998,6 +998,12 @@ def validate(
                 pl.lit(
                     "the coordinates could not be placed in a 2021 LSOA: add lsoa_code or la_code"
                 )
+            )
+            .when(c("_la").is_null() & ~c("_outside"))
+            .then(
+                pl.lit(
+                    "the local authority could not be determined from the location given: add la_code"
+                )
             ),
         ),
     ]
