@@ -43,6 +43,10 @@ def build_definitions() -> dg.Definitions:
         sensors=_collect(modules, dg.SensorDefinition),
         jobs=[job for module in modules for job in getattr(module, "JOBS", [])],
         resources=default_resources(),
+        # One process runs the steps in turn: DuckDB allows one writer per file, so parallel
+        # step processes would only queue on the lock, and each would pay Dagster's start-up
+        # cost. Scale-out executors are described in deploy/README.md.
+        executor=dg.in_process_executor,
     )
 
 
