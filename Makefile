@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install run publish test dev browser clean lint
+.PHONY: install run publish test dev dashboard serve bench browser clean lint
 
 install: $(VENV)/.installed
 
@@ -31,6 +31,14 @@ publish: install
 dev: install
 	mkdir -p $(DAGSTER_HOME) && cp -n deploy/dagster.local.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
 	$(VENV)/bin/dagster dev -m pipelines.definitions
+
+## dashboard: build the static site from the published file into data/site
+dashboard: install
+	$(PY) -m dashboards.build
+
+## serve: serve the built site on http://127.0.0.1:8000/
+serve: install
+	$(PY) -m dashboards.serve
 
 ## browser: Debian's Chromium for the dashboard tests (no browser download)
 browser:
