@@ -26,7 +26,7 @@ import numpy as np
 import polars as pl
 import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from matplotlib import colormaps
 
 from dashboards import charts
@@ -788,10 +788,20 @@ class SiteBuilder:
             indicators=indicators,
             sectors=sectors,
             lsoa_table=lsoa_table,
-            lhb=la.get("lhb_name_en"),
+            lhb=self._lhb_line(t, la),
             example_banner=bool(la.get("is_example_data"))
             or any(r.get("is_example_data") for r in rows),
         )
+
+    @staticmethod
+    def _lhb_line(t: Translator, la: dict) -> Markup | None:
+        """'Local health board: <name>', the name marked as English where no Welsh one exists."""
+        welsh = la.get("lhb_name_cy") if t.lang == "cy" else None
+        lhb = welsh or la.get("lhb_name_en")
+        if not lhb:
+            return None
+        span = Markup('<span lang="{}">{}</span>').format("cy" if welsh else "en", lhb)
+        return Markup(escape(t("la.lhb", name="\x00"))).replace("\x00", span)
 
     def goals_page(self, lang: str, t: Translator) -> None:
         collab = self.d["marts.collaboration_and_goals"].to_dicts()

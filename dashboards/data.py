@@ -109,7 +109,7 @@ def export_tables(con: duckdb.DuckDBPyConnection, tables: list[TableInfo], out: 
                 f"from {source}"
             )
         base = out / f"{info.full_name}"
-        csv_path, pq_path = base.with_suffix(".csv"), Path(f"{base}.parquet")
+        csv_path, pq_path = Path(f"{base}.csv"), Path(f"{base}.parquet")
         con.execute(f"copy ({csv_select}) to '{csv_path}' (format csv, header true)")
         con.execute(f"copy ({parquet_select}) to '{pq_path}' (format parquet, compression zstd)")
         sizes[info.full_name] = {"csv": csv_path.stat().st_size, "parquet": pq_path.stat().st_size}
