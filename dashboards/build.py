@@ -853,7 +853,10 @@ class SiteBuilder:
                 lo, hi = c.get("ci_lower"), c.get("ci_upper")
                 if not _is_missing(lo) and not _is_missing(hi) and (lo > 0 or hi < 0):
                     n_excl += 1
-                frows.append((label, c.get("spearman_rho"), lo, hi))
+                cat_label = t.get(f"categories.{c['action_category']}", c["action_category"])
+                if not frows or frows[-1][0] != nm:
+                    frows.append((nm, []))
+                frows[-1][1].append((cat_label, c.get("spearman_rho"), lo, hi))
                 trows.append(
                     [
                         (label, None),
@@ -893,7 +896,7 @@ class SiteBuilder:
                     if frows
                     else None,
                     "forest_summary": t(
-                        "goals.forest_summary", n=t.num(len(frows)), n_excl=t.num(n_excl)
+                        "goals.forest_summary", n=t.num(len(trows)), n_excl=t.num(n_excl)
                     ),
                     "cor_table": table(
                         f"cor-{gc}",

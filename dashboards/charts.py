@@ -68,15 +68,19 @@ def forest_plot(
     chart_id: str,
     title: str,
     desc: str,
-    rows: list[tuple[str, float | None, float | None, float | None]],
+    groups: list[tuple[str, list[tuple[str, float | None, float | None, float | None]]]],
     width: float = 640,
-    label_width: float = 300,
+    label_width: float = 190,
 ) -> Markup:
-    """Points with interval lines on a −1…1 axis: ``rows`` are (label, estimate, low, high)."""
-    row = 30
-    top = 10
+    """Points with interval lines on a −1…1 axis, grouped under a heading row per group.
+
+    ``groups`` are (heading, rows) with rows (label, estimate, low, high).
+    """
+    row = 26
+    top = 6
     axis_h = 30
-    height = top + row * max(len(rows), 1) + axis_h
+    n_rows = sum(1 + len(rows) for _, rows in groups)
+    height = top + row * max(n_rows, 1) + axis_h
     plot_l, plot_r = label_width + 10, width - 20
 
     def sx(v: float) -> float:
@@ -84,7 +88,7 @@ def forest_plot(
         return plot_l + (v + 1) / 2 * (plot_r - plot_l)
 
     out = _open(chart_id, width, height, title, desc)
-    bottom = top + row * len(rows)
+    bottom = top + row * n_rows
     for tick in (-1, -0.5, 0, 0.5, 1):
         x = sx(tick)
         dash = "" if tick == 0 else ' stroke-dasharray="2 3"'
@@ -97,18 +101,27 @@ def forest_plot(
             f'<text x="{x:.1f}" y="{bottom + 20}" text-anchor="middle" fill="{INK}" '
             f'font-size="13">{label}</text>'
         )
-    for i, (label, est, low, high) in enumerate(rows):
+    i = 0
+    for heading, rows in groups:
         y = top + i * row + row / 2
         out.append(
-            f'<text x="{label_width}" y="{y + 5:g}" text-anchor="end" fill="{INK}" '
-            f'font-size="13">{escape(label)}</text>'
+            f'<text x="2" y="{y + 5:g}" fill="{INK}" font-size="13" font-weight="700">'
+            f"{escape(heading)}</text>"
         )
-        if low is not None and high is not None:
+        i += 1
+        for label, est, low, high in rows:
+            y = top + i * row + row / 2
             out.append(
-                f'<line x1="{sx(low):.1f}" y1="{y:g}" x2="{sx(high):.1f}" y2="{y:g}" '
-                f'stroke="{BAR}" stroke-width="2.5"/>'
+                f'<text x="{label_width}" y="{y + 5:g}" text-anchor="end" fill="{INK}" '
+                f'font-size="13">{escape(label)}</text>'
             )
-        if est is not None:
-            out.append(f'<circle cx="{sx(est):.1f}" cy="{y:g}" r="5" fill="{BAR}"/>')
+            if low is not None and high is not None:
+                out.append(
+                    f'<line x1="{sx(low):.1f}" y1="{y:g}" x2="{sx(high):.1f}" y2="{y:g}" '
+                    f'stroke="{BAR}" stroke-width="2.5"/>'
+                )
+            if est is not None:
+                out.append(f'<circle cx="{sx(est):.1f}" cy="{y:g}" r="5" fill="{BAR}"/>')
+            i += 1
     out.append("</svg>")
     return Markup("".join(out))

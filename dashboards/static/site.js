@@ -25,10 +25,27 @@
       }
       var infos = block.querySelectorAll(".measure-info");
       for (var j = 0; j < infos.length; j++) {
-        infos[j].hidden = infos[j].getAttribute("data-measure") !== key;
+        var shown = infos[j].getAttribute("data-measure") === key;
+        infos[j].hidden = !shown;
+        if (shown && announce) {
+          var summary = infos[j].querySelector(".summary");
+          if (summary) status.textContent = summary.textContent;
+        }
       }
     }
-    select.addEventListener("change", function () { apply(select.value); });
+    var status = document.getElementById(id + "-status");
+    var announce = false;
+    select.addEventListener("change", function () { announce = !!status; apply(select.value); });
+    // Draw the focused area's outline on top of its neighbours (SVG has no z-index).
+    var ring = block.querySelector("use.focus-ring");
+    if (ring) {
+      block.addEventListener("focusin", function (e) {
+        var link = e.target.closest ? e.target.closest("a.area-link") : null;
+        var path = link ? link.querySelector("path.area") : null;
+        ring.setAttribute("href", path ? "#" + path.id : "#");
+      });
+      block.addEventListener("focusout", function () { ring.setAttribute("href", "#"); });
+    }
     block.querySelector(".picker").hidden = false;
   }
 
