@@ -1,0 +1,693 @@
+"""Benchmark: how the pipeline scales with the number of partner activity records.
+
+Usage (``make bench`` runs the defaults)::
+
+    .venv/bin/python benchmarks/run.py [--sizes 10000,100000,1000000,10000000]
+                                       [--out benchmarks/results] [--mirror ../shared/data]
+
+What it does, every step in a fresh subprocess so each peak memory figure belongs to one step:
+
+1. **Real-data run**: materialises every asset and asset check (all public sources, contract
+   checks, staging, marts, publish; partner data = the generated example inbox) into an empty
+   folder, like ``make run`` does, and times it (target < 60 s).
+2. **Base warehouse**: that warehouse with the partner tables emptied (raw.partnership_activity,
+   quality.quarantine, quality.submissions); it is copied for every N, so each N starts from a
+   warehouse that already holds the public sources.
+3. For each N:
+
+   * **generate**: N records written by the example generator
+     (``generator.generate_activity``, in 1M-row chunks with ids made unique across chunks) to
+     ONE UTF-8 CSV file, the format partners send; 2 % of rows are passed through
+     ``generator.messy_copy`` (names for codes, dd/mm/yyyy dates, '£1,234', and real errors, so
+     about 0.5 % of rows are quarantined). Files are cached in ``<out>/work/`` between runs.
+   * **pipeline** (one subprocess, timed per stage): reference lookups -> ``load_submission``
+     (sha256, archive, read, validate with quarantine, insert) -> staging model
+     ``stg_partnership_activity__activities`` -> every mart SQL model -> the Great Expectations
+     contract checks of every mart (``pipelines.quality``; the marts are area-level tables, a few
+     thousand rows at most whatever N is) -> ``publish`` (published DuckDB file, Parquet/CSV
+     exports, data dictionary).
+   * **baseline** (the floor): DuckDB alone, in its own subprocess, reading the same CSV with
+     ``read_csv_auto`` and computing the LSOA aggregation (count and sum of funding by
+     lsoa_code, joined to the 2021 LSOA list).
+   * **example queries**: every ``sql/examples/*.sql`` against that N's published file.
+
+Peak memory is the peak resident set size (RSS) of the subprocess and any children, sampled
+every 20 ms with psutil, and cross-checked with the child's own ``getrusage`` maximum.
+
+Outputs in ``--out``: ``results.csv`` (one row per N), ``example_queries.csv``,
+``real_data_run.json``, ``bench.png`` (time and memory against N, log-log).
+"""
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_SIZES = "10000,100000,1000000,10000000"
+GEN_CHUNK = 1_000_000
+MESSY_SHARE = 0.02
+SEED = 2025
+TARGETS = {  # N -> (seconds, MiB) end to end
+    1_000_000: (30, 2048),
+    10_000_000: (300, 8192),
+}
+BASELINE_RATIO_TARGET = 5.0
+EXAMPLE_QUERY_TARGET_MS = 100.0
+
+RESULT_COLUMNS = [
+    "n_records",
+    "file_format",
+    "file_mb",
+    "rows_accepted",
+    "rows_quarantined",
+    "pipeline_wall_s",
+    "pipeline_peak_rss_mb",
+    "pipeline_rows_per_s",
+    "startup_s",
+    "reference_s",
+    "ingest_s",
+    "staging_s",
+    "marts_s",
+    "checks_s",
+    "publish_s",
+    "baseline_wall_s",
+    "baseline_peak_rss_mb",
+    "baseline_rows_per_s",
+    "pipeline_over_baseline",
+    "example_query_max_ms",
+    "generate_s",
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# Subprocess runner with peak RSS
+
+
+def run_child(args: list[str], env: dict[str, str] | None = None, log: Path | None = None) -> dict:
+    """Run ``python run.py <args>`` in a fresh process; return its JSON result plus wall time and
+    peak RSS (MiB, psutil sampling of the process tree, or the child's own getrusage if larger)."""
+    import psutil
+
+    result_file = Path(args[args.index("--result") + 1])
+    result_file.unlink(missing_ok=True)
+    out = open(log, "w") if log else subprocess.DEVNULL
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), *args],
+        env={**os.environ, **(env or {})},
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+    )
+    peak = 0
+    ps = psutil.Process(proc.pid)
+    while proc.poll() is None:
+        try:
+            rss = ps.memory_info().rss + sum(
+                c.memory_info().rss for c in ps.children(recursive=True)
+            )
+            peak = max(peak, rss)
+        except psutil.Error:
+            pass
+        time.sleep(0.02)
+    wall = time.perf_counter() - started
+    if log:
+        out.close()
+    if proc.returncode != 0:
+        tail = log.read_text()[-3000:] if log else ""
+        raise RuntimeError(f"benchmark step {args[0]} failed (exit {proc.returncode}):\n{tail}")
+    result = json.loads(result_file.read_text())
+    result["wall_s"] = wall
+    result["peak_rss_mb"] = max(peak / 2**20, result.get("ru_maxrss_mb", 0.0))
+    return result
+
+
+def _finish(result: dict, path: str) -> None:
+    import resource
+
+    result["ru_maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    Path(path).write_text(json.dumps(result, default=str))
+
+
+def _env(root: Path, mirror: Path) -> dict[str, str]:
+    return {
+        "WELLBEING_SOURCE_MIRROR": str(mirror),
+        "WELLBEING_WAREHOUSE": str(root / "warehouse.duckdb"),
+        "WELLBEING_CACHE_DIR": str(root.parent / "cache"),
+        "WELLBEING_ARCHIVE_DIR": str(root / "archive"),
+        "WELLBEING_PUBLISH_DIR": str(root / "published"),
+        "WELLBEING_BOUNDARIES_DIR": str(root / "boundaries"),
+        "WELLBEING_DASHBOARD_DIR": str(root / "site"),
+        "DAGSTER_HOME": str(root / "dagster_home"),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Child steps
+
+
+def child_real(ns: argparse.Namespace) -> None:
+    """Materialise every asset and check (the whole real-data run), like tests/conftest.py."""
+    started = time.perf_counter()
+    import dagster as dg
+
+    from pipelines.definitions import build_definitions
+
+    defs = build_definitions()
+    imported = time.perf_counter()
+    result = dg.materialize(
+        [*(defs.assets or []), *(defs.asset_checks or [])],
+        resources=defs.resources,
+        selection=dg.AssetSelection.all(),
+        raise_on_error=True,
+    )
+    done = time.perf_counter()
+    checks = [
+        e.event_specific_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    ]
+    _finish(
+        {
+            "success": result.success,
+            "startup_s": imported - started,
+            "materialize_s": done - imported,
+            "assets_materialized": len(result.get_asset_materialization_events()),
+            "checks": len(checks),
+            "checks_failed": sum(not c.passed for c in checks),
+        },
+        ns.result,
+    )
+
+
+def child_generate(ns: argparse.Namespace) -> None:
+    """Write N generated records to one UTF-8 CSV (in chunks, ids unique across chunks)."""
+    import numpy as np
+    import polars as pl
+
+    from pipelines.partnership_activity import generator
+
+    areas = pl.read_parquet(ns.areas)
+    path = Path(ns.file)
+    tmp = path.with_name(path.name + ".part")
+    with open(tmp, "wb") as handle:
+        for k, offset in enumerate(range(0, ns.n, GEN_CHUNK)):
+            size = min(GEN_CHUNK, ns.n - offset)
+            frame = generator.generate_activity(size, SEED + k, areas)
+            frame = frame.with_columns(
+                pl.format(
+                    "{}-{}",
+                    pl.col("activity_id").str.replace(r"-\d+$", ""),
+                    (pl.int_range(0, pl.len()) + offset).cast(pl.String).str.zfill(8),
+                ).alias("activity_id")
+            ).with_columns(pl.all().cast(pl.String))
+            messy = np.random.default_rng(SEED + k).random(size) < MESSY_SHARE
+            if messy.any():
+                idx = pl.Series(np.flatnonzero(messy))
+                fixed = generator.messy_copy(frame[idx], seed=SEED + k)
+                frame = frame.with_row_index("_r")
+                frame = (
+                    pl.concat(
+                        [
+                            frame.filter(~pl.Series(messy)),
+                            fixed.with_columns(idx.cast(pl.UInt32).alias("_r")).select(
+                                frame.columns
+                            ),
+                        ]
+                    )
+                    .sort("_r")
+                    .drop("_r")
+                )
+            frame.write_csv(handle, include_header=k == 0)
+            del frame
+    tmp.replace(path)
+    _finish({"n": ns.n}, ns.result)
+
+
+def _toposorted_models(schemas: tuple[str, ...]) -> list[tuple[str, str, Path]]:
+    from pipelines.warehouse import sql_dependencies, sql_models
+
+    models = [m for m in sql_models() if m[0] in schemas]
+    names = {(s, t) for s, t, _ in models}
+    deps = {
+        (s, t): [d for d in sql_dependencies(f.read_text()) if d in names and d != (s, t)]
+        for s, t, f in models
+    }
+    done, order = set(), []
+    while len(order) < len(models):
+        for s, t, f in models:
+            if (s, t) not in done and all(d in done for d in deps[(s, t)]):
+                done.add((s, t))
+                order.append((s, t, f))
+    return order
+
+
+def child_pipeline(ns: argparse.Namespace) -> None:
+    """ingest -> staging -> marts -> GX contract checks on the marts -> publish, timed per stage."""
+    t0 = time.perf_counter()
+    stages: dict[str, float] = {}
+    import duckdb
+
+    from pipelines.contracts import all_contract_tables, contract_for
+    from pipelines.operations.publish import publish
+    from pipelines.partnership_activity import assets as pa_assets
+    from pipelines.partnership_activity import ingest
+    from pipelines.partnership_activity import validate as v
+    from pipelines.quality.checks import check_name_for, data_docs_root
+    from pipelines.quality.rules import table_rules
+    from pipelines.quality.validate import read_table, validate_frame, write_results
+    from pipelines.settings import setting_path
+    from pipelines.warehouse import run_sql_model
+
+    class Log:
+        def info(self, m):
+            print(m, flush=True)
+
+        warning = error = info
+
+    warehouse = setting_path("WELLBEING_WAREHOUSE")
+    stages["startup_s"] = time.perf_counter() - t0
+
+    profiler = None
+    if ns.profile:
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.005)
+        profiler.start()
+
+    t = time.perf_counter()
+    con = duckdb.connect(str(warehouse))
+    frames = pa_assets._reference_frames(con, Log())
+    outline, lsoa_polygons, _ = pa_assets._boundaries()
+    ref = v.reference_from_frames(
+        frames["lsoa21_population"],
+        frames["lsoa11_lsoa21_lookup"],
+        frames["wimd_2019_postcodes"],
+        frames["lsoa11_la_names"],
+        wales_outline=outline,
+        lsoa21_polygons=lsoa_polygons,
+    )
+    stages["reference_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    outcome = ingest.load_submission(
+        con, Path(ns.file), ref, setting_path("WELLBEING_ARCHIVE_DIR"), is_example_data=True
+    )
+    stages["ingest_s"] = time.perf_counter() - t
+    if outcome.rows_accepted + outcome.rows_quarantined != outcome.rows_submitted:
+        raise AssertionError(f"rows not accounted for: {outcome}")
+
+    t = time.perf_counter()
+    for schema, table, file in _toposorted_models(("staging",)):
+        if table == "stg_partnership_activity__activities":
+            run_sql_model(con, schema, table, file.read_text())
+    stages["staging_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    marts = _toposorted_models(("marts",))
+    for schema, table, file in marts:
+        run_sql_model(con, schema, table, file.read_text())
+    stages["marts_s"] = time.perf_counter() - t
+    con.close()
+
+    t = time.perf_counter()
+    contract_tables = set(all_contract_tables())
+    check_results = []
+    for schema, table, _ in marts:
+        name = f"{schema}.{table}"
+        if name not in contract_tables:
+            continue
+        rules = table_rules(contract_for(name))
+        with duckdb.connect(str(warehouse), read_only=True) as ro:
+            frame, columns, value_sets = read_table(ro, name, rules)
+        validation = validate_frame(
+            name, frame, columns, value_sets, run_id="benchmark",
+            docs_root=data_docs_root(), check_name=check_name_for(name),
+        )
+        with duckdb.connect(str(warehouse)) as rw:
+            write_results(rw, validation)
+        check_results.append(
+            {"table": name, "passed": validation.passed, "errors": len(validation.failed_errors)}
+        )
+    stages["checks_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    publish(warehouse, setting_path("WELLBEING_PUBLISH_DIR"))
+    stages["publish_s"] = time.perf_counter() - t
+
+    if profiler is not None:
+        profiler.stop()
+        Path(ns.profile).write_text(profiler.output_html())
+        Path(ns.profile).with_suffix(".txt").write_text(profiler.output_text(unicode=False))
+
+    _finish(
+        {
+            **stages,
+            "rows_submitted": outcome.rows_submitted,
+            "rows_accepted": outcome.rows_accepted,
+            "rows_quarantined": outcome.rows_quarantined,
+            "status": outcome.status,
+            "checks": check_results,
+        },
+        ns.result,
+    )
+
+
+def child_baseline(ns: argparse.Namespace) -> None:
+    """DuckDB alone: read the CSV and aggregate by LSOA, joined to the LSOA list (the floor)."""
+    import duckdb
+
+    t = time.perf_counter()
+    con = duckdb.connect()
+    rows = con.execute(
+        f"""
+        with activity as (
+            select lsoa_code, count(*) as activities, sum(try_cast(funding_gbp as double)) as funding_gbp
+            from read_csv_auto('{ns.file}')
+            group by lsoa_code
+        )
+        select l.lsoa21_code, coalesce(a.activities, 0), coalesce(a.funding_gbp, 0)
+        from read_parquet('{ns.areas}') l
+        left join activity a on a.lsoa_code = l.lsoa21_code
+        """
+    ).fetchall()
+    _finish({"query_s": time.perf_counter() - t, "lsoas": len(rows)}, ns.result)
+
+
+def child_examples(ns: argparse.Namespace) -> None:
+    """Every example query against a published file: time of the first run and best of three."""
+    import duckdb
+
+    con = duckdb.connect(ns.file, read_only=True)
+    times = []
+    for file in sorted((ROOT / "sql" / "examples").glob("*.sql")):
+        sql = file.read_text()
+        runs = []
+        for _ in range(3):
+            t = time.perf_counter()
+            con.execute(sql).fetchall()
+            runs.append((time.perf_counter() - t) * 1000)
+        times.append({"query": file.stem, "first_ms": runs[0], "best_ms": min(runs)})
+    con.close()
+    _finish({"queries": times}, ns.result)
+
+
+# ---------------------------------------------------------------------------------------------
+# Parent
+
+
+def _prepare_base(real_root: Path, work: Path) -> tuple[Path, Path]:
+    """Base warehouse (public sources, partner tables emptied) and the 2021 areas as Parquet."""
+    import duckdb
+
+    from pipelines.partnership_activity import generator
+
+    base = work / "base.duckdb"
+    shutil.copy2(real_root / "warehouse.duckdb", base)
+    con = duckdb.connect(str(base))
+    for table in ("raw.partnership_activity", "quality.quarantine", "quality.submissions"):
+        con.execute(f"delete from {table}")
+    con.execute("checkpoint")
+    areas = generator.areas_from_frames(
+        con.execute("select * from raw.lsoa21_population").pl(),
+        con.execute("select * from raw.wimd_2025_ranks").pl(),
+    )
+    con.close()
+    areas_file = work / "areas.parquet"
+    areas.write_parquet(areas_file)
+    return base, areas_file
+
+
+def _chart(rows: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    n = [r["n_records"] for r in rows]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
+    a.loglog(n, [r["pipeline_wall_s"] for r in rows], "o-", label="pipeline (end to end)")
+    a.loglog(n, [r["ingest_s"] for r in rows], "s--", label="pipeline: ingest stage")
+    a.loglog(n, [r["baseline_wall_s"] for r in rows], "^-", label="DuckDB alone (baseline)")
+    a.set_xlabel("partner records (N)")
+    a.set_ylabel("wall time (s)")
+    a.set_title("Time against N")
+    a.grid(True, which="both", alpha=0.3)
+    a.legend()
+    b.loglog(n, [r["pipeline_peak_rss_mb"] for r in rows], "o-", label="pipeline")
+    b.loglog(n, [r["baseline_peak_rss_mb"] for r in rows], "^-", label="DuckDB alone")
+    b.set_xlabel("partner records (N)")
+    b.set_ylabel("peak resident memory (MiB)")
+    b.set_title("Memory against N")
+    b.grid(True, which="both", alpha=0.3)
+    b.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _table(rows: list[dict], columns: list[tuple[str, str, str]]) -> str:
+    head = [c[1] for c in columns]
+    body = [[format(r[c[0]], c[2]) if c[2] else str(r[c[0]]) for c in columns] for r in rows]
+    widths = [max(len(h), *(len(b[i]) for b in body)) if body else len(h) for i, h in enumerate(head)]
+    line = lambda cells: "| " + " | ".join(c.rjust(w) for c, w in zip(cells, widths)) + " |"
+    sep = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return "\n".join([line(head), sep, *(line(b) for b in body)])
+
+
+def _report_real(real: dict, out: Path) -> None:
+    say = lambda m: print(m, flush=True)
+    say(
+        f"real-data run: {real['wall_s']:.1f} s wall ({real['startup_s']:.1f} s imports, "
+        f"{real['materialize_s']:.1f} s materialise), {real['assets_materialized']} assets, "
+        f"{real['checks']} checks ({real['checks_failed']} failed), peak {real['peak_rss_mb']:.0f} MiB "
+        f"-> target < 60 s: {'MET' if real['wall_s'] < 60 else 'NOT MET'}"
+    )
+    (out / "real_data_run.json").write_text(json.dumps(real, indent=2))
+
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default=DEFAULT_SIZES, help="comma-separated N (records)")
+    parser.add_argument("--out", default=str(HERE / "results"), help="results folder")
+    parser.add_argument("--mirror", default=str(ROOT.parent / "shared" / "data"),
+                        help="folder of the public source files (WELLBEING_SOURCE_MIRROR)")
+    parser.add_argument("--work", default=None, help="scratch folder (default <out>/work)")
+    parser.add_argument("--profile", action="store_true",
+                        help="write a pyinstrument profile of each pipeline run into --out")
+    parser.add_argument("--keep", action="store_true", help="keep per-N warehouses")
+    parser.add_argument("--base-warehouse", default=None,
+                        help="use this already-built warehouse as the base and skip the real-data "
+                        "run (the smoke test passes the test session's warehouse)")
+    parser.add_argument("--reuse-real", action="store_true",
+                        help="reuse the real-data run already in the work folder (development)")
+    ns = parser.parse_args(argv)
+
+    sizes = [int(s.replace("_", "")) for s in ns.sizes.split(",") if s.strip()]
+    out = Path(ns.out).resolve()
+    work = Path(ns.work).resolve() if ns.work else out / "work"
+    mirror = Path(ns.mirror).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    work.mkdir(parents=True, exist_ok=True)
+    bench_started = time.perf_counter()
+    say = lambda m: print(m, flush=True)
+
+    # 1. The whole real-data run, from an empty folder.
+    real_root = work / "real"
+    real = None
+    if ns.base_warehouse:
+        real_root = work / "given"
+        real_root.mkdir(exist_ok=True)
+        shutil.copy2(ns.base_warehouse, real_root / "warehouse.duckdb")
+    elif ns.reuse_real and (work / "real_result.json").exists():
+        real = json.loads((work / "real_result.json").read_text())
+    else:
+        shutil.rmtree(real_root, ignore_errors=True)
+        (real_root / "dagster_home").mkdir(parents=True)
+        say("real-data run: materialising every asset and check (all sources, checks, marts, publish)...")
+        real = run_child(
+            ["_real", "--result", str(work / "real.json")],
+            env=_env(real_root, mirror),
+            log=work / "real.log",
+        )
+        (work / "real_result.json").write_text(json.dumps(real))
+    if real is not None:
+        _report_real(real, out)
+
+    base, areas = _prepare_base(real_root, work)
+    examples_real = []
+    if real is not None:
+        examples_real = run_child(
+            ["_examples", "--file", str(real_root / "published" / "wellbeing.duckdb"),
+             "--result", str(work / "examples_real.json")]
+        )["queries"]
+    rows, examples_by_n = [], {}
+    for n in sizes:
+        file = work / f"activity_{n}_seed{SEED}.csv"
+        gen_s = 0.0
+        if not file.exists():
+            gen = run_child(
+                ["_generate", "--n", str(n), "--file", str(file), "--areas", str(areas),
+                 "--result", str(work / "gen.json")],
+                log=work / f"generate_{n}.log",
+            )
+            gen_s = gen["wall_s"]
+        root = work / f"n{n}"
+        shutil.rmtree(root, ignore_errors=True)
+        (root / "dagster_home").mkdir(parents=True)
+        shutil.copy2(base, root / "warehouse.duckdb")
+        say(f"N={n:,}: pipeline...")
+        args = ["_pipeline", "--file", str(file), "--result", str(work / "pipeline.json")]
+        if ns.profile:
+            args += ["--profile", str(out / f"profile_{n}.html")]
+        pipe = run_child(args, env=_env(root, mirror), log=work / f"pipeline_{n}.log")
+        say(f"N={n:,}: baseline...")
+        base_run = run_child(
+            ["_baseline", "--file", str(file), "--areas", str(areas),
+             "--result", str(work / "baseline.json")]
+        )
+        ex = run_child(
+            ["_examples", "--file", str(root / "published" / "wellbeing.duckdb"),
+             "--result", str(work / "examples.json")]
+        )["queries"]
+        examples_by_n[n] = ex
+        row = {
+            "n_records": n,
+            "file_format": "csv",
+            "file_mb": file.stat().st_size / 2**20,
+            "rows_accepted": pipe["rows_accepted"],
+            "rows_quarantined": pipe["rows_quarantined"],
+            "pipeline_wall_s": pipe["wall_s"],
+            "pipeline_peak_rss_mb": pipe["peak_rss_mb"],
+            "pipeline_rows_per_s": n / pipe["wall_s"],
+            **{k: pipe[k] for k in ("startup_s", "reference_s", "ingest_s", "staging_s",
+                                    "marts_s", "checks_s", "publish_s")},
+            "baseline_wall_s": base_run["wall_s"],
+            "baseline_peak_rss_mb": base_run["peak_rss_mb"],
+            "baseline_rows_per_s": n / base_run["wall_s"],
+            "pipeline_over_baseline": pipe["wall_s"] / base_run["wall_s"],
+            "example_query_max_ms": max(q["first_ms"] for q in ex),
+            "generate_s": gen_s,
+        }
+        rows.append(row)
+        failed = [c["table"] for c in pipe["checks"] if not c["passed"]]
+        say(
+            f"N={n:,}: pipeline {row['pipeline_wall_s']:.1f} s, peak {row['pipeline_peak_rss_mb']:.0f} MiB, "
+            f"{row['pipeline_rows_per_s']:,.0f} rows/s (ingest {row['ingest_s']:.1f} s); "
+            f"baseline {row['baseline_wall_s']:.2f} s, {row['baseline_peak_rss_mb']:.0f} MiB; "
+            f"{pipe['rows_accepted']:,} accepted, {pipe['rows_quarantined']:,} quarantined"
+            + (f"; mart checks failed: {', '.join(failed)}" if failed else "")
+        )
+        if not ns.keep:
+            shutil.rmtree(root / "archive", ignore_errors=True)
+            (root / "warehouse.duckdb").unlink(missing_ok=True)
+
+    with open(out / "results.csv", "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=RESULT_COLUMNS)
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({k: round(v, 3) if isinstance(v, float) else v for k, v in r.items()})
+    with open(out / "example_queries.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["published_from", "query", "first_ms", "best_of_3_ms"])
+        for q in examples_real:
+            writer.writerow(["real_data_run", q["query"], round(q["first_ms"], 2), round(q["best_ms"], 2)])
+        for n, qs in examples_by_n.items():
+            for q in qs:
+                writer.writerow([f"n={n}", q["query"], round(q["first_ms"], 2), round(q["best_ms"], 2)])
+    if rows:
+        _chart(rows, out / "bench.png")
+
+    say("")
+    if real is not None:
+        say(f"Real-data run (every asset and check, from empty): {real['wall_s']:.1f} s "
+            f"(target < 60 s: {'MET' if real['wall_s'] < 60 else 'NOT MET'}), peak {real['peak_rss_mb']:.0f} MiB")
+    say("")
+    say("Partner records, end to end (one UTF-8 CSV per N; fresh subprocess per N):")
+    say(_table(rows, [
+        ("n_records", "N", ","), ("file_mb", "CSV MiB", ".0f"),
+        ("pipeline_wall_s", "wall s", ".1f"), ("pipeline_peak_rss_mb", "peak MiB", ".0f"),
+        ("pipeline_rows_per_s", "rows/s", ",.0f"), ("startup_s", "import", ".1f"),
+        ("reference_s", "ref", ".1f"), ("ingest_s", "ingest", ".1f"),
+        ("staging_s", "staging", ".2f"), ("marts_s", "marts", ".2f"),
+        ("checks_s", "GX", ".1f"), ("publish_s", "publish", ".1f"),
+        ("baseline_wall_s", "DuckDB s", ".2f"), ("baseline_peak_rss_mb", "DuckDB MiB", ".0f"),
+        ("pipeline_over_baseline", "x base", ".1f"), ("rows_quarantined", "quarantined", ","),
+    ]))
+    say("")
+    for n, (secs, mib) in TARGETS.items():
+        r = next((r for r in rows if r["n_records"] == n), None)
+        if r is None:
+            continue
+        parts = [
+            f"time {r['pipeline_wall_s']:.1f} s < {secs} s: {'MET' if r['pipeline_wall_s'] < secs else 'NOT MET'}",
+            f"memory {r['pipeline_peak_rss_mb']:.0f} MiB < {mib} MiB: "
+            + ("MET" if r["pipeline_peak_rss_mb"] < mib else "NOT MET"),
+        ]
+        if n == 10_000_000:
+            parts.append(
+                f"{r['pipeline_over_baseline']:.1f}x baseline <= {BASELINE_RATIO_TARGET:.0f}x: "
+                + ("MET" if r["pipeline_over_baseline"] <= BASELINE_RATIO_TARGET else "NOT MET")
+            )
+        say(f"target N={n:,}: " + "; ".join(parts))
+    say("")
+    say("Example queries against the published file (ms; first run / best of 3; target < 100 ms):")
+    largest = max(examples_by_n) if examples_by_n else None
+    qrows = []
+    names = [q["query"] for q in (examples_real or examples_by_n.get(largest, []))]
+    for i, name in enumerate(names):
+        row = {"query": name[:48]}
+        if examples_real:
+            row["real"], row["real_best"] = examples_real[i]["first_ms"], examples_real[i]["best_ms"]
+        if largest is not None:
+            row["big"] = examples_by_n[largest][i]["first_ms"]
+            row["big_best"] = examples_by_n[largest][i]["best_ms"]
+        qrows.append(row)
+    cols = [("query", "query", "")]
+    if examples_real:
+        cols += [("real", "real data", ".1f"), ("real_best", "best", ".1f")]
+    if largest is not None:
+        cols += [("big", f"N={largest:,}", ".1f"), ("big_best", "best", ".1f")]
+    say(_table(qrows, cols))
+    worst = max([0.0] + [q["first_ms"] for q in examples_real]
+                + [q["first_ms"] for qs in examples_by_n.values() for q in qs])
+    say(f"slowest example query: {worst:.1f} ms -> target < {EXAMPLE_QUERY_TARGET_MS:.0f} ms: "
+        + ("MET" if worst < EXAMPLE_QUERY_TARGET_MS else "NOT MET"))
+    say(f"\nresults: {out / 'results.csv'}, {out / 'bench.png'}; benchmark took "
+        f"{time.perf_counter() - bench_started:.0f} s")
+    return 0
+
+
+def child_main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("step")
+    parser.add_argument("--result", required=True)
+    parser.add_argument("--file")
+    parser.add_argument("--areas")
+    parser.add_argument("--n", type=int)
+    parser.add_argument("--profile")
+    ns = parser.parse_args(argv)
+    {
+        "_real": child_real,
+        "_generate": child_generate,
+        "_pipeline": child_pipeline,
+        "_baseline": child_baseline,
+        "_examples": child_examples,
+    }[ns.step](ns)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1].startswith("_"):
+        child_main(sys.argv[1:])
+    else:
+        sys.exit(main())
