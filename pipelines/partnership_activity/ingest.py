@@ -22,6 +22,7 @@ and a specific error; its rows (if any) go to quarantine, so no row is ever lost
 
 import re
 import shutil
+import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -262,6 +263,112 @@ def _frame_to_submission(
     return Submission(path, frame, file_format, encoding, header_index + 1, ignored)
 
 
+# CSVs larger than this are validated and loaded in batches straight from disk (two streaming
+# passes: the duplicate-id keys first, then the rows), so memory does not grow with the file.
+STREAM_CSV_BYTES = 64 * 2**20
+# Rows validated at a time when streaming: validation needs a few KiB per row at its peak.
+STREAM_BATCH_ROWS = 100_000
+
+
+@dataclass
+class CsvScan:
+    """A large UTF-8 CSV read lazily: ``frame`` yields the rows ``_frame_to_submission`` would."""
+
+    submission: Submission  # metadata only (its frame is empty)
+    frame: pl.LazyFrame
+    rows: int
+    first_row: pl.DataFrame  # source_row_number, _first_row of rows whose key repeats
+
+
+def _scan_csv(path: Path) -> CsvScan | None:
+    """Plan a batched read of a large UTF-8 CSV; ``None`` when the whole-file path must be used
+    (another encoding, no header, missing columns: that path gives the same outcome as before)."""
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16)
+    bom = head.startswith(b"\xef\xbb\xbf")
+    try:
+        head_text = _trim_partial_utf8(head).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    import csv
+
+    lines = head_text.lstrip("\ufeff").splitlines()[:HEADER_SEARCH_ROWS]
+    head_rows = [[c if c.strip() else None for c in r] for r in csv.reader(lines)]
+    try:
+        header_index = _find_header(head_rows, path)
+    except SubmissionError:
+        return None
+    scan = pl.scan_csv(
+        path,
+        infer_schema=False,
+        skip_rows=header_index,
+        has_header=True,
+        truncate_ragged_lines=True,
+        encoding="utf8",
+    )
+    try:
+        names = scan.collect_schema().names()
+    except pl.exceptions.PolarsError:
+        return None
+    if names and names[0].startswith("\ufeff"):
+        scan = scan.rename({names[0]: names[0].lstrip("\ufeff")})
+        names[0] = names[0].lstrip("\ufeff")
+    rename, ignored = {}, []
+    for col in names:
+        name = canonical_column(col)
+        if name in v.submitted_columns() and name not in rename.values():
+            rename[col] = name
+        else:
+            ignored.append(col)
+    if any(c not in rename.values() for c in v.REQUIRED_HEADER) or not any(
+        c in rename.values() for c in v.LOCATION_COLUMNS
+    ):
+        return None
+    frame = (
+        scan.select([pl.col(c).alias(n) for c, n in rename.items()])
+        .with_row_index("source_row_number", offset=header_index + 2)
+        .with_columns(pl.col("source_row_number").cast(pl.Int64))
+        .filter(
+            pl.any_horizontal(
+                [pl.col(n).str.strip_chars().fill_null("") != "" for n in rename.values()]
+            )
+        )
+    )
+    # Pass 1: a 64-bit hash of each row's (partner, id) key; rows whose hash repeats are then
+    # compared on the exact key (so a hash collision never marks a row as a duplicate).
+    try:
+        keys = frame.select(
+            "source_row_number", pl.struct(v.duplicate_key_exprs()).hash(7).alias("_h")
+        ).collect(engine="streaming")
+    except pl.exceptions.ComputeError:
+        return None  # not valid UTF-8 further into the file
+    candidates = keys.filter(pl.len().over("_h") > 1)["source_row_number"]
+    rows = keys.height
+    del keys
+    first_row = pl.DataFrame(schema={"source_row_number": pl.Int64, "_first_row": pl.Int64})
+    if candidates.len():
+        first_row = (
+            frame.filter(pl.col("source_row_number").is_in(candidates.implode()))
+            .select("source_row_number", *v.duplicate_key_exprs())
+            .collect(engine="streaming")
+            .select(
+                "source_row_number",
+                pl.col("source_row_number")
+                .min()
+                .over(["partner_organisation", "activity_id"])
+                .alias("_first_row"),
+            )
+        )
+    ignored = [c for c in ignored if c and not c.startswith("_duplicated")]
+    encoding = "utf-8-sig" if bom else "utf-8"
+    sub = Submission(path, pl.DataFrame(), "csv", encoding, header_index + 1, ignored)
+    return CsvScan(sub, frame, rows, first_row)
+
+
+class _NotUtf8(Exception):
+    """A streamed CSV turned out not to be valid UTF-8 part-way through (reload it whole)."""
+
+
 def read_submission(path: Path) -> Submission:
     """Read a submission file into text columns named as in the contract.
 
@@ -473,6 +580,7 @@ def load_submission(
     is_example_data: bool = False,
     now: datetime | None = None,
     chunk_rows: int = 500_000,
+    stream_csv: bool = True,
 ) -> LoadOutcome:
     """Validate one file and load it (see the module docstring). Idempotent on the file's sha256.
 
@@ -485,6 +593,8 @@ def load_submission(
         now: load time (UTC); defaults to the current time.
         chunk_rows: validate and insert at most this many rows at a time (bounds the memory
             validation needs; duplicate ids are still found across the whole file).
+        stream_csv: read a UTF-8 CSV larger than ``STREAM_CSV_BYTES`` in batches from disk
+            instead of whole (same outcome, memory independent of the file's size).
 
     Returns:
         ``LoadOutcome``; ``skipped`` is true when the same file was loaded before.
@@ -499,11 +609,21 @@ def load_submission(
 
     sub: Submission | None = None
     error = None
-    try:
-        sub = read_submission(path)
-    except SubmissionError as exc:
-        error = str(exc)
-        sub = exc.submission
+    scan = None
+    if (
+        stream_csv
+        and path.suffix.lower() in (".csv", ".txt")
+        and path.stat().st_size > STREAM_CSV_BYTES
+    ):
+        scan = _scan_csv(path)
+    if scan is not None:
+        sub = scan.submission
+    else:
+        try:
+            sub = read_submission(path)
+        except SubmissionError as exc:
+            error = str(exc)
+            sub = exc.submission
 
     note = None
     if error is None:
@@ -519,7 +639,7 @@ def load_submission(
         file=path.name,
         sha256=sha256,
         status="rejected" if error else "loaded",
-        rows_submitted=sub.frame.height if sub is not None else 0,
+        rows_submitted=scan.rows if scan is not None else (sub.frame.height if sub else 0),
         error=error,
         note=note,
     )
@@ -533,19 +653,33 @@ def load_submission(
                 problems["source_row_number"].n_unique() if problems.height else 0
             )
         else:
-            frame = sub.frame
-            if frame.height > chunk_rows:
-                # Duplicate ids are found over the whole file before it is validated in chunks.
-                frame = frame.with_columns(
-                    pl.col("source_row_number")
-                    .min()
-                    .over(v.duplicate_key_exprs())
-                    .alias("_first_row")
+            if scan is not None:
+                chunks = _scan_batches(scan, min(chunk_rows, STREAM_BATCH_ROWS))
+            else:
+                frame = sub.frame
+                if frame.height > chunk_rows:
+                    # Duplicate ids are found over the whole file before it is validated in chunks.
+                    frame = frame.with_columns(
+                        pl.col("source_row_number")
+                        .min()
+                        .over(v.duplicate_key_exprs())
+                        .alias("_first_row")
+                    )
+                chunks = (
+                    frame.slice(offset, chunk_rows)
+                    for offset in range(0, max(frame.height, 1), chunk_rows)
                 )
-            for offset in range(0, max(frame.height, 1), chunk_rows):
-                chunk = frame.slice(offset, chunk_rows)
+            staged = None
+            if scan is not None:
+                # Accepted rows are staged in Parquet and inserted with one statement at the end:
+                # DuckDB then writes whole row groups to the file instead of holding every
+                # uncommitted batch in memory until the commit.
+                staged = Path(tempfile.mkdtemp(prefix="partner-load-"))
+            for k, chunk in enumerate(chunks):
                 result = v.validate(chunk, ref, is_example_data=is_example_data)
-                if result.accepted.height:
+                if result.accepted.height and staged is not None:
+                    result.accepted.write_parquet(staged / f"{k:06d}.parquet", compression="lz4")
+                elif result.accepted.height:
                     outcome.rows_superseding += _insert_accepted(
                         con, result.accepted, path.name, sha256, now
                     )
@@ -553,6 +687,14 @@ def load_submission(
                 outcome.rows_accepted += result.accepted.height
                 outcome.rows_quarantined += result.rows_quarantined
                 del result, chunk
+            if staged is not None:
+                try:
+                    if outcome.rows_accepted:
+                        outcome.rows_superseding += _insert_accepted(
+                            con, staged, path.name, sha256, now
+                        )
+                finally:
+                    shutil.rmtree(staged, ignore_errors=True)
             if outcome.rows_quarantined:
                 outcome.status = "loaded_with_quarantine"
         con.execute(
@@ -575,10 +717,26 @@ def load_submission(
             ],
         )
         con.execute("commit")
+    except _NotUtf8:
+        con.execute("rollback")
+        return load_submission(
+            con, path, ref, archive_dir, is_example_data, now, chunk_rows, stream_csv=False
+        )
     except Exception:
         con.execute("rollback")
         raise
     return outcome
+
+
+def _scan_batches(scan: CsvScan, chunk_rows: int):
+    """Rows of a streamed CSV in batches of ``chunk_rows``, with ``_first_row`` (duplicate ids)."""
+    try:
+        for batch in scan.frame.collect_batches(chunk_size=chunk_rows):
+            yield batch.join(
+                scan.first_row, on="source_row_number", how="left", maintain_order="left"
+            ).with_columns(pl.col("_first_row").fill_null(pl.col("source_row_number")))
+    except pl.exceptions.PolarsError as exc:
+        raise _NotUtf8(str(exc)) from exc
 
 
 def _insert_quarantine(
@@ -614,21 +772,30 @@ def _insert_quarantine(
 
 def _insert_accepted(
     con: duckdb.DuckDBPyConnection,
-    accepted: pl.DataFrame,
+    accepted: pl.DataFrame | Path,
     file_name: str,
     sha256: str,
     now: datetime,
 ) -> int:
     """Insert accepted rows, supersede earlier current rows with the same key, resolve quarantine.
 
+    ``accepted`` is a frame, or a folder of Parquet files of such frames (read in name order).
     Returns the number of new rows that replaced an earlier row.
     """
-    new = accepted.with_columns(
-        pl.lit(file_name).alias("submission_file"),
-        pl.lit(sha256).alias("submission_sha256"),
-        pl.lit(now).alias("loaded_at"),
-    )
-    con.register("_new", new.to_arrow())
+    if isinstance(accepted, Path):
+        con.execute(
+            "create or replace temp view _new as select *, "
+            f"{_sql_text(file_name)} as submission_file, {_sql_text(sha256)} as submission_sha256, "
+            f"{_sql_text(now.isoformat())}::timestamptz as loaded_at "
+            f"from read_parquet({_sql_text(str(accepted / '*.parquet'))})"
+        )
+    else:
+        new = accepted.with_columns(
+            pl.lit(file_name).alias("submission_file"),
+            pl.lit(sha256).alias("submission_sha256"),
+            pl.lit(now).alias("loaded_at"),
+        )
+        con.register("_new", new.to_arrow())
     try:
         # The earlier current row each new row replaces (at most one per key by construction).
         con.execute(
@@ -681,8 +848,15 @@ def _insert_accepted(
         )
         con.execute("drop table if exists _replaced")
     finally:
-        con.unregister("_new")
+        if isinstance(accepted, Path):
+            con.execute("drop view if exists _new")
+        else:
+            con.unregister("_new")
     return superseding
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def inbox_files(inbox: Path) -> list[Path]:
