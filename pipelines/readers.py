@@ -62,10 +62,14 @@ def rows_to_frame(
         values = [row[i] if i < len(row) else None for i in keep]
         if any(v is not None for v in values):
             data.append(values)
-    return pl.DataFrame(data, schema=names, orient="row", schema_overrides={n: pl.String for n in names})
+    return pl.DataFrame(
+        data, schema=names, orient="row", schema_overrides={n: pl.String for n in names}
+    )
 
 
-def read_sheet(path: Path, sheet: str | int, header_row: int, rename: dict[str, str] | None = None) -> pl.DataFrame:
+def read_sheet(
+    path: Path, sheet: str | int, header_row: int, rename: dict[str, str] | None = None
+) -> pl.DataFrame:
     """Read one sheet into a string frame (see ``rows_to_frame``)."""
     return rows_to_frame(read_sheet_rows(path, sheet), header_row, rename)
 
@@ -73,7 +77,12 @@ def read_sheet(path: Path, sheet: str | int, header_row: int, rename: dict[str, 
 def read_csv_strings(path: Path, skip_rows: int = 0, **kwargs) -> pl.DataFrame:
     """Read a CSV with every column as a string; tolerates a UTF-8 byte-order mark."""
     return pl.read_csv(
-        path, infer_schema=False, skip_rows=skip_rows, encoding="utf8-lossy", truncate_ragged_lines=True, **kwargs
+        path,
+        infer_schema=False,
+        skip_rows=skip_rows,
+        encoding="utf8-lossy",
+        truncate_ragged_lines=True,
+        **kwargs,
     )
 
 
@@ -88,7 +97,9 @@ def find_header_row(rows: list[list[str | None]], first_cell_pattern: str, limit
         if row and row[0] is not None and regex.search(row[0].strip()):
             return i
     seen = [row[0] if row else None for row in rows[:limit]]
-    raise ValueError(f"no header row whose first cell matches {first_cell_pattern!r}; first cells: {seen}")
+    raise ValueError(
+        f"no header row whose first cell matches {first_cell_pattern!r}; first cells: {seen}"
+    )
 
 
 def with_row_numbers(frame: pl.DataFrame, first_data_row: int) -> pl.DataFrame:
@@ -105,7 +116,9 @@ def csv_parser(rename: dict[str, str] | None = None, keep_if=None):
 
     def parse(fetched) -> pl.DataFrame:
         frame = read_csv_strings(fetched.path)
-        frame = frame.rename({c: (rename or {}).get(c.strip().lstrip("\ufeff"), snake(c)) for c in frame.columns})
+        frame = frame.rename(
+            {c: (rename or {}).get(c.strip().lstrip("\ufeff"), snake(c)) for c in frame.columns}
+        )
         frame = frame.select([c for c in frame.columns if c != "column"])
         frame = with_row_numbers(frame, 2)
         if keep_if is not None:

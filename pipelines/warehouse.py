@@ -19,7 +19,13 @@ from pipelines.settings import PROJECT_ROOT, resolve_path, setting
 
 SCHEMAS = ("raw", "staging", "marts", "reference", "quality")
 SQL_DIR = PROJECT_ROOT / "sql"
-LINEAGE_COLUMNS = ("source_file_name", "source_sha256", "retrieved_at", "source_url", "source_licence")
+LINEAGE_COLUMNS = (
+    "source_file_name",
+    "source_sha256",
+    "retrieved_at",
+    "source_url",
+    "source_licence",
+)
 
 
 class Warehouse(dg.ConfigurableResource):
@@ -58,7 +64,9 @@ class Warehouse(dg.ConfigurableResource):
             con.close()
 
 
-def _connect_with_retry(file: Path, read_only: bool, attempts: int = 50) -> duckdb.DuckDBPyConnection:
+def _connect_with_retry(
+    file: Path, read_only: bool, attempts: int = 50
+) -> duckdb.DuckDBPyConnection:
     """Open a DuckDB file, waiting while another step of the same run holds its lock."""
     for attempt in range(attempts):
         try:
@@ -81,9 +89,7 @@ def write_table(
     Returns the number of rows written.
     """
     if lineage:
-        frame = frame.with_columns(
-            [pl.lit(value).alias(name) for name, value in lineage.items()]
-        )
+        frame = frame.with_columns([pl.lit(value).alias(name) for name, value in lineage.items()])
     con.register("_frame_to_write", frame.to_arrow())
     try:
         con.execute(f"create or replace table {table} as select * from _frame_to_write")

@@ -8,9 +8,15 @@ def test_definitions_load_with_groups_and_descriptions():
     graph = defs.resolve_asset_graph()
     keys = graph.get_all_asset_keys()
     names = {k.to_user_string() for k in keys}
-    for expected in ["raw/wimd_2025_ranks", "staging/stg_geography__lsoa21", "marts/lsoa_profile",
-                     "marts/local_authority_profile", "marts/goal_indicators",
-                     "marts/activity_by_wimd_decile", "marts/collaboration_and_goals"]:
+    for expected in [
+        "raw/wimd_2025_ranks",
+        "staging/stg_geography__lsoa21",
+        "marts/lsoa_profile",
+        "marts/local_authority_profile",
+        "marts/goal_indicators",
+        "marts/activity_by_wimd_decile",
+        "marts/collaboration_and_goals",
+    ]:
         assert expected in names
     for key in keys:
         node = graph.get(key)

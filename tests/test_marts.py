@@ -68,16 +68,23 @@ def test_deciles_reproduce_the_welsh_government_wimd_2019_deciles(warehouse):
 
 
 def test_population_totals_match_the_source(warehouse, shared_data):
-    source = pl.read_csv(shared_data / "population_2021" / "census2021_usual_residents_lsoa21_wales.csv")
+    source = pl.read_csv(
+        shared_data / "population_2021" / "census2021_usual_residents_lsoa21_wales.csv"
+    )
     expected = int(source["usual_residents_ts021"].sum())
     assert expected == 3_107_468
     lsoa_total = warehouse.execute("select sum(population) from marts.lsoa_profile").fetchone()[0]
-    la_total = warehouse.execute("select sum(population) from marts.local_authority_profile").fetchone()[0]
+    la_total = warehouse.execute(
+        "select sum(population) from marts.local_authority_profile"
+    ).fetchone()[0]
     assert lsoa_total == la_total == expected
     cardiff = source.filter(pl.col("lad24_code") == "W06000015")["usual_residents_ts021"].sum()
-    assert warehouse.execute(
-        "select population from marts.local_authority_profile where la_code = 'W06000015'"
-    ).fetchone()[0] == cardiff
+    assert (
+        warehouse.execute(
+            "select population from marts.local_authority_profile where la_code = 'W06000015'"
+        ).fetchone()[0]
+        == cardiff
+    )
 
 
 def test_every_lsoa_maps_to_exactly_one_local_authority(warehouse, shared_data):
@@ -85,7 +92,9 @@ def test_every_lsoa_maps_to_exactly_one_local_authority(warehouse, shared_data):
         "select max(n) from (select lsoa_code, count(distinct la_code) n from marts.lsoa_profile group by 1)"
     ).fetchone()[0]
     assert per_lsoa == 1
-    lookup = pl.read_csv(shared_data / "geography_lookups" / "LSOA21_WD24_LAD24_best_fit_lookup_Wales.csv")
+    lookup = pl.read_csv(
+        shared_data / "geography_lookups" / "LSOA21_WD24_LAD24_best_fit_lookup_Wales.csv"
+    )
     mart = warehouse.execute("select lsoa_code, la_code from marts.lsoa_profile").pl()
     joined = mart.join(lookup, left_on="lsoa_code", right_on="LSOA21CD")
     assert joined.height == 1917
@@ -100,19 +109,34 @@ def test_every_community_support_group_lands_in_a_welsh_lsoa(warehouse):
         """
     ).fetchone()
     assert placed == welsh == 202
-    assert warehouse.execute("select sum(community_support_groups) from marts.lsoa_profile").fetchone()[0] == 202
     assert (
-        warehouse.execute("select sum(community_support_groups) from marts.local_authority_profile").fetchone()[0]
+        warehouse.execute(
+            "select sum(community_support_groups) from marts.lsoa_profile"
+        ).fetchone()[0]
+        == 202
+    )
+    assert (
+        warehouse.execute(
+            "select sum(community_support_groups) from marts.local_authority_profile"
+        ).fetchone()[0]
         == 202
     )
 
 
 def test_example_data_flags_reach_every_activity_mart(warehouse):
-    for mart in ["lsoa_profile", "local_authority_profile", "activity_by_wimd_decile",
-                 "collaboration_and_goals", "activity_by_la_year", "activity_by_la_sector"]:
+    for mart in [
+        "lsoa_profile",
+        "local_authority_profile",
+        "activity_by_wimd_decile",
+        "collaboration_and_goals",
+        "activity_by_la_year",
+        "activity_by_la_sector",
+    ]:
         flags = warehouse.execute(f"select distinct is_example_data from marts.{mart}").fetchall()
         assert flags == [(True,)], mart
-    caveat = warehouse.execute("select caveat_en from marts.collaboration_and_goals limit 1").fetchone()[0]
+    caveat = warehouse.execute(
+        "select caveat_en from marts.collaboration_and_goals limit 1"
+    ).fetchone()[0]
     assert "EXAMPLE" in caveat
 
 
@@ -138,9 +162,12 @@ def test_all_three_action_categories_and_22_authorities_have_activity(warehouse)
         "select distinct action_category from staging.stg_partnership_activity__activities order by 1"
     ).fetchall()
     assert categories == [("financial_mechanism",), ("governance",), ("shared_purpose",)]
-    assert warehouse.execute(
-        "select count(*) from marts.local_authority_profile where activity_count > 0"
-    ).fetchone()[0] == 22
+    assert (
+        warehouse.execute(
+            "select count(*) from marts.local_authority_profile where activity_count > 0"
+        ).fetchone()[0]
+        == 22
+    )
 
 
 def test_goal_indicators_carry_known_values_and_goals(warehouse):

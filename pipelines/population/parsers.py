@@ -3,7 +3,13 @@
 import polars as pl
 
 from pipelines.catalogue import FetchedFile
-from pipelines.readers import find_header_row, read_csv_strings, read_sheet_rows, rows_to_frame, with_row_numbers
+from pipelines.readers import (
+    find_header_row,
+    read_csv_strings,
+    read_sheet_rows,
+    rows_to_frame,
+    with_row_numbers,
+)
 
 
 def parse_la_population(fetched: FetchedFile) -> pl.DataFrame:

@@ -24,12 +24,16 @@ def read_indicator_goals() -> pl.DataFrame:
     Raises:
         ValueError: a goal code in the CSV is not one of the seven goals.
     """
-    frame = pl.read_csv(HERE / "indicator_goals.csv", schema_overrides={"national_indicator": pl.Int32})
+    frame = pl.read_csv(
+        HERE / "indicator_goals.csv", schema_overrides={"national_indicator": pl.Int32}
+    )
     frame = frame.with_columns(pl.col("wellbeing_goals").str.split(";"))
     known = set(read_wellbeing_goals()["goal_code"])
     unknown = set(frame["wellbeing_goals"].explode().to_list()) - known
     if unknown:
-        raise ValueError(f"indicator_goals.csv names unknown well-being goals {sorted(unknown)}; expected {sorted(known)}")
+        raise ValueError(
+            f"indicator_goals.csv names unknown well-being goals {sorted(unknown)}; expected {sorted(known)}"
+        )
     return frame.with_columns(
         pl.lit("pipelines/reference/SOURCES.md").alias("source"),
     )

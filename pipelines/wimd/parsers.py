@@ -60,8 +60,12 @@ def parse_wimd_2025_ranks(fetched: FetchedFile) -> pl.DataFrame:
         rows = read_sheet_rows(fetched.path, sheet)
         header = find_header_row(rows, r"^lsoa code")
         frame = rows_to_frame(rows, header).with_row_index("source_row_number", offset=header + 2)
-    frame = frame.filter(pl.col("lsoa_code").is_not_null() & (pl.col("lsoa_code").str.strip_chars() != ""))
-    return _standard_rank_columns(frame, 2025).with_columns(pl.col("source_row_number").cast(pl.Int64))
+    frame = frame.filter(
+        pl.col("lsoa_code").is_not_null() & (pl.col("lsoa_code").str.strip_chars() != "")
+    )
+    return _standard_rank_columns(frame, 2025).with_columns(
+        pl.col("source_row_number").cast(pl.Int64)
+    )
 
 
 def parse_wimd_2019_ranks(fetched: FetchedFile) -> pl.DataFrame:
@@ -82,7 +86,9 @@ def parse_wimd_2019_ranks(fetched: FetchedFile) -> pl.DataFrame:
         for kind in ("decile", "quintile", "quartile"):
             if col.endswith(kind):
                 rename[col] = f"wimd_{kind}"
-    groups = groups.rename(rename).select(["lsoa_code", "wimd_decile", "wimd_quintile", "wimd_quartile"])
+    groups = groups.rename(rename).select(
+        ["lsoa_code", "wimd_decile", "wimd_quintile", "wimd_quartile"]
+    )
     return ranks.join(groups, on="lsoa_code", how="left").with_columns(
         pl.col("source_row_number").cast(pl.Int64)
     )
