@@ -85,6 +85,9 @@ RESULT_COLUMNS = [
     "pipeline_over_baseline",
     "example_query_max_ms",
     "generate_s",
+    "maxrss_after_ingest_mb",
+    "maxrss_after_staging_mb",
+    "maxrss_after_marts_mb",
 ]
 
 
@@ -99,7 +102,7 @@ def run_child(args: list[str], env: dict[str, str] | None = None, log: Path | No
 
     result_file = Path(args[args.index("--result") + 1])
     result_file.unlink(missing_ok=True)
-    out = open(log, "w") if log else subprocess.DEVNULL
+    out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 (closed below, after the wait)
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, str(Path(__file__).resolve()), *args],
@@ -129,6 +132,13 @@ def run_child(args: list[str], env: dict[str, str] | None = None, log: Path | No
     result["wall_s"] = wall
     result["peak_rss_mb"] = max(peak / 2**20, result.get("ru_maxrss_mb", 0.0))
     return result
+
+
+def _maxrss_mb() -> float:
+    """Peak RSS of this process so far (MiB): the stage where it rises is the one that peaked."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _finish(result: dict, path: str) -> None:
@@ -162,12 +172,18 @@ def child_real(ns: argparse.Namespace) -> None:
 
     from pipelines.definitions import build_definitions
 
+    try:  # every unpartitioned asset: what `make run` builds
+        from pipelines.operations.jobs import whole_run_selection
+
+        selection = whole_run_selection()
+    except ImportError:
+        selection = dg.AssetSelection.all()
     defs = build_definitions()
     imported = time.perf_counter()
     result = dg.materialize(
         [*(defs.assets or []), *(defs.asset_checks or [])],
         resources=defs.resources,
-        selection=dg.AssetSelection.all(),
+        selection=selection,
         raise_on_error=True,
     )
     done = time.perf_counter()
@@ -297,12 +313,14 @@ def child_pipeline(ns: argparse.Namespace) -> None:
         lsoa21_polygons=lsoa_polygons,
     )
     stages["reference_s"] = time.perf_counter() - t
+    stages["reference_maxrss_mb"] = _maxrss_mb()
 
     t = time.perf_counter()
     outcome = ingest.load_submission(
         con, Path(ns.file), ref, setting_path("WELLBEING_ARCHIVE_DIR"), is_example_data=True
     )
     stages["ingest_s"] = time.perf_counter() - t
+    stages["ingest_maxrss_mb"] = _maxrss_mb()
     if outcome.rows_accepted + outcome.rows_quarantined != outcome.rows_submitted:
         raise AssertionError(f"rows not accounted for: {outcome}")
 
@@ -311,12 +329,14 @@ def child_pipeline(ns: argparse.Namespace) -> None:
         if table == "stg_partnership_activity__activities":
             run_sql_model(con, schema, table, file.read_text())
     stages["staging_s"] = time.perf_counter() - t
+    stages["staging_maxrss_mb"] = _maxrss_mb()
 
     t = time.perf_counter()
     marts = _toposorted_models(("marts",))
     for schema, table, file in marts:
         run_sql_model(con, schema, table, file.read_text())
     stages["marts_s"] = time.perf_counter() - t
+    stages["marts_maxrss_mb"] = _maxrss_mb()
     con.close()
 
     t = time.perf_counter()
@@ -578,6 +598,9 @@ def main(argv: list[str] | None = None) -> int:
             "pipeline_over_baseline": pipe["wall_s"] / base_run["wall_s"],
             "example_query_max_ms": max(q["first_ms"] for q in ex),
             "generate_s": gen_s,
+            "maxrss_after_ingest_mb": pipe["ingest_maxrss_mb"],
+            "maxrss_after_staging_mb": pipe["staging_maxrss_mb"],
+            "maxrss_after_marts_mb": pipe["marts_maxrss_mb"],
         }
         rows.append(row)
         failed = [c["table"] for c in pipe["checks"] if not c["passed"]]

@@ -40,6 +40,7 @@ def test_benchmark_runs_with_a_tiny_n(built_warehouse: Path, tmp_path: Path):
         capture_output=True,
         text=True,
         timeout=120,
+        check=False,
         cwd=PROJECT_ROOT,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
