@@ -839,7 +839,12 @@ def _insert_accepted(
             """
             update quality.quarantine q
             set is_resolved = true, resolved_at = ?, resolved_by_sha256 = ?
-            from (select distinct partner_organisation, activity_id from _new) n
+            from (
+                -- only keys with an open quarantine row: no hash of every new key
+                select distinct partner_organisation, activity_id from _new
+                semi join (select partner_organisation, activity_id from quality.quarantine
+                           where not is_resolved) o using (partner_organisation, activity_id)
+            ) n
             where not q.is_resolved
               and q.partner_organisation = n.partner_organisation
               and q.activity_id = n.activity_id
