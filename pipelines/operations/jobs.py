@@ -14,6 +14,7 @@ from pipelines.operations import keys
 PUBLIC_REFRESH_JOB = "public_refresh"
 PARTNER_INGESTION_JOB = "partner_ingestion"
 PUBLISH_JOB = "publish"
+PARTNER_YEAR_RERUN_JOB = "partner_year_rerun"
 
 
 def partner_selection() -> dg.AssetSelection:
@@ -24,13 +25,32 @@ def partner_selection() -> dg.AssetSelection:
     return dg.AssetSelection.key_prefixes(keys.PARTNER_KEY.path).required_multi_asset_neighbors()
 
 
+def partitioned_selection() -> dg.AssetSelection:
+    """The assets partitioned by financial year (re-run one year at a time, never in a whole run:
+    Dagster will not mix partitioned and unpartitioned assets in a run without a partition key)."""
+    return dg.AssetSelection.key_prefixes(keys.PARTNER_YEAR_RERUNS_KEY.path)
+
+
+def whole_run_selection() -> dg.AssetSelection:
+    """Every unpartitioned asset: what ``make run`` (and the test suite's full build) materialise."""
+    return dg.AssetSelection.all() - partitioned_selection()
+
+
 def public_sources_selection() -> dg.AssetSelection:
     """Everything except loading partner submissions (those come through the inbox sensor)."""
     partner = partner_selection()
     return (
-        dg.AssetSelection.all()
+        whole_run_selection()
         - partner
         - (dg.AssetSelection.groups(keys.PARTNER_GROUP) - partner.downstream())
+    )
+
+
+def partner_year_rerun_selection() -> dg.AssetSelection:
+    """The financial-year re-run, then the partner staging model and everything downstream."""
+    return (
+        partitioned_selection()
+        | dg.AssetSelection.key_prefixes(keys.PARTNER_STAGING_KEY.path).downstream()
     )
 
 
@@ -46,9 +66,19 @@ JOBS = [
     ),
     dg.define_asset_job(
         name=PARTNER_INGESTION_JOB,
-        selection=partner_selection().downstream(),
+        selection=partner_selection().downstream() - partitioned_selection(),
         description="Load partner submissions from WELLBEING_PARTNER_INBOX into "
         "raw.partnership_activity, then rebuild what depends on it and publish.",
+        tags=keys.WRITES_WAREHOUSE,
+        run_tags=keys.WRITES_WAREHOUSE,
+    ),
+    dg.define_asset_job(
+        name=PARTNER_YEAR_RERUN_JOB,
+        selection=partner_year_rerun_selection(),
+        description="Re-run one financial year of partner activity (pick a partition: "
+        "2023-04-01 is 2023-24; several years with a backfill): re-validate that year's current "
+        "rows against the current reference data, rewrite that year only, then rebuild the "
+        "partner staging model, the marts and the published file.",
         tags=keys.WRITES_WAREHOUSE,
         run_tags=keys.WRITES_WAREHOUSE,
     ),

@@ -9,6 +9,9 @@ import dagster as dg
 PUBLISHED_KEY = dg.AssetKey(["published", "wellbeing_duckdb"])
 PARTNER_KEY = dg.AssetKey(["raw", "partnership_activity"])
 PARTNER_GROUP = "partnership_activity"
+# The financial-year partitioned re-run of partner activity, and the staging model it feeds.
+PARTNER_YEAR_RERUNS_KEY = dg.AssetKey(["quality", "partnership_activity_year_reruns"])
+PARTNER_STAGING_KEY = dg.AssetKey(["staging", "stg_partnership_activity__activities"])
 REFERENCE_KEYS = [
     dg.AssetKey(["reference", "wellbeing_goals"]),
     dg.AssetKey(["reference", "indicator_goals"]),

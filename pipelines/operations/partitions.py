@@ -16,14 +16,21 @@ FIRST_FINANCIAL_YEAR = "2015-04-01"  # the Well-being of Future Generations Act 
 
 
 def financial_year_partitions(
-    start: str = FIRST_FINANCIAL_YEAR,
+    start: str = FIRST_FINANCIAL_YEAR, end_offset: int = 1
 ) -> dg.TimeWindowPartitionsDefinition:
-    """One partition per financial year, 1 April to 31 March, Europe/London."""
+    """One partition per financial year, 1 April to 31 March, Europe/London.
+
+    Args:
+        start: first partition key (1 April of the first financial year).
+        end_offset: 1 (default) includes the financial year in progress, so activities of the
+            current year can be re-run; 0 only completed years.
+    """
     return dg.TimeWindowPartitionsDefinition(
         cron_schedule="0 0 1 4 *",
         start=start,
         fmt="%Y-%m-%d",
         timezone="Europe/London",
+        end_offset=end_offset,
     )
 
 

@@ -14,7 +14,8 @@ import polars as pl
 
 from pipelines.catalogue import SourceUnavailableError, fetch
 from pipelines.contracts import apply_comments
-from pipelines.partnership_activity import generator, ingest
+from pipelines.operations.partitions import financial_year_partitions, label_of
+from pipelines.partnership_activity import generator, ingest, rerun
 from pipelines.partnership_activity import validate as v
 from pipelines.settings import setting_path
 from pipelines.warehouse import Warehouse, table_metadata
@@ -23,6 +24,7 @@ GROUP = "partnership_activity"
 RAW_KEY = dg.AssetKey(["raw", "partnership_activity"])
 QUARANTINE_KEY = dg.AssetKey(["quality", "quarantine"])
 SUBMISSIONS_KEY = dg.AssetKey(["quality", "submissions"])
+YEAR_RERUNS_KEY = dg.AssetKey(["quality", "partnership_activity_year_reruns"])
 REFERENCE_TABLES = {
     "lsoa21_population": "raw.lsoa21_population",
     "lsoa11_lsoa21_lookup": "raw.lsoa11_lsoa21_lookup",
@@ -86,6 +88,17 @@ def _boundaries() -> tuple[object, object, str]:
             None,
             f"no boundaries ({exc}); coordinates checked against a Wales bounding box",
         )
+
+
+def _reference(frames: dict[str, pl.DataFrame], outline, lsoa_polygons) -> v.Reference:
+    return v.reference_from_frames(
+        frames["lsoa21_population"],
+        frames["lsoa11_lsoa21_lookup"],
+        frames["wimd_2019_postcodes"],
+        frames["lsoa11_la_names"],
+        wales_outline=outline,
+        lsoa21_polygons=lsoa_polygons,
+    )
 
 
 def _files_markdown(outcomes: list[ingest.LoadOutcome]) -> str:
@@ -159,14 +172,7 @@ def partnership_activity_submissions(context: dg.AssetExecutionContext, warehous
     context.log.info(f"partnership_activity: {boundary_note}")
     with warehouse.connect() as con:
         frames = _reference_frames(con, context.log)
-        ref = v.reference_from_frames(
-            frames["lsoa21_population"],
-            frames["lsoa11_lsoa21_lookup"],
-            frames["wimd_2019_postcodes"],
-            frames["lsoa11_la_names"],
-            wales_outline=outline,
-            lsoa21_polygons=lsoa_polygons,
-        )
+        ref = _reference(frames, outline, lsoa_polygons)
         is_example = inbox is None
         if is_example:
             inbox = warehouse.file.parent / EXAMPLE_INBOX_NAME
@@ -255,4 +261,77 @@ def partnership_activity_submissions(context: dg.AssetExecutionContext, warehous
                 str(mismatched) if mismatched else "none"
             )
         },
+    )
+
+
+@dg.asset(
+    key=YEAR_RERUNS_KEY,
+    group_name=GROUP,
+    kinds={"duckdb", "polars"},
+    partitions_def=financial_year_partitions(),
+    deps=[RAW_KEY, *(dg.AssetKey(["raw", k]) for k in REFERENCE_TABLES)],
+)
+def partnership_activity_year_reruns(
+    context: dg.AssetExecutionContext, warehouse: Warehouse
+) -> dg.MaterializeResult:
+    """Re-run one financial year of partner activity (partitioned by financial year).
+
+    Partitions: one per UK financial year, 1 April to 31 March (Europe/London), from 2015-16 to
+    the year in progress; the key is the year's first day (``2023-04-01`` is 2023-24), see
+    ``pipelines/operations/partitions.py``. Materialising one partition re-validates that year's
+    current rows of ``raw.partnership_activity`` (grain: one row per current activity,
+    ``financial_year`` = the label) against the reference data now in the warehouse (2021 LSOAs,
+    local authorities, postcode lookup, Wales outline: geography may have changed since the files
+    were loaded) and, in one transaction, rewrites exactly that year's current slice of
+    ``raw.partnership_activity``: rows that still pass are written back with their load columns
+    unchanged; rows that now fail go to ``quality.quarantine`` with a plain-English reason, and
+    their submission's accepted/quarantined counts in ``quality.submissions`` move with them
+    (accepted + quarantined == submitted still holds). Superseded rows and other years are not
+    touched; with unchanged reference data the year is rewritten identically. Appends one row to
+    ``quality.partnership_activity_year_reruns`` (this asset's table): financial_year, run_id,
+    rerun_at (UTC), rows_before, rows_kept, rows_changed, rows_quarantined (counts of rows).
+
+    Not part of ``make run``: Dagster will not materialise partitioned and unpartitioned assets
+    in one run without a partition key, and the full load already validates every year. Re-run
+    a year with the ``partner_year_rerun`` job (this asset, then the partner staging model, the
+    marts and the published file: Launchpad, pick the partition; several years with a backfill in
+    the UI) or from the command line::
+
+        dagster asset materialize -m pipelines.definitions --partition 2023-04-01 --select \\
+          'key:"quality/partnership_activity_year_reruns" or key:"staging/stg_partnership_activity__activities"+'
+
+    Errors: fails when ``raw.partnership_activity`` does not exist yet, or when run without a
+    partition key.
+    """
+    if not context.has_partition_key:
+        raise dg.Failure(
+            "partnership_activity_year_reruns re-runs one financial year: give a partition key "
+            "such as 2023-04-01 (financial year 2023-24)"
+        )
+    label = label_of(context.partition_key)
+    outline, lsoa_polygons, boundary_note = _boundaries()
+    context.log.info(f"re-running financial year {label}: {boundary_note}")
+    with warehouse.connect() as con:
+        ref = _reference(_reference_frames(con, context.log), outline, lsoa_polygons)
+        try:
+            outcome = rerun.rerun_financial_year(con, label, ref, run_id=context.run.run_id)
+        except LookupError as exc:
+            raise dg.Failure(str(exc)) from exc
+        meta = table_metadata(con, rerun.RERUNS_TABLE)
+    context.log.info(
+        f"financial year {label}: {outcome.rows_before} current rows re-validated, "
+        f"{outcome.rows_kept} kept ({outcome.rows_changed} changed), "
+        f"{outcome.rows_quarantined} quarantined; {outcome.other_years_rows} rows of other "
+        "years untouched"
+    )
+    return dg.MaterializeResult(
+        metadata={
+            **meta,
+            "financial_year": label,
+            "rows_before": outcome.rows_before,
+            "rows_kept": outcome.rows_kept,
+            "rows_changed": outcome.rows_changed,
+            "rows_quarantined": outcome.rows_quarantined,
+            "other_years_rows_untouched": outcome.other_years_rows,
+        }
     )
