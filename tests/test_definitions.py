@@ -34,3 +34,19 @@ def test_sql_models_depend_on_what_they_read():
     parents = graph.get(AssetKey(["marts", "lsoa_profile"])).parent_keys
     assert AssetKey(["staging", "stg_wimd__wimd_2025"]) in parents
     assert AssetKey(["staging", "stg_partnership_activity__activities"]) in parents
+
+
+def test_every_contract_is_enforced_including_partner_tables():
+    from dagster import AssetCheckKey, AssetKey
+
+    from pipelines.quality.checks import EXCLUDED_CONTRACT_FILES
+
+    assert not EXCLUDED_CONTRACT_FILES
+    defs = build_definitions()
+    check_keys = defs.resolve_asset_graph().asset_check_keys
+    for key, name in [
+        (["raw", "partnership_activity"], "contract_partnership_activity"),
+        (["quality", "quarantine"], "contract_quarantine"),
+        (["quality", "submissions"], "contract_submissions"),
+    ]:
+        assert AssetCheckKey(AssetKey(key), name) in check_keys

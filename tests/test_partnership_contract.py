@@ -27,7 +27,10 @@ def test_contract_parses_with_open_data_contract_standard():
     assert props["lsoa_code"].logicalTypeOptions["pattern"] == r"^W01\d{6}$"
     assert props["la_code"].logicalTypeOptions["pattern"] == r"^W06\d{6}$"
     assert props["funding_gbp"].logicalTypeOptions["maximum"] == 10_000_000
-    assert props["activity_id"].required and props["activity_id"].unique
+    # activity_id is unique only per partner among current rows (a table rule), not globally.
+    assert props["activity_id"].required and not props["activity_id"].unique
+    rules = {q.name for q in tables["raw.partnership_activity"].quality}
+    assert "current_activity_unique_per_partner" in rules
 
 
 def test_contract_validates_against_the_odcs_json_schema():

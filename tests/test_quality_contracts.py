@@ -74,6 +74,42 @@ def test_property_rules(prop, expected):
     assert [r.expectation for r in property_rules(prop, "t.t")] == expected
 
 
+def test_list_columns_dates_and_personal_data_compile_to_what_the_warehouse_holds():
+    import re
+
+    import duckdb
+
+    from pipelines.quality.rules import SQL_EXPECTATION, expected_columns, table_rules
+
+    listed = property_rules(
+        {"name": "sectors", "customProperties": [
+            {"property": "allowedValues", "value": ["public", "third_sector"]},
+            {"property": "listSeparator", "value": ";"},
+        ]},
+        "t.t",
+    )[1]
+    assert listed.expectation == "expect_column_values_to_match_regex"
+    pattern = re.compile(listed.kwargs["regex"])
+    assert pattern.match("public;third_sector") and not pattern.match("public;private")
+    dated = property_rules(
+        {"name": "start_date", "logicalType": "date",
+         "logicalTypeOptions": {"minimum": "2000-01-01", "maximum": "2040-12-31"}},
+        "t.t",
+    )[1]
+    assert dated.expectation == SQL_EXPECTATION and dated.kwargs["max_value"] == 0
+    con = duckdb.connect()
+    con.execute("create schema t")
+    con.execute("create table t.t as select * from (values (date '1999-12-31'), (date '2024-04-01'))"
+                " v(start_date)")
+    assert con.execute(dated.kwargs["query"]).fetchone()[0] == 1
+    obj = {"physicalName": "t.t", "properties": [
+        {"name": "a", "required": True},
+        {"name": "contact_email", "customProperties": [{"property": "personalData", "value": True}]},
+    ]}
+    assert expected_columns(obj) == ["a"]
+    assert all(r.column != "contact_email" for r in table_rules(obj))
+
+
 def test_property_severity_warning():
     rules = property_rules(
         {"name": "x", "required": True, "customProperties": [{"property": "severity", "value": "warning"}]},

@@ -15,7 +15,9 @@ What a contract can say, and the expectation each becomes:
 | ``unique: true`` | ``expect_column_values_to_be_unique`` |
 | ``logicalTypeOptions.pattern`` | ``expect_column_values_to_match_regex`` |
 | ``logicalTypeOptions.minimum`` / ``maximum`` | ``expect_column_values_to_be_between`` (text cast to a number first when the column is text and the logical type is a number) |
-| ``customProperties: allowedValues`` | ``expect_column_values_to_be_in_set`` |
+| ``customProperties: allowedValues`` | ``expect_column_values_to_be_in_set``; with ``listSeparator`` (a column holding a list such as ``public;third_sector``), ``expect_column_values_to_match_regex`` of a list of allowed values |
+| ``logicalType: date`` / ``timestamp`` with ``minimum`` / ``maximum`` | a ``type: sql`` rule counting values outside the range (must be 0; pandas dates do not compare with the contract's ISO strings) |
+| ``customProperties: personalData: true`` | nothing: a personal-data column is never loaded into a table (the contract lists it because partners may submit it) |
 | table ``quality``: ``rule: rowCount`` + ``mustBe`` / ``mustBeBetween`` | ``expect_table_row_count_to_be_between`` |
 | table ``quality``: ``rule: duplicateValues``, ``arguments.properties`` | ``expect_compound_columns_to_be_unique`` |
 | ``quality``: ``type: sql``, ``query`` + ``mustBe`` / ``mustBeBetween`` | DuckDB runs the query (one number), checked against the bounds |
@@ -36,6 +38,7 @@ from pipelines.warehouse import LINEAGE_COLUMNS
 
 SEVERITIES = ("error", "warning")
 NUMERIC_LOGICAL_TYPES = ("integer", "number")
+DATE_LOGICAL_TYPES = ("date", "timestamp")
 TEXT_PHYSICAL_TYPES = ("varchar", "text", "string")
 NUMBER_SUFFIX = "__as_number"
 SQL_EXPECTATION = "sql_query_result_between"
@@ -139,7 +142,20 @@ def property_rules(prop: dict, table: str) -> list[Rule]:
                  f"{label} matches {options['pattern']}")
         )
     low, high = options.get("minimum"), options.get("maximum")
-    if low is not None or high is not None:
+    logical = str(prop.get("logicalType") or "").lower()
+    if (low is not None or high is not None) and logical in DATE_LOGICAL_TYPES:
+        outside = " or ".join(
+            f""""{column}" {op} {logical} '{bound}'"""
+            for op, bound in (("<", low), (">", high))
+            if bound is not None
+        )
+        rules.append(
+            Rule(f"{column}.range", SQL_EXPECTATION,
+                 {"query": f"select count(*) from {table} where {outside}",
+                  "min_value": 0, "max_value": 0},
+                 severity, column, f"{label} is between {low} and {high}")
+        )
+    elif low is not None or high is not None:
         cast = _is_text(prop) and str(prop.get("logicalType")).lower() in NUMERIC_LOGICAL_TYPES
         rules.append(
             Rule(f"{column}.range", "expect_column_values_to_be_between",
@@ -150,7 +166,17 @@ def property_rules(prop: dict, table: str) -> list[Rule]:
                  cast_to_number=cast)
         )
     allowed = _custom(prop, "allowedValues")
-    if allowed:
+    separator = _custom(prop, "listSeparator")
+    if allowed and separator:
+        item = "(" + "|".join(re.escape(str(a)) for a in allowed) + ")"
+        rules.append(
+            Rule(f"{column}.allowed_values", "expect_column_values_to_match_regex",
+                 {"column": column, "regex": f"^{item}({re.escape(separator)}{item})*$"},
+                 severity, column,
+                 f"{label} is a '{separator}'-separated list of "
+                 f"{', '.join(map(str, allowed[:8]))}" + (" ..." if len(allowed) > 8 else ""))
+        )
+    elif allowed:
         rules.append(
             Rule(f"{column}.allowed_values", "expect_column_values_to_be_in_set",
                  {"column": column, "value_set": list(allowed)}, severity, column,
@@ -269,7 +295,8 @@ def table_rules(obj: dict) -> list[Rule]:
     table = obj.get("physicalName") or obj["name"]
     rules: list[Rule] = []
     for prop in obj.get("properties", []) or []:
-        rules.extend(property_rules(prop, table))
+        if not is_personal_data(prop):
+            rules.extend(property_rules(prop, table))
     for i, item in enumerate(obj.get("quality", []) or []):
         if str(item.get("type") or "").lower() == "text":
             continue  # a rule stated in words only (documentation)
@@ -284,9 +311,14 @@ def table_rules(obj: dict) -> list[Rule]:
     return rules
 
 
+def is_personal_data(prop: dict) -> bool:
+    """True for a property marked ``personalData: true``: never a column of any table."""
+    return bool(_custom(prop, "personalData", False))
+
+
 def expected_columns(obj: dict) -> list[str]:
-    """The column names a contract table promises, in contract order."""
-    return [p["name"] for p in obj.get("properties", []) or []]
+    """The column names a contract table promises, in contract order (personal data excluded)."""
+    return [p["name"] for p in obj.get("properties", []) or [] if not is_personal_data(p)]
 
 
 def ignorable_columns(table: str) -> set[str]:
