@@ -42,6 +42,10 @@ dashboard: install
 serve: install
 	$(PY) -m dashboards.serve
 
+## bench: time the partner-record path at 10k, 100k, 1M and 10M records (about 5 minutes; see benchmarks/README.md)
+bench: install
+	$(PY) benchmarks/run.py
+
 ## browser: Debian's Chromium for the dashboard tests (no browser download)
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
