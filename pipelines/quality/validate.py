@@ -41,6 +41,13 @@ from pipelines.quality.rules import (
 log = logging.getLogger(__name__)
 
 RESULTS_TABLE = "quality.check_results"
+SQL_ENGINE_MIN_ROWS = 250_000
+"""Tables with more rows than this are validated in DuckDB (``validate_in_duckdb``): reading them
+into pandas for GX would hold the whole table in memory (partner activity at millions of rows)."""
+ENGINE_LABELS = {
+    "gx_pandas": "Great Expectations on pandas",
+    "duckdb_sql": "DuckDB SQL (row-level rules pushed down as aggregates)",
+}
 SAMPLE_SIZE = 10
 RESULTS_DDL = f"""
 create table if not exists {RESULTS_TABLE} (
@@ -98,6 +105,9 @@ class TableValidation:
     drift: ColumnDrift
     outcomes: list[Outcome]
     data_docs: Path | None = None
+    engine: str = "gx_pandas"
+    """Which engine evaluated the rules: ``gx_pandas`` (Great Expectations on a pandas frame) or
+    ``duckdb_sql`` (the row-level rules as SQL aggregates in DuckDB, for large tables)."""
 
     @property
     def failed_errors(self) -> list[Outcome]:
@@ -280,7 +290,12 @@ def _context(docs_root: str | None):
                         "class_name": "TupleFilesystemStoreBackend",
                         "base_directory": str(root / "data_docs"),
                     },
-                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                    # The index lists the latest results only: it reads every result it lists, so
+                    # an unbounded index would slow every check as the history grows.
+                    "site_index_builder": {
+                        "class_name": "DefaultSiteIndexBuilder",
+                        "validation_results_limit": 100,
+                    },
                 }
             },
             progress_bars=ProgressBarsConfig(globally=False),
@@ -317,6 +332,68 @@ def _expectation(rule: Rule, value_set: list | None):
         kwargs["value_set"] = value_set
     meta = {"rule": rule.name, "severity": rule.severity, "description": rule.description}
     return cls(**kwargs, meta=meta)
+
+
+def _batch_definition(context, asset_name: str):
+    """The whole-dataframe batch definition of ``asset_name`` (created once per context)."""
+    source = _pandas_source(context)
+    try:
+        asset = source.get_asset(asset_name)
+    except LookupError:
+        asset = source.add_dataframe_asset(asset_name)
+    try:
+        return asset.get_batch_definition("whole_table")
+    except (KeyError, LookupError):
+        return asset.add_batch_definition_whole_dataframe("whole_table")
+
+
+def _pandas_source(context):
+    try:
+        return context.data_sources.get("warehouse")
+    except (KeyError, LookupError, ValueError):
+        return context.data_sources.add_pandas("warehouse")
+
+
+def _replace_validation(context, name: str, suite, batch_definition):
+    """Store ``suite`` and its validation definition under ``name``, replacing earlier versions.
+
+    Delete + add, not ``add_or_update``: updating compares the new suite with the stored one
+    expectation by expectation (pydantic ``dict()`` of each), which cost seconds per check.
+    """
+    import great_expectations as gx
+
+    for factory in (context.validation_definitions, context.suites):
+        try:
+            factory.delete(name)
+        except Exception:  # noqa: BLE001 (not stored yet: GX raises different errors per store)
+            pass
+    suite = context.suites.add(suite)
+    return context.validation_definitions.add(
+        gx.ValidationDefinition(name=name, data=batch_definition, suite=suite)
+    )
+
+
+def _render_data_docs(context, docs_root: Path, suite_name: str, run_identifier, suite_result,
+                      table: str) -> Path | None:
+    """Render this validation's page, its suite's page and the index (what GX's
+    ``UpdateDataDocsAction`` does, without a checkpoint). Never hides the validation itself."""
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    try:
+        suite_id = ExpectationSuiteIdentifier(name=suite_name)
+        result_id = ValidationResultIdentifier(
+            expectation_suite_identifier=suite_id,
+            run_id=run_identifier,
+            batch_identifier=suite_result.batch_id,
+        )
+        context.build_data_docs(site_names=["local_site"], resource_identifiers=[result_id, suite_id])
+        return docs_root / "data_docs" / "index.html"
+    except Exception as exc:  # noqa: BLE001
+        log.warning("Data Docs not rendered for %s: %s", table, exc)
+        return None
 
 
 def validate_frame(
@@ -386,56 +463,30 @@ def validate_frame(
 
     context = _context(str(docs_root) if docs_root else None)
     suite_name = f"contract.{table}"
-    suite = gx.ExpectationSuite(name=suite_name)
     # GX keeps one copy of identical expectations (e.g. ``unique: true`` and a one-column
     # duplicateValues rule): add each signature once and give its result to every such rule.
     by_signature: dict[str, list[Rule]] = {}
     for rule in runnable:
         by_signature.setdefault(_signature(rule), []).append(rule)
-    for rules_alike in by_signature.values():
-        suite.add_expectation(_expectation(rules_alike[0], value_sets.get(rules_alike[0].name)))
-    asset_name = table.replace(".", "__")
-    source = context.data_sources.add_or_update_pandas("warehouse")
-    try:
-        asset = source.get_asset(asset_name)
-    except LookupError:
-        asset = source.add_dataframe_asset(asset_name)
-    try:
-        batch_definition = asset.get_batch_definition("whole_table")
-    except (KeyError, LookupError):
-        batch_definition = asset.add_batch_definition_whole_dataframe("whole_table")
-    suite = context.suites.add_or_update(suite)
-    validation = context.validation_definitions.add_or_update(
-        gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite)
+    # The suite is built in one go (``add_expectation`` compares each new expectation with every
+    # earlier one, and ``add_or_update`` of a stored suite compares them again: seconds per check).
+    suite = gx.ExpectationSuite(
+        name=suite_name,
+        expectations=[
+            _expectation(alike[0], value_sets.get(alike[0].name)) for alike in by_signature.values()
+        ],
     )
+    batch_definition = _batch_definition(context, table.replace(".", "__"))
+    validation = _replace_validation(context, suite_name, suite, batch_definition)
     result_format = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
     run_identifier = RunIdentifier(run_name=run_id, run_time=checked_at)
+    suite_result = validation.run(
+        batch_parameters={"dataframe": frame}, result_format=result_format, run_id=run_identifier
+    )
     docs_index = None
     if docs_root is not None:
-        checkpoint = context.checkpoints.add_or_update(
-            gx.Checkpoint(
-                name=suite_name,
-                validation_definitions=[validation],
-                actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=["local_site"])],
-                result_format=result_format,
-            )
-        )
-        try:
-            checkpoint_result = checkpoint.run(
-                batch_parameters={"dataframe": frame}, run_id=run_identifier
-            )
-            suite_result = next(iter(checkpoint_result.run_results.values()))
-            docs_index = Path(docs_root) / "data_docs" / "index.html"
-        except Exception as exc:  # Data Docs must never hide the validation itself
-            log.warning("Data Docs not rendered for %s: %s", table, exc)
-            suite_result = validation.run(
-                batch_parameters={"dataframe": frame}, result_format=result_format,
-                run_id=run_identifier,
-            )
-    else:
-        suite_result = validation.run(
-            batch_parameters={"dataframe": frame}, result_format=result_format, run_id=run_identifier
-        )
+        docs_index = _render_data_docs(context, Path(docs_root), suite_name, run_identifier,
+                                       suite_result, table)
 
     for item in suite_result.results:
         rule_name = item.expectation_config.meta.get("rule")
@@ -515,3 +566,266 @@ def write_results(con: duckdb.DuckDBPyConnection, validation: TableValidation) -
         f"insert into {RESULTS_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
     )
     return len(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# Large tables: the same rules as SQL aggregates in DuckDB
+
+
+SQL_EXPECTATIONS = {
+    "expect_column_to_exist",
+    "expect_column_values_to_not_be_null",
+    "expect_column_values_to_be_unique",
+    "expect_column_values_to_match_regex",
+    "expect_column_values_to_be_between",
+    "expect_column_values_to_be_in_set",
+    "expect_compound_columns_to_be_unique",
+    "expect_table_row_count_to_be_between",
+    SQL_EXPECTATION,
+}
+
+
+def _q(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
+
+
+def _lit(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _number(value: Any) -> float | None:
+    if value is None:
+        return None
+    return float(value)
+
+
+def _bad_row_sql(rule: Rule, value_set: list | None) -> str | None:
+    """A SQL predicate true for the rows that break a row-level rule (``None``: not row-level).
+
+    Nulls are ignored as GX ignores them (except by the not-null rule); regexes use
+    ``regexp_matches`` (search, as GX's pandas ``str.contains``); text columns cast to a number
+    use ``try_cast`` (text that is not a number is null, as ``pandas.to_numeric(errors="coerce")``).
+    """
+    e = rule.expectation
+    if e == "expect_column_values_to_not_be_null":
+        return f"{_q(rule.kwargs['column'])} is null"
+    column = rule.kwargs.get("column")
+    if column and rule.cast_to_number and column.endswith(NUMBER_SUFFIX):
+        column = column[: -len(NUMBER_SUFFIX)]
+        expr = f"try_cast(trim({_q(column)}::varchar) as double)"
+    elif column:
+        expr = _q(column)
+    if e == "expect_column_values_to_match_regex":
+        return f"{expr} is not null and not regexp_matches({expr}::varchar, {_lit(rule.kwargs['regex'])})"
+    if e == "expect_column_values_to_be_between":
+        low, high = _number(rule.kwargs.get("min_value")), _number(rule.kwargs.get("max_value"))
+        num = expr if rule.cast_to_number else f"{expr}::double"
+        parts = []
+        if low is not None:
+            parts.append(f"{num} {'<=' if rule.kwargs.get('strict_min') else '<'} {low!r}")
+        if high is not None:
+            parts.append(f"{num} {'>=' if rule.kwargs.get('strict_max') else '>'} {high!r}")
+        return f"{num} is not null and ({' or '.join(parts) or 'false'})"
+    if e == "expect_column_values_to_be_in_set":
+        values = value_set if rule.value_set_from else rule.kwargs.get("value_set")
+        items = ", ".join(_lit(str(v)) for v in values or [])
+        return f"{expr} is not null and not list_contains([{items}]::varchar[], {expr}::varchar)"
+    return None
+
+
+def validate_in_duckdb(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    run_id: str = "manual",
+    check_name: str | None = None,
+) -> TableValidation:
+    """Run the contract of ``table`` inside DuckDB: the same rules and outcome shape as
+    ``validate_frame``, for tables too large to read into pandas.
+
+    All row-level rules (not null, pattern, range, allowed values) are counted in ONE scan of the
+    table (``count(*) filter (where <row breaks rule>)`` per rule); a sample of up to
+    ``SAMPLE_SIZE`` distinct offending values is read only for rules that failed; uniqueness
+    rules are ``group by ... having count(*) > 1``. DuckDB streams the table (and spills its hash
+    tables to disk under its memory limit), so memory does not grow with the table.
+
+    Raises:
+        KeyError: ``table`` has no contract.
+        LookupError: the table does not exist.
+        ValueError: a rule uses an expectation with no SQL form (use ``validate_frame``).
+    """
+    obj = contract_for(table)
+    if obj is None:
+        raise KeyError(f"{table} has no data contract in data_contracts/")
+    rules = table_rules(obj)
+    unsupported = sorted({r.expectation for r in rules} - SQL_EXPECTATIONS)
+    if unsupported:
+        raise ValueError(f"{table}: no SQL form for {', '.join(unsupported)}")
+    typed = table_columns(con, table)
+    if not typed:
+        raise LookupError(f"table {table} does not exist in the warehouse; materialise it first")
+    columns = [c for c, _ in typed]
+    present = set(columns)
+    drift = column_drift(expected_columns(obj), columns, ignorable_columns(table))
+    checked_at = datetime.now(UTC)
+
+    outcomes: dict[str, Outcome] = {}
+    row_level: list[tuple[Rule, str]] = []
+    later: list[Rule] = []
+    for rule in rules:
+        column = rule.column
+        if rule.expectation == "expect_column_to_exist":
+            hint = drift.suggestions.get(column)
+            note = f"column missing; found {', '.join(hint)} (renamed?)" if hint else "column missing"
+            outcomes[rule.name] = Outcome(rule, column in present, note=None if column in present else note)
+            continue
+        raw_column = rule.kwargs.get("column")
+        if raw_column and rule.cast_to_number and raw_column.endswith(NUMBER_SUFFIX):
+            raw_column = raw_column[: -len(NUMBER_SUFFIX)]
+        needed = list(rule.kwargs.get("column_list", [raw_column] if raw_column else []))
+        if any(c not in present for c in needed):
+            outcomes[rule.name] = Outcome(
+                rule, False,
+                note=f"not evaluated: column {', '.join(c for c in needed if c not in present)} missing",
+            )
+            continue
+        if rule.expectation == SQL_EXPECTATION:
+            try:
+                result = [con.execute(rule.kwargs["query"]).fetchone()[0]]
+            except duckdb.Error as exc:
+                log.warning("%s: query of rule %s failed: %s", table, rule.name, exc)
+                result = None
+            outcomes[rule.name] = _sql_outcome(rule, result)
+            continue
+        value_set = None
+        if rule.value_set_from:
+            ref_schema, ref_table, ref_column = rule.value_set_from.split(".")
+            if ref_column not in {c for c, _ in table_columns(con, f"{ref_schema}.{ref_table}")}:
+                outcomes[rule.name] = Outcome(
+                    rule, False, note=f"not evaluated: reference {rule.value_set_from} is not built"
+                )
+                continue
+            value_set = [
+                r[0] for r in con.execute(
+                    f"select distinct {_q(ref_column)} from {ref_schema}.{ref_table} "
+                    f"where {_q(ref_column)} is not null"
+                ).fetchall()
+            ]
+        predicate = _bad_row_sql(rule, value_set)
+        if predicate is not None:
+            row_level.append((rule, predicate))
+        else:
+            later.append(rule)
+
+    # One scan for the row count and every row-level rule.
+    counts = [f"count(*) filter (where {p}) as c{i}" for i, (_, p) in enumerate(row_level)]
+    scan = con.execute(f"select count(*), {', '.join(counts) or '0'} from {table}").fetchone()
+    row_count = int(scan[0])
+    for i, (rule, predicate) in enumerate(row_level):
+        bad = int(scan[i + 1])
+        sample: list = []
+        if bad:
+            value = (
+                "'null'" if rule.expectation == "expect_column_values_to_not_be_null"
+                else f"{_q(rule.column or rule.kwargs['column'])}::varchar"
+            )
+            sample = [
+                r[0] for r in con.execute(
+                    f"select distinct {value} from (select * from {table} where {predicate} "
+                    f"limit 1000) limit {SAMPLE_SIZE}"
+                ).fetchall()
+            ]
+        outcomes[rule.name] = Outcome(rule, bad == 0, observed_value=None, unexpected_count=bad,
+                                      unexpected_sample=sample)
+
+    for rule in later:
+        if rule.expectation == "expect_table_row_count_to_be_between":
+            low, high = rule.kwargs.get("min_value"), rule.kwargs.get("max_value")
+            ok = (low is None or row_count >= low) and (high is None or row_count <= high)
+            outcomes[rule.name] = Outcome(rule, bool(ok), observed_value=row_count)
+            continue
+        keys = list(rule.kwargs.get("column_list") or [rule.kwargs["column"]])
+        key_sql = ", ".join(_q(k) for k in keys)
+        not_null = " and ".join(f"{_q(k)} is not null" for k in keys)
+        # GX: a unique column ignores nulls; compound keys count rows whose whole key repeats.
+        bad, sample = con.execute(
+            f"""
+            select coalesce(sum(n), 0)::bigint,
+                   list(k order by n desc)[1:{SAMPLE_SIZE}]
+            from (select {'row(' + key_sql + ')::varchar' if len(keys) > 1 else _q(keys[0]) + '::varchar'} as k,
+                         count(*) as n
+                  from {table} where {not_null}
+                  group by {key_sql} having count(*) > 1)
+            """
+        ).fetchone()
+        outcomes[rule.name] = Outcome(rule, int(bad) == 0, unexpected_count=int(bad),
+                                      unexpected_sample=list(sample or []))
+
+    schema_name = table.split(".")[1]
+    return TableValidation(
+        table=table,
+        contract=obj.get("_contract_id") or "",
+        contract_file=obj.get("_contract_file") or "",
+        check_name=check_name or f"contract_{schema_name}",
+        run_id=run_id,
+        checked_at=checked_at,
+        row_count=row_count,
+        drift=drift,
+        outcomes=[outcomes[r.name] for r in rules],
+        data_docs=None,
+        engine="duckdb_sql",
+    )
+
+
+def choose_engine(con: duckdb.DuckDBPyConnection, table: str,
+                  min_rows: int = SQL_ENGINE_MIN_ROWS) -> str:
+    """``duckdb_sql`` for a table above ``min_rows`` whose rules all have a SQL form, else
+    ``gx_pandas`` (small tables keep Great Expectations and its Data Docs)."""
+    obj = contract_for(table)
+    if obj is None or not table_columns(con, table):
+        return "gx_pandas"
+    if {r.expectation for r in table_rules(obj)} - SQL_EXPECTATIONS:
+        return "gx_pandas"
+    rows = con.execute(f"select count(*) from {table}").fetchone()[0]
+    return "duckdb_sql" if rows > min_rows else "gx_pandas"
+
+
+def validate_table(
+    connect,
+    table: str,
+    run_id: str = "manual",
+    docs_root: Path | None = None,
+    check_name: str | None = None,
+    min_rows: int = SQL_ENGINE_MIN_ROWS,
+) -> TableValidation:
+    """Validate one contract table with the engine its size calls for and record the results.
+
+    Args:
+        connect: ``connect(read_only: bool)`` -> a context manager yielding a DuckDB connection
+            (``Warehouse.connect``).
+        min_rows: above this many rows the rules run in DuckDB (``validate_in_duckdb``), below it
+            in Great Expectations on pandas (``validate_frame``, with Data Docs).
+
+    Raises:
+        LookupError: the table does not exist.
+    """
+    with connect(read_only=True) as con:
+        engine = choose_engine(con, table, min_rows)
+        if engine == "duckdb_sql":
+            validation = validate_in_duckdb(con, table, run_id=run_id, check_name=check_name)
+        else:
+            frame, columns, value_sets = read_table(con, table, table_rules(contract_for(table)))
+    if engine != "duckdb_sql":
+        validation = validate_frame(
+            table, frame, columns, value_sets, run_id=run_id, docs_root=docs_root,
+            check_name=check_name,
+        )
+        del frame
+    with connect(read_only=False) as con:
+        write_results(con, validation)
+    return validation
