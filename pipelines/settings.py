@@ -9,6 +9,7 @@
 | ``WELLBEING_ARCHIVE_DIR`` | ``data/archive`` | where each ingested partner file is archived under its sha256 |
 | ``WELLBEING_PUBLISH_DIR`` | ``data/published`` | the read-only published DuckDB file, Parquet exports and data dictionary |
 | ``WELLBEING_BOUNDARIES_DIR`` | ``data/boundaries`` | GeoParquet / GeoJSON boundaries written by the boundary assets |
+| ``WELLBEING_DUCKDB_MEMORY_LIMIT`` | ``4GB`` | DuckDB memory limit of every warehouse connection (e.g. ``8GB``; empty string = DuckDB's default, 80 % of RAM); above it DuckDB spills sorts, joins and aggregates to disk |
 | ``WELLBEING_INBOX_SETTLE_SECONDS`` | ``30`` | the partner-inbox sensor ignores files modified more recently than this (still being copied) |
 | ``WELLBEING_PUBLISH_DELAY_SECONDS`` | ``0`` | test hook: pause after copying each table while publishing (used by the killed-run test) |
 | ``WELLBEING_DASHBOARD_DIR`` | ``data/site`` | the static dashboard site built from the published file |
@@ -33,6 +34,7 @@ DEFAULTS: dict[str, str | None] = {
     "WELLBEING_PUBLISH_DIR": "data/published",
     "WELLBEING_BOUNDARIES_DIR": "data/boundaries",
     "WELLBEING_DASHBOARD_DIR": "data/site",
+    "WELLBEING_DUCKDB_MEMORY_LIMIT": "4GB",
     "WELLBEING_INBOX_SETTLE_SECONDS": "30",
     "WELLBEING_PUBLISH_DELAY_SECONDS": "0",
 }

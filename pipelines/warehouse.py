@@ -34,7 +34,8 @@ class Warehouse(dg.ConfigurableResource):
     Attributes:
         path: DuckDB file; empty means ``WELLBEING_WAREHOUSE`` (default ``data/warehouse.duckdb``).
         threads: DuckDB threads (0 = DuckDB's default: all cores).
-        memory_limit: DuckDB memory limit, e.g. ``"4GB"`` (empty = DuckDB's default, 80 % of RAM).
+        memory_limit: DuckDB memory limit, e.g. ``"4GB"`` (empty = ``WELLBEING_DUCKDB_MEMORY_LIMIT``,
+            default 4GB; DuckDB spills to disk above it, so 10 million partner rows stay bounded).
     """
 
     path: str = ""
@@ -54,8 +55,9 @@ class Warehouse(dg.ConfigurableResource):
         try:
             if self.threads:
                 con.execute(f"set threads = {int(self.threads)}")
-            if self.memory_limit:
-                con.execute("set memory_limit = ?", [self.memory_limit])
+            limit = self.memory_limit or setting("WELLBEING_DUCKDB_MEMORY_LIMIT")
+            if limit:
+                con.execute(f"set memory_limit = '{limit}'")
             if not read_only:
                 for schema in SCHEMAS:
                     con.execute(f"create schema if not exists {schema}")

@@ -276,7 +276,7 @@ class CsvScan:
 
     submission: Submission  # metadata only (its frame is empty)
     frame: pl.LazyFrame
-    rows: int
+    rows: int  # -1: not counted yet (the streaming pass counts them)
     first_row: pl.DataFrame  # source_row_number, _first_row of rows whose key repeats
 
 
@@ -335,15 +335,25 @@ def _scan_csv(path: Path) -> CsvScan | None:
         )
     )
     # Pass 1: a 64-bit hash of each row's (partner, id) key; rows whose hash repeats are then
-    # compared on the exact key (so a hash collision never marks a row as a duplicate).
+    # compared on the exact key (so a hash collision never marks a row as a duplicate). Only the
+    # two key columns are parsed (projection): blank rows are not filtered out here (that needs
+    # every column) but they drop out of the exact comparison below, which reads ``frame``.
+    key_names = [n for n in ("partner_organisation", "activity_id") if n in rename.values()]
+    key_frame = (
+        scan.select([pl.col(c).alias(n) for c, n in rename.items() if n in key_names])
+        .with_row_index("source_row_number", offset=header_index + 2)
+        .with_columns(pl.col("source_row_number").cast(pl.Int64))
+        .with_columns([pl.lit(None, pl.String).alias(n) for n in
+                       ("partner_organisation", "activity_id") if n not in key_names])
+    )
     try:
-        keys = frame.select(
+        keys = key_frame.select(
             "source_row_number", pl.struct(v.duplicate_key_exprs()).hash(7).alias("_h")
         ).collect(engine="streaming")
     except pl.exceptions.ComputeError:
         return None  # not valid UTF-8 further into the file
     candidates = keys.filter(pl.len().over("_h") > 1)["source_row_number"]
-    rows = keys.height
+    rows = -1  # counted while the rows are streamed (blank rows are not rows)
     del keys
     first_row = pl.DataFrame(schema={"source_row_number": pl.Int64, "_first_row": pl.Int64})
     if candidates.len():
@@ -670,6 +680,7 @@ def load_submission(
                     for offset in range(0, max(frame.height, 1), chunk_rows)
                 )
             staged = None
+            streamed_rows = 0
             if scan is not None:
                 # Accepted rows are staged in Parquet and inserted with one statement at the end:
                 # DuckDB then writes whole row groups to the file instead of holding every
@@ -686,7 +697,10 @@ def load_submission(
                 _insert_quarantine(con, result.problems, result.rows_json, path.name, sha256, now)
                 outcome.rows_accepted += result.accepted.height
                 outcome.rows_quarantined += result.rows_quarantined
+                streamed_rows += chunk.height
                 del result, chunk
+            if scan is not None:
+                outcome.rows_submitted = streamed_rows
             if staged is not None:
                 try:
                     if outcome.rows_accepted:
