@@ -136,3 +136,33 @@ def test_partner_inbox_is_used_when_configured(env, monkeypatch):
         )
     finally:
         con.close()
+
+
+def test_configuring_an_inbox_retires_the_example_rows(env, monkeypatch):
+    """Example data must never be mixed with real submissions in the marts."""
+    from pathlib import Path
+
+    _run()  # no inbox: the example submissions are loaded
+    inbox = env / "inbox"
+    inbox.mkdir()
+    fixtures = Path(__file__).parent / "fixtures" / "partner_files"
+    (inbox / "amounts.csv").write_bytes((fixtures / "amounts.csv").read_bytes())
+    monkeypatch.setenv("WELLBEING_PARTNER_INBOX", str(inbox))
+    _run()
+    con = duckdb.connect(os.environ["WELLBEING_WAREHOUSE"], read_only=True)
+    try:
+        current_examples, kept_examples = con.execute(
+            "select count(*) filter (where is_current), count(*) "
+            "from raw.partnership_activity where is_example_data"
+        ).fetchone()
+        staged = con.execute(
+            "select count(*), count(*) filter (where is_example_data) "
+            "from staging.stg_partnership_activity__activities"
+        ).fetchone()
+        accepted = con.execute(
+            "select rows_accepted from quality.submissions where submission_file = 'amounts.csv'"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert current_examples == 0 and kept_examples > 4000
+    assert staged == (accepted, 0)

@@ -392,3 +392,15 @@ def test_validation_in_chunks_still_finds_duplicates_across_chunks(con, ref, tmp
     )
     assert (out.rows_submitted, out.rows_accepted, out.rows_quarantined) == (3, 2, 1)
     assert "first on row 2" in reasons(con, out)[3]
+
+
+def test_rejection_message_carries_no_contact_details(con, ref, tmp_path):
+    path = tmp_path / "contacts_no_header.csv"
+    path.write_text("Name,Email,What\nJo,jo@example.org,meeting\nAl,07700 900123,event\n", encoding="utf-8")
+    out = load(con, path, ref, tmp_path)
+    assert out.status == "rejected" and "header" in out.error
+    assert "jo@example.org" not in out.error and "07700 900123" not in out.error
+    stored = con.execute(
+        "select error from quality.submissions where submission_file = 'contacts_no_header.csv'"
+    ).fetchone()[0]
+    assert "jo@example.org" not in stored

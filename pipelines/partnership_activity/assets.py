@@ -187,6 +187,16 @@ def partnership_activity_submissions(context: dg.AssetExecutionContext, warehous
         if not files:
             context.log.warning(f"partner inbox {inbox} holds no CSV, XLSX, ODS or Parquet files")
         ingest.ensure_tables(con)
+        if not is_example:
+            # Real submissions are arriving: retire the generated example rows so that no mart
+            # mixes example data with evidence. They stay in raw (not current) with the reason.
+            retired = con.execute(
+                "update raw.partnership_activity set is_current = false, superseded_at = now(), "
+                "supersedes_note = 'example data retired: a partner inbox is configured' "
+                "where is_example_data and is_current"
+            ).fetchone()[0]
+            if retired:
+                context.log.info(f"retired {retired} example rows: a partner inbox is configured")
         outcomes = []
         for i, path in enumerate(files, start=1):
             outcome = ingest.load_submission(con, path, ref, archive, is_example_data=is_example)

@@ -137,6 +137,11 @@ def _header_score(cells: list[str | None]) -> int:
     return sum(1 for x in cells if x is not None and canonical_column(str(x)) in known)
 
 
+def _redacted(text: str) -> str:
+    """``text`` with e-mail addresses, phone numbers and postcodes replaced by '[removed]'."""
+    return pl.select(v.redact(pl.lit(str(text)))).item()
+
+
 def _find_header(rows: list[list[str | None]], path: Path) -> int:
     best, best_score = None, 0
     for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
@@ -146,7 +151,9 @@ def _find_header(rows: list[list[str | None]], path: Path) -> int:
         if score >= 4:
             return i
     if best is None or best_score < 2:
-        first = [[c for c in r if c][:4] for r in rows[:5]]
+        # Show only the first few cells of the first rows, with contact details removed: the
+        # message is stored in quality.submissions and logged, so it must carry no personal data.
+        first = [[_redacted(c) for c in r if c][:4] for r in rows[:3]]
         raise SubmissionError(
             f"{path.name}: no header row found in the first {HEADER_SEARCH_ROWS} rows. Expected a row "
             f"naming the columns {', '.join(v.REQUIRED_HEADER)} (and optional ones); the file starts "
