@@ -23,6 +23,7 @@ LOG_INFO := --config-json '{"loggers": {"console": {"config": {"log_level": "INF
 run: install
 	mkdir -p $(DAGSTER_HOME) && cp -n deploy/dagster.local.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
 	$(VENV)/bin/dagster asset materialize --select '$(WHOLE_RUN)' -m pipelines.definitions $(LOG_INFO)
+	@echo "Run succeeded. Working warehouse: $${WELLBEING_WAREHOUSE:-data/warehouse.duckdb}; published read-only file: $${WELLBEING_PUBLISH_DIR:-data/published}/wellbeing.duckdb; dashboard: $${WELLBEING_DASHBOARD_DIR:-data/site}/index.html"
 
 ## publish: publish the read-only file again from the current warehouse
 publish: install

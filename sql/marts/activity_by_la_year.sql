@@ -18,7 +18,7 @@ select
     activities.action_category,
     count(*) as activity_count,
     coalesce(sum(activities.funding_gbp), 0) as funding_gbp,
-    coalesce(sum(activities.participant_count), 0) as participant_count,
+    cast(coalesce(sum(activities.participant_count), 0) as bigint) as participant_count,
     bool_or(activities.is_example_data) as is_example_data,
 from activities
 inner join local_authorities using (la_code)

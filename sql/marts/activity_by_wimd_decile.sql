@@ -18,7 +18,7 @@ deciles as (
     select
         wimd_decile,
         count(*) as lsoa_count,
-        sum(population) as population,
+        cast(sum(population) as bigint) as population,
     from lsoas
     group by wimd_decile
 ),
@@ -45,7 +45,7 @@ by_category as (
         action_category,
         count(*) as activity_count,
         sum(funding_gbp) as funding_gbp,
-        sum(participant_count) as participant_count,
+        cast(sum(participant_count) as bigint) as participant_count,
     from activities
     group by wimd_decile, action_category
     union all
@@ -54,7 +54,7 @@ by_category as (
         'all' as action_category,
         count(*) as activity_count,
         sum(funding_gbp) as funding_gbp,
-        sum(participant_count) as participant_count,
+        cast(sum(participant_count) as bigint) as participant_count,
     from activities
     group by wimd_decile
 ),

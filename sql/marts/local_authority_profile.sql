@@ -28,7 +28,7 @@ lsoas as (
 deprivation as (
     select
         la_code,
-        sum(population) as population,
+        cast(sum(population) as bigint) as population,
         count(*) as lsoa_count,
         avg(case when wimd_decile = 1 then 1.0 else 0.0 end) as share_lsoas_most_deprived_10pct,
         avg(case when wimd_quintile = 1 then 1.0 else 0.0 end) as share_lsoas_most_deprived_20pct,
@@ -62,7 +62,7 @@ activity as (
         count(*) filter (where action_category = 'governance') as governance_count,
         count(*) filter (where action_category = 'financial_mechanism') as financial_mechanism_count,
         sum(funding_gbp) as funding_gbp,
-        sum(participant_count) as participant_count,
+        cast(sum(participant_count) as bigint) as participant_count,
         count(distinct partner_organisation) as partner_organisation_count,
         count(*) filter (where wimd_quintile = 1) * 1.0
             / nullif(count(*) filter (where wimd_quintile is not null), 0)

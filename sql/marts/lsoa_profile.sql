@@ -37,7 +37,7 @@ activity as (
         count(*) filter (where action_category = 'governance') as governance_count,
         count(*) filter (where action_category = 'financial_mechanism') as financial_mechanism_count,
         sum(funding_gbp) as funding_gbp,
-        sum(participant_count) as participant_count,
+        cast(sum(participant_count) as bigint) as participant_count,
         count(*) filter (where is_example_data) as example_activity_count,
     from activities
     where lsoa_code is not null
