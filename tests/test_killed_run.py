@@ -1,0 +1,94 @@
+"""A whole pipeline run killed midway (SIGKILL) leaves the published file as it was, and the
+next run recovers with no manual clean-up."""
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+KILL_AFTER_STEP = "staging__stg_partnership_activity__activities"
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _run_command() -> list[str]:
+    """What `make run` runs (the same selection as the Makefile's WHOLE_RUN)."""
+    dagster = Path(sys.executable).with_name("dagster")
+    return [
+        str(dagster),
+        "asset",
+        "materialize",
+        "-m",
+        "pipelines.definitions",
+        "--select",
+        'not key:"quality/partnership_activity_year_reruns"',
+    ]
+
+
+def test_killed_run_leaves_published_file_and_next_run_recovers(
+    built_warehouse, pipeline_env, tmp_path
+):
+    # A copy of a finished run: working warehouse, published file, archive, boundaries.
+    source_root = Path(pipeline_env["WELLBEING_WAREHOUSE"]).parent
+    root = tmp_path / "run"
+    shutil.copytree(source_root, root, ignore=shutil.ignore_patterns("dagster_home"))
+    (root / "dagster_home").mkdir()
+    env = {
+        **os.environ,
+        **{k: v.replace(str(source_root), str(root)) for k, v in pipeline_env.items()},
+    }
+    published = Path(env["WELLBEING_PUBLISH_DIR"]) / "wellbeing.duckdb"
+    before = _sha256(published)
+
+    # Start a full run and kill it once it is rebuilding the partner staging table (mid-graph,
+    # after the sources and before the marts and the publish).
+    log = tmp_path / "killed.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            _run_command(),
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 240
+        while KILL_AFTER_STEP not in log.read_text(errors="replace"):
+            assert proc.poll() is None, (
+                "the run ended before the kill point:\n" + log.read_text()[-2000:]
+            )
+            assert time.monotonic() < deadline, "kill point not reached"
+            time.sleep(0.2)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+
+    # The published file is untouched and readable.
+    assert _sha256(published) == before
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        assert con.execute("select count(*) from marts.lsoa_profile").fetchone()[0] == 1917
+    finally:
+        con.close()
+
+    # The next run succeeds as it is, and publishes again.
+    rerun = subprocess.run(
+        _run_command(), cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert rerun.returncode == 0, rerun.stdout[-3000:] + rerun.stderr[-3000:]
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        assert con.execute("select count(*) from marts.local_authority_profile").fetchone()[0] == 22
+    finally:
+        con.close()
+    leftovers = [p.name for p in published.parent.iterdir() if p.name.startswith(".tmp-")]
+    assert leftovers == []
