@@ -279,7 +279,7 @@ def child_pipeline(ns: argparse.Namespace) -> None:
     stages: dict[str, float] = {}
     import duckdb
 
-    from pipelines.contracts import all_contract_tables, contract_for
+    from pipelines.contracts import all_contract_tables
     from pipelines.operations.publish import publish
     from pipelines.partnership_activity import assets as pa_assets
     from pipelines.partnership_activity import ingest

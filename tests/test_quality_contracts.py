@@ -4,7 +4,12 @@ import pytest
 import yaml
 from open_data_contract_standard.model import OpenDataContractStandard
 
-from pipelines.contracts import all_contract_tables, column_descriptions, contract_files, contract_for
+from pipelines.contracts import (
+    all_contract_tables,
+    column_descriptions,
+    contract_files,
+    contract_for,
+)
 from pipelines.quality.drift import column_drift
 from pipelines.quality.rules import ContractError, property_rules, quality_rule, table_rules
 

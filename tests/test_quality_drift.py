@@ -7,11 +7,11 @@ import dagster as dg
 import duckdb
 import pytest
 
+from pipelines.geography.assets import lsoa21_ward_la_lookup
 from pipelines.quality.checks import contract_check
 from pipelines.transform.assets import sql_model_assets
 from pipelines.warehouse import Warehouse
 from pipelines.wimd.assets import wimd_2025_ranks
-from pipelines.geography.assets import lsoa21_ward_la_lookup
 
 CSV = "wimd_2025/wimd-2025-index-and-domain-ranks-by-small-area.csv"
 
