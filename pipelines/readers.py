@@ -102,6 +102,22 @@ def find_header_row(rows: list[list[str | None]], first_cell_pattern: str, limit
     )
 
 
+def read_sheet_table(
+    path: Path, sheet: str | int, header_pattern: str, rename: dict[str, str] | None = None
+) -> pl.DataFrame:
+    """Read the table of one sheet whose header row's first cell matches ``header_pattern``.
+
+    Title lines above the header are skipped; the frame has text columns (snake_cased unless
+    ``rename`` maps them) and ``source_row_number``, the 1-based row in the sheet.
+
+    Raises:
+        ValueError: no header row matches (the message lists the first cells seen).
+    """
+    rows = read_sheet_rows(path, sheet)
+    header = find_header_row(rows, header_pattern)
+    return with_row_numbers(rows_to_frame(rows, header, rename), header + 2)
+
+
 def with_row_numbers(frame: pl.DataFrame, first_data_row: int) -> pl.DataFrame:
     """Add ``source_row_number``: the 1-based row number in the source file or sheet."""
     return frame.with_row_index("source_row_number", offset=first_data_row).with_columns(

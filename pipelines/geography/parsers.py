@@ -3,14 +3,12 @@
 import polars as pl
 
 from pipelines.catalogue import FetchedFile
-from pipelines.readers import find_header_row, read_sheet_rows, rows_to_frame, with_row_numbers
+from pipelines.readers import read_sheet_table
 
 
 def parse_lsoa11_geography_lookup(fetched: FetchedFile) -> pl.DataFrame:
     """Welsh Government WIMD 2019 geography lookup: one row per 2011 LSOA (1,909), with LA, MSOA,
     LHB, rural/urban class, built-up area, EAP area, constituency, city region (codes and names)."""
-    rows = read_sheet_rows(fetched.path, "Geography_Lookup")
-    header = find_header_row(rows, r"lower layer super output area|^lsoa")
     rename = {
         "Lower Layer Super Output Area (LSOA) Code": "lsoa_code",
         "LSOA Name": "lsoa_name_en",
@@ -21,5 +19,6 @@ def parse_lsoa11_geography_lookup(fetched: FetchedFile) -> pl.DataFrame:
         "Local Health Board (LHB) Code": "lhb_code",
         "Local Health Board (LHB) Name": "lhb_name_en",
     }
-    frame = rows_to_frame(rows, header, rename)
-    return with_row_numbers(frame, header + 2)
+    return read_sheet_table(
+        fetched.path, "Geography_Lookup", r"lower layer super output area|^lsoa", rename
+    )

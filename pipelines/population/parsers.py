@@ -3,13 +3,7 @@
 import polars as pl
 
 from pipelines.catalogue import FetchedFile
-from pipelines.readers import (
-    find_header_row,
-    read_csv_strings,
-    read_sheet_rows,
-    rows_to_frame,
-    with_row_numbers,
-)
+from pipelines.readers import read_csv_strings, read_sheet_table
 
 
 def parse_la_population(fetched: FetchedFile) -> pl.DataFrame:
@@ -43,7 +37,5 @@ def parse_lsoa11_population_2018(fetched: FetchedFile) -> pl.DataFrame:
 
     Columns: source_row_number, code, name, mid_2018_population, area_sq_km, people_per_sq_km.
     """
-    rows = read_sheet_rows(fetched.path, "Mid-2018 Population Density")
-    header = find_header_row(rows, r"^code$")
-    frame = with_row_numbers(rows_to_frame(rows, header), header + 2)
+    frame = read_sheet_table(fetched.path, "Mid-2018 Population Density", r"^code$")
     return frame.filter(pl.col("code").str.starts_with("W01"))

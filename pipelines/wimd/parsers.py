@@ -6,14 +6,7 @@ Rank 1 = most deprived. Every value is kept as text in ``raw``; ``staging`` type
 import polars as pl
 
 from pipelines.catalogue import FetchedFile
-from pipelines.readers import (
-    find_header_row,
-    read_csv_strings,
-    read_sheet_rows,
-    rows_to_frame,
-    sheet_names,
-    snake,
-)
+from pipelines.readers import read_csv_strings, read_sheet_table, sheet_names, snake
 
 DOMAIN_COLUMNS = {
     "income": "income_rank",
@@ -57,9 +50,7 @@ def parse_wimd_2025_ranks(fetched: FetchedFile) -> pl.DataFrame:
     else:
         names = sheet_names(fetched.path)
         sheet = next((s for s in names if "rank" in s.lower()), names[0])
-        rows = read_sheet_rows(fetched.path, sheet)
-        header = find_header_row(rows, r"^lsoa code")
-        frame = rows_to_frame(rows, header).with_row_index("source_row_number", offset=header + 2)
+        frame = read_sheet_table(fetched.path, sheet, r"^lsoa code")
     frame = frame.filter(
         pl.col("lsoa_code").is_not_null() & (pl.col("lsoa_code").str.strip_chars() != "")
     )
@@ -74,13 +65,10 @@ def parse_wimd_2019_ranks(fetched: FetchedFile) -> pl.DataFrame:
     Joins the ``WIMD_2019_ranks`` and ``Deciles_quintiles_quartiles`` sheets of the official ODS
     on LSOA code.
     """
-    rows = read_sheet_rows(fetched.path, "WIMD_2019_ranks")
-    header = find_header_row(rows, r"^lsoa code")
-    ranks = rows_to_frame(rows, header).with_row_index("source_row_number", offset=header + 2)
-    ranks = _standard_rank_columns(ranks, 2019)
-    groups_rows = read_sheet_rows(fetched.path, "Deciles_quintiles_quartiles")
-    groups_header = find_header_row(groups_rows, r"^lsoa code")
-    groups = rows_to_frame(groups_rows, groups_header)
+    ranks = _standard_rank_columns(
+        read_sheet_table(fetched.path, "WIMD_2019_ranks", r"^lsoa code"), 2019
+    )
+    groups = read_sheet_table(fetched.path, "Deciles_quintiles_quartiles", r"^lsoa code")
     rename = {}
     for col in groups.columns:
         for kind in ("decile", "quintile", "quartile"):
@@ -89,27 +77,20 @@ def parse_wimd_2019_ranks(fetched: FetchedFile) -> pl.DataFrame:
     groups = groups.rename(rename).select(
         ["lsoa_code", "wimd_decile", "wimd_quintile", "wimd_quartile"]
     )
-    return ranks.join(groups, on="lsoa_code", how="left").with_columns(
-        pl.col("source_row_number").cast(pl.Int64)
-    )
+    return ranks.join(groups, on="lsoa_code", how="left")
 
 
 def parse_wimd_2019_scores(fetched: FetchedFile) -> pl.DataFrame:
     """WIMD 2019 scores: one row per 2011 LSOA (1,909). Scores are a construction stage, not a
     measure of how much deprivation; use ranks for comparison."""
-    rows = read_sheet_rows(fetched.path, "Data")
-    header = find_header_row(rows, r"^lsoa code")
-    frame = rows_to_frame(rows, header).with_row_index("source_row_number", offset=header + 2)
-    frame = _standard_rank_columns(frame, 2019)
+    frame = _standard_rank_columns(read_sheet_table(fetched.path, "Data", r"^lsoa code"), 2019)
     return frame.rename(
         {c: c.replace("_rank", "_score") for c in frame.columns if c.endswith("_rank")}
-    ).with_columns(pl.col("source_row_number").cast(pl.Int64))
+    )
 
 
 def parse_wimd_2019_postcodes(fetched: FetchedFile) -> pl.DataFrame:
     """WIMD 2019 postcode lookup: one row per postcode (139,843), with English and Welsh LSOA names."""
-    rows = read_sheet_rows(fetched.path, "Welsh_Postcodes")
-    header = find_header_row(rows, r"postcode")
     rename = {
         "Welsh Postcode": "postcode",
         "LSOA Code": "lsoa_code",
@@ -120,7 +101,4 @@ def parse_wimd_2019_postcodes(fetched: FetchedFile) -> pl.DataFrame:
         "WIMD 2019 Overall Quintile": "wimd_quintile",
         "WIMD 2019 Overall Quartile": "wimd_quartile",
     }
-    frame = rows_to_frame(rows, header, rename)
-    return frame.with_row_index("source_row_number", offset=header + 2).with_columns(
-        pl.col("source_row_number").cast(pl.Int64)
-    )
+    return read_sheet_table(fetched.path, "Welsh_Postcodes", r"postcode", rename)
