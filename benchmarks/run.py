@@ -283,7 +283,6 @@ def child_pipeline(ns: argparse.Namespace) -> None:
     from pipelines.operations.publish import publish
     from pipelines.partnership_activity import assets as pa_assets
     from pipelines.partnership_activity import ingest
-    from pipelines.partnership_activity import validate as v
     from pipelines.quality.checks import check_name_for, data_docs_root
     from pipelines.quality.validate import validate_table
     from pipelines.settings import setting, setting_path
@@ -310,16 +309,7 @@ def child_pipeline(ns: argparse.Namespace) -> None:
     memory_limit = setting("WELLBEING_DUCKDB_MEMORY_LIMIT")  # as Warehouse.connect sets it
     if memory_limit:
         con.execute(f"set memory_limit = '{memory_limit}'")
-    frames = pa_assets._reference_frames(con, Log())
-    outline, lsoa_polygons, _ = pa_assets._boundaries()
-    ref = v.reference_from_frames(
-        frames["lsoa21_population"],
-        frames["lsoa11_lsoa21_lookup"],
-        frames["wimd_2019_postcodes"],
-        frames["lsoa11_la_names"],
-        wales_outline=outline,
-        lsoa21_polygons=lsoa_polygons,
-    )
+    _, ref, _ = pa_assets.load_reference(con, Log())
     stages["reference_s"] = time.perf_counter() - t
     stages["reference_maxrss_mb"] = _maxrss_mb()
 
@@ -370,12 +360,19 @@ def child_pipeline(ns: argparse.Namespace) -> None:
         t = time.perf_counter()
         for name in tables:
             validation = validate_table(
-                connect, name, run_id="benchmark", docs_root=data_docs_root(),
+                connect,
+                name,
+                run_id="benchmark",
+                docs_root=data_docs_root(),
                 check_name=check_name_for(name),
             )
             check_results.append(
-                {"table": name, "passed": validation.passed, "engine": validation.engine,
-                 "errors": len(validation.failed_errors)}
+                {
+                    "table": name,
+                    "passed": validation.passed,
+                    "engine": validation.engine,
+                    "errors": len(validation.failed_errors),
+                }
             )
         stages[group] = time.perf_counter() - t
         stages[group.replace("_s", "_maxrss_mb")] = _maxrss_mb()
@@ -498,7 +495,9 @@ def _chart(rows: list[dict], path: Path) -> None:
 def _table(rows: list[dict], columns: list[tuple[str, str, str]]) -> str:
     head = [c[1] for c in columns]
     body = [[format(r[c[0]], c[2]) if c[2] else str(r[c[0]]) for c in columns] for r in rows]
-    widths = [max(len(h), *(len(b[i]) for b in body)) if body else len(h) for i, h in enumerate(head)]
+    widths = [
+        max(len(h), *(len(b[i]) for b in body)) if body else len(h) for i, h in enumerate(head)
+    ]
     line = lambda cells: "| " + " | ".join(c.rjust(w) for c, w in zip(cells, widths)) + " |"
     sep = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
     return "\n".join([line(head), sep, *(line(b) for b in body)])
@@ -515,22 +514,33 @@ def _report_real(real: dict, out: Path) -> None:
     (out / "real_data_run.json").write_text(json.dumps(real, indent=2))
 
 
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default=DEFAULT_SIZES, help="comma-separated N (records)")
     parser.add_argument("--out", default=str(HERE / "results"), help="results folder")
-    parser.add_argument("--mirror", default=str(ROOT.parent / "shared" / "data"),
-                        help="folder of the public source files (WELLBEING_SOURCE_MIRROR)")
+    parser.add_argument(
+        "--mirror",
+        default=str(ROOT.parent / "shared" / "data"),
+        help="folder of the public source files (WELLBEING_SOURCE_MIRROR)",
+    )
     parser.add_argument("--work", default=None, help="scratch folder (default <out>/work)")
-    parser.add_argument("--profile", action="store_true",
-                        help="write a pyinstrument profile of each pipeline run into --out")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="write a pyinstrument profile of each pipeline run into --out",
+    )
     parser.add_argument("--keep", action="store_true", help="keep per-N warehouses")
-    parser.add_argument("--base-warehouse", default=None,
-                        help="use this already-built warehouse as the base and skip the real-data "
-                        "run (the smoke test passes the test session's warehouse)")
-    parser.add_argument("--reuse-real", action="store_true",
-                        help="reuse the real-data run already in the work folder (development)")
+    parser.add_argument(
+        "--base-warehouse",
+        default=None,
+        help="use this already-built warehouse as the base and skip the real-data "
+        "run (the smoke test passes the test session's warehouse)",
+    )
+    parser.add_argument(
+        "--reuse-real",
+        action="store_true",
+        help="reuse the real-data run already in the work folder (development)",
+    )
     ns = parser.parse_args(argv)
 
     sizes = [int(s.replace("_", "")) for s in ns.sizes.split(",") if s.strip()]
@@ -554,7 +564,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         shutil.rmtree(real_root, ignore_errors=True)
         (real_root / "dagster_home").mkdir(parents=True)
-        say("real-data run: materialising every asset and check (all sources, checks, marts, publish)...")
+        say(
+            "real-data run: materialising every asset and check (all sources, checks, marts, publish)..."
+        )
         real = run_child(
             ["_real", "--result", str(work / "real.json")],
             env=_env(real_root, mirror),
@@ -568,8 +580,13 @@ def main(argv: list[str] | None = None) -> int:
     examples_real = []
     if real is not None:
         examples_real = run_child(
-            ["_examples", "--file", str(real_root / "published" / "wellbeing.duckdb"),
-             "--result", str(work / "examples_real.json")]
+            [
+                "_examples",
+                "--file",
+                str(real_root / "published" / "wellbeing.duckdb"),
+                "--result",
+                str(work / "examples_real.json"),
+            ]
         )["queries"]
     rows, examples_by_n = [], {}
     for n in sizes:
@@ -577,8 +594,17 @@ def main(argv: list[str] | None = None) -> int:
         gen_s = 0.0
         if not file.exists():
             gen = run_child(
-                ["_generate", "--n", str(n), "--file", str(file), "--areas", str(areas),
-                 "--result", str(work / "gen.json")],
+                [
+                    "_generate",
+                    "--n",
+                    str(n),
+                    "--file",
+                    str(file),
+                    "--areas",
+                    str(areas),
+                    "--result",
+                    str(work / "gen.json"),
+                ],
                 log=work / f"generate_{n}.log",
             )
             gen_s = gen["wall_s"]
@@ -593,12 +619,24 @@ def main(argv: list[str] | None = None) -> int:
         pipe = run_child(args, env=_env(root, mirror), log=work / f"pipeline_{n}.log")
         say(f"N={n:,}: baseline...")
         base_run = run_child(
-            ["_baseline", "--file", str(file), "--areas", str(areas),
-             "--result", str(work / "baseline.json")]
+            [
+                "_baseline",
+                "--file",
+                str(file),
+                "--areas",
+                str(areas),
+                "--result",
+                str(work / "baseline.json"),
+            ]
         )
         ex = run_child(
-            ["_examples", "--file", str(root / "published" / "wellbeing.duckdb"),
-             "--result", str(work / "examples.json")]
+            [
+                "_examples",
+                "--file",
+                str(root / "published" / "wellbeing.duckdb"),
+                "--result",
+                str(work / "examples.json"),
+            ]
         )["queries"]
         examples_by_n[n] = ex
         row = {
@@ -610,9 +648,19 @@ def main(argv: list[str] | None = None) -> int:
             "pipeline_wall_s": pipe["wall_s"],
             "pipeline_peak_rss_mb": pipe["peak_rss_mb"],
             "pipeline_rows_per_s": n / pipe["wall_s"],
-            **{k: pipe[k] for k in ("startup_s", "reference_s", "ingest_s", "staging_s",
-                                    "marts_s", "partner_checks_s", "checks_s",
-                                    "publish_s")},
+            **{
+                k: pipe[k]
+                for k in (
+                    "startup_s",
+                    "reference_s",
+                    "ingest_s",
+                    "staging_s",
+                    "marts_s",
+                    "partner_checks_s",
+                    "checks_s",
+                    "publish_s",
+                )
+            },
             "baseline_wall_s": base_run["wall_s"],
             "baseline_peak_rss_mb": base_run["peak_rss_mb"],
             "baseline_rows_per_s": n / base_run["wall_s"],
@@ -650,29 +698,49 @@ def main(argv: list[str] | None = None) -> int:
         writer = csv.writer(handle)
         writer.writerow(["published_from", "query", "first_ms", "best_of_3_ms"])
         for q in examples_real:
-            writer.writerow(["real_data_run", q["query"], round(q["first_ms"], 2), round(q["best_ms"], 2)])
+            writer.writerow(
+                ["real_data_run", q["query"], round(q["first_ms"], 2), round(q["best_ms"], 2)]
+            )
         for n, qs in examples_by_n.items():
             for q in qs:
-                writer.writerow([f"n={n}", q["query"], round(q["first_ms"], 2), round(q["best_ms"], 2)])
+                writer.writerow(
+                    [f"n={n}", q["query"], round(q["first_ms"], 2), round(q["best_ms"], 2)]
+                )
     if rows:
         _chart(rows, out / "bench.png")
 
     say("")
     if real is not None:
-        say(f"Real-data run (every asset and check, from empty): {real['wall_s']:.1f} s "
-            f"(target < 60 s: {'MET' if real['wall_s'] < 60 else 'NOT MET'}), peak {real['peak_rss_mb']:.0f} MiB")
+        say(
+            f"Real-data run (every asset and check, from empty): {real['wall_s']:.1f} s "
+            f"(target < 60 s: {'MET' if real['wall_s'] < 60 else 'NOT MET'}), peak {real['peak_rss_mb']:.0f} MiB"
+        )
     say("")
     say("Partner records, end to end (one UTF-8 CSV per N; fresh subprocess per N):")
-    say(_table(rows, [
-        ("n_records", "N", ","), ("file_mb", "CSV MiB", ".0f"),
-        ("pipeline_wall_s", "wall s", ".1f"), ("pipeline_peak_rss_mb", "peak MiB", ".0f"),
-        ("pipeline_rows_per_s", "rows/s", ",.0f"), ("startup_s", "import", ".1f"),
-        ("reference_s", "ref", ".1f"), ("ingest_s", "ingest", ".1f"),
-        ("staging_s", "staging", ".2f"), ("marts_s", "marts", ".2f"),
-        ("partner_checks_s", "partner chk", ".1f"), ("checks_s", "mart chk", ".1f"), ("publish_s", "publish", ".1f"),
-        ("baseline_wall_s", "DuckDB s", ".2f"), ("baseline_peak_rss_mb", "DuckDB MiB", ".0f"),
-        ("pipeline_over_baseline", "x base", ".1f"), ("rows_quarantined", "quarantined", ","),
-    ]))
+    say(
+        _table(
+            rows,
+            [
+                ("n_records", "N", ","),
+                ("file_mb", "CSV MiB", ".0f"),
+                ("pipeline_wall_s", "wall s", ".1f"),
+                ("pipeline_peak_rss_mb", "peak MiB", ".0f"),
+                ("pipeline_rows_per_s", "rows/s", ",.0f"),
+                ("startup_s", "import", ".1f"),
+                ("reference_s", "ref", ".1f"),
+                ("ingest_s", "ingest", ".1f"),
+                ("staging_s", "staging", ".2f"),
+                ("marts_s", "marts", ".2f"),
+                ("partner_checks_s", "partner chk", ".1f"),
+                ("checks_s", "mart chk", ".1f"),
+                ("publish_s", "publish", ".1f"),
+                ("baseline_wall_s", "DuckDB s", ".2f"),
+                ("baseline_peak_rss_mb", "DuckDB MiB", ".0f"),
+                ("pipeline_over_baseline", "x base", ".1f"),
+                ("rows_quarantined", "quarantined", ","),
+            ],
+        )
+    )
     say("")
     for n, (secs, mib) in TARGETS.items():
         r = next((r for r in rows if r["n_records"] == n), None)
@@ -697,7 +765,10 @@ def main(argv: list[str] | None = None) -> int:
     for i, name in enumerate(names):
         row = {"query": name[:48]}
         if examples_real:
-            row["real"], row["real_best"] = examples_real[i]["first_ms"], examples_real[i]["best_ms"]
+            row["real"], row["real_best"] = (
+                examples_real[i]["first_ms"],
+                examples_real[i]["best_ms"],
+            )
         if largest is not None:
             row["big"] = examples_by_n[largest][i]["first_ms"]
             row["big_best"] = examples_by_n[largest][i]["best_ms"]
@@ -708,12 +779,19 @@ def main(argv: list[str] | None = None) -> int:
     if largest is not None:
         cols += [("big", f"N={largest:,}", ".1f"), ("big_best", "best", ".1f")]
     say(_table(qrows, cols))
-    worst = max([0.0] + [q["first_ms"] for q in examples_real]
-                + [q["first_ms"] for qs in examples_by_n.values() for q in qs])
-    say(f"slowest example query: {worst:.1f} ms -> target < {EXAMPLE_QUERY_TARGET_MS:.0f} ms: "
-        + ("MET" if worst < EXAMPLE_QUERY_TARGET_MS else "NOT MET"))
-    say(f"\nresults: {out / 'results.csv'}, {out / 'bench.png'}; benchmark took "
-        f"{time.perf_counter() - bench_started:.0f} s")
+    worst = max(
+        [0.0]
+        + [q["first_ms"] for q in examples_real]
+        + [q["first_ms"] for qs in examples_by_n.values() for q in qs]
+    )
+    say(
+        f"slowest example query: {worst:.1f} ms -> target < {EXAMPLE_QUERY_TARGET_MS:.0f} ms: "
+        + ("MET" if worst < EXAMPLE_QUERY_TARGET_MS else "NOT MET")
+    )
+    say(
+        f"\nresults: {out / 'results.csv'}, {out / 'bench.png'}; benchmark took "
+        f"{time.perf_counter() - bench_started:.0f} s"
+    )
     return 0
 
 

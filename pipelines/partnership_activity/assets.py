@@ -90,8 +90,17 @@ def _boundaries() -> tuple[object, object, str]:
         )
 
 
-def _reference(frames: dict[str, pl.DataFrame], outline, lsoa_polygons) -> v.Reference:
-    return v.reference_from_frames(
+def load_reference(con, log) -> tuple[dict[str, pl.DataFrame], v.Reference, str]:
+    """Everything partner validation checks against, read once.
+
+    Returns the reference frames (LSOA21 population, LSOA11->21 lookup, WIMD 2019 postcodes,
+    LA names, WIMD 2025 ranks), the ``validate.Reference`` built from them and the Wales
+    boundaries, and a note saying which boundary check applies (polygons or a bounding box).
+    Used by the load asset, the financial-year rerun and the benchmark.
+    """
+    frames = _reference_frames(con, log)
+    outline, lsoa_polygons, boundary_note = _boundaries()
+    ref = v.reference_from_frames(
         frames["lsoa21_population"],
         frames["lsoa11_lsoa21_lookup"],
         frames["wimd_2019_postcodes"],
@@ -99,6 +108,7 @@ def _reference(frames: dict[str, pl.DataFrame], outline, lsoa_polygons) -> v.Ref
         wales_outline=outline,
         lsoa21_polygons=lsoa_polygons,
     )
+    return frames, ref, boundary_note
 
 
 def _files_markdown(outcomes: list[ingest.LoadOutcome]) -> str:
@@ -168,11 +178,9 @@ def partnership_activity_submissions(context: dg.AssetExecutionContext, warehous
     """Load every new partner file: validate, load valid rows, quarantine the rest, log the file."""
     inbox = setting_path("WELLBEING_PARTNER_INBOX")
     archive = setting_path("WELLBEING_ARCHIVE_DIR")
-    outline, lsoa_polygons, boundary_note = _boundaries()
-    context.log.info(f"partnership_activity: {boundary_note}")
     with warehouse.connect() as con:
-        frames = _reference_frames(con, context.log)
-        ref = _reference(frames, outline, lsoa_polygons)
+        frames, ref, boundary_note = load_reference(con, context.log)
+        context.log.info(f"partnership_activity: {boundary_note}")
         is_example = inbox is None
         if is_example:
             inbox = warehouse.file.parent / EXAMPLE_INBOX_NAME
@@ -319,10 +327,9 @@ def partnership_activity_year_reruns(
             "such as 2023-04-01 (financial year 2023-24)"
         )
     label = label_of(context.partition_key)
-    outline, lsoa_polygons, boundary_note = _boundaries()
-    context.log.info(f"re-running financial year {label}: {boundary_note}")
     with warehouse.connect() as con:
-        ref = _reference(_reference_frames(con, context.log), outline, lsoa_polygons)
+        _, ref, boundary_note = load_reference(con, context.log)
+        context.log.info(f"re-running financial year {label}: {boundary_note}")
         try:
             outcome = rerun.rerun_financial_year(con, label, ref, run_id=context.run.run_id)
         except LookupError as exc:
