@@ -38,23 +38,10 @@ la_population as (
 ),
 
 volunteers as (
+    -- One row per local authority and one for Wales (the grouping set with no key).
     select
-        volunteers.la_code as area_code,
-        'local_authority' as area_type,
-        'volunteer_registrations_per_1k' as indicator_code,
-        '2020' as period,
-        round(volunteers.total_volunteer_count * 1000.0 / la_population.population, 3) as value,
-        cast(null as double) as lower_ci,
-        cast(null as double) as upper_ci,
-        'volunteer_registrations' as source_key,
-    from staging.stg_community_activity__volunteer_registrations as volunteers
-    inner join la_population using (la_code)
-),
-
-volunteers_wales as (
-    select
-        'W92000004' as area_code,
-        'country' as area_type,
+        coalesce(volunteers.la_code, 'W92000004') as area_code,
+        case when grouping(volunteers.la_code) = 0 then 'local_authority' else 'country' end as area_type,
         'volunteer_registrations_per_1k' as indicator_code,
         '2020' as period,
         round(sum(volunteers.total_volunteer_count) * 1000.0 / sum(la_population.population), 3) as value,
@@ -63,14 +50,13 @@ volunteers_wales as (
         'volunteer_registrations' as source_key,
     from staging.stg_community_activity__volunteer_registrations as volunteers
     inner join la_population using (la_code)
+    group by grouping sets ((volunteers.la_code), ())
 ),
 
 all_values as (
     select * from published
     union all by name
     select * from volunteers
-    union all by name
-    select * from volunteers_wales
 ),
 
 areas as (
