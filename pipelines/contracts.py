@@ -16,6 +16,7 @@ import duckdb
 import yaml
 
 from pipelines.settings import PROJECT_ROOT
+from pipelines.sqltext import quote_literal
 
 CONTRACTS_DIR = PROJECT_ROOT / "data_contracts"
 
@@ -71,7 +72,7 @@ def apply_comments(con: duckdb.DuckDBPyConnection, table: str) -> int:
         return 0
     description = (obj.get("description") or "").strip()
     if description:
-        con.execute(f"comment on table {table} is {_quote(description)}")
+        con.execute(f"comment on table {table} is {quote_literal(description)}")
     schema, name = table.split(".")
     existing = {
         r[0]
@@ -83,13 +84,9 @@ def apply_comments(con: duckdb.DuckDBPyConnection, table: str) -> int:
     written = 0
     for column, text in column_descriptions(table).items():
         if column in existing:
-            con.execute(f'comment on column {table}."{column}" is {_quote(text)}')
+            con.execute(f'comment on column {table}."{column}" is {quote_literal(text)}')
             written += 1
     return written
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def all_contract_tables() -> list[str]:

@@ -15,6 +15,7 @@ import dagster as dg
 import duckdb
 import polars as pl
 
+from pipelines.financial_year import FINANCIAL_YEAR_MACROS
 from pipelines.settings import PROJECT_ROOT, resolve_path, setting
 
 SCHEMAS = ("raw", "staging", "marts", "reference", "quality")
@@ -61,6 +62,8 @@ class Warehouse(dg.ConfigurableResource):
             if not read_only:
                 for schema in SCHEMAS:
                     con.execute(f"create schema if not exists {schema}")
+            for macro in FINANCIAL_YEAR_MACROS:
+                con.execute(macro)
             yield con
         finally:
             con.close()

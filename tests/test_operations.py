@@ -176,7 +176,7 @@ def test_deploy_dagster_yaml_limits_warehouse_writers_to_one(name):
 def test_financial_year(day, label, key):
     from datetime import date
 
-    from pipelines.operations.partitions import financial_year_of, label_of, partition_key_of
+    from pipelines.financial_year import financial_year_of, label_of, partition_key_of
 
     d = date.fromisoformat(day)
     assert financial_year_of(d) == label

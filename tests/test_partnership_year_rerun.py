@@ -11,8 +11,8 @@ import dagster as dg
 import duckdb
 import pytest
 
+from pipelines.financial_year import label_of
 from pipelines.operations import jobs, keys
-from pipelines.operations.partitions import label_of
 from pipelines.partnership_activity import assets
 from pipelines.warehouse import Warehouse
 

@@ -2,13 +2,12 @@
 
 Offered for ``pipelines/partnership_activity``: a partition key is the first day of the
 financial year (``"2024-04-01"`` is 2024-25), so one year can be backfilled or re-run alone, and
-new years appear on 1 April without a code change.
+new years appear on 1 April without a code change. The financial-year rule itself is
+``pipelines.financial_year``.
 
 Import the function, not a module-level object, in collected modules (``assets.py``...):
 ``definitions._collect`` iterates module-level tuples and a partitions definition is one.
 """
-
-from datetime import date
 
 import dagster as dg
 
@@ -32,20 +31,3 @@ def financial_year_partitions(
         timezone="Europe/London",
         end_offset=end_offset,
     )
-
-
-def financial_year_of(day: date) -> str:
-    """The financial year label of a date: 2025-03-31 -> ``"2024-25"``, 2025-04-01 -> ``"2025-26"``."""
-    first = day.year if day.month >= 4 else day.year - 1
-    return f"{first}-{(first + 1) % 100:02d}"
-
-
-def partition_key_of(day: date) -> str:
-    """The partition key of the financial year holding ``day`` (``"2024-04-01"`` for 2024-25)."""
-    first = day.year if day.month >= 4 else day.year - 1
-    return f"{first}-04-01"
-
-
-def label_of(partition_key: str) -> str:
-    """``"2024-04-01"`` -> ``"2024-25"``."""
-    return financial_year_of(date.fromisoformat(partition_key))

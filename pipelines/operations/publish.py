@@ -38,6 +38,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.settings import setting
+from pipelines.sqltext import quote_ident, quote_literal
 
 PUBLISHED_FILE_NAME = "wellbeing.duckdb"
 PUBLISHED_SCHEMAS = ("marts", "reference")
@@ -110,14 +111,6 @@ def published_file(publish_dir: Path) -> Path:
     return Path(publish_dir) / PUBLISHED_FILE_NAME
 
 
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _delay() -> float:
     """Test hook: seconds to sleep after copying each table (``WELLBEING_PUBLISH_DELAY_SECONDS``)."""
     try:
@@ -169,7 +162,7 @@ def _attach_warehouse(con: duckdb.DuckDBPyConnection, warehouse_file: Path, atte
     """ATTACH the working warehouse read-only as ``wh``, waiting while a writer holds its lock."""
     for attempt in range(attempts):
         try:
-            con.execute(f"attach {_literal(str(warehouse_file))} as wh (read_only)")
+            con.execute(f"attach {quote_literal(str(warehouse_file))} as wh (read_only)")
             return
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower() or attempt == attempts - 1:
@@ -237,7 +230,7 @@ def _write_dictionary(con: duckdb.DuckDBPyConnection, published_at: datetime) ->
             comment as description
         from duckdb_columns()
         where database_name = current_database()
-            and schema_name in ({", ".join(_literal(s) for s in PUBLISHED_SCHEMAS)})
+            and schema_name in ({", ".join(quote_literal(s) for s in PUBLISHED_SCHEMAS)})
         order by schema_name, table_name, column_index
         """
     )
@@ -246,13 +239,15 @@ def _write_dictionary(con: duckdb.DuckDBPyConnection, published_at: datetime) ->
         select schema_name, table_name, comment
         from duckdb_tables()
         where database_name = current_database()
-            and schema_name in ({", ".join(_literal(s) for s in PUBLISHED_SCHEMAS)})
+            and schema_name in ({", ".join(quote_literal(s) for s in PUBLISHED_SCHEMAS)})
         order by schema_name, table_name
         """
     ).fetchall()
     counts = []
     for schema, table, comment in rows:
-        n = con.execute(f"select count(*) from {_ident(schema)}.{_ident(table)}").fetchone()[0]
+        n = con.execute(
+            f"select count(*) from {quote_ident(schema)}.{quote_ident(table)}"
+        ).fetchone()[0]
         counts.append((schema, table, n, comment))
     con.execute(
         f"""
@@ -277,7 +272,7 @@ def _write_dictionary(con: duckdb.DuckDBPyConnection, published_at: datetime) ->
             [schema, table, n, ncols, comment, published_at],
         )
     for table, text in DICTIONARY_TABLE_COMMENTS.items():
-        con.execute(f"comment on table {DICTIONARY_SCHEMA}.{table} is {_literal(text)}")
+        con.execute(f"comment on table {DICTIONARY_SCHEMA}.{table} is {quote_literal(text)}")
         cols = con.execute(
             "select column_name from duckdb_columns() "
             "where database_name = current_database() and schema_name = ? and table_name = ?",
@@ -285,8 +280,8 @@ def _write_dictionary(con: duckdb.DuckDBPyConnection, published_at: datetime) ->
         ).fetchall()
         for (col,) in cols:
             con.execute(
-                f"comment on column {DICTIONARY_SCHEMA}.{table}.{_ident(col)} is "
-                f"{_literal(DICTIONARY_COLUMN_COMMENTS[col])}"
+                f"comment on column {DICTIONARY_SCHEMA}.{table}.{quote_ident(col)} is "
+                f"{quote_literal(DICTIONARY_COLUMN_COMMENTS[col])}"
             )
 
 
@@ -311,7 +306,9 @@ def _published_tables(con: duckdb.DuckDBPyConnection) -> list[PublishedTable]:
             """,
             [schema, table],
         ).fetchall()
-        n = con.execute(f"select count(*) from {_ident(schema)}.{_ident(table)}").fetchone()[0]
+        n = con.execute(
+            f"select count(*) from {quote_ident(schema)}.{quote_ident(table)}"
+        ).fetchone()[0]
         tables.append(
             PublishedTable(
                 schema,
@@ -407,17 +404,17 @@ def publish(
                     )
                 delay = _delay()
                 for schema in sorted({s for s, _, _ in sources}):
-                    con.execute(f"create schema {_ident(schema)}")
+                    con.execute(f"create schema {quote_ident(schema)}")
                 for i, (schema, table, comment) in enumerate(sources, start=1):
-                    qualified = f"{_ident(schema)}.{_ident(table)}"
+                    qualified = f"{quote_ident(schema)}.{quote_ident(table)}"
                     con.execute(f"create table {qualified} as select * from wh.{qualified}")
                     if comment:
-                        con.execute(f"comment on table {qualified} is {_literal(comment)}")
+                        con.execute(f"comment on table {qualified} is {quote_literal(comment)}")
                     for column, _, col_comment in columns[(schema, table)]:
                         if col_comment:
                             con.execute(
-                                f"comment on column {qualified}.{_ident(column)} is "
-                                f"{_literal(col_comment)}"
+                                f"comment on column {qualified}.{quote_ident(column)} is "
+                                f"{quote_literal(col_comment)}"
                             )
                     n = con.execute(f"select count(*) from {qualified}").fetchone()[0]
                     log(f"copied {i}/{len(sources)} {schema}.{table}: {n:,} rows")
@@ -440,8 +437,8 @@ def publish(
                                 else ("format csv, header true")
                             )
                             con.execute(
-                                f"copy (select * from {_ident(table.schema)}.{_ident(table.name)}) "
-                                f"to {_literal(str(tmp))} ({options})"
+                                f"copy (select * from {quote_ident(table.schema)}.{quote_ident(table.name)}) "
+                                f"to {quote_literal(str(tmp))} ({options})"
                             )
                             temp_exports.append((tmp, target))
                     log(f"wrote {len(temp_exports)} export files (Parquet and CSV)")

@@ -14,7 +14,8 @@ import polars as pl
 
 from pipelines.catalogue import SourceUnavailableError, fetch
 from pipelines.contracts import apply_comments
-from pipelines.operations.partitions import financial_year_partitions, label_of
+from pipelines.financial_year import label_of
+from pipelines.operations.partitions import financial_year_partitions
 from pipelines.partnership_activity import generator, ingest, rerun
 from pipelines.partnership_activity import validate as v
 from pipelines.settings import setting_path

@@ -21,7 +21,6 @@ minutes, and ``write_submission`` writes CSV, Parquet, XLSX or ODS.
 """
 
 import os
-from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -604,9 +603,3 @@ def write_example_inbox(
             os.utime(path, (base_time + i * 60, base_time + i * 60))
         written.append(path)
     return written
-
-
-def fy_label(d: date) -> str:
-    """Financial year of a date: 2023-05-01 -> '2023-24', 2024-03-31 -> '2023-24'."""
-    y = d.year if d.month >= 4 else d.year - 1
-    return f"{y}-{(y + 1) % 100:02d}"

@@ -33,6 +33,7 @@ import polars as pl
 from pipelines.catalogue import sha256_of
 from pipelines.partnership_activity import validate as v
 from pipelines.readers import read_sheet_rows, snake
+from pipelines.sqltext import quote_literal
 
 SUPPORTED_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods", ".parquet")
 HEADER_SEARCH_ROWS = 30
@@ -350,8 +351,13 @@ def _scan_csv(path: Path) -> CsvScan | None:
         scan.select([pl.col(c).alias(n) for c, n in rename.items() if n in key_names])
         .with_row_index("source_row_number", offset=header_index + 2)
         .with_columns(pl.col("source_row_number").cast(pl.Int64))
-        .with_columns([pl.lit(None, pl.String).alias(n) for n in
-                       ("partner_organisation", "activity_id") if n not in key_names])
+        .with_columns(
+            [
+                pl.lit(None, pl.String).alias(n)
+                for n in ("partner_organisation", "activity_id")
+                if n not in key_names
+            ]
+        )
     )
     try:
         keys = key_frame.select(
@@ -806,9 +812,9 @@ def _insert_accepted(
     if isinstance(accepted, Path):
         con.execute(
             "create or replace temp view _new as select *, "
-            f"{_sql_text(file_name)} as submission_file, {_sql_text(sha256)} as submission_sha256, "
-            f"{_sql_text(now.isoformat())}::timestamptz as loaded_at "
-            f"from read_parquet({_sql_text(str(accepted / '*.parquet'))})"
+            f"{quote_literal(file_name)} as submission_file, {quote_literal(sha256)} as submission_sha256, "
+            f"{quote_literal(now.isoformat())}::timestamptz as loaded_at "
+            f"from read_parquet({quote_literal(str(accepted / '*.parquet'))})"
         )
     else:
         new = accepted.with_columns(
@@ -879,10 +885,6 @@ def _insert_accepted(
         else:
             con.unregister("_new")
     return superseding
-
-
-def _sql_text(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def inbox_files(inbox: Path) -> list[Path]:

@@ -37,6 +37,7 @@ from pipelines.quality.rules import (
     ignorable_columns,
     table_rules,
 )
+from pipelines.sqltext import quote_ident, sql_value
 
 log = logging.getLogger(__name__)
 
@@ -207,9 +208,9 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str,
     ).fetchall()
 
 
-def read_table(con: duckdb.DuckDBPyConnection, table: str, rules: list[Rule]) -> tuple[
-    pd.DataFrame, list[str], dict[str, list | None]
-]:
+def read_table(
+    con: duckdb.DuckDBPyConnection, table: str, rules: list[Rule]
+) -> tuple[pd.DataFrame, list[str], dict[str, list | None]]:
     """Read a table and the value sets its rules reference.
 
     Returns:
@@ -307,7 +308,9 @@ def _context(docs_root: str | None):
 def _sql_outcome(rule: Rule, result: list | None) -> Outcome:
     """Judge a ``type: sql`` rule from its query result (``[value]``, or ``None`` if it failed)."""
     if result is None:
-        return Outcome(rule, False, note="not evaluated: the query failed or its tables are missing")
+        return Outcome(
+            rule, False, note="not evaluated: the query failed or its tables are missing"
+        )
     value = _jsonable(result[0])
     low, high = rule.kwargs.get("min_value"), rule.kwargs.get("max_value")
     ok = value is not None and (low is None or value >= low) and (high is None or value <= high)
@@ -315,8 +318,10 @@ def _sql_outcome(rule: Rule, result: list | None) -> Outcome:
 
 
 def _signature(rule: Rule) -> str:
-    return rule.expectation + json.dumps(rule.kwargs, sort_keys=True, default=str) + str(
-        rule.value_set_from
+    return (
+        rule.expectation
+        + json.dumps(rule.kwargs, sort_keys=True, default=str)
+        + str(rule.value_set_from)
     )
 
 
@@ -373,8 +378,9 @@ def _replace_validation(context, name: str, suite, batch_definition):
     )
 
 
-def _render_data_docs(context, docs_root: Path, suite_name: str, run_identifier, suite_result,
-                      table: str) -> Path | None:
+def _render_data_docs(
+    context, docs_root: Path, suite_name: str, run_identifier, suite_result, table: str
+) -> Path | None:
     """Render this validation's page, its suite's page and the index (what GX's
     ``UpdateDataDocsAction`` does, without a checkpoint). Never hides the validation itself."""
     from great_expectations.data_context.types.resource_identifiers import (
@@ -389,7 +395,9 @@ def _render_data_docs(context, docs_root: Path, suite_name: str, run_identifier,
             run_id=run_identifier,
             batch_identifier=suite_result.batch_id,
         )
-        context.build_data_docs(site_names=["local_site"], resource_identifiers=[result_id, suite_id])
+        context.build_data_docs(
+            site_names=["local_site"], resource_identifiers=[result_id, suite_id]
+        )
         return docs_root / "data_docs" / "index.html"
     except Exception as exc:  # noqa: BLE001
         log.warning("Data Docs not rendered for %s: %s", table, exc)
@@ -438,13 +446,19 @@ def validate_frame(
         column = rule.column
         if rule.expectation == "expect_column_to_exist" and column not in present:
             hint = drift.suggestions.get(column)
-            note = f"column missing; found {', '.join(hint)} (renamed?)" if hint else "column missing"
-            outcomes[rule.name] = Outcome(rule, column in columns, note=None if column in columns else note)
+            note = (
+                f"column missing; found {', '.join(hint)} (renamed?)" if hint else "column missing"
+            )
+            outcomes[rule.name] = Outcome(
+                rule, column in columns, note=None if column in columns else note
+            )
             continue
         needed = [c for c in rule.kwargs.get("column_list", [column] if column else [])]
         if any(c not in present for c in needed):
             outcomes[rule.name] = Outcome(
-                rule, False, note=f"not evaluated: column {', '.join(c for c in needed if c not in present)} missing"
+                rule,
+                False,
+                note=f"not evaluated: column {', '.join(c for c in needed if c not in present)} missing",
             )
             continue
         if rule.expectation == SQL_EXPECTATION:
@@ -485,8 +499,9 @@ def validate_frame(
     )
     docs_index = None
     if docs_root is not None:
-        docs_index = _render_data_docs(context, Path(docs_root), suite_name, run_identifier,
-                                       suite_result, table)
+        docs_index = _render_data_docs(
+            context, Path(docs_root), suite_name, run_identifier, suite_result, table
+        )
 
     for item in suite_result.results:
         rule_name = item.expectation_config.meta.get("rule")
@@ -495,16 +510,19 @@ def validate_frame(
         raised = (item.exception_info or {}).get("raised_exception")
         note = None
         if raised:
-            note = "GX could not evaluate: " + str(
-                (item.exception_info or {}).get("exception_message")
-            )[:300]
+            note = (
+                "GX could not evaluate: "
+                + str((item.exception_info or {}).get("exception_message"))[:300]
+            )
         sample = list(dict.fromkeys(map(str, result.get("partial_unexpected_list") or [])))
         if not item.success and not raised and first.expectation.endswith("_to_contain_set"):
             expected = value_sets.get(first.name) or first.kwargs.get("value_set") or []
             found = set(map(str, result.get("observed_value") or []))
             absent = [v for v in expected if str(v) not in found]
-            note = f"missing {len(absent)}: " + ", ".join(map(str, absent[:10])) + (
-                " ..." if len(absent) > 10 else ""
+            note = (
+                f"missing {len(absent)}: "
+                + ", ".join(map(str, absent[:10]))
+                + (" ..." if len(absent) > 10 else "")
             )
         for rule in by_signature[_signature(first)]:
             outcomes[rule.name] = Outcome(
@@ -558,7 +576,9 @@ def write_results(con: duckdb.DuckDBPyConnection, validation: TableValidation) -
                 o.success,
                 None if observed is None else json.dumps(_jsonable(observed), default=str),
                 o.unexpected_count,
-                json.dumps(_jsonable(o.unexpected_sample), default=str) if o.unexpected_sample else None,
+                json.dumps(_jsonable(o.unexpected_sample), default=str)
+                if o.unexpected_sample
+                else None,
                 o.rule.description,
             )
         )
@@ -585,20 +605,6 @@ SQL_EXPECTATIONS = {
 }
 
 
-def _q(column: str) -> str:
-    return '"' + column.replace('"', '""') + '"'
-
-
-def _lit(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
-
-
 def _number(value: Any) -> float | None:
     if value is None:
         return None
@@ -614,15 +620,15 @@ def _bad_row_sql(rule: Rule, value_set: list | None) -> str | None:
     """
     e = rule.expectation
     if e == "expect_column_values_to_not_be_null":
-        return f"{_q(rule.kwargs['column'])} is null"
+        return f"{quote_ident(rule.kwargs['column'])} is null"
     column = rule.kwargs.get("column")
     if column and rule.cast_to_number and column.endswith(NUMBER_SUFFIX):
         column = column[: -len(NUMBER_SUFFIX)]
-        expr = f"try_cast(trim({_q(column)}::varchar) as double)"
+        expr = f"try_cast(trim({quote_ident(column)}::varchar) as double)"
     elif column:
-        expr = _q(column)
+        expr = quote_ident(column)
     if e == "expect_column_values_to_match_regex":
-        return f"{expr} is not null and not regexp_matches({expr}::varchar, {_lit(rule.kwargs['regex'])})"
+        return f"{expr} is not null and not regexp_matches({expr}::varchar, {sql_value(rule.kwargs['regex'])})"
     if e == "expect_column_values_to_be_between":
         low, high = _number(rule.kwargs.get("min_value")), _number(rule.kwargs.get("max_value"))
         num = expr if rule.cast_to_number else f"{expr}::double"
@@ -634,7 +640,7 @@ def _bad_row_sql(rule: Rule, value_set: list | None) -> str | None:
         return f"{num} is not null and ({' or '.join(parts) or 'false'})"
     if e == "expect_column_values_to_be_in_set":
         values = value_set if rule.value_set_from else rule.kwargs.get("value_set")
-        items = ", ".join(_lit(str(v)) for v in values or [])
+        items = ", ".join(sql_value(str(v)) for v in values or [])
         return f"{expr} is not null and not list_contains([{items}]::varchar[], {expr}::varchar)"
     return None
 
@@ -681,8 +687,12 @@ def validate_in_duckdb(
         column = rule.column
         if rule.expectation == "expect_column_to_exist":
             hint = drift.suggestions.get(column)
-            note = f"column missing; found {', '.join(hint)} (renamed?)" if hint else "column missing"
-            outcomes[rule.name] = Outcome(rule, column in present, note=None if column in present else note)
+            note = (
+                f"column missing; found {', '.join(hint)} (renamed?)" if hint else "column missing"
+            )
+            outcomes[rule.name] = Outcome(
+                rule, column in present, note=None if column in present else note
+            )
             continue
         raw_column = rule.kwargs.get("column")
         if raw_column and rule.cast_to_number and raw_column.endswith(NUMBER_SUFFIX):
@@ -690,7 +700,8 @@ def validate_in_duckdb(
         needed = list(rule.kwargs.get("column_list", [raw_column] if raw_column else []))
         if any(c not in present for c in needed):
             outcomes[rule.name] = Outcome(
-                rule, False,
+                rule,
+                False,
                 note=f"not evaluated: column {', '.join(c for c in needed if c not in present)} missing",
             )
             continue
@@ -711,9 +722,10 @@ def validate_in_duckdb(
                 )
                 continue
             value_set = [
-                r[0] for r in con.execute(
-                    f"select distinct {_q(ref_column)} from {ref_schema}.{ref_table} "
-                    f"where {_q(ref_column)} is not null"
+                r[0]
+                for r in con.execute(
+                    f"select distinct {quote_ident(ref_column)} from {ref_schema}.{ref_table} "
+                    f"where {quote_ident(ref_column)} is not null"
                 ).fetchall()
             ]
         predicate = _bad_row_sql(rule, value_set)
@@ -731,17 +743,20 @@ def validate_in_duckdb(
         sample: list = []
         if bad:
             value = (
-                "'null'" if rule.expectation == "expect_column_values_to_not_be_null"
-                else f"{_q(rule.column or rule.kwargs['column'])}::varchar"
+                "'null'"
+                if rule.expectation == "expect_column_values_to_not_be_null"
+                else f"{quote_ident(rule.column or rule.kwargs['column'])}::varchar"
             )
             sample = [
-                r[0] for r in con.execute(
+                r[0]
+                for r in con.execute(
                     f"select distinct {value} from (select * from {table} where {predicate} "
                     f"limit 1000) limit {SAMPLE_SIZE}"
                 ).fetchall()
             ]
-        outcomes[rule.name] = Outcome(rule, bad == 0, observed_value=None, unexpected_count=bad,
-                                      unexpected_sample=sample)
+        outcomes[rule.name] = Outcome(
+            rule, bad == 0, observed_value=None, unexpected_count=bad, unexpected_sample=sample
+        )
 
     for rule in later:
         if rule.expectation == "expect_table_row_count_to_be_between":
@@ -750,21 +765,22 @@ def validate_in_duckdb(
             outcomes[rule.name] = Outcome(rule, bool(ok), observed_value=row_count)
             continue
         keys = list(rule.kwargs.get("column_list") or [rule.kwargs["column"]])
-        key_sql = ", ".join(_q(k) for k in keys)
-        not_null = " and ".join(f"{_q(k)} is not null" for k in keys)
+        key_sql = ", ".join(quote_ident(k) for k in keys)
+        not_null = " and ".join(f"{quote_ident(k)} is not null" for k in keys)
         # GX: a unique column ignores nulls; compound keys count rows whose whole key repeats.
         bad, sample = con.execute(
             f"""
             select coalesce(sum(n), 0)::bigint,
                    list(k order by n desc)[1:{SAMPLE_SIZE}]
-            from (select {'row(' + key_sql + ')::varchar' if len(keys) > 1 else _q(keys[0]) + '::varchar'} as k,
+            from (select {"row(" + key_sql + ")::varchar" if len(keys) > 1 else quote_ident(keys[0]) + "::varchar"} as k,
                          count(*) as n
                   from {table} where {not_null}
                   group by {key_sql} having count(*) > 1)
             """
         ).fetchone()
-        outcomes[rule.name] = Outcome(rule, int(bad) == 0, unexpected_count=int(bad),
-                                      unexpected_sample=list(sample or []))
+        outcomes[rule.name] = Outcome(
+            rule, int(bad) == 0, unexpected_count=int(bad), unexpected_sample=list(sample or [])
+        )
 
     schema_name = table.split(".")[1]
     return TableValidation(
@@ -782,8 +798,9 @@ def validate_in_duckdb(
     )
 
 
-def choose_engine(con: duckdb.DuckDBPyConnection, table: str,
-                  min_rows: int = SQL_ENGINE_MIN_ROWS) -> str:
+def choose_engine(
+    con: duckdb.DuckDBPyConnection, table: str, min_rows: int = SQL_ENGINE_MIN_ROWS
+) -> str:
     """``duckdb_sql`` for a table above ``min_rows`` whose rules all have a SQL form, else
     ``gx_pandas`` (small tables keep Great Expectations and its Data Docs)."""
     obj = contract_for(table)
@@ -822,7 +839,12 @@ def validate_table(
             frame, columns, value_sets = read_table(con, table, table_rules(contract_for(table)))
     if engine != "duckdb_sql":
         validation = validate_frame(
-            table, frame, columns, value_sets, run_id=run_id, docs_root=docs_root,
+            table,
+            frame,
+            columns,
+            value_sets,
+            run_id=run_id,
+            docs_root=docs_root,
             check_name=check_name,
         )
         del frame

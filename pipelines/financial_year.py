@@ -1,0 +1,49 @@
+"""The UK financial year (1 April to 31 March), in one place for Python and SQL.
+
+A financial year is labelled by its first and last calendar years, ``"2024-25"`` for
+1 April 2024 to 31 March 2025. Partner activity is grouped by the financial year of its start date.
+
+``FINANCIAL_YEAR_MACROS`` defines the same rule as DuckDB macros (``financial_year_start(d)``,
+``financial_year_label(d)``); ``pipelines.warehouse`` creates them on every connection, so SQL
+models and Python always agree.
+"""
+
+from datetime import date
+
+
+def financial_year_start(day: date) -> int:
+    """The calendar year in which the financial year holding ``day`` begins (2025-03-31 -> 2024)."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def label_for_start(first_year: int) -> str:
+    """``2024`` -> ``"2024-25"``."""
+    return f"{first_year}-{(first_year + 1) % 100:02d}"
+
+
+def financial_year_of(day: date) -> str:
+    """The financial year label of a date: 2025-03-31 -> ``"2024-25"``, 2025-04-01 -> ``"2025-26"``."""
+    return label_for_start(financial_year_start(day))
+
+
+def partition_key_of(day: date) -> str:
+    """The partition key of the financial year holding ``day`` (``"2024-04-01"`` for 2024-25)."""
+    return f"{financial_year_start(day)}-04-01"
+
+
+def label_of(partition_key: str) -> str:
+    """A partition key (the year's first day) to its label: ``"2024-04-01"`` -> ``"2024-25"``."""
+    return financial_year_of(date.fromisoformat(partition_key))
+
+
+FINANCIAL_YEAR_MACROS = (
+    (
+        "create or replace temp macro financial_year_start(d) as "
+        "(case when month(d) >= 4 then year(d) else year(d) - 1 end)"
+    ),
+    (
+        "create or replace temp macro financial_year_label(d) as "
+        "(financial_year_start(d)::varchar || '-' || "
+        "lpad(((financial_year_start(d) + 1) % 100)::varchar, 2, '0'))"
+    ),
+)
