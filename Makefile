@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install run publish test dev dashboard serve bench browser clean lint
+.PHONY: install run publish test dev dashboard serve bench browser clean lint mirror
 
 install: $(VENV)/.installed
 
@@ -42,6 +42,12 @@ dashboard: install
 ## serve: serve the built site on http://127.0.0.1:8000/
 serve: install
 	$(PY) -m dashboards.serve
+
+## mirror: download every source into MIRROR_DIR (default data/mirror), laid out like ../shared/data,
+## checksums verified; then build from it with WELLBEING_SOURCE_MIRROR=data/mirror make run
+MIRROR_DIR ?= data/mirror
+mirror: install
+	$(PY) -m pipelines.mirror --to $(MIRROR_DIR)
 
 ## bench: time the partner-record path at 10k, 100k, 1M and 10M records (about 5 minutes; see benchmarks/README.md)
 bench: install
