@@ -4,7 +4,7 @@
 |---|---|---|
 | ``WELLBEING_WAREHOUSE`` | ``data/warehouse.duckdb`` | the working DuckDB file the runs write |
 | ``WELLBEING_SOURCE_MIRROR`` | unset | a folder laid out like ``../shared/data``; when set, sources are read from it instead of downloaded |
-| ``WELLBEING_CACHE_DIR`` | ``data/cache`` | where downloads from the official URLs are cached |
+| ``WELLBEING_CACHE_DIR`` | ``data/cache`` | where downloads are cached, one folder per source (delete it to download again); ``make mirror`` copies them into a mirror folder |
 | ``WELLBEING_PARTNER_INBOX`` | unset | folder of partner submissions (CSV, XLSX, ODS); when unset, deterministic example submissions are generated |
 | ``WELLBEING_ARCHIVE_DIR`` | ``data/archive`` | where each ingested partner file is archived under its sha256 |
 | ``WELLBEING_PUBLISH_DIR`` | ``data/published`` | the read-only published DuckDB file, Parquet exports and data dictionary |

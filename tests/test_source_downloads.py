@@ -485,3 +485,16 @@ def test_an_official_form_missing_a_field_names_it(tmp_path):
     )
     with pytest.raises(ValueError, match=r"answer.geojson: fields \['RUC21CD'"):
         read_table_strings(fetched)
+
+
+def test_readme_names_the_sources_of_each_download_kind():
+    """The README's "Getting the data" table lists the API and copy sources the catalogue has."""
+    import re
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Getting the data", 1)[1].split("\n## ", 1)[0]
+    for kind in ("official_api", "copy"):
+        row = next(line for line in section.splitlines() if line.startswith(f"| `{kind}` |"))
+        listed = set(re.findall(r"`(\w+)`", row.split("|")[2]))
+        expected = {k for k, s in load_catalogue().items() if s.download.kind == kind}
+        assert listed == expected, kind
