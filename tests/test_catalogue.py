@@ -18,7 +18,9 @@ def test_every_catalogue_entry_names_a_licence_a_url_and_a_mirror_file(shared_da
     for key, source in entries.items():
         assert source.licence and source.url.startswith("http"), key
         paths = [source.mirror_path] + [a.mirror_path for a in source.alternates]
-        assert any((shared_data / p).exists() for p in paths), f"{key}: none of {paths} in the mirror"
+        assert any((shared_data / p).exists() for p in paths), (
+            f"{key}: none of {paths} in the mirror"
+        )
 
 
 def test_recorded_checksums_match_the_mirror(shared_data):
