@@ -159,3 +159,43 @@ def test_a_time_series_gives_the_change_from_before_the_activity_to_the_latest_p
     )
     assert (level.measure, level.label, level.baseline_label) == ("level", "2020", None)
     assert level.values == {"W06000001": 14.0, "W06000002": 12.0}
+
+
+def test_two_values_for_one_authority_and_period_are_refused_with_both_named():
+    goal = _series(
+        [
+            ("W06000001", "smokers_pct", "2020", 14.0),
+            ("W06000001", "smokers_pct", "2020", 15.0),
+            ("W06000002", "smokers_pct", "2020", 12.0),
+        ]
+    )
+    with pytest.raises(ValueError, match="smokers_pct for period 2020 in W06000001"):
+        indicator_outcomes(goal, activity_start=date(2021, 4, 1))
+
+
+def test_goal_indicators_with_dated_periods_are_read_as_they_are_and_give_changes():
+    """The schema marts.goal_indicators moves to (every period, dated, Wales rows beside)."""
+    import duckdb
+
+    from pipelines.analysis.collaboration import read_goal_indicators
+
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    con.execute(
+        """
+        create table marts.goal_indicators as select * from (values
+            ('W06000001', 'local_authority', 'life_satisfaction', '2019-20',
+                date '2019-04-01', date '2020-03-31', false, 7.6),
+            ('W06000001', 'local_authority', 'life_satisfaction', '2023-24',
+                date '2023-04-01', date '2024-03-31', true, 7.2),
+            ('W92000004', 'country', 'life_satisfaction', '2023-24',
+                date '2023-04-01', date '2024-03-31', true, 7.4)
+        ) t(area_code, area_type, indicator_code, period_label, period_start, period_end,
+            is_latest, value)
+        """
+    )
+    goal = read_goal_indicators(con)
+    assert goal["la_code"].to_list() == ["W06000001", "W06000001"]  # Wales left out
+    (outcome,) = indicator_outcomes(goal, activity_start=date(2021, 4, 1))
+    assert (outcome.measure, outcome.label) == ("change", "2019-20 to 2023-24")
+    assert outcome.values == pytest.approx({"W06000001": -0.4})

@@ -63,14 +63,15 @@ def read_goal_indicators(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
             """
             select area_code as la_code, indicator_code, period_label,
                 cast(period_start as date) as period_start, cast(period_end as date) as period_end,
-                value
+                cast(value as double) as value
             from marts.goal_indicators
             where area_code like 'W06%' and value is not null
             """
         ).pl()
     frame = con.execute(
         """
-        select area_code as la_code, indicator_code, period as period_label, value
+        select area_code as la_code, indicator_code, period as period_label,
+            cast(value as double) as value
         from marts.goal_indicators
         where area_code like 'W06%' and value is not null
         """
@@ -159,6 +160,12 @@ def indicator_outcomes(goal: pl.DataFrame, activity_start: date | None) -> list[
 
 def _values(rows: pl.DataFrame, label: str) -> dict[str, float]:
     sub = rows.filter(pl.col("period_label") == label)
+    repeated = sub.filter(pl.col("la_code").is_duplicated())["la_code"].unique().sort().to_list()
+    if repeated:
+        raise ValueError(
+            f"marts.goal_indicators has more than one value of {rows['indicator_code'][0]} for "
+            f"period {label} in {', '.join(repeated)}: expected one per local authority and period"
+        )
     return dict(zip(sub["la_code"].to_list(), sub["value"].to_list(), strict=True))
 
 
