@@ -30,7 +30,15 @@ from markupsafe import Markup, escape
 from matplotlib import colormaps
 
 from dashboards import charts
-from dashboards.data import SiteData, connect, export_tables, load, suppress_participants
+from dashboards.data import (
+    SUPPRESSED,
+    SUPPRESSED_FLAG,
+    SiteData,
+    connect,
+    export_tables,
+    load,
+    suppress_participants,
+)
 from dashboards.geo import read_shapes, svg_paths
 from dashboards.i18n import LANGS, Translator
 
@@ -436,7 +444,7 @@ class SiteBuilder:
         ]
         body = []
         for r in sorted(rows, key=lambda r: r.get("wimd_rank") or 10**9):
-            shown, key = suppress_participants(r.get("participant_count"), t("no_data"))
+            shown, key = suppress_participants(r, t("no_data"))
             if shown is None:
                 shown = t.num(r["participant_count"])
             cells = [(f"{name(r, 'lsoa', t.lang)} ({r['lsoa_code']})", None)]
@@ -663,8 +671,17 @@ class SiteBuilder:
             n = int(sub["activity_count"].sum() or 0)
             f = sub["funding_gbp"].sum() if "funding_gbp" in sub.columns else None
             p = sub["participant_count"].sum() if "participant_count" in sub.columns else None
+            # A total over withheld parts is withheld too (it would be short, or reveal them).
+            withheld = SUPPRESSED_FLAG in sub.columns and bool(sub[SUPPRESSED_FLAG].any())
             yr_items.append((y, n, t.num(n)))
-            yr_rows.append([(y, None), (t.num(n), n), (t.gbp(f), f), (t.num(p), p)])
+            yr_rows.append(
+                [
+                    (y, None),
+                    (t.num(n), n),
+                    (t.gbp(f), f),
+                    (SUPPRESSED, None) if withheld else (t.num(p), p),
+                ]
+            )
         by_year = {
             "chart": charts.bar_chart(
                 "year-chart",
@@ -851,7 +868,7 @@ class SiteBuilder:
                     f"{nm} · {t.get('categories.' + c['action_category'], c['action_category'])}"
                 )
                 lo, hi = c.get("ci_lower"), c.get("ci_upper")
-                if not _is_missing(lo) and not _is_missing(hi) and (lo > 0 or hi < 0):
+                if c.get("stands_out"):  # adjusted for deprivation and many comparisons
                     n_excl += 1
                 cat_label = t.get(f"categories.{c['action_category']}", c["action_category"])
                 if not frows or frows[-1][0] != nm:
@@ -1041,7 +1058,11 @@ class SiteBuilder:
                     (t.num(r.get("activities_per_1k"), 2), r.get("activities_per_1k")),
                     (t.gbp(r.get("funding_gbp")), r.get("funding_gbp")),
                     (t.gbp(r.get("funding_per_head_gbp"), 2), r.get("funding_per_head_gbp")),
-                    (t.num(r.get("participant_count")), r.get("participant_count")),
+                    (
+                        suppress_participants(r, t("no_data"))[0]
+                        or t.num(r.get("participant_count")),
+                        r.get("participant_count"),
+                    ),
                 ]
             )
         tbl = table(

@@ -1,8 +1,9 @@
 """Reading the published marts (read-only) and writing the downloads (CSV, Parquet).
 
-The site reads nothing but the published DuckDB file. Participant counts below 5 are
-suppressed for single small areas (any table with both ``lsoa_code`` and ``participant_count``):
-``"<5"`` in CSV; empty plus ``is_participant_count_suppressed`` in Parquet.
+The site reads nothing but the published DuckDB file, whose counts of people already went through
+the one disclosure rule at publish (``pipelines/disclosure.py``): a withheld count is null with
+``is_<column>_suppressed = true``, shown as ``[c]`` (GSS symbol for "confidential"); a true zero
+is 0. Downloads are the published rows as they are.
 """
 
 from dataclasses import dataclass, field
@@ -23,7 +24,8 @@ REQUIRED = (
     "reference.wellbeing_goals",
     "reference.indicator_goals",
 )
-SUPPRESS_BELOW = 5
+SUPPRESSED = "[c]"
+SUPPRESSED_FLAG = "is_participant_count_suppressed"
 
 
 @dataclass
@@ -84,11 +86,6 @@ def load(con: duckdb.DuckDBPyConnection) -> SiteData:
     return SiteData(frames, tables)
 
 
-def _needs_suppression(info: TableInfo) -> bool:
-    cols = {c for c, _, _ in info.columns}
-    return "lsoa_code" in cols and "participant_count" in cols
-
-
 def export_tables(con: duckdb.DuckDBPyConnection, tables: list[TableInfo], out: Path) -> dict:
     """Write ``<schema>.<table>.csv`` and ``.parquet`` for every table; return sizes in bytes."""
     out.mkdir(parents=True, exist_ok=True)
@@ -96,18 +93,6 @@ def export_tables(con: duckdb.DuckDBPyConnection, tables: list[TableInfo], out: 
     for info in tables:
         source = f'"{info.schema}"."{info.name}"'
         csv_select = parquet_select = f"select * from {source}"
-        if _needs_suppression(info):
-            n = SUPPRESS_BELOW
-            csv_select = (
-                f"select * replace (case when participant_count < {n} then '<{n}' "
-                f"else participant_count::varchar end as participant_count) from {source}"
-            )
-            parquet_select = (
-                f"select * replace (case when participant_count < {n} then null "
-                f"else participant_count end as participant_count), "
-                f"coalesce(participant_count < {n}, false) as is_participant_count_suppressed "
-                f"from {source}"
-            )
         base = out / f"{info.full_name}"
         csv_path, pq_path = Path(f"{base}.csv"), Path(f"{base}.parquet")
         con.execute(f"copy ({csv_select}) to '{csv_path}' (format csv, header true)")
@@ -116,10 +101,13 @@ def export_tables(con: duckdb.DuckDBPyConnection, tables: list[TableInfo], out: 
     return sizes
 
 
-def suppress_participants(value: object, t_no_data: str) -> tuple[str, float]:
-    """How a single small area's participant count is shown, and its sort key."""
+def suppress_participants(row: dict, t_no_data: str) -> tuple[str | None, float]:
+    """How a participant count is shown, and its sort key: ``[c]`` where the published file
+    withholds it (disclosure control), ``t_no_data`` where it is missing, else ``None`` (the
+    caller formats the number)."""
+    if row.get(SUPPRESSED_FLAG):
+        return SUPPRESSED, 0.0
+    value = row.get("participant_count")
     if value is None:
         return t_no_data, -1.0
-    if value < SUPPRESS_BELOW:
-        return f"<{SUPPRESS_BELOW}", 0.0
-    return None, float(value)  # caller formats the number
+    return None, float(value)

@@ -37,6 +37,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.disclosure import apply_disclosure
 from pipelines.settings import setting
 from pipelines.sqltext import quote_ident, quote_literal
 
@@ -74,6 +75,7 @@ class PublishedTable:
     rows: int
     description: str | None
     columns: tuple[PublishedColumn, ...] = field(default_factory=tuple)
+    is_example_data: bool | None = None  # None: the table has no is_example_data column
 
     @property
     def qualified(self) -> str:
@@ -92,6 +94,8 @@ class PublishResult:
         seconds: wall-clock time of the publish.
         stale_removed: temporary files of earlier failed publishes that were removed.
         missing_comments: ``schema.table`` or ``schema.table.column`` without a comment.
+        withheld: ``schema.table.column`` -> cells withheld by disclosure control (withheld,
+            primary, secondary).
     """
 
     file: Path
@@ -101,6 +105,7 @@ class PublishResult:
     seconds: float
     stale_removed: list[Path]
     missing_comments: list[str]
+    withheld: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def rows(self) -> int:
@@ -205,8 +210,8 @@ DICTIONARY_TABLE_COMMENTS = {
 }
 DICTIONARY_COLUMN_COMMENTS = {
     "schema_name": "Schema of the table (marts, reference or dictionary).",
-    "table_name": "Table name.",
-    "column_name": "Column name.",
+    "table_name": "Name of the published table, within schema_name.",
+    "column_name": "Name of the column, within table_name.",
     "column_index": "Position of the column in the table, from 1.",
     "data_type": "DuckDB data type of the column.",
     "description": "What the column or table holds, with its unit (from the data contract).",
@@ -309,6 +314,12 @@ def _published_tables(con: duckdb.DuckDBPyConnection) -> list[PublishedTable]:
         n = con.execute(
             f"select count(*) from {quote_ident(schema)}.{quote_ident(table)}"
         ).fetchone()[0]
+        example = None
+        if any(c == "is_example_data" for c, _, _ in cols):
+            example = con.execute(
+                "select coalesce(bool_or(is_example_data), false) "
+                f"from {quote_ident(schema)}.{quote_ident(table)}"
+            ).fetchone()[0]
         tables.append(
             PublishedTable(
                 schema,
@@ -316,6 +327,7 @@ def _published_tables(con: duckdb.DuckDBPyConnection) -> list[PublishedTable]:
                 n,
                 comment or None,
                 tuple(PublishedColumn(c, t, d or None) for c, t, d in cols),
+                example,
             )
         )
     return tables
@@ -421,6 +433,13 @@ def publish(
                     if delay:
                         time.sleep(delay)
                 con.execute("detach wh")
+                # One disclosure rule, applied once, before anything is read from this file.
+                withheld = apply_disclosure(con, [f"{s}.{t}" for s, t, _ in sources])
+                if withheld:
+                    log(
+                        "disclosure control: withheld "
+                        + ", ".join(f"{n['withheld']} in {name}" for name, n in withheld.items())
+                    )
                 _write_dictionary(con, published_at)
                 tables = _published_tables(con)
                 if exports:
@@ -432,7 +451,9 @@ def publish(
                             target = export_dir / export_name(table, fmt)
                             tmp = export_dir / f"{TEMP_PREFIX}{token}-{target.name}"
                             options = (
-                                "format parquet, compression zstd"
+                                "format parquet, compression zstd, kv_metadata {description: "
+                                f"{quote_literal(table.description or '')}, is_example_data: "
+                                f"{quote_literal(str(table.is_example_data).lower())}}}"
                                 if fmt == "parquet"
                                 else ("format csv, header true")
                             )
@@ -458,9 +479,26 @@ def publish(
                 "published_at": published_at.isoformat(),
                 "file": PUBLISHED_FILE_NAME,
                 "tables": [
-                    {"table": t.qualified, "rows": t.rows, "columns": len(t.columns)}
+                    {
+                        "table": t.qualified,
+                        "rows": t.rows,
+                        "columns": len(t.columns),
+                        **(
+                            {}
+                            if t.is_example_data is None
+                            else {"is_example_data": t.is_example_data}
+                        ),
+                    }
                     for t in tables
                 ],
+                "example_data": any(t.is_example_data for t in tables),
+                "example_data_note": (
+                    "Tables with is_example_data = true hold generated EXAMPLE partnership "
+                    "activity, not partner submissions: not evidence (see each table's description)."
+                    if any(t.is_example_data for t in tables)
+                    else None
+                ),
+                "disclosure_withheld": withheld,
             }
             tmp = publish_dir / f"{TEMP_PREFIX}{token}-manifest.json"
             tmp.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
@@ -493,6 +531,7 @@ def publish(
         seconds=seconds,
         stale_removed=stale,
         missing_comments=missing_comments(tables),
+        withheld=withheld,
     )
     log(
         f"published {final} in {seconds:.1f} s: {len(tables)} tables, {result.rows:,} rows, "
