@@ -17,7 +17,8 @@ Layout of ``<publish>``::
 
     wellbeing.duckdb            the read-only snapshot (schemas marts, reference, dictionary)
     exports/<table>.parquet     one per published table (zstd)
-    exports/<table>.csv         same rows, with header
+    exports/<table>.csv         same rows, with header (UTF-8 with a byte-order mark, lists as 'a; b')
+    exports/lsoa_profile_<W06 code>.csv   one local authority's LSOAs (the per-area extract)
     data_dictionary.md/.html    every table and column with its type and description
     manifest.json               published_at, tables, row counts
 """
@@ -27,6 +28,7 @@ import html
 import json
 import os
 import re
+import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -46,6 +48,12 @@ DICTIONARY_SCHEMA = "dictionary"
 TEMP_PREFIX = ".tmp-"
 LOCK_FILE_NAME = ".publish.lock"
 EXPORT_FORMATS = ("parquet", "csv")
+# The one disclosure rule: for single small areas (a table with lsoa_code) participant counts below
+# this are not shown: "<5" in CSV, empty plus is_participant_count_suppressed in Parquet.
+SUPPRESS_PARTICIPANTS_BELOW = 5
+# Per-area extracts: one CSV per area of a level, holding that area's rows of a table.
+AREA_EXTRACTS = (("marts", "lsoa_profile", "la_code"),)
+UTF8_BOM = b"\xef\xbb\xbf"
 
 # Column names that would mean personal data reached a published table; publishing refuses them.
 PERSONAL_DATA_COLUMN = re.compile(
@@ -337,6 +345,70 @@ def export_name(table: PublishedTable, fmt: str) -> str:
     return f"{stem}.{fmt}"
 
 
+def _needs_suppression(table: PublishedTable) -> bool:
+    names = {c.name for c in table.columns}
+    return "lsoa_code" in names and "participant_count" in names
+
+
+def export_select(table: PublishedTable, fmt: str, where: str = "") -> str:
+    """The ``select`` one export of ``table`` writes, with the disclosure rule applied.
+
+    CSV: list columns become ``a; b`` text and small participant counts ``<5``; Parquet keeps
+    lists and leaves small counts empty with an ``is_participant_count_suppressed`` flag.
+    """
+    n = SUPPRESS_PARTICIPANTS_BELOW
+    suppress = _needs_suppression(table)
+    exprs = []
+    for column in table.columns:
+        q = quote_ident(column.name)
+        if suppress and column.name == "participant_count":
+            shown = f"'<{n}'" if fmt == "csv" else "null"
+            kept = f"{q}::varchar" if fmt == "csv" else q
+            exprs.append(f"case when {q} < {n} then {shown} else {kept} end as {q}")
+        elif fmt == "csv" and column.data_type.endswith("[]"):
+            exprs.append(f"array_to_string({q}, '; ') as {q}")
+        else:
+            exprs.append(q)
+    if suppress and fmt == "parquet":
+        exprs.append(f"coalesce(participant_count < {n}, false) as is_participant_count_suppressed")
+    source = f"{quote_ident(table.schema)}.{quote_ident(table.name)}"
+    return f"select {', '.join(exprs)} from {source}{where}"
+
+
+def write_export(con: duckdb.DuckDBPyConnection, select: str, fmt: str, path: Path) -> None:
+    """Write one export: Parquet (zstd) or CSV with a header and a UTF-8 byte-order mark, so
+    that Excel reads "Ynys Môn" rather than "Ynys MÃ´n"."""
+    if fmt == "parquet":
+        con.execute(
+            f"copy ({select}) to {quote_literal(str(path))} (format parquet, compression zstd)"
+        )
+        return
+    plain = path.with_name(path.name + ".nobom")
+    con.execute(f"copy ({select}) to {quote_literal(str(plain))} (format csv, header true)")
+    try:
+        with plain.open("rb") as src, path.open("wb") as out:
+            out.write(UTF8_BOM)
+            shutil.copyfileobj(src, out, 1 << 20)
+    finally:
+        plain.unlink(missing_ok=True)
+
+
+def _area_extracts(con: duckdb.DuckDBPyConnection, tables: list[PublishedTable]) -> list[tuple]:
+    """(table, area code column, area code) for every per-area extract to write."""
+    by_name = {(t.schema, t.name): t for t in tables}
+    out = []
+    for schema, name, code_column in AREA_EXTRACTS:
+        table = by_name.get((schema, name))
+        if table is None or code_column not in {c.name for c in table.columns}:
+            continue
+        codes = con.execute(
+            f"select distinct {quote_ident(code_column)} from {quote_ident(schema)}."
+            f"{quote_ident(name)} where {quote_ident(code_column)} is not null order by 1"
+        ).fetchall()
+        out.extend((table, code_column, code) for (code,) in codes)
+    return out
+
+
 def publish(
     warehouse_file: Path | str,
     publish_dir: Path | str,
@@ -380,6 +452,8 @@ def publish(
             log(f"removed {len(stale)} temporary file(s) left by an earlier failed publish")
         temp = publish_dir / f"{TEMP_PREFIX}{token}-{PUBLISHED_FILE_NAME}"
         temp_exports: list[tuple[Path, Path]] = []
+        export_files: dict[str, dict[str, str]] = {}  # table -> format -> file in exports/
+        area_files: dict[str, str] = {}  # area code -> its extract in exports/
         try:
             published_at = datetime.now(UTC)
             con = duckdb.connect(str(temp))
@@ -431,16 +505,16 @@ def publish(
                         for fmt in EXPORT_FORMATS:
                             target = export_dir / export_name(table, fmt)
                             tmp = export_dir / f"{TEMP_PREFIX}{token}-{target.name}"
-                            options = (
-                                "format parquet, compression zstd"
-                                if fmt == "parquet"
-                                else ("format csv, header true")
-                            )
-                            con.execute(
-                                f"copy (select * from {quote_ident(table.schema)}.{quote_ident(table.name)}) "
-                                f"to {quote_literal(str(tmp))} ({options})"
-                            )
+                            write_export(con, export_select(table, fmt), fmt, tmp)
                             temp_exports.append((tmp, target))
+                            export_files.setdefault(table.qualified, {})[fmt] = target.name
+                    for table, code_column, code in _area_extracts(con, tables):
+                        target = export_dir / f"{table.name}_{code}.csv"
+                        tmp = export_dir / f"{TEMP_PREFIX}{token}-{target.name}"
+                        where = f" where {quote_ident(code_column)} = {quote_literal(code)}"
+                        write_export(con, export_select(table, "csv", where), "csv", tmp)
+                        temp_exports.append((tmp, target))
+                        area_files[code] = target.name
                     log(f"wrote {len(temp_exports)} export files (Parquet and CSV)")
                 con.execute("checkpoint")
             finally:
@@ -457,6 +531,13 @@ def publish(
             manifest = {
                 "published_at": published_at.isoformat(),
                 "file": PUBLISHED_FILE_NAME,
+                "disclosure": {
+                    "column": "participant_count",
+                    "suppressed_below": SUPPRESS_PARTICIPANTS_BELOW,
+                    "applies_to": "tables with lsoa_code (single small areas)",
+                },
+                "exports": export_files,
+                "area_extracts": area_files,
                 "tables": [
                     {"table": t.qualified, "rows": t.rows, "columns": len(t.columns)}
                     for t in tables

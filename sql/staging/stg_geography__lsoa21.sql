@@ -5,7 +5,8 @@
 -- from the local authority's Welsh name, e.g. 'Caerdydd 032H'), lsoa_ons_name_en ('Cardiff 032H'),
 -- lsoa_ons_name_cy, lsoa_change_since_2011 (U unchanged, S split, M merged), msoa_code (W02),
 -- msoa_name_en / msoa_name_cy (House of Commons Library names), la_code, la_name_en, la_name_cy,
--- lhb_code, lhb_name_en, rural_urban_code, rural_urban_class, is_urban.
+-- lhb_code, lhb_name_en, rural_urban_code, rural_urban_class, is_urban, ward_code and ward_name
+-- (the 2024 electoral ward the LSOA best fits).
 -- MSOA: the ONS LSOA name is the MSOA name plus one letter ('Cardiff 032H' is in 'Cardiff 032').
 -- Sources: ONS LSOA21 -> ward -> LAD24 best-fit lookup, LSOA11 -> LSOA21 lookup, Rural Urban
 -- Classification 2021 (OGL v3.0); WIMD 2025 and WIMD 2019 postcode lookup (Welsh Government,
@@ -14,7 +15,9 @@ with lsoa as (
     select
         trim(lsoa21cd) as lsoa_code,
         trim(lsoa21nm) as lsoa_ons_name_en,
-        trim(lad24cd) as la_code
+        trim(lad24cd) as la_code,
+        trim(wd24cd) as ward_code,
+        trim(wd24nm) as ward_name
     from raw.lsoa21_ward_la_lookup
 ),
 
@@ -87,6 +90,8 @@ select
     rural_urban.rural_urban_code,
     rural_urban.rural_urban_class,
     rural_urban.is_urban,
+    lsoa.ward_code,
+    lsoa.ward_name,
 from lsoa
 left join wimd_names using (lsoa_code)
 left join change_since_2011 using (lsoa_code)
