@@ -37,11 +37,11 @@ dev: install
 
 ## dashboard: build the static site from the published file into data/site
 dashboard: install
-	$(PY) -m dashboards.build
+	$(PY) -m pipelines.dashboard build
 
 ## serve: serve the built site on http://127.0.0.1:8000/
 serve: install
-	$(PY) -m dashboards.serve
+	$(PY) -m pipelines.dashboard serve
 
 ## bench: time the partner-record path at 10k, 100k, 1M and 10M records (about 5 minutes; see benchmarks/README.md)
 bench: install

@@ -83,6 +83,15 @@ def name_html(row: dict, prefix: str, lang: str) -> Markup:
     return Markup.escape(name(row, prefix, lang))
 
 
+def proper_name(row: dict, prefix: str, lang: str) -> Markup:
+    """The name; where it is the same in both languages (a proper name such as 'The Elms'),
+    marked ``translate="no"``, and marked ``lang="en"`` where only an English name exists."""
+    en, cy = row.get(f"{prefix}_name_en"), row.get(f"{prefix}_name_cy")
+    if lang == "cy" and en and cy == en:
+        return Markup('<span translate="no">{}</span>').format(en)
+    return name_html(row, prefix, lang)
+
+
 def json_script(obj: object) -> Markup:
     """JSON safe inside ``<script type="application/json">``."""
     text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
@@ -397,22 +406,28 @@ def classify(m: Measure, t: Translator, k: int = 5):
     return "".join(codes), colours, legend
 
 
-def extremes(t: Translator, m: Measure, names: list[str]) -> str:
+def fill(t: Translator, key: str, **values) -> Markup:
+    """``t(key, ...)`` as HTML: plain values escaped, ``Markup`` values (marked names) kept."""
+    return Markup.escape(t(key)).format(**values)
+
+
+def extremes(t: Translator, m: Measure, names: list) -> Markup:
     """Highest and lowest areas, naming an area only when it alone holds that value."""
     idx = [i for i, v in enumerate(m.values) if not missing(v)]
     if not idx:
-        return t("summary.no_data", measure=m.label)
+        return fill(t, "summary.no_data", measure=m.label)
 
-    def side(best: float, which: str) -> str:
+    def side(best: float, which: str) -> Markup:
         tied = [i for i in idx if m.values[i] == best]
         shown = t.fmt(m.kind, best)
         if len(tied) == 1:
-            return t(f"summary.{which}_one", name=names[tied[0]], value=shown)
-        return t(f"summary.{which}_tied", n=t.fmt("int", len(tied)), value=shown)
+            return fill(t, f"summary.{which}_one", name=names[tied[0]], value=shown)
+        return fill(t, f"summary.{which}_tied", n=t.fmt("int", len(tied)), value=shown)
 
     hi = max(m.values[i] for i in idx)
     lo = min(m.values[i] for i in idx)
-    return t(
+    return fill(
+        t,
         "summary.high_low",
         measure=m.label,
         high=side(hi, "highest"),
@@ -440,6 +455,7 @@ def map_layer(
     lv = LEVELS[level]
     measures = lsoa_measures(site, t, rows) if level == "lsoa" else la_measures(site, t, rows)
     names = [name(r, lv.prefix, t.lang) for r in rows]
+    marked = [proper_name(r, lv.prefix, t.lang) for r in rows]
     mdata, legends = {}, {}
     for m in measures:
         cls, colours, legend = classify(m, t)
@@ -454,7 +470,7 @@ def map_layer(
             "key": m.key,
             "label": m.title,
             "legend": legend,
-            "summary": extremes(t, m, names),
+            "summary": extremes(t, m, marked),
         }
     codes = [r[lv.code_col] for r in rows]
     layer = {
@@ -551,7 +567,7 @@ def lsoa_table(site: Site, t: Translator, rows: list[dict], table_id: str, capti
     for r in sorted(rows, key=lambda r: r.get("wimd_rank") or 10**9):
         shown, key = participants_shown(site, t, r.get("participant_count"))
         link = Markup('<a href="{}">{}</a> <span class="code">{}</span>').format(
-            f"../lsoa/{r['lsoa_code']}.html", name(r, "lsoa", t.lang), r["lsoa_code"]
+            f"../lsoa/{r['lsoa_code']}.html", proper_name(r, "lsoa", t.lang), r["lsoa_code"]
         )
         body.append(
             [
@@ -580,7 +596,7 @@ def similar_list(site: Site, t: Translator, level: Level, code: str) -> dict:
         items.append(
             {
                 "href": f"../{level.folder}/{other}.html",
-                "name": name(r, level.prefix, t.lang),
+                "name": proper_name(r, level.prefix, t.lang),
                 "code": other,
                 "parent": name(r, "la", t.lang) if level.key == "lsoa" else "",
                 "distance": t.fmt("dec2", distance),
@@ -1011,6 +1027,7 @@ def lsoa_profile(site: Site, t: Translator, r: dict, bounds: list) -> dict:
     return {
         "r": r,
         "name": nm,
+        "heading": fill(t, "lsoa.title", name=proper_name(r, "lsoa", t.lang)),
         "la_name": name(la, "la", t.lang),
         "msoa_name": name(r, "msoa", t.lang),
         "rural": t.get(f"rural_urban.{rural}", rural or ""),

@@ -50,6 +50,10 @@
       if (params[k] !== undefined && params[k] !== "") parts.push(k + "=" + encodeURIComponent(params[k]).replace(/%2C/g, ","));
     });
     location.replace("#" + parts.join("&"));
+    // switching language keeps the view
+    each(document.querySelectorAll("a.lang-switch"), function (a) {
+      a.href = a.href.split("#")[0] + location.hash;
+    });
   }
 
   // ------------------------------------------------------------------------------------------
@@ -219,6 +223,13 @@
     select.addEventListener("change", function () {
       apply(select.value, true);
       var h = hashParams(); h.m = select.value; setHash(h);
+    });
+    window.addEventListener("hashchange", function () {
+      var m = hashParams().m;
+      if (m && m !== select.value && select.querySelector('option[value="' + m + '"]')) {
+        select.value = m;
+        apply(m, true);
+      }
     });
     block.wbMap = map;
     el.wbMap = map;
@@ -506,7 +517,7 @@
         });
         status.textContent = fill(text.chosen, {n: state.areas.length}) + (best ? " " + d.measures[j].title + ": " + fill(text.highest, {name: d.areas[best].n}) : "");
       }
-      setHash({level: state.level, areas: state.areas.join(","), m: state.m});
+      if (state.areas.length || location.hash) setHash({level: state.level, areas: state.areas.join(","), m: state.m});
       share.href = location.href;
     }
     each(root.querySelectorAll("input[name=level]"), function (r) {
