@@ -134,8 +134,14 @@ class SiteBuilder:
         vendor.mkdir(parents=True, exist_ok=True)
         for f in ("leaflet.js", "leaflet.css", "LICENSE"):
             shutil.copyfile(HERE / "vendor" / "leaflet" / f, vendor / f)
-        self.write("assets/geo/la.js", geo_script("la", [self.la_areas[r["la_code"]] for r in self.site.las]))
-        self.write("assets/geo/lsoa.js", geo_script("lsoa", [self.lsoa_areas[r["lsoa_code"]] for r in self.site.lsoas]))
+        self.write(
+            "assets/geo/la.js",
+            geo_script("la", [self.la_areas[r["la_code"]] for r in self.site.las]),
+        )
+        self.write(
+            "assets/geo/lsoa.js",
+            geo_script("lsoa", [self.lsoa_areas[r["lsoa_code"]] for r in self.site.lsoas]),
+        )
         for code, rows in self.site.lsoas_in.items():
             areas = [self.lsoa_areas[r["lsoa_code"]] for r in rows]
             self.write(f"assets/geo/lsoa-{code}.js", geo_script(f"lsoa-{code}", areas))
@@ -147,7 +153,9 @@ class SiteBuilder:
                     f"assets/data/compare-{level}.{lang}.js",
                     _register("WBCOMPARE", f"{level}.{lang}", data),
                 )
-        self.write("assets/search/areas.js", _register("WBSEARCH", "areas", pd.search_index(self.site)))
+        self.write(
+            "assets/search/areas.js", _register("WBSEARCH", "areas", pd.search_index(self.site))
+        )
         for district, shard in pd.postcode_shards(self.pub["marts.postcode_lsoa"]).items():
             self.write(f"assets/search/postcodes/{district}.js", _register("WBPC", district, shard))
 
@@ -159,7 +167,7 @@ class SiteBuilder:
     def build(self) -> None:
         self.assets()
         s = self.site
-        la_bounds = self.bounds(list(self.la_areas[r["la_code"]] for r in s.las))
+        la_bounds = self.bounds([self.la_areas[r["la_code"]] for r in s.las])
         la_lsoa_bounds = {
             code: self.bounds([self.lsoa_areas[r["lsoa_code"]] for r in rows])
             for code, rows in s.lsoas_in.items()

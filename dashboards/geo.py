@@ -88,7 +88,9 @@ def encode(areas: list[Area]) -> dict:
     for a in areas:
         polys = []
         for p in a.parts:
-            rings = [_encode_ring(p.exterior.coords)] + [_encode_ring(r.coords) for r in p.interiors]
+            rings = [_encode_ring(p.exterior.coords)] + [
+                _encode_ring(r.coords) for r in p.interiors
+            ]
             polys.append([r for r in rings if len(r) >= 6])
         shapes.append(polys)
         largest = max(a.parts, key=lambda p: p.area)

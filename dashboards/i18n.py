@@ -64,6 +64,7 @@ class Translator:
         self.locale = LOCALES[lang]
         self._babel = _locale(self.locale)
         self.strings = _strings(lang)
+        self._cache: dict[str, str] = {}
         symbols = self._babel.number_symbols["latn"]
         self._group, self._decimal = symbols["group"], symbols["decimal"]
         self._swap = None
@@ -71,13 +72,18 @@ class Translator:
             self._swap = str.maketrans({",": self._group, ".": self._decimal})
 
     def __call__(self, key: str, **values: object) -> str:
+        text = self._cache.get(key)
+        if text is None:
+            text = self._cache[key] = self._lookup(key)
+        return text.format(**values) if values else text
+
+    def _lookup(self, key: str) -> str:
         node: object = self.strings
         for part in key.split("."):
             if not isinstance(node, dict) or part not in node:
                 raise KeyError(f"{self.lang}.yaml has no key {key!r}")
             node = node[part]
-        text = str(node)
-        return text.format(**values) if values else text
+        return str(node)
 
     def get(self, key: str, default: str) -> str:
         try:
@@ -98,7 +104,7 @@ class Translator:
         """``value`` in one of ``FORMATS``; ``None``/NaN -> "No data"."""
         if missing(value):
             return self("no_data")
-        digits, prefix, suffix, mult = FORMATS[kind]
+        digits, prefix, suffix, _ = FORMATS[kind]
         text = f"{rounded(kind, value):,.{digits}f}"
         if self._swap:
             text = text.translate(self._swap)

@@ -62,9 +62,7 @@ class Level:
 
 
 LEVELS = {
-    "la": Level(
-        "la", "local_authority", "la_code", "la", "marts.local_authority_profile", "la"
-    ),
+    "la": Level("la", "local_authority", "la_code", "la", "marts.local_authority_profile", "la"),
     "lsoa": Level("lsoa", "lsoa", "lsoa_code", "lsoa", "marts.lsoa_profile", "lsoa"),
 }
 
@@ -374,7 +372,7 @@ def classify(m: Measure, t: Translator, k: int = 5):
         edges = []
         n = len(present)
         for i in range(k + 1):
-            q = present[min(int(round(i * (n - 1) / k)), n - 1)] if n else 0.0
+            q = present[min(round(i * (n - 1) / k), n - 1)] if n else 0.0
             if not edges or q > edges[-1] + 1e-12:
                 edges.append(q)
         if len(edges) == 1:
@@ -1062,9 +1060,7 @@ def compare_data(site: Site, t: Translator, level: str) -> dict:
         rows, prefix, code_col = site.lsoas, "lsoa", "lsoa_code"
         measures = [m for m in lsoa_measures(site, t, rows) if not m.key.startswith("ind_")]
     return {
-        "measures": [
-            {"key": m.key, "title": m.title, "reverse": m.reverse} for m in measures
-        ],
+        "measures": [{"key": m.key, "title": m.title, "reverse": m.reverse} for m in measures],
         "areas": {
             r[code_col]: {
                 "n": name(r, prefix, t.lang),
@@ -1137,11 +1133,15 @@ def goals(site: Site, t: Translator) -> dict:
         gc = g["goal_code"]
         inds = [r for r in site.ind_ref if gc in (r.get("wellbeing_goals") or [])]
         ind_rows = []
-        for r in sorted(inds, key=lambda r: (r.get("national_indicator") or 999, r["indicator_code"])):
+        for r in sorted(
+            inds, key=lambda r: (r.get("national_indicator") or 999, r["indicator_code"])
+        ):
             w = site.wales_latest.get(r["indicator_code"])
             nm = (r.get("indicator_name_cy") if t.lang == "cy" else None) or r["indicator_name_en"]
             ni = r.get("national_indicator")
-            kind = unit_kind(r.get("unit"), abs(w["value"]) if w and not missing(w["value"]) else None)
+            kind = unit_kind(
+                r.get("unit"), abs(w["value"]) if w and not missing(w["value"]) else None
+            )
             ind_rows.append(
                 [
                     (nm, None),
@@ -1149,7 +1149,12 @@ def goals(site: Site, t: Translator) -> dict:
                     (unit_text(t, r.get("unit")), None),
                     (t.fmt(kind, w["value"]) if w else t("no_data"), w["value"] if w else None),
                     (w["period"] if w else "–", None),
-                    (t(f"polarity.{r['polarity']}") if t.has(f"polarity.{r.get('polarity')}") else "", None),
+                    (
+                        t(f"polarity.{r['polarity']}")
+                        if t.has(f"polarity.{r.get('polarity')}")
+                        else "",
+                        None,
+                    ),
                 ]
             )
         cor = [c for c in collab if gc in (c.get("wellbeing_goals") or [])]
@@ -1225,7 +1230,9 @@ def goals(site: Site, t: Translator) -> dict:
     n_all = len(collab)
     return {
         "sections": sections,
-        "multiple_note": t("goals.multiple_note", n=t.fmt("int", n_all), expected=t.fmt("int", round(n_all * 0.05))),
+        "multiple_note": t(
+            "goals.multiple_note", n=t.fmt("int", n_all), expected=t.fmt("int", round(n_all * 0.05))
+        ),
         "example_banner": any(c.get("is_example_data") for c in collab),
     }
 
@@ -1239,7 +1246,11 @@ def deprivation(site: Site, t: Translator) -> dict:
     for cat in CATEGORIES:
         get = {d: rows_by.get((d, cat), {}) for d in range(1, 11)}
         items = [
-            (dec_label.get(d, str(d)), get[d].get("activity_per_10k"), t.fmt("dec1", get[d].get("activity_per_10k")))
+            (
+                dec_label.get(d, str(d)),
+                get[d].get("activity_per_10k"),
+                t.fmt("dec1", get[d].get("activity_per_10k")),
+            )
             for d in range(1, 11)
         ]
         cat_name = t(f"categories.{cat}")
@@ -1269,7 +1280,10 @@ def deprivation(site: Site, t: Translator) -> dict:
                         [
                             (items[d - 1][0], None),
                             (t.fmt("int", get[d].get("population")), get[d].get("population")),
-                            (t.fmt("int", get[d].get("activity_count")), get[d].get("activity_count")),
+                            (
+                                t.fmt("int", get[d].get("activity_count")),
+                                get[d].get("activity_count"),
+                            ),
                             (items[d - 1][2], items[d - 1][1]),
                         ]
                         for d in range(1, 11)
@@ -1280,7 +1294,11 @@ def deprivation(site: Site, t: Translator) -> dict:
         )
     allr = {d: rows_by.get((d, "all"), {}) for d in range(1, 11)}
     f_items = [
-        (dec_label.get(d, str(d)), allr[d].get("funding_per_head_gbp"), t.fmt("gbp2", allr[d].get("funding_per_head_gbp")))
+        (
+            dec_label.get(d, str(d)),
+            allr[d].get("funding_per_head_gbp"),
+            t.fmt("gbp2", allr[d].get("funding_per_head_gbp")),
+        )
         for d in range(1, 11)
     ]
     funding = {
@@ -1316,4 +1334,3 @@ def deprivation(site: Site, t: Translator) -> dict:
         "period": period,
         "example_banner": any(r.get("is_example_data") for r in df.to_dicts()),
     }
-

@@ -50,7 +50,9 @@ def main(argv: list[str] | None = None) -> int:
                 executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
             )
             for name, rel, width in SHOTS:
-                page = browser.new_page(viewport={"width": width, "height": 700 if width > 500 else 780})
+                page = browser.new_page(
+                    viewport={"width": width, "height": 700 if width > 500 else 780}
+                )
                 page.goto(base + rel, wait_until="load")
                 page.wait_for_timeout(1000)
                 target = args.out / f"{name}.png"

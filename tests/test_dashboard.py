@@ -138,7 +138,9 @@ def test_every_script_and_style_ships_with_the_site(dashboard_site):
         for lang in ("en", "cy"):
             page = site / lang / rel
             html = page.read_text(encoding="utf-8")
-            assert not re.search(r"<(script|link|img|iframe)\b[^>]*?\b(src|href)=\"(https?:)?//", html)
+            assert not re.search(
+                r"<(script|link|img|iframe)\b[^>]*?\b(src|href)=\"(https?:)?//", html
+            )
             for ref in _local_refs(page):
                 assert ref.is_file(), (page, ref)
     assert (site / "assets" / "vendor" / "leaflet" / "LICENSE").is_file()
@@ -250,7 +252,7 @@ class _Text(HTMLParser):
     amount marked lang="en" (``english_chars``). Scripts, styles, code and the <title> (which
     cannot mark a name; it repeats the checked <h1>) are left out."""
 
-    VOID = {"meta", "link", "br", "img", "input", "hr", "source", "wbr"}
+    VOID = frozenset({"meta", "link", "br", "img", "input", "hr", "source", "wbr"})
 
     def __init__(self):
         super().__init__()
@@ -430,7 +432,9 @@ def _open(page, url: str) -> list[str]:
 @pytest.mark.browser
 def test_every_page_type_loads_without_console_errors(page, site_url):
     errors: list[str] = []
-    page.on("console", lambda m: errors.append(f"{page.url}: {m.text}") if m.type == "error" else None)
+    page.on(
+        "console", lambda m: errors.append(f"{page.url}: {m.text}") if m.type == "error" else None
+    )
     page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}"))
     for lang in ("en", "cy"):
         for rel in PAGE_TYPES:
@@ -476,7 +480,7 @@ def test_map_is_keyboard_operable_and_names_the_measure(page, site_url, dashboar
     cardiff.focus()
     label = cardiff.get_attribute("aria-label")
     # the tooltip the browser formats equals the figure the build formats
-    expected = f"Cardiff: Activities per 10,000 people: All activity (per 10,000 people; "
+    expected = "Cardiff: Activities per 10,000 people: All activity (per 10,000 people; "
     assert label.startswith(expected) and label.endswith(Translator("en").fmt("dec1", rate))
     assert page.locator(".map-tooltip").inner_text() == label
     page.keyboard.press("Enter")

@@ -34,7 +34,9 @@ def test_summary_of_ties_at_both_ends(t):
 
 def test_deciles_keep_their_ten_classes_and_missing_values_are_grey():
     t = Translator("en")
-    m = Measure("d", "Decile", "", "", "int", [1, 5, 10, None], reverse=True, domain=list(range(1, 11)))
+    m = Measure(
+        "d", "Decile", "", "", "int", [1, 5, 10, None], reverse=True, domain=list(range(1, 11))
+    )
     codes, colours, legend = classify(m, t)
     assert codes == "049-"
     assert len(colours) == 10 and legend[-1][1] == "No data"
@@ -45,7 +47,7 @@ def test_deciles_keep_their_ten_classes_and_missing_values_are_grey():
 def test_quantile_classes_cover_every_value():
     t = Translator("en")
     values = [float(v) for v in range(100)]
-    codes, colours, legend = classify(Measure("x", "X", "", "", "dec1", values), t)
+    codes, _, legend = classify(Measure("x", "X", "", "", "dec1", values), t)
     assert set(codes) == set("01234") and len(legend) == 5
     assert legend[0][1] == "0.0 – 20.0" and legend[-1][1].endswith("99.0")
 
@@ -102,7 +104,7 @@ def test_map_is_fitted_to_the_main_land_not_a_small_island():
     with_island = MultiPolygon([box(-3.3, 51.45, -3.05, 51.56), box(-3.13, 51.37, -3.12, 51.38)])
     areas = [Area("A", "A", None, with_island), Area("B", "B", None, mainland)]
     (south, west), (north, east) = main_land_bounds(areas)
-    assert south == 51.45 and north == 51.56 and west == -3.3
+    assert south == 51.45 and north == 51.56 and west == -3.3 and east == -3.05
 
 
 def test_boundaries_are_delta_encoded_and_round_trip():
