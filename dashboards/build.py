@@ -206,9 +206,15 @@ class SiteBuilder:
                     **ctx,
                 )
             lsoa_template = self.env.get_template("lsoa.html")
+            macros = self.env.get_template("macros.html").make_module({"t": t})
+            shared: dict[str, tuple] = {}
             for r in s.lsoas:
                 code = r["la_code"]
                 ctx = pd.lsoa_profile(s, t, r, la_lsoa_bounds[code])
+                m = ctx["lsoa_map"]
+                if code not in shared:
+                    shared[code] = (macros.map_options(m), macros.map_legends(m))
+                m["options_html"], m["legends_html"] = shared[code]
                 self._render_fast(
                     lsoa_template,
                     t,
