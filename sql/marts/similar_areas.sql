@@ -1,5 +1,6 @@
 -- Areas like this one: for every 2021 LSOA and every local authority, the five most similar
--- areas of the same level (nearest neighbours, Euclidean distance on measures scaled 0-1).
+-- areas of the same level (nearest neighbours, Euclidean distance on measures scaled 0-1; ties
+-- broken by code; min_by keeps the five nearest per area without sorting every pair).
 -- LSOAs: the eight WIMD 2025 domain ranks as fractions of 1,917 and rural (1) or urban (0).
 -- Local authorities: for each of the eight domains the share of its LSOAs in the most deprived
 -- 20 % of Wales on that domain, and the share of its people living in rural LSOAs.
@@ -64,33 +65,27 @@ areas as (
     select * from la_measures
 ),
 
-pairs as (
+nearest as (
     select
         areas.area_type,
         areas.area_code,
-        other.area_code as similar_area_code,
-        list_distance(areas.measures, other.measures) as distance,
+        min_by(
+            {'code': other.area_code, 'distance': list_distance(areas.measures, other.measures)},
+            {'distance': list_distance(areas.measures, other.measures), 'code': other.area_code},
+            5
+        ) as neighbours,
     from areas
     inner join areas as other
         on other.area_type = areas.area_type
         and other.area_code <> areas.area_code
-),
-
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by area_type, area_code order by distance, similar_area_code
-        ) as similar_rank,
-    from pairs
+    group by areas.area_type, areas.area_code
 )
 
 select
     area_type,
     area_code,
-    similar_rank,
-    similar_area_code,
-    round(distance, 4) as distance,
-from ranked
-where similar_rank <= 5
+    generate_subscripts(neighbours, 1) as similar_rank,
+    unnest(neighbours).code as similar_area_code,
+    round(unnest(neighbours).distance, 4) as distance,
+from nearest
 order by area_type, area_code, similar_rank
