@@ -540,8 +540,18 @@ def figure(t: Translator, field_key: str, label: str, value, kind: str, note: st
     }
 
 
-def participants_shown(site: Site, t: Translator, value) -> tuple[str, float]:
-    """How a single small area's participant count is shown (publish's rule) and its sort key."""
+WITHHELD = "[c]"  # GSS symbol for a value withheld as confidential
+
+
+def participants_shown(site: Site, t: Translator, row: dict) -> tuple[str, float]:
+    """How a single small area's participant count is shown, and its sort key.
+
+    A count publishing already withheld (null with ``is_participant_count_suppressed``) shows
+    as ``[c]``; otherwise counts below publish's threshold (manifest) show as ``<5``.
+    """
+    value = row.get("participant_count")
+    if row.get("is_participant_count_suppressed"):
+        return WITHHELD, 0.0
     if missing(value):
         return t("no_data"), -1.0
     if value < site.suppress_below:
@@ -563,7 +573,7 @@ def lsoa_table(site: Site, t: Translator, rows: list[dict], table_id: str, capti
     ]
     body = []
     for r in sorted(rows, key=lambda r: r.get("wimd_rank") or 10**9):
-        shown, key = participants_shown(site, t, r.get("participant_count"))
+        shown, key = participants_shown(site, t, r)
         link = Markup('<a href="{}">{}</a> <span class="code">{}</span>').format(
             f"../lsoa/{r['lsoa_code']}.html", proper_name(r, "lsoa", t.lang), r["lsoa_code"]
         )
@@ -973,7 +983,7 @@ def lsoa_profile(site: Site, t: Translator, r: dict, bounds: list) -> dict:
     nm = name(r, "lsoa", t.lang)
     la = site.la[r["la_code"]]
     period, wimd, census = activity_period(site, t), t("periods.wimd"), t("periods.census")
-    shown, _ = participants_shown(site, t, r.get("participant_count"))
+    shown, _ = participants_shown(site, t, r)
     figures = [
         figure(t, "wimd_rank", t("fields.wimd_rank_of"), r.get("wimd_rank"), "int", wimd),
         figure(t, "wimd_decile", t("fields.wimd_decile"), r.get("wimd_decile"), "int", wimd),
