@@ -37,11 +37,11 @@ dev: install
 
 ## dashboard: build the static site from the published file into data/site
 dashboard: install
-	$(PY) -m dashboards.build
+	$(PY) -m pipelines.dashboard build
 
 ## serve: serve the built site on http://127.0.0.1:8000/
 serve: install
-	$(PY) -m dashboards.serve
+	$(PY) -m pipelines.dashboard serve
 
 ## mirror: download every source into MIRROR_DIR (default data/mirror), laid out like ../shared/data,
 ## checksums verified; then build from it with WELLBEING_SOURCE_MIRROR=data/mirror make run

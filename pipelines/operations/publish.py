@@ -17,7 +17,8 @@ Layout of ``<publish>``::
 
     wellbeing.duckdb            the read-only snapshot (schemas marts, reference, dictionary)
     exports/<table>.parquet     one per published table (zstd)
-    exports/<table>.csv         same rows, with header
+    exports/<table>.csv         same rows, with header (UTF-8 with a byte-order mark, lists as 'a; b')
+    exports/lsoa_profile_<W06 code>.csv   one local authority's LSOAs (the per-area extract)
     data_dictionary.md/.html    every table and column with its type and description
     manifest.json               published_at, tables, row counts
 """
@@ -27,6 +28,7 @@ import html
 import json
 import os
 import re
+import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -37,7 +39,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.disclosure import apply_disclosure
+from pipelines.disclosure import apply_disclosure, rules_for
 from pipelines.settings import setting
 from pipelines.sqltext import quote_ident, quote_literal
 
@@ -47,6 +49,9 @@ DICTIONARY_SCHEMA = "dictionary"
 TEMP_PREFIX = ".tmp-"
 LOCK_FILE_NAME = ".publish.lock"
 EXPORT_FORMATS = ("parquet", "csv")
+# Per-area extracts: one CSV per area of a level, holding that area's rows of a table.
+AREA_EXTRACTS = (("marts", "lsoa_profile", "la_code"),)
+UTF8_BOM = b"\xef\xbb\xbf"
 
 # Column names that would mean personal data reached a published table; publishing refuses them.
 PERSONAL_DATA_COLUMN = re.compile(
@@ -349,6 +354,69 @@ def export_name(table: PublishedTable, fmt: str) -> str:
     return f"{stem}.{fmt}"
 
 
+def export_select(table: PublishedTable, fmt: str, where: str = "") -> str:
+    """The ``select`` one export of ``table`` writes: CSV turns list columns into ``a; b`` text;
+    Parquet keeps lists. Disclosure control has already been applied to the published file
+    (``pipelines.disclosure``), so every export shows exactly what the file holds."""
+    exprs = []
+    for column in table.columns:
+        q = quote_ident(column.name)
+        if fmt == "csv" and column.data_type.endswith("[]"):
+            exprs.append(f"array_to_string({q}, '; ') as {q}")
+        else:
+            exprs.append(q)
+    source = f"{quote_ident(table.schema)}.{quote_ident(table.name)}"
+    return f"select {', '.join(exprs)} from {source}{where}"
+
+
+def write_export(
+    con: duckdb.DuckDBPyConnection,
+    select: str,
+    fmt: str,
+    path: Path,
+    table: PublishedTable | None = None,
+) -> None:
+    """Write one export: Parquet (zstd, with the table's description and example-data flag as
+    key-value metadata) or CSV with a header and a UTF-8 byte-order mark, so that Excel reads
+    "Ynys Môn" rather than "Ynys MÃ´n"."""
+    if fmt == "parquet":
+        metadata = ""
+        if table is not None:
+            metadata = (
+                f", kv_metadata {{description: {quote_literal(table.description or '')}, "
+                f"is_example_data: {quote_literal(str(table.is_example_data).lower())}}}"
+            )
+        con.execute(
+            f"copy ({select}) to {quote_literal(str(path))} "
+            f"(format parquet, compression zstd{metadata})"
+        )
+        return
+    plain = path.with_name(path.name + ".nobom")
+    con.execute(f"copy ({select}) to {quote_literal(str(plain))} (format csv, header true)")
+    try:
+        with plain.open("rb") as src, path.open("wb") as out:
+            out.write(UTF8_BOM)
+            shutil.copyfileobj(src, out, 1 << 20)
+    finally:
+        plain.unlink(missing_ok=True)
+
+
+def _area_extracts(con: duckdb.DuckDBPyConnection, tables: list[PublishedTable]) -> list[tuple]:
+    """(table, area code column, area code) for every per-area extract to write."""
+    by_name = {(t.schema, t.name): t for t in tables}
+    out = []
+    for schema, name, code_column in AREA_EXTRACTS:
+        table = by_name.get((schema, name))
+        if table is None or code_column not in {c.name for c in table.columns}:
+            continue
+        codes = con.execute(
+            f"select distinct {quote_ident(code_column)} from {quote_ident(schema)}."
+            f"{quote_ident(name)} where {quote_ident(code_column)} is not null order by 1"
+        ).fetchall()
+        out.extend((table, code_column, code) for (code,) in codes)
+    return out
+
+
 def publish(
     warehouse_file: Path | str,
     publish_dir: Path | str,
@@ -392,6 +460,8 @@ def publish(
             log(f"removed {len(stale)} temporary file(s) left by an earlier failed publish")
         temp = publish_dir / f"{TEMP_PREFIX}{token}-{PUBLISHED_FILE_NAME}"
         temp_exports: list[tuple[Path, Path]] = []
+        export_files: dict[str, dict[str, str]] = {}  # table -> format -> file in exports/
+        area_files: dict[str, str] = {}  # area code -> its extract in exports/
         try:
             published_at = datetime.now(UTC)
             con = duckdb.connect(str(temp))
@@ -450,18 +520,16 @@ def publish(
                         for fmt in EXPORT_FORMATS:
                             target = export_dir / export_name(table, fmt)
                             tmp = export_dir / f"{TEMP_PREFIX}{token}-{target.name}"
-                            options = (
-                                "format parquet, compression zstd, kv_metadata {description: "
-                                f"{quote_literal(table.description or '')}, is_example_data: "
-                                f"{quote_literal(str(table.is_example_data).lower())}}}"
-                                if fmt == "parquet"
-                                else ("format csv, header true")
-                            )
-                            con.execute(
-                                f"copy (select * from {quote_ident(table.schema)}.{quote_ident(table.name)}) "
-                                f"to {quote_literal(str(tmp))} ({options})"
-                            )
+                            write_export(con, export_select(table, fmt), fmt, tmp, table)
                             temp_exports.append((tmp, target))
+                            export_files.setdefault(table.qualified, {})[fmt] = target.name
+                    for table, code_column, code in _area_extracts(con, tables):
+                        target = export_dir / f"{table.name}_{code}.csv"
+                        tmp = export_dir / f"{TEMP_PREFIX}{token}-{target.name}"
+                        where = f" where {quote_ident(code_column)} = {quote_literal(code)}"
+                        write_export(con, export_select(table, "csv", where), "csv", tmp)
+                        temp_exports.append((tmp, target))
+                        area_files[code] = target.name
                     log(f"wrote {len(temp_exports)} export files (Parquet and CSV)")
                 con.execute("checkpoint")
             finally:
@@ -478,6 +546,13 @@ def publish(
             manifest = {
                 "published_at": published_at.isoformat(),
                 "file": PUBLISHED_FILE_NAME,
+                "disclosure": {
+                    f"{t.qualified}.{rule.column}": rule.sentence()
+                    for t in tables
+                    for rule in rules_for(t.qualified)
+                },
+                "exports": export_files,
+                "area_extracts": area_files,
                 "tables": [
                     {
                         "table": t.qualified,

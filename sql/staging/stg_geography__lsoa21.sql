@@ -4,7 +4,8 @@
 -- lsoa_name_cy_source (see below), lsoa_ons_name_en ('Cardiff 032H'), lsoa_ons_name_cy
 -- ('Caerdydd 032H'), lsoa_change_since_2011 (U unchanged, S split, M merged), msoa_code (W02),
 -- msoa_name_en / msoa_name_cy (House of Commons Library names), la_code, la_name_en, la_name_cy,
--- lhb_code, lhb_name_en, lhb_name_cy, rural_urban_code, rural_urban_class, is_urban.
+-- lhb_code, lhb_name_en, lhb_name_cy, rural_urban_code, rural_urban_class, is_urban, ward_code
+-- and ward_name (the 2024 electoral ward the LSOA best fits).
 -- Welsh LSOA names follow the English WIMD 2025 name ('<place> <n>' or '<place>'), first rule
 -- that applies, recorded in lsoa_name_cy_source:
 --   'wimd_2019_name'     the same English name is a WIMD 2019 LSOA name in the same authority:
@@ -24,7 +25,9 @@ with lsoa as (
     select
         trim(lsoa21cd) as lsoa_code,
         trim(lsoa21nm) as lsoa_ons_name_en,
-        trim(lad24cd) as la_code
+        trim(lad24cd) as la_code,
+        trim(wd24cd) as ward_code,
+        trim(wd24nm) as ward_name
     from raw.lsoa21_ward_la_lookup
 ),
 
@@ -167,6 +170,8 @@ select
     rural_urban.rural_urban_code,
     rural_urban.rural_urban_class,
     rural_urban.is_urban,
+    lsoa.ward_code,
+    lsoa.ward_name,
 from lsoa
 left join wimd_names using (lsoa_code)
 left join change_since_2011 using (lsoa_code)
