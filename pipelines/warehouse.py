@@ -228,6 +228,7 @@ class DuckLakeBackend:
         Loading the two extensions and attaching costs about half a second, so each process
         keeps one in-memory DuckDB per (catalog, data path, mode) and hands out a new
         connection (``cursor()``) to it each time; closing that connection keeps the instance.
+        (A DuckDB-file catalog, for single-process trials, is opened and closed each time.)
         """
         key = (self.catalog, self._data_path(), read_only, snapshot)
         instance = _LAKE_INSTANCES.get(key)
@@ -241,6 +242,10 @@ class DuckLakeBackend:
             except BaseException:
                 instance.close()
                 raise
+            if not self.concurrent_writers:
+                # A DuckDB-file catalog admits one process at a time: hold it only while used.
+                instance.execute(f"use {LAKE_ALIAS}")
+                return instance
             _LAKE_INSTANCES[key] = instance
         con = instance.cursor()
         con.execute(f"use {LAKE_ALIAS}")
