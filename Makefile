@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install run publish test dev dashboard serve bench browser clean lint
+.PHONY: install run publish test test-fast dev dashboard serve bench browser clean lint
 
 install: $(VENV)/.installed
 
@@ -51,9 +51,14 @@ bench: install
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
-## test: install, then run the test suite
+## test: install, then run the test suite (two workers; the DuckLake / PostgreSQL / Celery tests
+## start their own servers: apt-get install postgresql redis-server, as .ci/run does)
 test: install browser
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n 2
+
+## test-fast: the tests that need no real servers, no browser and no full build (seconds to minutes)
+test-fast: install
+	$(VENV)/bin/pytest -q -n 2 -m "not slow and not servers and not browser"
 
 lint: install
 	$(VENV)/bin/ruff check pipelines tests
