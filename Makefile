@@ -43,9 +43,11 @@ dashboard: install
 serve: install
 	$(PY) -m dashboards.serve
 
-## bench: time the partner-record path at 10k, 100k, 1M and 10M records (about 5 minutes; see benchmarks/README.md)
+## bench: time the partner-record path at 10k, 100k, 1M and 10M records on both warehouse
+## back-ends (DuckDB file, DuckLake on a PostgreSQL of its own), then a UK-sized case (42,000
+## synthetic areas, 20M records) on DuckLake (about 40 minutes on 2 cores; see benchmarks/README.md)
 bench: install
-	$(PY) benchmarks/run.py
+	$(PY) benchmarks/run.py --backends file,ducklake --uk-records 20000000
 
 ## browser: Debian's Chromium for the dashboard tests (no browser download)
 browser:

@@ -340,7 +340,7 @@ def test_daemon_runs_a_partner_file_in_parallel_while_a_reader_holds_its_snapsho
     messages = [r.event_log_entry.message or "" for r in records]
     assert any("Multiprocess executor" in m for m in messages)
     step_pids = {
-        r.event_log_entry.pid
+        r.event_log_entry.dagster_event.pid
         for r in records
         if r.event_log_entry.dagster_event is not None
         and r.event_log_entry.dagster_event.event_type_value == "STEP_START"
@@ -442,3 +442,4 @@ def test_celery_workers_run_the_steps(lake_build, lake_env, redis_server, instan
     worker_text = worker_log.read_text()
     assert "succeeded" in worker_text, worker_text[-3000:]
     assert dg.AssetKey(["marts", "lsoa_profile"])
+
