@@ -354,7 +354,8 @@ def test_daemon_runs_a_partner_file_in_parallel_while_a_reader_holds_its_snapsho
     values = {tuple(str(v) for v in line["value"]) for line in lines}
     assert values == {tuple(str(v) for v in before)}
     assert len(lines) > 20
-    assert lines[0]["t"] < run.start_time and lines[-1]["t"] > run.end_time
+    record = instance.get_run_record_by_id(run.run_id)
+    assert lines[0]["t"] < record.start_time and lines[-1]["t"] > record.end_time
 
     # After the run: a new published snapshot, recorded with the daemon's run id, holding the
     # new file's rows (the example rows retire once an inbox is configured).
