@@ -369,8 +369,10 @@ def test_daemon_runs_a_partner_file_in_parallel_while_a_reader_holds_its_snapsho
             "where submission_file = 'daemon_test_return.csv'"
         ).fetchone()[0]
     assert run_id == run.run_id and s2 > s1
-    con = duckdb.connect()
     from pipelines.snapshots import attach_snapshot
+    from pipelines.warehouse import connect_duckdb
+
+    con = connect_duckdb()  # extensions from the packages, never downloaded
 
     attach_snapshot(con, _lake(lake_env).backend(), s2, "published")
     after = con.execute(
