@@ -47,7 +47,7 @@ serve: install
 ## back-ends (DuckDB file, DuckLake on a PostgreSQL of its own), then a UK-sized case (42,000
 ## synthetic areas, 20M records) on DuckLake (about 40 minutes on 2 cores; see benchmarks/README.md)
 bench: install
-	$(PY) benchmarks/run.py --backends file,ducklake --uk-records 20000000
+	$(PY) benchmarks/run.py --backends file,ducklake --uk-records 20000000 --spatial-points 1000000,10000000
 
 ## browser: Debian's Chromium for the dashboard tests (no browser download)
 browser:

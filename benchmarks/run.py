@@ -767,6 +767,86 @@ def _backends_table(rows: list[dict]) -> str:
     )
 
 
+# ---------------------------------------------------------------------------------------------
+# Point in polygon at scale (--spatial-points): DuckDB spatial against geopandas
+
+
+def child_spatial(ns: argparse.Namespace) -> None:
+    """The 2021 LSOA of N points (Parquet: row_id, latitude, longitude) with one engine."""
+    import geopandas as gpd
+    import polars as pl
+
+    from pipelines.boundaries.geo import geometry_to_wkb
+    from pipelines.boundaries.point_in_polygon import lsoa_for_points, lsoa_for_points_geopandas
+    from pipelines.sqltext import quote_literal
+    from pipelines.warehouse import connect_duckdb
+
+    polygons = gpd.read_file(Path(ns.areas))
+    polygons = polygons[polygons["LSOA21CD"].str.startswith("W01")]
+    polygons = polygons.rename(columns={"LSOA21CD": "lsoa_code"}).to_crs("EPSG:4326")
+    t = time.perf_counter()
+    if ns.engine == "duckdb":
+        con = connect_duckdb()
+        con.execute("set memory_limit = '4GB'")
+        con.execute("create schema raw")
+        con.register("wkb", geometry_to_wkb(polygons, ["lsoa_code"]).to_arrow())
+        con.execute("create table raw.lsoa21_boundaries as select * from wkb")
+        rel = lsoa_for_points(con, f"read_parquet({quote_literal(ns.file)})")
+        located, n = rel.aggregate("count(lsoa_code), count(*)").fetchone()
+    else:
+        frame = pl.read_parquet(ns.file)
+        codes = lsoa_for_points_geopandas(
+            frame["latitude"].to_numpy(), frame["longitude"].to_numpy(), polygons
+        )
+        located, n = codes.count(), len(codes)
+    _finish({"seconds": time.perf_counter() - t, "located": located, "points": n}, ns.result)
+
+
+def spatial_benchmark(sizes: list[int], work: Path, mirror: Path, say) -> list[dict]:
+    """Both engines on the same points (uniform over the Wales bounding box, fixed seed)."""
+    import numpy as np
+    import polars as pl
+
+    boundaries = mirror / "boundaries" / "lsoa21_boundaries.geojson"
+    rows = []
+    for n in sizes:
+        file = work / f"points_{n}.parquet"
+        if not file.exists():
+            rng = np.random.default_rng(SEED)
+            pl.DataFrame(
+                {
+                    "row_id": np.arange(n),
+                    "latitude": rng.uniform(51.35, 53.45, n),
+                    "longitude": rng.uniform(-5.35, -2.65, n),
+                }
+            ).write_parquet(file)
+        by = {}
+        for engine in ("duckdb", "geopandas"):
+            r = run_child(
+                ["_spatial", "--engine", engine, "--file", str(file), "--areas", str(boundaries)]
+                + ["--result", str(work / "spatial.json")],
+                log=work / f"spatial_{engine}_{n}.log",
+            )
+            by[engine] = r
+            say(
+                f"point in polygon N={n:,} {engine}: {r['seconds']:.1f} s, peak "
+                f"{r['peak_rss_mb']:.0f} MiB, {r['located']:,} points in an LSOA"
+            )
+        if by["duckdb"]["located"] != by["geopandas"]["located"]:
+            raise AssertionError(f"engines disagree at N={n}: {by}")
+        rows.append(
+            {
+                "n": n,
+                "duckdb_s": by["duckdb"]["seconds"],
+                "duckdb_mib": by["duckdb"]["peak_rss_mb"],
+                "geopandas_s": by["geopandas"]["seconds"],
+                "geopandas_mib": by["geopandas"]["peak_rss_mb"],
+                "located": by["duckdb"]["located"],
+            }
+        )
+    return rows
+
+
 def _report_real(real: dict, out: Path) -> None:
     say = lambda m: print(m, flush=True)
     say(
@@ -816,6 +896,12 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=0,
         help="also run a UK-sized case on DuckLake with this many records (0 = skip)",
+    )
+    parser.add_argument(
+        "--spatial-points",
+        default="",
+        help="point-in-polygon sizes, comma-separated (DuckDB spatial against geopandas); "
+        "empty = skip",
     )
     parser.add_argument(
         "--uk-areas",
@@ -972,6 +1058,8 @@ def main(argv: list[str] | None = None) -> int:
             (root / "warehouse.duckdb").unlink(missing_ok=True)
 
     backend_rows = _compare_backends(ns, work, out, mirror, base, areas, rows, say)
+    spatial_sizes = [int(x.replace("_", "")) for x in ns.spatial_points.split(",") if x.strip()]
+    spatial_rows = spatial_benchmark(spatial_sizes, work, mirror, say) if spatial_sizes else []
 
     with open(out / "results.csv", "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=RESULT_COLUMNS)
@@ -1075,6 +1163,22 @@ def main(argv: list[str] | None = None) -> int:
     if backend_rows:
         say("")
         say(_backends_table(backend_rows))
+    if spatial_rows:
+        say("")
+        say("Point in polygon, 2021 LSOAs (seconds of the join, peak MiB of the process):")
+        say(
+            _table(
+                spatial_rows,
+                [
+                    ("n", "points", ","),
+                    ("duckdb_s", "DuckDB spatial s", ".1f"),
+                    ("duckdb_mib", "MiB", ".0f"),
+                    ("geopandas_s", "geopandas s", ".1f"),
+                    ("geopandas_mib", "MiB", ".0f"),
+                    ("located", "in an LSOA", ","),
+                ],
+            )
+        )
     say(
         f"\nresults: {out / 'results.csv'}, {out / 'bench.png'}; benchmark took "
         f"{time.perf_counter() - bench_started:.0f} s"
@@ -1090,6 +1194,7 @@ def child_main(argv: list[str]) -> None:
     parser.add_argument("--areas")
     parser.add_argument("--n", type=int)
     parser.add_argument("--profile")
+    parser.add_argument("--engine")
     ns = parser.parse_args(argv)
     {
         "_real": child_real,
@@ -1097,6 +1202,7 @@ def child_main(argv: list[str]) -> None:
         "_pipeline": child_pipeline,
         "_baseline": child_baseline,
         "_examples": child_examples,
+        "_spatial": child_spatial,
     }[ns.step](ns)
 
 
