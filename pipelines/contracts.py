@@ -18,6 +18,7 @@ import yaml
 
 from pipelines.settings import PROJECT_ROOT
 from pipelines.sqltext import quote_literal
+from pipelines.warehouse import transaction
 
 CONTRACTS_DIR = PROJECT_ROOT / "data_contracts"
 
@@ -72,29 +73,43 @@ def apply_comments(con: duckdb.DuckDBPyConnection, table: str) -> int:
 
     Returns the number of column comments written (0 when the table has no contract). Columns
     named in the contract but missing from the table are skipped (the quality checks report them).
+    Comments that already read as the contract says are not written again, and the rest are
+    written in one transaction (one DuckLake snapshot; parallel steps never alter the same
+    table for nothing).
     """
     obj = contract_for(table)
     if not obj:
         return 0
+    schema, name = table.split(".")
+    current_table = con.execute(
+        "select comment from duckdb_tables() where database_name = current_database() "
+        "and schema_name = ? and table_name = ?",
+        [schema, name],
+    ).fetchone()
+    existing = dict(
+        con.execute(
+            "select column_name, comment from duckdb_columns() "
+            "where database_name = current_database() and schema_name = ? and table_name = ?",
+            [schema, name],
+        ).fetchall()
+    )
+    statements = []
     description = (obj.get("description") or "").strip()
     notice = example_data_notice(con, table)
     if notice:
         description = f"{notice} {description}".strip()
-    if description:
-        con.execute(f"comment on table {table} is {quote_literal(description)}")
-    schema, name = table.split(".")
-    existing = {
-        r[0]
-        for r in con.execute(
-            "select column_name from duckdb_columns() where schema_name = ? and table_name = ?",
-            [schema, name],
-        ).fetchall()
-    }
+    if description and (current_table is None or current_table[0] != description):
+        statements.append(f"comment on table {table} is {quote_literal(description)}")
     written = 0
     for column, text in column_descriptions(table).items():
         if column in existing:
-            con.execute(f'comment on column {table}."{column}" is {quote_literal(text)}')
             written += 1
+            if existing[column] != text:
+                statements.append(f'comment on column {table}."{column}" is {quote_literal(text)}')
+    if statements:
+        with transaction(con):
+            for statement in statements:
+                con.execute(statement)
     return written
 
 

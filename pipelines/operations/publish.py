@@ -42,6 +42,7 @@ import duckdb
 from pipelines.disclosure import apply_disclosure, rules_for
 from pipelines.settings import setting
 from pipelines.sqltext import quote_ident, quote_literal
+from pipelines.warehouse import Backend, FileBackend, Snapshot, connect_duckdb
 
 PUBLISHED_FILE_NAME = "wellbeing.duckdb"
 PUBLISHED_SCHEMAS = ("marts", "reference")
@@ -101,6 +102,8 @@ class PublishResult:
         missing_comments: ``schema.table`` or ``schema.table.column`` without a comment.
         withheld: ``schema.table.column`` -> cells withheld by disclosure control (withheld,
             primary, secondary).
+        snapshot: on DuckLake, the snapshot that was published (``None`` on the DuckDB file).
+        published_at: when the publish started (UTC), also in ``manifest.json``.
     """
 
     file: Path
@@ -111,6 +114,8 @@ class PublishResult:
     stale_removed: list[Path]
     missing_comments: list[str]
     withheld: dict[str, dict[str, int]] = field(default_factory=dict)
+    snapshot: Snapshot | None = None
+    published_at: datetime | None = None
 
     @property
     def rows(self) -> int:
@@ -168,19 +173,34 @@ def _replace(temp: Path, final: Path) -> None:
     _fsync(final.parent)
 
 
-def _attach_warehouse(con: duckdb.DuckDBPyConnection, warehouse_file: Path, attempts: int = 50):
-    """ATTACH the working warehouse read-only as ``wh``, waiting while a writer holds its lock."""
+def _attach_warehouse(con: duckdb.DuckDBPyConnection, source, snapshot=None, attempts: int = 50):
+    """ATTACH the working warehouse read-only as ``wh``, waiting while a writer holds its lock.
+
+    ``source`` is a ``pipelines.warehouse`` back-end: the DuckDB file, or DuckLake at
+    ``snapshot`` (a fixed snapshot id, so runs committing meanwhile change nothing we copy)."""
     for attempt in range(attempts):
         try:
-            con.execute(f"attach {quote_literal(str(warehouse_file))} as wh (read_only)")
+            con.execute(source.attach_sql("wh", snapshot))
             return
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower() or attempt == attempts - 1:
                 raise PublishError(
-                    f"cannot open the working warehouse {warehouse_file} read-only: {exc}. "
+                    f"cannot open the working warehouse {source.describe()} read-only: {exc}. "
                     "Another process is writing it; publish after that run ends."
                 ) from exc
             time.sleep(0.2 + 0.1 * attempt)
+
+
+def _pin_snapshot(con: duckdb.DuckDBPyConnection, source):
+    """DuckLake: the snapshot to publish (the latest committed one); ``None`` for the file."""
+    if source.kind != "ducklake":
+        return None
+    source.load_extensions(con)
+    con.execute(source.attach_sql("wh_latest"))
+    try:
+        return source.current_snapshot(con, "wh_latest")
+    finally:
+        con.execute("detach wh_latest")
 
 
 def _source_tables(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]) -> list[tuple]:
@@ -418,7 +438,7 @@ def _area_extracts(con: duckdb.DuckDBPyConnection, tables: list[PublishedTable])
 
 
 def publish(
-    warehouse_file: Path | str,
+    warehouse_file: Path | str | Backend,
     publish_dir: Path | str,
     *,
     schemas: tuple[str, ...] = PUBLISHED_SCHEMAS,
@@ -428,7 +448,9 @@ def publish(
     """Publish the marts and reference tables of the working warehouse.
 
     Args:
-        warehouse_file: the working DuckDB file (opened read-only through ``ATTACH``).
+        warehouse_file: the working warehouse: its DuckDB file, or a ``pipelines.warehouse``
+            back-end (``Warehouse.backend()``). Opened read-only through ``ATTACH``; DuckLake is
+            read at its latest snapshot, pinned for the whole copy (``PublishResult.snapshot``).
         publish_dir: folder of the published file, exports and data dictionary (created).
         schemas: schemas copied whole. Raw, staging and quality (quarantined partner rows) are
             never published.
@@ -445,9 +467,14 @@ def publish(
     """
     started = time.monotonic()
     log = log or (lambda message: None)
-    warehouse_file = Path(warehouse_file)
+    source = (
+        warehouse_file
+        if hasattr(warehouse_file, "attach_sql")
+        else FileBackend(Path(warehouse_file))
+    )
+    warehouse_file = source.describe()
     publish_dir = Path(publish_dir)
-    if not warehouse_file.exists():
+    if not source.exists():
         raise PublishError(f"working warehouse {warehouse_file} not found; run the pipeline first")
     publish_dir.mkdir(parents=True, exist_ok=True)
     export_dir = publish_dir / "exports"
@@ -464,9 +491,10 @@ def publish(
         area_files: dict[str, str] = {}  # area code -> its extract in exports/
         try:
             published_at = datetime.now(UTC)
-            con = duckdb.connect(str(temp))
+            con = connect_duckdb(str(temp))
             try:
-                _attach_warehouse(con, warehouse_file)
+                snapshot = _pin_snapshot(con, source)
+                _attach_warehouse(con, source, snapshot.snapshot_id if snapshot else None)
                 sources = _source_tables(con, schemas)
                 if not sources:
                     raise PublishError(
@@ -546,6 +574,15 @@ def publish(
             manifest = {
                 "published_at": published_at.isoformat(),
                 "file": PUBLISHED_FILE_NAME,
+                "warehouse": source.kind,
+                **(
+                    {
+                        "snapshot_id": snapshot.snapshot_id,
+                        "snapshot_time": snapshot.snapshot_time.isoformat(),
+                    }
+                    if snapshot
+                    else {}
+                ),
                 "disclosure": {
                     f"{t.qualified}.{rule.column}": rule.sentence()
                     for t in tables
@@ -607,6 +644,8 @@ def publish(
         stale_removed=stale,
         missing_comments=missing_comments(tables),
         withheld=withheld,
+        snapshot=snapshot,
+        published_at=published_at,
     )
     log(
         f"published {final} in {seconds:.1f} s: {len(tables)} tables, {result.rows:,} rows, "
