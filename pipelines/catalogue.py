@@ -102,6 +102,24 @@ def load_catalogue() -> dict[str, Source]:
     return out
 
 
+PART_SEPARATOR = "__"
+"""A key ``<table>__<part>`` names one file of a raw table read from several files (e.g. one
+CSV per indicator): ``sources_for_table("<table>")`` lists them."""
+
+
+def sources_for_table(table_key: str) -> list[Source]:
+    """The catalogue entries that land in ``raw.<table_key>``, in key order.
+
+    That is the entry keyed ``table_key`` itself, or, for a table read from several files, every
+    entry keyed ``<table_key>__<part>``. Empty when the table is not a catalogue source.
+    """
+    catalogue = load_catalogue()
+    if table_key in catalogue:
+        return [catalogue[table_key]]
+    prefix = table_key + PART_SEPARATOR
+    return [catalogue[k] for k in sorted(catalogue) if k.startswith(prefix)]
+
+
 def sha256_of(path: Path) -> str:
     """SHA-256 of a file, or of all files in a folder (sorted by name, concatenated)."""
     digest = hashlib.sha256()
