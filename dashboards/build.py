@@ -251,16 +251,8 @@ def table(
 
 
 def latest_indicators(gi: pl.DataFrame, area_type: str) -> pl.DataFrame:
-    """Per (area, indicator) the row of the latest period available for that area type."""
-    sub = gi.filter(pl.col("area_type") == area_type)
-    if sub.is_empty():
-        return sub
-    latest = sub.group_by("indicator_code").agg(pl.col("period").max().alias("_latest"))
-    return (
-        sub.join(latest, on="indicator_code")
-        .filter(pl.col("period") == pl.col("_latest"))
-        .drop("_latest")
-    )
+    """Per (area, indicator) the row of the latest period (``is_latest``) for that area type."""
+    return gi.filter((pl.col("area_type") == area_type) & pl.col("is_latest"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -372,7 +364,7 @@ class SiteBuilder:
             out.append(
                 Measure(
                     key=f"ind_{ind}",
-                    label=t("measures.indicator", name=nm, period=first["period"]),
+                    label=t("measures.indicator", name=nm, period=first["period_label"]),
                     values=[by_area.get(c) for c in codes],
                     fmt=lambda v, u=unit: t.value(v, u),
                 )
@@ -708,7 +700,7 @@ class SiteBuilder:
             ind_rows.append(
                 [
                     (nm, None),
-                    (r["period"], None),
+                    (r["period_label"], None),
                     (t.value(r["value"], r.get("unit")), r["value"]),
                     (
                         t.value(w["value"], w.get("unit")) if w else t("no_data"),
@@ -827,7 +819,7 @@ class SiteBuilder:
                             t.value(w["value"], w.get("unit")) if w else t("no_data"),
                             w["value"] if w else None,
                         ),
-                        (w["period"] if w else "–", None),
+                        (w["period_label"] if w else "–", None),
                         (t.get(f"polarity.{r.get('polarity')}", ""), None),
                     ]
                 )

@@ -1,7 +1,7 @@
 -- How does collaboration activity sit beside the goal indicators across local authorities?
 -- One row per indicator and action category ('shared_purpose', 'governance',
 -- 'financial_mechanism', 'all'): the Spearman rank correlation across local authorities between
--- activity per 10,000 people and the indicator's value (latest period).
+-- activity per 10,000 people and the indicator's value (each authority's latest period, is_latest).
 -- Columns: indicator_code, indicator_name_en, indicator_name_cy, polarity, wellbeing_goals,
 -- action_category, n (local authorities with both values), spearman_rho (-1 to 1), ci_lower and
 -- ci_upper (95 % confidence interval: Fisher z-transformation with the Fieller, Hartley and
@@ -19,23 +19,14 @@ with activity as (
     from marts.local_authority_profile
 ),
 
-latest_period as (
-    select
-        indicator_code,
-        max(period) as period,
-    from marts.goal_indicators
-    where area_type = 'local_authority'
-    group by indicator_code
-),
-
 indicator_values as (
     select
-        goal_indicators.area_code as la_code,
-        goal_indicators.indicator_code,
-        goal_indicators.value,
-    from marts.goal_indicators as goal_indicators
-    inner join latest_period using (indicator_code, period)
-    where goal_indicators.area_type = 'local_authority'
+        area_code as la_code,
+        indicator_code,
+        value,
+    from marts.goal_indicators
+    where area_type = 'local_authority'
+        and is_latest
 ),
 
 pairs as (
