@@ -280,13 +280,14 @@ def child_pipeline(ns: argparse.Namespace) -> None:
     import duckdb
 
     from pipelines.contracts import all_contract_tables
+    from pipelines.financial_year import FINANCIAL_YEAR_MACROS
     from pipelines.operations.publish import publish
     from pipelines.partnership_activity import assets as pa_assets
     from pipelines.partnership_activity import ingest
     from pipelines.quality.checks import check_name_for, data_docs_root
     from pipelines.quality.validate import validate_table
     from pipelines.settings import setting, setting_path
-    from pipelines.warehouse import run_sql_model
+    from pipelines.warehouse import run_sql_model, sql_dependencies
 
     class Log:
         def info(self, m):
@@ -309,6 +310,8 @@ def child_pipeline(ns: argparse.Namespace) -> None:
     memory_limit = setting("WELLBEING_DUCKDB_MEMORY_LIMIT")  # as Warehouse.connect sets it
     if memory_limit:
         con.execute(f"set memory_limit = '{memory_limit}'")
+    for macro in FINANCIAL_YEAR_MACROS:  # as Warehouse.connect creates them
+        con.execute(macro)
     _, ref, _ = pa_assets.load_reference(con, Log())
     stages["reference_s"] = time.perf_counter() - t
     stages["reference_maxrss_mb"] = _maxrss_mb()
@@ -323,8 +326,11 @@ def child_pipeline(ns: argparse.Namespace) -> None:
         raise AssertionError(f"rows not accounted for: {outcome}")
 
     t = time.perf_counter()
+    # the partner staging model and the staging models built on it (the area measures)
+    rebuilt = {("staging", "stg_partnership_activity__activities")}
     for schema, table, file in _toposorted_models(("staging",)):
-        if table == "stg_partnership_activity__activities":
+        if (schema, table) in rebuilt or rebuilt & set(sql_dependencies(file.read_text())):
+            rebuilt.add((schema, table))
             run_sql_model(con, schema, table, file.read_text())
     stages["staging_s"] = time.perf_counter() - t
     stages["staging_maxrss_mb"] = _maxrss_mb()

@@ -3,15 +3,20 @@
 -- Result: one row per period, oldest first, with the 95 % limits: an authority's yearly estimate
 -- comes from a small sample, so compare intervals, not single values.
 -- expect: columns period_label, period_start, value, lower_ci, upper_ci, wales_value, difference_from_wales; rows: 12
+with chosen as (
+    select
+        'W06000015' as area_code,
+        'life_satisfaction' as indicator_code
+)
+
 select
-    period_label,
-    period_start,
-    value,
-    lower_ci,
-    upper_ci,
-    wales_value,
-    round(difference_from_wales, 2) as difference_from_wales,
-from marts.goal_indicators
-where area_code = 'W06000015'
-    and indicator_code = 'life_satisfaction'
-order by period_start
+    g.period_label,
+    g.period_start,
+    g.value,
+    g.lower_ci,
+    g.upper_ci,
+    g.wales_value,
+    round(g.difference_from_wales, 2) as difference_from_wales,
+from marts.goal_indicators as g
+inner join chosen using (area_code, indicator_code)
+order by g.period_start

@@ -96,6 +96,7 @@ aggregated as (
         v.period_start,
         v.period_end,
         v.period_type,
+        v.aggregation,
         bool_or(v.is_period_inferred) as is_period_inferred,
         case
             when any_value(a.authority_count) = 1 then any_value(v.value)
@@ -122,14 +123,7 @@ aggregated as (
     from authority_values as v
     inner join area_authorities as a
         on v.area_code = a.la_code
-    group by
-        a.area_type,
-        a.area_code,
-        v.indicator_code,
-        v.period_start,
-        v.period_end,
-        v.period_type,
-        v.aggregation
+    group by a.area_type, a.area_code, v.indicator_code, v.period_start, v.period_end, v.period_type, v.aggregation
     having count(*) = any_value(a.authority_count)
         and (
             any_value(a.authority_count) = 1
@@ -139,7 +133,7 @@ aggregated as (
 ),
 
 computed as (
-    select aggregated.*
+    select aggregated.* exclude (aggregation)
     from aggregated
     anti join published using (area_code, indicator_code, period_start, period_end)
 ),
@@ -210,47 +204,59 @@ all_values as (
     select * from volunteers
 ),
 
-labelled as (
+period_parts as (
     select
         v.*,
-        case v.period_type
-            when 'financial_year' then financial_year_label(v.period_start)
-            when 'pooled_years' then
-                case
-                    when month(v.period_start) = 4
-                        then financial_year_label(v.period_start) || ' to ' || financial_year_label(v.period_end)
-                    else year(v.period_start) || '-' || year(v.period_end)
-                end || ' pooled'
-            when 'month' then strftime(v.period_start, '%B %Y')
-            when 'day' then strftime(v.period_start, '%-d %B %Y')
-            when 'part_year' then strftime(v.period_start, '%B') || '-' || strftime(v.period_end, '%B %Y')
-            else cast(year(v.period_start) as varchar)
-        end as period_label,
-        case v.period_type
-            when 'financial_year' then financial_year_label(v.period_start)
-            when 'pooled_years' then
-                case
-                    when month(v.period_start) = 4
-                        then financial_year_label(v.period_start) || ' i ' || financial_year_label(v.period_end)
-                    else year(v.period_start) || '-' || year(v.period_end)
-                end || ' wedi''u cyfuno'
-            when 'month' then welsh_months[month(v.period_start)] || ' ' || year(v.period_start)
-            when 'day' then day(v.period_start) || ' ' || welsh_months[month(v.period_start)] || ' ' || year(v.period_start)
-            when 'part_year' then welsh_months[month(v.period_start)] || '-' || welsh_months[month(v.period_end)] || ' ' || year(v.period_end)
-            else cast(year(v.period_start) as varchar)
-        end as period_label_cy,
-        row_number() over (
-            partition by v.area_code, v.indicator_code
-            order by v.period_end desc, v.period_start desc
-        ) = 1 as is_latest,
+        year(v.period_start) as start_year,
+        year(v.period_end) as end_year,
+        strftime(v.period_start, '%B') as start_month_en,
+        strftime(v.period_end, '%B') as end_month_en,
+        months.cy[month(v.period_start)] as start_month_cy,
+        months.cy[month(v.period_end)] as end_month_cy,
+        case
+            when month(v.period_start) = 4
+                then financial_year_label(v.period_start) || ' to ' || financial_year_label(v.period_end)
+            else year(v.period_start) || '-' || year(v.period_end)
+        end as span,
     from all_values as v
     cross join (
         select [
             'Ionawr', 'Chwefror', 'Mawrth', 'Ebrill', 'Mai', 'Mehefin',
             'Gorffennaf', 'Awst', 'Medi', 'Hydref', 'Tachwedd', 'Rhagfyr'
-        ] as welsh_months
-    )
+        ] as cy
+    ) as months
     where v.value is not null
+),
+
+labelled as (
+    -- [English, Welsh] period labels
+    select
+        p.* exclude (start_year, end_year, start_month_en, end_month_en, start_month_cy, end_month_cy, span, labels),
+        labels[1] as period_label,
+        labels[2] as period_label_cy,
+        row_number() over (
+            partition by p.area_code, p.indicator_code
+            order by p.period_end desc, p.period_start desc
+        ) = 1 as is_latest,
+    from (
+        select
+            *,
+            case period_type
+                when 'financial_year' then [financial_year_label(period_start), financial_year_label(period_start)]
+                when 'pooled_years' then [span || ' pooled', replace(span, ' to ', ' i ') || ' wedi''u cyfuno']
+                when 'month' then [start_month_en || ' ' || start_year, start_month_cy || ' ' || start_year]
+                when 'day' then [
+                    day(period_start) || ' ' || start_month_en || ' ' || start_year,
+                    day(period_start) || ' ' || start_month_cy || ' ' || start_year
+                ]
+                when 'part_year' then [
+                    start_month_en || '-' || end_month_en || ' ' || end_year,
+                    start_month_cy || '-' || end_month_cy || ' ' || end_year
+                ]
+                else [cast(start_year as varchar), cast(start_year as varchar)]
+            end as labels,
+        from period_parts
+    ) as p
 ),
 
 wales as (

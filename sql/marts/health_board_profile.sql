@@ -22,29 +22,17 @@ boards as (
     group by la.lhb_code
 ),
 
-measures as (
-    select * from staging.stg_areas__activity_and_deprivation
-    where area_type = 'health_board'
-),
-
-indicators as (
-    select
-        area_code,
-        indicators,
-    from staging.stg_areas__latest_indicators
+profiles as (
+    select * from staging.stg_areas__profiles
     where area_type = 'health_board'
 )
 
 select
     health_boards.*,
     boards.psb_codes,
-    measures.* exclude (area_type, area_code, is_example_data),
-    indicators.indicators,
-    measures.is_example_data,
+    profiles.* exclude (area_type, area_code),
 from health_boards
-inner join measures
-    on health_boards.lhb_code = measures.area_code
+inner join profiles
+    on health_boards.lhb_code = profiles.area_code
 left join boards using (lhb_code)
-left join indicators
-    on health_boards.lhb_code = indicators.area_code
 order by health_boards.lhb_code

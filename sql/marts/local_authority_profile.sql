@@ -9,8 +9,8 @@
 -- full series in marts.goal_indicators). share_activity_in_most_deprived_20pct: of the activities
 -- placed in an LSOA, the fraction in LSOAs of WIMD 2025 quintile 1. is_example_data: activity
 -- figures come from generated example submissions.
--- Sources: staging.stg_areas__activity_and_deprivation (the measures of every area level),
--- staging.stg_areas__latest_indicators, reference.areas.
+-- Sources: staging.stg_areas__profiles (the measures and latest indicators of every area level),
+-- reference.areas.
 with local_authorities as (
     select * from staging.stg_geography__local_authorities
 ),
@@ -19,8 +19,8 @@ areas as (
     select * from reference.areas
 ),
 
-measures as (
-    select * from staging.stg_areas__activity_and_deprivation
+profiles as (
+    select * from staging.stg_areas__profiles
     where area_type = 'local_authority'
 ),
 
@@ -30,14 +30,6 @@ mid_year as (
         population as population_mid_2023,
     from staging.stg_population__local_authority
     where year = 2023
-),
-
-indicators as (
-    select
-        area_code,
-        indicators,
-    from staging.stg_areas__latest_indicators
-    where area_type = 'local_authority'
 )
 
 select
@@ -50,14 +42,12 @@ select
     local_authorities.lhb_code,
     local_authorities.lhb_name_en,
     health_boards.area_name_cy as lhb_name_cy,
-    measures.population,
+    profiles.population,
     mid_year.population_mid_2023,
-    measures.* exclude (area_type, area_code, population, is_example_data),
-    indicators.indicators,
-    measures.is_example_data,
+    profiles.* exclude (area_type, area_code, population),
 from local_authorities
-inner join measures
-    on local_authorities.la_code = measures.area_code
+inner join profiles
+    on local_authorities.la_code = profiles.area_code
 left join areas as authority
     on local_authorities.la_code = authority.area_code
 left join areas as boards
@@ -66,6 +56,4 @@ left join areas as health_boards
     on local_authorities.lhb_code = health_boards.area_code
 left join mid_year
     on local_authorities.la_code = mid_year.la_code
-left join indicators
-    on local_authorities.la_code = indicators.area_code
 order by local_authorities.la_code

@@ -19,16 +19,8 @@ with msoas as (
     where area_type = 'msoa'
 ),
 
-measures as (
-    select * from staging.stg_areas__activity_and_deprivation
-    where area_type = 'msoa'
-),
-
-indicators as (
-    select
-        area_code,
-        indicators,
-    from staging.stg_areas__latest_indicators
+profiles as (
+    select * from staging.stg_areas__profiles
     where area_type = 'msoa'
 )
 
@@ -41,19 +33,9 @@ select
     las.la_name_cy,
     msoas.psb_code,
     msoas.lhb_code,
-    measures.* exclude (
-        area_type,
-        area_code,
-        volunteer_registrations,
-        volunteer_registrations_per_1k,
-        is_example_data
-    ),
-    indicators.indicators,
-    measures.is_example_data,
+    profiles.* exclude (area_type, area_code, volunteer_registrations, volunteer_registrations_per_1k),
 from msoas
-inner join measures
-    on msoas.msoa_code = measures.area_code
+inner join profiles
+    on msoas.msoa_code = profiles.area_code
 left join staging.stg_geography__local_authorities as las using (la_code)
-left join indicators
-    on msoas.msoa_code = indicators.area_code
 order by msoas.msoa_code

@@ -57,16 +57,8 @@ predecessors as (
     group by now.psb_code
 ),
 
-measures as (
-    select * from staging.stg_areas__activity_and_deprivation
-    where area_type = 'public_services_board'
-),
-
-indicators as (
-    select
-        area_code,
-        indicators,
-    from staging.stg_areas__latest_indicators
+profiles as (
+    select * from staging.stg_areas__profiles
     where area_type = 'public_services_board'
 )
 
@@ -75,14 +67,10 @@ select
     authorities.la_names_en,
     authorities.lhb_codes,
     coalesce(predecessors.predecessor_psb_codes, []) as predecessor_psb_codes,
-    measures.* exclude (area_type, area_code, is_example_data),
-    indicators.indicators,
-    measures.is_example_data,
+    profiles.* exclude (area_type, area_code),
 from current_boards
-inner join measures
-    on current_boards.psb_code = measures.area_code
+inner join profiles
+    on current_boards.psb_code = profiles.area_code
 left join authorities using (psb_code)
 left join predecessors using (psb_code)
-left join indicators
-    on current_boards.psb_code = indicators.area_code
 order by current_boards.psb_code

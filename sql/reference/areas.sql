@@ -19,11 +19,12 @@ local_authorities as (
 ),
 
 current_boards as (
-    select
+    -- each authority's current board (every level of the area lookup nests in authorities)
+    select distinct
         la_code,
-        psb_code,
-    from staging.stg_geography__public_services_boards
-    where is_current
+        area_code as psb_code,
+    from staging.stg_geography__area_lsoas
+    where area_type = 'public_services_board'
 ),
 
 boards as (
