@@ -11,7 +11,8 @@ lineage; every loader, ``make mirror`` and refresh logic goes through it:
 3. A source with no download cannot be fetched: the error says where a person gets the file.
 
 Catalogue fields (one entry per source, keyed by its raw table name; a new source needs only
-a YAML entry):
+a YAML entry; a key ``<table>__<part>`` is one file of a raw table read from several files, e.g.
+one CSV per indicator, listed by ``sources_for_table``):
 
 - ``title``, ``publisher``, ``licence``: as the publisher states them.
 - ``landing_page``: the publisher's page for the dataset, where a person finds it.
@@ -287,6 +288,24 @@ def load_catalogue() -> dict[str, Source]:
             )
         out[key] = source
     return out
+
+
+PART_SEPARATOR = "__"
+"""A key ``<table>__<part>`` names one file of a raw table read from several files (e.g. one
+CSV per indicator): ``sources_for_table("<table>")`` lists them."""
+
+
+def sources_for_table(table_key: str) -> list[Source]:
+    """The catalogue entries that land in ``raw.<table_key>``, in key order.
+
+    That is the entry keyed ``table_key`` itself, or, for a table read from several files, every
+    entry keyed ``<table_key>__<part>``. Empty when the table is not a catalogue source.
+    """
+    catalogue = load_catalogue()
+    if table_key in catalogue:
+        return [catalogue[table_key]]
+    prefix = table_key + PART_SEPARATOR
+    return [catalogue[k] for k in sorted(catalogue) if k.startswith(prefix)]
 
 
 # ---------------------------------------------------------------------------------------------

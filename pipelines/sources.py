@@ -5,7 +5,7 @@ from collections.abc import Callable, Sequence
 import dagster as dg
 import polars as pl
 
-from pipelines.catalogue import FetchedFile, fetch, load_catalogue
+from pipelines.catalogue import FetchedFile, fetch, load_catalogue, sources_for_table
 from pipelines.contracts import apply_comments
 from pipelines.warehouse import LINEAGE_COLUMNS, Warehouse, table_metadata, write_table
 
@@ -92,6 +92,82 @@ def raw_source_asset(
                 "checksum_matches_catalogue": str(fetched.checksum_matches),
                 "origin": fetched.origin,
             }
+        )
+
+    return _asset
+
+
+def raw_multi_source_asset(
+    table: str,
+    parse: Parser,
+    group_name: str,
+    description: str,
+    kinds: Sequence[str] = ("duckdb", "polars"),
+) -> dg.AssetsDefinition:
+    """Build the asset that lands several catalogue files in one table ``raw.<table>``.
+
+    The files are the catalogue entries keyed ``<table>__<part>`` (``sources_for_table``), for
+    example one CSV per indicator. Each is fetched and parsed on its own and carries its own
+    lineage columns (file name, sha256, URL, licence), so a row always says which file it came
+    from; the frames are stacked in key order. A file whose checksum differs from the
+    catalogue's is logged (and reported by the contract's checksum warning).
+
+    Args:
+        table: the raw table (and asset) name; the catalogue must hold ``<table>__<part>`` keys.
+        parse: turns one fetched file into a frame; every file's frame must have the same
+            columns (a file with other columns is an error naming the file).
+        group_name: Dagster asset group.
+        description: grain and columns of the raw table; the sources are appended.
+
+    Raises:
+        KeyError: (at definition time) no catalogue entry lands in ``raw.<table>``.
+    """
+    sources = [s for s in sources_for_table(table) if s.key != table]
+    if not sources:
+        raise KeyError(f"no catalogue entries named {table}__<part> for raw.{table}")
+    listed = "; ".join(f"{s.key}: {s.url}" for s in sources)
+    licences = sorted({s.licence for s in sources})
+    full_description = (
+        f"{description}\n\nSources ({len(sources)} files; licence {', '.join(licences)}): "
+        f"{listed}\n\nLineage columns on every row (per file): {', '.join(LINEAGE_COLUMNS)}."
+    )
+
+    @dg.asset(
+        name=table,
+        key_prefix=["raw"],
+        group_name=group_name,
+        kinds=set(kinds),
+        description=full_description,
+        metadata={"source_keys": ", ".join(s.key for s in sources), "licence": ", ".join(licences)},
+    )
+    def _asset(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+        frames, names, columns = [], [], []
+        for source in sources:
+            fetched = fetch(source.key)
+            names.append(fetched.file_name)
+            context.log.info(f"{source.key}: reading {fetched.path} ({fetched.origin})")
+            if fetched.checksum_matches is False:
+                context.log.warning(
+                    f"{source.key}: checksum {fetched.sha256} differs from the catalogue's "
+                    f"{fetched.expected_sha256}: the publisher may have changed the file."
+                )
+            frame = parse(fetched)
+            if frames and frame.columns != columns:
+                raise ValueError(
+                    f"raw.{table}: {fetched.path} has columns {frame.columns}, expected "
+                    f"{columns} (as in the other files)"
+                )
+            columns = frame.columns
+            lineage = fetched.lineage()
+            frames.append(frame.with_columns(pl.lit(v).alias(k) for k, v in lineage.items()))
+        stacked = pl.concat(frames, how="vertical_relaxed")
+        with warehouse.connect() as con:
+            rows = write_table(con, f"raw.{table}", stacked)
+            apply_comments(con, f"raw.{table}")
+            metadata = table_metadata(con, f"raw.{table}")
+        context.log.info(f"raw.{table}: {rows} rows from {len(sources)} files")
+        return dg.MaterializeResult(
+            metadata={**metadata, "source_files": ", ".join(names), "files": len(names)}
         )
 
     return _asset

@@ -500,9 +500,10 @@ TABLE_REF = re.compile(r"\b(raw|staging|marts|reference|quality)\.([a-z_][a-z0-9
 
 
 def sql_models() -> list[tuple[str, str, Path]]:
-    """All SQL models as ``(schema, table, file)``: ``sql/<schema>/<table>.sql``."""
+    """All SQL models as ``(schema, table, file)``: ``sql/<schema>/<table>.sql`` (staging, the
+    reference tables built from other tables, such as ``reference.areas``, and marts)."""
     models = []
-    for schema in ("staging", "marts"):
+    for schema in ("staging", "reference", "marts"):
         for file in sorted((SQL_DIR / schema).glob("*.sql")):
             models.append((schema, file.stem, file))
     return models

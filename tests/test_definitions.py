@@ -16,6 +16,13 @@ def test_definitions_load_with_groups_and_descriptions():
         "marts/goal_indicators",
         "marts/activity_by_wimd_decile",
         "marts/collaboration_and_goals",
+        "marts/public_services_board_profile",
+        "marts/health_board_profile",
+        "marts/msoa_profile",
+        "reference/areas",
+        "reference/national_indicators",
+        "raw/ons_local_statistics",
+        "raw/census2021_welsh_language",
     ]:
         assert expected in names
     for key in keys:

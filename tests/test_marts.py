@@ -12,6 +12,9 @@ MARTS = [
     "collaboration_and_goals",
     "activity_by_la_year",
     "activity_by_la_sector",
+    "public_services_board_profile",
+    "health_board_profile",
+    "msoa_profile",
 ]
 
 
@@ -173,12 +176,15 @@ def test_all_three_action_categories_and_22_authorities_have_activity(warehouse)
 def test_goal_indicators_carry_known_values_and_goals(warehouse):
     row = warehouse.execute(
         """
-        select value, lower_ci, upper_ci, unit, national_indicator, list_contains(wellbeing_goals, 'healthier')
+        select value, lower_ci, upper_ci, unit, national_indicator, national_indicator_relation,
+               list_contains(wellbeing_goals, 'healthier')
         from marts.goal_indicators
         where area_code = 'W06000001' and indicator_code = 'healthy_life_expectancy_female'
+            and period_label = '2017-2019 pooled'
         """
     ).fetchone()
-    assert row == (63.6, 61.5, 65.6, "years", 2, True)
+    # the ONS time series (interim method) revises the February 2022 workbook's 63.6 (61.5-65.6)
+    assert row == (64.5, 61.8, 67.2, "years", 2, "related", True)
     unmapped = warehouse.execute(
         "select count(*) from marts.goal_indicators where wellbeing_goals is null or len(wellbeing_goals) = 0"
     ).fetchone()[0]
@@ -186,10 +192,16 @@ def test_goal_indicators_carry_known_values_and_goals(warehouse):
 
 
 def test_spearman_correlations_match_scipy(warehouse):
-    profile = warehouse.execute(
-        "select shared_purpose_per_10k, healthy_life_expectancy_female from marts.local_authority_profile"
+    pairs = warehouse.execute(
+        """
+        select p.shared_purpose_per_10k, g.value
+        from marts.local_authority_profile as p
+        inner join marts.goal_indicators as g
+            on g.area_code = p.la_code
+        where g.indicator_code = 'healthy_life_expectancy_female' and g.is_latest
+        """
     ).fetchall()
-    x, y = zip(*profile)
+    x, y = zip(*pairs, strict=True)
     expected = stats.spearmanr(x, y).statistic
     rho, n, lower, upper = warehouse.execute(
         """
@@ -200,6 +212,31 @@ def test_spearman_correlations_match_scipy(warehouse):
     assert n == 22
     assert rho == pytest.approx(expected, abs=1e-4)
     assert lower < rho < upper
+
+
+def test_area_profiles_share_the_local_authority_measures(warehouse):
+    """A board or health board of one authority has exactly that authority's measures."""
+    cardiff = warehouse.execute(
+        "select population, activity_count, funding_gbp, share_people_most_deprived_20pct, "
+        "community_support_groups, volunteer_registrations "
+        "from marts.local_authority_profile where la_code = 'W06000015'"
+    ).fetchone()
+    board = warehouse.execute(
+        "select population, activity_count, funding_gbp, share_people_most_deprived_20pct, "
+        "community_support_groups, volunteer_registrations "
+        "from marts.public_services_board_profile where psb_code = 'psb_cardiff'"
+    ).fetchone()
+    powys_lhb = warehouse.execute(
+        "select population, activity_count from marts.health_board_profile where lhb_code = 'W11000024'"
+    ).fetchone()
+    powys_la = warehouse.execute(
+        "select population, activity_count from marts.local_authority_profile where la_code = 'W06000023'"
+    ).fetchone()
+    assert cardiff == board
+    assert powys_lhb == powys_la
+    for mart in ("public_services_board_profile", "health_board_profile", "msoa_profile"):
+        total = warehouse.execute(f"select sum(population) from marts.{mart}").fetchone()[0]
+        assert total == 3_107_468, mart
 
 
 def test_column_comments_reach_duckdb(warehouse):

@@ -180,7 +180,12 @@ def test_published_deps_cover_every_mart_and_reference_table():
     deps = {key.to_user_string() for key in published_deps()}
     marts = {f"marts/{table}" for schema, table, _ in sql_models() if schema == "marts"}
     assert marts <= deps
-    assert {"reference/wellbeing_goals", "reference/indicator_goals"} <= deps
+    assert {
+        "reference/wellbeing_goals",
+        "reference/indicator_goals",
+        "reference/national_indicators",
+        "reference/areas",
+    } <= deps
     assert not any(d.startswith(("raw/", "staging/", "quality/")) for d in deps)
 
 
@@ -235,6 +240,13 @@ def test_real_published_file_has_every_table_and_column_commented(published_real
         }
     finally:
         con.close()
-    assert {"lsoa_profile", "local_authority_profile", "goal_indicators"} <= marts
+    assert {
+        "lsoa_profile",
+        "local_authority_profile",
+        "goal_indicators",
+        "public_services_board_profile",
+        "health_board_profile",
+        "msoa_profile",
+    } <= marts
     assert [t for (t,) in tables] == [], "tables without a comment"
     assert [c for (c,) in columns] == [], "columns without a comment"

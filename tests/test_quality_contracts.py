@@ -15,7 +15,10 @@ from pipelines.quality.rules import ContractError, property_rules, quality_rule,
 
 MY_CONTRACTS = [
     "boundaries", "community_activity", "geography", "indicators", "marts", "population", "wimd",
+    "ons_local_statistics", "census2021_welsh_language", "nsw_adult_lifestyles", "air_quality",
+    "public_services_boards", "national_indicators", "areas",
 ]
+COMPLETENESS = ("completeness", "coverage")
 
 
 @pytest.mark.parametrize("path", contract_files(), ids=lambda p: p.name)
@@ -36,7 +39,10 @@ def test_dataset_contract_exists_with_descriptions(name):
     assert {"purpose", "usage", "limitations"} <= set(doc["description"])
     for obj in doc["schema"]:
         assert obj["description"], obj["physicalName"]
-        assert any(q.get("rule") == "rowCount" for q in obj["quality"]), obj["physicalName"]
+        # a row count, or a rule that says what must be present (every authority, every file, ...)
+        assert any(
+            q.get("rule") == "rowCount" or q.get("dimension") in COMPLETENESS for q in obj["quality"]
+        ), obj["physicalName"]
         for prop in obj["properties"]:
             assert prop["description"] and prop["logicalType"], (obj["physicalName"], prop["name"])
 

@@ -18,9 +18,13 @@ EVERY_COLUMN_COMMENTED = "every_table_and_column_commented"
 
 
 def published_deps() -> list[dg.AssetKey]:
-    """Every ``marts.*`` SQL model key plus the reference tables, in a stable order."""
+    """Every ``marts.*`` and ``reference.*`` SQL model key plus the reference tables loaded from
+    files, in a stable order."""
     marts = {
-        key for assets_def in sql_model_assets for key in assets_def.keys if key.path[0] == "marts"
+        key
+        for assets_def in sql_model_assets
+        for key in assets_def.keys
+        if key.path[0] in ("marts", "reference")
     }
     return sorted(marts, key=lambda k: k.to_user_string()) + keys.REFERENCE_KEYS
 

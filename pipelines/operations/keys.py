@@ -15,5 +15,6 @@ PARTNER_STAGING_KEY = dg.AssetKey(["staging", "stg_partnership_activity__activit
 REFERENCE_KEYS = [
     dg.AssetKey(["reference", "wellbeing_goals"]),
     dg.AssetKey(["reference", "indicator_goals"]),
+    dg.AssetKey(["reference", "national_indicators"]),
 ]
 WRITES_WAREHOUSE = {"wellbeing/writes": "warehouse"}

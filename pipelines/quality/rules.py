@@ -33,7 +33,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipelines.catalogue import load_catalogue
+from pipelines.catalogue import sources_for_table
 from pipelines.warehouse import LINEAGE_COLUMNS
 
 SEVERITIES = ("error", "warning")
@@ -266,10 +266,10 @@ def checksum_rule(table: str) -> Rule | None:
     Returns ``None`` when the table is not a catalogue source or no checksum is recorded.
     """
     schema, key = table.split(".")
-    source = load_catalogue().get(key)
-    if schema != "raw" or source is None:
-        return None
-    expected = [sha for sha in [source.sha256, *(a.sha256 for a in source.alternates)] if sha]
+    sources = sources_for_table(key) if schema == "raw" else []
+    expected = [
+        sha for s in sources for sha in [s.sha256, *(a.sha256 for a in s.alternates)] if sha
+    ]
     if not expected:
         return None
     return Rule(

@@ -17,7 +17,7 @@ from pipelines.warehouse import (
     table_metadata,
 )
 
-GROUPS = {"staging": "staging", "marts": "marts"}
+GROUPS = {"staging": "staging", "reference": "reference", "marts": "marts"}
 
 
 def _sql_asset(schema: str, table: str, sql_text: str, file_name: str) -> dg.AssetsDefinition:

@@ -1,124 +1,74 @@
--- Well-being indicators by Welsh local authority (and Wales where the source has a Wales row),
--- long: one row per area x indicator x period.
--- Columns: area_code (W06 local authority, or W92000004 Wales); area_type ('local_authority' /
--- 'country'); indicator_code (snake_case, stable); indicator_name_en; period (text: '2020-21'
--- financial / survey year, '2017-19' three-year pool, '2021' calendar year); value, lower_ci,
--- upper_ci (DOUBLE; CIs = 95 % confidence limits where published: healthy life expectancy and
--- smokers); unit (e.g. 'mean score 0-10', 'years', '% of adults', 'GBP per week'); source_key
--- (catalogue key of the raw source).
+-- Well-being indicators by Welsh local authority (and Wales where the source has a Wales row) from
+-- the sources that predate the ONS time series: one row per area x indicator x period.
+-- Columns: area_code (W06 local authority or W92000004 Wales), area_type ('local_authority' /
+-- 'country'), indicator_code (see reference.indicator_goals), period_start, period_end,
+-- period_type ('financial_year', 'part_year', 'month', 'census_day'), is_period_inferred (true
+-- where the source does not state its year), value, lower_ci and upper_ci (95 % limits, where
+-- published: the smoking estimate), sample_size (respondents, where the source gives counts), weighting_status ('unweighted' for the custom tabulation), source_key,
+-- source_url, source_licence.
 -- Indicators and rules:
--- * ONS subnational indicators (Feb 2022; 22 LAs each, no Wales row): personal well-being means
---   (life_satisfaction, worthwhile, happiness, anxiety; APS Apr 2020-Mar 2021, lower anxiety is
---   better), healthy life expectancy at birth by sex (2017-19), smokers_pct (APS Apr-Dec 2020),
---   employment_rate_pct (16-64, 2020), weekly_pay_gbp (gross median, resident-based, 2021
---   provisional), gigabit_broadband_pct and outdoor_4g_coverage_pct (Ofcom, May 2021),
---   gva_per_hour_gbp (2019). Values published as 'na' / 'x' (missing) are left out.
--- * National Survey for Wales 2018-19 community cohesion (22 LAs): % of those answering who agree
---   (strongly agree + tend to agree) or, for satisfaction with the local area, who are very or
---   fairly satisfied. Denominator = every response the tabulation lists, including spontaneous
---   answers, as in the source. The tabulation is UNWEIGHTED (custom tabulation of survey
---   microdata, not official weighted estimates): compare with care.
+-- * ONS subnational indicators workbook (February 2022): only what the ONS Explore local statistics
+--   series do not cover: outdoor_4g_coverage_pct (May 2021), gigabit_broadband_pct (May 2021; the
+--   series has January 2026 only) and smokers_pct (April-December 2020 single-period estimate; the
+--   series has five-year averages). The other sheets' periods are all in the time series, whose
+--   revised values replace them (staging.stg_ons_local_statistics__indicators).
+-- * National Survey for Wales community cohesion, custom tabulation by local authority, UNWEIGHTED:
+--   % of those answering who agree (strongly agree + tend to agree) or, for the local area, who
+--   are very or fairly satisfied; sample_size = respondents to the question in the authority.
+--   The file does not state its year: 2018-19 is inferred from its 11,922 respondents
+--   (is_period_inferred). Indicator codes say 'unweighted'.
 -- * speak_welsh_daily_pct: National Survey for Wales 2018-19, % of adults who speak Welsh daily
---   (Wales + 22 LAs; suppressed '*' values left out).
--- * able_to_speak_welsh_2011_pct: Census 2011, % of usual residents aged 3+ able to speak Welsh
---   (Wales + 22 LAs, 2011 LA names).
--- * loneliness_index_zscore_mean: mean of the 2021-LSOA clinical loneliness z-scores in the LA,
---   weighted by Census 2021 usual residents (TS021 total); LA of each LSOA from lad24_code of
---   raw.lsoa21_population; the 9 LSOAs without a published score are left out of the mean.
---   A prescription-based proxy for 2022, not an official statistic.
--- Local authority names (NSW, Welsh language files) are matched to W06 codes through the W06
--- code/name pairs of the ONS rows, comparing names lower-cased, without a leading 'The' and
--- without spaces or punctuation; 'Rhondda Cynon Taff' (Census 2011 spelling) is aliased.
+--   (Wales + 22 authorities; suppressed '*' values left out).
+-- * able_to_speak_welsh_pct, Census 2011 (27 March 2011): % of usual residents aged 3+ able to
+--   speak Welsh (Wales + 22 authorities); Census 2021 adds the next point
+--   (staging.stg_census2021__welsh_language).
+-- Names are matched to codes through staging.stg_geography__area_name_keys.
 -- Sources (raw tables): ons_subnational_indicators (ONS, OGL v3.0), nsw_community_cohesion
 -- (Welsh Government NSW, tabulation by University of Bristol), welsh_language_frequency and
--- welsh_language_census_2011 (StatsWales, OGL v3.0), loneliness_index (British Red Cross /
--- humaniverse, MIT; prescribing data OGL), lsoa21_population (ONS Census 2021, OGL v3.0).
+-- welsh_language_census_2011 (StatsWales, OGL v3.0).
 with ons_source as (
     select
         sheet,
-        period_text,
-        area_code,
-        area_name,
-        value,
-        lower_ci,
-        upper_ci,
+        trim(period_text) as period_text,
+        trim(area_code) as area_code,
+        try_cast(regexp_replace(value, '\s+', '', 'g') as double) as value,
+        try_cast(regexp_replace(lower_ci, '\s+', '', 'g') as double) as lower_ci,
+        try_cast(regexp_replace(upper_ci, '\s+', '', 'g') as double) as upper_ci,
+        source_url,
+        source_licence,
     from raw.ons_subnational_indicators
-    where area_code like 'W06%'
-        or area_code = 'W92000004'
-),
-
-ons_indicators as (
-    select
-        *
-    from (
-        values
-            ('Life satisfaction', 'life_satisfaction', 'Life satisfaction (mean rating)', 'mean score 0-10'),
-            ('Worthwhile', 'worthwhile', 'Feeling the things done in life are worthwhile (mean rating)', 'mean score 0-10'),
-            ('Happiness', 'happiness', 'Happiness yesterday (mean rating)', 'mean score 0-10'),
-            ('Anxiety', 'anxiety', 'Anxiety yesterday (mean rating; lower is better)', 'mean score 0-10'),
-            ('Female HLE', 'healthy_life_expectancy_female', 'Healthy life expectancy at birth, females', 'years'),
-            ('Male HLE', 'healthy_life_expectancy_male', 'Healthy life expectancy at birth, males', 'years'),
-            ('Smokers', 'smokers_pct', 'Adults who currently smoke cigarettes', '% of adults'),
-            ('Employment rate', 'employment_rate_pct', 'Employment rate, people aged 16 to 64', '% of people aged 16-64'),
-            ('Weekly pay', 'weekly_pay_gbp', 'Gross median weekly pay (residents)', 'GBP per week'),
-            ('Broadband availability', 'gigabit_broadband_pct', 'Premises with gigabit-capable broadband', '% of premises'),
-            ('4G', 'outdoor_4g_coverage_pct', 'Geographic area with outdoor 4G from at least one operator', '% of area'),
-            ('GVA per hour', 'gva_per_hour_gbp', 'Gross value added per hour worked', 'GBP per hour')
-    ) as t (sheet, indicator_code, indicator_name_en, unit)
+    where trim(area_code) like 'W06%'
+        and sheet in ('4G', 'Broadband availability', 'Smokers')
 ),
 
 ons as (
     select
-        s.area_code,
-        case when s.area_code = 'W92000004' then 'country' else 'local_authority' end as area_type,
-        i.indicator_code,
-        i.indicator_name_en,
+        area_code,
+        'local_authority' as area_type,
+        case sheet
+            when '4G' then 'outdoor_4g_coverage_pct'
+            when 'Broadband availability' then 'gigabit_broadband_pct'
+            when 'Smokers' then 'smokers_pct'
+        end as indicator_code,
         case
-            when regexp_matches(s.period_text, '^\s*\d{2}/\d{4}\s*-\s*\d{2}/\d{4}\s*$')
-                then case
-                    when regexp_extract(s.period_text, '\d{2}/(\d{4})', 1)
-                        = regexp_extract(s.period_text, '-\s*\d{2}/(\d{4})', 1)
-                        then regexp_extract(s.period_text, '\d{2}/(\d{4})', 1)
-                    else regexp_extract(s.period_text, '\d{2}/(\d{4})', 1)
-                        || '-'
-                        || right(regexp_extract(s.period_text, '-\s*\d{2}/(\d{4})', 1), 2)
-                end
-            when regexp_matches(s.period_text, '^\s*\d{4}\s*-\s*\d{4}\s*$')
-                then regexp_extract(s.period_text, '^\s*(\d{4})', 1)
-                    || '-'
-                    || right(regexp_extract(s.period_text, '(\d{4})\s*$', 1), 2)
-            else regexp_extract(s.period_text, '\d{4}')
-        end as period,
-        try_cast(regexp_replace(s.value, '\s+', '', 'g') as double) as value,
-        try_cast(regexp_replace(s.lower_ci, '\s+', '', 'g') as double) as lower_ci,
-        try_cast(regexp_replace(s.upper_ci, '\s+', '', 'g') as double) as upper_ci,
-        i.unit,
+            when regexp_matches(period_text, '^\d{2}/\d{4}\s*-\s*\d{2}/\d{4}$')
+                then strptime('01/' || regexp_extract(period_text, '^(\d{2}/\d{4})', 1), '%d/%m/%Y')::date
+            else strptime('1 ' || regexp_extract(period_text, '^\d{4} (\w+)$', 1) || ' ' || left(period_text, 4), '%d %B %Y')::date
+        end as period_start,
+        case
+            when regexp_matches(period_text, '^\d{2}/\d{4}\s*-\s*\d{2}/\d{4}$')
+                then last_day(strptime('01/' || regexp_extract(period_text, '(\d{2}/\d{4})$', 1), '%d/%m/%Y'))::date
+            else strptime('1 ' || regexp_extract(period_text, '^\d{4} (\w+)$', 1) || ' ' || left(period_text, 4), '%d %B %Y')::date
+        end as period_end,
+        case when regexp_matches(period_text, '^\d{2}/\d{4}') then 'part_year' else 'month' end
+            as period_type,
+        value,
+        lower_ci,
+        upper_ci,
         'ons_subnational_indicators' as source_key,
-    from ons_source as s
-    inner join ons_indicators as i
-        on s.sheet = i.sheet
-),
-
-la_codes as (
-    select distinct
-        area_code as la_code,
-        regexp_replace(
-            regexp_replace(lower(trim(area_name)), '^the\s+', ''),
-            '[^a-z]',
-            '',
-            'g'
-        ) as name_key,
-    from raw.ons_subnational_indicators
-    where area_code like 'W06%'
-),
-
-name_aliases as (
-    select
-        *
-    from (
-        values
-            ('rhonddacynontaff', 'rhonddacynontaf')
-    ) as t (alias_key, name_key)
+        source_url,
+        source_licence,
+    from ons_source
 ),
 
 nsw_source as (
@@ -127,6 +77,8 @@ nsw_source as (
         lower(variable) as variable,
         lower(trim(response)) as response,
         try_cast(n as double) as n,
+        source_url,
+        source_licence,
     from raw.nsw_community_cohesion
     where response is not null
         and percent is not null
@@ -137,40 +89,45 @@ nsw_questions as (
         *
     from (
         values
-            ('%satisfaction with local area%', 'satisfied_with_local_area_pct', 'Very or fairly satisfied with the local area as a place to live (unweighted)', ['very satisfied', 'fairly satisfied']),
-            ('%belonging to local area%', 'belong_to_local_area_pct', 'Agree they belong to the local area (unweighted)', ['strongly agree', 'tend to agree']),
-            ('%different backgrounds get on%', 'different_backgrounds_get_on_pct', 'Agree people from different backgrounds get on well together (unweighted)', ['strongly agree', 'tend to agree']),
-            ('%treat each other with respect%', 'treat_each_other_with_respect_pct', 'Agree people treat each other with respect and consideration (unweighted)', ['strongly agree', 'tend to agree'])
-    ) as t (variable_pattern, indicator_code, indicator_name_en, agreeing_responses)
+            ('%satisfaction with local area%', 'satisfied_with_local_area_unweighted_pct', ['very satisfied', 'fairly satisfied']),
+            ('%belonging to local area%', 'belong_to_local_area_unweighted_pct', ['strongly agree', 'tend to agree']),
+            ('%different backgrounds get on%', 'different_backgrounds_get_on_unweighted_pct', ['strongly agree', 'tend to agree']),
+            ('%treat each other with respect%', 'treat_each_other_with_respect_unweighted_pct', ['strongly agree', 'tend to agree'])
+    ) as t (variable_pattern, indicator_code, agreeing_responses)
 ),
 
 nsw as (
     select
         s.la_name as area_name,
-        'local_authority' as area_type,
         q.indicator_code,
-        q.indicator_name_en,
-        '2018-19' as period,
+        date '2018-04-01' as period_start,
+        date '2019-03-31' as period_end,
+        'financial_year' as period_type,
+        true as is_period_inferred,
         100.0 * sum(s.n) filter (where list_contains(q.agreeing_responses, s.response))
             / nullif(sum(s.n), 0) as value,
+        cast(sum(s.n) as bigint) as sample_size,
+        'unweighted' as weighting_status,
         'nsw_community_cohesion' as source_key,
-        '% of respondents (unweighted)' as unit,
+        any_value(s.source_url) as source_url,
+        any_value(s.source_licence) as source_licence,
     from nsw_source as s
     inner join nsw_questions as q
         on s.variable like q.variable_pattern
-    group by all
+    group by s.la_name, q.indicator_code
 ),
 
 welsh_frequency as (
     select
         area_name,
-        level as area_type,
         'speak_welsh_daily_pct' as indicator_code,
-        'Adults who speak Welsh daily' as indicator_name_en,
-        '2018-19' as period,
+        date '2018-04-01' as period_start,
+        date '2019-03-31' as period_end,
+        'financial_year' as period_type,
         try_cast(trim(daily) as double) as value,
         'welsh_language_frequency' as source_key,
-        '% of adults' as unit,
+        source_url,
+        source_licence,
     from raw.welsh_language_frequency
     where level in ('country', 'local_authority')
 ),
@@ -178,13 +135,14 @@ welsh_frequency as (
 welsh_census as (
     select
         coalesce(la_name, country_name) as area_name,
-        level as area_type,
-        'able_to_speak_welsh_2011_pct' as indicator_code,
-        'Usual residents aged 3 and over able to speak Welsh (Census 2011)' as indicator_name_en,
-        '2011' as period,
+        'able_to_speak_welsh_pct' as indicator_code,
+        date '2011-03-27' as period_start,
+        date '2011-03-27' as period_end,
+        'census_day' as period_type,
         try_cast(trim(percentage_able_to_speak_welsh) as double) as value,
         'welsh_language_census_2011' as source_key,
-        '% of usual residents aged 3+' as unit,
+        source_url,
+        source_licence,
     from raw.welsh_language_census_2011
     where level in ('country', 'local_authority')
 ),
@@ -199,86 +157,37 @@ named as (
 
 named_coded as (
     select
-        case
-            when n.area_type = 'country' then 'W92000004'
-            else c.la_code
-        end as area_code,
-        n.area_type,
-        n.indicator_code,
-        n.indicator_name_en,
-        n.period,
-        n.value,
-        cast(null as double) as lower_ci,
-        cast(null as double) as upper_ci,
-        n.unit,
-        n.source_key,
-    from named as n
-    left join name_aliases as a
-        on regexp_replace(
-            regexp_replace(lower(trim(n.area_name)), '^the\s+', ''),
-            '[^a-z]',
-            '',
-            'g'
-        ) = a.alias_key
-    left join la_codes as c
-        on coalesce(
-            a.name_key,
-            regexp_replace(
-                regexp_replace(lower(trim(n.area_name)), '^the\s+', ''),
-                '[^a-z]',
-                '',
-                'g'
-            )
-        ) = c.name_key
-),
-
-loneliness_lsoa as (
-    select
-        p.lad24_code as area_code,
-        try_cast(l.loneliness_zscore as double) as zscore,
-        try_cast(p.usual_residents_ts021 as double) as residents,
-    from raw.loneliness_index as l
-    inner join raw.lsoa21_population as p
-        on trim(l.lsoa21_code) = trim(p.lsoa21_code)
-),
-
-loneliness as (
-    select
-        area_code,
-        'local_authority' as area_type,
-        'loneliness_index_zscore_mean' as indicator_code,
-        'Clinical loneliness index, population-weighted mean of LSOA z-scores (prescription-based proxy)' as indicator_name_en,
-        '2022' as period,
-        sum(zscore * residents) / nullif(sum(residents), 0) as value,
-        cast(null as double) as lower_ci,
-        cast(null as double) as upper_ci,
-        'z-score (population-weighted mean)' as unit,
-        'loneliness_index' as source_key,
-    from loneliness_lsoa
-    where zscore is not null
-        and residents is not null
-    group by area_code
+        areas.area_code,
+        areas.area_type,
+        named.* exclude (area_name),
+    from named
+    left join staging.stg_geography__area_name_keys as areas
+        on regexp_replace(regexp_replace(lower(trim(named.area_name)), '^the\s+', ''), '[^a-z]', '', 'g')
+            = areas.name_key
 ),
 
 unioned as (
     select * from ons
     union all by name
     select * from named_coded
-    union all by name
-    select * from loneliness
 )
 
 select
     area_code,
     area_type,
     indicator_code,
-    indicator_name_en,
-    period,
+    period_start,
+    period_end,
+    period_type,
+    coalesce(is_period_inferred, false) as is_period_inferred,
     value,
     lower_ci,
     upper_ci,
-    unit,
+    sample_size,
+    weighting_status,
     source_key,
+    source_url,
+    source_licence,
 from unioned
 where value is not null
 order by
