@@ -3,13 +3,11 @@
 Each file: ``date, geography, geography code`` then one count column per category, named
 ``"<variable>: <category>"`` (the first is the total of usual residents aged 3 and over). The
 parser keeps the counts as text, long: one row per area x category. The official download is the
-table's zip; its local-authority member (``census2021-tsNNN-ltla.csv``) is read from it.
+table's zip; ``pipelines.catalogue.fetch`` extracts its local-authority member
+(``census2021-tsNNN-ltla.csv``, the catalogue's ``member``), so the parser always reads that CSV.
 """
 
 import re
-import zipfile
-from io import BytesIO
-from pathlib import Path
 
 import polars as pl
 
@@ -27,20 +25,6 @@ COLUMNS = (
 )
 
 
-def _csv_bytes(path: Path) -> tuple[bytes, str]:
-    """The local-authority CSV's bytes and name, from a CSV file or the official zip."""
-    if path.suffix.lower() != ".zip":
-        return path.read_bytes(), path.name
-    with zipfile.ZipFile(path) as archive:
-        members = [n for n in archive.namelist() if n.lower().endswith("-ltla.csv")]
-        if len(members) != 1:
-            raise ValueError(
-                f"Census 2021 zip {path.name}: expected one '*-ltla.csv' member, found "
-                f"{members or archive.namelist()}"
-            )
-        return archive.read(members[0]), members[0]
-
-
 def parse_census_table(fetched: FetchedFile) -> pl.DataFrame:
     """One Census 2021 TS table by local authority, long: one row per area x category.
 
@@ -53,11 +37,11 @@ def parse_census_table(fetched: FetchedFile) -> pl.DataFrame:
     Raises:
         ValueError: the file name has no table code, or the header lacks ``geography code``.
     """
-    data, name = _csv_bytes(fetched.path)
-    match = TABLE_IN_NAME.search(name) or TABLE_IN_NAME.search(fetched.path.name)
+    name = fetched.path.name
+    match = TABLE_IN_NAME.search(name)
     if match is None:
         raise ValueError(f"Census 2021 file {name}: no table code (census2021-tsNNN) in its name")
-    frame = pl.read_csv(BytesIO(data), infer_schema=False, encoding="utf8-lossy")
+    frame = pl.read_csv(fetched.path, infer_schema=False, encoding="utf8-lossy")
     frame = frame.rename({c: c.strip().lstrip("\ufeff") for c in frame.columns})
     required = ("date", "geography", "geography code")
     missing = [c for c in required if c not in frame.columns]
