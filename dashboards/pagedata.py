@@ -156,16 +156,15 @@ class Site:
 
 
 def latest_indicators(gi: pl.DataFrame, area_type: str) -> pl.DataFrame:
-    """Per (area, indicator) the row of the latest period available for that area type."""
-    sub = gi.filter(pl.col("area_type") == area_type)
-    if sub.is_empty():
-        return sub
-    latest = sub.group_by("indicator_code").agg(pl.col("period").max().alias("_latest"))
-    return (
-        sub.join(latest, on="indicator_code")
-        .filter(pl.col("period") == pl.col("_latest"))
-        .drop("_latest")
-    )
+    """Per (area, indicator) the row of the area's latest period (``is_latest`` in
+    ``marts.goal_indicators``) for that area type."""
+    return gi.filter((pl.col("area_type") == area_type) & pl.col("is_latest"))
+
+
+def period_text(t: Translator, row: dict) -> str:
+    """An indicator row's period label in the page's language (``period_label`` /
+    ``period_label_cy``)."""
+    return (row.get("period_label_cy") if t.lang == "cy" else None) or row["period_label"]
 
 
 def activity_period(site: Site, t: Translator) -> str:
@@ -222,7 +221,7 @@ def indicator_measures(site: Site, t: Translator, latest: pl.DataFrame, codes: l
                 key=f"ind_{ind}",
                 label=nm,
                 unit=unit_text(t, first.get("unit")),
-                period=str(first["period"]),
+                period=", ".join(sorted({period_text(t, r) for r in sub.to_dicts()})),
                 kind=unit_kind(first.get("unit"), max(present) if present else None),
                 values=vals,
             )
@@ -617,25 +616,31 @@ def similar_list(site: Site, t: Translator, level: Level, code: str) -> dict:
 
 
 def indicators_beside_wales(site: Site, t: Translator, code: str, area_name: str) -> dict:
+    """The area's latest value of every indicator beside Wales in the same period, as
+    ``marts.goal_indicators`` puts them side by side (``wales_value``, ``difference_from_wales``);
+    "no data" where the mart has no Wales value for that period."""
     mine = site.la_latest.filter(pl.col("area_code") == code).sort("indicator_code")
     rows = []
     for r in mine.to_dicts():
-        w = site.wales_latest.get(r["indicator_code"])
-        vals = [abs(v) for v in (r["value"], w["value"] if w else None) if not missing(v)]
+        wales = r.get("wales_value")
+        vals = [abs(v) for v in (r["value"], wales) if not missing(v)]
         kind = unit_kind(r.get("unit"), max(vals) if vals else None)
         nm = (r.get("indicator_name_cy") if t.lang == "cy" else None) or r["indicator_name_en"]
-        diff = None
-        if w and not missing(r["value"]) and not missing(w["value"]) and w["period"] == r["period"]:
-            diff = r["value"] - w["value"]
+        diff = r.get("difference_from_wales")
+        diff = None if missing(diff) else diff
         pol = r.get("polarity")
+        period = period_text(t, r)
         rows.append(
             [
                 (nm, None),
                 (unit_text(t, r.get("unit")), None),
-                (r["period"], None),
+                (period, None),
                 (t.fmt(kind, r["value"]), r["value"]),
-                (t.fmt(kind, w["value"]) if w else t("no_data"), w["value"] if w else None),
-                (w["period"] if w else "–", None),
+                (
+                    t.fmt(kind, wales) if not missing(wales) else t("no_data"),
+                    None if missing(wales) else wales,
+                ),
+                (period if not missing(wales) else "–", None),
                 (
                     (("+" if diff > 0 else "") + t.fmt(kind, diff))
                     if diff is not None
@@ -1156,7 +1161,7 @@ def goals(site: Site, t: Translator) -> dict:
                     (t.fmt("int", ni) if ni is not None else "–", ni),
                     (unit_text(t, r.get("unit")), None),
                     (t.fmt(kind, w["value"]) if w else t("no_data"), w["value"] if w else None),
-                    (w["period"] if w else "–", None),
+                    (period_text(t, w) if w else "–", None),
                     (
                         t(f"polarity.{r['polarity']}")
                         if t.has(f"polarity.{r.get('polarity')}")

@@ -9,16 +9,33 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 
-def _inputs(warehouse, indicator: str, column: str):
+def _inputs(warehouse, indicator: str, category: str, column: str):
+    """Activity, deprivation and the outcome the row states, read from the other marts: the
+    indicator's value in the row's period (a level), or its value in the latest period minus its
+    value in the baseline period (a change)."""
+    row = _row(warehouse, indicator, category)
     rows = warehouse.execute(
         f"""
-        select profile.{column}, profile.share_people_most_deprived_20pct, indicators.value
+        with latest as (
+            select area_code, value from marts.goal_indicators
+            where indicator_code = $indicator and period_end = $period_end
+        ),
+        baseline as (
+            select area_code, value from marts.goal_indicators
+            where indicator_code = $indicator and period_label = $baseline
+        )
+        select profile.{column}, profile.share_people_most_deprived_20pct,
+            latest.value - coalesce(baseline.value, 0)
         from marts.local_authority_profile as profile
-        inner join marts.goal_indicators as indicators
-            on indicators.area_code = profile.la_code and indicators.indicator_code = ?
+        inner join latest on latest.area_code = profile.la_code
+        left join baseline on baseline.area_code = profile.la_code
         order by profile.la_code
         """,
-        [indicator],
+        {
+            "indicator": indicator,
+            "period_end": row["outcome_period_end"],
+            "baseline": row["baseline_period_label"],
+        },
     ).fetchall()
     return (np.array(c, dtype=float) for c in zip(*rows, strict=True))
 
@@ -35,15 +52,16 @@ def _row(warehouse, indicator: str, category: str) -> dict:
 @pytest.mark.parametrize(
     ("indicator", "category", "column"),
     [
-        ("healthy_life_expectancy_female", "all", "activity_per_10k"),
-        ("life_satisfaction", "shared_purpose", "shared_purpose_per_10k"),
-        ("smokers_pct", "governance", "governance_per_10k"),
+        ("healthy_life_expectancy_female", "all", "activity_per_10k"),  # a change
+        ("life_satisfaction", "shared_purpose", "shared_purpose_per_10k"),  # a change
+        ("smokers_pct", "governance", "governance_per_10k"),  # a change across two sources
+        ("healthy_weight_pct", "all", "activity_per_10k"),  # a level (one pooled period)
     ],
 )
 def test_raw_and_deprivation_adjusted_estimates_match_scipy_and_statsmodels(
     warehouse, indicator, category, column
 ):
-    activity, deprivation, outcome = _inputs(warehouse, indicator, column)
+    activity, deprivation, outcome = _inputs(warehouse, indicator, category, column)
     row = _row(warehouse, indicator, category)
     raw = stats.spearmanr(activity, outcome)
     assert row["n"] == row["partial_n"] == 22
@@ -67,17 +85,18 @@ def test_holm_over_the_whole_table_matches_statsmodels(warehouse):
     p, holm, family, stands_out = (list(c) for c in zip(*rows, strict=True))
     _, expected, _, _ = multipletests(p, method="holm")
     assert holm == pytest.approx(list(expected), abs=1e-9)
-    assert set(family) == {len(rows)} == {80}
+    # 43 indicators in the family (rates, percentages, means, ratios with a direction) x 4
+    assert set(family) == {len(rows)} == {172}
     assert stands_out == [h < 0.05 for h in holm]
 
 
 def test_example_data_shows_the_pattern_is_the_generators_own(warehouse):
-    row = _row(warehouse, "healthy_life_expectancy_female", "all")
+    row = _row(warehouse, "healthy_weight_pct", "all")
     # The raw association is strong (the generator weights activity by deprivation) ...
-    assert row["spearman_rho"] < -0.7
+    assert row["spearman_rho"] < -0.6
     # ... and the generator's weighting alone, without any of its randomness, gives most of it;
     assert row["example_generator_rho"] < -0.6
-    # after adjusting for deprivation and for 80 comparisons nothing stands out.
+    # after adjusting for deprivation and for 172 comparisons nothing stands out.
     assert not row["stands_out"]
     assert row["is_example_data"]
     assert "EXAMPLE" in row["caveat_en"] and "generator's own" in row["caveat_en"]
@@ -93,14 +112,16 @@ def test_every_row_states_periods_time_order_and_that_it_is_not_a_cause(warehous
         from marts.collaboration_and_goals
         """
     ).fetchall()
-    assert len(rows) == 80
+    assert len(rows) == 172
     by_code = {r[0]: r for r in rows}
     hle = by_code["healthy_life_expectancy_female"]
-    assert hle[1:3] == ("level", "2017-19")
-    assert str(hle[3]) == "2017-01-01" and str(hle[4]) == "2019-12-31"
+    # A series: the change from the last period before the activity to the latest.
+    assert hle[1:3] == ("change", "2018-2020 pooled to 2022-2024 pooled")
+    assert str(hle[3]) == "2018-01-01" and str(hle[4]) == "2024-12-31"
     assert hle[5] == "2021-22 to 2025-26" and str(hle[6]) == "2021-04-01"
-    assert hle[7] == "precedes"
-    assert by_code["gigabit_broadband_pct"][7] == "overlaps"  # 2021, calendar year
+    assert hle[7] == "overlaps"
+    no2 = by_code["no2_exposure_ugm3"]  # a series 2007-2017 that ends before the activity
+    assert no2[1:3] == ("level", "2017") and no2[7] == "precedes"
     for r in rows:
         assert r[8].startswith("Association across 22 local authorities, not a cause.")
         assert r[9].startswith("Cysylltiad ar draws 22 awdurdod lleol, nid achos.")

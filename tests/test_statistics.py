@@ -88,24 +88,6 @@ def test_too_few_areas_or_a_constant_give_no_estimate():
 
 
 @pytest.mark.parametrize(
-    ("label", "expected"),
-    [
-        ("2021", (date(2021, 1, 1), date(2021, 12, 31))),
-        ("2020-21", (date(2020, 4, 1), date(2021, 3, 31))),
-        ("1999-00", (date(1999, 4, 1), date(2000, 3, 31))),
-        ("2017-19", (date(2017, 1, 1), date(2019, 12, 31))),
-    ],
-)
-def test_period_labels_become_dates(label, expected):
-    assert st.period_bounds(label) == expected
-
-
-def test_an_unknown_period_label_is_refused_with_the_label():
-    with pytest.raises(ValueError, match="'Q1 2021'"):
-        st.period_bounds("Q1 2021")
-
-
-@pytest.mark.parametrize(
     ("outcome", "expected"),
     [
         ((date(2017, 1, 1), date(2019, 12, 31)), "precedes"),
@@ -119,17 +101,34 @@ def test_time_order_against_the_activity_period(outcome, expected):
     assert st.time_order(*outcome, date(2021, 4, 1), date(2026, 3, 31)) == expected
 
 
+# First and last day of the period labels used below, as marts.goal_indicators dates them.
+PERIODS = {
+    "2018-19": (date(2018, 4, 1), date(2019, 3, 31)),
+    "2019-20": (date(2019, 4, 1), date(2020, 3, 31)),
+    "2023-24": (date(2023, 4, 1), date(2024, 3, 31)),
+    "2020": (date(2020, 1, 1), date(2020, 12, 31)),
+}
+
+
 def _series(rows):
+    """Rows (la_code, indicator_code, period_label, value[, source_key]) as read_goal_indicators
+    returns them; the source defaults to one per indicator."""
+    rows = [r if len(r) == 5 else (*r, f"{r[1]}_source") for r in rows]
     frame = pl.DataFrame(
-        rows, schema=["la_code", "indicator_code", "period_label", "value"], orient="row"
+        rows,
+        schema=["la_code", "indicator_code", "period_label", "value", "source_key"],
+        orient="row",
     )
-    bounds = {label: st.period_bounds(label) for label in frame["period_label"].unique()}
     return frame.with_columns(
+        pl.when(pl.col("period_label").str.len_chars() == 4)
+        .then(pl.lit("calendar_year"))
+        .otherwise(pl.lit("financial_year"))
+        .alias("period_type"),
         pl.col("period_label")
-        .replace_strict({k: v[0] for k, v in bounds.items()}, return_dtype=pl.Date)
+        .replace_strict({k: v[0] for k, v in PERIODS.items()}, return_dtype=pl.Date)
         .alias("period_start"),
         pl.col("period_label")
-        .replace_strict({k: v[1] for k, v in bounds.items()}, return_dtype=pl.Date)
+        .replace_strict({k: v[1] for k, v in PERIODS.items()}, return_dtype=pl.Date)
         .alias("period_end"),
     )
 
@@ -161,6 +160,73 @@ def test_a_time_series_gives_the_change_from_before_the_activity_to_the_latest_p
     assert level.values == {"W06000001": 14.0, "W06000002": 12.0}
 
 
+def test_a_change_is_only_taken_between_periods_of_one_source_type_and_length():
+    goal = _series(
+        [
+            ("W06000001", "smokers_pct", "2018-19", 15.0, "old_workbook"),
+            ("W06000002", "smokers_pct", "2018-19", 13.0, "old_workbook"),
+            ("W06000001", "smokers_pct", "2020", 16.0, "ons_series"),
+            ("W06000001", "smokers_pct", "2023-24", 12.0, "ons_series"),
+            ("W06000002", "smokers_pct", "2023-24", 11.0, "ons_series"),
+        ]
+    )
+    (outcome,) = indicator_outcomes(goal, activity_start=date(2021, 4, 1))
+    # 2018-19 is another source; 2020 a calendar year: neither is a baseline for 2023-24.
+    assert (outcome.measure, outcome.label) == ("level", "2023-24")
+    assert outcome.values == {"W06000001": 12.0, "W06000002": 11.0}
+
+
+def test_overlapping_pooled_windows_are_not_a_change():
+    goal = pl.DataFrame(
+        [
+            (
+                "W06000001",
+                "smokers_pct",
+                "2015-2019 pooled",
+                date(2015, 1, 1),
+                date(2019, 12, 31),
+                19.0,
+            ),
+            (
+                "W06000001",
+                "smokers_pct",
+                "2019-2023 pooled",
+                date(2019, 1, 1),
+                date(2023, 12, 31),
+                17.0,
+            ),
+            (
+                "W06000001",
+                "smokers_pct",
+                "2020-2024 pooled",
+                date(2020, 1, 1),
+                date(2024, 12, 31),
+                16.0,
+            ),
+        ],
+        schema=["la_code", "indicator_code", "period_label", "period_start", "period_end", "value"],
+        orient="row",
+    ).with_columns(period_type=pl.lit("pooled_years"), source_key=pl.lit("ons"))
+    (outcome,) = indicator_outcomes(goal, activity_start=date(2021, 4, 1))
+    assert outcome.label == "2015-2019 pooled to 2020-2024 pooled"
+    assert outcome.values == pytest.approx({"W06000001": -3.0})
+
+
+def test_a_series_that_ends_before_the_activity_gives_its_latest_level():
+    goal = _series(
+        [
+            ("W06000001", "no2", "2018-19", 20.0),
+            ("W06000001", "no2", "2019-20", 18.0),
+        ]
+    )
+    (outcome,) = indicator_outcomes(goal, activity_start=date(2021, 4, 1))
+    assert (outcome.measure, outcome.label, outcome.values) == (
+        "level",
+        "2019-20",
+        {"W06000001": 18.0},
+    )
+
+
 def test_two_values_for_one_authority_and_period_are_refused_with_both_named():
     goal = _series(
         [
@@ -174,7 +240,7 @@ def test_two_values_for_one_authority_and_period_are_refused_with_both_named():
 
 
 def test_goal_indicators_with_dated_periods_are_read_as_they_are_and_give_changes():
-    """The schema marts.goal_indicators moves to (every period, dated, Wales rows beside)."""
+    """marts.goal_indicators dates every period; only the authorities' rows are read."""
     import duckdb
 
     from pipelines.analysis.collaboration import read_goal_indicators
@@ -185,13 +251,13 @@ def test_goal_indicators_with_dated_periods_are_read_as_they_are_and_give_change
         """
         create table marts.goal_indicators as select * from (values
             ('W06000001', 'local_authority', 'life_satisfaction', '2019-20',
-                date '2019-04-01', date '2020-03-31', false, 7.6),
+                date '2019-04-01', date '2020-03-31', 'financial_year', 'ons', false, 7.6),
             ('W06000001', 'local_authority', 'life_satisfaction', '2023-24',
-                date '2023-04-01', date '2024-03-31', true, 7.2),
+                date '2023-04-01', date '2024-03-31', 'financial_year', 'ons', true, 7.2),
             ('W92000004', 'country', 'life_satisfaction', '2023-24',
-                date '2023-04-01', date '2024-03-31', true, 7.4)
+                date '2023-04-01', date '2024-03-31', 'financial_year', 'ons', true, 7.4)
         ) t(area_code, area_type, indicator_code, period_label, period_start, period_end,
-            is_latest, value)
+            period_type, source_key, is_latest, value)
         """
     )
     goal = read_goal_indicators(con)

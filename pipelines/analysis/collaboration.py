@@ -11,6 +11,9 @@ LSOAs (WIMD 2025 quintile 1), with its interval, p-value and Holm-adjusted p-val
 in the table. Where an indicator has a time series, the outcome is its *change* from the last
 period before the activity began to the latest period; otherwise its latest level. Every row
 states both periods and whether the outcome precedes, overlaps or follows the activity period.
+The indicators are those of ``family_indicators`` (rates, percentages, means and ratios with a
+well-being direction; counts and context measures are left out), so the Holm family is every
+row of the table.
 For example data, ``example_generator_rho`` is the indicator's correlation with the activity the
 example generator is built to produce (its population and deprivation weighting alone).
 
@@ -18,7 +21,7 @@ Methods are in ``pipelines.analysis.statistics``; inputs are read from the marts
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 import numpy as np
@@ -40,51 +43,51 @@ ADJUSTED_FOR = (
     "Census 2021 usual residents"
 )
 STANDS_OUT_BELOW = 0.05
+FAMILY_POLARITIES = ("higher_is_better", "lower_is_better")
 
 
 def read_goal_indicators(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The one place ``marts.goal_indicators`` is read: local-authority values of every period.
 
     Returns:
-        la_code, indicator_code, period_label, period_start (Date), period_end (Date), value.
-        A goal_indicators with ``period_start``/``period_end``/``period_label`` columns is read
-        as is; one with a single ``period`` label has its dates worked out by
-        ``statistics.period_bounds``.
+        la_code, indicator_code, period_label, period_start (Date), period_end (Date),
+        period_type, source_key, value: every period of every indicator the mart holds for the 22
+        authorities (Wales, board, health-board and MSOA rows are left out), as the mart dates them.
     """
-    columns = {
-        c
-        for (c,) in con.execute(
-            "select column_name from duckdb_columns() "
-            "where schema_name = 'marts' and table_name = 'goal_indicators'"
-        ).fetchall()
-    }
-    if {"period_start", "period_end", "period_label"} <= columns:
-        return con.execute(
-            """
-            select area_code as la_code, indicator_code, period_label,
-                cast(period_start as date) as period_start, cast(period_end as date) as period_end,
-                cast(value as double) as value
-            from marts.goal_indicators
-            where area_code like 'W06%' and value is not null
-            """
-        ).pl()
-    frame = con.execute(
+    return con.execute(
         """
-        select area_code as la_code, indicator_code, period as period_label,
-            cast(value as double) as value
+        select area_code as la_code, indicator_code, period_label,
+            cast(period_start as date) as period_start, cast(period_end as date) as period_end,
+            period_type, source_key, cast(value as double) as value
         from marts.goal_indicators
-        where area_code like 'W06%' and value is not null
+        where area_type = 'local_authority' and value is not null
+        order by indicator_code, period_end, area_code
         """
     ).pl()
-    bounds = {label: st.period_bounds(label) for label in frame["period_label"].unique()}
-    return frame.with_columns(
-        pl.col("period_label")
-        .replace_strict({k: v[0] for k, v in bounds.items()}, return_dtype=pl.Date)
-        .alias("period_start"),
-        pl.col("period_label")
-        .replace_strict({k: v[1] for k, v in bounds.items()}, return_dtype=pl.Date)
-        .alias("period_end"),
-    ).select("la_code", "indicator_code", "period_label", "period_start", "period_end", "value")
+
+
+def family_indicators(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The indicators tested against activity (the multiple-comparison family), one row each.
+
+    An indicator is in the family when it can be compared across authorities of different sizes
+    and has a well-being direction: its ``aggregation`` in ``reference.indicator_goals`` is not
+    ``sum`` (a count of people, such as the number of Welsh speakers, mostly measures the
+    authority's size) and its polarity is ``higher_is_better`` or ``lower_is_better`` (an
+    indicator with ``no_preferred_direction``, such as net additions to the housing stock, is
+    context, not an outcome). Rates, percentages, means, ratios and per-head values are in.
+
+    Returns:
+        indicator_code, indicator_name_en, indicator_name_cy, polarity, wellbeing_goals.
+    """
+    return con.execute(
+        """
+        select indicator_code, indicator_name_en, indicator_name_cy, polarity, wellbeing_goals
+        from reference.indicator_goals
+        where aggregation <> 'sum' and list_contains(?, polarity)
+        order by indicator_code
+        """,
+        [list(FAMILY_POLARITIES)],
+    ).pl()
 
 
 @dataclass(frozen=True)
@@ -108,26 +111,41 @@ def indicator_outcomes(goal: pl.DataFrame, activity_start: date | None) -> list[
         activity_start: first day of the activity period (None: no activity; levels are used).
 
     Returns:
-        One Outcome per indicator. With two or more periods, the change from the baseline (the
-        latest period that ended before ``activity_start``, else the earliest period) to the
-        latest period, for the areas with both values; otherwise the latest level.
+        One Outcome per indicator. With two or more comparable periods, the change from the
+        baseline (the latest period that ended before ``activity_start``, else the earliest
+        period) to the latest period, when the latest period ends after the activity began, for the areas with both values; otherwise the latest level.
+        Periods are comparable with the latest when they come from the same source with the same
+        period type and length and end before the latest starts (a change between a nine-month estimate from one publication and
+        a five-year pooled estimate from another would measure the method, not the area).
     """
     out = []
     for (code,), rows in sorted(goal.group_by(["indicator_code"]), key=lambda g: g[0]):
         periods = (
-            rows.select("period_label", "period_start", "period_end")
+            rows.select("period_label", "period_start", "period_end", "period_type", "source_key")
             .unique()
+            .with_columns((pl.col("period_end") - pl.col("period_start")).alias("_length"))
             .sort(["period_end", "period_start"])
         )
         latest = periods.row(-1, named=True)
+        periods = periods.filter(
+            (pl.col("period_type") == latest["period_type"])
+            & (pl.col("source_key") == latest["source_key"])
+            & ((pl.col("_length") - latest["_length"]).abs() <= timedelta(days=31))
+        )
         baseline = None
-        if periods.height >= 2 and activity_start is not None:
-            before = periods.filter(pl.col("period_end") < activity_start)
-            baseline = (before if before.height else periods).row(
-                -1 if before.height else 0, named=True
+        # A baseline ends before the latest period starts: overlapping pooled windows
+        # (2019-2023 and 2020-2024) share most of their years.
+        candidates = periods.filter(pl.col("period_end") < latest["period_start"])
+        # A series that ends before the activity began has no change over it: its latest level.
+        if (
+            candidates.height
+            and activity_start is not None
+            and latest["period_end"] >= activity_start
+        ):
+            before = candidates.filter(pl.col("period_end") < activity_start)
+            baseline = (
+                before.row(-1, named=True) if before.height else candidates.row(0, named=True)
             )
-            if baseline["period_label"] == latest["period_label"]:
-                baseline = None
         end_values = _values(rows, latest["period_label"])
         if baseline is None:
             out.append(
@@ -205,10 +223,7 @@ def build(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         f"select la_code, {', '.join(CATEGORIES.values())}, {DEPRIVATION_COLUMN}, is_example_data "
         "from marts.local_authority_profile order by la_code"
     ).pl()
-    catalogue = con.execute(
-        "select indicator_code, indicator_name_en, indicator_name_cy, polarity, wellbeing_goals "
-        "from reference.indicator_goals"
-    ).pl()
+    catalogue = family_indicators(con)
     is_example = bool(profile["is_example_data"].any())
     period = activity_period(con)
     activity_start, activity_end, activity_label = period or (None, None, None)
@@ -217,7 +232,10 @@ def build(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     deprivation = profile[DEPRIVATION_COLUMN].to_numpy()
 
     rows = []
-    for outcome in indicator_outcomes(read_goal_indicators(con), activity_start):
+    goal = read_goal_indicators(con).filter(
+        pl.col("indicator_code").is_in(catalogue["indicator_code"].to_list())
+    )
+    for outcome in indicator_outcomes(goal, activity_start):
         y = np.array([outcome.values.get(la, np.nan) for la in la_codes], dtype=float)
         generator_rho = (
             st.spearman([expected.get(la, np.nan) for la in la_codes], y).rho

@@ -197,32 +197,3 @@ def time_order(
     if outcome_start > activity_end:
         return "follows"
     return "overlaps"
-
-
-def period_bounds(label: str) -> tuple[date, date]:
-    """First and last day of a period as indicator publishers label it.
-
-    ``'2021'`` is a calendar year; ``'2020-21'`` (consecutive years) a financial or survey year,
-    1 April to 31 March; ``'2017-19'`` (years further apart) pooled calendar years.
-
-    Raises:
-        ValueError: the label is none of these forms.
-    """
-    text = str(label).strip()
-    if len(text) == 4 and text.isdigit():
-        year = int(text)
-        return date(year, 1, 1), date(year, 12, 31)
-    first, sep, last = text.partition("-")
-    if sep and len(first) == 4 and first.isdigit() and last.isdigit() and len(last) in (2, 4):
-        start = int(first)
-        end = int(last) if len(last) == 4 else (start // 100) * 100 + int(last)
-        if end < start:
-            end += 100
-        if end == start + 1:
-            return date(start, 4, 1), date(end, 3, 31)
-        if end > start + 1:
-            return date(start, 1, 1), date(end, 12, 31)
-    raise ValueError(
-        f"indicator period {label!r} is not a year ('2021'), a financial or survey year "
-        "('2020-21') or pooled years ('2017-19')"
-    )
