@@ -39,6 +39,7 @@ NAV = (
     ("la/index.html", "local_authorities"),
     ("compare.html", "compare"),
     ("goals.html", "goals"),
+    ("indicators.html", "indicators"),
     ("deprivation.html", "deprivation"),
     ("data.html", "data"),
 )
@@ -180,6 +181,15 @@ class SiteBuilder:
                 lang,
                 "index.html",
                 "overview.html",
+                scripts=[*map_scripts, "geo/la.js", ctx["la_map"]["script"]],
+                styles=["vendor/leaflet/leaflet.css"],
+                **ctx,
+            )
+            ctx = pd.indicator_map(s, t, la_bounds)
+            self.render(
+                lang,
+                "indicators.html",
+                "indicators.html",
                 scripts=[*map_scripts, "geo/la.js", ctx["la_map"]["script"]],
                 styles=["vendor/leaflet/leaflet.css"],
                 **ctx,

@@ -671,21 +671,27 @@ def indicators_beside_wales(site: Site, t: Translator, code: str, area_name: str
 # pages
 
 
-def overview(site: Site, t: Translator, la_bounds: list) -> dict:
+def _la_map_page(site: Site, t: Translator, la_bounds: list, indicators: bool, prefix: str):
+    """A map of the 22 authorities and its data table, for the measures of one kind: deprivation
+    and activity (the overview), or the goal indicators' latest values (the indicators page).
+    Both pages share the one boundary layer; each shows only its own measures."""
     las = site.las
     codes = [r["la_code"] for r in las]
     names = [name(r, "la", t.lang) for r in las]
-    measures = la_measures(site, t, las)
+    measures = [m for m in la_measures(site, t, las) if m.key.startswith("ind_") is indicators]
+    layer = map_layer(site, t, "la", "la", las, la_bounds)
+    element = "indicator" if indicators else "la"
     la_map = map_context(
-        "la-map",
-        t("overview.la_map_title"),
-        t("overview.la_map_desc"),
-        map_layer(site, t, "la", "la", las, la_bounds),
+        f"{element}-map",
+        t(f"{prefix}.la_map_title"),
+        t(f"{prefix}.la_map_desc"),
+        layer,
         t,
+        keys=[m.key for m in measures],
     )
     la_table = table(
-        "la-table",
-        t("overview.la_heading") + " – " + t("table_caption_suffix"),
+        f"{element}-table",
+        t(f"{prefix}.la_heading") + " – " + t("table_caption_suffix"),
         [(t("fields.local_authority"), False)] + [(m.title, True) for m in measures],
         [
             [(Markup('<a href="la/{}.html">{}</a>').format(c, n), None)]
@@ -694,6 +700,17 @@ def overview(site: Site, t: Translator, la_bounds: list) -> dict:
         ],
     )
     return {"la_map": la_map, "la_table": la_table, "example_banner": site.example}
+
+
+def overview(site: Site, t: Translator, la_bounds: list) -> dict:
+    """The overview: the authorities by deprivation, activity and funding."""
+    return _la_map_page(site, t, la_bounds, indicators=False, prefix="overview")
+
+
+def indicator_map(site: Site, t: Translator, la_bounds: list) -> dict:
+    """The authorities by each goal indicator's latest value (``indicators.html``); kept off
+    the overview so that page stays within its budget on a phone."""
+    return _la_map_page(site, t, la_bounds, indicators=True, prefix="indicator_map")
 
 
 def small_areas(site: Site, t: Translator, bounds: list) -> dict:

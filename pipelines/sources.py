@@ -125,6 +125,8 @@ def raw_multi_source_asset(
     sources = [s for s in sources_for_table(table) if s.key != table]
     if not sources:
         raise KeyError(f"no catalogue entries named {table}__<part> for raw.{table}")
+    for source in sources:
+        register_parser(source.key, parse)
     listed = "; ".join(f"{s.key}: {s.url}" for s in sources)
     licences = sorted({s.licence for s in sources})
     full_description = (

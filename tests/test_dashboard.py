@@ -34,6 +34,7 @@ PAGE_TYPES = (
     "compare.html",
     "search.html",
     "goals.html",
+    "indicators.html",
     "deprivation.html",
     "data.html",
     "sources.html",
@@ -85,8 +86,8 @@ def test_translations_have_the_same_keys():
 def test_site_has_every_page_in_both_languages(dashboard_site):
     site, report = dashboard_site
     pages = list(site.rglob("*.html"))
-    # 12 site pages, 22 authority and 1,917 small-area profiles per language, plus the root
-    assert len(pages) == report["pages"] == 1 + 2 * (12 + 22 + 1917)
+    # 13 site pages, 22 authority and 1,917 small-area profiles per language, plus the root
+    assert len(pages) == report["pages"] == 1 + 2 * (13 + 22 + 1917)
     en = sorted(p.relative_to(site / "en").as_posix() for p in (site / "en").rglob("*.html"))
     cy = sorted(p.relative_to(site / "cy").as_posix() for p in (site / "cy").rglob("*.html"))
     assert en == cy
@@ -364,7 +365,7 @@ def test_build_time_is_reported(tmp_path, dashboard_db, pipeline_env, built_ware
         dashboard_db, tmp_path / "site", Path(pipeline_env["WELLBEING_BOUNDARIES_DIR"])
     )
     assert time.perf_counter() - start < 120
-    assert report["seconds"] > 0 and report["pages"] == 3903
+    assert report["seconds"] > 0 and report["pages"] == 3905
 
 
 # ---------------------------------------------------------------------------------------------

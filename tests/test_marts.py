@@ -2,7 +2,6 @@
 
 import polars as pl
 import pytest
-from scipy import stats
 
 MARTS = [
     "lsoa_profile",
@@ -189,29 +188,6 @@ def test_goal_indicators_carry_known_values_and_goals(warehouse):
         "select count(*) from marts.goal_indicators where wellbeing_goals is null or len(wellbeing_goals) = 0"
     ).fetchone()[0]
     assert unmapped == 0
-
-
-def test_spearman_correlations_match_scipy(warehouse):
-    pairs = warehouse.execute(
-        """
-        select p.shared_purpose_per_10k, g.value
-        from marts.local_authority_profile as p
-        inner join marts.goal_indicators as g
-            on g.area_code = p.la_code
-        where g.indicator_code = 'healthy_life_expectancy_female' and g.is_latest
-        """
-    ).fetchall()
-    x, y = zip(*pairs, strict=True)
-    expected = stats.spearmanr(x, y).statistic
-    rho, n, lower, upper = warehouse.execute(
-        """
-        select spearman_rho, n, ci_lower, ci_upper from marts.collaboration_and_goals
-        where indicator_code = 'healthy_life_expectancy_female' and action_category = 'shared_purpose'
-        """
-    ).fetchone()
-    assert n == 22
-    assert rho == pytest.approx(expected, abs=1e-4)
-    assert lower < rho < upper
 
 
 def test_area_profiles_share_the_local_authority_measures(warehouse):
