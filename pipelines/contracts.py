@@ -96,3 +96,41 @@ def all_contract_tables() -> list[str]:
 
 def contract_files() -> list[Path]:
     return sorted(CONTRACTS_DIR.glob("*.yaml"))
+
+
+def _loaded_properties(obj: dict) -> list[dict]:
+    return [p for p in obj.get("properties", []) or [] if not _custom(p, "personalData")]
+
+
+def create_table_sql(table: str) -> str:
+    """``create table if not exists`` for a contract table: its columns in contract order, their
+    ``physicalType``, ``not null`` where ``required`` (personal-data columns are never created)."""
+    obj = contract_for(table)
+    if obj is None:
+        raise KeyError(f"{table} has no data contract in data_contracts/")
+    columns = ",\n    ".join(
+        f'"{p["name"]}" {p["physicalType"]}' + (" not null" if p.get("required") else "")
+        for p in _loaded_properties(obj)
+    )
+    return f"create table if not exists {table} (\n    {columns}\n)"
+
+
+def ensure_table(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """Create a contract table if missing, and add the columns a newer contract has to an older
+    table (nullable: existing rows have no value). Returns the columns added."""
+    schema, name = table.split(".")
+    con.execute(f"create schema if not exists {schema}")
+    con.execute(create_table_sql(table))
+    existing = {
+        r[0]
+        for r in con.execute(
+            "select column_name from duckdb_columns() where schema_name = ? and table_name = ?",
+            [schema, name],
+        ).fetchall()
+    }
+    added = []
+    for prop in _loaded_properties(contract_for(table)):
+        if prop["name"] not in existing:
+            con.execute(f'alter table {table} add column "{prop["name"]}" {prop["physicalType"]}')
+            added.append(prop["name"])
+    return added

@@ -7,17 +7,17 @@ unset, a deterministic example submission set is written under the warehouse's f
 loaded through the same path, every row flagged ``is_example_data``.
 """
 
+import traceback
 from functools import lru_cache
 
 import dagster as dg
 import polars as pl
 
 from pipelines.catalogue import SourceUnavailableError, fetch
-from pipelines.contracts import apply_comments
 from pipelines.financial_year import label_of
 from pipelines.operations.partitions import financial_year_partitions
-from pipelines.partnership_activity import generator, ingest, rerun
-from pipelines.partnership_activity import validate as v
+from pipelines.partnership_activity import generator, ingest, normalise, rerun, submission
+from pipelines.partnership_activity.lookups import SOURCES, Lookups, create_lookups, register_frames
 from pipelines.settings import setting_path
 from pipelines.warehouse import Warehouse, table_metadata
 
@@ -37,6 +37,18 @@ ROWS_ACCOUNTED_CHECK = "submission_rows_accounted_for"
 EXAMPLE_INBOX_NAME = "example_partner_inbox"
 
 
+class PartnerInboxConfig(dg.Config):
+    """Which inbox files a run loads.
+
+    Attributes:
+        files: paths below the inbox (as ``quality.submissions.submission_file`` names them), e.g.
+            ``["cardiff/2024-25.xlsx"]``: the inbox sensor asks for the one file it saw. Empty:
+            every submission in the inbox (``make run``, the UI).
+    """
+
+    files: list[str] = []
+
+
 def _table_exists(con, table: str) -> bool:
     schema, name = table.split(".")
     return (
@@ -48,68 +60,67 @@ def _table_exists(con, table: str) -> bool:
     )
 
 
-def _reference_frames(con, log) -> dict[str, pl.DataFrame]:
-    """The reference tables from the warehouse; any missing one from the catalogue (mirror)."""
+def _catalogue_frame(key: str) -> pl.DataFrame:
+    """A reference table read straight from the catalogue source (when the warehouse lacks it)."""
     from pipelines.readers import read_csv_strings
     from pipelines.wimd import parsers
 
+    fetched = fetch(key)
+    if key == "wimd_2019_postcodes":
+        return parsers.parse_wimd_2019_postcodes(fetched)
+    if key == "wimd_2025_ranks":
+        return parsers.parse_wimd_2025_ranks(fetched)
+    frame = read_csv_strings(fetched.path)
+    return frame.rename({c: c.strip().lstrip("\ufeff").lower() for c in frame.columns})
+
+
+def reference_frames(con, log) -> dict[str, pl.DataFrame]:
+    """The reference tables the example generator needs, from the warehouse or the catalogue."""
     out = {}
-    for key, table in REFERENCE_TABLES.items():
-        if _table_exists(con, table):
-            out[key] = con.execute(f"select * from {table}").pl()
-            continue
-        log.warning(f"{table} is not in the warehouse; reading catalogue source '{key}' directly")
-        fetched = fetch(key)
-        if key == "wimd_2019_postcodes":
-            out[key] = parsers.parse_wimd_2019_postcodes(fetched)
-        elif key == "wimd_2025_ranks":
-            out[key] = parsers.parse_wimd_2025_ranks(fetched)
-        else:
-            frame = read_csv_strings(fetched.path)
-            out[key] = frame.rename({c: c.strip().lstrip("\ufeff").lower() for c in frame.columns})
+    for key in ("lsoa21_population", "wimd_2025_ranks"):
+        table = REFERENCE_TABLES[key]
+        out[key] = (
+            con.execute(f"select * from {table}").pl() if _table_exists(con, table)
+            else _catalogue_frame(key)
+        )
     return out
 
 
 @lru_cache(maxsize=1)
-def _boundaries() -> tuple[object, object, str]:
-    """(Wales outline, 2021 LSOA polygons, note) from the catalogue boundary files, if available."""
+def _lsoa_polygons() -> tuple[object, str]:
+    """(2021 LSOA polygons, note) from the catalogue boundary file, if available."""
     try:
         import geopandas as gpd
 
-        la = gpd.read_file(fetch("la_boundaries").path).to_crs("EPSG:4326")
-        outline = la.geometry.union_all()
         lsoa = gpd.read_file(fetch("lsoa21_boundaries").path).to_crs("EPSG:4326")
         code = next(c for c in lsoa.columns if c.lower() == "lsoa21cd")
         lsoa = lsoa[lsoa[code].str.startswith("W01")].rename(columns={code: "lsoa21_code"})
-        return outline, lsoa[["lsoa21_code", "geometry"]], "Wales outline from la_boundaries"
+        return lsoa[["lsoa21_code", "geometry"]], "coordinates are placed in 2021 LSOA polygons"
     except (SourceUnavailableError, OSError, ValueError, KeyError, StopIteration) as exc:
-        # Boundaries are optional: fall back to a bounding box and say so in the run log.
-        return (
-            None,
-            None,
-            f"no boundaries ({exc}); coordinates checked against a Wales bounding box",
-        )
+        # Boundaries are optional: rows placed only by coordinates are then quarantined.
+        return None, f"no LSOA boundaries ({exc}); rows located only by coordinates need la_code"
 
 
-def load_reference(con, log) -> tuple[dict[str, pl.DataFrame], v.Reference, str]:
-    """Everything partner validation checks against, read once.
+def load_reference(con, log) -> Lookups:
+    """Everything partner rows are checked against, as lookups on ``con``.
 
-    Returns the reference frames (LSOA21 population, LSOA11->21 lookup, WIMD 2019 postcodes,
-    LA names, WIMD 2025 ranks), the ``validate.Reference`` built from them and the Wales
-    boundaries, and a note saying which boundary check applies (polygons or a bounding box).
-    Used by the load asset, the financial-year rerun and the benchmark.
+    The four reference tables (``lookups.SOURCES``) are read from the warehouse; a table the
+    warehouse lacks (a partner run before any public refresh) is read from its catalogue source
+    instead, and the run log says so. Used by the load asset, the financial-year rerun and the
+    benchmark.
     """
-    frames = _reference_frames(con, log)
-    outline, lsoa_polygons, boundary_note = _boundaries()
-    ref = v.reference_from_frames(
-        frames["lsoa21_population"],
-        frames["lsoa11_lsoa21_lookup"],
-        frames["wimd_2019_postcodes"],
-        frames["lsoa11_la_names"],
-        wales_outline=outline,
-        lsoa21_polygons=lsoa_polygons,
-    )
-    return frames, ref, boundary_note
+    normalise.install(con)
+    relations = {}
+    missing = {}
+    for table in SOURCES:
+        if _table_exists(con, table):
+            relations[table] = table
+        else:
+            log.warning(f"{table} is not in the warehouse; reading its catalogue source directly")
+            missing[table] = _catalogue_frame(table.split(".")[1])
+    relations.update(register_frames(con, missing))
+    polygons, note = _lsoa_polygons()
+    return create_lookups(con, relations, polygons, note)
 
 
 def _files_markdown(outcomes: list[ingest.LoadOutcome]) -> str:
@@ -122,6 +133,17 @@ def _files_markdown(outcomes: list[ingest.LoadOutcome]) -> str:
             f"| {o.file} | {o.status} | {o.rows_submitted} | {o.rows_accepted} | {o.rows_quarantined} | {o.rows_superseding} |"
         )
     return "\n".join(lines)
+
+
+def _selected(inbox, config: PartnerInboxConfig, log) -> list:
+    files = submission.inbox_files(inbox)
+    if not config.files:
+        return files
+    wanted = set(config.files)
+    chosen = [f for f in files if submission.submission_name(f, inbox) in wanted]
+    for name in sorted(wanted - {submission.submission_name(f, inbox) for f in chosen}):
+        log.warning(f"{name}: asked for, but not a submission in {inbox} (moved or removed?)")
+    return chosen
 
 
 @dg.multi_asset(
@@ -175,16 +197,27 @@ def _files_markdown(outcomes: list[ingest.LoadOutcome]) -> str:
     ],
     can_subset=False,
 )
-def partnership_activity_submissions(context: dg.AssetExecutionContext, warehouse: Warehouse):
-    """Load every new partner file: validate, load valid rows, quarantine the rest, log the file."""
+def partnership_activity_submissions(
+    context: dg.AssetExecutionContext, warehouse: Warehouse, config: PartnerInboxConfig
+):
+    """Load new partner files: validate, load valid rows, quarantine the rest, log each file.
+
+    Every submission in the inbox (``submission.py``: sub-folders included), oldest first, or only
+    the files ``config.files`` names (a run the inbox sensor started for one file). A file that
+    cannot be read is logged as rejected with what was found; a file the loader itself fails on
+    is logged as rejected too: the other files still load.
+    """
     inbox = setting_path("WELLBEING_PARTNER_INBOX")
     archive = setting_path("WELLBEING_ARCHIVE_DIR")
+    feedback = setting_path("WELLBEING_FEEDBACK_DIR")
     with warehouse.connect() as con:
-        frames, ref, boundary_note = load_reference(con, context.log)
-        context.log.info(f"partnership_activity: {boundary_note}")
+        ingest.ensure_tables(con)
+        lookups = load_reference(con, context.log)
+        context.log.info(f"partnership_activity: {lookups.note}")
         is_example = inbox is None
         if is_example:
             inbox = warehouse.file.parent / EXAMPLE_INBOX_NAME
+            frames = reference_frames(con, context.log)
             areas = generator.areas_from_frames(
                 frames["lsoa21_population"], frames["wimd_2025_ranks"]
             )
@@ -192,10 +225,9 @@ def partnership_activity_submissions(context: dg.AssetExecutionContext, warehous
             context.log.info(
                 f"WELLBEING_PARTNER_INBOX is unset: loading the example submissions in {inbox}"
             )
-        files = ingest.inbox_files(inbox) if inbox.exists() else []
+        files = _selected(inbox, config, context.log)
         if not files:
-            context.log.warning(f"partner inbox {inbox} holds no CSV, XLSX, ODS or Parquet files")
-        ingest.ensure_tables(con)
+            context.log.warning(f"partner inbox {inbox} holds no submission files")
         if not is_example:
             # Real submissions are arriving: retire the generated example rows so that no mart
             # mixes example data with evidence. They stay in raw (not current) with the reason.
@@ -208,21 +240,32 @@ def partnership_activity_submissions(context: dg.AssetExecutionContext, warehous
                 context.log.info(f"retired {retired} example rows: a partner inbox is configured")
         outcomes = []
         for i, path in enumerate(files, start=1):
-            outcome = ingest.load_submission(con, path, ref, archive, is_example_data=is_example)
+            name = submission.submission_name(path, inbox)
+            try:
+                outcome = ingest.load_submission(
+                    con, path, lookups, archive, is_example_data=is_example, name=name,
+                    feedback_dir=feedback,
+                )
+            except Exception as exc:  # noqa: BLE001 (one file must never block the inbox)
+                context.log.error(
+                    f"[{i}/{len(files)}] {name}: the loader failed, recorded as rejected:\n"
+                    + "".join(traceback.format_exception(exc))
+                )
+                outcome = ingest.record_failure(con, path, archive, name, exc)
             outcomes.append(outcome)
             if outcome.skipped:
                 context.log.info(
-                    f"[{i}/{len(files)}] {path.name}: already loaded (sha256 {outcome.sha256[:12]}...), skipped"
+                    f"[{i}/{len(files)}] {name}: already loaded (sha256 {outcome.sha256[:12]}...), skipped"
                 )
             elif outcome.status == "rejected":
-                context.log.error(f"[{i}/{len(files)}] {path.name}: REJECTED: {outcome.error}")
+                context.log.error(f"[{i}/{len(files)}] {name}: REJECTED: {outcome.error}")
             else:
                 context.log.info(
-                    f"[{i}/{len(files)}] {path.name}: {outcome.rows_submitted} rows, {outcome.rows_accepted} "
-                    f"accepted, {outcome.rows_quarantined} quarantined, {outcome.rows_superseding} replaced earlier rows"
+                    f"[{i}/{len(files)}] {name}: {outcome.rows_submitted} rows, {outcome.rows_accepted} "
+                    f"accepted, {outcome.rows_quarantined} quarantined, {outcome.rows_superseding} "
+                    f"replaced earlier rows"
+                    + (f"; feedback report {outcome.feedback['en']}" if outcome.feedback else "")
                 )
-        for table in ingest.TABLES:
-            apply_comments(con, table)
         mismatched = con.execute(
             "select submission_file, rows_submitted, rows_accepted, rows_quarantined from quality.submissions "
             "where rows_accepted + rows_quarantined <> rows_submitted"
@@ -329,10 +372,10 @@ def partnership_activity_year_reruns(
         )
     label = label_of(context.partition_key)
     with warehouse.connect() as con:
-        _, ref, boundary_note = load_reference(con, context.log)
-        context.log.info(f"re-running financial year {label}: {boundary_note}")
+        lookups = load_reference(con, context.log)
+        context.log.info(f"re-running financial year {label}: {lookups.note}")
         try:
-            outcome = rerun.rerun_financial_year(con, label, ref, run_id=context.run.run_id)
+            outcome = rerun.rerun_financial_year(con, label, lookups, run_id=context.run.run_id)
         except LookupError as exc:
             raise dg.Failure(str(exc)) from exc
         meta = table_metadata(con, rerun.RERUNS_TABLE)
