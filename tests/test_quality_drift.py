@@ -66,8 +66,12 @@ def test_renamed_column_and_missing_area_stop_the_marts(mirror, tmp_path):
     assert second.severity == dg.AssetCheckSeverity.ERROR
     text = second.description
     assert "'health_rank' is missing" in text and "health_domain" in text
-    assert "every_local_authority_present" in text and "Cardiff" in text
-    assert "row_count" in text
+    # exactly the area that went missing, not every authority and not every LSOA
+    assert "every_local_authority_present" in text
+    assert "missing 1 of 22 local authorities: Cardiff" in text
+    assert "missing 218 of 1917 LSOAs: 218 of Cardiff" in text
+    assert "Blaenau Gwent" not in text and "missing 22" not in text and "missing 1917" not in text
+    assert "row_count" not in text  # no pinned count: the coverage rules say what is missing
     assert "source_checksum" in text  # the new file's checksum is reported as a warning
     # the downstream model did not run, and still holds the clean version
     staging_key = dg.AssetKey(["staging", "stg_wimd__wimd_2025"])

@@ -62,7 +62,7 @@ failure names what is missing or new::
       implementation:
         rule: coverage
         column: lsoa_code                                   # the table's column
-        valuesFrom: staging.stg_geography__lsoa21.lsoa_code # or values: [a, b, ...]
+        valuesFrom: staging.stg_geography__lsoa21.lsoa_code # or values: [a, b] or {a: label}
         labelsFrom: staging.stg_geography__lsoa21.lsoa_name_en   # optional: names in messages
         groupBy: staging.stg_geography__lsoa21.la_name_en   # optional: summarise many missing
         noun: LSOAs                                         # optional: "missing 2 of 1917 LSOAs"
@@ -604,6 +604,9 @@ def coverage_rule(name: str, args: dict, severity: str, description: str, table:
         if dim.get("valuesFrom"):
             out["table"], out["values_column"] = _split_source(dim["valuesFrom"], where)
             refs.append(out["table"])
+        elif isinstance(dim.get("values"), dict):  # value -> label
+            out["values"] = [str(v) for v in dim["values"]]
+            out["labels"] = {str(k): str(v) for k, v in dim["values"].items()}
         elif dim.get("values") is not None:
             out["values"] = list(dim["values"])
         elif dim.get("inTable"):

@@ -294,10 +294,13 @@ def _coverage(con, rule: Rule, table: str, relations: dict[str, str]) -> Outcome
                 f"{group}::varchar as grp from {source} where {value} is not null)"
             )
         elif "values" in dim:
-            values = ", ".join(sql_value(str(v)) for v in dim["values"]) or "null"
+            labels = dim.get("labels") or {}
+            rows = ", ".join(
+                f"({sql_value(str(v))}, {sql_value(labels.get(str(v)))})" for v in dim["values"]
+            ) or "(null, null)"
             expected_sets.append(
-                f"(select unnest([{values}]::varchar[]) as v, null::varchar as label, "
-                f"null::varchar as grp)"
+                f"(select v::varchar as v, label::varchar as label, null::varchar as grp "
+                f"from (values {rows}) x(v, label))"
             )
         else:  # in_table: the values this table has
             expected_sets.append(
