@@ -8,6 +8,10 @@
 -- Pearson (1957) standard error sqrt(1.06 / (n - 3))), ci_excludes_zero, caveat_en, caveat_cy,
 -- is_example_data.
 -- Ties get average ranks, so rho is the Pearson correlation of the ranks (the textbook Spearman).
+-- Only authorities with reported activity (marts.local_authority_profile.activity_reported) take
+-- part: an authority no partner has reported on is unknown, not an authority with no activity.
+-- A correlation needs more than 3 such authorities and some spread in activity; otherwise the
+-- indicator and category have no row.
 -- This is an association across at most 22 areas, not evidence that activity causes the outcome.
 with activity as (
     select
@@ -17,6 +21,7 @@ with activity as (
             as activity_per_10k,
         is_example_data,
     from marts.local_authority_profile
+    where activity_reported
 ),
 
 latest_period as (
@@ -82,7 +87,7 @@ intervals as (
         atanh(greatest(least(spearman_rho, 0.999999), -0.999999)) as fisher_z,
         sqrt(1.06 / (n - 3)) as standard_error,
     from correlations
-    where n > 3
+    where n > 3 and spearman_rho is not null and not isnan(spearman_rho)
 ),
 
 catalogue as (

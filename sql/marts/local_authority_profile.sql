@@ -7,8 +7,12 @@
 -- funding_per_head_gbp in GBP per person; indicator columns in the units of
 -- reference.indicator_goals (see marts.goal_indicators for periods, units and sources).
 -- share_activity_in_most_deprived_20pct: of the activities placed in an LSOA, the fraction in
--- LSOAs of WIMD 2025 quintile 1. is_example_data: activity figures come from generated example
--- submissions.
+-- LSOAs of WIMD 2025 quintile 1; null when no activity with an LSOA was reported for the
+-- authority (not zero: nothing is known). activity_reported: at least one current partner
+-- activity is recorded for the authority; when false the activity counts are 0 because nothing
+-- was reported (a first return covers a few authorities), not because none happened.
+-- partner_organisation_count counts partners by identity (partner_key). is_example_data:
+-- activity figures come from generated example submissions.
 with local_authorities as (
     select * from staging.stg_geography__local_authorities
 ),
@@ -63,7 +67,7 @@ activity as (
         count(*) filter (where action_category = 'financial_mechanism') as financial_mechanism_count,
         sum(funding_gbp) as funding_gbp,
         cast(sum(participant_count) as bigint) as participant_count,
-        count(distinct partner_organisation) as partner_organisation_count,
+        count(distinct partner_key) as partner_organisation_count,
         count(*) filter (where wimd_quintile = 1) * 1.0
             / nullif(count(*) filter (where wimd_quintile is not null), 0)
             as share_activity_in_most_deprived_20pct,
@@ -131,6 +135,7 @@ select
     round(deprivation.share_lsoas_most_deprived_20pct, 4) as share_lsoas_most_deprived_20pct,
     round(coalesce(deprivation.share_people_most_deprived_10pct, 0), 4) as share_people_most_deprived_10pct,
     round(coalesce(deprivation.share_people_most_deprived_20pct, 0), 4) as share_people_most_deprived_20pct,
+    activity.la_code is not null as activity_reported,
     coalesce(activity.activity_count, 0) as activity_count,
     coalesce(activity.shared_purpose_count, 0) as shared_purpose_count,
     coalesce(activity.governance_count, 0) as governance_count,
