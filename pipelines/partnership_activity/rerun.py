@@ -208,10 +208,10 @@ def _rewrite(con, financial_year, checked, before, other, now, run_id) -> YearRe
         select o.submission_file, o.submission_sha256, o.source_row_number,
                o.partner_organisation, o.partner_key, o.activity_id, p.rule_name, p.column_name,
                p.value,
-               'in financial year ' || ? || ', re-validated against the current reference data: '
-                   || p.reason as reason,
-               'yn y flwyddyn ariannol ' || ? || ', wedi''i ail-ddilysu yn erbyn y data cyfeirio '
-                   || 'cyfredol: ' || p.reason_cy as reason_cy,
+               're-validated for financial year ' || ? || ' against the current reference '
+                   || 'data: ' || p.reason as reason,
+               'wedi''i ail-ddilysu ar gyfer y flwyddyn ariannol ' || ? || ' yn erbyn y data '
+                   || 'cyfeirio cyfredol: ' || p.reason_cy as reason_cy,
                n._row_json as row_json, ?::timestamptz as quarantined_at, false as is_resolved
         from (select *, unnest(_problems) as p from _rerun_checked where len(_problems) > 0) n
         join _rerun_old o on o._k = n.source_row_number
