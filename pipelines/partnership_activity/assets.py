@@ -26,6 +26,8 @@ RAW_KEY = dg.AssetKey(["raw", "partnership_activity"])
 QUARANTINE_KEY = dg.AssetKey(["quality", "quarantine"])
 SUBMISSIONS_KEY = dg.AssetKey(["quality", "submissions"])
 YEAR_RERUNS_KEY = dg.AssetKey(["quality", "partnership_activity_year_reruns"])
+TEMPLATE_KEY = dg.AssetKey(["partnership_activity", "submission_template"])
+TEMPLATE_FILE = "partners/partner_submission_template.xlsx"
 REFERENCE_TABLES = {
     "lsoa21_population": "raw.lsoa21_population",
     "lsoa11_lsoa21_lookup": "raw.lsoa11_lsoa21_lookup",
@@ -323,6 +325,22 @@ def partnership_activity_submissions(
                 str(mismatched) if mismatched else "none"
             )
         },
+    )
+
+
+@dg.asset(key=TEMPLATE_KEY, group_name=GROUP, kinds={"excel"})
+def submission_template(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    """The partner submission template (XLSX), generated from the partnership activity contract:
+    the Activities sheet (every column a partner sends, a note in English and Welsh on each
+    header, drop-down lists for every closed list), an instructions sheet in English and Welsh,
+    and the lists. Written to ``<WELLBEING_PUBLISH_DIR>/partners/partner_submission_template.xlsx``
+    for analysts to send to partners; see ``pipelines/partnership_activity/template.py``."""
+    from pipelines.partnership_activity.template import template_columns, write_template
+
+    path = write_template(setting_path("WELLBEING_PUBLISH_DIR") / TEMPLATE_FILE)
+    context.log.info(f"partner submission template: {path}")
+    return dg.MaterializeResult(
+        metadata={"path": dg.MetadataValue.path(str(path)), "columns": len(template_columns())}
     )
 
 

@@ -383,10 +383,15 @@ def _ragged(count: int, width: int) -> tuple[str, str]:
 
 
 def _rows_from_records(
-    records, header_index: int, width: int, keep: list[tuple[int, str]], writer: _RowWriter
+    records, header_index: int, width: int, keep: list[tuple[int, str]], writer: _RowWriter,
+    sheet: bool = False,
 ) -> None:
     """Write the data records after the header; ``records`` yields (row number, fields or None,
-    error text, raw text)."""
+    error text, raw text).
+
+    A CSV row must have the header's number of fields (empty fields after them are ignored); a
+    spreadsheet row may stop early (empty cells), but a value right of the last header is ragged.
+    """
     positions = [i for i, _ in keep]
     for number, fields, error, raw in records:
         if number <= header_index + 1:
@@ -406,9 +411,11 @@ def _rows_from_records(
             continue
         if not any(f is not None and str(f).strip() for f in fields):
             continue  # an empty row: not a row of data (its number is still counted)
-        count = _header_width(fields)
+        count = _header_width(fields) if sheet else len(fields)
+        if not sheet and count > width and _header_width(fields) <= width:
+            count = width  # only empty fields after the last column
         values = [_cell(fields[i]) if i < len(fields) else None for i in positions]
-        if count != width and count > 0:
+        if count > width or (not sheet and count != width):
             en, cy = _ragged(count, width)
             writer.add(number, count, values, en, cy, redact_text(raw or "")[:2000])
         else:
@@ -627,7 +634,7 @@ def _read_sheets(read: FileRead) -> FileRead:
     records = (
         (i + 1, row, None, None) for i, row in enumerate(rows)
     )
-    _rows_from_records(records, header_index, _header_width(header), keep, writer)
+    _rows_from_records(records, header_index, _header_width(header), keep, writer, sheet=True)
     read.relation = writer.close()
     read.rows_hint = writer.rows
     return read
