@@ -43,6 +43,7 @@ from pipelines.sqltext import quote_ident, quote_literal
 
 TABLES = pc.TABLES
 SMALL_FILE_ROWS = 100_000
+CHECKED_TABLE = "_pa_checked"  # the pass's output: typed rows and their problems
 RAW_COLUMNS = [
     "activity_id", "partner_organisation", "partner_key", "action_category", "activity_type",
     "title", "description", "lsoa_code", "la_code", "postcode", "latitude", "longitude",
@@ -131,6 +132,46 @@ def _row_json(submitted: list[str]) -> str:
     return f"pa_redact(to_json(struct_pack({', '.join(parts)}))::varchar)"
 
 
+def allowed_values() -> dict[str, list[str]]:
+    """The closed lists the normalisation of codes and lists compares with (from the contract)."""
+    return {c: pc.allowed_values(c) for c in normalise.CLOSED_LISTS}
+
+
+def row_rules() -> list:
+    """The contract's rules a submitted row is checked by, in contract order."""
+    return row_mode_rules(pc.table(), set(pc.loaded_submitted_columns()))
+
+
+def rule_groups() -> dict[str, set[int]]:
+    """Rule position -> the normalisation group whose values are all it reads (``GROUPS``):
+    such a rule is evaluated once per distinct value of the group."""
+    out: dict[str, set[int]] = {g: set() for g in normalise.GROUPS}
+    for i, rule in enumerate(row_rules()):
+        for group, columns in normalise.GROUPS.items():
+            if set(rule.columns) <= set(columns):
+                out[group].add(i)
+                break
+    return out
+
+
+def prepare(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    columns: list[str],
+    rescan: bool = True,
+    lookups: Lookups | None = None,
+) -> None:
+    """Normalise each distinct value of ``source`` once, and evaluate the rules that read one
+    group of columns once per distinct value (``normalise.build_dictionaries``). Run before
+    ``check_sql`` on the same source and connection."""
+    relations = lookups.relations if lookups else {}
+    flags = {
+        group: row_flags(row_rules(), relations, only=positions)
+        for group, positions in rule_groups().items()
+    }
+    normalise.build_dictionaries(con, source, columns, allowed_values(), rescan, flags)
+
+
 def check_sql(
     source: str,
     columns: list[str],
@@ -140,6 +181,7 @@ def check_sql(
     defer_points: bool = False,
 ) -> str:
     """The one pass: normalised rows of ``source`` with their problems (see the module docstring).
+    ``prepare`` must have run on the same source and connection.
 
     Args:
         file_error: (English, Welsh): the file cannot be loaded; every row gets this problem.
@@ -147,12 +189,9 @@ def check_sql(
             local authority (the loader places them and runs the pass again).
     """
     submitted = pc.submitted_columns()
-    allowed = {
-        c: pc.allowed_values(c)
-        for c in ("sectors", "wellbeing_goals", "action_category", "activity_type", "partnership_maturity")
-    }
-    relation = normalise.normalised_sql(source, columns, submitted, is_example_data, allowed)
-    rules = row_mode_rules(pc.table(), set(pc.loaded_submitted_columns()))
+    relation = normalise.normalised_sql(source, columns, submitted, is_example_data)
+    rules = row_rules()
+    in_dictionaries = set().union(*rule_groups().values())
     pass_columns = [c for c in RAW_COLUMNS if c != "partner_key"]
     problems = normalise.problem_columns()
     guard = {c: f"({en}) is not null" for c, (en, _) in problems.items()}
@@ -207,14 +246,15 @@ select t.source_row_number, ({blank}) and t._read_problem is null as _blank, t._
             coalesce(case when t._raw is not null then to_json(struct_pack(row_as_sent := t._raw))::varchar end,
                      {_row_json(submitted)}) end as _row_json
 from (select t.*, ({problems_sql})::{PROBLEM_TYPE}[] as _problems
-      from (select t.*, {', '.join(row_flags(rules, lookups.relations)) or 'true as _none'}
+      from (select t.*, {', '.join(row_flags(rules, lookups.relations, only=set(range(len(rules))) - in_dictionaries)) or 'true as _none'}
             from ({relation}) t) t) t
 """
 
 
 def _write_checked(con, read: reading.FileRead, lookups: Lookups, is_example: bool, folder: Path,
-                   file_error=None, defer_points: bool | None = None) -> Path:
-    target = folder / "checked.parquet"
+                   file_error=None, defer_points: bool | None = None, rescan: bool = True) -> Path:
+    target = CHECKED_TABLE
+    prepare(con, read.relation, read.columns, rescan, lookups)
     defer = lookups.polygons is not None if defer_points is None else defer_points
     sql = check_sql(read.relation, read.columns, lookups, is_example, file_error, defer)
     # The lookups are small and the rows many: keep the rows streaming through every join as
@@ -227,9 +267,9 @@ def _write_checked(con, read: reading.FileRead, lookups: Lookups, is_example: bo
     if read.rows_hint is not None and read.rows_hint < SMALL_FILE_ROWS:
         con.execute("set threads = 1")
     try:
-        con.execute(
-            f"copy ({sql}) to {quote_literal(str(target))} (format parquet, compression lz4)"
-        )
+        # a temporary table keeps the pass's row order (its rowid numbers the rows of a file read
+        # by DuckDB's CSV reader) and spills to disk under the memory limit
+        con.execute(f"create or replace temp table {target} as {sql}")
     finally:
         con.execute(f"set disabled_optimizers = {quote_literal(previous[0] or '')}")
         con.execute(f"set threads = {int(previous[1])}")
@@ -237,7 +277,7 @@ def _write_checked(con, read: reading.FileRead, lookups: Lookups, is_example: bo
 
 
 def _check(con, read: reading.FileRead, lookups: Lookups, is_example: bool, folder: Path):
-    """Run the pass; returns (read, checked Parquet). Falls back to the exact CSV reader when
+    """Run the pass; returns (read, the table of checked rows). Falls back to the exact CSV reader when
     DuckDB's rejected a row or the file is not UTF-8; places coordinate-only rows and runs again
     when there are any."""
     file_error = (read.error, read.error_cy) if read.error else None
@@ -265,12 +305,13 @@ def _check(con, read: reading.FileRead, lookups: Lookups, is_example: bool, fold
         checked = _write_checked(con, read, lookups, is_example, folder)
     if file_error is None and lookups.polygons is not None:
         points = con.execute(
-            f"select distinct latitude, longitude from read_parquet({quote_literal(str(checked))}) "
+            f"select distinct latitude, longitude from {checked} "
             "where _needs_point"
         ).pl()
         if points.height:
             place_points(con, points, lookups)
-            checked = _write_checked(con, read, lookups, is_example, folder, defer_points=False)
+            checked = _write_checked(con, read, lookups, is_example, folder, defer_points=False,
+                                     rescan=False)
     return read, checked
 
 
@@ -282,11 +323,11 @@ class _ReadAgain(Exception):
 # loading
 
 
-def _views(con, checked: Path, header_row: int) -> None:
+def _views(con, checked: str, header_row: int) -> None:
     """``_checked`` (numbered, non-blank rows of the pass) and ``_dups`` (later rows of a key)."""
     key = submission_key_rule(pc.table())
     key_columns = [quote_ident(c) for c in key.columns]
-    source = f"read_parquet({quote_literal(str(checked))}, file_row_number = true)"
+    source = f"(select *, rowid as file_row_number from {checked})"
     # The partner's identity key, once per distinct name (a handful per file).
     con.execute(
         f"""
@@ -530,6 +571,7 @@ def load_submission(
                 con.execute(f"drop view if exists {view}")
             con.execute("drop table if exists _dups")
             con.execute("drop table if exists _partner_keys")
+            con.execute(f"drop table if exists {CHECKED_TABLE}")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
         if read.temp_dir:

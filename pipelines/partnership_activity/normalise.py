@@ -464,63 +464,115 @@ def sent(column: str) -> str:
     return f'"{column}__sent"'
 
 
-def normalised_sql(
-    source: str,
-    columns: list[str],
-    submitted: list[str],
-    is_example_data: bool,
-    allowed: dict[str, list[str]],
-) -> str:
-    """SQL of the normalised rows of ``source`` (a text relation, see ``reading``), aliased for
-    the contract's row rules: one row per source row with the columns of
-    ``raw.partnership_activity`` (typed), ``<column>__sent`` (the value as sent, trimmed; free
-    text redacted), ``<column>__problem`` / ``__problem_cy`` (a value the rules above could not
-    read), ``_needs_point`` (coordinates are its only location and they are not placed yet) and
-    the context the reasons name (``lsoa_la_code``, ``lsoa_la_name``). ``partner_key`` is not
-    computed here but once per distinct ``partner_organisation`` by the loader (``pa_partner_key``).
+CLOSED_LISTS = ("sectors", "wellbeing_goals", "action_category", "activity_type", "partnership_maturity")
+# Columns normalised once per distinct value (each group is one dictionary table, built from one
+# scan of the file by ``build_dictionaries``); the row pass joins them.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "codes": ("action_category", "activity_type", "partnership_maturity"),
+    "sectors": ("sectors",),
+    "goals": ("wellbeing_goals",),
+    "start": ("start_date",),
+    "end": ("end_date",),
+    "numbers": ("participant_count", "funding_gbp", "is_example_data"),
+    "location": ("lsoa_code", "la_code", "postcode", "latitude", "longitude"),
+}
 
-    Args:
-        source: the text relation.
-        columns: contract columns present in the file.
-        submitted: every column a partner may send.
-        is_example_data: files of the example inbox (every row is example data).
-        allowed: code and list column -> its allowed values (the contract's ``allowedValues``).
-    """
-    def given(column: str) -> str:
-        if column not in columns:
-            return f"null::varchar as {sent(column)}"
-        if column in ("title", "description"):
-            return f'pa_redact(pa_blank(s."{column}")) as {sent(column)}'
-        return f'pa_blank(s."{column}") as {sent(column)}'
 
-    sent_columns = ",\n        ".join(given(c) for c in submitted)
-    dates = {c: date_columns(c, PARSED[c][0]) for c in ("start_date", "end_date")}
-    date_text = ",\n        ".join(x for text, _, _ in dates.values() for x in text)
-    date_parts = ",\n        ".join(x for _, parts, _ in dates.values() for x in parts)
-    parsed = ",\n        ".join(
-        f"{dates[column][2] if call is None else call.format(x=sent(column))} as {name}"
-        for column, (name, call) in PARSED.items()
+def _sent_column(column: str, columns: list[str]) -> str:
+    if column not in columns:
+        return f"null::varchar as {sent(column)}"
+    if column in ("title", "description"):
+        return f'pa_redact(pa_blank(s."{column}")) as {sent(column)}'
+    return f'pa_blank(s."{column}") as {sent(column)}'
+
+
+def _grouping_id(group: tuple[str, ...], everything: list[str]) -> int:
+    """DuckDB's grouping_id: bit i (most significant first) is 1 when column i is not grouped."""
+    value = 0
+    for column in everything:
+        value = (value << 1) | (0 if column in group else 1)
+    return value
+
+
+def raw(column: str) -> str:
+    return f'"{column}__raw"'
+
+
+def keys_sql(source: str, columns: list[str]) -> str:
+    """One scan of ``source``: the distinct values, as sent, of every group (``GROUPS``), each
+    row tagged with its group (``_group``)."""
+    keyed = sorted({c for cs in GROUPS.values() for c in cs})
+    sets = ", ".join("(" + ", ".join(raw(c) for c in cs) + ")" for cs in GROUPS.values())
+    all_keys = ", ".join(raw(c) for c in keyed)
+    case = " ".join(
+        f"when grouping_id({all_keys}) = {_grouping_id(cs, keyed)} then '{name}'"
+        for name, cs in GROUPS.items()
     )
-    example = "true" if is_example_data else "coalesce(_example.v, false)"
-    return f"""
-with b as (
-    select s.source_row_number, s._field_count, s._read_problem, s._read_problem_cy, s._raw,
-        {sent_columns}
-    from {source} s
-),
-d1 as (select b.*, {date_text} from b),
-d2 as (select d1.*, {date_parts} from d1),
-n as (
-    select d2.*,
-        {parsed},
-        pa_code_text({sent('lsoa_code')}) as _lsoa_given,
-        pa_postcode_key({sent('postcode')}) as _pc_key,
-        case when regexp_full_match(pa_code_text({sent('la_code')}), 'W06[0-9]{{6}}')
-             then pa_code_text({sent('la_code')}) end as _la_code_given,
-        case when {sent('la_code')} is not null
-              and not regexp_full_match(pa_code_text({sent('la_code')}), 'W06[0-9]{{6}}')
-             then pa_name_key({sent('la_code')}) end as _la_key
-    from d2
+    values = ", ".join(
+        (f's."{c}"' if c in columns else "null::varchar") + f" as {raw(c)}" for c in keyed
+    )
+    return (
+        f"select case {case} end as _group, {all_keys} "
+        f"from (select {values} from {source} s) group by grouping sets ({sets})"
+    )
+
+
+def dictionary_sql(group: str, keys: str, allowed: dict[str, list[str]]) -> str:
+    """The normalised values (and normalisation problems) of one group's distinct sent values."""
+    rows = (
+        f"(select {', '.join(raw(c) for c in GROUPS[group])}, "
+        + ", ".join(f"pa_blank({raw(c)}) as {sent(c)}" for c in GROUPS[group])
+        + f" from {keys} where _group = '{group}')"
+    )
+    if group == "codes":
+        codes = ", ".join(
+            f"{code_sql(c, sent(c), allowed[c])} as {c}"
+            for c in ("action_category", "activity_type", "partnership_maturity")
+        )
+        return f"select *, {codes} from {rows}"
+    if group in ("sectors", "goals"):
+        column = GROUPS[group][0]
+        return f"select *, {list_sql(column, sent(column), allowed[column])} as {column} from {rows}"
+    if group in ("start", "end"):
+        column = GROUPS[group][0]
+        prefix = PARSED[column][0]
+        text, parts, struct = date_columns(column, prefix)
+        return (
+            f"with d1 as (select *, {', '.join(text)} from {rows}), "
+            f"d2 as (select d1.*, {', '.join(parts)} from d1), "
+            f"d3 as (select {raw(column)}, {sent(column)}, {struct} as {prefix} from d2) "
+            f"select *, {prefix}.v as {column}, {prefix}.p as {column}_precision from d3"
+        )
+    if group == "numbers":
+        return (
+            f"select *, _participants.v as participant_count, _funding.v as funding_gbp, "
+            f"coalesce(_example.v, false) as is_example_data from (select *, "
+            f"pa_count({sent('participant_count')}, 'participant_count') as _participants, "
+            f"pa_amount({sent('funding_gbp')}) as _funding, "
+            f"pa_bool({sent('is_example_data')}, 'is_example_data') as _example from {rows})"
+        )
+    if group == "location":
+        return LOCATION_SQL.format(
+            rows=rows,
+            keys=", ".join(f"{raw(c)}, {sent(c)}" for c in GROUPS["location"]),
+            lsoa=sent("lsoa_code"), la=sent("la_code"), pc=sent("postcode"),
+            lat=sent("latitude"), lon=sent("longitude"),
+        )
+    raise KeyError(group)
+
+
+LOCATION_SQL = """
+with n as (
+    select {keys},
+        pa_degrees({lat}, 'latitude') as _lat,
+        pa_degrees({lon}, 'longitude') as _lon,
+        pa_code_text({lsoa}) as _lsoa_given,
+        pa_postcode_key({pc}) as _pc_key,
+        case when regexp_full_match(pa_code_text({la}), 'W06[0-9]{{6}}')
+             then pa_code_text({la}) end as _la_code_given,
+        case when {la} is not null and not regexp_full_match(pa_code_text({la}), 'W06[0-9]{{6}}')
+             then pa_name_key({la}) end as _la_key
+    from {rows}
 ),
 j as (
     select n.*,
@@ -548,80 +600,133 @@ r as (
              when _pc_key is null and _pt_lsoa is not null then 'coordinates'
         end as lsoa_resolved_from
     from j
+)
+select {keys}, _lat, _lon, _lsoa_given, _pc_key, lsoa_resolved_from,
+    case lsoa_resolved_from when 'lsoa_code' then _lsoa_given
+                            when 'lsoa_code_2011' then _l11_lsoa
+                            when 'postcode' then _pc_lsoa
+                            when 'coordinates' then _pt_lsoa
+                            else _lsoa_given end as lsoa_code,
+    case lsoa_resolved_from when 'lsoa_code' then _l21_la when 'lsoa_code_2011' then _l11_la
+                            when 'postcode' then _pc_la when 'coordinates' then _pt_la
+                            end as lsoa_la_code,
+    case lsoa_resolved_from when 'lsoa_code' then _l21_la_name
+                            when 'lsoa_code_2011' then _l11_la_name
+                            when 'postcode' then _pc_la_name
+                            when 'coordinates' then _pt_la_name end as lsoa_la_name,
+    coalesce(_la_code_given, _la_by_name,
+             case lsoa_resolved_from when 'lsoa_code' then _l21_la
+                  when 'lsoa_code_2011' then _l11_la when 'postcode' then _pc_la
+                  when 'coordinates' then _pt_la end,
+             case when _lsoa_given is null and _pc_found then _pc_la end) as la_code,
+    coalesce(pa_postcode(_pc_key), upper({pc})) as postcode,
+    _lat.v as latitude,
+    _lon.v as longitude,
+    case when _lsoa_given is not null and _l21_la is null and _l11_n > 1 then
+        concat('LSOA ', _lsoa_given, ' is a 2011 code that was split into several 2021 LSOAs (',
+               _l11_list, '): give the 2021 code where the activity took place') end
+        as lsoa_code__problem,
+    case when _lsoa_given is not null and _l21_la is null and _l11_n > 1 then
+        concat('mae LSOA ', _lsoa_given, ' yn god 2011 a rannwyd yn sawl LSOA 2021 (',
+               _l11_list, '): rhowch y cod 2021 lle digwyddodd y gweithgaredd') end
+        as lsoa_code__problem_cy,
+    case when {la} is not null and _la_code_given is null and _la_by_name is null
+        then concat('unknown local authority ''', {la}, ''': expected a code ',
+             'W06...... or the English or Welsh name of one of the 22 local authorities ',
+             '(e.g. Cardiff, Caerdydd, Cyngor Sir Penfro)') end as la_code__problem,
+    case when {la} is not null and _la_code_given is null and _la_by_name is null
+        then concat('awdurdod lleol anhysbys ''', {la}, ''': disgwylir cod ',
+             'W06...... neu enw Cymraeg neu Saesneg un o''r 22 awdurdod lleol ',
+             '(e.e. Caerdydd, Cardiff, Cyngor Sir Penfro)') end as la_code__problem_cy,
+    case when _lsoa_given is null and _la_code_given is null and _la_by_name is null
+          and pa_postcode(_pc_key) is not null and not _pc_found then
+        concat('postcode ', pa_postcode(_pc_key), ' is not in the WIMD postcode lookup of ',
+               'Welsh postcodes: check it, or give lsoa_code or la_code') end
+        as postcode__problem,
+    case when _lsoa_given is null and _la_code_given is null and _la_by_name is null
+          and pa_postcode(_pc_key) is not null and not _pc_found then
+        concat('nid yw''r cod post ', pa_postcode(_pc_key), ' yng nghyfeirlyfr codau post ',
+               'WIMD yng Nghymru: gwiriwch ef, neu rhowch lsoa_code neu la_code') end
+        as postcode__problem_cy,
+    _lat.v is not null and _lon.v is not null and _lsoa_given is null and _pc_key is null
+        and _la_code_given is null and _la_by_name is null and _pt_lsoa is null
+        as _needs_point
+from r"""
+
+
+def build_dictionaries(
+    con,
+    source: str,
+    columns: list[str],
+    allowed: dict[str, list[str]],
+    rescan: bool = True,
+    flags: dict[str, list[str]] | None = None,
+) -> None:
+    """Create the temporary dictionary tables ``_pa_d_<group>`` of ``source``: one scan for the
+    distinct values as sent (``_pa_keys``; kept when ``rescan`` is false, e.g. after placing
+    coordinates), then each group's normalisation once per distinct value, with ``flags[group]``
+    (SQL select items over the normalised values, aliased ``t``: the rules of that group,
+    evaluated once per distinct value too)."""
+    if rescan:
+        con.execute(f"create or replace temp table _pa_keys as {keys_sql(source, columns)}")
+    for group in GROUPS:
+        extra = ", ".join((flags or {}).get(group, []))
+        con.execute(
+            f"create or replace temp table _pa_d_{group} as select t.*{', ' + extra if extra else ''} "
+            f"from ({dictionary_sql(group, '_pa_keys', allowed)}) t"
+        )
+
+
+def normalised_sql(source: str, columns: list[str], submitted: list[str], is_example_data: bool) -> str:
+    """SQL of the normalised rows of ``source`` (a text relation, see ``reading``), aliased for
+    the contract's row rules: one row per source row with the columns of
+    ``raw.partnership_activity`` (typed), ``<column>__sent`` (the value as sent, trimmed; free
+    text redacted), ``<column>__problem`` / ``__problem_cy`` (a value the rules above could not
+    read), ``_needs_point`` (coordinates are its only location and they are not placed yet) and
+    the context the reasons name (``lsoa_la_code``, ``lsoa_la_name``). The grouped columns come
+    from the dictionary tables ``build_dictionaries`` made for the same source (each distinct
+    value is normalised once), joined on the values as sent. ``partner_key`` is computed once per
+    distinct ``partner_organisation`` by the loader.
+
+    Args:
+        source: the text relation.
+        columns: contract columns present in the file.
+        submitted: every column a partner may send.
+        is_example_data: files of the example inbox (every row is example data).
+    """
+    grouped = {c for cs in GROUPS.values() for c in cs}
+    row_columns = ",\n        ".join(
+        (f's."{c}"' if c in columns else "null::varchar") + f" as {raw(c)}"
+        if c in grouped else _sent_column(c, columns)
+        for c in submitted
+    )
+    joins = "\n    ".join(
+        f"left join _pa_d_{g} d_{g} on "
+        + " and ".join(f"d_{g}.{raw(c)} is not distinct from b.{raw(c)}" for c in cs)
+        for g, cs in GROUPS.items()
+    )
+    picked = ", ".join(
+        f"d_{g}.* exclude ({', '.join(raw(c) for c in cs)})" for g, cs in GROUPS.items()
+    )
+    example = " replace (true as is_example_data)" if is_example_data else ""
+    return f"""
+with b as (
+    select s.source_row_number, s._field_count, s._read_problem, s._read_problem_cy, s._raw,
+        {row_columns}
+    from {source} s
 ),
 t as (
-    select r.*,
-        {sent('activity_id')} as activity_id,
-        {sent('partner_organisation')} as partner_organisation,
-        {code_sql('action_category', sent('action_category'), allowed['action_category'])} as action_category,
-        {code_sql('activity_type', sent('activity_type'), allowed['activity_type'])} as activity_type,
-        {sent('title')} as title,
-        {sent('description')} as description,
-        case lsoa_resolved_from when 'lsoa_code' then _lsoa_given
-                                when 'lsoa_code_2011' then _l11_lsoa
-                                when 'postcode' then _pc_lsoa
-                                when 'coordinates' then _pt_lsoa
-                                else _lsoa_given end as lsoa_code,
-        case lsoa_resolved_from when 'lsoa_code' then _l21_la when 'lsoa_code_2011' then _l11_la
-                                when 'postcode' then _pc_la when 'coordinates' then _pt_la
-                                end as lsoa_la_code,
-        case lsoa_resolved_from when 'lsoa_code' then _l21_la_name
-                                when 'lsoa_code_2011' then _l11_la_name
-                                when 'postcode' then _pc_la_name
-                                when 'coordinates' then _pt_la_name end as lsoa_la_name,
-        coalesce(_la_code_given, _la_by_name,
-                 case lsoa_resolved_from when 'lsoa_code' then _l21_la
-                      when 'lsoa_code_2011' then _l11_la when 'postcode' then _pc_la
-                      when 'coordinates' then _pt_la end,
-                 case when _lsoa_given is null and _pc_found then _pc_la end) as la_code,
-        coalesce(pa_postcode(_pc_key), upper({sent('postcode')})) as postcode,
-        _lat.v as latitude,
-        _lon.v as longitude,
-        _start.v as start_date,
-        _start.p as start_date_precision,
-        _end.v as end_date,
-        _end.p as end_date_precision,
-        {list_sql('sectors', sent('sectors'), allowed['sectors'])} as sectors,
-        _participants.v as participant_count,
-        _funding.v as funding_gbp,
-        {list_sql('wellbeing_goals', sent('wellbeing_goals'), allowed['wellbeing_goals'])}
-            as wellbeing_goals,
-        {code_sql('partnership_maturity', sent('partnership_maturity'), allowed['partnership_maturity'])} as partnership_maturity,
-        {example} as is_example_data,
-        financial_year_label(_start.v) as financial_year,
-        -- normalisation problems of the location
-        case when _lsoa_given is not null and _l21_la is null and _l11_n > 1 then
-            concat('LSOA ', _lsoa_given, ' is a 2011 code that was split into several 2021 LSOAs (',
-                   _l11_list, '): give the 2021 code where the activity took place') end
-            as lsoa_code__problem,
-        case when _lsoa_given is not null and _l21_la is null and _l11_n > 1 then
-            concat('mae LSOA ', _lsoa_given, ' yn god 2011 a rannwyd yn sawl LSOA 2021 (',
-                   _l11_list, '): rhowch y cod 2021 lle digwyddodd y gweithgaredd') end
-            as lsoa_code__problem_cy,
-        case when {sent('la_code')} is not null and _la_code_given is null and _la_by_name is null
-            then concat('unknown local authority ''', {sent('la_code')}, ''': expected a code ',
-                 'W06...... or the English or Welsh name of one of the 22 local authorities ',
-                 '(e.g. Cardiff, Caerdydd, Cyngor Sir Penfro)') end as la_code__problem,
-        case when {sent('la_code')} is not null and _la_code_given is null and _la_by_name is null
-            then concat('awdurdod lleol anhysbys ''', {sent('la_code')}, ''': disgwylir cod ',
-                 'W06...... neu enw Cymraeg neu Saesneg un o''r 22 awdurdod lleol ',
-                 '(e.e. Caerdydd, Cardiff, Cyngor Sir Penfro)') end as la_code__problem_cy,
-        case when _lsoa_given is null and _la_code_given is null and _la_by_name is null
-              and pa_postcode(_pc_key) is not null and not _pc_found then
-            concat('postcode ', pa_postcode(_pc_key), ' is not in the WIMD postcode lookup of ',
-                   'Welsh postcodes: check it, or give lsoa_code or la_code') end
-            as postcode__problem,
-        case when _lsoa_given is null and _la_code_given is null and _la_by_name is null
-              and pa_postcode(_pc_key) is not null and not _pc_found then
-            concat('nid yw''r cod post ', pa_postcode(_pc_key), ' yng nghyfeirlyfr codau post ',
-                   'WIMD yng Nghymru: gwiriwch ef, neu rhowch lsoa_code neu la_code') end
-            as postcode__problem_cy,
-        _lat.v is not null and _lon.v is not null and _lsoa_given is null and _pc_key is null
-            and _la_code_given is null and _la_by_name is null and _pt_lsoa is null
-            as _needs_point
-    from r
+    select b.* exclude ({', '.join(raw(c) for c in sorted(grouped))}), {picked}
+    from b
+    {joins}
 )
-select * from t"""
+select t.*{example},
+    {sent('activity_id')} as activity_id,
+    {sent('partner_organisation')} as partner_organisation,
+    {sent('title')} as title,
+    {sent('description')} as description,
+    financial_year_label(start_date) as financial_year
+from t"""
 
 
 def problem_columns() -> dict[str, tuple[str, str]]:

@@ -23,11 +23,8 @@ Superseded rows (``is_current = false``) and every other financial year are not 
 unchanged reference data a re-run rewrites the same rows (same count, same values).
 """
 
-import shutil
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import duckdb
 
@@ -148,19 +145,14 @@ def rerun_financial_year(
         )
         return YearRerun(financial_year, 0, 0, 0, 0, other)
 
-    folder = Path(tempfile.mkdtemp(prefix="partner-rerun-"))
-    try:
-        checked = folder / "checked.parquet"
-        con.execute(
-            f"copy ({ingest.check_sql(_as_text(financial_year), pc.loaded_submitted_columns(), lookups, False)}) "
-            f"to {quote_literal(str(checked))} (format parquet)"
-        )
-        return _rewrite(con, financial_year, checked, before, other, now, run_id)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    source = _as_text(financial_year)
+    ingest.prepare(con, source, pc.loaded_submitted_columns(), lookups=lookups)
+    sql = ingest.check_sql(source, pc.loaded_submitted_columns(), lookups, False)
+    con.execute(f"create or replace temp table _rerun_checked as {sql}")
+    return _rewrite(con, financial_year, before, other, now, run_id)
 
 
-def _rewrite(con, financial_year, checked, before, other, now, run_id) -> YearRerun:
+def _rewrite(con, financial_year, before, other, now, run_id) -> YearRerun:
     raw_columns = [
         r[0] for r in con.execute(
             "select column_name from duckdb_columns() where schema_name = 'raw' "
@@ -175,12 +167,6 @@ def _rewrite(con, financial_year, checked, before, other, now, run_id) -> YearRe
         from {RAW_TABLE} where financial_year = ? and is_current
         """,
         [financial_year],
-    )
-    con.execute(
-        f"""
-        create or replace temp table _rerun_checked as
-        select * from read_parquet({quote_literal(str(checked))})
-        """
     )
     new_values = [
         c for c in ingest.RAW_COLUMNS if c not in KEPT_COLUMNS and c != "lsoa_resolved_from"

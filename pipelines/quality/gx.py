@@ -52,9 +52,9 @@ def expectation_for(rule: Rule, value_set: list | None = None):
     if rule.kind == "row":
         query = f"select * from {{batch}} t where {bind(rule.bad_row)}"
     elif rule.kind == "sql":
-        query = rule.spec["query"]
+        query = f"-- a query over the warehouse, not only {{batch}}:\n{rule.spec['query']}"
     else:
-        query = f"-- {rule.kind} rule evaluated in DuckDB: {rule.description}"
+        query = f"-- {rule.kind} rule on {{batch}}, evaluated in DuckDB: {rule.description}"
     return gxe.UnexpectedRowsExpectation(
         unexpected_rows_query=query, meta=meta, description=rule.description or rule.name
     )
@@ -138,12 +138,26 @@ def _result_dict(outcome, row_count: int) -> dict:
     return out
 
 
-def _store_suite(context, suite) -> None:
+def _store_suite(context, suite, docs_root: Path) -> bool:
+    """Store ``suite`` (replacing an earlier version); True when it changed since the last run
+    (its Data Docs page then needs rendering again)."""
+    import hashlib
+    import json
+
+    digest = hashlib.sha256(
+        json.dumps(suite.to_json_dict(), sort_keys=True, default=str).encode()
+    ).hexdigest()
+    marker = Path(docs_root) / "gx" / "suite_digests" / f"{suite.name}.sha256"
+    if marker.exists() and marker.read_text() == digest:
+        return False
     try:
         context.suites.delete(suite.name)
     except Exception:  # noqa: BLE001, S110 (not stored yet: GX raises different errors per store)
         pass
     context.suites.add(suite)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(digest)
+    return True
 
 
 def render_data_docs(validation, docs_root: Path) -> Path | None:
@@ -166,7 +180,7 @@ def render_data_docs(validation, docs_root: Path) -> Path | None:
         context = _context(str(docs_root))
         rules = [o.rule for o in validation.outcomes]
         suite = suite_for(validation.table, rules)
-        _store_suite(context, suite)
+        changed = _store_suite(context, suite, docs_root)
         results = []
         for expectation, outcome in zip(suite.expectations, validation.outcomes):
             config = expectation.configuration
@@ -206,7 +220,10 @@ def render_data_docs(validation, docs_root: Path) -> Path | None:
             batch_identifier=validation.table.replace(".", "__"),
         )
         context.validation_results_store.set(result_id, suite_result)
-        context.build_data_docs(site_names=["local_site"], resource_identifiers=[result_id, suite_id])
+        # the suite's page only when the contract changed: rendering costs about as much as the
+        # result's page
+        resources = [result_id, suite_id] if changed else [result_id]
+        context.build_data_docs(site_names=["local_site"], resource_identifiers=resources)
         return Path(docs_root) / "data_docs" / "index.html"
     except Exception as exc:  # noqa: BLE001
         log.warning("Data Docs not rendered for %s: %s", validation.table, exc)

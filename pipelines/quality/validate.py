@@ -216,11 +216,16 @@ def _missing_reference(con, rule: Rule, relations: dict[str, str]) -> str | None
 # row mode
 
 
-def row_flags(rules: list[Rule], relations: dict[str, str] | None = None) -> list[str]:
-    """SQL select items ``coalesce(<bad row>, false) as _rule_<i>``: each rule's predicate,
-    evaluated once per row (``row_problems`` refers to them)."""
+def row_flags(
+    rules: list[Rule], relations: dict[str, str] | None = None, only: set[int] | None = None
+) -> list[str]:
+    """SQL select items ``coalesce(<bad row>, false) as _rule_<i>``: each rule's predicate
+    (``row_problems`` refers to them by position); ``only``: these positions only (a caller may
+    evaluate the others elsewhere, e.g. once per distinct value)."""
     return [
-        f"coalesce({bind(r.bad_row, relations)}, false) as _rule_{i}" for i, r in enumerate(rules)
+        f"coalesce({bind(r.bad_row, relations)}, false) as _rule_{i}"
+        for i, r in enumerate(rules)
+        if only is None or i in only
     ]
 
 
