@@ -25,13 +25,24 @@ def test_template_has_every_column_notes_lists_and_instructions(tmp_path):
     assert "Optional." in funding and "Dewisol." in funding
     validated = {str(v.sqref).split(":")[0][0]: v for v in sheet.data_validations.dataValidation}
     letters = {c: openpyxl.utils.get_column_letter(header.index(c) + 1) for c in header}
-    for column in ("action_category", "activity_type", "partnership_maturity", "sectors",
-                   "wellbeing_goals", "la_code"):
+    for column in (
+        "action_category",
+        "activity_type",
+        "partnership_maturity",
+        "sectors",
+        "wellbeing_goals",
+        "la_code",
+    ):
         assert letters[column] in validated, column
     lists = book[template.LISTS]
-    listed = {lists.cell(row=1, column=k).value: [
-        lists.cell(row=r, column=k).value for r in range(2, lists.max_row + 1)
-        if lists.cell(row=r, column=k).value] for k in range(1, lists.max_column + 1)}
+    listed = {
+        lists.cell(row=1, column=k).value: [
+            lists.cell(row=r, column=k).value
+            for r in range(2, lists.max_row + 1)
+            if lists.cell(row=r, column=k).value
+        ]
+        for k in range(1, lists.max_column + 1)
+    }
     assert listed["list: activity_type"] == pc.allowed_values("activity_type")
     assert "Cardiff Council" in listed["list: la_code"]
     assert validated[letters["action_category"]].errorStyle == "stop"
@@ -49,11 +60,16 @@ def test_a_filled_in_template_loads(tmp_path, shared_data, monkeypatch):
     sheet = book[template.SHEET]
     header = [c.value for c in sheet[1]]
     row = {
-        "activity_id": "T1", "partner_organisation": "Cyngor Gwynedd",
-        "action_category": "governance", "activity_type": "liaison_role",
-        "title": "Swyddog cyswllt cymunedol", "la_code": "Gwynedd Council",
-        "start_date": date(2024, 4, 1), "sectors": "public; community",
-        "wellbeing_goals": "cohesive_communities", "funding_gbp": 12500.5,
+        "activity_id": "T1",
+        "partner_organisation": "Cyngor Gwynedd",
+        "action_category": "governance",
+        "activity_type": "liaison_role",
+        "title": "Swyddog cyswllt cymunedol",
+        "la_code": "Gwynedd Council",
+        "start_date": date(2024, 4, 1),
+        "sectors": "public; community",
+        "wellbeing_goals": "cohesive_communities",
+        "funding_gbp": 12500.5,
     }
     for column, value in row.items():
         sheet.cell(row=2, column=header.index(column) + 1, value=value)
@@ -68,8 +84,13 @@ def test_a_filled_in_template_loads(tmp_path, shared_data, monkeypatch):
 
     con = duckdb.connect()
     ingest.ensure_tables(con)
-    frames = {f"raw.{k}": csv_frame(k) for k in ("lsoa21_population", "lsoa11_lsoa21_lookup", "lsoa11_la_names")}
-    frames["raw.wimd_2019_postcodes"] = parse_wimd_2019_postcodes(fetch("wimd_2019_postcodes", mirror=shared_data))
+    frames = {
+        f"raw.{k}": csv_frame(k)
+        for k in ("lsoa21_population", "lsoa11_lsoa21_lookup", "lsoa11_la_names")
+    }
+    frames["raw.wimd_2019_postcodes"] = parse_wimd_2019_postcodes(
+        fetch("wimd_2019_postcodes", mirror=shared_data)
+    )
     lookups = create_lookups(con, register_frames(con, frames))
     out = ingest.load_submission(con, path, lookups, tmp_path / "archive")
     assert (out.rows_submitted, out.rows_accepted, out.rows_quarantined) == (1, 1, 0)

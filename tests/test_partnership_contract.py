@@ -102,6 +102,12 @@ def test_header_names_partners_use_come_from_the_contract():
     assert pc.canonical_column("Funding (£)") == "funding_gbp"
     assert pc.canonical_column("Local authority") == "la_code"
     assert pc.REQUIRED_HEADER == (
-        "activity_id", "partner_organisation", "action_category", "activity_type", "title",
-        "start_date", "sectors", "wellbeing_goals",
+        "activity_id",
+        "partner_organisation",
+        "action_category",
+        "activity_type",
+        "title",
+        "start_date",
+        "sectors",
+        "wellbeing_goals",
     )

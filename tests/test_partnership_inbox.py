@@ -19,12 +19,17 @@ LAS = ["Cardiff", "Caerdydd", "Cyngor Gwynedd", "Powys County Council", "Newport
 def _rows(n: int, partner="Cardiff Third Sector Council") -> list[dict]:
     return [
         {
-            "activity_id": f"R{i:03d}", "partner_organisation": partner,
-            "action_category": "shared_purpose", "activity_type": "engagement_event",
-            "title": f"Community event {i}", "la_code": LAS[i % len(LAS)],
+            "activity_id": f"R{i:03d}",
+            "partner_organisation": partner,
+            "action_category": "shared_purpose",
+            "activity_type": "engagement_event",
+            "title": f"Community event {i}",
+            "la_code": LAS[i % len(LAS)],
             "lsoa_code": "W01001767" if LAS[i % len(LAS)] == "Cardiff" else "",
-            "start_date": "01/05/2024", "sectors": "third_sector; community",
-            "wellbeing_goals": "healthier", "funding_gbp": f"£{1000 + i:,}",
+            "start_date": "01/05/2024",
+            "sectors": "third_sector; community",
+            "wellbeing_goals": "healthier",
+            "funding_gbp": f"£{1000 + i:,}",
         }
         for i in range(n)
     ]
@@ -57,7 +62,8 @@ def _load(files: list[str] | None = None):
 
     config = {"ops": {"partnership_activity_submissions": {"config": {"files": files or []}}}}
     result = dg.materialize(
-        [assets.partnership_activity_submissions], resources={"warehouse": Warehouse()},
+        [assets.partnership_activity_submissions],
+        resources={"warehouse": Warehouse()},
         run_config=config,
     )
     assert result.success
@@ -83,7 +89,9 @@ def test_a_bad_file_never_blocks_the_inbox(env, monkeypatch):
     (inbox / "03_utf16.csv").write_bytes(good.head(2).write_csv().encode("utf-16"))
     (inbox / "04_not_a_spreadsheet.xlsx").write_bytes(b"%PDF-1.4 a scanned form")
     (inbox / "sub").mkdir()
-    pl.DataFrame(_rows(3, "Powys Voluntary Council")).write_csv(inbox / "sub" / "05_in_a_folder.csv")
+    pl.DataFrame(_rows(3, "Powys Voluntary Council")).write_csv(
+        inbox / "sub" / "05_in_a_folder.csv"
+    )
     (inbox / "06_crashes_the_loader.csv").write_text("anything")
     (inbox / "~$01_good.csv").write_text("an Office lock file")
 
@@ -97,12 +105,20 @@ def test_a_bad_file_never_blocks_the_inbox(env, monkeypatch):
     monkeypatch.setattr(ingest, "load_submission", flaky)
     _load()
     logged = _submissions(env)
-    assert set(logged) == {"01_good.csv", "02_stray_quote.csv", "03_utf16.csv",
-                           "04_not_a_spreadsheet.xlsx", "sub/05_in_a_folder.csv",
-                           "06_crashes_the_loader.csv"}
+    assert set(logged) == {
+        "01_good.csv",
+        "02_stray_quote.csv",
+        "03_utf16.csv",
+        "04_not_a_spreadsheet.xlsx",
+        "sub/05_in_a_folder.csv",
+        "06_crashes_the_loader.csv",
+    }
     assert logged["01_good.csv"][:4] == ("loaded", 6, 6, 0)
     assert logged["02_stray_quote.csv"][0] == "loaded_with_quarantine"
-    assert logged["02_stray_quote.csv"][1] == logged["02_stray_quote.csv"][2] + logged["02_stray_quote.csv"][3]
+    assert (
+        logged["02_stray_quote.csv"][1]
+        == logged["02_stray_quote.csv"][2] + logged["02_stray_quote.csv"][3]
+    )
     assert logged["03_utf16.csv"][:4] == ("loaded", 2, 2, 0)
     assert logged["04_not_a_spreadsheet.xlsx"][0] == "rejected"
     assert "a PDF document" in logged["04_not_a_spreadsheet.xlsx"][4]
@@ -134,8 +150,9 @@ def test_sparse_first_return_publishes(env):
     result = defs.resolve_job_def(PARTNER_INGESTION_JOB).execute_in_process(
         instance=dg.DagsterInstance.get(), raise_on_error=False
     )
-    failed = [(e.check_name, e.description) for e in result.get_asset_check_evaluations()
-              if not e.passed]
+    failed = [
+        (e.check_name, e.description) for e in result.get_asset_check_evaluations() if not e.passed
+    ]
     assert failed == []
     assert result.success
     with duckdb.connect(str(env / "published" / "wellbeing.duckdb"), read_only=True) as con:

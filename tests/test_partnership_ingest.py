@@ -21,9 +21,23 @@ from pipelines.wimd.parsers import parse_wimd_2019_postcodes
 
 FILES = Path(__file__).parent / "fixtures" / "partner_files"
 HEADER = [
-    "activity_id", "partner_organisation", "action_category", "activity_type", "title",
-    "description", "lsoa_code", "la_code", "postcode", "latitude", "longitude", "start_date",
-    "end_date", "sectors", "participant_count", "funding_gbp", "wellbeing_goals",
+    "activity_id",
+    "partner_organisation",
+    "action_category",
+    "activity_type",
+    "title",
+    "description",
+    "lsoa_code",
+    "la_code",
+    "postcode",
+    "latitude",
+    "longitude",
+    "start_date",
+    "end_date",
+    "sectors",
+    "participant_count",
+    "funding_gbp",
+    "wellbeing_goals",
     "partnership_maturity",
 ]
 BASE = {
@@ -214,12 +228,19 @@ def test_a_workbook_named_csv_is_read_as_a_workbook(con, ref, tmp_path):
 
 @pytest.mark.parametrize(
     ("encoding", "recorded"),
-    [("utf-8-sig", "utf-8-sig"), ("cp1252", "cp1252"), ("utf-16", "utf-16"),
-     ("utf-16-le", "utf-16-le"), ("utf-16-be", "utf-16-be")],
+    [
+        ("utf-8-sig", "utf-8-sig"),
+        ("cp1252", "cp1252"),
+        ("utf-16", "utf-16"),
+        ("utf-16-le", "utf-16-le"),
+        ("utf-16-be", "utf-16-be"),
+    ],
 )
 def test_encodings(con, ref, tmp_path, encoding, recorded):
-    rows = table({"title": "Sgwrs â'r gymuned", "la_code": "Ynys Môn", "lsoa_code": ""},
-                 {"title": "Gweithdy ôl-troed"})
+    rows = table(
+        {"title": "Sgwrs â'r gymuned", "la_code": "Ynys Môn", "lsoa_code": ""},
+        {"title": "Gweithdy ôl-troed"},
+    )
     path = write_csv(tmp_path / "welsh.csv", rows, encoding=encoding)
     out = load(con, path, ref, tmp_path)
     assert counts(out) == (2, 2, 0)
@@ -250,8 +271,10 @@ def test_other_delimiters_are_found_and_recorded(con, ref, tmp_path, delimiter, 
 def test_data_on_a_second_sheet_is_found(con, ref, tmp_path):
     path = write_xlsx(
         tmp_path / "return.xlsx",
-        {"Instructions": [["How to fill this in"], ["One row per activity"]],
-         "Data": [["Partner return 2024-25"], [], *table({}, {}, {})]},
+        {
+            "Instructions": [["How to fill this in"], ["One row per activity"]],
+            "Data": [["Partner return 2024-25"], [], *table({}, {}, {})],
+        },
     )
     out = load(con, path, ref, tmp_path)
     assert counts(out) == (3, 3, 0)
@@ -315,7 +338,9 @@ def test_ragged_rows_are_quarantined_with_their_field_count(con, ref, tmp_path):
     assert why[4].startswith("row has 16 fields, the header has 18")
     assert accepted(con, out)["source_row_number"].to_list() == [2, 5]
     row_json = json.loads(
-        con.execute("select row_json from quality.quarantine where source_row_number = 3").fetchone()[0]
+        con.execute(
+            "select row_json from quality.quarantine where source_row_number = 3"
+        ).fetchone()[0]
     )
     assert "Cardiff, Wales" in row_json["row_as_sent"]
 
@@ -323,7 +348,9 @@ def test_ragged_rows_are_quarantined_with_their_field_count(con, ref, tmp_path):
 def test_a_stray_quote_never_blocks_the_file(con, ref, tmp_path):
     lines = [",".join(HEADER)] + [",".join(r) for r in table({}, {}, {})[1:]]
     lines[2] = lines[2].replace("Community conversation", '"Big Lunch" at the hall')
-    lines.insert(3, 'A099,Test Partnership,shared_purpose,listening_exercise,"Tea, ""cake"" and talk,,')
+    lines.insert(
+        3, 'A099,Test Partnership,shared_purpose,listening_exercise,"Tea, ""cake"" and talk,,'
+    )
     path = tmp_path / "quotes.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = load(con, path, ref, tmp_path)
@@ -371,8 +398,10 @@ def test_partner_identity_ignores_letter_case_and_spacing(con, ref, tmp_path):
         "select partner_organisation, partner_key, title from raw.partnership_activity "
         "where is_current order by activity_id"
     ).fetchall()
-    assert current == [("TEST  PARTNERSHIP", "test partnership", "Corrected"),
-                       ("Test Partnership", "test partnership", "Community conversation")]
+    assert current == [
+        ("TEST  PARTNERSHIP", "test partnership", "Corrected"),
+        ("Test Partnership", "test partnership", "Community conversation"),
+    ]
     assert first.sha256 != second.sha256
     # within one file, two spellings of the same partner are the same key
     dup = table({}, {"activity_id": "A001", "partner_organisation": "test partnership"})
@@ -399,29 +428,47 @@ def test_2011_lsoa_mapped_when_unambiguous_else_quarantined(con, ref, tmp_path):
     assert why[4] == (
         "LSOA W01999999 is neither a 2021 nor a 2011 Welsh LSOA code: expected a 2021 code (W01......)"
     )
-    assert why[5] == "'E01000001' is not a Welsh LSOA code: expected W01 followed by six digits (a 2021 LSOA)"
+    assert (
+        why[5]
+        == "'E01000001' is not a Welsh LSOA code: expected W01 followed by six digits (a 2021 LSOA)"
+    )
 
 
 @pytest.mark.parametrize(
     ("name", "code"),
     [
-        ("Cardiff", "W06000015"), ("Caerdydd", "W06000015"), ("Cardiff Council", "W06000015"),
-        ("Cyngor Caerdydd", "W06000015"), ("The City of Cardiff Council", "W06000015"),
-        ("Ynys Môn", "W06000001"), ("Ynys Mon", "W06000001"), ("Cyngor Sir Ynys Môn", "W06000001"),
+        ("Cardiff", "W06000015"),
+        ("Caerdydd", "W06000015"),
+        ("Cardiff Council", "W06000015"),
+        ("Cyngor Caerdydd", "W06000015"),
+        ("The City of Cardiff Council", "W06000015"),
+        ("Ynys Môn", "W06000001"),
+        ("Ynys Mon", "W06000001"),
+        ("Cyngor Sir Ynys Môn", "W06000001"),
         ("Isle of Anglesey County Council", "W06000001"),
-        ("City and County of Swansea", "W06000011"), ("Cyngor Dinas a Sir Abertawe", "W06000011"),
-        ("Cyngor Sir Penfro", "W06000009"), ("Sir Benfro", "W06000009"),
-        ("Cyngor Sir Gâr", "W06000010"), ("RHONDDA CYNON TAF", "W06000016"),
+        ("City and County of Swansea", "W06000011"),
+        ("Cyngor Dinas a Sir Abertawe", "W06000011"),
+        ("Cyngor Sir Penfro", "W06000009"),
+        ("Sir Benfro", "W06000009"),
+        ("Cyngor Sir Gâr", "W06000010"),
+        ("RHONDDA CYNON TAF", "W06000016"),
         ("Rhondda Cynon Taf County Borough Council", "W06000016"),
         ("Cyngor Bwrdeistref Sirol Pen-y-bont ar Ogwr", "W06000013"),
-        ("Vale of Glamorgan Council", "W06000014"), ("Bro Morgannwg", "W06000014"),
-        ("Newport City Council", "W06000022"), ("Cyngor Dinas Casnewydd", "W06000022"),
-        ("Merthyr Tudful", "W06000024"), ("w06 000015", "W06000015"),
+        ("Vale of Glamorgan Council", "W06000014"),
+        ("Bro Morgannwg", "W06000014"),
+        ("Newport City Council", "W06000022"),
+        ("Cyngor Dinas Casnewydd", "W06000022"),
+        ("Merthyr Tudful", "W06000024"),
+        ("w06 000015", "W06000015"),
     ],
 )
 def test_local_authority_names_in_english_and_welsh(con, ref, tmp_path, name, code):
-    out = load(con, write_csv(tmp_path / "la.csv", table({"lsoa_code": "", "la_code": name})),
-               ref, tmp_path)
+    out = load(
+        con,
+        write_csv(tmp_path / "la.csv", table({"lsoa_code": "", "la_code": name})),
+        ref,
+        tmp_path,
+    )
     assert accepted(con, out)["la_code"].to_list() == [code]
 
 
@@ -437,14 +484,29 @@ def test_unknown_local_authority_and_mismatch(con, ref, tmp_path):
 
 
 def test_dates_and_partial_dates(con, ref, tmp_path):
-    values = ["01/04/2023", "1/4/2023", "2023-04-01", "45017", "01-04-2023", "1 April 2023",
-              "1af Ebrill 2023", "April 2023", "Ebrill 2023", "2023-04", "31/02/2023", "2023",
-              "01/04/23", "next spring"]
+    values = [
+        "01/04/2023",
+        "1/4/2023",
+        "2023-04-01",
+        "45017",
+        "01-04-2023",
+        "1 April 2023",
+        "1af Ebrill 2023",
+        "April 2023",
+        "Ebrill 2023",
+        "2023-04",
+        "31/02/2023",
+        "2023",
+        "01/04/23",
+        "next spring",
+    ]
     rows = table(*[{"start_date": v, "end_date": ""} for v in values])
     out = load(con, write_csv(tmp_path / "dates.csv", rows), ref, tmp_path)
     assert counts(out) == (14, 10, 4)
     got = accepted(con, out)
-    assert set(got["start_date"]) == {date(2023, 4, 1)} and set(got["financial_year"]) == {"2023-24"}
+    assert set(got["start_date"]) == {date(2023, 4, 1)} and set(got["financial_year"]) == {
+        "2023-24"
+    }
     assert got["start_date_precision"].to_list() == ["day"] * 7 + ["month"] * 3
     why = reasons(con, out)
     assert "'31/02/2023' is not a date" in why[12]
@@ -461,12 +523,33 @@ def test_a_month_alone_as_end_date_is_its_last_day(con, ref, tmp_path):
 
 
 def test_amounts_accepted_and_ambiguous_ones_quarantined(con, ref, tmp_path):
-    values = ["£12,500", "12500.50", "£1,000,000", "12 500", "GBP 300", "£12,500.00",
-              "1200,50", "1.200,50", "1.200", "(300)", "-500", "£25,000,000", "twelve", "€500"]
+    values = [
+        "£12,500",
+        "12500.50",
+        "£1,000,000",
+        "12 500",
+        "GBP 300",
+        "£12,500.00",
+        "1200,50",
+        "1.200,50",
+        "1.200",
+        "(300)",
+        "-500",
+        "£25,000,000",
+        "twelve",
+        "€500",
+    ]
     rows = table(*[{"funding_gbp": v} for v in values])
     out = load(con, write_csv(tmp_path / "amounts.csv", rows), ref, tmp_path)
     assert counts(out) == (14, 6, 8)
-    assert accepted(con, out)["funding_gbp"].to_list() == [12500.0, 12500.5, 1e6, 12500.0, 300.0, 12500.0]
+    assert accepted(con, out)["funding_gbp"].to_list() == [
+        12500.0,
+        12500.5,
+        1e6,
+        12500.0,
+        300.0,
+        12500.0,
+    ]
     why = reasons(con, out)
     assert "'1200,50' has a decimal comma" in why[8]
     assert "'1.200,50' is written the continental way" in why[9]
@@ -477,7 +560,12 @@ def test_amounts_accepted_and_ambiguous_ones_quarantined(con, ref, tmp_path):
     assert "'twelve' is not an amount" in why[14]
     assert "not in pounds sterling" in why[15]
     # never reinterpreted: nothing of row 8 reached raw
-    assert con.execute("select count(*) from raw.partnership_activity where funding_gbp in (120050, 1200.5, 1.2005)").fetchone()[0] == 0
+    assert (
+        con.execute(
+            "select count(*) from raw.partnership_activity where funding_gbp in (120050, 1200.5, 1.2005)"
+        ).fetchone()[0]
+        == 0
+    )
 
 
 def test_end_date_before_start_date(con, ref, tmp_path):
@@ -491,13 +579,20 @@ def test_codes_labels_and_the_category_of_a_type(con, ref, tmp_path):
     assert counts(out) == (4, 2, 2)
     why = reasons(con, out)
     assert "unknown action_category 'community development'" in why[2]
-    assert "'listening_exercise' belongs to action_category shared_purpose, not governance" in why[4]
-    assert accepted(con, out)["activity_type"].to_list() == ["engagement_event", "community_wealth_building"]
+    assert (
+        "'listening_exercise' belongs to action_category shared_purpose, not governance" in why[4]
+    )
+    assert accepted(con, out)["activity_type"].to_list() == [
+        "engagement_event",
+        "community_wealth_building",
+    ]
 
 
 def test_lists_are_normalised_sorted_and_checked(con, ref, tmp_path):
-    rows = table({"sectors": "Third sector, Public; public", "wellbeing_goals": "A healthier Wales"},
-                 {"sectors": "public; aliens"})
+    rows = table(
+        {"sectors": "Third sector, Public; public", "wellbeing_goals": "A healthier Wales"},
+        {"sectors": "public; aliens"},
+    )
     out = load(con, write_csv(tmp_path / "lists.csv", rows), ref, tmp_path)
     got = accepted(con, out).row(0, named=True)
     assert (got["sectors"], got["wellbeing_goals"]) == ("public;third_sector", "healthier")
@@ -546,7 +641,10 @@ def test_personal_data_never_reaches_any_table(con, ref, tmp_path):
     feedback = "".join(p.read_text() for p in (tmp_path / "feedback").rglob("*") if p.is_file())
     assert not any(secret in feedback for secret in secrets)
     row_json = json.loads(con.execute("select row_json from quality.quarantine").fetchone()[0])
-    assert row_json["contact_email"] == "[removed]" and row_json["title"] == "Call [removed] for places"
+    assert (
+        row_json["contact_email"] == "[removed]"
+        and row_json["title"] == "Call [removed] for places"
+    )
 
 
 def test_rejection_message_carries_no_contact_details(con, ref, tmp_path):
@@ -571,7 +669,9 @@ def test_same_file_twice_changes_nothing(con, ref, tmp_path):
 def test_corrected_file_replaces_rows_and_resolves_quarantine(con, ref, tmp_path):
     first = load(con, FILES / "amounts.csv", ref, tmp_path)
     corrected = read_csv_strings(FILES / "amounts.csv").with_columns(
-        pl.when(pl.col("activity_id") == "A005").then(pl.lit("500")).otherwise(pl.col("funding_gbp"))
+        pl.when(pl.col("activity_id") == "A005")
+        .then(pl.lit("500"))
+        .otherwise(pl.col("funding_gbp"))
         .alias("funding_gbp")
     )
     path = tmp_path / "amounts_v2.csv"
@@ -602,7 +702,9 @@ def test_feedback_report_in_english_and_welsh(con, ref, tmp_path):
     assert "<td>9</td><td>funding_gbp</td><td>twelve</td>" in html_en
     assert "is not an amount" in html_en
     assert "| Rhesi a dderbyniwyd | 8 |" in md_cy and "nid yw funding_gbp 'twelve' yn swm" in md_cy
-    assert con.execute("select feedback_report_en, feedback_report_cy from quality.submissions").fetchone() == (str(en), str(cy))
+    assert con.execute(
+        "select feedback_report_en, feedback_report_cy from quality.submissions"
+    ).fetchone() == (str(en), str(cy))
     assert (en.parent / "rejected_rows.csv").read_text().count("\n") == 5
 
 

@@ -14,7 +14,13 @@ from pipelines.quality.drift import column_drift
 from pipelines.quality.rules import ContractError, property_rules, quality_rule, table_rules
 
 MY_CONTRACTS = [
-    "boundaries", "community_activity", "geography", "indicators", "marts", "population", "wimd",
+    "boundaries",
+    "community_activity",
+    "geography",
+    "indicators",
+    "marts",
+    "population",
+    "wimd",
 ]
 
 
@@ -38,7 +44,8 @@ def test_dataset_contract_exists_with_descriptions(name):
         assert obj["description"], obj["physicalName"]
         # what must be true of the rows: every area / year present, or at least a row count
         assert any(
-            q.get("rule") == "rowCount" or q.get("metric") == "rowCount"
+            q.get("rule") == "rowCount"
+            or q.get("metric") == "rowCount"
             or (q.get("implementation") or {}).get("rule") == "coverage"
             for q in obj["quality"]
         ), obj["physicalName"]
@@ -72,10 +79,14 @@ def test_units_reach_column_comments():
     [
         ({"name": "x", "required": True}, ["x.exists", "x.required"]),
         ({"name": "x", "unique": True}, ["x.exists", "x.unique"]),
-        ({"name": "x", "customProperties": [{"property": "allowedValues", "value": ["a"]}]},
-         ["x.exists", "x.allowed_values"]),
-        ({"name": "x", "logicalTypeOptions": {"pattern": "^a$", "minimum": 0, "maxLength": 3}},
-         ["x.exists", "x.pattern", "x.length", "x.range"]),
+        (
+            {"name": "x", "customProperties": [{"property": "allowedValues", "value": ["a"]}]},
+            ["x.exists", "x.allowed_values"],
+        ),
+        (
+            {"name": "x", "logicalTypeOptions": {"pattern": "^a$", "minimum": 0, "maxLength": 3}},
+            ["x.exists", "x.pattern", "x.length", "x.range"],
+        ),
     ],
 )
 def test_property_rules(prop, expected):
@@ -84,10 +95,9 @@ def test_property_rules(prop, expected):
 
 def _bad_rows(rule, rows: list[dict]) -> int:
     import duckdb
+    import polars as pl
 
     from pipelines.quality.rules import bind
-
-    import polars as pl
 
     con = duckdb.connect()
     frame = pl.DataFrame(rows)  # noqa: F841 (read by DuckDB by name)
@@ -101,24 +111,39 @@ def test_list_columns_dates_and_personal_data_compile_to_what_the_warehouse_hold
     from pipelines.quality.rules import expected_columns, table_rules
 
     listed = property_rules(
-        {"name": "sectors", "customProperties": [
-            {"property": "allowedValues", "value": ["public", "third_sector"]},
-            {"property": "listSeparator", "value": ";"},
-        ]},
+        {
+            "name": "sectors",
+            "customProperties": [
+                {"property": "allowedValues", "value": ["public", "third_sector"]},
+                {"property": "listSeparator", "value": ";"},
+            ],
+        },
         "t.t",
     )[1]
     rows = [{"sectors": "public;third_sector"}, {"sectors": "public;private"}, {"sectors": None}]
     assert _bad_rows(listed, rows) == 1
     dated = property_rules(
-        {"name": "start_date", "logicalType": "date",
-         "logicalTypeOptions": {"minimum": "2000-01-01", "maximum": "2040-12-31"}},
+        {
+            "name": "start_date",
+            "logicalType": "date",
+            "logicalTypeOptions": {"minimum": "2000-01-01", "maximum": "2040-12-31"},
+        },
         "t.t",
     )[1]
-    assert _bad_rows(dated, [{"start_date": date(1999, 12, 31)}, {"start_date": date(2024, 4, 1)}]) == 1
-    obj = {"physicalName": "t.t", "properties": [
-        {"name": "a", "required": True},
-        {"name": "contact_email", "customProperties": [{"property": "personalData", "value": True}]},
-    ]}
+    assert (
+        _bad_rows(dated, [{"start_date": date(1999, 12, 31)}, {"start_date": date(2024, 4, 1)}])
+        == 1
+    )
+    obj = {
+        "physicalName": "t.t",
+        "properties": [
+            {"name": "a", "required": True},
+            {
+                "name": "contact_email",
+                "customProperties": [{"property": "personalData", "value": True}],
+            },
+        ],
+    }
     assert expected_columns(obj) == ["a"]
     assert all(r.column != "contact_email" for r in table_rules(obj))
 
@@ -129,31 +154,65 @@ def test_allowed_pairs_listed_or_from_a_reference():
     from pipelines.quality.rules import bind
 
     pair = property_rules(
-        {"name": "activity_type", "customProperties": [{"property": "allowedPairs", "value": {
-            "with": "action_category", "pairs": {"governance": ["liaison_role"],
-                                                 "shared_purpose": ["listening_exercise"]}}}]},
+        {
+            "name": "activity_type",
+            "customProperties": [
+                {
+                    "property": "allowedPairs",
+                    "value": {
+                        "with": "action_category",
+                        "pairs": {
+                            "governance": ["liaison_role"],
+                            "shared_purpose": ["listening_exercise"],
+                        },
+                    },
+                }
+            ],
+        },
         "t.t",
     )[1]
-    assert _bad_rows(pair, [
-        {"activity_type": "liaison_role", "action_category": "governance"},
-        {"activity_type": "liaison_role", "action_category": "shared_purpose"},
-        {"activity_type": "unknown", "action_category": "governance"},  # the in-set rule's job
-    ]) == 1
+    assert (
+        _bad_rows(
+            pair,
+            [
+                {"activity_type": "liaison_role", "action_category": "governance"},
+                {"activity_type": "liaison_role", "action_category": "shared_purpose"},
+                {
+                    "activity_type": "unknown",
+                    "action_category": "governance",
+                },  # the in-set rule's job
+            ],
+        )
+        == 1
+    )
     ref = property_rules(
-        {"name": "lsoa_code", "customProperties": [{"property": "allowedPairs", "value": {
-            "with": "la_code", "from": "r.lsoas", "columns": ["lsoa", "la"]}}]},
+        {
+            "name": "lsoa_code",
+            "customProperties": [
+                {
+                    "property": "allowedPairs",
+                    "value": {"with": "la_code", "from": "r.lsoas", "columns": ["lsoa", "la"]},
+                }
+            ],
+        },
         "t.t",
     )[1]
     con = duckdb.connect()
     con.execute("create schema r")
     con.execute("create table r.lsoas as select 'W01' as lsoa, 'W06' as la")
-    con.execute("create table t as select * from (values ('W01', 'W06'), ('W01', 'W07'), ('X', 'W07')) v(lsoa_code, la_code)")
+    con.execute(
+        "create table t as select * from (values ('W01', 'W06'), ('W01', 'W07'), ('X', 'W07')) v(lsoa_code, la_code)"
+    )
     assert con.execute(f"select count(*) from t where {bind(ref.bad_row)}").fetchone()[0] == 1
 
 
 def test_property_severity_warning():
     rules = property_rules(
-        {"name": "x", "required": True, "customProperties": [{"property": "severity", "value": "warning"}]},
+        {
+            "name": "x",
+            "required": True,
+            "customProperties": [{"property": "severity", "value": "warning"}],
+        },
         "t.t",
     )
     assert rules[0].severity == "error"  # a missing column is always an error
@@ -164,14 +223,23 @@ def test_coverage_rules_compile_with_their_sets():
     from pipelines.quality.rules import quality_rule
 
     rule = quality_rule(
-        {"name": "every_la", "type": "custom", "engine": "duckdb", "implementation": {
-            "rule": "coverage", "column": "la_code",
-            "valuesFrom": "staging.stg_geography__local_authorities.la_code",
-            "labelsFrom": "staging.stg_geography__local_authorities.la_name_en",
-            "noun": "local authorities"}},
+        {
+            "name": "every_la",
+            "type": "custom",
+            "engine": "duckdb",
+            "implementation": {
+                "rule": "coverage",
+                "column": "la_code",
+                "valuesFrom": "staging.stg_geography__local_authorities.la_code",
+                "labelsFrom": "staging.stg_geography__local_authorities.la_name_en",
+                "noun": "local authorities",
+            },
+        },
         "t.t",
     )
-    assert rule.kind == "coverage" and rule.references == ("staging.stg_geography__local_authorities",)
+    assert rule.kind == "coverage" and rule.references == (
+        "staging.stg_geography__local_authorities",
+    )
     assert rule.gx[0] == "expect_column_distinct_values_to_equal_set"
 
 
@@ -183,7 +251,11 @@ def test_coverage_rules_compile_with_their_sets():
         {"type": "custom", "engine": "soda", "implementation": {}},
         {"type": "library", "rule": "rowCount", "mustBe": 1, "severity": "fatal"},
         {"type": "custom", "engine": "duckdb", "implementation": {}},
-        {"type": "custom", "engine": "duckdb", "implementation": {"rule": "coverage", "column": "x"}},
+        {
+            "type": "custom",
+            "engine": "duckdb",
+            "implementation": {"rule": "coverage", "column": "x"},
+        },
     ],
 )
 def test_bad_quality_items_are_refused(item):

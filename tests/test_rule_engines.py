@@ -15,7 +15,7 @@ mode): each bad row, sent back as a partner would send it, must be rejected. Eac
 the same verdict from every engine on both frames, and every rule given a bad row must fail.
 """
 
-from datetime import date, timedelta
+from datetime import date
 
 import duckdb
 import pandas as pd
@@ -34,7 +34,7 @@ def _candidates(value, column_type: str):
     text = column_type.upper()
     out = [None, "__x__", "W99" + "9" * 6]
     if any(k in text for k in ("INT", "DOUBLE", "DECIMAL", "FLOAT", "BIGINT")):
-        out = [None, -10**9, 10**12, -1]
+        out = [None, -(10**9), 10**12, -1]
     elif "DATE" in text and "TIMESTAMP" not in text:
         out = [None, date(1900, 1, 1), date(2999, 12, 31)]
     elif "BOOL" in text:
@@ -50,8 +50,11 @@ def _bad_row(con, source: str, types: dict, rule, relations) -> dict | None:
     tries = [{c: v} for c in rule.columns for v in _candidates(row.get(c), types[c])]
     if len(rule.columns) == 2:
         a, b = rule.columns
-        tries += [{a: x, b: y} for x in _candidates(row.get(a), types[a])
-                  for y in _candidates(row.get(b), types[b])]
+        tries += [
+            {a: x, b: y}
+            for x in _candidates(row.get(a), types[a])
+            for y in _candidates(row.get(b), types[b])
+        ]
         # an allowed pair broken with values each allowed on its own
         for other in con.execute(
             f"select distinct {quote_ident(b)} from {source} where {quote_ident(b)} is not null"
@@ -78,7 +81,8 @@ def _frames(con, table: str):
     """(good relation, bad relation, rules given a bad row) for one table."""
     types = dict(table_columns(con, table))
     select = ", ".join(
-        f"octet_length({quote_ident(c)}) as {quote_ident(c)}" if t.upper().startswith("BLOB")
+        f"octet_length({quote_ident(c)}) as {quote_ident(c)}"
+        if t.upper().startswith("BLOB")
         else quote_ident(c)
         for c, t in types.items()
     )
@@ -103,7 +107,9 @@ def _frames(con, table: str):
             # a value the copied row (the first) does not have: every bad row is a copy of it
             dim = rule.spec["dimensions"][0]
             if "table" in dim:
-                expected = f"select {quote_ident(dim['values_column'])}::varchar from {dim['table']}"
+                expected = (
+                    f"select {quote_ident(dim['values_column'])}::varchar from {dim['table']}"
+                )
             elif "values" in dim:
                 expected = "select unnest(?::varchar[])"
             else:
@@ -130,12 +136,18 @@ def _value_sets(con, rules) -> dict[str, list]:
         if rule.kind == "row" and rule.spec.get("value_set_from"):
             ref, column = rule.spec["value_set_from"].rsplit(".", 1)
         elif rule.kind == "coverage" and "table" in rule.spec["dimensions"][0]:
-            ref, column = rule.spec["dimensions"][0]["table"], rule.spec["dimensions"][0]["values_column"]
+            ref, column = (
+                rule.spec["dimensions"][0]["table"],
+                rule.spec["dimensions"][0]["values_column"],
+            )
         else:
             continue
-        out[rule.name] = [r[0] for r in con.execute(
-            f"select distinct {quote_ident(column)} from {ref} where {quote_ident(column)} is not null"
-        ).fetchall()]
+        out[rule.name] = [
+            r[0]
+            for r in con.execute(
+                f"select distinct {quote_ident(column)} from {ref} where {quote_ident(column)} is not null"
+            ).fetchall()
+        ]
     return out
 
 
@@ -162,7 +174,9 @@ def test_every_engine_gives_every_rule_the_same_verdict(copy, table):
             frame = con.execute(f"select * from {name}").df()
             gx_ok = gx.execute_on_frame(table, frame, value_sets)
             for rule, ok in gx_ok.items():
-                assert ok == duck_ok[rule], f"{table} {name}: {rule}: GX {ok}, DuckDB {duck_ok[rule]}"
+                assert ok == duck_ok[rule], (
+                    f"{table} {name}: {rule}: GX {ok}, DuckDB {duck_ok[rule]}"
+                )
             verdicts[name] = duck_ok
         sql_rules = {r.name for r in rules if r.kind == "sql"}  # read the real tables by name
         assert all(ok for rule, ok in verdicts["good"].items() if rule not in sql_rules), table
@@ -170,7 +184,7 @@ def test_every_engine_gives_every_rule_the_same_verdict(copy, table):
             assert not verdicts["bad"][rule], f"{table}: {rule} was given a bad row but passed"
         row_rules = [r for r in rules if r.kind == "row"]
         assert len([r for r in row_rules if r.name in broken]) >= 0.8 * len(row_rules), (
-            f"{table}: bad rows found for too few rules: {sorted(set(r.name for r in row_rules) - set(broken))}"
+            f"{table}: bad rows found for too few rules: {sorted({r.name for r in row_rules} - set(broken))}"
         )
     finally:
         con.close()
@@ -222,7 +236,9 @@ def test_partner_quarantine_and_the_table_check_agree_on_every_partner_rule(copy
             row = _bad_row(con, "good", types, rule, lookups.relations)
             assert row is not None, f"no bad row found for {rule.name}"
             frame = pd.DataFrame([row]).astype(object)  # noqa: F841
-            casts = ", ".join(f"try_cast(frame.{quote_ident(c)} as {types[c]}) as {quote_ident(c)}" for c in types)
+            casts = ", ".join(
+                f"try_cast(frame.{quote_ident(c)} as {types[c]}) as {quote_ident(c)}" for c in types
+            )
             con.execute(f"create or replace temp table one as select {casts} from frame")
             source = send("one")
             ingest.prepare(con, source, columns, lookups=lookups)
@@ -236,7 +252,9 @@ def test_partner_quarantine_and_the_table_check_agree_on_every_partner_rule(copy
             still_bad = con.execute(
                 f"select count(*) from ({normalised}) t where {bind(rule.bad_row, lookups.relations)}"
             ).fetchone()[0]
-            assert still_bad == 0, f"{rule.name}: the table check rejects the row, the partner pass accepts it"
+            assert still_bad == 0, (
+                f"{rule.name}: the table check rejects the row, the partner pass accepts it"
+            )
             repaired.append(rule.name)
         assert len(rejected) >= 0.8 * len(rules), (rejected, repaired)
     finally:

@@ -48,7 +48,7 @@ class PartnerInboxConfig(dg.Config):
             every submission in the inbox (``make run``, the UI).
     """
 
-    files: list[str] = []
+    files: list[str] = []  # noqa: RUF012 (pydantic copies the default for each run config)
 
 
 def _table_exists(con, table: str) -> bool:
@@ -82,7 +82,8 @@ def reference_frames(con, log) -> dict[str, pl.DataFrame]:
     for key in ("lsoa21_population", "wimd_2025_ranks"):
         table = REFERENCE_TABLES[key]
         out[key] = (
-            con.execute(f"select * from {table}").pl() if _table_exists(con, table)
+            con.execute(f"select * from {table}").pl()
+            if _table_exists(con, table)
             else _catalogue_frame(key)
         )
     return out
@@ -245,7 +246,12 @@ def partnership_activity_submissions(
             name = submission.submission_name(path, inbox)
             try:
                 outcome = ingest.load_submission(
-                    con, path, lookups, archive, is_example_data=is_example, name=name,
+                    con,
+                    path,
+                    lookups,
+                    archive,
+                    is_example_data=is_example,
+                    name=name,
                     feedback_dir=feedback,
                 )
             except Exception as exc:  # noqa: BLE001 (one file must never block the inbox)

@@ -163,15 +163,20 @@ def write_reports(con: duckdb.DuckDBPyConnection, sha256: str, root: Path) -> di
     out = {}
     for lang in ("en", "cy"):
         shown = [
-            {"row": p[0], "column": p[1], "value": p[2],
-             "reason": p[4] if lang == "cy" and p[4] else p[3]}
+            {
+                "row": p[0],
+                "column": p[1],
+                "value": p[2],
+                "reason": p[4] if lang == "cy" and p[4] else p[3],
+            }
             for p in problems[:REPORT_ROWS]
         ]
         context = {
             "lang": lang,
             "t": TEXT[lang],
             "s": submission,
-            "error": (submission.get("error_cy") if lang == "cy" else None) or submission.get("error"),
+            "error": (submission.get("error_cy") if lang == "cy" else None)
+            or submission.get("error"),
             "notes": notes,
             "problems": shown,
             "more": max(0, len(problems) - REPORT_ROWS),

@@ -45,11 +45,30 @@ TABLES = pc.TABLES
 SMALL_FILE_ROWS = 100_000
 CHECKED_TABLE = "_pa_checked"  # the pass's output: typed rows and their problems
 RAW_COLUMNS = [
-    "activity_id", "partner_organisation", "partner_key", "action_category", "activity_type",
-    "title", "description", "lsoa_code", "la_code", "postcode", "latitude", "longitude",
-    "start_date", "start_date_precision", "end_date", "end_date_precision", "sectors",
-    "participant_count", "funding_gbp", "wellbeing_goals", "partnership_maturity",
-    "is_example_data", "financial_year", "lsoa_resolved_from",
+    "activity_id",
+    "partner_organisation",
+    "partner_key",
+    "action_category",
+    "activity_type",
+    "title",
+    "description",
+    "lsoa_code",
+    "la_code",
+    "postcode",
+    "latitude",
+    "longitude",
+    "start_date",
+    "start_date_precision",
+    "end_date",
+    "end_date_precision",
+    "sectors",
+    "participant_count",
+    "funding_gbp",
+    "wellbeing_goals",
+    "partnership_maturity",
+    "is_example_data",
+    "financial_year",
+    "lsoa_resolved_from",
 ]
 
 
@@ -87,9 +106,13 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
             "where end_date is not null"
         )
     if "partner_key" in added[pc.QUARANTINE_TABLE]:
-        con.execute("update quality.quarantine set partner_key = pa_partner_key(partner_organisation)")
+        con.execute(
+            "update quality.quarantine set partner_key = pa_partner_key(partner_organisation)"
+        )
     if "rule_name" in added[pc.QUARANTINE_TABLE]:
-        con.execute("update quality.quarantine set rule_name = 'unknown (loaded before rule names)'")
+        con.execute(
+            "update quality.quarantine set rule_name = 'unknown (loaded before rule names)'"
+        )
     if "reason_cy" in added[pc.QUARANTINE_TABLE]:
         con.execute("update quality.quarantine set reason_cy = reason")
 
@@ -205,7 +228,8 @@ def check_sql(
         + (" or t._needs_point" if defer_points else "")
     )
     located = [
-        f"t._rule_{i}" for i, r in enumerate(rules)
+        f"t._rule_{i}"
+        for i, r in enumerate(rules)
         if r.column in normalise.LOCATION_PROBLEMS + ("latitude", "longitude")
         and "la_code" not in r.columns
     ]
@@ -220,8 +244,9 @@ def check_sql(
         f"reason_cy := {cy}) end"
         for c, (en, cy) in problems.items()
     ]
-    rule_list = row_problems(rules, {c: f"({g})" for c, g in guard.items()}, values,
-                             lookups.relations)
+    rule_list = row_problems(
+        rules, {c: f"({g})" for c, g in guard.items()}, values, lookups.relations
+    )
     if file_error is not None:
         en, cy = file_error
         problems_sql = (
@@ -246,13 +271,21 @@ select t.source_row_number, ({blank}) and t._read_problem is null as _blank, t._
             coalesce(case when t._raw is not null then to_json(struct_pack(row_as_sent := t._raw))::varchar end,
                      {_row_json(submitted)}) end as _row_json
 from (select t.*, ({problems_sql})::{PROBLEM_TYPE}[] as _problems
-      from (select t.*, {', '.join(row_flags(rules, lookups.relations, only=set(range(len(rules))) - in_dictionaries)) or 'true as _none'}
+      from (select t.*, {", ".join(row_flags(rules, lookups.relations, only=set(range(len(rules))) - in_dictionaries)) or "true as _none"}
             from ({relation}) t) t) t
 """
 
 
-def _write_checked(con, read: reading.FileRead, lookups: Lookups, is_example: bool, folder: Path,
-                   file_error=None, defer_points: bool | None = None, rescan: bool = True) -> Path:
+def _write_checked(
+    con,
+    read: reading.FileRead,
+    lookups: Lookups,
+    is_example: bool,
+    folder: Path,
+    file_error=None,
+    defer_points: bool | None = None,
+    rescan: bool = True,
+) -> Path:
     target = CHECKED_TABLE
     prepare(con, read.relation, read.columns, rescan, lookups)
     defer = lookups.polygons is not None if defer_points is None else defer_points
@@ -296,22 +329,27 @@ def _check(con, read: reading.FileRead, lookups: Lookups, is_example: bool, fold
             raise
         notes = read.notes
         read = reading.read(read.path, prefer_fast=False)
-        read.notes = notes + ([] if isinstance(exc, _ReadAgain) else [
-            f"not read by DuckDB's CSV reader ({str(exc).splitlines()[0][:120]}): read row by row"
-        ])
+        read.notes = notes + (
+            []
+            if isinstance(exc, _ReadAgain)
+            else [
+                f"not read by DuckDB's CSV reader ({str(exc).splitlines()[0][:120]}): read row by row"
+            ]
+        )
         if read.error:
-            return read, _write_checked(con, read, lookups, is_example, folder,
-                                        (read.error, read.error_cy)) if read.relation else None
+            return read, _write_checked(
+                con, read, lookups, is_example, folder, (read.error, read.error_cy)
+            ) if read.relation else None
         checked = _write_checked(con, read, lookups, is_example, folder)
     if file_error is None and lookups.polygons is not None:
         points = con.execute(
-            f"select distinct latitude, longitude from {checked} "
-            "where _needs_point"
+            f"select distinct latitude, longitude from {checked} where _needs_point"
         ).pl()
         if points.height:
             place_points(con, points, lookups)
-            checked = _write_checked(con, read, lookups, is_example, folder, defer_points=False,
-                                     rescan=False)
+            checked = _write_checked(
+                con, read, lookups, is_example, folder, defer_points=False, rescan=False
+            )
     return read, checked
 
 
@@ -351,12 +389,12 @@ def _views(con, checked: str, header_row: int) -> None:
         f"""
         create or replace temp table _dups as
         with keys as (
-            select {', '.join(key_columns)}, min(source_row_number) as _first_row
+            select {", ".join(key_columns)}, min(source_row_number) as _first_row
             from _checked where {not_null}
             group by all having count(*) > 1
         )
         select c.source_row_number, k._first_row
-        from _checked c join keys k using ({', '.join(key_columns)})
+        from _checked c join keys k using ({", ".join(key_columns)})
         where c.source_row_number > k._first_row
         """
     )
@@ -364,9 +402,13 @@ def _views(con, checked: str, header_row: int) -> None:
 
 def _insert_quarantine(con, name: str, sha256: str, now: datetime) -> None:
     key = submission_key_rule(pc.table())
-    raw_json = "to_json(struct_pack(" + ", ".join(
-        f"{quote_ident(c)} := t.{quote_ident(c)}" for c in RAW_COLUMNS if c != "partner_key"
-    ) + "))"
+    raw_json = (
+        "to_json(struct_pack("
+        + ", ".join(
+            f"{quote_ident(c)} := t.{quote_ident(c)}" for c in RAW_COLUMNS if c != "partner_key"
+        )
+        + "))"
+    )
     con.execute(
         f"""
         insert into quality.quarantine by name
@@ -380,8 +422,8 @@ def _insert_quarantine(con, name: str, sha256: str, now: datetime) -> None:
         from (select *, unnest(_problems) as p from _checked where len(_problems) > 0)
         union all
         select ?, ?, t.source_row_number, t.partner_organisation, t.partner_key, t.activity_id,
-               {quote_literal(key.name)}, {quote_literal('/'.join(key.columns))},
-               pa_redact(concat_ws(', ', {', '.join(f't.{quote_ident(c)}::varchar' for c in key.columns)})),
+               {quote_literal(key.name)}, {quote_literal("/".join(key.columns))},
+               pa_redact(concat_ws(', ', {", ".join(f"t.{quote_ident(c)}::varchar" for c in key.columns)})),
                {key.reason_en}, {key.reason_cy},
                coalesce(t._row_json, pa_redact({raw_json}::varchar)), ?::timestamptz, false
         from (select c.*, d._first_row from _checked c join _dups d using (source_row_number)) t
@@ -457,8 +499,14 @@ def _insert_accepted(con, name: str, sha256: str, now: datetime) -> tuple[int, i
     return accepted, superseding
 
 
-def _insert_submission(con, outcome: LoadOutcome, read: reading.FileRead | None, archived: Path,
-                       now: datetime, fallback_format: str) -> None:
+def _insert_submission(
+    con,
+    outcome: LoadOutcome,
+    read: reading.FileRead | None,
+    archived: Path,
+    now: datetime,
+    fallback_format: str,
+) -> None:
     values = {
         "submission_file": outcome.file,
         "submission_sha256": outcome.sha256,
@@ -485,9 +533,7 @@ def _insert_submission(con, outcome: LoadOutcome, read: reading.FileRead | None,
 def _note(read: reading.FileRead) -> str | None:
     notes = list(read.notes)
     if read.ignored_columns:
-        notes.append(
-            f"columns not in the contract, not loaded: {', '.join(read.ignored_columns)}"
-        )
+        notes.append(f"columns not in the contract, not loaded: {', '.join(read.ignored_columns)}")
     if read.encoding and read.encoding not in ("utf-8",):
         notes.append(f"decoded as {read.encoding}")
     if read.delimiter and read.delimiter != ",":
@@ -601,7 +647,9 @@ def record_failure(
         archived = path
     message = normalise.redact_text(str(exc).splitlines()[0] if str(exc) else "")[:300]
     outcome = LoadOutcome(
-        name, sha256, "rejected",
+        name,
+        sha256,
+        "rejected",
         error=(
             f"the pipeline could not load this file ({type(exc).__name__}: {message}). The file is "
             "archived; tell the data team, who can see the full error in the run log."

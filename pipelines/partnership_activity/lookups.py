@@ -115,10 +115,12 @@ def create_lookups(
     return Lookups(dict(relations), polygons, note)
 
 
-def register_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame]) -> dict[str, str]:
+def register_frames(
+    con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame]
+) -> dict[str, str]:
     """Register stand-in frames for missing reference tables; return table -> relation name."""
     out = {}
-    for table, frame in frames.items():
+    for table in frames:
         name = "_ref_" + table.replace(".", "__")
         con.execute(f"create or replace temp table {name} as select * from frame")
         out[table] = name
@@ -135,8 +137,9 @@ def place_points(con: duckdb.DuckDBPyConnection, points: pl.DataFrame, lookups: 
     frame = points.to_pandas()
     geometry = gpd.points_from_xy(frame["longitude"], frame["latitude"])
     located = gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
-    joined = gpd.sjoin(located, lookups.polygons[["lsoa21_code", "geometry"]], how="inner",
-                       predicate="within")
+    joined = gpd.sjoin(
+        located, lookups.polygons[["lsoa21_code", "geometry"]], how="inner", predicate="within"
+    )
     joined = joined[~joined.index.duplicated(keep="first")]
     placed = pl.from_pandas(joined[["latitude", "longitude", "lsoa21_code"]])
     if placed.height == 0:

@@ -368,23 +368,33 @@ def date_columns(column: str, prefix: str) -> tuple[list[str], list[str], str]:
     """
     x, y = sent(column), f"{prefix}_y"
     text = [
-        f"case when {x} is not null and not regexp_full_match({x}, {sql_value(ISO_DAY)}) "
-        rf"then lower(regexp_replace({x}, '\s+', ' ', 'g')) end as {y}"
+        (
+            f"case when {x} is not null and not regexp_full_match({x}, {sql_value(ISO_DAY)}) "
+            rf"then lower(regexp_replace({x}, '\s+', ' ', 'g')) end as {y}"
+        )
     ]
     parts = [
         f"try_cast(regexp_extract({y}, '([0-9]{{4}})', 1) as integer) as {prefix}_year",
         "coalesce("
-        + _month(f"regexp_extract({y}, '^[0-9]+[a-z]* ([a-z]+)', 1)") + ", "
-        + _month(f"regexp_extract({y}, '^([a-z]+)', 1)") + f") as {prefix}_month_word",
-        f"coalesce(try_cast(regexp_extract({y}, '^[0-9]{{4}}-([0-9]{{1,2}})$', 1) as integer), "
-        f"try_cast(regexp_extract({y}, '^([0-9]{{1,2}})/[0-9]{{4}}$', 1) as integer)) "
-        f"as {prefix}_month_number",
+        + _month(f"regexp_extract({y}, '^[0-9]+[a-z]* ([a-z]+)', 1)")
+        + ", "
+        + _month(f"regexp_extract({y}, '^([a-z]+)', 1)")
+        + f") as {prefix}_month_word",
+        (
+            f"coalesce(try_cast(regexp_extract({y}, '^[0-9]{{4}}-([0-9]{{1,2}})$', 1) as integer), "
+            f"try_cast(regexp_extract({y}, '^([0-9]{{1,2}})/[0-9]{{4}}$', 1) as integer)) "
+            f"as {prefix}_month_number"
+        ),
         f"try_cast(regexp_extract({y}, '^([0-9]{{1,2}})', 1) as integer) as {prefix}_day",
-        f"case when regexp_full_match({y}, {sql_value(DAY_FIRST)}) then "
-        rf"try_strptime(regexp_replace({y}, '[.\-]', '/', 'g'), '%d/%m/%Y')::date end "
-        f"as {prefix}_dmy",
+        (
+            f"case when regexp_full_match({y}, {sql_value(DAY_FIRST)}) then "
+            rf"try_strptime(regexp_replace({y}, '[.\-]', '/', 'g'), '%d/%m/%Y')::date end "
+            f"as {prefix}_dmy"
+        ),
     ]
-    year, word, number, day = (f"{prefix}_{k}" for k in ("year", "month_word", "month_number", "day"))
+    year, word, number, day = (
+        f"{prefix}_{k}" for k in ("year", "month_word", "month_number", "day")
+    )
     month = f"coalesce({word}, {number})"
     first = f"make_date({year}, {month}, 1)"
     month_value = f"last_day({first})" if column == "end_date" else first
@@ -411,17 +421,25 @@ def date_columns(column: str, prefix: str) -> tuple[list[str], list[str], str]:
               or regexp_full_match({y}, {sql_value(NUMERIC_MONTH)}))
              and {month} between 1 and 12 and {year} between 1000 and 9999
             then {ok(month_value, "month")}
-        when regexp_full_match({y}, '[0-9]{{4}}') then {bad(
+        when regexp_full_match({y}, '[0-9]{{4}}') then {
+        bad(
             "is a year alone, which does not say which financial year: give the day "
             "(01/04/2024) or at least the month (April 2024)",
             f"blwyddyn yn unig yw {column} ",
             ", nad yw'n dweud pa flwyddyn ariannol: rhowch y diwrnod (01/04/2024) neu o leiaf "
-            "y mis (Ebrill 2024)")}
-        when regexp_full_match({y}, {sql_value(TWO_DIGIT_YEAR)}) then {bad(
+            "y mis (Ebrill 2024)",
+        )
+    }
+        when regexp_full_match({y}, {sql_value(TWO_DIGIT_YEAR)}) then {
+        bad(
             "has a two-digit year: write the year in full, e.g. 01/04/2024",
             f"mae blwyddyn dau ddigid yn {column} ",
-            ": ysgrifennwch y flwyddyn yn llawn, e.e. 01/04/2024")}
-        else {bad("is not a date: " + DATE_HELP_EN, f"nid yw {column} ", " yn ddyddiad: " + DATE_HELP_CY)}
+            ": ysgrifennwch y flwyddyn yn llawn, e.e. 01/04/2024",
+        )
+    }
+        else {
+        bad("is not a date: " + DATE_HELP_EN, f"nid yw {column} ", " yn ddyddiad: " + DATE_HELP_CY)
+    }
         end"""
     return text, parts, struct
 
@@ -464,7 +482,13 @@ def sent(column: str) -> str:
     return f'"{column}__sent"'
 
 
-CLOSED_LISTS = ("sectors", "wellbeing_goals", "action_category", "activity_type", "partnership_maturity")
+CLOSED_LISTS = (
+    "sectors",
+    "wellbeing_goals",
+    "action_category",
+    "activity_type",
+    "partnership_maturity",
+)
 # Columns normalised once per distinct value (each group is one dictionary table, built from one
 # scan of the file by ``build_dictionaries``); the row pass joins them.
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -532,7 +556,9 @@ def dictionary_sql(group: str, keys: str, allowed: dict[str, list[str]]) -> str:
         return f"select *, {codes} from {rows}"
     if group in ("sectors", "goals"):
         column = GROUPS[group][0]
-        return f"select *, {list_sql(column, sent(column), allowed[column])} as {column} from {rows}"
+        return (
+            f"select *, {list_sql(column, sent(column), allowed[column])} as {column} from {rows}"
+        )
     if group in ("start", "end"):
         column = GROUPS[group][0]
         prefix = PARSED[column][0]
@@ -555,8 +581,11 @@ def dictionary_sql(group: str, keys: str, allowed: dict[str, list[str]]) -> str:
         return LOCATION_SQL.format(
             rows=rows,
             keys=", ".join(f"{raw(c)}, {sent(c)}" for c in GROUPS["location"]),
-            lsoa=sent("lsoa_code"), la=sent("la_code"), pc=sent("postcode"),
-            lat=sent("latitude"), lon=sent("longitude"),
+            lsoa=sent("lsoa_code"),
+            la=sent("la_code"),
+            pc=sent("postcode"),
+            lat=sent("latitude"),
+            lon=sent("longitude"),
         )
     raise KeyError(group)
 
@@ -677,7 +706,9 @@ def build_dictionaries(
         )
 
 
-def normalised_sql(source: str, columns: list[str], submitted: list[str], is_example_data: bool) -> str:
+def normalised_sql(
+    source: str, columns: list[str], submitted: list[str], is_example_data: bool
+) -> str:
     """SQL of the normalised rows of ``source`` (a text relation, see ``reading``), aliased for
     the contract's row rules: one row per source row with the columns of
     ``raw.partnership_activity`` (typed), ``<column>__sent`` (the value as sent, trimmed; free
@@ -697,7 +728,8 @@ def normalised_sql(source: str, columns: list[str], submitted: list[str], is_exa
     grouped = {c for cs in GROUPS.values() for c in cs}
     row_columns = ",\n        ".join(
         (f's."{c}"' if c in columns else "null::varchar") + f" as {raw(c)}"
-        if c in grouped else _sent_column(c, columns)
+        if c in grouped
+        else _sent_column(c, columns)
         for c in submitted
     )
     joins = "\n    ".join(
@@ -716,15 +748,15 @@ with b as (
     from {source} s
 ),
 t as (
-    select b.* exclude ({', '.join(raw(c) for c in sorted(grouped))}), {picked}
+    select b.* exclude ({", ".join(raw(c) for c in sorted(grouped))}), {picked}
     from b
     {joins}
 )
 select t.*{example},
-    {sent('activity_id')} as activity_id,
-    {sent('partner_organisation')} as partner_organisation,
-    {sent('title')} as title,
-    {sent('description')} as description,
+    {sent("activity_id")} as activity_id,
+    {sent("partner_organisation")} as partner_organisation,
+    {sent("title")} as title,
+    {sent("description")} as description,
     financial_year_label(start_date) as financial_year
 from t"""
 

@@ -239,7 +239,9 @@ def confirm_encoding(path: Path, encoding: str) -> str:
 def header_score(cells: list) -> int:
     """How many cells name a contract column (after header normalisation)."""
     known = set(submitted_columns())
-    return sum(1 for x in cells if x is not None and str(x).strip() and canonical_column(str(x)) in known)
+    return sum(
+        1 for x in cells if x is not None and str(x).strip() and canonical_column(str(x)) in known
+    )
 
 
 def find_header(rows: list[list]) -> tuple[int | None, int]:
@@ -373,17 +375,25 @@ def _cell(value) -> str | None:
 
 def _ragged(count: int, width: int) -> tuple[str, str]:
     return (
-        f"row has {count} fields, the header has {width}: a value holds an unquoted separator, "
-        "or one is missing; put each value in its own column (quote values that contain the "
-        "separator) and send the row again",
-        f"mae gan y rhes {count} maes, mae gan y rhes benawdau {width}: mae gwerth yn cynnwys "
-        "gwahanydd heb ddyfynodau, neu mae un ar goll; rhowch bob gwerth yn ei golofn ei hun "
-        "(rhowch ddyfynodau o amgylch gwerthoedd sy'n cynnwys y gwahanydd) ac anfonwch y rhes eto",
+        (
+            f"row has {count} fields, the header has {width}: a value holds an unquoted separator, "
+            "or one is missing; put each value in its own column (quote values that contain the "
+            "separator) and send the row again"
+        ),
+        (
+            f"mae gan y rhes {count} maes, mae gan y rhes benawdau {width}: mae gwerth yn cynnwys "
+            "gwahanydd heb ddyfynodau, neu mae un ar goll; rhowch bob gwerth yn ei golofn ei hun "
+            "(rhowch ddyfynodau o amgylch gwerthoedd sy'n cynnwys y gwahanydd) ac anfonwch y rhes eto"
+        ),
     )
 
 
 def _rows_from_records(
-    records, header_index: int, width: int, keep: list[tuple[int, str]], writer: _RowWriter,
+    records,
+    header_index: int,
+    width: int,
+    keep: list[tuple[int, str]],
+    writer: _RowWriter,
     sheet: bool = False,
 ) -> None:
     """Write the data records after the header; ``records`` yields (row number, fields or None,
@@ -398,7 +408,7 @@ def _rows_from_records(
             continue
         if error is not None:
             en = (
-                f"this row has a quote mark (\") that is not closed or not doubled ({error}), so "
+                f'this row has a quote mark (") that is not closed or not doubled ({error}), so '
                 "its values cannot be told apart: put values containing quote marks in double "
                 'quotes and double the quote marks inside them ("5"" screen"), or remove them'
             )
@@ -467,9 +477,7 @@ def _read_csv(read: FileRead, prefer_fast: bool) -> FileRead:
         head_bytes = handle.read(1 << 16)
     encoding = text_encoding(head_bytes) or "utf-8"
     fast_ok = (
-        prefer_fast
-        and encoding in ("utf-8", "utf-8-sig")
-        and path.stat().st_size > FAST_CSV_BYTES
+        prefer_fast and encoding in ("utf-8", "utf-8-sig") and path.stat().st_size > FAST_CSV_BYTES
     )
     if not fast_ok:
         encoding = confirm_encoding(path, encoding)
@@ -481,7 +489,9 @@ def _read_csv(read: FileRead, prefer_fast: bool) -> FileRead:
     best = (None, None, 0, [])
     for delimiter in DELIMITERS:
         try:
-            rows = list(csv.reader(io.StringIO(head_text), delimiter=delimiter))[:HEADER_SEARCH_ROWS]
+            rows = list(csv.reader(io.StringIO(head_text), delimiter=delimiter))[
+                :HEADER_SEARCH_ROWS
+            ]
         except csv.Error:
             continue
         index, score = find_header(rows)
@@ -490,13 +500,16 @@ def _read_csv(read: FileRead, prefer_fast: bool) -> FileRead:
     delimiter, header_index, _, rows = best
     if delimiter is None:
         try:
-            sniffed = csv.Sniffer().sniff(head_text[:20000], delimiters="".join(DELIMITERS)).delimiter
+            sniffed = (
+                csv.Sniffer().sniff(head_text[:20000], delimiters="".join(DELIMITERS)).delimiter
+            )
         except csv.Error:
             sniffed = None
         sample = list(csv.reader(io.StringIO(head_text), delimiter=sniffed or ","))[:5]
         found = (
             f"the {DELIMITERS.get(sniffed, repr(sniffed))} separates its values"
-            if sniffed else "no separator splits its lines into columns"
+            if sniffed
+            else "no separator splits its lines into columns"
         )
         return _reject(
             read,
@@ -558,8 +571,10 @@ def _read_sheets(read: FileRead) -> FileRead:
         names = sheet_names(path)
     except Exception as exc:  # noqa: BLE001 (calamine raises its own error types)
         message = str(exc).splitlines()[0][:200]
-        protected = "password" in message.lower() or "encrypt" in message.lower() or (
-            read.file_format == "xls" and "cfb" in message.lower()
+        protected = (
+            "password" in message.lower()
+            or "encrypt" in message.lower()
+            or (read.file_format == "xls" and "cfb" in message.lower())
         )
         hint = (
             "it may be password-protected: remove the password (File > Info > Protect "
@@ -588,7 +603,9 @@ def _read_sheets(read: FileRead) -> FileRead:
         firsts = {}
         for name in names[:5]:
             try:
-                firsts[name] = _first_cells(read_sheet_rows(path, name, nrows=HEADER_SEARCH_ROWS), 2)
+                firsts[name] = _first_cells(
+                    read_sheet_rows(path, name, nrows=HEADER_SEARCH_ROWS), 2
+                )
             except Exception:  # noqa: BLE001
                 firsts[name] = []
         listed = "; ".join(f"'{n}' starts with {c}" for n, c in firsts.items())
@@ -631,9 +648,7 @@ def _read_sheets(read: FileRead) -> FileRead:
     _missing_columns_error(read, read.columns, ignored)  # rows still read (see _read_csv)
     read.temp_dir = Path(tempfile.mkdtemp(prefix="partner-read-"))
     writer = _RowWriter(read.temp_dir, read.columns)
-    records = (
-        (i + 1, row, None, None) for i, row in enumerate(rows)
-    )
+    records = ((i + 1, row, None, None) for i, row in enumerate(rows))
     _rows_from_records(records, header_index, _header_width(header), keep, writer, sheet=True)
     read.relation = writer.close()
     read.rows_hint = writer.rows
@@ -679,9 +694,7 @@ def read(path: Path, prefer_fast: bool = True) -> FileRead:
             f"sy'n enwi'r colofnau {', '.join(REQUIRED_HEADER)} ac un rhes i bob gweithgaredd.",
         )
     if kind not in TEXT_TYPES + SHEET_TYPES + ("parquet",):
-        extra = (
-            " (Excel's 'XML Spreadsheet 2003' format)" if kind == "excel_xml" else ""
-        )
+        extra = " (Excel's 'XML Spreadsheet 2003' format)" if kind == "excel_xml" else ""
         return _reject(
             result,
             f"the file is {TYPE_NAMES[kind]}{extra}, not a spreadsheet or CSV, although its name "

@@ -133,7 +133,8 @@ def rerun_financial_year(
     ingest.ensure_tables(con)
     con.execute(RERUNS_DDL)
     before = con.execute(
-        f"select count(*) from {RAW_TABLE} where financial_year = ? and is_current", [financial_year]
+        f"select count(*) from {RAW_TABLE} where financial_year = ? and is_current",
+        [financial_year],
     ).fetchone()[0]
     other = con.execute(
         f"select count(*) from {RAW_TABLE} where financial_year <> ?", [financial_year]
@@ -141,7 +142,8 @@ def rerun_financial_year(
     now = datetime.now(UTC)
     if before == 0:
         con.execute(
-            f"insert into {RERUNS_TABLE} values (?, ?, ?, 0, 0, 0, 0)", [financial_year, run_id, now]
+            f"insert into {RERUNS_TABLE} values (?, ?, ?, 0, 0, 0, 0)",
+            [financial_year, run_id, now],
         )
         return YearRerun(financial_year, 0, 0, 0, 0, other)
 
@@ -154,7 +156,8 @@ def rerun_financial_year(
 
 def _rewrite(con, financial_year, before, other, now, run_id) -> YearRerun:
     raw_columns = [
-        r[0] for r in con.execute(
+        r[0]
+        for r in con.execute(
             "select column_name from duckdb_columns() where schema_name = 'raw' "
             "and table_name = 'partnership_activity' order by column_index"
         ).fetchall()
@@ -174,18 +177,18 @@ def _rewrite(con, financial_year, before, other, now, run_id) -> YearRerun:
     con.execute(
         f"""
         create or replace temp table _rerun_kept as
-        select {', '.join(f'n.{quote_ident(c)}' for c in new_values)},
+        select {", ".join(f"n.{quote_ident(c)}" for c in new_values)},
                case when n.lsoa_code is not distinct from o.lsoa_code then o.lsoa_resolved_from
                     else 'lsoa_code' end as lsoa_resolved_from,
-               {', '.join(f'o.{c}' for c in kept)}, o._k
+               {", ".join(f"o.{c}" for c in kept)}, o._k
         from _rerun_checked n join _rerun_old o on o._k = n.source_row_number
         where len(n._problems) = 0
         """
     )
     compared = [quote_ident(c) for c in raw_columns]
     changed = con.execute(
-        f"""select count(*) from (select {', '.join(compared)} from _rerun_kept
-            except all select {', '.join(compared)} from _rerun_old)"""
+        f"""select count(*) from (select {", ".join(compared)} from _rerun_kept
+            except all select {", ".join(compared)} from _rerun_old)"""
     ).fetchone()[0]
     kept_rows = con.execute("select count(*) from _rerun_kept").fetchone()[0]
     con.execute(

@@ -36,39 +36,58 @@ LEFT_OUT = ("is_example_data",)  # set by the pipeline for its own example files
 DATE_COLUMNS = ("start_date", "end_date")
 INSTRUCTIONS_EN = [
     "How to fill in this return",
-    "One row per activity on the Activities sheet, under the header row (do not rename the "
-    "headers; you may leave optional columns empty or delete them).",
-    "Required: activity_id (your own id, unique within your organisation), partner_organisation, "
-    "action_category, activity_type, title, start_date, sectors, wellbeing_goals, and at least "
-    "one location: lsoa_code, la_code (a code, or the council's name in English or Welsh), "
-    "postcode, or latitude and longitude.",
-    "Drop-down lists show the allowed values. sectors and wellbeing_goals take several values "
-    "separated by ; (for example public; community).",
-    "Dates: 01/04/2024 (day first) or 2024-04-01; a month alone (April 2024) is accepted. "
-    "Amounts in pounds: 12500 or £12,500.50, with a decimal point (not a comma) and no brackets.",
+    (
+        "One row per activity on the Activities sheet, under the header row (do not rename the "
+        "headers; you may leave optional columns empty or delete them)."
+    ),
+    (
+        "Required: activity_id (your own id, unique within your organisation), partner_organisation, "
+        "action_category, activity_type, title, start_date, sectors, wellbeing_goals, and at least "
+        "one location: lsoa_code, la_code (a code, or the council's name in English or Welsh), "
+        "postcode, or latitude and longitude."
+    ),
+    (
+        "Drop-down lists show the allowed values. sectors and wellbeing_goals take several values "
+        "separated by ; (for example public; community)."
+    ),
+    (
+        "Dates: 01/04/2024 (day first) or 2024-04-01; a month alone (April 2024) is accepted. "
+        "Amounts in pounds: 12500 or £12,500.50, with a decimal point (not a comma) and no brackets."
+    ),
     "Do not put names, e-mail addresses or phone numbers in any column: they are removed.",
-    "Save the file as .xlsx (or CSV UTF-8) and send it. To correct a row later, send it again "
-    "with the same partner_organisation and activity_id: it replaces the earlier one. You will "
-    "receive a report of the rows loaded and of any row to correct, with the reason.",
+    (
+        "Save the file as .xlsx (or CSV UTF-8) and send it. To correct a row later, send it again "
+        "with the same partner_organisation and activity_id: it replaces the earlier one. You will "
+        "receive a report of the rows loaded and of any row to correct, with the reason."
+    ),
 ]
 INSTRUCTIONS_CY = [
     "Sut i lenwi'r ffurflen hon",
-    "Un rhes i bob gweithgaredd ar y ddalen Activities, o dan y rhes benawdau (peidiwch ag "
-    "ailenwi'r penawdau; gallwch adael colofnau dewisol yn wag neu eu dileu).",
-    "Gofynnol: activity_id (eich dynodwr eich hun, unigryw o fewn eich sefydliad), "
-    "partner_organisation, action_category, activity_type, title, start_date, sectors, "
-    "wellbeing_goals, ac o leiaf un lleoliad: lsoa_code, la_code (cod, neu enw'r cyngor yn "
-    "Gymraeg neu Saesneg), postcode, neu latitude a longitude.",
-    "Mae'r rhestrau cwymplen yn dangos y gwerthoedd a ganiateir. Mae sectors a wellbeing_goals "
-    "yn derbyn sawl gwerth wedi'u gwahanu gan ; (er enghraifft public; community).",
-    "Dyddiadau: 01/04/2024 (y diwrnod yn gyntaf) neu 2024-04-01; mae mis yn unig (Ebrill 2024) "
-    "yn dderbyniol. Symiau mewn punnoedd: 12500 neu £12,500.50, gyda phwynt degol (nid coma) a "
-    "heb gromfachau.",
-    "Peidiwch â rhoi enwau, cyfeiriadau e-bost na rhifau ffôn mewn unrhyw golofn: cânt eu "
-    "dileu.",
-    "Cadwch y ffeil fel .xlsx (neu CSV UTF-8) a'i hanfon. I gywiro rhes yn nes ymlaen, anfonwch "
-    "hi eto gyda'r un partner_organisation ac activity_id: bydd yn cymryd lle'r un gynharach. "
-    "Byddwch yn cael adroddiad o'r rhesi a lwythwyd ac o unrhyw res i'w chywiro, gyda'r rheswm.",
+    (
+        "Un rhes i bob gweithgaredd ar y ddalen Activities, o dan y rhes benawdau (peidiwch ag "
+        "ailenwi'r penawdau; gallwch adael colofnau dewisol yn wag neu eu dileu)."
+    ),
+    (
+        "Gofynnol: activity_id (eich dynodwr eich hun, unigryw o fewn eich sefydliad), "
+        "partner_organisation, action_category, activity_type, title, start_date, sectors, "
+        "wellbeing_goals, ac o leiaf un lleoliad: lsoa_code, la_code (cod, neu enw'r cyngor yn "
+        "Gymraeg neu Saesneg), postcode, neu latitude a longitude."
+    ),
+    (
+        "Mae'r rhestrau cwymplen yn dangos y gwerthoedd a ganiateir. Mae sectors a wellbeing_goals "
+        "yn derbyn sawl gwerth wedi'u gwahanu gan ; (er enghraifft public; community)."
+    ),
+    (
+        "Dyddiadau: 01/04/2024 (y diwrnod yn gyntaf) neu 2024-04-01; mae mis yn unig (Ebrill 2024) "
+        "yn dderbyniol. Symiau mewn punnoedd: 12500 neu £12,500.50, gyda phwynt degol (nid coma) a "
+        "heb gromfachau."
+    ),
+    ("Peidiwch â rhoi enwau, cyfeiriadau e-bost na rhifau ffôn mewn unrhyw golofn: cânt eu dileu."),
+    (
+        "Cadwch y ffeil fel .xlsx (neu CSV UTF-8) a'i hanfon. I gywiro rhes yn nes ymlaen, anfonwch "
+        "hi eto gyda'r un partner_organisation ac activity_id: bydd yn cymryd lle'r un gynharach. "
+        "Byddwch yn cael adroddiad o'r rhesi a lwythwyd ac o unrhyw res i'w chywiro, gyda'r rheswm."
+    ),
 ]
 
 
@@ -134,8 +153,8 @@ def write_template(path: Path) -> Path:
             error=(
                 "Choose from the list (several values: separate them with ;)."
                 " / Dewiswch o'r rhestr (sawl gwerth: gwahanwch nhw gyda ;)."
-                if several else
-                "Choose one of the values in the list. / Dewiswch un o'r gwerthoedd yn y rhestr."
+                if several
+                else "Choose one of the values in the list. / Dewiswch un o'r gwerthoedd yn y rhestr."
             ),
             errorTitle=column,
         )
@@ -174,7 +193,9 @@ def write_template(path: Path) -> Path:
         extra = f" Allowed: {', '.join(allowed)}." if allowed else ""
         guide.cell(row=row, column=3, value=pc.description(column, "en") + extra).alignment = wrap
         extra_cy = f" Caniateir: {', '.join(allowed)}." if allowed else ""
-        guide.cell(row=row, column=4, value=pc.description(column, "cy") + extra_cy).alignment = wrap
+        guide.cell(
+            row=row, column=4, value=pc.description(column, "cy") + extra_cy
+        ).alignment = wrap
     book.active = book.index(sheet)
     book.save(path)
     return path
@@ -183,4 +204,8 @@ def write_template(path: Path) -> Path:
 if __name__ == "__main__":  # python -m pipelines.partnership_activity.template [out.xlsx]
     import sys
 
-    print(write_template(Path(sys.argv[1] if len(sys.argv) > 1 else "partner_submission_template.xlsx")))
+    print(
+        write_template(
+            Path(sys.argv[1] if len(sys.argv) > 1 else "partner_submission_template.xlsx")
+        )
+    )

@@ -59,7 +59,9 @@ def _reference_keys(table: str) -> list[dg.AssetKey]:
     return keys
 
 
-def contract_check(table: str, available: set[dg.AssetKey] | None = None) -> dg.AssetChecksDefinition:
+def contract_check(
+    table: str, available: set[dg.AssetKey] | None = None
+) -> dg.AssetChecksDefinition:
     """Build the blocking asset check for contract table ``schema.table``.
 
     Args:
@@ -92,8 +94,11 @@ def contract_check(table: str, available: set[dg.AssetKey] | None = None) -> dg.
         started = time.perf_counter()
         try:
             validation = validate_table(
-                warehouse.connect, table, run_id=context.run.run_id,
-                docs_root=data_docs_root(), check_name=check_name,
+                warehouse.connect,
+                table,
+                run_id=context.run.run_id,
+                docs_root=data_docs_root(),
+                check_name=check_name,
             )
         except LookupError as exc:
             return dg.AssetCheckResult(

@@ -209,8 +209,10 @@ def render_data_docs(validation, docs_root: Path) -> Path | None:
                 "validation_time": validation.checked_at,
                 "engine": "duckdb_sql",
                 "check_name": validation.check_name,
-                "active_batch_definition": {"datasource_name": "warehouse",
-                                            "data_asset_name": validation.table},
+                "active_batch_definition": {
+                    "datasource_name": "warehouse",
+                    "data_asset_name": validation.table,
+                },
             },
         )
         suite_id = ExpectationSuiteIdentifier(name=suite.name)
@@ -255,8 +257,11 @@ def execute_on_frame(
 
     value_sets = value_sets or {}
     rules = [
-        r for r in table_rules(contract_for(table))
-        if executable(r) and r.kind != "exists" and set(r.columns) <= set(frame.columns)
+        r
+        for r in table_rules(contract_for(table))
+        if executable(r)
+        and r.kind != "exists"
+        and set(r.columns) <= set(frame.columns)
         and (not r.references or r.name in value_sets)
     ]
     context = _context(None)

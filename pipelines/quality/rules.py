@@ -193,7 +193,9 @@ def _is_text(prop: dict) -> bool:
     return str(prop.get("physicalType") or "").lower().startswith(TEXT_PHYSICAL_TYPES)
 
 
-def bind(sql: str, relations: dict[str, str] | None = None, shown: dict[str, str] | None = None) -> str:
+def bind(
+    sql: str, relations: dict[str, str] | None = None, shown: dict[str, str] | None = None
+) -> str:
     """Replace ``{ref:schema.table}`` by the relation bound to it (default: the table itself),
     and ``{shown:column}`` (the value a reason shows) by ``shown[column]`` (default: the column
     as text; the partner loader shows the value as sent)."""
@@ -253,7 +255,9 @@ def say(*pieces: str) -> str:
     Plain strings are literal text (quoted here, so apostrophes are safe); ``SQL`` pieces are
     expressions, a NULL one reading as empty.
     """
-    parts = [f"coalesce(({p})::varchar, '')" if isinstance(p, SQL) else sql_value(p) for p in pieces]
+    parts = [
+        f"coalesce(({p})::varchar, '')" if isinstance(p, SQL) else sql_value(p) for p in pieces
+    ]
     return "concat(" + ", ".join(parts or ["''"]) + ")"
 
 
@@ -288,36 +292,66 @@ def property_rules(prop: dict, table: str) -> list[Rule]:
         en = template(given["en"], shown) if given.get("en") else en
         cy = template(given["cy"], shown) if given.get("cy") else cy
         return Rule(
-            f"{column}.{suffix}", "row", severity, description, (column,), bad, en, cy,
-            tuple(refs), gx=gx, row_mode=True,
+            f"{column}.{suffix}",
+            "row",
+            severity,
+            description,
+            (column,),
+            bad,
+            en,
+            cy,
+            tuple(refs),
+            gx=gx,
+            row_mode=True,
         )
 
     rules = [
-        Rule(f"{column}.exists", "exists", "error", f"column {label} is present", (column,),
-             gx=("expect_column_to_exist", {"column": column}))
+        Rule(
+            f"{column}.exists",
+            "exists",
+            "error",
+            f"column {label} is present",
+            (column,),
+            gx=("expect_column_to_exist", {"column": column}),
+        )
     ]
     if prop.get("required"):
-        rules.append(row(
-            "required", f"{col} is null", f"{label} has a value on every row",
-            text(f"{column} is required but empty"), text(f"mae angen {column}, ond mae'n wag"),
-            gx=("expect_column_values_to_not_be_null", {"column": column}),
-        ))
+        rules.append(
+            row(
+                "required",
+                f"{col} is null",
+                f"{label} has a value on every row",
+                text(f"{column} is required but empty"),
+                text(f"mae angen {column}, ond mae'n wag"),
+                gx=("expect_column_values_to_not_be_null", {"column": column}),
+            )
+        )
     if prop.get("unique"):
-        rules.append(Rule(
-            f"{column}.unique", "unique", severity, f"{label} is unique", (column,),
-            spec={"columns": [column]},
-            gx=("expect_column_values_to_be_unique", {"column": column}),
-        ))
+        rules.append(
+            Rule(
+                f"{column}.unique",
+                "unique",
+                severity,
+                f"{label} is unique",
+                (column,),
+                spec={"columns": [column]},
+                gx=("expect_column_values_to_be_unique", {"column": column}),
+            )
+        )
     if options.get("pattern"):
         pattern = options["pattern"]
-        rules.append(row(
-            "pattern",
-            f"{col} is not null and not regexp_matches({text_col}, {sql_value(pattern)})",
-            f"{label} matches {pattern}",
-            say("'", shown, f"' is not in the expected form for {column} ({pattern})"),
-            say("'", shown, f"' - nid dyma'r ffurf ddisgwyliedig ar gyfer {column} ({pattern})"),
-            gx=("expect_column_values_to_match_regex", {"column": column, "regex": pattern}),
-        ))
+        rules.append(
+            row(
+                "pattern",
+                f"{col} is not null and not regexp_matches({text_col}, {sql_value(pattern)})",
+                f"{label} matches {pattern}",
+                say("'", shown, f"' is not in the expected form for {column} ({pattern})"),
+                say(
+                    "'", shown, f"' - nid dyma'r ffurf ddisgwyliedig ar gyfer {column} ({pattern})"
+                ),
+                gx=("expect_column_values_to_match_regex", {"column": column, "regex": pattern}),
+            )
+        )
     low_len, high_len = options.get("minLength"), options.get("maxLength")
     if low_len is not None or high_len is not None:
         length = SQL(f"length({text_col})")
@@ -332,23 +366,28 @@ def property_rules(prop: dict, table: str) -> list[Rule]:
             ([f"o leiaf {low_len}"] if low_len is not None else [])
             + ([f"dim mwy na {high_len}"] if high_len is not None else [])
         )
-        rules.append(row(
-            "length", f"{col} is not null and ({' or '.join(parts)})",
-            f"{label} is {en_bounds} characters long",
-            say(f"{column} is ", length, f" characters long: expected {en_bounds} characters"),
-            say(f"mae {column} yn ", length, f" nod o hyd: disgwylir {cy_bounds} nod"),
-            gx=("expect_column_value_lengths_to_be_between",
-                {"column": column, "min_value": low_len, "max_value": high_len}),
-        ))
+        rules.append(
+            row(
+                "length",
+                f"{col} is not null and ({' or '.join(parts)})",
+                f"{label} is {en_bounds} characters long",
+                say(f"{column} is ", length, f" characters long: expected {en_bounds} characters"),
+                say(f"mae {column} yn ", length, f" nod o hyd: disgwylir {cy_bounds} nod"),
+                gx=(
+                    "expect_column_value_lengths_to_be_between",
+                    {"column": column, "min_value": low_len, "max_value": high_len},
+                ),
+            )
+        )
     low, high = options.get("minimum"), options.get("maximum")
     if low is not None or high is not None:
         cast_text = _is_text(prop) and logical in NUMERIC_LOGICAL_TYPES
         if logical in DATE_LOGICAL_TYPES:
             value = f"{col}::{logical}"
-            bound = lambda b: f"{logical} {sql_value(str(b))}"  # noqa: E731
+            bound = lambda b: f"{logical} {sql_value(str(b))}"
         else:
             value = f"try_cast(trim({text_col}) as double)" if cast_text else f"{col}::double"
-            bound = lambda b: repr(float(b))  # noqa: E731
+            bound = lambda b: repr(float(b))
         parts = ([f"{value} < {bound(low)}"] if low is not None else []) + (
             [f"{value} > {bound(high)}"] if high is not None else []
         )
@@ -360,18 +399,27 @@ def property_rules(prop: dict, table: str) -> list[Rule]:
             expected, expected_cy = f"at most {high}", f"dim mwy na {high}"
         unit = custom(prop, "unit")
         unit_text = f" {unit}" if unit and logical not in DATE_LOGICAL_TYPES else ""
-        rules.append(row(
-            "range", f"{value} is not null and ({' or '.join(parts)})",
-            f"{label} is {expected}",
-            say(f"{column} ", shown, f" is out of range: expected {expected}{unit_text}"),
-            say(f"mae {column} ", shown, f" y tu allan i'r ystod: disgwylir {expected_cy}{unit_text}"),
-            # GX compares dates and numbers held as text differently from SQL: those are
-            # reported with their SQL predicate (UnexpectedRowsExpectation)
-            gx=None if logical in DATE_LOGICAL_TYPES or cast_text else (
-                "expect_column_values_to_be_between",
-                {"column": column, "min_value": low, "max_value": high},
-            ),
-        ))
+        rules.append(
+            row(
+                "range",
+                f"{value} is not null and ({' or '.join(parts)})",
+                f"{label} is {expected}",
+                say(f"{column} ", shown, f" is out of range: expected {expected}{unit_text}"),
+                say(
+                    f"mae {column} ",
+                    shown,
+                    f" y tu allan i'r ystod: disgwylir {expected_cy}{unit_text}",
+                ),
+                # GX compares dates and numbers held as text differently from SQL: those are
+                # reported with their SQL predicate (UnexpectedRowsExpectation)
+                gx=None
+                if logical in DATE_LOGICAL_TYPES or cast_text
+                else (
+                    "expect_column_values_to_be_between",
+                    {"column": column, "min_value": low, "max_value": high},
+                ),
+            )
+        )
     allowed = custom(prop, "allowedValues")
     separator = custom(prop, "listSeparator")
     if allowed and separator:
@@ -382,27 +430,39 @@ def property_rules(prop: dict, table: str) -> list[Rule]:
             f"x -> x not in ({_values_sql(allowed)})), ', ')"
         )
         names = ", ".join(map(str, allowed))
-        rules.append(row(
-            "allowed_values",
-            f"{col} is not null and not regexp_matches({text_col}, {sql_value(regex)})",
-            f"{label} is a '{separator}'-separated list of {_listed(allowed)}",
-            say(f"{column} holds '", bad_items,
-                f"': expected a '{separator}'-separated list of {names}"),
-            say(f"mae {column} yn cynnwys '", bad_items,
-                f"': disgwylir rhestr wedi'i gwahanu gan '{separator}' o {names}"),
-            gx=("expect_column_values_to_match_regex", {"column": column, "regex": regex}),
-        ))
+        rules.append(
+            row(
+                "allowed_values",
+                f"{col} is not null and not regexp_matches({text_col}, {sql_value(regex)})",
+                f"{label} is a '{separator}'-separated list of {_listed(allowed)}",
+                say(
+                    f"{column} holds '",
+                    bad_items,
+                    f"': expected a '{separator}'-separated list of {names}",
+                ),
+                say(
+                    f"mae {column} yn cynnwys '",
+                    bad_items,
+                    f"': disgwylir rhestr wedi'i gwahanu gan '{separator}' o {names}",
+                ),
+                gx=("expect_column_values_to_match_regex", {"column": column, "regex": regex}),
+            )
+        )
     elif allowed:
         names = ", ".join(map(str, allowed))
-        rules.append(row(
-            "allowed_values",
-            f"{col} is not null and {text_col} not in ({_values_sql(allowed)})",
-            f"{label} is one of {_listed(allowed)}",
-            say(f"unknown {column} '", shown, f"': expected one of {names}"),
-            say(f"{column} anhysbys '", shown, f"': disgwylir un o {names}"),
-            gx=("expect_column_values_to_be_in_set",
-                {"column": column, "value_set": list(allowed)}),
-        ))
+        rules.append(
+            row(
+                "allowed_values",
+                f"{col} is not null and {text_col} not in ({_values_sql(allowed)})",
+                f"{label} is one of {_listed(allowed)}",
+                say(f"unknown {column} '", shown, f"': expected one of {names}"),
+                say(f"{column} anhysbys '", shown, f"': disgwylir un o {names}"),
+                gx=(
+                    "expect_column_values_to_be_in_set",
+                    {"column": column, "value_set": list(allowed)},
+                ),
+            )
+        )
     pairs = custom(prop, "allowedPairs")
     if pairs:
         rules.append(_pair_rule(prop, table, pairs, severity, overrides))
@@ -428,13 +488,29 @@ def _pair_rule(prop: dict, table: str, pairs: dict, severity: str, overrides: di
             f"{col} in ({_values_sql(list(owner))}) and {oth} in ({_values_sql(list(listed))}) "
             f"and {owner_of} <> {oth}"
         )
-        en = say(f"{column} '", col, f"' belongs to {other} ", owner_of, ", not ", oth,
-                 f": correct the {other} or the {column}")
-        cy = say(f"mae {column} '", col, f"' yn perthyn i {other} ", owner_of, ", nid ", oth,
-                 f": cywirwch {other} neu {column}")
-        description = f"'{column}' belongs to its '{other}' (" + "; ".join(
-            f"{k}: {_listed(v, 3)}" for k, v in listed.items()
-        ) + ")"
+        en = say(
+            f"{column} '",
+            col,
+            f"' belongs to {other} ",
+            owner_of,
+            ", not ",
+            oth,
+            f": correct the {other} or the {column}",
+        )
+        cy = say(
+            f"mae {column} '",
+            col,
+            f"' yn perthyn i {other} ",
+            owner_of,
+            ", nid ",
+            oth,
+            f": cywirwch {other} neu {column}",
+        )
+        description = (
+            f"'{column}' belongs to its '{other}' ("
+            + "; ".join(f"{k}: {_listed(v, 3)}" for k, v in listed.items())
+            + ")"
+        )
         refs: tuple[str, ...] = ()
     else:
         source, (a, b) = pairs.get("from"), pairs.get("columns") or (None, None)
@@ -449,15 +525,32 @@ def _pair_rule(prop: dict, table: str, pairs: dict, severity: str, overrides: di
             f"(select r.{qa}::varchar || chr(31) || r.{qb}::varchar from {ref(source)} r "
             f"where r.{qa} is not null and r.{qb} is not null)"
         )
-        en = say(f"{other} ", oth, f" does not go with {column} ", col, f" (no such pair in {source})")
-        cy = say(f"nid yw {other} ", oth, f" yn cyd-fynd â {column} ", col,
-                 f" (nid oes pâr o'r fath yn {source})")
+        en = say(
+            f"{other} ", oth, f" does not go with {column} ", col, f" (no such pair in {source})"
+        )
+        cy = say(
+            f"nid yw {other} ",
+            oth,
+            f" yn cyd-fynd â {column} ",
+            col,
+            f" (nid oes pâr o'r fath yn {source})",
+        )
         description = f"'{other}' is the one that goes with '{column}' in {source} ({a}, {b})"
         refs = (source,)
     en = template(given["en"], col) if given.get("en") else en
     cy = template(given["cy"], col) if given.get("cy") else cy
-    return Rule(f"{column}.allowed_pair", "row", severity, description, (column, other), bad,
-                en, cy, refs, row_mode=True)
+    return Rule(
+        f"{column}.allowed_pair",
+        "row",
+        severity,
+        description,
+        (column, other),
+        bad,
+        en,
+        cy,
+        refs,
+        row_mode=True,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -493,30 +586,58 @@ def quality_rule(item: dict, table: str, default_column: str | None = None, inde
         metric = item.get("rule") or item.get("metric")
         if metric == "rowCount":
             low, high = _bounds(item, where)
-            return Rule(name, "row_count", severity, description or f"row count between {low} and {high}",
-                        spec={"min": low, "max": high},
-                        gx=("expect_table_row_count_to_be_between", {"min_value": low, "max_value": high}))
+            return Rule(
+                name,
+                "row_count",
+                severity,
+                description or f"row count between {low} and {high}",
+                spec={"min": low, "max": high},
+                gx=("expect_table_row_count_to_be_between", {"min_value": low, "max_value": high}),
+            )
         if metric in ("duplicateValues", "duplicateCount"):
             columns = list(arguments.get("properties") or [default_column])
-            gx = (("expect_column_values_to_be_unique", {"column": columns[0]}) if len(columns) == 1
-                  else ("expect_compound_columns_to_be_unique", {"column_list": columns}))
-            return Rule(name, "unique", severity, description or f"one row per {' + '.join(columns)}",
-                        tuple(columns), spec={"columns": columns}, gx=gx)
+            gx = (
+                ("expect_column_values_to_be_unique", {"column": columns[0]})
+                if len(columns) == 1
+                else ("expect_compound_columns_to_be_unique", {"column_list": columns})
+            )
+            return Rule(
+                name,
+                "unique",
+                severity,
+                description or f"one row per {' + '.join(columns)}",
+                tuple(columns),
+                spec={"columns": columns},
+                gx=gx,
+            )
         if metric == "nullValues":
             column = arguments.get("column") or default_column
             col = f"t.{quote_ident(column)}"
-            return Rule(name, "row", severity, description or f"'{column}' has no nulls", (column,),
-                        f"{col} is null", text(description or f"{column} is required but empty"),
-                        text(f"mae angen {column}, ond mae'n wag"),
-                        gx=("expect_column_values_to_not_be_null", {"column": column}), row_mode=True)
+            return Rule(
+                name,
+                "row",
+                severity,
+                description or f"'{column}' has no nulls",
+                (column,),
+                f"{col} is null",
+                text(description or f"{column} is required but empty"),
+                text(f"mae angen {column}, ond mae'n wag"),
+                gx=("expect_column_values_to_not_be_null", {"column": column}),
+                row_mode=True,
+            )
         raise ContractError(f"{where}: unknown library rule {metric!r}")
     if kind == "sql":
         low, high = _bounds(item, where)
         if not item.get("query"):
             raise ContractError(f"{where}: a sql rule needs a query")
-        return Rule(name, "sql", severity, description or f"query result between {low} and {high}",
-                    (default_column,) if default_column else (),
-                    spec={"query": item["query"], "min": low, "max": high})
+        return Rule(
+            name,
+            "sql",
+            severity,
+            description or f"query result between {low} and {high}",
+            (default_column,) if default_column else (),
+            spec={"query": item["query"], "min": low, "max": high},
+        )
     if kind == "custom":
         engine = str(item.get("engine") or "").lower().replace("_", "-")
         impl = dict(item.get("implementation") or {})
@@ -539,8 +660,18 @@ def _duckdb_rule(name, impl, severity, description, default_column, where) -> Ru
     en = template(impl["reason"], first) if impl.get("reason") else text(description or name)
     cy = template(impl["reason_cy"], first) if impl.get("reason_cy") else en
     refs = tuple(sorted(set(REF.findall(bad))))
-    return Rule(name, "row", severity, description or name, columns, bad, en, cy, refs,
-                row_mode=bool(columns))
+    return Rule(
+        name,
+        "row",
+        severity,
+        description or name,
+        columns,
+        bad,
+        en,
+        cy,
+        refs,
+        row_mode=bool(columns),
+    )
 
 
 def _gx_rule(name, impl, severity, description, default_column, table, where) -> Rule:
@@ -556,22 +687,43 @@ def _gx_rule(name, impl, severity, description, default_column, table, where) ->
         if source:
             ref_table, ref_column = _split_source(source, where)
             qc = quote_ident(ref_column)
-            bad = (f"{col} is not null and {col}::varchar not in (select {qc}::varchar from "
-                   f"{ref(ref_table)} where {qc} is not null)")
+            bad = (
+                f"{col} is not null and {col}::varchar not in (select {qc}::varchar from "
+                f"{ref(ref_table)} where {qc} is not null)"
+            )
             refs, listed = (ref_table,), source
         else:
             values = list(impl.get("value_set") or [])
             bad = f"{col} is not null and {col}::varchar not in ({_values_sql(values)})"
             refs, listed = (), _listed(values)
         shown = SQL(shown_value(column))
-        en = template(reason_en, shown) if reason_en else say("'", shown, f"' is not one of {listed}")
-        cy = template(reason_cy, shown) if reason_cy else say("nid yw '", shown, f"' yn un o {listed}")
-        return Rule(name, "row", severity, description or f"'{column}' is one of {listed}", (column,),
-                    bad, en, cy, refs,
-                    spec={"value_set_from": source},
-                    gx=("expect_column_values_to_be_in_set",
-                        {"column": column, "value_set": impl.get("value_set")}),
-                    row_mode=True)
+        en = (
+            template(reason_en, shown)
+            if reason_en
+            else say("'", shown, f"' is not one of {listed}")
+        )
+        cy = (
+            template(reason_cy, shown)
+            if reason_cy
+            else say("nid yw '", shown, f"' yn un o {listed}")
+        )
+        return Rule(
+            name,
+            "row",
+            severity,
+            description or f"'{column}' is one of {listed}",
+            (column,),
+            bad,
+            en,
+            cy,
+            refs,
+            spec={"value_set_from": source},
+            gx=(
+                "expect_column_values_to_be_in_set",
+                {"column": column, "value_set": impl.get("value_set")},
+            ),
+            row_mode=True,
+        )
     if expectation == "expect_column_distinct_values_to_contain_set":
         args = {"column": column, "allowNew": True}
         if source:
@@ -580,19 +732,44 @@ def _gx_rule(name, impl, severity, description, default_column, table, where) ->
             args["values"] = list(impl.get("value_set") or [])
         return coverage_rule(name, args, severity, description, table, where)
     if expectation == "expect_column_sum_to_be_between":
-        return Rule(name, "sum", severity, description or f"sum of '{column}'", (column,),
-                    spec={"column": column, "cast": cast, "min": impl.get("min_value"),
-                          "max": impl.get("max_value")},
-                    gx=None if cast else ("expect_column_sum_to_be_between",
-                        {"column": column, "min_value": impl.get("min_value"),
-                         "max_value": impl.get("max_value")}))
-    raise ContractError(f"{where}: no DuckDB form for {expectation}; use type custom, engine duckdb")
+        return Rule(
+            name,
+            "sum",
+            severity,
+            description or f"sum of '{column}'",
+            (column,),
+            spec={
+                "column": column,
+                "cast": cast,
+                "min": impl.get("min_value"),
+                "max": impl.get("max_value"),
+            },
+            gx=None
+            if cast
+            else (
+                "expect_column_sum_to_be_between",
+                {
+                    "column": column,
+                    "min_value": impl.get("min_value"),
+                    "max_value": impl.get("max_value"),
+                },
+            ),
+        )
+    raise ContractError(
+        f"{where}: no DuckDB form for {expectation}; use type custom, engine duckdb"
+    )
 
 
-def coverage_rule(name: str, args: dict, severity: str, description: str, table: str, where: str) -> Rule:
+def coverage_rule(
+    name: str, args: dict, severity: str, description: str, table: str, where: str
+) -> Rule:
     """Compile a ``coverage`` rule (see the module docstring)."""
     dims = args.get("columns") or [
-        {k: args[k] for k in ("column", "valuesFrom", "values", "labelsFrom", "inTable") if k in args}
+        {
+            k: args[k]
+            for k in ("column", "valuesFrom", "values", "labelsFrom", "inTable")
+            if k in args
+        }
     ]
     dimensions, refs = [], []
     for dim in dims:
@@ -611,11 +788,15 @@ def coverage_rule(name: str, args: dict, severity: str, description: str, table:
         elif dim.get("inTable"):
             out["in_table"] = True
         else:
-            raise ContractError(f"{where}: coverage of {column} needs valuesFrom, values or inTable")
+            raise ContractError(
+                f"{where}: coverage of {column} needs valuesFrom, values or inTable"
+            )
         if dim.get("labelsFrom"):
             label_table, out["labels_column"] = _split_source(dim["labelsFrom"], where)
             if label_table != out.get("table"):
-                raise ContractError(f"{where}: labelsFrom must name a column of the valuesFrom table")
+                raise ContractError(
+                    f"{where}: labelsFrom must name a column of the valuesFrom table"
+                )
         dimensions.append(out)
     group_by = None
     if args.get("groupBy"):
@@ -628,13 +809,18 @@ def coverage_rule(name: str, args: dict, severity: str, description: str, table:
     allow_new = bool(args.get("allowNew", False))
     if len(dimensions) == 1 and "in_table" not in dimensions[0]:
         expectation = "contain_set" if allow_new else "equal_set"
-        gx = (f"expect_column_distinct_values_to_{expectation}",
-              {"column": columns[0], "value_set": dimensions[0].get("values")})
+        gx = (
+            f"expect_column_distinct_values_to_{expectation}",
+            {"column": columns[0], "value_set": dimensions[0].get("values")},
+        )
     return Rule(
-        name, "coverage", severity,
-        description or f"every {noun} present", columns, references=tuple(dict.fromkeys(refs)),
-        spec={"dimensions": dimensions, "noun": noun, "allow_new": allow_new,
-              "group_by": group_by},
+        name,
+        "coverage",
+        severity,
+        description or f"every {noun} present",
+        columns,
+        references=tuple(dict.fromkeys(refs)),
+        spec={"dimensions": dimensions, "noun": noun, "allow_new": allow_new, "group_by": group_by},
         gx=gx,
     )
 
@@ -653,14 +839,19 @@ def checksum_rule(table: str) -> Rule | None:
         return None
     col = "t.source_sha256"
     return Rule(
-        "source_checksum", "row", "warning",
+        "source_checksum",
+        "row",
+        "warning",
         "the source file's sha256 is the one in the catalogue (a new checksum means the "
         "publisher changed the file: compare it before trusting the marts)",
         ("source_sha256",),
         f"{col} is not null and {col} not in ({_values_sql(expected)})",
         text("the source file's checksum is not the catalogue's"),
         text("nid yw siec-swm y ffeil ffynhonnell yr un un â'r catalog"),
-        gx=("expect_column_values_to_be_in_set", {"column": "source_sha256", "value_set": expected}),
+        gx=(
+            "expect_column_values_to_be_in_set",
+            {"column": "source_sha256", "value_set": expected},
+        ),
     )
 
 
@@ -683,7 +874,9 @@ def table_rules(obj: dict) -> list[Rule]:
             continue  # a rule stated in words only (documentation)
         rules.append(quality_rule(item, table, index=i))
     checksum = checksum_rule(table)
-    if checksum is not None and any(p["name"] == "source_sha256" for p in obj.get("properties", [])):
+    if checksum is not None and any(
+        p["name"] == "source_sha256" for p in obj.get("properties", [])
+    ):
         rules.append(checksum)
     names = [r.name for r in rules]
     duplicates = sorted({n for n in names if names.count(n) > 1})
@@ -704,17 +897,30 @@ def submission_key_rule(obj: dict) -> Rule | None:
     if not keys:
         return None
     columns = tuple(p["name"] for p in keys)
-    shown = SQL("concat_ws(' + ', " + ", ".join(f"t.{quote_ident(c)}::varchar" for c in columns) + ")")
+    shown = SQL(
+        "concat_ws(' + ', " + ", ".join(f"t.{quote_ident(c)}::varchar" for c in columns) + ")"
+    )
     named = " + ".join(columns)
     return Rule(
-        "submission.unique_key", "unique", "error",
-        f"{named} appears once in a submission", columns,
-        reason_en=say(f"{named} '", shown, "' appears more than once in this file (first on row ",
-                      SQL("t._first_row"), f"): only the first row is loaded; give each row its own "
-                      f"{columns[-1]}"),
-        reason_cy=say(f"mae {named} '", shown, "' yn ymddangos fwy nag unwaith yn y ffeil hon (y "
-                      "tro cyntaf ar res ", SQL("t._first_row"), "): dim ond y rhes gyntaf a "
-                      f"lwythir; rhowch {columns[-1]} ei hun i bob rhes"),
+        "submission.unique_key",
+        "unique",
+        "error",
+        f"{named} appears once in a submission",
+        columns,
+        reason_en=say(
+            f"{named} '",
+            shown,
+            "' appears more than once in this file (first on row ",
+            SQL("t._first_row"),
+            f"): only the first row is loaded; give each row its own {columns[-1]}",
+        ),
+        reason_cy=say(
+            f"mae {named} '",
+            shown,
+            "' yn ymddangos fwy nag unwaith yn y ffeil hon (y tro cyntaf ar res ",
+            SQL("t._first_row"),
+            f"): dim ond y rhes gyntaf a lwythir; rhowch {columns[-1]} ei hun i bob rhes",
+        ),
         spec={"columns": list(columns), "scope": "submission"},
         row_mode=True,
     )

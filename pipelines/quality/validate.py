@@ -117,8 +117,10 @@ class TableValidation:
         total = len(self.outcomes)
         ok = total - len(self.failed_errors) - len(self.failed_warnings)
         lines = [
-            f"{self.table}: {ok}/{total} rules met, {len(self.failed_errors)} error(s), "
-            f"{len(self.failed_warnings)} warning(s)."
+            (
+                f"{self.table}: {ok}/{total} rules met, {len(self.failed_errors)} error(s), "
+                f"{len(self.failed_warnings)} warning(s)."
+            )
         ]
         lines += [f"Source drift: {m}." for m in self.drift.messages()]
         for outcome in self.failed_errors + self.failed_warnings:
@@ -272,9 +274,7 @@ def row_problems(
     return f"(case when {any_flag} then [{', '.join(items)}] else [] end)"
 
 
-PROBLEM_TYPE = (
-    "struct(rule_name varchar, column_name varchar, value varchar, reason varchar, reason_cy varchar)"
-)
+PROBLEM_TYPE = "struct(rule_name varchar, column_name varchar, value varchar, reason varchar, reason_cy varchar)"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -300,9 +300,12 @@ def _coverage(con, rule: Rule, table: str, relations: dict[str, str]) -> Outcome
             )
         elif "values" in dim:
             labels = dim.get("labels") or {}
-            rows = ", ".join(
-                f"({sql_value(str(v))}, {sql_value(labels.get(str(v)))})" for v in dim["values"]
-            ) or "(null, null)"
+            rows = (
+                ", ".join(
+                    f"({sql_value(str(v))}, {sql_value(labels.get(str(v)))})" for v in dim["values"]
+                )
+                or "(null, null)"
+            )
             expected_sets.append(
                 f"(select v::varchar as v, label::varchar as label, null::varchar as grp "
                 f"from (values {rows}) x(v, label))"
@@ -321,9 +324,9 @@ def _coverage(con, rule: Rule, table: str, relations: dict[str, str]) -> Outcome
         f"""
         with expected as (select {keys}, {labels}, e0.grp as grp from {joins})
         select (select count(*) from expected),
-               (select list(struct_pack(vals := [{', '.join(f'v{i}' for i in range(len(dims)))}],
-                                        lbls := [{', '.join(f'l{i}' for i in range(len(dims)))}],
-                                        grp := grp) order by {', '.join(f'v{i}' for i in range(len(dims)))})
+               (select list(struct_pack(vals := [{", ".join(f"v{i}" for i in range(len(dims)))}],
+                                        lbls := [{", ".join(f"l{i}" for i in range(len(dims)))}],
+                                        grp := grp) order by {", ".join(f"v{i}" for i in range(len(dims)))})
                 from expected m where not exists (select 1 from {found} f where {match}))
         """
     ).fetchone()
@@ -333,12 +336,15 @@ def _coverage(con, rule: Rule, table: str, relations: dict[str, str]) -> Outcome
         for i, dim in enumerate(dims):
             if dim.get("in_table"):
                 continue
-            values = con.execute(
-                f"""select list(d order by d) from (
-                        select distinct t.{quote_ident(dim['column'])}::varchar as d from {table} t
-                        where t.{quote_ident(dim['column'])} is not null
+            values = (
+                con.execute(
+                    f"""select list(d order by d) from (
+                        select distinct t.{quote_ident(dim["column"])}::varchar as d from {table} t
+                        where t.{quote_ident(dim["column"])} is not null
                         except select v from {expected_sets[i]})"""
-            ).fetchone()[0] or []
+                ).fetchone()[0]
+                or []
+            )
             if values:
                 new.append((dim["column"], values))
     parts = []
@@ -346,10 +352,12 @@ def _coverage(con, rule: Rule, table: str, relations: dict[str, str]) -> Outcome
     if missing:
         named = [
             " ".join(
-                x for x in (
+                x
+                for x in (
                     ", ".join(str(v) for v in m["vals"]),
                     " ".join(str(label) for label in m["lbls"] if label),
-                ) if x
+                )
+                if x
             )
             for m in missing
         ]
@@ -358,8 +366,12 @@ def _coverage(con, rule: Rule, table: str, relations: dict[str, str]) -> Outcome
             groups: dict[str, int] = {}
             for m in missing:
                 groups[m["grp"] or "(none)"] = groups.get(m["grp"] or "(none)", 0) + 1
-            listed = "; ".join(f"{n} of {g}" for g, n in sorted(groups.items(), key=lambda x: -x[1]))
-            parts.append(f"{head}: {listed}" + (f" ({', '.join(named)})" if len(named) <= 5 else ""))
+            listed = "; ".join(
+                f"{n} of {g}" for g, n in sorted(groups.items(), key=lambda x: -x[1])
+            )
+            parts.append(
+                f"{head}: {listed}" + (f" ({', '.join(named)})" if len(named) <= 5 else "")
+            )
         else:
             parts.append(
                 f"{head}: {', '.join(named[:MESSAGE_ITEMS])}"
@@ -406,7 +418,9 @@ def _unique(con, rule: Rule, table: str) -> Outcome:
               group by {key_sql} having count(*) > 1)
         """
     ).fetchone()
-    return Outcome(rule, int(bad) == 0, unexpected_count=int(bad), unexpected_sample=list(sample or []))
+    return Outcome(
+        rule, int(bad) == 0, unexpected_count=int(bad), unexpected_sample=list(sample or [])
+    )
 
 
 def _bounded(value: Any, low: Any, high: Any) -> bool:
@@ -457,7 +471,9 @@ def validate_in_duckdb(
     for rule in rules:
         if rule.kind == "exists":
             hint = drift.suggestions.get(rule.column)
-            note = f"column missing; found {', '.join(hint)} (renamed?)" if hint else "column missing"
+            note = (
+                f"column missing; found {', '.join(hint)} (renamed?)" if hint else "column missing"
+            )
             ok = rule.column in present
             outcomes[rule.name] = Outcome(rule, ok, note=None if ok else note)
             continue
@@ -487,10 +503,11 @@ def validate_in_duckdb(
         sample: list = []
         if bad:
             shown = (
-                "'null'" if rule.bad_row.endswith(" is null") and len(rule.columns) == 1
-                else "concat_ws(' / ', " + ", ".join(
-                    f"t.{quote_ident(c)}::varchar" for c in rule.columns
-                ) + ")"
+                "'null'"
+                if rule.bad_row.endswith(" is null") and len(rule.columns) == 1
+                else "concat_ws(' / ', "
+                + ", ".join(f"t.{quote_ident(c)}::varchar" for c in rule.columns)
+                + ")"
             )
             sample = [
                 r[0]
@@ -499,7 +516,9 @@ def validate_in_duckdb(
                     f"where {bind(rule.bad_row, relations)} limit 1000) t limit {SAMPLE_SIZE}"
                 ).fetchall()
             ]
-        outcomes[rule.name] = Outcome(rule, bad == 0, unexpected_count=bad, unexpected_sample=sample)
+        outcomes[rule.name] = Outcome(
+            rule, bad == 0, unexpected_count=bad, unexpected_sample=sample
+        )
 
     for rule in later:
         if rule.kind == "row_count":
