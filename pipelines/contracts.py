@@ -61,6 +61,18 @@ def _custom(obj: dict, name: str) -> str | None:
     return None
 
 
+def table_column_names(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    """The column names ``schema.table`` has in the warehouse (empty when it does not exist)."""
+    schema, name = table.split(".")
+    return {
+        r[0]
+        for r in con.execute(
+            "select column_name from duckdb_columns() where schema_name = ? and table_name = ?",
+            [schema, name],
+        ).fetchall()
+    }
+
+
 def apply_comments(con: duckdb.DuckDBPyConnection, table: str) -> int:
     """Write the contract's table and column descriptions as DuckDB comments.
 
@@ -73,14 +85,7 @@ def apply_comments(con: duckdb.DuckDBPyConnection, table: str) -> int:
     description = (obj.get("description") or "").strip()
     if description:
         con.execute(f"comment on table {table} is {quote_literal(description)}")
-    schema, name = table.split(".")
-    existing = {
-        r[0]
-        for r in con.execute(
-            "select column_name from duckdb_columns() where schema_name = ? and table_name = ?",
-            [schema, name],
-        ).fetchall()
-    }
+    existing = table_column_names(con, table)
     written = 0
     for column, text in column_descriptions(table).items():
         if column in existing:
@@ -118,16 +123,9 @@ def create_table_sql(table: str) -> str:
 def ensure_table(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     """Create a contract table if missing, and add the columns a newer contract has to an older
     table (nullable: existing rows have no value). Returns the columns added."""
-    schema, name = table.split(".")
-    con.execute(f"create schema if not exists {schema}")
+    con.execute(f"create schema if not exists {table.split('.')[0]}")
     con.execute(create_table_sql(table))
-    existing = {
-        r[0]
-        for r in con.execute(
-            "select column_name from duckdb_columns() where schema_name = ? and table_name = ?",
-            [schema, name],
-        ).fetchall()
-    }
+    existing = table_column_names(con, table)
     added = []
     for prop in _loaded_properties(contract_for(table)):
         if prop["name"] not in existing:

@@ -18,51 +18,10 @@ from pipelines.partnership_activity import generator, ingest, normalise, reading
 from pipelines.partnership_activity.lookups import create_lookups, register_frames
 from pipelines.readers import read_csv_strings
 from pipelines.wimd.parsers import parse_wimd_2019_postcodes
+from tests.fixtures.partner_files.make_fixtures import HEADER
+from tests.fixtures.partner_files.make_fixtures import rows as table
 
 FILES = Path(__file__).parent / "fixtures" / "partner_files"
-HEADER = [
-    "activity_id",
-    "partner_organisation",
-    "action_category",
-    "activity_type",
-    "title",
-    "description",
-    "lsoa_code",
-    "la_code",
-    "postcode",
-    "latitude",
-    "longitude",
-    "start_date",
-    "end_date",
-    "sectors",
-    "participant_count",
-    "funding_gbp",
-    "wellbeing_goals",
-    "partnership_maturity",
-]
-BASE = {
-    "partner_organisation": "Test Partnership",
-    "action_category": "shared_purpose",
-    "activity_type": "listening_exercise",
-    "title": "Community conversation",
-    "lsoa_code": "W01001767",
-    "start_date": "2023-05-01",
-    "end_date": "2023-06-30",
-    "sectors": "public;community",
-    "participant_count": "25",
-    "funding_gbp": "1500",
-    "wellbeing_goals": "healthier;cohesive_communities",
-    "partnership_maturity": "developing",
-}
-
-
-def table(*changes: dict, header=HEADER) -> list[list[str]]:
-    """A header and one row per change (A001, A002, ...), the other values from BASE."""
-    out = [list(header)]
-    for i, change in enumerate(changes, start=1):
-        row = {**BASE, "activity_id": f"A{i:03d}", **change}
-        out.append([row.get(h, "") for h in header])
-    return out
 
 
 def write_csv(path: Path, rows: list[list[str]], delimiter=",", encoding="utf-8") -> Path:

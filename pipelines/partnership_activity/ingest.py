@@ -44,32 +44,16 @@ from pipelines.sqltext import quote_ident, quote_literal
 TABLES = pc.TABLES
 SMALL_FILE_ROWS = 100_000
 CHECKED_TABLE = "_pa_checked"  # the pass's output: typed rows and their problems
-RAW_COLUMNS = [
-    "activity_id",
-    "partner_organisation",
-    "partner_key",
-    "action_category",
-    "activity_type",
-    "title",
-    "description",
-    "lsoa_code",
-    "la_code",
-    "postcode",
-    "latitude",
-    "longitude",
-    "start_date",
-    "start_date_precision",
-    "end_date",
-    "end_date_precision",
-    "sectors",
-    "participant_count",
-    "funding_gbp",
-    "wellbeing_goals",
-    "partnership_maturity",
-    "is_example_data",
-    "financial_year",
-    "lsoa_resolved_from",
-]
+LOAD_COLUMNS = (
+    "submission_file",
+    "submission_sha256",
+    "source_row_number",
+    "loaded_at",
+    "is_current",
+    "superseded_at",
+    "supersedes_note",
+)  # written by the loader, not by the pass
+RAW_COLUMNS = [c for c in pc.properties() if c not in LOAD_COLUMNS and c not in pc.PERSONAL_COLUMNS]
 
 
 @dataclass

@@ -120,9 +120,11 @@ def register_frames(
 ) -> dict[str, str]:
     """Register stand-in frames for missing reference tables; return table -> relation name."""
     out = {}
-    for table in frames:
+    for table, frame in frames.items():
         name = "_ref_" + table.replace(".", "__")
-        con.execute(f"create or replace temp table {name} as select * from frame")
+        con.register("_pa_frame", frame)
+        con.execute(f"create or replace temp table {name} as select * from _pa_frame")
+        con.unregister("_pa_frame")
         out[table] = name
     return out
 

@@ -47,18 +47,7 @@ create table if not exists {RERUNS_TABLE} (
 )
 """
 # Columns carried over unchanged from the row being re-validated.
-KEPT_COLUMNS = (
-    "submission_file",
-    "submission_sha256",
-    "source_row_number",
-    "loaded_at",
-    "is_current",
-    "superseded_at",
-    "supersedes_note",
-    "start_date_precision",
-    "end_date_precision",
-    "partner_key",
-)
+KEPT_COLUMNS = (*ingest.LOAD_COLUMNS, "start_date_precision", "end_date_precision", "partner_key")
 
 
 @dataclass
