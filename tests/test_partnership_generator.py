@@ -1,6 +1,5 @@
 """The example generator: deterministic, realistic coverage, clearly flagged, fast."""
 
-import time
 
 import polars as pl
 import pytest
@@ -82,14 +81,13 @@ class _Log:
     warning = error = info
 
 
-def test_scales_vectorised(areas):
-    start = time.perf_counter()
+def test_generates_half_a_million_rows(areas):
+    """Large example sets are generated in one vectorised call (timed in ``make bench``, not
+    here): every row has its own activity_id and its LSOA (if any) is a real 2021 LSOA."""
     frame = generator.generate_activity(500_000, seed=5, areas=areas)
-    elapsed = time.perf_counter() - start
     assert frame.height == 500_000
-    assert elapsed < 20, (
-        f"500k rows took {elapsed:.1f}s"
-    )  # ~0.6s alone on 2 cores; slack for shared CI
+    assert frame["activity_id"].n_unique() == 500_000
+    assert set(frame["lsoa_code"].drop_nulls().unique()) <= set(areas["lsoa21_code"])
 
 
 def test_example_inbox_set(areas, tmp_path):

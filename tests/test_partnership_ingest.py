@@ -17,6 +17,7 @@ from pipelines.catalogue import fetch
 from pipelines.partnership_activity import generator, ingest, normalise, reading
 from pipelines.partnership_activity.lookups import create_lookups, register_frames
 from pipelines.readers import read_csv_strings
+from pipelines.warehouse import connect_duckdb
 from pipelines.wimd.parsers import parse_wimd_2019_postcodes
 from tests.fixtures.partner_files.make_fixtures import HEADER
 from tests.fixtures.partner_files.make_fixtures import rows as table
@@ -60,16 +61,17 @@ def frames(shared_data) -> dict[str, pl.DataFrame]:
 
 @pytest.fixture(scope="session")
 def polygons(shared_data):
-    import geopandas as gpd
+    """The 2021 LSOA polygons as raw.lsoa21_boundaries holds them (lsoa_code, geometry_wkb)."""
+    from pipelines.boundaries.geo import geometry_to_wkb
+    from pipelines.boundaries.parsers import parse_lsoa21_boundaries
 
-    lsoa = gpd.read_file(fetch("lsoa21_boundaries", mirror=shared_data).path).to_crs("EPSG:4326")
-    lsoa = lsoa[lsoa["LSOA21CD"].str.startswith("W01")].rename(columns={"LSOA21CD": "lsoa21_code"})
-    return lsoa[["lsoa21_code", "geometry"]]
+    fetched = fetch("lsoa21_boundaries", mirror=shared_data)
+    return geometry_to_wkb(parse_lsoa21_boundaries(fetched), ["lsoa_code"])
 
 
 @pytest.fixture()
 def con(tmp_path):
-    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    connection = connect_duckdb(str(tmp_path / "warehouse.duckdb"))
     ingest.ensure_tables(connection)
     yield connection
     connection.close()
@@ -83,7 +85,9 @@ def ref(con, frames):
 
 @pytest.fixture()
 def ref_with_boundaries(con, frames, polygons):
-    return create_lookups(con, register_frames(con, frames), polygons)
+    return create_lookups(
+        con, register_frames(con, {**frames, "raw.lsoa21_boundaries": polygons})
+    )
 
 
 def load(con, path, ref, tmp_path, **kwargs) -> ingest.LoadOutcome:
@@ -573,7 +577,7 @@ def test_coordinates_placed_in_an_lsoa_with_boundaries(con, ref_with_boundaries,
     assert counts(out) == (5, 1, 4)
     row = accepted(con, out).row(0, named=True)
     assert row["la_code"] == "W06000015" and row["lsoa_resolved_from"] == "coordinates"
-    assert row["lsoa_code"].startswith("W01")
+    assert row["lsoa_code"] == "W01002019"  # central Cardiff (geopandas gives the same LSOA)
 
 
 def test_postcode_instead_of_lsoa(con, ref, tmp_path):

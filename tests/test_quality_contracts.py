@@ -219,6 +219,18 @@ def test_property_severity_warning():
     assert rules[1].severity == "warning"
 
 
+def test_no_contract_pins_a_row_count():
+    """A publisher's revision must not stop a refresh: what must hold of a table's rows is stated
+    as coverage (every LSOA, authority, year present) or as loose bounds, never as one number."""
+    pinned = [
+        (table, rule.name, rule.spec["min"])
+        for table in all_contract_tables()
+        for rule in table_rules(contract_for(table))
+        if rule.kind == "row_count" and rule.spec["min"] == rule.spec["max"]
+    ]
+    assert pinned == []
+
+
 def test_coverage_rules_compile_with_their_sets():
     from pipelines.quality.rules import quality_rule
 

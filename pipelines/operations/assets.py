@@ -10,6 +10,7 @@ import dagster as dg
 from pipelines.operations import keys
 from pipelines.operations.publish import publish
 from pipelines.settings import resolve_path, setting
+from pipelines.snapshots import record_published
 from pipelines.transform.assets import sql_model_assets
 from pipelines.warehouse import Warehouse
 
@@ -51,8 +52,17 @@ def wellbeing_duckdb(
     of every table), ``data_dictionary.md`` / ``.html`` and ``manifest.json``.
     """
     publish_dir = resolve_path(config.publish_dir or setting("WELLBEING_PUBLISH_DIR"))
-    context.log.info(f"publishing {warehouse.file} to {publish_dir}")
-    result = publish(warehouse.file, publish_dir, log=context.log.info)
+    backend = warehouse.backend()
+    context.log.info(f"publishing {backend.describe()} to {publish_dir}")
+    result = publish(backend, publish_dir, log=context.log.info)
+    if result.snapshot is not None:  # DuckLake: record what this run published (time travel)
+        with warehouse.connect() as con:
+            record_published(con, result.snapshot, result.published_at, context.run_id)
+        context.log.info(
+            f"published DuckLake snapshot {result.snapshot.snapshot_id} "
+            f"({result.snapshot.snapshot_time:%Y-%m-%d %H:%M:%S %Z}), recorded in "
+            "quality.published_snapshots"
+        )
     table_lines = ["| table | rows | columns |", "|---|---:|---:|"] + [
         f"| {t.qualified} | {t.rows:,} | {len(t.columns)} |" for t in result.tables
     ]
@@ -62,6 +72,8 @@ def wellbeing_duckdb(
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(result.file)),
+            "warehouse": backend.kind,
+            **({"snapshot_id": result.snapshot.snapshot_id} if result.snapshot is not None else {}),
             "tables_copied": len([t for t in result.tables if t.schema != "dictionary"]),
             "dagster/row_count": result.rows,
             "file_size_mb": round(result.file.stat().st_size / 1e6, 2),

@@ -13,6 +13,7 @@ from functools import lru_cache
 import dagster as dg
 import polars as pl
 
+from pipelines.boundaries.point_in_polygon import LSOA_POLYGONS
 from pipelines.catalogue import SourceUnavailableError, fetch
 from pipelines.financial_year import label_of
 from pipelines.operations.partitions import financial_year_partitions
@@ -90,39 +91,54 @@ def reference_frames(con, log) -> dict[str, pl.DataFrame]:
 
 
 @lru_cache(maxsize=1)
-def _lsoa_polygons() -> tuple[object, str]:
-    """(2021 LSOA polygons, note) from the catalogue boundary file, if available."""
-    try:
-        import geopandas as gpd
+def _catalogue_polygons() -> pl.DataFrame:
+    """The 2021 LSOA polygons read from the catalogue boundary file (``lsoa_code``,
+    ``geometry_wkb``), as ``raw.lsoa21_boundaries`` holds them."""
+    from pipelines.boundaries.geo import geometry_to_wkb
+    from pipelines.boundaries.parsers import parse_lsoa21_boundaries
 
-        lsoa = gpd.read_file(fetch("lsoa21_boundaries").path).to_crs("EPSG:4326")
-        code = next(c for c in lsoa.columns if c.lower() == "lsoa21cd")
-        lsoa = lsoa[lsoa[code].str.startswith("W01")].rename(columns={code: "lsoa21_code"})
-        return lsoa[["lsoa21_code", "geometry"]], "coordinates are placed in 2021 LSOA polygons"
-    except (SourceUnavailableError, OSError, ValueError, KeyError, StopIteration) as exc:
-        # Boundaries are optional: rows placed only by coordinates are then quarantined.
-        return None, f"no LSOA boundaries ({exc}); rows located only by coordinates need la_code"
+    return geometry_to_wkb(
+        parse_lsoa21_boundaries(fetch(LSOA_POLYGONS.split(".")[1])), ["lsoa_code"]
+    )
 
 
 def load_reference(con, log) -> Lookups:
     """Everything partner rows are checked against, as lookups on ``con``.
 
-    The four reference tables (``lookups.SOURCES``) are read from the warehouse; a table the
-    warehouse lacks (a partner run before any public refresh) is read from its catalogue source
-    instead, and the run log says so. Used by the load asset, the financial-year rerun and the
+    The four reference tables (``lookups.SOURCES``) and the 2021 LSOA polygons
+    (``raw.lsoa21_boundaries``, for rows located only by coordinates) are read from the
+    warehouse; a table the warehouse lacks (a partner run before any public refresh) is read from
+    its catalogue source instead, and the run log says so. Without polygons at all, rows located
+    only by coordinates are quarantined. Used by the load asset, the financial-year rerun and the
     benchmark.
     """
     normalise.install(con)
     relations = {}
     missing = {}
-    for table in SOURCES:
+    for table in (*SOURCES, LSOA_POLYGONS):
         if _table_exists(con, table):
             relations[table] = table
-        else:
-            log.warning(f"{table} is not in the warehouse; reading its catalogue source directly")
-            missing[table] = _catalogue_frame(table.split(".")[1])
+            continue
+        log.warning(f"{table} is not in the warehouse; reading its catalogue source directly")
+        try:
+            missing[table] = (
+                _catalogue_polygons()
+                if table == LSOA_POLYGONS
+                else _catalogue_frame(table.split(".")[1])
+            )
+        except (SourceUnavailableError, OSError, ValueError) as exc:
+            if table != LSOA_POLYGONS:
+                raise
+            log.warning(
+                f"no LSOA boundaries ({exc}): rows located only by coordinates need la_code"
+            )
     relations.update(register_frames(con, missing))
-    polygons, note = _lsoa_polygons()
+    polygons = relations.get(LSOA_POLYGONS)
+    note = (
+        f"coordinates are placed in the 2021 LSOA polygons of {polygons} (DuckDB spatial)"
+        if polygons
+        else "no LSOA boundaries: rows located only by coordinates need la_code"
+    )
     return create_lookups(con, relations, polygons, note)
 
 
@@ -156,7 +172,7 @@ def _selected(inbox, config: PartnerInboxConfig, log) -> list:
             RAW_KEY,
             group_name=GROUP,
             kinds={"duckdb", "polars"},
-            deps=[dg.AssetKey(["raw", k]) for k in REFERENCE_TABLES],
+            deps=[dg.AssetKey(["raw", k]) for k in (*REFERENCE_TABLES, "lsoa21_boundaries")],
             description=(
                 "Validated partner partnership-activity records: one row per accepted row of a "
                 "submitted file (CSV, XLSX, ODS, Parquet) from WELLBEING_PARTNER_INBOX, or of the "
@@ -219,7 +235,7 @@ def partnership_activity_submissions(
         context.log.info(f"partnership_activity: {lookups.note}")
         is_example = inbox is None
         if is_example:
-            inbox = warehouse.file.parent / EXAMPLE_INBOX_NAME
+            inbox = warehouse.work_dir / EXAMPLE_INBOX_NAME
             frames = reference_frames(con, context.log)
             areas = generator.areas_from_frames(
                 frames["lsoa21_population"], frames["wimd_2025_ranks"]

@@ -326,10 +326,8 @@ def _check(con, read: reading.FileRead, lookups: Lookups, is_example: bool, fold
             ) if read.relation else None
         checked = _write_checked(con, read, lookups, is_example, folder)
     if file_error is None and lookups.polygons is not None:
-        points = con.execute(
-            f"select distinct latitude, longitude from {checked} where _needs_point"
-        ).pl()
-        if points.height:
+        points = f"(select latitude, longitude from {checked} where _needs_point)"
+        if con.execute(f"select count(*) from {points}").fetchone()[0]:
             place_points(con, points, lookups)
             checked = _write_checked(
                 con, read, lookups, is_example, folder, defer_points=False, rescan=False
@@ -590,8 +588,6 @@ def load_submission(
             elif outcome.rows_quarantined:
                 outcome.status = "loaded_with_quarantine"
             _insert_submission(con, outcome, read, archived, now, path.suffix.lstrip("."))
-            for table in TABLES:
-                apply_comments(con, table)
             con.execute("commit")
         except BaseException:
             con.execute("rollback")
@@ -602,6 +598,9 @@ def load_submission(
             con.execute("drop table if exists _dups")
             con.execute("drop table if exists _partner_keys")
             con.execute(f"drop table if exists {CHECKED_TABLE}")
+        # after the load's commit: comments are written in a transaction of their own
+        for table in TABLES:
+            apply_comments(con, table)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
         if read.temp_dir:

@@ -8,16 +8,17 @@ Welsh), plus the councils' own names (``pipelines/reference/council_names.csv``)
 the warehouse table when it exists, else a relation the caller registered in its place (the same
 columns, e.g. read from the catalogue), so the contract's reference rules read the same data.
 
-``place_points`` puts coordinates into 2021 LSOA polygons (geopandas) for rows whose only
-location is a point.
+``place_points`` puts coordinates into 2021 LSOA polygons for rows whose only location is a
+point, with the project's one point-in-polygon function
+(``pipelines.boundaries.point_in_polygon.lsoa_for_points``, DuckDB spatial).
 """
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import duckdb
 import polars as pl
 
+from pipelines.boundaries.point_in_polygon import LSOA_POLYGONS, lsoa_for_points
 from pipelines.partnership_activity.normalise import COUNCIL_NAMES_CSV
 from pipelines.sqltext import quote_literal
 
@@ -35,17 +36,21 @@ class Lookups:
 
     Attributes:
         relations: reference table -> the relation that stands for it (``rules.bind``).
-        polygons: GeoDataFrame of 2021 LSOAs (``lsoa21_code``, geometry, WGS84), or ``None``.
+        polygons: the relation of the 2021 LSOA polygons (``lsoa_code``, ``geometry_wkb``, WGS84:
+            ``raw.lsoa21_boundaries`` or a stand-in with its columns), or ``None``.
         note: which boundary data applies (for the run log).
     """
 
     relations: dict[str, str] = field(default_factory=dict)
-    polygons: Any = None
+    polygons: str | None = None
     note: str = ""
 
 
 def create_lookups(
-    con: duckdb.DuckDBPyConnection, relations: dict[str, str], polygons: Any = None, note: str = ""
+    con: duckdb.DuckDBPyConnection,
+    relations: dict[str, str],
+    polygons: str | None = None,
+    note: str = "",
 ) -> Lookups:
     """Create the temporary lookup tables from the reference relations.
 
@@ -53,12 +58,15 @@ def create_lookups(
         con: the connection the load runs on.
         relations: for each of ``SOURCES`` the relation to read (the table itself, or a registered
             stand-in with the same columns).
-        polygons: 2021 LSOA polygons for placing coordinates, or ``None``.
+        polygons: relation of the 2021 LSOA polygons for placing coordinates (default: the
+            polygons relation in ``relations`` if any, e.g. ``raw.lsoa21_boundaries``), or
+            ``None``.
 
     Raises:
         KeyError: a source has no relation.
     """
     lsoa21, lookup, postcodes, names = (relations[s] for s in SOURCES)
+    polygons = polygons or relations.get(LSOA_POLYGONS)
     con.execute(
         f"""
         create or replace temp table _pa_lsoa21 as
@@ -129,28 +137,30 @@ def register_frames(
     return out
 
 
-def place_points(con: duckdb.DuckDBPyConnection, points: pl.DataFrame, lookups: Lookups) -> int:
-    """Place coordinates (``latitude``, ``longitude``) in 2021 LSOA polygons and add them to
-    ``_pa_points``; returns how many were placed. Points outside every LSOA are not added."""
-    if lookups.polygons is None or points.height == 0:
-        return 0
-    import geopandas as gpd
+def place_points(con: duckdb.DuckDBPyConnection, points: str, lookups: Lookups) -> int:
+    """Place coordinates in 2021 LSOA polygons (``lsoa_for_points``) and add them to
+    ``_pa_points``; returns how many distinct points were placed. Points outside every LSOA are
+    not added (their rows are quarantined: no location in Wales).
 
-    frame = points.to_pandas()
-    geometry = gpd.points_from_xy(frame["longitude"], frame["latitude"])
-    located = gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
-    joined = gpd.sjoin(
-        located, lookups.polygons[["lsoa21_code", "geometry"]], how="inner", predicate="within"
-    )
-    joined = joined[~joined.index.duplicated(keep="first")]
-    placed = pl.from_pandas(joined[["latitude", "longitude", "lsoa21_code"]])
-    if placed.height == 0:
+    Args:
+        points: a relation with ``latitude`` and ``longitude`` (decimal degrees, WGS84).
+    """
+    if lookups.polygons is None:
         return 0
     con.execute(
-        """
-        insert into _pa_points
-        select p.latitude, p.longitude, p.lsoa21_code, a.la_code, a.la_name_en
-        from placed p join _pa_lsoa21 a using (lsoa21_code)
-        """
+        "create or replace temp table _pa_point_ids as "
+        "select row_number() over () as row_id, latitude, longitude "
+        f"from (select distinct latitude, longitude from {points})"
     )
-    return placed.height
+    located = lsoa_for_points(con, "_pa_point_ids", polygons=lookups.polygons)
+    placed = con.execute(
+        f"""
+        insert into _pa_points
+        select p.latitude, p.longitude, l.lsoa_code, a.la_code, a.la_name_en
+        from _pa_point_ids p
+        join ({located.sql_query()}) l using (row_id)
+        join _pa_lsoa21 a on a.lsoa21_code = l.lsoa_code
+        """
+    ).fetchone()[0]
+    con.execute("drop table _pa_point_ids")
+    return placed
