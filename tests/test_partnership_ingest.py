@@ -297,8 +297,8 @@ def test_ragged_rows_are_quarantined_with_their_field_count(con, ref, tmp_path):
     out = load(con, path, ref, tmp_path)
     assert counts(out) == (4, 2, 2)
     why = reasons(con, out)
-    assert why[3].startswith("row has 19 fields, the header has 18")
-    assert why[4].startswith("row has 16 fields, the header has 18")
+    assert why[3].startswith("row 3 has 19 fields, the header has 18")
+    assert why[4].startswith("row 4 has 16 fields, the header has 18")
     assert accepted(con, out)["source_row_number"].to_list() == [2, 5]
     row_json = json.loads(
         con.execute(
@@ -701,7 +701,7 @@ def test_duckdb_reader_falls_back_on_a_ragged_row(con, ref, tmp_path, monkeypatc
     monkeypatch.setattr(reading, "FAST_CSV_BYTES", 0)
     out = load(con, path, ref, tmp_path)
     assert counts(out) == (3, 2, 1)
-    assert reasons(con, out)[3].startswith("row has 19 fields, the header has 18")
+    assert reasons(con, out)[3].startswith("row 3 has 19 fields, the header has 18")
     assert "read again row by row" in out.note
 
 
@@ -709,3 +709,27 @@ def test_redaction_rule_in_python_is_the_sql_macro():
     assert normalise.redact_text("ring 029 2087 1234 or jo@x.org at CF10 1EP") == (
         "ring [removed] or [removed] at [removed]"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("call 07700 900123", "call [removed]"),
+        ("call 07700-900-123", "call [removed]"),
+        ("+447700900123", "[removed]"),
+        ("0044 29 2087 1234", "[removed]"),
+        ("+44 (0)29 2087 1234", "[removed]"),
+        ("(029) 2087 1234", "[removed]"),
+        ("tel: 01970 62 38 11", "tel: [removed]"),
+        ("0800 123 4567", "[removed]"),
+        ("at cf10 1ep", "at [removed]"),
+        ("at SA11AA", "at [removed]"),
+        # ordinary text keeps its roads, rooms, times, years and counts
+        ("The A470 to Brecon, M4 junction 32", "The A470 to Brecon, M4 junction 32"),
+        ("room B12 at 3pm, 10am and 2pm", "room B12 at 3pm, 10am and 2pm"),
+        ("Year 10 and 11, 2023 24, 12 500 people", "Year 10 and 11, 2023 24, 12 500 people"),
+        ("invoice 2024-1234, ref AB12 3CD", "invoice 2024-1234, ref AB12 3CD"),
+    ],
+)
+def test_uk_phone_formats_and_postcodes_are_redacted_ordinary_text_is_not(text, redacted):
+    assert normalise.redact_text(text) == redacted

@@ -90,18 +90,19 @@ COUNCIL_NAMES_CSV = PROJECT_ROOT / "pipelines" / "reference" / "council_names.cs
 # Personal data in free text (RE2 syntax, as DuckDB runs it).
 EMAIL = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
 PHONE = (
-    r"(?:\+44[ \-]?(?:\(0\)[ \-]?)?|\(0|\b0)"  # +44, +44 (0), (0..., or 0 at a word start
+    r"(?:(?:\+|\b00[ \-]?)44[ \-]?(?:\(0\)[ \-]?)?|\(0|\b0)"  # +44, 0044, +44 (0), (0.., 0
     r"(?:[0-9][ \-\)]{0,2}){8,9}[0-9]\b"  # then 9 or 10 more digits, single separators
 )
-# Royal Mail format in capitals; the inward code's letters never include C I K M O V.
+# Royal Mail format in any letter case ("cf10 1ep" is an address too); the inward code's
+# letters never include C I K M O V, so "b12 3pm" or "A470" are not postcodes.
 POSTCODE = (
-    r"\b(?:GIR ?0AA|[A-PR-UWYZ](?:[0-9]{1,2}|[A-HK-Y][0-9]{1,2}|[0-9][A-HJKPSTUW]"
-    r"|[A-HK-Y][0-9][ABEHMNPRVWXY]) ?[0-9][ABD-HJLNP-UW-Z]{2})\b"
+    r"(?i:\b(?:GIR ?0AA|[A-PR-UWYZ](?:[0-9]{1,2}|[A-HK-Y][0-9]{1,2}|[0-9][A-HJKPSTUW]"
+    r"|[A-HK-Y][0-9][ABEHMNPRVWXY]) ?[0-9][ABD-HJLNP-UW-Z]{2})\b)"
 )
 PERSONAL = f"{EMAIL}|{PHONE}|{POSTCODE}"
-# Cheap test first: only text holding '@', two digits in a row or a capital then a digit can
+# Cheap test first: only text holding '@', two digits in a row or a letter then a digit can
 # hold any of the three.
-PERSONAL_HINT = r"@|[0-9][^A-Za-z]?[0-9]|[A-Z][0-9]"
+PERSONAL_HINT = r"@|[0-9][^A-Za-z]?[0-9]|[A-Za-z][0-9]"
 WHITESPACE = " \t\r\n\u00a0"
 
 ALIASES = {

@@ -373,15 +373,15 @@ def _cell(value) -> str | None:
     return None if value is None or str(value).strip() == "" else str(value)
 
 
-def _ragged(count: int, width: int) -> tuple[str, str]:
+def _ragged(number: int, count: int, width: int) -> tuple[str, str]:
     return (
         (
-            f"row has {count} fields, the header has {width}: a value holds an unquoted separator, "
+            f"row {number} has {count} fields, the header has {width}: a value holds an unquoted separator, "
             "or one is missing; put each value in its own column (quote values that contain the "
             "separator) and send the row again"
         ),
         (
-            f"mae gan y rhes {count} maes, mae gan y rhes benawdau {width}: mae gwerth yn cynnwys "
+            f"mae gan res {number} {count} maes, mae gan y rhes benawdau {width}: mae gwerth yn cynnwys "
             "gwahanydd heb ddyfynodau, neu mae un ar goll; rhowch bob gwerth yn ei golofn ei hun "
             "(rhowch ddyfynodau o amgylch gwerthoedd sy'n cynnwys y gwahanydd) ac anfonwch y rhes eto"
         ),
@@ -426,7 +426,7 @@ def _rows_from_records(
             count = width  # only empty fields after the last column
         values = [_cell(fields[i]) if i < len(fields) else None for i in positions]
         if count > width or (not sheet and count != width):
-            en, cy = _ragged(count, width)
+            en, cy = _ragged(number, count, width)
             writer.add(number, count, values, en, cy, redact_text(raw or "")[:2000])
         else:
             writer.add(number, count, values)
