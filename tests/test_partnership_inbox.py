@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import openpyxl
 import polars as pl
 import pytest
 
@@ -94,6 +95,31 @@ def test_a_bad_file_never_blocks_the_inbox(env, monkeypatch):
     )
     (inbox / "06_crashes_the_loader.csv").write_text("anything")
     (inbox / "~$01_good.csv").write_text("an Office lock file")
+    # every other class of awkward file, beside the good ones
+    welsh = pl.DataFrame(_rows(2, "Cyngor Gwynedd")).with_columns(title=pl.lit("Sgwrs â'r gymuned"))
+    (inbox / "07_semicolons.csv").write_text(welsh.write_csv(separator=";"))
+    (inbox / "08_tabs.tsv").write_text(welsh.write_csv(separator="\t"))
+    (inbox / "09_pipes.txt").write_text(welsh.write_csv(separator="|"))
+    (inbox / "10_cp1252.csv").write_bytes(welsh.write_csv().encode("cp1252"))
+    (inbox / "11_bom.csv").write_bytes(welsh.write_csv().encode("utf-8-sig"))
+    ragged = good.head(3).write_csv().splitlines()
+    ragged[2] = ragged[2].replace(",Community event 1,", ",Community event 1, Cardiff,")
+    ragged[3] = ragged[3].replace(",Community event 2,", ",")  # the title left out
+    (inbox / "12_ragged.csv").write_text("\n".join(ragged) + "\n")
+    (inbox / "13_semicolons_no_header.csv").write_text("Name;Town;Amount\nJo;Bala;12\n")
+    (inbox / "14_utf16_no_header.csv").write_bytes("Name\tTown\nJo\tBala\n".encode("utf-16"))
+    book = openpyxl.Workbook()
+    book.active.title = "Notes"
+    book.active.append(["Filled in by hand"])
+    data = book.create_sheet("Return 2024-25")
+    for row in [list(good.columns), *good.head(2).rows()]:
+        data.append(list(row))
+    book.save(inbox / "15_second_sheet.xlsx")
+    book = openpyxl.Workbook()
+    book.active.title = "Summary"
+    book.active.append(["Total", 12])
+    book.save(inbox / "16_no_header_on_any_sheet.xlsx")
+    (inbox / "17_broken_zip.xlsx").write_bytes(b"PK\x03\x04" + b"\x00" * 60)
 
     real = ingest.load_submission
 
@@ -112,7 +138,22 @@ def test_a_bad_file_never_blocks_the_inbox(env, monkeypatch):
         "04_not_a_spreadsheet.xlsx",
         "sub/05_in_a_folder.csv",
         "06_crashes_the_loader.csv",
+        *(p.name for p in inbox.glob("1*")),
+        "07_semicolons.csv",
+        "08_tabs.tsv",
+        "09_pipes.txt",
     }
+    for name in ("07_semicolons.csv", "08_tabs.tsv", "09_pipes.txt", "10_cp1252.csv", "11_bom.csv"):
+        assert logged[name][:4] == ("loaded", 2, 2, 0), name
+    assert logged["12_ragged.csv"][:4] == ("loaded_with_quarantine", 3, 1, 2)
+    assert logged["15_second_sheet.xlsx"][:4] == ("loaded", 2, 2, 0)
+    no_header = logged["13_semicolons_no_header.csv"]
+    assert no_header[0] == "rejected" and "semicolon separates its values" in no_header[4]
+    assert "in utf-16" in logged["14_utf16_no_header.csv"][4]
+    sheets = logged["16_no_header_on_any_sheet.xlsx"][4]
+    assert "1 sheet(s): 'Summary' starts with" in sheets
+    broken = logged["17_broken_zip.xlsx"]
+    assert broken[0] == "rejected" and "zip archive" in broken[4] and "ends in .xlsx" in broken[4]
     assert logged["01_good.csv"][:4] == ("loaded", 6, 6, 0)
     assert logged["02_stray_quote.csv"][0] == "loaded_with_quarantine"
     assert (
@@ -127,7 +168,27 @@ def test_a_bad_file_never_blocks_the_inbox(env, monkeypatch):
     assert "simulated loader failure" in logged["06_crashes_the_loader.csv"][4]
     # every file received has its feedback report, in both languages
     reports = sorted(p.name for p in (env / "feedback").rglob("feedback_*.html"))
-    assert len(reports) == 2 * 5  # the loader's own failure has none
+    assert len(reports) == 2 * (len(logged) - 1)  # the loader's own failure has none
+    with duckdb.connect(str(env / "warehouse.duckdb"), read_only=True) as con:
+        why = dict(
+            con.execute(
+                "select source_row_number, reason from quality.quarantine "
+                "where submission_file = '12_ragged.csv'"
+            ).fetchall()
+        )
+        details = dict(
+            con.execute(
+                "select submission_file, delimiter || ' ' || encoding from quality.submissions "
+                "where submission_file in ('07_semicolons.csv', '08_tabs.tsv', '10_cp1252.csv')"
+            ).fetchall()
+        )
+    assert why[3].startswith("row 3 has 12 fields, the header has 11")
+    assert why[4].startswith("row 4 has 10 fields, the header has 11")
+    assert details == {
+        "07_semicolons.csv": "semicolon utf-8",
+        "08_tabs.tsv": "tab utf-8",
+        "10_cp1252.csv": "comma cp1252",
+    }
 
 
 def test_a_sensor_run_loads_only_its_file(env):
