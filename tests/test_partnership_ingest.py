@@ -725,6 +725,8 @@ def test_redaction_rule_in_python_is_the_sql_macro():
         ("at cf10 1ep", "at [removed]"),
         ("at SA11AA", "at [removed]"),
         # ordinary text keeps its roads, rooms, times, years and counts
+        ("at w1a 1aa or Sa1 1aa", "at w1a 1aa or [removed]"),
+        ("room A1 2nd floor, S4C, 9am-5pm", "room A1 2nd floor, S4C, 9am-5pm"),
         ("The A470 to Brecon, M4 junction 32", "The A470 to Brecon, M4 junction 32"),
         ("room B12 at 3pm, 10am and 2pm", "room B12 at 3pm, 10am and 2pm"),
         ("Year 10 and 11, 2023 24, 12 500 people", "Year 10 and 11, 2023 24, 12 500 people"),

@@ -93,11 +93,13 @@ PHONE = (
     r"(?:(?:\+|\b00[ \-]?)44[ \-]?(?:\(0\)[ \-]?)?|\(0|\b0)"  # +44, 0044, +44 (0), (0.., 0
     r"(?:[0-9][ \-\)]{0,2}){8,9}[0-9]\b"  # then 9 or 10 more digits, single separators
 )
-# Royal Mail format in any letter case ("cf10 1ep" is an address too); the inward code's
-# letters never include C I K M O V, so "b12 3pm" or "A470" are not postcodes.
+# Royal Mail format; the inward code's letters never include C I K M O V, so "b12 3pm" or
+# "A470" are not postcodes. In capitals any area; in other letter case ("cf10 1ep" is an address
+# too) only two-letter areas (all of Wales's: CF, SA, NP, LL, LD, SY), so "room a1 2nd" is kept.
 POSTCODE = (
-    r"(?i:\b(?:GIR ?0AA|[A-PR-UWYZ](?:[0-9]{1,2}|[A-HK-Y][0-9]{1,2}|[0-9][A-HJKPSTUW]"
-    r"|[A-HK-Y][0-9][ABEHMNPRVWXY]) ?[0-9][ABD-HJLNP-UW-Z]{2})\b)"
+    r"\b(?:GIR ?0AA|[A-PR-UWYZ](?:[0-9]{1,2}|[A-HK-Y][0-9]{1,2}|[0-9][A-HJKPSTUW]"
+    r"|[A-HK-Y][0-9][ABEHMNPRVWXY]) ?[0-9][ABD-HJLNP-UW-Z]{2})\b"
+    r"|(?i:\b[A-PR-UWYZ][A-HK-Y](?:[0-9]{1,2}|[0-9][ABEHMNPRVWXY]) ?[0-9][ABD-HJLNP-UW-Z]{2}\b)"
 )
 PERSONAL = f"{EMAIL}|{PHONE}|{POSTCODE}"
 # Cheap test first: only text holding '@', two digits in a row or a letter then a digit can
