@@ -1,6 +1,5 @@
 """The example generator: deterministic, realistic coverage, clearly flagged, fast."""
 
-
 import polars as pl
 import pytest
 

@@ -8,7 +8,6 @@ import json
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import polars as pl
 import pytest
@@ -85,9 +84,7 @@ def ref(con, frames):
 
 @pytest.fixture()
 def ref_with_boundaries(con, frames, polygons):
-    return create_lookups(
-        con, register_frames(con, {**frames, "raw.lsoa21_boundaries": polygons})
-    )
+    return create_lookups(con, register_frames(con, {**frames, "raw.lsoa21_boundaries": polygons}))
 
 
 def load(con, path, ref, tmp_path, **kwargs) -> ingest.LoadOutcome:
