@@ -68,6 +68,19 @@ def _custom(obj: dict, name: str) -> str | None:
     return None
 
 
+def column_comments(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str | None]:
+    """Column name -> its comment, for the columns ``schema.table`` has in the current database
+    (empty when the table does not exist)."""
+    schema, name = table.split(".")
+    return dict(
+        con.execute(
+            "select column_name, comment from duckdb_columns() "
+            "where database_name = current_database() and schema_name = ? and table_name = ?",
+            [schema, name],
+        ).fetchall()
+    )
+
+
 def apply_comments(con: duckdb.DuckDBPyConnection, table: str) -> int:
     """Write the contract's table and column descriptions as DuckDB comments.
 
@@ -86,13 +99,7 @@ def apply_comments(con: duckdb.DuckDBPyConnection, table: str) -> int:
         "and schema_name = ? and table_name = ?",
         [schema, name],
     ).fetchone()
-    existing = dict(
-        con.execute(
-            "select column_name, comment from duckdb_columns() "
-            "where database_name = current_database() and schema_name = ? and table_name = ?",
-            [schema, name],
-        ).fetchall()
-    )
+    existing = column_comments(con, table)
     statements = []
     description = (obj.get("description") or "").strip()
     notice = example_data_notice(con, table)
@@ -173,3 +180,34 @@ def all_contract_tables() -> list[str]:
 
 def contract_files() -> list[Path]:
     return sorted(CONTRACTS_DIR.glob("*.yaml"))
+
+
+def _loaded_properties(obj: dict) -> list[dict]:
+    return [p for p in obj.get("properties", []) or [] if not _custom(p, "personalData")]
+
+
+def create_table_sql(table: str) -> str:
+    """``create table if not exists`` for a contract table: its columns in contract order, their
+    ``physicalType``, ``not null`` where ``required`` (personal-data columns are never created)."""
+    obj = contract_for(table)
+    if obj is None:
+        raise KeyError(f"{table} has no data contract in data_contracts/")
+    columns = ",\n    ".join(
+        f'"{p["name"]}" {p["physicalType"]}' + (" not null" if p.get("required") else "")
+        for p in _loaded_properties(obj)
+    )
+    return f"create table if not exists {table} (\n    {columns}\n)"
+
+
+def ensure_table(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """Create a contract table if missing, and add the columns a newer contract has to an older
+    table (nullable: existing rows have no value). Returns the columns added."""
+    con.execute(f"create schema if not exists {table.split('.')[0]}")
+    con.execute(create_table_sql(table))
+    existing = set(column_comments(con, table))
+    added = []
+    for prop in _loaded_properties(contract_for(table)):
+        if prop["name"] not in existing:
+            con.execute(f'alter table {table} add column "{prop["name"]}" {prop["physicalType"]}')
+            added.append(prop["name"])
+    return added

@@ -17,11 +17,13 @@ def sheet_names(path: Path) -> list[str]:
     return CalamineWorkbook.from_path(str(path)).sheet_names
 
 
-def _cell_text(value: object) -> str | None:
+def _cell_text(value: object, float_format: str | None = None) -> str | None:
     if value is None:
         return None
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, float) and float_format:
+        return format(value, float_format)
     if isinstance(value, dt.datetime):
         return value.isoformat(sep=" ")
     if isinstance(value, dt.date):
@@ -30,12 +32,20 @@ def _cell_text(value: object) -> str | None:
     return text if text.strip() != "" else None
 
 
-def read_sheet_rows(path: Path, sheet: str | int = 0) -> list[list[str | None]]:
-    """All rows of a sheet as lists of strings (``None`` for empty cells)."""
+def read_sheet_rows(
+    path: Path, sheet: str | int = 0, nrows: int | None = None, float_format: str | None = None
+) -> list[list[str | None]]:
+    """All rows of a sheet (or its first ``nrows``) as lists of strings (``None`` for empty
+    cells); row ``i`` of the list is row ``i + 1`` of the sheet.
+
+    ``float_format`` formats non-integer numbers (e.g. ``".15g"``: the 15 significant digits a
+    spreadsheet shows, so a computed 0.1 + 0.2 reads 0.3); default ``str``.
+    """
     workbook = CalamineWorkbook.from_path(str(path))
     name = workbook.sheet_names[sheet] if isinstance(sheet, int) else sheet
-    rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-    return [[_cell_text(v) for v in row] for row in rows]
+    options = {"skip_empty_area": False} | ({"nrows": nrows} if nrows else {})
+    rows = workbook.get_sheet_by_name(name).to_python(**options)
+    return [[_cell_text(v, float_format) for v in row] for row in rows]
 
 
 def snake(name: str) -> str:

@@ -9,8 +9,9 @@
 | ``WELLBEING_CELERY_BROKER`` | ``redis://localhost:6379/0`` | the Celery broker URL when ``WELLBEING_EXECUTOR=celery`` (Redis or RabbitMQ) |
 | ``WELLBEING_SOURCE_MIRROR`` | unset | a folder laid out like ``../shared/data``; when set, sources are read from it instead of downloaded |
 | ``WELLBEING_CACHE_DIR`` | ``data/cache`` | where downloads are cached, one folder per source (delete it to download again); ``make mirror`` copies them into a mirror folder |
-| ``WELLBEING_PARTNER_INBOX`` | unset | folder of partner submissions (CSV, XLSX, ODS); when unset, deterministic example submissions are generated |
+| ``WELLBEING_PARTNER_INBOX`` | unset | folder of partner submissions (CSV, XLSX, ODS, sub-folders included: ``pipelines/partnership_activity/submission.py``); when unset, deterministic example submissions are generated |
 | ``WELLBEING_ARCHIVE_DIR`` | ``data/archive`` | where each ingested partner file is archived under its sha256 |
+| ``WELLBEING_FEEDBACK_DIR`` | ``data/feedback`` | the feedback report (English and Welsh) for every partner file received, one folder per file |
 | ``WELLBEING_PUBLISH_DIR`` | ``data/published`` | the read-only published DuckDB file, Parquet exports and data dictionary |
 | ``WELLBEING_BOUNDARIES_DIR`` | ``data/boundaries`` | GeoParquet / GeoJSON boundaries written by the boundary assets |
 | ``WELLBEING_DUCKDB_MEMORY_LIMIT`` | ``4GB`` | DuckDB memory limit of every warehouse connection (e.g. ``8GB``; empty string = DuckDB's default, 80 % of RAM); above it DuckDB spills sorts, joins and aggregates to disk |
@@ -39,6 +40,7 @@ DEFAULTS: dict[str, str | None] = {
     "WELLBEING_CACHE_DIR": "data/cache",
     "WELLBEING_PARTNER_INBOX": None,
     "WELLBEING_ARCHIVE_DIR": "data/archive",
+    "WELLBEING_FEEDBACK_DIR": "data/feedback",
     "WELLBEING_PUBLISH_DIR": "data/published",
     "WELLBEING_BOUNDARIES_DIR": "data/boundaries",
     "WELLBEING_DASHBOARD_DIR": "data/site",

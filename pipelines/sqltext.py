@@ -27,3 +27,12 @@ def sql_value(value: Any) -> str:
     if isinstance(value, (int, float)):
         return repr(value)
     return quote_literal(value)
+
+
+def case_lookup(expression: str, mapping: dict, default: str = "null") -> str:
+    """SQL mapping ``expression`` through ``mapping`` (a ``case`` expression; DuckDB rebuilds a
+    ``map {...}`` literal for every row, a ``case`` costs nothing per row)."""
+    if not mapping:
+        return default
+    branches = " ".join(f"when {sql_value(k)} then {sql_value(v)}" for k, v in mapping.items())
+    return f"(case {expression} {branches} else {default} end)"

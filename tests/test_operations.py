@@ -94,16 +94,43 @@ def test_sensor_waits_for_files_still_being_copied(inbox, monkeypatch):
         ("a.csv", True),
         ("a.XLSX", True),
         ("a.ods", True),
-        ("a.txt", False),
+        ("a.txt", True),
+        ("a.xls", True),
+        ("a.parquet", True),
+        ("sub/folder/a.csv", True),
         (".hidden.csv", False),
         ("~$lock.xlsx", False),
         ("a.csv.part", False),
+        ("a.csv.crdownload", False),
+        (".git/a.csv", False),
+        ("__MACOSX/a.csv", False),
+        ("a.pdf", False),
     ],
 )
 def test_is_submission(tmp_path, name, expected):
     path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("x")
-    assert is_submission(path) is expected
+    assert is_submission(path, tmp_path) is expected
+
+
+def test_sensor_and_loader_share_one_definition_of_a_submission(inbox):
+    from pipelines.partnership_activity import submission
+
+    (inbox / "cardiff").mkdir()
+    for name in ("cardiff/2024-25.xlsx", "top.csv", "notes.txt", ".hidden.csv", "~$top.xlsx"):
+        (inbox / name).write_bytes(name.encode())
+    requests, _ = _evaluate(None)
+    sensed = sorted(r.tags["wellbeing/partner_file"] for r in requests)
+    loaded = sorted(submission.submission_name(p, inbox) for p in submission.inbox_files(inbox))
+    assert sensed == loaded == ["cardiff/2024-25.xlsx", "notes.txt", "top.csv"]
+
+
+def test_a_sensor_run_loads_the_file_it_was_started_for(inbox):
+    (inbox / "a.csv").write_text("x")
+    requests, _ = _evaluate(None)
+    config = requests[0].run_config["ops"]["partnership_activity_submissions"]["config"]
+    assert config == {"files": ["a.csv"]}
 
 
 def test_cursor_round_trip_and_stat_cache(tmp_path):

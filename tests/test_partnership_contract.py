@@ -6,9 +6,10 @@ import duckdb
 import yaml
 from open_data_contract_standard.model import OpenDataContractStandard
 
-from pipelines.contracts import CONTRACTS_DIR, apply_comments, column_descriptions
+from pipelines.contracts import CONTRACTS_DIR, apply_comments, column_descriptions, create_table_sql
+from pipelines.partnership_activity import contract as pc
 from pipelines.partnership_activity import ingest
-from pipelines.partnership_activity import validate as v
+from pipelines.quality.rules import is_personal_data
 
 CONTRACT = CONTRACTS_DIR / "partnership_activity.yaml"
 
@@ -29,6 +30,8 @@ def test_contract_parses_with_open_data_contract_standard():
     assert props["funding_gbp"].logicalTypeOptions["maximum"] == 10_000_000
     # activity_id is unique only per partner among current rows (a table rule), not globally.
     assert props["activity_id"].required and not props["activity_id"].unique
+    # the partner's identity is a normalised key; the spelling sent is kept
+    assert props["partner_key"].primaryKey and props["activity_id"].primaryKey
     rules = {q.name for q in tables["raw.partnership_activity"].quality}
     assert "current_activity_unique_per_partner" in rules
 
@@ -56,18 +59,55 @@ def test_contract_columns_match_the_warehouse_tables():
                 [schema, name],
             ).fetchall()
         ]
-        expected = [p["name"] for p in obj["properties"] if not v._custom_in(p, "personalData")]
+        expected = [p["name"] for p in obj["properties"] if not is_personal_data(p)]
         assert actual == expected, table
         assert apply_comments(con, table) == len(expected)
     assert "Unit: GBP" in column_descriptions("raw.partnership_activity")["funding_gbp"]
 
 
 def test_allowed_values_come_from_the_contract():
-    assert v.allowed_values("action_category") == [
+    assert pc.allowed_values("action_category") == [
         "shared_purpose",
         "governance",
         "financial_mechanism",
     ]
-    assert len(v.allowed_values("activity_type")) == 15
-    assert set(v.category_of_type().values()) == set(v.allowed_values("action_category"))
-    assert len(v.allowed_values("wellbeing_goals")) == 7
+    assert len(pc.allowed_values("activity_type")) == 15
+    assert set(pc.category_of_type().values()) == set(pc.allowed_values("action_category"))
+    assert len(pc.allowed_values("wellbeing_goals")) == 7
+
+
+def test_the_tables_ddl_comes_from_the_contract():
+    ddl = create_table_sql("raw.partnership_activity")
+    assert '"partner_key" varchar not null' in ddl and '"latitude" double,' in ddl
+    assert "contact_email" not in ddl
+    assert '"loaded_at" timestamp with time zone not null' in ddl
+
+
+def test_an_older_table_gains_the_new_columns(tmp_path):
+    con = duckdb.connect()
+    con.execute("create schema raw")
+    con.execute(
+        "create table raw.partnership_activity as select 'A1' as activity_id, "
+        "'CARDIFF  Council' as partner_organisation, date '2024-04-01' as start_date"
+    )
+    ingest.ensure_tables(con)
+    assert con.execute(
+        "select partner_key, start_date_precision from raw.partnership_activity"
+    ).fetchone() == ("cardiff council", "day")
+
+
+def test_header_names_partners_use_come_from_the_contract():
+    assert pc.canonical_column("Activity ID") == "activity_id"
+    assert pc.canonical_column("LSOA") == "lsoa_code"
+    assert pc.canonical_column("Funding (£)") == "funding_gbp"
+    assert pc.canonical_column("Local authority") == "la_code"
+    assert pc.REQUIRED_HEADER == (
+        "activity_id",
+        "partner_organisation",
+        "action_category",
+        "activity_type",
+        "title",
+        "start_date",
+        "sectors",
+        "wellbeing_goals",
+    )

@@ -1,83 +1,102 @@
-"""Partner submissions: every bad-input case of issue 3, each on a small file, each asserting
-rows accepted + rows quarantined == rows submitted; plus idempotency, corrections and redaction."""
+"""Partner submissions, file by file: every class of problem in a real CSV, XLSX or ODS file, each
+asserting rows accepted + rows quarantined == rows submitted and the reasons; plus idempotency,
+corrections, partner identity and redaction."""
 
+import csv
+import io
 import json
 from datetime import date
 from pathlib import Path
 
-import duckdb
+import openpyxl
 import polars as pl
 import pytest
 
 from pipelines.catalogue import fetch
-from pipelines.partnership_activity import generator, ingest
-from pipelines.partnership_activity import validate as v
+from pipelines.partnership_activity import generator, ingest, normalise, reading
+from pipelines.partnership_activity.lookups import create_lookups, register_frames
 from pipelines.readers import read_csv_strings
+from pipelines.warehouse import connect_duckdb
 from pipelines.wimd.parsers import parse_wimd_2019_postcodes
+from tests.fixtures.partner_files.make_fixtures import HEADER
+from tests.fixtures.partner_files.make_fixtures import rows as table
 
 FILES = Path(__file__).parent / "fixtures" / "partner_files"
 
 
+def write_csv(path: Path, rows: list[list[str]], delimiter=",", encoding="utf-8") -> Path:
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    path.write_bytes(buffer.getvalue().encode(encoding))
+    return path
+
+
+def write_xlsx(path: Path, sheets: dict[str, list[list]]) -> Path:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
 @pytest.fixture(scope="session")
 def frames(shared_data) -> dict[str, pl.DataFrame]:
-    def csv(key):
+    def csv_frame(key):
         frame = read_csv_strings(fetch(key, mirror=shared_data).path)
         return frame.rename({c: c.strip().lstrip("\ufeff").lower() for c in frame.columns})
 
     return {
-        "lsoa21_population": csv("lsoa21_population"),
-        "lsoa11_lsoa21_lookup": csv("lsoa11_lsoa21_lookup"),
-        "lsoa11_la_names": csv("lsoa11_la_names"),
-        "wimd_2019_postcodes": parse_wimd_2019_postcodes(
+        "raw.lsoa21_population": csv_frame("lsoa21_population"),
+        "raw.lsoa11_lsoa21_lookup": csv_frame("lsoa11_lsoa21_lookup"),
+        "raw.lsoa11_la_names": csv_frame("lsoa11_la_names"),
+        "raw.wimd_2019_postcodes": parse_wimd_2019_postcodes(
             fetch("wimd_2019_postcodes", mirror=shared_data)
         ),
     }
 
 
 @pytest.fixture(scope="session")
-def ref(frames) -> v.Reference:
-    """Lookups without boundaries: coordinates are checked against the Wales bounding box."""
-    return v.reference_from_frames(
-        frames["lsoa21_population"],
-        frames["lsoa11_lsoa21_lookup"],
-        frames["wimd_2019_postcodes"],
-        frames["lsoa11_la_names"],
-    )
+def polygons(shared_data):
+    """The 2021 LSOA polygons as raw.lsoa21_boundaries holds them (lsoa_code, geometry_wkb)."""
+    from pipelines.boundaries.geo import geometry_to_wkb
+    from pipelines.boundaries.parsers import parse_lsoa21_boundaries
 
-
-@pytest.fixture(scope="session")
-def ref_with_boundaries(frames, shared_data) -> v.Reference:
-    import geopandas as gpd
-
-    la = gpd.read_file(fetch("la_boundaries", mirror=shared_data).path).to_crs("EPSG:4326")
-    lsoa = gpd.read_file(fetch("lsoa21_boundaries", mirror=shared_data).path).to_crs("EPSG:4326")
-    lsoa = lsoa[lsoa["LSOA21CD"].str.startswith("W01")].rename(columns={"LSOA21CD": "lsoa21_code"})
-    return v.reference_from_frames(
-        frames["lsoa21_population"],
-        frames["lsoa11_lsoa21_lookup"],
-        frames["wimd_2019_postcodes"],
-        frames["lsoa11_la_names"],
-        wales_outline=la.geometry.union_all(),
-        lsoa21_polygons=lsoa[["lsoa21_code", "geometry"]],
-    )
+    fetched = fetch("lsoa21_boundaries", mirror=shared_data)
+    return geometry_to_wkb(parse_lsoa21_boundaries(fetched), ["lsoa_code"])
 
 
 @pytest.fixture()
 def con(tmp_path):
-    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    connection = connect_duckdb(str(tmp_path / "warehouse.duckdb"))
+    ingest.ensure_tables(connection)
     yield connection
     connection.close()
 
 
-def load(con, path, ref, tmp_path) -> ingest.LoadOutcome:
-    outcome = ingest.load_submission(con, Path(path), ref, tmp_path / "archive")
+@pytest.fixture()
+def ref(con, frames):
+    """Lookups without boundaries: rows placed only by coordinates cannot be placed."""
+    return create_lookups(con, register_frames(con, frames))
+
+
+@pytest.fixture()
+def ref_with_boundaries(con, frames, polygons):
+    return create_lookups(con, register_frames(con, {**frames, "raw.lsoa21_boundaries": polygons}))
+
+
+def load(con, path, ref, tmp_path, **kwargs) -> ingest.LoadOutcome:
+    outcome = ingest.load_submission(
+        con, Path(path), ref, tmp_path / "archive", feedback_dir=tmp_path / "feedback", **kwargs
+    )
     logged = con.execute(
-        "select rows_submitted, rows_accepted, rows_quarantined from quality.submissions where submission_sha256 = ?",
+        "select rows_submitted, rows_accepted, rows_quarantined from quality.submissions "
+        "where submission_sha256 = ?",
         [outcome.sha256],
     ).fetchone()
-    assert logged[1] + logged[2] == logged[0], (
-        f"{path}: accepted + quarantined != submitted: {logged}"
-    )
+    assert logged[1] + logged[2] == logged[0], f"{path}: accepted + quarantined != submitted"
     accepted = con.execute(
         "select count(*) from raw.partnership_activity where submission_sha256 = ?",
         [outcome.sha256],
@@ -91,9 +110,10 @@ def load(con, path, ref, tmp_path) -> ingest.LoadOutcome:
     return outcome
 
 
-def reasons(con, outcome) -> dict[int, str]:
+def reasons(con, outcome, language="reason") -> dict[int, str]:
     rows = con.execute(
-        "select source_row_number, string_agg(reason, ' | ') from quality.quarantine where submission_sha256 = ? group by 1",
+        f"select source_row_number, string_agg({language}, ' | ' order by rule_name) "
+        "from quality.quarantine where submission_sha256 = ? group by 1",
         [outcome.sha256],
     ).fetchall()
     return dict(rows)
@@ -101,102 +121,254 @@ def reasons(con, outcome) -> dict[int, str]:
 
 def accepted(con, outcome, columns="*") -> pl.DataFrame:
     return con.execute(
-        f"select {columns} from raw.partnership_activity where submission_sha256 = ? order by source_row_number",
+        f"select {columns} from raw.partnership_activity where submission_sha256 = ? "
+        "order by source_row_number",
         [outcome.sha256],
     ).pl()
+
+
+def counts(outcome) -> tuple[int, int, int]:
+    return outcome.rows_submitted, outcome.rows_accepted, outcome.rows_quarantined
 
 
 # --- whole-file problems -----------------------------------------------------------------------
 
 
-def test_missing_columns_is_rejected_naming_file_columns_and_expected(con, ref, tmp_path):
+def test_missing_columns_is_rejected_and_its_rows_quarantined(con, ref, tmp_path):
     out = load(con, FILES / "missing_columns.csv", ref, tmp_path)
     assert out.status == "rejected"
-    assert (
-        "missing_columns.csv" in out.error
-        and "activity_type" in out.error
-        and "sectors" in out.error
-    )
-    assert "Expected:" in out.error
-    assert (out.rows_submitted, out.rows_accepted, out.rows_quarantined) == (2, 0, 2)
+    assert "activity_type" in out.error and "sectors" in out.error and "Expected:" in out.error
+    assert "ar goll" in out.error_cy
+    assert counts(out) == (2, 0, 2)
+    assert set(reasons(con, out).values()) == {out.error}
 
 
-def test_wrong_columns_is_rejected(con, ref, tmp_path):
+def test_wrong_columns_names_what_was_found(con, ref, tmp_path):
     out = load(con, FILES / "wrong_columns.csv", ref, tmp_path)
-    assert out.status == "rejected" and "wrong_columns.csv" in out.error and "header" in out.error
-    assert out.rows_accepted == 0
+    assert out.status == "rejected" and "no header row" in out.error
+    assert "comma separates" in out.error and "['Name', 'Town', 'Amount']" in out.error
 
 
 @pytest.mark.parametrize("name", ["empty.csv", "header_only.csv"])
-def test_empty_file_gives_clear_error_or_no_rows(con, ref, tmp_path, name):
+def test_empty_file_or_header_only(con, ref, tmp_path, name):
     out = load(con, FILES / name, ref, tmp_path)
-    assert out.rows_submitted == 0 and out.rows_accepted == 0
+    assert counts(out) == (0, 0, 0)
     if name == "empty.csv":
-        assert out.status == "rejected" and "empty" in out.error and "empty.csv" in out.error
+        assert out.status == "rejected" and "empty (0 bytes)" in out.error
 
 
-def test_read_submission_raises_submission_error(tmp_path):
-    with pytest.raises(ingest.SubmissionError, match="missing required column"):
-        ingest.read_submission(FILES / "missing_columns.csv")
+@pytest.mark.parametrize(
+    ("suffix", "content", "found"),
+    [
+        (".xlsx", b"%PDF-1.7\n1 0 obj\n", "a PDF document"),
+        (".csv", b"<!DOCTYPE html><html><body>Sign in</body></html>", "a web page (HTML)"),
+        (".ods", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "a PNG image"),
+    ],
+)
+def test_the_real_file_type_behind_the_suffix_is_named(con, ref, tmp_path, suffix, content, found):
+    path = tmp_path / f"return{suffix}"
+    path.write_bytes(content)
+    out = load(con, path, ref, tmp_path)
+    assert out.status == "rejected" and found in out.error and f"ends in {suffix}" in out.error
+    assert "CSV (UTF-8) or Excel (.xlsx)" in out.error
 
 
-# --- encodings and layouts ---------------------------------------------------------------------
+def test_a_workbook_named_csv_is_read_as_a_workbook(con, ref, tmp_path):
+    xlsx = write_xlsx(tmp_path / "real.xlsx", {"Activities": table({}, {})})
+    path = tmp_path / "return.csv"
+    path.write_bytes(xlsx.read_bytes())
+    out = load(con, path, ref, tmp_path)
+    assert counts(out) == (2, 2, 0)
+    assert "Excel workbook" in out.note and "read as xlsx" in out.note
+    assert con.execute("select file_format from quality.submissions").fetchone()[0] == "xlsx"
 
 
-def test_windows_1252_file_decodes_welsh_circumflexes(con, ref, tmp_path):
-    raw = (FILES / "cp1252_welsh.csv").read_bytes()
-    with pytest.raises(UnicodeDecodeError):
-        raw.decode("utf-8")
-    out = load(con, FILES / "cp1252_welsh.csv", ref, tmp_path)
-    assert out.rows_accepted == 2 and "cp1252" in out.note
+# --- encodings, delimiters and sheets ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("encoding", "recorded"),
+    [
+        ("utf-8-sig", "utf-8-sig"),
+        ("cp1252", "cp1252"),
+        ("utf-16", "utf-16"),
+        ("utf-16-le", "utf-16-le"),
+        ("utf-16-be", "utf-16-be"),
+    ],
+)
+def test_encodings(con, ref, tmp_path, encoding, recorded):
+    rows = table(
+        {"title": "Sgwrs â'r gymuned", "la_code": "Ynys Môn", "lsoa_code": ""},
+        {"title": "Gweithdy ôl-troed"},
+    )
+    path = write_csv(tmp_path / "welsh.csv", rows, encoding=encoding)
+    out = load(con, path, ref, tmp_path)
+    assert counts(out) == (2, 2, 0)
     rows = accepted(con, out)
-    assert rows["title"][0] == "Sgwrs â'r gymuned: caffi trwsio"
-    assert rows["title"][1] == "Gweithdy ôl-troed carbon"
-    assert rows["la_code"][0] == "W06000001"  # 'Ynys Môn'
+    assert rows["title"].to_list() == ["Sgwrs â'r gymuned", "Gweithdy ôl-troed"]
+    assert rows["la_code"][0] == "W06000001"
+    assert con.execute("select encoding from quality.submissions").fetchone()[0] == recorded
 
 
-def test_utf8_file_keeps_w_and_y_circumflex(con, ref, tmp_path):
+def test_utf8_keeps_w_and_y_circumflex(con, ref, tmp_path):
     out = load(con, FILES / "utf8_welsh.csv", ref, tmp_path)
     assert out.rows_accepted == 2
     assert accepted(con, out)["title"][0] == "Gŵyl y Gymuned yn Nhŷ'r Cwmwd"
 
 
-def test_utf8_with_bom(con, ref, tmp_path):
-    assert (FILES / "utf8_bom.csv").read_bytes().startswith(b"\xef\xbb\xbf")
-    out = load(con, FILES / "utf8_bom.csv", ref, tmp_path)
-    assert out.rows_accepted == 2 and accepted(con, out)["activity_id"].to_list() == [
-        "A001",
-        "A002",
-    ]
+@pytest.mark.parametrize(("delimiter", "name"), [(";", "semicolon"), ("|", "pipe"), ("\t", "tab")])
+def test_other_delimiters_are_found_and_recorded(con, ref, tmp_path, delimiter, name):
+    rows = table({"sectors": "public;community", "funding_gbp": "£12,500"}, {})
+    path = write_csv(tmp_path / "return.csv", rows, delimiter=delimiter)
+    out = load(con, path, ref, tmp_path)
+    assert counts(out) == (2, 2, 0)
+    assert accepted(con, out)["sectors"][0] == "community;public"
+    assert accepted(con, out)["funding_gbp"][0] == 12500.0
+    assert con.execute("select delimiter from quality.submissions").fetchone()[0] == name
+    assert f"separated by {name}" in out.note
 
 
-def test_excel_sheet_with_title_rows_above_header(con, ref, tmp_path):
-    frame = read_csv_strings(FILES / "utf8_bom.csv")
-    frame = frame.rename({c: c.lstrip("\ufeff") for c in frame.columns})
-    path = generator.write_submission(
-        frame, tmp_path / "titled.xlsx", title_rows=["Partner return", "Quarter 1"]
+def test_data_on_a_second_sheet_is_found(con, ref, tmp_path):
+    path = write_xlsx(
+        tmp_path / "return.xlsx",
+        {
+            "Instructions": [["How to fill this in"], ["One row per activity"]],
+            "Data": [["Partner return 2024-25"], [], *table({}, {}, {})],
+        },
     )
     out = load(con, path, ref, tmp_path)
-    assert out.rows_accepted == 2
-    assert con.execute("select header_row from quality.submissions").fetchone()[0] == 4
+    assert counts(out) == (3, 3, 0)
+    assert "read sheet 'Data'" in out.note
+    assert accepted(con, out)["source_row_number"].to_list() == [4, 5, 6]
+    row = con.execute("select sheet_name, header_row from quality.submissions").fetchone()
+    assert row == ("Data", 3)
+
+
+def test_no_header_on_any_sheet_names_the_sheets(con, ref, tmp_path):
+    path = write_xlsx(tmp_path / "return.xlsx", {"Summary": [["Total", 12]], "Notes": [["x"]]})
+    out = load(con, path, ref, tmp_path)
+    assert out.status == "rejected"
+    assert "2 sheet(s)" in out.error and "'Summary'" in out.error and "'Notes'" in out.error
+
+
+def test_two_sheets_of_activities_are_not_guessed_between(con, ref, tmp_path):
+    path = write_xlsx(tmp_path / "return.xlsx", {"2023-24": table({}), "2024-25": table({})})
+    out = load(con, path, ref, tmp_path)
+    assert out.status == "rejected" and "'2023-24', '2024-25'" in out.error
+
+
+def test_ods_submission_and_title_rows_in_xlsx(con, ref, tmp_path):
+    frame = pl.DataFrame(table({}, {})[1:], schema=HEADER, orient="row")
+    ods = generator.write_submission(frame, tmp_path / "return.ods")
+    out = load(con, ods, ref, tmp_path)
+    assert counts(out) == (2, 2, 0)
+    xlsx = generator.write_submission(frame, tmp_path / "titled.xlsx", title_rows=["Return", "Q1"])
+    out = load(con, xlsx, ref, tmp_path)
     assert accepted(con, out)["source_row_number"].to_list() == [5, 6]
 
 
-def test_ods_submission(con, ref, tmp_path):
-    frame = read_csv_strings(FILES / "utf8_welsh.csv")
-    path = generator.write_submission(frame, tmp_path / "return.ods")
+def test_spreadsheet_dates_and_numbers(con, ref, tmp_path):
+    rows = table({}, {})
+    rows[1][HEADER.index("start_date")] = date(2024, 3, 31)
+    rows[2][HEADER.index("start_date")] = date(2024, 4, 1)
+    rows[1][HEADER.index("end_date")] = 45400  # an Excel serial day number typed as a number
+    rows[2][HEADER.index("end_date")] = None
+    rows[1][HEADER.index("funding_gbp")] = 0.1 + 0.2  # a computed cell: 0.3 as shown
+    path = write_xlsx(tmp_path / "dates.xlsx", {"Sheet1": rows})
     out = load(con, path, ref, tmp_path)
-    assert out.rows_accepted == 2 and accepted(con, out)["title"][0].startswith("Gŵyl")
+    got = accepted(con, out)
+    assert got["start_date"].to_list() == [date(2024, 3, 31), date(2024, 4, 1)]
+    assert got["end_date"][0] == date(2024, 4, 18)
+    assert got["financial_year"].to_list() == ["2023-24", "2024-25"]
+    assert got["funding_gbp"][0] == 0.3
 
 
-# --- row problems ------------------------------------------------------------------------------
+# --- rows the file cannot split correctly ------------------------------------------------------
+
+
+def test_ragged_rows_are_quarantined_with_their_field_count(con, ref, tmp_path):
+    rows = table({}, {}, {}, {})
+    rows[2] = rows[2][:7] + ["Cardiff, Wales"] + rows[2][7:]  # an unquoted comma: 19 fields
+    rows[3] = rows[3][:-2]  # two fields missing
+    path = write_csv(tmp_path / "ragged.csv", rows)
+    out = load(con, path, ref, tmp_path)
+    assert counts(out) == (4, 2, 2)
+    why = reasons(con, out)
+    assert why[3].startswith("row 3 has 19 fields, the header has 18")
+    assert why[4].startswith("row 4 has 16 fields, the header has 18")
+    assert accepted(con, out)["source_row_number"].to_list() == [2, 5]
+    row_json = json.loads(
+        con.execute(
+            "select row_json from quality.quarantine where source_row_number = 3"
+        ).fetchone()[0]
+    )
+    assert "Cardiff, Wales" in row_json["row_as_sent"]
+
+
+def test_a_stray_quote_never_blocks_the_file(con, ref, tmp_path):
+    lines = [",".join(HEADER)] + [",".join(r) for r in table({}, {}, {})[1:]]
+    lines[2] = lines[2].replace("Community conversation", '"Big Lunch" at the hall')
+    lines.insert(
+        3, 'A099,Test Partnership,shared_purpose,listening_exercise,"Tea, ""cake"" and talk,,'
+    )
+    path = tmp_path / "quotes.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = load(con, path, ref, tmp_path)
+    assert out.status == "loaded_with_quarantine"
+    assert out.rows_accepted == 1  # the row before the stray quote
+    why = reasons(con, out)
+    assert any("quote mark" in r for r in why.values())
+    assert out.rows_submitted == out.rows_accepted + out.rows_quarantined
+
+
+def test_mid_value_quotes_are_kept_as_written(con, ref, tmp_path):
+    lines = [",".join(HEADER)] + [",".join(r) for r in table({})[1:]]
+    lines[1] = lines[1].replace("Community conversation", 'The "Big Lunch" 5" screen')
+    path = tmp_path / "quotes.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = load(con, path, ref, tmp_path)
+    assert accepted(con, out)["title"][0] == 'The "Big Lunch" 5" screen'
+
+
+def test_blank_lines_keep_spreadsheet_row_numbers(con, ref, tmp_path):
+    lines = [",".join(r) for r in table({}, {"funding_gbp": "-1"})]
+    path = tmp_path / "blank.csv"
+    path.write_text(lines[0] + "\n" + lines[1] + "\n\n,,,,\n" + lines[2] + "\n", encoding="utf-8")
+    out = load(con, path, ref, tmp_path)
+    assert counts(out) == (2, 1, 1)
+    assert list(reasons(con, out)) == [5]
+
+
+# --- values ------------------------------------------------------------------------------------
 
 
 def test_duplicate_activity_ids_second_quarantined(con, ref, tmp_path):
     out = load(con, FILES / "duplicate_ids.csv", ref, tmp_path)
-    assert (out.rows_accepted, out.rows_quarantined) == (2, 1)
+    assert counts(out) == (3, 2, 1)
     why = reasons(con, out)
     assert list(why) == [3] and "appears more than once" in why[3] and "first on row 2" in why[3]
+
+
+def test_partner_identity_ignores_letter_case_and_spacing(con, ref, tmp_path):
+    first = load(con, write_csv(tmp_path / "a.csv", table({}, {})), ref, tmp_path)
+    again = table({"partner_organisation": "TEST  PARTNERSHIP", "title": "Corrected"}, {})
+    second = load(con, write_csv(tmp_path / "b.csv", again), ref, tmp_path)
+    assert second.rows_superseding == 2
+    current = con.execute(
+        "select partner_organisation, partner_key, title from raw.partnership_activity "
+        "where is_current order by activity_id"
+    ).fetchall()
+    assert current == [
+        ("TEST  PARTNERSHIP", "test partnership", "Corrected"),
+        ("Test Partnership", "test partnership", "Community conversation"),
+    ]
+    assert first.sha256 != second.sha256
+    # within one file, two spellings of the same partner are the same key
+    dup = table({}, {"activity_id": "A001", "partner_organisation": "test partnership"})
+    rows = dup
+    rows[2][0] = "A001"
+    third = load(con, write_csv(tmp_path / "c.csv", rows), ref, tmp_path)
+    assert counts(third) == (2, 1, 1)
 
 
 def test_lsoa_codes_lower_case_and_spaces_are_normalised(con, ref, tmp_path):
@@ -208,133 +380,226 @@ def test_lsoa_codes_lower_case_and_spaces_are_normalised(con, ref, tmp_path):
 
 def test_2011_lsoa_mapped_when_unambiguous_else_quarantined(con, ref, tmp_path):
     out = load(con, FILES / "lsoa_2011.csv", ref, tmp_path)
-    assert (out.rows_accepted, out.rows_quarantined) == (1, 3)
+    assert counts(out) == (4, 1, 3)
     row = accepted(con, out).row(0, named=True)
     assert row["lsoa_code"] == "W01002008" and row["lsoa_resolved_from"] == "lsoa_code_2011"
     why = reasons(con, out)
     assert "split into several 2021 LSOAs (W01001971, W01001972)" in why[3]
-    assert "neither a 2021 nor a 2011" in why[4]
-    assert "W01 followed by six digits" in why[5]
+    assert why[4] == (
+        "LSOA W01999999 is neither a 2021 nor a 2011 Welsh LSOA code: expected a 2021 code (W01......)"
+    )
+    assert (
+        why[5]
+        == "'E01000001' is not a Welsh LSOA code: expected W01 followed by six digits (a 2021 LSOA)"
+    )
 
 
-def test_local_authority_by_english_or_welsh_name(con, ref, tmp_path):
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("Cardiff", "W06000015"),
+        ("Caerdydd", "W06000015"),
+        ("Cardiff Council", "W06000015"),
+        ("Cyngor Caerdydd", "W06000015"),
+        ("The City of Cardiff Council", "W06000015"),
+        ("Ynys Môn", "W06000001"),
+        ("Ynys Mon", "W06000001"),
+        ("Cyngor Sir Ynys Môn", "W06000001"),
+        ("Isle of Anglesey County Council", "W06000001"),
+        ("City and County of Swansea", "W06000011"),
+        ("Cyngor Dinas a Sir Abertawe", "W06000011"),
+        ("Cyngor Sir Penfro", "W06000009"),
+        ("Sir Benfro", "W06000009"),
+        ("Cyngor Sir Gâr", "W06000010"),
+        ("RHONDDA CYNON TAF", "W06000016"),
+        ("Rhondda Cynon Taf County Borough Council", "W06000016"),
+        ("Cyngor Bwrdeistref Sirol Pen-y-bont ar Ogwr", "W06000013"),
+        ("Vale of Glamorgan Council", "W06000014"),
+        ("Bro Morgannwg", "W06000014"),
+        ("Newport City Council", "W06000022"),
+        ("Cyngor Dinas Casnewydd", "W06000022"),
+        ("Merthyr Tudful", "W06000024"),
+        ("w06 000015", "W06000015"),
+    ],
+)
+def test_local_authority_names_in_english_and_welsh(con, ref, tmp_path, name, code):
+    out = load(
+        con,
+        write_csv(tmp_path / "la.csv", table({"lsoa_code": "", "la_code": name})),
+        ref,
+        tmp_path,
+    )
+    assert accepted(con, out)["la_code"].to_list() == [code]
+
+
+def test_unknown_local_authority_and_mismatch(con, ref, tmp_path):
     out = load(con, FILES / "la_names.csv", ref, tmp_path)
-    assert (out.rows_accepted, out.rows_quarantined) == (7, 1)
-    assert accepted(con, out)["la_code"].to_list() == [
-        "W06000015",
-        "W06000015",
-        "W06000001",
-        "W06000016",
-        "W06000014",
-        "W06000014",
-        "W06000015",
-    ]
+    assert counts(out) == (8, 7, 1)
     assert "unknown local authority 'Gotham'" in reasons(con, out)[9]
-
-
-def test_local_authority_must_match_lsoa(con, ref, tmp_path):
     out = load(con, FILES / "la_lsoa_mismatch.csv", ref, tmp_path)
-    assert out.rows_quarantined == 1 and "which is in Cardiff (W06000015)" in reasons(con, out)[2]
+    assert reasons(con, out)[2] == (
+        "la_code W06000002 does not match the LSOA W01001767, which is in Cardiff (W06000015): "
+        "correct one of them"
+    )
 
 
-def test_dates_dd_mm_yyyy_and_excel_serials(con, ref, tmp_path):
-    out = load(con, FILES / "dates.csv", ref, tmp_path)
-    assert (out.rows_accepted, out.rows_quarantined) == (5, 2)
-    rows = accepted(con, out)
-    assert set(rows["start_date"]) == {date(2023, 4, 1)} and set(rows["financial_year"]) == {
+def test_dates_and_partial_dates(con, ref, tmp_path):
+    values = [
+        "01/04/2023",
+        "1/4/2023",
+        "2023-04-01",
+        "45017",
+        "01-04-2023",
+        "1 April 2023",
+        "1af Ebrill 2023",
+        "April 2023",
+        "Ebrill 2023",
+        "2023-04",
+        "31/02/2023",
+        "2023",
+        "01/04/23",
+        "next spring",
+    ]
+    rows = table(*[{"start_date": v, "end_date": ""} for v in values])
+    out = load(con, write_csv(tmp_path / "dates.csv", rows), ref, tmp_path)
+    assert counts(out) == (14, 10, 4)
+    got = accepted(con, out)
+    assert set(got["start_date"]) == {date(2023, 4, 1)} and set(got["financial_year"]) == {
         "2023-24"
     }
+    assert got["start_date_precision"].to_list() == ["day"] * 7 + ["month"] * 3
     why = reasons(con, out)
-    assert "'31/02/2023' is not a date" in why[7] and "'April 2023' is not a date" in why[8]
+    assert "'31/02/2023' is not a date" in why[12]
+    assert "a year alone" in why[13] and "two-digit year" in why[14]
+    assert "'next spring' is not a date" in why[15]
+    assert "nid yw start_date 'next spring' yn ddyddiad" in reasons(con, out, "reason_cy")[15]
 
 
-def test_dates_in_a_real_spreadsheet(con, ref, tmp_path):
-    frame = read_csv_strings(FILES / "utf8_bom.csv")
-    frame = frame.rename({c: c.lstrip("\ufeff") for c in frame.columns}).with_columns(
-        pl.Series("start_date", [date(2024, 3, 31), date(2024, 4, 1)]),
-        pl.Series("end_date", [45400, None]),
+def test_a_month_alone_as_end_date_is_its_last_day(con, ref, tmp_path):
+    rows = table({"start_date": "April 2023", "end_date": "March 2024"})
+    got = accepted(con, load(con, write_csv(tmp_path / "m.csv", rows), ref, tmp_path))
+    assert got.row(0, named=True)["end_date"] == date(2024, 3, 31)
+    assert got.row(0, named=True)["end_date_precision"] == "month"
+
+
+def test_amounts_accepted_and_ambiguous_ones_quarantined(con, ref, tmp_path):
+    values = [
+        "£12,500",
+        "12500.50",
+        "£1,000,000",
+        "12 500",
+        "GBP 300",
+        "£12,500.00",
+        "1200,50",
+        "1.200,50",
+        "1.200",
+        "(300)",
+        "-500",
+        "£25,000,000",
+        "twelve",
+        "€500",
+    ]
+    rows = table(*[{"funding_gbp": v} for v in values])
+    out = load(con, write_csv(tmp_path / "amounts.csv", rows), ref, tmp_path)
+    assert counts(out) == (14, 6, 8)
+    assert accepted(con, out)["funding_gbp"].to_list() == [
+        12500.0,
+        12500.5,
+        1e6,
+        12500.0,
+        300.0,
+        12500.0,
+    ]
+    why = reasons(con, out)
+    assert "'1200,50' has a decimal comma" in why[8]
+    assert "'1.200,50' is written the continental way" in why[9]
+    assert "'1.200' has more than two decimal places" in why[10]
+    assert "'(300)' is in brackets" in why[11]
+    assert "funding_gbp -500.0 is out of range" in why[12] and "not negative" in why[12]
+    assert "25000000.0 is out of range" in why[13]
+    assert "'twelve' is not an amount" in why[14]
+    assert "not in pounds sterling" in why[15]
+    # never reinterpreted: nothing of row 8 reached raw
+    assert (
+        con.execute(
+            "select count(*) from raw.partnership_activity where funding_gbp in (120050, 1200.5, 1.2005)"
+        ).fetchone()[0]
+        == 0
     )
-    path = generator.write_submission(frame, tmp_path / "dates.xlsx")
-    out = load(con, path, ref, tmp_path)
-    rows = accepted(con, out)
-    assert rows["start_date"].to_list() == [date(2024, 3, 31), date(2024, 4, 1)]
-    assert rows["end_date"][0] == date(2024, 4, 18)  # Excel serial 45400 (45017 = 2023-04-01)
-    assert rows["financial_year"].to_list() == ["2023-24", "2024-25"]
-
-
-def test_amounts_with_pound_sign_and_separators_negative_and_absurd(con, ref, tmp_path):
-    out = load(con, FILES / "amounts.csv", ref, tmp_path)
-    assert (out.rows_accepted, out.rows_quarantined) == (4, 4)
-    assert accepted(con, out)["funding_gbp"].to_list() == [12500.0, 12500.5, 1_000_000.0, 2000.0]
-    why = reasons(con, out)
-    assert "negative" in why[6] and "implausibly large" in why[7] and "negative" in why[8]
-    assert "'twelve' is not an amount" in why[9]
 
 
 def test_end_date_before_start_date(con, ref, tmp_path):
     out = load(con, FILES / "end_before_start.csv", ref, tmp_path)
-    assert (out.rows_accepted, out.rows_quarantined) == (1, 1)
+    assert counts(out) == (2, 1, 1)
     assert "end_date 2023-05-01 is before start_date 2023-06-01" in reasons(con, out)[2]
 
 
-def test_unknown_action_category_and_type_mismatch(con, ref, tmp_path):
+def test_codes_labels_and_the_category_of_a_type(con, ref, tmp_path):
     out = load(con, FILES / "unknown_category.csv", ref, tmp_path)
-    assert (out.rows_accepted, out.rows_quarantined) == (2, 2)
+    assert counts(out) == (4, 2, 2)
     why = reasons(con, out)
+    assert "unknown action_category 'community development'" in why[2]
     assert (
-        "unknown action category 'community development'" in why[2] and "shared_purpose" in why[2]
+        "'listening_exercise' belongs to action_category shared_purpose, not governance" in why[4]
     )
-    assert "belongs to action category shared_purpose, not governance" in why[4]
     assert accepted(con, out)["activity_type"].to_list() == [
         "engagement_event",
         "community_wealth_building",
     ]
 
 
-def test_coordinates_outside_wales_bounding_box(con, ref, tmp_path):
+def test_lists_are_normalised_sorted_and_checked(con, ref, tmp_path):
+    rows = table(
+        {"sectors": "Third sector, Public; public", "wellbeing_goals": "A healthier Wales"},
+        {"sectors": "public; aliens"},
+    )
+    out = load(con, write_csv(tmp_path / "lists.csv", rows), ref, tmp_path)
+    got = accepted(con, out).row(0, named=True)
+    assert (got["sectors"], got["wellbeing_goals"]) == ("public;third_sector", "healthier")
+    assert "sectors holds 'aliens'" in reasons(con, out)[3]
+
+
+def test_coordinates_outside_the_wales_box(con, ref, tmp_path):
     out = load(con, FILES / "coordinates.csv", ref, tmp_path)
     why = reasons(con, out)
-    assert "outside Wales (bounding-box test)" in why[3]  # Paris
-    assert "outside Wales" in why[4]  # swapped latitude and longitude
+    assert "latitude 48.8566 is outside Wales" in why[3]  # Paris
+    assert "check latitude and longitude are not swapped" in why[4]
+    assert "longitude -2.5879 is outside Wales" in why[5]  # Bristol
     assert "both latitude and longitude" in why[6]
-    # Without boundaries a point cannot be placed in an LSOA.
-    assert "could not be placed" in why[2]
+    assert "could not be determined" in why[2]  # no boundaries: a point alone cannot be placed
 
 
-def test_coordinates_with_boundaries_place_point_and_reject_bristol(
-    con, ref_with_boundaries, tmp_path
-):
+def test_coordinates_placed_in_an_lsoa_with_boundaries(con, ref_with_boundaries, tmp_path):
     out = load(con, FILES / "coordinates.csv", ref_with_boundaries, tmp_path)
-    assert (out.rows_accepted, out.rows_quarantined) == (1, 4)
+    assert counts(out) == (5, 1, 4)
     row = accepted(con, out).row(0, named=True)
     assert row["la_code"] == "W06000015" and row["lsoa_resolved_from"] == "coordinates"
-    assert row["lsoa_code"].startswith("W01")
-    assert "(51.4545, -2.5879) are outside Wales" in reasons(con, out)[5]  # Bristol
+    assert row["lsoa_code"] == "W01002019"  # central Cardiff (geopandas gives the same LSOA)
 
 
 def test_postcode_instead_of_lsoa(con, ref, tmp_path):
     out = load(con, FILES / "postcodes.csv", ref, tmp_path)
-    assert (out.rows_accepted, out.rows_quarantined) == (2, 2)
+    assert counts(out) == (4, 2, 2)
     rows = accepted(con, out)
     assert rows["lsoa_code"].to_list() == ["W01001173", "W01000122"]
-    assert rows["la_code"].to_list() == ["W06000016", "W06000003"]
     assert rows["postcode"].to_list() == ["CF39 9EA", "LL22 8SS"]
-    assert set(rows["lsoa_resolved_from"]) == {"postcode"}
     why = reasons(con, out)
     assert "not in the WIMD postcode lookup" in why[4] and "is not a UK postcode" in why[5]
 
 
 def test_personal_data_never_reaches_any_table(con, ref, tmp_path):
     out = load(con, FILES / "personal_data.csv", ref, tmp_path)
-    assert (out.rows_accepted, out.rows_quarantined) == (1, 1)
+    assert counts(out)[1:] == (1, 1)
     assert "contact_email" not in con.execute("select * from raw.partnership_activity").pl().columns
     row = accepted(con, out).row(0, named=True)
     assert row["description"] == "Contact [removed] or [removed]; meet at [removed]."
     secrets = ["jane.jones", "bob@example", "07700", "2087 1234", "CF10 1EP"]
-    for table in ingest.TABLES:
-        text = con.execute(f"select * from {table}").pl().write_csv()
+    for name in ingest.TABLES:
+        text = con.execute(f"select * from {name}").pl().write_csv()
         for secret in secrets:
-            assert secret not in text, f"{secret!r} found in {table}"
+            assert secret not in text, f"{secret!r} found in {name}"
+    feedback = "".join(p.read_text() for p in (tmp_path / "feedback").rglob("*") if p.is_file())
+    assert not any(secret in feedback for secret in secrets)
     row_json = json.loads(con.execute("select row_json from quality.quarantine").fetchone()[0])
     assert (
         row_json["contact_email"] == "[removed]"
@@ -342,15 +607,23 @@ def test_personal_data_never_reaches_any_table(con, ref, tmp_path):
     )
 
 
-# --- idempotency and corrections ---------------------------------------------------------------
+def test_rejection_message_carries_no_contact_details(con, ref, tmp_path):
+    path = tmp_path / "contacts_no_header.csv"
+    path.write_text("Name,Email,What\nJo,jo@example.org,meeting\nAl,07700 900123,event\n")
+    out = load(con, path, ref, tmp_path)
+    assert out.status == "rejected" and "header" in out.error
+    assert "jo@example.org" not in out.error and "07700 900123" not in out.error
+
+
+# --- idempotency, corrections, the feedback report ---------------------------------------------
 
 
 def test_same_file_twice_changes_nothing(con, ref, tmp_path):
     first = load(con, FILES / "amounts.csv", ref, tmp_path)
-    counts = [con.execute(f"select count(*) from {t}").fetchone()[0] for t in ingest.TABLES]
+    before = [con.execute(f"select count(*) from {t}").fetchone()[0] for t in ingest.TABLES]
     again = ingest.load_submission(con, FILES / "amounts.csv", ref, tmp_path / "archive")
     assert again.skipped and again.sha256 == first.sha256
-    assert [con.execute(f"select count(*) from {t}").fetchone()[0] for t in ingest.TABLES] == counts
+    assert [con.execute(f"select count(*) from {t}").fetchone()[0] for t in ingest.TABLES] == before
 
 
 def test_corrected_file_replaces_rows_and_resolves_quarantine(con, ref, tmp_path):
@@ -364,43 +637,98 @@ def test_corrected_file_replaces_rows_and_resolves_quarantine(con, ref, tmp_path
     path = tmp_path / "amounts_v2.csv"
     corrected.write_csv(path)
     second = load(con, path, ref, tmp_path)
-    assert second.sha256 != first.sha256
     assert (second.rows_accepted, second.rows_quarantined, second.rows_superseding) == (5, 3, 4)
     current = con.execute(
-        "select activity_id, funding_gbp, supersedes_note from raw.partnership_activity where is_current order by activity_id"
+        "select activity_id, supersedes_note from raw.partnership_activity where is_current "
+        "order by activity_id"
     ).fetchall()
     assert [r[0] for r in current] == ["A001", "A002", "A003", "A004", "A005"]
-    assert current[0][2].startswith("replaces the row from amounts.csv") and current[4][2] is None
-    assert (
-        con.execute(
-            "select count(*) from raw.partnership_activity where not is_current"
-        ).fetchone()[0]
-        == 4
-    )
+    assert current[0][1].startswith("replaces the row from amounts.csv") and current[4][1] is None
     resolved = con.execute(
-        "select activity_id, is_resolved, resolved_by_sha256 from quality.quarantine where submission_sha256 = ? order by 1",
+        "select activity_id, is_resolved, resolved_by_sha256 from quality.quarantine "
+        "where submission_sha256 = ? order by 1",
         [first.sha256],
     ).fetchall()
     assert resolved[0] == ("A005", True, second.sha256)
     assert all(not r[1] for r in resolved[1:])
 
 
-@pytest.mark.parametrize("chunk_rows", [1, 2])
-def test_validation_in_chunks_still_finds_duplicates_across_chunks(con, ref, tmp_path, chunk_rows):
-    out = ingest.load_submission(
-        con, FILES / "duplicate_ids.csv", ref, tmp_path / "archive", chunk_rows=chunk_rows
-    )
-    assert (out.rows_submitted, out.rows_accepted, out.rows_quarantined) == (3, 2, 1)
-    assert "first on row 2" in reasons(con, out)[3]
+def test_feedback_report_in_english_and_welsh(con, ref, tmp_path):
+    out = load(con, FILES / "amounts.csv", ref, tmp_path)
+    en, cy = out.feedback["en"], out.feedback["cy"]
+    assert en.exists() and cy.exists() and en.with_suffix(".md").exists()
+    html_en, md_cy = en.read_text(), cy.with_suffix(".md").read_text()
+    assert "Rows received</th><td>8" in html_en and "Rows loaded</th><td>4" in html_en
+    assert "<td>9</td><td>funding_gbp</td><td>twelve</td>" in html_en
+    assert "is not an amount" in html_en
+    assert "| Rhesi a dderbyniwyd | 8 |" in md_cy and "nid yw funding_gbp 'twelve' yn swm" in md_cy
+    assert con.execute(
+        "select feedback_report_en, feedback_report_cy from quality.submissions"
+    ).fetchone() == (str(en), str(cy))
+    assert (en.parent / "rejected_rows.csv").read_text().count("\n") == 5
 
 
-def test_rejection_message_carries_no_contact_details(con, ref, tmp_path):
-    path = tmp_path / "contacts_no_header.csv"
-    path.write_text("Name,Email,What\nJo,jo@example.org,meeting\nAl,07700 900123,event\n", encoding="utf-8")
+def test_feedback_for_a_rejected_file(con, ref, tmp_path):
+    out = load(con, FILES / "wrong_columns.csv", ref, tmp_path)
+    assert "no header row found" in out.feedback["en"].read_text()
+    assert "ni chanfuwyd rhes benawdau" in out.feedback["cy"].read_text()
+
+
+# --- the two CSV readers agree -----------------------------------------------------------------
+
+
+def test_duckdb_and_python_csv_readers_give_the_same_rows(con, ref, tmp_path, monkeypatch):
+    rows = table(*[{"funding_gbp": str(i), "title": f"Event {i}, with a comma"} for i in range(50)])
+    rows[10][HEADER.index("description")] = "two\nlines"
+    path = write_csv(tmp_path / "same.csv", rows)
+    monkeypatch.setattr(reading, "FAST_CSV_BYTES", 0)
+    fast = reading.read(path)
+    slow = reading.read(path, prefer_fast=False)
+    assert fast.fast and not slow.fast
+    cols = ", ".join(f'"{c}"' for c in fast.columns)
+    a = con.execute(f"select {cols} from {fast.relation}").fetchall()
+    b = con.execute(f"select {cols} from {slow.relation}").fetchall()
+    assert a == b and len(a) == 50
+
+
+def test_duckdb_reader_falls_back_on_a_ragged_row(con, ref, tmp_path, monkeypatch):
+    rows = table({}, {}, {})
+    rows[2] = rows[2] + ["extra"]
+    path = write_csv(tmp_path / "ragged.csv", rows)
+    monkeypatch.setattr(reading, "FAST_CSV_BYTES", 0)
     out = load(con, path, ref, tmp_path)
-    assert out.status == "rejected" and "header" in out.error
-    assert "jo@example.org" not in out.error and "07700 900123" not in out.error
-    stored = con.execute(
-        "select error from quality.submissions where submission_file = 'contacts_no_header.csv'"
-    ).fetchone()[0]
-    assert "jo@example.org" not in stored
+    assert counts(out) == (3, 2, 1)
+    assert reasons(con, out)[3].startswith("row 3 has 19 fields, the header has 18")
+    assert "read again row by row" in out.note
+
+
+def test_redaction_rule_in_python_is_the_sql_macro():
+    assert normalise.redact_text("ring 029 2087 1234 or jo@x.org at CF10 1EP") == (
+        "ring [removed] or [removed] at [removed]"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("call 07700 900123", "call [removed]"),
+        ("call 07700-900-123", "call [removed]"),
+        ("+447700900123", "[removed]"),
+        ("0044 29 2087 1234", "[removed]"),
+        ("+44 (0)29 2087 1234", "[removed]"),
+        ("(029) 2087 1234", "[removed]"),
+        ("tel: 01970 62 38 11", "tel: [removed]"),
+        ("0800 123 4567", "[removed]"),
+        ("at cf10 1ep", "at [removed]"),
+        ("at SA11AA", "at [removed]"),
+        # ordinary text keeps its roads, rooms, times, years and counts
+        ("at w1a 1aa or Sa1 1aa", "at w1a 1aa or [removed]"),
+        ("room A1 2nd floor, S4C, 9am-5pm", "room A1 2nd floor, S4C, 9am-5pm"),
+        ("The A470 to Brecon, M4 junction 32", "The A470 to Brecon, M4 junction 32"),
+        ("room B12 at 3pm, 10am and 2pm", "room B12 at 3pm, 10am and 2pm"),
+        ("Year 10 and 11, 2023 24, 12 500 people", "Year 10 and 11, 2023 24, 12 500 people"),
+        ("invoice 2024-1234, ref AB12 3CD", "invoice 2024-1234, ref AB12 3CD"),
+    ],
+)
+def test_uk_phone_formats_and_postcodes_are_redacted_ordinary_text_is_not(text, redacted):
+    assert normalise.redact_text(text) == redacted

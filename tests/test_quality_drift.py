@@ -28,7 +28,9 @@ def mirror(tmp_path, shared_data, monkeypatch):
 
 
 def _run(warehouse: Warehouse):
-    staging = next(a for a in sql_model_assets if dg.AssetKey(["staging", "stg_wimd__wimd_2025"]) in a.keys)
+    staging = next(
+        a for a in sql_model_assets if dg.AssetKey(["staging", "stg_wimd__wimd_2025"]) in a.keys
+    )
     check = contract_check("raw.wimd_2025_ranks")
     return dg.materialize(
         [wimd_2025_ranks, lsoa21_ward_la_lookup, staging, check],
@@ -49,7 +51,9 @@ def test_renamed_column_and_missing_area_stop_the_marts(mirror, tmp_path):
     first = _check_result(clean)
     assert first.passed, first.description
     with duckdb.connect(str(warehouse.file), read_only=True) as con:
-        before = con.execute("select * from staging.stg_wimd__wimd_2025 order by lsoa_code").fetchall()
+        before = con.execute(
+            "select * from staging.stg_wimd__wimd_2025 order by lsoa_code"
+        ).fetchall()
     assert len(before) == 1917
 
     # The publisher renames a column and drops Cardiff.
@@ -66,14 +70,20 @@ def test_renamed_column_and_missing_area_stop_the_marts(mirror, tmp_path):
     assert second.severity == dg.AssetCheckSeverity.ERROR
     text = second.description
     assert "'health_rank' is missing" in text and "health_domain" in text
-    assert "every_local_authority_present" in text and "Cardiff" in text
-    assert "row_count" in text
+    # exactly the area that went missing, not every authority and not every LSOA
+    assert "every_local_authority_present" in text
+    assert "missing 1 of 22 local authorities: Cardiff" in text
+    assert "missing 218 of 1917 LSOAs: 218 of Cardiff" in text
+    assert "Blaenau Gwent" not in text and "missing 22" not in text and "missing 1917" not in text
+    assert "row_count" not in text  # no pinned count: the coverage rules say what is missing
     assert "source_checksum" in text  # the new file's checksum is reported as a warning
     # the downstream model did not run, and still holds the clean version
     staging_key = dg.AssetKey(["staging", "stg_wimd__wimd_2025"])
     assert staging_key not in {e.asset_key for e in drifted.get_asset_materialization_events()}
     with duckdb.connect(str(warehouse.file), read_only=True) as con:
-        after = con.execute("select * from staging.stg_wimd__wimd_2025 order by lsoa_code").fetchall()
+        after = con.execute(
+            "select * from staging.stg_wimd__wimd_2025 order by lsoa_code"
+        ).fetchall()
         results = con.execute(
             "select count(*), count(*) filter (where not success), count(distinct run_id) "
             "from quality.check_results where table_name = 'raw.wimd_2025_ranks'"

@@ -1,7 +1,9 @@
 """Build ``marts.collaboration_and_goals``: collaboration activity beside the goal indicators.
 
 Grain: one row per indicator and action category (``shared_purpose``, ``governance``,
-``financial_mechanism`` and ``all``, the sum of the three) across the 22 local authorities.
+``financial_mechanism`` and ``all``, the sum of the three) across the 22 local authorities, or
+those of them with reported activity (``local_authority_profile.activity_reported``): an
+authority no partner has reported on is unknown, not one with no activity, and takes no part.
 
 For each row: the association between partnership activity per 10,000 people (every activity in
 the activity period, a multi-year total, over Census 2021 usual residents) and the indicator,
@@ -220,9 +222,12 @@ def generator_expected_activity(con: duckdb.DuckDBPyConnection) -> dict[str, flo
 def build(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Every row of ``marts.collaboration_and_goals`` (see the module docstring)."""
     profile = con.execute(
-        f"select la_code, {', '.join(CATEGORIES.values())}, {DEPRIVATION_COLUMN}, is_example_data "
-        "from marts.local_authority_profile order by la_code"
+        f"select la_code, {', '.join(CATEGORIES.values())}, {DEPRIVATION_COLUMN}, is_example_data, "
+        "activity_reported from marts.local_authority_profile order by la_code"
     ).pl()
+    # An authority no partner has reported on is unknown, not one with no activity: it takes no
+    # part in the correlations (a first return covering a few authorities gives small n, said).
+    reported = profile["activity_reported"].to_numpy().astype(bool)
     catalogue = family_indicators(con)
     is_example = bool(profile["is_example_data"].any())
     period = activity_period(con)
@@ -248,7 +253,7 @@ def build(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
             else None
         )
         for category, column in CATEGORIES.items():
-            x = profile[column].to_numpy()
+            x = np.where(reported, profile[column].to_numpy().astype(float), np.nan)
             raw = st.spearman(x, y)
             adjusted = st.partial_spearman(x, y, deprivation)
             rows.append(

@@ -1,8 +1,10 @@
 """The partner inbox: which submission files are there, and their content hashes.
 
-Plain functions used by the ``partner_inbox`` sensor. A file is identified by the SHA-256 of its
-bytes, so the same content is processed once whatever its name, and an edited file (new bytes)
-is processed again.
+Plain functions used by the ``partner_inbox`` sensor. What counts as a submission (suffixes,
+sub-folders, hidden and temporary files) is defined once, in
+``pipelines.partnership_activity.submission``, and shared with the loader. A file is identified
+by the SHA-256 of its bytes, so the same content is processed once whatever its name, and an
+edited file (new bytes) is processed again; it is named by its path below the inbox.
 """
 
 import json
@@ -11,13 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.catalogue import sha256_of
+from pipelines.partnership_activity.submission import inbox_files, is_submission, submission_name
 
-SUBMISSION_SUFFIXES = (".csv", ".xlsx", ".ods")
+__all__ = ["InboxCursor", "InboxFile", "is_submission", "scan_inbox"]
 
 
 @dataclass(frozen=True)
 class InboxFile:
     path: Path
+    name: str
     size: int
     mtime_ns: int
     sha256: str
@@ -53,34 +57,23 @@ class InboxCursor:
         )
 
 
-def is_submission(path: Path) -> bool:
-    """A partner submission: CSV/XLSX/ODS, not hidden, not an editor lock or partial upload."""
-    name = path.name
-    return (
-        path.is_file()
-        and path.suffix.lower() in SUBMISSION_SUFFIXES
-        and not name.startswith((".", "~$", "~"))
-    )
-
-
 def scan_inbox(
     inbox: Path, cursor: InboxCursor, settle_seconds: float = 0.0, now: float | None = None
 ) -> list[InboxFile]:
-    """Every settled submission in ``inbox`` (sorted by name) with its hash.
+    """Every settled submission below ``inbox`` (sorted by name) with its hash.
 
     Files modified less than ``settle_seconds`` ago are skipped (still being copied); they are
-    picked up on a later tick. The stat cache in ``cursor.files`` is refreshed in place.
+    picked up on a later tick. The stat cache in ``cursor.files`` (keyed by the path below the
+    inbox) is refreshed in place.
     """
     now = time.time() if now is None else now
     out = []
     present = set()
-    for path in sorted(Path(inbox).iterdir()):
-        if not is_submission(path):
-            continue
+    for path in sorted(inbox_files(inbox), key=lambda p: submission_name(p, inbox)):
         stat = path.stat()
         if now - stat.st_mtime < settle_seconds:
             continue
-        name = path.name
+        name = submission_name(path, inbox)
         present.add(name)
         cached = cursor.files.get(name)
         if cached and cached[0] == stat.st_size and cached[1] == stat.st_mtime_ns:
@@ -88,7 +81,7 @@ def scan_inbox(
         else:
             digest = sha256_of(path)
             cursor.files[name] = (stat.st_size, stat.st_mtime_ns, digest)
-        out.append(InboxFile(path, stat.st_size, stat.st_mtime_ns, digest))
+        out.append(InboxFile(path, name, stat.st_size, stat.st_mtime_ns, digest))
     for name in list(cursor.files):
         if name not in present and not (Path(inbox) / name).exists():
             del cursor.files[name]

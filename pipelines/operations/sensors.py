@@ -8,6 +8,7 @@ from pipelines.operations.jobs import PARTNER_INGESTION_JOB
 from pipelines.settings import setting, setting_path
 
 PARTNER_INBOX_SENSOR = "partner_inbox"
+PARTNER_OP = "partnership_activity_submissions"  # the partner loader's op (its config: files)
 
 
 def _settle_seconds() -> float:
@@ -22,9 +23,11 @@ def _settle_seconds() -> float:
     job_name=PARTNER_INGESTION_JOB,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Watches WELLBEING_PARTNER_INBOX and starts one partner_ingestion run per new or "
-    "changed CSV/XLSX/ODS file. The run key is the file's SHA-256, so the same content is never "
-    "processed twice; the cursor holds the hashes already seen.",
+    description="Watches WELLBEING_PARTNER_INBOX (sub-folders included; what counts as a "
+    "submission: pipelines/partnership_activity/submission.py, shared with the loader) and "
+    "starts one partner_ingestion run per new or changed file, which loads that file. The run "
+    "key is the file's SHA-256, so the same content is never processed twice; the cursor holds "
+    "the hashes already seen.",
 )
 def partner_inbox(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
     inbox = setting_path("WELLBEING_PARTNER_INBOX")
@@ -39,13 +42,15 @@ def partner_inbox(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.S
         if file.sha256 in cursor.seen:
             continue
         cursor.seen.add(file.sha256)
-        context.log.info(f"new partner file {file.path.name} ({file.size:,} bytes, {file.sha256})")
+        context.log.info(f"new partner file {file.name} ({file.size:,} bytes, {file.sha256})")
         requests.append(
             dg.RunRequest(
                 run_key=file.sha256,
+                # the run loads this file, not the whole inbox again
+                run_config={"ops": {PARTNER_OP: {"config": {"files": [file.name]}}}},
                 tags={
                     **keys.WRITES_WAREHOUSE,
-                    "wellbeing/partner_file": file.path.name,
+                    "wellbeing/partner_file": file.name,
                     "wellbeing/partner_file_sha256": file.sha256,
                 },
             )

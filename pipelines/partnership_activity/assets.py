@@ -7,17 +7,18 @@ unset, a deterministic example submission set is written under the warehouse's f
 loaded through the same path, every row flagged ``is_example_data``.
 """
 
+import traceback
 from functools import lru_cache
 
 import dagster as dg
 import polars as pl
 
+from pipelines.boundaries.point_in_polygon import LSOA_POLYGONS
 from pipelines.catalogue import SourceUnavailableError, fetch
-from pipelines.contracts import apply_comments
 from pipelines.financial_year import label_of
 from pipelines.operations.partitions import financial_year_partitions
-from pipelines.partnership_activity import generator, ingest, rerun
-from pipelines.partnership_activity import validate as v
+from pipelines.partnership_activity import generator, ingest, normalise, rerun, submission
+from pipelines.partnership_activity.lookups import SOURCES, Lookups, create_lookups, register_frames
 from pipelines.settings import setting_path
 from pipelines.warehouse import Warehouse, table_metadata
 
@@ -26,6 +27,8 @@ RAW_KEY = dg.AssetKey(["raw", "partnership_activity"])
 QUARANTINE_KEY = dg.AssetKey(["quality", "quarantine"])
 SUBMISSIONS_KEY = dg.AssetKey(["quality", "submissions"])
 YEAR_RERUNS_KEY = dg.AssetKey(["quality", "partnership_activity_year_reruns"])
+TEMPLATE_KEY = dg.AssetKey(["partnership_activity", "submission_template"])
+TEMPLATE_FILE = "partners/partner_submission_template.xlsx"
 REFERENCE_TABLES = {
     "lsoa21_population": "raw.lsoa21_population",
     "lsoa11_lsoa21_lookup": "raw.lsoa11_lsoa21_lookup",
@@ -35,6 +38,18 @@ REFERENCE_TABLES = {
 }
 ROWS_ACCOUNTED_CHECK = "submission_rows_accounted_for"
 EXAMPLE_INBOX_NAME = "example_partner_inbox"
+
+
+class PartnerInboxConfig(dg.Config):
+    """Which inbox files a run loads.
+
+    Attributes:
+        files: paths below the inbox (as ``quality.submissions.submission_file`` names them), e.g.
+            ``["cardiff/2024-25.xlsx"]``: the inbox sensor asks for the one file it saw. Empty:
+            every submission in the inbox (``make run``, the UI).
+    """
+
+    files: list[str] = []  # noqa: RUF012 (pydantic copies the default for each run config)
 
 
 def _table_exists(con, table: str) -> bool:
@@ -48,68 +63,83 @@ def _table_exists(con, table: str) -> bool:
     )
 
 
-def _reference_frames(con, log) -> dict[str, pl.DataFrame]:
-    """The reference tables from the warehouse; any missing one from the catalogue (mirror)."""
+def _catalogue_frame(key: str) -> pl.DataFrame:
+    """A reference table read straight from the catalogue source (when the warehouse lacks it)."""
     from pipelines.readers import read_csv_strings
     from pipelines.wimd import parsers
 
+    fetched = fetch(key)
+    if key == "wimd_2019_postcodes":
+        return parsers.parse_wimd_2019_postcodes(fetched)
+    if key == "wimd_2025_ranks":
+        return parsers.parse_wimd_2025_ranks(fetched)
+    frame = read_csv_strings(fetched.path)
+    return frame.rename({c: c.strip().lstrip("\ufeff").lower() for c in frame.columns})
+
+
+def reference_frames(con, log) -> dict[str, pl.DataFrame]:
+    """The reference tables the example generator needs, from the warehouse or the catalogue."""
     out = {}
-    for key, table in REFERENCE_TABLES.items():
-        if _table_exists(con, table):
-            out[key] = con.execute(f"select * from {table}").pl()
-            continue
-        log.warning(f"{table} is not in the warehouse; reading catalogue source '{key}' directly")
-        fetched = fetch(key)
-        if key == "wimd_2019_postcodes":
-            out[key] = parsers.parse_wimd_2019_postcodes(fetched)
-        elif key == "wimd_2025_ranks":
-            out[key] = parsers.parse_wimd_2025_ranks(fetched)
-        else:
-            frame = read_csv_strings(fetched.path)
-            out[key] = frame.rename({c: c.strip().lstrip("\ufeff").lower() for c in frame.columns})
+    for key in ("lsoa21_population", "wimd_2025_ranks"):
+        table = REFERENCE_TABLES[key]
+        out[key] = (
+            con.execute(f"select * from {table}").pl()
+            if _table_exists(con, table)
+            else _catalogue_frame(key)
+        )
     return out
 
 
 @lru_cache(maxsize=1)
-def _boundaries() -> tuple[object, object, str]:
-    """(Wales outline, 2021 LSOA polygons, note) from the catalogue boundary files, if available."""
-    try:
-        import geopandas as gpd
+def _catalogue_polygons() -> pl.DataFrame:
+    """The 2021 LSOA polygons read from the catalogue boundary file (``lsoa_code``,
+    ``geometry_wkb``), as ``raw.lsoa21_boundaries`` holds them."""
+    from pipelines.boundaries.geo import geometry_to_wkb
+    from pipelines.boundaries.parsers import parse_lsoa21_boundaries
 
-        la = gpd.read_file(fetch("la_boundaries").path).to_crs("EPSG:4326")
-        outline = la.geometry.union_all()
-        lsoa = gpd.read_file(fetch("lsoa21_boundaries").path).to_crs("EPSG:4326")
-        code = next(c for c in lsoa.columns if c.lower() == "lsoa21cd")
-        lsoa = lsoa[lsoa[code].str.startswith("W01")].rename(columns={code: "lsoa21_code"})
-        return outline, lsoa[["lsoa21_code", "geometry"]], "Wales outline from la_boundaries"
-    except (SourceUnavailableError, OSError, ValueError, KeyError, StopIteration) as exc:
-        # Boundaries are optional: fall back to a bounding box and say so in the run log.
-        return (
-            None,
-            None,
-            f"no boundaries ({exc}); coordinates checked against a Wales bounding box",
-        )
-
-
-def load_reference(con, log) -> tuple[dict[str, pl.DataFrame], v.Reference, str]:
-    """Everything partner validation checks against, read once.
-
-    Returns the reference frames (LSOA21 population, LSOA11->21 lookup, WIMD 2019 postcodes,
-    LA names, WIMD 2025 ranks), the ``validate.Reference`` built from them and the Wales
-    boundaries, and a note saying which boundary check applies (polygons or a bounding box).
-    Used by the load asset, the financial-year rerun and the benchmark.
-    """
-    frames = _reference_frames(con, log)
-    outline, lsoa_polygons, boundary_note = _boundaries()
-    ref = v.reference_from_frames(
-        frames["lsoa21_population"],
-        frames["lsoa11_lsoa21_lookup"],
-        frames["wimd_2019_postcodes"],
-        frames["lsoa11_la_names"],
-        wales_outline=outline,
-        lsoa21_polygons=lsoa_polygons,
+    return geometry_to_wkb(
+        parse_lsoa21_boundaries(fetch(LSOA_POLYGONS.split(".")[1])), ["lsoa_code"]
     )
-    return frames, ref, boundary_note
+
+
+def load_reference(con, log) -> Lookups:
+    """Everything partner rows are checked against, as lookups on ``con``.
+
+    The four reference tables (``lookups.SOURCES``) and the 2021 LSOA polygons
+    (``raw.lsoa21_boundaries``, for rows located only by coordinates) are read from the
+    warehouse; a table the warehouse lacks (a partner run before any public refresh) is read from
+    its catalogue source instead, and the run log says so. Without polygons at all, rows located
+    only by coordinates are quarantined. Used by the load asset, the financial-year rerun and the
+    benchmark.
+    """
+    normalise.install(con)
+    relations = {}
+    missing = {}
+    for table in (*SOURCES, LSOA_POLYGONS):
+        if _table_exists(con, table):
+            relations[table] = table
+            continue
+        log.warning(f"{table} is not in the warehouse; reading its catalogue source directly")
+        try:
+            missing[table] = (
+                _catalogue_polygons()
+                if table == LSOA_POLYGONS
+                else _catalogue_frame(table.split(".")[1])
+            )
+        except (SourceUnavailableError, OSError, ValueError) as exc:
+            if table != LSOA_POLYGONS:
+                raise
+            log.warning(
+                f"no LSOA boundaries ({exc}): rows located only by coordinates need la_code"
+            )
+    relations.update(register_frames(con, missing))
+    polygons = relations.get(LSOA_POLYGONS)
+    note = (
+        f"coordinates are placed in the 2021 LSOA polygons of {polygons} (DuckDB spatial)"
+        if polygons
+        else "no LSOA boundaries: rows located only by coordinates need la_code"
+    )
+    return create_lookups(con, relations, polygons, note)
 
 
 def _files_markdown(outcomes: list[ingest.LoadOutcome]) -> str:
@@ -124,6 +154,17 @@ def _files_markdown(outcomes: list[ingest.LoadOutcome]) -> str:
     return "\n".join(lines)
 
 
+def _selected(inbox, config: PartnerInboxConfig, log) -> list:
+    files = submission.inbox_files(inbox)
+    if not config.files:
+        return files
+    wanted = set(config.files)
+    chosen = [f for f in files if submission.submission_name(f, inbox) in wanted]
+    for name in sorted(wanted - {submission.submission_name(f, inbox) for f in chosen}):
+        log.warning(f"{name}: asked for, but not a submission in {inbox} (moved or removed?)")
+    return chosen
+
+
 @dg.multi_asset(
     name="partnership_activity_submissions",
     specs=[
@@ -131,7 +172,7 @@ def _files_markdown(outcomes: list[ingest.LoadOutcome]) -> str:
             RAW_KEY,
             group_name=GROUP,
             kinds={"duckdb", "polars"},
-            deps=[dg.AssetKey(["raw", k]) for k in REFERENCE_TABLES],
+            deps=[dg.AssetKey(["raw", k]) for k in (*REFERENCE_TABLES, "lsoa21_boundaries")],
             description=(
                 "Validated partner partnership-activity records: one row per accepted row of a "
                 "submitted file (CSV, XLSX, ODS, Parquet) from WELLBEING_PARTNER_INBOX, or of the "
@@ -175,16 +216,27 @@ def _files_markdown(outcomes: list[ingest.LoadOutcome]) -> str:
     ],
     can_subset=False,
 )
-def partnership_activity_submissions(context: dg.AssetExecutionContext, warehouse: Warehouse):
-    """Load every new partner file: validate, load valid rows, quarantine the rest, log the file."""
+def partnership_activity_submissions(
+    context: dg.AssetExecutionContext, warehouse: Warehouse, config: PartnerInboxConfig
+):
+    """Load new partner files: validate, load valid rows, quarantine the rest, log each file.
+
+    Every submission in the inbox (``submission.py``: sub-folders included), oldest first, or only
+    the files ``config.files`` names (a run the inbox sensor started for one file). A file that
+    cannot be read is logged as rejected with what was found; a file the loader itself fails on
+    is logged as rejected too: the other files still load.
+    """
     inbox = setting_path("WELLBEING_PARTNER_INBOX")
     archive = setting_path("WELLBEING_ARCHIVE_DIR")
+    feedback = setting_path("WELLBEING_FEEDBACK_DIR")
     with warehouse.connect() as con:
-        frames, ref, boundary_note = load_reference(con, context.log)
-        context.log.info(f"partnership_activity: {boundary_note}")
+        ingest.ensure_tables(con)
+        lookups = load_reference(con, context.log)
+        context.log.info(f"partnership_activity: {lookups.note}")
         is_example = inbox is None
         if is_example:
             inbox = warehouse.work_dir / EXAMPLE_INBOX_NAME
+            frames = reference_frames(con, context.log)
             areas = generator.areas_from_frames(
                 frames["lsoa21_population"], frames["wimd_2025_ranks"]
             )
@@ -192,10 +244,9 @@ def partnership_activity_submissions(context: dg.AssetExecutionContext, warehous
             context.log.info(
                 f"WELLBEING_PARTNER_INBOX is unset: loading the example submissions in {inbox}"
             )
-        files = ingest.inbox_files(inbox) if inbox.exists() else []
+        files = _selected(inbox, config, context.log)
         if not files:
-            context.log.warning(f"partner inbox {inbox} holds no CSV, XLSX, ODS or Parquet files")
-        ingest.ensure_tables(con)
+            context.log.warning(f"partner inbox {inbox} holds no submission files")
         if not is_example:
             # Real submissions are arriving: retire the generated example rows so that no mart
             # mixes example data with evidence. They stay in raw (not current) with the reason.
@@ -208,21 +259,37 @@ def partnership_activity_submissions(context: dg.AssetExecutionContext, warehous
                 context.log.info(f"retired {retired} example rows: a partner inbox is configured")
         outcomes = []
         for i, path in enumerate(files, start=1):
-            outcome = ingest.load_submission(con, path, ref, archive, is_example_data=is_example)
+            name = submission.submission_name(path, inbox)
+            try:
+                outcome = ingest.load_submission(
+                    con,
+                    path,
+                    lookups,
+                    archive,
+                    is_example_data=is_example,
+                    name=name,
+                    feedback_dir=feedback,
+                )
+            except Exception as exc:  # noqa: BLE001 (one file must never block the inbox)
+                context.log.error(
+                    f"[{i}/{len(files)}] {name}: the loader failed, recorded as rejected:\n"
+                    + "".join(traceback.format_exception(exc))
+                )
+                outcome = ingest.record_failure(con, path, archive, name, exc)
             outcomes.append(outcome)
             if outcome.skipped:
                 context.log.info(
-                    f"[{i}/{len(files)}] {path.name}: already loaded (sha256 {outcome.sha256[:12]}...), skipped"
+                    f"[{i}/{len(files)}] {name}: already loaded (sha256 {outcome.sha256[:12]}...), skipped"
                 )
             elif outcome.status == "rejected":
-                context.log.error(f"[{i}/{len(files)}] {path.name}: REJECTED: {outcome.error}")
+                context.log.error(f"[{i}/{len(files)}] {name}: REJECTED: {outcome.error}")
             else:
                 context.log.info(
-                    f"[{i}/{len(files)}] {path.name}: {outcome.rows_submitted} rows, {outcome.rows_accepted} "
-                    f"accepted, {outcome.rows_quarantined} quarantined, {outcome.rows_superseding} replaced earlier rows"
+                    f"[{i}/{len(files)}] {name}: {outcome.rows_submitted} rows, {outcome.rows_accepted} "
+                    f"accepted, {outcome.rows_quarantined} quarantined, {outcome.rows_superseding} "
+                    f"replaced earlier rows"
+                    + (f"; feedback report {outcome.feedback['en']}" if outcome.feedback else "")
                 )
-        for table in ingest.TABLES:
-            apply_comments(con, table)
         mismatched = con.execute(
             "select submission_file, rows_submitted, rows_accepted, rows_quarantined from quality.submissions "
             "where rows_accepted + rows_quarantined <> rows_submitted"
@@ -283,6 +350,22 @@ def partnership_activity_submissions(context: dg.AssetExecutionContext, warehous
     )
 
 
+@dg.asset(key=TEMPLATE_KEY, group_name=GROUP, kinds={"excel"})
+def submission_template(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    """The partner submission template (XLSX), generated from the partnership activity contract:
+    the Activities sheet (every column a partner sends, a note in English and Welsh on each
+    header, drop-down lists for every closed list), an instructions sheet in English and Welsh,
+    and the lists. Written to ``<WELLBEING_PUBLISH_DIR>/partners/partner_submission_template.xlsx``
+    for analysts to send to partners; see ``pipelines/partnership_activity/template.py``."""
+    from pipelines.partnership_activity.template import template_columns, write_template
+
+    path = write_template(setting_path("WELLBEING_PUBLISH_DIR") / TEMPLATE_FILE)
+    context.log.info(f"partner submission template: {path}")
+    return dg.MaterializeResult(
+        metadata={"path": dg.MetadataValue.path(str(path)), "columns": len(template_columns())}
+    )
+
+
 @dg.asset(
     key=YEAR_RERUNS_KEY,
     group_name=GROUP,
@@ -329,10 +412,10 @@ def partnership_activity_year_reruns(
         )
     label = label_of(context.partition_key)
     with warehouse.connect() as con:
-        _, ref, boundary_note = load_reference(con, context.log)
-        context.log.info(f"re-running financial year {label}: {boundary_note}")
+        lookups = load_reference(con, context.log)
+        context.log.info(f"re-running financial year {label}: {lookups.note}")
         try:
-            outcome = rerun.rerun_financial_year(con, label, ref, run_id=context.run.run_id)
+            outcome = rerun.rerun_financial_year(con, label, lookups, run_id=context.run.run_id)
         except LookupError as exc:
             raise dg.Failure(str(exc)) from exc
         meta = table_metadata(con, rerun.RERUNS_TABLE)

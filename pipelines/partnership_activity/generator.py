@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from pipelines.partnership_activity import validate as v
+from pipelines.partnership_activity import contract as pc
 
 REGIONS = {
     "North Wales": ["W06000001", "W06000002", "W06000003", "W06000004", "W06000005", "W06000006"],
@@ -255,7 +255,7 @@ def generate_activity(n: int, seed: int = 2025, areas: pl.DataFrame | None = Non
 
     categories = list(CATEGORY_WEIGHTS)
     cat_idx = rng.choice(len(categories), size=n, p=list(CATEGORY_WEIGHTS.values()))
-    cat_types = v._custom("activity_type", "categoryOfType")
+    cat_types = pc.prop_custom("activity_type", "allowedPairs")["pairs"]
     all_types = [t for c in categories for t in cat_types[c]]
     type_idx = np.empty(n, dtype=np.int64)
     for ci, cat in enumerate(categories):

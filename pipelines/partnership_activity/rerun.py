@@ -4,13 +4,15 @@ Plain functions (no Dagster), called by the financial-year asset in ``assets.py`
 
 ``rerun_financial_year`` takes the *current* rows of one financial year (April to March, the
 ``financial_year`` column, e.g. ``'2023-24'``) from ``raw.partnership_activity``, validates them
-again with the same contract rules as a new submission (``validate.validate``) against the
-geography lookups passed in, and rewrites exactly that slice in one transaction:
+again with the same normalisation and contract rules as a new submission (``ingest.check_sql``,
+the rows given back as text) against the geography lookups passed in, and rewrites exactly that
+slice in one transaction:
 
 - ``delete from raw.partnership_activity where financial_year = ? and is_current``, then insert
   the rows that still pass, with their original load columns (submission file, sha256, source
-  row, loaded_at, supersedes_note) unchanged. ``lsoa_resolved_from`` keeps its original value
-  when the LSOA is unchanged (the original postcode or 2011 code is not kept in raw).
+  row, loaded_at, supersedes_note) and date precisions unchanged. ``lsoa_resolved_from`` keeps
+  its original value when the LSOA is unchanged (the original postcode or 2011 code is not kept
+  in raw).
 - rows that now fail (e.g. an LSOA or local authority code no longer in the geography) go to
   ``quality.quarantine`` with a reason that says they were re-validated, and their submission's
   ``rows_accepted`` / ``rows_quarantined`` in ``quality.submissions`` move by one each, so
@@ -25,9 +27,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import duckdb
-import polars as pl
 
-from pipelines.partnership_activity import validate as v
+from pipelines.partnership_activity import contract as pc
+from pipelines.partnership_activity import ingest
+from pipelines.partnership_activity.lookups import Lookups
+from pipelines.sqltext import quote_ident, quote_literal
 
 RAW_TABLE = "raw.partnership_activity"
 RERUNS_TABLE = "quality.partnership_activity_year_reruns"
@@ -42,17 +46,8 @@ create table if not exists {RERUNS_TABLE} (
     rows_quarantined bigint not null
 )
 """
-# Load columns carried over unchanged from the row being re-validated.
-LOAD_COLUMNS = (
-    "submission_file",
-    "submission_sha256",
-    "source_row_number",
-    "loaded_at",
-    "is_current",
-    "superseded_at",
-    "supersedes_note",
-)
-_KEY = "_rerun_row"
+# Columns carried over unchanged from the row being re-validated.
+KEPT_COLUMNS = (*ingest.LOAD_COLUMNS, "start_date_precision", "end_date_precision", "partner_key")
 
 
 @dataclass
@@ -83,26 +78,22 @@ def ensure_reruns_table(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(RERUNS_DDL)
 
 
-def _as_submitted_text(rows: pl.DataFrame) -> pl.DataFrame:
-    """Raw rows as the text frame ``validate.validate`` expects (one row per raw row)."""
-    out = rows.select(
-        pl.col(_KEY).alias("source_row_number"),
-        *[
-            (
-                pl.col(c).cast(pl.String)
-                if c in rows.columns
-                else pl.lit(None, dtype=pl.String)
-            ).alias(c)
-            for c in v.submitted_columns()
-        ],
+def _as_text(financial_year: str) -> str:
+    """The year's current raw rows as the text relation the loader's pass reads."""
+    submitted = [c for c in pc.loaded_submitted_columns()]
+    text = ", ".join(f"{quote_ident(c)}::varchar as {quote_ident(c)}" for c in submitted)
+    return (
+        "(select row_number() over (order by submission_sha256, source_row_number)::bigint "
+        "as source_row_number, null::integer as _field_count, null::varchar as _read_problem, "
+        f"null::varchar as _read_problem_cy, null::varchar as _raw, {text} from {RAW_TABLE} "
+        f"where financial_year = {quote_literal(financial_year)} and is_current)"
     )
-    return out
 
 
 def rerun_financial_year(
     con: duckdb.DuckDBPyConnection,
     financial_year: str,
-    ref: v.Reference,
+    lookups: Lookups,
     run_id: str | None = None,
 ) -> YearRerun:
     """Re-validate and rewrite the current rows of one financial year (see the module docstring).
@@ -110,7 +101,7 @@ def rerun_financial_year(
     Args:
         con: read-write connection to the warehouse holding the partner tables.
         financial_year: label ``'YYYY-YY'`` (April to March), as in the ``financial_year`` column.
-        ref: the current geography lookups (``validate.reference_from_frames``).
+        lookups: the current geography lookups on ``con`` (``assets.load_reference``).
         run_id: Dagster run id for the re-run log.
 
     Returns:
@@ -128,89 +119,95 @@ def rerun_financial_year(
             f"{RAW_TABLE} does not exist: materialise raw/partnership_activity before re-running "
             "a financial year"
         )
-    ensure_reruns_table(con)
-    rows = con.execute(
-        f"select * from {RAW_TABLE} where financial_year = ? and is_current "
-        "order by submission_sha256, source_row_number",
+    ingest.ensure_tables(con)
+    con.execute(RERUNS_DDL)
+    before = con.execute(
+        f"select count(*) from {RAW_TABLE} where financial_year = ? and is_current",
         [financial_year],
-    ).pl()
-    rows = rows.with_row_index(_KEY, offset=1).with_columns(pl.col(_KEY).cast(pl.Int64))
+    ).fetchone()[0]
     other = con.execute(
         f"select count(*) from {RAW_TABLE} where financial_year <> ?", [financial_year]
     ).fetchone()[0]
     now = datetime.now(UTC)
-    if rows.height == 0:
+    if before == 0:
         con.execute(
-            f"insert into {RERUNS_TABLE} values (?, ?, ?, 0, 0, 0, 0)", [financial_year, run_id, now]
+            f"insert into {RERUNS_TABLE} values (?, ?, ?, 0, 0, 0, 0)",
+            [financial_year, run_id, now],
         )
         return YearRerun(financial_year, 0, 0, 0, 0, other)
 
-    result = v.validate(_as_submitted_text(rows), ref)
-    raw_columns = [c for c in rows.columns if c != _KEY]
-    original = rows.select(_KEY, *LOAD_COLUMNS, "lsoa_code", "lsoa_resolved_from")
-    kept = (
-        result.accepted.rename({"source_row_number": _KEY})
-        .drop("lsoa_resolved_from")
-        .join(
-            original.rename(
-                {"lsoa_code": "_old_lsoa", "lsoa_resolved_from": "_old_resolved"}
-            ),
-            on=_KEY,
-            how="left",
-        )
-        .with_columns(
-            pl.when(pl.col("lsoa_code").eq_missing(pl.col("_old_lsoa")))
-            .then(pl.col("_old_resolved"))
-            .otherwise(pl.lit("lsoa_code"))
-            .alias("lsoa_resolved_from")
-        )
-    )
-    kept = kept.select(_KEY, *raw_columns).cast({c: rows.schema[c] for c in raw_columns})
-    changed = kept.join(rows, on=[_KEY, *raw_columns], how="anti", nulls_equal=True).height
+    source = _as_text(financial_year)
+    ingest.prepare(con, source, pc.loaded_submitted_columns(), lookups=lookups)
+    sql = ingest.check_sql(source, pc.loaded_submitted_columns(), lookups, False)
+    con.execute(f"create or replace temp table _rerun_checked as {sql}")
+    return _rewrite(con, financial_year, before, other, now, run_id)
 
-    failed = result.problems.rename({"source_row_number": _KEY}).join(
-        result.rows_json.rename({"source_row_number": _KEY}), on=_KEY, how="left"
-    )
-    failed = failed.join(
-        rows.select(_KEY, "submission_file", "submission_sha256", "source_row_number"),
-        on=_KEY,
-        how="left",
-    ).with_columns(
-        pl.format(
-            "re-validated for financial year {} against the current reference data: {}",
-            pl.lit(financial_year),
-            pl.col("reason"),
-        ).alias("reason"),
-        pl.lit(now).alias("quarantined_at"),
-    )
-    per_file = (
-        failed.group_by("submission_sha256")
-        .agg(pl.col(_KEY).n_unique().alias("moved"))
-        .with_columns(pl.lit(financial_year).alias("financial_year"))
-    )
-    quarantined = failed[_KEY].n_unique() if failed.height else 0
 
-    con.register("_rerun_kept", kept.drop(_KEY).to_arrow())
-    con.register("_rerun_failed", failed.to_arrow())
-    con.register("_rerun_moved", per_file.to_arrow())
+def _rewrite(con, financial_year, before, other, now, run_id) -> YearRerun:
+    raw_columns = [
+        r[0]
+        for r in con.execute(
+            "select column_name from duckdb_columns() where schema_name = 'raw' "
+            "and table_name = 'partnership_activity' order by column_index"
+        ).fetchall()
+    ]
+    kept = [quote_ident(c) for c in KEPT_COLUMNS]
+    con.execute(
+        f"""
+        create or replace temp table _rerun_old as
+        select row_number() over (order by submission_sha256, source_row_number)::bigint as _k, *
+        from {RAW_TABLE} where financial_year = ? and is_current
+        """,
+        [financial_year],
+    )
+    new_values = [
+        c for c in ingest.RAW_COLUMNS if c not in KEPT_COLUMNS and c != "lsoa_resolved_from"
+    ]
+    con.execute(
+        f"""
+        create or replace temp table _rerun_kept as
+        select {", ".join(f"n.{quote_ident(c)}" for c in new_values)},
+               case when n.lsoa_code is not distinct from o.lsoa_code then o.lsoa_resolved_from
+                    else 'lsoa_code' end as lsoa_resolved_from,
+               {", ".join(f"o.{c}" for c in kept)}, o._k
+        from _rerun_checked n join _rerun_old o on o._k = n.source_row_number
+        where len(n._problems) = 0
+        """
+    )
+    compared = [quote_ident(c) for c in raw_columns]
+    changed = con.execute(
+        f"""select count(*) from (select {", ".join(compared)} from _rerun_kept
+            except all select {", ".join(compared)} from _rerun_old)"""
+    ).fetchone()[0]
+    kept_rows = con.execute("select count(*) from _rerun_kept").fetchone()[0]
+    con.execute(
+        """
+        create or replace temp table _rerun_failed as
+        select o.submission_file, o.submission_sha256, o.source_row_number,
+               o.partner_organisation, o.partner_key, o.activity_id, p.rule_name, p.column_name,
+               p.value,
+               're-validated for financial year ' || ? || ' against the current reference '
+                   || 'data: ' || p.reason as reason,
+               'wedi''i ail-ddilysu ar gyfer y flwyddyn ariannol ' || ? || ' yn erbyn y data '
+                   || 'cyfeirio cyfredol: ' || p.reason_cy as reason_cy,
+               n._row_json as row_json, ?::timestamptz as quarantined_at, false as is_resolved
+        from (select *, unnest(_problems) as p from _rerun_checked where len(_problems) > 0) n
+        join _rerun_old o on o._k = n.source_row_number
+        """,
+        [financial_year, financial_year, now],
+    )
+    quarantined = con.execute(
+        "select count(distinct (submission_sha256, source_row_number)) from _rerun_failed"
+    ).fetchone()[0]
     try:
         con.execute("begin transaction")
         try:
             con.execute(
-                f"delete from {RAW_TABLE} where financial_year = ? and is_current",
-                [financial_year],
+                f"delete from {RAW_TABLE} where financial_year = ? and is_current", [financial_year]
             )
-            con.execute(f"insert into {RAW_TABLE} by name select * from _rerun_kept")
-            if failed.height:
-                con.execute(
-                    """
-                    insert into quality.quarantine
-                    select submission_file, submission_sha256, source_row_number,
-                           partner_organisation, activity_id, column_name, value, reason,
-                           row_json, quarantined_at, false, null, null
-                    from _rerun_failed
-                    """
-                )
+            con.execute(f"insert into {RAW_TABLE} by name select * exclude (_k) from _rerun_kept")
+            if quarantined:
+                con.execute("insert into quality.quarantine by name select * from _rerun_failed")
                 con.execute(
                     """
                     update quality.submissions s
@@ -218,20 +215,22 @@ def rerun_financial_year(
                         rows_quarantined = s.rows_quarantined + m.moved,
                         status = 'loaded_with_quarantine',
                         note = concat_ws('; ', s.note, m.moved || ' row(s) quarantined when '
-                                         || m.financial_year || ' was re-validated')
-                    from _rerun_moved m
+                                         || ? || ' was re-validated')
+                    from (select submission_sha256, count(distinct source_row_number) as moved
+                          from _rerun_failed group by all) m
                     where s.submission_sha256 = m.submission_sha256
-                    """
+                    """,
+                    [financial_year],
                 )
             con.execute(
                 f"insert into {RERUNS_TABLE} values (?, ?, ?, ?, ?, ?, ?)",
-                [financial_year, run_id, now, rows.height, kept.height, changed, quarantined],
+                [financial_year, run_id, now, before, kept_rows, changed, quarantined],
             )
             con.execute("commit")
         except BaseException:
             con.execute("rollback")
             raise
     finally:
-        for name in ("_rerun_kept", "_rerun_failed", "_rerun_moved"):
-            con.unregister(name)
-    return YearRerun(financial_year, rows.height, kept.height, changed, quarantined, other)
+        for name in ("_rerun_old", "_rerun_checked", "_rerun_kept", "_rerun_failed"):
+            con.execute(f"drop table if exists {name}")
+    return YearRerun(financial_year, before, kept_rows, changed, quarantined, other)

@@ -2,11 +2,12 @@
 
 Check name: ``contract_<table>`` (e.g. ``contract_wimd_2025_ranks`` on asset
 ``raw/wimd_2025_ranks``), stable across runs. Each check reads its table from the working DuckDB
-(read-only), runs the contract's Great Expectations suite (``pipelines.quality.validate``),
-appends every expectation's result to ``quality.check_results``, renders GX Data Docs under
-``<WELLBEING_PUBLISH_DIR>/quality/data_docs/index.html`` and returns:
+(read-only), runs every rule of the contract in DuckDB SQL (``pipelines.quality.validate``),
+appends every rule's result to ``quality.check_results``, reports them as a Great Expectations
+validation rendered as Data Docs under ``<WELLBEING_PUBLISH_DIR>/quality/data_docs/index.html``
+(``pipelines.quality.gx``) and returns:
 
-- passed, when every expectation is met;
+- passed, when every rule is met;
 - failed with severity ERROR when an ``error`` rule fails (a renamed or missing column, a missing
   area, a row count out of range, ...): the check is blocking, so assets downstream of the table
   are not materialised in that run and keep their previous version;
@@ -41,20 +42,26 @@ def data_docs_root() -> Path:
 
 
 def _reference_keys(table: str) -> list[dg.AssetKey]:
-    """Asset keys of the tables a contract's reference rules read (so they run first)."""
+    """Asset keys of the tables a contract's rules read (so they run first): references of
+    reference, pair and coverage rules, and the tables a ``sql`` rule's query names."""
     from pipelines.quality.rules import table_rules
+    from pipelines.warehouse import sql_dependencies
 
     keys = []
     for rule in table_rules(contract_for(table)):
-        if rule.value_set_from:
-            schema, name, _ = rule.value_set_from.split(".")
-            key = dg.AssetKey([schema, name])
-            if key not in keys and f"{schema}.{name}" != table:
+        names = list(rule.references)
+        if rule.kind == "sql":
+            names += [f"{s}.{t}" for s, t in sql_dependencies(rule.spec["query"])]
+        for name in names:
+            key = dg.AssetKey(name.split("."))
+            if key not in keys and name != table:
                 keys.append(key)
     return keys
 
 
-def contract_check(table: str, available: set[dg.AssetKey] | None = None) -> dg.AssetChecksDefinition:
+def contract_check(
+    table: str, available: set[dg.AssetKey] | None = None
+) -> dg.AssetChecksDefinition:
     """Build the blocking asset check for contract table ``schema.table``.
 
     Args:
@@ -73,10 +80,11 @@ def contract_check(table: str, available: set[dg.AssetKey] | None = None) -> dg.
         blocking=True,
         additional_deps=refs,
         description=(
-            f"Data contract {obj.get('_contract_file')} for {table}, run as a Great Expectations "
-            "suite on pandas, or, for tables over 250,000 rows, as the same rules in DuckDB SQL "
-            "(one scan of aggregates; memory bounded); metadata 'engine' says which ran. Errors "
-            "(missing or renamed columns, missing areas, row counts, ranges, references) block downstream assets; warnings (e.g. a changed source checksum) do not."
+            f"Data contract {obj.get('_contract_file')} for {table}: every rule of the contract "
+            "run in DuckDB SQL (one scan of the table, memory bounded), reported through Great "
+            "Expectations (Data Docs). Errors (missing or renamed columns, missing or new areas "
+            "or years, ranges, references) block downstream assets; warnings (e.g. a changed "
+            "source checksum) do not."
         ),
         metadata={"contract_file": f"data_contracts/{obj.get('_contract_file')}", "table": table},
     )
@@ -86,8 +94,11 @@ def contract_check(table: str, available: set[dg.AssetKey] | None = None) -> dg.
         started = time.perf_counter()
         try:
             validation = validate_table(
-                warehouse.connect, table, run_id=context.run.run_id,
-                docs_root=data_docs_root(), check_name=check_name,
+                warehouse.connect,
+                table,
+                run_id=context.run.run_id,
+                docs_root=data_docs_root(),
+                check_name=check_name,
             )
         except LookupError as exc:
             return dg.AssetCheckResult(
@@ -108,17 +119,14 @@ def contract_check(table: str, available: set[dg.AssetKey] | None = None) -> dg.
             description=summary,
             metadata={
                 "engine": ENGINE_LABELS[validation.engine],
-                "expectations": len(validation.outcomes),
+                "rules": len(validation.outcomes),
                 "failed_errors": len(validation.failed_errors),
                 "failed_warnings": len(validation.failed_warnings),
                 "rows": validation.row_count,
                 "missing_columns": ", ".join(validation.drift.missing) or "none",
                 "unexpected_columns": ", ".join(validation.drift.unexpected) or "none",
                 "failures": dg.MetadataValue.md(validation.failures_markdown()),
-                "data_docs": dg.MetadataValue.path(
-                    str(validation.data_docs or "not rendered (large table: validated in DuckDB)"
-                        if validation.engine == "duckdb_sql" else validation.data_docs or "not rendered")
-                ),
+                "data_docs": dg.MetadataValue.path(str(validation.data_docs or "not rendered")),
                 "results_table": "quality.check_results",
                 "seconds": round(elapsed, 2),
             },

@@ -1,18 +1,17 @@
-"""Validate one warehouse table against its contract with Great Expectations 1.x.
+"""The rule engine: a contract's compiled rules (``pipelines.quality.rules``) run in DuckDB SQL.
 
-Flow (what a contract asset check does, see ``pipelines.quality.checks``):
+Two modes, one set of rules:
 
-1. ``read_table``: read the table from DuckDB into a pandas frame (BLOB columns such as
-   geometries are read as their byte length), and the value sets the contract's
-   reference rules name (``valueSetFrom: schema.table.column``), from the same read-only
-   connection.
-2. ``validate_frame``: compile the contract into a GX ``ExpectationSuite`` and run it on the frame
-   (ephemeral context, pandas datasource, whole-dataframe batch). When a Data Docs folder is given
-   the run goes through a checkpoint whose action renders static HTML Data Docs there.
-3. ``write_results``: append one row per expectation to ``quality.check_results``.
-
-GX is imported inside the functions that need it (importing it takes seconds), so loading the
-Dagster code location stays fast.
+- **table mode** (``validate_in_duckdb``, ``validate_table``): what the blocking check
+  ``contract_<table>`` runs on any table of any size. All row rules are counted in ONE scan of the
+  table (``count(*) filter (where <bad row>)`` per rule); keys are grouped; coverage rules compare
+  the distinct values with their reference set and name what is missing or new; a sample of
+  offending values is read only for rules that failed. DuckDB streams the table (and spills its
+  hash tables under its memory limit), so memory does not grow with the table. Results are
+  appended to ``quality.check_results`` and reported through Great Expectations
+  (``pipelines.quality.gx``: suite, results, Data Docs).
+- **row mode** (``row_problems``): the SQL list expression of one row's problems, used by the
+  partner loader to quarantine submitted rows set-based (a row with no problem is accepted).
 """
 
 import json
@@ -20,19 +19,16 @@ import logging
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import pandas as pd
 
 from pipelines.contracts import apply_comments, contract_for
 from pipelines.quality.drift import ColumnDrift, column_drift
 from pipelines.quality.rules import (
-    NUMBER_SUFFIX,
-    SQL_EXPECTATION,
     Rule,
+    bind,
     expected_columns,
     ignorable_columns,
     table_rules,
@@ -43,14 +39,9 @@ from pipelines.warehouse import transaction
 log = logging.getLogger(__name__)
 
 RESULTS_TABLE = "quality.check_results"
-SQL_ENGINE_MIN_ROWS = 250_000
-"""Tables with more rows than this are validated in DuckDB (``validate_in_duckdb``): reading them
-into pandas for GX would hold the whole table in memory (partner activity at millions of rows)."""
-ENGINE_LABELS = {
-    "gx_pandas": "Great Expectations on pandas",
-    "duckdb_sql": "DuckDB SQL (row-level rules pushed down as aggregates)",
-}
+ENGINE_LABELS = {"duckdb_sql": "DuckDB SQL (every rule of the contract, one scan)"}
 SAMPLE_SIZE = 10
+MESSAGE_ITEMS = 10
 RESULTS_DDL = f"""
 create table if not exists {RESULTS_TABLE} (
     run_id varchar,
@@ -79,10 +70,10 @@ class Outcome:
     Attributes:
         rule: the compiled rule.
         success: whether the data met it.
-        observed_value: what GX observed (row count, column sum, ...), JSON-ready, or ``None``.
-        unexpected_count: number of rows that broke a row-level rule (``None`` for table rules).
-        unexpected_sample: up to ``SAMPLE_SIZE`` offending values.
-        note: why the rule was skipped or raised (e.g. the reference table is not built).
+        observed_value: what was observed (row count, column sum, missing values, ...), JSON-ready.
+        unexpected_count: rows that broke a row or key rule (``None`` for table rules).
+        unexpected_sample: up to ``SAMPLE_SIZE`` distinct offending values.
+        note: plain-English detail: what is missing or new, or why the rule was not evaluated.
     """
 
     rule: Rule
@@ -107,9 +98,7 @@ class TableValidation:
     drift: ColumnDrift
     outcomes: list[Outcome]
     data_docs: Path | None = None
-    engine: str = "gx_pandas"
-    """Which engine evaluated the rules: ``gx_pandas`` (Great Expectations on a pandas frame) or
-    ``duckdb_sql`` (the row-level rules as SQL aggregates in DuckDB, for large tables)."""
+    engine: str = "duckdb_sql"
 
     @property
     def failed_errors(self) -> list[Outcome]:
@@ -128,14 +117,15 @@ class TableValidation:
         """One paragraph naming what failed: columns missing or renamed, rules broken."""
         total = len(self.outcomes)
         ok = total - len(self.failed_errors) - len(self.failed_warnings)
-        head = (
-            f"{self.table}: {ok}/{total} expectations met, {len(self.failed_errors)} error(s), "
-            f"{len(self.failed_warnings)} warning(s)."
-        )
-        lines = [head]
+        lines = [
+            (
+                f"{self.table}: {ok}/{total} rules met, {len(self.failed_errors)} error(s), "
+                f"{len(self.failed_warnings)} warning(s)."
+            )
+        ]
         lines += [f"Source drift: {m}." for m in self.drift.messages()]
         for outcome in self.failed_errors + self.failed_warnings:
-            if outcome.rule.expectation == "expect_column_to_exist":
+            if outcome.rule.kind == "exists":
                 continue  # already named by the drift lines
             lines.append(f"{outcome.rule.severity.upper()}: {describe_failure(outcome)}")
         return "\n".join(lines)
@@ -144,23 +134,24 @@ class TableValidation:
         """A Markdown table of the failed rules (for Dagster check metadata)."""
         failed = self.failed_errors + self.failed_warnings
         if not failed:
-            return "_all expectations met_"
+            return "_all rules met_"
         rows = [
-            "| severity | rule | expectation | column | observed | unexpected | sample |",
+            "| severity | rule | kind | column | what was found | rows | sample |",
             "|---|---|---|---|---|---|---|",
         ]
         for o in failed:
             sample = ", ".join(_short(v) for v in o.unexpected_sample[:5])
+            found = o.note if o.note is not None else o.observed_value
             rows.append(
-                f"| {o.rule.severity} | {o.rule.name} | {o.rule.expectation} | "
-                f"{o.rule.column or ''} | {_short(o.observed_value if o.note is None else o.note)}"
-                f" | {'' if o.unexpected_count is None else o.unexpected_count} | {sample} |"
+                f"| {o.rule.severity} | {o.rule.name} | {o.rule.kind} | {o.rule.column or ''} | "
+                f"{_short(found, 200)} | "
+                f"{'' if o.unexpected_count is None else o.unexpected_count} | {sample} |"
             )
         return "\n".join(rows)
 
 
 def describe_failure(outcome: Outcome) -> str:
-    """Plain English for one failed rule, e.g. ``'wimd_rank' matches ^\\d+$: 3 rows do not``."""
+    """Plain English for one failed rule, e.g. ``wimd_rank.range: ...: 3 row(s) do not (e.g. 0)``."""
     text = f"{outcome.rule.name}: {outcome.rule.description}"
     if outcome.note:
         return f"{text}: {outcome.note}"
@@ -196,7 +187,7 @@ def _jsonable(value: Any) -> Any:
 
 
 # ---------------------------------------------------------------------------------------------
-# reading
+# reading the warehouse
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
@@ -209,344 +200,365 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str,
     ).fetchall()
 
 
-def read_table(
-    con: duckdb.DuckDBPyConnection, table: str, rules: list[Rule]
-) -> tuple[pd.DataFrame, list[str], dict[str, list | None]]:
-    """Read a table and the value sets its rules reference.
+def _relation_exists(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
+    try:
+        con.execute(f"select 1 from {relation} limit 0")
+        return True
+    except duckdb.Error:
+        return False
 
-    Returns:
-        ``(frame, columns, value_sets)``: the table as pandas (BLOB columns as their byte length; one
-        row per table row), every column name, and ``rule name -> distinct values`` for rules with
-        ``value_set_from`` (``None`` when that reference table or column does not exist); for
-        ``type: sql`` rules, ``rule name -> [query result]`` (``None`` when the query failed).
 
-    Raises:
-        LookupError: the table itself does not exist.
-    """
-    columns = table_columns(con, table)
-    if not columns:
-        raise LookupError(f"table {table} does not exist in the warehouse; materialise it first")
-    # BLOB columns (geometries) are read as their length in bytes: enough for not-null rules.
-    select = ", ".join(
-        f'octet_length("{c}") as "{c}"' if t.upper().startswith("BLOB") else f'"{c}"'
-        for c, t in columns
-    )
-    frame = con.execute(f"select {select} from {table}").df()
-    value_sets: dict[str, list | None] = {}
-    for rule in rules:
-        if rule.expectation == SQL_EXPECTATION:
-            try:
-                value_sets[rule.name] = [con.execute(rule.kwargs["query"]).fetchone()[0]]
-            except duckdb.Error as exc:
-                value_sets[rule.name] = None
-                log.warning("%s: query of rule %s failed: %s", table, rule.name, exc)
-            continue
-        if rule.value_set_from:
-            ref_schema, ref_table, ref_column = rule.value_set_from.split(".")
-            ref_cols = {c for c, _ in table_columns(con, f"{ref_schema}.{ref_table}")}
-            if ref_column not in ref_cols:
-                value_sets[rule.name] = None
-                continue
-            rows = con.execute(
-                f'select distinct "{ref_column}" from {ref_schema}.{ref_table} '
-                f'where "{ref_column}" is not null order by 1'
-            ).fetchall()
-            value_sets[rule.name] = [r[0] for r in rows]
-    return frame, [c for c, _ in columns], value_sets
+def _missing_reference(con, rule: Rule, relations: dict[str, str]) -> str | None:
+    for table in rule.references:
+        if not _relation_exists(con, relations.get(table, table)):
+            return table
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
-# Great Expectations
+# row mode
 
 
-@lru_cache(maxsize=4)
-def _context(docs_root: str | None):
-    """An ephemeral GX context; with ``docs_root``, its stores and Data Docs site are files there.
-
-    ``docs_root`` holds ``gx/`` (suites, validation results: the history Data Docs index) and
-    ``data_docs/`` (the static HTML site, ``data_docs/index.html``).
-    """
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import (
-        DataContextConfig,
-        FilesystemStoreBackendDefaults,
-        InMemoryStoreBackendDefaults,
-        ProgressBarsConfig,
-    )
-
-    if docs_root is None:
-        config = DataContextConfig(
-            store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
-            progress_bars=ProgressBarsConfig(globally=False),
-            analytics_enabled=False,
-        )
-    else:
-        root = Path(docs_root)
-        config = DataContextConfig(
-            store_backend_defaults=FilesystemStoreBackendDefaults(root_directory=str(root / "gx")),
-            data_docs_sites={
-                "local_site": {
-                    "class_name": "SiteBuilder",
-                    "show_how_to_buttons": False,
-                    "store_backend": {
-                        "class_name": "TupleFilesystemStoreBackend",
-                        "base_directory": str(root / "data_docs"),
-                    },
-                    # The index lists the latest results only: it reads every result it lists, so
-                    # an unbounded index would slow every check as the history grows.
-                    "site_index_builder": {
-                        "class_name": "DefaultSiteIndexBuilder",
-                        "validation_results_limit": 100,
-                    },
-                }
-            },
-            progress_bars=ProgressBarsConfig(globally=False),
-            analytics_enabled=False,
-        )
-    return gx.get_context(project_config=config, mode="ephemeral")
+def row_flags(
+    rules: list[Rule], relations: dict[str, str] | None = None, only: set[int] | None = None
+) -> list[str]:
+    """SQL select items ``coalesce(<bad row>, false) as _rule_<i>``: each rule's predicate
+    (``row_problems`` refers to them by position); ``only``: these positions only (a caller may
+    evaluate the others elsewhere, e.g. once per distinct value)."""
+    return [
+        f"coalesce({bind(r.bad_row, relations)}, false) as _rule_{i}"
+        for i, r in enumerate(rules)
+        if only is None or i in only
+    ]
 
 
-def _sql_outcome(rule: Rule, result: list | None) -> Outcome:
-    """Judge a ``type: sql`` rule from its query result (``[value]``, or ``None`` if it failed)."""
-    if result is None:
-        return Outcome(
-            rule, False, note="not evaluated: the query failed or its tables are missing"
-        )
-    value = _jsonable(result[0])
-    low, high = rule.kwargs.get("min_value"), rule.kwargs.get("max_value")
-    ok = value is not None and (low is None or value >= low) and (high is None or value <= high)
-    return Outcome(rule, bool(ok), observed_value=value)
+def row_problems(
+    rules: list[Rule],
+    guard: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    relations: dict[str, str] | None = None,
+) -> str:
+    """SQL: the list of one row's problems, each a struct (rule_name, column_name, value, reason,
+    reason_cy) or NULL, over a row relation aliased ``t`` that has every rule's columns and the
+    flags of ``row_flags(rules)``.
 
-
-def _signature(rule: Rule) -> str:
-    return (
-        rule.expectation
-        + json.dumps(rule.kwargs, sort_keys=True, default=str)
-        + str(rule.value_set_from)
-    )
-
-
-def _expectation(rule: Rule, value_set: list | None):
-    import great_expectations.expectations as gxe
-
-    class_name = "".join(part.capitalize() for part in rule.expectation.split("_"))
-    cls = getattr(gxe, class_name, None)
-    if cls is None:
-        raise ValueError(f"rule {rule.name}: Great Expectations has no {rule.expectation}")
-    kwargs = dict(rule.kwargs)
-    if rule.value_set_from:
-        kwargs["value_set"] = value_set
-    meta = {"rule": rule.name, "severity": rule.severity, "description": rule.description}
-    return cls(**kwargs, meta=meta)
-
-
-def _batch_definition(context, asset_name: str):
-    """The whole-dataframe batch definition of ``asset_name`` (created once per context)."""
-    source = _pandas_source(context)
-    try:
-        asset = source.get_asset(asset_name)
-    except LookupError:
-        asset = source.add_dataframe_asset(asset_name)
-    try:
-        return asset.get_batch_definition("whole_table")
-    except (KeyError, LookupError):
-        return asset.add_batch_definition_whole_dataframe("whole_table")
-
-
-def _pandas_source(context):
-    try:
-        return context.data_sources.get("warehouse")
-    except (KeyError, LookupError, ValueError):
-        return context.data_sources.add_pandas("warehouse")
-
-
-def _replace_validation(context, name: str, suite, batch_definition):
-    """Store ``suite`` and its validation definition under ``name``, replacing earlier versions.
-
-    Delete + add, not ``add_or_update``: updating compares the new suite with the stored one
-    expectation by expectation (pydantic ``dict()`` of each), which cost seconds per check.
-    """
-    import great_expectations as gx
-
-    for factory in (context.validation_definitions, context.suites):
-        try:
-            factory.delete(name)
-        except Exception:  # noqa: BLE001, S110 (not stored yet: GX raises different errors per store)
-            pass
-    suite = context.suites.add(suite)
-    return context.validation_definitions.add(
-        gx.ValidationDefinition(name=name, data=batch_definition, suite=suite)
-    )
-
-
-def _render_data_docs(
-    context, docs_root: Path, suite_name: str, run_identifier, suite_result, table: str
-) -> Path | None:
-    """Render this validation's page, its suite's page and the index (what GX's
-    ``UpdateDataDocsAction`` does, without a checkpoint). Never hides the validation itself."""
-    from great_expectations.data_context.types.resource_identifiers import (
-        ExpectationSuiteIdentifier,
-        ValidationResultIdentifier,
-    )
-
-    try:
-        suite_id = ExpectationSuiteIdentifier(name=suite_name)
-        result_id = ValidationResultIdentifier(
-            expectation_suite_identifier=suite_id,
-            run_id=run_identifier,
-            batch_identifier=suite_result.batch_id,
-        )
-        context.build_data_docs(
-            site_names=["local_site"], resource_identifiers=[result_id, suite_id]
-        )
-        return docs_root / "data_docs" / "index.html"
-    except Exception as exc:  # noqa: BLE001
-        log.warning("Data Docs not rendered for %s: %s", table, exc)
-        return None
-
-
-def validate_frame(
-    table: str,
-    frame: pd.DataFrame,
-    columns: list[str],
-    value_sets: dict[str, list | None] | None = None,
-    run_id: str = "manual",
-    docs_root: Path | None = None,
-    check_name: str | None = None,
-) -> TableValidation:
-    """Run the contract of ``table`` on ``frame`` and return every rule's outcome.
+    One reason per column: the rules of a column (by their first column, in contract order:
+    required, pattern, length, range, allowed values, pair, then its quality items) are tried in
+    turn and only the first that fails is reported (a value that is not a code is not also
+    reported as not in the list).
 
     Args:
+        rules: ``row`` rules (``rules.row_mode_rules``).
+        guard: column -> SQL predicate true when that column could not be normalised (its
+            normalisation problem is reported instead, so its rules are skipped for the row).
+        values: column -> SQL of the value to show (default: the column as text).
+        relations: reference table -> relation (``rules.bind``).
+    """
+    guard, values = guard or {}, values or {}
+    items, failed_before = [], {}
+    for i, rule in enumerate(rules):
+        flag = f"t._rule_{i}"
+        skip = [guard[c] for c in rule.columns if c in guard] + failed_before.get(rule.column, [])
+        condition = flag + (
+            f" and not coalesce({' or '.join(f'({x})' for x in skip)}, false)" if skip else ""
+        )
+        failed_before.setdefault(rule.column, []).append(flag)
+        shown = ", ".join(values.get(c, f"t.{quote_ident(c)}::varchar") for c in rule.columns)
+        items.append(
+            f"case when {condition} then struct_pack(rule_name := {sql_value(rule.name)}, "
+            f"column_name := {sql_value('/'.join(rule.columns))}, "
+            f"value := nullif(concat_ws(', ', {shown}), ''), "
+            f"reason := {bind(rule.reason_en, relations, values)}, "
+            f"reason_cy := {bind(rule.reason_cy, relations, values)}) end"
+        )
+    any_flag = " or ".join(f"t._rule_{i}" for i in range(len(rules))) or "false"
+    return f"(case when {any_flag} then [{', '.join(items)}] else [] end)"
+
+
+PROBLEM_TYPE = "struct(rule_name varchar, column_name varchar, value varchar, reason varchar, reason_cy varchar)"
+
+
+# ---------------------------------------------------------------------------------------------
+# table mode
+
+
+def _coverage(con, rule: Rule, table: str, relations: dict[str, str]) -> Outcome:
+    """Every value of the reference set present (and, unless ``allowNew``, none new)."""
+    spec = rule.spec
+    dims = spec["dimensions"]
+    expected_sets, found_cols = [], []
+    for i, dim in enumerate(dims):
+        column = quote_ident(dim["column"])
+        found_cols.append(f"t.{column}::varchar as d{i}")
+        if "table" in dim:
+            source = relations.get(dim["table"], dim["table"])
+            value = quote_ident(dim["values_column"])
+            label = quote_ident(dim["labels_column"]) if dim.get("labels_column") else "null"
+            group = quote_ident(spec["group_by"]) if spec.get("group_by") else "null"
+            expected_sets.append(
+                f"(select distinct {value}::varchar as v, {label}::varchar as label, "
+                f"{group}::varchar as grp from {source} where {value} is not null)"
+            )
+        elif "values" in dim:
+            labels = dim.get("labels") or {}
+            rows = (
+                ", ".join(
+                    f"({sql_value(str(v))}, {sql_value(labels.get(str(v)))})" for v in dim["values"]
+                )
+                or "(null, null)"
+            )
+            expected_sets.append(
+                f"(select v::varchar as v, label::varchar as label, null::varchar as grp "
+                f"from (values {rows}) x(v, label))"
+            )
+        else:  # in_table: the values this table has
+            expected_sets.append(
+                f"(select distinct {column}::varchar as v, null::varchar as label, "
+                f"null::varchar as grp from {table} where {column} is not null)"
+            )
+    found = f"(select distinct {', '.join(found_cols)} from {table} t)"
+    joins = " cross join ".join(f"{sql} e{i}" for i, sql in enumerate(expected_sets))
+    keys = ", ".join(f"e{i}.v as v{i}" for i in range(len(dims)))
+    labels = ", ".join(f"e{i}.label as l{i}" for i in range(len(dims)))
+    match = " and ".join(f"f.d{i} is not distinct from m.v{i}" for i in range(len(dims)))
+    total, missing = con.execute(
+        f"""
+        with expected as (select {keys}, {labels}, e0.grp as grp from {joins})
+        select (select count(*) from expected),
+               (select list(struct_pack(vals := [{", ".join(f"v{i}" for i in range(len(dims)))}],
+                                        lbls := [{", ".join(f"l{i}" for i in range(len(dims)))}],
+                                        grp := grp) order by {", ".join(f"v{i}" for i in range(len(dims)))})
+                from expected m where not exists (select 1 from {found} f where {match}))
+        """
+    ).fetchone()
+    missing = missing or []
+    new: list[tuple[str, list[str]]] = []
+    if not spec.get("allow_new"):
+        for i, dim in enumerate(dims):
+            if dim.get("in_table"):
+                continue
+            values = (
+                con.execute(
+                    f"""select list(d order by d) from (
+                        select distinct t.{quote_ident(dim["column"])}::varchar as d from {table} t
+                        where t.{quote_ident(dim["column"])} is not null
+                        except select v from {expected_sets[i]})"""
+                ).fetchone()[0]
+                or []
+            )
+            if values:
+                new.append((dim["column"], values))
+    parts = []
+    noun = spec.get("noun") or "values"
+    if missing:
+        named = [
+            " ".join(
+                x
+                for x in (
+                    ", ".join(str(v) for v in m["vals"]),
+                    " ".join(str(label) for label in m["lbls"] if label),
+                )
+                if x
+            )
+            for m in missing
+        ]
+        head = f"missing {len(missing)} of {total} {noun}"
+        if spec.get("group_by"):
+            groups: dict[str, int] = {}
+            for m in missing:
+                groups[m["grp"] or "(none)"] = groups.get(m["grp"] or "(none)", 0) + 1
+            listed = "; ".join(
+                f"{n} of {g}" for g, n in sorted(groups.items(), key=lambda x: -x[1])
+            )
+            parts.append(
+                f"{head}: {listed}" + (f" ({', '.join(named)})" if len(named) <= 5 else "")
+            )
+        else:
+            parts.append(
+                f"{head}: {', '.join(named[:MESSAGE_ITEMS])}"
+                + (f" and {len(named) - MESSAGE_ITEMS} more" if len(named) > MESSAGE_ITEMS else "")
+            )
+    for column, values in new:
+        shown = ", ".join(values[:MESSAGE_ITEMS]) + (
+            f" and {len(values) - MESSAGE_ITEMS} more" if len(values) > MESSAGE_ITEMS else ""
+        )
+        parts.append(f"{len(values)} new {column} value(s) not in the expected set: {shown}")
+    observed = {
+        "expected": total,
+        "missing": [m["vals"] if len(dims) > 1 else m["vals"][0] for m in missing[:100]],
+        "new": {c: v[:100] for c, v in new},
+    }
+    return Outcome(
+        rule,
+        not missing and not new,
+        observed_value=observed,
+        unexpected_count=len(missing) + sum(len(v) for _, v in new),
+        note="; ".join(parts) or None,
+    )
+
+
+def _unique(con, rule: Rule, table: str) -> Outcome:
+    keys = list(rule.spec["columns"])
+    key_sql = ", ".join(f"t.{quote_ident(k)}" for k in keys)
+    label = (
+        "concat_ws(' + ', " + ", ".join(f"{quote_ident(k)}::varchar" for k in keys) + ")"
+        if len(keys) > 1
+        else f"{quote_ident(keys[0])}::varchar"
+    )
+    # As Great Expectations counts: every row whose key repeats (a unique column ignores nulls;
+    # a compound key is skipped only when all its values are null).
+    not_null = (
+        f"t.{quote_ident(keys[0])} is not null"
+        if len(keys) == 1
+        else "not (" + " and ".join(f"t.{quote_ident(k)} is null" for k in keys) + ")"
+    )
+    bad, sample = con.execute(
+        f"""
+        select coalesce(sum(n), 0)::bigint, list(k order by n desc, k)[1:{SAMPLE_SIZE}]
+        from (select {label} as k, count(*) as n from {table} t where {not_null}
+              group by {key_sql} having count(*) > 1)
+        """
+    ).fetchone()
+    return Outcome(
+        rule, int(bad) == 0, unexpected_count=int(bad), unexpected_sample=list(sample or [])
+    )
+
+
+def _bounded(value: Any, low: Any, high: Any) -> bool:
+    return value is not None and (low is None or value >= low) and (high is None or value <= high)
+
+
+def validate_in_duckdb(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    run_id: str = "manual",
+    check_name: str | None = None,
+    relation: str | None = None,
+    relations: dict[str, str] | None = None,
+) -> TableValidation:
+    """Run every rule of the contract of ``table`` in DuckDB.
+
+    Args:
+        con: a connection that can read the table and its reference tables.
         table: ``schema.table`` with a contract.
-        frame: the table's rows (BLOB columns may be left out).
-        columns: all column names of the table (BLOB columns included), for the drift report.
-        value_sets: ``rule name -> values`` for reference rules (see ``read_table``).
-        run_id: Dagster run id (recorded with every result and as the GX run name).
-        docs_root: folder for GX stores and Data Docs (``None``: no Data Docs).
-        check_name: the Dagster check name to record (default ``contract_<table name>``).
+        relation: the relation to check instead of ``table`` (e.g. a temp table holding the same
+            columns; the contract is still ``table``'s).
+        relations: reference table -> relation to read instead (``rules.bind``).
 
     Raises:
         KeyError: ``table`` has no contract.
+        LookupError: the table (or ``relation``) does not exist.
     """
-    import great_expectations as gx
-    from great_expectations.core.run_identifier import RunIdentifier
-
     obj = contract_for(table)
     if obj is None:
         raise KeyError(f"{table} has no data contract in data_contracts/")
     rules = table_rules(obj)
-    value_sets = value_sets or {}
+    relations = relations or {}
+    source = relation or table
+    if relation is None:
+        typed = table_columns(con, table)
+    else:
+        typed = [(r[0], r[1]) for r in con.execute(f"describe select * from {relation}").fetchall()]
+    if not typed:
+        raise LookupError(f"table {table} does not exist in the warehouse; materialise it first")
+    columns = [c for c, _ in typed]
+    present = set(columns)
     drift = column_drift(expected_columns(obj), columns, ignorable_columns(table))
     checked_at = datetime.now(UTC)
-    present = set(frame.columns)
 
-    frame = frame.copy()
     outcomes: dict[str, Outcome] = {}
-    runnable: list[Rule] = []
+    row_level: list[Rule] = []
+    later: list[Rule] = []
     for rule in rules:
-        column = rule.column
-        if rule.expectation == "expect_column_to_exist" and column not in present:
-            hint = drift.suggestions.get(column)
+        if rule.kind == "exists":
+            hint = drift.suggestions.get(rule.column)
             note = (
                 f"column missing; found {', '.join(hint)} (renamed?)" if hint else "column missing"
             )
+            ok = rule.column in present
+            outcomes[rule.name] = Outcome(rule, ok, note=None if ok else note)
+            continue
+        absent = [c for c in rule.columns if c not in present]
+        if absent:
             outcomes[rule.name] = Outcome(
-                rule, column in columns, note=None if column in columns else note
+                rule, False, note=f"not evaluated: column {', '.join(absent)} missing"
             )
             continue
-        needed = [c for c in rule.kwargs.get("column_list", [column] if column else [])]
-        if any(c not in present for c in needed):
+        reference = _missing_reference(con, rule, relations)
+        if reference:
             outcomes[rule.name] = Outcome(
-                rule,
-                False,
-                note=f"not evaluated: column {', '.join(c for c in needed if c not in present)} missing",
+                rule, False, note=f"not evaluated: reference {reference} is not built"
             )
             continue
-        if rule.expectation == SQL_EXPECTATION:
-            outcomes[rule.name] = _sql_outcome(rule, value_sets.get(rule.name))
-            continue
-        if rule.value_set_from and value_sets.get(rule.name) is None:
-            outcomes[rule.name] = Outcome(
-                rule, False, note=f"not evaluated: reference {rule.value_set_from} is not built"
-            )
-            continue
-        if rule.cast_to_number and column:
-            frame[column + NUMBER_SUFFIX] = pd.to_numeric(
-                frame[column].astype("string").str.strip(), errors="coerce"
-            )
-        runnable.append(rule)
+        (row_level if rule.kind == "row" else later).append(rule)
 
-    context = _context(str(docs_root) if docs_root else None)
-    suite_name = f"contract.{table}"
-    # GX keeps one copy of identical expectations (e.g. ``unique: true`` and a one-column
-    # duplicateValues rule): add each signature once and give its result to every such rule.
-    by_signature: dict[str, list[Rule]] = {}
-    for rule in runnable:
-        by_signature.setdefault(_signature(rule), []).append(rule)
-    # The suite is built in one go (``add_expectation`` compares each new expectation with every
-    # earlier one, and ``add_or_update`` of a stored suite compares them again: seconds per check).
-    suite = gx.ExpectationSuite(
-        name=suite_name,
-        expectations=[
-            _expectation(alike[0], value_sets.get(alike[0].name)) for alike in by_signature.values()
-        ],
-    )
-    batch_definition = _batch_definition(context, table.replace(".", "__"))
-    validation = _replace_validation(context, suite_name, suite, batch_definition)
-    result_format = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
-    run_identifier = RunIdentifier(run_name=run_id, run_time=checked_at)
-    suite_result = validation.run(
-        batch_parameters={"dataframe": frame}, result_format=result_format, run_id=run_identifier
-    )
-    docs_index = None
-    if docs_root is not None:
-        docs_index = _render_data_docs(
-            context, Path(docs_root), suite_name, run_identifier, suite_result, table
+    # One scan for the row count and every row rule.
+    counts = [
+        f"count(*) filter (where {bind(r.bad_row, relations)}) as c{i}"
+        for i, r in enumerate(row_level)
+    ]
+    scan = con.execute(f"select count(*), {', '.join(counts) or '0'} from {source} t").fetchone()
+    row_count = int(scan[0])
+    for i, rule in enumerate(row_level):
+        bad = int(scan[i + 1] or 0)
+        sample: list = []
+        if bad:
+            shown = (
+                "'null'"
+                if rule.bad_row.endswith(" is null") and len(rule.columns) == 1
+                else "concat_ws(' / ', "
+                + ", ".join(f"t.{quote_ident(c)}::varchar" for c in rule.columns)
+                + ")"
+            )
+            sample = [
+                r[0]
+                for r in con.execute(
+                    f"select distinct {shown} from (select * from {source} t "
+                    f"where {bind(rule.bad_row, relations)} limit 1000) t limit {SAMPLE_SIZE}"
+                ).fetchall()
+            ]
+        outcomes[rule.name] = Outcome(
+            rule, bad == 0, unexpected_count=bad, unexpected_sample=sample
         )
 
-    for item in suite_result.results:
-        rule_name = item.expectation_config.meta.get("rule")
-        first = next(r for r in runnable if r.name == rule_name)
-        result = item.result or {}
-        raised = (item.exception_info or {}).get("raised_exception")
-        note = None
-        if raised:
-            note = (
-                "GX could not evaluate: "
-                + str((item.exception_info or {}).get("exception_message"))[:300]
-            )
-        sample = list(dict.fromkeys(map(str, result.get("partial_unexpected_list") or [])))
-        if not item.success and not raised and first.expectation.endswith("_to_contain_set"):
-            expected = value_sets.get(first.name) or first.kwargs.get("value_set") or []
-            found = set(map(str, result.get("observed_value") or []))
-            absent = [v for v in expected if str(v) not in found]
-            note = (
-                f"missing {len(absent)}: "
-                + ", ".join(map(str, absent[:10]))
-                + (" ..." if len(absent) > 10 else "")
-            )
-        for rule in by_signature[_signature(first)]:
+    for rule in later:
+        if rule.kind == "row_count":
+            ok = _bounded(row_count, rule.spec["min"], rule.spec["max"])
+            outcomes[rule.name] = Outcome(rule, ok, observed_value=row_count)
+        elif rule.kind == "unique":
+            outcomes[rule.name] = _unique(con, rule, source)
+        elif rule.kind == "coverage":
+            outcomes[rule.name] = _coverage(con, rule, source, relations)
+        elif rule.kind == "sum":
+            column = f"t.{quote_ident(rule.spec['column'])}"
+            value = f"try_cast(trim({column}::varchar) as double)" if rule.spec["cast"] else column
+            total = _jsonable(con.execute(f"select sum({value}) from {source} t").fetchone()[0])
             outcomes[rule.name] = Outcome(
-                rule,
-                bool(item.success) and not raised,
-                observed_value=_jsonable(result.get("observed_value")),
-                unexpected_count=result.get("unexpected_count"),
-                unexpected_sample=sample[:SAMPLE_SIZE],  # distinct offending values
-                note=note,
+                rule, _bounded(total, rule.spec["min"], rule.spec["max"]), observed_value=total
+            )
+        elif rule.kind == "sql":
+            try:
+                value = _jsonable(con.execute(bind(rule.spec["query"], relations)).fetchone()[0])
+            except duckdb.Error as exc:
+                log.warning("%s: query of rule %s failed: %s", table, rule.name, exc)
+                outcomes[rule.name] = Outcome(
+                    rule, False, note="not evaluated: the query failed or its tables are missing"
+                )
+                continue
+            outcomes[rule.name] = Outcome(
+                rule, _bounded(value, rule.spec["min"], rule.spec["max"]), observed_value=value
             )
 
-    schema_name = table.split(".")[1]
     return TableValidation(
         table=table,
         contract=obj.get("_contract_id") or "",
         contract_file=obj.get("_contract_file") or "",
-        check_name=check_name or f"contract_{schema_name}",
+        check_name=check_name or f"contract_{table.split('.')[1]}",
         run_id=run_id,
         checked_at=checked_at,
-        row_count=len(frame),
+        row_count=row_count,
         drift=drift,
         outcomes=[outcomes[r.name] for r in rules],
-        data_docs=docs_index,
     )
 
 
@@ -571,7 +583,7 @@ def write_results(con: duckdb.DuckDBPyConnection, validation: TableValidation) -
                 validation.table,
                 validation.check_name,
                 o.rule.name,
-                o.rule.expectation,
+                o.rule.gx[0] if o.rule.gx else o.rule.kind,
                 o.rule.column,
                 o.rule.severity,
                 o.success,
@@ -591,266 +603,29 @@ def write_results(con: duckdb.DuckDBPyConnection, validation: TableValidation) -
     return len(rows)
 
 
-# ---------------------------------------------------------------------------------------------
-# Large tables: the same rules as SQL aggregates in DuckDB
-
-
-SQL_EXPECTATIONS = {
-    "expect_column_to_exist",
-    "expect_column_values_to_not_be_null",
-    "expect_column_values_to_be_unique",
-    "expect_column_values_to_match_regex",
-    "expect_column_values_to_be_between",
-    "expect_column_values_to_be_in_set",
-    "expect_compound_columns_to_be_unique",
-    "expect_table_row_count_to_be_between",
-    SQL_EXPECTATION,
-}
-
-
-def _number(value: Any) -> float | None:
-    if value is None:
-        return None
-    return float(value)
-
-
-def _bad_row_sql(rule: Rule, value_set: list | None) -> str | None:
-    """A SQL predicate true for the rows that break a row-level rule (``None``: not row-level).
-
-    Nulls are ignored as GX ignores them (except by the not-null rule); regexes use
-    ``regexp_matches`` (search, as GX's pandas ``str.contains``); text columns cast to a number
-    use ``try_cast`` (text that is not a number is null, as ``pandas.to_numeric(errors="coerce")``).
-    """
-    e = rule.expectation
-    if e == "expect_column_values_to_not_be_null":
-        return f"{quote_ident(rule.kwargs['column'])} is null"
-    column = rule.kwargs.get("column")
-    if column and rule.cast_to_number and column.endswith(NUMBER_SUFFIX):
-        column = column[: -len(NUMBER_SUFFIX)]
-        expr = f"try_cast(trim({quote_ident(column)}::varchar) as double)"
-    elif column:
-        expr = quote_ident(column)
-    if e == "expect_column_values_to_match_regex":
-        return f"{expr} is not null and not regexp_matches({expr}::varchar, {sql_value(rule.kwargs['regex'])})"
-    if e == "expect_column_values_to_be_between":
-        low, high = _number(rule.kwargs.get("min_value")), _number(rule.kwargs.get("max_value"))
-        num = expr if rule.cast_to_number else f"{expr}::double"
-        parts = []
-        if low is not None:
-            parts.append(f"{num} {'<=' if rule.kwargs.get('strict_min') else '<'} {low!r}")
-        if high is not None:
-            parts.append(f"{num} {'>=' if rule.kwargs.get('strict_max') else '>'} {high!r}")
-        return f"{num} is not null and ({' or '.join(parts) or 'false'})"
-    if e == "expect_column_values_to_be_in_set":
-        values = value_set if rule.value_set_from else rule.kwargs.get("value_set")
-        items = ", ".join(sql_value(str(v)) for v in values or [])
-        return f"{expr} is not null and not list_contains([{items}]::varchar[], {expr}::varchar)"
-    return None
-
-
-def validate_in_duckdb(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    run_id: str = "manual",
-    check_name: str | None = None,
-) -> TableValidation:
-    """Run the contract of ``table`` inside DuckDB: the same rules and outcome shape as
-    ``validate_frame``, for tables too large to read into pandas.
-
-    All row-level rules (not null, pattern, range, allowed values) are counted in ONE scan of the
-    table (``count(*) filter (where <row breaks rule>)`` per rule); a sample of up to
-    ``SAMPLE_SIZE`` distinct offending values is read only for rules that failed; uniqueness
-    rules are ``group by ... having count(*) > 1``. DuckDB streams the table (and spills its hash
-    tables to disk under its memory limit), so memory does not grow with the table.
-
-    Raises:
-        KeyError: ``table`` has no contract.
-        LookupError: the table does not exist.
-        ValueError: a rule uses an expectation with no SQL form (use ``validate_frame``).
-    """
-    obj = contract_for(table)
-    if obj is None:
-        raise KeyError(f"{table} has no data contract in data_contracts/")
-    rules = table_rules(obj)
-    unsupported = sorted({r.expectation for r in rules} - SQL_EXPECTATIONS)
-    if unsupported:
-        raise ValueError(f"{table}: no SQL form for {', '.join(unsupported)}")
-    typed = table_columns(con, table)
-    if not typed:
-        raise LookupError(f"table {table} does not exist in the warehouse; materialise it first")
-    columns = [c for c, _ in typed]
-    present = set(columns)
-    drift = column_drift(expected_columns(obj), columns, ignorable_columns(table))
-    checked_at = datetime.now(UTC)
-
-    outcomes: dict[str, Outcome] = {}
-    row_level: list[tuple[Rule, str]] = []
-    later: list[Rule] = []
-    for rule in rules:
-        column = rule.column
-        if rule.expectation == "expect_column_to_exist":
-            hint = drift.suggestions.get(column)
-            note = (
-                f"column missing; found {', '.join(hint)} (renamed?)" if hint else "column missing"
-            )
-            outcomes[rule.name] = Outcome(
-                rule, column in present, note=None if column in present else note
-            )
-            continue
-        raw_column = rule.kwargs.get("column")
-        if raw_column and rule.cast_to_number and raw_column.endswith(NUMBER_SUFFIX):
-            raw_column = raw_column[: -len(NUMBER_SUFFIX)]
-        needed = list(rule.kwargs.get("column_list", [raw_column] if raw_column else []))
-        if any(c not in present for c in needed):
-            outcomes[rule.name] = Outcome(
-                rule,
-                False,
-                note=f"not evaluated: column {', '.join(c for c in needed if c not in present)} missing",
-            )
-            continue
-        if rule.expectation == SQL_EXPECTATION:
-            try:
-                result = [con.execute(rule.kwargs["query"]).fetchone()[0]]
-            except duckdb.Error as exc:
-                log.warning("%s: query of rule %s failed: %s", table, rule.name, exc)
-                result = None
-            outcomes[rule.name] = _sql_outcome(rule, result)
-            continue
-        value_set = None
-        if rule.value_set_from:
-            ref_schema, ref_table, ref_column = rule.value_set_from.split(".")
-            if ref_column not in {c for c, _ in table_columns(con, f"{ref_schema}.{ref_table}")}:
-                outcomes[rule.name] = Outcome(
-                    rule, False, note=f"not evaluated: reference {rule.value_set_from} is not built"
-                )
-                continue
-            value_set = [
-                r[0]
-                for r in con.execute(
-                    f"select distinct {quote_ident(ref_column)} from {ref_schema}.{ref_table} "
-                    f"where {quote_ident(ref_column)} is not null"
-                ).fetchall()
-            ]
-        predicate = _bad_row_sql(rule, value_set)
-        if predicate is not None:
-            row_level.append((rule, predicate))
-        else:
-            later.append(rule)
-
-    # One scan for the row count and every row-level rule.
-    counts = [f"count(*) filter (where {p}) as c{i}" for i, (_, p) in enumerate(row_level)]
-    scan = con.execute(f"select count(*), {', '.join(counts) or '0'} from {table}").fetchone()
-    row_count = int(scan[0])
-    for i, (rule, predicate) in enumerate(row_level):
-        bad = int(scan[i + 1])
-        sample: list = []
-        if bad:
-            value = (
-                "'null'"
-                if rule.expectation == "expect_column_values_to_not_be_null"
-                else f"{quote_ident(rule.column or rule.kwargs['column'])}::varchar"
-            )
-            sample = [
-                r[0]
-                for r in con.execute(
-                    f"select distinct {value} from (select * from {table} where {predicate} "
-                    f"limit 1000) limit {SAMPLE_SIZE}"
-                ).fetchall()
-            ]
-        outcomes[rule.name] = Outcome(
-            rule, bad == 0, observed_value=None, unexpected_count=bad, unexpected_sample=sample
-        )
-
-    for rule in later:
-        if rule.expectation == "expect_table_row_count_to_be_between":
-            low, high = rule.kwargs.get("min_value"), rule.kwargs.get("max_value")
-            ok = (low is None or row_count >= low) and (high is None or row_count <= high)
-            outcomes[rule.name] = Outcome(rule, bool(ok), observed_value=row_count)
-            continue
-        keys = list(rule.kwargs.get("column_list") or [rule.kwargs["column"]])
-        key_sql = ", ".join(quote_ident(k) for k in keys)
-        not_null = " and ".join(f"{quote_ident(k)} is not null" for k in keys)
-        # GX: a unique column ignores nulls; compound keys count rows whose whole key repeats.
-        bad, sample = con.execute(
-            f"""
-            select coalesce(sum(n), 0)::bigint,
-                   list(k order by n desc)[1:{SAMPLE_SIZE}]
-            from (select {"row(" + key_sql + ")::varchar" if len(keys) > 1 else quote_ident(keys[0]) + "::varchar"} as k,
-                         count(*) as n
-                  from {table} where {not_null}
-                  group by {key_sql} having count(*) > 1)
-            """
-        ).fetchone()
-        outcomes[rule.name] = Outcome(
-            rule, int(bad) == 0, unexpected_count=int(bad), unexpected_sample=list(sample or [])
-        )
-
-    schema_name = table.split(".")[1]
-    return TableValidation(
-        table=table,
-        contract=obj.get("_contract_id") or "",
-        contract_file=obj.get("_contract_file") or "",
-        check_name=check_name or f"contract_{schema_name}",
-        run_id=run_id,
-        checked_at=checked_at,
-        row_count=row_count,
-        drift=drift,
-        outcomes=[outcomes[r.name] for r in rules],
-        data_docs=None,
-        engine="duckdb_sql",
-    )
-
-
-def choose_engine(
-    con: duckdb.DuckDBPyConnection, table: str, min_rows: int = SQL_ENGINE_MIN_ROWS
-) -> str:
-    """``duckdb_sql`` for a table above ``min_rows`` whose rules all have a SQL form, else
-    ``gx_pandas`` (small tables keep Great Expectations and its Data Docs)."""
-    obj = contract_for(table)
-    if obj is None or not table_columns(con, table):
-        return "gx_pandas"
-    if {r.expectation for r in table_rules(obj)} - SQL_EXPECTATIONS:
-        return "gx_pandas"
-    rows = con.execute(f"select count(*) from {table}").fetchone()[0]
-    return "duckdb_sql" if rows > min_rows else "gx_pandas"
-
-
 def validate_table(
     connect,
     table: str,
     run_id: str = "manual",
     docs_root: Path | None = None,
     check_name: str | None = None,
-    min_rows: int = SQL_ENGINE_MIN_ROWS,
 ) -> TableValidation:
-    """Validate one contract table with the engine its size calls for and record the results.
+    """Validate one contract table in DuckDB, record the results, report them through GX.
 
     Args:
         connect: ``connect(read_only: bool)`` -> a context manager yielding a DuckDB connection
             (``Warehouse.connect``).
-        min_rows: above this many rows the rules run in DuckDB (``validate_in_duckdb``), below it
-            in Great Expectations on pandas (``validate_frame``, with Data Docs).
+        docs_root: folder for the GX stores and Data Docs (``None``: no Data Docs).
 
     Raises:
         LookupError: the table does not exist.
     """
     with connect(read_only=True) as con:
-        engine = choose_engine(con, table, min_rows)
-        if engine == "duckdb_sql":
-            validation = validate_in_duckdb(con, table, run_id=run_id, check_name=check_name)
-        else:
-            frame, columns, value_sets = read_table(con, table, table_rules(contract_for(table)))
-    if engine != "duckdb_sql":
-        validation = validate_frame(
-            table,
-            frame,
-            columns,
-            value_sets,
-            run_id=run_id,
-            docs_root=docs_root,
-            check_name=check_name,
-        )
-        del frame
+        validation = validate_in_duckdb(con, table, run_id=run_id, check_name=check_name)
+    if docs_root is not None:
+        from pipelines.quality.gx import render_data_docs
+
+        validation.data_docs = render_data_docs(validation, Path(docs_root))
     with connect(read_only=False) as con:
         write_results(con, validation)
     return validation

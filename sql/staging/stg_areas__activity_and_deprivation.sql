@@ -7,8 +7,10 @@
 -- share_people_most_deprived_10pct and _20pct (the same, of its residents), activity_count and
 -- the three action-category counts, *_per_10k (activities per 10,000 people), funding_gbp (GBP),
 -- funding_per_head_gbp, participant_count (people), partner_organisation_count (distinct
--- partners), share_activity_in_most_deprived_20pct (of the activities placed in an LSOA, the
--- fraction in WIMD 2025 quintile 1), community_support_groups (spring 2020 groups),
+-- partners by identity, partner_key), share_activity_in_most_deprived_20pct (of the activities
+-- placed in an LSOA, the fraction in WIMD 2025 quintile 1; null when none was placed: nothing is
+-- known), activity_reported (at least one current activity is recorded for the area; when false
+-- the counts are 0 because nothing was reported, not because none happened), community_support_groups (spring 2020 groups),
 -- volunteer_registrations (WCVA, May 2020; null for MSOAs: published by authority only),
 -- volunteer_registrations_per_1k, is_example_data (the activity figures include generated example
 -- submissions).
@@ -73,7 +75,7 @@ activities as (
         activities.action_category,
         activities.funding_gbp,
         activities.participant_count,
-        activities.partner_organisation,
+        activities.partner_key,
         lsoas.wimd_quintile,
     from staging.stg_partnership_activity__activities as activities
     left join lsoas using (lsoa_code)
@@ -99,7 +101,7 @@ activity as (
         count(*) filter (where action_category = 'financial_mechanism') as financial_mechanism_count,
         sum(funding_gbp) as funding_gbp,
         cast(sum(participant_count) as bigint) as participant_count,
-        count(distinct partner_organisation) as partner_organisation_count,
+        count(distinct partner_key) as partner_organisation_count,
         count(*) filter (where wimd_quintile = 1) * 1.0
             / nullif(count(*) filter (where wimd_quintile is not null), 0)
             as share_activity_in_most_deprived_20pct,
@@ -155,6 +157,7 @@ select
     round(deprivation.share_lsoas_most_deprived_20pct, 4) as share_lsoas_most_deprived_20pct,
     round(deprivation.share_people_most_deprived_10pct, 4) as share_people_most_deprived_10pct,
     round(deprivation.share_people_most_deprived_20pct, 4) as share_people_most_deprived_20pct,
+    activity.area_code is not null as activity_reported,
     coalesce(activity.activity_count, 0) as activity_count,
     coalesce(activity.shared_purpose_count, 0) as shared_purpose_count,
     coalesce(activity.governance_count, 0) as governance_count,

@@ -1,6 +1,8 @@
 -- Partnership activity records, one row per current activity (the latest accepted version of
 -- each partner_organisation + activity_id; rows replaced by a corrected submission are left out).
--- Typed and conformed: 2021 LSOA and local authority codes, sectors and well-being goals as
+-- partner_key is the partner's identity (partner_organisation normalised; the spelling sent is
+-- kept in partner_organisation). Typed and conformed: 2021 LSOA and local authority codes,
+-- sectors and well-being goals as
 -- varchar[] lists, financial_year (April-March, from start_date). No contact details and no
 -- free-text description (the title is kept). is_example_data marks generated example records:
 -- they are not evidence and must stay flagged in every mart built on this table.
@@ -16,6 +18,7 @@ with source as (
 renamed as (
     select
         partner_organisation,
+        partner_key,
         activity_id,
         is_example_data,
         financial_year,
@@ -29,7 +32,9 @@ renamed as (
         participant_count::bigint as participant_count,
         funding_gbp::double as funding_gbp,
         start_date::date as start_date,
+        start_date_precision,
         end_date::date as end_date,
+        end_date_precision,
         partnership_maturity,
         lsoa_resolved_from,
         submission_file,

@@ -1,0 +1,97 @@
+"""The partnership activity contract (``data_contracts/partnership_activity.yaml``), as the partner
+loader, the template and the feedback report read it: which columns a partner sends, what header
+names mean which column, the closed lists, the Welsh descriptions.
+
+Nothing here states a rule: rules are compiled from the same contract by
+``pipelines.quality.rules``.
+"""
+
+from functools import lru_cache
+from typing import Any
+
+from pipelines.contracts import contract_for
+from pipelines.quality.rules import custom, is_personal_data
+from pipelines.readers import snake
+
+RAW_TABLE = "raw.partnership_activity"
+QUARANTINE_TABLE = "quality.quarantine"
+SUBMISSIONS_TABLE = "quality.submissions"
+TABLES = (RAW_TABLE, QUARANTINE_TABLE, SUBMISSIONS_TABLE)
+FREE_TEXT_COLUMNS = ("title", "description")
+
+
+def table() -> dict:
+    """The contract object of ``raw.partnership_activity``."""
+    return contract_for(RAW_TABLE)
+
+
+@lru_cache(maxsize=1)
+def properties() -> dict[str, dict]:
+    return {p["name"]: p for p in table()["properties"]}
+
+
+def prop_custom(name: str, key: str, default: Any = None) -> Any:
+    return custom(properties()[name], key, default)
+
+
+def submitted_columns() -> list[str]:
+    """The columns a partner may send, in contract order (contact columns included)."""
+    return [n for n, p in properties().items() if custom(p, "submitted")]
+
+
+def loaded_submitted_columns() -> list[str]:
+    """Submitted columns that are loaded (personal data excluded)."""
+    return [c for c in submitted_columns() if not is_personal_data(properties()[c])]
+
+
+def personal_columns() -> tuple[str, ...]:
+    return tuple(c for c in submitted_columns() if is_personal_data(properties()[c]))
+
+
+LOCATION_COLUMNS: tuple[str, ...] = tuple(custom(contract_for(RAW_TABLE), "locationColumns") or ())
+REQUIRED_HEADER: tuple[str, ...] = tuple(
+    c
+    for c in submitted_columns()
+    if properties()[c].get("required")
+    and c not in LOCATION_COLUMNS
+    and custom(properties()[c], "default") is None
+)
+PERSONAL_COLUMNS = personal_columns()
+
+
+def allowed_values(name: str) -> list[str]:
+    """The closed list of codes a column accepts, from the contract."""
+    return list(prop_custom(name, "allowedValues") or [])
+
+
+def category_of_type() -> dict[str, str]:
+    """activity_type -> its action_category (the contract's allowed pairs)."""
+    pairs = prop_custom("activity_type", "allowedPairs")["pairs"]
+    return {t: category for category, types in pairs.items() for t in types}
+
+
+def option(name: str, key: str) -> Any:
+    return (properties()[name].get("logicalTypeOptions") or {}).get(key)
+
+
+def description(name: str, language: str = "en") -> str:
+    """A column's description in English or Welsh (``description_cy``)."""
+    if language == "cy":
+        return prop_custom(name, "description_cy") or ""
+    return " ".join(str(properties()[name].get("description") or "").split())
+
+
+@lru_cache(maxsize=1)
+def header_aliases() -> dict[str, str]:
+    """Header name (snake_case) -> contract column, from each column's ``aliases``."""
+    out = {}
+    for name in submitted_columns():
+        for alias in prop_custom(name, "aliases") or []:
+            out[snake(str(alias))] = name
+    return out
+
+
+def canonical_column(name: str) -> str:
+    """Header text -> contract column name ('Activity ID' -> activity_id, 'LSOA' -> lsoa_code)."""
+    key = snake(str(name).replace("£", "gbp").lstrip("\ufeff"))
+    return header_aliases().get(key, key)

@@ -1,0 +1,194 @@
+"""The partner's feedback report for every file received, in English and Welsh.
+
+``write_reports(con, sha256, folder)`` reads one submission's row in ``quality.submissions`` and
+its problems in ``quality.quarantine`` and writes, under
+``<folder>/<received date>_<file>_<sha256[:12]>/``:
+
+- ``feedback_en.html`` / ``feedback_en.md`` and ``feedback_cy.html`` / ``feedback_cy.md``: rows
+  received, accepted and quarantined; for a file that could not be read, what was found and what
+  to do; each rejected row with its row number (as the partner's spreadsheet shows it), column,
+  value and reason (Welsh reasons in the Welsh report). An analyst can send either file back to
+  the partner as it is;
+- ``rejected_rows.csv``: every problem in both languages (the reports list the first
+  ``REPORT_ROWS``).
+
+Paths are recorded in ``quality.submissions.feedback_report_en`` / ``_cy``. Rendered with Jinja2
+(templates in ``templates/``); values are escaped in HTML and Markdown.
+"""
+
+import re
+from pathlib import Path
+
+import duckdb
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from pipelines.sqltext import quote_literal
+
+TEMPLATES = Path(__file__).parent / "templates"
+REPORT_ROWS = 2000
+TEXT = {
+    "en": {
+        "title": "Feedback on your partnership activity return",
+        "intro": (
+            "Thank you for your return. This report says how many of your rows were loaded and, "
+            "for each row we could not load, which value needs correcting and why."
+        ),
+        "file": "File",
+        "received": "Received (UTC)",
+        "status": "Result",
+        "statuses": {
+            "loaded": "all rows loaded",
+            "loaded_with_quarantine": "loaded, with some rows set aside for correction",
+            "rejected": "not loaded: the file could not be read",
+        },
+        "rows_received": "Rows received",
+        "rows_accepted": "Rows loaded",
+        "rows_quarantined": "Rows set aside (see below)",
+        "rows_superseding": "Rows that replaced one you sent before",
+        "not_read": "Why the file could not be read",
+        "notes": "Notes",
+        "rejected_rows": "Rows set aside",
+        "rejected_intro": (
+            "Each line is one problem; a row with several problems is listed once for each. Row "
+            "numbers are as your spreadsheet shows them (the header row counts)."
+        ),
+        "row": "Row",
+        "column": "Column",
+        "value": "Value sent",
+        "reason": "What to correct",
+        "whole_file": "(file)",
+        "more": "... and {n} more problems, listed in {csv}.",
+        "next_steps": "What to do next",
+        "what_to_do": (
+            "Correct the rows set aside and send them again, in a new file or in the whole "
+            "return: use the same partner_organisation and activity_id, and the corrected row "
+            "replaces the one set aside. Rows already loaded can be sent again safely: a row "
+            "with the same partner and activity_id replaces the earlier one, and the same file "
+            "sent twice changes nothing."
+        ),
+    },
+    "cy": {
+        "title": "Adborth ar eich ffurflen gweithgarwch partneriaeth",
+        "intro": (
+            "Diolch am eich ffurflen. Mae'r adroddiad hwn yn dweud faint o'ch rhesi a lwythwyd "
+            "ac, ar gyfer pob rhes na allem ei llwytho, pa werth sydd angen ei gywiro a pham."
+        ),
+        "file": "Ffeil",
+        "received": "Derbyniwyd (UTC)",
+        "status": "Canlyniad",
+        "statuses": {
+            "loaded": "llwythwyd pob rhes",
+            "loaded_with_quarantine": "llwythwyd, gyda rhai rhesi wedi'u neilltuo i'w cywiro",
+            "rejected": "heb ei llwytho: nid oedd modd darllen y ffeil",
+        },
+        "rows_received": "Rhesi a dderbyniwyd",
+        "rows_accepted": "Rhesi a lwythwyd",
+        "rows_quarantined": "Rhesi a neilltuwyd (gweler isod)",
+        "rows_superseding": "Rhesi a ddisodlodd res a anfonwyd o'r blaen",
+        "not_read": "Pam nad oedd modd darllen y ffeil",
+        "notes": "Nodiadau (yn Saesneg)",
+        "rejected_rows": "Rhesi a neilltuwyd",
+        "rejected_intro": (
+            "Mae pob llinell yn un broblem; rhestrir rhes sydd â sawl problem unwaith ar gyfer pob "
+            "un. Mae rhifau'r rhesi fel y mae eich taenlen yn eu dangos (mae'r rhes benawdau'n "
+            "cyfrif)."
+        ),
+        "row": "Rhes",
+        "column": "Colofn",
+        "value": "Gwerth a anfonwyd",
+        "reason": "Beth i'w gywiro",
+        "whole_file": "(ffeil)",
+        "more": "... a {n} problem arall, wedi'u rhestru yn {csv}.",
+        "next_steps": "Beth i'w wneud nesaf",
+        "what_to_do": (
+            "Cywirwch y rhesi a neilltuwyd a'u hanfon eto, mewn ffeil newydd neu yn y ffurflen "
+            "gyfan: defnyddiwch yr un partner_organisation ac activity_id, a bydd y rhes wedi'i "
+            "chywiro yn cymryd lle'r un a neilltuwyd. Mae'n ddiogel anfon rhesi a lwythwyd eto: "
+            "mae rhes gyda'r un partner ac activity_id yn cymryd lle'r un gynharach, ac nid yw "
+            "anfon yr un ffeil ddwywaith yn newid dim."
+        ),
+    },
+}
+
+
+def _md(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        trim_blocks=False,
+    )
+    env.filters["md"] = _md
+    return env
+
+
+def report_folder(root: Path, submission: dict) -> Path:
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(submission["submission_file"]).name)[:80]
+    day = str(submission["received_at"])[:10]
+    return Path(root) / f"{day}_{stem}_{submission['submission_sha256'][:12]}"
+
+
+def write_reports(con: duckdb.DuckDBPyConnection, sha256: str, root: Path) -> dict[str, Path]:
+    """Write the English and Welsh reports of one submission; returns language -> HTML path.
+
+    Raises:
+        LookupError: the submission is not in ``quality.submissions``.
+    """
+    cursor = con.execute("select * from quality.submissions where submission_sha256 = ?", [sha256])
+    row = cursor.fetchone()
+    if row is None:
+        raise LookupError(f"submission {sha256} is not in quality.submissions")
+    submission = dict(zip([d[0] for d in cursor.description], row))
+    problems = con.execute(
+        "select source_row_number as row, column_name as column, value, reason, reason_cy "
+        "from quality.quarantine where submission_sha256 = ? "
+        "order by source_row_number nulls first, rule_name",
+        [sha256],
+    ).fetchall()
+    folder = report_folder(root, submission)
+    folder.mkdir(parents=True, exist_ok=True)
+    csv_path = folder / "rejected_rows.csv"
+    con.execute(
+        "copy (select source_row_number as row, column_name as column, pa_redact(value) as value, "
+        "reason, reason_cy, rule_name from quality.quarantine "
+        f"where submission_sha256 = {quote_literal(sha256)} "
+        "order by source_row_number nulls first, rule_name) "
+        f"to {quote_literal(str(csv_path))} (header, delimiter ',')"
+    )
+    notes = [n.strip() for n in (submission.get("note") or "").split(";") if n.strip()]
+    env = _environment()
+    out = {}
+    for lang in ("en", "cy"):
+        shown = [
+            {
+                "row": p[0],
+                "column": p[1],
+                "value": p[2],
+                "reason": p[4] if lang == "cy" and p[4] else p[3],
+            }
+            for p in problems[:REPORT_ROWS]
+        ]
+        context = {
+            "lang": lang,
+            "t": TEXT[lang],
+            "s": submission,
+            "error": (submission.get("error_cy") if lang == "cy" else None)
+            or submission.get("error"),
+            "notes": notes,
+            "problems": shown,
+            "more": max(0, len(problems) - REPORT_ROWS),
+            "csv_name": csv_path.name,
+        }
+        for suffix in ("html", "md"):
+            text = env.get_template(f"feedback.{suffix}.j2").render(**context)
+            (folder / f"feedback_{lang}.{suffix}").write_text(text, encoding="utf-8")
+        out[lang] = folder / f"feedback_{lang}.html"
+    con.execute(
+        "update quality.submissions set feedback_report_en = ?, feedback_report_cy = ? "
+        "where submission_sha256 = ?",
+        [str(out["en"]), str(out["cy"]), sha256],
+    )
+    return out

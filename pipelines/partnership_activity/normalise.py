@@ -1,0 +1,772 @@
+"""Normalisation of partner submissions: every rule, in one place, as DuckDB SQL macros.
+
+Partners type values the way people fill spreadsheets. Before the contract's rules run, each
+submitted value is normalised by the rules below, and ONLY by these rules. A value these rules
+cannot read is never guessed: the row is quarantined with a reason (English and Welsh) saying
+what was expected. The README's partner section states the same rules for partners.
+
+Every column:
+    * leading and trailing spaces, tabs, line breaks and non-breaking spaces are removed; an
+      empty value is no value.
+
+Codes (``action_category``, ``activity_type``, ``partnership_maturity``) and list items
+(``sectors``, ``wellbeing_goals``, separated by ``;`` ``,`` ``|`` or ``/``):
+    * letter case is ignored; spaces, hyphens and other punctuation become ``_``; a joining
+      ``and`` is dropped ('Clear roles and processes' -> ``clear_roles_processes``);
+    * a few common labels are mapped (``ALIASES``: 'Voluntary sector' -> ``third_sector``,
+      'A healthier Wales' -> ``healthier``);
+    * lists are stored de-duplicated, in alphabetical order, joined with ``;``.
+
+Partner organisation:
+    * ``partner_organisation`` is kept as sent (spaces trimmed);
+    * ``partner_key`` identifies the partner: lower case, accents removed (ŵ -> w), ``&`` read as
+      ``and``, punctuation removed and runs of spaces collapsed. 'CARDIFF  Council' and 'cardiff
+      council' are the same partner; corrections and duplicates are matched on ``partner_key`` and
+      ``activity_id``.
+
+Local authority (``la_code``):
+    * a code in any letter case, with or without spaces (``w06 000015``);
+    * or a name in English or Welsh, with or without diacritics ('Ynys Mon'), with or without
+      'The', 'Cyngor', 'Council', 'County Council', 'County Borough Council', 'City Council',
+      'City and County of', 'City of', 'Bwrdeistref Sirol', 'Dinas a Sir': the names of
+      ``raw.lsoa11_la_names`` (English and Welsh) and the councils' own names
+      (``pipelines/reference/council_names.csv``, e.g. 'Cyngor Sir Penfro', 'Cyngor Sir Gâr');
+    * when absent, the local authority of the LSOA (given, from the postcode or from the
+      coordinates).
+
+LSOA (``lsoa_code``): upper case, spaces removed; a 2011 code is replaced by its 2021 code when
+the ONS lookup gives exactly one (``lsoa_resolved_from = 'lsoa_code_2011'``), and quarantined when
+the 2011 LSOA was split. When absent: from the postcode (WIMD 2019 postcode lookup, 2011 -> 2021
+when unique), else from the coordinates (point in a 2021 LSOA polygon, when boundaries are
+available).
+
+Postcode: upper case, one space before the last three characters (``cf101ep`` -> ``CF10 1EP``).
+
+Dates (``start_date``, ``end_date``):
+    * ``2024-04-01`` (optionally followed by a time), ``1/4/2024``, ``01-04-2024``,
+      ``01.04.2024`` (day first, as in the UK), ``1 April 2024``, ``1st Apr 2024``, ``1 Ebrill
+      2024`` (English or Welsh month names), spreadsheet dates, and Excel serial day numbers
+      (``45383`` = 2024-04-01): stored as that day, ``*_precision = 'day'``;
+    * a month alone: ``April 2024``, ``Ebrill 2024``, ``2024-04``, ``04/2024``: stored as the first
+      day of the month for ``start_date`` and the last day for ``end_date``,
+      ``*_precision = 'month'``;
+    * quarantined: a year alone (it does not say which financial year), a two-digit year
+      (``01/04/24``), a month-first (US) date that is not a valid day-first date, anything else.
+
+Amounts (``funding_gbp``, pounds):
+    * accepted: ``12500``, ``12500.50``, ``£12,500``, ``£12,500.00``, ``12 500``, ``GBP 300``,
+      ``300 GBP``: thousands separated by commas or spaces in groups of three, a decimal point
+      with at most two decimals;
+    * quarantined, never reinterpreted: a decimal comma (``1200,50``), the continental form
+      (``1.200,50``), more than two decimals (``1.200``), an accounting negative (``(500)``),
+      other currencies, words, and anything else.
+
+Whole numbers (``participant_count``): digits, optionally with thousands commas (``1,200``) or a
+``.0`` spreadsheets add; anything else is quarantined.
+
+Coordinates: decimal degrees (WGS84) as numbers; anything else is quarantined.
+
+``is_example_data``: true/false, yes/no, y/n, 1/0, ie/na (Welsh), any letter case.
+
+Free text (``title``, ``description``): e-mail addresses, UK phone numbers (``07700 900123``,
+``+44 (0)29 2087 1234``, ``(029) 2087 1234``, ``0800-123-4567`` ...) and postcodes written in capitals
+(``CF10 1EP``, ``CF101EP``) are replaced by ``[removed]``; other text is kept as written.
+Contact columns (``contact_email``, ``contact_phone``) are never loaded. ``redact_text`` applies
+the same rule to any text in Python (error messages).
+"""
+
+import re
+from functools import lru_cache
+
+import duckdb
+
+from pipelines.financial_year import FINANCIAL_YEAR_MACROS
+from pipelines.settings import PROJECT_ROOT
+from pipelines.sqltext import case_lookup, sql_value
+
+REMOVED = "[removed]"
+COUNCIL_NAMES_CSV = PROJECT_ROOT / "pipelines" / "reference" / "council_names.csv"
+
+# Personal data in free text (RE2 syntax, as DuckDB runs it).
+EMAIL = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
+PHONE = (
+    r"(?:(?:\+|\b00[ \-]?)44[ \-]?(?:\(0\)[ \-]?)?|\(0|\b0)"  # +44, 0044, +44 (0), (0.., 0
+    r"(?:[0-9][ \-\)]{0,2}){8,9}[0-9]\b"  # then 9 or 10 more digits, single separators
+)
+# Royal Mail format; the inward code's letters never include C I K M O V, so "b12 3pm" or
+# "A470" are not postcodes. In capitals any area; in other letter case ("cf10 1ep" is an address
+# too) only two-letter areas (all of Wales's: CF, SA, NP, LL, LD, SY), so "room a1 2nd" is kept.
+POSTCODE = (
+    r"\b(?:GIR ?0AA|[A-PR-UWYZ](?:[0-9]{1,2}|[A-HK-Y][0-9]{1,2}|[0-9][A-HJKPSTUW]"
+    r"|[A-HK-Y][0-9][ABEHMNPRVWXY]) ?[0-9][ABD-HJLNP-UW-Z]{2})\b"
+    r"|(?i:\b[A-PR-UWYZ][A-HK-Y](?:[0-9]{1,2}|[0-9][ABEHMNPRVWXY]) ?[0-9][ABD-HJLNP-UW-Z]{2}\b)"
+)
+PERSONAL = f"{EMAIL}|{PHONE}|{POSTCODE}"
+# Cheap test first: only text holding '@', two digits in a row or a letter then a digit can
+# hold any of the three.
+PERSONAL_HINT = r"@|[0-9][^A-Za-z]?[0-9]|[A-Za-z][0-9]"
+WHITESPACE = " \t\r\n\u00a0"
+
+ALIASES = {
+    "action_category": {
+        "financial_mechanisms": "financial_mechanism",
+        "financial": "financial_mechanism",
+        "finance": "financial_mechanism",
+        "shared_purposes": "shared_purpose",
+    },
+    "sectors": {
+        "public_sector": "public",
+        "third": "third_sector",
+        "voluntary": "third_sector",
+        "voluntary_sector": "third_sector",
+        "vcse": "third_sector",
+        "charity": "third_sector",
+        "community_sector": "community",
+        "communities": "community",
+        "academia": "academic",
+        "university": "academic",
+        "private_sector": "private",
+        "business": "private",
+        "national": "national_body",
+        "national_bodies": "national_body",
+    },
+    "wellbeing_goals": {
+        "vibrant_culture_thriving_welsh_language": "vibrant_culture_welsh_language",
+        "vibrant_culture": "vibrant_culture_welsh_language",
+        "cohesive": "cohesive_communities",
+        "equal": "more_equal",
+        "healthy": "healthier",
+    },
+}
+MONTHS = {
+    1: ("january", "jan", "ionawr"),
+    2: ("february", "feb", "chwefror"),
+    3: ("march", "mar", "mawrth"),
+    4: ("april", "apr", "ebrill"),
+    5: ("may", "mai"),
+    6: ("june", "jun", "mehefin"),
+    7: ("july", "jul", "gorffennaf"),
+    8: ("august", "aug", "awst"),
+    9: ("september", "sep", "sept", "medi"),
+    10: ("october", "oct", "hydref"),
+    11: ("november", "nov", "tachwedd"),
+    12: ("december", "dec", "rhagfyr"),
+}
+NAME_PREFIXES = (
+    "the ",
+    "cyngor ",
+    "city and county of ",
+    "city of ",
+    "county borough of ",
+    "bwrdeistref sirol ",
+    "dinas a sir ",
+)
+NAME_SUFFIXES = (
+    " county borough council",
+    " county council",
+    " city council",
+    " borough council",
+    " council",
+    " county borough",
+    " cbc",
+)
+
+
+MONTH_NUMBERS = {name: number for number, names in MONTHS.items() for name in names}
+
+
+def _month(expression: str) -> str:
+    return case_lookup(expression, MONTH_NUMBERS)
+
+
+def macros() -> list[str]:
+    """The DuckDB macros (temporary, per connection) that state the rules above."""
+    ws = sql_value(WHITESPACE)
+    space_start = " or ".join(f"prefix(x, {sql_value(c)})" for c in WHITESPACE)
+    space_end = " or ".join(f"suffix(x, {sql_value(c)})" for c in WHITESPACE)
+    prefixes = "^(" + "|".join(p.strip() + " " for p in NAME_PREFIXES) + ")+"
+    suffixes = "(" + "|".join(NAME_SUFFIXES) + ")$"
+    return [
+        # text: trimmed, empty -> null (the cheap test first: most values need nothing)
+        f"""create or replace temp macro pa_blank(x) as (
+            case when x is null or x = '' then null
+                 when {space_start} or {space_end} then nullif(trim(x, {ws}), '')
+                 else x end)""",
+        f"""create or replace temp macro pa_redact(x) as (
+            case when x is not null and regexp_matches(x, {sql_value(PERSONAL_HINT)})
+                 then regexp_replace(x, {sql_value(PERSONAL)}, {sql_value(REMOVED)}, 'g')
+                 else x end)""",
+        # codes: 'Shared purpose' -> shared_purpose
+        """create or replace temp macro pa_code(x) as (
+            case when regexp_full_match(x, '[a-z0-9]+(_[a-z0-9]+)*') and not contains(x, '_and_')
+                 then x
+                 else replace(trim(regexp_replace(lower(x), '[^a-z0-9]+', '_', 'g'), '_'),
+                              '_and_', '_') end)""",
+        """create or replace temp macro pa_goal(c, goal_words) as (
+            case when goal_words then regexp_replace(regexp_replace(regexp_replace(c,
+                 '^a_', ''), '^wales_of_', ''), '_wales$', '') else c end)""",
+        # identity of a partner
+        """create or replace temp macro pa_partner_key(x) as (
+            nullif(trim(regexp_replace(replace(strip_accents(lower(x)), '&', ' and '),
+                   '[^a-z0-9]+', ' ', 'g')), ''))""",
+        # council names -> comparable keys
+        f"""create or replace temp macro pa_name_key(x) as (
+            replace(regexp_replace(regexp_replace(
+                trim(regexp_replace(regexp_replace(replace(strip_accents(lower(x)), '&', ' and '),
+                     '[^a-z0-9]+', ' ', 'g'), ' +', ' ', 'g')),
+                {sql_value(prefixes)}, ''), {sql_value(suffixes)}, ''), ' ', ''))""",
+        """create or replace temp macro pa_code_text(x) as (upper(replace(x, ' ', '')))""",
+        """create or replace temp macro pa_postcode_key(x) as (
+            upper(regexp_replace(x, '[^A-Za-z0-9]', '', 'g')))""",
+        """create or replace temp macro pa_postcode(k) as (
+            case when regexp_full_match(k, '[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}')
+                 then left(k, length(k) - 3) || ' ' || right(k, 3) end)""",
+        """create or replace temp macro pa_amount_text(x, y) as (
+            case
+            when regexp_full_match(y, '[0-9]{1,3}(,[0-9]{3})+(\\.[0-9]{1,2})?')
+              or regexp_full_match(y, '[0-9]{1,3}( [0-9]{3})+(\\.[0-9]{1,2})?')
+              or regexp_full_match(y, '[0-9]+(\\.[0-9]{1,2})?') then
+                struct_pack(v := replace(replace(y, ',', ''), ' ', '')::double, en := null, cy := null)
+            when regexp_full_match(y, '-[0-9][0-9,]*(\\.[0-9]{1,2})?') then
+                struct_pack(v := replace(y, ',', '')::double, en := null, cy := null)
+            when regexp_full_match(y, '\\(\\s*[£0-9][0-9,. ]*\\)') then
+                struct_pack(v := null, en := concat('funding_gbp ''', x, ''' is in brackets, which '
+                    || 'accounting uses for a negative amount: funding must be 0 or more; if it is '
+                    || 'an amount, write it without brackets'),
+                    cy := concat('mae funding_gbp ''', x, ''' mewn cromfachau, sy''n golygu swm '
+                    || 'negyddol mewn cyfrifeg: rhaid i''r cyllid fod yn 0 neu fwy; os swm ydyw, '
+                    || 'ysgrifennwch ef heb gromfachau'))
+            when regexp_full_match(y, '[0-9]{1,3}(\\.[0-9]{3})+,[0-9]{1,2}') then
+                struct_pack(v := null, en := concat('funding_gbp ''', x, ''' is written the '
+                    || 'continental way (dot for thousands, comma for pence): write pounds with a '
+                    || 'decimal point, e.g. 1200.50'),
+                    cy := concat('mae funding_gbp ''', x, ''' wedi''i ysgrifennu yn null y cyfandir '
+                    || '(pwynt ar gyfer miloedd, coma ar gyfer ceiniogau): ysgrifennwch bunnoedd gyda '
+                    || 'phwynt degol, e.e. 1200.50'))
+            when regexp_full_match(y, '[0-9]+,[0-9]{1,2}') then
+                struct_pack(v := null, en := concat('funding_gbp ''', x, ''' has a decimal comma, '
+                    || 'which could be pence or thousands: write pounds with a decimal point, e.g. '
+                    || '1200.50, or thousands in groups of three, e.g. 120,050'),
+                    cy := concat('mae coma degol yn funding_gbp ''', x, ''', a allai olygu '
+                    || 'ceiniogau neu filoedd: ysgrifennwch bunnoedd gyda phwynt degol, e.e. '
+                    || '1200.50, neu filoedd mewn grwpiau o dri, e.e. 120,050'))
+            when regexp_full_match(y, '[0-9,]*\\.[0-9]{3,}') then
+                struct_pack(v := null, en := concat('funding_gbp ''', x, ''' has more than two '
+                    || 'decimal places, so it is unclear whether the dot separates thousands or '
+                    || 'pence: write pounds with at most two decimals, e.g. 1200 or 1.20'),
+                    cy := concat('mae mwy na dau le degol yn funding_gbp ''', x, ''', felly nid '
+                    || 'yw''n glir a yw''r pwynt yn gwahanu miloedd neu geiniogau: ysgrifennwch '
+                    || 'bunnoedd gyda dau ddegol ar y mwyaf, e.e. 1200 neu 1.20'))
+            when regexp_matches(y, '[€$¥]|(?i)eur|usd') then
+                struct_pack(v := null, en := concat('funding_gbp ''', x, ''' is not in pounds '
+                    || 'sterling: give the amount in pounds'),
+                    cy := concat('nid yw funding_gbp ''', x, ''' mewn punnoedd sterling: rhowch y '
+                    || 'swm mewn punnoedd'))
+            else struct_pack(v := null, en := concat('funding_gbp ''', x, ''' is not an amount: '
+                    || 'expected pounds, e.g. 12500 or £12,500.50'),
+                    cy := concat('nid yw funding_gbp ''', x, ''' yn swm: disgwylir punnoedd, e.e. '
+                    || '12500 neu £12,500.50'))
+            end)""",
+        # amounts in pounds: struct(v, en, cy)
+        """create or replace temp macro pa_amount(x) as (
+            case when x is null then null
+            when regexp_full_match(x, '[0-9]+(\\.[0-9]{1,2})?') then
+                struct_pack(v := x::double, en := null::varchar, cy := null::varchar)
+            else pa_amount_text(x, regexp_replace(x, '^(£|GBP|gbp)\\s*|\\s*(GBP|gbp)$', '', 'g'))
+            end)""",
+        # whole numbers: struct(v, en, cy)
+        """create or replace temp macro pa_count(x, name) as (
+            case when x is null then null
+            when regexp_full_match(x, '-?[0-9]{1,3}(,[0-9]{3})+|-?[0-9]+(\\.0+)?') then
+                struct_pack(v := try_cast(regexp_replace(replace(x, ',', ''), '\\.0+$', '')
+                                          as bigint), en := null::varchar, cy := null::varchar)
+            else struct_pack(v := null, en := concat(name, ' ''', x, ''' is not a whole number: '
+                    || 'expected a count of people, 0 or more'),
+                    cy := concat('nid yw ', name, ' ''', x, ''' yn rhif cyfan: disgwylir nifer y '
+                    || 'bobl, 0 neu fwy'))
+            end)""",
+        """create or replace temp macro pa_degrees(x, name) as (
+            case when x is null then null
+            when try_cast(x as double) is not null then
+                struct_pack(v := x::double, en := null::varchar, cy := null::varchar)
+            else struct_pack(v := null, en := concat(name, ' ''', x, ''' is not a number: expected '
+                    || 'decimal degrees (WGS84), e.g. 51.48 and -3.18'),
+                    cy := concat('nid yw ', name, ' ''', x, ''' yn rhif: disgwylir graddau degol '
+                    || '(WGS84), e.e. 51.48 a -3.18'))
+            end)""",
+        """create or replace temp macro pa_bool(x, name) as (
+            case when x is null then null
+            when lower(x) in ('true', 'yes', 'y', '1', 'ie', 'gwir') then
+                struct_pack(v := true, en := null::varchar, cy := null::varchar)
+            when lower(x) in ('false', 'no', 'n', '0', 'na', 'gau') then
+                struct_pack(v := false, en := null::varchar, cy := null::varchar)
+            else struct_pack(v := null, en := concat(name, ' ''', x, ''' is not true or false'),
+                    cy := concat('nid yw ', name, ' ''', x, ''' yn wir nac yn gau'))
+            end)""",
+    ]
+
+
+def install(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the normalisation macros on ``con`` (temporary: they live with the connection),
+    with the financial-year macros they use."""
+    for sql in (*FINANCIAL_YEAR_MACROS, *macros()):
+        con.execute(sql)
+
+
+def code_sql(column: str, value: str, allowed: list[str]) -> str:
+    """SQL: a code column's value normalised (``pa_code``, then its aliases); a value that is
+    already one of ``allowed`` (nearly every row) is taken as it is."""
+    code = f"pa_code({value})"
+    mapped = case_lookup(code, ALIASES.get(column, {}), code) if ALIASES.get(column) else code
+    listed = ", ".join(sql_value(a) for a in allowed)
+    return f"(case when {value} in ({listed}) then {value} else {mapped} end)"
+
+
+def list_sql(column: str, value: str, allowed: list[str]) -> str:
+    """SQL: a list column's value normalised: items coded, aliased, de-duplicated, sorted.
+
+    A value whose items are all codes of ``allowed`` already (nearly every row) is only sorted
+    and de-duplicated; the item by item path runs for the rest.
+    """
+    item = "(" + "|".join(re.escape(a) for a in allowed) + ")"
+    exact = f"{item}(;{item})*"
+    code = "pa_code(i)"
+    if column == "wellbeing_goals":  # 'A healthier Wales', 'A Wales of cohesive communities'
+        code = (
+            "regexp_replace(regexp_replace(regexp_replace(pa_code(i), '^a_', ''), "
+            "'^wales_of_', ''), '_wales$', '')"
+        )
+    mapped = case_lookup("c", ALIASES.get(column, {}), "c")
+    return f"""(case when {value} is null then null
+        when regexp_full_match({value}, {sql_value(exact)}) then
+            array_to_string(list_sort(list_distinct(string_split({value}, ';'))), ';')
+        else nullif(array_to_string(list_sort(list_distinct(list_filter(list_transform(
+            list_transform(string_split(regexp_replace({value}, '[,|/]', ';', 'g'), ';'),
+                           i -> {code}), c -> {mapped}), c -> c <> ''))), ';'), '')
+        end)"""
+
+
+DATE_HELP_EN = (
+    "expected a day such as 2024-04-01, 01/04/2024 (day first) or 1 April 2024, or a month "
+    "such as April 2024"
+)
+DATE_HELP_CY = (
+    "disgwylir diwrnod fel 2024-04-01, 01/04/2024 (y diwrnod yn gyntaf) neu 1 Ebrill 2024, neu "
+    "fis fel Ebrill 2024"
+)
+ISO_DAY = r"[0-9]{4}-[0-9]{2}-[0-9]{2}([ T].*)?"
+DAY_FIRST = r"[0-9]{1,2}[/.\-][0-9]{1,2}[/.\-][0-9]{4}"
+TWO_DIGIT_YEAR = r"[0-9]{1,2}[/.\-][0-9]{1,2}[/.\-][0-9]{2}"
+DAY_MONTH_YEAR = r"[0-9]{1,2}(st|nd|rd|th|af|ed|ydd|il|fed)? [a-z]+,? [0-9]{4}"
+MONTH_YEAR = r"[a-z]+,? [0-9]{4}"
+NUMERIC_MONTH = r"[0-9]{4}-[0-9]{1,2}|[0-9]{1,2}/[0-9]{4}"
+
+
+def date_columns(column: str, prefix: str) -> tuple[list[str], list[str], str]:
+    """The date rules as SQL in layers over the sent value ``"<column>__sent"``: (text columns,
+    part columns, the struct expression ``{v, p, en, cy}``).
+
+    Written as columns rather than one macro: a DuckDB macro copies its argument expression
+    wherever its body names it, and the date forms name the text some thirty times.
+    """
+    x, y = sent(column), f"{prefix}_y"
+    text = [
+        (
+            f"case when {x} is not null and not regexp_full_match({x}, {sql_value(ISO_DAY)}) "
+            rf"then lower(regexp_replace({x}, '\s+', ' ', 'g')) end as {y}"
+        )
+    ]
+    parts = [
+        f"try_cast(regexp_extract({y}, '([0-9]{{4}})', 1) as integer) as {prefix}_year",
+        "coalesce("
+        + _month(f"regexp_extract({y}, '^[0-9]+[a-z]* ([a-z]+)', 1)")
+        + ", "
+        + _month(f"regexp_extract({y}, '^([a-z]+)', 1)")
+        + f") as {prefix}_month_word",
+        (
+            f"coalesce(try_cast(regexp_extract({y}, '^[0-9]{{4}}-([0-9]{{1,2}})$', 1) as integer), "
+            f"try_cast(regexp_extract({y}, '^([0-9]{{1,2}})/[0-9]{{4}}$', 1) as integer)) "
+            f"as {prefix}_month_number"
+        ),
+        f"try_cast(regexp_extract({y}, '^([0-9]{{1,2}})', 1) as integer) as {prefix}_day",
+        (
+            f"case when regexp_full_match({y}, {sql_value(DAY_FIRST)}) then "
+            rf"try_strptime(regexp_replace({y}, '[.\-]', '/', 'g'), '%d/%m/%Y')::date end "
+            f"as {prefix}_dmy"
+        ),
+    ]
+    year, word, number, day = (
+        f"{prefix}_{k}" for k in ("year", "month_word", "month_number", "day")
+    )
+    month = f"coalesce({word}, {number})"
+    first = f"make_date({year}, {month}, 1)"
+    month_value = f"last_day({first})" if column == "end_date" else first
+    none = "null::varchar"
+
+    def ok(value: str, precision: str) -> str:
+        return f"struct_pack(v := ({value})::date, p := '{precision}', en := {none}, cy := {none})"
+
+    def bad(en_after: str, cy_before: str, cy_after: str) -> str:
+        en = f"concat({sql_value(column + ' ' + chr(39))}, {x}, {sql_value(chr(39) + ' ' + en_after)})"
+        cy = f"concat({sql_value(cy_before + chr(39))}, {x}, {sql_value(chr(39) + cy_after)})"
+        return f"struct_pack(v := null::date, p := {none}, en := {en}, cy := {cy})"
+
+    struct = f"""case when {x} is null then null
+        when {y} is null and try_strptime(left({x}, 10), '%Y-%m-%d') is not null
+            then {ok(f"strptime(left({x}, 10), '%Y-%m-%d')", "day")}
+        when {prefix}_dmy is not null then {ok(f"{prefix}_dmy", "day")}
+        when regexp_full_match({y}, '[0-9]{{5}}(\\.0+)?')
+            then {ok(f"date '1899-12-30' + to_days(left({y}, 5)::integer)", "day")}
+        when regexp_full_match({y}, {sql_value(DAY_MONTH_YEAR)}) and {word} is not null
+             and try_cast(make_date({year}, {word}, {day}) as date) is not null
+            then {ok(f"make_date({year}, {word}, {day})", "day")}
+        when ((regexp_full_match({y}, {sql_value(MONTH_YEAR)}) and {word} is not null)
+              or regexp_full_match({y}, {sql_value(NUMERIC_MONTH)}))
+             and {month} between 1 and 12 and {year} between 1000 and 9999
+            then {ok(month_value, "month")}
+        when regexp_full_match({y}, '[0-9]{{4}}') then {
+        bad(
+            "is a year alone, which does not say which financial year: give the day "
+            "(01/04/2024) or at least the month (April 2024)",
+            f"blwyddyn yn unig yw {column} ",
+            ", nad yw'n dweud pa flwyddyn ariannol: rhowch y diwrnod (01/04/2024) neu o leiaf "
+            "y mis (Ebrill 2024)",
+        )
+    }
+        when regexp_full_match({y}, {sql_value(TWO_DIGIT_YEAR)}) then {
+        bad(
+            "has a two-digit year: write the year in full, e.g. 01/04/2024",
+            f"mae blwyddyn dau ddigid yn {column} ",
+            ": ysgrifennwch y flwyddyn yn llawn, e.e. 01/04/2024",
+        )
+    }
+        else {
+        bad("is not a date: " + DATE_HELP_EN, f"nid yw {column} ", " yn ddyddiad: " + DATE_HELP_CY)
+    }
+        end"""
+    return text, parts, struct
+
+
+@lru_cache(maxsize=1)
+def _redactor() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    install(con)
+    return con
+
+
+def redact_text(value: object) -> str:
+    """``value`` as text with personal data replaced by '[removed]' (the ``pa_redact`` rule)."""
+    return _redactor().execute("select pa_redact(?)", [str(value)]).fetchone()[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# the normalised row relation
+
+# Reference lookups the location rules read (temporary tables made by ``assets.load_reference``):
+#   _pa_lsoa21(lsoa21_code, la_code, la_name_en)                  2021 LSOAs of Wales
+#   _pa_lsoa11(lsoa11_code, n21, lsoa21_code, lsoa21_list, la_code, la_name_en)   2011 -> 2021
+#   _pa_postcodes(postcode_key, n21, lsoa21_code, lsoa21_list, la_code, la_name_en)
+#   _pa_la_names(name_key, la_code)                                 English, Welsh, council names
+#   _pa_points(latitude, longitude, lsoa21_code, la_code, la_name_en)  coordinates placed
+LOOKUPS = ("_pa_lsoa21", "_pa_lsoa11", "_pa_postcodes", "_pa_la_names", "_pa_points")
+PARSED = {  # column -> (struct column, macro call on the sent value)
+    "latitude": ("_lat", "pa_degrees({x}, 'latitude')"),
+    "longitude": ("_lon", "pa_degrees({x}, 'longitude')"),
+    "start_date": ("_start", None),
+    "end_date": ("_end", None),
+    "participant_count": ("_participants", "pa_count({x}, 'participant_count')"),
+    "funding_gbp": ("_funding", "pa_amount({x})"),
+    "is_example_data": ("_example", "pa_bool({x}, 'is_example_data')"),
+}
+LOCATION_PROBLEMS = ("lsoa_code", "la_code", "postcode")
+
+
+def sent(column: str) -> str:
+    return f'"{column}__sent"'
+
+
+CLOSED_LISTS = (
+    "sectors",
+    "wellbeing_goals",
+    "action_category",
+    "activity_type",
+    "partnership_maturity",
+)
+# Columns normalised once per distinct value (each group is one dictionary table, built from one
+# scan of the file by ``build_dictionaries``); the row pass joins them.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "codes": ("action_category", "activity_type", "partnership_maturity"),
+    "sectors": ("sectors",),
+    "goals": ("wellbeing_goals",),
+    "start": ("start_date",),
+    "end": ("end_date",),
+    "numbers": ("participant_count", "funding_gbp", "is_example_data"),
+    "location": ("lsoa_code", "la_code", "postcode", "latitude", "longitude"),
+}
+
+
+def _sent_column(column: str, columns: list[str]) -> str:
+    if column not in columns:
+        return f"null::varchar as {sent(column)}"
+    if column in ("title", "description"):
+        return f'pa_redact(pa_blank(s."{column}")) as {sent(column)}'
+    return f'pa_blank(s."{column}") as {sent(column)}'
+
+
+def _grouping_id(group: tuple[str, ...], everything: list[str]) -> int:
+    """DuckDB's grouping_id: bit i (most significant first) is 1 when column i is not grouped."""
+    value = 0
+    for column in everything:
+        value = (value << 1) | (0 if column in group else 1)
+    return value
+
+
+def raw(column: str) -> str:
+    return f'"{column}__raw"'
+
+
+def keys_sql(source: str, columns: list[str]) -> str:
+    """One scan of ``source``: the distinct values, as sent, of every group (``GROUPS``), each
+    row tagged with its group (``_group``)."""
+    keyed = sorted({c for cs in GROUPS.values() for c in cs})
+    sets = ", ".join("(" + ", ".join(raw(c) for c in cs) + ")" for cs in GROUPS.values())
+    all_keys = ", ".join(raw(c) for c in keyed)
+    case = " ".join(
+        f"when grouping_id({all_keys}) = {_grouping_id(cs, keyed)} then '{name}'"
+        for name, cs in GROUPS.items()
+    )
+    values = ", ".join(
+        (f's."{c}"' if c in columns else "null::varchar") + f" as {raw(c)}" for c in keyed
+    )
+    return (
+        f"select case {case} end as _group, {all_keys} "
+        f"from (select {values} from {source} s) group by grouping sets ({sets})"
+    )
+
+
+def dictionary_sql(group: str, keys: str, allowed: dict[str, list[str]]) -> str:
+    """The normalised values (and normalisation problems) of one group's distinct sent values."""
+    rows = (
+        f"(select {', '.join(raw(c) for c in GROUPS[group])}, "
+        + ", ".join(f"pa_blank({raw(c)}) as {sent(c)}" for c in GROUPS[group])
+        + f" from {keys} where _group = '{group}')"
+    )
+    if group == "codes":
+        codes = ", ".join(
+            f"{code_sql(c, sent(c), allowed[c])} as {c}"
+            for c in ("action_category", "activity_type", "partnership_maturity")
+        )
+        return f"select *, {codes} from {rows}"
+    if group in ("sectors", "goals"):
+        column = GROUPS[group][0]
+        return (
+            f"select *, {list_sql(column, sent(column), allowed[column])} as {column} from {rows}"
+        )
+    if group in ("start", "end"):
+        column = GROUPS[group][0]
+        prefix = PARSED[column][0]
+        text, parts, struct = date_columns(column, prefix)
+        return (
+            f"with d1 as (select *, {', '.join(text)} from {rows}), "
+            f"d2 as (select d1.*, {', '.join(parts)} from d1), "
+            f"d3 as (select {raw(column)}, {sent(column)}, {struct} as {prefix} from d2) "
+            f"select *, {prefix}.v as {column}, {prefix}.p as {column}_precision from d3"
+        )
+    if group == "numbers":
+        return (
+            f"select *, _participants.v as participant_count, _funding.v as funding_gbp, "
+            f"coalesce(_example.v, false) as is_example_data from (select *, "
+            f"pa_count({sent('participant_count')}, 'participant_count') as _participants, "
+            f"pa_amount({sent('funding_gbp')}) as _funding, "
+            f"pa_bool({sent('is_example_data')}, 'is_example_data') as _example from {rows})"
+        )
+    if group == "location":
+        return LOCATION_SQL.format(
+            rows=rows,
+            keys=", ".join(f"{raw(c)}, {sent(c)}" for c in GROUPS["location"]),
+            lsoa=sent("lsoa_code"),
+            la=sent("la_code"),
+            pc=sent("postcode"),
+            lat=sent("latitude"),
+            lon=sent("longitude"),
+        )
+    raise KeyError(group)
+
+
+LOCATION_SQL = """
+with n as (
+    select {keys},
+        pa_degrees({lat}, 'latitude') as _lat,
+        pa_degrees({lon}, 'longitude') as _lon,
+        pa_code_text({lsoa}) as _lsoa_given,
+        pa_postcode_key({pc}) as _pc_key,
+        case when regexp_full_match(pa_code_text({la}), 'W06[0-9]{{6}}')
+             then pa_code_text({la}) end as _la_code_given,
+        case when {la} is not null and not regexp_full_match(pa_code_text({la}), 'W06[0-9]{{6}}')
+             then pa_name_key({la}) end as _la_key
+    from {rows}
+),
+j as (
+    select n.*,
+        l21.la_code as _l21_la, l21.la_name_en as _l21_la_name,
+        l11.n21 as _l11_n, l11.lsoa21_code as _l11_lsoa, l11.lsoa21_list as _l11_list,
+        l11.la_code as _l11_la, l11.la_name_en as _l11_la_name,
+        pc.n21 as _pc_n, pc.lsoa21_code as _pc_lsoa, pc.la_code as _pc_la,
+        pc.la_name_en as _pc_la_name, pc.postcode_key is not null as _pc_found,
+        nm.la_code as _la_by_name,
+        pt.lsoa21_code as _pt_lsoa, pt.la_code as _pt_la, pt.la_name_en as _pt_la_name
+    from n
+    left join _pa_lsoa21 l21 on l21.lsoa21_code = n._lsoa_given
+    left join _pa_lsoa11 l11 on l11.lsoa11_code = n._lsoa_given
+    left join _pa_postcodes pc on pc.postcode_key = n._pc_key
+    left join _pa_la_names nm on nm.name_key = n._la_key
+    left join _pa_points pt on pt.latitude = n._lat.v and pt.longitude = n._lon.v
+        and n._lsoa_given is null and n._pc_key is null
+),
+r as (
+    select j.*,
+        case when _lsoa_given is not null then
+                 case when _l21_la is not null then 'lsoa_code'
+                      when _l11_n = 1 then 'lsoa_code_2011' end
+             when _pc_n = 1 then 'postcode'
+             when _pc_key is null and _pt_lsoa is not null then 'coordinates'
+        end as lsoa_resolved_from
+    from j
+)
+select {keys}, _lat, _lon, _lsoa_given, _pc_key, lsoa_resolved_from,
+    case lsoa_resolved_from when 'lsoa_code' then _lsoa_given
+                            when 'lsoa_code_2011' then _l11_lsoa
+                            when 'postcode' then _pc_lsoa
+                            when 'coordinates' then _pt_lsoa
+                            else _lsoa_given end as lsoa_code,
+    case lsoa_resolved_from when 'lsoa_code' then _l21_la when 'lsoa_code_2011' then _l11_la
+                            when 'postcode' then _pc_la when 'coordinates' then _pt_la
+                            end as lsoa_la_code,
+    case lsoa_resolved_from when 'lsoa_code' then _l21_la_name
+                            when 'lsoa_code_2011' then _l11_la_name
+                            when 'postcode' then _pc_la_name
+                            when 'coordinates' then _pt_la_name end as lsoa_la_name,
+    coalesce(_la_code_given, _la_by_name,
+             case lsoa_resolved_from when 'lsoa_code' then _l21_la
+                  when 'lsoa_code_2011' then _l11_la when 'postcode' then _pc_la
+                  when 'coordinates' then _pt_la end,
+             case when _lsoa_given is null and _pc_found then _pc_la end) as la_code,
+    coalesce(pa_postcode(_pc_key), upper({pc})) as postcode,
+    _lat.v as latitude,
+    _lon.v as longitude,
+    case when _lsoa_given is not null and _l21_la is null and _l11_n > 1 then
+        concat('LSOA ', _lsoa_given, ' is a 2011 code that was split into several 2021 LSOAs (',
+               _l11_list, '): give the 2021 code where the activity took place') end
+        as lsoa_code__problem,
+    case when _lsoa_given is not null and _l21_la is null and _l11_n > 1 then
+        concat('mae LSOA ', _lsoa_given, ' yn god 2011 a rannwyd yn sawl LSOA 2021 (',
+               _l11_list, '): rhowch y cod 2021 lle digwyddodd y gweithgaredd') end
+        as lsoa_code__problem_cy,
+    case when {la} is not null and _la_code_given is null and _la_by_name is null
+        then concat('unknown local authority ''', {la}, ''': expected a code ',
+             'W06...... or the English or Welsh name of one of the 22 local authorities ',
+             '(e.g. Cardiff, Caerdydd, Cyngor Sir Penfro)') end as la_code__problem,
+    case when {la} is not null and _la_code_given is null and _la_by_name is null
+        then concat('awdurdod lleol anhysbys ''', {la}, ''': disgwylir cod ',
+             'W06...... neu enw Cymraeg neu Saesneg un o''r 22 awdurdod lleol ',
+             '(e.e. Caerdydd, Cardiff, Cyngor Sir Penfro)') end as la_code__problem_cy,
+    case when _lsoa_given is null and _la_code_given is null and _la_by_name is null
+          and pa_postcode(_pc_key) is not null and not _pc_found then
+        concat('postcode ', pa_postcode(_pc_key), ' is not in the WIMD postcode lookup of ',
+               'Welsh postcodes: check it, or give lsoa_code or la_code') end
+        as postcode__problem,
+    case when _lsoa_given is null and _la_code_given is null and _la_by_name is null
+          and pa_postcode(_pc_key) is not null and not _pc_found then
+        concat('nid yw''r cod post ', pa_postcode(_pc_key), ' yng nghyfeirlyfr codau post ',
+               'WIMD yng Nghymru: gwiriwch ef, neu rhowch lsoa_code neu la_code') end
+        as postcode__problem_cy,
+    _lat.v is not null and _lon.v is not null and _lsoa_given is null and _pc_key is null
+        and _la_code_given is null and _la_by_name is null and _pt_lsoa is null
+        as _needs_point
+from r"""
+
+
+def build_dictionaries(
+    con,
+    source: str,
+    columns: list[str],
+    allowed: dict[str, list[str]],
+    rescan: bool = True,
+    flags: dict[str, list[str]] | None = None,
+) -> None:
+    """Create the temporary dictionary tables ``_pa_d_<group>`` of ``source``: one scan for the
+    distinct values as sent (``_pa_keys``; kept when ``rescan`` is false, e.g. after placing
+    coordinates), then each group's normalisation once per distinct value, with ``flags[group]``
+    (SQL select items over the normalised values, aliased ``t``: the rules of that group,
+    evaluated once per distinct value too)."""
+    if rescan:
+        con.execute(f"create or replace temp table _pa_keys as {keys_sql(source, columns)}")
+    for group in GROUPS:
+        extra = ", ".join((flags or {}).get(group, []))
+        con.execute(
+            f"create or replace temp table _pa_d_{group} as select t.*{', ' + extra if extra else ''} "
+            f"from ({dictionary_sql(group, '_pa_keys', allowed)}) t"
+        )
+
+
+def normalised_sql(
+    source: str, columns: list[str], submitted: list[str], is_example_data: bool
+) -> str:
+    """SQL of the normalised rows of ``source`` (a text relation, see ``reading``), aliased for
+    the contract's row rules: one row per source row with the columns of
+    ``raw.partnership_activity`` (typed), ``<column>__sent`` (the value as sent, trimmed; free
+    text redacted), ``<column>__problem`` / ``__problem_cy`` (a value the rules above could not
+    read), ``_needs_point`` (coordinates are its only location and they are not placed yet) and
+    the context the reasons name (``lsoa_la_code``, ``lsoa_la_name``). The grouped columns come
+    from the dictionary tables ``build_dictionaries`` made for the same source (each distinct
+    value is normalised once), joined on the values as sent. ``partner_key`` is computed once per
+    distinct ``partner_organisation`` by the loader.
+
+    Args:
+        source: the text relation.
+        columns: contract columns present in the file.
+        submitted: every column a partner may send.
+        is_example_data: files of the example inbox (every row is example data).
+    """
+    grouped = {c for cs in GROUPS.values() for c in cs}
+    row_columns = ",\n        ".join(
+        (f's."{c}"' if c in columns else "null::varchar") + f" as {raw(c)}"
+        if c in grouped
+        else _sent_column(c, columns)
+        for c in submitted
+    )
+    joins = "\n    ".join(
+        f"left join _pa_d_{g} d_{g} on "
+        + " and ".join(f"d_{g}.{raw(c)} is not distinct from b.{raw(c)}" for c in cs)
+        for g, cs in GROUPS.items()
+    )
+    picked = ", ".join(
+        f"d_{g}.* exclude ({', '.join(raw(c) for c in cs)})" for g, cs in GROUPS.items()
+    )
+    example = " replace (true as is_example_data)" if is_example_data else ""
+    return f"""
+with b as (
+    select s.source_row_number, s._field_count, s._read_problem, s._read_problem_cy, s._raw,
+        {row_columns}
+    from {source} s
+),
+t as (
+    select b.* exclude ({", ".join(raw(c) for c in sorted(grouped))}), {picked}
+    from b
+    {joins}
+)
+select t.*{example},
+    {sent("activity_id")} as activity_id,
+    {sent("partner_organisation")} as partner_organisation,
+    {sent("title")} as title,
+    {sent("description")} as description,
+    financial_year_label(start_date) as financial_year
+from t"""
+
+
+def problem_columns() -> dict[str, tuple[str, str]]:
+    """Column -> (SQL of its normalisation problem in English, in Welsh)."""
+    out = {c: (f"{name}.en", f"{name}.cy") for c, (name, _) in PARSED.items()}
+    for c in LOCATION_PROBLEMS:
+        out[c] = (f'"{c}__problem"', f'"{c}__problem_cy"')
+    return out

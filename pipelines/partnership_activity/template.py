@@ -1,0 +1,211 @@
+"""The partner submission template (XLSX), generated from the partnership activity contract.
+
+``write_template(path)`` writes a workbook with:
+
+- **Activities**: the header row of every column a partner sends (contract order; contact
+  columns left out: they are never loaded), a note on each header with the column's meaning in
+  English and Welsh and its allowed values, a drop-down list on every column with a closed list
+  (``allowedValues``: action category, activity type, partnership maturity; list columns such as
+  sectors accept several values separated by ``;``, so their drop-down offers one value and
+  allows typing more), and on ``la_code`` the councils' names; dates formatted day first;
+- **Instructions - Cyfarwyddiadau**: how to fill it in, in English and Welsh, and a table of
+  every column (required or not, meaning in both languages, allowed values);
+- **Lists**: the drop-down values (hidden), under headings the loader never mistakes for data.
+
+Everything comes from ``data_contracts/partnership_activity.yaml`` (and the council names in
+``pipelines/reference/council_names.csv``), so the template changes when the contract does. The
+loader reads the Activities sheet of a filled template like any other file.
+"""
+
+import csv
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from pipelines.partnership_activity import contract as pc
+from pipelines.partnership_activity.normalise import COUNCIL_NAMES_CSV
+
+SHEET = "Activities"
+INSTRUCTIONS = "Instructions - Cyfarwyddiadau"
+LISTS = "Lists"
+LEFT_OUT = ("is_example_data",)  # set by the pipeline for its own example files only
+DATE_COLUMNS = ("start_date", "end_date")
+INSTRUCTIONS_EN = [
+    "How to fill in this return",
+    (
+        "One row per activity on the Activities sheet, under the header row (do not rename the "
+        "headers; you may leave optional columns empty or delete them)."
+    ),
+    (
+        "Required: activity_id (your own id, unique within your organisation), partner_organisation, "
+        "action_category, activity_type, title, start_date, sectors, wellbeing_goals, and at least "
+        "one location: lsoa_code, la_code (a code, or the council's name in English or Welsh), "
+        "postcode, or latitude and longitude."
+    ),
+    (
+        "Drop-down lists show the allowed values. sectors and wellbeing_goals take several values "
+        "separated by ; (for example public; community)."
+    ),
+    (
+        "Dates: 01/04/2024 (day first) or 2024-04-01; a month alone (April 2024) is accepted. "
+        "Amounts in pounds: 12500 or £12,500.50, with a decimal point (not a comma) and no brackets."
+    ),
+    "Do not put names, e-mail addresses or phone numbers in any column: they are removed.",
+    (
+        "Save the file as .xlsx (or CSV UTF-8) and send it. To correct a row later, send it again "
+        "with the same partner_organisation and activity_id: it replaces the earlier one. You will "
+        "receive a report of the rows loaded and of any row to correct, with the reason."
+    ),
+]
+INSTRUCTIONS_CY = [
+    "Sut i lenwi'r ffurflen hon",
+    (
+        "Un rhes i bob gweithgaredd ar y ddalen Activities, o dan y rhes benawdau (peidiwch ag "
+        "ailenwi'r penawdau; gallwch adael colofnau dewisol yn wag neu eu dileu)."
+    ),
+    (
+        "Gofynnol: activity_id (eich dynodwr eich hun, unigryw o fewn eich sefydliad), "
+        "partner_organisation, action_category, activity_type, title, start_date, sectors, "
+        "wellbeing_goals, ac o leiaf un lleoliad: lsoa_code, la_code (cod, neu enw'r cyngor yn "
+        "Gymraeg neu Saesneg), postcode, neu latitude a longitude."
+    ),
+    (
+        "Mae'r rhestrau cwymplen yn dangos y gwerthoedd a ganiateir. Mae sectors a wellbeing_goals "
+        "yn derbyn sawl gwerth wedi'u gwahanu gan ; (er enghraifft public; community)."
+    ),
+    (
+        "Dyddiadau: 01/04/2024 (y diwrnod yn gyntaf) neu 2024-04-01; mae mis yn unig (Ebrill 2024) "
+        "yn dderbyniol. Symiau mewn punnoedd: 12500 neu £12,500.50, gyda phwynt degol (nid coma) a "
+        "heb gromfachau."
+    ),
+    ("Peidiwch â rhoi enwau, cyfeiriadau e-bost na rhifau ffôn mewn unrhyw golofn: cânt eu dileu."),
+    (
+        "Cadwch y ffeil fel .xlsx (neu CSV UTF-8) a'i hanfon. I gywiro rhes yn nes ymlaen, anfonwch "
+        "hi eto gyda'r un partner_organisation ac activity_id: bydd yn cymryd lle'r un gynharach. "
+        "Byddwch yn cael adroddiad o'r rhesi a lwythwyd ac o unrhyw res i'w chywiro, gyda'r rheswm."
+    ),
+]
+
+
+def template_columns() -> list[str]:
+    """The columns of the Activities sheet: what a partner sends, contact columns left out."""
+    return [c for c in pc.loaded_submitted_columns() if c not in LEFT_OUT]
+
+
+def council_names() -> list[str]:
+    """The councils' English names, for the la_code drop-down (Welsh names are accepted too)."""
+    with open(COUNCIL_NAMES_CSV, encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    return sorted({r["council_name"] for r in rows if r["language"] == "en"})
+
+
+def _note(column: str) -> str:
+    required = column in pc.REQUIRED_HEADER
+    allowed = pc.allowed_values(column)
+    parts = [
+        ("Required" if required else "Optional") + ". " + pc.description(column, "en"),
+        ("Gofynnol" if required else "Dewisol") + ". " + pc.description(column, "cy"),
+    ]
+    if allowed:
+        parts.append("Allowed / Caniateir: " + ", ".join(allowed))
+    return "\n\n".join(p for p in parts if p.strip())
+
+
+def write_template(path: Path) -> Path:
+    """Write the submission template to ``path`` (see the module docstring); returns ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = SHEET
+    lists = book.create_sheet(LISTS)
+    columns = template_columns()
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    for i, column in enumerate(columns, start=1):
+        cell = sheet.cell(row=1, column=i, value=column)
+        cell.font = bold
+        cell.fill = fill
+        comment = Comment(_note(column), "data contract")
+        comment.width, comment.height = 420, 260
+        cell.comment = comment
+        sheet.column_dimensions[get_column_letter(i)].width = max(14, len(column) + 4)
+    sheet.freeze_panes = "A2"
+    closed = {c: pc.allowed_values(c) for c in columns if pc.allowed_values(c)}
+    closed["la_code"] = council_names()
+    for k, (column, values) in enumerate(closed.items(), start=1):
+        letter = get_column_letter(k)
+        lists.cell(row=1, column=k, value=f"list: {column}").font = bold
+        for r, value in enumerate(values, start=2):
+            lists.cell(row=r, column=k, value=value)
+        several = bool(pc.prop_custom(column, "listSeparator")) or column == "la_code"
+        validation = DataValidation(
+            type="list",
+            formula1=f"'{LISTS}'!${letter}$2:${letter}${len(values) + 1}",
+            allow_blank=True,
+            showErrorMessage=True,
+            # a list column may hold several values, and la_code also takes codes and Welsh names
+            errorStyle="information" if several else "stop",
+            error=(
+                "Choose from the list (several values: separate them with ;)."
+                " / Dewiswch o'r rhestr (sawl gwerth: gwahanwch nhw gyda ;)."
+                if several
+                else "Choose one of the values in the list. / Dewiswch un o'r gwerthoedd yn y rhestr."
+            ),
+            errorTitle=column,
+        )
+        target = get_column_letter(columns.index(column) + 1)
+        validation.add(f"{target}2:{target}5000")
+        sheet.add_data_validation(validation)
+    for column in DATE_COLUMNS:
+        target = get_column_letter(columns.index(column) + 1)
+        for row in range(2, 5001):
+            sheet[f"{target}{row}"].number_format = "DD/MM/YYYY"
+    lists.sheet_state = "hidden"
+
+    guide = book.create_sheet(INSTRUCTIONS, 0)
+    guide.column_dimensions["A"].width = 24
+    guide.column_dimensions["B"].width = 12
+    guide.column_dimensions["C"].width = 70
+    guide.column_dimensions["D"].width = 70
+    wrap = Alignment(wrap_text=True, vertical="top")
+    row = 1
+    for en, cy in zip(INSTRUCTIONS_EN, INSTRUCTIONS_CY):
+        guide.cell(row=row, column=3, value=en).alignment = wrap
+        guide.cell(row=row, column=4, value=cy).alignment = wrap
+        if row == 1:
+            guide.cell(row=row, column=3).font = Font(bold=True, size=14)
+            guide.cell(row=row, column=4).font = Font(bold=True, size=14)
+        row += 1
+    row += 1
+    for i, heading in enumerate(("Column / Colofn", "Required / Gofynnol", "Meaning", "Ystyr"), 1):
+        guide.cell(row=row, column=i, value=heading).font = bold
+    for column in columns:
+        row += 1
+        required = column in pc.REQUIRED_HEADER
+        guide.cell(row=row, column=1, value=column)
+        guide.cell(row=row, column=2, value="yes / ydy" if required else "no / nac ydy")
+        allowed = pc.allowed_values(column)
+        extra = f" Allowed: {', '.join(allowed)}." if allowed else ""
+        guide.cell(row=row, column=3, value=pc.description(column, "en") + extra).alignment = wrap
+        extra_cy = f" Caniateir: {', '.join(allowed)}." if allowed else ""
+        guide.cell(
+            row=row, column=4, value=pc.description(column, "cy") + extra_cy
+        ).alignment = wrap
+    book.active = book.index(sheet)
+    book.save(path)
+    return path
+
+
+if __name__ == "__main__":  # python -m pipelines.partnership_activity.template [out.xlsx]
+    import sys
+
+    print(
+        write_template(
+            Path(sys.argv[1] if len(sys.argv) > 1 else "partner_submission_template.xlsx")
+        )
+    )
