@@ -6,7 +6,6 @@ Schemas: ``raw`` (sources as loaded, with lineage columns), ``staging`` (typed, 
 """
 
 import re
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,9 +13,11 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import polars as pl
+from pydantic import PrivateAttr
 
 from pipelines.financial_year import FINANCIAL_YEAR_MACROS
 from pipelines.settings import PROJECT_ROOT, resolve_path, setting
+from pipelines.warehouse_lock import WriterLock, connect_duckdb, entry_point, writer_lock
 
 SCHEMAS = ("raw", "staging", "marts", "reference", "quality")
 SQL_DIR = PROJECT_ROOT / "sql"
@@ -32,55 +33,93 @@ LINEAGE_COLUMNS = (
 class Warehouse(dg.ConfigurableResource):
     """The working DuckDB file the pipeline writes.
 
+    One writer at a time: a run holds the warehouse's writer lock from start to end
+    (``setup_for_execution``), whatever started it (``make run``, the UI, the daemon, a test), and
+    a connection opened outside a run holds it while open (see ``pipelines.warehouse_lock``). A
+    second writer waits, logging who holds the warehouse, or fails at once
+    (``writer_wait_seconds``). A program that is not a pipeline run holding the file (a reader
+    that opened the working file instead of the published one) makes the run fail within seconds
+    with an error naming the published file.
+
     Attributes:
         path: DuckDB file; empty means ``WELLBEING_WAREHOUSE`` (default ``data/warehouse.duckdb``).
         threads: DuckDB threads (0 = DuckDB's default: all cores).
         memory_limit: DuckDB memory limit, e.g. ``"4GB"`` (empty = ``WELLBEING_DUCKDB_MEMORY_LIMIT``,
             default 4GB; DuckDB spills to disk above it, so 10 million partner rows stay bounded).
+        writer_wait_seconds: how long a run waits for another writer to finish (``None`` =
+            ``WELLBEING_WRITER_WAIT_SECONDS``, default 3600; 0 = fail at once; negative = forever).
     """
 
     path: str = ""
     threads: int = 0
     memory_limit: str = ""
+    writer_wait_seconds: float | None = None
+    _run_lock: WriterLock | None = PrivateAttr(default=None)
 
     @property
     def file(self) -> Path:
         return resolve_path(self.path or setting("WELLBEING_WAREHOUSE"))
 
+    def writer_lock(self) -> WriterLock:
+        """The one-writer lock of this back-end (a DuckDB file allows one writer at a time)."""
+        return writer_lock(self.file)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Take the writer lock for the whole run, and fail fast if another program has the
+        file open. Steps of a run execute in turn in this process (in_process_executor), so the
+        lock is per run, not per step."""
+        run = context.run
+        lock = self.writer_lock()
+        lock.acquire(
+            run_id=context.run_id,
+            entry=entry_point(dict(run.tags) if run else {}),
+            wait_seconds=self.writer_wait_seconds,
+            log=context.log.warning if context.log else None,
+        )
+        self._run_lock = lock
+        try:
+            if self.file.exists():
+                connect_duckdb(self.file).close()
+        except BaseException:
+            self._run_lock = None
+            lock.release()
+            raise
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._run_lock is not None:
+            self._run_lock.release()
+            self._run_lock = None
+
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Open the working warehouse (creating it and its schemas if missing)."""
+        """Open the working warehouse (creating it and its schemas if missing).
+
+        Raises:
+            WarehouseBusyError: another pipeline writer holds the warehouse (outside a run).
+            WarehouseInUseError: another program has the file open (after a few seconds).
+        """
         file = self.file
         file.parent.mkdir(parents=True, exist_ok=True)
-        con = _connect_with_retry(file, read_only)
+        lock = self.writer_lock()
+        lock.acquire(wait_seconds=self.writer_wait_seconds)
         try:
-            if self.threads:
-                con.execute(f"set threads = {int(self.threads)}")
-            limit = self.memory_limit or setting("WELLBEING_DUCKDB_MEMORY_LIMIT")
-            if limit:
-                con.execute(f"set memory_limit = '{limit}'")
-            if not read_only:
-                for schema in SCHEMAS:
-                    con.execute(f"create schema if not exists {schema}")
-            for macro in FINANCIAL_YEAR_MACROS:
-                con.execute(macro)
-            yield con
+            con = connect_duckdb(file, read_only)
+            try:
+                if self.threads:
+                    con.execute(f"set threads = {int(self.threads)}")
+                limit = self.memory_limit or setting("WELLBEING_DUCKDB_MEMORY_LIMIT")
+                if limit:
+                    con.execute(f"set memory_limit = '{limit}'")
+                if not read_only:
+                    for schema in SCHEMAS:
+                        con.execute(f"create schema if not exists {schema}")
+                for macro in FINANCIAL_YEAR_MACROS:
+                    con.execute(macro)
+                yield con
+            finally:
+                con.close()
         finally:
-            con.close()
-
-
-def _connect_with_retry(
-    file: Path, read_only: bool, attempts: int = 50
-) -> duckdb.DuckDBPyConnection:
-    """Open a DuckDB file, waiting while another step of the same run holds its lock."""
-    for attempt in range(attempts):
-        try:
-            return duckdb.connect(str(file), read_only=read_only)
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or attempt == attempts - 1:
-                raise
-            time.sleep(0.2 + 0.1 * attempt)
-    raise RuntimeError("unreachable")
+            lock.release()
 
 
 def write_table(

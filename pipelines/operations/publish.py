@@ -39,6 +39,7 @@ import duckdb
 
 from pipelines.settings import setting
 from pipelines.sqltext import quote_ident, quote_literal
+from pipelines.warehouse_lock import WarehouseInUseError, attach_duckdb, writer_lock
 
 PUBLISHED_FILE_NAME = "wellbeing.duckdb"
 PUBLISHED_SCHEMAS = ("marts", "reference")
@@ -158,19 +159,13 @@ def _replace(temp: Path, final: Path) -> None:
     _fsync(final.parent)
 
 
-def _attach_warehouse(con: duckdb.DuckDBPyConnection, warehouse_file: Path, attempts: int = 50):
-    """ATTACH the working warehouse read-only as ``wh``, waiting while a writer holds its lock."""
-    for attempt in range(attempts):
-        try:
-            con.execute(f"attach {quote_literal(str(warehouse_file))} as wh (read_only)")
-            return
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or attempt == attempts - 1:
-                raise PublishError(
-                    f"cannot open the working warehouse {warehouse_file} read-only: {exc}. "
-                    "Another process is writing it; publish after that run ends."
-                ) from exc
-            time.sleep(0.2 + 0.1 * attempt)
+def _attach_warehouse(con: duckdb.DuckDBPyConnection, warehouse_file: Path, log: Log) -> None:
+    """ATTACH the working warehouse read-only as ``wh`` (a few seconds' wait, then a clear error,
+    while another program holds it: see ``pipelines.warehouse_lock``)."""
+    try:
+        attach_duckdb(con, warehouse_file, "wh", read_only=True, log=log)
+    except WarehouseInUseError as exc:
+        raise PublishError(str(exc)) from exc
 
 
 def _source_tables(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]) -> list[tuple]:
@@ -374,7 +369,10 @@ def publish(
     final = published_file(publish_dir)
     token = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
-    with _publish_lock(publish_dir):
+    # The warehouse's writer lock (re-entrant: a run already holds it) keeps another run from
+    # rewriting the marts while they are copied; the publish-folder lock keeps two publishes of
+    # different warehouses into one folder apart.
+    with writer_lock(warehouse_file).hold(log=log), _publish_lock(publish_dir):
         stale = remove_stale_temp_files(publish_dir)
         if stale:
             log(f"removed {len(stale)} temporary file(s) left by an earlier failed publish")
@@ -384,7 +382,7 @@ def publish(
             published_at = datetime.now(UTC)
             con = duckdb.connect(str(temp))
             try:
-                _attach_warehouse(con, warehouse_file)
+                _attach_warehouse(con, warehouse_file, log)
                 sources = _source_tables(con, schemas)
                 if not sources:
                     raise PublishError(
