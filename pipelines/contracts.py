@@ -96,3 +96,49 @@ def all_contract_tables() -> list[str]:
 
 def contract_files() -> list[Path]:
     return sorted(CONTRACTS_DIR.glob("*.yaml"))
+
+
+def create_table_sql(table: str) -> str:
+    """``create table if not exists`` DDL of a contract table, from its properties' physical
+    types (for the tables the pipeline writes itself, e.g. ``quality.accepted_source_versions``).
+
+    Raises:
+        KeyError: ``table`` has no contract.
+    """
+    obj = contract_for(table)
+    if obj is None:
+        raise KeyError(f"{table} has no data contract in data_contracts/")
+    columns = ",\n    ".join(
+        f'"{p["name"]}" {p.get("physicalType") or "varchar"}'
+        + (" not null" if p.get("required") else "")
+        for p in obj.get("properties", []) or []
+    )
+    return f"create table if not exists {table} (\n    {columns}\n)"
+
+
+def column_schema(table: str):
+    """The Dagster column schema (``dagster/column_schema``) of a contract table, known at
+    definition time: name, physical type, description with unit, required and unique as
+    constraints. ``None`` when the table has no contract.
+    """
+    import dagster as dg
+
+    obj = contract_for(table)
+    if not obj:
+        return None
+    descriptions = column_descriptions(table)
+    columns = []
+    for prop in obj.get("properties", []) or []:
+        if _custom(prop, "personalData"):
+            continue  # never a column of any table
+        columns.append(
+            dg.TableColumn(
+                name=prop["name"],
+                type=str(prop.get("physicalType") or prop.get("logicalType") or "unknown"),
+                description=descriptions.get(prop["name"]),
+                constraints=dg.TableColumnConstraints(
+                    nullable=not prop.get("required", False), unique=bool(prop.get("unique"))
+                ),
+            )
+        )
+    return dg.TableSchema(columns=columns)

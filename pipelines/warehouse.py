@@ -16,6 +16,7 @@ import polars as pl
 from pydantic import PrivateAttr
 
 from pipelines.financial_year import FINANCIAL_YEAR_MACROS
+from pipelines.quality.acceptance import ensure_tables as ensure_acceptance_tables
 from pipelines.settings import PROJECT_ROOT, resolve_path, setting
 from pipelines.warehouse_lock import WriterLock, connect_duckdb, entry_point, writer_lock
 
@@ -113,6 +114,8 @@ class Warehouse(dg.ConfigurableResource):
                 if not read_only:
                     for schema in SCHEMAS:
                         con.execute(f"create schema if not exists {schema}")
+                    # the accepted source versions and the checksums checks expect
+                    ensure_acceptance_tables(con)
                 for macro in FINANCIAL_YEAR_MACROS:
                     con.execute(macro)
                 yield con

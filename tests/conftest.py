@@ -32,6 +32,7 @@ def pipeline_env(tmp_path_factory, shared_data) -> dict[str, str]:
         "WELLBEING_PUBLISH_DIR": str(root / "published"),
         "WELLBEING_BOUNDARIES_DIR": str(root / "boundaries"),
         "WELLBEING_DASHBOARD_DIR": str(root / "site"),
+        "WELLBEING_QUALITY_DIR": str(root / "quality"),
         "DAGSTER_HOME": str(root / "dagster_home"),
     }
     (root / "dagster_home").mkdir()

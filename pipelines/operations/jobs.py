@@ -10,6 +10,7 @@ sensors refer to the jobs by name.
 import dagster as dg
 
 from pipelines.operations import keys
+from pipelines.operations.accept import accept_source_version_job
 
 PUBLIC_REFRESH_JOB = "public_refresh"
 PARTNER_INGESTION_JOB = "partner_ingestion"
@@ -89,4 +90,5 @@ JOBS = [
         tags=keys.WRITES_WAREHOUSE,
         run_tags=keys.WRITES_WAREHOUSE,
     ),
+    accept_source_version_job(),
 ]

@@ -4,14 +4,18 @@ Check name: ``contract_<table>`` (e.g. ``contract_wimd_2025_ranks`` on asset
 ``raw/wimd_2025_ranks``), stable across runs. Each check reads its table from the working DuckDB
 (read-only), runs the contract's Great Expectations suite (``pipelines.quality.validate``),
 appends every expectation's result to ``quality.check_results``, renders GX Data Docs under
-``<WELLBEING_PUBLISH_DIR>/quality/data_docs/index.html`` and returns:
+``<WELLBEING_QUALITY_DIR>/data_docs/index.html`` and the offline report
+``<WELLBEING_QUALITY_DIR>/report.html`` (``pipelines.quality.report``; default folder
+``data/quality``, outside the published folder, pruned to the last runs) and returns:
 
 - passed, when every expectation is met;
 - failed with severity ERROR when an ``error`` rule fails (a renamed or missing column, a missing
   area, a row count out of range, ...): the check is blocking, so assets downstream of the table
   are not materialised in that run and keep their previous version;
 - failed with severity WARN when only ``warning`` rules fail (e.g. the source file's checksum
-  differs from the catalogue's): downstream assets still run.
+  differs from the catalogue's): downstream assets still run;
+- passed, with the acceptance in its description, when the failed error rules were accepted by an
+  analyst for the source version the table holds (``pipelines.quality.acceptance``).
 
 Checks exist only for contract tables whose asset is defined in the code location (a contract
 written ahead of its asset does nothing until the asset exists).
@@ -26,7 +30,8 @@ import dagster as dg
 
 import pipelines
 from pipelines.contracts import all_contract_tables, contract_for
-from pipelines.settings import setting_path
+from pipelines.quality.acceptance import EXPECTED_CHECKSUMS_VIEW, acceptance_for
+from pipelines.quality.report import keep_runs, prune_quality_reports, quality_dir, render_report
 from pipelines.warehouse import Warehouse
 
 
@@ -36,8 +41,9 @@ def check_name_for(table: str) -> str:
 
 
 def data_docs_root() -> Path:
-    """Folder holding GX stores (``gx/``) and Data Docs (``data_docs/``): publish dir / quality."""
-    return setting_path("WELLBEING_PUBLISH_DIR") / "quality"
+    """Folder holding GX stores (``gx/``), Data Docs (``data_docs/``) and ``report.html``:
+    ``WELLBEING_QUALITY_DIR`` (default ``data/quality``), never the published folder."""
+    return quality_dir()
 
 
 def _reference_keys(table: str) -> list[dg.AssetKey]:
@@ -48,6 +54,8 @@ def _reference_keys(table: str) -> list[dg.AssetKey]:
     for rule in table_rules(contract_for(table)):
         if rule.value_set_from:
             schema, name, _ = rule.value_set_from.split(".")
+            if f"{schema}.{name}" == EXPECTED_CHECKSUMS_VIEW:
+                continue  # kept by the warehouse itself, not an asset
             key = dg.AssetKey([schema, name])
             if key not in keys and f"{schema}.{name}" != table:
                 keys.append(key)
@@ -81,50 +89,74 @@ def contract_check(table: str, available: set[dg.AssetKey] | None = None) -> dg.
         metadata={"contract_file": f"data_contracts/{obj.get('_contract_file')}", "table": table},
     )
     def _check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
-        from pipelines.quality.validate import ENGINE_LABELS, validate_table
-
-        started = time.perf_counter()
-        try:
-            validation = validate_table(
-                warehouse.connect, table, run_id=context.run.run_id,
-                docs_root=data_docs_root(), check_name=check_name,
-            )
-        except LookupError as exc:
-            return dg.AssetCheckResult(
-                passed=False, severity=dg.AssetCheckSeverity.ERROR, description=str(exc)
-            )
-        elapsed = time.perf_counter() - started
-        summary = validation.summary()
-        if validation.failed_errors:
-            context.log.error(summary)
-        elif validation.failed_warnings:
-            context.log.warning(summary)
-        severity = (
-            dg.AssetCheckSeverity.ERROR if validation.failed_errors else dg.AssetCheckSeverity.WARN
-        )
-        return dg.AssetCheckResult(
-            passed=validation.passed,
-            severity=severity,
-            description=summary,
-            metadata={
-                "engine": ENGINE_LABELS[validation.engine],
-                "expectations": len(validation.outcomes),
-                "failed_errors": len(validation.failed_errors),
-                "failed_warnings": len(validation.failed_warnings),
-                "rows": validation.row_count,
-                "missing_columns": ", ".join(validation.drift.missing) or "none",
-                "unexpected_columns": ", ".join(validation.drift.unexpected) or "none",
-                "failures": dg.MetadataValue.md(validation.failures_markdown()),
-                "data_docs": dg.MetadataValue.path(
-                    str(validation.data_docs or "not rendered (large table: validated in DuckDB)"
-                        if validation.engine == "duckdb_sql" else validation.data_docs or "not rendered")
-                ),
-                "results_table": "quality.check_results",
-                "seconds": round(elapsed, 2),
-            },
-        )
+        return run_contract_check(warehouse, table, check_name, context.run.run_id, context.log)
 
     return _check
+
+
+def run_contract_check(
+    warehouse: Warehouse, table: str, check_name: str, run_id: str, log
+) -> dg.AssetCheckResult:
+    """Validate ``table`` against its contract, record the results, prune and re-render the
+    quality reports, and return the Dagster check result (see the module docstring).
+
+    Also used by the ``accept_source_version`` job to re-check a table after an acceptance.
+    """
+    from pipelines.quality.validate import ENGINE_LABELS, validate_table
+
+    started = time.perf_counter()
+    docs_root = data_docs_root()
+    prune_quality_reports(docs_root, keep_runs() - 1, table)  # this run adds one
+    try:
+        validation = validate_table(
+            warehouse.connect, table, run_id=run_id, docs_root=docs_root, check_name=check_name
+        )
+    except LookupError as exc:
+        return dg.AssetCheckResult(
+            passed=False, severity=dg.AssetCheckSeverity.ERROR, description=str(exc)
+        )
+    elapsed = time.perf_counter() - started
+    summary = validation.summary()
+    with warehouse.connect(read_only=True) as con:
+        accepted = acceptance_for(con, table, check_name) if validation.failed_errors else None
+        report = render_report(con, docs_root)
+    if accepted is not None:
+        summary = (
+            f"ACCEPTED: the {len(validation.failed_errors)} failed error rule(s) were "
+            f"{accepted.describe()}.\n{summary}"
+        )
+        log.warning(summary)
+    elif validation.failed_errors:
+        log.error(summary)
+    elif validation.failed_warnings:
+        log.warning(summary)
+    blocking = bool(validation.failed_errors) and accepted is None
+    return dg.AssetCheckResult(
+        passed=not blocking and not validation.failed_warnings,
+        severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
+        description=summary,
+        metadata={
+            "engine": ENGINE_LABELS[validation.engine],
+            "expectations": len(validation.outcomes),
+            "failed_errors": len(validation.failed_errors),
+            "failed_warnings": len(validation.failed_warnings),
+            "accepted": accepted.describe() if accepted else "no",
+            "rows": validation.row_count,
+            "missing_columns": ", ".join(validation.drift.missing) or "none",
+            "unexpected_columns": ", ".join(validation.drift.unexpected) or "none",
+            "failures": dg.MetadataValue.md(validation.failures_markdown()),
+            "report": dg.MetadataValue.path(str(report)),
+            "data_docs": dg.MetadataValue.path(
+                str(validation.data_docs)
+                if validation.data_docs
+                else "not rendered (large table: validated in DuckDB)"
+                if validation.engine == "duckdb_sql"
+                else "not rendered"
+            ),
+            "results_table": "quality.check_results",
+            "seconds": round(elapsed, 2),
+        },
+    )
 
 
 def defined_asset_keys() -> set[dg.AssetKey]:

@@ -278,8 +278,13 @@ def checksum_rule(table: str) -> Rule | None:
         {"column": "source_sha256", "value_set": expected},
         "warning",
         "source_sha256",
-        "the source file's sha256 is the one in the catalogue (a new checksum means the "
-        "publisher changed the file: compare it before trusting the marts)",
+        "the source file's sha256 is the one in the catalogue or one an analyst accepted (a "
+        "new checksum means the publisher changed the file: compare it, then accept it with "
+        "make accept-source)",
+        # safe-ops (issue 10): the expected set is read at check time from the warehouse view of
+        # the catalogue's checksums plus those an analyst accepted (make accept-source);
+        # see pipelines.quality.acceptance.
+        value_set_from="quality.expected_source_checksums.source_sha256",
     )
 
 
