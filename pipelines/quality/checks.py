@@ -62,6 +62,25 @@ def _reference_keys(table: str) -> list[dg.AssetKey]:
     return keys
 
 
+def check_automation_condition() -> dg.AutomationCondition:
+    """When declarative automation runs a contract check.
+
+    - in the same run as its asset (or a reference table it reads) when automation requests
+      that asset: without this, automation rebuilt the marts and skipped their checks;
+    - after a run that updated its asset without running it (e.g. a UI materialisation of one
+      model), once, so every materialisation gets a verdict;
+    - never again for a materialisation it already judged: re-requesting a failed check in the
+      same tick as the model downstream would let automation launch that model ("in-tick
+      requests" count as passed for ``all_deps_blocking_checks_passed``).
+    """
+    ac = dg.AutomationCondition
+    already_judged = ac.check_passed() | ac.check_failed()
+    return (
+        ac.any_deps_match(ac.will_be_requested())
+        | (ac.any_deps_match(ac.newly_updated()) & ~already_judged & ~ac.in_progress())
+    ).with_label("with_its_asset_or_once_after_an_unchecked_update")
+
+
 def contract_check(table: str, available: set[dg.AssetKey] | None = None) -> dg.AssetChecksDefinition:
     """Build the blocking asset check for contract table ``schema.table``.
 
@@ -87,6 +106,9 @@ def contract_check(table: str, available: set[dg.AssetKey] | None = None) -> dg.
             "(missing or renamed columns, missing areas, row counts, ranges, references) block downstream assets; warnings (e.g. a changed source checksum) do not."
         ),
         metadata={"contract_file": f"data_contracts/{obj.get('_contract_file')}", "table": table},
+        # Declarative automation runs the check with its asset (without this it rebuilt the
+        # marts and skipped their checks), and after any run that updated the asset without it.
+        automation_condition=check_automation_condition(),
     )
     def _check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
         return run_contract_check(warehouse, table, check_name, context.run.run_id, context.log)
