@@ -1,0 +1,115 @@
+"""``python -m pipelines.run``: what ``make run`` calls.
+
+1. takes the warehouse's writer lock (one writer at a time; see ``pipelines.warehouse_lock``);
+2. computes every source checksum and every asset's fingerprint
+   (``pipelines.operations.refresh``) and selects the assets whose inputs changed or whose
+   output is missing, plus everything downstream;
+3. materialises that selection with its contract checks (in this process, recorded in the
+   Dagster instance under ``DAGSTER_HOME`` so the UI shows the run), records the fingerprints of
+   what it built, and prints a table of steps, time, rows and checks.
+
+With nothing changed it stops after the checksums. ``--full`` rebuilds everything; ``--plan``
+prints what would run and why, and exits. Exit status 1 when a step failed or was refused by
+the quality gate (the published file is then left as it was).
+"""
+
+import argparse
+import os
+import sys
+import time
+
+
+def main(argv: list[str] | None = None) -> int:
+    started = time.perf_counter()
+    parser = argparse.ArgumentParser(prog="make run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--full", action="store_true", help="rebuild every asset")
+    parser.add_argument("--plan", action="store_true", help="print what would run, and exit")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("WELLBEING_ENTRY_POINT", "make run")
+
+    import dagster as dg
+
+    from pipelines.definitions import defs
+    from pipelines.operations.jobs import whole_run_selection
+    from pipelines.operations.refresh import (
+        format_summary,
+        plan_refresh,
+        record_fingerprints,
+        run_summary,
+    )
+
+    graph = defs.resolve_asset_graph()
+    warehouse = defs.resources["warehouse"]
+    selectable = set(whole_run_selection().resolve(graph))
+    lock = warehouse.writer_lock()
+    lock.acquire(log=lambda line: print(line, flush=True))
+    try:
+        if warehouse.file.exists():
+            with warehouse.connect(read_only=True) as con:
+                plan = plan_refresh(graph, selectable, con)
+        else:
+            plan = plan_refresh(graph, selectable, None)
+        selection = (
+            sorted(selectable, key=lambda k: k.to_user_string()) if args.full else (plan.selection)
+        )
+        checked = time.perf_counter() - started
+        changed = ", ".join(plan.changed_sources) or "none"
+        print(
+            f"Checked {plan.sources_checked} source files in {checked:.1f} s; changed since the "
+            f"last run: {changed}. {len(plan.stale)} of {len(selectable)} assets out of date."
+        )
+        if args.plan:
+            for name, reason in sorted(plan.stale.items()):
+                print(f"  {name}: {reason}")
+            print(
+                f"Would build {len(selection)} assets: "
+                + ", ".join(k.to_user_string() for k in selection)
+            )
+            return 0
+        if not selection:
+            print(f"Nothing changed: no work to do ({time.perf_counter() - started:.1f} s).")
+            return 0
+        print(f"Building {len(selection)} assets (the out-of-date ones and what depends on them).")
+        instance = (
+            dg.DagsterInstance.get()
+            if os.environ.get("DAGSTER_HOME")
+            else dg.DagsterInstance.ephemeral()
+        )
+        result = dg.materialize(
+            [*defs.assets, *defs.asset_checks],
+            selection=selection,
+            resources=defs.resources,
+            instance=instance,
+            tags={"wellbeing/writes": "warehouse", "wellbeing/entry_point": "make run"},
+            raise_on_error=False,
+        )
+        built = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+        with warehouse.connect() as con:
+            record_fingerprints(
+                con, {k: v for k, v in plan.fingerprints.items() if k in built}, result.run_id
+            )
+        lines = run_summary(instance, result.run_id)
+        print()
+        print(format_summary(lines))
+        refused = [line.asset for line in lines if line.status == "refused"]
+        failed = [line.asset for line in lines if line.status == "failed"]
+        elapsed = time.perf_counter() - started
+        print(
+            f"\nRun {result.run_id[:8]}: {len(built)} assets built, {len(refused)} refused by "
+            f"the quality gate, {len(failed)} failed, in {elapsed:.1f} s."
+        )
+        if refused:
+            print(
+                "Refused: a table upstream failed its contract check, so these keep their last "
+                "good version and the published file was not replaced. See the run log above, "
+                "data/quality/report.html, or: select * from quality.check_results where not "
+                "success order by checked_at desc. Fix the source, or accept it with "
+                "make accept-source."
+            )
+        return 0 if result.success else 1
+    finally:
+        lock.release()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
