@@ -1127,6 +1127,7 @@ def build_site(db: Path, out: Path, boundaries_dir: Path) -> dict:
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it 0700; the site is for anyone to read (issue 10)
     try:
         con = connect(Path(db))
         try:

@@ -85,9 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         built = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
         with warehouse.connect() as con:
-            record_fingerprints(
-                con, {k: v for k, v in plan.fingerprints.items() if k in built}, result.run_id
-            )
+            record_fingerprints(con, plan, built, result.run_id)
         lines = run_summary(instance, result.run_id)
         print()
         print(format_summary(lines))

@@ -82,9 +82,21 @@ def site(tmp_path, shared_data):
 
 def _materialize(env: dict, select: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(BIN / "dagster"), "asset", "materialize", "-m", "pipelines.definitions",
-         "--select", select],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=1200, check=False,
+        [
+            str(BIN / "dagster"),
+            "asset",
+            "materialize",
+            "-m",
+            "pipelines.definitions",
+            "--select",
+            select,
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
     )
 
 
@@ -96,9 +108,20 @@ class DagsterDev:
         self.log = log
         self._out = log.open("w")
         self.proc = subprocess.Popen(
-            [str(BIN / "dagster"), "dev", "-m", "pipelines.definitions", "-h", "127.0.0.1",
-             "-p", str(self.port)],
-            cwd=PROJECT_ROOT, env=env, stdout=self._out, stderr=subprocess.STDOUT,
+            [
+                str(BIN / "dagster"),
+                "dev",
+                "-m",
+                "pipelines.definitions",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
 
@@ -187,10 +210,13 @@ def _run_text(home: Path, run_id: str) -> str:
     instance = dg.DagsterInstance.from_config(str(home))
     try:
         return "\n".join(
-            (e.dagster_event.message or "") + " " + json.dumps(
+            (e.dagster_event.message or "")
+            + " "
+            + json.dumps(
                 getattr(getattr(e.dagster_event.event_specific_data, "error", None), "message", "")
             )
-            if e.dagster_event else (e.user_message or "")
+            if e.dagster_event
+            else (e.user_message or "")
             for e in instance.all_logs(run_id)
         )
     finally:
@@ -240,22 +266,37 @@ def test_daemon_and_ui_never_build_on_a_failed_check(site, monkeypatch):
         assert _staging_and_las(env["WELLBEING_WAREHOUSE"]) == (1917, 22)
 
         # 2. The UI: a run of the staging model, marts and publish, without their checks.
-        selection = [STAGING, ["marts", "lsoa_profile"], ["marts", "local_authority_profile"],
-                     ["published", "wellbeing_duckdb"]]
-        result = dev.graphql(LAUNCH, {"params": {
-            "selector": {
-                "repositoryLocationName": "pipelines.definitions",
-                "repositoryName": "__repository__",
-                "jobName": "__ASSET_JOB",
-                "assetSelection": [{"path": p} for p in selection],
-                # no contract check; the published file's own comment check is part of its op
-                "assetCheckSelection": [{"assetKey": {"path": ["published", "wellbeing_duckdb"]},
-                                         "name": "every_table_and_column_commented"}],
+        selection = [
+            STAGING,
+            ["marts", "lsoa_profile"],
+            ["marts", "local_authority_profile"],
+            ["published", "wellbeing_duckdb"],
+        ]
+        result = dev.graphql(
+            LAUNCH,
+            {
+                "params": {
+                    "selector": {
+                        "repositoryLocationName": "pipelines.definitions",
+                        "repositoryName": "__repository__",
+                        "jobName": "__ASSET_JOB",
+                        "assetSelection": [{"path": p} for p in selection],
+                        # no contract check; the published file's own comment check is part of its op
+                        "assetCheckSelection": [
+                            {
+                                "assetKey": {"path": ["published", "wellbeing_duckdb"]},
+                                "name": "every_table_and_column_commented",
+                            }
+                        ],
+                    },
+                    "mode": "default",
+                    "runConfigData": {},
+                    "executionMetadata": {
+                        "tags": [{"key": "wellbeing/writes", "value": "warehouse"}]
+                    },
+                }
             },
-            "mode": "default",
-            "runConfigData": {},
-            "executionMetadata": {"tags": [{"key": "wellbeing/writes", "value": "warehouse"}]},
-        }})["launchRun"]
+        )["launchRun"]
         assert result["__typename"] == "LaunchRunSuccess", result
         ui_run = _wait_for_run(home, result["run"]["runId"])
         assert ui_run.status == dg.DagsterRunStatus.FAILURE
@@ -271,15 +312,24 @@ def test_daemon_and_ui_never_build_on_a_failed_check(site, monkeypatch):
         fixed = _materialize(env, 'key:"raw/wimd_2025_ranks"')
         assert fixed.returncode == 0, fixed.stdout[-3000:]
         deadline = time.monotonic() + 300
-        while not (auto := [r for r in _runs(home) if r.run_id not in known
-                            and r.tags.get("dagster/sensor_name") == "wellbeing_automation"]):
+        while not (
+            auto := [
+                r
+                for r in _runs(home)
+                if r.run_id not in known
+                and r.tags.get("dagster/sensor_name") == "wellbeing_automation"
+            ]
+        ):
             assert time.monotonic() < deadline, dev.text()[-3000:]
             time.sleep(2)
         run = _wait_for_run(home, auto[0].run_id)
         assert run.status == dg.DagsterRunStatus.SUCCESS, _run_text(home, run.run_id)[-3000:]
         assets = {k.to_user_string() for k in run.asset_selection}
-        assert {"staging/stg_wimd__wimd_2025", "marts/lsoa_profile",
-                "published/wellbeing_duckdb"} <= assets
+        assert {
+            "staging/stg_wimd__wimd_2025",
+            "marts/lsoa_profile",
+            "published/wellbeing_duckdb",
+        } <= assets
         checks = {k.name for k in run.asset_check_selection or []}
         assert {"contract_stg_wimd__wimd_2025", "contract_lsoa_profile"} <= checks
         assert _sha(published) != good_sha, "republished"

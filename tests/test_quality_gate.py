@@ -65,16 +65,16 @@ def test_no_model_is_built_on_a_failed_check_until_accepted(mirror, tmp_path):
     # The publisher's copy loses Cardiff: the source is loaded and its check fails.
     _drop_cardiff(mirror)
     loaded = dg.materialize(
-        [wimd_2025_ranks, check], resources=resources, selection=[wimd_2025_ranks.key],
+        [wimd_2025_ranks, check],
+        resources=resources,
+        selection=[wimd_2025_ranks.key],
         raise_on_error=False,
     )
     evaluation = loaded.get_asset_check_evaluations()[0]
     assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
 
     # A run that selected no check (what automation or the UI launch) refuses to build on it.
-    refused = dg.materialize(
-        [_staging()], resources=resources, raise_on_error=False
-    )
+    refused = dg.materialize([_staging()], resources=resources, raise_on_error=False)
     assert not refused.success
     failure = next(e for e in refused.all_events if e.is_step_failure)
     message = failure.step_failure_data.user_failure_data.description
@@ -87,8 +87,17 @@ def test_no_model_is_built_on_a_failed_check_until_accepted(mirror, tmp_path):
     # An acceptance of the checksum alone does not accept the error-level failure.
     job = accept_source_version_job()
     only_checksum = job.execute_in_process(
-        run_config={"ops": {"record_source_acceptance": {"config": {
-            "source": "wimd_2025_ranks", "reason": "checking", "accepted_by": "Ceri Jones"}}}},
+        run_config={
+            "ops": {
+                "record_source_acceptance": {
+                    "config": {
+                        "source": "wimd_2025_ranks",
+                        "reason": "checking",
+                        "accepted_by": "Ceri Jones",
+                    }
+                }
+            }
+        },
         resources=resources,
     )
     [recheck] = only_checksum.get_asset_check_evaluations()
@@ -98,9 +107,18 @@ def test_no_model_is_built_on_a_failed_check_until_accepted(mirror, tmp_path):
 
     # The analyst accepts the version with its failed check: recorded, re-checked, and built.
     accepted = job.execute_in_process(
-        run_config={"ops": {"record_source_acceptance": {"config": {
-            "source": "wimd_2025_ranks", "check": CHECK, "accepted_by": "Ceri Jones",
-            "reason": "Cardiff withdrawn by the publisher pending a correction"}}}},
+        run_config={
+            "ops": {
+                "record_source_acceptance": {
+                    "config": {
+                        "source": "wimd_2025_ranks",
+                        "check": CHECK,
+                        "accepted_by": "Ceri Jones",
+                        "reason": "Cardiff withdrawn by the publisher pending a correction",
+                    }
+                }
+            }
+        },
         resources=resources,
     )
     [recheck] = accepted.get_asset_check_evaluations()
@@ -124,7 +142,9 @@ def test_no_model_is_built_on_a_failed_check_until_accepted(mirror, tmp_path):
     path = mirror / CSV
     path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     again = dg.materialize(
-        [wimd_2025_ranks, check], resources=resources, selection=[wimd_2025_ranks.key],
+        [wimd_2025_ranks, check],
+        resources=resources,
+        selection=[wimd_2025_ranks.key],
         raise_on_error=False,
     )
     assert not again.get_asset_check_evaluations()[0].passed

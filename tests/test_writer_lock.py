@@ -102,7 +102,11 @@ def _run_windows(home: Path) -> list[tuple[float, float, str]]:
     for run in instance.get_runs():
         logs = instance.all_logs(run.run_id)
         starts = [e.timestamp for e in logs if e.dagster_event and e.dagster_event.is_step_start]
-        ends = [e.timestamp for e in logs if e.dagster_event and e.dagster_event.event_type == dg.DagsterEventType.RUN_SUCCESS]
+        ends = [
+            e.timestamp
+            for e in logs
+            if e.dagster_event and e.dagster_event.event_type == dg.DagsterEventType.RUN_SUCCESS
+        ]
         assert starts and ends, f"run {run.run_id} did not succeed"
         windows.append((min(starts), max(ends), run.run_id))
     return sorted(windows)
@@ -114,7 +118,7 @@ def test_two_runs_started_together_never_interleave(env, tmp_path, monkeypatch):
     second = _materialize(env, WELLBEING_ENTRY_POINT="make run (second)")
     outputs = [p.communicate(timeout=600)[0] for p in (first, second)]
     assert [p.returncode for p in (first, second)] == [0, 0], "\n".join(o[-3000:] for o in outputs)
-    (a_start, a_end, a_id), (b_start, b_end, _) = _run_windows(Path(env["DAGSTER_HOME"]))
+    (_, a_end, a_id), (b_start, _, _) = _run_windows(Path(env["DAGSTER_HOME"]))
     assert a_end <= b_start, "the second run's steps started before the first run ended"
     waited = [o for o in outputs if "waiting for the warehouse" in o]
     assert len(waited) == 1, "exactly one run waited, and said for whom"
@@ -188,7 +192,9 @@ def test_other_process_is_refused_with_holder_line(tmp_path):
     with writer_lock(file).hold(run_id="abcdef123456", entry="schedule monthly_public_refresh"):
         out = subprocess.run(
             [sys.executable, "-c", code, str(file)],
-            capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
             check=False,
         )
     assert out.returncode == 3, out.stderr

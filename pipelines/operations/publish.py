@@ -47,6 +47,8 @@ DICTIONARY_SCHEMA = "dictionary"
 TEMP_PREFIX = ".tmp-"
 LOCK_FILE_NAME = ".publish.lock"
 EXPORT_FORMATS = ("parquet", "csv")
+READABLE_FILE = 0o644
+READABLE_DIR = 0o755
 
 # Column names that would mean personal data reached a published table; publishing refuses them.
 PERSONAL_DATA_COLUMN = re.compile(
@@ -153,8 +155,10 @@ def _fsync(path: Path) -> None:
 
 
 def _replace(temp: Path, final: Path) -> None:
-    """Atomically move ``temp`` onto ``final`` (same folder) and make the rename durable."""
+    """Atomically move ``temp`` onto ``final`` (same folder) and make the rename durable. The
+    file is made world-readable first: policy teams read it whatever the writer's umask."""
     _fsync(temp)
+    temp.chmod(READABLE_FILE)
     os.replace(temp, final)
     _fsync(final.parent)
 
@@ -365,6 +369,7 @@ def publish(
     if not warehouse_file.exists():
         raise PublishError(f"working warehouse {warehouse_file} not found; run the pipeline first")
     publish_dir.mkdir(parents=True, exist_ok=True)
+    publish_dir.chmod(READABLE_DIR)
     export_dir = publish_dir / "exports"
     final = published_file(publish_dir)
     token = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -423,6 +428,7 @@ def publish(
                 tables = _published_tables(con)
                 if exports:
                     export_dir.mkdir(exist_ok=True)
+                    export_dir.chmod(READABLE_DIR)
                     for table in tables:
                         if table.schema == DICTIONARY_SCHEMA and table.name != "columns":
                             continue

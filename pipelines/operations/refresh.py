@@ -8,7 +8,7 @@ Every asset's **fingerprint** is the SHA-256 of what it is built from:
   checksum of every file in ``WELLBEING_PARTNER_INBOX`` (or "example data");
 - a SQL model: its SQL text;
 - its data contract (a changed rule re-checks the table);
-- the pipeline code (``pipelines/``; ``dashboards/`` for the site) and where outputs go;
+- the pipeline code (``pipelines/``; ``dashboards/`` for the site);
 - the fingerprints of all its inputs, so a change flows downstream.
 
 ``make run`` (``pipelines.run``) records the fingerprint of each asset it built in
@@ -34,15 +34,9 @@ import duckdb
 from pipelines.catalogue import SourceUnavailableError, fetch, load_catalogue
 from pipelines.contracts import apply_comments, contract_for, create_table_sql
 from pipelines.operations import keys
-from pipelines.settings import PROJECT_ROOT, setting, setting_path
+from pipelines.settings import PROJECT_ROOT, setting_path
 
 FINGERPRINTS_TABLE = "quality.asset_fingerprints"
-OUTPUT_SETTINGS = (
-    "WELLBEING_PUBLISH_DIR",
-    "WELLBEING_BOUNDARIES_DIR",
-    "WELLBEING_DASHBOARD_DIR",
-    "WELLBEING_ARCHIVE_DIR",
-)
 SITE_KEY = dg.AssetKey(["dashboard", "site"])
 
 
@@ -86,6 +80,7 @@ class Plan:
 
     Attributes:
         fingerprints: current fingerprint of every planned-over asset (user string -> sha256).
+        source_checksums: current checksum of each catalogue source's file (asset -> sha256).
         stale: assets whose fingerprint changed or whose output is missing, with the reason.
         selection: the stale assets and everything downstream (what the run materialises).
         sources_checked: number of source files whose checksum was computed.
@@ -93,16 +88,29 @@ class Plan:
     """
 
     fingerprints: dict[str, str]
+    source_checksums: dict[str, str]
     stale: dict[str, str]
     selection: list[dg.AssetKey]
     sources_checked: int = 0
     changed_sources: list[str] = field(default_factory=list)
 
 
-def recorded_fingerprints(con: duckdb.DuckDBPyConnection | None) -> dict[str, str]:
+def recorded_fingerprints(
+    con: duckdb.DuckDBPyConnection | None,
+) -> dict[str, tuple[str, str | None]]:
+    """``asset key -> (fingerprint, source checksum)`` as recorded by the last builds."""
     if con is None or not _exists(con, FINGERPRINTS_TABLE):
         return {}
-    return dict(con.execute(f"select asset_key, fingerprint from {FINGERPRINTS_TABLE}").fetchall())
+    columns = {
+        r[0]
+        for r in con.execute(
+            "select column_name from duckdb_columns() "
+            "where schema_name = 'quality' and table_name = 'asset_fingerprints'"
+        ).fetchall()
+    }
+    source = "source_sha256" if "source_sha256" in columns else "null"
+    rows = con.execute(f"select asset_key, fingerprint, {source} from {FINGERPRINTS_TABLE}")
+    return {key: (fp, sha) for key, fp, sha in rows.fetchall()}
 
 
 def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
@@ -150,7 +158,6 @@ def plan_refresh(
     catalogue = load_catalogue()
     pipeline_code = code_fingerprint(PROJECT_ROOT / "pipelines")
     dashboard_code = code_fingerprint(PROJECT_ROOT / "dashboards")
-    outputs = {name: setting(name) for name in OUTPUT_SETTINGS}
     partner_keys = set()
     if asset_graph.has(keys.PARTNER_KEY):
         partner_keys = set(asset_graph.get(keys.PARTNER_KEY).assets_def.keys)
@@ -173,7 +180,7 @@ def plan_refresh(
         if key in fingerprints:
             return fingerprints[key]
         node = asset_graph.get(key) if asset_graph.has(key) else None
-        parts: dict[str, object] = {"key": key.to_user_string(), "outputs": outputs}
+        parts: dict[str, object] = {"key": key.to_user_string()}
         if node is not None:
             metadata = node.metadata or {}
             if "sql_file" in metadata:
@@ -197,21 +204,24 @@ def plan_refresh(
         return fingerprints[key]
 
     stale: dict[str, str] = {}
+    changed: list[str] = []
     for key in sorted(selectable, key=lambda k: k.to_user_string()):
         name = key.to_user_string()
         current = fingerprint(key)
+        before, before_source = recorded.get(name, (None, None))
+        source = sources.get(key.path[-1]) if key.path[0] == "raw" else None
+        source_changed = source is not None and before_source not in (None, source)
+        if source_changed:
+            changed.append(key.path[-1])
         missing = _output_missing(key, asset_graph.get(key), tables)
         if missing:
             stale[name] = missing
-        elif name not in recorded:
+        elif before is None:
             stale[name] = "not built by make run before"
-        elif recorded[name] != current:
-            stale[name] = "an input changed"
-    changed = sorted(
-        name
-        for name in sources
-        if f"raw/{name}" in stale and stale[f"raw/{name}"] == "an input changed"
-    )
+        elif source_changed:
+            stale[name] = f"source file changed (sha256 {str(source)[:12]}…)"
+        elif before != current:
+            stale[name] = "an input, its SQL, its contract or the pipeline code changed"
     selection: list[dg.AssetKey] = []
     if stale:
         stale_keys = [dg.AssetKey.from_user_string(s) for s in stale]
@@ -223,26 +233,40 @@ def plan_refresh(
         )
     return Plan(
         fingerprints={k.to_user_string(): v for k, v in fingerprints.items() if k in selectable},
+        source_checksums={
+            f"raw/{name}": sha
+            for name, sha in sources.items()
+            if sha and not sha.startswith("unavailable")
+        },
         stale=stale,
         selection=selection,
         sources_checked=len(sources),
-        changed_sources=changed,
+        changed_sources=sorted(changed),
     )
 
 
-def record_fingerprints(con: duckdb.DuckDBPyConnection, built: dict[str, str], run_id: str) -> None:
-    """Upsert the fingerprints of the assets a run built (``asset key -> fingerprint``)."""
+def record_fingerprints(
+    con: duckdb.DuckDBPyConnection, plan: "Plan", built: set[str], run_id: str
+) -> None:
+    """Upsert the fingerprints (and source checksums) of the assets a run built."""
     con.execute("create schema if not exists quality")
     con.execute(create_table_sql(FINGERPRINTS_TABLE))
+    # a warehouse from before source_sha256 was recorded
+    con.execute(f"alter table {FINGERPRINTS_TABLE} add column if not exists source_sha256 varchar")
     apply_comments(con, FINGERPRINTS_TABLE)
-    if not built:
+    rows = [
+        [key, plan.fingerprints[key], plan.source_checksums.get(key)]
+        for key in sorted(built)
+        if key in plan.fingerprints
+    ]
+    if not rows:
         return
     now = datetime.now(UTC)
-    con.executemany(f"delete from {FINGERPRINTS_TABLE} where asset_key = ?", [[k] for k in built])
+    con.executemany(f"delete from {FINGERPRINTS_TABLE} where asset_key = ?", [[r[0]] for r in rows])
     con.executemany(
-        f"insert into {FINGERPRINTS_TABLE} (asset_key, fingerprint, materialized_at, run_id) "
-        "values (?, ?, ?, ?)",
-        [[k, v, now, run_id] for k, v in sorted(built.items())],
+        f"insert into {FINGERPRINTS_TABLE} "
+        "(asset_key, fingerprint, source_sha256, materialized_at, run_id) values (?, ?, ?, ?, ?)",
+        [[key, fp, sha, now, run_id] for key, fp, sha in rows],
     )
 
 

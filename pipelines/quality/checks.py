@@ -47,17 +47,23 @@ def data_docs_root() -> Path:
 
 
 def _reference_keys(table: str) -> list[dg.AssetKey]:
-    """Asset keys of the tables a contract's reference rules read (so they run first)."""
-    from pipelines.quality.rules import table_rules
+    """Asset keys of the tables a contract's rules read besides its own (``valueSetFrom`` and
+    the tables a ``type: sql`` query names), so they are built before the check runs."""
+    from pipelines.quality.rules import SQL_EXPECTATION, table_rules
+    from pipelines.warehouse import sql_dependencies
 
     keys = []
     for rule in table_rules(contract_for(table)):
+        refs = []
         if rule.value_set_from:
-            schema, name, _ = rule.value_set_from.split(".")
-            if f"{schema}.{name}" == EXPECTED_CHECKSUMS_VIEW:
-                continue  # kept by the warehouse itself, not an asset
+            refs.append(tuple(rule.value_set_from.split(".")[:2]))
+        if rule.expectation == SQL_EXPECTATION:
+            refs.extend(sql_dependencies(rule.kwargs.get("query") or ""))
+        for schema, name in refs:
+            if f"{schema}.{name}" in (EXPECTED_CHECKSUMS_VIEW, table):
+                continue  # the table itself, or kept by the warehouse (not an asset)
             key = dg.AssetKey([schema, name])
-            if key not in keys and f"{schema}.{name}" != table:
+            if key not in keys:
                 keys.append(key)
     return keys
 
@@ -81,7 +87,9 @@ def check_automation_condition() -> dg.AutomationCondition:
     ).with_label("with_its_asset_or_once_after_an_unchecked_update")
 
 
-def contract_check(table: str, available: set[dg.AssetKey] | None = None) -> dg.AssetChecksDefinition:
+def contract_check(
+    table: str, available: set[dg.AssetKey] | None = None
+) -> dg.AssetChecksDefinition:
     """Build the blocking asset check for contract table ``schema.table``.
 
     Args:

@@ -136,13 +136,15 @@ def enforce_quality_gate(context: dg.AssetExecutionContext, con: duckdb.DuckDBPy
     Raises:
         QualityGateError: with the failed checks in its description and metadata.
     """
-    key = context.asset_key
-    tables = ancestor_tables(context.job_def.asset_layer.asset_graph, key)
+    graph = context.job_def.asset_layer.asset_graph
+    selected = sorted(context.selected_asset_keys, key=lambda k: k.to_user_string())
+    own = {f"{k.path[0]}.{k.path[1]}" for k in selected if len(k.path) == 2}
+    tables = sorted({t for key in selected for t in ancestor_tables(graph, key)} - own)
     failures = latest_failures(con, tables)
     if not failures:
         context.log.debug(f"quality gate: {len(tables)} upstream tables, no failed checks")
         return
-    message = gate_message(key.to_user_string(), failures)
+    message = gate_message(", ".join(k.to_user_string() for k in selected), failures)
     context.log.error(message)
     raise QualityGateError(
         description=message,

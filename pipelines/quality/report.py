@@ -9,7 +9,7 @@ network, and they grew by about 9 MB a run inside the folder handed to policy te
   warning, failed, accepted), what failed with the observed values and samples, the recent
   history of each table, and the accepted source versions. No script, no external file.
 - ``prune_quality_reports`` keeps the GX validation results and Data Docs pages of the last
-  ``WELLBEING_QUALITY_KEEP_RUNS`` runs of each table (default 5) and deletes the rest.
+  ``WELLBEING_QUALITY_KEEP_RUNS`` runs of each table (default 10) and deletes the rest.
 
 Both run after every contract check (``pipelines.quality.checks``), whatever started the run.
 """
@@ -44,11 +44,11 @@ def quality_dir() -> Path:
 
 
 def keep_runs() -> int:
-    """``WELLBEING_QUALITY_KEEP_RUNS`` (default 5, at least 1)."""
+    """``WELLBEING_QUALITY_KEEP_RUNS`` (default 10, at least 1)."""
     try:
         return max(1, int(setting("WELLBEING_QUALITY_KEEP_RUNS")))
     except (TypeError, ValueError):
-        return 5
+        return 10
 
 
 def prune_quality_reports(root: Path, keep: int, table: str | None = None) -> list[Path]:
