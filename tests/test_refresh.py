@@ -152,7 +152,7 @@ def test_one_changed_source_rebuilds_only_what_depends_on_it(copy):
 
 
 def test_make_run_stops_on_a_failed_check_and_recovers(copy):
-    env = copy["env"]
+    env = {**copy["env"], "WELLBEING_QUALITY_KEEP_RUNS": "2"}
     published = Path(env["WELLBEING_PUBLISH_DIR"]) / "wellbeing.duckdb"
     before = _sha(published)
     path = copy["mirror"] / WIMD
@@ -187,3 +187,12 @@ def test_make_run_stops_on_a_failed_check_and_recovers(copy):
     assert _sha(published) != before
     with duckdb.connect(str(published), read_only=True) as con:
         assert con.execute("select count(*) from marts.local_authority_profile").fetchone()[0] == 22
+    # Three runs of the WIMD check (the build, the failure, the fix): two reports are kept.
+    quality = Path(env["WELLBEING_QUALITY_DIR"])
+    for sub in ("gx/uncommitted/validations", "data_docs/validations"):
+        runs = [
+            p
+            for p in (quality / sub / "contract" / "raw" / "wimd_2025_ranks").iterdir()
+            if p.is_dir()
+        ]
+        assert len(runs) == 2, (sub, runs)

@@ -16,6 +16,7 @@ accepts that source version (``pipelines.quality.acceptance``). Warnings never b
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 import dagster as dg
 import duckdb
@@ -108,6 +109,14 @@ def ancestor_tables(asset_graph, key: dg.AssetKey) -> list[str]:
     return sorted(f"{k.path[0]}.{k.path[1]}" for k in seen if len(k.path) == 2)
 
 
+@lru_cache(maxsize=1)
+def code_location_graph():
+    """The asset graph of the whole code location (``pipelines.definitions``)."""
+    from pipelines.definitions import defs
+
+    return defs.resolve_asset_graph()
+
+
 def gate_message(asset: str, failures: list[GateFailure]) -> str:
     """The refusal: which upstream checks failed, and the two ways out."""
     lines = [
@@ -136,10 +145,14 @@ def enforce_quality_gate(context: dg.AssetExecutionContext, con: duckdb.DuckDBPy
     Raises:
         QualityGateError: with the failed checks in its description and metadata.
     """
-    graph = context.job_def.asset_layer.asset_graph
+    # A run's own asset graph holds only what it selected (and their parents), so ancestors come
+    # from the whole code location too: `make publish` must see a source failed far upstream.
+    graphs = [context.job_def.asset_layer.asset_graph, code_location_graph()]
     selected = sorted(context.selected_asset_keys, key=lambda k: k.to_user_string())
     own = {f"{k.path[0]}.{k.path[1]}" for k in selected if len(k.path) == 2}
-    tables = sorted({t for key in selected for t in ancestor_tables(graph, key)} - own)
+    tables = sorted(
+        {t for graph in graphs for key in selected for t in ancestor_tables(graph, key)} - own
+    )
     failures = latest_failures(con, tables)
     if not failures:
         context.log.debug(f"quality gate: {len(tables)} upstream tables, no failed checks")
