@@ -84,11 +84,24 @@ def main(argv: list[str] | None = None) -> int:
             raise_on_error=False,
         )
         built = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-        with warehouse.connect() as con:
-            record_fingerprints(con, plan, built, result.run_id)
+        if built:
+            with warehouse.connect() as con:
+                record_fingerprints(con, plan, built, result.run_id)
+        else:
+            # Nothing ran: say why (e.g. another program holds the warehouse file).
+            for event in result.all_events:
+                error = getattr(event.event_specific_data, "error", None)
+                if event.event_type == dg.DagsterEventType.RESOURCE_INIT_FAILURE and error:
+                    text = error.message.strip()
+                    head, _, rest = text.partition(": ")
+                    if rest and "." in head and " " not in head:  # drop "package.module.Error: "
+                        text = rest
+                    print(f"\nThe run could not start: {text}")
+                    break
         lines = run_summary(instance, result.run_id)
-        print()
-        print(format_summary(lines))
+        if lines:
+            print()
+            print(format_summary(lines))
         refused = [line.asset for line in lines if line.status == "refused"]
         failed = [line.asset for line in lines if line.status == "failed"]
         elapsed = time.perf_counter() - started
