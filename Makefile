@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install run publish test dev dashboard serve bench bench-refresh accept-source browser clean lint
+.PHONY: install run publish test test-fast dev dashboard serve bench bench-refresh accept-source browser clean lint mirror
 
 install: $(VENV)/.installed
 
@@ -45,15 +45,23 @@ dev: install
 
 ## dashboard: build the static site from the published file into data/site
 dashboard: install
-	$(PY) -m dashboards.build
+	$(PY) -m pipelines.dashboard build
 
 ## serve: serve the built site on http://127.0.0.1:8000/
 serve: install
-	$(PY) -m dashboards.serve
+	$(PY) -m pipelines.dashboard serve
 
-## bench: time the partner-record path at 10k, 100k, 1M and 10M records (about 5 minutes; see benchmarks/README.md)
+## mirror: download every source into MIRROR_DIR (default data/mirror), laid out like ../shared/data,
+## checksums verified; then build from it with WELLBEING_SOURCE_MIRROR=data/mirror make run
+MIRROR_DIR ?= data/mirror
+mirror: install
+	$(PY) -m pipelines.mirror --to $(MIRROR_DIR)
+
+## bench: time the partner-record path at 10k, 100k, 1M and 10M records on both warehouse
+## back-ends (DuckDB file, DuckLake on a PostgreSQL of its own), then a UK-sized case (42,000
+## synthetic areas, 20M records) on DuckLake (about 40 minutes on 2 cores; see benchmarks/README.md)
 bench: install bench-refresh
-	$(PY) benchmarks/run.py
+	$(PY) benchmarks/run.py --backends file,ducklake --uk-records 20000000 --spatial-points 1000000,10000000
 
 ## bench-refresh: full run, warm re-run with nothing changed (target < 10 s), one source changed
 bench-refresh: install
@@ -63,9 +71,14 @@ bench-refresh: install
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
-## test: install, then run the test suite
+## test: install, then run the test suite (two workers; the DuckLake / PostgreSQL / Celery tests
+## start their own servers: apt-get install postgresql redis-server, as .ci/run does)
 test: install browser
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n 2
+
+## test-fast: the tests that need no real servers, no browser and no full build (seconds to minutes)
+test-fast: install
+	$(VENV)/bin/pytest -q -n 2 -m "not slow and not servers and not browser"
 
 lint: install
 	$(VENV)/bin/ruff check pipelines tests

@@ -63,6 +63,9 @@ TARGETS = {  # N -> (seconds, MiB) end to end
     10_000_000: (300, 8192),
 }
 BASELINE_RATIO_TARGET = 5.0
+UK_AREAS = 42_000
+# Synthetic areas: copy k of a real code W0[12]nnnnnn is nnnnnn + k * CODE_STRIDE (same prefix).
+CODE_STRIDE = 10_000
 EXAMPLE_QUERY_TARGET_MS = 100.0
 
 RESULT_COLUMNS = [
@@ -277,7 +280,6 @@ def child_pipeline(ns: argparse.Namespace) -> None:
     per stage."""
     t0 = time.perf_counter()
     stages: dict[str, float] = {}
-    import duckdb
 
     from pipelines.contracts import all_contract_tables
     from pipelines.operations.publish import publish
@@ -285,8 +287,8 @@ def child_pipeline(ns: argparse.Namespace) -> None:
     from pipelines.partnership_activity import ingest
     from pipelines.quality.checks import check_name_for, data_docs_root
     from pipelines.quality.validate import validate_table
-    from pipelines.settings import setting, setting_path
-    from pipelines.warehouse import run_sql_model
+    from pipelines.settings import setting_path
+    from pipelines.warehouse import Warehouse, run_sql_model
 
     class Log:
         def info(self, m):
@@ -294,7 +296,8 @@ def child_pipeline(ns: argparse.Namespace) -> None:
 
         warning = error = info
 
-    warehouse = setting_path("WELLBEING_WAREHOUSE")
+    # The configured back-end (--backends): the DuckDB file or DuckLake, same code path.
+    warehouse = Warehouse()
     stages["startup_s"] = time.perf_counter() - t0
 
     profiler = None
@@ -305,10 +308,10 @@ def child_pipeline(ns: argparse.Namespace) -> None:
         profiler.start()
 
     t = time.perf_counter()
-    con = duckdb.connect(str(warehouse))
-    memory_limit = setting("WELLBEING_DUCKDB_MEMORY_LIMIT")  # as Warehouse.connect sets it
-    if memory_limit:
-        con.execute(f"set memory_limit = '{memory_limit}'")
+    from contextlib import ExitStack
+
+    open_connection = ExitStack()
+    con = open_connection.enter_context(warehouse.connect())
     _, ref, _ = pa_assets.load_reference(con, Log())
     stages["reference_s"] = time.perf_counter() - t
     stages["reference_maxrss_mb"] = _maxrss_mb()
@@ -335,22 +338,12 @@ def child_pipeline(ns: argparse.Namespace) -> None:
         run_sql_model(con, schema, table, file.read_text())
     stages["marts_s"] = time.perf_counter() - t
     stages["marts_maxrss_mb"] = _maxrss_mb()
-    con.close()
+    open_connection.close()
 
     # The contract checks the pipeline runs on this path, as its asset checks run them
     # (pipelines.quality.validate.validate_table: GX on pandas for small tables, DuckDB SQL above
     # SQL_ENGINE_MIN_ROWS): the three partner tables, then every mart.
-    from contextlib import contextmanager
-
-    @contextmanager
-    def connect(read_only: bool = False):
-        con = duckdb.connect(str(warehouse), read_only=read_only)
-        if memory_limit:
-            con.execute(f"set memory_limit = '{memory_limit}'")
-        try:
-            yield con
-        finally:
-            con.close()
+    connect = warehouse.connect
 
     contract_tables = set(all_contract_tables())
     check_results = []
@@ -378,7 +371,7 @@ def child_pipeline(ns: argparse.Namespace) -> None:
         stages[group.replace("_s", "_maxrss_mb")] = _maxrss_mb()
 
     t = time.perf_counter()
-    publish(warehouse, setting_path("WELLBEING_PUBLISH_DIR"))
+    publish(warehouse.backend(), setting_path("WELLBEING_PUBLISH_DIR"))
     stages["publish_s"] = time.perf_counter() - t
 
     if profiler is not None:
@@ -503,6 +496,357 @@ def _table(rows: list[dict], columns: list[tuple[str, str, str]]) -> str:
     return "\n".join([line(head), sep, *(line(b) for b in body)])
 
 
+# ---------------------------------------------------------------------------------------------
+# Back-ends side by side (--backends file,ducklake) and the UK-sized case (--uk-records)
+
+
+def _lake_env(root: Path, mirror: Path, dsn: str) -> dict[str, str]:
+    return {
+        **_env(root, mirror),
+        "WELLBEING_WAREHOUSE": f"ducklake:postgres:{dsn}",
+        "WELLBEING_DUCKLAKE_DATA_PATH": str(root / "lake"),
+    }
+
+
+def _copy_into_lake(base: Path, env: dict[str, str]) -> float:
+    """Every table of the base DuckDB warehouse into an empty DuckLake (not timed as pipeline)."""
+    from pipelines.sqltext import quote_ident, quote_literal
+    from pipelines.warehouse import Warehouse
+
+    started = time.perf_counter()
+    lake = Warehouse(path=env["WELLBEING_WAREHOUSE"], data_path=env["WELLBEING_DUCKLAKE_DATA_PATH"])
+    with lake.connect() as con:
+        con.execute(f"attach {quote_literal(str(base))} as base (read_only)")
+        tables = con.execute(
+            "select schema_name, table_name from duckdb_tables() where database_name = 'base'"
+        ).fetchall()
+        for schema, table in tables:
+            name = f"{quote_ident(schema)}.{quote_ident(table)}"
+            con.execute(f"create schema if not exists {quote_ident(schema)}")
+            con.execute(f"create or replace table {name} as select * from base.{name}")
+        con.execute("detach base")
+    return time.perf_counter() - started
+
+
+def _uk_base(base: Path, target: Path, n_areas: int) -> Path:
+    """A synthetic UK-sized warehouse: every table whose rows are small areas (2011 or 2021 LSOAs,
+    MSOAs: codes W01/W02) copied until there are about ``n_areas`` LSOAs, each copy's codes moved
+    by ``k * CODE_STRIDE``, then every staging model rebuilt. Local authorities stay the 22.
+    The WIMD postcode lookup is not copied (a postcode keeps one area). Contract checks that pin
+    Welsh row counts fail on it, by design; the benchmark reports them and goes on."""
+    import duckdb
+
+    from pipelines.sqltext import quote_ident
+    from pipelines.warehouse import run_sql_model
+
+    shutil.copy2(base, target)
+    con = duckdb.connect(str(target))
+    n_lsoas = con.execute("select count(*) from raw.lsoa21_population").fetchone()[0]
+    copies = max(1, round(n_areas / n_lsoas))
+    code = r"^W0[12]\d{6}$"
+    for schema, table in con.execute(
+        "select schema_name, table_name from duckdb_tables() where schema_name = 'raw' "
+        "and table_name not in ('partnership_activity', 'wimd_2019_postcodes')"
+    ).fetchall():
+        name = f"{schema}.{quote_ident(table)}"
+        columns = con.execute(
+            "select column_name, data_type from duckdb_columns() where schema_name = ? "
+            "and table_name = ? order by column_index",
+            [schema, table],
+        ).fetchall()
+        rows = con.execute(f"select count(*) from {name}").fetchone()[0]
+        coded = [
+            c
+            for c, t in columns
+            if t == "VARCHAR"
+            and rows
+            and con.execute(
+                f"select count(*) filter (where regexp_matches({quote_ident(c)}, '{code}')) "
+                f"from {name}"
+            ).fetchone()[0]
+            > rows / 2
+        ]
+        if not coded:
+            continue
+
+        def moved(c: str, t: str, coded: list[str] = coded) -> str:
+            q = quote_ident(c)
+            if c in coded:
+                return (
+                    f"case when regexp_matches({q}, '{code}') then substr({q}, 1, 3) || "
+                    f"lpad((substr({q}, 4)::integer + k * {CODE_STRIDE})::varchar, 6, '0') "
+                    f"else {q} end"
+                )
+            low = c.lower()
+            if (
+                t == "VARCHAR"
+                and ("lsoa" in low or "msoa" in low)
+                and ("nm" in low or "name" in low)
+            ):
+                # Area names are join keys too (MSOA names are matched to LSOA names): a copy's
+                # names get a prefix, so copy k's LSOAs find copy k's MSOAs only.
+                return f"case when k = 0 then {q} else 'UK' || k || ' ' || {q} end"
+            return q
+
+        select = ", ".join(f"{moved(c, t)} as {quote_ident(c)}" for c, t in columns)
+        con.execute(
+            f"create or replace table {name} as select {select} from {name}, "
+            f"range({copies}) as copies(k)"
+        )
+    for schema, table, file in _toposorted_models(("staging",)):
+        if table != "stg_partnership_activity__activities":
+            run_sql_model(con, schema, table, file.read_text())
+    con.execute("checkpoint")
+    con.close()
+    return target
+
+
+def _areas_parquet(warehouse: Path, target: Path) -> Path:
+    import duckdb
+
+    from pipelines.partnership_activity import generator
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    areas = generator.areas_from_frames(
+        con.execute("select * from raw.lsoa21_population").pl(),
+        con.execute("select * from raw.wimd_2025_ranks").pl(),
+    )
+    con.close()
+    areas.write_parquet(target)
+    return target
+
+
+def _backend_row(backend: str, scenario: str, n: int, pipe: dict, base_run: dict) -> dict:
+    return {
+        "scenario": scenario,
+        "backend": backend,
+        "n_records": n,
+        "wall_s": pipe["wall_s"],
+        "peak_rss_mb": pipe["peak_rss_mb"],
+        "ingest_s": pipe["ingest_s"],
+        "staging_s": pipe["staging_s"],
+        "marts_s": pipe["marts_s"],
+        "checks_s": pipe["partner_checks_s"] + pipe["checks_s"],
+        "publish_s": pipe["publish_s"],
+        "rows_accepted": pipe["rows_accepted"],
+        "baseline_wall_s": base_run["wall_s"],
+        "over_baseline": pipe["wall_s"] / base_run["wall_s"],
+    }
+
+
+def _compare_backends(ns, work, out, mirror, base, areas, file_rows, say) -> list[dict]:
+    """For every N: the DuckLake pipeline beside the file rows just measured (same CSV, same
+    baseline); then the UK-sized case on DuckLake. Writes ``<out>/backends.csv``."""
+    backends = [b.strip() for b in ns.backends.split(",") if b.strip()]
+    unknown = set(backends) - {"file", "ducklake"}
+    if unknown:
+        raise SystemExit(f"--backends: unknown {sorted(unknown)} (file, ducklake)")
+    if "ducklake" not in backends and not ns.uk_records:
+        return []
+    from pipelines.localservers import PostgresServer
+    from pipelines.warehouse import close_lake_instances
+
+    out_rows: list[dict] = []
+    baselines = {}
+    for r in file_rows:
+        baselines[r["n_records"]] = {"wall_s": r["baseline_wall_s"]}
+        if "file" in backends:
+            pipe = {
+                "wall_s": r["pipeline_wall_s"],
+                "peak_rss_mb": r["pipeline_peak_rss_mb"],
+                **{
+                    k: r[k]
+                    for k in ("ingest_s", "staging_s", "marts_s", "partner_checks_s")
+                    + ("checks_s", "publish_s", "rows_accepted")
+                },
+            }
+            out_rows.append(
+                _backend_row("file", "wales", r["n_records"], pipe, baselines[r["n_records"]])
+            )
+    with PostgresServer() as pg:
+        say(f"DuckLake: PostgreSQL catalog server on 127.0.0.1:{pg.port}")
+        cases = []
+        if "ducklake" in backends:
+            cases += [("wales", n, base, areas) for n in baselines]
+        if ns.uk_records:
+            uk = _uk_base(base, work / "uk_base.duckdb", ns.uk_areas)
+            cases.append(("uk", ns.uk_records, uk, _areas_parquet(uk, work / "uk_areas.parquet")))
+        for scenario, n, case_base, case_areas in cases:
+            file = work / (
+                f"activity_{n}_seed{SEED}.csv" if scenario == "wales" else f"uk_{n}_seed{SEED}.csv"
+            )
+            if not file.exists():
+                say(f"{scenario} N={n:,}: generating...")
+                run_child(
+                    ["_generate", "--n", str(n), "--file", str(file), "--areas", str(case_areas)]
+                    + ["--result", str(work / "gen.json")],
+                    log=work / f"generate_{scenario}_{n}.log",
+                )
+            root = work / f"lake_{scenario}_n{n}"
+            shutil.rmtree(root, ignore_errors=True)
+            (root / "dagster_home").mkdir(parents=True)
+            env = _lake_env(root, mirror, pg.create_database(f"lake_{scenario}_{n}"))
+            copy_s = _copy_into_lake(case_base, env)
+            close_lake_instances()
+            say(f"{scenario} N={n:,}: DuckLake pipeline (base copied in {copy_s:.0f} s)...")
+            pipe = run_child(
+                ["_pipeline", "--file", str(file), "--result", str(work / "pipeline.json")],
+                env=env,
+                log=work / f"pipeline_ducklake_{scenario}_{n}.log",
+            )
+            if scenario == "wales":
+                base_run = baselines[n]
+            else:
+                base_run = run_child(
+                    ["_baseline", "--file", str(file), "--areas", str(case_areas)]
+                    + ["--result", str(work / "baseline.json")]
+                )
+            row = _backend_row("ducklake", scenario, n, pipe, base_run)
+            out_rows.append(row)
+            failed = [c["table"] for c in pipe["checks"] if not c["passed"]]
+            say(
+                f"{scenario} N={n:,} on DuckLake: {row['wall_s']:.1f} s, peak "
+                f"{row['peak_rss_mb']:.0f} MiB, {row['over_baseline']:.1f}x the DuckDB floor"
+                + (f"; contract checks failed: {', '.join(failed)}" if failed else "")
+            )
+            if not ns.keep:
+                shutil.rmtree(root, ignore_errors=True)
+                if scenario == "uk":
+                    file.unlink(missing_ok=True)
+    with open(out / "backends.csv", "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(out_rows[0]))
+        writer.writeheader()
+        for r in out_rows:
+            writer.writerow({k: round(v, 3) if isinstance(v, float) else v for k, v in r.items()})
+    return out_rows
+
+
+def _backends_table(rows: list[dict]) -> str:
+    """The back-ends side by side: one line per (scenario, N)."""
+    cases: dict[tuple, dict] = {}
+    for r in rows:
+        cases.setdefault((r["scenario"], r["n_records"]), {})[r["backend"]] = r
+    table = []
+    for (scenario, n), by in cases.items():
+        f, d = by.get("file"), by.get("ducklake")
+        table.append(
+            {
+                "case": scenario,
+                "n": n,
+                "floor": (f or d)["baseline_wall_s"],
+                "file_s": f["wall_s"] if f else float("nan"),
+                "file_mib": f["peak_rss_mb"] if f else float("nan"),
+                "file_x": f["over_baseline"] if f else float("nan"),
+                "lake_s": d["wall_s"] if d else float("nan"),
+                "lake_mib": d["peak_rss_mb"] if d else float("nan"),
+                "lake_x": d["over_baseline"] if d else float("nan"),
+                "lake_over_file": d["wall_s"] / f["wall_s"] if d and f else float("nan"),
+            }
+        )
+    head = (
+        "Partner path by warehouse back-end (wall s, peak MiB, x = ratio to the DuckDB-only floor):"
+    )
+    return (
+        head
+        + "\n"
+        + _table(
+            table,
+            [
+                ("case", "case", ""),
+                ("n", "N", ","),
+                ("floor", "floor s", ".2f"),
+                ("file_s", "file s", ".1f"),
+                ("file_mib", "file MiB", ".0f"),
+                ("file_x", "file x", ".1f"),
+                ("lake_s", "DuckLake s", ".1f"),
+                ("lake_mib", "DuckLake MiB", ".0f"),
+                ("lake_x", "DuckLake x", ".1f"),
+                ("lake_over_file", "lake/file", ".2f"),
+            ],
+        )
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Point in polygon at scale (--spatial-points): DuckDB spatial against geopandas
+
+
+def child_spatial(ns: argparse.Namespace) -> None:
+    """The 2021 LSOA of N points (Parquet: row_id, latitude, longitude) with one engine."""
+    import geopandas as gpd
+    import polars as pl
+
+    from pipelines.boundaries.geo import geometry_to_wkb
+    from pipelines.boundaries.point_in_polygon import lsoa_for_points, lsoa_for_points_geopandas
+    from pipelines.sqltext import quote_literal
+    from pipelines.warehouse import connect_duckdb
+
+    polygons = gpd.read_file(Path(ns.areas))
+    polygons = polygons[polygons["LSOA21CD"].str.startswith("W01")]
+    polygons = polygons.rename(columns={"LSOA21CD": "lsoa_code"}).to_crs("EPSG:4326")
+    t = time.perf_counter()
+    if ns.engine == "duckdb":
+        con = connect_duckdb()
+        con.execute("set memory_limit = '4GB'")
+        con.execute("create schema raw")
+        con.register("wkb", geometry_to_wkb(polygons, ["lsoa_code"]).to_arrow())
+        con.execute("create table raw.lsoa21_boundaries as select * from wkb")
+        rel = lsoa_for_points(con, f"read_parquet({quote_literal(ns.file)})")
+        located, n = rel.aggregate("count(lsoa_code), count(*)").fetchone()
+    else:
+        frame = pl.read_parquet(ns.file)
+        codes = lsoa_for_points_geopandas(
+            frame["latitude"].to_numpy(), frame["longitude"].to_numpy(), polygons
+        )
+        located, n = codes.count(), len(codes)
+    _finish({"seconds": time.perf_counter() - t, "located": located, "points": n}, ns.result)
+
+
+def spatial_benchmark(sizes: list[int], work: Path, mirror: Path, say) -> list[dict]:
+    """Both engines on the same points (uniform over the Wales bounding box, fixed seed)."""
+    import numpy as np
+    import polars as pl
+
+    boundaries = mirror / "boundaries" / "lsoa21_boundaries.geojson"
+    rows = []
+    for n in sizes:
+        file = work / f"points_{n}.parquet"
+        if not file.exists():
+            rng = np.random.default_rng(SEED)
+            pl.DataFrame(
+                {
+                    "row_id": np.arange(n),
+                    "latitude": rng.uniform(51.35, 53.45, n),
+                    "longitude": rng.uniform(-5.35, -2.65, n),
+                }
+            ).write_parquet(file)
+        by = {}
+        for engine in ("duckdb", "geopandas"):
+            r = run_child(
+                ["_spatial", "--engine", engine, "--file", str(file), "--areas", str(boundaries)]
+                + ["--result", str(work / "spatial.json")],
+                log=work / f"spatial_{engine}_{n}.log",
+            )
+            by[engine] = r
+            say(
+                f"point in polygon N={n:,} {engine}: {r['seconds']:.1f} s, peak "
+                f"{r['peak_rss_mb']:.0f} MiB, {r['located']:,} points in an LSOA"
+            )
+        if by["duckdb"]["located"] != by["geopandas"]["located"]:
+            raise AssertionError(f"engines disagree at N={n}: {by}")
+        rows.append(
+            {
+                "n": n,
+                "duckdb_s": by["duckdb"]["seconds"],
+                "duckdb_mib": by["duckdb"]["peak_rss_mb"],
+                "geopandas_s": by["geopandas"]["seconds"],
+                "geopandas_mib": by["geopandas"]["peak_rss_mb"],
+                "located": by["duckdb"]["located"],
+            }
+        )
+    return rows
+
+
 def _report_real(real: dict, out: Path) -> None:
     say = lambda m: print(m, flush=True)
     say(
@@ -540,6 +884,30 @@ def main(argv: list[str] | None = None) -> int:
         "--reuse-real",
         action="store_true",
         help="reuse the real-data run already in the work folder (development)",
+    )
+    parser.add_argument(
+        "--backends",
+        default="file",
+        help="warehouse back-ends to run the partner path on, comma-separated: file, ducklake "
+        "(DuckLake: a PostgreSQL server of its own, Parquet under --work); make bench runs both",
+    )
+    parser.add_argument(
+        "--uk-records",
+        type=int,
+        default=0,
+        help="also run a UK-sized case on DuckLake with this many records (0 = skip)",
+    )
+    parser.add_argument(
+        "--spatial-points",
+        default="",
+        help="point-in-polygon sizes, comma-separated (DuckDB spatial against geopandas); "
+        "empty = skip",
+    )
+    parser.add_argument(
+        "--uk-areas",
+        type=int,
+        default=UK_AREAS,
+        help="synthetic small areas in the UK-sized case (about 42,000 in the UK)",
     )
     ns = parser.parse_args(argv)
 
@@ -689,6 +1057,10 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(root / "archive", ignore_errors=True)
             (root / "warehouse.duckdb").unlink(missing_ok=True)
 
+    backend_rows = _compare_backends(ns, work, out, mirror, base, areas, rows, say)
+    spatial_sizes = [int(x.replace("_", "")) for x in ns.spatial_points.split(",") if x.strip()]
+    spatial_rows = spatial_benchmark(spatial_sizes, work, mirror, say) if spatial_sizes else []
+
     with open(out / "results.csv", "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=RESULT_COLUMNS)
         writer.writeheader()
@@ -788,6 +1160,25 @@ def main(argv: list[str] | None = None) -> int:
         f"slowest example query: {worst:.1f} ms -> target < {EXAMPLE_QUERY_TARGET_MS:.0f} ms: "
         + ("MET" if worst < EXAMPLE_QUERY_TARGET_MS else "NOT MET")
     )
+    if backend_rows:
+        say("")
+        say(_backends_table(backend_rows))
+    if spatial_rows:
+        say("")
+        say("Point in polygon, 2021 LSOAs (seconds of the join, peak MiB of the process):")
+        say(
+            _table(
+                spatial_rows,
+                [
+                    ("n", "points", ","),
+                    ("duckdb_s", "DuckDB spatial s", ".1f"),
+                    ("duckdb_mib", "MiB", ".0f"),
+                    ("geopandas_s", "geopandas s", ".1f"),
+                    ("geopandas_mib", "MiB", ".0f"),
+                    ("located", "in an LSOA", ","),
+                ],
+            )
+        )
     say(
         f"\nresults: {out / 'results.csv'}, {out / 'bench.png'}; benchmark took "
         f"{time.perf_counter() - bench_started:.0f} s"
@@ -803,6 +1194,7 @@ def child_main(argv: list[str]) -> None:
     parser.add_argument("--areas")
     parser.add_argument("--n", type=int)
     parser.add_argument("--profile")
+    parser.add_argument("--engine")
     ns = parser.parse_args(argv)
     {
         "_real": child_real,
@@ -810,6 +1202,7 @@ def child_main(argv: list[str]) -> None:
         "_pipeline": child_pipeline,
         "_baseline": child_baseline,
         "_examples": child_examples,
+        "_spatial": child_spatial,
     }[ns.step](ns)
 
 

@@ -1,127 +1,52 @@
-"""Charts as inline SVG strings: horizontal bar charts and a forest plot of correlations.
+"""Chart data: plain dicts the templates draw as HTML and CSS (no SVG text that shrinks).
 
-Every chart is ``role="img"`` with a ``<title>`` and ``<desc>`` referenced by
-``aria-labelledby``/``aria-describedby``; the page adds a text summary and a data table.
-Colours meet WCAG 2.2 non-text contrast (3:1) against white.
+A bar chart is a list of rows (label, bar length as a share of the longest, value as shown); a
+forest plot positions each estimate and interval on a -1..1 axis as percentages. Text stays HTML
+text, so it keeps its size on a 390 px phone. Every chart also comes with a text summary and a
+data table on the page.
 """
 
-from markupsafe import Markup, escape
-
-BAR = "#3b528b"  # viridis blue, 7.5:1 on white
-INK = "#1b1b1b"
-GRID = "#767676"  # 4.5:1 on white
+import math
 
 
-def _open(chart_id: str, width: float, height: float, title: str, desc: str) -> list[str]:
-    return [
-        (
-            f'<svg class="chart" id="{chart_id}" viewBox="0 0 {width:g} {height:g}" role="img" '
-            f'aria-labelledby="{chart_id}-t" aria-describedby="{chart_id}-d" '
-            f'xmlns="http://www.w3.org/2000/svg">'
-        ),
-        f'<title id="{chart_id}-t">{escape(title)}</title>',
-        f'<desc id="{chart_id}-d">{escape(desc)}</desc>',
+def _value(v: object) -> float | None:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    return float(v)
+
+
+def bars(chart_id: str, title: str, desc: str, items: list[tuple[str, object, str]]) -> dict:
+    """``items`` are (label, value, value as displayed); a missing or non-positive value has no bar."""
+    values = [_value(v) for _, v, _ in items]
+    top = max([v for v in values if v is not None and v > 0], default=1.0)
+    rows = [
+        {"label": label, "shown": shown, "pct": round(100 * v / top, 1) if v and v > 0 else 0}
+        for (label, _, shown), v in zip(items, values, strict=True)
     ]
+    return {"id": chart_id, "title": title, "desc": desc, "rows": rows}
 
 
-def bar_chart(
-    chart_id: str,
-    title: str,
-    desc: str,
-    items: list[tuple[str, float | None, str]],
-    width: float = 640,
-    label_width: float = 190,
-) -> Markup:
-    """Horizontal bars: ``items`` are (label, value, value as displayed); ``None`` draws no bar."""
-    row = 28
-    top = 8
-    height = top + row * max(len(items), 1) + 8
-    values = [v for _, v, _ in items if v is not None]
-    vmax = max([v for v in values if v > 0], default=1.0)
-    plot_w = width - label_width - 90
-    out = _open(chart_id, width, height, title, desc)
-    out.append(
-        f'<line x1="{label_width}" y1="{top}" x2="{label_width}" '
-        f'y2="{height - 8}" stroke="{GRID}" stroke-width="1"/>'
-    )
-    for i, (label, value, shown) in enumerate(items):
-        y = top + i * row
-        out.append(
-            f'<text x="{label_width - 8}" y="{y + row / 2 + 5:g}" text-anchor="end" '
-            f'fill="{INK}" font-size="14">{escape(label)}</text>'
-        )
-        w = 0.0 if value is None or value <= 0 else value / vmax * plot_w
-        if w > 0:
-            out.append(
-                f'<rect x="{label_width}" y="{y + 5}" width="{w:.1f}" height="{row - 10}" '
-                f'fill="{BAR}"/>'
-            )
-        out.append(
-            f'<text x="{label_width + w + 6:.1f}" y="{y + row / 2 + 5:g}" fill="{INK}" '
-            f'font-size="14">{escape(shown)}</text>'
-        )
-    out.append("</svg>")
-    return Markup("".join(out))
+def _axis(v: float) -> float:
+    return round((max(-1.0, min(1.0, v)) + 1) / 2 * 100, 1)
 
 
-def forest_plot(
-    chart_id: str,
-    title: str,
-    desc: str,
-    groups: list[tuple[str, list[tuple[str, float | None, float | None, float | None]]]],
-    width: float = 640,
-    label_width: float = 190,
-) -> Markup:
-    """Points with interval lines on a −1…1 axis, grouped under a heading row per group.
-
-    ``groups`` are (heading, rows) with rows (label, estimate, low, high).
-    """
-    row = 26
-    top = 6
-    axis_h = 30
-    n_rows = sum(1 + len(rows) for _, rows in groups)
-    height = top + row * max(n_rows, 1) + axis_h
-    plot_l, plot_r = label_width + 10, width - 20
-
-    def sx(v: float) -> float:
-        v = max(-1.0, min(1.0, v))
-        return plot_l + (v + 1) / 2 * (plot_r - plot_l)
-
-    out = _open(chart_id, width, height, title, desc)
-    bottom = top + row * n_rows
-    for tick in (-1, -0.5, 0, 0.5, 1):
-        x = sx(tick)
-        dash = "" if tick == 0 else ' stroke-dasharray="2 3"'
-        out.append(
-            f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{bottom}" stroke="{GRID}"'
-            f' stroke-width="1"{dash}/>'
-        )
-        label = f"{tick:g}".replace("-", "−")
-        out.append(
-            f'<text x="{x:.1f}" y="{bottom + 20}" text-anchor="middle" fill="{INK}" '
-            f'font-size="13">{label}</text>'
-        )
-    i = 0
+def forest(chart_id: str, title: str, desc: str, groups: list[tuple[str, list[tuple]]]) -> dict:
+    """Estimates with intervals on a -1..1 axis: ``groups`` are (heading, rows) with rows
+    (label, estimate, low, high, estimate as displayed)."""
+    out = []
     for heading, rows in groups:
-        y = top + i * row + row / 2
-        out.append(
-            f'<text x="2" y="{y + 5:g}" fill="{INK}" font-size="13" font-weight="700">'
-            f"{escape(heading)}</text>"
-        )
-        i += 1
-        for label, est, low, high in rows:
-            y = top + i * row + row / 2
-            out.append(
-                f'<text x="{label_width}" y="{y + 5:g}" text-anchor="end" fill="{INK}" '
-                f'font-size="13">{escape(label)}</text>'
+        items = []
+        for label, est, low, high, shown in rows:
+            est, low, high = _value(est), _value(low), _value(high)
+            items.append(
+                {
+                    "label": label,
+                    "shown": shown,
+                    "est": _axis(est) if est is not None else None,
+                    "lo": _axis(low) if low is not None else None,
+                    "hi": _axis(high) if high is not None else None,
+                }
             )
-            if low is not None and high is not None:
-                out.append(
-                    f'<line x1="{sx(low):.1f}" y1="{y:g}" x2="{sx(high):.1f}" y2="{y:g}" '
-                    f'stroke="{BAR}" stroke-width="2.5"/>'
-                )
-            if est is not None:
-                out.append(f'<circle cx="{sx(est):.1f}" cy="{y:g}" r="5" fill="{BAR}"/>')
-            i += 1
-    out.append("</svg>")
-    return Markup("".join(out))
+        out.append({"heading": heading, "rows": items})
+    ticks = [{"pos": _axis(v), "label": f"{v:g}".replace("-", "−")} for v in (-1, -0.5, 0, 0.5, 1)]
+    return {"id": chart_id, "title": title, "desc": desc, "groups": out, "ticks": ticks}

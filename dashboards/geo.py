@@ -1,32 +1,38 @@
-"""Boundaries as inline SVG: read the pipeline's simplified GeoJSON, project, write path data.
+"""Boundaries for the browser maps: read the pipeline's simplified GeoJSON, write compact files.
 
-The projection is spherical Web Mercator (fine at the scale of Wales: the map is for shading,
-not measuring). Coordinates are fitted to a fixed-width viewBox and rounded to 0.1 unit;
-points closer than ``min_step`` units to the previous one are dropped, so the paths stay small.
+The maps are drawn by Leaflet from our own boundaries (no tile server). Each boundary set is
+written as a small script (``assets/geo/<name>.js``) so that it loads from ``file://`` as well
+as from any host; coordinates are rounded to 1e-4 degrees (about 7-11 m, finer than the
+pipeline's simplification) and delta-encoded as integers, which the site script decodes back
+into GeoJSON. Each area also gets a label point (inside the shape) and its area, so the
+browser can label the largest areas first; a map is fitted to its main land (parts that hold at
+least ``MAIN_LAND_SHARE`` of the total area), so Cardiff is not shrunk to fit Flat Holm.
 """
 
 import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from shapely.geometry import MultiPolygon, Polygon, shape
+
+SCALE = 10_000  # 1e-4 degrees
+MAIN_LAND_SHARE = 0.005
+
 
 @dataclass
-class Shape:
+class Area:
     code: str
     name_en: str
     name_cy: str | None
-    rings: list[list[tuple[float, float]]]  # projected (x, y), y growing southwards
+    geometry: MultiPolygon
+
+    @property
+    def parts(self) -> list[Polygon]:
+        return list(self.geometry.geoms)
 
 
-def _project(lon: float, lat: float) -> tuple[float, float]:
-    x = math.radians(lon)
-    y = math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
-    return x, -y
-
-
-def read_shapes(path: Path) -> dict[str, Shape]:
-    """Shapes keyed by ``code`` from a GeoJSON file with properties code, name_en, name_cy.
+def read_areas(path: Path) -> dict[str, Area]:
+    """Areas keyed by ``code`` from a GeoJSON file with properties code, name_en, name_cy.
 
     Raises:
         FileNotFoundError: the boundaries have not been written yet (run the boundary assets).
@@ -38,44 +44,71 @@ def read_shapes(path: Path) -> dict[str, Shape]:
             "(they write local_authorities.geojson and lsoa21.geojson to WELLBEING_BOUNDARIES_DIR)"
         )
     data = json.loads(path.read_text(encoding="utf-8"))
-    shapes: dict[str, Shape] = {}
+    out: dict[str, Area] = {}
     for feature in data["features"]:
         props = feature.get("properties") or {}
         code = props.get("code")
         if not code:
             raise ValueError(f"{path.name}: a feature has no 'code' property")
-        geom = feature.get("geometry") or {}
-        polys = geom.get("coordinates") or []
-        if geom.get("type") == "Polygon":
-            polys = [polys]
-        rings = [[_project(x, y) for x, y, *_ in ring] for poly in polys for ring in poly]
-        shapes[code] = Shape(code, props.get("name_en") or code, props.get("name_cy"), rings)
-    return shapes
+        geom = shape(feature["geometry"])
+        if isinstance(geom, Polygon):
+            geom = MultiPolygon([geom])
+        out[code] = Area(code, props.get("name_en") or code, props.get("name_cy"), geom)
+    return out
 
 
-def svg_paths(
-    shapes: list[Shape], width: float = 600.0, pad: float = 4.0, min_step: float = 0.6
-) -> tuple[str, dict[str, str]]:
-    """Fit ``shapes`` into a ``width``-wide viewBox; return (viewBox, {code: path data})."""
-    xs = [x for s in shapes for r in s.rings for x, _ in r]
-    ys = [y for s in shapes for r in s.rings for _, y in r]
-    if not xs:
-        return f"0 0 {width:g} {width:g}", {}
-    minx, maxx, miny, maxy = min(xs), max(xs), min(ys), max(ys)
-    scale = (width - 2 * pad) / max(maxx - minx, 1e-12)
-    height = (maxy - miny) * scale + 2 * pad
-    paths: dict[str, str] = {}
-    for shape in shapes:
-        parts = []
-        for ring in shape.rings:
-            pts: list[tuple[float, float]] = []
-            for x, y in ring:
-                px = round((x - minx) * scale + pad, 1)
-                py = round((y - miny) * scale + pad, 1)
-                if pts and abs(px - pts[-1][0]) + abs(py - pts[-1][1]) < min_step:
-                    continue
-                pts.append((px, py))
-            if len(pts) >= 3:
-                parts.append("M" + " ".join(f"{x:g} {y:g}" for x, y in pts) + "Z")
-        paths[shape.code] = "".join(parts)
-    return f"0 0 {width:g} {height:.0f}", paths
+def main_land_bounds(areas: list[Area]) -> list[list[float]]:
+    """``[[south, west], [north, east]]`` of the parts holding >= ``MAIN_LAND_SHARE`` of the area."""
+    parts = [p for a in areas for p in a.parts]
+    total = sum(p.area for p in parts) or 1.0
+    kept = [p for p in parts if p.area >= MAIN_LAND_SHARE * total] or parts
+    west = min(p.bounds[0] for p in kept)
+    south = min(p.bounds[1] for p in kept)
+    east = max(p.bounds[2] for p in kept)
+    north = max(p.bounds[3] for p in kept)
+    return [[round(south, 4), round(west, 4)], [round(north, 4), round(east, 4)]]
+
+
+def _encode_ring(coords) -> list[int]:
+    out: list[int] = []
+    px = py = 0
+    last = None
+    for x, y, *_ in coords:
+        ix, iy = round(x * SCALE), round(y * SCALE)
+        if (ix, iy) == last:
+            continue
+        out += [ix - px, iy - py]
+        px, py, last = ix, iy, (ix, iy)
+    return out
+
+
+def encode(areas: list[Area]) -> dict:
+    """The compact form the site script decodes: codes, label points, areas and rings."""
+    shapes, lx, ly, size = [], [], [], []
+    for a in areas:
+        polys = []
+        for p in a.parts:
+            rings = [_encode_ring(p.exterior.coords)] + [
+                _encode_ring(r.coords) for r in p.interiors
+            ]
+            polys.append([r for r in rings if len(r) >= 6])
+        shapes.append(polys)
+        largest = max(a.parts, key=lambda p: p.area)
+        point = largest.representative_point()
+        lx.append(round(point.x, 4))
+        ly.append(round(point.y, 4))
+        size.append(round(a.geometry.area * 1e6, 1))
+    return {
+        "codes": [a.code for a in areas],
+        "lx": lx,
+        "ly": ly,
+        "size": size,
+        "scale": SCALE,
+        "shapes": shapes,
+    }
+
+
+def geo_script(name: str, areas: list[Area]) -> str:
+    """``assets/geo/<name>.js``: registers the encoded boundaries under ``WBGEO[name]``."""
+    body = json.dumps(encode(areas), separators=(",", ":"))
+    return f"(window.WBGEO=window.WBGEO||{{}})[{json.dumps(name)}]={body};\n"

@@ -1,20 +1,53 @@
-"""Interface text (``translations/<lang>.yaml``) and locale-aware number formatting."""
+"""Interface text (``translations/<lang>.yaml``) and locale-aware number formatting.
+
+Every figure on the site is formatted through one of the ``FORMATS`` below, so a measure has the
+same decimals and unit wherever it appears; ``js_format`` hands the same rule to the browser for
+map tooltips (which format raw values) so the two cannot drift.
+"""
 
 import math
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from babel.numbers import format_decimal, format_percent
+from babel import Locale
 
 TRANSLATIONS_DIR = Path(__file__).with_name("translations")
 LANGS = ("en", "cy")
 LOCALES = {"en": "en_GB", "cy": "cy_GB"}
 
+# kind -> (decimals, prefix, suffix, multiplier)
+FORMATS = {
+    "int": (0, "", "", 1),
+    "dec1": (1, "", "", 1),
+    "dec2": (2, "", "", 1),
+    "pct": (1, "", "%", 100),  # a fraction 0-1 shown as a percentage
+    "pct_value": (1, "", "%", 1),  # a value already in percent
+    "gbp": (0, "£", "", 1),
+    "gbp2": (2, "£", "", 1),
+}
+
 
 @lru_cache
 def _strings(lang: str) -> dict:
     return yaml.safe_load((TRANSLATIONS_DIR / f"{lang}.yaml").read_text(encoding="utf-8"))
+
+
+@lru_cache
+def _locale(name: str) -> Locale:
+    return Locale.parse(name)
+
+
+def rounded(kind: str, value: object) -> float | None:
+    """The value as shown by ``kind`` (multiplied and rounded): what the browser is given."""
+    if missing(value):
+        return None
+    digits, _, _, mult = FORMATS[kind]
+    return round(float(value) * mult, digits)
+
+
+def missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 class Translator:
@@ -29,16 +62,28 @@ class Translator:
             raise ValueError(f"unknown language {lang!r}; expected one of {LANGS}")
         self.lang = lang
         self.locale = LOCALES[lang]
+        self._babel = _locale(self.locale)
         self.strings = _strings(lang)
+        self._cache: dict[str, str] = {}
+        symbols = self._babel.number_symbols["latn"]
+        self._group, self._decimal = symbols["group"], symbols["decimal"]
+        self._swap = None
+        if (self._group, self._decimal) != (",", "."):
+            self._swap = str.maketrans({",": self._group, ".": self._decimal})
 
     def __call__(self, key: str, **values: object) -> str:
+        text = self._cache.get(key)
+        if text is None:
+            text = self._cache[key] = self._lookup(key)
+        return text.format(**values) if values else text
+
+    def _lookup(self, key: str) -> str:
         node: object = self.strings
         for part in key.split("."):
             if not isinstance(node, dict) or part not in node:
                 raise KeyError(f"{self.lang}.yaml has no key {key!r}")
             node = node[part]
-        text = str(node)
-        return text.format(**values) if values else text
+        return str(node)
 
     def get(self, key: str, default: str) -> str:
         try:
@@ -46,40 +91,49 @@ class Translator:
         except KeyError:
             return default
 
+    def has(self, key: str) -> bool:
+        try:
+            self(key)
+        except KeyError:
+            return False
+        return True
+
     # -- numbers -------------------------------------------------------------------------------
 
-    def num(self, value: object, digits: int = 0) -> str:
-        """A number with thousands separators and ``digits`` decimals; ``None``/NaN -> no data."""
-        if _missing(value):
+    def fmt(self, kind: str, value: object) -> str:
+        """``value`` in one of ``FORMATS``; ``None``/NaN -> "No data"."""
+        if missing(value):
             return self("no_data")
-        fmt = "#,##0" + ("." + "0" * digits if digits else "")
-        return format_decimal(float(value), format=fmt, locale=self.locale)
+        digits, prefix, suffix, _ = FORMATS[kind]
+        text = f"{rounded(kind, value):,.{digits}f}"
+        if self._swap:
+            text = text.translate(self._swap)
+        if text.startswith("-"):
+            text = text[1:]
+            return "−" + prefix + text + suffix if text.strip("0.,") else prefix + text + suffix
+        return prefix + text + suffix
 
-    def pct(self, fraction: object, digits: int = 1) -> str:
-        """A fraction 0–1 as a percentage."""
-        if _missing(fraction):
-            return self("no_data")
-        fmt = "#,##0" + ("." + "0" * digits if digits else "") + "%"
-        return format_percent(float(fraction), format=fmt, locale=self.locale)
+    def num(self, value: object, digits: int = 0) -> str:
+        """A number with thousands separators and ``digits`` decimals."""
+        return self.fmt({0: "int", 1: "dec1", 2: "dec2"}[digits], value)
+
+    def pct(self, fraction: object) -> str:
+        return self.fmt("pct", fraction)
 
     def gbp(self, value: object, digits: int = 0) -> str:
-        if _missing(value):
-            return self("no_data")
-        return "£" + self.num(value, digits)
+        return self.fmt("gbp2" if digits else "gbp", value)
 
-    def value(self, value: object, unit: str | None) -> str:
-        """An indicator value in its unit (percentages keep one decimal, others up to two)."""
-        if _missing(value):
-            return self("no_data")
-        unit_l = (unit or "").lower()
-        if unit_l in ("percent", "percentage", "%", "pct"):
-            return self.num(value, 1) + "%"
-        if unit_l in ("gbp", "£", "pounds"):
-            return self.gbp(value, 0)
-        v = float(value)
-        digits = 0 if abs(v) >= 1000 or v.is_integer() else (1 if abs(v) >= 10 else 2)
-        return self.num(v, digits)
+    def js_format(self, kind: str) -> dict:
+        """The same rule for the browser: decimals, prefix, suffix, multiplier, separators."""
+        digits, prefix, suffix, _ = FORMATS[kind]
+        return {"d": digits, "p": prefix, "s": suffix, "g": self._group, "x": self._decimal}
 
 
-def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+def unit_kind(unit: str | None, value_hint: float | None = None) -> str:
+    """The format kind for an indicator unit as the marts name it."""
+    u = (unit or "").lower()
+    if u in ("percent", "percentage", "%", "pct"):
+        return "pct_value"
+    if u in ("gbp", "£", "pounds"):
+        return "gbp2" if value_hint is not None and abs(value_hint) < 100 else "gbp"
+    return "dec2" if value_hint is not None and abs(value_hint) < 10 else "dec1"

@@ -9,6 +9,7 @@ Contract file name == dataset name; each contract's ``schema`` list holds one ob
 whose ``physicalName`` is ``schema.table`` in the warehouse.
 """
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import yaml
 
 from pipelines.settings import PROJECT_ROOT
 from pipelines.sqltext import quote_literal
+from pipelines.warehouse import transaction
 
 CONTRACTS_DIR = PROJECT_ROOT / "data_contracts"
 
@@ -29,7 +31,12 @@ def _tables() -> dict[str, dict]:
         doc = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
         for obj in doc.get("schema", []) or []:
             physical = obj.get("physicalName") or obj.get("name")
-            out[physical] = {**obj, "_contract_file": file.name, "_contract_id": doc.get("id")}
+            out[physical] = {
+                **obj,
+                "_contract_file": file.name,
+                "_contract_id": doc.get("id"),
+                "_contract_custom": doc.get("customProperties") or [],
+            }
     return out
 
 
@@ -66,27 +73,97 @@ def apply_comments(con: duckdb.DuckDBPyConnection, table: str) -> int:
 
     Returns the number of column comments written (0 when the table has no contract). Columns
     named in the contract but missing from the table are skipped (the quality checks report them).
+    Comments that already read as the contract says are not written again, and the rest are
+    written in one transaction (one DuckLake snapshot; parallel steps never alter the same
+    table for nothing).
     """
     obj = contract_for(table)
     if not obj:
         return 0
-    description = (obj.get("description") or "").strip()
-    if description:
-        con.execute(f"comment on table {table} is {quote_literal(description)}")
     schema, name = table.split(".")
-    existing = {
-        r[0]
-        for r in con.execute(
-            "select column_name from duckdb_columns() where schema_name = ? and table_name = ?",
+    current_table = con.execute(
+        "select comment from duckdb_tables() where database_name = current_database() "
+        "and schema_name = ? and table_name = ?",
+        [schema, name],
+    ).fetchone()
+    existing = dict(
+        con.execute(
+            "select column_name, comment from duckdb_columns() "
+            "where database_name = current_database() and schema_name = ? and table_name = ?",
             [schema, name],
         ).fetchall()
-    }
+    )
+    statements = []
+    description = (obj.get("description") or "").strip()
+    notice = example_data_notice(con, table)
+    if notice:
+        description = f"{notice} {description}".strip()
+    if description and (current_table is None or current_table[0] != description):
+        statements.append(f"comment on table {table} is {quote_literal(description)}")
     written = 0
     for column, text in column_descriptions(table).items():
         if column in existing:
-            con.execute(f'comment on column {table}."{column}" is {quote_literal(text)}')
             written += 1
+            if existing[column] != text:
+                statements.append(f'comment on column {table}."{column}" is {quote_literal(text)}')
+    if statements:
+        with transaction(con):
+            for statement in statements:
+                con.execute(statement)
     return written
+
+
+def example_data_notice(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
+    """The contract's ``exampleDataNotice`` when ``table`` holds example data, else ``None``.
+
+    A table holds example data when it has an ``is_example_data`` column that is true in any row;
+    the notice (what the example generator builds in) is a dataset-level custom property of the
+    table's contract, and leads the table comment, so the data dictionary, the manifest and every
+    reader of the published file see it.
+    """
+    obj = contract_for(table) or {}
+    notice = next(
+        (
+            c.get("value")
+            for c in obj.get("_contract_custom", [])
+            if c.get("property") == "exampleDataNotice"
+        ),
+        None,
+    )
+    if not notice:
+        return None
+    schema, name = table.split(".")
+    has_flag = con.execute(
+        "select count(*) from duckdb_columns() where schema_name = ? and table_name = ? "
+        "and column_name = 'is_example_data'",
+        [schema, name],
+    ).fetchone()[0]
+    if not has_flag:
+        return None
+    flagged = con.execute(
+        f"select coalesce(bool_or(is_example_data), false) from {table}"
+    ).fetchone()[0]
+    return str(notice).strip() if flagged else None
+
+
+def placeholder_description(column: str, text: str | None) -> bool:
+    """Whether a column description is a placeholder rather than a description.
+
+    Placeholders are empty text, the generated '(as named by the source or model)' phrase, and
+    text that only restates the column name ('Number of lsoa.', 'Share (fraction 0-1): lsoas most
+    deprived 10pct.', 'N.').
+    """
+    if not text or not text.strip():
+        return True
+    lowered = text.lower()
+    if "as named by the source or model" in lowered:
+        return True
+    ignore = {"number", "of", "share", "fraction", "count", "is", "0", "1"}
+
+    def words(value: str) -> list[str]:
+        return [w for w in re.split(r"[^a-z0-9]+", value.lower()) if w and w not in ignore]
+
+    return words(re.sub(r"(?i)unit:.*$", "", text)) == words(column)
 
 
 def all_contract_tables() -> list[str]:

@@ -13,6 +13,7 @@ import dagster as dg
 
 import pipelines
 from pipelines.contracts import column_schema
+from pipelines.executors import warehouse_executor
 from pipelines.resources import default_resources
 
 COLLECTED = ("assets", "checks", "schedules", "sensors", "jobs")
@@ -57,10 +58,10 @@ def build_definitions() -> dg.Definitions:
         sensors=_collect(modules, dg.SensorDefinition),
         jobs=[job for module in modules for job in getattr(module, "JOBS", [])],
         resources=default_resources(),
-        # One process runs the steps in turn: DuckDB allows one writer per file, so parallel
-        # step processes would only queue on the lock, and each would pay Dagster's start-up
-        # cost. Scale-out executors are described in deploy/README.md.
-        executor=dg.in_process_executor,
+        # Chosen when each run starts, from the warehouse back-end: one process running the
+        # steps in turn on the DuckDB file (one writer per file), several step processes at once
+        # on DuckLake, or Celery workers (WELLBEING_EXECUTOR; see pipelines/executors.py).
+        executor=warehouse_executor,
     )
 
 

@@ -5,6 +5,7 @@ string so that parsers decide types explicitly and a bad cell can be reported by
 """
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
@@ -125,18 +126,92 @@ def with_row_numbers(frame: pl.DataFrame, first_data_row: int) -> pl.DataFrame:
     )
 
 
+def _record_text(value: object) -> str | None:
+    """A JSON value as the text a CSV export of it would hold (``None`` stays ``None``)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value)
+    return text if text.strip() != "" else None
+
+
+def read_feature_records(path: Path) -> pl.DataFrame:
+    """The attributes of a GeoJSON FeatureCollection (or ArcGIS JSON ``features``) as text.
+
+    One row per feature, in file order; columns are the properties of the first feature (every
+    feature must have the same ones).
+
+    Raises:
+        ValueError: the file is not a feature collection, or features differ in properties.
+    """
+    doc = json.loads(path.read_text(encoding="utf-8-sig"))
+    features = doc.get("features") if isinstance(doc, dict) else None
+    if features is None:
+        raise ValueError(f"{path.name}: not a GeoJSON FeatureCollection (no 'features')")
+    records = [f.get("properties", f.get("attributes")) or {} for f in features]
+    names = list(records[0]) if records else []
+    for i, record in enumerate(records, start=1):
+        if list(record) != names:
+            raise ValueError(
+                f"{path.name}: feature {i} has properties {list(record)}, expected {names}"
+            )
+    data = [[_record_text(r[n]) for n in names] for r in records]
+    return pl.DataFrame(
+        data, schema=names, orient="row", schema_overrides={n: pl.String for n in names}
+    )
+
+
+def select_fields(
+    frame: pl.DataFrame, fields: dict[str, str] | None, file_name: str
+) -> pl.DataFrame:
+    """Keep only ``fields`` (``official name -> raw name``), renamed, in that order.
+
+    Raises:
+        ValueError: an expected field is missing (naming the file and the fields present).
+    """
+    if not fields:
+        return frame
+    missing = [f for f in fields if f not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"{file_name}: fields {missing} not found (fields present: {frame.columns}); the "
+            "publisher may have renamed them: update 'fields' in pipelines/catalogue.yaml"
+        )
+    return frame.select([pl.col(k).alias(v) for k, v in fields.items()])
+
+
+def read_table_strings(fetched) -> tuple[pl.DataFrame, int]:
+    """A flat source table as text, whatever form was fetched: a CSV (header = row 1) or a
+    GeoJSON / ArcGIS feature query (one row per feature). Official field names are mapped to
+    the mirror's column names with the catalogue's ``fields``.
+
+    Returns:
+        The frame and the 1-based source row number of its first row (2 for a CSV, whose row 1
+        is the header; 1 for features, numbered in file order).
+    """
+    if fetched.format in ("geojson", "json"):
+        frame, first = read_feature_records(fetched.path), 1
+    else:
+        frame, first = read_csv_strings(fetched.path), 2
+    return select_fields(frame, fetched.fields, fetched.file_name), first
+
+
 def csv_parser(rename: dict[str, str] | None = None, keep_if=None):
-    """A parser for a plain CSV source: every column as text, names snake_cased (or renamed),
-    ``source_row_number`` added (header = row 1). ``keep_if`` optionally filters rows (a polars
+    """A parser for a plain table source (a CSV, or the same table as an ArcGIS GeoJSON query):
+    every column as text, names snake_cased (or renamed), ``source_row_number`` added (the CSV
+    row, header = row 1; or the feature number). ``keep_if`` optionally filters rows (a polars
     expression), e.g. to keep Welsh rows of a UK-wide file."""
 
     def parse(fetched) -> pl.DataFrame:
-        frame = read_csv_strings(fetched.path)
+        frame, first = read_table_strings(fetched)
         frame = frame.rename(
             {c: (rename or {}).get(c.strip().lstrip("\ufeff"), snake(c)) for c in frame.columns}
         )
         frame = frame.select([c for c in frame.columns if c != "column"])
-        frame = with_row_numbers(frame, 2)
+        frame = with_row_numbers(frame, first)
         if keep_if is not None:
             frame = frame.filter(keep_if)
         return frame

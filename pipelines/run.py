@@ -4,9 +4,11 @@
 2. computes every source checksum and every asset's fingerprint
    (``pipelines.operations.refresh``) and selects the assets whose inputs changed or whose
    output is missing, plus everything downstream;
-3. materialises that selection with its contract checks (in this process, recorded in the
-   Dagster instance under ``DAGSTER_HOME`` so the UI shows the run), records the fingerprints of
-   what it built, and prints a table of steps, time, rows and checks.
+3. materialises that selection with its contract checks through the code location's executor
+   (``pipelines.executors``: in this process, step after step, on the DuckDB file; several step
+   processes at once on DuckLake), recorded in the Dagster instance under ``DAGSTER_HOME`` so the
+   UI shows the run; records the fingerprints of what it built, and prints a table of steps,
+   time, rows and checks.
 
 With nothing changed it stops after the checksums. ``--full`` rebuilds everything; ``--plan``
 prints what would run and why, and exits. Exit status 1 when a step failed or was refused by
@@ -32,10 +34,12 @@ def main(argv: list[str] | None = None) -> int:
     from pipelines.definitions import defs
     from pipelines.operations.jobs import whole_run_selection
     from pipelines.operations.refresh import (
+        built_assets,
         format_summary,
         plan_refresh,
         record_fingerprints,
         run_summary,
+        whole_run_job,
     )
 
     graph = defs.resolve_asset_graph()
@@ -44,11 +48,13 @@ def main(argv: list[str] | None = None) -> int:
     lock = warehouse.writer_lock()
     lock.acquire(log=lambda line: print(line, flush=True))
     try:
-        if warehouse.file.exists():
-            with warehouse.connect(read_only=True) as con:
-                plan = plan_refresh(graph, selectable, con)
-        else:
+        backend = warehouse.backend()
+        if backend.kind == "file" and not backend.exists():
             plan = plan_refresh(graph, selectable, None)
+        else:
+            # DuckLake: a read-write connection (a fresh catalog has no schemas to read yet)
+            with warehouse.connect(read_only=backend.kind == "file") as con:
+                plan = plan_refresh(graph, selectable, con)
         selection = (
             sorted(selectable, key=lambda k: k.to_user_string()) if args.full else (plan.selection)
         )
@@ -70,26 +76,27 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Nothing changed: no work to do ({time.perf_counter() - started:.1f} s).")
             return 0
         print(f"Building {len(selection)} assets (the out-of-date ones and what depends on them).")
-        instance = (
-            dg.DagsterInstance.get()
-            if os.environ.get("DAGSTER_HOME")
-            else dg.DagsterInstance.ephemeral()
-        )
-        result = dg.materialize(
-            [*defs.assets, *defs.asset_checks],
-            selection=selection,
-            resources=defs.resources,
+        persistent = bool(os.environ.get("DAGSTER_HOME"))
+        instance = dg.DagsterInstance.get() if persistent else dg.DagsterInstance.ephemeral()
+        result = dg.execute_job(
+            dg.reconstructable(whole_run_job),
             instance=instance,
+            asset_selection=selection,
             tags={"wellbeing/writes": "warehouse", "wellbeing/entry_point": "make run"},
+            # Parallel step processes need a persistent instance; without one, run in turn.
+            run_config=None if persistent else {"execution": {"config": {"mode": "in_process"}}},
             raise_on_error=False,
         )
-        built = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+        built = built_assets(instance, result.run_id)
         if built:
             with warehouse.connect() as con:
                 record_fingerprints(con, plan, built, result.run_id)
         else:
             # Nothing ran: say why (e.g. another program holds the warehouse file).
-            for event in result.all_events:
+            for entry in instance.all_logs(result.run_id):
+                event = entry.dagster_event
+                if event is None:
+                    continue
                 error = getattr(event.event_specific_data, "error", None)
                 if event.event_type == dg.DagsterEventType.RESOURCE_INIT_FAILURE and error:
                     text = error.message.strip()

@@ -2,9 +2,13 @@
 
 | variable | default | meaning |
 |---|---|---|
-| ``WELLBEING_WAREHOUSE`` | ``data/warehouse.duckdb`` | the working DuckDB file the runs write |
+| ``WELLBEING_WAREHOUSE`` | ``data/warehouse.duckdb`` | the working warehouse the runs write: a DuckDB file path, or ``ducklake:postgres:<libpq string>`` (e.g. ``ducklake:postgres:dbname=wellbeing host=db.internal user=wellbeing``) for DuckLake with its catalog in PostgreSQL (see ``pipelines/warehouse.py``) |
+| ``WELLBEING_DUCKLAKE_DATA_PATH`` | ``data/lake`` | DuckLake only: where table data is written as Parquet (a folder, or an object-store URL such as ``s3://bucket/wellbeing/`` with the matching DuckDB extension package) |
+| ``WELLBEING_EXECUTOR`` | ``auto`` | how a run's steps execute: ``auto`` (one process, in turn, on the DuckDB file; several processes at once on DuckLake), ``in_process``, ``multiprocess`` or ``celery`` (see ``pipelines/executors.py``) |
+| ``WELLBEING_MAX_CONCURRENT_STEPS`` | ``2`` | steps at once with the multiprocess executor (one per core is a good start) |
+| ``WELLBEING_CELERY_BROKER`` | ``redis://localhost:6379/0`` | the Celery broker URL when ``WELLBEING_EXECUTOR=celery`` (Redis or RabbitMQ) |
 | ``WELLBEING_SOURCE_MIRROR`` | unset | a folder laid out like ``../shared/data``; when set, sources are read from it instead of downloaded |
-| ``WELLBEING_CACHE_DIR`` | ``data/cache`` | where downloads from the official URLs are cached |
+| ``WELLBEING_CACHE_DIR`` | ``data/cache`` | where downloads are cached, one folder per source (delete it to download again); ``make mirror`` copies them into a mirror folder |
 | ``WELLBEING_PARTNER_INBOX`` | unset | folder of partner submissions (CSV, XLSX, ODS); when unset, deterministic example submissions are generated |
 | ``WELLBEING_ARCHIVE_DIR`` | ``data/archive`` | where each ingested partner file is archived under its sha256 |
 | ``WELLBEING_PUBLISH_DIR`` | ``data/published`` | the read-only published DuckDB file, Parquet exports and data dictionary |
@@ -32,6 +36,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULTS: dict[str, str | None] = {
     "WELLBEING_WAREHOUSE": "data/warehouse.duckdb",
+    "WELLBEING_DUCKLAKE_DATA_PATH": "data/lake",
+    "WELLBEING_EXECUTOR": "auto",
+    "WELLBEING_MAX_CONCURRENT_STEPS": "2",
+    "WELLBEING_CELERY_BROKER": "redis://localhost:6379/0",
     "WELLBEING_SOURCE_MIRROR": None,
     "WELLBEING_CACHE_DIR": "data/cache",
     "WELLBEING_PARTNER_INBOX": None,

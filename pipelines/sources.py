@@ -11,6 +11,28 @@ from pipelines.warehouse import LINEAGE_COLUMNS, Warehouse, table_metadata, writ
 
 Parser = Callable[[FetchedFile], pl.DataFrame]
 
+# Every source asset's parser, by catalogue key (filled as the asset modules are imported).
+SOURCE_PARSERS: dict[str, Parser] = {}
+
+
+def register_parser(key: str, parse: Parser) -> None:
+    """Record the parser that turns catalogue source ``key`` into its raw rows."""
+    if key in SOURCE_PARSERS and SOURCE_PARSERS[key] is not parse:
+        raise ValueError(f"two parsers registered for source '{key}'")
+    SOURCE_PARSERS[key] = parse
+
+
+def load_source(key: str, mirror=None, cache_dir=None):
+    """The raw rows of one source, without Dagster: ``fetch`` then the source's parser.
+
+    Returns the parser's frame (a polars DataFrame, or a GeoDataFrame for boundaries) without
+    lineage columns, and the ``FetchedFile`` it came from.
+    """
+    import pipelines.definitions  # noqa: F401  (imports every asset module, filling the registry)
+
+    fetched = fetch(key, mirror=mirror, cache_dir=cache_dir)
+    return SOURCE_PARSERS[key](fetched), fetched
+
 
 def raw_source_asset(
     key: str,
@@ -32,6 +54,7 @@ def raw_source_asset(
         deps: other assets this one needs (rare for sources).
     """
     source = load_catalogue()[key]
+    register_parser(key, parse)
     full_description = (
         f"{description}\n\nSource: {source.title}. Publisher: {source.publisher}. "
         f"Licence: {source.licence}. Official URL: {source.url}\n\n"

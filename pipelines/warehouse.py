@@ -1,13 +1,35 @@
-"""The working DuckDB warehouse: connections, raw-table writes with lineage, SQL models.
+"""The working warehouse: back-ends, connections, raw-table writes with lineage, SQL models.
 
 Schemas: ``raw`` (sources as loaded, with lineage columns), ``staging`` (typed, conformed),
 ``marts`` (area-level marts), ``reference`` (reference tables shipped with the code),
 ``quality`` (check results and quarantined partner rows).
+
+Two back-ends sit behind the one ``Warehouse`` resource, chosen by ``WELLBEING_WAREHOUSE``:
+
+* **DuckDB file** (the default, ``data/warehouse.duckdb``; any value that is not ``ducklake:…``
+  is a file path): embedded, no set-up, one writer at a time.
+* **DuckLake** (``ducklake:postgres:dbname=wellbeing host=db.internal user=…``): the catalog in
+  PostgreSQL, table data as Parquet under ``WELLBEING_DUCKLAKE_DATA_PATH`` (a folder here,
+  object storage in production). Several processes read and write at once (steps run in
+  parallel), every commit is a snapshot, and readers read a snapshot while runs write.
+
+The same SQL runs on both: every connection opens with the lake (or the file) as its default
+catalog, so ``raw.x`` means the same table. DuckLake lacks persistent macros, user-defined types,
+indexes and primary/unique keys; the pipeline uses none of them (its macros are ``temp``).
+
+Extensions (``ducklake``, ``postgres``, ``spatial``) come from the PyPI packages
+``duckdb-ext-<name>`` pinned to our DuckDB version and load from the installed package folder;
+every connection has ``autoinstall_known_extensions`` and ``autoload_known_extensions`` off, so
+nothing is ever downloaded at run time.
 """
 
+import importlib.metadata
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
@@ -16,9 +38,16 @@ import polars as pl
 from pydantic import PrivateAttr
 
 from pipelines.financial_year import FINANCIAL_YEAR_MACROS
-from pipelines.quality.acceptance import ensure_tables as ensure_acceptance_tables
 from pipelines.settings import PROJECT_ROOT, resolve_path, setting
-from pipelines.warehouse_lock import WriterLock, connect_duckdb, entry_point, writer_lock
+from pipelines.sqltext import quote_ident, quote_literal
+from pipelines.warehouse_lock import (
+    NO_LOCK,
+    NoLock,
+    WriterLock,
+    entry_point,
+    retry_while_in_use,
+    writer_lock,
+)
 
 SCHEMAS = ("raw", "staging", "marts", "reference", "quality")
 SQL_DIR = PROJECT_ROOT / "sql"
@@ -29,21 +58,321 @@ LINEAGE_COLUMNS = (
     "source_url",
     "source_licence",
 )
+DUCKLAKE_PREFIX = "ducklake:"
+LAKE_ALIAS = "lake"
+EXTENSION_PACKAGES = {
+    "ducklake": "duckdb-ext-ducklake",
+    "postgres": "duckdb-ext-postgres",
+    "spatial": "duckdb-ext-spatial",
+}
+
+
+class WarehouseError(RuntimeError):
+    """The warehouse cannot be opened as configured (the message says what to change)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Extensions: from the pinned PyPI packages, never downloaded
+
+
+def extension_directory() -> Path | None:
+    """The folder DuckDB loads extensions from: ``<site-packages>/duckdb_ext/extensions``.
+
+    The ``duckdb-ext-<name>`` packages install ``duckdb_ext/extensions/v<duckdb>/<platform>/
+    <name>.duckdb_extension``; DuckDB looks up ``<directory>/v<version>/<platform>/`` itself.
+    ``None`` when no extension package is installed.
+    """
+    for package in EXTENSION_PACKAGES.values():
+        try:
+            dist = importlib.metadata.distribution(package)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        for file in dist.files or []:
+            if file.name.endswith(".duckdb_extension"):
+                path = Path(dist.locate_file(file)).resolve()
+                return path.parent.parent.parent  # .../extensions/v1.4.4/linux_amd64/x
+    return None
+
+
+def duckdb_config() -> dict[str, object]:
+    """Connection settings every warehouse connection uses: no extension download, no autoload,
+    extensions from the installed packages."""
+    config: dict[str, object] = {
+        "autoinstall_known_extensions": False,
+        "autoload_known_extensions": False,
+    }
+    directory = extension_directory()
+    if directory is not None:
+        config["extension_directory"] = str(directory)
+    return config
+
+
+def connect_duckdb(
+    database: str = ":memory:", read_only: bool = False
+) -> duckdb.DuckDBPyConnection:
+    """``duckdb.connect`` with ``duckdb_config()`` (no extension is ever downloaded)."""
+    return duckdb.connect(database, read_only=read_only, config=duckdb_config())
+
+
+def load_extension(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """``LOAD name`` from the installed ``duckdb-ext-<name>`` package.
+
+    Raises:
+        WarehouseError: the package is missing or was built for another DuckDB version.
+    """
+    try:
+        con.execute(f"load {name}")
+    except duckdb.Error as exc:
+        package = EXTENSION_PACKAGES.get(name, f"duckdb-ext-{name}")
+        try:
+            have = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            have = "not installed"
+        raise WarehouseError(
+            f"cannot load the DuckDB extension {name!r}: {exc}. It comes from the Python "
+            f"package {package} (installed: {have}), which must match DuckDB {duckdb.__version__}"
+            " (pinned together in pyproject.toml); extensions are never downloaded at run time."
+        ) from exc
+
+
+# ---------------------------------------------------------------------------------------------
+# Back-ends
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One DuckLake snapshot: ``snapshot_id`` (for ``AT (VERSION => n)``) and its commit time."""
+
+    snapshot_id: int
+    snapshot_time: datetime
+
+
+@dataclass(frozen=True)
+class FileBackend:
+    """The embedded back-end: one DuckDB file, one writer or many readers at a time."""
+
+    path: Path
+    kind = "file"
+    concurrent_writers = False
+
+    def describe(self) -> str:
+        return str(self.path)
+
+    @property
+    def work_dir(self) -> Path:
+        return self.path.parent
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def open(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+        """Open the file; while a program that is not a pipeline run holds it (a reader on the
+        working file), retry for ``WELLBEING_WAREHOUSE_BUSY_SECONDS`` only, then raise
+        ``WarehouseInUseError`` naming that program and the published file to use instead."""
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        return retry_while_in_use(
+            lambda: connect_duckdb(str(self.path), read_only=read_only), self.path
+        )
+
+    def writer_lock(self) -> WriterLock:
+        """One writer at a time: the run-level lock file beside the DuckDB file."""
+        return writer_lock(self.path)
+
+    def probe(self) -> None:
+        """Fail within seconds if another program holds the file (``WarehouseInUseError``)."""
+        if self.path.exists():
+            self.open().close()
+
+    def attach(self, con: duckdb.DuckDBPyConnection, alias: str, snapshot: int | None = None):
+        """Attach this warehouse read-only as ``alias`` on ``con`` (same short wait and error
+        as ``open`` while another program holds the file)."""
+        retry_while_in_use(lambda: con.execute(self.attach_sql(alias, snapshot)), self.path)
+
+    def attach_sql(self, alias: str, snapshot: int | None = None) -> str:
+        """``ATTACH`` statement that opens this warehouse read-only as ``alias``."""
+        return f"attach {quote_literal(str(self.path))} as {quote_ident(alias)} (read_only)"
+
+    def current_snapshot(self, con: duckdb.DuckDBPyConnection) -> Snapshot | None:
+        return None
+
+
+@dataclass(frozen=True)
+class DuckLakeBackend:
+    """DuckLake: catalog in PostgreSQL (``catalog`` = ``postgres:<libpq string>``), data as
+    Parquet under ``data_path``. Concurrent writers; every commit is a snapshot."""
+
+    catalog: str
+    data_path: str
+    kind = "ducklake"
+
+    @property
+    def concurrent_writers(self) -> bool:
+        # A PostgreSQL catalog serves many processes; a DuckDB-file catalog only one.
+        return self.catalog.startswith("postgres:")
+
+    def describe(self) -> str:
+        # The catalog string may carry a password: show only the non-secret parts.
+        shown = re.sub(r"password=\S+", "password=***", self.catalog)
+        return f"ducklake:{shown} (data {self.data_path})"
+
+    @property
+    def work_dir(self) -> Path:
+        local = resolve_path(self.data_path) if "://" not in self.data_path else None
+        return local if local is not None else PROJECT_ROOT / "data"
+
+    def exists(self) -> bool:
+        return True
+
+    def attach_sql(self, alias: str, snapshot: int | None = None, read_only: bool = True) -> str:
+        """``ATTACH 'ducklake:…' AS alias`` (read-only unless asked; at ``snapshot`` if given)."""
+        options = [f"data_path {quote_literal(self._data_path())}"]
+        if read_only:
+            options.append("read_only")
+        if snapshot is not None:
+            options.append(f"snapshot_version {int(snapshot)}")
+        return (
+            f"attach {quote_literal(DUCKLAKE_PREFIX + self.catalog)} as {quote_ident(alias)} "
+            f"({', '.join(options)})"
+        )
+
+    def _data_path(self) -> str:
+        if "://" in self.data_path:
+            return self.data_path.rstrip("/") + "/"
+        path = resolve_path(self.data_path)
+        path.mkdir(parents=True, exist_ok=True)
+        return str(path) + "/"
+
+    def writer_lock(self) -> WriterLock | NoLock:
+        """DuckLake on PostgreSQL takes concurrent writers (each commit is a snapshot): no lock.
+        A DuckDB-file catalog (single-process trials) admits one writer: the file's lock."""
+        if self.concurrent_writers:
+            return NO_LOCK
+        return writer_lock(resolve_path(self.catalog))
+
+    def probe(self) -> None:
+        """Nothing to probe: readers never block writers on DuckLake."""
+
+    def attach(self, con: duckdb.DuckDBPyConnection, alias: str, snapshot: int | None = None):
+        """Attach the lake read-only as ``alias`` on ``con`` (at ``snapshot`` if given)."""
+        self.load_extensions(con)
+        con.execute(self.attach_sql(alias, snapshot))
+
+    def load_extensions(self, con: duckdb.DuckDBPyConnection) -> None:
+        load_extension(con, "ducklake")
+        if self.catalog.startswith("postgres:"):
+            load_extension(con, "postgres")
+
+    def open(
+        self, read_only: bool = False, snapshot: int | None = None
+    ) -> duckdb.DuckDBPyConnection:
+        """A connection with the lake attached as ``lake`` and used as the default catalog.
+
+        Loading the two extensions and attaching costs about half a second, so each process
+        keeps one in-memory DuckDB per (catalog, data path, mode) and hands out a new
+        connection (``cursor()``) to it each time; closing that connection keeps the instance.
+        (A DuckDB-file catalog, for single-process trials, is opened and closed each time.)
+        """
+        key = (self.catalog, self._data_path(), read_only, snapshot)
+        instance = _LAKE_INSTANCES.get(key)
+        if instance is None:
+            instance = connect_duckdb()
+            try:
+                self.load_extensions(instance)
+                _attach_with_retry(
+                    instance, self.attach_sql(LAKE_ALIAS, snapshot, read_only=read_only)
+                )
+            except BaseException:
+                instance.close()
+                raise
+            if not self.concurrent_writers:
+                # A DuckDB-file catalog admits one process at a time: hold it only while used.
+                instance.execute(f"use {LAKE_ALIAS}")
+                return instance
+            _LAKE_INSTANCES[key] = instance
+        con = instance.cursor()
+        con.execute(f"use {LAKE_ALIAS}")
+        return con
+
+    def current_snapshot(self, con: duckdb.DuckDBPyConnection, alias: str = LAKE_ALIAS) -> Snapshot:
+        snapshot_id, snapshot_time = con.execute(
+            f"select snapshot_id, snapshot_time from {quote_ident(alias)}.snapshots() "
+            "order by snapshot_id desc limit 1"
+        ).fetchone()
+        return Snapshot(int(snapshot_id), snapshot_time)
+
+
+Backend = FileBackend | DuckLakeBackend
+_LAKE_INSTANCES: dict[tuple, duckdb.DuckDBPyConnection] = {}
+
+
+def close_lake_instances() -> None:
+    """Close every DuckLake instance this process keeps open (tests; before a server stops)."""
+    while _LAKE_INSTANCES:
+        _, instance = _LAKE_INSTANCES.popitem()
+        instance.close()
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Run a block of statements as one transaction (one DuckLake snapshot, one WAL flush on the
+    file): committed at the end, rolled back on error. Inside a transaction the caller already
+    began, the block simply joins it."""
+    try:
+        con.execute("begin transaction")
+    except duckdb.TransactionException:
+        yield con  # already in a transaction: the caller commits
+        return
+    try:
+        yield con
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
+
+
+def backend_for(spec: str | None, data_path: str | None = None) -> Backend:
+    """The back-end a ``WELLBEING_WAREHOUSE`` value names.
+
+    Args:
+        spec: a DuckDB file path (relative to the project root), or ``ducklake:<catalog>``
+            where ``<catalog>`` is ``postgres:<libpq connection string>`` (or a DuckDB catalog
+            file for a single-process trial).
+        data_path: where DuckLake writes Parquet (``WELLBEING_DUCKLAKE_DATA_PATH``); a folder
+            or an object-store URL (``s3://…``, needs the matching extension package).
+
+    Raises:
+        WarehouseError: ``ducklake:`` with no catalog.
+    """
+    spec = spec or "data/warehouse.duckdb"
+    if spec.startswith(DUCKLAKE_PREFIX):
+        catalog = spec[len(DUCKLAKE_PREFIX) :].strip()
+        if not catalog:
+            raise WarehouseError(
+                "WELLBEING_WAREHOUSE=ducklake: needs a catalog, e.g. "
+                "'ducklake:postgres:dbname=wellbeing host=localhost'"
+            )
+        return DuckLakeBackend(catalog, data_path or setting("WELLBEING_DUCKLAKE_DATA_PATH"))
+    return FileBackend(resolve_path(spec))
 
 
 class Warehouse(dg.ConfigurableResource):
-    """The working DuckDB file the pipeline writes.
+    """The working warehouse the pipeline writes: a DuckDB file or a DuckLake catalog.
 
-    One writer at a time: a run holds the warehouse's writer lock from start to end
-    (``setup_for_execution``), whatever started it (``make run``, the UI, the daemon, a test), and
-    a connection opened outside a run holds it while open (see ``pipelines.warehouse_lock``). A
-    second writer waits, logging who holds the warehouse, or fails at once
-    (``writer_wait_seconds``). A program that is not a pipeline run holding the file (a reader
-    that opened the working file instead of the published one) makes the run fail within seconds
-    with an error naming the published file.
+    One writer at a time on the DuckDB file: a run holds the warehouse's writer lock from start
+    to end (``setup_for_execution``), whatever started it (``make run``, ``make publish``, the
+    UI, the daemon, a test), and a connection opened outside a run holds it while open (see
+    ``pipelines.warehouse_lock``). A second writer waits, logging who holds the warehouse, or
+    fails at once (``writer_wait_seconds``). A program that is not a pipeline run holding the file
+    (a reader that opened the working file instead of the published one) makes the run fail
+    within seconds with an error naming the published file. DuckLake on PostgreSQL takes
+    concurrent writers and readers read snapshots, so there the lock does nothing.
 
     Attributes:
-        path: DuckDB file; empty means ``WELLBEING_WAREHOUSE`` (default ``data/warehouse.duckdb``).
+        path: ``WELLBEING_WAREHOUSE``-style value (a DuckDB file, or ``ducklake:<catalog>``);
+            empty means ``WELLBEING_WAREHOUSE`` (default ``data/warehouse.duckdb``).
+        data_path: DuckLake data folder or URL; empty means ``WELLBEING_DUCKLAKE_DATA_PATH``
+            (default ``data/lake``). Unused by the file back-end.
         threads: DuckDB threads (0 = DuckDB's default: all cores).
         memory_limit: DuckDB memory limit, e.g. ``"4GB"`` (empty = ``WELLBEING_DUCKDB_MEMORY_LIMIT``,
             default 4GB; DuckDB spills to disk above it, so 10 million partner rows stay bounded).
@@ -52,25 +381,48 @@ class Warehouse(dg.ConfigurableResource):
     """
 
     path: str = ""
+    data_path: str = ""
     threads: int = 0
     memory_limit: str = ""
     writer_wait_seconds: float | None = None
-    _run_lock: WriterLock | None = PrivateAttr(default=None)
+    _run_lock: WriterLock | NoLock | None = PrivateAttr(default=None)
+
+    def backend(self) -> Backend:
+        """The configured back-end (read at run time, from the resource or the environment)."""
+        return backend_for(self.path or setting("WELLBEING_WAREHOUSE"), self.data_path or None)
 
     @property
     def file(self) -> Path:
-        return resolve_path(self.path or setting("WELLBEING_WAREHOUSE"))
+        """The working DuckDB file (file back-end only).
 
-    def writer_lock(self) -> WriterLock:
-        """The one-writer lock of this back-end (a DuckDB file allows one writer at a time)."""
-        return writer_lock(self.file)
+        Raises:
+            WarehouseError: the warehouse is DuckLake, which has no single file.
+        """
+        backend = self.backend()
+        if isinstance(backend, FileBackend):
+            return backend.path
+        raise WarehouseError(
+            f"the warehouse is {backend.describe()}, not a DuckDB file: "
+            "use Warehouse.backend() (or work_dir for local working files)"
+        )
+
+    @property
+    def work_dir(self) -> Path:
+        """A local folder for the warehouse's working files (e.g. the example partner inbox)."""
+        return self.backend().work_dir
+
+    def writer_lock(self) -> WriterLock | NoLock:
+        """The back-end's one-writer lock: the DuckDB file's lock file, or, on DuckLake (which
+        takes concurrent writers), a lock that does nothing."""
+        return self.backend().writer_lock()
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         """Take the writer lock for the whole run, and fail fast if another program has the
-        file open. Steps of a run execute in turn in this process (in_process_executor), so the
-        lock is per run, not per step."""
+        file open. On the DuckDB file the steps of a run execute in turn in this process
+        (``pipelines.executors``: in_process), so the lock is per run, not per step."""
         run = context.run
-        lock = self.writer_lock()
+        backend = self.backend()
+        lock = backend.writer_lock()
         lock.acquire(
             run_id=context.run_id,
             entry=entry_point(dict(run.tags) if run else {}),
@@ -79,8 +431,7 @@ class Warehouse(dg.ConfigurableResource):
         )
         self._run_lock = lock
         try:
-            if self.file.exists():
-                connect_duckdb(self.file).close()
+            backend.probe()
         except BaseException:
             self._run_lock = None
             lock.release()
@@ -95,16 +446,19 @@ class Warehouse(dg.ConfigurableResource):
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """Open the working warehouse (creating it and its schemas if missing).
 
+        On DuckLake the lake is the connection's default catalog (alias ``lake``), so the SQL is
+        the same as on the file; every statement commits a snapshot. On the DuckDB file the
+        connection holds the writer lock while open (re-entrant: inside a run, the run's own).
+
         Raises:
-            WarehouseBusyError: another pipeline writer holds the warehouse (outside a run).
+            WarehouseBusyError: another pipeline writer holds the DuckDB file (outside a run).
             WarehouseInUseError: another program has the file open (after a few seconds).
         """
-        file = self.file
-        file.parent.mkdir(parents=True, exist_ok=True)
-        lock = self.writer_lock()
+        backend = self.backend()
+        lock = backend.writer_lock()
         lock.acquire(wait_seconds=self.writer_wait_seconds)
         try:
-            con = connect_duckdb(file, read_only)
+            con = backend.open(read_only=read_only)
             try:
                 if self.threads:
                     con.execute(f"set threads = {int(self.threads)}")
@@ -112,10 +466,10 @@ class Warehouse(dg.ConfigurableResource):
                 if limit:
                     con.execute(f"set memory_limit = '{limit}'")
                 if not read_only:
-                    for schema in SCHEMAS:
-                        con.execute(f"create schema if not exists {schema}")
-                    # the accepted source versions and the checksums checks expect
-                    ensure_acceptance_tables(con)
+                    from pipelines.quality.acceptance import ensure_tables
+
+                    _create_schemas(con)
+                    ensure_tables(con)  # accepted source versions, the checksums checks expect
                 for macro in FINANCIAL_YEAR_MACROS:
                     con.execute(macro)
                 yield con
@@ -123,6 +477,43 @@ class Warehouse(dg.ConfigurableResource):
                 con.close()
         finally:
             lock.release()
+
+
+def _create_schemas(con: duckdb.DuckDBPyConnection, attempts: int = 10) -> None:
+    """``create schema if not exists`` for every schema (parallel steps on DuckLake may race to
+    create the same schema on a fresh catalog: the loser retries and finds it there)."""
+    existing = {
+        r[0]
+        for r in con.execute(
+            "select schema_name from duckdb_schemas() where database_name = current_database()"
+        ).fetchall()
+    }
+    for schema in SCHEMAS:
+        if schema in existing:
+            continue
+        for attempt in range(attempts):
+            try:
+                con.execute(f"create schema if not exists {schema}")
+                break
+            except duckdb.TransactionException:
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.1 * (attempt + 1))
+
+
+def _attach_with_retry(con: duckdb.DuckDBPyConnection, sql: str, attempts: int = 10) -> None:
+    """ATTACH a DuckLake catalog; a fresh catalog is initialised by the first process, and one
+    that loses that race retries (the catalog is then there)."""
+    for attempt in range(attempts):
+        try:
+            con.execute(sql)
+            return
+        except (duckdb.TransactionException, duckdb.ConstraintException, duckdb.CatalogException):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+        except duckdb.IOException as exc:
+            raise WarehouseError(f"cannot open the DuckLake catalog: {exc}") from exc
 
 
 def write_table(

@@ -14,14 +14,15 @@ interleave their steps. This module adds the missing run-level lock:
   message (``WELLBEING_WRITER_WAIT_SECONDS``; ``0`` = fail at once). The lock is re-entrant
   within a process: a run holds it from start to end (``Warehouse.setup_for_execution``) and
   every connection a step opens inside the run reuses it.
-- ``connect_duckdb`` / ``attach_duckdb``: open the file, and when a program that is *not* a
+- ``retry_while_in_use``: open (or attach) the file, and when a program that is *not* a
   pipeline run holds DuckDB's own lock (a reader opened the working file instead of the
   published one), retry for a few seconds only (``WELLBEING_WAREHOUSE_BUSY_SECONDS``), then fail
   with an error naming that program's process id and the published file to use instead.
 
-The lock belongs to the DuckDB-file back-end: the ``Warehouse`` resource calls
-``Warehouse.writer_lock()``, and a back-end that allows concurrent writers (DuckLake) returns a
-lock that does nothing. Nothing else in the pipeline knows about it.
+The lock belongs to the DuckDB-file back-end (``pipelines.warehouse.FileBackend.writer_lock``);
+DuckLake on PostgreSQL takes concurrent writers, and its back-end returns ``NO_LOCK``, a lock that
+does nothing. The ``Warehouse`` resource and ``publish`` ask the back-end for its lock; nothing
+else in the pipeline knows about it.
 """
 
 import json
@@ -41,7 +42,6 @@ import duckdb
 from filelock import FileLock, Timeout
 
 from pipelines.settings import setting, setting_path
-from pipelines.sqltext import quote_ident, quote_literal
 
 LOCK_SUFFIX = ".lock"
 LOG_EVERY_SECONDS = 30.0
@@ -285,6 +285,29 @@ class WriterLock:
             self.release()
 
 
+class NoLock:
+    """The lock of a back-end that takes concurrent writers (DuckLake on PostgreSQL): every
+    method of ``WriterLock``, doing nothing."""
+
+    held = False
+    path = None
+
+    def holder(self) -> Holder | None:
+        return None
+
+    def acquire(self, **kwargs) -> None:
+        return None
+
+    def release(self) -> None:
+        return None
+
+    @contextmanager
+    def hold(self, **kwargs) -> Iterator["NoLock"]:
+        yield self
+
+
+NO_LOCK = NoLock()
+
 _LOCKS: dict[Path, WriterLock] = {}
 _LOCKS_MUTEX = threading.Lock()
 
@@ -346,32 +369,3 @@ def retry_while_in_use(
                 log(f"{file} is open in another program; retrying for {limit:.0f} s: {exc}")
                 logged = True
             time.sleep(0.25)
-
-
-def connect_duckdb(
-    file: Path, read_only: bool = False, busy_seconds: float | None = None, log: Log | None = None
-) -> duckdb.DuckDBPyConnection:
-    """``duckdb.connect(file)``, failing within seconds with a clear error if another program
-    holds the file (see ``retry_while_in_use``)."""
-    return retry_while_in_use(
-        lambda: duckdb.connect(str(file), read_only=read_only), Path(file), busy_seconds, log
-    )
-
-
-def attach_duckdb(
-    con: duckdb.DuckDBPyConnection,
-    file: Path,
-    alias: str,
-    read_only: bool = True,
-    busy_seconds: float | None = None,
-    log: Log | None = None,
-) -> None:
-    """``ATTACH file AS alias`` on ``con``, with the same short wait and error as
-    ``connect_duckdb``."""
-    options = " (read_only)" if read_only else ""
-    retry_while_in_use(
-        lambda: con.execute(f"attach {quote_literal(str(file))} as {quote_ident(alias)}{options}"),
-        Path(file),
-        busy_seconds,
-        log,
-    )

@@ -66,3 +66,37 @@ def warehouse(built_warehouse):
     con = duckdb.connect(str(built_warehouse), read_only=True)
     yield con
     con.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Real servers for the DuckLake and production-instance tests (Debian's postgresql and
+# redis-server, installed by .ci/run). Each xdist worker starts its own on a free port in a temp
+# folder and stops it at the end of the session.
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL server of our own (free port, temp folder), stopped after the session."""
+    from pipelines.localservers import PostgresServer, ServerUnavailable
+    from pipelines.warehouse import close_lake_instances
+
+    try:
+        server = PostgresServer().start()
+    except ServerUnavailable as exc:
+        pytest.fail(f"{exc} (bash .ci/run installs it)")
+    yield server
+    close_lake_instances()
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A Redis server (the Celery broker) of our own, stopped after the session."""
+    from pipelines.localservers import RedisServer, ServerUnavailable
+
+    try:
+        server = RedisServer().start()
+    except ServerUnavailable as exc:
+        pytest.fail(f"{exc} (bash .ci/run installs it)")
+    yield server
+    server.stop()

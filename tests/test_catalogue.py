@@ -18,7 +18,9 @@ def test_every_catalogue_entry_names_a_licence_a_url_and_a_mirror_file(shared_da
     for key, source in entries.items():
         assert source.licence and source.url.startswith("http"), key
         paths = [source.mirror_path] + [a.mirror_path for a in source.alternates]
-        assert any((shared_data / p).exists() for p in paths), f"{key}: none of {paths} in the mirror"
+        assert any((shared_data / p).exists() for p in paths), (
+            f"{key}: none of {paths} in the mirror"
+        )
 
 
 def test_recorded_checksums_match_the_mirror(shared_data):
@@ -33,9 +35,15 @@ def test_missing_mirror_file_names_what_was_looked_for(tmp_path):
 
 
 def test_source_without_direct_download_explains_how_to_provide_it(monkeypatch):
+    entries = dict(load_catalogue())
+    entries["lsoa21_population"] = dataclasses.replace(
+        entries["lsoa21_population"], download=None, manual="Ask the census office"
+    )
+    monkeypatch.setattr(catalogue, "load_catalogue", lambda: entries)
     monkeypatch.delenv("WELLBEING_SOURCE_MIRROR", raising=False)
-    with pytest.raises(SourceUnavailableError, match="WELLBEING_SOURCE_MIRROR"):
+    with pytest.raises(SourceUnavailableError, match="WELLBEING_SOURCE_MIRROR") as err:
         fetch("lsoa21_population")
+    assert "Ask the census office" in str(err.value) and "unset" not in str(err.value)
 
 
 def test_download_from_the_official_url_is_cached(tmp_path, shared_data, monkeypatch):
@@ -51,7 +59,10 @@ def test_download_from_the_official_url_is_cached(tmp_path, shared_data, monkeyp
     url = f"http://127.0.0.1:{server.server_port}/wales_clinical_loneliness_lsoa.csv"
 
     entries = dict(load_catalogue())
-    entries["loneliness_index"] = dataclasses.replace(entries["loneliness_index"], url=url)
+    source = entries["loneliness_index"]
+    entries["loneliness_index"] = dataclasses.replace(
+        source, download=dataclasses.replace(source.download, url=url)
+    )
     monkeypatch.setattr(catalogue, "load_catalogue", lambda: entries)
     monkeypatch.delenv("WELLBEING_SOURCE_MIRROR", raising=False)
     try:

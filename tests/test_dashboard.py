@@ -1,43 +1,65 @@
-"""The dashboard site built from the real marts: pages, languages, sizes, offline, suppression,
-and (``@pytest.mark.browser``) the site in headless Chromium: console errors, maps, the language
-switch, a known authority's figures, and axe-core accessibility checks.
+"""The dashboard site built from the real marts: pages, languages, sizes, page-weight budget,
+offline, downloads, suppression, Welsh pages, and (``@pytest.mark.browser``) the site in
+Debian's Chromium: search by postcode, compare, zoomable maps, the language switch, phone width,
+``file://`` and axe-core accessibility checks on every page type.
 
-The site is built once per session from the published file the pipeline wrote (or, if the
-publishing asset is absent, the working warehouse) and served on 127.0.0.1 by ``http.server``.
+The site is built once per session from the published file the pipeline wrote and served on
+127.0.0.1 by ``http.server``.
 """
 
 import csv
+import io
 import re
 import time
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 import yaml
 
-from dashboards.build import build_site
+from dashboards.build import OVERVIEW_BUDGET, PAGE_BUDGET, build_site
+from dashboards.i18n import Translator
 
-MAX_PAGE_BYTES = 5_000_000
 # strings that are rightly the same in English and Welsh (format names, placeholders only)
-SAME_IN_BOTH = (
-    "fields.csv",
-    "fields.parquet",
-    "decile_label",
-    "fields.sector",
-    "measures.indicator",
-)
+SAME_IN_BOTH = ("fields.csv", "fields.parquet", "licences.")
 CARDIFF = "W06000015"
+CATHAYS_12 = "W01002019"  # CF10 1AA
+CARDIFF_LSOAS = 218
+PAGE_TYPES = (
+    "index.html",
+    "areas.html",
+    "la/index.html",
+    f"la/{CARDIFF}.html",
+    f"lsoa/{CATHAYS_12}.html",
+    "compare.html",
+    "search.html",
+    "goals.html",
+    "deprivation.html",
+    "data.html",
+    "sources.html",
+    "methods.html",
+    "accessibility.html",
+    "contact.html",
+)
 
 
 @pytest.fixture(scope="session")
 def dashboard_db(built_warehouse, pipeline_env) -> Path:
-    published = Path(pipeline_env["WELLBEING_PUBLISH_DIR"]) / "wellbeing.duckdb"
-    return published if published.is_file() else built_warehouse
+    return Path(pipeline_env["WELLBEING_PUBLISH_DIR"]) / "wellbeing.duckdb"
 
 
 @pytest.fixture(scope="session")
 def dashboard_site(dashboard_db, pipeline_env, tmp_path_factory):
+    from pipelines.dashboard.assets import catalogue_sources
+
     site = tmp_path_factory.mktemp("dashboard") / "site"
-    report = build_site(dashboard_db, site, Path(pipeline_env["WELLBEING_BOUNDARIES_DIR"]))
+    report = build_site(
+        dashboard_db,
+        site,
+        Path(pipeline_env["WELLBEING_BOUNDARIES_DIR"]),
+        catalogue_sources(),
+        "dashboard@example.org",
+    )
     return site, report
 
 
@@ -56,87 +78,152 @@ def test_translations_have_the_same_keys():
     en = _flatten(yaml.safe_load((folder / "en.yaml").read_text(encoding="utf-8")))
     cy = _flatten(yaml.safe_load((folder / "cy.yaml").read_text(encoding="utf-8")))
     assert set(en) == set(cy)
-    same = [k for k in en if en[k] and en[k] == cy[k] and k not in SAME_IN_BOTH]
+    same = [k for k in en if en[k] and en[k] == cy[k] and not k.startswith(SAME_IN_BOTH)]
     assert not same, f"untranslated strings: {same}"
 
 
-def test_site_builds_fast_and_pages_are_small(dashboard_site):
+def test_site_has_every_page_in_both_languages(dashboard_site):
     site, report = dashboard_site
-    assert report["seconds"] < 60, report
     pages = list(site.rglob("*.html"))
-    assert len(pages) == report["pages"] == 1 + 2 * (5 + 22)
-    sizes = {p.relative_to(site).as_posix(): p.stat().st_size for p in pages}
-    too_big = {p: s for p, s in sizes.items() if s > MAX_PAGE_BYTES}
-    assert not too_big
+    # 12 site pages, 22 authority and 1,917 small-area profiles per language, plus the root
+    assert len(pages) == report["pages"] == 1 + 2 * (12 + 22 + 1917)
+    en = sorted(p.relative_to(site / "en").as_posix() for p in (site / "en").rglob("*.html"))
+    cy = sorted(p.relative_to(site / "cy").as_posix() for p in (site / "cy").rglob("*.html"))
+    assert en == cy
+    assert set(PAGE_TYPES) <= set(en)
 
 
-def test_every_page_exists_in_both_languages_with_a_switch(dashboard_site):
+def test_language_switch_on_every_page(dashboard_site):
     site, _ = dashboard_site
-    en_pages = sorted(p.relative_to(site / "en").as_posix() for p in (site / "en").rglob("*.html"))
-    cy_pages = sorted(p.relative_to(site / "cy").as_posix() for p in (site / "cy").rglob("*.html"))
-    assert en_pages == cy_pages
-    assert f"la/{CARDIFF}.html" in en_pages
     for lang, other in (("en", "cy"), ("cy", "en")):
-        for rel in en_pages:
-            html = (site / lang / rel).read_text(encoding="utf-8")
+        for file in (site / lang).rglob("*.html"):
+            rel = file.relative_to(site / lang).as_posix()
+            html = file.read_text(encoding="utf-8")
             assert f'<html lang="{lang}">' in html
-            depth = rel.count("/") + 1
             switch = re.search(r'<a class="lang-switch" href="([^"]+)"', html)
-            assert switch and switch.group(1) == "../" * depth + f"{other}/{rel}", rel
-            assert (site / lang / rel).parent.joinpath(switch.group(1)).resolve().is_file()
+            assert switch and switch.group(1) == "../" * (rel.count("/") + 1) + f"{other}/{rel}"
 
 
-def test_no_cdn_every_script_and_style_ships_with_the_site(dashboard_site):
+def _local_refs(page: Path) -> list[Path]:
+    html = page.read_text(encoding="utf-8")
+    refs = re.findall(r'<script src="([^"]+)"', html) + re.findall(
+        r'<link rel="stylesheet" href="([^"]+)"', html
+    )
+    return [(page.parent / r).resolve() for r in refs]
+
+
+def page_weight(page: Path) -> int:
+    """Bytes a browser loads on opening the page: the HTML and its scripts and styles."""
+    return page.stat().st_size + sum(p.stat().st_size for p in _local_refs(page))
+
+
+def test_page_weight_budget(dashboard_site):
     site, _ = dashboard_site
+    for lang in ("en", "cy"):
+        overview = page_weight(site / lang / "index.html")
+        assert overview <= OVERVIEW_BUDGET, f"{lang}/index.html loads {overview:,} bytes"
+    heavy = {}
     for page in site.rglob("*.html"):
-        html = page.read_text(encoding="utf-8")
-        for tag, attr in re.findall(
-            r"<(script|link|img|iframe)\b[^>]*?\b(src|href)=\"(?:https?:)?//", html
-        ):
-            pytest.fail(f"{page}: external {tag} {attr}")
-        for ref in re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"#]+)"', html):
-            if ref.endswith((".css", ".js")):
-                assert (page.parent / ref).resolve().is_file(), (page, ref)
+        if "/lsoa/" in page.as_posix() and not page.name.startswith("W01000"):
+            continue  # the small-area pages share one template: check the first 100 or so
+        weight = page_weight(page)
+        if weight > PAGE_BUDGET:
+            heavy[page.relative_to(site).as_posix()] = weight
+    assert not heavy, heavy
 
 
-def test_downloads_for_every_mart_and_suppressed_participants(dashboard_site, dashboard_db):
+def test_every_script_and_style_ships_with_the_site(dashboard_site):
+    site, _ = dashboard_site
+    for rel in PAGE_TYPES:
+        for lang in ("en", "cy"):
+            page = site / lang / rel
+            html = page.read_text(encoding="utf-8")
+            assert not re.search(
+                r"<(script|link|img|iframe)\b[^>]*?\b(src|href)=\"(https?:)?//", html
+            )
+            for ref in _local_refs(page):
+                assert ref.is_file(), (page, ref)
+    assert (site / "assets" / "vendor" / "leaflet" / "LICENSE").is_file()
+
+
+def test_downloads_are_publish_exports_that_excel_opens(dashboard_site, dashboard_db):
     import duckdb
 
     site, _ = dashboard_site
+    published = dashboard_db.parent / "exports"
     con = duckdb.connect(str(dashboard_db), read_only=True)
     try:
-        tables = con.execute(
-            "select schema_name || '.' || table_name from duckdb_tables() "
-            "where schema_name in ('marts', 'reference')"
-        ).fetchall()
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select schema_name || '.' || table_name from duckdb_tables() "
+                "where schema_name in ('marts', 'reference')"
+            ).fetchall()
+        ]
+        cardiff_rows = con.execute(
+            "select count(*) from marts.lsoa_profile where la_code = ?", [CARDIFF]
+        ).fetchone()[0]
     finally:
         con.close()
-    assert len(tables) >= 9
     data_page = (site / "en" / "data.html").read_text(encoding="utf-8")
-    for (name,) in tables:
-        for ext in ("csv", "parquet"):
-            assert (site / "data" / f"{name}.{ext}").stat().st_size > 0
-            assert f'href="../data/{name}.{ext}"' in data_page
-    with (site / "data" / "marts.lsoa_profile.csv").open(encoding="utf-8") as f:
-        counts = [r["participant_count"] for r in csv.DictReader(f)]
-    assert all(c in ("", "<5") or int(c) >= 5 for c in counts)
-    assert (
-        "Contains public sector information licensed under the Open Government Licence v3.0"
-        in data_page
-    )
-    assert "Contains OS data © Crown copyright and database right" in data_page
+    links = set(re.findall(r'href="\.\./data/([^"]+)"', data_page))
+    assert len(links) == 2 * len(tables)
+    for name in links:
+        # the site's copy is byte for byte what publishing wrote
+        assert (site / "data" / name).read_bytes() == (published / name).read_bytes()
+    raw = (site / "data" / "lsoa_profile.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert len(rows) == 1917
+    assert any(r["la_name_cy"] == "Ynys Môn" for r in rows)
+    # disclosure control came from publish: a withheld count is empty and flagged, never 1-4
+    for r in rows:
+        count = r["participant_count"]
+        assert (count == "") == (r["is_participant_count_suppressed"] == "true"), r["lsoa_code"]
+        assert count == "" or not 1 <= int(count) <= 4, r["lsoa_code"]
+    assert any(r["is_participant_count_suppressed"] == "true" for r in rows)
+    goals = (site / "data" / "reference__indicator_goals.csv").read_text(encoding="utf-8-sig")
+    assert "[" not in goals and "; " in goals
+    profile = (site / "en" / "la" / f"{CARDIFF}.html").read_text(encoding="utf-8")
+    extract = re.search(r'href="(\.\./\.\./data/lsoa_profile_W06000015\.csv)" download', profile)
+    assert extract
+    with (site / "data" / "lsoa_profile_W06000015.csv").open(encoding="utf-8-sig") as f:
+        assert len(list(csv.DictReader(f))) == cardiff_rows == CARDIFF_LSOAS
 
 
-def test_lsoa_tables_never_show_participant_counts_below_five(dashboard_site):
+def test_lsoa_tables_never_show_participant_counts_of_one_to_four(dashboard_site):
     site, _ = dashboard_site
-    for page in [site / "en" / "index.html", *(site / "en" / "la").glob("W06*.html")]:
+    for page in (site / "en" / "la").glob("W06*.html"):
         html = page.read_text(encoding="utf-8")
         table = html[html.index('<table id="lsoa-table"') :]
         table = table[: table.index("</table>")]
         for row in re.findall(r"<tr>(.*?)</tr>", table, flags=re.DOTALL)[1:]:
             last = re.findall(r"<td[^>]*>(.*?)</td>", row)[-1]
-            if last not in ("&lt;5", "No data"):
-                assert int(last.replace(",", "")) >= 5, (page.name, last)
+            if last not in ("[c]", "No data"):
+                assert not 1 <= int(last.replace(",", "")) <= 4, (page.name, last)
+
+
+def test_rates_on_pages_come_from_the_marts(dashboard_site, dashboard_db):
+    import duckdb
+
+    site, _ = dashboard_site
+    con = duckdb.connect(str(dashboard_db), read_only=True)
+    try:
+        la = con.execute(
+            "select activity_per_10k from marts.local_authority_profile where la_code = ?",
+            [CARDIFF],
+        ).fetchone()[0]
+        lsoa = con.execute(
+            "select activity_per_10k from marts.lsoa_profile where lsoa_code = ?", [CATHAYS_12]
+        ).fetchone()[0]
+    finally:
+        con.close()
+    t = Translator("en")
+    html = (site / "en" / "la" / f"{CARDIFF}.html").read_text(encoding="utf-8")
+    assert f'data-field="activity_per_10k" data-value="{la}">{t.fmt("dec1", la)}<' in html
+    html = (site / "en" / "lsoa" / f"{CATHAYS_12}.html").read_text(encoding="utf-8")
+    assert f'data-field="activity_per_10k" data-value="{lsoa}">{t.fmt("dec1", lsoa)}<' in html
+    assert "per 1,000" not in html
 
 
 def test_example_data_is_labelled(dashboard_site, dashboard_db):
@@ -155,10 +242,120 @@ def test_example_data_is_labelled(dashboard_site, dashboard_db):
     assert ('class="banner"' in html) == bool(example)
 
 
+# Words that mark a sentence as English; none is a Welsh word. Proper names that are only in
+# English are marked lang="en" (health boards, publishers, source titles) or translate="no"
+# (ward names, codes), and are skipped.
+ENGLISH_WORDS = re.compile(
+    r"\b(the|and|of|with|from|people|areas?|which|where|this|that|than|each|most|least|"
+    r"small|shows?|choose|download|per)\b",
+    re.IGNORECASE,
+)
+
+
+class _Text(HTMLParser):
+    """Visible text of a page: outside lang="en" / translate="no" elements (``chunks``), and the
+    amount marked lang="en" (``english_chars``). Scripts, styles, code and the <title> (which
+    cannot mark a name; it repeats the checked <h1>) are left out."""
+
+    VOID = frozenset({"meta", "link", "br", "img", "input", "hr", "source", "wbr"})
+
+    def __init__(self):
+        super().__init__()
+        self.stack: list[str] = []  # per open element: "", "skip" or "en"
+        self.chunks: list[str] = []
+        self.english_chars = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.VOID:
+            return
+        a = dict(attrs)
+        parent = self.stack[-1] if self.stack else ""
+        if parent:
+            mode = parent
+        elif tag in ("script", "style", "code", "title") or a.get("translate") == "no":
+            mode = "skip"
+        elif a.get("lang") == "en":
+            mode = "en"
+        else:
+            mode = ""
+        self.stack.append(mode)
+
+    def handle_endtag(self, tag):
+        if tag not in self.VOID and self.stack:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        mode = self.stack[-1] if self.stack else ""
+        if mode == "en":
+            self.english_chars += len(data.strip())
+        elif not mode and data.strip():
+            self.chunks.append(data.strip())
+
+
+def test_welsh_pages_have_no_english_only_text(dashboard_site, dashboard_db):
+    import duckdb
+
+    site, _ = dashboard_site
+    con = duckdb.connect(str(dashboard_db), read_only=True)
+    try:
+        # area names are proper names, whatever words they contain ('The Elms' is the Welsh
+        # name WIMD gives one small area)
+        names = {
+            n
+            for (n,) in con.execute(
+                "select distinct unnest([lsoa_name_cy, msoa_name_cy, la_name_cy, ward_name]) "
+                "from marts.lsoa_profile"
+            ).fetchall()
+            if n
+        }
+    finally:
+        con.close()
+    by_length = sorted(names, key=len, reverse=True)
+
+    def without_names(text: str) -> str:
+        for n in by_length:
+            if n in text:
+                text = text.replace(n, " ")
+        return text
+
+    pages = [site / "cy" / rel for rel in PAGE_TYPES] + sorted((site / "cy" / "la").glob("W06*"))
+    pages += sorted((site / "cy" / "lsoa").glob("W01*"))[::20]  # every 20th small area
+    english_ui = {
+        v
+        for v in _flatten(
+            yaml.safe_load(
+                (Path(__file__).parent.parent / "dashboards/translations/en.yaml").read_text()
+            )
+        ).values()
+        if isinstance(v, str) and len(v) > 12 and "{" not in v
+    }
+    for page in pages:
+        parser = _Text()
+        parser.feed(page.read_text(encoding="utf-8"))
+        english = [
+            c for c in parser.chunks if ENGLISH_WORDS.search(without_names(c)) or c in english_ui
+        ]
+        assert not english, (page.relative_to(site).as_posix(), english[:5])
+        total = parser.english_chars + sum(len(c) for c in parser.chunks)
+        # marked English (proper names) stays a small part of a Welsh page; the sources page
+        # lists the English titles of the publications, as it says
+        limit = 0.8 if page.name == "sources.html" else 0.1
+        assert parser.english_chars <= limit * total, page.name
+
+
 def test_dashboard_asset_built_the_site(built_warehouse, pipeline_env):
     site = Path(pipeline_env["WELLBEING_DASHBOARD_DIR"])
     assert (site / "en" / "index.html").is_file()
     assert (site / "cy" / "la" / f"{CARDIFF}.html").is_file()
+    assert (site / "cy" / "lsoa" / f"{CATHAYS_12}.html").is_file()
+
+
+def test_dashboards_does_not_import_pipelines():
+    folder = Path(__file__).resolve().parent.parent / "dashboards"
+    for file in folder.rglob("*.py"):
+        text = file.read_text(encoding="utf-8")
+        assert not re.search(r"^\s*(from|import) pipelines\b", text, re.MULTILINE), file.name
+        assert not re.search(r"^\s*(from|import) matplotlib\b", text, re.MULTILINE), file.name
 
 
 def test_build_time_is_reported(tmp_path, dashboard_db, pipeline_env, built_warehouse):
@@ -166,8 +363,8 @@ def test_build_time_is_reported(tmp_path, dashboard_db, pipeline_env, built_ware
     report = build_site(
         dashboard_db, tmp_path / "site", Path(pipeline_env["WELLBEING_BOUNDARIES_DIR"])
     )
-    assert time.perf_counter() - start < 60
-    assert report["largest_page_bytes"] < MAX_PAGE_BYTES
+    assert time.perf_counter() - start < 120
+    assert report["seconds"] > 0 and report["pages"] == 3903
 
 
 # ---------------------------------------------------------------------------------------------
@@ -233,143 +430,195 @@ def _open(page, url: str) -> list[str]:
     page.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
     response = page.goto(url, wait_until="load")
-    assert response is not None and response.ok, url
+    assert url.startswith("file:") or (response is not None and response.ok), url
     return errors
 
 
 @pytest.mark.browser
-def test_every_page_loads_without_console_errors(page, site_url, dashboard_site):
-    site, _ = dashboard_site
+def test_every_page_type_loads_without_console_errors(page, site_url):
     errors: list[str] = []
     page.on(
         "console", lambda m: errors.append(f"{page.url}: {m.text}") if m.type == "error" else None
     )
     page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}"))
-    failed = page_count = 0
-    for file in sorted(site.rglob("*.html")):
-        rel = file.relative_to(site).as_posix()
-        response = page.goto(site_url + rel, wait_until="load")
-        page_count += 1
-        failed += 0 if response and response.ok else 1
-    assert page_count == 55 and failed == 0
+    for lang in ("en", "cy"):
+        for rel in PAGE_TYPES:
+            response = page.goto(f"{site_url}{lang}/{rel}", wait_until="load")
+            assert response and response.ok
+    page.goto(site_url + "index.html")
     assert errors == []
 
 
 @pytest.mark.browser
-def test_overview_map_draws_22_authorities_and_the_measure_switch_works(page, site_url):
+def test_overview_map_draws_22_authorities_and_keeps_the_measure_in_the_url(page, site_url):
     assert _open(page, site_url + "en/index.html") == []
-    assert page.locator("#la-map path.area").count() == 22
-    assert page.locator("#la-map a.area-link").count() == 22
-    assert page.locator("#lsoa-map path.area").count() == 1917
-    picker = page.locator("#la-map-measure")
-    assert picker.is_visible()
-    options = picker.locator("option").evaluate_all("os => os.map(o => o.value)")
-    assert {
-        "share20",
-        "rate_all",
-        "rate_shared_purpose",
-        "rate_governance",
-        "rate_financial_mechanism",
-    } <= set(options)
-    assert any(o.startswith("ind_") for o in options), "no goal indicator measure"
-    before = page.locator("#la-map path.area").evaluate_all(
-        "ps => ps.map(p => p.getAttribute('fill'))"
-    )
-    picker.select_option("rate_all")
-    after = page.locator("#la-map path.area").evaluate_all(
-        "ps => ps.map(p => p.getAttribute('fill'))"
-    )
+    paths = page.locator("#la-map path.leaflet-interactive")
+    assert paths.count() == 22
+    assert page.locator("#la-map .map-label").count() >= 5
+    before = paths.evaluate_all("ps => ps.map(p => p.getAttribute('fill'))")
+    page.locator("#la-map-measure").select_option("rate_all")
+    after = paths.evaluate_all("ps => ps.map(p => p.getAttribute('fill'))")
     assert before != after
+    assert page.url.endswith("#m=rate_all")
     visible = page.locator('[data-map="la-map"] .measure-info:not([hidden])')
     assert visible.count() == 1 and visible.get_attribute("data-measure") == "rate_all"
-    lsoa_picker = page.locator("#lsoa-map-measure")
-    assert {"wimd_rank", "wimd_decile"} <= set(
-        lsoa_picker.locator("option").evaluate_all("os => os.map(o => o.value)")
-    )
+    assert "per 10,000 people" in visible.locator(".legend-title").inner_text()
+    # a shared link opens on the same measure
+    page.goto(site_url + "en/index.html#m=funding_per_head")
+    assert page.locator("#la-map-measure").input_value() == "funding_per_head"
 
 
 @pytest.mark.browser
-def test_switching_to_welsh_changes_headings_and_area_names(page, site_url):
-    assert _open(page, site_url + "en/index.html") == []
-    en_h1 = page.locator("h1").inner_text()
-    assert "Isle of Anglesey" in page.locator("#la-table").text_content()
-    page.locator("a.lang-switch").click()
-    page.wait_for_url("**/cy/index.html")
-    assert page.locator("html").get_attribute("lang") == "cy"
-    cy_h1 = page.locator("h1").inner_text()
-    assert cy_h1 != en_h1 and cy_h1 == "Map trosolwg o Gymru"
-    table = page.locator("#la-table").text_content()
-    assert "Ynys Môn" in table and "Isle of Anglesey" not in table
-    assert (
-        page.locator('#la-map a.area-link[href="la/W06000001.html"]')
-        .get_attribute("aria-label")
-        .startswith("Ynys Môn")
-    )
-    page.goto(site_url + "cy/la/W06000015.html")
-    assert page.locator("h1").inner_text().startswith("Caerdydd")
-    page.locator("a.lang-switch").click()
-    page.wait_for_url("**/en/la/W06000015.html")
-    assert page.locator("h1").inner_text().startswith("Cardiff")
-
-
-@pytest.mark.browser
-def test_cardiff_profile_matches_the_mart(page, site_url, dashboard_db):
+def test_map_is_keyboard_operable_and_names_the_measure(page, site_url, dashboard_db):
     import duckdb
-
-    from dashboards.build import KEY_FIGURES, fmt_figure
-    from dashboards.i18n import Translator
 
     con = duckdb.connect(str(dashboard_db), read_only=True)
     try:
-        row = (
-            con.execute("select * from marts.local_authority_profile where la_code = ?", [CARDIFF])
-            .pl()
-            .to_dicts()[0]
-        )
-        lsoas = con.execute(
-            "select count(*) from marts.lsoa_profile where la_code = ?", [CARDIFF]
+        rate = con.execute(
+            "select activity_per_10k from marts.local_authority_profile where la_code = ?",
+            [CARDIFF],
         ).fetchone()[0]
     finally:
         con.close()
+    assert _open(page, site_url + "en/index.html#m=rate_all") == []
+    cardiff = page.locator('#la-map path[aria-label^="Cardiff:"]')
+    cardiff.focus()
+    label = cardiff.get_attribute("aria-label")
+    # the tooltip the browser formats equals the figure the build formats
+    expected = "Cardiff: Activities per 10,000 people: All activity (per 10,000 people; "
+    assert label.startswith(expected) and label.endswith(Translator("en").fmt("dec1", rate))
+    assert page.locator(".map-tooltip").inner_text() == label
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/en/la/{CARDIFF}.html")
+
+
+@pytest.mark.browser
+def test_zoom_a_map_and_cardiff_is_fitted_to_its_main_land(page, site_url):
     assert _open(page, site_url + f"en/la/{CARDIFF}.html") == []
-    assert page.locator("h1").inner_text().startswith("Cardiff")
-    t = Translator("en")
-    checked = 0
-    for field, kind in KEY_FIGURES:
-        if field not in row:
-            continue
-        dd = page.locator(f'#key-figures dd[data-field="{field}"]')
-        assert dd.inner_text() == fmt_figure(t, kind, row[field]), field
-        if row[field] is not None:
-            assert float(dd.get_attribute("data-value")) == pytest.approx(float(row[field]))
-        checked += 1
-    assert checked >= 10
-    assert (
-        page.locator('#key-figures dd[data-field="population"]').inner_text()
-        == f"{row['population']:,}"
-    )
-    assert page.locator("#la-lsoa-map path.area").count() == lsoas == row["lsoa_count"]
+    assert page.locator("#la-lsoa-map path.leaflet-interactive").count() == CARDIFF_LSOAS
+    zoom = "document.getElementById('la-lsoa-map').wbMap.getZoom()"
+    south = "document.getElementById('la-lsoa-map').wbMap.getBounds().getSouth()"
+    before = page.evaluate(zoom)
+    # Flat Holm (51.38 N) is part of Cardiff but the map is fitted to the main land
+    assert page.evaluate(south) > 51.40
+    labels_before = page.locator("#la-lsoa-map .map-label").count()
+    page.locator("#la-lsoa-map .leaflet-control-zoom-in").click()
+    page.wait_for_timeout(400)
+    page.locator("#la-lsoa-map").focus()
+    page.keyboard.press("+")
+    page.wait_for_timeout(400)
+    assert page.evaluate(zoom) >= before + 1
+    assert page.locator("#la-lsoa-map .map-label").count() >= labels_before
+    page.locator("#la-lsoa-map .map-reset").click()
+    page.wait_for_timeout(400)
+    assert page.evaluate(zoom) == pytest.approx(before)
 
 
-PAGE_TYPES = [
-    "index.html",
-    "en/index.html",
-    "cy/index.html",
-    f"en/la/{CARDIFF}.html",
-    f"cy/la/{CARDIFF}.html",
-    "en/la/index.html",
-    "en/goals.html",
-    "cy/goals.html",
-    "en/deprivation.html",
-    "en/data.html",
-    "cy/data.html",
-]
+@pytest.mark.browser
+def test_search_for_a_postcode_lands_on_its_small_area(page, site_url):
+    assert _open(page, site_url + "en/index.html") == []
+    page.locator("#site-search").fill("cf10 1aa")
+    page.locator("#site-search").press("Enter")
+    page.wait_for_url(f"**/en/lsoa/{CATHAYS_12}.html")
+    assert page.locator("h1").inner_text().startswith("Cathays 12")
+    # a postcode whose 2011 area split in 2021 lists the candidates instead of guessing
+    page.goto(site_url + "en/search.html?q=CF1%205UX")
+    results = page.locator("#search-results li a")
+    results.first.wait_for()
+    assert sorted(results.evaluate_all("as => as.map(a => a.getAttribute('href'))")) == [
+        "lsoa/W01002020.html",
+        "lsoa/W01002021.html",
+    ]
+    # names in either language, ignoring accents
+    page.goto(site_url + "cy/search.html?q=ynys%20mon")
+    page.locator("#search-results li a").first.wait_for()
+    assert page.locator("#search-results li a").first.inner_text() == "Ynys Môn"
+
+
+@pytest.mark.browser
+def test_compare_two_authorities_and_share_the_view(page, site_url):
+    assert _open(page, site_url + "en/compare.html") == []
+    page.get_by_label("Cardiff").check()
+    page.get_by_label("Newport").check()
+    header = page.locator("#compare-table thead th").all_inner_texts()
+    assert header[1:] == ["Cardiff", "Newport"]
+    assert "areas=W06000015,W06000022" in page.url
+    rows = page.locator("#compare-table tbody tr").count()
+    assert rows >= 10
+    shared = page.url
+    page.goto("about:blank")
+    page.goto(shared)
+    assert page.locator("#compare-table thead th").all_inner_texts()[1:] == ["Cardiff", "Newport"]
+    # from a profile: compare a small area with its similar areas
+    page.goto(site_url + f"en/lsoa/{CATHAYS_12}.html")
+    page.locator("#compare-similar").click()
+    page.wait_for_url("**/compare.html#level=lsoa*")
+    page.locator("#compare-table thead th").nth(6).wait_for()
+    assert page.locator("#compare-table thead th").count() == 7  # measure + the area + 5
 
 
 @pytest.mark.browser
 @pytest.mark.parametrize("rel", PAGE_TYPES)
-def test_axe_reports_no_serious_or_critical_violations(page, site_url, rel):
-    assert _open(page, site_url + rel) == []
+def test_switch_language_on_every_page_type(page, site_url, rel):
+    assert _open(page, f"{site_url}en/{rel}") == []
+    en_title = page.title()
+    page.locator("a.lang-switch").click()
+    page.wait_for_url(lambda url: url.split("#")[0].endswith(f"/cy/{rel}"))
+    assert page.locator("html").get_attribute("lang") == "cy"
+    assert page.title() != en_title
+    page.locator("a.lang-switch").click()
+    page.wait_for_url(lambda url: url.split("#")[0].endswith(f"/en/{rel}"))
+
+
+@pytest.mark.browser
+def test_phone_width_text_stays_legible_and_tables_scroll(browser, site_url):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+    page = context.new_page()
+    try:
+        for rel in ("index.html", f"la/{CARDIFF}.html", "deprivation.html", "goals.html"):
+            page.goto(f"{site_url}en/{rel}", wait_until="load")
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, (rel, width)
+            smallest = page.evaluate(
+                """() => Math.min(...[...document.querySelectorAll(
+                    '.bar-chart *, .forest *, .legend li, td, th, .map-label')]
+                  .filter(e => e.childNodes.length && [...e.childNodes].some(
+                    n => n.nodeType === 3 && n.textContent.trim()))
+                  .map(e => parseFloat(getComputedStyle(e).fontSize)))"""
+            )
+            assert smallest >= 12, (rel, smallest)
+        page.goto(f"{site_url}en/la/{CARDIFF}.html", wait_until="load")
+        page.locator("details:has(#lsoa-table) summary").click()
+        wrap = page.locator("#lsoa-table").locator("xpath=..")
+        assert wrap.evaluate("w => w.scrollWidth > w.clientWidth")
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_overview_weight_in_the_browser(page, site_url):
+    assert _open(page, site_url + "en/index.html") == []
+    total = page.evaluate(
+        """() => performance.getEntriesByType('navigation')[0].decodedBodySize +
+            performance.getEntriesByType('resource').reduce((s, r) => s + r.decodedBodySize, 0)"""
+    )
+    assert 0 < total <= OVERVIEW_BUDGET
+
+
+@pytest.mark.browser
+def test_site_works_from_file_urls(page, dashboard_site):
+    site, _ = dashboard_site
+    assert _open(page, (site / "en" / "index.html").as_uri()) == []
+    assert page.locator("#la-map path.leaflet-interactive").count() == 22
+    page.goto((site / "en" / "search.html").as_uri() + "?q=CF10+1AA")
+    page.wait_for_url(f"**/en/lsoa/{CATHAYS_12}.html")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["en", "cy"])
+@pytest.mark.parametrize("rel", PAGE_TYPES)
+def test_axe_reports_no_serious_or_critical_violations(page, site_url, rel, lang):
+    assert _open(page, f"{site_url}{lang}/{rel}") == []
     page.add_script_tag(path=str(AXE))
     results = page.evaluate(
         """async () => {
@@ -381,3 +630,14 @@ def test_axe_reports_no_serious_or_critical_violations(page, site_url, rel):
     )
     bad = [v for v in results if v["impact"] in ("serious", "critical")]
     assert bad == [], bad
+
+
+@pytest.mark.browser
+def test_axe_on_the_root_page(page, site_url):
+    assert _open(page, site_url + "index.html") == []
+    page.add_script_tag(path=str(AXE))
+    bad = page.evaluate(
+        """async () => (await axe.run(document)).violations
+            .filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id)"""
+    )
+    assert bad == []

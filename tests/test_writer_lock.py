@@ -29,6 +29,11 @@ SELECT = 'key:"reference/wellbeing_goals" or key:"reference/indicator_goals"'
 def env(tmp_path) -> dict[str, str]:
     home = tmp_path / "dagster_home"
     home.mkdir()
+    # Create the instance's storage once, as an analyst's first `make run` would: two processes
+    # creating a fresh SQLite run storage at the same moment race on its schema migration.
+    instance = dg.DagsterInstance.from_config(str(home))
+    instance.get_runs(limit=1)
+    instance.dispose()
     return {
         **os.environ,
         "PYTHONPATH": str(PROJECT_ROOT),

@@ -24,6 +24,7 @@ from pipelines.boundaries.geo import (
 from pipelines.catalogue import fetch, load_catalogue
 from pipelines.contracts import apply_comments
 from pipelines.settings import setting_path
+from pipelines.sources import register_parser
 from pipelines.warehouse import LINEAGE_COLUMNS, Warehouse, table_metadata, write_table
 
 GROUP = "boundaries"
@@ -81,6 +82,7 @@ def _boundary_asset(
     web: WebMap | None = None,
 ) -> dg.AssetsDefinition:
     source = load_catalogue()[key]
+    register_parser(key, parse)
     full_description = (
         f"{description}\n\nGeometry: geometry_wkb, WKB (BLOB) in EPSG:4326 as published. Files: "
         f"{key}.parquet (GeoParquet, full resolution)"

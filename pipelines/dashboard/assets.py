@@ -1,9 +1,11 @@
 """The dashboard site asset: ``dashboard/site``, the last step of the graph.
 
-It reads only the published read-only DuckDB file (``published/wellbeing_duckdb``) and the
-simplified boundary GeoJSON the boundary assets write, and writes the static bilingual site to
-``WELLBEING_DASHBOARD_DIR`` (default ``data/site``), swapping the folder in atomically. The build
-itself lives in ``dashboards.build`` (also run by ``make dashboard``).
+It reads only the published read-only DuckDB file (``published/wellbeing_duckdb``), the publish
+manifest and exports beside it, and the simplified boundary GeoJSON the boundary assets write,
+and writes the static bilingual site to ``WELLBEING_DASHBOARD_DIR`` (default ``data/site``),
+swapping the folder in atomically. The site builder lives in ``dashboards.build``; this module
+hands it the configured paths and the source catalogue (``dashboards`` never imports
+``pipelines``). ``python -m pipelines.dashboard`` (``make dashboard``) runs the same build.
 """
 
 from pathlib import Path
@@ -11,6 +13,7 @@ from pathlib import Path
 import dagster as dg
 
 from dashboards.build import build_site
+from pipelines.catalogue import load_catalogue
 from pipelines.settings import resolve_path, setting
 
 SITE_KEY = dg.AssetKey(["dashboard", "site"])
@@ -25,6 +28,35 @@ class DashboardConfig(dg.Config):
     published_file: str = ""  # default: $WELLBEING_PUBLISH_DIR/wellbeing.duckdb
     boundaries_dir: str = ""  # default: $WELLBEING_BOUNDARIES_DIR
     site_dir: str = ""  # default: $WELLBEING_DASHBOARD_DIR
+    contact: str = ""  # e-mail address or URL shown on the contact page
+
+
+def catalogue_sources() -> list[dict]:
+    """The source catalogue as the sources page lists it (title, publisher, licence, page)."""
+    return [
+        {
+            "key": s.key,
+            "title": s.title,
+            "publisher": s.publisher,
+            "licence": s.licence,
+            "url": s.landing_page or s.url,
+        }
+        for s in load_catalogue().values()
+    ]
+
+
+def build_from_settings(config: DashboardConfig | None = None) -> tuple[dict, Path]:
+    """Build the site from the configured published file into the configured folder."""
+    config = config or DashboardConfig()
+    db = (
+        resolve_path(config.published_file)
+        if config.published_file
+        else resolve_path(setting("WELLBEING_PUBLISH_DIR")) / PUBLISHED_FILE_NAME
+    )
+    boundaries = resolve_path(config.boundaries_dir or setting("WELLBEING_BOUNDARIES_DIR"))
+    out = resolve_path(config.site_dir or setting("WELLBEING_DASHBOARD_DIR"))
+    report = build_site(Path(db), Path(out), Path(boundaries), catalogue_sources(), config.contact)
+    return report, Path(out)
 
 
 @dg.asset(
@@ -36,19 +68,14 @@ class DashboardConfig(dg.Config):
 def site(context: dg.AssetExecutionContext, config: DashboardConfig) -> dg.MaterializeResult:
     """The static, bilingual (English / Cymraeg), accessible dashboard site.
 
-    Built from the published marts only: an overview map (local authorities and 2021 LSOAs),
-    a profile per local authority, well-being goals, deprivation reach and a data page with
-    CSV / Parquet downloads and the data dictionary. No server or network needed to view it.
+    Built from the published marts only: an overview map of the 22 local authorities, a map of
+    the 1,917 small areas, a profile per local authority and per small area (with similar
+    areas), search by postcode or name, a compare view, well-being goals, deprivation reach,
+    downloads (publish's exports), methods, sources, accessibility and contact pages. No server
+    or network needed to view it.
     """
-    db = (
-        resolve_path(config.published_file)
-        if config.published_file
-        else resolve_path(setting("WELLBEING_PUBLISH_DIR")) / PUBLISHED_FILE_NAME
-    )
-    boundaries = resolve_path(config.boundaries_dir or setting("WELLBEING_BOUNDARIES_DIR"))
-    out = resolve_path(config.site_dir or setting("WELLBEING_DASHBOARD_DIR"))
-    context.log.info(f"building the dashboard from {db} into {out}")
-    report = build_site(Path(db), Path(out), Path(boundaries))
+    report, out = build_from_settings(config)
+    context.log.info(f"built the dashboard into {out}")
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(out)),

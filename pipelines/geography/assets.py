@@ -77,3 +77,14 @@ la_lhb_lookup = raw_source_asset(
         "(22): ua19cd, ua19nm, lhb19cd, lhb19nm."
     ),
 )
+
+ward25_names = raw_source_asset(
+    "ward25_names",
+    parsers.parse_ward25_names,
+    group_name="geography",
+    description=(
+        "Electoral wards (2025) in Wales, one row per ward (762): wd25cd, wd25nm (English name), "
+        "wd25nmw (official Welsh name), lad25cd. Used for the Welsh names of 2021 LSOAs whose WIMD "
+        "2025 name is a ward name and a number."
+    ),
+)

@@ -22,3 +22,38 @@ def parse_lsoa11_geography_lookup(fetched: FetchedFile) -> pl.DataFrame:
     return read_sheet_table(
         fetched.path, "Geography_Lookup", r"lower layer super output area|^lsoa", rename
     )
+
+
+def parse_ward25_names(fetched: FetchedFile) -> pl.DataFrame:
+    """Ward codes and names from a folder of per-authority ward GeoJSON files (properties only).
+
+    Returns:
+        One row per ward (762 in Wales): wd25cd, wd25nm (English), wd25nmw (Welsh), lad25cd.
+
+    Raises:
+        ValueError: a file lacks one of those properties (names the file and the feature).
+    """
+    import json
+    from pathlib import Path
+
+    rows = []
+    files = (
+        sorted(Path(fetched.path).glob("*.geojson"))
+        if Path(fetched.path).is_dir()
+        else [Path(fetched.path)]
+    )
+    for file in files:
+        for i, feature in enumerate(json.loads(file.read_text(encoding="utf-8"))["features"]):
+            props = feature.get("properties") or {}
+            missing = [k for k in ("WD25CD", "WD25NM", "WD25NMW", "LAD25CD") if not props.get(k)]
+            if missing:
+                raise ValueError(f"{file.name}, feature {i + 1}: no {', '.join(missing)}")
+            rows.append(
+                (
+                    props["WD25CD"],
+                    props["WD25NM"].strip(),
+                    props["WD25NMW"].strip(),
+                    props["LAD25CD"],
+                )
+            )
+    return pl.DataFrame(rows, schema=["wd25cd", "wd25nm", "wd25nmw", "lad25cd"], orient="row")

@@ -12,6 +12,7 @@ from pipelines.operations.automation import eager_unless_blocked
 from pipelines.operations.publish import publish
 from pipelines.quality.gate import enforce_quality_gate
 from pipelines.settings import resolve_path, setting
+from pipelines.snapshots import record_published
 from pipelines.transform.assets import sql_model_assets
 from pipelines.warehouse import Warehouse
 
@@ -56,8 +57,17 @@ def wellbeing_duckdb(
     with warehouse.connect(read_only=True) as con:
         # Nothing is published while a table upstream failed its latest contract check.
         enforce_quality_gate(context, con)
-    context.log.info(f"publishing {warehouse.file} to {publish_dir}")
-    result = publish(warehouse.file, publish_dir, log=context.log.info)
+    backend = warehouse.backend()
+    context.log.info(f"publishing {backend.describe()} to {publish_dir}")
+    result = publish(backend, publish_dir, log=context.log.info)
+    if result.snapshot is not None:  # DuckLake: record what this run published (time travel)
+        with warehouse.connect() as con:
+            record_published(con, result.snapshot, result.published_at, context.run_id)
+        context.log.info(
+            f"published DuckLake snapshot {result.snapshot.snapshot_id} "
+            f"({result.snapshot.snapshot_time:%Y-%m-%d %H:%M:%S %Z}), recorded in "
+            "quality.published_snapshots"
+        )
     table_lines = ["| table | rows | columns |", "|---|---:|---:|"] + [
         f"| {t.qualified} | {t.rows:,} | {len(t.columns)} |" for t in result.tables
     ]
@@ -67,6 +77,8 @@ def wellbeing_duckdb(
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(result.file)),
+            "warehouse": backend.kind,
+            **({"snapshot_id": result.snapshot.snapshot_id} if result.snapshot is not None else {}),
             "tables_copied": len([t for t in result.tables if t.schema != "dictionary"]),
             "dagster/row_count": result.rows,
             "file_size_mb": round(result.file.stat().st_size / 1e6, 2),

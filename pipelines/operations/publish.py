@@ -17,7 +17,8 @@ Layout of ``<publish>``::
 
     wellbeing.duckdb            the read-only snapshot (schemas marts, reference, dictionary)
     exports/<table>.parquet     one per published table (zstd)
-    exports/<table>.csv         same rows, with header
+    exports/<table>.csv         same rows, with header (UTF-8 with a byte-order mark, lists as 'a; b')
+    exports/lsoa_profile_<W06 code>.csv   one local authority's LSOAs (the per-area extract)
     data_dictionary.md/.html    every table and column with its type and description
     manifest.json               published_at, tables, row counts
 """
@@ -27,6 +28,7 @@ import html
 import json
 import os
 import re
+import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -37,9 +39,11 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.disclosure import apply_disclosure, rules_for
 from pipelines.settings import setting
 from pipelines.sqltext import quote_ident, quote_literal
-from pipelines.warehouse_lock import WarehouseInUseError, attach_duckdb, writer_lock
+from pipelines.warehouse import Backend, FileBackend, Snapshot, connect_duckdb
+from pipelines.warehouse_lock import WarehouseInUseError
 
 PUBLISHED_FILE_NAME = "wellbeing.duckdb"
 PUBLISHED_SCHEMAS = ("marts", "reference")
@@ -49,6 +53,9 @@ LOCK_FILE_NAME = ".publish.lock"
 EXPORT_FORMATS = ("parquet", "csv")
 READABLE_FILE = 0o644
 READABLE_DIR = 0o755
+# Per-area extracts: one CSV per area of a level, holding that area's rows of a table.
+AREA_EXTRACTS = (("marts", "lsoa_profile", "la_code"),)
+UTF8_BOM = b"\xef\xbb\xbf"
 
 # Column names that would mean personal data reached a published table; publishing refuses them.
 PERSONAL_DATA_COLUMN = re.compile(
@@ -77,6 +84,7 @@ class PublishedTable:
     rows: int
     description: str | None
     columns: tuple[PublishedColumn, ...] = field(default_factory=tuple)
+    is_example_data: bool | None = None  # None: the table has no is_example_data column
 
     @property
     def qualified(self) -> str:
@@ -95,6 +103,10 @@ class PublishResult:
         seconds: wall-clock time of the publish.
         stale_removed: temporary files of earlier failed publishes that were removed.
         missing_comments: ``schema.table`` or ``schema.table.column`` without a comment.
+        withheld: ``schema.table.column`` -> cells withheld by disclosure control (withheld,
+            primary, secondary).
+        snapshot: on DuckLake, the snapshot that was published (``None`` on the DuckDB file).
+        published_at: when the publish started (UTC), also in ``manifest.json``.
     """
 
     file: Path
@@ -104,6 +116,9 @@ class PublishResult:
     seconds: float
     stale_removed: list[Path]
     missing_comments: list[str]
+    withheld: dict[str, dict[str, int]] = field(default_factory=dict)
+    snapshot: Snapshot | None = None
+    published_at: datetime | None = None
 
     @property
     def rows(self) -> int:
@@ -163,13 +178,29 @@ def _replace(temp: Path, final: Path) -> None:
     _fsync(final.parent)
 
 
-def _attach_warehouse(con: duckdb.DuckDBPyConnection, warehouse_file: Path, log: Log) -> None:
-    """ATTACH the working warehouse read-only as ``wh`` (a few seconds' wait, then a clear error,
-    while another program holds it: see ``pipelines.warehouse_lock``)."""
+def _attach_warehouse(con: duckdb.DuckDBPyConnection, source, snapshot=None) -> None:
+    """ATTACH the working warehouse read-only as ``wh``.
+
+    ``source`` is a ``pipelines.warehouse`` back-end: the DuckDB file (a few seconds' wait, then a
+    clear error naming the published file, while another program holds it: see
+    ``pipelines.warehouse_lock``), or DuckLake at ``snapshot`` (a fixed snapshot id, so runs
+    committing meanwhile change nothing we copy)."""
     try:
-        attach_duckdb(con, warehouse_file, "wh", read_only=True, log=log)
+        source.attach(con, "wh", snapshot)
     except WarehouseInUseError as exc:
         raise PublishError(str(exc)) from exc
+
+
+def _pin_snapshot(con: duckdb.DuckDBPyConnection, source):
+    """DuckLake: the snapshot to publish (the latest committed one); ``None`` for the file."""
+    if source.kind != "ducklake":
+        return None
+    source.load_extensions(con)
+    con.execute(source.attach_sql("wh_latest"))
+    try:
+        return source.current_snapshot(con, "wh_latest")
+    finally:
+        con.execute("detach wh_latest")
 
 
 def _source_tables(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]) -> list[tuple]:
@@ -204,8 +235,8 @@ DICTIONARY_TABLE_COMMENTS = {
 }
 DICTIONARY_COLUMN_COMMENTS = {
     "schema_name": "Schema of the table (marts, reference or dictionary).",
-    "table_name": "Table name.",
-    "column_name": "Column name.",
+    "table_name": "Name of the published table, within schema_name.",
+    "column_name": "Name of the column, within table_name.",
     "column_index": "Position of the column in the table, from 1.",
     "data_type": "DuckDB data type of the column.",
     "description": "What the column or table holds, with its unit (from the data contract).",
@@ -308,6 +339,12 @@ def _published_tables(con: duckdb.DuckDBPyConnection) -> list[PublishedTable]:
         n = con.execute(
             f"select count(*) from {quote_ident(schema)}.{quote_ident(table)}"
         ).fetchone()[0]
+        example = None
+        if any(c == "is_example_data" for c, _, _ in cols):
+            example = con.execute(
+                "select coalesce(bool_or(is_example_data), false) "
+                f"from {quote_ident(schema)}.{quote_ident(table)}"
+            ).fetchone()[0]
         tables.append(
             PublishedTable(
                 schema,
@@ -315,6 +352,7 @@ def _published_tables(con: duckdb.DuckDBPyConnection) -> list[PublishedTable]:
                 n,
                 comment or None,
                 tuple(PublishedColumn(c, t, d or None) for c, t, d in cols),
+                example,
             )
         )
     return tables
@@ -336,8 +374,71 @@ def export_name(table: PublishedTable, fmt: str) -> str:
     return f"{stem}.{fmt}"
 
 
+def export_select(table: PublishedTable, fmt: str, where: str = "") -> str:
+    """The ``select`` one export of ``table`` writes: CSV turns list columns into ``a; b`` text;
+    Parquet keeps lists. Disclosure control has already been applied to the published file
+    (``pipelines.disclosure``), so every export shows exactly what the file holds."""
+    exprs = []
+    for column in table.columns:
+        q = quote_ident(column.name)
+        if fmt == "csv" and column.data_type.endswith("[]"):
+            exprs.append(f"array_to_string({q}, '; ') as {q}")
+        else:
+            exprs.append(q)
+    source = f"{quote_ident(table.schema)}.{quote_ident(table.name)}"
+    return f"select {', '.join(exprs)} from {source}{where}"
+
+
+def write_export(
+    con: duckdb.DuckDBPyConnection,
+    select: str,
+    fmt: str,
+    path: Path,
+    table: PublishedTable | None = None,
+) -> None:
+    """Write one export: Parquet (zstd, with the table's description and example-data flag as
+    key-value metadata) or CSV with a header and a UTF-8 byte-order mark, so that Excel reads
+    "Ynys Môn" rather than "Ynys MÃ´n"."""
+    if fmt == "parquet":
+        metadata = ""
+        if table is not None:
+            metadata = (
+                f", kv_metadata {{description: {quote_literal(table.description or '')}, "
+                f"is_example_data: {quote_literal(str(table.is_example_data).lower())}}}"
+            )
+        con.execute(
+            f"copy ({select}) to {quote_literal(str(path))} "
+            f"(format parquet, compression zstd{metadata})"
+        )
+        return
+    plain = path.with_name(path.name + ".nobom")
+    con.execute(f"copy ({select}) to {quote_literal(str(plain))} (format csv, header true)")
+    try:
+        with plain.open("rb") as src, path.open("wb") as out:
+            out.write(UTF8_BOM)
+            shutil.copyfileobj(src, out, 1 << 20)
+    finally:
+        plain.unlink(missing_ok=True)
+
+
+def _area_extracts(con: duckdb.DuckDBPyConnection, tables: list[PublishedTable]) -> list[tuple]:
+    """(table, area code column, area code) for every per-area extract to write."""
+    by_name = {(t.schema, t.name): t for t in tables}
+    out = []
+    for schema, name, code_column in AREA_EXTRACTS:
+        table = by_name.get((schema, name))
+        if table is None or code_column not in {c.name for c in table.columns}:
+            continue
+        codes = con.execute(
+            f"select distinct {quote_ident(code_column)} from {quote_ident(schema)}."
+            f"{quote_ident(name)} where {quote_ident(code_column)} is not null order by 1"
+        ).fetchall()
+        out.extend((table, code_column, code) for (code,) in codes)
+    return out
+
+
 def publish(
-    warehouse_file: Path | str,
+    warehouse_file: Path | str | Backend,
     publish_dir: Path | str,
     *,
     schemas: tuple[str, ...] = PUBLISHED_SCHEMAS,
@@ -347,7 +448,9 @@ def publish(
     """Publish the marts and reference tables of the working warehouse.
 
     Args:
-        warehouse_file: the working DuckDB file (opened read-only through ``ATTACH``).
+        warehouse_file: the working warehouse: its DuckDB file, or a ``pipelines.warehouse``
+            back-end (``Warehouse.backend()``). Opened read-only through ``ATTACH``; DuckLake is
+            read at its latest snapshot, pinned for the whole copy (``PublishResult.snapshot``).
         publish_dir: folder of the published file, exports and data dictionary (created).
         schemas: schemas copied whole. Raw, staging and quality (quarantined partner rows) are
             never published.
@@ -364,9 +467,14 @@ def publish(
     """
     started = time.monotonic()
     log = log or (lambda message: None)
-    warehouse_file = Path(warehouse_file)
+    source = (
+        warehouse_file
+        if hasattr(warehouse_file, "attach_sql")
+        else FileBackend(Path(warehouse_file))
+    )
+    warehouse_file = source.describe()
     publish_dir = Path(publish_dir)
-    if not warehouse_file.exists():
+    if not source.exists():
         raise PublishError(f"working warehouse {warehouse_file} not found; run the pipeline first")
     publish_dir.mkdir(parents=True, exist_ok=True)
     publish_dir.chmod(READABLE_DIR)
@@ -374,20 +482,23 @@ def publish(
     final = published_file(publish_dir)
     token = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
-    # The warehouse's writer lock (re-entrant: a run already holds it) keeps another run from
-    # rewriting the marts while they are copied; the publish-folder lock keeps two publishes of
-    # different warehouses into one folder apart.
-    with writer_lock(warehouse_file).hold(log=log), _publish_lock(publish_dir):
+    # The DuckDB file's writer lock (re-entrant: a run already holds it) keeps another run from
+    # rewriting the marts while they are copied (DuckLake needs none: publish reads a pinned
+    # snapshot); the publish-folder lock keeps two publishes of different warehouses apart.
+    with source.writer_lock().hold(log=log), _publish_lock(publish_dir):
         stale = remove_stale_temp_files(publish_dir)
         if stale:
             log(f"removed {len(stale)} temporary file(s) left by an earlier failed publish")
         temp = publish_dir / f"{TEMP_PREFIX}{token}-{PUBLISHED_FILE_NAME}"
         temp_exports: list[tuple[Path, Path]] = []
+        export_files: dict[str, dict[str, str]] = {}  # table -> format -> file in exports/
+        area_files: dict[str, str] = {}  # area code -> its extract in exports/
         try:
             published_at = datetime.now(UTC)
-            con = duckdb.connect(str(temp))
+            con = connect_duckdb(str(temp))
             try:
-                _attach_warehouse(con, warehouse_file, log)
+                snapshot = _pin_snapshot(con, source)
+                _attach_warehouse(con, source, snapshot.snapshot_id if snapshot else None)
                 sources = _source_tables(con, schemas)
                 if not sources:
                     raise PublishError(
@@ -424,6 +535,13 @@ def publish(
                     if delay:
                         time.sleep(delay)
                 con.execute("detach wh")
+                # One disclosure rule, applied once, before anything is read from this file.
+                withheld = apply_disclosure(con, [f"{s}.{t}" for s, t, _ in sources])
+                if withheld:
+                    log(
+                        "disclosure control: withheld "
+                        + ", ".join(f"{n['withheld']} in {name}" for name, n in withheld.items())
+                    )
                 _write_dictionary(con, published_at)
                 tables = _published_tables(con)
                 if exports:
@@ -435,16 +553,16 @@ def publish(
                         for fmt in EXPORT_FORMATS:
                             target = export_dir / export_name(table, fmt)
                             tmp = export_dir / f"{TEMP_PREFIX}{token}-{target.name}"
-                            options = (
-                                "format parquet, compression zstd"
-                                if fmt == "parquet"
-                                else ("format csv, header true")
-                            )
-                            con.execute(
-                                f"copy (select * from {quote_ident(table.schema)}.{quote_ident(table.name)}) "
-                                f"to {quote_literal(str(tmp))} ({options})"
-                            )
+                            write_export(con, export_select(table, fmt), fmt, tmp, table)
                             temp_exports.append((tmp, target))
+                            export_files.setdefault(table.qualified, {})[fmt] = target.name
+                    for table, code_column, code in _area_extracts(con, tables):
+                        target = export_dir / f"{table.name}_{code}.csv"
+                        tmp = export_dir / f"{TEMP_PREFIX}{token}-{target.name}"
+                        where = f" where {quote_ident(code_column)} = {quote_literal(code)}"
+                        write_export(con, export_select(table, "csv", where), "csv", tmp)
+                        temp_exports.append((tmp, target))
+                        area_files[code] = target.name
                     log(f"wrote {len(temp_exports)} export files (Parquet and CSV)")
                 con.execute("checkpoint")
             finally:
@@ -461,10 +579,43 @@ def publish(
             manifest = {
                 "published_at": published_at.isoformat(),
                 "file": PUBLISHED_FILE_NAME,
+                "warehouse": source.kind,
+                **(
+                    {
+                        "snapshot_id": snapshot.snapshot_id,
+                        "snapshot_time": snapshot.snapshot_time.isoformat(),
+                    }
+                    if snapshot
+                    else {}
+                ),
+                "disclosure": {
+                    f"{t.qualified}.{rule.column}": rule.sentence()
+                    for t in tables
+                    for rule in rules_for(t.qualified)
+                },
+                "exports": export_files,
+                "area_extracts": area_files,
                 "tables": [
-                    {"table": t.qualified, "rows": t.rows, "columns": len(t.columns)}
+                    {
+                        "table": t.qualified,
+                        "rows": t.rows,
+                        "columns": len(t.columns),
+                        **(
+                            {}
+                            if t.is_example_data is None
+                            else {"is_example_data": t.is_example_data}
+                        ),
+                    }
                     for t in tables
                 ],
+                "example_data": any(t.is_example_data for t in tables),
+                "example_data_note": (
+                    "Tables with is_example_data = true hold generated EXAMPLE partnership "
+                    "activity, not partner submissions: not evidence (see each table's description)."
+                    if any(t.is_example_data for t in tables)
+                    else None
+                ),
+                "disclosure_withheld": withheld,
             }
             tmp = publish_dir / f"{TEMP_PREFIX}{token}-manifest.json"
             tmp.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
@@ -497,6 +648,9 @@ def publish(
         seconds=seconds,
         stale_removed=stale,
         missing_comments=missing_comments(tables),
+        withheld=withheld,
+        snapshot=snapshot,
+        published_at=published_at,
     )
     log(
         f"published {final} in {seconds:.1f} s: {len(tables)} tables, {result.rows:,} rows, "

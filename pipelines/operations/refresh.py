@@ -104,8 +104,8 @@ def recorded_fingerprints(
     columns = {
         r[0]
         for r in con.execute(
-            "select column_name from duckdb_columns() "
-            "where schema_name = 'quality' and table_name = 'asset_fingerprints'"
+            "select column_name from duckdb_columns() where database_name = current_database() "
+            "and schema_name = 'quality' and table_name = 'asset_fingerprints'"
         ).fetchall()
     }
     source = "source_sha256" if "source_sha256" in columns else "null"
@@ -114,13 +114,9 @@ def recorded_fingerprints(
 
 
 def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    schema, name = table.split(".")
-    return bool(
-        con.execute(
-            "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
-            [schema, name],
-        ).fetchone()[0]
-    )
+    from pipelines.quality.acceptance import table_exists
+
+    return table_exists(con, table)
 
 
 def _output_missing(key: dg.AssetKey, node, tables: set[str]) -> str | None:
@@ -167,7 +163,8 @@ def plan_refresh(
         {
             f"{s}.{t}"
             for s, t in con.execute(
-                "select schema_name, table_name from duckdb_tables()"
+                "select schema_name, table_name from duckdb_tables() "
+                "where database_name = current_database()"
             ).fetchall()
         }
         if con is not None
@@ -243,6 +240,27 @@ def plan_refresh(
         sources_checked=len(sources),
         changed_sources=sorted(changed),
     )
+
+
+def whole_run_job() -> dg.JobDefinition:
+    """The job ``make run`` executes: the code location's asset job over every unpartitioned
+    asset (``dg.reconstructable(whole_run_job)``, so the parallel executors on DuckLake can
+    rebuild it in their step processes); ``make run`` passes the selection."""
+    from pipelines.definitions import defs
+    from pipelines.operations.jobs import whole_run_selection
+
+    repository = defs.get_repository_def()
+    return repository.get_implicit_job_def_for_assets(
+        whole_run_selection().resolve(repository.asset_graph)
+    )
+
+
+def built_assets(instance: dg.DagsterInstance, run_id: str) -> set[str]:
+    """The assets a run materialised, from its event log (whatever process ran the steps)."""
+    return {
+        entry.dagster_event.event_specific_data.materialization.asset_key.to_user_string()
+        for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+    }
 
 
 def record_fingerprints(

@@ -184,7 +184,7 @@ def partnership_activity_submissions(context: dg.AssetExecutionContext, warehous
         context.log.info(f"partnership_activity: {boundary_note}")
         is_example = inbox is None
         if is_example:
-            inbox = warehouse.file.parent / EXAMPLE_INBOX_NAME
+            inbox = warehouse.work_dir / EXAMPLE_INBOX_NAME
             areas = generator.areas_from_frames(
                 frames["lsoa21_population"], frames["wimd_2025_ranks"]
             )

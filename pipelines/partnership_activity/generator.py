@@ -217,6 +217,17 @@ def _bernoulli_mask(
     return mask
 
 
+def deprivation_weight(wimd_rank: np.ndarray) -> np.ndarray:
+    """Relative chance per person that the generator places an activity in an LSOA.
+
+    2.5 for the most deprived LSOA (WIMD 2025 rank 1), falling linearly with rank to 1.0 for the
+    least deprived: the deprivation gradient built into the example data (also used by
+    ``marts.collaboration_and_goals`` to show that pattern is the generator's own).
+    """
+    rank = np.asarray(wimd_rank, dtype=float)
+    return 1.0 + 1.5 * (1.0 - (rank - 1) / max(rank.max() - 1, 1))
+
+
 def generate_activity(n: int, seed: int = 2025, areas: pl.DataFrame | None = None) -> pl.DataFrame:
     """Generate ``n`` example activity rows, deterministically for a given seed and areas.
 
@@ -239,10 +250,7 @@ def generate_activity(n: int, seed: int = 2025, areas: pl.DataFrame | None = Non
     rng = np.random.default_rng(seed)
     areas = areas.sort("lsoa21_code")
     n_areas = areas.height
-    rank = areas["wimd_rank"].to_numpy()
-    weights = areas["population"].to_numpy() * (
-        1.0 + 1.5 * (1.0 - (rank - 1) / max(rank.max() - 1, 1))
-    )
+    weights = areas["population"].to_numpy() * deprivation_weight(areas["wimd_rank"].to_numpy())
     lsoa_idx = rng.choice(n_areas, size=n, p=weights / weights.sum())
 
     categories = list(CATEGORY_WEIGHTS)

@@ -1,12 +1,11 @@
 """Population source assets (group ``population``)."""
 
 from pipelines.population import parsers
-from pipelines.readers import csv_parser
 from pipelines.sources import raw_source_asset
 
 lsoa21_population = raw_source_asset(
     "lsoa21_population",
-    csv_parser(),
+    parsers.parse_lsoa21_population,
     group_name="population",
     description=(
         "Census 2021 usual residents, one row per Welsh 2021 LSOA (1,917): lsoa21_code, "

@@ -15,6 +15,7 @@ contract, the analyst records an acceptance (``make accept-source`` or the
 The table is an audit trail: rows are only ever appended.
 """
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -56,7 +57,8 @@ def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     schema, name = table.split(".")
     return bool(
         con.execute(
-            "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
+            "select count(*) from duckdb_tables() "
+            "where database_name = current_database() and schema_name = ? and table_name = ?",
             [schema, name],
         ).fetchone()[0]
     )
@@ -88,10 +90,22 @@ def expected_checksums_sql() -> str:
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create ``quality.accepted_source_versions`` (DDL from its contract) and the expected
     checksums view when missing or when the catalogue's checksums changed (read-write
-    connection). Cheap when nothing changed: one catalogue query."""
+    connection). Cheap when nothing changed: one catalogue query. Parallel steps on a fresh
+    DuckLake catalog may race to create them: the loser retries and finds them there."""
+    for attempt in range(10):
+        try:
+            return _ensure_tables(con)
+        except duckdb.TransactionException:
+            if attempt == 9:
+                raise
+            time.sleep(0.1 * (attempt + 1))
+
+
+def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     wanted = expected_checksums_sql()
     current = con.execute(
-        "select sql from duckdb_views() where schema_name = 'quality' and view_name = ?",
+        "select sql from duckdb_views() where database_name = current_database() "
+        "and schema_name = 'quality' and view_name = ?",
         [EXPECTED_CHECKSUMS_VIEW.split(".")[1]],
     ).fetchone()
     if current and table_exists(con, ACCEPTED_TABLE) and _normal(current[0]) == _normal(wanted):
@@ -116,7 +130,8 @@ def current_checksums(con: duckdb.DuckDBPyConnection, source_key: str) -> set[st
     columns = {
         r[0]
         for r in con.execute(
-            "select column_name from duckdb_columns() where schema_name = 'raw' and table_name = ?",
+            "select column_name from duckdb_columns() "
+            "where database_name = current_database() and schema_name = 'raw' and table_name = ?",
             [source_key],
         ).fetchall()
     }

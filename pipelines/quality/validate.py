@@ -38,6 +38,7 @@ from pipelines.quality.rules import (
     table_rules,
 )
 from pipelines.sqltext import quote_ident, sql_value
+from pipelines.warehouse import transaction
 
 log = logging.getLogger(__name__)
 
@@ -582,9 +583,11 @@ def write_results(con: duckdb.DuckDBPyConnection, validation: TableValidation) -
                 o.rule.description,
             )
         )
-    con.executemany(
-        f"insert into {RESULTS_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
-    )
+    with transaction(con):  # one commit (one DuckLake snapshot), not one per row
+        con.executemany(
+            f"insert into {RESULTS_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
     return len(rows)
 
 

@@ -2,7 +2,7 @@
 -- action category: one row per decile (1 = most deprived 10 % of LSOAs) and action category
 -- ('shared_purpose', 'governance', 'financial_mechanism', and 'all').
 -- Columns: wimd_decile, action_category, lsoa_count, population (persons, Census 2021),
--- activity_count, activities_per_1k (per 1,000 people), funding_gbp (GBP),
+-- activity_count, activity_per_10k (per 10,000 people), funding_gbp (GBP),
 -- funding_per_head_gbp (GBP per person), participant_count (people), is_example_data.
 -- Only activities placed in an LSOA are counted (activities known only by local authority are not).
 with lsoas as (
@@ -70,7 +70,7 @@ select
     deciles.lsoa_count,
     deciles.population,
     coalesce(by_category.activity_count, 0) as activity_count,
-    round(coalesce(by_category.activity_count, 0) * 1000.0 / deciles.population, 3) as activities_per_1k,
+    round(coalesce(by_category.activity_count, 0) * 10000.0 / deciles.population, 3) as activity_per_10k,
     coalesce(by_category.funding_gbp, 0) as funding_gbp,
     round(coalesce(by_category.funding_gbp, 0) / deciles.population, 2) as funding_per_head_gbp,
     coalesce(by_category.participant_count, 0) as participant_count,

@@ -124,6 +124,7 @@ select
     local_authorities.la_name_cy,
     local_authorities.lhb_code,
     local_authorities.lhb_name_en,
+    local_authorities.lhb_name_cy,
     deprivation.population,
     mid_year.population_mid_2023,
     deprivation.lsoa_count,

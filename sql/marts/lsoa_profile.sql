@@ -4,7 +4,8 @@
 -- (1 = most deprived of 1,917), wimd_decile and wimd_quintile (1 = most deprived group), the
 -- eight WIMD 2025 domain ranks, population (Census 2021 usual residents, persons), activity
 -- counts by action category, funding_gbp (GBP, sum over activities), participant_count (people,
--- sum), activities per 1,000 people, community_support_groups (spring 2020 mutual-aid groups
+-- sum), activities per 10,000 people (activity_per_10k and per action category), ward_code and
+-- ward_name (best-fit 2024 electoral ward), community_support_groups (spring 2020 mutual-aid groups
 -- placed in the LSOA), loneliness_zscore (prescription-based index, higher = lonelier),
 -- example_activity_count and is_example_data (true when the activity figures come from the
 -- generated example submissions, not real partner records).
@@ -68,6 +69,7 @@ select
     geography.lsoa_code,
     geography.lsoa_name_en,
     geography.lsoa_name_cy,
+    geography.lsoa_name_cy_source,
     geography.msoa_code,
     geography.msoa_name_en,
     geography.msoa_name_cy,
@@ -76,7 +78,11 @@ select
     geography.la_name_cy,
     geography.lhb_code,
     geography.lhb_name_en,
+    geography.lhb_name_cy,
     geography.rural_urban_class,
+    geography.is_urban,
+    geography.ward_code,
+    geography.ward_name,
     wimd.wimd_rank,
     wimd.wimd_decile,
     wimd.wimd_quintile,
@@ -95,11 +101,11 @@ select
     coalesce(activity.financial_mechanism_count, 0) as financial_mechanism_count,
     coalesce(activity.funding_gbp, 0) as funding_gbp,
     coalesce(activity.participant_count, 0) as participant_count,
-    round(coalesce(activity.activity_count, 0) * 1000.0 / population.population, 3) as activities_per_1k,
-    round(coalesce(activity.shared_purpose_count, 0) * 1000.0 / population.population, 3) as shared_purpose_per_1k,
-    round(coalesce(activity.governance_count, 0) * 1000.0 / population.population, 3) as governance_per_1k,
-    round(coalesce(activity.financial_mechanism_count, 0) * 1000.0 / population.population, 3)
-        as financial_mechanism_per_1k,
+    round(coalesce(activity.activity_count, 0) * 10000.0 / population.population, 3) as activity_per_10k,
+    round(coalesce(activity.shared_purpose_count, 0) * 10000.0 / population.population, 3) as shared_purpose_per_10k,
+    round(coalesce(activity.governance_count, 0) * 10000.0 / population.population, 3) as governance_per_10k,
+    round(coalesce(activity.financial_mechanism_count, 0) * 10000.0 / population.population, 3)
+        as financial_mechanism_per_10k,
     coalesce(support_groups.community_support_groups, 0) as community_support_groups,
     loneliness.loneliness_zscore,
     coalesce(activity.example_activity_count, 0) as example_activity_count,

@@ -1,0 +1,1347 @@
+"""Page data: pure functions that turn the published tables into what each page shows.
+
+Nothing here reads a file, opens a database or renders HTML: every function takes the published
+tables (polars frames, via ``Site``) and a ``Translator`` and returns plain dicts and lists, so the
+pages can be tested without a browser or the shared data. ``build.py`` renders them with the
+Jinja2 templates.
+
+Rates and shares come from the marts (per 10,000 people everywhere); this module only picks,
+labels and formats them. Area levels are described once in ``LEVELS``: a new level (MSOA,
+Public Services Board, health board) is a new ``Level`` plus its profile function.
+"""
+
+import bisect
+import json
+import unicodedata
+from dataclasses import dataclass, field
+
+import polars as pl
+from markupsafe import Markup
+
+from dashboards import charts
+from dashboards.colours import MISSING_FILL, viridis
+from dashboards.i18n import Translator, missing, rounded, unit_kind
+
+CATEGORIES = ("all", "shared_purpose", "governance", "financial_mechanism")
+COUNT_COL = {
+    "all": "activity_count",
+    "shared_purpose": "shared_purpose_count",
+    "governance": "governance_count",
+    "financial_mechanism": "financial_mechanism_count",
+}
+RATE_COL = {
+    "all": "activity_per_10k",
+    "shared_purpose": "shared_purpose_per_10k",
+    "governance": "governance_per_10k",
+    "financial_mechanism": "financial_mechanism_per_10k",
+}
+DOMAINS = (
+    "income",
+    "employment",
+    "health",
+    "education",
+    "access_to_services",
+    "housing",
+    "community_safety",
+    "physical_environment",
+)
+WALES = "W92000004"
+FOCUSABLE_AREAS = 300  # maps with more areas are not tabbed through shape by shape
+
+
+@dataclass(frozen=True)
+class Level:
+    """An area level with pages: its code column, name prefix, profile mart and page folder."""
+
+    key: str
+    area_type: str  # as marts.goal_indicators and marts.similar_areas name it
+    code_col: str
+    prefix: str  # <prefix>_name_en / <prefix>_name_cy
+    table: str
+    folder: str
+
+
+LEVELS = {
+    "la": Level("la", "local_authority", "la_code", "la", "marts.local_authority_profile", "la"),
+    "lsoa": Level("lsoa", "lsoa", "lsoa_code", "lsoa", "marts.lsoa_profile", "lsoa"),
+}
+
+
+def name(row: dict, prefix: str, lang: str) -> str:
+    """The area's name in ``lang``, falling back to English where no Welsh name exists."""
+    if lang == "cy" and row.get(f"{prefix}_name_cy"):
+        return row[f"{prefix}_name_cy"]
+    return row.get(f"{prefix}_name_en") or row.get(f"{prefix}_code") or ""
+
+
+def name_html(row: dict, prefix: str, lang: str) -> Markup:
+    """The name, marked ``lang="en"`` on a Welsh page when only an English name exists."""
+    if lang == "cy" and not row.get(f"{prefix}_name_cy") and row.get(f"{prefix}_name_en"):
+        return Markup('<span lang="en">{}</span>').format(row[f"{prefix}_name_en"])
+    return Markup.escape(name(row, prefix, lang))
+
+
+def proper_name(row: dict, prefix: str, lang: str) -> Markup:
+    """The name; where it is the same in both languages (a proper name such as 'The Elms'),
+    marked ``translate="no"``, and marked ``lang="en"`` where only an English name exists."""
+    en, cy = row.get(f"{prefix}_name_en"), row.get(f"{prefix}_name_cy")
+    if lang == "cy" and en and cy == en:
+        return Markup('<span translate="no">{}</span>').format(en)
+    return name_html(row, prefix, lang)
+
+
+def json_script(obj: object) -> Markup:
+    """JSON safe inside ``<script type="application/json">``."""
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, for matching 'Ynys Mon' to 'Ynys Môn'."""
+    norm = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in norm if not unicodedata.combining(c))
+
+
+def table(table_id: str, caption: str, columns: list, rows: list, sortable=True, filterable=False):
+    """A data table: columns (label, numeric); rows of cells (display, sort key or None)."""
+    return {
+        "id": table_id,
+        "caption": caption,
+        "columns": columns,
+        "rows": rows,
+        "sortable": sortable,
+        "filterable": filterable,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# the published tables, indexed once
+
+
+@dataclass
+class Site:
+    """The published tables the pages read, indexed by area code."""
+
+    frames: dict[str, pl.DataFrame]
+    downloads: dict = field(default_factory=dict)  # table -> {fmt: file}; area code -> file
+
+    def __post_init__(self):
+        f = self.frames
+        self.lsoas = f["marts.lsoa_profile"].sort("lsoa_code").to_dicts()
+        self.lsoa = {r["lsoa_code"]: r for r in self.lsoas}
+        self.las = f["marts.local_authority_profile"].sort("la_code").to_dicts()
+        self.la = {r["la_code"]: r for r in self.las}
+        self.lsoas_in: dict[str, list[dict]] = {}
+        for r in self.lsoas:
+            self.lsoas_in.setdefault(r["la_code"], []).append(r)
+        self.similar: dict[tuple[str, str], list[tuple[str, float]]] = {}
+        for r in f["marts.similar_areas"].sort(["area_code", "similar_rank"]).iter_rows(named=True):
+            key = (r["area_type"], r["area_code"])
+            self.similar.setdefault(key, []).append((r["similar_area_code"], r["distance"]))
+        self.goals = f["reference.wellbeing_goals"].sort("goal_number").to_dicts()
+        self.ind_ref = f["reference.indicator_goals"].to_dicts()
+        gi = f["marts.goal_indicators"]
+        self.la_latest = latest_indicators(gi, "local_authority")
+        self.lsoa_latest = latest_indicators(gi, "lsoa")
+        self.wales_latest = {
+            r["indicator_code"]: r
+            for r in latest_indicators(gi, "country")
+            .filter(pl.col("area_code") == WALES)
+            .to_dicts()
+        }
+        years = sorted(set(f["marts.activity_by_la_year"]["financial_year"].to_list()))
+        self.years = years
+        self.example = any(r.get("is_example_data") for r in self.lsoas + self.las)
+        self.layers: dict[str, dict] = {}  # map layers built so far, by "<geo>.<lang>"
+
+
+def latest_indicators(gi: pl.DataFrame, area_type: str) -> pl.DataFrame:
+    """Per (area, indicator) the row of the latest period available for that area type."""
+    sub = gi.filter(pl.col("area_type") == area_type)
+    if sub.is_empty():
+        return sub
+    latest = sub.group_by("indicator_code").agg(pl.col("period").max().alias("_latest"))
+    return (
+        sub.join(latest, on="indicator_code")
+        .filter(pl.col("period") == pl.col("_latest"))
+        .drop("_latest")
+    )
+
+
+def activity_period(site: Site, t: Translator) -> str:
+    if not site.years:
+        return t("periods.no_activity")
+    if len(site.years) == 1:
+        return t("periods.financial_year", year=site.years[0])
+    return t("periods.financial_years", first=site.years[0], last=site.years[-1])
+
+
+# ---------------------------------------------------------------------------------------------
+# measures: one definition of label, unit, period and decimals per figure
+
+
+@dataclass
+class Measure:
+    key: str
+    label: str
+    unit: str
+    period: str
+    kind: str  # a format kind of dashboards.i18n.FORMATS
+    values: list  # aligned with the map's areas
+    reverse: bool = False  # True: low values darkest (WIMD: 1 = most deprived)
+    domain: list | None = None  # fixed discrete classes (deciles)
+
+    @property
+    def title(self) -> str:
+        """The label with its unit and period: what a legend, a column or a tooltip names."""
+        parts = [p for p in (self.unit, self.period) if p]
+        return f"{self.label} ({'; '.join(parts)})" if parts else self.label
+
+
+def unit_text(t: Translator, unit: str | None) -> str:
+    if not unit:
+        return ""
+    return t.get(f"units.{unit}", unit)
+
+
+def indicator_measures(site: Site, t: Translator, latest: pl.DataFrame, codes: list[str]):
+    out = []
+    if latest.is_empty():
+        return out
+    for ind in sorted(set(latest["indicator_code"].to_list())):
+        sub = latest.filter(pl.col("indicator_code") == ind)
+        first = sub.row(0, named=True)
+        by_area = dict(zip(sub["area_code"].to_list(), sub["value"].to_list(), strict=True))
+        nm = (first.get("indicator_name_cy") if t.lang == "cy" else None) or first[
+            "indicator_name_en"
+        ]
+        vals = [by_area.get(c) for c in codes]
+        present = [abs(v) for v in vals if not missing(v)]
+        out.append(
+            Measure(
+                key=f"ind_{ind}",
+                label=nm,
+                unit=unit_text(t, first.get("unit")),
+                period=str(first["period"]),
+                kind=unit_kind(first.get("unit"), max(present) if present else None),
+                values=vals,
+            )
+        )
+    return out
+
+
+def lsoa_measures(site: Site, t: Translator, rows: list[dict]) -> list[Measure]:
+    wimd, census, period = t("periods.wimd"), t("periods.census"), activity_period(site, t)
+    ms = [
+        Measure(
+            "wimd_rank",
+            t("measures.wimd_rank"),
+            t("units.rank_lsoa"),
+            "",
+            "int",
+            [r.get("wimd_rank") for r in rows],
+            reverse=True,
+        ),
+        Measure(
+            "wimd_decile",
+            t("measures.wimd_decile"),
+            t("units.decile"),
+            "",
+            "int",
+            [r.get("wimd_decile") for r in rows],
+            reverse=True,
+            domain=list(range(1, 11)),
+        ),
+    ]
+    for d in DOMAINS:
+        ms.append(
+            Measure(
+                f"{d}_rank",
+                t(f"domains.{d}"),
+                t("units.rank_lsoa"),
+                wimd,
+                "int",
+                [r.get(f"{d}_rank") for r in rows],
+                reverse=True,
+            )
+        )
+    for cat in CATEGORIES:
+        ms.append(
+            Measure(
+                f"rate_{cat}",
+                t("measures.activity_rate", category=t(f"categories.{cat}")),
+                t("units.per_10k"),
+                period,
+                "dec1",
+                [r.get(RATE_COL[cat]) for r in rows],
+            )
+        )
+    ms.append(
+        Measure(
+            "population",
+            t("fields.population"),
+            t("units.people"),
+            census,
+            "int",
+            [r.get("population") for r in rows],
+        )
+    )
+    if rows and "loneliness_zscore" in rows[0]:
+        ms.append(
+            Measure(
+                "loneliness_zscore",
+                t("measures.loneliness_zscore"),
+                t("units.zscore"),
+                t("periods.loneliness"),
+                "dec2",
+                [r.get("loneliness_zscore") for r in rows],
+            )
+        )
+    ms += indicator_measures(site, t, site.lsoa_latest, [r["lsoa_code"] for r in rows])
+    return ms
+
+
+def la_measures(site: Site, t: Translator, rows: list[dict]) -> list[Measure]:
+    wimd, period = t("periods.wimd"), activity_period(site, t)
+    ms = [
+        Measure(
+            "share20",
+            t("measures.share_lsoas_most_deprived_20pct"),
+            t("units.pct_lsoas"),
+            wimd,
+            "pct",
+            [r.get("share_lsoas_most_deprived_20pct") for r in rows],
+        ),
+        Measure(
+            "share10",
+            t("measures.share_lsoas_most_deprived_10pct"),
+            t("units.pct_lsoas"),
+            wimd,
+            "pct",
+            [r.get("share_lsoas_most_deprived_10pct") for r in rows],
+        ),
+        Measure(
+            "people20",
+            t("measures.share_people_most_deprived_20pct"),
+            t("units.pct_people"),
+            wimd,
+            "pct",
+            [r.get("share_people_most_deprived_20pct") for r in rows],
+        ),
+    ]
+    for cat in CATEGORIES:
+        ms.append(
+            Measure(
+                f"rate_{cat}",
+                t("measures.activity_rate", category=t(f"categories.{cat}")),
+                t("units.per_10k"),
+                period,
+                "dec1",
+                [r.get(RATE_COL[cat]) for r in rows],
+            )
+        )
+    ms.append(
+        Measure(
+            "funding_per_head",
+            t("measures.funding_per_head_gbp"),
+            t("units.gbp_per_person"),
+            period,
+            "gbp2",
+            [r.get("funding_per_head_gbp") for r in rows],
+        )
+    )
+    ms += indicator_measures(site, t, site.la_latest, [r["la_code"] for r in rows])
+    return ms
+
+
+# ---------------------------------------------------------------------------------------------
+# maps
+
+
+def classify(m: Measure, t: Translator, k: int = 5):
+    """Quantile classes (or fixed discrete ones): per-area class string, colours, legend."""
+    vals = [None if missing(v) else float(v) for v in m.values]
+    present = sorted(v for v in vals if v is not None)
+    edges: list[float] | None
+    if m.domain is not None:
+        edges, classes = None, [float(c) for c in m.domain]
+    elif present and len(set(present)) <= 10 and all(v.is_integer() for v in present):
+        edges, classes = None, sorted(set(present))
+    else:
+        edges = []
+        n = len(present)
+        for i in range(k + 1):
+            q = present[min(round(i * (n - 1) / k), n - 1)] if n else 0.0
+            if not edges or q > edges[-1] + 1e-12:
+                edges.append(q)
+        if len(edges) == 1:
+            edges.append(edges[0])
+        classes = list(range(len(edges) - 1))
+    n = max(len(classes), 1)
+    pos = [(i / (n - 1) if n > 1 else 0.5) for i in range(n)]
+    # viridis: 0 = dark purple, 1 = yellow. Higher values darker unless reversed.
+    colours = [viridis(0.05 + 0.9 * (p if m.reverse else 1 - p)) for p in pos]
+    codes = []
+    for v in vals:
+        if v is None:
+            codes.append("-")
+        elif edges is None:
+            codes.append(str(classes.index(v)) if v in classes else "-")
+        else:
+            i = min(max(bisect.bisect_right(edges, v) - 1, 0), len(edges) - 2)
+            codes.append(str(i))
+    if edges is None:
+        labels = [t.fmt(m.kind, c) for c in classes]
+    else:
+        labels = [
+            f"{t.fmt(m.kind, edges[i])} – {t.fmt(m.kind, edges[i + 1])}"
+            for i in range(len(edges) - 1)
+        ]
+    legend = list(zip(colours, labels, strict=True))
+    if "-" in codes:
+        legend.append((MISSING_FILL, t("no_data")))
+    return "".join(codes), colours, legend
+
+
+def fill(t: Translator, key: str, **values) -> Markup:
+    """``t(key, ...)`` as HTML: plain values escaped, ``Markup`` values (marked names) kept."""
+    return Markup.escape(t(key)).format(**values)
+
+
+def extremes(t: Translator, m: Measure, names: list) -> Markup:
+    """Highest and lowest areas, naming an area only when it alone holds that value."""
+    idx = [i for i, v in enumerate(m.values) if not missing(v)]
+    if not idx:
+        return fill(t, "summary.no_data", measure=m.label)
+
+    def side(best: float, which: str) -> Markup:
+        tied = [i for i in idx if m.values[i] == best]
+        shown = t.fmt(m.kind, best)
+        if len(tied) == 1:
+            return fill(t, f"summary.{which}_one", name=names[tied[0]], value=shown)
+        return fill(t, f"summary.{which}_tied", n=t.fmt("int", len(tied)), value=shown)
+
+    hi = max(m.values[i] for i in idx)
+    lo = min(m.values[i] for i in idx)
+    return fill(
+        t,
+        "summary.high_low",
+        measure=m.label,
+        high=side(hi, "highest"),
+        low=side(lo, "lowest"),
+        n=t.fmt("int", len(idx)),
+        total=t.fmt("int", len(m.values)),
+    )
+
+
+def map_layer(
+    site: "Site",
+    t: Translator,
+    geo: str,
+    level: str,
+    rows: list[dict],
+    bounds: list,
+) -> dict:
+    """The data one boundary set's maps share (``assets/data/map-<geo>.<lang>.js``): names,
+    links, and per measure its title, classes, colours, values and number format; plus the
+    legend and summary of each measure for the pages. Built once per boundary set and language.
+    """
+    key = f"{geo}.{t.lang}"
+    if key in site.layers:
+        return site.layers[key]
+    lv = LEVELS[level]
+    measures = lsoa_measures(site, t, rows) if level == "lsoa" else la_measures(site, t, rows)
+    names = [name(r, lv.prefix, t.lang) for r in rows]
+    marked = [proper_name(r, lv.prefix, t.lang) for r in rows]
+    mdata, legends = {}, {}
+    for m in measures:
+        cls, colours, legend = classify(m, t)
+        mdata[m.key] = {
+            "t": m.title,
+            "c": cls,
+            "k": colours,
+            "v": [rounded(m.kind, v) for v in m.values],
+            "f": t.js_format(m.kind),
+        }
+        legends[m.key] = {
+            "key": m.key,
+            "label": m.title,
+            "legend": legend,
+            "summary": extremes(t, m, marked),
+        }
+    codes = [r[lv.code_col] for r in rows]
+    layer = {
+        "key": key,
+        "geo": geo,
+        "legends": legends,
+        "order": [m.key for m in measures],
+        "data": {
+            "geo": geo,
+            "codes": codes,
+            "names": names,
+            "hrefs": [f"{lv.folder}/{c}.html" for c in codes],
+            "bounds": bounds,
+            "focusable": len(codes) <= FOCUSABLE_AREAS,
+            "missing": MISSING_FILL,
+            "noData": t("no_data"),
+            "measures": mdata,
+        },
+    }
+    site.layers[key] = layer
+    return layer
+
+
+def map_context(
+    map_id: str,
+    title: str,
+    desc: str,
+    layer: dict,
+    t: Translator,
+    highlight: str | None = None,
+    keys: list[str] | None = None,
+) -> dict:
+    """A map on a page: its picker, legends and summaries (HTML) and a small config (JSON);
+    the shared layer data is loaded from ``script``."""
+    keys = keys or layer["order"]
+    return {
+        "id": map_id,
+        "title": title,
+        "desc": desc,
+        "measures": [layer["legends"][k] for k in keys],
+        "script": f"data/map-{layer['key']}.js",
+        "json": json_script(
+            {
+                "data": layer["key"],
+                "highlight": highlight,
+                "text": {
+                    "zoomIn": t("map.zoom_in"),
+                    "zoomOut": t("map.zoom_out"),
+                    "reset": t("map.reset"),
+                    "label": t("map.keyboard_label", title=title),
+                    "attribution": t("attribution_os"),
+                },
+            }
+        ),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# figures and tables shared by the profiles
+
+
+def figure(t: Translator, field_key: str, label: str, value, kind: str, note: str = "") -> dict:
+    return {
+        "field": field_key,
+        "label": label,
+        "value": value,
+        "shown": t.fmt(kind, value),
+        "note": note,
+    }
+
+
+WITHHELD = "[c]"  # GSS symbol for a value withheld as confidential
+
+
+def participants_shown(site: Site, t: Translator, row: dict) -> tuple[str, float]:
+    """How a single small area's participant count is shown, and its sort key.
+
+    Counts come disclosure-controlled from the published file (``pipelines/disclosure.py``,
+    applied once at publish): a withheld count (null with ``is_participant_count_suppressed``)
+    shows as ``[c]``; a true zero is 0.
+    """
+    value = row.get("participant_count")
+    if row.get("is_participant_count_suppressed"):
+        return WITHHELD, 0.0
+    if missing(value):
+        return t("no_data"), -1.0
+    return t.fmt("int", value), float(value)
+
+
+def lsoa_table(site: Site, t: Translator, rows: list[dict], table_id: str, caption: str):
+    period = activity_period(site, t)
+    cols = [
+        (t("fields.lsoa"), False),
+        (t("fields.ward"), False),
+        (f"{t('fields.wimd_rank')} ({t('periods.wimd')})", True),
+        (f"{t('fields.wimd_decile')} ({t('periods.wimd')})", True),
+        (f"{t('fields.population')} ({t('periods.census')})", True),
+        (f"{t('fields.activity_count')} ({period})", True),
+        (f"{t('fields.activity_per_10k')} ({period})", True),
+        (f"{t('fields.participant_count')} ({period})", True),
+    ]
+    body = []
+    for r in sorted(rows, key=lambda r: r.get("wimd_rank") or 10**9):
+        shown, key = participants_shown(site, t, r)
+        link = Markup('<a href="{}">{}</a> <span class="code">{}</span>').format(
+            f"../lsoa/{r['lsoa_code']}.html", proper_name(r, "lsoa", t.lang), r["lsoa_code"]
+        )
+        body.append(
+            [
+                (link, None),
+                (Markup('<span translate="no">{}</span>').format(r.get("ward_name") or ""), None),
+                (t.fmt("int", r.get("wimd_rank")), r.get("wimd_rank")),
+                (t.fmt("int", r.get("wimd_decile")), r.get("wimd_decile")),
+                (t.fmt("int", r.get("population")), r.get("population")),
+                (t.fmt("int", r.get("activity_count")), r.get("activity_count")),
+                (t.fmt("dec1", r.get("activity_per_10k")), r.get("activity_per_10k")),
+                (shown, key),
+            ]
+        )
+    return table(table_id, caption, cols, body, filterable=True)
+
+
+def similar_list(site: Site, t: Translator, level: Level, code: str) -> dict:
+    """The five most similar areas of the same level, with a link to compare them all."""
+    rows = site.similar.get((level.area_type, code), [])
+    source = site.la if level.key == "la" else site.lsoa
+    items = []
+    for other, distance in rows:
+        r = source.get(other)
+        if r is None:
+            continue
+        items.append(
+            {
+                "href": f"../{level.folder}/{other}.html",
+                "name": proper_name(r, level.prefix, t.lang),
+                "code": other,
+                "parent": name(r, "la", t.lang) if level.key == "lsoa" else "",
+                "distance": t.fmt("dec2", distance),
+            }
+        )
+    codes = ",".join([code] + [i["code"] for i in items])
+    return {
+        "areas": items,
+        "compare_href": f"../compare.html#level={level.key}&areas={codes}",
+        "method": t(f"similar.method_{level.key}"),
+    }
+
+
+def indicators_beside_wales(site: Site, t: Translator, code: str, area_name: str) -> dict:
+    mine = site.la_latest.filter(pl.col("area_code") == code).sort("indicator_code")
+    rows = []
+    for r in mine.to_dicts():
+        w = site.wales_latest.get(r["indicator_code"])
+        vals = [abs(v) for v in (r["value"], w["value"] if w else None) if not missing(v)]
+        kind = unit_kind(r.get("unit"), max(vals) if vals else None)
+        nm = (r.get("indicator_name_cy") if t.lang == "cy" else None) or r["indicator_name_en"]
+        diff = None
+        if w and not missing(r["value"]) and not missing(w["value"]) and w["period"] == r["period"]:
+            diff = r["value"] - w["value"]
+        pol = r.get("polarity")
+        rows.append(
+            [
+                (nm, None),
+                (unit_text(t, r.get("unit")), None),
+                (r["period"], None),
+                (t.fmt(kind, r["value"]), r["value"]),
+                (t.fmt(kind, w["value"]) if w else t("no_data"), w["value"] if w else None),
+                (w["period"] if w else "–", None),
+                (
+                    (("+" if diff > 0 else "") + t.fmt(kind, diff))
+                    if diff is not None
+                    else t("no_data"),
+                    diff,
+                ),
+                (t(f"polarity.{pol}") if t.has(f"polarity.{pol}") else "", None),
+            ]
+        )
+    return table(
+        "ind-table",
+        t("la.indicators_heading") + " – " + t("table_caption_suffix"),
+        [
+            (t("fields.indicator"), False),
+            (t("fields.unit"), False),
+            (t("fields.period"), False),
+            (area_name, True),
+            (t("fields.wales"), True),
+            (t("fields.wales_period"), False),
+            (t("fields.difference"), True),
+            (t("fields.direction"), False),
+        ],
+        rows,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# pages
+
+
+def overview(site: Site, t: Translator, la_bounds: list) -> dict:
+    las = site.las
+    codes = [r["la_code"] for r in las]
+    names = [name(r, "la", t.lang) for r in las]
+    measures = la_measures(site, t, las)
+    la_map = map_context(
+        "la-map",
+        t("overview.la_map_title"),
+        t("overview.la_map_desc"),
+        map_layer(site, t, "la", "la", las, la_bounds),
+        t,
+    )
+    la_table = table(
+        "la-table",
+        t("overview.la_heading") + " – " + t("table_caption_suffix"),
+        [(t("fields.local_authority"), False)] + [(m.title, True) for m in measures],
+        [
+            [(Markup('<a href="la/{}.html">{}</a>').format(c, n), None)]
+            + [(t.fmt(m.kind, m.values[i]), m.values[i]) for m in measures]
+            for i, (c, n) in enumerate(zip(codes, names, strict=True))
+        ],
+    )
+    return {"la_map": la_map, "la_table": la_table, "example_banner": site.example}
+
+
+def small_areas(site: Site, t: Translator, bounds: list) -> dict:
+    rows = site.lsoas
+    lsoa_map = map_context(
+        "lsoa-map",
+        t("small_areas.map_title"),
+        t("small_areas.map_desc"),
+        map_layer(site, t, "lsoa", "lsoa", rows, bounds),
+        t,
+    )
+    las = sorted(((r["la_code"], name(r, "la", t.lang)) for r in site.las), key=lambda x: x[1])
+    return {"lsoa_map": lsoa_map, "las": las, "example_banner": site.example}
+
+
+def la_index(site: Site, t: Translator) -> dict:
+    items = sorted(((r["la_code"], name(r, "la", t.lang)) for r in site.las), key=lambda x: x[1])
+    return {"items": items}
+
+
+def la_profile(site: Site, t: Translator, la: dict, bounds: list) -> dict:
+    code = la["la_code"]
+    la_name = name(la, "la", t.lang)
+    period, wimd, census = activity_period(site, t), t("periods.wimd"), t("periods.census")
+    figures = [
+        figure(t, "population", t("fields.population"), la.get("population"), "int", census),
+        figure(t, "lsoa_count", t("fields.lsoa_count"), la.get("lsoa_count"), "int", census),
+        figure(
+            t,
+            "share_lsoas_most_deprived_10pct",
+            t("fields.share_lsoas_most_deprived_10pct"),
+            la.get("share_lsoas_most_deprived_10pct"),
+            "pct",
+            wimd,
+        ),
+        figure(
+            t,
+            "share_lsoas_most_deprived_20pct",
+            t("fields.share_lsoas_most_deprived_20pct"),
+            la.get("share_lsoas_most_deprived_20pct"),
+            "pct",
+            wimd,
+        ),
+        figure(
+            t,
+            "share_people_most_deprived_10pct",
+            t("fields.share_people_most_deprived_10pct"),
+            la.get("share_people_most_deprived_10pct"),
+            "pct",
+            wimd,
+        ),
+        figure(
+            t,
+            "share_people_most_deprived_20pct",
+            t("fields.share_people_most_deprived_20pct"),
+            la.get("share_people_most_deprived_20pct"),
+            "pct",
+            wimd,
+        ),
+        figure(
+            t, "activity_count", t("fields.activity_count"), la.get("activity_count"), "int", period
+        ),
+        figure(
+            t,
+            "activity_per_10k",
+            t("fields.activity_per_10k"),
+            la.get("activity_per_10k"),
+            "dec1",
+            period,
+        ),
+        figure(t, "funding_gbp", t("fields.funding_gbp"), la.get("funding_gbp"), "gbp", period),
+        figure(
+            t,
+            "funding_per_head_gbp",
+            t("fields.funding_per_head_gbp"),
+            la.get("funding_per_head_gbp"),
+            "gbp2",
+            period,
+        ),
+        figure(
+            t,
+            "partner_organisation_count",
+            t("fields.partner_organisation_count"),
+            la.get("partner_organisation_count"),
+            "int",
+            period,
+        ),
+        figure(
+            t,
+            "share_activity_in_most_deprived_20pct",
+            t("fields.share_activity_in_most_deprived_20pct"),
+            la.get("share_activity_in_most_deprived_20pct"),
+            "pct",
+            period,
+        ),
+        figure(
+            t,
+            "community_support_groups",
+            t("fields.community_support_groups"),
+            la.get("community_support_groups"),
+            "int",
+            t("periods.spring_2020"),
+        ),
+        figure(
+            t,
+            "volunteer_registrations",
+            t("fields.volunteer_registrations"),
+            la.get("volunteer_registrations"),
+            "int",
+            t("periods.spring_2020"),
+        ),
+    ]
+    rows = site.lsoas_in.get(code, [])
+    lsoa_map = map_context(
+        "la-lsoa-map",
+        t("la.map_title", name=la_name),
+        t("la.map_desc"),
+        map_layer(site, t, f"lsoa-{code}", "lsoa", rows, bounds),
+        t,
+    )
+    # WIMD decile distribution (counts of the authority's LSOAs; shares from the mart)
+    counts = {d: 0 for d in range(1, 11)}
+    for r in rows:
+        if r.get("wimd_decile") in counts:
+            counts[r["wimd_decile"]] += 1
+    dec_label = {1: t("decile_most"), 10: t("decile_least")}
+    items = [(dec_label.get(d, str(d)), counts[d], t.fmt("int", counts[d])) for d in counts]
+    wimd_block = {
+        "chart": charts.bars(
+            "wimd-chart", t("la.wimd_chart_title", name=la_name), t("la.wimd_chart_desc"), items
+        ),
+        "summary": t(
+            "wimd_summary",
+            n10=t.fmt("int", counts[1]),
+            total=t.fmt("int", len(rows)),
+            p10=t.pct(la.get("share_lsoas_most_deprived_10pct")),
+            n20=t.fmt("int", counts[1] + counts[2]),
+            p20=t.pct(la.get("share_lsoas_most_deprived_20pct")),
+        ),
+        "table": table(
+            "wimd-table",
+            t("la.wimd_heading") + " – " + t("table_caption_suffix"),
+            [(t("fields.decile"), False), (t("fields.lsoa_count_short"), True)],
+            [[(lbl, None), (shown, v)] for lbl, v, shown in items],
+            False,
+        ),
+    }
+    cats = [c for c in CATEGORIES if c != "all"]
+    cat_items = [
+        (t(f"categories.{c}"), la.get(RATE_COL[c]), t.fmt("dec1", la.get(RATE_COL[c])))
+        for c in cats
+    ]
+    top = max(cats, key=lambda c: la.get(COUNT_COL[c]) or 0)
+    activity = {
+        "chart": charts.bars(
+            "activity-chart",
+            t("la.activity_chart_title", name=la_name, period=period),
+            t("la.activity_chart_desc"),
+            cat_items,
+        ),
+        "summary": t(
+            "la.activity_summary",
+            total=t.fmt("int", la.get("activity_count")),
+            name=la_name,
+            period=period,
+            per10k=t.fmt("dec1", la.get("activity_per_10k")),
+            top=t(f"categories.{top}"),
+            top_count=t.fmt("int", la.get(COUNT_COL[top])),
+        )
+        if la.get("activity_count")
+        else t("la.activity_summary_none", name=la_name),
+        "table": table(
+            "activity-table",
+            t("la.activity_heading") + " – " + t("table_caption_suffix"),
+            [
+                (t("fields.category"), False),
+                (f"{t('fields.activity_count')} ({period})", True),
+                (f"{t('fields.activity_per_10k')} ({period})", True),
+            ],
+            [
+                [
+                    (t(f"categories.{c}"), None),
+                    (t.fmt("int", la.get(COUNT_COL[c])), la.get(COUNT_COL[c])),
+                    (t.fmt("dec1", la.get(RATE_COL[c])), la.get(RATE_COL[c])),
+                ]
+                for c in CATEGORIES
+            ],
+            False,
+        ),
+    }
+    by_year = year_block(site, t, code, la_name)
+    sec = (
+        site.frames["marts.activity_by_la_sector"]
+        .filter(pl.col("la_code") == code)
+        .sort(["activity_count", "sector"], descending=[True, False])
+    )
+    sec_items = [
+        (t.get(f"sectors.{s}", s), n or 0, t.fmt("int", n))
+        for s, n in zip(sec["sector"].to_list(), sec["activity_count"].to_list(), strict=True)
+    ]
+    sectors = {
+        "chart": charts.bars(
+            "sector-chart",
+            t("la.sectors_chart_title", name=la_name, period=period),
+            t("la.sectors_chart_desc"),
+            sec_items,
+        )
+        if sec_items
+        else None,
+        "summary": t("la.sectors_summary", top=sec_items[0][0], count=sec_items[0][2])
+        if sec_items
+        else t("la.activity_summary_none", name=la_name),
+        "table": table(
+            "sector-table",
+            t("la.sectors_heading") + " – " + t("table_caption_suffix"),
+            [(t("fields.sector"), False), (f"{t('fields.activity_count')} ({period})", True)],
+            [[(lbl, None), (shown, v)] for lbl, v, shown in sec_items],
+            False,
+        ),
+    }
+    lhb = None
+    if la.get("lhb_name_en"):
+        span = Markup('<span lang="en">{}</span>').format(la["lhb_name_en"])
+        lhb = Markup.escape(t("la.lhb", name="\x00")).replace("\x00", span)
+    extract = site.downloads.get("areas", {}).get(code)
+    return {
+        "la": la,
+        "la_name": la_name,
+        "lhb": lhb,
+        "figures": figures,
+        "lsoa_map": lsoa_map,
+        "wimd": wimd_block,
+        "activity": activity,
+        "by_year": by_year,
+        "indicators": indicators_beside_wales(site, t, code, la_name),
+        "sectors": sectors,
+        "similar": similar_list(site, t, LEVELS["la"], code),
+        "lsoa_table": lsoa_table(
+            site, t, rows, "lsoa-table", t("la.lsoa_table_heading", name=la_name)
+        ),
+        "extract": f"../../data/{extract}" if extract else None,
+        "example_banner": bool(la.get("is_example_data")),
+    }
+
+
+def year_block(site: Site, t: Translator, code: str, area_name: str) -> dict:
+    """Activity by financial year: a bar per year and a table by year and action category."""
+    yr = site.frames["marts.activity_by_la_year"].filter(pl.col("la_code") == code)
+    by = {(r["financial_year"], r["action_category"]): r for r in yr.to_dicts()}
+    years = site.years
+    items, rows = [], []
+    for y in years:
+        counts = {c: (by.get((y, c)) or {}).get("activity_count") or 0 for c in CATEGORIES[1:]}
+        total = sum(counts.values())
+        funding = sum((by.get((y, c)) or {}).get("funding_gbp") or 0 for c in CATEGORIES[1:])
+        items.append((y, total, t.fmt("int", total)))
+        rows.append(
+            [(y, None), (t.fmt("int", total), total)]
+            + [(t.fmt("int", counts[c]), counts[c]) for c in CATEGORIES[1:]]
+            + [(t.fmt("gbp", funding), funding)]
+        )
+    return {
+        "chart": charts.bars(
+            "year-chart", t("la.year_chart_title", name=area_name), t("la.year_chart_desc"), items
+        )
+        if any(v for _, v, _ in items)
+        else None,
+        "summary": t(
+            "la.year_summary",
+            n=t.fmt("int", len(years)),
+            latest=years[-1],
+            count=items[-1][2],
+        )
+        if years
+        else t("la.activity_summary_none", name=area_name),
+        "table": table(
+            "year-table",
+            t("la.year_heading") + " – " + t("table_caption_suffix"),
+            [(t("fields.financial_year"), False), (t("fields.activity_count"), True)]
+            + [(t(f"categories.{c}"), True) for c in CATEGORIES[1:]]
+            + [(t("fields.funding_gbp"), True)],
+            rows,
+            False,
+        ),
+    }
+
+
+def lsoa_profile(site: Site, t: Translator, r: dict, bounds: list) -> dict:
+    code = r["lsoa_code"]
+    nm = name(r, "lsoa", t.lang)
+    la = site.la[r["la_code"]]
+    period, wimd, census = activity_period(site, t), t("periods.wimd"), t("periods.census")
+    shown, _ = participants_shown(site, t, r)
+    figures = [
+        figure(t, "wimd_rank", t("fields.wimd_rank_of"), r.get("wimd_rank"), "int", wimd),
+        figure(t, "wimd_decile", t("fields.wimd_decile"), r.get("wimd_decile"), "int", wimd),
+        figure(t, "population", t("fields.population"), r.get("population"), "int", census),
+        figure(
+            t, "activity_count", t("fields.activity_count"), r.get("activity_count"), "int", period
+        ),
+        figure(
+            t,
+            "activity_per_10k",
+            t("fields.activity_per_10k"),
+            r.get("activity_per_10k"),
+            "dec1",
+            period,
+        ),
+        figure(t, "funding_gbp", t("fields.funding_gbp"), r.get("funding_gbp"), "gbp", period),
+        {
+            "field": "participant_count",
+            "label": t("fields.participant_count"),
+            "value": None,
+            "shown": shown,
+            "note": period,
+        },
+        figure(
+            t,
+            "community_support_groups",
+            t("fields.community_support_groups"),
+            r.get("community_support_groups"),
+            "int",
+            t("periods.spring_2020"),
+        ),
+    ]
+    domain_items = [
+        (t(f"domains.{d}"), r.get(f"{d}_rank"), t.fmt("int", r.get(f"{d}_rank"))) for d in DOMAINS
+    ]
+    total = len(site.lsoas)
+    rural = r.get("rural_urban_class")
+    siblings = site.lsoas_in.get(r["la_code"], [])
+    lsoa_map = map_context(
+        "lsoa-area-map",
+        t("lsoa.map_title", name=nm, la=name(la, "la", t.lang)),
+        t("lsoa.map_desc"),
+        map_layer(site, t, f"lsoa-{r['la_code']}", "lsoa", siblings, bounds),
+        t,
+        highlight=code,
+        keys=["wimd_rank", "wimd_decile", "rate_all"],
+    )
+    extract = site.downloads.get("areas", {}).get(r["la_code"])
+    return {
+        "r": r,
+        "name": nm,
+        "heading": fill(t, "lsoa.title", name=proper_name(r, "lsoa", t.lang)),
+        "la_name": name(la, "la", t.lang),
+        "msoa_name": name(r, "msoa", t.lang),
+        "rural": t.get(f"rural_urban.{rural}", rural or ""),
+        "figures": figures,
+        "domains": {
+            "chart": charts.bars(
+                "domain-chart",
+                t("lsoa.domain_chart_title", name=nm),
+                t("lsoa.domain_chart_desc", total=t.fmt("int", total)),
+                domain_items,
+            ),
+            "summary": t(
+                "lsoa.domain_summary",
+                rank=t.fmt("int", r.get("wimd_rank")),
+                total=t.fmt("int", total),
+            ),
+            "table": None,  # the chart is a list of labels and values already
+        },
+        "lsoa_map": lsoa_map,
+        "similar": similar_list(site, t, LEVELS["lsoa"], code),
+        "extract": f"../../data/{extract}" if extract else None,
+        "example_banner": bool(r.get("is_example_data")),
+    }
+
+
+def compare_data(site: Site, t: Translator, level: str) -> dict:
+    """Everything the compare view shows for one level: measures (title, values shown) and areas."""
+    if level == "la":
+        rows, prefix, code_col = site.las, "la", "la_code"
+        measures = la_measures(site, t, rows)
+    else:
+        rows, prefix, code_col = site.lsoas, "lsoa", "lsoa_code"
+        measures = [m for m in lsoa_measures(site, t, rows) if not m.key.startswith("ind_")]
+    return {
+        "measures": [{"key": m.key, "title": m.title, "reverse": m.reverse} for m in measures],
+        "areas": {
+            r[code_col]: {
+                "n": name(r, prefix, t.lang),
+                "p": name(r, "la", t.lang) if level == "lsoa" else "",
+                "v": [t.fmt(m.kind, m.values[i]) for m in measures],
+                "x": [rounded(m.kind, m.values[i]) for m in measures],
+            }
+            for i, r in enumerate(rows)
+        },
+    }
+
+
+def search_index(site: Site) -> dict:
+    """Names to search in both languages: local authorities, MSOAs, wards and LSOAs.
+
+    Entries are [type, code, name_en, name_cy, la_code, folded text, lsoa codes (MSOA, ward)].
+    """
+    out = []
+    for r in site.las:
+        out.append(["la", r["la_code"], r["la_name_en"], r["la_name_cy"], r["la_code"]])
+    msoas: dict[str, dict] = {}
+    wards: dict[str, dict] = {}
+    for r in site.lsoas:
+        out.append(["lsoa", r["lsoa_code"], r["lsoa_name_en"], r["lsoa_name_cy"], r["la_code"]])
+        if r.get("msoa_code"):
+            m = msoas.setdefault(
+                r["msoa_code"],
+                {"en": r["msoa_name_en"], "cy": r["msoa_name_cy"], "la": r["la_code"], "l": []},
+            )
+            m["l"].append(r["lsoa_code"])
+        if r.get("ward_code"):
+            w = wards.setdefault(
+                r["ward_code"], {"en": r["ward_name"], "cy": None, "la": r["la_code"], "l": []}
+            )
+            w["l"].append(r["lsoa_code"])
+    for kind, group in (("msoa", msoas), ("ward", wards)):
+        for code, m in sorted(group.items()):
+            out.append([kind, code, m["en"], m["cy"], m["la"], m["l"]])
+    for e in out:
+        text = " ".join(x for x in (e[1], e[2], e[3]) if x)
+        e.insert(5, fold(text))
+    return {"areas": out}
+
+
+def postcode_shards(frame: pl.DataFrame) -> dict[str, dict]:
+    """Per postcode district, the 2021 LSOAs its postcodes are in (several when a 2011 LSOA split).
+
+    Returns ``{district: {"l": [lsoa codes], "p": {inward code: [indexes into l]}}}``.
+    """
+    out: dict[str, dict] = {}
+    for district, sub in frame.sort(["postcode", "lsoa_code"]).group_by(
+        "postcode_district", maintain_order=True
+    ):
+        lsoas: list[str] = []
+        index: dict[str, int] = {}
+        codes: dict[str, list[int]] = {}
+        for pc, lsoa in zip(sub["postcode"].to_list(), sub["lsoa_code"].to_list(), strict=True):
+            if lsoa not in index:
+                index[lsoa] = len(lsoas)
+                lsoas.append(lsoa)
+            codes.setdefault(pc.split(" ")[1], []).append(index[lsoa])
+        out[district[0]] = {"l": lsoas, "p": codes}
+    return out
+
+
+def goals(site: Site, t: Translator) -> dict:
+    collab = site.frames["marts.collaboration_and_goals"].to_dicts()
+    sections = []
+    for g in site.goals:
+        gc = g["goal_code"]
+        inds = [r for r in site.ind_ref if gc in (r.get("wellbeing_goals") or [])]
+        ind_rows = []
+        for r in sorted(
+            inds, key=lambda r: (r.get("national_indicator") or 999, r["indicator_code"])
+        ):
+            w = site.wales_latest.get(r["indicator_code"])
+            nm = (r.get("indicator_name_cy") if t.lang == "cy" else None) or r["indicator_name_en"]
+            ni = r.get("national_indicator")
+            kind = unit_kind(
+                r.get("unit"), abs(w["value"]) if w and not missing(w["value"]) else None
+            )
+            ind_rows.append(
+                [
+                    (nm, None),
+                    (t.fmt("int", ni) if ni is not None else "–", ni),
+                    (unit_text(t, r.get("unit")), None),
+                    (t.fmt(kind, w["value"]) if w else t("no_data"), w["value"] if w else None),
+                    (w["period"] if w else "–", None),
+                    (
+                        t(f"polarity.{r['polarity']}")
+                        if t.has(f"polarity.{r.get('polarity')}")
+                        else "",
+                        None,
+                    ),
+                ]
+            )
+        cor = [c for c in collab if gc in (c.get("wellbeing_goals") or [])]
+        cor.sort(key=lambda c: (c["indicator_code"], CATEGORIES.index(c["action_category"])))
+        groups: list[tuple[str, list]] = []
+        trows, caveats, n_excl = [], [], 0
+        for c in cor:
+            nm = (c.get("indicator_name_cy") if t.lang == "cy" else None) or c["indicator_name_en"]
+            cat = t(f"categories.{c['action_category']}")
+            lo, hi = c.get("ci_lower"), c.get("ci_upper")
+            if c.get("stands_out"):  # adjusted for deprivation and many comparisons (Holm)
+                n_excl += 1
+            if not groups or groups[-1][0] != nm:
+                groups.append((nm, []))
+            rho = t.fmt("dec2", c.get("spearman_rho"))
+            groups[-1][1].append((cat, c.get("spearman_rho"), lo, hi, rho))
+            trows.append(
+                [
+                    (f"{nm} · {cat}", None),
+                    (t.fmt("int", c.get("n")), c.get("n")),
+                    (rho, c.get("spearman_rho")),
+                    (f"{t.fmt('dec2', lo)} – {t.fmt('dec2', hi)}", lo),
+                ]
+            )
+            cav = c.get(f"caveat_{t.lang}") or c.get("caveat_en")
+            if cav and cav not in caveats:
+                caveats.append(cav)
+        goal_name = g.get(f"goal_name_{t.lang}") or g["goal_name_en"]
+        sections.append(
+            {
+                "code": gc,
+                "number": g["goal_number"],
+                "name": goal_name,
+                "description": g.get(f"description_{t.lang}") or g.get("description_en") or "",
+                "indicators": table(
+                    f"ind-{gc}",
+                    t("goals.indicators_heading") + " – " + goal_name,
+                    [
+                        (t("fields.indicator"), False),
+                        (t("fields.national_indicator"), True),
+                        (t("fields.unit"), False),
+                        (t("goals.wales_latest"), True),
+                        (t("fields.period"), False),
+                        (t("fields.direction"), False),
+                    ],
+                    ind_rows,
+                ),
+                "forest": charts.forest(
+                    f"forest-{gc}",
+                    t("goals.forest_title", goal=goal_name),
+                    t("goals.forest_desc"),
+                    groups,
+                )
+                if groups
+                else None,
+                "forest_summary": t(
+                    "goals.forest_summary", n=t.fmt("int", len(trows)), n_excl=t.fmt("int", n_excl)
+                ),
+                "cor_table": table(
+                    f"cor-{gc}",
+                    t("goals.correlations_heading") + " – " + goal_name,
+                    [
+                        (t("fields.indicator") + " · " + t("fields.category"), False),
+                        (t("fields.n"), True),
+                        (t("fields.rho"), True),
+                        (t("fields.ci"), True),
+                    ],
+                    trows,
+                ),
+                "caveats": caveats,
+            }
+        )
+    n_all = len(collab)
+    return {
+        "sections": sections,
+        "multiple_note": t(
+            "goals.multiple_note",
+            n=t.fmt("int", n_all),
+            expected=t.fmt("int", round(n_all * 0.05)),
+            standing_out=t.fmt("int", sum(1 for c in collab if c.get("stands_out"))),
+        ),
+        "example_banner": any(c.get("is_example_data") for c in collab),
+    }
+
+
+def deprivation(site: Site, t: Translator) -> dict:
+    df = site.frames["marts.activity_by_wimd_decile"].sort(["wimd_decile", "action_category"])
+    rows_by = {(r["wimd_decile"], r["action_category"]): r for r in df.to_dicts()}
+    period = activity_period(site, t)
+    dec_label = {1: t("decile_most"), 10: t("decile_least")}
+    blocks = []
+    for cat in CATEGORIES:
+        get = {d: rows_by.get((d, cat), {}) for d in range(1, 11)}
+        items = [
+            (
+                dec_label.get(d, str(d)),
+                get[d].get("activity_per_10k"),
+                t.fmt("dec1", get[d].get("activity_per_10k")),
+            )
+            for d in range(1, 11)
+        ]
+        cat_name = t(f"categories.{cat}")
+        blocks.append(
+            {
+                "id": f"dep-{cat}",
+                "heading": cat_name,
+                "chart": charts.bars(
+                    f"dep-chart-{cat}",
+                    t("deprivation.chart_title", category=cat_name, period=period),
+                    t("deprivation.chart_desc"),
+                    items,
+                ),
+                "summary": t(
+                    "deprivation.summary", category=cat_name, most=items[0][2], least=items[-1][2]
+                ),
+                "table": table(
+                    f"dep-table-{cat}",
+                    cat_name + " – " + t("table_caption_suffix"),
+                    [
+                        (t("fields.decile"), False),
+                        (f"{t('fields.population')} ({t('periods.census')})", True),
+                        (f"{t('fields.activity_count')} ({period})", True),
+                        (f"{t('fields.activity_per_10k')} ({period})", True),
+                    ],
+                    [
+                        [
+                            (items[d - 1][0], None),
+                            (t.fmt("int", get[d].get("population")), get[d].get("population")),
+                            (
+                                t.fmt("int", get[d].get("activity_count")),
+                                get[d].get("activity_count"),
+                            ),
+                            (items[d - 1][2], items[d - 1][1]),
+                        ]
+                        for d in range(1, 11)
+                    ],
+                    False,
+                ),
+            }
+        )
+    allr = {d: rows_by.get((d, "all"), {}) for d in range(1, 11)}
+    f_items = [
+        (
+            dec_label.get(d, str(d)),
+            allr[d].get("funding_per_head_gbp"),
+            t.fmt("gbp2", allr[d].get("funding_per_head_gbp")),
+        )
+        for d in range(1, 11)
+    ]
+    funding = {
+        "chart": charts.bars(
+            "dep-funding",
+            t("deprivation.funding_title", period=period),
+            t("deprivation.funding_desc"),
+            f_items,
+        ),
+        "summary": t("deprivation.funding_summary", most=f_items[0][2], least=f_items[-1][2]),
+        "table": table(
+            "dep-funding-table",
+            t("deprivation.funding_title", period=period) + " – " + t("table_caption_suffix"),
+            [
+                (t("fields.decile"), False),
+                (t("fields.funding_gbp"), True),
+                (t("fields.funding_per_head_gbp"), True),
+            ],
+            [
+                [
+                    (f_items[d - 1][0], None),
+                    (t.fmt("gbp", allr[d].get("funding_gbp")), allr[d].get("funding_gbp")),
+                    (f_items[d - 1][2], f_items[d - 1][1]),
+                ]
+                for d in range(1, 11)
+            ],
+            False,
+        ),
+    }
+    return {
+        "blocks": blocks,
+        "funding": funding,
+        "period": period,
+        "example_banner": any(r.get("is_example_data") for r in df.to_dicts()),
+    }

@@ -1,0 +1,245 @@
+"""What readers get, scanned end to end after a full run on the real data: the published DuckDB
+file, every export (Parquet, CSV), the data dictionary, the manifest and the built site (HTML,
+JSON, CSV, Parquet). No participant count from 1 to 4 anywhere, withheld cells agree across all
+outputs, true zeros shown as 0, no placeholder comment, and example data labelled as such."""
+
+import csv
+import html
+import json
+import math
+import re
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from pipelines.contracts import placeholder_description
+
+NO_DATA = {"No data", "Dim data"}
+PARTICIPANT_HEADERS = ("Participants", "Cyfranogwyr")
+
+
+@pytest.fixture(scope="module")
+def outputs(built_warehouse, pipeline_env) -> dict[str, Path]:
+    publish_dir = Path(pipeline_env["WELLBEING_PUBLISH_DIR"])
+    return {
+        "warehouse": built_warehouse,
+        "file": publish_dir / "wellbeing.duckdb",
+        "publish": publish_dir,
+        "site": Path(pipeline_env["WELLBEING_DASHBOARD_DIR"]),
+    }
+
+
+def _small(values) -> list:
+    return [v for v in values if v is not None and not math.isnan(v) and 1 <= float(v) <= 4]
+
+
+def _participant_columns(columns) -> list[str]:
+    return [c for c in columns if "participant" in c and not c.startswith("is_")]
+
+
+def test_published_file_holds_no_count_from_one_to_four_and_keeps_true_zeros(outputs):
+    pub = duckdb.connect(str(outputs["file"]), read_only=True)
+    wh = duckdb.connect(str(outputs["warehouse"]), read_only=True)
+    try:
+        tables = pub.execute(
+            "select schema_name, table_name from duckdb_tables() where schema_name <> 'dictionary'"
+        ).fetchall()
+        scanned = 0
+        for schema, table in tables:
+            cols = [
+                d[0] for d in pub.execute(f"select * from {schema}.{table} limit 0").description
+            ]
+            for col in _participant_columns(cols):
+                values = [
+                    v for (v,) in pub.execute(f"select {col} from {schema}.{table}").fetchall()
+                ]
+                assert _small(values) == [], f"{schema}.{table}.{col}"
+                scanned += 1
+        assert scanned >= 4
+        zeros = "select count(*) from marts.lsoa_profile where participant_count = 0"
+        assert pub.execute(zeros).fetchone()[0] == wh.execute(zeros).fetchone()[0] > 0
+        small = "select count(*) from marts.lsoa_profile where participant_count between 1 and 4"
+        assert wh.execute(small).fetchone()[0] > 0  # the real run does have small counts
+        flagged = pub.execute(
+            "select count(*), count(*) filter (where participant_count is null) "
+            "from marts.lsoa_profile where is_participant_count_suppressed"
+        ).fetchone()
+        assert flagged[0] == flagged[1] >= wh.execute(small).fetchone()[0]
+    finally:
+        pub.close()
+        wh.close()
+
+
+def _withheld_lsoas(outputs) -> set[str]:
+    con = duckdb.connect(str(outputs["file"]), read_only=True)
+    try:
+        return {
+            c
+            for (c,) in con.execute(
+                "select lsoa_code from marts.lsoa_profile where is_participant_count_suppressed"
+            ).fetchall()
+        }
+    finally:
+        con.close()
+
+
+def _data_files(outputs) -> list[Path]:
+    return [
+        *sorted((outputs["publish"] / "exports").glob("*.csv")),
+        *sorted((outputs["publish"] / "exports").glob("*.parquet")),
+        *sorted(outputs["site"].rglob("*.csv")),
+        *sorted(outputs["site"].rglob("*.parquet")),
+    ]
+
+
+def test_every_export_and_download_agrees_with_the_published_file(outputs):
+    withheld = _withheld_lsoas(outputs)
+    files = _data_files(outputs)
+    assert len(files) >= 4 * 9
+    for path in files:
+        if path.suffix == ".csv":
+            text = path.read_text(encoding="utf-8-sig")
+            assert "<5" not in text, path
+            rows = list(csv.DictReader(text.splitlines()))
+            frame = pl.DataFrame(rows) if rows else pl.DataFrame()
+        else:
+            frame = pl.read_parquet(path)
+        for col in _participant_columns(frame.columns):
+            values = [None if v in ("", None) else float(v) for v in frame[col].to_list()]
+            assert _small(values) == [], (path.name, col)
+        if "lsoa_code" in frame.columns and "participant_count" in frame.columns:
+            empty = {
+                r["lsoa_code"]
+                for r in frame.select("lsoa_code", "participant_count").to_dicts()
+                if r["participant_count"] in (None, "")
+            }
+            in_file = set(frame["lsoa_code"].to_list())
+            # a per-area extract (lsoa_profile_<W06>.csv) holds one authority's rows
+            assert empty == withheld & in_file, path
+            if in_file >= withheld:
+                assert any(str(v) in ("0", "0.0") for v in frame["participant_count"].to_list())
+
+
+def _table_cells(page: str, header_prefixes: tuple[str, ...]):
+    for table in re.findall(r"<table\b.*?</table>", page, flags=re.DOTALL):
+        heads = [
+            html.unescape(re.sub(r"<span.*?</span>|<[^>]+>", "", h)).strip()
+            for h in re.findall(r'<th scope="col"[^>]*>(.*?)</th>', table, flags=re.DOTALL)
+        ]
+        index = next((i for i, h in enumerate(heads) if h.startswith(header_prefixes)), None)
+        if index is None:
+            continue
+        body = table[table.find("<tbody>") :]
+        for row in re.findall(r"<tr>(.*?)</tr>", body, flags=re.DOTALL):
+            cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, flags=re.DOTALL)
+            label = html.unescape(re.sub(r"<[^>]+>", "", cells[0]))
+            yield label, html.unescape(re.sub(r"<[^>]+>", "", cells[index])).strip()
+
+
+def test_site_pages_never_show_a_count_from_one_to_four_and_mark_withheld_ones(outputs):
+    withheld = _withheld_lsoas(outputs)
+    pages = sorted(outputs["site"].rglob("*.html"))
+    assert len(pages) > 40
+    seen_zero = seen_withheld = 0
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert "&lt;5" not in text and "<5" not in text, page
+        for label, cell in _table_cells(text, PARTICIPANT_HEADERS):
+            if cell == "[c]":
+                seen_withheld += 1
+                code = re.search(r"\((W01\d{6})\)", label)
+                assert code is None or code.group(1) in withheld, (page.name, label)
+                continue
+            if cell in NO_DATA:
+                continue
+            value = float(cell.replace(",", ""))
+            assert not 1 <= value <= 4, (page.name, label, cell)
+            seen_zero += value == 0
+            code = re.search(r"\((W01\d{6})\)", label)
+            assert code is None or code.group(1) not in withheld, (page.name, label)
+    assert seen_zero > 0 and seen_withheld > 0
+
+
+def test_site_json_holds_no_count_from_one_to_four(outputs):
+    def walk(value, key=""):
+        if isinstance(value, dict):
+            for k, v in value.items():
+                yield from walk(v, k)
+        elif isinstance(value, list):
+            for v in value:
+                yield from walk(v, key)
+        elif "participant" in key and isinstance(value, int | float):
+            yield value
+
+    blobs = [p.read_text(encoding="utf-8") for p in outputs["site"].rglob("*.json")]
+    for page in outputs["site"].rglob("*.html"):
+        blobs += re.findall(
+            r'<script type="application/json"[^>]*>(.*?)</script>',
+            page.read_text(encoding="utf-8"),
+            flags=re.DOTALL,
+        )
+    assert blobs
+    for blob in blobs:
+        assert _small(list(walk(json.loads(blob)))) == []
+
+
+def test_no_placeholder_comment_reaches_the_published_file_or_dictionary(outputs):
+    con = duckdb.connect(str(outputs["file"]), read_only=True)
+    try:
+        columns = con.execute(
+            "select schema_name, table_name, column_name, comment from duckdb_columns() "
+            "where not internal"
+        ).fetchall()
+        tables = con.execute(
+            "select table_name, comment from duckdb_tables() where not internal"
+        ).fetchall()
+        dictionary = con.execute(
+            "select column_name, description from dictionary.columns"
+        ).fetchall()
+    finally:
+        con.close()
+    bad = [f"{s}.{t}.{c}: {d!r}" for s, t, c, d in columns if placeholder_description(c, d)]
+    assert bad == []
+    assert all(d and len(d) > 20 for _, d in tables)
+    assert [c for c, d in dictionary if placeholder_description(c, d)] == []
+    for name in ("data_dictionary.md", "data_dictionary.html"):
+        text = (outputs["publish"] / name).read_text(encoding="utf-8")
+        assert "as named by the source or model" not in text
+        assert "Disclosure control: counts from 1 to 4 are withheld" in text
+        assert "TS021" in text and "3,107,494" in text
+
+
+def test_example_data_is_labelled_in_comments_dictionary_manifest_and_parquet(outputs):
+    import pyarrow.parquet as pq
+
+    manifest = json.loads((outputs["publish"] / "manifest.json").read_text(encoding="utf-8"))
+    example = {t["table"] for t in manifest["tables"] if t.get("is_example_data")}
+    assert {
+        "marts.collaboration_and_goals",
+        "marts.activity_by_wimd_decile",
+        "marts.activity_by_la_year",
+        "marts.activity_by_la_sector",
+        "marts.lsoa_profile",
+        "marts.local_authority_profile",
+    } <= example
+    assert manifest["example_data"] is True
+    assert manifest["disclosure_withheld"]["marts.lsoa_profile.participant_count"]["primary"] > 0
+    con = duckdb.connect(str(outputs["file"]), read_only=True)
+    try:
+        for table in example:
+            schema, name = table.split(".")
+            comment = con.execute(
+                "select description from dictionary.tables where schema_name = ? and table_name = ?",
+                [schema, name],
+            ).fetchone()[0]
+            assert comment.startswith("EXAMPLE DATA, NOT EVIDENCE"), table
+            assert "2.5 times as likely per person" in comment
+    finally:
+        con.close()
+    meta = pq.read_metadata(outputs["publish"] / "exports" / "collaboration_and_goals.parquet")
+    assert meta.metadata[b"is_example_data"] == b"true"
+    assert meta.metadata[b"description"].startswith(b"EXAMPLE DATA")
+    dictionary = (outputs["publish"] / "data_dictionary.md").read_text(encoding="utf-8")
+    assert "EXAMPLE DATA, NOT EVIDENCE" in dictionary

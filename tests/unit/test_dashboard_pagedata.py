@@ -1,0 +1,132 @@
+"""Unit tests of the site's page-data layer: pure functions on small frames, no shared data,
+no browser (seconds)."""
+
+import polars as pl
+import pytest
+from shapely.geometry import MultiPolygon, box
+
+from dashboards import charts
+from dashboards.colours import VIRIDIS, viridis
+from dashboards.geo import Area, encode, main_land_bounds
+from dashboards.i18n import Translator, rounded
+from dashboards.pagedata import Measure, classify, extremes, fold, postcode_shards
+
+
+@pytest.fixture(params=["en", "cy"])
+def t(request):
+    return Translator(request.param)
+
+
+def test_summary_names_an_area_only_when_it_alone_holds_the_value(t):
+    m = Measure("rate", "Rate", "per 10,000 people", "", "dec1", [0.0, 0.0, 0.0, 12.5, 3.0])
+    text = extremes(t, m, ["A", "B", "C", "D", "E"])
+    assert "D (12.5)" in text
+    assert "A" not in text.replace("areas", "").replace("ardal", "")  # three tied at 0.0
+    assert t.fmt("int", 3) in text and "0.0" in text
+
+
+def test_summary_of_ties_at_both_ends(t):
+    m = Measure("d", "Decile", "", "", "int", [1, 1, 10, 10, None])
+    text = extremes(t, m, ["A", "B", "C", "D", "E"])
+    assert " A " not in f" {text} " and " C " not in f" {text} "
+    assert t.fmt("int", 4) in text  # 4 of 5 areas have data
+
+
+def test_deciles_keep_their_ten_classes_and_missing_values_are_grey():
+    t = Translator("en")
+    m = Measure(
+        "d", "Decile", "", "", "int", [1, 5, 10, None], reverse=True, domain=list(range(1, 11))
+    )
+    codes, colours, legend = classify(m, t)
+    assert codes == "049-"
+    assert len(colours) == 10 and legend[-1][1] == "No data"
+    # reversed: decile 1 (most deprived) gets the dark end of viridis
+    assert colours[0] == viridis(0.05) and colours[-1] == viridis(0.95)
+
+
+def test_quantile_classes_cover_every_value():
+    t = Translator("en")
+    values = [float(v) for v in range(100)]
+    codes, _, legend = classify(Measure("x", "X", "", "", "dec1", values), t)
+    assert set(codes) == set("01234") and len(legend) == 5
+    assert legend[0][1] == "0.0 – 20.0" and legend[-1][1].endswith("99.0")
+
+
+def test_viridis_table_is_the_256_entry_map():
+    assert len(VIRIDIS) == 256
+    assert viridis(0.0) == "#440154" and viridis(1.0) == "#fde725"
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "en"),
+    [
+        ("int", 1234, "1,234"),
+        ("dec1", 12.25, "12.2"),
+        ("dec1", -0.01, "0.0"),
+        ("dec2", -1.5, "−1.50"),
+        ("pct", 0.1234, "12.3%"),
+        ("pct_value", 19.0, "19.0%"),
+        ("gbp2", 488.6, "£488.60"),
+        ("gbp", None, "No data"),
+    ],
+)
+def test_number_formats(kind, value, en):
+    assert Translator("en").fmt(kind, value) == en
+
+
+def test_browser_gets_the_rounded_value_the_page_shows():
+    t = Translator("cy")
+    assert rounded("pct", 0.12345) == 12.3
+    assert t.js_format("pct") == {"d": 1, "p": "", "s": "%", "g": ",", "x": "."}
+    assert t.fmt("int", None) == "Dim data"
+
+
+def test_postcode_shards_keep_every_candidate_of_a_split_area():
+    frame = pl.DataFrame(
+        {
+            "postcode": ["CF10 1AA", "CF10 1AB", "CF1 5UX", "CF1 5UX"],
+            "postcode_district": ["CF10", "CF10", "CF1", "CF1"],
+            "lsoa_code": ["W01002019", "W01002019", "W01002020", "W01002021"],
+        }
+    )
+    shards = postcode_shards(frame)
+    assert shards["CF10"] == {"l": ["W01002019"], "p": {"1AA": [0], "1AB": [0]}}
+    assert shards["CF1"] == {"l": ["W01002020", "W01002021"], "p": {"5UX": [0, 1]}}
+
+
+def test_fold_matches_welsh_names_without_accents():
+    assert fold("Ynys Môn") == "ynys mon"
+    assert fold("Tre-garth a Mynydd Llandygái") == "tre-garth a mynydd llandygai"
+
+
+def test_map_is_fitted_to_the_main_land_not_a_small_island():
+    mainland = MultiPolygon([box(-3.3, 51.45, -3.05, 51.56)])
+    with_island = MultiPolygon([box(-3.3, 51.45, -3.05, 51.56), box(-3.13, 51.37, -3.12, 51.38)])
+    areas = [Area("A", "A", None, with_island), Area("B", "B", None, mainland)]
+    (south, west), (north, east) = main_land_bounds(areas)
+    assert south == 51.45 and north == 51.56 and west == -3.3 and east == -3.05
+
+
+def test_boundaries_are_delta_encoded_and_round_trip():
+    area = Area("W01", "A", None, MultiPolygon([box(-3.0, 51.0, -2.9, 51.1)]))
+    enc = encode([area])
+    ring = enc["shapes"][0][0][0]
+    x = y = 0
+    points = []
+    for i in range(0, len(ring), 2):
+        x += ring[i]
+        y += ring[i + 1]
+        points.append((x / enc["scale"], y / enc["scale"]))
+    assert set(points) == {(-3.0, 51.0), (-2.9, 51.0), (-2.9, 51.1), (-3.0, 51.1)}
+    assert enc["codes"] == ["W01"] and -3.0 < enc["lx"][0] < -2.9
+
+
+def test_bar_lengths_are_shares_of_the_longest_bar():
+    chart = charts.bars("c", "T", "D", [("a", 10, "10"), ("b", 5, "5"), ("c", None, "No data")])
+    assert [r["pct"] for r in chart["rows"]] == [100.0, 50.0, 0]
+
+
+def test_forest_positions_on_minus_one_to_one():
+    chart = charts.forest("f", "T", "D", [("g", [("x", 0.0, -0.5, 0.5, "0.00")])])
+    row = chart["groups"][0]["rows"][0]
+    assert (row["est"], row["lo"], row["hi"]) == (50.0, 25.0, 75.0)
