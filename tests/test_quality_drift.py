@@ -67,8 +67,15 @@ def test_renamed_column_and_missing_area_stop_the_marts(mirror, tmp_path):
     assert second.severity == dg.AssetCheckSeverity.ERROR
     text = second.description
     assert "'health_rank' is missing" in text and "health_domain" in text
-    assert "every_local_authority_present" in text and "Cardiff" in text
-    assert "row_count" in text
+    # Exactly what is missing: Cardiff and its 218 LSOAs, not "missing 22" / "missing 1917"
+    # (GX 1.24 reports no observed value for a contain-set expectation).
+    assert (
+        "every_local_authority_present" in text
+        and "missing 1 of 22: Cardiff (218 rows of raw.lsoa21_ward_la_lookup)" in text
+    ), text
+    assert "every_lsoa_present" in text and "missing 218 of 1,917: W01001" in text, text
+    assert "missing 22" not in text and "missing 1917" not in text and "Blaenau Gwent" not in text
+    assert "row_count" in text and "observed 1699 (218 fewer than the 1,917 expected)" in text
     assert "source_checksum" in text  # the new file's checksum is reported as a warning
     # the downstream model did not run, and still holds the clean version
     staging_key = dg.AssetKey(["staging", "stg_wimd__wimd_2025"])

@@ -28,7 +28,7 @@ import duckdb
 import pandas as pd
 
 from pipelines.contracts import apply_comments, contract_for
-from pipelines.quality.drift import ColumnDrift, column_drift
+from pipelines.quality.drift import ColumnDrift, column_drift, missing_values_note
 from pipelines.quality.rules import (
     NUMBER_SUFFIX,
     SQL_EXPECTATION,
@@ -168,8 +168,25 @@ def describe_failure(outcome: Outcome) -> str:
         sample = ", ".join(_short(v) for v in outcome.unexpected_sample[:5])
         return f"{text}: {outcome.unexpected_count} row(s) do not (e.g. {sample})"
     if outcome.observed_value is not None:
-        return f"{text}: observed {_short(outcome.observed_value, 200)}"
+        return f"{text}: observed {_short(outcome.observed_value, 200)}{_row_count_gap(outcome)}"
     return f"{text}: not met"
+
+
+def _row_count_gap(outcome: Outcome) -> str:
+    """`` (218 fewer than the 1,917 expected)`` for a failed row count, else ``""``."""
+    if outcome.rule.expectation != "expect_table_row_count_to_be_between":
+        return ""
+    observed = outcome.observed_value
+    low, high = outcome.rule.kwargs.get("min_value"), outcome.rule.kwargs.get("max_value")
+    if not isinstance(observed, int):
+        return ""
+    if low is not None and observed < low:
+        bound = f"{low:,}" if low == high else f"at least {low:,}"
+        return f" ({low - observed:,} fewer than the {bound} expected)"
+    if high is not None and observed > high:
+        bound = f"{high:,}" if low == high else f"at most {high:,}"
+        return f" ({observed - high:,} more than the {bound} expected)"
+    return ""
 
 
 def _short(value: Any, limit: int = 60) -> str:
@@ -216,8 +233,9 @@ def read_table(
 
     Returns:
         ``(frame, columns, value_sets)``: the table as pandas (BLOB columns as their byte length; one
-        row per table row), every column name, and ``rule name -> distinct values`` for rules with
-        ``value_set_from`` (``None`` when that reference table or column does not exist); for
+        row per table row), every column name, and ``rule name -> {distinct value: its rows in the
+        reference table}`` for rules with ``value_set_from`` (``None`` when that reference table
+        or column does not exist; the counts name what a failure misses); for
         ``type: sql`` rules, ``rule name -> [query result]`` (``None`` when the query failed).
 
     Raises:
@@ -248,10 +266,10 @@ def read_table(
                 value_sets[rule.name] = None
                 continue
             rows = con.execute(
-                f'select distinct "{ref_column}" from {ref_schema}.{ref_table} '
-                f'where "{ref_column}" is not null order by 1'
+                f'select "{ref_column}", count(*) from {ref_schema}.{ref_table} '
+                f'where "{ref_column}" is not null group by 1 order by 1'
             ).fetchall()
-            value_sets[rule.name] = [r[0] for r in rows]
+            value_sets[rule.name] = dict(rows)  # value -> its rows in the reference table
     return frame, [c for c, _ in columns], value_sets
 
 
@@ -326,7 +344,12 @@ def _signature(rule: Rule) -> str:
     )
 
 
-def _expectation(rule: Rule, value_set: list | None):
+def _reference_table(rule: Rule) -> str | None:
+    """``schema.table`` of a rule's ``value_set_from`` (``None`` without one)."""
+    return rule.value_set_from.rsplit(".", 1)[0] if rule.value_set_from else None
+
+
+def _expectation(rule: Rule, value_set: list | dict | None):
     import great_expectations.expectations as gxe
 
     class_name = "".join(part.capitalize() for part in rule.expectation.split("_"))
@@ -335,7 +358,7 @@ def _expectation(rule: Rule, value_set: list | None):
         raise ValueError(f"rule {rule.name}: Great Expectations has no {rule.expectation}")
     kwargs = dict(rule.kwargs)
     if rule.value_set_from:
-        kwargs["value_set"] = value_set
+        kwargs["value_set"] = None if value_set is None else list(value_set)
     meta = {"rule": rule.name, "severity": rule.severity, "description": rule.description}
     return cls(**kwargs, meta=meta)
 
@@ -517,14 +540,12 @@ def validate_frame(
             )
         sample = list(dict.fromkeys(map(str, result.get("partial_unexpected_list") or [])))
         if not item.success and not raised and first.expectation.endswith("_to_contain_set"):
+            # What is missing, from the column itself: GX 1.24 reports ``observed_value: None``
+            # here, which read as "every value missing".
             expected = value_sets.get(first.name) or first.kwargs.get("value_set") or []
-            found = set(map(str, result.get("observed_value") or []))
-            absent = [v for v in expected if str(v) not in found]
-            note = (
-                f"missing {len(absent)}: "
-                + ", ".join(map(str, absent[:10]))
-                + (" ..." if len(absent) > 10 else "")
-            )
+            column = first.kwargs["column"]
+            found = frame[column].dropna().unique() if column in frame.columns else []
+            note = missing_values_note(expected, found, _reference_table(first))
         for rule in by_signature[_signature(first)]:
             outcomes[rule.name] = Outcome(
                 rule,
