@@ -29,7 +29,9 @@ def mirror(tmp_path, shared_data, monkeypatch):
 
 
 def _run(warehouse: Warehouse):
-    staging = next(a for a in sql_model_assets if dg.AssetKey(["staging", "stg_wimd__wimd_2025"]) in a.keys)
+    staging = next(
+        a for a in sql_model_assets if dg.AssetKey(["staging", "stg_wimd__wimd_2025"]) in a.keys
+    )
     check = contract_check("raw.wimd_2025_ranks")
     return dg.materialize(
         [wimd_2025_ranks, lsoa21_ward_la_lookup, staging, check],
@@ -50,7 +52,9 @@ def test_renamed_column_and_missing_area_stop_the_marts(mirror, tmp_path):
     first = _check_result(clean)
     assert first.passed, first.description
     with duckdb.connect(str(warehouse.file), read_only=True) as con:
-        before = con.execute("select * from staging.stg_wimd__wimd_2025 order by lsoa_code").fetchall()
+        before = con.execute(
+            "select * from staging.stg_wimd__wimd_2025 order by lsoa_code"
+        ).fetchall()
     assert len(before) == 1917
 
     # The publisher renames a column and drops Cardiff.
@@ -81,7 +85,9 @@ def test_renamed_column_and_missing_area_stop_the_marts(mirror, tmp_path):
     staging_key = dg.AssetKey(["staging", "stg_wimd__wimd_2025"])
     assert staging_key not in {e.asset_key for e in drifted.get_asset_materialization_events()}
     with duckdb.connect(str(warehouse.file), read_only=True) as con:
-        after = con.execute("select * from staging.stg_wimd__wimd_2025 order by lsoa_code").fetchall()
+        after = con.execute(
+            "select * from staging.stg_wimd__wimd_2025 order by lsoa_code"
+        ).fetchall()
         results = con.execute(
             "select count(*), count(*) filter (where not success), count(distinct run_id) "
             "from quality.check_results where table_name = 'raw.wimd_2025_ranks'"

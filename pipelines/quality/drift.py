@@ -42,7 +42,9 @@ class ColumnDrift:
         return lines
 
 
-def column_drift(expected: list[str], found: list[str], ignore: set[str] = frozenset()) -> ColumnDrift:
+def column_drift(
+    expected: list[str], found: list[str], ignore: set[str] = frozenset()
+) -> ColumnDrift:
     """Compare the contract's columns with the table's.
 
     Args:
