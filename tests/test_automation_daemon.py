@@ -33,7 +33,6 @@ import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-CSV = "wimd_2025/wimd-2025-index-and-domain-ranks-by-small-area.csv"
 TICK_DONE = "Finished auto-materialization tick for wellbeing_automation"
 STAGING = ["staging", "stg_wimd__wimd_2025"]
 
@@ -51,7 +50,7 @@ def _sha(path: Path) -> str:
 
 
 @pytest.fixture()
-def site(built_warehouse, pipeline_env, tmp_path, shared_data):
+def site(built_warehouse, pipeline_env, tmp_path, editable_mirror):
     """A copy of the session's full build *with its Dagster instance* (so every input of the
     marts has a recorded materialisation and a passed check, as after a real first run), the
     run queue of deploy/dagster.local.yaml, and a mirror whose WIMD 2025 folder can be edited."""
@@ -60,12 +59,7 @@ def site(built_warehouse, pipeline_env, tmp_path, shared_data):
     shutil.copytree(source_root, root)
     home = root / "dagster_home"
     shutil.copy(PROJECT_ROOT / "deploy" / "dagster.local.yaml", home / "dagster.yaml")
-    mirror = tmp_path / "mirror"
-    mirror.mkdir()
-    for folder in shared_data.iterdir():
-        if folder.name != "wimd_2025":
-            (mirror / folder.name).symlink_to(folder)
-    shutil.copytree(shared_data / "wimd_2025", mirror / "wimd_2025")
+    mirror = editable_mirror("wimd_2025")
     env = {
         **os.environ,
         **{k: v.replace(str(source_root), str(root)) for k, v in pipeline_env.items()},
@@ -229,7 +223,7 @@ def _staging_and_las(warehouse: str) -> tuple[int, int]:
         )
 
 
-def test_daemon_and_ui_never_build_on_a_failed_check(site, monkeypatch):
+def test_daemon_and_ui_never_build_on_a_failed_check(site, remove_cardiff, monkeypatch):
     env, home, mirror = site["env"], site["home"], site["mirror"]
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     published = Path(env["WELLBEING_PUBLISH_DIR"]) / "wellbeing.duckdb"
@@ -246,12 +240,7 @@ def test_daemon_and_ui_never_build_on_a_failed_check(site, monkeypatch):
         before = {r.run_id for r in _runs(home)}
 
         # The publisher's copy loses Cardiff; the analyst materialises the source: check fails.
-        path = mirror / CSV
-        good = path.read_bytes()
-        lines = good.decode("utf-8-sig").splitlines()
-        path.write_text(
-            "\n".join([lines[0], *(x for x in lines[1:] if ",Cardiff," not in x)]) + "\n"
-        )
+        restore = remove_cardiff(mirror)
         bad = _materialize(env, 'key:"raw/wimd_2025_ranks"')
         assert bad.returncode != 0 and "contract_wimd_2025_ranks" in bad.stderr + bad.stdout
 
@@ -304,7 +293,7 @@ def test_daemon_and_ui_never_build_on_a_failed_check(site, monkeypatch):
         assert _staging_and_las(env["WELLBEING_WAREHOUSE"]) == (1917, 22)
 
         # 3. Positive control: the source is fixed, and automation rebuilds and republishes.
-        path.write_bytes(good)
+        restore()
         known = {r.run_id for r in _runs(home)}
         fixed = _materialize(env, 'key:"raw/wimd_2025_ranks"')
         assert fixed.returncode == 0, fixed.stdout[-3000:]

@@ -7,7 +7,7 @@ On a copy of the full real-data build, with a WIMD 2025 copy missing Cardiff:
 - a partner file arriving in the inbox starts a ``partner_ingestion`` run: the partner rows load,
   but the models on them (upstream of which WIMD failed) refuse to build, no mart runs and
   nothing is published;
-- ``make publish`` (the publish asset alone) refuses too.
+- ``make publish`` (the publish asset alone, run as the analyst types it) refuses too.
 
 The published file is byte-identical throughout. (``make run``: tests/test_refresh.py; the UI and
 automation with a real daemon: tests/test_automation_daemon.py.)
@@ -16,16 +16,15 @@ automation with a real daemon: tests/test_automation_daemon.py.)
 import hashlib
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pytest
 
-from pipelines.operations.keys import PUBLISHED_KEY
-
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-WIMD = "wimd_2025/wimd-2025-index-and-domain-ranks-by-small-area.csv"
 FIXTURE = PROJECT_ROOT / "tests" / "fixtures" / "partner_files" / "postcodes.csv"
 
 
@@ -34,20 +33,12 @@ def _sha(path: Path) -> str:
 
 
 @pytest.fixture()
-def broken(built_warehouse, pipeline_env, shared_data, tmp_path, monkeypatch):
+def broken(built_warehouse, pipeline_env, editable_mirror, remove_cardiff, tmp_path, monkeypatch):
     source_root = Path(pipeline_env["WELLBEING_WAREHOUSE"]).parent
     root = tmp_path / "run"
     shutil.copytree(source_root, root, ignore=shutil.ignore_patterns("dagster_home"))
-    mirror = tmp_path / "mirror"
-    mirror.mkdir()
-    for folder in shared_data.iterdir():
-        if folder.name == "wimd_2025":
-            shutil.copytree(folder, mirror / folder.name)
-        else:
-            (mirror / folder.name).symlink_to(folder)
-    path = mirror / WIMD
-    lines = path.read_text(encoding="utf-8-sig").splitlines()
-    path.write_text("\n".join([lines[0], *(x for x in lines[1:] if ",Cardiff," not in x)]) + "\n")
+    mirror = editable_mirror("wimd_2025")
+    remove_cardiff(mirror)
     for key, value in pipeline_env.items():
         monkeypatch.setenv(key, value.replace(str(source_root), str(root)))
     monkeypatch.setenv("WELLBEING_SOURCE_MIRROR", str(mirror))
@@ -130,15 +121,22 @@ def test_schedule_sensor_and_publish_never_publish_on_a_failed_check(broken, tmp
     ), refusals
     assert _published_sha() == before
 
-    # make publish: the publish asset alone.
-    result = dg.materialize(
-        [*defs.assets, *defs.asset_checks],
-        selection=[PUBLISHED_KEY],
-        resources=defs.resources,
-        instance=instance,
-        raise_on_error=False,
+    # make publish, as the analyst types it (the publish asset alone, in its own process).
+    venv = Path(sys.executable).parent.parent
+    publish = subprocess.run(
+        # -o: never reinstall the virtualenv from inside a test
+        ["make", "-o", f"{venv}/.installed", "publish", f"VENV={venv}"],
+        cwd=PROJECT_ROOT,
+        env={**os.environ},
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
-    assert not result.success
+    out = publish.stdout + publish.stderr
+    assert publish.returncode != 0
+    assert "published/wellbeing_duckdb was not rebuilt" in out, out[-3000:]
+    assert "raw.wimd_2025_ranks: check contract_wimd_2025_ranks failed" in out
     assert _published_sha() == before
     with duckdb.connect(
         os.environ["WELLBEING_PUBLISH_DIR"] + "/wellbeing.duckdb", read_only=True

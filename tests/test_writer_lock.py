@@ -56,34 +56,8 @@ def _materialize(env: dict, **extra) -> subprocess.Popen:
     )
 
 
-HOLDER = r"""
-import sys, time
-from pathlib import Path
-from pipelines.warehouse_lock import writer_lock
-lock = writer_lock(sys.argv[1])
-lock.acquire(run_id="1a2b3c4d-run-of-the-holder", entry="make run")
-Path(sys.argv[2]).write_text("held")
-while not Path(sys.argv[3]).exists():
-    time.sleep(0.1)
-lock.release()
-"""
-
-
-def _hold(env: dict, tmp_path: Path) -> tuple[subprocess.Popen, Path]:
-    ready, release = tmp_path / "ready", tmp_path / "release"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, env["WELLBEING_WAREHOUSE"], str(ready), str(release)],
-        env=env,
-    )
-    deadline = time.monotonic() + 60
-    while not ready.exists():
-        assert proc.poll() is None and time.monotonic() < deadline
-        time.sleep(0.1)
-    return proc, release
-
-
-def test_second_writer_fails_at_once_naming_the_holder(env, tmp_path):
-    holder, release = _hold(env, tmp_path)
+def test_second_writer_fails_at_once_naming_the_holder(env, hold_writer_lock):
+    holder, release = hold_writer_lock(env["WELLBEING_WAREHOUSE"], env)
     try:
         started = time.monotonic()
         second = _materialize(env, WELLBEING_WRITER_WAIT_SECONDS="0")
@@ -94,8 +68,7 @@ def test_second_writer_fails_at_once_naming_the_holder(env, tmp_path):
         assert "One writer at a time: this run did not start" in out
         assert time.monotonic() - started < 120  # start-up only: no wait
     finally:
-        release.write_text("go")
-        holder.wait(timeout=30)
+        release()
     assert not Path(env["WELLBEING_WAREHOUSE"]).exists(), "the refused run wrote nothing"
 
 
@@ -133,36 +106,14 @@ def test_two_runs_started_together_never_interleave(env, tmp_path, monkeypatch):
     assert lock_path(Path(env["WELLBEING_WAREHOUSE"])).read_text() == "", "released, emptied"
 
 
-READER = r"""
-import sys, time
-from pathlib import Path
-import duckdb
-con = duckdb.connect(sys.argv[1], read_only=True)
-con.execute("select count(*) from reference.wellbeing_goals").fetchone()
-Path(sys.argv[2]).write_text("reading")
-time.sleep(float(sys.argv[3]))
-"""
-
-
-def test_reader_on_the_working_file_fails_the_run_within_seconds(env, tmp_path):
+def test_reader_on_the_working_file_fails_the_run_within_seconds(env, reader_on):
     built = _materialize(env)
     assert built.wait(timeout=600) == 0, built.stdout.read()[-3000:]
-    ready = tmp_path / "reader-ready"
-    reader = subprocess.Popen(
-        [sys.executable, "-c", READER, env["WELLBEING_WAREHOUSE"], str(ready), "600"], env=env
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while not ready.exists():
-            assert reader.poll() is None and time.monotonic() < deadline
-            time.sleep(0.1)
-        started = time.monotonic()
-        run = _materialize(env)
-        out, _ = run.communicate(timeout=600)
-        elapsed = time.monotonic() - started
-    finally:
-        reader.kill()
-        reader.wait()
+    reader = reader_on(env["WELLBEING_WAREHOUSE"], env)
+    started = time.monotonic()
+    run = _materialize(env)
+    out, _ = run.communicate(timeout=600)
+    elapsed = time.monotonic() - started
     assert run.returncode != 0
     assert f"is open in process {reader.pid}" in out
     assert "which is not a pipeline run" in out
