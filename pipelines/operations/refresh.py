@@ -243,16 +243,13 @@ def plan_refresh(
 
 
 def whole_run_job() -> dg.JobDefinition:
-    """The job ``make run`` executes: the code location's asset job over every unpartitioned
-    asset (``dg.reconstructable(whole_run_job)``, so the parallel executors on DuckLake can
-    rebuild it in their step processes); ``make run`` passes the selection."""
+    """The job ``make run`` executes (``whole_refresh``: every unpartitioned asset), for
+    ``dg.reconstructable(whole_run_job)`` so the parallel executors on DuckLake can rebuild it in
+    their step processes; ``make run`` passes the out-of-date selection."""
     from pipelines.definitions import defs
-    from pipelines.operations.jobs import whole_run_selection
+    from pipelines.operations.jobs import WHOLE_REFRESH_JOB
 
-    repository = defs.get_repository_def()
-    return repository.get_implicit_job_def_for_assets(
-        whole_run_selection().resolve(repository.asset_graph)
-    )
+    return defs.resolve_job_def(WHOLE_REFRESH_JOB)
 
 
 def built_assets(instance: dg.DagsterInstance, run_id: str) -> set[str]:
@@ -279,13 +276,19 @@ def record_fingerprints(
     ]
     if not rows:
         return
+    from pipelines.warehouse import transaction
+
     now = datetime.now(UTC)
-    con.executemany(f"delete from {FINGERPRINTS_TABLE} where asset_key = ?", [[r[0]] for r in rows])
-    con.executemany(
-        f"insert into {FINGERPRINTS_TABLE} "
-        "(asset_key, fingerprint, source_sha256, materialized_at, run_id) values (?, ?, ?, ?, ?)",
-        [[key, fp, sha, now, run_id] for key, fp, sha in rows],
-    )
+    with transaction(con):  # one commit (one DuckLake snapshot), not one per row
+        con.executemany(
+            f"delete from {FINGERPRINTS_TABLE} where asset_key = ?", [[r[0]] for r in rows]
+        )
+        con.executemany(
+            f"insert into {FINGERPRINTS_TABLE} "
+            "(asset_key, fingerprint, source_sha256, materialized_at, run_id) "
+            "values (?, ?, ?, ?, ?)",
+            [[key, fp, sha, now, run_id] for key, fp, sha in rows],
+        )
 
 
 # ---------------------------------------------------------------------------------------------
