@@ -45,8 +45,14 @@ def main(argv: list[str] | None = None) -> int:
     graph = defs.resolve_asset_graph()
     warehouse = defs.resources["warehouse"]
     selectable = set(whole_run_selection().resolve(graph))
+    from pipelines.warehouse_lock import WarehouseBusyError
+
     lock = warehouse.writer_lock()
-    lock.acquire(log=lambda line: print(line, flush=True))
+    try:
+        lock.acquire(log=lambda line: print(line, flush=True))
+    except WarehouseBusyError as exc:  # another writer, and no (more) waiting: say who
+        print(f"The run could not start: {exc}", file=sys.stderr)
+        return 1
     try:
         backend = warehouse.backend()
         if backend.kind == "file" and not backend.exists():

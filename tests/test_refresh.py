@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -24,7 +25,6 @@ import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LONELINESS = "loneliness_index_wales/wales_clinical_loneliness_lsoa.csv"
-WIMD = "wimd_2025/wimd-2025-index-and-domain-ranks-by-small-area.csv"
 
 
 def _sha(path: Path) -> str:
@@ -32,19 +32,13 @@ def _sha(path: Path) -> str:
 
 
 @pytest.fixture()
-def copy(built_warehouse, pipeline_env, shared_data, tmp_path):
+def copy(built_warehouse, pipeline_env, editable_mirror, tmp_path):
     """A copy of the full build, with an editable mirror (the two edited folders copied)."""
     source_root = Path(pipeline_env["WELLBEING_WAREHOUSE"]).parent
     root = tmp_path / "run"
     shutil.copytree(source_root, root, ignore=shutil.ignore_patterns("dagster_home"))
     (root / "dagster_home").mkdir()
-    mirror = tmp_path / "mirror"
-    mirror.mkdir()
-    for folder in shared_data.iterdir():
-        if folder.name in ("loneliness_index_wales", "wimd_2025"):
-            shutil.copytree(folder, mirror / folder.name)
-        else:
-            (mirror / folder.name).symlink_to(folder)
+    mirror = editable_mirror("loneliness_index_wales", "wimd_2025")
     env = {
         **os.environ,
         **{k: v.replace(str(source_root), str(root)) for k, v in pipeline_env.items()},
@@ -96,13 +90,22 @@ def _downstream_of(key: str) -> set[str]:
     return {k.to_user_string() for k in keys}
 
 
+def _whole_run_size() -> int:
+    from pipelines.definitions import defs
+    from pipelines.operations.jobs import whole_run_selection
+
+    return len(whole_run_selection().resolve(defs.resolve_asset_graph()))
+
+
 def test_nothing_changed_does_no_work(copy):
     env = copy["env"]
     published = Path(env["WELLBEING_PUBLISH_DIR"]) / "wellbeing.duckdb"
     before = _sha(published)
     result = _run(env)
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
-    assert "changed since the last run: none. 0 of 48 assets out of date." in result.stdout
+    total = _whole_run_size()
+    assert total > 40
+    assert f"changed since the last run: none. 0 of {total} assets out of date." in result.stdout
     assert "Nothing changed: no work to do" in result.stdout
     assert _runs(env) == [], "no Dagster run was started"
     assert _sha(published) == before
@@ -130,7 +133,7 @@ def test_one_changed_source_rebuilds_only_what_depends_on_it(copy):
         "dashboard/site",
     } <= built
     assert "raw/wimd_2025_ranks" not in built and "raw/wimd_2019_postcodes" not in built
-    assert len(built) < 48 / 2
+    assert len(built) < _whole_run_size() / 2
     # The summary table names each step with its time, rows and checks.
     assert "raw/loneliness_index" in result.stdout and "1,917  1 passed" in result.stdout
     published = Path(env["WELLBEING_PUBLISH_DIR"]) / "wellbeing.duckdb"
@@ -151,14 +154,11 @@ def test_one_changed_source_rebuilds_only_what_depends_on_it(copy):
     assert "Nothing changed: no work to do" in again.stdout
 
 
-def test_make_run_stops_on_a_failed_check_and_recovers(copy):
+def test_make_run_stops_on_a_failed_check_and_recovers(copy, remove_cardiff):
     env = {**copy["env"], "WELLBEING_QUALITY_KEEP_RUNS": "2"}
     published = Path(env["WELLBEING_PUBLISH_DIR"]) / "wellbeing.duckdb"
     before = _sha(published)
-    path = copy["mirror"] / WIMD
-    good = path.read_bytes()
-    lines = good.decode("utf-8-sig").splitlines()
-    path.write_text("\n".join([lines[0], *(x for x in lines[1:] if ",Cardiff," not in x)]) + "\n")
+    restore = remove_cardiff(copy["mirror"])
 
     failed = _run(env)
     assert failed.returncode == 1
@@ -178,7 +178,7 @@ def test_make_run_stops_on_a_failed_check_and_recovers(copy):
     assert "was not rebuilt" in again.stdout + again.stderr
     assert _sha(published) == before
 
-    path.write_bytes(good)
+    restore()
     fixed = _run(env)
     assert fixed.returncode == 0, fixed.stdout[-3000:]
     runs = _runs(env)
@@ -196,3 +196,43 @@ def test_make_run_stops_on_a_failed_check_and_recovers(copy):
             if p.is_dir()
         ]
         assert len(runs) == 2, (sub, runs)
+
+
+def test_make_run_refuses_a_second_writer_and_a_reader_in_seconds(
+    copy, hold_writer_lock, reader_on
+):
+    """Issue 10 through ``make run`` itself: a second writer is refused at once with who holds
+    the warehouse; a reader on the working file fails the run within seconds naming the reader
+    and the published file. Neither leaves a traceback, starts steps or touches the published
+    file."""
+    env = {**copy["env"], "WELLBEING_WRITER_WAIT_SECONDS": "0"}
+    working = env["WELLBEING_WAREHOUSE"]
+    published = Path(env["WELLBEING_PUBLISH_DIR"]) / "wellbeing.duckdb"
+    before = _sha(published)
+    path = copy["mirror"] / LONELINESS  # a changed source, so the run has to write
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("W01000003,0.922460140552559,", "W01000003,0.9,")
+    )
+
+    holder, release = hold_writer_lock(working, env)
+    refused = _run(env)
+    release()
+    out = refused.stdout + refused.stderr
+    assert refused.returncode == 1, out[-3000:]
+    assert f"being written by pid {holder.pid} (run 1a2b3c4d, make run) since" in out, out
+    assert "One writer at a time: this run did not start" in out
+    assert "Traceback" not in out
+    assert _runs(env) == [], "no Dagster run was started"
+
+    reader = reader_on(working, {**env, "PYTHONPATH": str(PROJECT_ROOT)})
+    started = time.monotonic()
+    blocked = _run({**env, "WELLBEING_WAREHOUSE_BUSY_SECONDS": "2"})
+    elapsed = time.monotonic() - started
+    out = blocked.stdout + blocked.stderr
+    assert blocked.returncode == 1, out[-3000:]
+    assert "The run could not start: the working warehouse" in out, out[-3000:]
+    assert f"is open in process {reader.pid}" in out
+    assert f"must open the published file {published} read-only instead" in out
+    assert "0 assets built" in out
+    assert elapsed < 120, f"took {elapsed:.0f} s (start-up, checksums and a 2 s wait)"
+    assert _sha(published) == before
