@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install run publish test test-fast dev dashboard serve bench browser clean lint mirror
+.PHONY: install run publish test test-fast dev dashboard serve bench bench-refresh accept-source browser clean lint mirror
 
 install: $(VENV)/.installed
 
@@ -20,15 +20,23 @@ $(VENV)/.installed: pyproject.toml
 WHOLE_RUN := not key:"quality/partnership_activity_year_reruns"
 LOG_INFO := --config-json '{"loggers": {"console": {"config": {"log_level": "INFO"}}}}'
 
+## Only what changed is rebuilt: source checksums and fingerprints decide (FULL=1 rebuilds all);
+## it ends with a table of steps, time, rows and checks. One writer at a time (see README).
 run: install
 	mkdir -p $(DAGSTER_HOME) && cp -n deploy/dagster.local.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
-	$(VENV)/bin/dagster asset materialize --select '$(WHOLE_RUN)' -m pipelines.definitions $(LOG_INFO)
+	$(PY) -m pipelines.run $(if $(FULL),--full)
 	@echo "Run succeeded. Working warehouse: $${WELLBEING_WAREHOUSE:-data/warehouse.duckdb}; published read-only file: $${WELLBEING_PUBLISH_DIR:-data/published}/wellbeing.duckdb; dashboard: $${WELLBEING_DASHBOARD_DIR:-data/site}/index.html"
 
 ## publish: publish the read-only file again from the current warehouse
 publish: install
 	mkdir -p $(DAGSTER_HOME)
-	$(VENV)/bin/dagster asset materialize --select 'published/wellbeing_duckdb' -m pipelines.definitions $(LOG_INFO)
+	WELLBEING_ENTRY_POINT="make publish" $(VENV)/bin/dagster asset materialize --select 'published/wellbeing_duckdb' -m pipelines.definitions $(LOG_INFO)
+
+## accept-source: accept a new version of a source file (and, with CHECK=, its failed check):
+##   make accept-source SOURCE=wimd_2025_ranks REASON="..." [CHECK=contract_wimd_2025_ranks] [TABLE=...] [BY=...] [SHA256=...]
+accept-source: install
+	mkdir -p $(DAGSTER_HOME) && cp -n deploy/dagster.local.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
+	$(PY) -m pipelines.operations.accept --source "$(SOURCE)" --reason "$(REASON)" --by "$(BY)" --check "$(CHECK)" --table "$(TABLE)" --sha256 "$(SHA256)"
 
 ## dev: open the Dagster UI on http://127.0.0.1:3000
 dev: install
@@ -52,8 +60,12 @@ mirror: install
 ## bench: time the partner-record path at 10k, 100k, 1M and 10M records on both warehouse
 ## back-ends (DuckDB file, DuckLake on a PostgreSQL of its own), then a UK-sized case (42,000
 ## synthetic areas, 20M records) on DuckLake (about 40 minutes on 2 cores; see benchmarks/README.md)
-bench: install
+bench: install bench-refresh
 	$(PY) benchmarks/run.py --backends file,ducklake --uk-records 20000000 --spatial-points 1000000,10000000
+
+## bench-refresh: full run, warm re-run with nothing changed (target < 10 s), one source changed
+bench-refresh: install
+	$(PY) benchmarks/refresh.py
 
 ## browser: Debian's Chromium for the dashboard tests (no browser download)
 browser:

@@ -193,7 +193,8 @@ def create_table_sql(table: str) -> str:
     if obj is None:
         raise KeyError(f"{table} has no data contract in data_contracts/")
     columns = ",\n    ".join(
-        f'"{p["name"]}" {p["physicalType"]}' + (" not null" if p.get("required") else "")
+        f'"{p["name"]}" {p.get("physicalType") or "varchar"}'
+        + (" not null" if p.get("required") else "")
         for p in _loaded_properties(obj)
     )
     return f"create table if not exists {table} (\n    {columns}\n)"
@@ -211,3 +212,29 @@ def ensure_table(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
             con.execute(f'alter table {table} add column "{prop["name"]}" {prop["physicalType"]}')
             added.append(prop["name"])
     return added
+
+
+def column_schema(table: str):
+    """The Dagster column schema (``dagster/column_schema``) of a contract table, known at
+    definition time: name, physical type, description with unit, required and unique as
+    constraints. ``None`` when the table has no contract.
+    """
+    import dagster as dg
+
+    obj = contract_for(table)
+    if not obj:
+        return None
+    descriptions = column_descriptions(table)
+    columns = []
+    for prop in _loaded_properties(obj):  # personal data is never a column of any table
+        columns.append(
+            dg.TableColumn(
+                name=prop["name"],
+                type=str(prop.get("physicalType") or prop.get("logicalType") or "unknown"),
+                description=descriptions.get(prop["name"]),
+                constraints=dg.TableColumnConstraints(
+                    nullable=not prop.get("required", False), unique=bool(prop.get("unique"))
+                ),
+            )
+        )
+    return dg.TableSchema(columns=columns)

@@ -12,6 +12,7 @@ import pkgutil
 import dagster as dg
 
 import pipelines
+from pipelines.contracts import column_schema
 from pipelines.executors import warehouse_executor
 from pipelines.resources import default_resources
 
@@ -35,10 +36,23 @@ def _collect(modules: list, kind: type) -> list:
     return out
 
 
+def _with_contract_schema(spec: dg.AssetSpec) -> dg.AssetSpec:
+    """Project-wide: every asset with a data contract shows its column schema (names, types,
+    descriptions with units, required/unique) in the UI before its first run."""
+    if len(spec.key.path) != 2 or "dagster/column_schema" in (spec.metadata or {}):
+        return spec
+    schema = column_schema(f"{spec.key.path[0]}.{spec.key.path[1]}")
+    return (
+        spec
+        if schema is None
+        else spec.merge_attributes(metadata={"dagster/column_schema": schema})
+    )
+
+
 def build_definitions() -> dg.Definitions:
     modules = _modules()
     return dg.Definitions(
-        assets=dg.load_assets_from_modules(modules),
+        assets=dg.map_asset_specs(_with_contract_schema, dg.load_assets_from_modules(modules)),
         asset_checks=dg.load_asset_checks_from_modules(modules),
         schedules=_collect(modules, dg.ScheduleDefinition),
         sensors=_collect(modules, dg.SensorDefinition),

@@ -18,6 +18,11 @@
 | ``WELLBEING_INBOX_SETTLE_SECONDS`` | ``30`` | the partner-inbox sensor ignores files modified more recently than this (still being copied) |
 | ``WELLBEING_PUBLISH_DELAY_SECONDS`` | ``0`` | test hook: pause after copying each table while publishing (used by the killed-run test) |
 | ``WELLBEING_DASHBOARD_DIR`` | ``data/site`` | the static dashboard site built from the published file |
+| ``WELLBEING_WRITER_WAIT_SECONDS`` | ``3600`` | how long a run waits while another run writes the warehouse (logging who holds it every 30 s); ``0`` = fail at once with that message; negative = wait until it finishes |
+| ``WELLBEING_WAREHOUSE_BUSY_SECONDS`` | ``5`` | how long a run retries while a program that is not a pipeline run (a reader) has the working file open, before failing with an error naming the published file |
+| ``WELLBEING_QUALITY_DIR`` | ``data/quality`` | the contract-check report (``report.html``, works offline) and the Great Expectations stores and Data Docs; kept out of the published folder |
+| ``WELLBEING_QUALITY_KEEP_RUNS`` | ``10`` | Great Expectations results and Data Docs pages are pruned to the last this many runs |
+| ``WELLBEING_AUTOMATION_INTERVAL_SECONDS`` | ``60`` | how often the daemon evaluates the ``wellbeing_automation`` sensor |
 | ``DAGSTER_HOME`` | ``.dagster_home`` (set by the Makefile) | Dagster's instance folder: ``dagster.yaml`` and, locally, run and event storage |
 | ``DAGSTER_PG_HOST``, ``DAGSTER_PG_PORT``, ``DAGSTER_PG_DB``, ``DAGSTER_PG_USER``, ``DAGSTER_PG_PASSWORD`` | unset | PostgreSQL run, event and schedule storage; read only by ``deploy/dagster.yaml`` (production) |
 | ``DAGSTER_COMPUTE_LOG_DIR`` | unset | where step stdout/stderr are kept; read only by ``deploy/dagster.yaml`` |
@@ -47,6 +52,11 @@ DEFAULTS: dict[str, str | None] = {
     "WELLBEING_DUCKDB_MEMORY_LIMIT": "4GB",
     "WELLBEING_INBOX_SETTLE_SECONDS": "30",
     "WELLBEING_PUBLISH_DELAY_SECONDS": "0",
+    "WELLBEING_WRITER_WAIT_SECONDS": "3600",
+    "WELLBEING_WAREHOUSE_BUSY_SECONDS": "5",
+    "WELLBEING_QUALITY_DIR": "data/quality",
+    "WELLBEING_QUALITY_KEEP_RUNS": "10",
+    "WELLBEING_AUTOMATION_INTERVAL_SECONDS": "60",
 }
 
 

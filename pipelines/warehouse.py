@@ -35,10 +35,19 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import polars as pl
+from pydantic import PrivateAttr
 
 from pipelines.financial_year import FINANCIAL_YEAR_MACROS
 from pipelines.settings import PROJECT_ROOT, resolve_path, setting
 from pipelines.sqltext import quote_ident, quote_literal
+from pipelines.warehouse_lock import (
+    NO_LOCK,
+    NoLock,
+    WriterLock,
+    entry_point,
+    retry_while_in_use,
+    writer_lock,
+)
 
 SCHEMAS = ("raw", "staging", "marts", "reference", "quality")
 SQL_DIR = PROJECT_ROOT / "sql"
@@ -157,9 +166,28 @@ class FileBackend:
         return self.path.exists()
 
     def open(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+        """Open the file; while a program that is not a pipeline run holds it (a reader on the
+        working file), retry for ``WELLBEING_WAREHOUSE_BUSY_SECONDS`` only, then raise
+        ``WarehouseInUseError`` naming that program and the published file to use instead."""
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        return _connect_with_retry(self.path, read_only)
+        return retry_while_in_use(
+            lambda: connect_duckdb(str(self.path), read_only=read_only), self.path
+        )
+
+    def writer_lock(self) -> WriterLock:
+        """One writer at a time: the run-level lock file beside the DuckDB file."""
+        return writer_lock(self.path)
+
+    def probe(self) -> None:
+        """Fail within seconds if another program holds the file (``WarehouseInUseError``)."""
+        if self.path.exists():
+            self.open().close()
+
+    def attach(self, con: duckdb.DuckDBPyConnection, alias: str, snapshot: int | None = None):
+        """Attach this warehouse read-only as ``alias`` on ``con`` (same short wait and error
+        as ``open`` while another program holds the file)."""
+        retry_while_in_use(lambda: con.execute(self.attach_sql(alias, snapshot)), self.path)
 
     def attach_sql(self, alias: str, snapshot: int | None = None) -> str:
         """``ATTACH`` statement that opens this warehouse read-only as ``alias``."""
@@ -214,6 +242,21 @@ class DuckLakeBackend:
         path = resolve_path(self.data_path)
         path.mkdir(parents=True, exist_ok=True)
         return str(path) + "/"
+
+    def writer_lock(self) -> WriterLock | NoLock:
+        """DuckLake on PostgreSQL takes concurrent writers (each commit is a snapshot): no lock.
+        A DuckDB-file catalog (single-process trials) admits one writer: the file's lock."""
+        if self.concurrent_writers:
+            return NO_LOCK
+        return writer_lock(resolve_path(self.catalog))
+
+    def probe(self) -> None:
+        """Nothing to probe: readers never block writers on DuckLake."""
+
+    def attach(self, con: duckdb.DuckDBPyConnection, alias: str, snapshot: int | None = None):
+        """Attach the lake read-only as ``alias`` on ``con`` (at ``snapshot`` if given)."""
+        self.load_extensions(con)
+        con.execute(self.attach_sql(alias, snapshot))
 
     def load_extensions(self, con: duckdb.DuckDBPyConnection) -> None:
         load_extension(con, "ducklake")
@@ -316,6 +359,15 @@ def backend_for(spec: str | None, data_path: str | None = None) -> Backend:
 class Warehouse(dg.ConfigurableResource):
     """The working warehouse the pipeline writes: a DuckDB file or a DuckLake catalog.
 
+    One writer at a time on the DuckDB file: a run holds the warehouse's writer lock from start
+    to end (``setup_for_execution``), whatever started it (``make run``, ``make publish``, the
+    UI, the daemon, a test), and a connection opened outside a run holds it while open (see
+    ``pipelines.warehouse_lock``). A second writer waits, logging who holds the warehouse, or
+    fails at once (``writer_wait_seconds``). A program that is not a pipeline run holding the file
+    (a reader that opened the working file instead of the published one) makes the run fail
+    within seconds with an error naming the published file. DuckLake on PostgreSQL takes
+    concurrent writers and readers read snapshots, so there the lock does nothing.
+
     Attributes:
         path: ``WELLBEING_WAREHOUSE``-style value (a DuckDB file, or ``ducklake:<catalog>``);
             empty means ``WELLBEING_WAREHOUSE`` (default ``data/warehouse.duckdb``).
@@ -324,12 +376,16 @@ class Warehouse(dg.ConfigurableResource):
         threads: DuckDB threads (0 = DuckDB's default: all cores).
         memory_limit: DuckDB memory limit, e.g. ``"4GB"`` (empty = ``WELLBEING_DUCKDB_MEMORY_LIMIT``,
             default 4GB; DuckDB spills to disk above it, so 10 million partner rows stay bounded).
+        writer_wait_seconds: how long a run waits for another writer to finish (``None`` =
+            ``WELLBEING_WRITER_WAIT_SECONDS``, default 3600; 0 = fail at once; negative = forever).
     """
 
     path: str = ""
     data_path: str = ""
     threads: int = 0
     memory_limit: str = ""
+    writer_wait_seconds: float | None = None
+    _run_lock: WriterLock | NoLock | None = PrivateAttr(default=None)
 
     def backend(self) -> Backend:
         """The configured back-end (read at run time, from the resource or the environment)."""
@@ -355,27 +411,72 @@ class Warehouse(dg.ConfigurableResource):
         """A local folder for the warehouse's working files (e.g. the example partner inbox)."""
         return self.backend().work_dir
 
+    def writer_lock(self) -> WriterLock | NoLock:
+        """The back-end's one-writer lock: the DuckDB file's lock file, or, on DuckLake (which
+        takes concurrent writers), a lock that does nothing."""
+        return self.backend().writer_lock()
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Take the writer lock for the whole run, and fail fast if another program has the
+        file open. On the DuckDB file the steps of a run execute in turn in this process
+        (``pipelines.executors``: in_process), so the lock is per run, not per step."""
+        run = context.run
+        backend = self.backend()
+        lock = backend.writer_lock()
+        lock.acquire(
+            run_id=context.run_id,
+            entry=entry_point(dict(run.tags) if run else {}),
+            wait_seconds=self.writer_wait_seconds,
+            log=context.log.warning if context.log else None,
+        )
+        self._run_lock = lock
+        try:
+            backend.probe()
+        except BaseException:
+            self._run_lock = None
+            lock.release()
+            raise
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._run_lock is not None:
+            self._run_lock.release()
+            self._run_lock = None
+
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """Open the working warehouse (creating it and its schemas if missing).
 
         On DuckLake the lake is the connection's default catalog (alias ``lake``), so the SQL is
-        the same as on the file; every statement commits a snapshot.
+        the same as on the file; every statement commits a snapshot. On the DuckDB file the
+        connection holds the writer lock while open (re-entrant: inside a run, the run's own).
+
+        Raises:
+            WarehouseBusyError: another pipeline writer holds the DuckDB file (outside a run).
+            WarehouseInUseError: another program has the file open (after a few seconds).
         """
-        con = self.backend().open(read_only=read_only)
+        backend = self.backend()
+        lock = backend.writer_lock()
+        lock.acquire(wait_seconds=self.writer_wait_seconds)
         try:
-            if self.threads:
-                con.execute(f"set threads = {int(self.threads)}")
-            limit = self.memory_limit or setting("WELLBEING_DUCKDB_MEMORY_LIMIT")
-            if limit:
-                con.execute(f"set memory_limit = '{limit}'")
-            if not read_only:
-                _create_schemas(con)
-            for macro in FINANCIAL_YEAR_MACROS:
-                con.execute(macro)
-            yield con
+            con = backend.open(read_only=read_only)
+            try:
+                if self.threads:
+                    con.execute(f"set threads = {int(self.threads)}")
+                limit = self.memory_limit or setting("WELLBEING_DUCKDB_MEMORY_LIMIT")
+                if limit:
+                    con.execute(f"set memory_limit = '{limit}'")
+                if not read_only:
+                    from pipelines.quality.acceptance import ensure_tables
+
+                    _create_schemas(con)
+                    ensure_tables(con)  # accepted source versions, the checksums checks expect
+                for macro in FINANCIAL_YEAR_MACROS:
+                    con.execute(macro)
+                yield con
+            finally:
+                con.close()
         finally:
-            con.close()
+            lock.release()
 
 
 def _create_schemas(con: duckdb.DuckDBPyConnection, attempts: int = 10) -> None:
@@ -413,20 +514,6 @@ def _attach_with_retry(con: duckdb.DuckDBPyConnection, sql: str, attempts: int =
             time.sleep(0.2 * (attempt + 1))
         except duckdb.IOException as exc:
             raise WarehouseError(f"cannot open the DuckLake catalog: {exc}") from exc
-
-
-def _connect_with_retry(
-    file: Path, read_only: bool, attempts: int = 50
-) -> duckdb.DuckDBPyConnection:
-    """Open a DuckDB file, waiting while another step of the same run holds its lock."""
-    for attempt in range(attempts):
-        try:
-            return connect_duckdb(str(file), read_only=read_only)
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or attempt == attempts - 1:
-                raise
-            time.sleep(0.2 + 0.1 * attempt)
-    raise RuntimeError("unreachable")
 
 
 def write_table(

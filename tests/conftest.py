@@ -32,6 +32,7 @@ def pipeline_env(tmp_path_factory, shared_data) -> dict[str, str]:
         "WELLBEING_PUBLISH_DIR": str(root / "published"),
         "WELLBEING_BOUNDARIES_DIR": str(root / "boundaries"),
         "WELLBEING_DASHBOARD_DIR": str(root / "site"),
+        "WELLBEING_QUALITY_DIR": str(root / "quality"),
         "DAGSTER_HOME": str(root / "dagster_home"),
     }
     (root / "dagster_home").mkdir()
@@ -41,27 +42,15 @@ def pipeline_env(tmp_path_factory, shared_data) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def built_warehouse(pipeline_env) -> Path:
     """Materialise every asset (and its checks) once on the real data; return the warehouse file."""
-    import dagster as dg
-
-    old = {k: os.environ.get(k) for k in pipeline_env}
+    old = {k: os.environ.get(k) for k in [*pipeline_env, "WELLBEING_ENTRY_POINT"]}
     os.environ.update(pipeline_env)
     try:
-        from pipelines.definitions import build_definitions
-        from pipelines.operations.jobs import whole_run_selection
+        # What `make run` runs: every unpartitioned asset with its checks (the financial-year
+        # re-run needs a partition key and is tested on its own); it records the fingerprints
+        # the refresh tests start from.
+        from pipelines.run import main
 
-        defs = build_definitions()
-        graph = defs.resolve_asset_graph()
-        assets = list(defs.assets or [])
-        checks = list(defs.asset_checks or [])
-        result = dg.materialize(
-            [*assets, *checks],
-            resources=defs.resources,
-            # Every unpartitioned asset (what `make run` builds): the financial-year re-run
-            # needs a partition key and is tested on its own.
-            selection=whole_run_selection() if graph else None,
-            raise_on_error=True,
-        )
-        assert result.success
+        assert main([]) == 0
     finally:
         for key, value in old.items():
             if value is None:
@@ -69,6 +58,137 @@ def built_warehouse(pipeline_env) -> Path:
             else:
                 os.environ[key] = value
     return Path(pipeline_env["WELLBEING_WAREHOUSE"])
+
+
+WIMD_2025_CSV = "wimd_2025/wimd-2025-index-and-domain-ranks-by-small-area.csv"
+
+
+@pytest.fixture()
+def editable_mirror(shared_data, tmp_path):
+    """``editable_mirror("wimd_2025", ...)``: a mirror folder ``tmp_path/mirror`` laid out like
+    ../shared/data, the named dataset folders copied (a test may edit them), the others linked."""
+
+    def make(*copied: str) -> Path:
+        import shutil
+
+        mirror = tmp_path / "mirror"
+        mirror.mkdir()
+        for folder in shared_data.iterdir():
+            if folder.name in copied:
+                shutil.copytree(folder, mirror / folder.name)
+            else:
+                (mirror / folder.name).symlink_to(folder)
+        return mirror
+
+    return make
+
+
+@pytest.fixture()
+def remove_cardiff():
+    """``remove_cardiff(mirror)``: turn the WIMD 2025 file of an editable mirror into the
+    publisher's copy of issue 10, missing Cardiff (1,699 of 1,917 LSOAs); returns a function that
+    puts the good file back."""
+
+    def remove(mirror: Path):
+        path = mirror / WIMD_2025_CSV
+        good = path.read_bytes()
+        lines = good.decode("utf-8-sig").splitlines()
+        kept = [lines[0], *(line for line in lines[1:] if ",Cardiff," not in line)]
+        # the publisher's two empty trailing rows stay, as in the real file
+        assert sum(line.startswith("W01") for line in kept) == 1917 - 218
+        path.write_text("\n".join(kept) + "\n", encoding="utf-8")
+        return lambda: path.write_bytes(good)
+
+    return remove
+
+
+WRITER_HOLDER = r"""
+import sys, time
+from pathlib import Path
+from pipelines.warehouse_lock import writer_lock
+lock = writer_lock(sys.argv[1])
+lock.acquire(run_id="1a2b3c4d-run-of-the-holder", entry="make run")
+Path(sys.argv[2]).write_text("held")
+while not Path(sys.argv[3]).exists():
+    time.sleep(0.1)
+lock.release()
+"""
+
+
+@pytest.fixture()
+def hold_writer_lock(tmp_path):
+    """``hold_writer_lock(warehouse_file, env)``: another process takes the warehouse's writer
+    lock as a ``make run`` (run 1a2b3c4d) would; returns ``(process, release)``, where calling
+    ``release()`` lets it go. The process is always stopped at the end of the test."""
+    import subprocess
+    import sys
+    import time
+
+    started: list[subprocess.Popen] = []
+
+    def hold(warehouse_file: str, env: dict):
+        ready, go = tmp_path / "holder-ready", tmp_path / "holder-release"
+        proc = subprocess.Popen(
+            [sys.executable, "-c", WRITER_HOLDER, str(warehouse_file), str(ready), str(go)],
+            env=env,
+        )
+        started.append(proc)
+        deadline = time.monotonic() + 60
+        while not ready.exists():
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.1)
+
+        def release():
+            go.write_text("go")
+            proc.wait(timeout=30)
+
+        return proc, release
+
+    yield hold
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+READER = r"""
+import sys, time
+from pathlib import Path
+import duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+con.execute("select count(*) from reference.wellbeing_goals").fetchone()
+Path(sys.argv[2]).write_text("reading")
+time.sleep(600)
+"""
+
+
+@pytest.fixture()
+def reader_on(tmp_path):
+    """``reader_on(warehouse_file, env)``: a policy-team reader in another process that opened the
+    *working* file read-only (the mistake of issue 10) and keeps it open; returns the process,
+    killed at the end of the test."""
+    import subprocess
+    import sys
+    import time
+
+    started: list[subprocess.Popen] = []
+
+    def read(warehouse_file: str, env: dict) -> subprocess.Popen:
+        ready = tmp_path / f"reader-ready-{len(started)}"
+        proc = subprocess.Popen(
+            [sys.executable, "-c", READER, str(warehouse_file), str(ready)], env=env
+        )
+        started.append(proc)
+        deadline = time.monotonic() + 60
+        while not ready.exists():
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.1)
+        return proc
+
+    yield read
+    for proc in started:
+        proc.kill()
+        proc.wait()
 
 
 @pytest.fixture()

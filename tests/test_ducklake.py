@@ -27,6 +27,7 @@ from pipelines.warehouse import (
     extension_directory,
     load_extension,
 )
+from pipelines.warehouse_lock import NO_LOCK, WriterLock, lock_path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,6 +51,15 @@ def test_backend_is_chosen_by_the_warehouse_setting(spec, kind, concurrent):
     else:
         assert isinstance(backend, DuckLakeBackend)
         assert backend.catalog == spec.removeprefix("ducklake:")
+    # One writer at a time where the back-end needs it: a lock file beside the DuckDB file (or
+    # the DuckDB-file catalog); DuckLake on PostgreSQL takes concurrent writers, so no lock.
+    lock = backend.writer_lock()
+    if concurrent:
+        assert lock is NO_LOCK
+    else:
+        assert isinstance(lock, WriterLock)
+        target = backend.path if kind == "file" else Path(backend.catalog)
+        assert lock.path == lock_path(target)
 
 
 def test_default_is_the_duckdb_file(monkeypatch):

@@ -4,14 +4,18 @@ One PostgreSQL server (started by the ``postgres_server`` fixture, Debian's pack
 databases: ``dagster`` (run, event and schedule storage, as ``deploy/dagster.yaml`` configures
 them) and ``lake`` (the DuckLake catalog; table data is Parquet under a temp folder).
 
-1. The whole real-data build runs once on DuckLake through the ``dagster`` CLI with that
-   instance, as ``make run`` does in production; its marts must equal the DuckDB-file build's.
+1. The whole real-data build runs once on DuckLake through ``make run``'s entry point with that
+   instance; its marts must equal the DuckDB-file build's. A second ``make run`` with no source
+   changed does no work (no run, no new snapshot).
 2. ``dagster-daemon`` then runs with the same instance; a partner file dropped in the inbox makes
    the ``partner_inbox`` sensor start a ``partner_ingestion`` run, which the run queue launches
    and the multiprocess executor runs, steps in parallel. Meanwhile a policy-team reader in
    another process reads the published snapshot again and again: never blocked, never changed.
    After the run it reads the new published snapshot.
 3. A Celery worker (broker: Debian's redis-server) runs the marts' steps of another run.
+4. A WIMD 2025 copy missing Cardiff: ``make run`` loads it, its check fails, every model
+   downstream refuses to build (the quality gate reads the verdicts from the lake), ``make
+   publish`` refuses too, and no new snapshot is published.
 
 All of it runs on one xdist worker (``xdist_group``), in this order.
 """
@@ -32,7 +36,6 @@ from pipelines.warehouse import Warehouse
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
-WHOLE_RUN = 'not key:"quality/partnership_activity_year_reruns"'
 MARTS = [
     "lsoa_profile",
     "local_authority_profile",
@@ -125,20 +128,12 @@ def _lake(lake_env: dict[str, str]) -> Warehouse:
 
 @pytest.fixture(scope="session")
 def lake_build(lake_env, tmp_path_factory) -> dict:
-    """Run 1: the whole real-data build on DuckLake, from the dagster CLI with the production
-    instance (what ``make run`` does). Returns the published snapshot and the run's log."""
+    """Run 1: the whole real-data build on DuckLake with the production instance, as ``make run``
+    runs it (``python -m pipelines.run``, which records the fingerprints later runs compare). Returns the published snapshot and the run's log."""
     log = tmp_path_factory.mktemp("logs") / "build.log"
     started = time.monotonic()
     _run(
-        [
-            str(VENV_BIN / "dagster"),
-            "asset",
-            "materialize",
-            "--select",
-            WHOLE_RUN,
-            "-m",
-            "pipelines.definitions",
-        ],
+        [sys.executable, "-m", "pipelines.run"],  # what `make run` calls
         # One process: on the Wales-sized build, step processes cost more than they save (see
         # benchmarks/README.md); the daemon test below runs steps in parallel.
         _subprocess_env(lake_env, WELLBEING_EXECUTOR="in_process"),
@@ -227,6 +222,26 @@ def test_runs_are_in_the_production_instance(lake_build, instance):
         __import__("dagster").AssetKey(["marts", "lsoa_profile"])
     )
     assert materialized is not None and materialized.run_id == lake_build["run_id"]
+
+
+def _published_snapshot(lake_env: dict[str, str]) -> int:
+    with _lake(lake_env).connect(read_only=True) as con:
+        return con.execute("select max(snapshot_id) from quality.published_snapshots").fetchone()[0]
+
+
+def test_make_run_with_nothing_changed_does_no_work_on_ducklake(
+    lake_build, lake_env, instance, tmp_path
+):
+    runs_before = len(instance.get_runs())
+    log = tmp_path / "rerun.log"
+    started = time.monotonic()
+    _run([sys.executable, "-m", "pipelines.run"], _subprocess_env(lake_env), 600, log)
+    text = log.read_text()
+    assert "changed since the last run: none. 0 of " in text, text[-3000:]
+    assert "Nothing changed: no work to do" in text
+    assert len(instance.get_runs()) == runs_before, "no Dagster run was started"
+    assert _published_snapshot(lake_env) == lake_build["snapshot_id"]
+    assert time.monotonic() - started < 300
 
 
 READER_SCRIPT = textwrap.dedent(
@@ -442,3 +457,62 @@ def test_celery_workers_run_the_steps(lake_build, lake_env, redis_server, instan
     assert {f"marts__{m}" for m in MARTS} <= steps
     worker_text = worker_log.read_text()
     assert "succeeded" in worker_text, worker_text[-3000:]
+
+
+def test_a_failed_check_blocks_make_run_and_publish_on_ducklake(
+    lake_build, lake_env, editable_mirror, remove_cardiff
+):
+    """Last in this file: it leaves the lake's WIMD 2025 source broken."""
+    mirror = editable_mirror("wimd_2025")
+    remove_cardiff(mirror)
+    env = _subprocess_env(
+        lake_env, WELLBEING_SOURCE_MIRROR=str(mirror), WELLBEING_EXECUTOR="in_process"
+    )
+    published = Path(lake_env["WELLBEING_PUBLISH_DIR"]) / "wellbeing.duckdb"
+    before_file = published.read_bytes()
+    before_snapshot = _published_snapshot(lake_env)
+
+    run = subprocess.run(
+        [sys.executable, "-m", "pipelines.run"],
+        env=env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    out = run.stdout + run.stderr
+    assert run.returncode == 1, out[-3000:]
+    assert "changed since the last run: wimd_2025_ranks." in out
+    assert "contract_wimd_2025_ranks" in out and "refused" in out
+    with _lake(lake_env).connect(read_only=True) as con:
+        assert con.execute("select count(*) from raw.wimd_2025_ranks").fetchone() == (1699,)
+        assert con.execute("select count(*) from staging.stg_wimd__wimd_2025").fetchone() == (1917,)
+        assert con.execute("select count(distinct la_code) from marts.lsoa_profile").fetchone() == (
+            22,
+        )
+
+    # make publish: the publish asset alone refuses on the failed source far upstream.
+    publish = subprocess.run(
+        [
+            str(VENV_BIN / "dagster"),
+            "asset",
+            "materialize",
+            "--select",
+            "published/wellbeing_duckdb",
+            "-m",
+            "pipelines.definitions",
+        ],
+        env={**env, "WELLBEING_ENTRY_POINT": "make publish"},
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert publish.returncode != 0
+    assert "raw.wimd_2025_ranks: check contract_wimd_2025_ranks failed" in (
+        publish.stdout + publish.stderr
+    )
+    assert _published_snapshot(lake_env) == before_snapshot
+    assert published.read_bytes() == before_file

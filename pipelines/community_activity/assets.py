@@ -14,6 +14,7 @@ from pipelines.boundaries.geo import geometry_from_wkb
 from pipelines.catalogue import load_catalogue
 from pipelines.community_activity import parsers, staging
 from pipelines.contracts import apply_comments
+from pipelines.quality.gate import enforce_quality_gate
 from pipelines.sources import raw_source_asset
 from pipelines.warehouse import Warehouse, table_metadata, write_table
 
@@ -103,6 +104,7 @@ def stg_community_activity__support_groups(
     context: dg.AssetExecutionContext, warehouse: Warehouse
 ) -> dg.MaterializeResult:
     with warehouse.connect() as con:
+        enforce_quality_gate(context, con)  # no build on a table whose latest check failed
         raw = _read(con, "select * from raw.community_support_groups order by source_row_number")
         lsoas = geometry_from_wkb(
             _read(con, "select lsoa_code, geometry_wkb from raw.lsoa21_boundaries")
@@ -165,6 +167,7 @@ def stg_community_activity__volunteer_registrations(
     context: dg.AssetExecutionContext, warehouse: Warehouse
 ) -> dg.MaterializeResult:
     with warehouse.connect() as con:
+        enforce_quality_gate(context, con)  # no build on a table whose latest check failed
         raw = _read(con, "select * from raw.volunteer_registrations order by source_row_number")
         las = _read(con, "select la_code, la_name_en from raw.la_boundaries")
         frame, dropped = staging.build_volunteer_registrations(raw, las)

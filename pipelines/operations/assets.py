@@ -8,7 +8,9 @@ mart fails: readers keep the last good snapshot.
 import dagster as dg
 
 from pipelines.operations import keys
+from pipelines.operations.automation import eager_unless_blocked
 from pipelines.operations.publish import publish
+from pipelines.quality.gate import enforce_quality_gate
 from pipelines.settings import resolve_path, setting
 from pipelines.snapshots import record_published
 from pipelines.transform.assets import sql_model_assets
@@ -40,7 +42,7 @@ class PublishConfig(dg.Config):
     group_name="publish",
     kinds={"duckdb", "parquet", "csv"},
     deps=published_deps(),
-    automation_condition=dg.AutomationCondition.eager(),
+    automation_condition=eager_unless_blocked(),
     check_specs=[dg.AssetCheckSpec(EVERY_COLUMN_COMMENTED, asset=keys.PUBLISHED_KEY)],
     tags={"wellbeing/writes": "published"},
 )
@@ -56,6 +58,9 @@ def wellbeing_duckdb(
     of every table), ``data_dictionary.md`` / ``.html`` and ``manifest.json``.
     """
     publish_dir = resolve_path(config.publish_dir or setting("WELLBEING_PUBLISH_DIR"))
+    with warehouse.connect(read_only=True) as con:
+        # Nothing is published while a table upstream failed its latest contract check.
+        enforce_quality_gate(context, con)
     backend = warehouse.backend()
     context.log.info(f"publishing {backend.describe()} to {publish_dir}")
     result = publish(backend, publish_dir, log=context.log.info)

@@ -10,7 +10,9 @@ sensors refer to the jobs by name.
 import dagster as dg
 
 from pipelines.operations import keys
+from pipelines.operations.accept import accept_source_version_job
 
+WHOLE_REFRESH_JOB = "whole_refresh"
 PUBLIC_REFRESH_JOB = "public_refresh"
 PARTNER_INGESTION_JOB = "partner_ingestion"
 PUBLISH_JOB = "publish"
@@ -56,6 +58,15 @@ def partner_year_rerun_selection() -> dg.AssetSelection:
 
 JOBS = [
     dg.define_asset_job(
+        name=WHOLE_REFRESH_JOB,
+        selection=whole_run_selection(),
+        description="Every unpartitioned asset with its checks: what make run executes (make run "
+        "selects the out-of-date part of it and what depends on that; launched from here it "
+        "rebuilds everything, like FULL=1 make run).",
+        tags=keys.WRITES_WAREHOUSE,
+        run_tags=keys.WRITES_WAREHOUSE,
+    ),
+    dg.define_asset_job(
         name=PUBLIC_REFRESH_JOB,
         selection=public_sources_selection(),
         description="Refresh every public source, rebuild staging and marts, publish. Partner "
@@ -89,4 +100,5 @@ JOBS = [
         tags=keys.WRITES_WAREHOUSE,
         run_tags=keys.WRITES_WAREHOUSE,
     ),
+    accept_source_version_job(),
 ]

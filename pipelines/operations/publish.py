@@ -43,6 +43,7 @@ from pipelines.disclosure import apply_disclosure, rules_for
 from pipelines.settings import setting
 from pipelines.sqltext import quote_ident, quote_literal
 from pipelines.warehouse import Backend, FileBackend, Snapshot, connect_duckdb
+from pipelines.warehouse_lock import WarehouseInUseError
 
 PUBLISHED_FILE_NAME = "wellbeing.duckdb"
 PUBLISHED_SCHEMAS = ("marts", "reference")
@@ -50,6 +51,8 @@ DICTIONARY_SCHEMA = "dictionary"
 TEMP_PREFIX = ".tmp-"
 LOCK_FILE_NAME = ".publish.lock"
 EXPORT_FORMATS = ("parquet", "csv")
+READABLE_FILE = 0o644
+READABLE_DIR = 0o755
 # Per-area extracts: one CSV per area of a level, holding that area's rows of a table.
 AREA_EXTRACTS = (("marts", "lsoa_profile", "la_code"),)
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -167,28 +170,25 @@ def _fsync(path: Path) -> None:
 
 
 def _replace(temp: Path, final: Path) -> None:
-    """Atomically move ``temp`` onto ``final`` (same folder) and make the rename durable."""
+    """Atomically move ``temp`` onto ``final`` (same folder) and make the rename durable. The
+    file is made world-readable first: policy teams read it whatever the writer's umask."""
     _fsync(temp)
+    temp.chmod(READABLE_FILE)
     os.replace(temp, final)
     _fsync(final.parent)
 
 
-def _attach_warehouse(con: duckdb.DuckDBPyConnection, source, snapshot=None, attempts: int = 50):
-    """ATTACH the working warehouse read-only as ``wh``, waiting while a writer holds its lock.
+def _attach_warehouse(con: duckdb.DuckDBPyConnection, source, snapshot=None) -> None:
+    """ATTACH the working warehouse read-only as ``wh``.
 
-    ``source`` is a ``pipelines.warehouse`` back-end: the DuckDB file, or DuckLake at
-    ``snapshot`` (a fixed snapshot id, so runs committing meanwhile change nothing we copy)."""
-    for attempt in range(attempts):
-        try:
-            con.execute(source.attach_sql("wh", snapshot))
-            return
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or attempt == attempts - 1:
-                raise PublishError(
-                    f"cannot open the working warehouse {source.describe()} read-only: {exc}. "
-                    "Another process is writing it; publish after that run ends."
-                ) from exc
-            time.sleep(0.2 + 0.1 * attempt)
+    ``source`` is a ``pipelines.warehouse`` back-end: the DuckDB file (a few seconds' wait, then a
+    clear error naming the published file, while another program holds it: see
+    ``pipelines.warehouse_lock``), or DuckLake at ``snapshot`` (a fixed snapshot id, so runs
+    committing meanwhile change nothing we copy)."""
+    try:
+        source.attach(con, "wh", snapshot)
+    except WarehouseInUseError as exc:
+        raise PublishError(str(exc)) from exc
 
 
 def _pin_snapshot(con: duckdb.DuckDBPyConnection, source):
@@ -477,11 +477,15 @@ def publish(
     if not source.exists():
         raise PublishError(f"working warehouse {warehouse_file} not found; run the pipeline first")
     publish_dir.mkdir(parents=True, exist_ok=True)
+    publish_dir.chmod(READABLE_DIR)
     export_dir = publish_dir / "exports"
     final = published_file(publish_dir)
     token = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
-    with _publish_lock(publish_dir):
+    # The DuckDB file's writer lock (re-entrant: a run already holds it) keeps another run from
+    # rewriting the marts while they are copied (DuckLake needs none: publish reads a pinned
+    # snapshot); the publish-folder lock keeps two publishes of different warehouses apart.
+    with source.writer_lock().hold(log=log), _publish_lock(publish_dir):
         stale = remove_stale_temp_files(publish_dir)
         if stale:
             log(f"removed {len(stale)} temporary file(s) left by an earlier failed publish")
@@ -542,6 +546,7 @@ def publish(
                 tables = _published_tables(con)
                 if exports:
                     export_dir.mkdir(exist_ok=True)
+                    export_dir.chmod(READABLE_DIR)
                     for table in tables:
                         if table.schema == DICTIONARY_SCHEMA and table.name != "columns":
                             continue

@@ -63,13 +63,23 @@ def partner_inbox(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.S
     return dg.SensorResult(run_requests=requests, cursor=cursor.dumps())
 
 
-# Runs started by declarative automation (AutomationCondition.eager() on the marts and the
-# published file) also write the warehouse, so they carry the same tag and queue behind others.
+def _automation_interval_seconds() -> int:
+    try:
+        return max(5, int(setting("WELLBEING_AUTOMATION_INTERVAL_SECONDS") or 60))
+    except ValueError:
+        return 60
+
+
+# Runs started by declarative automation (pipelines.operations.automation: eager, unless a
+# blocking check of an input failed) also write the warehouse, so they carry the same tag and
+# queue behind others.
 wellbeing_automation = dg.AutomationConditionSensorDefinition(
     name="wellbeing_automation",
     target=dg.AssetSelection.all(),
     run_tags=keys.WRITES_WAREHOUSE,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    minimum_interval_seconds=60,
-    description="Rebuilds marts (and republishes) when their inputs change.",
+    minimum_interval_seconds=_automation_interval_seconds(),
+    description="Rebuilds the staging models, marts and published file when their inputs "
+    "change, unless a blocking contract check of an input failed (then nothing downstream is "
+    "launched until the data is fixed or accepted).",
 )

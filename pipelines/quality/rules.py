@@ -842,10 +842,15 @@ def checksum_rule(table: str) -> Rule | None:
         "source_checksum",
         "row",
         "warning",
-        "the source file's sha256 is the one in the catalogue (a new checksum means the "
-        "publisher changed the file: compare it before trusting the marts)",
+        "the source file's sha256 is the one in the catalogue or one an analyst accepted (a "
+        "new checksum means the publisher changed the file: compare it, then accept it with "
+        "make accept-source)",
         ("source_sha256",),
-        f"{col} is not null and {col} not in ({_values_sql(expected)})",
+        # The catalogue's checksums plus those accepted (quality.expected_source_checksums, kept
+        # by the warehouse on every read-write connection: pipelines.quality.acceptance).
+        f"{col} is not null and {col} not in ({_values_sql(expected)}) and {col} not in "
+        f"(select source_sha256 from quality.expected_source_checksums "
+        f"where source_key in ({_values_sql([s.key for s in sources])}))",
         text("the source file's checksum is not the catalogue's"),
         text("nid yw siec-swm y ffeil ffynhonnell yr un un â'r catalog"),
         gx=(

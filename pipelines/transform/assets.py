@@ -8,6 +8,8 @@ column comments come from the data contracts.
 import dagster as dg
 
 from pipelines.contracts import apply_comments
+from pipelines.operations.automation import eager_unless_blocked
+from pipelines.quality.gate import enforce_quality_gate
 from pipelines.warehouse import (
     Warehouse,
     run_sql_model,
@@ -36,7 +38,7 @@ def _sql_asset(schema: str, table: str, sql_text: str, file_name: str) -> dg.Ass
         deps=deps,
         description=f"{description}\n\nSQL: sql/{schema}/{file_name}",
         metadata={"sql_file": f"sql/{schema}/{file_name}"},
-        automation_condition=dg.AutomationCondition.eager(),
+        automation_condition=eager_unless_blocked(),
     )
     def _asset(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
         # Read the file at run time so an edited model runs without reloading the code location.
@@ -44,6 +46,7 @@ def _sql_asset(schema: str, table: str, sql_text: str, file_name: str) -> dg.Ass
 
         text = (SQL_DIR / schema / file_name).read_text(encoding="utf-8")
         with warehouse.connect() as con:
+            enforce_quality_gate(context, con)  # no build on a table whose latest check failed
             run_sql_model(con, schema, table, text)
             apply_comments(con, f"{schema}.{table}")
             metadata = table_metadata(con, f"{schema}.{table}")

@@ -1,0 +1,184 @@
+"""Accepting a new source version: the ``accept_source_version`` job and ``make accept-source``.
+
+In the Dagster UI: *Jobs* -> ``accept_source_version`` -> *Launchpad*, fill in the config::
+
+    ops:
+      record_source_acceptance:
+        config:
+          source: wimd_2025_ranks          # the catalogue source (= raw table name)
+          reason: "WIMD 2025 revision of 15 January: ranks corrected"
+          accepted_by: "Ceri Jones"
+          check: contract_wimd_2025_ranks  # optional: also accept this failed error-level check
+          table: ""                        # optional: the check's table (default raw.<source>)
+          sha256: ""                       # optional: default the checksum raw.<source> holds now
+
+From a shell (same job, recorded in the Dagster instance under ``DAGSTER_HOME``)::
+
+    make accept-source SOURCE=wimd_2025_ranks REASON="..." [CHECK=contract_...] [TABLE=...] [BY=...]
+
+The job appends the acceptance to ``quality.accepted_source_versions`` (who, which checksum,
+which check, why; see ``pipelines.quality.acceptance``), then re-runs the contract check of the
+source's raw table (and of the named table) so the checks, the quality gate, the automation
+condition and ``make run`` all see the new verdict at once. Without ``check`` only the new
+checksum is accepted: an error-level failure is never accepted by accident.
+"""
+
+import argparse
+import getpass
+import os
+import sys
+
+import dagster as dg
+
+from pipelines.contracts import contract_for
+from pipelines.warehouse import Warehouse
+
+ACCEPT_JOB = "accept_source_version"
+
+
+class AcceptSourceConfig(dg.Config):
+    """What to accept (see the module docstring)."""
+
+    source: str
+    reason: str
+    accepted_by: str = ""
+    check: str = ""
+    table: str = ""
+    sha256: str = ""
+
+
+@dg.op(
+    description="Record who accepted which source checksum (and which failed check) and why, "
+    "in quality.accepted_source_versions, then re-run the affected contract checks."
+)
+def record_source_acceptance(
+    context: dg.OpExecutionContext, config: AcceptSourceConfig, warehouse: Warehouse
+) -> None:
+    from pipelines.quality.acceptance import (
+        AcceptanceError,
+        latest_failed_error_rules,
+        record_acceptance,
+    )
+    from pipelines.quality.checks import check_name_for, run_contract_check
+
+    who = (
+        config.accepted_by
+        or context.run.tags.get("dagster/user")
+        or os.environ.get("USER")
+        or getpass.getuser()
+    )
+    with warehouse.connect() as con:
+        try:
+            acceptance = record_acceptance(
+                con,
+                source_key=config.source,
+                reason=config.reason,
+                accepted_by=who,
+                source_sha256=config.sha256 or None,
+                table_name=config.table or None,
+                check_name=config.check or None,
+                run_id=context.run_id,
+            )
+        except AcceptanceError as exc:
+            raise dg.Failure(description=f"nothing accepted: {exc}", allow_retries=False) from exc
+        raw_table = f"raw.{config.source}"
+        unaccepted = (
+            latest_failed_error_rules(con, raw_table, check_name_for(raw_table))
+            if not config.check and contract_for(raw_table)
+            else []
+        )
+    context.log.info(f"{config.source} {acceptance.describe()}")
+    if unaccepted:
+        context.log.warning(
+            f"only the checksum was accepted: {raw_table}'s latest check still fails error rules "
+            f"({', '.join(unaccepted)}). To accept them too, give check: "
+            f"{check_name_for(raw_table)}."
+        )
+    tables = [raw_table] + ([acceptance.table_name] if acceptance.table_name else [])
+    for table in dict.fromkeys(tables):
+        if contract_for(table) is None:
+            continue
+        name = check_name_for(table)
+        result = run_contract_check(warehouse, table, name, context.run_id, context.log)
+        context.log_event(
+            dg.AssetCheckEvaluation(
+                asset_key=dg.AssetKey(table.split(".")),
+                check_name=name,
+                passed=result.passed,
+                severity=result.severity,
+                description=result.description,
+                metadata=dict(result.metadata or {}),
+            )
+        )
+        context.log.info(f"{name}: {'passed' if result.passed else 'still failing'}")
+
+
+def accept_source_version_job() -> dg.JobDefinition:
+    """The UI action: one op with the acceptance as run config."""
+
+    @dg.job(
+        name=ACCEPT_JOB,
+        description="Accept a new version of a source file (and, if named, a failed contract "
+        "check on it): records who, which checksum and why, then re-checks. Config: source, "
+        "reason, accepted_by, optional check, table, sha256.",
+        tags={"wellbeing/writes": "warehouse"},
+        executor_def=dg.in_process_executor,
+    )
+    def accept_source_version():
+        record_source_acceptance()
+
+    return accept_source_version
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m pipelines.operations.accept --source KEY --reason TEXT [...]``."""
+    parser = argparse.ArgumentParser(
+        prog="make accept-source",
+        description="Accept a new version of a source file: record who accepted which checksum "
+        "(and which failed check) and why, then re-run its contract check.",
+    )
+    parser.add_argument("--source", required=True, help="catalogue source, e.g. wimd_2025_ranks")
+    parser.add_argument("--reason", required=True, help="why the new version is right")
+    parser.add_argument("--by", default="", help="who accepts it (default: your login)")
+    parser.add_argument("--check", default="", help="also accept this failed check (contract_…)")
+    parser.add_argument("--table", default="", help="the check's table (default raw.<source>)")
+    parser.add_argument("--sha256", default="", help="the checksum (default: the one loaded now)")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("WELLBEING_ENTRY_POINT", "make accept-source")
+
+    from pipelines.resources import default_resources
+
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
+    job = accept_source_version_job()
+    config = {
+        "source": args.source,
+        "reason": args.reason,
+        "accepted_by": args.by or os.environ.get("USER") or getpass.getuser(),
+        "check": args.check,
+        "table": args.table,
+        "sha256": args.sha256,
+    }
+    result = job.execute_in_process(
+        run_config={"ops": {"record_source_acceptance": {"config": config}}},
+        resources=default_resources(),
+        instance=instance,
+        raise_on_error=False,
+    )
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = event.step_failure_data.user_failure_data
+            text = error.description if error else event.step_failure_data.error.message
+            print(f"accept-source failed: {text}", file=sys.stderr)
+    if not result.success:
+        return 1
+    for evaluation in result.get_asset_check_evaluations():
+        state = "passed" if evaluation.passed else "still failing"
+        print(f"{evaluation.check_name}: {state}")
+        if not evaluation.passed:
+            print((evaluation.description or "")[:2000])
+    print(f"Accepted {args.source}; recorded in quality.accepted_source_versions.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

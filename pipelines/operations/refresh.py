@@ -1,0 +1,392 @@
+"""Refreshes that redo only what changed: fingerprints, the plan, and the end-of-run summary.
+
+Every asset's **fingerprint** is the SHA-256 of what it is built from:
+
+- a catalogue source (``raw.<key>``): the checksum of the file the loader would read (mirror
+  or download cache; fetched first if it is not there yet);
+- the partner submissions (``raw/partnership_activity`` and the tables it writes): the name and
+  checksum of every file in ``WELLBEING_PARTNER_INBOX`` (or "example data");
+- a SQL model: its SQL text;
+- its data contract (a changed rule re-checks the table);
+- the pipeline code (``pipelines/``; ``dashboards/`` for the site);
+- the fingerprints of all its inputs, so a change flows downstream.
+
+``make run`` (``pipelines.run``) records the fingerprint of each asset it built in
+``quality.asset_fingerprints``. The next run rebuilds an asset only when its fingerprint differs
+from the recorded one or its output is missing (table, published file, site, boundary files),
+together with everything downstream of it: with no source changed it does nothing past the
+checksums. A table whose build was refused (a failed check upstream) keeps its old
+fingerprint, so the next run tries again and says why it is still refused.
+
+The warehouse, not Dagster's instance, holds the fingerprints: they describe the data they sit
+beside, and stay right if ``DAGSTER_HOME`` is reset or the warehouse is copied.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from pipelines.catalogue import SourceUnavailableError, fetch, load_catalogue
+from pipelines.contracts import apply_comments, contract_for, create_table_sql
+from pipelines.operations import keys
+from pipelines.settings import PROJECT_ROOT, setting_path
+
+FINGERPRINTS_TABLE = "quality.asset_fingerprints"
+SITE_KEY = dg.AssetKey(["dashboard", "site"])
+
+
+def _digest(value) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def code_fingerprint(folder: Path) -> str:
+    """SHA-256 of every source file under ``folder`` (Python, YAML, CSV, templates), by path."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            digest.update(str(path.relative_to(folder)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def source_checksum(key: str) -> str | None:
+    """Checksum of the file catalogue source ``key`` would be read from (``None``: unavailable)."""
+    try:
+        return fetch(key).sha256
+    except (SourceUnavailableError, OSError, ValueError) as exc:
+        return f"unavailable: {exc}"[:200]
+
+
+def inbox_state() -> object:
+    """What partner ingestion reads: every submission file's name and checksum, or example data."""
+    from pipelines.operations.inbox import InboxCursor, scan_inbox
+
+    inbox = setting_path("WELLBEING_PARTNER_INBOX")
+    if inbox is None:
+        return "example data"
+    if not inbox.is_dir():
+        return f"missing inbox {inbox}"
+    return [(f.path.name, f.sha256) for f in scan_inbox(inbox, InboxCursor.parse(None))]
+
+
+@dataclass
+class Plan:
+    """What a run has to do.
+
+    Attributes:
+        fingerprints: current fingerprint of every planned-over asset (user string -> sha256).
+        source_checksums: current checksum of each catalogue source's file (asset -> sha256).
+        stale: assets whose fingerprint changed or whose output is missing, with the reason.
+        selection: the stale assets and everything downstream (what the run materialises).
+        sources_checked: number of source files whose checksum was computed.
+        changed_sources: catalogue sources whose checksum differs from the recorded build.
+    """
+
+    fingerprints: dict[str, str]
+    source_checksums: dict[str, str]
+    stale: dict[str, str]
+    selection: list[dg.AssetKey]
+    sources_checked: int = 0
+    changed_sources: list[str] = field(default_factory=list)
+
+
+def recorded_fingerprints(
+    con: duckdb.DuckDBPyConnection | None,
+) -> dict[str, tuple[str, str | None]]:
+    """``asset key -> (fingerprint, source checksum)`` as recorded by the last builds."""
+    if con is None or not _exists(con, FINGERPRINTS_TABLE):
+        return {}
+    columns = {
+        r[0]
+        for r in con.execute(
+            "select column_name from duckdb_columns() where database_name = current_database() "
+            "and schema_name = 'quality' and table_name = 'asset_fingerprints'"
+        ).fetchall()
+    }
+    source = "source_sha256" if "source_sha256" in columns else "null"
+    rows = con.execute(f"select asset_key, fingerprint, {source} from {FINGERPRINTS_TABLE}")
+    return {key: (fp, sha) for key, fp, sha in rows.fetchall()}
+
+
+def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    from pipelines.quality.acceptance import table_exists
+
+    return table_exists(con, table)
+
+
+def _output_missing(key: dg.AssetKey, node, tables: set[str]) -> str | None:
+    """Why the asset's output is not there, or ``None``."""
+    from pipelines.boundaries.assets import boundaries_dir
+    from pipelines.operations.publish import published_file
+
+    if key == keys.PUBLISHED_KEY:
+        target = published_file(setting_path("WELLBEING_PUBLISH_DIR"))
+        return None if target.exists() else f"{target} is missing"
+    if key == SITE_KEY:
+        index = setting_path("WELLBEING_DASHBOARD_DIR") / "index.html"
+        return None if index.exists() else f"{index} is missing"
+    if len(key.path) == 2:
+        table = f"{key.path[0]}.{key.path[1]}"
+        if table not in tables:
+            return f"table {table} is missing"
+        if node.group_name == "boundaries":
+            geoparquet = boundaries_dir() / f"{key.path[1]}.parquet"
+            if not geoparquet.exists():
+                return f"{geoparquet} is missing"
+    return None
+
+
+def plan_refresh(
+    asset_graph, selectable: set[dg.AssetKey], con: duckdb.DuckDBPyConnection | None
+) -> Plan:
+    """Compute every asset's fingerprint and what must be rebuilt.
+
+    Args:
+        asset_graph: the code location's asset graph (``defs.resolve_asset_graph()``).
+        selectable: the assets a whole run may materialise (``whole_run_selection``).
+        con: a read-only connection to the warehouse (``None``: it does not exist yet).
+    """
+    catalogue = load_catalogue()
+    pipeline_code = code_fingerprint(PROJECT_ROOT / "pipelines")
+    dashboard_code = code_fingerprint(PROJECT_ROOT / "dashboards")
+    partner_keys = set()
+    if asset_graph.has(keys.PARTNER_KEY):
+        partner_keys = set(asset_graph.get(keys.PARTNER_KEY).assets_def.keys)
+    inbox = inbox_state() if partner_keys else None
+    recorded = recorded_fingerprints(con)
+    tables = (
+        {
+            f"{s}.{t}"
+            for s, t in con.execute(
+                "select schema_name, table_name from duckdb_tables() "
+                "where database_name = current_database()"
+            ).fetchall()
+        }
+        if con is not None
+        else set()
+    )
+    fingerprints: dict[dg.AssetKey, str] = {}
+    sources: dict[str, str | None] = {}
+
+    def fingerprint(key: dg.AssetKey) -> str:
+        if key in fingerprints:
+            return fingerprints[key]
+        node = asset_graph.get(key) if asset_graph.has(key) else None
+        parts: dict[str, object] = {"key": key.to_user_string()}
+        if node is not None:
+            metadata = node.metadata or {}
+            if "sql_file" in metadata:
+                parts["sql"] = (PROJECT_ROOT / str(metadata["sql_file"])).read_text("utf-8")
+            name = key.path[-1]
+            if key.path[0] == "raw" and name in catalogue:
+                sources.setdefault(name, source_checksum(name))
+                parts["source"] = sources[name]
+            if key in partner_keys:
+                parts["inbox"] = inbox
+            if len(key.path) == 2:
+                parts["contract"] = contract_for(f"{key.path[0]}.{key.path[1]}")
+            parts["code"] = dashboard_code if key == SITE_KEY else pipeline_code
+            if key == SITE_KEY:
+                parts["pipeline_code"] = pipeline_code
+            parts["inputs"] = {
+                parent.to_user_string(): fingerprint(parent)
+                for parent in sorted(node.parent_keys, key=lambda k: k.to_user_string())
+            }
+        fingerprints[key] = _digest(parts)
+        return fingerprints[key]
+
+    stale: dict[str, str] = {}
+    changed: list[str] = []
+    for key in sorted(selectable, key=lambda k: k.to_user_string()):
+        name = key.to_user_string()
+        current = fingerprint(key)
+        before, before_source = recorded.get(name, (None, None))
+        source = sources.get(key.path[-1]) if key.path[0] == "raw" else None
+        source_changed = source is not None and before_source not in (None, source)
+        if source_changed:
+            changed.append(key.path[-1])
+        missing = _output_missing(key, asset_graph.get(key), tables)
+        if missing:
+            stale[name] = missing
+        elif before is None:
+            stale[name] = "not built by make run before"
+        elif source_changed:
+            stale[name] = f"source file changed (sha256 {str(source)[:12]}…)"
+        elif before != current:
+            stale[name] = "an input, its SQL, its contract or the pipeline code changed"
+    selection: list[dg.AssetKey] = []
+    if stale:
+        stale_keys = [dg.AssetKey.from_user_string(s) for s in stale]
+        downstream = (
+            dg.AssetSelection.assets(*stale_keys).downstream().required_multi_asset_neighbors()
+        )
+        selection = sorted(
+            downstream.resolve(asset_graph) & selectable, key=lambda k: k.to_user_string()
+        )
+    return Plan(
+        fingerprints={k.to_user_string(): v for k, v in fingerprints.items() if k in selectable},
+        source_checksums={
+            f"raw/{name}": sha
+            for name, sha in sources.items()
+            if sha and not sha.startswith("unavailable")
+        },
+        stale=stale,
+        selection=selection,
+        sources_checked=len(sources),
+        changed_sources=sorted(changed),
+    )
+
+
+def whole_run_job() -> dg.JobDefinition:
+    """The job ``make run`` executes (``whole_refresh``: every unpartitioned asset), for
+    ``dg.reconstructable(whole_run_job)`` so the parallel executors on DuckLake can rebuild it in
+    their step processes; ``make run`` passes the out-of-date selection."""
+    from pipelines.definitions import defs
+    from pipelines.operations.jobs import WHOLE_REFRESH_JOB
+
+    return defs.resolve_job_def(WHOLE_REFRESH_JOB)
+
+
+def built_assets(instance: dg.DagsterInstance, run_id: str) -> set[str]:
+    """The assets a run materialised, from its event log (whatever process ran the steps)."""
+    return {
+        entry.dagster_event.event_specific_data.materialization.asset_key.to_user_string()
+        for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+    }
+
+
+def record_fingerprints(
+    con: duckdb.DuckDBPyConnection, plan: "Plan", built: set[str], run_id: str
+) -> None:
+    """Upsert the fingerprints (and source checksums) of the assets a run built."""
+    con.execute("create schema if not exists quality")
+    con.execute(create_table_sql(FINGERPRINTS_TABLE))
+    # a warehouse from before source_sha256 was recorded
+    con.execute(f"alter table {FINGERPRINTS_TABLE} add column if not exists source_sha256 varchar")
+    apply_comments(con, FINGERPRINTS_TABLE)
+    rows = [
+        [key, plan.fingerprints[key], plan.source_checksums.get(key)]
+        for key in sorted(built)
+        if key in plan.fingerprints
+    ]
+    if not rows:
+        return
+    from pipelines.warehouse import transaction
+
+    now = datetime.now(UTC)
+    with transaction(con):  # one commit (one DuckLake snapshot), not one per row
+        con.executemany(
+            f"delete from {FINGERPRINTS_TABLE} where asset_key = ?", [[r[0]] for r in rows]
+        )
+        con.executemany(
+            f"insert into {FINGERPRINTS_TABLE} "
+            "(asset_key, fingerprint, source_sha256, materialized_at, run_id) "
+            "values (?, ?, ?, ?, ?)",
+            [[key, fp, sha, now, run_id] for key, fp, sha in rows],
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# The end-of-run summary
+
+
+@dataclass
+class StepLine:
+    asset: str
+    status: str
+    seconds: float
+    rows: int | None
+    checks: str
+
+
+def run_summary(instance: dg.DagsterInstance, run_id: str) -> list[StepLine]:
+    """One line per asset of the run: status, time (asset step plus its check steps), rows,
+    checks passed / failed, from the run's event log."""
+    starts: dict[str, float] = {}
+    ends: dict[str, float] = {}
+    status: dict[str, str] = {}
+    step_assets: dict[str, str] = {}
+    rows: dict[str, int] = {}
+    checks: dict[str, list[str]] = {}
+    refused: set[str] = set()
+    order: list[str] = []
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None or event.step_key is None:
+            continue
+        step = event.step_key
+        kind = event.event_type
+        if kind == dg.DagsterEventType.STEP_START:
+            starts[step] = entry.timestamp
+        elif kind in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
+            ends[step] = entry.timestamp
+            if kind == dg.DagsterEventType.STEP_FAILURE:
+                status[step] = "failed"
+                error = event.step_failure_data
+                if (
+                    error
+                    and error.user_failure_data
+                    and "was not rebuilt" in (error.user_failure_data.description or "")
+                ):
+                    refused.add(step)
+            else:
+                status.setdefault(step, "built")
+        elif kind == dg.DagsterEventType.STEP_SKIPPED:
+            status[step] = "skipped"
+        elif kind == dg.DagsterEventType.ASSET_MATERIALIZATION:
+            materialization = event.event_specific_data.materialization
+            name = materialization.asset_key.to_user_string()
+            step_assets.setdefault(step, name)
+            if name not in order:
+                order.append(name)
+            count = materialization.metadata.get("dagster/row_count")
+            if count is not None:
+                rows[name] = int(count.value)
+        elif kind == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.event_specific_data
+            name = evaluation.asset_key.to_user_string()
+            verdict = (
+                "passed"
+                if evaluation.passed
+                else ("FAILED" if evaluation.severity == dg.AssetCheckSeverity.ERROR else "warning")
+            )
+            checks.setdefault(name, []).append(verdict)
+            step_assets.setdefault(step, name)
+    # Steps with no materialisation (skipped, failed): name them after their step key.
+    lines: dict[str, StepLine] = {}
+    for step in starts.keys() | status.keys():
+        asset = step_assets.get(step) or step.replace("__", "/", 1)
+        seconds = max(0.0, ends.get(step, starts.get(step, 0.0)) - starts.get(step, 0.0))
+        line = lines.get(asset)
+        state = "refused" if step in refused else status.get(step, "?")
+        if line is None:
+            lines[asset] = StepLine(asset, state, seconds, rows.get(asset), "")
+            if asset not in order:
+                order.append(asset)
+        else:
+            line.seconds += seconds
+            if state in ("failed", "refused") or line.status == "skipped":
+                line.status = state if line.status == "built" else line.status
+    for asset, verdicts in checks.items():
+        if asset in lines:
+            counted = {v: verdicts.count(v) for v in dict.fromkeys(verdicts)}
+            lines[asset].checks = ", ".join(f"{n} {v}" for v, n in counted.items())
+    return [lines[a] for a in order if a in lines]
+
+
+def format_summary(lines: list[StepLine]) -> str:
+    """The table ``make run`` prints at the end."""
+    width = max([len(line.asset) for line in lines] + [5])
+    out = [f"{'asset':<{width}}  {'status':<8} {'time':>8} {'rows':>10}  checks"]
+    for line in lines:
+        rows = f"{line.rows:,}" if line.rows is not None else "-"
+        out.append(
+            f"{line.asset:<{width}}  {line.status:<8} {line.seconds:>7.1f}s {rows:>10}  "
+            f"{line.checks or '-'}"
+        )
+    return "\n".join(out)

@@ -1,0 +1,139 @@
+"""``python -m pipelines.run``: what ``make run`` calls.
+
+1. takes the warehouse's writer lock (one writer at a time; see ``pipelines.warehouse_lock``);
+2. computes every source checksum and every asset's fingerprint
+   (``pipelines.operations.refresh``) and selects the assets whose inputs changed or whose
+   output is missing, plus everything downstream;
+3. materialises that selection with its contract checks through the code location's executor
+   (``pipelines.executors``: in this process, step after step, on the DuckDB file; several step
+   processes at once on DuckLake), recorded in the Dagster instance under ``DAGSTER_HOME`` so the
+   UI shows the run; records the fingerprints of what it built, and prints a table of steps,
+   time, rows and checks.
+
+With nothing changed it stops after the checksums. ``--full`` rebuilds everything; ``--plan``
+prints what would run and why, and exits. Exit status 1 when a step failed or was refused by
+the quality gate (the published file is then left as it was).
+"""
+
+import argparse
+import os
+import sys
+import time
+
+
+def main(argv: list[str] | None = None) -> int:
+    started = time.perf_counter()
+    parser = argparse.ArgumentParser(prog="make run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--full", action="store_true", help="rebuild every asset")
+    parser.add_argument("--plan", action="store_true", help="print what would run, and exit")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("WELLBEING_ENTRY_POINT", "make run")
+
+    import dagster as dg
+
+    from pipelines.definitions import defs
+    from pipelines.operations.jobs import whole_run_selection
+    from pipelines.operations.refresh import (
+        built_assets,
+        format_summary,
+        plan_refresh,
+        record_fingerprints,
+        run_summary,
+        whole_run_job,
+    )
+
+    graph = defs.resolve_asset_graph()
+    warehouse = defs.resources["warehouse"]
+    selectable = set(whole_run_selection().resolve(graph))
+    from pipelines.warehouse_lock import WarehouseBusyError
+
+    lock = warehouse.writer_lock()
+    try:
+        lock.acquire(log=lambda line: print(line, flush=True))
+    except WarehouseBusyError as exc:  # another writer, and no (more) waiting: say who
+        print(f"The run could not start: {exc}", file=sys.stderr)
+        return 1
+    try:
+        backend = warehouse.backend()
+        if backend.kind == "file" and not backend.exists():
+            plan = plan_refresh(graph, selectable, None)
+        else:
+            # DuckLake: a read-write connection (a fresh catalog has no schemas to read yet)
+            with warehouse.connect(read_only=backend.kind == "file") as con:
+                plan = plan_refresh(graph, selectable, con)
+        selection = (
+            sorted(selectable, key=lambda k: k.to_user_string()) if args.full else (plan.selection)
+        )
+        checked = time.perf_counter() - started
+        changed = ", ".join(plan.changed_sources) or "none"
+        print(
+            f"Checked {plan.sources_checked} source files in {checked:.1f} s; changed since the "
+            f"last run: {changed}. {len(plan.stale)} of {len(selectable)} assets out of date."
+        )
+        if args.plan:
+            for name, reason in sorted(plan.stale.items()):
+                print(f"  {name}: {reason}")
+            print(
+                f"Would build {len(selection)} assets: "
+                + ", ".join(k.to_user_string() for k in selection)
+            )
+            return 0
+        if not selection:
+            print(f"Nothing changed: no work to do ({time.perf_counter() - started:.1f} s).")
+            return 0
+        print(f"Building {len(selection)} assets (the out-of-date ones and what depends on them).")
+        persistent = bool(os.environ.get("DAGSTER_HOME"))
+        instance = dg.DagsterInstance.get() if persistent else dg.DagsterInstance.ephemeral()
+        result = dg.execute_job(
+            dg.reconstructable(whole_run_job),
+            instance=instance,
+            asset_selection=selection,
+            tags={"wellbeing/writes": "warehouse", "wellbeing/entry_point": "make run"},
+            # Parallel step processes need a persistent instance; without one, run in turn.
+            run_config=None if persistent else {"execution": {"config": {"mode": "in_process"}}},
+            raise_on_error=False,
+        )
+        built = built_assets(instance, result.run_id)
+        if built:
+            with warehouse.connect() as con:
+                record_fingerprints(con, plan, built, result.run_id)
+        else:
+            # Nothing ran: say why (e.g. another program holds the warehouse file).
+            for entry in instance.all_logs(result.run_id):
+                event = entry.dagster_event
+                if event is None:
+                    continue
+                error = getattr(event.event_specific_data, "error", None)
+                if event.event_type == dg.DagsterEventType.RESOURCE_INIT_FAILURE and error:
+                    text = error.message.strip()
+                    head, _, rest = text.partition(": ")
+                    if rest and "." in head and " " not in head:  # drop "package.module.Error: "
+                        text = rest
+                    print(f"\nThe run could not start: {text}")
+                    break
+        lines = run_summary(instance, result.run_id)
+        if lines:
+            print()
+            print(format_summary(lines))
+        refused = [line.asset for line in lines if line.status == "refused"]
+        failed = [line.asset for line in lines if line.status == "failed"]
+        elapsed = time.perf_counter() - started
+        print(
+            f"\nRun {result.run_id[:8]}: {len(built)} assets built, {len(refused)} refused by "
+            f"the quality gate, {len(failed)} failed, in {elapsed:.1f} s."
+        )
+        if refused:
+            print(
+                "Refused: a table upstream failed its contract check, so these keep their last "
+                "good version and the published file was not replaced. See the run log above, "
+                "data/quality/report.html, or: select * from quality.check_results where not "
+                "success order by checked_at desc. Fix the source, or accept it with "
+                "make accept-source."
+            )
+        return 0 if result.success else 1
+    finally:
+        lock.release()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

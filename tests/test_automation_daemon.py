@@ -1,0 +1,325 @@
+"""A real Dagster daemon and UI (``dagster dev``) with a source whose blocking check fails.
+
+Reproduces issue 10: with the daemon running, a WIMD 2025 copy missing Cardiff was materialised,
+``contract_wimd_2025_ranks`` failed (1,699 rows), and about a minute later the
+``wellbeing_automation`` sensor rebuilt staging and marts with 1,699 LSOAs and 21 authorities
+and replaced the published file. Here, on a copy of the full real-data build and its Dagster
+instance, with a real ``dagster dev``
+(webserver + daemon, run queue, temporary DAGSTER_HOME, free port):
+
+1. automation launches nothing while the check is failed, tick after tick;
+2. a run launched from the UI (GraphQL, as the Launchpad does) that selects the staging model,
+   marts and publish but no checks fails at the quality gate and publishes nothing;
+3. once the source is fixed, automation does rebuild staging, marts and the published file,
+   with the staging and mart contract checks in the same run (a positive control: the first
+   two results are not automation simply being off).
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+TICK_DONE = "Finished auto-materialization tick for wellbeing_automation"
+STAGING = ["staging", "stg_wimd__wimd_2025"]
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture()
+def site(built_warehouse, pipeline_env, tmp_path, editable_mirror):
+    """A copy of the session's full build *with its Dagster instance* (so every input of the
+    marts has a recorded materialisation and a passed check, as after a real first run), the
+    run queue of deploy/dagster.local.yaml, and a mirror whose WIMD 2025 folder can be edited."""
+    source_root = Path(pipeline_env["WELLBEING_WAREHOUSE"]).parent
+    root = tmp_path / "run"
+    shutil.copytree(source_root, root)
+    home = root / "dagster_home"
+    shutil.copy(PROJECT_ROOT / "deploy" / "dagster.local.yaml", home / "dagster.yaml")
+    mirror = editable_mirror("wimd_2025")
+    env = {
+        **os.environ,
+        **{k: v.replace(str(source_root), str(root)) for k, v in pipeline_env.items()},
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "WELLBEING_SOURCE_MIRROR": str(mirror),
+        "WELLBEING_AUTOMATION_INTERVAL_SECONDS": "5",
+    }
+    env.pop("WELLBEING_ENTRY_POINT", None)
+    assert env["DAGSTER_HOME"] == str(home)
+    return {"env": env, "mirror": mirror, "home": home, "root": tmp_path}
+
+
+def _materialize(env: dict, select: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [
+            str(BIN / "dagster"),
+            "asset",
+            "materialize",
+            "-m",
+            "pipelines.definitions",
+            "--select",
+            select,
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
+    )
+
+
+class DagsterDev:
+    """``dagster dev`` (webserver + daemon) in its own process group, stopped at the end."""
+
+    def __init__(self, env: dict, log: Path):
+        self.port = _free_port()
+        self.log = log
+        self._out = log.open("w")
+        self.proc = subprocess.Popen(
+            [
+                str(BIN / "dagster"),
+                "dev",
+                "-m",
+                "pipelines.definitions",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def ticks(self) -> int:
+        return self.text().count(TICK_DONE)
+
+    def wait_for_ticks(self, n: int, timeout: float = 300) -> None:
+        target = self.ticks() + n
+        deadline = time.monotonic() + timeout
+        while self.ticks() < target:
+            assert self.proc.poll() is None, self.text()[-3000:]
+            assert time.monotonic() < deadline, "automation did not tick:\n" + self.text()[-3000:]
+            time.sleep(1)
+
+    def graphql(self, query: str, variables: dict | None = None) -> dict:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/graphql",
+            data=json.dumps({"query": query, "variables": variables or {}}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            body = json.loads(response.read())
+        assert "errors" not in body, body
+        return body["data"]
+
+    def wait_until_up(self, timeout: float = 240) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            assert self.proc.poll() is None, self.text()[-3000:]
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/server_info", timeout=5):
+                    return
+            except OSError:
+                assert time.monotonic() < deadline, self.text()[-3000:]
+                time.sleep(1)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGINT)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                pass
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
+        self._out.close()
+
+
+LAUNCH = """
+mutation Launch($params: ExecutionParams!) {
+  launchRun(executionParams: $params) {
+    __typename
+    ... on LaunchRunSuccess { run { runId } }
+    ... on PythonError { message }
+    ... on InvalidSubsetError { message }
+  }
+}
+"""
+
+
+def _runs(home: Path) -> list[dg.DagsterRun]:
+    instance = dg.DagsterInstance.from_config(str(home))
+    try:
+        return list(instance.get_runs())
+    finally:
+        instance.dispose()
+
+
+def _wait_for_run(home: Path, run_id: str, timeout: float = 600) -> dg.DagsterRun:
+    deadline = time.monotonic() + timeout
+    while True:
+        run = next(r for r in _runs(home) if r.run_id == run_id)
+        if run.is_finished:
+            return run
+        assert time.monotonic() < deadline, f"run {run_id} still {run.status}"
+        time.sleep(2)
+
+
+def _run_text(home: Path, run_id: str) -> str:
+    instance = dg.DagsterInstance.from_config(str(home))
+    try:
+        return "\n".join(
+            (e.dagster_event.message or "")
+            + " "
+            + json.dumps(
+                getattr(getattr(e.dagster_event.event_specific_data, "error", None), "message", "")
+            )
+            if e.dagster_event
+            else (e.user_message or "")
+            for e in instance.all_logs(run_id)
+        )
+    finally:
+        instance.dispose()
+
+
+def _staging_and_las(warehouse: str) -> tuple[int, int]:
+    with duckdb.connect(warehouse, read_only=True) as con:
+        return (
+            con.execute("select count(*) from staging.stg_wimd__wimd_2025").fetchone()[0],
+            con.execute("select count(*) from marts.local_authority_profile").fetchone()[0],
+        )
+
+
+def test_daemon_and_ui_never_build_on_a_failed_check(site, remove_cardiff, monkeypatch):
+    env, home, mirror = site["env"], site["home"], site["mirror"]
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    published = Path(env["WELLBEING_PUBLISH_DIR"]) / "wellbeing.duckdb"
+
+    # The full run is recorded in this instance: every input of the marts has a passed check.
+    assert any(r.status == dg.DagsterRunStatus.SUCCESS for r in _runs(home))
+    good_sha = _sha(published)
+    assert _staging_and_las(env["WELLBEING_WAREHOUSE"]) == (1917, 22)
+
+    dev = DagsterDev(env, site["root"] / "dagster_dev.log")
+    try:
+        dev.wait_until_up()
+        dev.wait_for_ticks(1)
+        before = {r.run_id for r in _runs(home)}
+
+        # The publisher's copy loses Cardiff; the analyst materialises the source: check fails.
+        restore = remove_cardiff(mirror)
+        bad = _materialize(env, 'key:"raw/wimd_2025_ranks"')
+        assert bad.returncode != 0 and "contract_wimd_2025_ranks" in bad.stderr + bad.stdout
+
+        # 1. Automation: tick after tick, nothing is launched.
+        dev.wait_for_ticks(4)
+        launched = [r for r in _runs(home) if r.run_id not in before]
+        assert [r.tags.get("dagster/sensor_name") for r in launched] == [None], launched
+        assert _sha(published) == good_sha
+        assert _staging_and_las(env["WELLBEING_WAREHOUSE"]) == (1917, 22)
+
+        # 2. The UI: a run of the staging model, marts and publish, without their checks.
+        selection = [
+            STAGING,
+            ["marts", "lsoa_profile"],
+            ["marts", "local_authority_profile"],
+            ["published", "wellbeing_duckdb"],
+        ]
+        result = dev.graphql(
+            LAUNCH,
+            {
+                "params": {
+                    "selector": {
+                        "repositoryLocationName": "pipelines.definitions",
+                        "repositoryName": "__repository__",
+                        "jobName": "__ASSET_JOB",
+                        "assetSelection": [{"path": p} for p in selection],
+                        # no contract check; the published file's own comment check is part of its op
+                        "assetCheckSelection": [
+                            {
+                                "assetKey": {"path": ["published", "wellbeing_duckdb"]},
+                                "name": "every_table_and_column_commented",
+                            }
+                        ],
+                    },
+                    "mode": "default",
+                    "runConfigData": {},
+                    "executionMetadata": {
+                        "tags": [{"key": "wellbeing/writes", "value": "warehouse"}]
+                    },
+                }
+            },
+        )["launchRun"]
+        assert result["__typename"] == "LaunchRunSuccess", result
+        ui_run = _wait_for_run(home, result["run"]["runId"])
+        assert ui_run.status == dg.DagsterRunStatus.FAILURE
+        text = _run_text(home, ui_run.run_id)
+        assert "staging/stg_wimd__wimd_2025 was not rebuilt" in text
+        assert "raw.wimd_2025_ranks: check contract_wimd_2025_ranks failed" in text
+        assert _sha(published) == good_sha
+        assert _staging_and_las(env["WELLBEING_WAREHOUSE"]) == (1917, 22)
+
+        # 3. Positive control: the source is fixed, and automation rebuilds and republishes.
+        restore()
+        known = {r.run_id for r in _runs(home)}
+        fixed = _materialize(env, 'key:"raw/wimd_2025_ranks"')
+        assert fixed.returncode == 0, fixed.stdout[-3000:]
+        deadline = time.monotonic() + 300
+        while not (
+            auto := [
+                r
+                for r in _runs(home)
+                if r.run_id not in known
+                and r.tags.get("dagster/sensor_name") == "wellbeing_automation"
+            ]
+        ):
+            assert time.monotonic() < deadline, dev.text()[-3000:]
+            time.sleep(2)
+        run = _wait_for_run(home, auto[0].run_id)
+        assert run.status == dg.DagsterRunStatus.SUCCESS, _run_text(home, run.run_id)[-3000:]
+        assets = {k.to_user_string() for k in run.asset_selection}
+        assert {
+            "staging/stg_wimd__wimd_2025",
+            "marts/lsoa_profile",
+            "published/wellbeing_duckdb",
+        } <= assets
+        checks = {k.name for k in run.asset_check_selection or []}
+        assert {"contract_stg_wimd__wimd_2025", "contract_lsoa_profile"} <= checks
+        assert _sha(published) != good_sha, "republished"
+        with duckdb.connect(str(published), read_only=True) as con:
+            assert con.execute("select count(*) from marts.lsoa_profile").fetchone()[0] == 1917
+    finally:
+        dev.stop()

@@ -1,0 +1,238 @@
+"""``make run`` (``python -m pipelines.run``) redoes only what changed, in separate processes.
+
+Issue 10: a warm ``make run`` took 70 s, most of it repeated work when no source had changed; and
+``make run`` must stop on a failed blocking check like every other path. Starting from a copy of
+the session's full build (made by the same entry point, so fingerprints are recorded):
+
+- nothing changed: no Dagster run at all, the published file untouched;
+- one source changed (the loneliness index): exactly that source and what depends on it ran;
+- a WIMD 2025 copy missing Cardiff: the run fails, the models downstream are refused, the
+  published file is left as it was; a re-run refuses again without reloading the source; after
+  the fix everything downstream of WIMD is rebuilt and published.
+"""
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LONELINESS = "loneliness_index_wales/wales_clinical_loneliness_lsoa.csv"
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture()
+def copy(built_warehouse, pipeline_env, editable_mirror, tmp_path):
+    """A copy of the full build, with an editable mirror (the two edited folders copied)."""
+    source_root = Path(pipeline_env["WELLBEING_WAREHOUSE"]).parent
+    root = tmp_path / "run"
+    shutil.copytree(source_root, root, ignore=shutil.ignore_patterns("dagster_home"))
+    (root / "dagster_home").mkdir()
+    mirror = editable_mirror("loneliness_index_wales", "wimd_2025")
+    env = {
+        **os.environ,
+        **{k: v.replace(str(source_root), str(root)) for k, v in pipeline_env.items()},
+        "WELLBEING_SOURCE_MIRROR": str(mirror),
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
+    env.pop("WELLBEING_ENTRY_POINT", None)
+    return {"env": env, "mirror": mirror, "root": root}
+
+
+def _run(env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.run"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
+    )
+
+
+def _runs(env: dict) -> list[dg.DagsterRun]:
+    instance = dg.DagsterInstance.from_config(env["DAGSTER_HOME"])
+    try:
+        return list(reversed(instance.get_runs()))  # oldest first
+    finally:
+        instance.dispose()
+
+
+def _built(env: dict, run_id: str) -> set[str]:
+    instance = dg.DagsterInstance.from_config(env["DAGSTER_HOME"])
+    try:
+        return {
+            e.dagster_event.event_specific_data.materialization.asset_key.to_user_string()
+            for e in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+        }
+    finally:
+        instance.dispose()
+
+
+def _downstream_of(key: str) -> set[str]:
+    from pipelines.definitions import defs
+    from pipelines.operations.jobs import whole_run_selection
+
+    graph = defs.resolve_asset_graph()
+    selection = dg.AssetSelection.assets(dg.AssetKey.from_user_string(key)).downstream()
+    keys = selection.resolve(graph) & whole_run_selection().resolve(graph)
+    return {k.to_user_string() for k in keys}
+
+
+def _whole_run_size() -> int:
+    from pipelines.definitions import defs
+    from pipelines.operations.jobs import whole_run_selection
+
+    return len(whole_run_selection().resolve(defs.resolve_asset_graph()))
+
+
+def test_nothing_changed_does_no_work(copy):
+    env = copy["env"]
+    published = Path(env["WELLBEING_PUBLISH_DIR"]) / "wellbeing.duckdb"
+    before = _sha(published)
+    result = _run(env)
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    total = _whole_run_size()
+    assert total > 40
+    assert f"changed since the last run: none. 0 of {total} assets out of date." in result.stdout
+    assert "Nothing changed: no work to do" in result.stdout
+    assert _runs(env) == [], "no Dagster run was started"
+    assert _sha(published) == before
+
+
+def test_one_changed_source_rebuilds_only_what_depends_on_it(copy):
+    env = copy["env"]
+    path = copy["mirror"] / LONELINESS
+    text = path.read_text(encoding="utf-8")
+    assert "W01000003,0.922460140552559," in text
+    path.write_text(text.replace("W01000003,0.922460140552559,", "W01000003,0.9,"))
+
+    result = _run(env)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "changed since the last run: loneliness_index." in result.stdout
+    [run] = _runs(env)
+    built = _built(env, run.run_id)
+    expected = _downstream_of("raw/loneliness_index")
+    assert built == expected
+    assert {
+        "raw/loneliness_index",
+        "staging/stg_indicators__lsoa21",
+        "marts/lsoa_profile",
+        "published/wellbeing_duckdb",
+        "dashboard/site",
+    } <= built
+    assert "raw/wimd_2025_ranks" not in built and "raw/wimd_2019_postcodes" not in built
+    assert len(built) < _whole_run_size() / 2
+    # The summary table names each step with its time, rows and checks.
+    assert "raw/loneliness_index" in result.stdout and "1,917  1 passed" in result.stdout
+    published = Path(env["WELLBEING_PUBLISH_DIR"]) / "wellbeing.duckdb"
+    with duckdb.connect(str(published), read_only=True) as con:
+        columns = [
+            r[0]
+            for r in con.execute(
+                "select column_name from duckdb_columns() where table_name = 'lsoa_profile' "
+                "and column_name like '%loneliness%'"
+            ).fetchall()
+        ]
+        assert columns, "lsoa_profile carries the loneliness index"
+        value = con.execute(
+            f"select {columns[0]} from marts.lsoa_profile where lsoa_code = 'W01000003'"
+        ).fetchone()[0]
+    assert value == pytest.approx(0.9)
+    again = _run(env)
+    assert "Nothing changed: no work to do" in again.stdout
+
+
+def test_make_run_stops_on_a_failed_check_and_recovers(copy, remove_cardiff):
+    env = {**copy["env"], "WELLBEING_QUALITY_KEEP_RUNS": "2"}
+    published = Path(env["WELLBEING_PUBLISH_DIR"]) / "wellbeing.duckdb"
+    before = _sha(published)
+    restore = remove_cardiff(copy["mirror"])
+
+    failed = _run(env)
+    assert failed.returncode == 1
+    assert "changed since the last run: wimd_2025_ranks." in failed.stdout
+    assert "contract_wimd_2025_ranks" in failed.stdout + failed.stderr
+    assert _sha(published) == before, "the published file is left as it was"
+    with duckdb.connect(env["WELLBEING_WAREHOUSE"], read_only=True) as con:
+        assert con.execute("select count(*) from raw.wimd_2025_ranks").fetchone()[0] == 1699
+        assert con.execute("select count(*) from staging.stg_wimd__wimd_2025").fetchone()[0] == 1917
+
+    # Nothing changed since: the source is not reloaded, the models are refused again, saying why.
+    again = _run(env)
+    assert again.returncode == 1
+    assert "changed since the last run: none." in again.stdout
+    assert "refused" in again.stdout
+    assert "raw/wimd_2025_ranks " not in again.stdout.split("asset ", 1)[1]
+    assert "was not rebuilt" in again.stdout + again.stderr
+    assert _sha(published) == before
+
+    restore()
+    fixed = _run(env)
+    assert fixed.returncode == 0, fixed.stdout[-3000:]
+    runs = _runs(env)
+    assert len(runs) == 3
+    assert _downstream_of("raw/wimd_2025_ranks") <= _built(env, runs[-1].run_id)
+    assert _sha(published) != before
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute("select count(*) from marts.local_authority_profile").fetchone()[0] == 22
+    # Three runs of the WIMD check (the build, the failure, the fix): two reports are kept.
+    quality = Path(env["WELLBEING_QUALITY_DIR"])
+    for sub in ("gx/uncommitted/validations", "data_docs/validations"):
+        runs = [
+            p
+            for p in (quality / sub / "contract" / "raw" / "wimd_2025_ranks").iterdir()
+            if p.is_dir()
+        ]
+        assert len(runs) == 2, (sub, runs)
+
+
+def test_make_run_refuses_a_second_writer_and_a_reader_in_seconds(
+    copy, hold_writer_lock, reader_on
+):
+    """Issue 10 through ``make run`` itself: a second writer is refused at once with who holds
+    the warehouse; a reader on the working file fails the run within seconds naming the reader
+    and the published file. Neither leaves a traceback, starts steps or touches the published
+    file."""
+    env = {**copy["env"], "WELLBEING_WRITER_WAIT_SECONDS": "0"}
+    working = env["WELLBEING_WAREHOUSE"]
+    published = Path(env["WELLBEING_PUBLISH_DIR"]) / "wellbeing.duckdb"
+    before = _sha(published)
+    path = copy["mirror"] / LONELINESS  # a changed source, so the run has to write
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("W01000003,0.922460140552559,", "W01000003,0.9,")
+    )
+
+    holder, release = hold_writer_lock(working, env)
+    refused = _run(env)
+    release()
+    out = refused.stdout + refused.stderr
+    assert refused.returncode == 1, out[-3000:]
+    assert f"being written by pid {holder.pid} (run 1a2b3c4d, make run) since" in out, out
+    assert "One writer at a time: this run did not start" in out
+    assert "Traceback" not in out
+    assert _runs(env) == [], "no Dagster run was started"
+
+    reader = reader_on(working, {**env, "PYTHONPATH": str(PROJECT_ROOT)})
+    started = time.monotonic()
+    blocked = _run({**env, "WELLBEING_WAREHOUSE_BUSY_SECONDS": "2"})
+    elapsed = time.monotonic() - started
+    out = blocked.stdout + blocked.stderr
+    assert blocked.returncode == 1, out[-3000:]
+    assert "The run could not start: the working warehouse" in out, out[-3000:]
+    assert f"is open in process {reader.pid}" in out
+    assert f"must open the published file {published} read-only instead" in out
+    assert "0 assets built" in out
+    assert elapsed < 120, f"took {elapsed:.0f} s (start-up, checksums and a 2 s wait)"
+    assert _sha(published) == before

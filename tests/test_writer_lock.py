@@ -1,0 +1,171 @@
+"""One writer at a time, and a reader on the working file, with real separate processes.
+
+Issue 10: two ``make run`` started together both succeeded with their steps interleaved; a
+reader holding the working warehouse made each step wait ~128 s in silence (the run failed after
+442 s). Now a second writer waits with a log line naming the holder (pid, run id, entry point,
+since when) or fails at once with it, and a reader makes the run fail within seconds with an
+error naming the published file.
+"""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from pipelines.warehouse import Warehouse
+from pipelines.warehouse_lock import entry_point, lock_path, writer_lock
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DAGSTER = Path(sys.executable).with_name("dagster")
+SELECT = 'key:"reference/wellbeing_goals" or key:"reference/indicator_goals"'
+
+
+@pytest.fixture()
+def env(tmp_path) -> dict[str, str]:
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    # Create the instance's storage once, as an analyst's first `make run` would: two processes
+    # creating a fresh SQLite run storage at the same moment race on its schema migration.
+    instance = dg.DagsterInstance.from_config(str(home))
+    instance.get_runs(limit=1)
+    instance.dispose()
+    return {
+        **os.environ,
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "DAGSTER_HOME": str(home),
+        "WELLBEING_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
+        "WELLBEING_PUBLISH_DIR": str(tmp_path / "published"),
+        "WELLBEING_QUALITY_DIR": str(tmp_path / "quality"),
+        "WELLBEING_WAREHOUSE_BUSY_SECONDS": "2",
+    }
+
+
+def _materialize(env: dict, **extra) -> subprocess.Popen:
+    return subprocess.Popen(
+        [str(DAGSTER), "asset", "materialize", "-m", "pipelines.definitions", "--select", SELECT],
+        cwd=PROJECT_ROOT,
+        env={**env, **extra},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def test_second_writer_fails_at_once_naming_the_holder(env, hold_writer_lock):
+    holder, release = hold_writer_lock(env["WELLBEING_WAREHOUSE"], env)
+    try:
+        started = time.monotonic()
+        second = _materialize(env, WELLBEING_WRITER_WAIT_SECONDS="0")
+        out, _ = second.communicate(timeout=300)
+        assert second.returncode != 0
+        assert f"pid {holder.pid}" in out
+        assert "run 1a2b3c4d, make run) since" in out
+        assert "One writer at a time: this run did not start" in out
+        assert time.monotonic() - started < 120  # start-up only: no wait
+    finally:
+        release()
+    assert not Path(env["WELLBEING_WAREHOUSE"]).exists(), "the refused run wrote nothing"
+
+
+def _run_windows(home: Path) -> list[tuple[float, float, str]]:
+    """(first step start, run end, run id) of every run in the instance."""
+    os.environ["DAGSTER_HOME"] = str(home)  # instance API reads dagster.yaml from here
+    instance = dg.DagsterInstance.from_config(str(home))
+    windows = []
+    for run in instance.get_runs():
+        logs = instance.all_logs(run.run_id)
+        starts = [e.timestamp for e in logs if e.dagster_event and e.dagster_event.is_step_start]
+        ends = [
+            e.timestamp
+            for e in logs
+            if e.dagster_event and e.dagster_event.event_type == dg.DagsterEventType.RUN_SUCCESS
+        ]
+        assert starts and ends, f"run {run.run_id} did not succeed"
+        windows.append((min(starts), max(ends), run.run_id))
+    return sorted(windows)
+
+
+def test_two_runs_started_together_never_interleave(env, tmp_path, monkeypatch):
+    monkeypatch.setenv("DAGSTER_HOME", env["DAGSTER_HOME"])
+    first = _materialize(env, WELLBEING_ENTRY_POINT="make run (first)")
+    second = _materialize(env, WELLBEING_ENTRY_POINT="make run (second)")
+    outputs = [p.communicate(timeout=600)[0] for p in (first, second)]
+    assert [p.returncode for p in (first, second)] == [0, 0], "\n".join(o[-3000:] for o in outputs)
+    (_, a_end, a_id), (b_start, _, _) = _run_windows(Path(env["DAGSTER_HOME"]))
+    assert a_end <= b_start, "the second run's steps started before the first run ended"
+    waited = [o for o in outputs if "waiting for the warehouse" in o]
+    assert len(waited) == 1, "exactly one run waited, and said for whom"
+    assert f"(run {a_id[:8]}, make run (" in waited[0] and "since" in waited[0]
+    with duckdb.connect(env["WELLBEING_WAREHOUSE"], read_only=True) as con:
+        assert con.execute("select count(*) from reference.wellbeing_goals").fetchone()[0] == 7
+    assert lock_path(Path(env["WELLBEING_WAREHOUSE"])).read_text() == "", "released, emptied"
+
+
+def test_reader_on_the_working_file_fails_the_run_within_seconds(env, reader_on):
+    built = _materialize(env)
+    assert built.wait(timeout=600) == 0, built.stdout.read()[-3000:]
+    reader = reader_on(env["WELLBEING_WAREHOUSE"], env)
+    started = time.monotonic()
+    run = _materialize(env)
+    out, _ = run.communicate(timeout=600)
+    elapsed = time.monotonic() - started
+    assert run.returncode != 0
+    assert f"is open in process {reader.pid}" in out
+    assert "which is not a pipeline run" in out
+    published = str(Path(env["WELLBEING_PUBLISH_DIR"]) / "wellbeing.duckdb")
+    assert f"must open the published file {published} read-only instead" in out
+    # One clear failure at the start of the run (the old code waited ~128 s per step).
+    assert out.count("is open in process") <= 3
+    assert elapsed < 100, f"took {elapsed:.0f} s"
+
+
+def test_lock_is_reentrant_in_a_process_and_records_the_holder(tmp_path):
+    file = tmp_path / "warehouse.duckdb"
+    lock = writer_lock(file)
+    assert writer_lock(str(file)) is lock
+    with lock.hold(run_id="run-1", entry="make publish"):
+        with Warehouse(path=str(file)).connect() as con:  # a step inside the run
+            con.execute("create table t as select 1 as x")
+        holder = lock.holder()
+        assert holder.pid == os.getpid() and holder.entry_point == "make publish"
+        assert holder.run_id == "run-1" and lock.held
+        assert holder.describe().startswith(f"pid {os.getpid()} (run run-1, make publish) since ")
+    assert not lock.held and lock.holder() is None
+
+
+def test_other_process_is_refused_with_holder_line(tmp_path):
+    file = tmp_path / "warehouse.duckdb"
+    code = (
+        "import sys; from pipelines.warehouse_lock import writer_lock, WarehouseBusyError\n"
+        "try:\n    writer_lock(sys.argv[1]).acquire(wait_seconds=0)\n"
+        "except WarehouseBusyError as e:\n    print(e); sys.exit(3)\n"
+    )
+    with writer_lock(file).hold(run_id="abcdef123456", entry="schedule monthly_public_refresh"):
+        out = subprocess.run(
+            [sys.executable, "-c", code, str(file)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+            check=False,
+        )
+    assert out.returncode == 3, out.stderr
+    assert f"pid {os.getpid()} (run abcdef12, schedule monthly_public_refresh) since" in out.stdout
+
+
+@pytest.mark.parametrize(
+    ("tags", "expected"),
+    [
+        ({"dagster/schedule_name": "monthly_public_refresh"}, "schedule monthly_public_refresh"),
+        ({"dagster/sensor_name": "partner_inbox"}, "sensor partner_inbox"),
+        ({"dagster/sensor_name": "wellbeing_automation"}, "sensor wellbeing_automation"),
+        ({"dagster/backfill": "abc"}, "backfill abc"),
+    ],
+)
+def test_entry_point_from_run_tags(tags, expected, monkeypatch):
+    monkeypatch.delenv("WELLBEING_ENTRY_POINT", raising=False)
+    assert entry_point(tags) == expected
