@@ -22,11 +22,11 @@ SHOTS = (
     ("deprivation", "en/deprivation.html", 1000),
     ("methods", "cy/methods.html", 1000),
     ("phone-la-profile", "en/la/W06000015.html#activity-heading", 390),
-    ("psb-profile", "en/psb/psb_cardiff.html", 1000),
-    ("health-board-profile", "cy/hb/W11000029.html#map-heading", 1000),
-    ("msoa-profile", "en/msoa/W02000384.html", 1000),
+    ("psb-profile", "en/psb/psb_gwent.html#map-heading", 1000),
+    ("health-board-profile", "cy/hb/W11000029.html#members-heading", 1000),
+    ("msoa-profile", "en/msoa/W02000398.html#figures-heading", 1000),
     ("la-series", "en/la/W06000015.html#series-heading", 1000),
-    ("phone-series", "en/la/W06000015.html#series-heading", 390),
+    ("phone-series", "cy/la/W06000015.html#series-anxiety-financial-year", 390),
 )
 
 
