@@ -534,9 +534,11 @@ def map_context(
     t: Translator,
     highlight: str | None = None,
     keys: list[str] | None = None,
+    whole: bool = False,
 ) -> dict:
     """A map on a page: its picker, legends and summaries (HTML) and a small config (JSON);
-    the shared layer data is loaded from ``script``."""
+    the shared layer data is loaded from ``script``. The map opens on the highlighted area and
+    its neighbours, or on the whole map (``whole``) with the area outlined."""
     keys = keys or layer["order"]
     return {
         "id": map_id,
@@ -548,6 +550,7 @@ def map_context(
             {
                 "data": layer["key"],
                 "highlight": highlight,
+                "whole": whole,
                 "text": {
                     "zoomIn": t("map.zoom_in"),
                     "zoomOut": t("map.zoom_out"),
@@ -1360,6 +1363,7 @@ def group_profile(site: Site, t: Translator, level: str, r: dict, bounds: list) 
         map_layer(site, t, geo, level, map_rows, bounds),
         t,
         highlight=code,
+        whole=level != "msoa",
     )
     extract = site.downloads.get("areas", {}).get(code)
     return {

@@ -164,7 +164,8 @@
     map.fitBounds(data.bounds);
     var base = map.getZoom();
     // a small area's own page opens on the area and its neighbours; "show the whole map" resets
-    if (ring) map.fitBounds(ring.getBounds().pad(1.5), {maxZoom: base + 4});
+    // (a board's page shows the whole of Wales with the board outlined: config.whole)
+    if (ring && !config.whole) map.fitBounds(ring.getBounds().pad(1.5), {maxZoom: base + 4});
     if (data.focusable) {
       layers.forEach(function (lyr, i) {
         var p = lyr.getElement();
