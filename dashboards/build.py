@@ -28,7 +28,14 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from dashboards import pagedata as pd
-from dashboards.geo import Area, dissolve, geo_script, main_land_bounds, read_areas
+from dashboards.geo import (
+    Area,
+    dissolve,
+    geo_script,
+    main_land_bounds,
+    read_areas,
+    simplify_coverage,
+)
 from dashboards.i18n import LANGS, Translator
 from dashboards.published import Published, load
 
@@ -78,10 +85,17 @@ class SiteBuilder:
             raise RuntimeError(f"no boundary for {missing_la + missing_lsoa[:5]}")
         # boundaries of the levels made of others: PSBs and health boards from their local
         # authorities, MSOAs from their LSOAs (the pipeline publishes no boundary for them)
+        # the Wales-wide maps (authorities, PSBs, health boards) use boundaries simplified
+        # together, which keeps the overview page inside its budget
         s = self.site
+        self.la_overview = {
+            a.code: a for a in simplify_coverage([self.la_areas[r["la_code"]] for r in s.las])
+        }
         self.group_areas = {
-            "psb": dissolve(self.la_areas, {r["psb_code"]: r["la_codes"] for r in s.rows["psb"]}),
-            "hb": dissolve(self.la_areas, {r["lhb_code"]: r["la_codes"] for r in s.rows["hb"]}),
+            "psb": dissolve(
+                self.la_overview, {r["psb_code"]: r["la_codes"] for r in s.rows["psb"]}
+            ),
+            "hb": dissolve(self.la_overview, {r["lhb_code"]: r["la_codes"] for r in s.rows["hb"]}),
             "msoa": dissolve(
                 self.lsoa_areas,
                 {c: [r["lsoa_code"] for r in rows] for c, rows in s.lsoas_in_msoa.items() if c},
@@ -149,7 +163,7 @@ class SiteBuilder:
             shutil.copyfile(HERE / "vendor" / "leaflet" / f, vendor / f)
         self.write(
             "assets/geo/la.js",
-            geo_script("la", [self.la_areas[r["la_code"]] for r in self.site.las]),
+            geo_script("la", [self.la_overview[r["la_code"]] for r in self.site.las]),
         )
         self.write(
             "assets/geo/lsoa.js",

@@ -138,3 +138,20 @@ def dissolve(areas: dict[str, Area], groups: dict[str, list[str]]) -> dict[str, 
             )
         out[code] = Area(code, code, None, geom)
     return out
+
+
+OVERVIEW_TOLERANCE = 0.002  # degrees (about 140 m): finer than a pixel of a map of all Wales
+
+
+def simplify_coverage(areas: list[Area], tolerance: float = OVERVIEW_TOLERANCE) -> list[Area]:
+    """The areas simplified together for a Wales-wide map (``shapely.coverage_simplify``, so
+    neighbours keep one shared edge and no gaps open between them)."""
+    import shapely
+
+    simplified = shapely.coverage_simplify([a.geometry for a in areas], tolerance)
+    out = []
+    for a, geom in zip(areas, simplified, strict=True):
+        if isinstance(geom, Polygon):
+            geom = MultiPolygon([geom])
+        out.append(Area(a.code, a.name_en, a.name_cy, geom))
+    return out

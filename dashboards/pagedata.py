@@ -857,7 +857,7 @@ def overview(site: Site, t: Translator, la_bounds: list) -> dict:
         [(t("fields.local_authority"), False)] + [(m.title, True) for m in measures],
         [
             [(Markup('<a href="la/{}.html">{}</a>').format(c, n), None)]
-            + [(t.fmt(m.kind, m.values[i]), m.values[i]) for m in measures]
+            + [(t.fmt(m.kind, m.values[i]), rounded(m.kind, m.values[i])) for m in measures]
             for i, (c, n) in enumerate(zip(codes, names, strict=True))
         ],
     )
@@ -1285,7 +1285,10 @@ def level_table(
         link = Markup('<a href="{}">{}</a>').format(
             f"{base}{lv.folder}/{r[lv.code_col]}.html", proper_name(r, lv.prefix, t.lang)
         )
-        body.append([(link, None)] + [(t.fmt(m.kind, m.values[i]), m.values[i]) for m in measures])
+        body.append(
+            [(link, None)]
+            + [(t.fmt(m.kind, m.values[i]), rounded(m.kind, m.values[i])) for m in measures]
+        )
     return table(
         table_id,
         caption,

@@ -458,7 +458,7 @@ def test_series_chart_lists_every_period_of_the_mart(dashboard_site, dashboard_d
         assert '<polygon class="series-band"' in chart  # the 95 % interval
         assert '<polyline class="series-wales"' in chart
         table_rows = re.findall(
-            r'<tr><th scope="row">([^<]+)</th><td class="num" data-sort="([^"]+)"', chart
+            r'<tr><th scope="row">([^<]+)</th><td data-sort="([^"]+)"', chart
         )
         assert [(p, float(v)) for p, v in table_rows] == [(r[0], r[1]) for r in rows]
         latest = re.search(
