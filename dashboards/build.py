@@ -28,7 +28,14 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from dashboards import pagedata as pd
-from dashboards.geo import Area, geo_script, main_land_bounds, read_areas
+from dashboards.geo import (
+    Area,
+    dissolve,
+    geo_script,
+    main_land_bounds,
+    read_areas,
+    simplify_coverage,
+)
 from dashboards.i18n import LANGS, Translator
 from dashboards.published import Published, load
 
@@ -37,6 +44,8 @@ NAV = (
     ("index.html", "overview"),
     ("areas.html", "small_areas"),
     ("la/index.html", "local_authorities"),
+    ("psb/index.html", "psbs"),
+    ("hb/index.html", "health_boards"),
     ("compare.html", "compare"),
     ("goals.html", "goals"),
     ("indicators.html", "indicators"),
@@ -75,6 +84,24 @@ class SiteBuilder:
         missing_lsoa = [c for c in self.site.lsoa if c not in self.lsoa_areas]
         if missing_la or missing_lsoa:
             raise RuntimeError(f"no boundary for {missing_la + missing_lsoa[:5]}")
+        # boundaries of the levels made of others: PSBs and health boards from their local
+        # authorities, MSOAs from their LSOAs (the pipeline publishes no boundary for them)
+        # the Wales-wide maps (authorities, PSBs, health boards) use boundaries simplified
+        # together, which keeps the overview page inside its budget
+        s = self.site
+        self.la_overview = {
+            a.code: a for a in simplify_coverage([self.la_areas[r["la_code"]] for r in s.las])
+        }
+        self.group_areas = {
+            "psb": dissolve(
+                self.la_overview, {r["psb_code"]: r["la_codes"] for r in s.rows["psb"]}
+            ),
+            "hb": dissolve(self.la_overview, {r["lhb_code"]: r["la_codes"] for r in s.rows["hb"]}),
+            "msoa": dissolve(
+                self.lsoa_areas,
+                {c: [r["lsoa_code"] for r in rows] for c, rows in s.lsoas_in_msoa.items() if c},
+            ),
+        }
         self.env = Environment(
             loader=FileSystemLoader(HERE / "templates"),
             autoescape=True,
@@ -137,7 +164,7 @@ class SiteBuilder:
             shutil.copyfile(HERE / "vendor" / "leaflet" / f, vendor / f)
         self.write(
             "assets/geo/la.js",
-            geo_script("la", [self.la_areas[r["la_code"]] for r in self.site.las]),
+            geo_script("la", [self.la_overview[r["la_code"]] for r in self.site.las]),
         )
         self.write(
             "assets/geo/lsoa.js",
@@ -146,9 +173,19 @@ class SiteBuilder:
         for code, rows in self.site.lsoas_in.items():
             areas = [self.lsoa_areas[r["lsoa_code"]] for r in rows]
             self.write(f"assets/geo/lsoa-{code}.js", geo_script(f"lsoa-{code}", areas))
+        for level in ("psb", "hb"):
+            areas = self.group_areas[level]
+            rows = [r for r in self.site.rows[level] if r[pd.LEVELS[level].code_col] in areas]
+            self.write(
+                f"assets/geo/{level}.js",
+                geo_script(level, [areas[r[pd.LEVELS[level].code_col]] for r in rows]),
+            )
+        for la_code, rows in self.site.msoas_in.items():
+            areas = [self.group_areas["msoa"][r["msoa_code"]] for r in rows]
+            self.write(f"assets/geo/msoa-{la_code}.js", geo_script(f"msoa-{la_code}", areas))
         for lang in LANGS:
             t = Translator(lang)
-            for level in ("la", "lsoa"):
+            for level in ("la", "lsoa", *pd.GROUP_LEVELS):
                 data = pd.compare_data(self.site, t, level)
                 self.write(
                     f"assets/data/compare-{level}.{lang}.js",
@@ -233,12 +270,15 @@ class SiteBuilder:
                     styles=["vendor/leaflet/leaflet.css"],
                     **ctx,
                 )
+            self.group_pages(t, map_scripts)
             self.render(
                 lang,
                 "compare.html",
                 "compare.html",
                 scripts=[f"data/compare-la.{lang}.js"],
-                lsoa_data=f"data/compare-lsoa.{lang}.js",
+                level_data={
+                    level: f"data/compare-{level}.{lang}.js" for level in ("lsoa", *pd.GROUP_LEVELS)
+                },
                 example_banner=s.example,
             )
             self.render(lang, "search.html", "search.html")
@@ -272,6 +312,53 @@ class SiteBuilder:
             "index.html",
             self.env.get_template("root.html").render(en=Translator("en"), cy=Translator("cy")),
         )
+
+    def group_pages(self, t: Translator, map_scripts: list[str]) -> None:
+        """Index pages of the PSBs and health boards, and a page per PSB, health board and
+        MSOA (``psb/<code>.html``, ``hb/<code>.html``, ``msoa/<code>.html``)."""
+        s = self.site
+        styles = ["vendor/leaflet/leaflet.css"]
+        bounds = {
+            level: self.bounds(list(self.group_areas[level].values())) for level in ("psb", "hb")
+        }
+        for level in ("psb", "hb"):
+            if not s.rows[level]:
+                continue
+            ctx = pd.group_index(s, t, level, bounds[level])
+            scripts = [*map_scripts, f"geo/{level}.js", ctx["area_map"]["script"]]
+            self.render(
+                t.lang,
+                f"{level}/index.html",
+                "group_index.html",
+                scripts=scripts,
+                styles=styles,
+                **ctx,
+            )
+            for r in s.rows[level]:
+                ctx = pd.group_profile(s, t, level, r, bounds[level])
+                self.render(
+                    t.lang,
+                    f"{level}/{r[pd.LEVELS[level].code_col]}.html",
+                    "group.html",
+                    scripts=scripts,
+                    styles=styles,
+                    **ctx,
+                )
+        template = self.env.get_template("group.html")
+        msoa_bounds = {
+            la: self.bounds([self.group_areas["msoa"][r["msoa_code"]] for r in rows])
+            for la, rows in s.msoas_in.items()
+        }
+        for r in s.rows["msoa"]:
+            ctx = pd.group_profile(s, t, "msoa", r, msoa_bounds[r["la_code"]])
+            self._render_fast(
+                template,
+                t,
+                f"msoa/{r['msoa_code']}.html",
+                scripts=[*map_scripts, f"geo/msoa-{r['la_code']}.js", ctx["area_map"]["script"]],
+                styles=styles,
+                **ctx,
+            )
 
     def _render_fast(self, template, t: Translator, path: str, **ctx) -> None:
         """``render`` for the 1,917 small-area pages, with a template loaded once."""

@@ -50,3 +50,80 @@ def forest(chart_id: str, title: str, desc: str, groups: list[tuple[str, list[tu
         out.append({"heading": heading, "rows": items})
     ticks = [{"pos": _axis(v), "label": f"{v:g}".replace("-", "−")} for v in (-1, -0.5, 0, 0.5, 1)]
     return {"id": chart_id, "title": title, "desc": desc, "groups": out, "ticks": ticks}
+
+
+def _segments(xs: list[float], ys: list[float | None]) -> list[list[tuple[float, float]]]:
+    """Runs of consecutive points with a value (a gap breaks a line)."""
+    out: list[list[tuple[float, float]]] = [[]]
+    for x, y in zip(xs, ys, strict=True):
+        if y is None:
+            if out[-1]:
+                out.append([])
+            continue
+        out[-1].append((x, y))
+    return [s for s in out if s]
+
+
+def _points(seg: list[tuple[float, float]]) -> str:
+    return " ".join(f"{x:g},{y:g}" for x, y in seg)
+
+
+def series(chart_id: str, title: str, points: list[dict], fmt) -> dict:
+    """An indicator over time on a 0-100 box (SVG ``viewBox``; text stays HTML).
+
+    ``points`` (oldest first) have ``label``, ``start`` (a date or None), ``value``, ``lo``/``hi``
+    (95 % interval or None) and ``wales``; ``fmt`` formats an axis value. x is proportional to
+    the period start when every point has one (gaps in a series show as gaps), else evenly
+    spaced; y runs from the lowest to the highest of values, intervals and Wales, padded 8 %.
+    Returns the line and Wales segments and band polygons as SVG point lists, the dots as
+    percentages, and the axis labels.
+    """
+    n = len(points)
+    starts = [p.get("start") for p in points]
+    if all(s is not None for s in starts) and n > 1 and starts[0] != starts[-1]:
+        first, span = starts[0].toordinal(), starts[-1].toordinal() - starts[0].toordinal()
+        xs = [round(100 * (s.toordinal() - first) / span, 2) for s in starts]
+    else:
+        xs = [round(100 * i / max(n - 1, 1), 2) for i in range(n)]
+    val = [_value(p.get("value")) for p in points]
+    lo = [_value(p.get("lo")) for p in points]
+    hi = [_value(p.get("hi")) for p in points]
+    wal = [_value(p.get("wales")) for p in points]
+    present = [v for v in val + lo + hi + wal if v is not None]
+    top, bottom = (max(present), min(present)) if present else (1.0, 0.0)
+    if top == bottom:
+        top, bottom = top + 1, bottom - 1
+    pad = (top - bottom) * 0.08
+    top, bottom = top + pad, bottom - pad
+
+    def y(v: float | None) -> float | None:
+        return None if v is None else round(100 * (top - v) / (top - bottom), 2)
+
+    bands = []
+    both = [(lo[i] is not None and hi[i] is not None) for i in range(n)]
+    run: list[int] = []
+    for i in range(n + 1):
+        if i < n and both[i]:
+            run.append(i)
+            continue
+        if run:
+            upper = [(xs[j], y(hi[j])) for j in run]
+            lower = [(xs[j], y(lo[j])) for j in reversed(run)]
+            bands.append(_points(upper + lower))
+            run = []
+    return {
+        "id": chart_id,
+        "title": title,
+        "line": [_points(s) for s in _segments(xs, [y(v) for v in val])],
+        "wales": [_points(s) for s in _segments(xs, [y(v) for v in wal])],
+        "bands": bands,
+        "dots": [
+            {"x": xs[i], "y": y(val[i]), "last": i == n - 1} for i in range(n) if val[i] is not None
+        ],
+        "y_top": fmt(top - pad),
+        "y_bottom": fmt(bottom + pad),
+        "y_top_pos": y(top - pad),
+        "y_bottom_pos": y(bottom + pad),
+        "x_first": points[0]["label"] if points else "",
+        "x_last": points[-1]["label"] if points else "",
+    }

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shapely.geometry import MultiPolygon, Polygon, shape
+from shapely.ops import unary_union
 
 SCALE = 10_000  # 1e-4 degrees
 MAIN_LAND_SHARE = 0.005
@@ -112,3 +113,45 @@ def geo_script(name: str, areas: list[Area]) -> str:
     """``assets/geo/<name>.js``: registers the encoded boundaries under ``WBGEO[name]``."""
     body = json.dumps(encode(areas), separators=(",", ":"))
     return f"(window.WBGEO=window.WBGEO||{{}})[{json.dumps(name)}]={body};\n"
+
+
+def dissolve(areas: dict[str, Area], groups: dict[str, list[str]]) -> dict[str, Area]:
+    """Areas made by joining member areas (a Public Services Board or health board from its
+    local authorities, an MSOA from its LSOAs): ``groups`` maps the new code to member codes.
+    Members without a boundary are left out; a group with none gets no area."""
+    out: dict[str, Area] = {}
+    for code, members in groups.items():
+        geoms = [areas[m].geometry for m in members if m in areas]
+        if not geoms:
+            continue
+        geom = unary_union(geoms)
+        if isinstance(geom, Polygon):
+            geom = MultiPolygon([geom])
+        elif not isinstance(geom, MultiPolygon):  # a collection: keep its polygons
+            geom = MultiPolygon(
+                [
+                    p
+                    for g in getattr(geom, "geoms", [])
+                    for p in getattr(g, "geoms", [g])
+                    if isinstance(p, Polygon)
+                ]
+            )
+        out[code] = Area(code, code, None, geom)
+    return out
+
+
+OVERVIEW_TOLERANCE = 0.002  # degrees (about 140 m): finer than a pixel of a map of all Wales
+
+
+def simplify_coverage(areas: list[Area], tolerance: float = OVERVIEW_TOLERANCE) -> list[Area]:
+    """The areas simplified together for a Wales-wide map (``shapely.coverage_simplify``, so
+    neighbours keep one shared edge and no gaps open between them)."""
+    import shapely
+
+    simplified = shapely.coverage_simplify([a.geometry for a in areas], tolerance)
+    out = []
+    for a, geom in zip(areas, simplified, strict=True):
+        if isinstance(geom, Polygon):
+            geom = MultiPolygon([geom])
+        out.append(Area(a.code, a.name_en, a.name_cy, geom))
+    return out

@@ -64,7 +64,18 @@ class Level:
 LEVELS = {
     "la": Level("la", "local_authority", "la_code", "la", "marts.local_authority_profile", "la"),
     "lsoa": Level("lsoa", "lsoa", "lsoa_code", "lsoa", "marts.lsoa_profile", "lsoa"),
+    "psb": Level(
+        "psb",
+        "public_services_board",
+        "psb_code",
+        "psb",
+        "marts.public_services_board_profile",
+        "psb",
+    ),
+    "hb": Level("hb", "health_board", "lhb_code", "lhb", "marts.health_board_profile", "hb"),
+    "msoa": Level("msoa", "msoa", "msoa_code", "msoa", "marts.msoa_profile", "msoa"),
 }
+GROUP_LEVELS = ("psb", "hb", "msoa")  # levels whose profile is built by ``group_profile``
 
 
 def name(row: dict, prefix: str, lang: str) -> str:
@@ -138,11 +149,30 @@ class Site:
         for r in f["marts.similar_areas"].sort(["area_code", "similar_rank"]).iter_rows(named=True):
             key = (r["area_type"], r["area_code"])
             self.similar.setdefault(key, []).append((r["similar_area_code"], r["distance"]))
+        # every level's rows and index: self.rows["psb"], self.by_code["psb"]["psb_cardiff"]
+        self.rows: dict[str, list[dict]] = {"la": self.las, "lsoa": self.lsoas}
+        for key in GROUP_LEVELS:
+            lv = LEVELS[key]
+            frame = f.get(lv.table)
+            self.rows[key] = [] if frame is None else frame.sort(lv.code_col).to_dicts()
+        self.by_code = {
+            k: {r[LEVELS[k].code_col]: r for r in rows} for k, rows in self.rows.items()
+        }
+        self.msoas_in: dict[str, list[dict]] = {}
+        for r in self.rows["msoa"]:
+            self.msoas_in.setdefault(r["la_code"], []).append(r)
+        self.lsoas_in_msoa: dict[str, list[dict]] = {}
+        for r in self.lsoas:
+            self.lsoas_in_msoa.setdefault(r.get("msoa_code"), []).append(r)
         self.goals = f["reference.wellbeing_goals"].sort("goal_number").to_dicts()
         self.ind_ref = f["reference.indicator_goals"].to_dicts()
         gi = f["marts.goal_indicators"]
-        self.la_latest = latest_indicators(gi, "local_authority")
-        self.lsoa_latest = latest_indicators(gi, "lsoa")
+        self.latest = {k: latest_indicators(gi, lv.area_type) for k, lv in LEVELS.items()}
+        self.la_latest, self.lsoa_latest = self.latest["la"], self.latest["lsoa"]
+        # every period of every (area, indicator), oldest first: the series charts
+        self.series: dict[tuple[str, str], list[dict]] = {}
+        for r in gi.sort(["area_code", "indicator_code", "period_start", "period_end"]).to_dicts():
+            self.series.setdefault((r["area_type"], r["area_code"]), []).append(r)
         self.wales_latest = {
             r["indicator_code"]: r
             for r in latest_indicators(gi, "country")
@@ -300,7 +330,9 @@ def lsoa_measures(site: Site, t: Translator, rows: list[dict]) -> list[Measure]:
     return ms
 
 
-def la_measures(site: Site, t: Translator, rows: list[dict]) -> list[Measure]:
+def la_measures(site: Site, t: Translator, rows: list[dict], level: str = "la") -> list[Measure]:
+    """Measures of a level with the authority profile's columns (authorities, PSBs, health
+    boards, MSOAs: the same deprivation shares, rates and funding), plus its indicators."""
     wimd, period = t("periods.wimd"), activity_period(site, t)
     ms = [
         Measure(
@@ -349,7 +381,8 @@ def la_measures(site: Site, t: Translator, rows: list[dict]) -> list[Measure]:
             [r.get("funding_per_head_gbp") for r in rows],
         )
     )
-    ms += indicator_measures(site, t, site.la_latest, [r["la_code"] for r in rows])
+    code_col = LEVELS[level].code_col
+    ms += indicator_measures(site, t, site.latest[level], [r[code_col] for r in rows])
     return ms
 
 
@@ -449,7 +482,10 @@ def map_layer(
     if key in site.layers:
         return site.layers[key]
     lv = LEVELS[level]
-    measures = lsoa_measures(site, t, rows) if level == "lsoa" else la_measures(site, t, rows)
+    if level == "lsoa":
+        measures = lsoa_measures(site, t, rows)
+    else:
+        measures = la_measures(site, t, rows, level)
     names = [name(r, lv.prefix, t.lang) for r in rows]
     marked = [proper_name(r, lv.prefix, t.lang) for r in rows]
     mdata, legends = {}, {}
@@ -498,9 +534,11 @@ def map_context(
     t: Translator,
     highlight: str | None = None,
     keys: list[str] | None = None,
+    whole: bool = False,
 ) -> dict:
     """A map on a page: its picker, legends and summaries (HTML) and a small config (JSON);
-    the shared layer data is loaded from ``script``."""
+    the shared layer data is loaded from ``script``. The map opens on the highlighted area and
+    its neighbours, or on the whole map (``whole``) with the area outlined."""
     keys = keys or layer["order"]
     return {
         "id": map_id,
@@ -512,6 +550,7 @@ def map_context(
             {
                 "data": layer["key"],
                 "highlight": highlight,
+                "whole": whole,
                 "text": {
                     "zoomIn": t("map.zoom_in"),
                     "zoomOut": t("map.zoom_out"),
@@ -592,7 +631,7 @@ def lsoa_table(site: Site, t: Translator, rows: list[dict], table_id: str, capti
 def similar_list(site: Site, t: Translator, level: Level, code: str) -> dict:
     """The five most similar areas of the same level, with a link to compare them all."""
     rows = site.similar.get((level.area_type, code), [])
-    source = site.la if level.key == "la" else site.lsoa
+    source = site.by_code[level.key]
     items = []
     for other, distance in rows:
         r = source.get(other)
@@ -615,56 +654,185 @@ def similar_list(site: Site, t: Translator, level: Level, code: str) -> dict:
     }
 
 
-def indicators_beside_wales(site: Site, t: Translator, code: str, area_name: str) -> dict:
+def indicators_beside_wales(
+    site: Site,
+    t: Translator,
+    code: str,
+    area_name: str,
+    level: str = "la",
+    parent: tuple[str, str] | None = None,
+) -> dict:
     """The area's latest value of every indicator beside Wales in the same period, as
     ``marts.goal_indicators`` puts them side by side (``wales_value``, ``difference_from_wales``);
-    "no data" where the mart has no Wales value for that period."""
-    mine = site.la_latest.filter(pl.col("area_code") == code).sort("indicator_code")
+    "no data" where the mart has no Wales value for that period. ``parent`` (level, code) adds
+    the parent area's value of the same period (an MSOA beside its local authority)."""
+    mine = site.latest[level].filter(pl.col("area_code") == code).sort("indicator_code")
+    parent_rows: dict[tuple, dict] = {}
+    parent_name = ""
+    if parent is not None:
+        p_level, p_code = parent
+        p_type = LEVELS[p_level].area_type
+        for r in site.series.get((p_type, p_code), []):
+            parent_rows[(r["indicator_code"], r["period_start"], r["period_end"])] = r
+        parent_name = name(site.by_code[p_level][p_code], LEVELS[p_level].prefix, t.lang)
     rows = []
     for r in mine.to_dicts():
         wales = r.get("wales_value")
-        vals = [abs(v) for v in (r["value"], wales) if not missing(v)]
+        pr = parent_rows.get((r["indicator_code"], r["period_start"], r["period_end"]))
+        pv = pr["value"] if pr else None
+        vals = [abs(v) for v in (r["value"], wales, pv) if not missing(v)]
         kind = unit_kind(r.get("unit"), max(vals) if vals else None)
         nm = (r.get("indicator_name_cy") if t.lang == "cy" else None) or r["indicator_name_en"]
         diff = r.get("difference_from_wales")
         diff = None if missing(diff) else diff
         pol = r.get("polarity")
         period = period_text(t, r)
-        rows.append(
-            [
-                (nm, None),
-                (unit_text(t, r.get("unit")), None),
-                (period, None),
-                (t.fmt(kind, r["value"]), r["value"]),
-                (
-                    t.fmt(kind, wales) if not missing(wales) else t("no_data"),
-                    None if missing(wales) else wales,
-                ),
-                (period if not missing(wales) else "–", None),
-                (
-                    (("+" if diff > 0 else "") + t.fmt(kind, diff))
-                    if diff is not None
-                    else t("no_data"),
-                    diff,
-                ),
-                (t(f"polarity.{pol}") if t.has(f"polarity.{pol}") else "", None),
-            ]
-        )
+        row = [
+            (nm, None),
+            (unit_text(t, r.get("unit")), None),
+            (period, None),
+            (t.fmt(kind, r["value"]), r["value"]),
+        ]
+        if parent is not None:
+            row.append((t.fmt(kind, pv) if not missing(pv) else t("no_data"), pv))
+        row += [
+            (
+                t.fmt(kind, wales) if not missing(wales) else t("no_data"),
+                None if missing(wales) else wales,
+            ),
+            (period if not missing(wales) else "–", None),
+            (
+                (("+" if diff > 0 else "") + t.fmt(kind, diff))
+                if diff is not None
+                else t("no_data"),
+                diff,
+            ),
+            (t(f"polarity.{pol}") if t.has(f"polarity.{pol}") else "", None),
+        ]
+        rows.append(row)
+    columns = [
+        (t("fields.indicator"), False),
+        (t("fields.unit"), False),
+        (t("fields.period"), False),
+        (area_name, True),
+    ]
+    if parent is not None:
+        columns.append((parent_name, True))
+    columns += [
+        (t("fields.wales"), True),
+        (t("fields.wales_period"), False),
+        (t("fields.difference"), True),
+        (t("fields.direction"), False),
+    ]
     return table(
         "ind-table",
         t("la.indicators_heading") + " – " + t("table_caption_suffix"),
-        [
-            (t("fields.indicator"), False),
-            (t("fields.unit"), False),
-            (t("fields.period"), False),
-            (area_name, True),
-            (t("fields.wales"), True),
-            (t("fields.wales_period"), False),
-            (t("fields.difference"), True),
-            (t("fields.direction"), False),
-        ],
+        columns,
         rows,
     )
+
+
+def indicator_series(site: Site, t: Translator, level: str, code: str) -> dict:
+    """A small chart per indicator and period type with two or more periods: the area's values,
+    their 95 % interval band where ``lower_ci``/``upper_ci`` exist, the Wales line, the latest
+    value with its period and unit, and a table of every value (the chart's text alternative)."""
+    rows = site.series.get((LEVELS[level].area_type, code), [])
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for r in rows:
+        groups.setdefault((r["indicator_code"], r["period_type"]), []).append(r)
+    types_of: dict[str, set] = {}
+    for ind, ptype in groups:
+        types_of.setdefault(ind, set()).add(ptype)
+    out, single = [], 0
+    for (ind, ptype), pts in sorted(groups.items()):
+        if len(pts) < 2:
+            single += 1
+            continue
+        first, last = pts[0], pts[-1]
+        nm = (first.get("indicator_name_cy") if t.lang == "cy" else None) or first[
+            "indicator_name_en"
+        ]
+        if len(types_of[ind]) > 1:
+            nm = f"{nm} ({t.get(f'period_types.{ptype}', ptype)})"
+        unit = unit_text(t, first.get("unit"))
+        everything = [
+            abs(v)
+            for r in pts
+            for v in (r["value"], r.get("lower_ci"), r.get("upper_ci"), r.get("wales_value"))
+            if not missing(v)
+        ]
+        kind = unit_kind(first.get("unit"), max(everything) if everything else None)
+        sid = f"series-{ind}-{ptype}".replace("_", "-")
+
+        def shown(v, kind=kind):
+            return t.fmt(kind, v) if not missing(v) else t("no_data")
+
+        points = [
+            {
+                "label": period_text(t, r),
+                "start": r.get("period_start"),
+                "value": r["value"],
+                "lo": r.get("lower_ci"),
+                "hi": r.get("upper_ci"),
+                "wales": r.get("wales_value"),
+            }
+            for r in pts
+        ]
+        has_ci = any(not missing(p["lo"]) and not missing(p["hi"]) for p in points)
+        has_wales = any(not missing(p["wales"]) for p in points)
+        trows = []
+        for p in points:
+            ci = (
+                f"{shown(p['lo'])} – {shown(p['hi'])}"
+                if not missing(p["lo"]) and not missing(p["hi"])
+                else "–"
+            )
+            trows.append(
+                [
+                    (p["label"], None),
+                    (shown(p["value"]), p["value"]),
+                    (ci, None),
+                    (shown(p["wales"]), p["wales"]),
+                ]
+            )
+        latest_text = t(
+            "series.latest",
+            value=shown(last["value"]),
+            unit=unit,
+            period=period_text(t, last),
+        )
+        if not missing(last.get("wales_value")):
+            latest_text += " " + t("series.latest_wales", value=shown(last["wales_value"]))
+        out.append(
+            {
+                "chart": charts.series(sid, nm, points, lambda v, kind=kind: t.fmt(kind, v)),
+                "indicator": ind,
+                "latest": latest_text,
+                "latest_value": last["value"],
+                "latest_period": last["period_label"],
+                "unit": unit,
+                "has_ci": has_ci,
+                "has_wales": has_wales,
+                "table": table(
+                    f"{sid}-table",
+                    t("series.table_caption", name=nm),
+                    [
+                        (t("fields.period"), False),
+                        (
+                            f"{t('series.area_value')} ({unit})"
+                            if unit
+                            else t("series.area_value"),
+                            True,
+                        ),
+                        (t("fields.ci"), False),
+                        (t("fields.wales"), True),
+                    ],
+                    trows,
+                    False,
+                ),
+            }
+        )
+    return {"charts": out, "single": single}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -695,7 +863,7 @@ def _la_map_page(site: Site, t: Translator, la_bounds: list, indicators: bool, p
         [(t("fields.local_authority"), False)] + [(m.title, True) for m in measures],
         [
             [(Markup('<a href="la/{}.html">{}</a>').format(c, n), None)]
-            + [(t.fmt(m.kind, m.values[i]), m.values[i]) for m in measures]
+            + [(t.fmt(m.kind, m.values[i]), rounded(m.kind, m.values[i])) for m in measures]
             for i, (c, n) in enumerate(zip(codes, names, strict=True))
         ],
     )
@@ -731,18 +899,18 @@ def la_index(site: Site, t: Translator) -> dict:
     return {"items": items}
 
 
-def la_profile(site: Site, t: Translator, la: dict, bounds: list) -> dict:
-    code = la["la_code"]
-    la_name = name(la, "la", t.lang)
+def area_figures(site: Site, t: Translator, r: dict) -> list[dict]:
+    """Key figures of an area with the authority profile's columns (authority, PSB, health
+    board, MSOA), with units and periods; a figure whose column the level lacks is left out."""
     period, wimd, census = activity_period(site, t), t("periods.wimd"), t("periods.census")
     figures = [
-        figure(t, "population", t("fields.population"), la.get("population"), "int", census),
-        figure(t, "lsoa_count", t("fields.lsoa_count"), la.get("lsoa_count"), "int", census),
+        figure(t, "population", t("fields.population"), r.get("population"), "int", census),
+        figure(t, "lsoa_count", t("fields.lsoa_count"), r.get("lsoa_count"), "int", census),
         figure(
             t,
             "share_lsoas_most_deprived_10pct",
             t("fields.share_lsoas_most_deprived_10pct"),
-            la.get("share_lsoas_most_deprived_10pct"),
+            r.get("share_lsoas_most_deprived_10pct"),
             "pct",
             wimd,
         ),
@@ -750,7 +918,7 @@ def la_profile(site: Site, t: Translator, la: dict, bounds: list) -> dict:
             t,
             "share_lsoas_most_deprived_20pct",
             t("fields.share_lsoas_most_deprived_20pct"),
-            la.get("share_lsoas_most_deprived_20pct"),
+            r.get("share_lsoas_most_deprived_20pct"),
             "pct",
             wimd,
         ),
@@ -758,7 +926,7 @@ def la_profile(site: Site, t: Translator, la: dict, bounds: list) -> dict:
             t,
             "share_people_most_deprived_10pct",
             t("fields.share_people_most_deprived_10pct"),
-            la.get("share_people_most_deprived_10pct"),
+            r.get("share_people_most_deprived_10pct"),
             "pct",
             wimd,
         ),
@@ -766,27 +934,27 @@ def la_profile(site: Site, t: Translator, la: dict, bounds: list) -> dict:
             t,
             "share_people_most_deprived_20pct",
             t("fields.share_people_most_deprived_20pct"),
-            la.get("share_people_most_deprived_20pct"),
+            r.get("share_people_most_deprived_20pct"),
             "pct",
             wimd,
         ),
         figure(
-            t, "activity_count", t("fields.activity_count"), la.get("activity_count"), "int", period
+            t, "activity_count", t("fields.activity_count"), r.get("activity_count"), "int", period
         ),
         figure(
             t,
             "activity_per_10k",
             t("fields.activity_per_10k"),
-            la.get("activity_per_10k"),
+            r.get("activity_per_10k"),
             "dec1",
             period,
         ),
-        figure(t, "funding_gbp", t("fields.funding_gbp"), la.get("funding_gbp"), "gbp", period),
+        figure(t, "funding_gbp", t("fields.funding_gbp"), r.get("funding_gbp"), "gbp", period),
         figure(
             t,
             "funding_per_head_gbp",
             t("fields.funding_per_head_gbp"),
-            la.get("funding_per_head_gbp"),
+            r.get("funding_per_head_gbp"),
             "gbp2",
             period,
         ),
@@ -794,7 +962,7 @@ def la_profile(site: Site, t: Translator, la: dict, bounds: list) -> dict:
             t,
             "partner_organisation_count",
             t("fields.partner_organisation_count"),
-            la.get("partner_organisation_count"),
+            r.get("partner_organisation_count"),
             "int",
             period,
         ),
@@ -802,7 +970,7 @@ def la_profile(site: Site, t: Translator, la: dict, bounds: list) -> dict:
             t,
             "share_activity_in_most_deprived_20pct",
             t("fields.share_activity_in_most_deprived_20pct"),
-            la.get("share_activity_in_most_deprived_20pct"),
+            r.get("share_activity_in_most_deprived_20pct"),
             "pct",
             period,
         ),
@@ -810,7 +978,7 @@ def la_profile(site: Site, t: Translator, la: dict, bounds: list) -> dict:
             t,
             "community_support_groups",
             t("fields.community_support_groups"),
-            la.get("community_support_groups"),
+            r.get("community_support_groups"),
             "int",
             t("periods.spring_2020"),
         ),
@@ -818,11 +986,19 @@ def la_profile(site: Site, t: Translator, la: dict, bounds: list) -> dict:
             t,
             "volunteer_registrations",
             t("fields.volunteer_registrations"),
-            la.get("volunteer_registrations"),
+            r.get("volunteer_registrations"),
             "int",
             t("periods.spring_2020"),
         ),
     ]
+    return [f for f in figures if f["field"] in r]
+
+
+def la_profile(site: Site, t: Translator, la: dict, bounds: list) -> dict:
+    code = la["la_code"]
+    la_name = name(la, "la", t.lang)
+    period = activity_period(site, t)
+    figures = area_figures(site, t, la)
     rows = site.lsoas_in.get(code, [])
     lsoa_map = map_context(
         "la-lsoa-map",
@@ -931,15 +1107,13 @@ def la_profile(site: Site, t: Translator, la: dict, bounds: list) -> dict:
             False,
         ),
     }
-    lhb = None
-    if la.get("lhb_name_en"):
-        span = Markup('<span lang="en">{}</span>').format(la["lhb_name_en"])
-        lhb = Markup.escape(t("la.lhb", name="\x00")).replace("\x00", span)
     extract = site.downloads.get("areas", {}).get(code)
     return {
         "la": la,
         "la_name": la_name,
-        "lhb": lhb,
+        "parents": parent_links(site, t, la, "la", "../"),
+        "msoas": member_links(site, t, "msoa", site.msoas_in.get(code, []), "../"),
+        "series": indicator_series(site, t, "la", code),
         "figures": figures,
         "lsoa_map": lsoa_map,
         "wimd": wimd_block,
@@ -1058,6 +1232,9 @@ def lsoa_profile(site: Site, t: Translator, r: dict, bounds: list) -> dict:
         "heading": fill(t, "lsoa.title", name=proper_name(r, "lsoa", t.lang)),
         "la_name": name(la, "la", t.lang),
         "msoa_name": name(r, "msoa", t.lang),
+        "msoa_href": f"../msoa/{r['msoa_code']}.html"
+        if r.get("msoa_code") in site.by_code["msoa"]
+        else None,
         "rural": t.get(f"rural_urban.{rural}", rural or ""),
         "figures": figures,
         "domains": {
@@ -1081,20 +1258,199 @@ def lsoa_profile(site: Site, t: Translator, r: dict, bounds: list) -> dict:
     }
 
 
+def area_link(site: Site, t: Translator, level: str, code: str, base: str) -> dict | None:
+    """A link to an area's page: href (from ``base``, the page's way up to the language root),
+    its name (marked as proper names are) and code; None when the level has no such area."""
+    lv = LEVELS[level]
+    r = site.by_code[level].get(code)
+    if r is None:
+        return None
+    return {
+        "href": f"{base}{lv.folder}/{code}.html",
+        "name": proper_name(r, lv.prefix, t.lang),
+        "code": code,
+        "level": t(f"levels.{level}"),
+    }
+
+
+def parent_links(site: Site, t: Translator, r: dict, own: str, base: str) -> list[dict]:
+    """The areas an area of level ``own`` belongs to: its authority (MSOA), PSB and health board."""
+    out = []
+    for level in ("la", "psb", "hb"):
+        col = LEVELS[level].code_col
+        if level != own and r.get(col):
+            link = area_link(site, t, level, r[col], base)
+            if link is not None:
+                out.append(link)
+    return out
+
+
+def member_links(site: Site, t: Translator, level: str, rows: list[dict], base: str) -> list:
+    lv = LEVELS[level]
+    links = [area_link(site, t, level, r[lv.code_col], base) for r in rows]
+    return sorted((x for x in links if x), key=lambda x: fold(str(x["name"])))
+
+
+def level_table(
+    site: Site, t: Translator, level: str, rows: list[dict], table_id: str, caption: str, base: str
+) -> dict:
+    """The areas on a map with every measure of the map: the map's data table."""
+    lv = LEVELS[level]
+    measures = la_measures(site, t, rows, level)
+    body = []
+    for i, r in enumerate(rows):
+        link = Markup('<a href="{}">{}</a>').format(
+            f"{base}{lv.folder}/{r[lv.code_col]}.html", proper_name(r, lv.prefix, t.lang)
+        )
+        body.append(
+            [(link, None)]
+            + [(t.fmt(m.kind, m.values[i]), rounded(m.kind, m.values[i])) for m in measures]
+        )
+    return table(
+        table_id,
+        caption,
+        [(t(f"levels.{level}"), False)] + [(m.title, True) for m in measures],
+        body,
+    )
+
+
+def beside_parent(t: Translator, mine: list[dict], theirs: list[dict], me: str, them: str):
+    """Key figures of an area beside its parent's (an MSOA beside its local authority)."""
+    by_field = {f["field"]: f for f in theirs}
+    rows = []
+    for f in mine:
+        p = by_field.get(f["field"])
+        rows.append(
+            [
+                (f"{f['label']} ({f['note']})" if f["note"] else f["label"], None),
+                (f["shown"], f["value"]),
+                (p["shown"] if p else t("no_data"), p["value"] if p else None),
+            ]
+        )
+    return table(
+        "beside-table",
+        t("group.beside_caption", name=me, parent=them),
+        [(t("fields.measure"), False), (me, True), (them, True)],
+        rows,
+        False,
+    )
+
+
+def group_profile(site: Site, t: Translator, level: str, r: dict, bounds: list) -> dict:
+    """A Public Services Board, health board or MSOA page: key figures with units and periods,
+    the area beside its parent (MSOA: its local authority) and Wales (indicators), its member
+    areas, a map of the level (MSOA: the authority's MSOAs) with the area highlighted, the
+    indicator series where the mart has them, and the per-area extract."""
+    lv = LEVELS[level]
+    code = r[lv.code_col]
+    nm = name(r, lv.prefix, t.lang)
+    figures = area_figures(site, t, r)
+    beside = None
+    series = None
+    if level == "msoa":
+        la = site.la[r["la_code"]]
+        la_name = name(la, "la", t.lang)
+        beside = beside_parent(t, figures, area_figures(site, t, la), nm, la_name)
+        members = {
+            t("group.members_lsoa"): member_links(
+                site, t, "lsoa", site.lsoas_in_msoa.get(code, []), "../"
+            )
+        }
+        indicators = indicators_beside_wales(site, t, code, nm, level, ("la", r["la_code"]))
+        map_rows = site.msoas_in.get(r["la_code"], [])
+        geo = f"msoa-{r['la_code']}"
+        map_title = t("group.map_title_msoa", la=la_name)
+        parents = parent_links(site, t, r, "msoa", "../")
+    else:
+        las = [site.la[c] for c in (r.get("la_codes") or []) if c in site.la]
+        members = {t("group.members_la"): member_links(site, t, "la", las, "../")}
+        other = "hb" if level == "psb" else "psb"
+        other_col = "lhb_codes" if level == "psb" else "psb_codes"
+        other_rows = [
+            site.by_code[other][c] for c in (r.get(other_col) or []) if c in site.by_code[other]
+        ]
+        members[t(f"group.members_{other}")] = member_links(site, t, other, other_rows, "../")
+        indicators = indicators_beside_wales(site, t, code, nm, level)
+        map_rows = site.rows[level]
+        geo = level
+        map_title = t(f"group.map_title_{level}")
+        parents = []
+        series = indicator_series(site, t, level, code)
+    area_map = map_context(
+        "group-map",
+        map_title,
+        t("group.map_desc", name=nm),
+        map_layer(site, t, geo, level, map_rows, bounds),
+        t,
+        highlight=code,
+        whole=level != "msoa",
+    )
+    extract = site.downloads.get("areas", {}).get(code)
+    return {
+        "r": r,
+        "level": level,
+        "level_name": t(f"levels.{level}"),
+        "name": nm,
+        "heading": fill(t, f"group.title_{level}", name=proper_name(r, lv.prefix, t.lang)),
+        "code": code,
+        "parents": parents,
+        "figures": figures,
+        "beside": beside,
+        "members": members,
+        "indicators": indicators,
+        "series": series,
+        "area_map": area_map,
+        "map_table": level_table(
+            site,
+            t,
+            level,
+            map_rows,
+            "map-table",
+            map_title + " – " + t("table_caption_suffix"),
+            "../",
+        ),
+        "compare_href": f"../compare.html#level={level}&areas={code}",
+        "extract": f"../../data/{extract}" if extract else None,
+        "example_banner": bool(r.get("is_example_data")),
+    }
+
+
+def group_index(site: Site, t: Translator, level: str, bounds: list) -> dict:
+    """The page listing every area of a level (PSBs, health boards) with its map and table."""
+    rows = site.rows[level]
+    title = t(f"group.index_title_{level}")
+    return {
+        "title": title,
+        "intro": t(f"group.index_intro_{level}", n=t.fmt("int", len(rows))),
+        "items": member_links(site, t, level, rows, "../"),
+        "area_map": map_context(
+            "group-map",
+            title,
+            t(f"group.map_title_{level}"),
+            map_layer(site, t, level, level, rows, bounds),
+            t,
+        ),
+        "map_table": level_table(
+            site, t, level, rows, "map-table", title + " – " + t("table_caption_suffix"), "../"
+        ),
+        "example_banner": site.example,
+    }
+
+
 def compare_data(site: Site, t: Translator, level: str) -> dict:
     """Everything the compare view shows for one level: measures (title, values shown) and areas."""
-    if level == "la":
-        rows, prefix, code_col = site.las, "la", "la_code"
-        measures = la_measures(site, t, rows)
-    else:
-        rows, prefix, code_col = site.lsoas, "lsoa", "lsoa_code"
+    lv = LEVELS[level]
+    rows = site.rows[level]
+    if level == "lsoa":
         measures = [m for m in lsoa_measures(site, t, rows) if not m.key.startswith("ind_")]
+    else:
+        measures = la_measures(site, t, rows, level)
     return {
         "measures": [{"key": m.key, "title": m.title, "reverse": m.reverse} for m in measures],
         "areas": {
-            r[code_col]: {
-                "n": name(r, prefix, t.lang),
-                "p": name(r, "la", t.lang) if level == "lsoa" else "",
+            r[lv.code_col]: {
+                "n": name(r, lv.prefix, t.lang),
+                "p": name(r, "la", t.lang) if level in ("lsoa", "msoa") else "",
                 "v": [t.fmt(m.kind, m.values[i]) for m in measures],
                 "x": [rounded(m.kind, m.values[i]) for m in measures],
             }
@@ -1104,13 +1460,20 @@ def compare_data(site: Site, t: Translator, level: str) -> dict:
 
 
 def search_index(site: Site) -> dict:
-    """Names to search in both languages: local authorities, MSOAs, wards and LSOAs.
+    """Names to search in both languages: local authorities, Public Services Boards, health
+    boards, MSOAs, wards and LSOAs.
 
     Entries are [type, code, name_en, name_cy, la_code, folded text, lsoa codes (MSOA, ward)].
     """
     out = []
     for r in site.las:
         out.append(["la", r["la_code"], r["la_name_en"], r["la_name_cy"], r["la_code"]])
+    for key in ("psb", "hb"):
+        lv = LEVELS[key]
+        for r in site.rows[key]:
+            out.append(
+                [key, r[lv.code_col], r[f"{lv.prefix}_name_en"], r[f"{lv.prefix}_name_cy"], ""]
+            )
     msoas: dict[str, dict] = {}
     wards: dict[str, dict] = {}
     for r in site.lsoas:

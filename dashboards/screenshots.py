@@ -22,6 +22,11 @@ SHOTS = (
     ("deprivation", "en/deprivation.html", 1000),
     ("methods", "cy/methods.html", 1000),
     ("phone-la-profile", "en/la/W06000015.html#activity-heading", 390),
+    ("psb-profile", "en/psb/psb_gwent.html#map-heading", 1000),
+    ("health-board-profile", "cy/hb/W11000029.html#members-heading", 1000),
+    ("msoa-profile", "en/msoa/W02000398.html#figures-heading", 1000),
+    ("la-series", "en/la/W06000015.html#series-heading", 1000),
+    ("phone-series", "cy/la/W06000015.html#series-anxiety-financial-year", 390),
 )
 
 
@@ -32,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--site", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--only", nargs="*", help="names of the shots to take (default: all)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
 
@@ -50,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
                 executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
             )
             for name, rel, width in SHOTS:
+                if args.only and name not in args.only:
+                    continue
                 page = browser.new_page(
                     viewport={"width": width, "height": 700 if width > 500 else 780}
                 )

@@ -25,12 +25,20 @@ SAME_IN_BOTH = ("fields.csv", "fields.parquet", "licences.")
 CARDIFF = "W06000015"
 CATHAYS_12 = "W01002019"  # CF10 1AA
 CARDIFF_LSOAS = 218
+CARDIFF_PSB = "psb_cardiff"
+CARDIFF_AND_VALE_HB = "W11000029"
+CATHAYS_MSOA = "W02000398"  # Cathays South & Bute Park, the MSOA of Cathays 12
 PAGE_TYPES = (
     "index.html",
     "areas.html",
     "la/index.html",
     f"la/{CARDIFF}.html",
     f"lsoa/{CATHAYS_12}.html",
+    "psb/index.html",
+    f"psb/{CARDIFF_PSB}.html",
+    "hb/index.html",
+    f"hb/{CARDIFF_AND_VALE_HB}.html",
+    f"msoa/{CATHAYS_MSOA}.html",
     "compare.html",
     "search.html",
     "goals.html",
@@ -86,8 +94,9 @@ def test_translations_have_the_same_keys():
 def test_site_has_every_page_in_both_languages(dashboard_site):
     site, report = dashboard_site
     pages = list(site.rglob("*.html"))
-    # 13 site pages, 22 authority and 1,917 small-area profiles per language, plus the root
-    assert len(pages) == report["pages"] == 1 + 2 * (13 + 22 + 1917)
+    # 13 site pages, 22 authority and 1,917 small-area profiles per language, plus the root;
+    # the PSB and health-board indexes and 13 PSB, 7 health-board and 408 MSOA profiles
+    assert len(pages) == report["pages"] == 1 + 2 * (13 + 22 + 1917 + 2 + 13 + 7 + 408)
     en = sorted(p.relative_to(site / "en").as_posix() for p in (site / "en").rglob("*.html"))
     cy = sorted(p.relative_to(site / "cy").as_posix() for p in (site / "cy").rglob("*.html"))
     assert en == cy
@@ -305,7 +314,7 @@ def test_welsh_pages_have_no_english_only_text(dashboard_site, dashboard_db):
             n
             for (n,) in con.execute(
                 "select distinct unnest([lsoa_name_cy, msoa_name_cy, la_name_cy, ward_name]) "
-                "from marts.lsoa_profile"
+                "from marts.lsoa_profile union select area_name_cy from reference.areas"
             ).fetchall()
             if n
         }
@@ -321,6 +330,8 @@ def test_welsh_pages_have_no_english_only_text(dashboard_site, dashboard_db):
 
     pages = [site / "cy" / rel for rel in PAGE_TYPES] + sorted((site / "cy" / "la").glob("W06*"))
     pages += sorted((site / "cy" / "lsoa").glob("W01*"))[::20]  # every 20th small area
+    pages += sorted((site / "cy" / "psb").glob("*.html")) + sorted((site / "cy" / "hb").glob("*"))
+    pages += sorted((site / "cy" / "msoa").glob("W02*"))[::20]
     english_ui = {
         v
         for v in _flatten(
@@ -344,6 +355,120 @@ def test_welsh_pages_have_no_english_only_text(dashboard_site, dashboard_db):
         assert parser.english_chars <= limit * total, page.name
 
 
+def test_psb_health_board_and_msoa_pages_show_the_marts(dashboard_site, dashboard_db):
+    import duckdb
+
+    site, _ = dashboard_site
+    con = duckdb.connect(str(dashboard_db), read_only=True)
+    try:
+        psbs = con.execute(
+            "select psb_code, population, la_codes from marts.public_services_board_profile"
+        ).fetchall()
+        hbs = con.execute(
+            "select lhb_code, population, la_codes, psb_codes from marts.health_board_profile"
+        ).fetchall()
+        msoa_la, msoa_population = con.execute(
+            "select la_code, population from marts.msoa_profile where msoa_code = ?",
+            [CATHAYS_MSOA],
+        ).fetchone()
+        msoa_lsoas = {
+            c
+            for (c,) in con.execute(
+                "select lsoa_code from marts.lsoa_profile where msoa_code = ?", [CATHAYS_MSOA]
+            ).fetchall()
+        }
+        cardiff_psb, cardiff_hb = con.execute(
+            "select psb_code, lhb_code from marts.local_authority_profile where la_code = ?",
+            [CARDIFF],
+        ).fetchone()
+    finally:
+        con.close()
+    assert len(psbs) == 13 and len(hbs) == 7 and msoa_la == CARDIFF
+    current_psbs = {code for code, _, _ in psbs}
+    links = {
+        level: re.compile(rf'href="\.\./{level}/([\w]+)\.html"') for level in ("la", "psb", "lsoa")
+    }
+    for lang in ("en", "cy"):
+        for code, population, la_codes in psbs:
+            html = (site / lang / "psb" / f"{code}.html").read_text(encoding="utf-8")
+            assert f'data-field="population" data-value="{population}"' in html
+            assert set(links["la"].findall(html)) - {"index"} == set(la_codes)
+        for code, population, la_codes, psb_codes in hbs:
+            html = (site / lang / "hb" / f"{code}.html").read_text(encoding="utf-8")
+            assert f'data-field="population" data-value="{population}"' in html
+            assert set(links["la"].findall(html)) - {"index"} == set(la_codes)
+            assert set(links["psb"].findall(html)) - {"index"} == set(psb_codes) & current_psbs
+        html = (site / lang / "msoa" / f"{CATHAYS_MSOA}.html").read_text(encoding="utf-8")
+        assert f'data-field="population" data-value="{msoa_population}"' in html
+        assert set(links["lsoa"].findall(html)) == msoa_lsoas
+        assert f'href="../la/{CARDIFF}.html"' in html  # its parent, and beside it
+        assert 'id="beside-table"' in html
+        html = (site / lang / "la" / f"{CARDIFF}.html").read_text(encoding="utf-8")
+        assert f'href="../psb/{cardiff_psb}.html"' in html
+        assert f'href="../hb/{cardiff_hb}.html"' in html
+        assert f'href="../msoa/{CATHAYS_MSOA}.html"' in html
+    # each level's page offers its own extract: a PSB's authorities, an MSOA's small areas
+    for rel, expected in (
+        (f"en/psb/{CARDIFF_PSB}.html", {CARDIFF}),
+        (f"en/msoa/{CATHAYS_MSOA}.html", msoa_lsoas),
+    ):
+        html = (site / rel).read_text(encoding="utf-8")
+        href = re.search(
+            r'<a class="button-link" href="\.\./\.\./(data/[^"]+\.csv)" download', html
+        )
+        raw = (site / href.group(1)).read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf")
+        rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+        column = "la_code" if "psb" in rel else "lsoa_code"
+        assert {r[column] for r in rows} == expected
+
+
+def _series_with_interval(dashboard_db, area_code: str) -> tuple[str, str, list[tuple]]:
+    """The indicator and period type of the area with the most periods with 95 % CIs (else
+    the most periods), and its rows (period_label, value, lower_ci, upper_ci, wales_value),
+    oldest first."""
+    import duckdb
+
+    con = duckdb.connect(str(dashboard_db), read_only=True)
+    try:
+        ind, ptype = con.execute(
+            "select indicator_code, period_type from marts.goal_indicators where area_code = ? "
+            "and wales_value is not null group by all "
+            "order by count(lower_ci) desc, count(*) desc, 1 limit 1",
+            [area_code],
+        ).fetchone()
+        rows = con.execute(
+            "select period_label, value, lower_ci, upper_ci, wales_value "
+            "from marts.goal_indicators where area_code = ? and indicator_code = ? "
+            "and period_type = ? order by period_start, period_end",
+            [area_code, ind, ptype],
+        ).fetchall()
+    finally:
+        con.close()
+    return ind, ptype, rows
+
+
+def test_series_chart_lists_every_period_of_the_mart(dashboard_site, dashboard_db):
+    site, _ = dashboard_site
+    for folder, code in (("la", CARDIFF), ("psb", CARDIFF_PSB), ("hb", CARDIFF_AND_VALE_HB)):
+        ind, ptype, rows = _series_with_interval(dashboard_db, code)
+        assert len(rows) >= 3
+        html = (site / "en" / folder / f"{code}.html").read_text(encoding="utf-8")
+        sid = f"series-{ind}-{ptype}".replace("_", "-")
+        start = html.index(f'<figure class="series" id="{sid}"')
+        chart = html[start : html.index("</figure>", start)]
+        assert chart.count('class="series-dot') == len(rows)
+        with_ci = [r for r in rows if r[2] is not None and r[3] is not None]
+        assert ('<polygon class="series-band"' in chart) == bool(with_ci)  # the 95 % interval
+        assert '<polyline class="series-wales"' in chart
+        table_rows = re.findall(r'<tr><th scope="row">([^<]+)</th><td data-sort="([^"]+)"', chart)
+        assert [(p, float(v)) for p, v in table_rows] == [(r[0], r[1]) for r in rows]
+        latest = re.search(
+            r'class="series-latest" data-value="([^"]+)" data-period="([^"]+)"', chart
+        )
+        assert (float(latest.group(1)), latest.group(2)) == (rows[-1][1], rows[-1][0])
+
+
 def test_dashboard_asset_built_the_site(built_warehouse, pipeline_env):
     site = Path(pipeline_env["WELLBEING_DASHBOARD_DIR"])
     assert (site / "en" / "index.html").is_file()
@@ -365,7 +490,7 @@ def test_build_time_is_reported(tmp_path, dashboard_db, pipeline_env, built_ware
         dashboard_db, tmp_path / "site", Path(pipeline_env["WELLBEING_BOUNDARIES_DIR"])
     )
     assert time.perf_counter() - start < 120
-    assert report["seconds"] > 0 and report["pages"] == 3905
+    assert report["seconds"] > 0 and report["pages"] == 1 + 2 * (13 + 22 + 1917 + 2 + 13 + 7 + 408)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -642,3 +767,83 @@ def test_axe_on_the_root_page(page, site_url):
             .filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id)"""
     )
     assert bad == []
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["en", "cy"])
+def test_psb_health_board_and_msoa_pages_in_the_browser(page, site_url, lang):
+    for rel, paths in (
+        (f"psb/{CARDIFF_PSB}.html", 13),
+        (f"hb/{CARDIFF_AND_VALE_HB}.html", 7),
+        (f"msoa/{CATHAYS_MSOA}.html", None),
+    ):
+        assert _open(page, f"{site_url}{lang}/{rel}") == []
+        drawn = page.locator("#group-map path.leaflet-interactive")
+        drawn.first.wait_for()
+        if paths:
+            assert drawn.count() == paths
+        else:  # the MSOAs of Cardiff, one per entry of the map's data table
+            assert drawn.count() == page.locator("#map-table tbody tr").count() > 10
+        assert page.locator("h1").count() == 1
+
+
+@pytest.mark.browser
+def test_series_chart_shows_the_latest_published_value(browser, site_url, dashboard_db):
+    ind, ptype, rows = _series_with_interval(dashboard_db, CARDIFF)
+    label, value = rows[-1][0], rows[-1][1]
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+    page = context.new_page()
+    try:
+        page.goto(f"{site_url}en/la/{CARDIFF}.html", wait_until="load")
+        chart = page.locator(f"#series-{ind}-{ptype}".replace("_", "-"))
+        latest = chart.locator(".series-latest")
+        text = latest.inner_text()
+        assert label in text
+        assert float(latest.get_attribute("data-value")) == value
+        box = chart.locator(".series-box").bounding_box()
+        assert box["width"] > 200 and box["x"] + box["width"] <= 390
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        smallest = page.evaluate(
+            """() => Math.min(...[...document.querySelectorAll('.series *')]
+              .filter(e => e.offsetParent && [...e.childNodes].some(
+                n => n.nodeType === 3 && n.textContent.trim()))
+              .map(e => parseFloat(getComputedStyle(e).fontSize)))"""
+        )
+        assert smallest >= 12
+        # the values are a table too, for screen readers and for copying
+        chart.locator("summary").click()
+        cells = chart.locator("tbody tr").last.locator("th, td").all_inner_texts()
+        assert cells[0] == label
+        assert f"Latest: {cells[1]} " in text  # the same figure as the table shows
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_search_and_compare_psbs_and_health_boards(page, site_url):
+    # names in Welsh find the boards
+    assert _open(page, site_url + "cy/search.html?q=Caerdydd%20a%27r%20Fro") == []
+    hits = page.locator("#search-results li a")
+    hits.first.wait_for()
+    assert f"hb/{CARDIFF_AND_VALE_HB}.html" in hits.evaluate_all(
+        "as => as.map(a => a.getAttribute('href'))"
+    )
+    page.goto(site_url + "en/search.html?q=Gwent%20PSB")
+    page.locator("#search-results li a").first.wait_for()
+    assert page.locator("#search-results li a").first.get_attribute("href") == "psb/psb_gwent.html"
+    # compare two boards of the same level, from the address
+    page.goto(site_url + f"en/compare.html#level=psb&areas={CARDIFF_PSB},psb_gwent")
+    page.locator("#compare-table thead th").nth(2).wait_for()
+    assert page.locator("#compare-table thead th").all_inner_texts()[1:] == [
+        "Cardiff PSB",
+        "Gwent PSB",
+    ]
+    page.get_by_label("Powys PSB").check()
+    assert "psb_powys" in page.url
+    # and two MSOAs by code (a fresh load: the address is read when the page opens)
+    page.goto("about:blank")
+    page.goto(site_url + f"en/compare.html#level=msoa&areas={CATHAYS_MSOA}")
+    page.locator("#compare-lsoa-input").fill("W02000384")
+    page.locator("#compare-lsoa-add").click()
+    page.locator("#compare-table thead th").nth(2).wait_for()
+    assert page.locator("#compare-table thead th").count() == 3

@@ -164,7 +164,8 @@
     map.fitBounds(data.bounds);
     var base = map.getZoom();
     // a small area's own page opens on the area and its neighbours; "show the whole map" resets
-    if (ring) map.fitBounds(ring.getBounds().pad(1.5), {maxZoom: base + 4});
+    // (a board's page shows the whole of Wales with the board outlined: config.whole)
+    if (ring && !config.whole) map.fitBounds(ring.getBounds().pad(1.5), {maxZoom: base + 4});
     if (data.focusable) {
       layers.forEach(function (lyr, i) {
         var p = lyr.getElement();
@@ -303,7 +304,8 @@
       return template.replace(/\{(\w+)\}/g, function (m, k) { return values[k] !== undefined ? values[k] : m; });
     }
     function nameOf(e) { return (LANG === "cy" && e[3]) ? e[3] : e[2]; }
-    function href(type, code) { return (type === "la" ? "la/" : "lsoa/") + code + ".html"; }
+    var PAGES = {la: "la/", lsoa: "lsoa/", msoa: "msoa/", psb: "psb/", hb: "hb/"};
+    function href(type, code) { return PAGES[type] + code + ".html"; }
     function withIndex(fn) {
       if (window.WBSEARCH && window.WBSEARCH.areas) return fn(window.WBSEARCH.areas.areas);
       say(text.loading);
@@ -320,7 +322,7 @@
       type.textContent = text.types[e[0]];
       li.appendChild(type);
       li.appendChild(document.createTextNode(" "));
-      if (e[0] === "la" || e[0] === "lsoa") {
+      if (PAGES[e[0]]) {
         var a = document.createElement("a");
         a.href = href(e[0], e[1]);
         a.textContent = nameOf(e);
@@ -333,7 +335,7 @@
       }
       var code = document.createElement("span");
       code.className = "code";
-      code.textContent = " " + e[1] + (e[0] !== "la" && laNames[e[4]] ? " · " + laNames[e[4]] : "");
+      code.textContent = " " + e[1] + (e[0] !== "la" && e[4] && laNames[e[4]] ? " · " + laNames[e[4]] : "");
       li.appendChild(code);
       if (e[6]) {
         var sub = document.createElement("ul");
@@ -353,7 +355,7 @@
       withIndex(function (idx) {
         var tokens = fold(q).split(/\s+/).filter(Boolean);
         var lsoaNames = {}, hits = [];
-        var rank = {la: 0, msoa: 1, ward: 2, lsoa: 3};
+        var rank = {la: 0, psb: 1, hb: 2, msoa: 3, ward: 4, lsoa: 5};
         idx.forEach(function (e) {
           if (e[0] === "lsoa") lsoaNames[e[1]] = nameOf(e);
           if (tokens.every(function (tk) { return e[5].indexOf(tk) >= 0; })) hits.push(e);
@@ -367,7 +369,7 @@
         list.innerHTML = "";
         if (!hits.length) { say(fill(text.none, {q: q})); return; }
         var exact = hits.filter(function (e) { return fold(e[1]) === fq; });
-        if (navigate && exact.length === 1 && (exact[0][0] === "la" || exact[0][0] === "lsoa")) {
+        if (navigate && exact.length === 1 && PAGES[exact[0][0]]) {
           say(fill(text.going, {q: q, name: nameOf(exact[0])}));
           location.href = href(exact[0][0], exact[0][1]);
           return;
@@ -425,7 +427,12 @@
     if (!root || !window.WBCOMPARE) return;
     root.hidden = false;
     var text = JSON.parse(document.getElementById("compare-text").textContent);
-    var lsoaSrc = root.getAttribute("data-lsoa-data");
+    var levelSrc = JSON.parse(root.getAttribute("data-level-data"));
+    var assets = root.getAttribute("data-root-assets");
+    var LISTED = {la: 1, psb: 1, hb: 1};  // chosen with checkboxes; the others by code or name
+    var listLegend = document.getElementById("compare-list-legend");
+    var inputLabel = document.getElementById("compare-input-label");
+    var inputHint = document.getElementById("compare-input-hint");
     var laList = document.getElementById("compare-la-list");
     var lsoaInput = document.getElementById("compare-lsoa-input");
     var chosenList = document.getElementById("compare-lsoa-chosen");
@@ -434,21 +441,23 @@
     var status = document.getElementById("compare-status");
     var share = document.getElementById("compare-share");
     var h = hashParams();
-    var state = {level: h.level === "lsoa" ? "lsoa" : "la", areas: (h.areas || "").split(",").filter(Boolean), m: h.m || ""};
+    var state = {level: (h.level === "la" || levelSrc[h.level]) ? h.level : "la", areas: (h.areas || "").split(",").filter(Boolean), m: h.m || ""};
     function fill(t, v) { return t.replace(/\{(\w+)\}/g, function (m, k) { return v[k] !== undefined ? v[k] : m; }); }
     function data() { return window.WBCOMPARE[state.level + "." + LANG]; }
     function ensure(fn) {
       if (data()) return fn();
-      loadScript(lsoaSrc, fn);
+      loadScript(assets + levelSrc[state.level], fn);
     }
     function buildLaList() {
-      var d = window.WBCOMPARE["la." + LANG];
+      if (!LISTED[state.level]) return;
+      var d = data();
+      listLegend.textContent = listLegend.getAttribute("data-" + state.level);
       var codes = Object.keys(d.areas).sort(function (a, b) { return d.areas[a].n.localeCompare(d.areas[b].n, LANG); });
       laList.innerHTML = "";
       codes.forEach(function (c) {
         var lab = document.createElement("label"), box = document.createElement("input");
         box.type = "checkbox"; box.value = c; box.name = "la";
-        box.checked = state.level === "la" && state.areas.indexOf(c) >= 0;
+        box.checked = state.areas.indexOf(c) >= 0;
         box.addEventListener("change", function () {
           state.areas = Array.prototype.map.call(laList.querySelectorAll("input:checked"), function (x) { return x.value; });
           render();
@@ -480,11 +489,15 @@
     function render() {
       var d = data();
       if (!d) return;
-      document.getElementById("compare-la-choices").hidden = state.level !== "la";
-      document.getElementById("compare-lsoa-choices").hidden = state.level !== "lsoa";
+      document.getElementById("compare-la-choices").hidden = !LISTED[state.level];
+      document.getElementById("compare-lsoa-choices").hidden = !!LISTED[state.level];
+      if (!LISTED[state.level]) {
+        inputLabel.textContent = inputLabel.getAttribute("data-" + state.level);
+        inputHint.textContent = inputHint.getAttribute("data-" + state.level);
+      }
       each(root.querySelectorAll("input[name=level]"), function (r) { r.checked = r.value === state.level; });
       state.areas = state.areas.filter(function (c) { return d.areas[c]; });
-      if (state.level === "lsoa") buildChosen();
+      if (!LISTED[state.level]) buildChosen();
       var keys = d.measures.map(function (m) { return m.key; });
       measureSel.innerHTML = "";
       d.measures.forEach(function (m) {

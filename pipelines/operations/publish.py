@@ -19,6 +19,8 @@ Layout of ``<publish>``::
     exports/<table>.parquet     one per published table (zstd)
     exports/<table>.csv         same rows, with header (UTF-8 with a byte-order mark, lists as 'a; b')
     exports/lsoa_profile_<W06 code>.csv   one local authority's LSOAs (the per-area extract)
+    exports/lsoa_profile_<W02 code>.csv   one MSOA's LSOAs
+    exports/local_authority_profile_<PSB or W11 code>.csv   a PSB's or health board's authorities
     data_dictionary.md/.html    every table and column with its type and description
     manifest.json               published_at, tables, row counts
 """
@@ -54,7 +56,13 @@ EXPORT_FORMATS = ("parquet", "csv")
 READABLE_FILE = 0o644
 READABLE_DIR = 0o755
 # Per-area extracts: one CSV per area of a level, holding that area's rows of a table.
-AREA_EXTRACTS = (("marts", "lsoa_profile", "la_code"),)
+# An authority's or MSOA's extract holds its LSOAs; a PSB's or health board's its authorities.
+AREA_EXTRACTS = (
+    ("marts", "lsoa_profile", "la_code"),
+    ("marts", "lsoa_profile", "msoa_code"),
+    ("marts", "local_authority_profile", "psb_code"),
+    ("marts", "local_authority_profile", "lhb_code"),
+)
 UTF8_BOM = b"\xef\xbb\xbf"
 
 # Column names that would mean personal data reached a published table; publishing refuses them.

@@ -130,3 +130,53 @@ def test_forest_positions_on_minus_one_to_one():
     chart = charts.forest("f", "T", "D", [("g", [("x", 0.0, -0.5, 0.5, "0.00")])])
     row = chart["groups"][0]["rows"][0]
     assert (row["est"], row["lo"], row["hi"]) == (50.0, 25.0, 75.0)
+
+
+def test_series_chart_positions_values_intervals_and_gaps():
+    import datetime as dt
+
+    pts = [
+        {
+            "label": "2019",
+            "start": dt.date(2019, 1, 1),
+            "value": 10,
+            "lo": 8,
+            "hi": 12,
+            "wales": 11,
+        },
+        {
+            "label": "2020",
+            "start": dt.date(2020, 1, 1),
+            "value": None,
+            "lo": None,
+            "hi": None,
+            "wales": 11,
+        },
+        {
+            "label": "2022",
+            "start": dt.date(2022, 1, 1),
+            "value": 20,
+            "lo": 18,
+            "hi": 22,
+            "wales": None,
+        },
+        {
+            "label": "2023",
+            "start": dt.date(2023, 1, 1),
+            "value": 15,
+            "lo": 13,
+            "hi": 17,
+            "wales": 12,
+        },
+    ]
+    c = charts.series("s", "Title", pts, lambda v: f"{v:.0f}")
+    xs = [d["x"] for d in c["dots"]]
+    assert xs[0] == 0 and xs[-1] == 100 and 74 < xs[1] < 76  # 2022 is 3 of the 4 years in
+    ys = {d["x"]: d["y"] for d in c["dots"]}
+    assert ys[xs[1]] < ys[xs[2]] < ys[xs[0]]  # higher values sit higher (smaller y)
+    assert len(c["line"]) == 2  # the missing 2020 breaks the line
+    assert len(c["bands"]) == 2 and len(c["wales"]) == 2
+    assert c["dots"][-1]["last"] and not c["dots"][0]["last"]
+    assert (c["y_top"], c["y_bottom"]) == ("22", "8")  # the range holds every interval
+    assert 0 < c["y_top_pos"] < c["y_bottom_pos"] < 100
+    assert (c["x_first"], c["x_last"]) == ("2019", "2023")
