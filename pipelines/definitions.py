@@ -14,6 +14,7 @@ import dagster as dg
 import pipelines
 from pipelines.contracts import column_schema
 from pipelines.executors import warehouse_executor
+from pipelines.quality.checks import build_contract_checks
 from pipelines.resources import default_resources
 
 COLLECTED = ("assets", "checks", "schedules", "sensors", "jobs")
@@ -51,9 +52,12 @@ def _with_contract_schema(spec: dg.AssetSpec) -> dg.AssetSpec:
 
 def build_definitions() -> dg.Definitions:
     modules = _modules()
+    assets = dg.map_asset_specs(_with_contract_schema, dg.load_assets_from_modules(modules))
     return dg.Definitions(
-        assets=dg.map_asset_specs(_with_contract_schema, dg.load_assets_from_modules(modules)),
-        asset_checks=dg.load_asset_checks_from_modules(modules),
+        assets=assets,
+        # the checks modules' own checks, and one contract check per contract table whose asset
+        # was loaded above
+        asset_checks=[*dg.load_asset_checks_from_modules(modules), *build_contract_checks(assets)],
         schedules=_collect(modules, dg.ScheduleDefinition),
         sensors=_collect(modules, dg.SensorDefinition),
         jobs=[job for module in modules for job in getattr(module, "JOBS", [])],

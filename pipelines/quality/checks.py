@@ -22,14 +22,11 @@ Checks exist only for contract tables whose asset is defined in the code locatio
 written ahead of its asset does nothing until the asset exists).
 """
 
-import importlib
-import pkgutil
 import time
 from pathlib import Path
 
 import dagster as dg
 
-import pipelines
 from pipelines.contracts import all_contract_tables, contract_for
 from pipelines.quality.acceptance import EXPECTED_CHECKSUMS_VIEW, acceptance_for
 from pipelines.quality.report import keep_runs, prune_quality_reports, quality_dir, render_report
@@ -187,34 +184,15 @@ def run_contract_check(
     )
 
 
-def defined_asset_keys() -> set[dg.AssetKey]:
-    """Asset keys of every ``pipelines.<domain>.assets`` module (without building Definitions)."""
-    keys: set[dg.AssetKey] = set()
-    for info in pkgutil.walk_packages(pipelines.__path__, prefix="pipelines."):
-        if info.name.rsplit(".", 1)[-1] != "assets":
-            continue
-        module = importlib.import_module(info.name)
-        for value in vars(module).values():
-            items = value if type(value) in (list, tuple) else [value]
-            for item in items:
-                if isinstance(item, dg.AssetsDefinition):
-                    keys.update(item.keys)
-    return keys
-
-
 # Every contract is enforced on every run. The partnership activity contract is enforced
 # twice: row by row on load (invalid rows go to quality.quarantine) and here, as table-level
 # checks on its three outputs.
-
-
-def build_contract_checks() -> list[dg.AssetChecksDefinition]:
-    """One contract check per contract table whose asset exists, in table order."""
-    available = defined_asset_keys()
+def build_contract_checks(assets: list) -> list[dg.AssetChecksDefinition]:
+    """One contract check per contract table among ``assets`` (the code location's loaded
+    assets, ``pipelines.definitions``), in table order."""
+    available = {key for a in assets for key in getattr(a, "keys", ())}
     return [
         contract_check(table, available)
         for table in all_contract_tables()
         if dg.AssetKey(table.split(".")) in available
     ]
-
-
-contract_checks = build_contract_checks()
