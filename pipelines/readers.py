@@ -78,13 +78,6 @@ def rows_to_frame(
     )
 
 
-def read_sheet(
-    path: Path, sheet: str | int, header_row: int, rename: dict[str, str] | None = None
-) -> pl.DataFrame:
-    """Read one sheet into a string frame (see ``rows_to_frame``)."""
-    return rows_to_frame(read_sheet_rows(path, sheet), header_row, rename)
-
-
 def read_csv_strings(path: Path, skip_rows: int = 0, **kwargs) -> pl.DataFrame:
     """Read a CSV with every column as a string; tolerates a UTF-8 byte-order mark."""
     return pl.read_csv(

@@ -1,8 +1,5 @@
-"""Asset keys and run tags shared by the operations modules.
-
-Kept out of the collected modules (assets/jobs/schedules/sensors): ``definitions._collect`` walks
-module-level tuples, and an ``AssetKey`` is one.
-"""
+"""Asset keys and run tags used across modules, each defined here once (the partner assets,
+jobs, sensors and publish import them)."""
 
 import dagster as dg
 

@@ -750,18 +750,6 @@ def dictionary_html(tables: list[PublishedTable], published_at: datetime) -> str
     return "\n".join(parts) + "\n"
 
 
-def result_summary(result: PublishResult) -> dict[str, object]:
-    """A JSON-friendly summary of a publish (for logs and tests)."""
-    return {
-        "file": str(result.file),
-        "seconds": round(result.seconds, 3),
-        "tables": [{"table": t.qualified, "rows": t.rows} for t in result.tables],
-        "exports": [str(p) for p in result.exports],
-        "missing_comments": result.missing_comments,
-        "stale_removed": [str(p) for p in result.stale_removed],
-    }
-
-
 __all__ = [
     "PublishError",
     "PublishResult",

@@ -16,17 +16,17 @@ import polars as pl
 from pipelines.boundaries.point_in_polygon import LSOA_POLYGONS
 from pipelines.catalogue import SourceUnavailableError, fetch
 from pipelines.financial_year import label_of
+from pipelines.operations.keys import PARTNER_GROUP, PARTNER_KEY, PARTNER_YEAR_RERUNS_KEY
 from pipelines.operations.partitions import financial_year_partitions
 from pipelines.partnership_activity import generator, ingest, normalise, rerun, submission
 from pipelines.partnership_activity.lookups import SOURCES, Lookups, create_lookups, register_frames
 from pipelines.settings import setting_path
 from pipelines.warehouse import Warehouse, table_metadata
 
-GROUP = "partnership_activity"
-RAW_KEY = dg.AssetKey(["raw", "partnership_activity"])
+GROUP = PARTNER_GROUP
+RAW_KEY, YEAR_RERUNS_KEY = PARTNER_KEY, PARTNER_YEAR_RERUNS_KEY  # defined once, in operations.keys
 QUARANTINE_KEY = dg.AssetKey(["quality", "quarantine"])
 SUBMISSIONS_KEY = dg.AssetKey(["quality", "submissions"])
-YEAR_RERUNS_KEY = dg.AssetKey(["quality", "partnership_activity_year_reruns"])
 TEMPLATE_KEY = dg.AssetKey(["partnership_activity", "submission_template"])
 TEMPLATE_FILE = "partners/partner_submission_template.xlsx"
 REFERENCE_TABLES = {

@@ -30,7 +30,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-import polars as pl
 
 from pipelines.catalogue import sha256_of
 from pipelines.contracts import apply_comments, ensure_table
@@ -644,13 +643,3 @@ def record_failure(
     )
     _insert_submission(con, outcome, None, archived, datetime.now(UTC), path.suffix.lstrip("."))
     return outcome
-
-
-def problems_frame(con: duckdb.DuckDBPyConnection, sha256: str) -> pl.DataFrame:
-    """The quarantined problems of one file, in row order (for logs and reports)."""
-    return con.execute(
-        "select source_row_number, column_name, value, reason, reason_cy, rule_name "
-        "from quality.quarantine where submission_sha256 = ? order by source_row_number nulls first, "
-        "rule_name",
-        [sha256],
-    ).pl()

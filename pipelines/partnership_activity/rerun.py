@@ -72,12 +72,6 @@ class YearRerun:
     other_years_rows: int
 
 
-def ensure_reruns_table(con: duckdb.DuckDBPyConnection) -> None:
-    """Create ``quality.partnership_activity_year_reruns`` if missing."""
-    con.execute("create schema if not exists quality")
-    con.execute(RERUNS_DDL)
-
-
 def _as_text(financial_year: str) -> str:
     """The year's current raw rows as the text relation the loader's pass reads."""
     submitted = [c for c in pc.loaded_submitted_columns()]

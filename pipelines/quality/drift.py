@@ -7,9 +7,7 @@ that stops on a publisher's rename reports ``'wimd_rank' missing; found 'wimd_20
 """
 
 import difflib
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 
 @dataclass
@@ -66,27 +64,3 @@ def column_drift(
         if close:
             suggestions[column] = [lowered[c] for c in close]
     return ColumnDrift(missing, unexpected, suggestions)
-
-
-def missing_values_note(
-    expected: dict[Any, int] | list, found: Iterable, reference: str | None = None, limit: int = 10
-) -> str:
-    """Name exactly which reference values a table lacks, e.g. ``missing 1 of 22: Cardiff (218
-    rows of raw.lsoa21_ward_la_lookup)`` for a WIMD file that dropped Cardiff.
-
-    Args:
-        expected: the reference values, or ``value -> rows carrying it in the reference table``
-            (the count is shown when a value stands for more than one row: an authority's LSOAs).
-        found: the values the checked column holds (compared as text).
-        reference: ``schema.table`` the values come from, for the count's wording.
-        limit: at most this many values are named (then ``...``).
-    """
-    counts = expected if isinstance(expected, dict) else dict.fromkeys(expected, 1)
-    present = {str(v) for v in found}
-    absent = [v for v in counts if str(v) not in present]
-    shown = [
-        f"{v} ({counts[v]:,} rows of {reference})" if reference and counts[v] > 1 else str(v)
-        for v in absent[:limit]
-    ]
-    more = f" ... and {len(absent) - limit:,} more" if len(absent) > limit else ""
-    return f"missing {len(absent):,} of {len(counts):,}: {', '.join(shown)}{more}"
