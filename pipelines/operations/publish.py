@@ -26,7 +26,6 @@ Layout of ``<publish>``::
 """
 
 import fcntl
-import html
 import json
 import os
 import re
@@ -37,9 +36,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from pipelines.disclosure import apply_disclosure, rules_for
 from pipelines.settings import setting
@@ -671,83 +672,42 @@ def publish(
 # The data dictionary, generated from the comments (which come from the data contracts)
 
 
-def dictionary_markdown(tables: list[PublishedTable], published_at: datetime) -> str:
-    """The data dictionary as Markdown: one section per table, one row per column."""
-    lines = [
-        "# Data dictionary: community wellbeing in Wales",
-        "",
-        (
-            f"Published {published_at:%Y-%m-%d %H:%M} UTC in `{PUBLISHED_FILE_NAME}`. Open the "
-            "file read-only; descriptions come from the data contracts in `data_contracts/`."
-        ),
-        "",
-        "| table | rows | description |",
-        "|---|---:|---|",
-    ]
-    for t in tables:
-        lines.append(
-            f"| [`{t.qualified}`](#{t.schema}{t.name}) | {t.rows:,} | {_md(t.description)} |"
-        )
-    for t in tables:
-        lines += ["", f"## {t.qualified}", "", _md(t.description) or "_no description_", ""]
-        lines += [f"{t.rows:,} rows.", "", "| column | type | description |", "|---|---|---|"]
-        lines += [f"| `{c.name}` | {c.data_type} | {_md(c.description)} |" for c in t.columns]
-    return "\n".join(lines) + "\n"
-
-
 def _md(text: str | None) -> str:
+    """A description as one Markdown table cell."""
     return (text or "").replace("|", "\\|").replace("\n", " ")
 
 
+@lru_cache(maxsize=1)
+def _templates() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(Path(__file__).with_name("templates")),
+        autoescape=select_autoescape(["html.j2"]),
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = _md
+    return env
+
+
+def dictionary_markdown(tables: list[PublishedTable], published_at: datetime) -> str:
+    """The data dictionary as Markdown: one section per table, one row per column
+    (``templates/data_dictionary.md.j2``)."""
+    return (
+        _templates()
+        .get_template("data_dictionary.md.j2")
+        .render(tables=tables, published_at=published_at, file_name=PUBLISHED_FILE_NAME)
+        .rstrip("\n")
+        + "\n"
+    )
+
+
 def dictionary_html(tables: list[PublishedTable], published_at: datetime) -> str:
-    """The data dictionary as one accessible HTML page (no scripts, no external files)."""
-    e = html.escape
-    parts = [
-        "<!doctype html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        "<title>Data dictionary: community wellbeing in Wales</title>",
-        (
-            "<style>body{font-family:system-ui,sans-serif;max-width:70rem;margin:2rem auto;"
-            "padding:0 1rem;line-height:1.5;color:#111}table{border-collapse:collapse;width:100%;"
-            "margin-bottom:2rem}th,td{border:1px solid #999;padding:.3rem .5rem;text-align:left;"
-            "vertical-align:top}th{background:#eee}code{font-size:.95em}</style></head><body>"
-        ),
-        "<main>",
-        "<h1>Data dictionary: community wellbeing in Wales</h1>",
-        (
-            f"<p>Published {published_at:%Y-%m-%d %H:%M} UTC in <code>{PUBLISHED_FILE_NAME}"
-            "</code>. Descriptions come from the data contracts.</p>"
-        ),
-        (
-            '<table><caption>Tables</caption><thead><tr><th scope="col">table</th>'
-            '<th scope="col">rows</th><th scope="col">description</th></tr></thead><tbody>'
-        ),
-    ]
-    for t in tables:
-        parts.append(
-            f'<tr><td><a href="#{e(t.schema)}-{e(t.name)}"><code>{e(t.qualified)}</code></a></td>'
-            f"<td>{t.rows:,}</td><td>{e(t.description or '')}</td></tr>"
-        )
-    parts.append("</tbody></table>")
-    for t in tables:
-        parts += [
-            f'<section id="{e(t.schema)}-{e(t.name)}"><h2><code>{e(t.qualified)}</code></h2>',
-            f"<p>{e(t.description or 'No description.')} ({t.rows:,} rows)</p>",
-            (
-                f"<table><caption>Columns of {e(t.qualified)}</caption><thead><tr>"
-                '<th scope="col">column</th><th scope="col">type</th>'
-                '<th scope="col">description</th></tr></thead><tbody>'
-            ),
-        ]
-        parts += [
-            f'<tr><th scope="row"><code>{e(c.name)}</code></th><td>{e(c.data_type)}</td>'
-            f"<td>{e(c.description or '')}</td></tr>"
-            for c in t.columns
-        ]
-        parts.append("</tbody></table></section>")
-    parts.append("</main></body></html>")
-    return "\n".join(parts) + "\n"
+    """The data dictionary as one accessible HTML page, no scripts and no external files
+    (``templates/data_dictionary.html.j2``)."""
+    return (
+        _templates()
+        .get_template("data_dictionary.html.j2")
+        .render(tables=tables, published_at=published_at, file_name=PUBLISHED_FILE_NAME)
+    )
 
 
 __all__ = [
