@@ -48,6 +48,7 @@ from pipelines.warehouse_lock import (
     retry_while_in_use,
     writer_lock,
 )
+from pipelines.wimd.bands import WIMD_BAND_MACRO
 
 SCHEMAS = ("raw", "staging", "marts", "reference", "quality")
 SQL_DIR = PROJECT_ROOT / "sql"
@@ -470,7 +471,7 @@ class Warehouse(dg.ConfigurableResource):
 
                     _create_schemas(con)
                     ensure_tables(con)  # accepted source versions, the checksums checks expect
-                for macro in FINANCIAL_YEAR_MACROS:
+                for macro in (*FINANCIAL_YEAR_MACROS, WIMD_BAND_MACRO):
                     con.execute(macro)
                 yield con
             finally:

@@ -1,5 +1,7 @@
 """The area marts, materialised from the real public data in ../shared/data."""
 
+from pathlib import Path
+
 import polars as pl
 import pytest
 
@@ -57,16 +59,23 @@ def test_wimd_2025_rank_one_matches_the_source_file(warehouse, shared_data):
 
 
 def test_deciles_reproduce_the_welsh_government_wimd_2019_deciles(warehouse):
+    """The band rule the WIMD 2025 staging model uses (the ``wimd_band`` macro of every warehouse
+    connection), applied to the WIMD 2019 ranks, gives the deciles and quintiles the Welsh
+    Government published with them."""
+    from pipelines.wimd.bands import WIMD_BAND_MACRO
+
+    warehouse.execute(WIMD_BAND_MACRO)  # a temp macro: the test's own read-only connection
     mismatches = warehouse.execute(
         """
         select count(*) from raw.wimd_2019_ranks
-        where cast(floor((cast(wimd_rank as integer) - 1) * 10 / 1909) + 1 as integer)
-              <> cast(wimd_decile as integer)
-           or cast(floor((cast(wimd_rank as integer) - 1) * 5 / 1909) + 1 as integer)
-              <> cast(wimd_quintile as integer)
+        where wimd_band(cast(wimd_rank as integer), 1909, 10) <> cast(wimd_decile as integer)
+           or wimd_band(cast(wimd_rank as integer), 1909, 5) <> cast(wimd_quintile as integer)
         """
     ).fetchone()[0]
     assert mismatches == 0
+    assert "wimd_band(wimd_rank, lsoa_total, 10)" in (
+        Path(__file__).parent.parent / "sql/staging/stg_wimd__wimd_2025.sql"
+    ).read_text(encoding="utf-8")
 
 
 def test_population_totals_match_the_source(warehouse, shared_data):

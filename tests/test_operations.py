@@ -16,7 +16,6 @@ from pipelines.operations.jobs import (
     PUBLISH_JOB,
 )
 from pipelines.operations.keys import PARTNER_KEY, PUBLISHED_KEY, WRITES_WAREHOUSE
-from pipelines.operations.schedules import monthly_public_refresh
 from pipelines.operations.sensors import partner_inbox
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -141,12 +140,6 @@ def test_cursor_round_trip_and_stat_cache(tmp_path):
     assert again.files == cursor.files
     assert [f.sha256 for f in scan_inbox(tmp_path, again)] == [f.sha256 for f in files]
     assert InboxCursor.parse(json.dumps(["abc"])).seen == {"abc"}
-
-
-def test_monthly_schedule_is_europe_london():
-    assert monthly_public_refresh.cron_schedule == "0 6 1 * *"
-    assert monthly_public_refresh.execution_timezone == "Europe/London"
-    assert monthly_public_refresh.job_name == PUBLIC_REFRESH_JOB
 
 
 def test_definitions_load_with_schedule_sensor_and_jobs():

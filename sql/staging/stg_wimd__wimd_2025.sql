@@ -28,9 +28,9 @@ typed as (
 select
     lsoa_code,
     wimd_rank,
-    cast(floor((wimd_rank - 1) * 10 / lsoa_total) + 1 as integer) as wimd_decile,
-    cast(floor((wimd_rank - 1) * 5 / lsoa_total) + 1 as integer) as wimd_quintile,
-    cast(floor((wimd_rank - 1) * 4 / lsoa_total) + 1 as integer) as wimd_quartile,
+    wimd_band(wimd_rank, lsoa_total, 10) as wimd_decile,
+    wimd_band(wimd_rank, lsoa_total, 5) as wimd_quintile,
+    wimd_band(wimd_rank, lsoa_total, 4) as wimd_quartile,
     income_rank,
     employment_rank,
     health_rank,
