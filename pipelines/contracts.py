@@ -45,6 +45,13 @@ def contract_for(table: str) -> dict | None:
     return _tables().get(table)
 
 
+def table_description(table: str) -> str | None:
+    """The contract's description of ``schema.table`` (its grain, units, periods and sources):
+    the one description of the table, its asset and its DuckDB comment."""
+    obj = contract_for(table)
+    return (obj.get("description") or "").strip() or None if obj else None
+
+
 def column_descriptions(table: str) -> dict[str, str]:
     """Column name -> description (with the unit appended where the contract gives one)."""
     obj = contract_for(table)

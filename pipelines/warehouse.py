@@ -608,20 +608,6 @@ def sql_dependencies(sql: str) -> list[tuple[str, str]]:
     return seen
 
 
-def sql_description(sql: str) -> str:
-    """The leading ``--`` comment block of a SQL model, as its description."""
-    lines = []
-    for line in sql.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("--"):
-            lines.append(stripped[2:].removeprefix(" "))
-        elif stripped == "" and not lines:
-            continue
-        else:
-            break
-    return "\n".join(lines).strip()
-
-
 def run_sql_model(con: duckdb.DuckDBPyConnection, schema: str, table: str, sql: str) -> None:
     """Materialise a SQL model: ``create or replace table schema.table as <select>``."""
     body = sql.strip().rstrip(";")

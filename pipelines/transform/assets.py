@@ -1,20 +1,19 @@
 """One Dagster asset per SQL model file (file name == table name == asset name).
 
 Dependencies are read from the ``schema.table`` references in each model, so adding a model is
-adding a file. The leading ``--`` comment block becomes the asset description; the table and
-column comments come from the data contracts.
+adding a file. The asset description, the table and column comments and the column schema come
+from the model's data contract (the SQL's leading comment is for readers of the SQL only).
 """
 
 import dagster as dg
 
-from pipelines.contracts import apply_comments
+from pipelines.contracts import apply_comments, table_description
 from pipelines.operations.automation import eager_unless_blocked
 from pipelines.quality.gate import enforce_quality_gate
 from pipelines.warehouse import (
     Warehouse,
     run_sql_model,
     sql_dependencies,
-    sql_description,
     sql_models,
     table_metadata,
 )
@@ -28,7 +27,7 @@ def _sql_asset(schema: str, table: str, sql_text: str, file_name: str) -> dg.Ass
         for ref_schema, ref_table in sql_dependencies(sql_text)
         if (ref_schema, ref_table) != (schema, table)
     ]
-    description = sql_description(sql_text) or f"SQL model {schema}.{table}"
+    description = table_description(f"{schema}.{table}") or f"SQL model {schema}.{table}"
 
     @dg.asset(
         name=table,
