@@ -24,6 +24,7 @@ def mirror(tmp_path, shared_data, monkeypatch):
     shutil.copytree(shared_data / "geography_lookups", root / "geography_lookups")
     monkeypatch.setenv("WELLBEING_SOURCE_MIRROR", str(root))
     monkeypatch.setenv("WELLBEING_PUBLISH_DIR", str(tmp_path / "published"))
+    monkeypatch.setenv("WELLBEING_QUALITY_DIR", str(tmp_path / "quality"))
     return root
 
 
@@ -90,4 +91,8 @@ def test_renamed_column_and_missing_area_stop_the_marts(mirror, tmp_path):
         ).fetchone()
     assert after == before
     assert results[1] > 0 and results[2] == 2
-    assert (tmp_path / "published" / "quality" / "data_docs" / "index.html").exists()
+    # Quality reports live outside the folder handed to policy teams.
+    assert (tmp_path / "quality" / "data_docs" / "index.html").exists()
+    assert not (tmp_path / "published" / "quality").exists()
+    report = (tmp_path / "quality" / "report.html").read_text(encoding="utf-8")
+    assert "raw.wimd_2025_ranks" in report and "every_local_authority_present" in report

@@ -80,7 +80,7 @@ def test_no_model_is_built_on_a_failed_check_until_accepted(mirror, tmp_path):
     message = failure.step_failure_data.user_failure_data.description
     assert "staging/stg_wimd__wimd_2025 was not rebuilt" in message
     assert f"raw.wimd_2025_ranks: check {CHECK} failed" in message
-    assert "every_local_authority_present" in message and "row_count" in message
+    assert "every_local_authority_present" in message and "every_lsoa_present" in message
     assert f"make accept-source SOURCE=wimd_2025_ranks CHECK={CHECK}" in message
     assert _staging_rows(warehouse) == 1917, "the model keeps its last good version"
 

@@ -123,7 +123,11 @@ def _output_missing(key: dg.AssetKey, node, tables: set[str]) -> str | None:
     """Why the asset's output is not there, or ``None``."""
     from pipelines.boundaries.assets import boundaries_dir
     from pipelines.operations.publish import published_file
+    from pipelines.partnership_activity.assets import TEMPLATE_FILE, TEMPLATE_KEY
 
+    if key == TEMPLATE_KEY:  # a file beside the published one, not a table
+        template = setting_path("WELLBEING_PUBLISH_DIR") / TEMPLATE_FILE
+        return None if template.exists() else f"{template} is missing"
     if key == keys.PUBLISHED_KEY:
         target = published_file(setting_path("WELLBEING_PUBLISH_DIR"))
         return None if target.exists() else f"{target} is missing"
