@@ -23,10 +23,11 @@ every connection has ``autoinstall_known_extensions`` and ``autoload_known_exten
 nothing is ever downloaded at run time.
 """
 
+import contextlib
 import importlib.metadata
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -330,6 +331,35 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         con.execute("rollback")
         raise
     con.execute("commit")
+
+
+def retry_transaction(
+    con: duckdb.DuckDBPyConnection,
+    work: Callable[[duckdb.DuckDBPyConnection], object],
+    attempts: int = 5,
+) -> None:
+    """Run ``work(con)`` as one transaction, again when the commit fails on a concurrent writer.
+
+    DuckLake commits optimistically: when parallel steps append to the same table (the contract
+    checks all append to ``quality.check_results``), a commit can fail on the other's changes
+    (``TransactionException``) and succeeds when retried. Only for work that is safe to repeat
+    as a whole (appends of rows built beforehand). The file back-end has one writer, so the
+    first attempt commits.
+
+    Raises:
+        duckdb.TransactionException: the last attempt failed too.
+    """
+    for attempt in range(attempts):
+        try:
+            with transaction(con):
+                work(con)
+            return
+        except duckdb.TransactionException:
+            if attempt == attempts - 1:
+                raise
+            with contextlib.suppress(duckdb.Error):
+                con.execute("rollback")  # a failed commit may leave the transaction open
+            time.sleep(0.2 * (attempt + 1))
 
 
 def backend_for(spec: str | None, data_path: str | None = None) -> Backend:

@@ -34,7 +34,7 @@ from pipelines.quality.rules import (
     table_rules,
 )
 from pipelines.sqltext import quote_ident, sql_value
-from pipelines.warehouse import transaction
+from pipelines.warehouse import retry_transaction
 
 log = logging.getLogger(__name__)
 
@@ -595,11 +595,14 @@ def write_results(con: duckdb.DuckDBPyConnection, validation: TableValidation) -
                 o.rule.description,
             )
         )
-    with transaction(con):  # one commit (one DuckLake snapshot), not one per row
-        con.executemany(
+    # one commit (one DuckLake snapshot), not one per row; parallel checks append at once
+    retry_transaction(
+        con,
+        lambda c: c.executemany(
             f"insert into {RESULTS_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
-        )
+        ),
+    )
     return len(rows)
 
 
