@@ -51,6 +51,10 @@ from pipelines.warehouse_lock import (
 )
 from pipelines.wimd.bands import WIMD_BAND_MACRO
 
+# The temp macros the SQL models use (the April-March year, WIMD bands): created on every
+# warehouse connection and before every model, whatever connection runs it.
+SQL_MACROS = (*FINANCIAL_YEAR_MACROS, WIMD_BAND_MACRO)
+
 SCHEMAS = ("raw", "staging", "marts", "reference", "quality")
 SQL_DIR = PROJECT_ROOT / "sql"
 LINEAGE_COLUMNS = (
@@ -501,7 +505,7 @@ class Warehouse(dg.ConfigurableResource):
 
                     _create_schemas(con)
                     ensure_tables(con)  # accepted source versions, the checksums checks expect
-                for macro in (*FINANCIAL_YEAR_MACROS, WIMD_BAND_MACRO):
+                for macro in SQL_MACROS:
                     con.execute(macro)
                 yield con
             finally:
@@ -640,5 +644,7 @@ def sql_dependencies(sql: str) -> list[tuple[str, str]]:
 
 def run_sql_model(con: duckdb.DuckDBPyConnection, schema: str, table: str, sql: str) -> None:
     """Materialise a SQL model: ``create or replace table schema.table as <select>``."""
+    for macro in SQL_MACROS:
+        con.execute(macro)
     body = sql.strip().rstrip(";")
     con.execute(f"create or replace table {schema}.{table} as\n{body}")
