@@ -107,6 +107,9 @@ PERIODS = {
     "2019-20": (date(2019, 4, 1), date(2020, 3, 31)),
     "2023-24": (date(2023, 4, 1), date(2024, 3, 31)),
     "2020": (date(2020, 1, 1), date(2020, 12, 31)),
+    "2015-2019 pooled": (date(2015, 1, 1), date(2019, 12, 31)),
+    "2019-2023 pooled": (date(2019, 1, 1), date(2023, 12, 31)),
+    "2020-2024 pooled": (date(2020, 1, 1), date(2024, 12, 31)),
 }
 
 
@@ -177,36 +180,13 @@ def test_a_change_is_only_taken_between_periods_of_one_source_type_and_length():
 
 
 def test_overlapping_pooled_windows_are_not_a_change():
-    goal = pl.DataFrame(
+    goal = _series(
         [
-            (
-                "W06000001",
-                "smokers_pct",
-                "2015-2019 pooled",
-                date(2015, 1, 1),
-                date(2019, 12, 31),
-                19.0,
-            ),
-            (
-                "W06000001",
-                "smokers_pct",
-                "2019-2023 pooled",
-                date(2019, 1, 1),
-                date(2023, 12, 31),
-                17.0,
-            ),
-            (
-                "W06000001",
-                "smokers_pct",
-                "2020-2024 pooled",
-                date(2020, 1, 1),
-                date(2024, 12, 31),
-                16.0,
-            ),
-        ],
-        schema=["la_code", "indicator_code", "period_label", "period_start", "period_end", "value"],
-        orient="row",
-    ).with_columns(period_type=pl.lit("pooled_years"), source_key=pl.lit("ons"))
+            ("W06000001", "smokers_pct", "2015-2019 pooled", 19.0),
+            ("W06000001", "smokers_pct", "2019-2023 pooled", 17.0),
+            ("W06000001", "smokers_pct", "2020-2024 pooled", 16.0),
+        ]
+    )
     (outcome,) = indicator_outcomes(goal, activity_start=date(2021, 4, 1))
     assert outcome.label == "2015-2019 pooled to 2020-2024 pooled"
     assert outcome.values == pytest.approx({"W06000001": -3.0})
