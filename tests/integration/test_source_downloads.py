@@ -1,6 +1,6 @@
 """Downloads without a mirror, and `make mirror`, against a stand-in for the publishers' servers.
 
-The stand-in (``tests/standin_server.py``) runs in its own process on a free port and serves,
+The stand-in (``tests/integration/standin_server.py``) runs in its own process on a free port and serves,
 for every download URL in the catalogue, a file in the publisher's form: the mirror's own file
 where the download is that file (WIMD 2019 ODS, pinned copies), and otherwise a small
 official-form file built here from the mirror data (the WIMD 2025 ODS from Sport Wales's CSV
@@ -31,6 +31,7 @@ from pipelines.catalogue import (
     sha256_of,
 )
 from pipelines.readers import read_csv_strings, read_table_strings
+from pipelines.settings import PROJECT_ROOT
 
 PAGE_SIZE = 1000  # features per stand-in ArcGIS page (the real services cap at 1,000-2,000)
 STANDIN_SCRIPT = Path(__file__).with_name("standin_server.py")
@@ -554,7 +555,7 @@ def test_readme_names_the_sources_of_each_download_kind():
     """The README's "Getting the data" table lists the API and copy sources the catalogue has."""
     import re
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Getting the data", 1)[1].split("\n## ", 1)[0]
     for kind in ("official_api", "copy", "none"):
         row = next(line for line in section.splitlines() if line.startswith(f"| `{kind}` |"))

@@ -14,11 +14,11 @@ import pytest
 from pipelines.financial_year import label_of
 from pipelines.operations import jobs, keys
 from pipelines.partnership_activity import assets
+from pipelines.settings import PROJECT_ROOT
 from pipelines.warehouse import Warehouse
 
 YEAR_KEY = "2023-04-01"  # financial year 2023-24
 YEAR = "2023-24"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_definitions_expose_financial_year_partitions():

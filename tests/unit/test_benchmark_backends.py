@@ -6,7 +6,8 @@ import math
 
 import duckdb
 import pytest
-from conftest import PROJECT_ROOT
+
+from pipelines.settings import PROJECT_ROOT
 
 spec = importlib.util.spec_from_file_location("bench", PROJECT_ROOT / "benchmarks" / "run.py")
 bench = importlib.util.module_from_spec(spec)

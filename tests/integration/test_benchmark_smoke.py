@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import PROJECT_ROOT, SHARED_DATA
+from pipelines.settings import PROJECT_ROOT
 
 EXPECTED_COLUMNS = {
     "n_records",
@@ -30,7 +30,7 @@ EXPECTED_COLUMNS = {
 }
 
 
-def test_benchmark_runs_with_a_tiny_n(built_warehouse: Path, tmp_path: Path):
+def test_benchmark_runs_with_a_tiny_n(built_warehouse: Path, shared_data: Path, tmp_path: Path):
     proc = subprocess.run(
         [
             sys.executable,
@@ -40,7 +40,7 @@ def test_benchmark_runs_with_a_tiny_n(built_warehouse: Path, tmp_path: Path):
             "--out",
             str(tmp_path / "results"),
             "--mirror",
-            str(SHARED_DATA),
+            str(shared_data),
             "--base-warehouse",
             str(built_warehouse),
         ],

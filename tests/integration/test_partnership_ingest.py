@@ -18,8 +18,8 @@ from pipelines.partnership_activity.lookups import create_lookups, register_fram
 from pipelines.readers import read_csv_strings
 from pipelines.warehouse import connect_duckdb
 from pipelines.wimd.parsers import parse_wimd_2019_postcodes
-from tests.fixtures.partner_files.make_fixtures import HEADER
-from tests.fixtures.partner_files.make_fixtures import rows as table
+from tests.integration.fixtures.partner_files.make_fixtures import HEADER
+from tests.integration.fixtures.partner_files.make_fixtures import rows as table
 
 FILES = Path(__file__).parent / "fixtures" / "partner_files"
 

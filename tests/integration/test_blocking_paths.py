@@ -24,8 +24,9 @@ import dagster as dg
 import duckdb
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-FIXTURE = PROJECT_ROOT / "tests" / "fixtures" / "partner_files" / "postcodes.csv"
+from pipelines.settings import PROJECT_ROOT
+
+FIXTURE = Path(__file__).parent / "fixtures" / "partner_files" / "postcodes.csv"
 
 
 def _sha(path: Path) -> str:

@@ -31,7 +31,8 @@ import dagster as dg
 import duckdb
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from pipelines.settings import PROJECT_ROOT
+
 BIN = Path(sys.executable).parent
 TICK_DONE = "Finished auto-materialization tick for wellbeing_automation"
 STAGING = ["staging", "stg_wimd__wimd_2025"]

@@ -7,7 +7,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from pipelines.settings import PROJECT_ROOT
+
 SHARED_DATA = Path(
     os.environ.get("WELLBEING_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data")
 ).resolve()

@@ -32,9 +32,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.settings import PROJECT_ROOT
 from pipelines.warehouse import Warehouse
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 MARTS = [
     "lsoa_profile",

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import duckdb
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from pipelines.settings import PROJECT_ROOT
+
 KILL_AFTER_STEP = "staging__stg_partnership_activity__activities"
 
 

@@ -16,6 +16,7 @@ import pytest
 
 from pipelines.executors import executor_mode
 from pipelines.operations.publish import publish
+from pipelines.settings import PROJECT_ROOT
 from pipelines.snapshots import published_as_of, published_snapshots, record_published
 from pipelines.warehouse import (
     DuckLakeBackend,
@@ -28,8 +29,6 @@ from pipelines.warehouse import (
     load_extension,
 )
 from pipelines.warehouse_lock import NO_LOCK, WriterLock, lock_path
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize(

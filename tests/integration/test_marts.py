@@ -1,9 +1,9 @@
 """The area marts, materialised from the real public data in ../shared/data."""
 
-from pathlib import Path
-
 import polars as pl
 import pytest
+
+from pipelines.settings import PROJECT_ROOT
 
 MARTS = [
     "lsoa_profile",
@@ -74,7 +74,7 @@ def test_deciles_reproduce_the_welsh_government_wimd_2019_deciles(warehouse):
     ).fetchone()[0]
     assert mismatches == 0
     assert "wimd_band(wimd_rank, lsoa_total, 10)" in (
-        Path(__file__).parent.parent / "sql/staging/stg_wimd__wimd_2025.sql"
+        PROJECT_ROOT / "sql/staging/stg_wimd__wimd_2025.sql"
     ).read_text(encoding="utf-8")
 
 

@@ -17,10 +17,10 @@ from pathlib import Path
 import duckdb
 
 from pipelines.operations.publish import publish, published_file
+from pipelines.settings import PROJECT_ROOT
 
 ROWS = 50_000
 EXPECTED_SUM = sum(1000 + (i % 7) for i in range(ROWS))
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def build_warehouse(path: Path, version: int, tables: int = 1) -> None:

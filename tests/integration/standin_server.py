@@ -1,6 +1,6 @@
 """A stand-in for the publishers' servers in tests (no network in CI): run in its own process.
 
-``python tests/standin_server.py ROUTES.json`` binds 127.0.0.1 on a free port, prints
+``python tests/integration/standin_server.py ROUTES.json`` binds 127.0.0.1 on a free port, prints
 ``PORT <n>`` and serves until killed. ROUTES.json maps a request path with its query string
 (percent-decoded, e.g. ``/www.gov.wales/sites/x.ods`` or ``/services1.arcgis.com/...?where=...``)
 to ``{"file": "<local path>"}`` or ``{"status": 503}`` (re-read on every request, so a

@@ -9,8 +9,9 @@ import duckdb
 import pytest
 
 from pipelines.operations.publish import publish
+from pipelines.settings import PROJECT_ROOT
 
-EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "sql" / "examples"
+EXAMPLES_DIR = PROJECT_ROOT / "sql" / "examples"
 EXAMPLES = sorted(EXAMPLES_DIR.glob("*.sql"))
 EXPECT = re.compile(
     r"^--\s*expect:\s*columns\s+(?P<columns>[^;]+);\s*rows:\s*(?P<rows>.+)$", re.MULTILINE

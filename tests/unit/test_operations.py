@@ -17,8 +17,7 @@ from pipelines.operations.jobs import (
 )
 from pipelines.operations.keys import PARTNER_KEY, PUBLISHED_KEY, WRITES_WAREHOUSE
 from pipelines.operations.sensors import partner_inbox
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from pipelines.settings import PROJECT_ROOT
 
 
 @pytest.fixture()

@@ -23,7 +23,8 @@ import dagster as dg
 import duckdb
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from pipelines.settings import PROJECT_ROOT
+
 LONELINESS = "loneliness_index_wales/wales_clinical_loneliness_lsoa.csv"
 
 

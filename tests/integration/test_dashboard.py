@@ -19,6 +19,7 @@ import yaml
 
 from dashboards.build import OVERVIEW_BUDGET, PAGE_BUDGET, build_site
 from dashboards.i18n import Translator
+from pipelines.settings import PROJECT_ROOT
 
 # strings that are rightly the same in English and Welsh (format names, placeholders only)
 SAME_IN_BOTH = ("fields.csv", "fields.parquet", "licences.")
@@ -83,7 +84,7 @@ def _flatten(d: dict, prefix: str = "") -> dict:
 
 
 def test_translations_have_the_same_keys():
-    folder = Path(__file__).resolve().parent.parent / "dashboards" / "translations"
+    folder = PROJECT_ROOT / "dashboards" / "translations"
     en = _flatten(yaml.safe_load((folder / "en.yaml").read_text(encoding="utf-8")))
     cy = _flatten(yaml.safe_load((folder / "cy.yaml").read_text(encoding="utf-8")))
     assert set(en) == set(cy)
@@ -335,9 +336,7 @@ def test_welsh_pages_have_no_english_only_text(dashboard_site, dashboard_db):
     english_ui = {
         v
         for v in _flatten(
-            yaml.safe_load(
-                (Path(__file__).parent.parent / "dashboards/translations/en.yaml").read_text()
-            )
+            yaml.safe_load((PROJECT_ROOT / "dashboards/translations/en.yaml").read_text())
         ).values()
         if isinstance(v, str) and len(v) > 12 and "{" not in v
     }
@@ -477,7 +476,7 @@ def test_dashboard_asset_built_the_site(built_warehouse, pipeline_env):
 
 
 def test_dashboards_does_not_import_pipelines():
-    folder = Path(__file__).resolve().parent.parent / "dashboards"
+    folder = PROJECT_ROOT / "dashboards"
     for file in folder.rglob("*.py"):
         text = file.read_text(encoding="utf-8")
         assert not re.search(r"^\s*(from|import) pipelines\b", text, re.MULTILINE), file.name
@@ -497,7 +496,7 @@ def test_build_time_is_reported(tmp_path, dashboard_db, pipeline_env, built_ware
 # In the browser: Debian's chromium driven by Playwright (no browser download)
 
 CHROMIUM = Path("/usr/bin/chromium")
-AXE = Path(__file__).resolve().parent.parent / "dashboards" / "vendor" / "axe-core" / "axe.min.js"
+AXE = PROJECT_ROOT / "dashboards" / "vendor" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -17,10 +17,10 @@ import dagster as dg
 import duckdb
 import pytest
 
+from pipelines.settings import PROJECT_ROOT
 from pipelines.warehouse import Warehouse
 from pipelines.warehouse_lock import entry_point, lock_path, writer_lock
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DAGSTER = Path(sys.executable).with_name("dagster")
 SELECT = 'key:"reference/wellbeing_goals" or key:"reference/indicator_goals"'
 

@@ -15,8 +15,7 @@ import pytest
 
 from pipelines.contracts import all_contract_tables
 from pipelines.quality.report import prune_quality_reports
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from pipelines.settings import PROJECT_ROOT
 
 
 def _mode(path: Path) -> int:
