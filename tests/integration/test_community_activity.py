@@ -98,19 +98,6 @@ def test_lsoa_to_la_agrees_with_lsoa_names(lsoa21, la):
         assert name.startswith(la_name[lookup[code]] + " "), (code, name)
 
 
-@pytest.mark.parametrize(
-    ("created", "iso", "expected"),
-    [
-        ("15/03/2020 15:48:33", "2020-03-15", dt.date(2020, 3, 15)),
-        ("4/8/2020 12:35:47", "2020-04-08", dt.date(2020, 4, 8)),
-        ("4/2/2020 14:08:35", None, dt.date(2020, 4, 2)),
-        ("13/05/2020 00:12:30", None, dt.date(2020, 5, 13)),
-    ],
-)
-def test_parse_created_date(created, iso, expected):
-    assert staging.parse_created_date(created, iso) == expected
-
-
 def test_created_column_agrees_with_iso_column_wherever_both_exist(raw_groups):
     both = raw_groups.filter(pl.col("iso_8601_date").is_not_null())
     assert both.height == 165

@@ -21,8 +21,6 @@ from dashboards.build import OVERVIEW_BUDGET, PAGE_BUDGET, build_site
 from dashboards.i18n import Translator
 from pipelines.settings import PROJECT_ROOT
 
-# strings that are rightly the same in English and Welsh (format names, placeholders only)
-SAME_IN_BOTH = ("fields.csv", "fields.parquet", "licences.")
 CARDIFF = "W06000015"
 CATHAYS_12 = "W01002019"  # CF10 1AA
 CARDIFF_LSOAS = 218
@@ -51,6 +49,7 @@ PAGE_TYPES = (
     "accessibility.html",
     "contact.html",
 )
+from tests.unit.test_dashboard import _flatten
 
 
 @pytest.fixture(scope="session")
@@ -71,25 +70,6 @@ def dashboard_site(dashboard_db, pipeline_env, tmp_path_factory):
         "dashboard@example.org",
     )
     return site, report
-
-
-def _flatten(d: dict, prefix: str = "") -> dict:
-    out = {}
-    for k, v in d.items():
-        if isinstance(v, dict):
-            out.update(_flatten(v, f"{prefix}{k}."))
-        else:
-            out[f"{prefix}{k}"] = v
-    return out
-
-
-def test_translations_have_the_same_keys():
-    folder = PROJECT_ROOT / "dashboards" / "translations"
-    en = _flatten(yaml.safe_load((folder / "en.yaml").read_text(encoding="utf-8")))
-    cy = _flatten(yaml.safe_load((folder / "cy.yaml").read_text(encoding="utf-8")))
-    assert set(en) == set(cy)
-    same = [k for k in en if en[k] and en[k] == cy[k] and not k.startswith(SAME_IN_BOTH)]
-    assert not same, f"untranslated strings: {same}"
 
 
 def test_site_has_every_page_in_both_languages(dashboard_site):
@@ -473,14 +453,6 @@ def test_dashboard_asset_built_the_site(built_warehouse, pipeline_env):
     assert (site / "en" / "index.html").is_file()
     assert (site / "cy" / "la" / f"{CARDIFF}.html").is_file()
     assert (site / "cy" / "lsoa" / f"{CATHAYS_12}.html").is_file()
-
-
-def test_dashboards_does_not_import_pipelines():
-    folder = PROJECT_ROOT / "dashboards"
-    for file in folder.rglob("*.py"):
-        text = file.read_text(encoding="utf-8")
-        assert not re.search(r"^\s*(from|import) pipelines\b", text, re.MULTILINE), file.name
-        assert not re.search(r"^\s*(from|import) matplotlib\b", text, re.MULTILINE), file.name
 
 
 def test_build_time_is_reported(tmp_path, dashboard_db, pipeline_env, built_warehouse):

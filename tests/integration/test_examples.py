@@ -1,7 +1,6 @@
 """Every example query in sql/examples/ runs against the published file built from the real
 data, and returns the shape its header promises (``-- expect: columns a, b; rows: 22``)."""
 
-import re
 import time
 from pathlib import Path
 
@@ -9,20 +8,7 @@ import duckdb
 import pytest
 
 from pipelines.operations.publish import publish
-from pipelines.settings import PROJECT_ROOT
-
-EXAMPLES_DIR = PROJECT_ROOT / "sql" / "examples"
-EXAMPLES = sorted(EXAMPLES_DIR.glob("*.sql"))
-EXPECT = re.compile(
-    r"^--\s*expect:\s*columns\s+(?P<columns>[^;]+);\s*rows:\s*(?P<rows>.+)$", re.MULTILINE
-)
-
-
-def parse_expectation(sql: str) -> tuple[list[str], str]:
-    match = EXPECT.search(sql)
-    assert match, "example has no '-- expect: columns ...; rows: ...' line"
-    columns = [c.strip() for c in match["columns"].split(",")]
-    return columns, match["rows"].strip()
+from tests.unit.test_examples import EXAMPLES, parse_expectation
 
 
 def rows_match(spec: str, n: int) -> bool:
@@ -49,22 +35,6 @@ def rows_match(spec: str, n: int) -> bool:
 )
 def test_rows_match(spec, n, ok):
     assert rows_match(spec, n) is ok
-
-
-def test_there_are_at_least_ten_examples_each_stating_its_question():
-    assert len(EXAMPLES) >= 10
-    for path in EXAMPLES:
-        text = path.read_text(encoding="utf-8")
-        assert text.startswith("-- Question:"), path.name
-        parse_expectation(text)
-        body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
-        assert body.lstrip().startswith("with "), f"{path.name}: CTE first"
-        assert body == body.lower() or _only_literals_upper(body), f"{path.name}: lower-case SQL"
-
-
-def _only_literals_upper(body: str) -> bool:
-    without_strings = re.sub(r"'[^']*'", "''", body)
-    return without_strings == without_strings.lower()
 
 
 @pytest.fixture(scope="module")

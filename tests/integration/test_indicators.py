@@ -129,13 +129,6 @@ def test_ons_workbook_gives_the_same_rows_as_the_csv_exports(shared_data, raw_fr
     assert welsh(from_xlsx).equals(welsh(raw_frames["ons_subnational_indicators"]))
 
 
-def test_ons_parser_reports_a_sheet_without_header():
-    with pytest.raises(ValueError, match="area code"):
-        parsers.parse_ons_indicator_rows(
-            [["Indicator:", "x"], ["Date:", "2020"], ["W06000001", "A", "1"]], "X"
-        )
-
-
 def test_nsw_cohesion_parses_n_and_percent(raw_frames):
     frame = raw_frames["nsw_community_cohesion"]
     assert frame["la_name"].n_unique() == 22
@@ -150,15 +143,6 @@ def test_nsw_cohesion_parses_n_and_percent(raw_frames):
     assert frame.filter((pl.col("la_name") == "Cardiff") & (pl.col("variable") == "n"))[
         "n"
     ].to_list() == ["1057"]
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [("181 ( 58.4)", ("181", "58.4")), ("0 ( 0.0)", ("0", "0.0")), ("59.32 (17.12)", None)],
-)
-def test_n_percent_pattern(text, expected):
-    match = parsers.N_PERCENT.match(text)
-    assert (match.groups() if match else None) == expected
 
 
 def test_welsh_language_frequency_levels(raw_frames):

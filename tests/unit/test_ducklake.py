@@ -3,11 +3,6 @@ network), the executor choice, and publishing / time travel on a small DuckLake 
 a DuckDB file. The PostgreSQL-catalog build is in test_ducklake_postgres.py."""
 
 import json
-import os
-import shutil
-import subprocess
-import sys
-import textwrap
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -109,48 +104,6 @@ def test_an_extension_we_do_not_ship_is_an_error_not_a_download():
     # Autoloading is off: a function from an unloaded extension fails instead of fetching it.
     with pytest.raises(duckdb.Error):
         con.execute("select * from read_xlsx('nothing.xlsx')")
-
-
-NO_NETWORK_SCRIPT = textwrap.dedent(
-    """
-    import sys, duckdb
-    from pipelines.warehouse import Warehouse, connect_duckdb, load_extension
-    root = sys.argv[1]
-    lake = Warehouse(path=f"ducklake:{root}/catalog.ducklake", data_path=f"{root}/data")
-    with lake.connect() as con:
-        con.execute("create table marts.t as select 42 as answer")
-        con.execute("comment on table marts.t is 'the answer'")
-        assert con.execute("select answer from marts.t").fetchone() == (42,)
-        assert con.execute("select snapshot_id from lake.snapshots() order by 1 desc").fetchone()
-    con = connect_duckdb()
-    load_extension(con, "spatial")
-    assert con.execute("select st_astext(st_point(1, 2))").fetchone() == ("POINT (1 2)",)
-    try:  # the network really is absent here: a download cannot succeed
-        con.execute("install httpfs")
-    except duckdb.Error:
-        print("offline-ok")
-    """
-)
-
-
-@pytest.mark.skipif(
-    os.geteuid() != 0 or shutil.which("unshare") is None, reason="needs root and unshare"
-)
-def test_warehouse_works_with_no_network_at_all(tmp_path):
-    """In a network namespace with no interfaces, DuckLake and spatial still load and work."""
-    probe = subprocess.run(["unshare", "--net", "true"], check=False, capture_output=True)
-    if probe.returncode != 0:
-        pytest.skip(f"network namespaces unavailable: {probe.stderr.decode()[:200]}")
-    result = subprocess.run(
-        ["unshare", "--net", sys.executable, "-c", NO_NETWORK_SCRIPT, str(tmp_path)],
-        check=False,
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_ROOT,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "offline-ok" in result.stdout
 
 
 @pytest.mark.parametrize(
