@@ -174,7 +174,7 @@ def _env(root: Path, mirror: Path) -> dict[str, str]:
 
 
 def child_real(ns: argparse.Namespace) -> None:
-    """Materialise every asset and check (the whole real-data run), like tests/conftest.py."""
+    """Materialise every asset and check (the whole real-data run), like tests/integration/conftest.py."""
     started = time.perf_counter()
     import dagster as dg
 

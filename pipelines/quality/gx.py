@@ -12,7 +12,7 @@ The rules of a contract (``pipelines.quality.rules``) are executed by the DuckDB
 - ``render_data_docs``: the DuckDB outcomes as a GX validation result, stored and rendered as
   static Data Docs (``<docs_root>/data_docs/index.html``);
 - ``execute_on_frame``: GX itself executes the rules that have a native expectation on a small
-  pandas frame. The pipeline does not need it; ``tests/test_rule_engines.py`` uses it to prove
+  pandas frame. The pipeline does not need it; ``tests/integration/test_rule_engines.py`` uses it to prove
   that GX and the DuckDB engine give every rule the same verdict, so the report means what the
   check did.
 

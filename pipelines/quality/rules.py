@@ -13,7 +13,7 @@ same rules and nothing else:
   ``contract_<table>`` of every contract table, one scan of the table in DuckDB;
 - **Great Expectations** (``pipelines.quality.gx``) is the reporting layer: each rule becomes a GX
   expectation in a suite, results are stored and rendered as Data Docs. GX can also execute the
-  rules that have a native expectation on a small frame; ``tests/test_rule_engines.py`` runs
+  rules that have a native expectation on a small frame; ``tests/integration/test_rule_engines.py`` runs
   every rule of every contract through every engine on the same bad rows and asserts the same
   verdict.
 

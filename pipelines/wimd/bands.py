@@ -4,7 +4,7 @@ Band ``b`` of ``n`` bands holds ranks ``(b - 1) * total / n + 1`` to ``b * total
 is the most deprived 10 % of small areas (rank 1 = most deprived). ``WIMD_BAND_MACRO`` is the
 DuckDB macro ``wimd_band(rank, total, bands)`` created on every warehouse connection and used by
 ``sql/staging/stg_wimd__wimd_2025.sql``; it reproduces the deciles and quintiles the Welsh
-Government published with WIMD 2019 (tested in ``tests/test_marts.py``).
+Government published with WIMD 2019 (tested in ``tests/integration/test_marts.py``).
 """
 
 WIMD_BAND_MACRO = (
