@@ -3,8 +3,14 @@
 from datetime import date, timedelta
 
 import duckdb
+import pytest
 
-from pipelines.financial_year import FINANCIAL_YEAR_MACROS, financial_year_of
+from pipelines.financial_year import (
+    FINANCIAL_YEAR_MACROS,
+    financial_year_of,
+    label_of,
+    partition_key_of,
+)
 from pipelines.sqltext import quote_ident, quote_literal, sql_value
 
 
@@ -34,3 +40,18 @@ def test_quoting_round_trips_through_duckdb():
         3,
         2.5,
     ]
+
+
+@pytest.mark.parametrize(
+    ("day", "label", "key"),
+    [
+        ("2025-03-31", "2024-25", "2024-04-01"),
+        ("2025-04-01", "2025-26", "2025-04-01"),
+        ("1999-12-31", "1999-00", "1999-04-01"),
+    ],
+)
+def test_financial_year_label_and_partition_key(day, label, key):
+    d = date.fromisoformat(day)
+    assert financial_year_of(d) == label
+    assert partition_key_of(d) == key
+    assert label_of(key) == label

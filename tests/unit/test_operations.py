@@ -182,29 +182,3 @@ def test_deploy_dagster_yaml_limits_warehouse_writers_to_one(name):
         assert config["storage"]["postgres"]["postgres_db"]["password"] == {
             "env": "DAGSTER_PG_PASSWORD"
         }
-
-
-@pytest.mark.parametrize(
-    ("day", "label", "key"),
-    [
-        ("2025-03-31", "2024-25", "2024-04-01"),
-        ("2025-04-01", "2025-26", "2025-04-01"),
-        ("1999-12-31", "1999-00", "1999-04-01"),
-    ],
-)
-def test_financial_year(day, label, key):
-    from datetime import date
-
-    from pipelines.financial_year import financial_year_of, label_of, partition_key_of
-
-    d = date.fromisoformat(day)
-    assert financial_year_of(d) == label
-    assert partition_key_of(d) == key
-    assert label_of(key) == label
-
-
-def test_financial_year_partitions_start_in_april():
-    from pipelines.operations.partitions import financial_year_partitions
-
-    keys = financial_year_partitions().get_partition_keys()
-    assert keys[0] == "2015-04-01" and all(k.endswith("-04-01") for k in keys)
