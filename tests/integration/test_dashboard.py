@@ -20,6 +20,7 @@ import yaml
 from dashboards.build import OVERVIEW_BUDGET, PAGE_BUDGET, build_site
 from dashboards.i18n import Translator
 from pipelines.settings import PROJECT_ROOT
+from tests.unit.test_dashboard import _flatten
 
 CARDIFF = "W06000015"
 CATHAYS_12 = "W01002019"  # CF10 1AA
@@ -49,7 +50,6 @@ PAGE_TYPES = (
     "accessibility.html",
     "contact.html",
 )
-from tests.unit.test_dashboard import _flatten
 
 
 @pytest.fixture(scope="session")
