@@ -232,3 +232,25 @@ def redis_server():
         pytest.fail(f"{exc} (bash .ci/run installs it)")
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def frames(shared_data) -> dict:
+    """The raw tables partner-file lookups are built from, read from the real files (the
+    warehouse is not needed): population, the 2011-2021 LSOA lookup, LA names, postcodes."""
+    from pipelines.catalogue import fetch
+    from pipelines.readers import read_csv_strings
+    from pipelines.wimd.parsers import parse_wimd_2019_postcodes
+
+    def csv_frame(key):
+        frame = read_csv_strings(fetch(key, mirror=shared_data).path)
+        return frame.rename({c: c.strip().lstrip("\ufeff").lower() for c in frame.columns})
+
+    return {
+        "raw.lsoa21_population": csv_frame("lsoa21_population"),
+        "raw.lsoa11_lsoa21_lookup": csv_frame("lsoa11_lsoa21_lookup"),
+        "raw.lsoa11_la_names": csv_frame("lsoa11_la_names"),
+        "raw.wimd_2019_postcodes": parse_wimd_2019_postcodes(
+            fetch("wimd_2019_postcodes", mirror=shared_data)
+        ),
+    }

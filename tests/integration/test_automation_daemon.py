@@ -15,7 +15,6 @@ instance, with a real ``dagster dev``
    two results are not automation simply being off).
 """
 
-import hashlib
 import json
 import os
 import shutil
@@ -31,6 +30,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from pipelines.catalogue import sha256_of
 from pipelines.settings import PROJECT_ROOT
 
 BIN = Path(sys.executable).parent
@@ -44,10 +44,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @pytest.fixture()
@@ -231,7 +227,7 @@ def test_daemon_and_ui_never_build_on_a_failed_check(site, remove_cardiff, monke
 
     # The full run is recorded in this instance: every input of the marts has a passed check.
     assert any(r.status == dg.DagsterRunStatus.SUCCESS for r in _runs(home))
-    good_sha = _sha(published)
+    good_sha = sha256_of(published)
     assert _staging_and_las(env["WELLBEING_WAREHOUSE"]) == (1917, 22)
 
     dev = DagsterDev(env, site["root"] / "dagster_dev.log")
@@ -249,7 +245,7 @@ def test_daemon_and_ui_never_build_on_a_failed_check(site, remove_cardiff, monke
         dev.wait_for_ticks(4)
         launched = [r for r in _runs(home) if r.run_id not in before]
         assert [r.tags.get("dagster/sensor_name") for r in launched] == [None], launched
-        assert _sha(published) == good_sha
+        assert sha256_of(published) == good_sha
         assert _staging_and_las(env["WELLBEING_WAREHOUSE"]) == (1917, 22)
 
         # 2. The UI: a run of the staging model, marts and publish, without their checks.
@@ -290,7 +286,7 @@ def test_daemon_and_ui_never_build_on_a_failed_check(site, remove_cardiff, monke
         text = _run_text(home, ui_run.run_id)
         assert "staging/stg_wimd__wimd_2025 was not rebuilt" in text
         assert "raw.wimd_2025_ranks: check contract_wimd_2025_ranks failed" in text
-        assert _sha(published) == good_sha
+        assert sha256_of(published) == good_sha
         assert _staging_and_las(env["WELLBEING_WAREHOUSE"]) == (1917, 22)
 
         # 3. Positive control: the source is fixed, and automation rebuilds and republishes.
@@ -319,7 +315,7 @@ def test_daemon_and_ui_never_build_on_a_failed_check(site, remove_cardiff, monke
         } <= assets
         checks = {k.name for k in run.asset_check_selection or []}
         assert {"contract_stg_wimd__wimd_2025", "contract_lsoa_profile"} <= checks
-        assert _sha(published) != good_sha, "republished"
+        assert sha256_of(published) != good_sha, "republished"
         with duckdb.connect(str(published), read_only=True) as con:
             assert con.execute("select count(*) from marts.lsoa_profile").fetchone()[0] == 1917
     finally:

@@ -13,7 +13,6 @@ The published file is byte-identical throughout. (``make run``: tests/test_refre
 automation with a real daemon: tests/test_automation_daemon.py.)
 """
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -24,13 +23,10 @@ import dagster as dg
 import duckdb
 import pytest
 
+from pipelines.catalogue import sha256_of
 from pipelines.settings import PROJECT_ROOT
 
 FIXTURE = Path(__file__).parent / "fixtures" / "partner_files" / "postcodes.csv"
-
-
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @pytest.fixture()
@@ -48,7 +44,7 @@ def broken(built_warehouse, pipeline_env, editable_mirror, remove_cardiff, tmp_p
 
 
 def _published_sha() -> str:
-    return _sha(Path(os.environ["WELLBEING_PUBLISH_DIR"]) / "wellbeing.duckdb")
+    return sha256_of(Path(os.environ["WELLBEING_PUBLISH_DIR"]) / "wellbeing.duckdb")
 
 
 def _materialized(result) -> set[str]:

@@ -1,7 +1,6 @@
 """A whole pipeline run killed midway (SIGKILL) leaves the published file as it was, and the
 next run recovers with no manual clean-up."""
 
-import hashlib
 import os
 import shutil
 import signal
@@ -12,13 +11,10 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.catalogue import sha256_of
 from pipelines.settings import PROJECT_ROOT
 
 KILL_AFTER_STEP = "staging__stg_partnership_activity__activities"
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _run_command() -> list[str]:
@@ -48,7 +44,7 @@ def test_killed_run_leaves_published_file_and_next_run_recovers(
         **{k: v.replace(str(source_root), str(root)) for k, v in pipeline_env.items()},
     }
     published = Path(env["WELLBEING_PUBLISH_DIR"]) / "wellbeing.duckdb"
-    before = _sha256(published)
+    before = sha256_of(published)
 
     # Start a full run and kill it once it is rebuilding the partner staging table (mid-graph,
     # after the sources and before the marts and the publish).
@@ -74,7 +70,7 @@ def test_killed_run_leaves_published_file_and_next_run_recovers(
     assert proc.returncode == -signal.SIGKILL
 
     # The published file is untouched and readable.
-    assert _sha256(published) == before
+    assert sha256_of(published) == before
     con = duckdb.connect(str(published), read_only=True)
     try:
         assert con.execute("select count(*) from marts.lsoa_profile").fetchone()[0] == 1917

@@ -10,8 +10,7 @@ from pipelines.partnership_activity import ingest, template
 from pipelines.partnership_activity.lookups import create_lookups, register_frames
 
 
-def test_a_filled_in_template_loads(tmp_path, shared_data, monkeypatch):
-
+def test_a_filled_in_template_loads(tmp_path, frames):
     path = template.write_template(tmp_path / "template.xlsx")
     book = openpyxl.load_workbook(path)
     sheet = book[template.SHEET]
@@ -31,23 +30,8 @@ def test_a_filled_in_template_loads(tmp_path, shared_data, monkeypatch):
     for column, value in row.items():
         sheet.cell(row=2, column=header.index(column) + 1, value=value)
     book.save(path)
-    from pipelines.catalogue import fetch
-    from pipelines.readers import read_csv_strings
-    from pipelines.wimd.parsers import parse_wimd_2019_postcodes
-
-    def csv_frame(key):
-        frame = read_csv_strings(fetch(key, mirror=shared_data).path)
-        return frame.rename({c: c.strip().lstrip("\ufeff").lower() for c in frame.columns})
-
     con = duckdb.connect()
     ingest.ensure_tables(con)
-    frames = {
-        f"raw.{k}": csv_frame(k)
-        for k in ("lsoa21_population", "lsoa11_lsoa21_lookup", "lsoa11_la_names")
-    }
-    frames["raw.wimd_2019_postcodes"] = parse_wimd_2019_postcodes(
-        fetch("wimd_2019_postcodes", mirror=shared_data)
-    )
     lookups = create_lookups(con, register_frames(con, frames))
     out = ingest.load_submission(con, path, lookups, tmp_path / "archive")
     assert (out.rows_submitted, out.rows_accepted, out.rows_quarantined) == (1, 1, 0)

@@ -17,7 +17,6 @@ from pipelines.partnership_activity import generator, ingest, reading
 from pipelines.partnership_activity.lookups import create_lookups, register_frames
 from pipelines.readers import read_csv_strings
 from pipelines.warehouse import connect_duckdb
-from pipelines.wimd.parsers import parse_wimd_2019_postcodes
 from tests.integration.fixtures.partner_files.make_fixtures import HEADER
 from tests.integration.fixtures.partner_files.make_fixtures import rows as table
 
@@ -40,22 +39,6 @@ def write_xlsx(path: Path, sheets: dict[str, list[list]]) -> Path:
             sheet.append(row)
     book.save(path)
     return path
-
-
-@pytest.fixture(scope="session")
-def frames(shared_data) -> dict[str, pl.DataFrame]:
-    def csv_frame(key):
-        frame = read_csv_strings(fetch(key, mirror=shared_data).path)
-        return frame.rename({c: c.strip().lstrip("\ufeff").lower() for c in frame.columns})
-
-    return {
-        "raw.lsoa21_population": csv_frame("lsoa21_population"),
-        "raw.lsoa11_lsoa21_lookup": csv_frame("lsoa11_lsoa21_lookup"),
-        "raw.lsoa11_la_names": csv_frame("lsoa11_la_names"),
-        "raw.wimd_2019_postcodes": parse_wimd_2019_postcodes(
-            fetch("wimd_2019_postcodes", mirror=shared_data)
-        ),
-    }
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ error or a half-built table while the main process rewrites the warehouse and pu
 publish killed with SIGKILL leaves the published file as it was, and the next one recovers.
 """
 
-import hashlib
 import json
 import os
 import signal
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.catalogue import sha256_of
 from pipelines.operations.publish import publish, published_file
 from pipelines.settings import PROJECT_ROOT
 
@@ -125,10 +125,6 @@ def test_readers_never_see_errors_or_half_built_tables_while_publishing(tmp_path
     assert len(reports["reopen"]["versions"]) >= 3, "a new connection sees the newest publish"
 
 
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 PUBLISHER = r"""
 import sys
 from pipelines.operations.publish import publish
@@ -142,8 +138,8 @@ def test_killed_publish_leaves_published_file_and_next_run_recovers(tmp_path):
     build_warehouse(warehouse, version=1, tables=4)
     publish(warehouse, publish_dir)
     target = published_file(publish_dir)
-    before = _sha(target)
-    exports_before = {p.name: _sha(p) for p in (publish_dir / "exports").iterdir()}
+    before = sha256_of(target)
+    exports_before = {p.name: sha256_of(p) for p in (publish_dir / "exports").iterdir()}
 
     build_warehouse(warehouse, version=2, tables=4)
     env = {**os.environ, "WELLBEING_PUBLISH_DELAY_SECONDS": "1.5", "PYTHONPATH": str(PROJECT_ROOT)}
@@ -168,9 +164,9 @@ def test_killed_publish_leaves_published_file_and_next_run_recovers(tmp_path):
     assert proc.returncode == -signal.SIGKILL
 
     # The published file and its exports are exactly as before, and readable.
-    assert _sha(target) == before
+    assert sha256_of(target) == before
     assert {
-        p.name: _sha(p)
+        p.name: sha256_of(p)
         for p in (publish_dir / "exports").iterdir()
         if not p.name.startswith(".tmp-")
     } == exports_before

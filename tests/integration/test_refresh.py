@@ -11,7 +11,6 @@ the session's full build (made by the same entry point, so fingerprints are reco
   the fix everything downstream of WIMD is rebuilt and published.
 """
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -23,13 +22,10 @@ import dagster as dg
 import duckdb
 import pytest
 
+from pipelines.catalogue import sha256_of
 from pipelines.settings import PROJECT_ROOT
 
 LONELINESS = "loneliness_index_wales/wales_clinical_loneliness_lsoa.csv"
-
-
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @pytest.fixture()
@@ -101,7 +97,7 @@ def _whole_run_size() -> int:
 def test_nothing_changed_does_no_work(copy):
     env = copy["env"]
     published = Path(env["WELLBEING_PUBLISH_DIR"]) / "wellbeing.duckdb"
-    before = _sha(published)
+    before = sha256_of(published)
     result = _run(env)
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
     total = _whole_run_size()
@@ -109,7 +105,7 @@ def test_nothing_changed_does_no_work(copy):
     assert f"changed since the last run: none. 0 of {total} assets out of date." in result.stdout
     assert "Nothing changed: no work to do" in result.stdout
     assert _runs(env) == [], "no Dagster run was started"
-    assert _sha(published) == before
+    assert sha256_of(published) == before
 
 
 def test_one_changed_source_rebuilds_only_what_depends_on_it(copy):
@@ -158,14 +154,14 @@ def test_one_changed_source_rebuilds_only_what_depends_on_it(copy):
 def test_make_run_stops_on_a_failed_check_and_recovers(copy, remove_cardiff):
     env = {**copy["env"], "WELLBEING_QUALITY_KEEP_RUNS": "2"}
     published = Path(env["WELLBEING_PUBLISH_DIR"]) / "wellbeing.duckdb"
-    before = _sha(published)
+    before = sha256_of(published)
     restore = remove_cardiff(copy["mirror"])
 
     failed = _run(env)
     assert failed.returncode == 1
     assert "changed since the last run: wimd_2025_ranks." in failed.stdout
     assert "contract_wimd_2025_ranks" in failed.stdout + failed.stderr
-    assert _sha(published) == before, "the published file is left as it was"
+    assert sha256_of(published) == before, "the published file is left as it was"
     with duckdb.connect(env["WELLBEING_WAREHOUSE"], read_only=True) as con:
         assert con.execute("select count(*) from raw.wimd_2025_ranks").fetchone()[0] == 1699
         assert con.execute("select count(*) from staging.stg_wimd__wimd_2025").fetchone()[0] == 1917
@@ -177,7 +173,7 @@ def test_make_run_stops_on_a_failed_check_and_recovers(copy, remove_cardiff):
     assert "refused" in again.stdout
     assert "raw/wimd_2025_ranks " not in again.stdout.split("asset ", 1)[1]
     assert "was not rebuilt" in again.stdout + again.stderr
-    assert _sha(published) == before
+    assert sha256_of(published) == before
 
     restore()
     fixed = _run(env)
@@ -185,7 +181,7 @@ def test_make_run_stops_on_a_failed_check_and_recovers(copy, remove_cardiff):
     runs = _runs(env)
     assert len(runs) == 3
     assert _downstream_of("raw/wimd_2025_ranks") <= _built(env, runs[-1].run_id)
-    assert _sha(published) != before
+    assert sha256_of(published) != before
     with duckdb.connect(str(published), read_only=True) as con:
         assert con.execute("select count(*) from marts.local_authority_profile").fetchone()[0] == 22
     # Three runs of the WIMD check (the build, the failure, the fix): two reports are kept.
@@ -209,7 +205,7 @@ def test_make_run_refuses_a_second_writer_and_a_reader_in_seconds(
     env = {**copy["env"], "WELLBEING_WRITER_WAIT_SECONDS": "0"}
     working = env["WELLBEING_WAREHOUSE"]
     published = Path(env["WELLBEING_PUBLISH_DIR"]) / "wellbeing.duckdb"
-    before = _sha(published)
+    before = sha256_of(published)
     path = copy["mirror"] / LONELINESS  # a changed source, so the run has to write
     path.write_text(
         path.read_text(encoding="utf-8").replace("W01000003,0.922460140552559,", "W01000003,0.9,")
@@ -236,4 +232,4 @@ def test_make_run_refuses_a_second_writer_and_a_reader_in_seconds(
     assert f"must open the published file {published} read-only instead" in out
     assert "0 assets built" in out
     assert elapsed < 120, f"took {elapsed:.0f} s (start-up, checksums and a 2 s wait)"
-    assert _sha(published) == before
+    assert sha256_of(published) == before
