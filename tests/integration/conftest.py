@@ -109,48 +109,11 @@ from pathlib import Path
 from pipelines.warehouse_lock import writer_lock
 lock = writer_lock(sys.argv[1])
 lock.acquire(run_id="1a2b3c4d-run-of-the-holder", entry="make run")
-Path(sys.argv[2]).write_text("held")
+Path(sys.argv[2]).write_text("ready")
 while not Path(sys.argv[3]).exists():
     time.sleep(0.1)
 lock.release()
 """
-
-
-@pytest.fixture()
-def hold_writer_lock(tmp_path):
-    """``hold_writer_lock(warehouse_file, env)``: another process takes the warehouse's writer
-    lock as a ``make run`` (run 1a2b3c4d) would; returns ``(process, release)``, where calling
-    ``release()`` lets it go. The process is always stopped at the end of the test."""
-    import subprocess
-    import sys
-    import time
-
-    started: list[subprocess.Popen] = []
-
-    def hold(warehouse_file: str, env: dict):
-        ready, go = tmp_path / "holder-ready", tmp_path / "holder-release"
-        proc = subprocess.Popen(
-            [sys.executable, "-c", WRITER_HOLDER, str(warehouse_file), str(ready), str(go)],
-            env=env,
-        )
-        started.append(proc)
-        deadline = time.monotonic() + 60
-        while not ready.exists():
-            assert proc.poll() is None and time.monotonic() < deadline
-            time.sleep(0.1)
-
-        def release():
-            go.write_text("go")
-            proc.wait(timeout=30)
-
-        return proc, release
-
-    yield hold
-    for proc in started:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-
 
 READER = r"""
 import sys, time
@@ -158,38 +121,64 @@ from pathlib import Path
 import duckdb
 con = duckdb.connect(sys.argv[1], read_only=True)
 con.execute("select count(*) from reference.wellbeing_goals").fetchone()
-Path(sys.argv[2]).write_text("reading")
+Path(sys.argv[2]).write_text("ready")
 time.sleep(600)
 """
 
 
 @pytest.fixture()
-def reader_on(tmp_path):
-    """``reader_on(warehouse_file, env)``: a policy-team reader in another process that opened the
-    *working* file read-only (the mistake of issue 10) and keeps it open; returns the process,
-    killed at the end of the test."""
+def other_process(tmp_path):
+    """``other_process(script, warehouse_file, env)``: run a Python script in another process
+    with ``warehouse_file``, a ready file and a release file as its arguments; return once it
+    wrote the ready file. The process is always stopped at the end of the test."""
     import subprocess
     import sys
     import time
 
     started: list[subprocess.Popen] = []
 
-    def read(warehouse_file: str, env: dict) -> subprocess.Popen:
-        ready = tmp_path / f"reader-ready-{len(started)}"
+    def start(script: str, warehouse_file: str, env: dict) -> tuple[subprocess.Popen, Path]:
+        ready, go = tmp_path / f"ready-{len(started)}", tmp_path / f"release-{len(started)}"
         proc = subprocess.Popen(
-            [sys.executable, "-c", READER, str(warehouse_file), str(ready)], env=env
+            [sys.executable, "-c", script, str(warehouse_file), str(ready), str(go)], env=env
         )
         started.append(proc)
         deadline = time.monotonic() + 60
         while not ready.exists():
             assert proc.poll() is None and time.monotonic() < deadline
             time.sleep(0.1)
-        return proc
+        return proc, go
 
-    yield read
+    yield start
     for proc in started:
-        proc.kill()
-        proc.wait()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture()
+def hold_writer_lock(other_process):
+    """``hold_writer_lock(warehouse_file, env)``: another process takes the warehouse's writer
+    lock as a ``make run`` (run 1a2b3c4d) would; returns ``(process, release)``, where calling
+    ``release()`` lets it go."""
+
+    def hold(warehouse_file: str, env: dict):
+        proc, go = other_process(WRITER_HOLDER, warehouse_file, env)
+
+        def release():
+            go.write_text("go")
+            proc.wait(timeout=30)
+
+        return proc, release
+
+    return hold
+
+
+@pytest.fixture()
+def reader_on(other_process):
+    """``reader_on(warehouse_file, env)``: a policy-team reader in another process that opened the
+    *working* file read-only (the mistake of issue 10) and keeps it open; returns the process."""
+    return lambda warehouse_file, env: other_process(READER, warehouse_file, env)[0]
 
 
 @pytest.fixture()
