@@ -1,5 +1,5 @@
-"""Every example query in sql/examples/ runs against the published file built from the real
-data, and returns the shape its header promises (``-- expect: columns a, b; rows: 22``)."""
+"""Every example query in sql/examples/ runs against the file the session's run published from the
+real data, and returns the shape its header promises (``-- expect: columns a, b; rows: 22``)."""
 
 import time
 from pathlib import Path
@@ -7,7 +7,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.operations.publish import publish
 from tests.unit.test_examples import EXAMPLES, parse_expectation
 
 
@@ -24,12 +23,9 @@ def rows_match(spec: str, n: int) -> bool:
 
 
 @pytest.fixture(scope="module")
-def published(built_warehouse, tmp_path_factory) -> Path:
-    return publish(built_warehouse, tmp_path_factory.mktemp("published_examples")).file
-
-
-@pytest.fixture(scope="module")
-def reader(published):
+def reader(built_warehouse, pipeline_env):
+    """The file the session's run published (as policy teams open it)."""
+    published = Path(pipeline_env["WELLBEING_PUBLISH_DIR"]) / "wellbeing.duckdb"
     con = duckdb.connect(str(published), read_only=True)
     yield con
     con.close()

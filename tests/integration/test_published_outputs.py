@@ -243,3 +243,39 @@ def test_example_data_is_labelled_in_comments_dictionary_manifest_and_parquet(ou
     assert meta.metadata[b"description"].startswith(b"EXAMPLE DATA")
     dictionary = (outputs["publish"] / "data_dictionary.md").read_text(encoding="utf-8")
     assert "EXAMPLE DATA, NOT EVIDENCE" in dictionary
+
+
+@pytest.mark.slow
+def test_real_published_file_has_every_table_and_column_commented(outputs):
+    con = duckdb.connect(str(outputs["file"]), read_only=True)
+    try:
+        schemas = {
+            s for (s,) in con.execute("select distinct schema_name from duckdb_tables()").fetchall()
+        }
+        assert schemas == {"marts", "reference", "dictionary"}
+        tables = con.execute(
+            "select schema_name || '.' || table_name from duckdb_tables() "
+            "where not internal and (comment is null or trim(comment) = '') order by 1"
+        ).fetchall()
+        columns = con.execute(
+            "select schema_name || '.' || table_name || '.' || column_name from duckdb_columns() "
+            "where not internal and (comment is null or trim(comment) = '') order by 1"
+        ).fetchall()
+        marts = {
+            t
+            for (t,) in con.execute(
+                "select table_name from duckdb_tables() where schema_name = 'marts'"
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    assert {
+        "lsoa_profile",
+        "local_authority_profile",
+        "goal_indicators",
+        "public_services_board_profile",
+        "health_board_profile",
+        "msoa_profile",
+    } <= marts
+    assert [t for (t,) in tables] == [], "tables without a comment"
+    assert [c for (c,) in columns] == [], "columns without a comment"
