@@ -42,19 +42,12 @@ def _staging():
     return next(a for a in sql_model_assets if STAGING_KEY in a.keys)
 
 
-def _drop_cardiff(mirror) -> None:
-    path = mirror / CSV
-    lines = path.read_text(encoding="utf-8-sig").splitlines()
-    kept = [line for line in lines[1:] if ",Cardiff," not in line]
-    path.write_text("\n".join([lines[0], *kept]) + "\n", encoding="utf-8")
-
-
 def _staging_rows(warehouse: Warehouse) -> int:
     with duckdb.connect(str(warehouse.file), read_only=True) as con:
         return con.execute("select count(*) from staging.stg_wimd__wimd_2025").fetchone()[0]
 
 
-def test_no_model_is_built_on_a_failed_check_until_accepted(mirror, tmp_path):
+def test_no_model_is_built_on_a_failed_check_until_accepted(mirror, remove_cardiff, tmp_path):
     warehouse = Warehouse(path=str(tmp_path / "warehouse.duckdb"))
     resources = {"warehouse": warehouse}
     check = contract_check("raw.wimd_2025_ranks")
@@ -63,7 +56,7 @@ def test_no_model_is_built_on_a_failed_check_until_accepted(mirror, tmp_path):
     assert _staging_rows(warehouse) == 1917
 
     # The publisher's copy loses Cardiff: the source is loaded and its check fails.
-    _drop_cardiff(mirror)
+    remove_cardiff(mirror)
     loaded = dg.materialize(
         [wimd_2025_ranks, check],
         resources=resources,
