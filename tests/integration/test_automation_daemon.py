@@ -19,7 +19,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -31,6 +30,7 @@ import duckdb
 import pytest
 
 from pipelines.catalogue import sha256_of
+from pipelines.localservers import free_port
 from pipelines.settings import PROJECT_ROOT
 
 BIN = Path(sys.executable).parent
@@ -38,12 +38,6 @@ TICK_DONE = "Finished auto-materialization tick for wellbeing_automation"
 STAGING = ["staging", "stg_wimd__wimd_2025"]
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture()
@@ -93,7 +87,7 @@ class DagsterDev:
     """``dagster dev`` (webserver + daemon) in its own process group, stopped at the end."""
 
     def __init__(self, env: dict, log: Path):
-        self.port = _free_port()
+        self.port = free_port()
         self.log = log
         self._out = log.open("w")
         self.proc = subprocess.Popen(

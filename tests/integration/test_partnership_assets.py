@@ -8,9 +8,11 @@ import duckdb
 import pytest
 
 from pipelines.partnership_activity import assets
+from pipelines.transform.assets import sql_model_assets
 from pipelines.warehouse import Warehouse
 
 STAGING_KEY = dg.AssetKey(["staging", "stg_partnership_activity__activities"])
+STAGING = next(a for a in sql_model_assets if STAGING_KEY in a.keys)
 
 
 @pytest.fixture()
@@ -22,15 +24,9 @@ def env(tmp_path, shared_data, monkeypatch):
     return tmp_path
 
 
-def _staging_asset():
-    from pipelines.transform.assets import sql_model_assets
-
-    return next(a for a in sql_model_assets if STAGING_KEY in a.keys)
-
-
 def _run():
     result = dg.materialize(
-        [assets.partnership_activity_submissions, _staging_asset()],
+        [assets.partnership_activity_submissions, STAGING],
         resources={"warehouse": Warehouse()},
     )
     assert result.success

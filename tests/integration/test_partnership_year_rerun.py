@@ -13,10 +13,12 @@ import pytest
 
 from pipelines.operations import keys
 from pipelines.partnership_activity import assets
+from pipelines.transform.assets import sql_model_assets
 from pipelines.warehouse import Warehouse
 
 YEAR_KEY = "2023-04-01"  # financial year 2023-24
 YEAR = "2023-24"
+STAGING = next(a for a in sql_model_assets if keys.PARTNER_STAGING_KEY in a.keys)
 
 
 @pytest.fixture()
@@ -62,17 +64,11 @@ def _snapshot(file: Path) -> dict:
         con.close()
 
 
-def _staging_asset():
-    from pipelines.transform.assets import sql_model_assets
-
-    return next(a for a in sql_model_assets if keys.PARTNER_STAGING_KEY in a.keys)
-
-
 def test_rerun_one_year_alone_keeps_rows_and_other_years(warehouse_copy):
     before = _snapshot(warehouse_copy)
     assert len(before["this_year"]) > 500 and len(before["other_years"]) > 1000
     result = dg.materialize(
-        [assets.partnership_activity_year_reruns, _staging_asset()],
+        [assets.partnership_activity_year_reruns, STAGING],
         partition_key=YEAR_KEY,
         resources={"warehouse": Warehouse()},
     )

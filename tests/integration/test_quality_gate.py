@@ -23,6 +23,7 @@ from pipelines.wimd.assets import wimd_2025_ranks
 
 CSV = "wimd_2025/wimd-2025-index-and-domain-ranks-by-small-area.csv"
 STAGING_KEY = dg.AssetKey(["staging", "stg_wimd__wimd_2025"])
+STAGING = next(a for a in sql_model_assets if STAGING_KEY in a.keys)
 CHECK = "contract_wimd_2025_ranks"
 
 
@@ -38,10 +39,6 @@ def mirror(tmp_path, shared_data, monkeypatch):
     return root
 
 
-def _staging():
-    return next(a for a in sql_model_assets if STAGING_KEY in a.keys)
-
-
 def _staging_rows(warehouse: Warehouse) -> int:
     with duckdb.connect(str(warehouse.file), read_only=True) as con:
         return con.execute("select count(*) from staging.stg_wimd__wimd_2025").fetchone()[0]
@@ -51,7 +48,7 @@ def test_no_model_is_built_on_a_failed_check_until_accepted(mirror, remove_cardi
     warehouse = Warehouse(path=str(tmp_path / "warehouse.duckdb"))
     resources = {"warehouse": warehouse}
     check = contract_check("raw.wimd_2025_ranks")
-    everything = [wimd_2025_ranks, lsoa21_ward_la_lookup, _staging(), check]
+    everything = [wimd_2025_ranks, lsoa21_ward_la_lookup, STAGING, check]
     assert dg.materialize(everything, resources=resources).success
     assert _staging_rows(warehouse) == 1917
 
@@ -67,7 +64,7 @@ def test_no_model_is_built_on_a_failed_check_until_accepted(mirror, remove_cardi
     assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
 
     # A run that selected no check (what automation or the UI launch) refuses to build on it.
-    refused = dg.materialize([_staging()], resources=resources, raise_on_error=False)
+    refused = dg.materialize([STAGING], resources=resources, raise_on_error=False)
     assert not refused.success
     failure = next(e for e in refused.all_events if e.is_step_failure)
     message = failure.step_failure_data.user_failure_data.description
@@ -96,7 +93,7 @@ def test_no_model_is_built_on_a_failed_check_until_accepted(mirror, remove_cardi
     [recheck] = only_checksum.get_asset_check_evaluations()
     assert not recheck.passed and recheck.severity == dg.AssetCheckSeverity.ERROR
     assert "source_checksum" not in recheck.description  # the new checksum is now expected
-    assert not dg.materialize([_staging()], resources=resources, raise_on_error=False).success
+    assert not dg.materialize([STAGING], resources=resources, raise_on_error=False).success
 
     # The analyst accepts the version with its failed check: recorded, re-checked, and built.
     accepted = job.execute_in_process(
@@ -117,7 +114,7 @@ def test_no_model_is_built_on_a_failed_check_until_accepted(mirror, remove_cardi
     [recheck] = accepted.get_asset_check_evaluations()
     assert recheck.passed, recheck.description
     assert recheck.description.startswith("ACCEPTED") and "Ceri Jones" in recheck.description
-    assert dg.materialize([_staging()], resources=resources).success
+    assert dg.materialize([STAGING], resources=resources).success
     assert _staging_rows(warehouse) == 1699  # 1,917 LSOAs less Cardiff's 218
     with duckdb.connect(str(warehouse.file), read_only=True) as con:
         rows = con.execute(
@@ -141,7 +138,7 @@ def test_no_model_is_built_on_a_failed_check_until_accepted(mirror, remove_cardi
         raise_on_error=False,
     )
     assert not again.get_asset_check_evaluations()[0].passed
-    assert not dg.materialize([_staging()], resources=resources, raise_on_error=False).success
+    assert not dg.materialize([STAGING], resources=resources, raise_on_error=False).success
 
     report = (tmp_path / "quality" / "report.html").read_text(encoding="utf-8")
     assert "Cardiff withdrawn by the publisher" in report and "failed" in report
