@@ -17,7 +17,7 @@ them) and ``lake`` (the DuckLake catalog; table data is Parquet under a temp fol
    downstream refuses to build (the quality gate reads the verdicts from the lake), ``make
    publish`` refuses too, and no new snapshot is published.
 
-All of it runs on one xdist worker (``xdist_group``), in this order.
+All of it runs on one xdist worker (the suite distributes whole files), in this order.
 """
 
 import json
@@ -48,11 +48,7 @@ MARTS = [
 # Columns that record when something ran, not what the data says.
 VOLATILE = ("_at", "retrieved_at", "loaded_at")
 
-pytestmark = [
-    pytest.mark.servers,
-    pytest.mark.slow,
-    pytest.mark.xdist_group("ducklake"),
-]
+pytestmark = [pytest.mark.servers, pytest.mark.slow]
 
 
 def _run(args: list[str], env: dict[str, str], timeout: float, log: Path) -> None:
