@@ -26,7 +26,7 @@ def test_definitions_expose_financial_year_partitions():
 
     defs = build_definitions()
     graph = defs.resolve_asset_graph()
-    node = graph.get(assets.YEAR_RERUNS_KEY)
+    node = graph.get(keys.PARTNER_YEAR_RERUNS_KEY)
     partitions = node.partitions_def
     assert isinstance(partitions, dg.TimeWindowPartitionsDefinition)
     partition_keys = partitions.get_partition_keys()
@@ -38,21 +38,21 @@ def test_definitions_expose_financial_year_partitions():
     assert label_of(YEAR_KEY) == YEAR
     # Only this asset is partitioned; `make run` (and the whole-run selection) leave it out.
     partitioned = {k for k in graph.get_all_asset_keys() if graph.get(k).partitions_def}
-    assert partitioned == {assets.YEAR_RERUNS_KEY}
+    assert partitioned == {keys.PARTNER_YEAR_RERUNS_KEY}
     whole = jobs.whole_run_selection().resolve(graph)
-    assert assets.YEAR_RERUNS_KEY not in whole and assets.RAW_KEY in whole
+    assert keys.PARTNER_YEAR_RERUNS_KEY not in whole and keys.PARTNER_KEY in whole
     assert 'not key:"quality/partnership_activity_year_reruns"' in (
         PROJECT_ROOT / "Makefile"
     ).read_text(encoding="utf-8")
     rerun_job = defs.resolve_job_def(jobs.PARTNER_YEAR_RERUN_JOB)
     assert rerun_job.partitions_def == partitions
     selected = rerun_job.asset_layer.executable_asset_keys
-    assert assets.YEAR_RERUNS_KEY in selected and keys.PARTNER_STAGING_KEY in selected
-    assert keys.PUBLISHED_KEY in selected and assets.RAW_KEY not in selected
+    assert keys.PARTNER_YEAR_RERUNS_KEY in selected and keys.PARTNER_STAGING_KEY in selected
+    assert keys.PUBLISHED_KEY in selected and keys.PARTNER_KEY not in selected
     for name in (jobs.PUBLIC_REFRESH_JOB, jobs.PARTNER_INGESTION_JOB):
         job = defs.resolve_job_def(name)
         assert job.partitions_def is None
-        assert assets.YEAR_RERUNS_KEY not in job.asset_layer.executable_asset_keys
+        assert keys.PARTNER_YEAR_RERUNS_KEY not in job.asset_layer.executable_asset_keys
 
 
 @pytest.fixture()
@@ -117,7 +117,7 @@ def test_rerun_one_year_alone_keeps_rows_and_other_years(warehouse_copy):
         e.event_specific_data.materialization.asset_key: e.event_specific_data.materialization
         for e in result.get_asset_materialization_events()
     }
-    rerun = mats[assets.YEAR_RERUNS_KEY]
+    rerun = mats[keys.PARTNER_YEAR_RERUNS_KEY]
     assert rerun.partition == YEAR_KEY
     assert rerun.metadata["financial_year"].value == YEAR
     current = sum(1 for r in before["this_year"] if r[25])  # is_current

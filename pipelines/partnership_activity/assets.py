@@ -23,8 +23,6 @@ from pipelines.partnership_activity.lookups import SOURCES, Lookups, create_look
 from pipelines.settings import setting_path
 from pipelines.warehouse import Warehouse, table_metadata
 
-GROUP = PARTNER_GROUP
-RAW_KEY, YEAR_RERUNS_KEY = PARTNER_KEY, PARTNER_YEAR_RERUNS_KEY  # defined once, in operations.keys
 QUARANTINE_KEY = dg.AssetKey(["quality", "quarantine"])
 SUBMISSIONS_KEY = dg.AssetKey(["quality", "submissions"])
 TEMPLATE_KEY = dg.AssetKey(["partnership_activity", "submission_template"])
@@ -169,8 +167,8 @@ def _selected(inbox, config: PartnerInboxConfig, log) -> list:
     name="partnership_activity_submissions",
     specs=[
         dg.AssetSpec(
-            RAW_KEY,
-            group_name=GROUP,
+            PARTNER_KEY,
+            group_name=PARTNER_GROUP,
             kinds={"duckdb", "polars"},
             deps=[dg.AssetKey(["raw", k]) for k in (*REFERENCE_TABLES, "lsoa21_boundaries")],
             description=(
@@ -188,7 +186,7 @@ def _selected(inbox, config: PartnerInboxConfig, log) -> list:
         ),
         dg.AssetSpec(
             QUARANTINE_KEY,
-            group_name=GROUP,
+            group_name=PARTNER_GROUP,
             kinds={"duckdb"},
             description=(
                 "Partner rows that failed the partnership activity contract: one row per "
@@ -198,7 +196,7 @@ def _selected(inbox, config: PartnerInboxConfig, log) -> list:
         ),
         dg.AssetSpec(
             SUBMISSIONS_KEY,
-            group_name=GROUP,
+            group_name=PARTNER_GROUP,
             kinds={"duckdb"},
             description=(
                 "One row per partner file received: sha256, archive path, rows submitted, "
@@ -210,7 +208,7 @@ def _selected(inbox, config: PartnerInboxConfig, log) -> list:
     check_specs=[
         dg.AssetCheckSpec(
             ROWS_ACCOUNTED_CHECK,
-            asset=RAW_KEY,
+            asset=PARTNER_KEY,
             description="For every submission, rows accepted + rows quarantined == rows in the file.",
         )
     ],
@@ -302,7 +300,7 @@ def partnership_activity_submissions(
         ).fetchone()[0]
         meta = {
             key: table_metadata(con, table)
-            for key, table in zip((RAW_KEY, QUARANTINE_KEY, SUBMISSIONS_KEY), ingest.TABLES)
+            for key, table in zip((PARTNER_KEY, QUARANTINE_KEY, SUBMISSIONS_KEY), ingest.TABLES)
         }
 
     new = [o for o in outcomes if not o.skipped]
@@ -324,9 +322,9 @@ def partnership_activity_submissions(
         f"({current[1]} example rows); {open_quarantine} quarantined rows unresolved"
     )
     yield dg.MaterializeResult(
-        asset_key=RAW_KEY,
+        asset_key=PARTNER_KEY,
         metadata={
-            **meta[RAW_KEY],
+            **meta[PARTNER_KEY],
             **run_summary,
             "current_activities": current[0],
             "example_rows": current[1],
@@ -339,7 +337,7 @@ def partnership_activity_submissions(
     yield dg.MaterializeResult(asset_key=SUBMISSIONS_KEY, metadata=meta[SUBMISSIONS_KEY])
     yield dg.AssetCheckResult(
         check_name=ROWS_ACCOUNTED_CHECK,
-        asset_key=RAW_KEY,
+        asset_key=PARTNER_KEY,
         passed=not mismatched,
         severity=dg.AssetCheckSeverity.ERROR,
         metadata={
@@ -350,7 +348,7 @@ def partnership_activity_submissions(
     )
 
 
-@dg.asset(key=TEMPLATE_KEY, group_name=GROUP, kinds={"excel"})
+@dg.asset(key=TEMPLATE_KEY, group_name=PARTNER_GROUP, kinds={"excel"})
 def submission_template(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     """The partner submission template (XLSX), generated from the partnership activity contract:
     the Activities sheet (every column a partner sends, a note in English and Welsh on each
@@ -367,11 +365,11 @@ def submission_template(context: dg.AssetExecutionContext) -> dg.MaterializeResu
 
 
 @dg.asset(
-    key=YEAR_RERUNS_KEY,
-    group_name=GROUP,
+    key=PARTNER_YEAR_RERUNS_KEY,
+    group_name=PARTNER_GROUP,
     kinds={"duckdb", "polars"},
     partitions_def=financial_year_partitions(),
-    deps=[RAW_KEY, *(dg.AssetKey(["raw", k]) for k in REFERENCE_TABLES)],
+    deps=[PARTNER_KEY, *(dg.AssetKey(["raw", k]) for k in REFERENCE_TABLES)],
 )
 def partnership_activity_year_reruns(
     context: dg.AssetExecutionContext, warehouse: Warehouse
