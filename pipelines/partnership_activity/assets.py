@@ -15,6 +15,7 @@ import polars as pl
 
 from pipelines.boundaries.point_in_polygon import LSOA_POLYGONS
 from pipelines.catalogue import SourceUnavailableError, fetch
+from pipelines.contracts import asset_description
 from pipelines.financial_year import label_of
 from pipelines.operations.keys import PARTNER_GROUP, PARTNER_KEY, PARTNER_YEAR_RERUNS_KEY
 from pipelines.operations.partitions import financial_year_partitions
@@ -171,38 +172,19 @@ def _selected(inbox, config: PartnerInboxConfig, log) -> list:
             group_name=PARTNER_GROUP,
             kinds={"duckdb", "polars"},
             deps=[dg.AssetKey(["raw", k]) for k in (*REFERENCE_TABLES, "lsoa21_boundaries")],
-            description=(
-                "Validated partner partnership-activity records: one row per accepted row of a "
-                "submitted file (CSV, XLSX, ODS, Parquet) from WELLBEING_PARTNER_INBOX, or of the "
-                "generated example set when unset (is_example_data = true). Columns per "
-                "data_contracts/partnership_activity.yaml: activity_id, partner_organisation, "
-                "action_category, activity_type, title, description (redacted), lsoa_code (2021), "
-                "la_code, postcode, latitude, longitude, start_date, end_date, sectors, "
-                "participant_count (people), funding_gbp (GBP), wellbeing_goals, "
-                "partnership_maturity, is_example_data, financial_year, plus load columns "
-                "(submission_file, submission_sha256, source_row_number, loaded_at, is_current, "
-                "superseded_at, supersedes_note). Contact details are never loaded."
-            ),
+            description=asset_description("raw.partnership_activity"),
         ),
         dg.AssetSpec(
             QUARANTINE_KEY,
             group_name=PARTNER_GROUP,
             kinds={"duckdb"},
-            description=(
-                "Partner rows that failed the partnership activity contract: one row per "
-                "(file, row, problem) with column, value, plain-English reason and the whole row "
-                "as redacted JSON; is_resolved once a corrected row is loaded."
-            ),
+            description=asset_description("quality.quarantine"),
         ),
         dg.AssetSpec(
             SUBMISSIONS_KEY,
             group_name=PARTNER_GROUP,
             kinds={"duckdb"},
-            description=(
-                "One row per partner file received: sha256, archive path, rows submitted, "
-                "accepted and quarantined (submitted == accepted + quarantined), status and the "
-                "error for a rejected file."
-            ),
+            description=asset_description("quality.submissions"),
         ),
     ],
     check_specs=[
