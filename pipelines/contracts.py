@@ -52,6 +52,20 @@ def table_description(table: str) -> str | None:
     return (obj.get("description") or "").strip() or None if obj else None
 
 
+def asset_description(table: str, *notes: str) -> str:
+    """The description of the asset that writes ``table``: the contract's table description,
+    then ``notes`` made by the code from the catalogue or its settings (URLs, files written),
+    never a hand-written column list (the columns and their meanings are the contract's).
+
+    Raises:
+        KeyError: ``table`` has no description in a data contract.
+    """
+    text = table_description(table)
+    if text is None:
+        raise KeyError(f"{table}: no table description in data_contracts/*.yaml")
+    return "\n\n".join([text, *notes])
+
+
 def column_descriptions(table: str) -> dict[str, str]:
     """Column name -> description (with the unit appended where the contract gives one)."""
     obj = contract_for(table)

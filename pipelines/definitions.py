@@ -1,40 +1,45 @@
 """The one Dagster code location: every asset, check, schedule, sensor and job of the pipeline.
 
-Assets and checks are collected from every ``pipelines.<domain>.assets`` and
-``pipelines.<domain>.checks`` module, schedules, sensors and jobs from any
-``pipelines.<domain>.{schedules,sensors,jobs}`` module (jobs listed in a module-level ``JOBS``),
-so a new dataset is a new folder.
+Dagster's loader (``dg.load_assets_from_modules``) collects the assets each domain's ``assets``
+module defines at module scope (a new dataset is a new folder whose ``assets`` module is listed
+in ``DOMAIN_MODULES``); the jobs, schedules and sensors are the operations modules'. The
+project-wide policies are applied once, here: the contract column schema on every asset, one
+contract check per contract table among the loaded assets, the warehouse resource and the
+executor.
 """
-
-import importlib
-import pkgutil
 
 import dagster as dg
 
-import pipelines
+from pipelines.air_quality import assets as air_quality
+from pipelines.analysis import assets as analysis
+from pipelines.boundaries import assets as boundaries
+from pipelines.census2021_welsh_language import assets as census2021_welsh_language
+from pipelines.community_activity import assets as community_activity
 from pipelines.contracts import column_schema
+from pipelines.dashboard import assets as dashboard
 from pipelines.executors import warehouse_executor
+from pipelines.geography import assets as geography
+from pipelines.indicators import assets as indicators
+from pipelines.national_indicators import assets as national_indicators
+from pipelines.nsw_adult_lifestyles import assets as nsw_adult_lifestyles
+from pipelines.ons_local_statistics import assets as ons_local_statistics
+from pipelines.operations import assets as operations
+from pipelines.operations import jobs, schedules, sensors
+from pipelines.partnership_activity import assets as partnership_activity
+from pipelines.population import assets as population
+from pipelines.public_services_boards import assets as public_services_boards
 from pipelines.quality.checks import build_contract_checks
+from pipelines.reference import assets as reference
 from pipelines.resources import default_resources
+from pipelines.transform import assets as transform
+from pipelines.wimd import assets as wimd
 
-COLLECTED = ("assets", "checks", "schedules", "sensors", "jobs")
-
-
-def _modules() -> list:
-    modules = []
-    for info in pkgutil.walk_packages(pipelines.__path__, prefix="pipelines."):
-        if info.name.rsplit(".", 1)[-1] in COLLECTED:
-            modules.append(importlib.import_module(info.name))
-    return modules
-
-
-def _collect(modules: list, kind: type) -> list:
-    out = []
-    for module in modules:
-        for value in vars(module).values():
-            items = value if type(value) in (list, tuple) else [value]
-            out.extend(item for item in items if isinstance(item, kind) and item not in out)
-    return out
+DOMAIN_MODULES = [
+    *(air_quality, boundaries, census2021_welsh_language, community_activity, geography),
+    *(indicators, national_indicators, nsw_adult_lifestyles, ons_local_statistics),
+    *(partnership_activity, population, public_services_boards, reference, wimd),
+    *(transform, analysis, dashboard, operations),
+]
 
 
 def _with_contract_schema(spec: dg.AssetSpec) -> dg.AssetSpec:
@@ -51,16 +56,13 @@ def _with_contract_schema(spec: dg.AssetSpec) -> dg.AssetSpec:
 
 
 def build_definitions() -> dg.Definitions:
-    modules = _modules()
-    assets = dg.map_asset_specs(_with_contract_schema, dg.load_assets_from_modules(modules))
+    assets = dg.map_asset_specs(_with_contract_schema, dg.load_assets_from_modules(DOMAIN_MODULES))
     return dg.Definitions(
         assets=assets,
-        # the checks modules' own checks, and one contract check per contract table whose asset
-        # was loaded above
-        asset_checks=[*dg.load_asset_checks_from_modules(modules), *build_contract_checks(assets)],
-        schedules=_collect(modules, dg.ScheduleDefinition),
-        sensors=_collect(modules, dg.SensorDefinition),
-        jobs=[job for module in modules for job in getattr(module, "JOBS", [])],
+        asset_checks=build_contract_checks(assets),  # one per contract table among the assets
+        jobs=jobs.JOBS,
+        schedules=[schedules.monthly_public_refresh],
+        sensors=[sensors.partner_inbox, sensors.wellbeing_automation],
         resources=default_resources(),
         # Chosen when each run starts, from the warehouse back-end: one process running the
         # steps in turn on the DuckDB file (one writer per file), several step processes at once

@@ -6,8 +6,8 @@ import dagster as dg
 import polars as pl
 
 from pipelines.catalogue import FetchedFile, fetch, load_catalogue, sources_for_table
-from pipelines.contracts import apply_comments
-from pipelines.warehouse import LINEAGE_COLUMNS, Warehouse, table_metadata, write_table
+from pipelines.contracts import apply_comments, asset_description
+from pipelines.warehouse import Warehouse, table_metadata, write_table
 
 Parser = Callable[[FetchedFile], pl.DataFrame]
 
@@ -38,35 +38,30 @@ def raw_source_asset(
     key: str,
     parse: Parser,
     group_name: str,
-    description: str,
     kinds: Sequence[str] = ("duckdb", "polars"),
     deps: Sequence[dg.AssetKey] = (),
 ) -> dg.AssetsDefinition:
     """Build the Dagster asset that lands catalogue source ``key`` in ``raw.<key>``.
+
+    Its description is the contract's description of ``raw.<key>`` and the official URL.
 
     Args:
         key: catalogue key (also the raw table and asset name).
         parse: turns the fetched file into a frame (one row per source row, source columns
             renamed to snake_case; no lineage columns, the factory adds them).
         group_name: Dagster asset group (the dataset's folder name).
-        description: grain and columns of the raw table; the source and licence are appended.
         kinds: Dagster kinds shown in the UI.
         deps: other assets this one needs (rare for sources).
     """
     source = load_catalogue()[key]
     register_parser(key, parse)
-    full_description = (
-        f"{description}\n\nSource: {source.title}. Publisher: {source.publisher}. "
-        f"Licence: {source.licence}. Official URL: {source.url}\n\n"
-        f"Lineage columns on every row: {', '.join(LINEAGE_COLUMNS)}."
-    )
 
     @dg.asset(
         name=key,
         key_prefix=["raw"],
         group_name=group_name,
         kinds=set(kinds),
-        description=full_description,
+        description=asset_description(f"raw.{key}", f"Official URL: {source.url}"),
         deps=list(deps),
         metadata={"source_url": source.url, "licence": source.licence, "format": source.format},
     )
@@ -101,7 +96,6 @@ def raw_multi_source_asset(
     table: str,
     parse: Parser,
     group_name: str,
-    description: str,
     kinds: Sequence[str] = ("duckdb", "polars"),
 ) -> dg.AssetsDefinition:
     """Build the asset that lands several catalogue files in one table ``raw.<table>``.
@@ -117,10 +111,12 @@ def raw_multi_source_asset(
         parse: turns one fetched file into a frame; every file's frame must have the same
             columns (a file with other columns is an error naming the file).
         group_name: Dagster asset group.
-        description: grain and columns of the raw table; the sources are appended.
+
+    Its description is the contract's description of ``raw.<table>`` and the files' URLs.
 
     Raises:
-        KeyError: (at definition time) no catalogue entry lands in ``raw.<table>``.
+        KeyError: (at definition time) no catalogue entry lands in ``raw.<table>``, or the
+            table has no contract description (also for ``raw_source_asset``).
     """
     sources = [s for s in sources_for_table(table) if s.key != table]
     if not sources:
@@ -129,17 +125,13 @@ def raw_multi_source_asset(
         register_parser(source.key, parse)
     listed = "; ".join(f"{s.key}: {s.url}" for s in sources)
     licences = sorted({s.licence for s in sources})
-    full_description = (
-        f"{description}\n\nSources ({len(sources)} files; licence {', '.join(licences)}): "
-        f"{listed}\n\nLineage columns on every row (per file): {', '.join(LINEAGE_COLUMNS)}."
-    )
 
     @dg.asset(
         name=table,
         key_prefix=["raw"],
         group_name=group_name,
         kinds=set(kinds),
-        description=full_description,
+        description=asset_description(f"raw.{table}", f"Sources ({len(sources)} files): {listed}"),
         metadata={"source_keys": ", ".join(s.key for s in sources), "licence": ", ".join(licences)},
     )
     def _asset(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:

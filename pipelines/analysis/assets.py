@@ -7,7 +7,7 @@ A thin asset: the rows are built by ``pipelines.analysis.collaboration`` (statis
 import dagster as dg
 
 from pipelines.analysis import collaboration
-from pipelines.contracts import apply_comments
+from pipelines.contracts import apply_comments, asset_description
 from pipelines.warehouse import Warehouse, table_metadata, write_table
 
 TABLE = "marts.collaboration_and_goals"
@@ -26,21 +26,11 @@ TABLE = "marts.collaboration_and_goals"
         dg.AssetKey(["reference", "indicator_goals"]),
     ],
     automation_condition=dg.AutomationCondition.eager(),
+    description=asset_description(TABLE),
 )
 def collaboration_and_goals(
     context: dg.AssetExecutionContext, warehouse: Warehouse
 ) -> dg.MaterializeResult:
-    """How does collaboration activity sit beside the goal indicators across local authorities?
-
-    One row per indicator and action category (shared_purpose, governance, financial_mechanism,
-    all): Spearman's rho between activity per 10,000 people (all activity in the activity
-    period over Census 2021 usual residents) and the indicator (its change over the activity
-    period where a series exists, else its latest level), raw and adjusted for deprivation
-    (partial Spearman controlling for the share of people in the most deprived fifth of LSOAs,
-    WIMD 2025), with n, 95 % intervals, p-values and Holm-adjusted p-values over the table, the
-    outcome and activity periods and their time order. An association across 22 areas, not a
-    cause. Method: pipelines/analysis/statistics.py.
-    """
     with warehouse.connect() as con:
         frame = collaboration.build(con)
         write_table(con, TABLE, frame)

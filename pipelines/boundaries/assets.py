@@ -22,10 +22,10 @@ from pipelines.boundaries.geo import (
     write_web_geojson,
 )
 from pipelines.catalogue import fetch, load_catalogue
-from pipelines.contracts import apply_comments
+from pipelines.contracts import apply_comments, asset_description
 from pipelines.settings import setting_path
 from pipelines.sources import register_parser
-from pipelines.warehouse import LINEAGE_COLUMNS, Warehouse, table_metadata, write_table
+from pipelines.warehouse import Warehouse, table_metadata, write_table
 
 GROUP = "boundaries"
 
@@ -75,17 +75,11 @@ def write_boundary_files(
     return written
 
 
-def _boundary_asset(
-    key: str,
-    parse: Callable,
-    description: str,
-    web: WebMap | None = None,
-) -> dg.AssetsDefinition:
+def _boundary_asset(key: str, parse: Callable, web: WebMap | None = None) -> dg.AssetsDefinition:
     source = load_catalogue()[key]
     register_parser(key, parse)
-    full_description = (
-        f"{description}\n\nGeometry: geometry_wkb, WKB (BLOB) in EPSG:4326 as published. Files: "
-        f"{key}.parquet (GeoParquet, full resolution)"
+    files = (
+        f"Files: {key}.parquet (GeoParquet, full resolution)"
         + (
             f" and {web.file_name} (simplified for web maps: topology-preserving, "
             f"{web.tolerance_m:g} m tolerance in EPSG:27700, EPSG:4326, 5 decimals; properties "
@@ -93,9 +87,7 @@ def _boundary_asset(
             if web
             else ""
         )
-        + " under WELLBEING_BOUNDARIES_DIR.\n\n"
-        f"Source: {source.title}. Publisher: {source.publisher}. Licence: {source.licence}. "
-        f"Official URL: {source.url}\n\nLineage columns on every row: {', '.join(LINEAGE_COLUMNS)}."
+        + " under WELLBEING_BOUNDARIES_DIR."
     )
 
     @dg.asset(
@@ -103,7 +95,7 @@ def _boundary_asset(
         key_prefix=["raw"],
         group_name=GROUP,
         kinds={"geopandas", "duckdb"},
-        description=full_description,
+        description=asset_description(f"raw.{key}", files, f"Official URL: {source.url}"),
         metadata={"source_url": source.url, "licence": source.licence, "format": source.format},
     )
     def _asset(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
@@ -146,28 +138,8 @@ def _boundary_asset(
     return _asset
 
 
-la_boundaries = _boundary_asset(
-    "la_boundaries",
-    parsers.parse_la_boundaries,
-    "Local authority (principal area) boundaries, December 2018, one row per Welsh local "
-    "authority (22 rows, W06…). Columns: la_code, la_name_en, la_name_cy (e.g. W06000001 "
-    "'Isle of Anglesey' / 'Ynys Môn'), geometry_wkb.",
-    web=LA_WEB,
-)
-
-lsoa11_boundaries = _boundary_asset(
-    "lsoa11_boundaries",
-    parsers.parse_lsoa11_boundaries,
-    "2011 LSOA boundaries (super generalised, clipped), one row per Welsh 2011 LSOA (1,909 rows, "
-    "W01…). Columns: lsoa_code, lsoa_name_en, lsoa_name_cy (e.g. 'Caerdydd 036A'), "
-    "geometry_wkb. A few polygons are self-intersecting as published.",
-)
-
+la_boundaries = _boundary_asset("la_boundaries", parsers.parse_la_boundaries, web=LA_WEB)
+lsoa11_boundaries = _boundary_asset("lsoa11_boundaries", parsers.parse_lsoa11_boundaries)
 lsoa21_boundaries = _boundary_asset(
-    "lsoa21_boundaries",
-    parsers.parse_lsoa21_boundaries,
-    "2021 LSOA boundaries (super generalised), one row per Welsh 2021 LSOA (1,917 rows, W01…; "
-    "the 779 English border LSOAs in the file are dropped). Columns: lsoa_code, lsoa_name_en, "
-    "lsoa_name_cy (null: no Welsh 2021 LSOA names in the source), geometry_wkb.",
-    web=LSOA21_WEB,
+    "lsoa21_boundaries", parsers.parse_lsoa21_boundaries, web=LSOA21_WEB
 )

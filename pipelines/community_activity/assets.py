@@ -13,7 +13,7 @@ import polars as pl
 from pipelines.boundaries.geo import geometry_from_wkb
 from pipelines.catalogue import load_catalogue
 from pipelines.community_activity import parsers, staging
-from pipelines.contracts import apply_comments
+from pipelines.contracts import apply_comments, asset_description
 from pipelines.quality.gate import enforce_quality_gate
 from pipelines.sources import raw_source_asset
 from pipelines.warehouse import Warehouse, table_metadata, write_table
@@ -38,30 +38,11 @@ def _attribution(*keys: str) -> str:
 
 
 community_support_groups = raw_source_asset(
-    "community_support_groups",
-    parsers.parse_support_groups,
-    group_name=GROUP,
-    description=(
-        "COVID-19 mutual aid and community support groups in Wales, spring 2020: one row per "
-        "group (202 rows), every source column kept as text with its name snake_cased "
-        "(location, lat, lng, title, url, display, source, notes, force, force_url, "
-        "neighbourhood, neighbourhood_url, neighbourhood_email, created, id, iso_8601_date) "
-        "plus source_row_number (1-based line in the CSV). Points are geocoded place names "
-        "(WGS84 degrees); neighbourhood_email is a public police team address and is not "
-        "carried beyond raw."
-    ),
+    "community_support_groups", parsers.parse_support_groups, group_name=GROUP
 )
 
 volunteer_registrations = raw_source_asset(
-    "volunteer_registrations",
-    parsers.parse_volunteer_registrations,
-    group_name=GROUP,
-    description=(
-        "WCVA / Volunteering Wales volunteer registrations as at 18 May 2020: one row per area "
-        "(24 rows: the 22 Welsh local authorities, 'Outside Area' and 'Shropshire'). Columns: "
-        "source_row_number, area (trailing spaces stripped), total_vol_count, new_vol_count "
-        "(people, as text)."
-    ),
+    "volunteer_registrations", parsers.parse_volunteer_registrations, group_name=GROUP
 )
 
 
@@ -86,18 +67,9 @@ def _read(con, sql: str) -> pl.DataFrame:
             description="Every group has a Welsh 2021 LSOA and a local authority.",
         )
     ],
-    description=(
-        "COVID-19 community support groups, spring 2020, placed in 2021 LSOAs: one row per group "
-        "(202 rows). Columns: group_id (source UUID), title, location_text, source_type, "
-        "display_status, police_force, police_neighbourhood, group_url (public page), "
-        "created_date (DATE the group was listed), latitude, longitude (degrees, EPSG:4326), "
-        "lsoa_code (Welsh 2021 LSOA whose polygon contains the point; a point outside every "
-        "polygon because of the super-generalised coast takes the nearest LSOA within 2 km in "
-        "EPSG:27700), la_code (the local authority covering most of that LSOA, from "
-        "raw.la_boundaries), placement_method ('within' or 'nearest_within_2km'; 'unplaced' "
-        "leaves both codes null and fails the check), placement_distance_m (metres), "
-        "source_row_number. No contact e-mail addresses are carried.\n\n"
-        + _attribution("community_support_groups", "lsoa21_boundaries", "la_boundaries")
+    description=asset_description(
+        SUPPORT_GROUPS_TABLE,
+        _attribution("community_support_groups", "lsoa21_boundaries", "la_boundaries"),
     ),
 )
 def stg_community_activity__support_groups(
@@ -153,14 +125,8 @@ def stg_community_activity__support_groups(
             description="One row for each of the 22 Welsh local authorities.",
         )
     ],
-    description=(
-        "WCVA / Volunteering Wales volunteer registrations by local authority: one row per Welsh "
-        "local authority (22 rows). Columns: la_code, la_name_en, total_volunteer_count, "
-        "new_volunteer_count (people registered; new = since the COVID-19 appeal), as_at_date "
-        "(DATE, 2020-05-18, from the file name). Area names are matched to raw.la_boundaries "
-        "names; 'Outside Area' and 'Shropshire' are dropped (logged); any other unmatched name "
-        "stops the run with an error naming it.\n\n"
-        + _attribution("volunteer_registrations", "la_boundaries")
+    description=asset_description(
+        VOLUNTEERS_TABLE, _attribution("volunteer_registrations", "la_boundaries")
     ),
 )
 def stg_community_activity__volunteer_registrations(

@@ -14,10 +14,10 @@ import dagster as dg
 
 from dashboards.build import build_site
 from pipelines.catalogue import load_catalogue
+from pipelines.operations import keys
 from pipelines.settings import resolve_path, setting
 
 SITE_KEY = dg.AssetKey(["dashboard", "site"])
-PUBLISHED_KEY = dg.AssetKey(["published", "wellbeing_duckdb"])
 BOUNDARY_KEYS = [dg.AssetKey(["raw", "la_boundaries"]), dg.AssetKey(["raw", "lsoa21_boundaries"])]
 PUBLISHED_FILE_NAME = "wellbeing.duckdb"
 
@@ -63,7 +63,7 @@ def build_from_settings(config: DashboardConfig | None = None) -> tuple[dict, Pa
     key=SITE_KEY,
     group_name="dashboard",
     kinds={"html"},
-    deps=[PUBLISHED_KEY, *BOUNDARY_KEYS],
+    deps=[keys.PUBLISHED_KEY, *BOUNDARY_KEYS],
 )
 def site(context: dg.AssetExecutionContext, config: DashboardConfig) -> dg.MaterializeResult:
     """The static, bilingual (English / Cymraeg), accessible dashboard site.

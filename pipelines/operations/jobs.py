@@ -1,10 +1,7 @@
 """Jobs an analyst or a schedule/sensor launches. Every job that writes the working warehouse is
 tagged ``wellbeing/writes=warehouse``; the run queue (deploy/dagster.yaml) runs one such job at a
-time, because DuckDB allows one writer per file.
-
-Jobs live only in the ``JOBS`` list (no module-level job variables): ``definitions._collect``
-iterates module-level tuples, and Dagster's job and selection records are tuples. Schedules and
-sensors refer to the jobs by name.
+time, because DuckDB allows one writer per file. ``JOBS`` is what the code location
+(``pipelines.definitions``) registers; schedules and sensors refer to the jobs by name.
 """
 
 import dagster as dg

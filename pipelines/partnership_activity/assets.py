@@ -15,6 +15,7 @@ import polars as pl
 
 from pipelines.boundaries.point_in_polygon import LSOA_POLYGONS
 from pipelines.catalogue import SourceUnavailableError, fetch
+from pipelines.contracts import asset_description
 from pipelines.financial_year import label_of
 from pipelines.operations.keys import PARTNER_GROUP, PARTNER_KEY, PARTNER_YEAR_RERUNS_KEY
 from pipelines.operations.partitions import financial_year_partitions
@@ -23,8 +24,6 @@ from pipelines.partnership_activity.lookups import SOURCES, Lookups, create_look
 from pipelines.settings import setting_path
 from pipelines.warehouse import Warehouse, table_metadata
 
-GROUP = PARTNER_GROUP
-RAW_KEY, YEAR_RERUNS_KEY = PARTNER_KEY, PARTNER_YEAR_RERUNS_KEY  # defined once, in operations.keys
 QUARANTINE_KEY = dg.AssetKey(["quality", "quarantine"])
 SUBMISSIONS_KEY = dg.AssetKey(["quality", "submissions"])
 TEMPLATE_KEY = dg.AssetKey(["partnership_activity", "submission_template"])
@@ -169,48 +168,29 @@ def _selected(inbox, config: PartnerInboxConfig, log) -> list:
     name="partnership_activity_submissions",
     specs=[
         dg.AssetSpec(
-            RAW_KEY,
-            group_name=GROUP,
+            PARTNER_KEY,
+            group_name=PARTNER_GROUP,
             kinds={"duckdb", "polars"},
             deps=[dg.AssetKey(["raw", k]) for k in (*REFERENCE_TABLES, "lsoa21_boundaries")],
-            description=(
-                "Validated partner partnership-activity records: one row per accepted row of a "
-                "submitted file (CSV, XLSX, ODS, Parquet) from WELLBEING_PARTNER_INBOX, or of the "
-                "generated example set when unset (is_example_data = true). Columns per "
-                "data_contracts/partnership_activity.yaml: activity_id, partner_organisation, "
-                "action_category, activity_type, title, description (redacted), lsoa_code (2021), "
-                "la_code, postcode, latitude, longitude, start_date, end_date, sectors, "
-                "participant_count (people), funding_gbp (GBP), wellbeing_goals, "
-                "partnership_maturity, is_example_data, financial_year, plus load columns "
-                "(submission_file, submission_sha256, source_row_number, loaded_at, is_current, "
-                "superseded_at, supersedes_note). Contact details are never loaded."
-            ),
+            description=asset_description("raw.partnership_activity"),
         ),
         dg.AssetSpec(
             QUARANTINE_KEY,
-            group_name=GROUP,
+            group_name=PARTNER_GROUP,
             kinds={"duckdb"},
-            description=(
-                "Partner rows that failed the partnership activity contract: one row per "
-                "(file, row, problem) with column, value, plain-English reason and the whole row "
-                "as redacted JSON; is_resolved once a corrected row is loaded."
-            ),
+            description=asset_description("quality.quarantine"),
         ),
         dg.AssetSpec(
             SUBMISSIONS_KEY,
-            group_name=GROUP,
+            group_name=PARTNER_GROUP,
             kinds={"duckdb"},
-            description=(
-                "One row per partner file received: sha256, archive path, rows submitted, "
-                "accepted and quarantined (submitted == accepted + quarantined), status and the "
-                "error for a rejected file."
-            ),
+            description=asset_description("quality.submissions"),
         ),
     ],
     check_specs=[
         dg.AssetCheckSpec(
             ROWS_ACCOUNTED_CHECK,
-            asset=RAW_KEY,
+            asset=PARTNER_KEY,
             description="For every submission, rows accepted + rows quarantined == rows in the file.",
         )
     ],
@@ -302,7 +282,7 @@ def partnership_activity_submissions(
         ).fetchone()[0]
         meta = {
             key: table_metadata(con, table)
-            for key, table in zip((RAW_KEY, QUARANTINE_KEY, SUBMISSIONS_KEY), ingest.TABLES)
+            for key, table in zip((PARTNER_KEY, QUARANTINE_KEY, SUBMISSIONS_KEY), ingest.TABLES)
         }
 
     new = [o for o in outcomes if not o.skipped]
@@ -324,9 +304,9 @@ def partnership_activity_submissions(
         f"({current[1]} example rows); {open_quarantine} quarantined rows unresolved"
     )
     yield dg.MaterializeResult(
-        asset_key=RAW_KEY,
+        asset_key=PARTNER_KEY,
         metadata={
-            **meta[RAW_KEY],
+            **meta[PARTNER_KEY],
             **run_summary,
             "current_activities": current[0],
             "example_rows": current[1],
@@ -339,7 +319,7 @@ def partnership_activity_submissions(
     yield dg.MaterializeResult(asset_key=SUBMISSIONS_KEY, metadata=meta[SUBMISSIONS_KEY])
     yield dg.AssetCheckResult(
         check_name=ROWS_ACCOUNTED_CHECK,
-        asset_key=RAW_KEY,
+        asset_key=PARTNER_KEY,
         passed=not mismatched,
         severity=dg.AssetCheckSeverity.ERROR,
         metadata={
@@ -350,7 +330,7 @@ def partnership_activity_submissions(
     )
 
 
-@dg.asset(key=TEMPLATE_KEY, group_name=GROUP, kinds={"excel"})
+@dg.asset(key=TEMPLATE_KEY, group_name=PARTNER_GROUP, kinds={"excel"})
 def submission_template(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     """The partner submission template (XLSX), generated from the partnership activity contract:
     the Activities sheet (every column a partner sends, a note in English and Welsh on each
@@ -367,11 +347,11 @@ def submission_template(context: dg.AssetExecutionContext) -> dg.MaterializeResu
 
 
 @dg.asset(
-    key=YEAR_RERUNS_KEY,
-    group_name=GROUP,
+    key=PARTNER_YEAR_RERUNS_KEY,
+    group_name=PARTNER_GROUP,
     kinds={"duckdb", "polars"},
     partitions_def=financial_year_partitions(),
-    deps=[RAW_KEY, *(dg.AssetKey(["raw", k]) for k in REFERENCE_TABLES)],
+    deps=[PARTNER_KEY, *(dg.AssetKey(["raw", k]) for k in REFERENCE_TABLES)],
 )
 def partnership_activity_year_reruns(
     context: dg.AssetExecutionContext, warehouse: Warehouse

@@ -16,7 +16,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from pipelines.contracts import apply_comments
+from pipelines.contracts import apply_comments, asset_description
 from pipelines.warehouse import Warehouse, table_metadata, write_table
 
 HERE = Path(__file__).parent
@@ -226,13 +226,13 @@ def _write_reference(warehouse: Warehouse, name: str, frame: pl.DataFrame) -> dg
     return dg.MaterializeResult(metadata=metadata)
 
 
-def _reference_asset(name: str, reader, description: str) -> dg.AssetsDefinition:
+def _reference_asset(name: str, reader) -> dg.AssetsDefinition:
     @dg.asset(
         name=name,
         key_prefix=["reference"],
         group_name="reference",
         kinds={"duckdb", "polars"},
-        description=description,
+        description=asset_description(f"reference.{name}"),
     )
     def _asset(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
         return _write_reference(warehouse, name, reader())
@@ -240,26 +240,9 @@ def _reference_asset(name: str, reader, description: str) -> dg.AssetsDefinition
     return _asset
 
 
-wellbeing_goals = _reference_asset(
-    "wellbeing_goals",
-    read_wellbeing_goals,
-    "The seven well-being goals of the Well-being of Future Generations (Wales) Act 2015, one row "
-    "each: goal_code, goal_number, goal_name_en, goal_name_cy, description_en, description_cy. "
-    "Source: the Act, s.4 (OGL v3.0).",
-)
+wellbeing_goals = _reference_asset("wellbeing_goals", read_wellbeing_goals)
 
-indicator_goals = _reference_asset(
-    "indicator_goals",
-    read_indicator_goals,
-    "Each indicator the pipeline builds, one row each: names (en/cy), unit, polarity, the "
-    "national well-being indicator it corresponds to (national_indicator, "
-    "national_indicator_relation: direct | related | none), wellbeing_goals (the national "
-    "indicator's goals, so its components share them; the row's own goals when it has no "
-    "national indicator), aggregation (how values of areas may be combined into larger areas: "
-    "population_weighted_mean | sum | ratio_of_sums | lsoa_population_weighted_mean | none), "
-    "weighting_status, no_wales_value_reason, mapping_note. Sources cited in "
-    "pipelines/reference/SOURCES.md.",
-)
+indicator_goals = _reference_asset("indicator_goals", read_indicator_goals)
 
 
 @dg.asset(
@@ -268,17 +251,11 @@ indicator_goals = _reference_asset(
     group_name="reference",
     kinds={"duckdb", "polars"},
     deps=[dg.AssetKey(["raw", "national_indicators_wales"])],
+    description=asset_description("reference.national_indicators"),
 )
 def national_indicators(
     context: dg.AssetExecutionContext, warehouse: Warehouse
 ) -> dg.MaterializeResult:
-    """The Wellbeing of Wales national indicators, one row per indicator (50 numbered and the
-    unnumbered new ones): number, title (English where a cited source states it; no Welsh title
-    was found), the project's topic in English and Welsh for the indicators it maps to, the
-    well-being goals with their basis (reported under a goal chapter, or the project's
-    assignment), the goal chapter a source reports it under, data source, lowest geography published, the source URLs, and the pipeline's
-    indicators mapped to it. Built from ``raw.national_indicators_wales`` (compiled from cited
-    pages) and ``pipelines/reference/national_indicator_goals.csv``."""
     with warehouse.connect(read_only=True) as con:
         published = con.execute("select * from raw.national_indicators_wales").pl()
     return _write_reference(warehouse, "national_indicators", build_national_indicators(published))

@@ -7,7 +7,7 @@ from the model's data contract (the SQL's leading comment is for readers of the 
 
 import dagster as dg
 
-from pipelines.contracts import apply_comments, table_description
+from pipelines.contracts import apply_comments, asset_description
 from pipelines.operations.automation import eager_unless_blocked
 from pipelines.quality.gate import enforce_quality_gate
 from pipelines.warehouse import (
@@ -27,7 +27,6 @@ def _sql_asset(schema: str, table: str, sql_text: str, file_name: str) -> dg.Ass
         for ref_schema, ref_table in sql_dependencies(sql_text)
         if (ref_schema, ref_table) != (schema, table)
     ]
-    description = table_description(f"{schema}.{table}") or f"SQL model {schema}.{table}"
 
     @dg.asset(
         name=table,
@@ -35,7 +34,7 @@ def _sql_asset(schema: str, table: str, sql_text: str, file_name: str) -> dg.Ass
         group_name=GROUPS[schema],
         kinds={"duckdb", "sql"},
         deps=deps,
-        description=f"{description}\n\nSQL: sql/{schema}/{file_name}",
+        description=asset_description(f"{schema}.{table}", f"SQL: sql/{schema}/{file_name}"),
         metadata={"sql_file": f"sql/{schema}/{file_name}"},
         automation_condition=eager_unless_blocked(),
     )

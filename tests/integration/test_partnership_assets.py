@@ -7,6 +7,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from pipelines.operations.keys import PARTNER_KEY
 from pipelines.partnership_activity import assets
 from pipelines.transform.assets import sql_model_assets
 from pipelines.warehouse import Warehouse
@@ -41,7 +42,7 @@ def test_example_submissions_end_to_end_and_idempotent(env):
         e.event_specific_data.materialization.asset_key: e.event_specific_data.materialization.metadata
         for e in result.get_asset_materialization_events()
     }
-    raw_meta = mats[assets.RAW_KEY]
+    raw_meta = mats[PARTNER_KEY]
     assert raw_meta["files_loaded_this_run"].value == 24
     assert raw_meta["rows_quarantined_this_run"].value > 0
     assert "dagster/column_schema" in raw_meta
@@ -89,7 +90,7 @@ def test_example_submissions_end_to_end_and_idempotent(env):
     meta = [
         e.event_specific_data.materialization for e in second.get_asset_materialization_events()
     ]
-    raw_meta = next(m.metadata for m in meta if m.asset_key == assets.RAW_KEY)
+    raw_meta = next(m.metadata for m in meta if m.asset_key == PARTNER_KEY)
     assert (
         raw_meta["files_loaded_this_run"].value == 0
         and raw_meta["files_already_loaded"].value == 24

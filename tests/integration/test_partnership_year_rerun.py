@@ -77,7 +77,7 @@ def test_rerun_one_year_alone_keeps_rows_and_other_years(warehouse_copy):
         e.event_specific_data.materialization.asset_key: e.event_specific_data.materialization
         for e in result.get_asset_materialization_events()
     }
-    rerun = mats[assets.YEAR_RERUNS_KEY]
+    rerun = mats[keys.PARTNER_YEAR_RERUNS_KEY]
     assert rerun.partition == YEAR_KEY
     assert rerun.metadata["financial_year"].value == YEAR
     current = sum(1 for r in before["this_year"] if r[25])  # is_current

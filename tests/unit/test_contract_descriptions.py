@@ -43,3 +43,27 @@ def test_every_contract_column_has_a_real_description(path):
         if placeholder_description(prop["name"], prop.get("description"))
     ]
     assert bad == []
+
+
+def test_every_asset_with_a_contract_takes_its_description_from_it():
+    """The contract's table description leads every such asset's description (generated notes such
+    as the official URL or the SQL file follow); no asset carries a hand-written column list."""
+    from pipelines.contracts import table_description
+    from pipelines.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    described = {}
+    for key in graph.get_all_asset_keys():
+        description = graph.get(key).description or ""
+        assert "Columns:" not in description, key
+        contract = table_description(".".join(key.path)) if len(key.path) == 2 else None
+        if contract:
+            described[key.to_user_string()] = description.split("\n\n")[0] == contract
+    assert all(described.values()), [k for k, ok in described.items() if not ok]
+    raw_sources = {k for k in described if k.startswith("raw/")}
+    assert {
+        "raw/wimd_2025_ranks",
+        "raw/la_boundaries",
+        "raw/census2021_welsh_language",
+    } <= raw_sources
+    assert len(raw_sources) == 33

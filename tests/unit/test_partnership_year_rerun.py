@@ -5,7 +5,6 @@ import dagster as dg
 
 from pipelines.financial_year import label_of
 from pipelines.operations import jobs, keys
-from pipelines.partnership_activity import assets
 from pipelines.settings import PROJECT_ROOT
 
 
@@ -14,7 +13,7 @@ def test_definitions_expose_financial_year_partitions():
 
     defs = build_definitions()
     graph = defs.resolve_asset_graph()
-    node = graph.get(assets.YEAR_RERUNS_KEY)
+    node = graph.get(keys.PARTNER_YEAR_RERUNS_KEY)
     partitions = node.partitions_def
     assert isinstance(partitions, dg.TimeWindowPartitionsDefinition)
     partition_keys = partitions.get_partition_keys()
@@ -26,18 +25,18 @@ def test_definitions_expose_financial_year_partitions():
     assert label_of("2023-04-01") == "2023-24"
     # Only this asset is partitioned; `make run` (and the whole-run selection) leave it out.
     partitioned = {k for k in graph.get_all_asset_keys() if graph.get(k).partitions_def}
-    assert partitioned == {assets.YEAR_RERUNS_KEY}
+    assert partitioned == {keys.PARTNER_YEAR_RERUNS_KEY}
     whole = jobs.whole_run_selection().resolve(graph)
-    assert assets.YEAR_RERUNS_KEY not in whole and assets.RAW_KEY in whole
+    assert keys.PARTNER_YEAR_RERUNS_KEY not in whole and keys.PARTNER_KEY in whole
     assert 'not key:"quality/partnership_activity_year_reruns"' in (
         PROJECT_ROOT / "Makefile"
     ).read_text(encoding="utf-8")
     rerun_job = defs.resolve_job_def(jobs.PARTNER_YEAR_RERUN_JOB)
     assert rerun_job.partitions_def == partitions
     selected = rerun_job.asset_layer.executable_asset_keys
-    assert assets.YEAR_RERUNS_KEY in selected and keys.PARTNER_STAGING_KEY in selected
-    assert keys.PUBLISHED_KEY in selected and assets.RAW_KEY not in selected
+    assert keys.PARTNER_YEAR_RERUNS_KEY in selected and keys.PARTNER_STAGING_KEY in selected
+    assert keys.PUBLISHED_KEY in selected and keys.PARTNER_KEY not in selected
     for name in (jobs.PUBLIC_REFRESH_JOB, jobs.PARTNER_INGESTION_JOB):
         job = defs.resolve_job_def(name)
         assert job.partitions_def is None
-        assert assets.YEAR_RERUNS_KEY not in job.asset_layer.executable_asset_keys
+        assert keys.PARTNER_YEAR_RERUNS_KEY not in job.asset_layer.executable_asset_keys
