@@ -1,21 +1,23 @@
 """Typing, conforming and placing community activity records (plain functions the assets call).
 
-Spatial work is done in the British National Grid (EPSG:27700, metres): a group's point is placed
-in the Welsh 2021 LSOA whose polygon contains it; a point that falls in no polygon (the
-super-generalised coastline cuts off some shore) takes the nearest Welsh LSOA within 2 km. The
-local authority of a group is the local authority of its LSOA, so LSOA and local authority
-figures always add up.
+A group's point is placed with the project's one point-in-polygon function
+(``pipelines.boundaries.point_in_polygon.lsoa_for_points``, DuckDB spatial) in the Welsh 2021
+LSOA whose polygon contains it; a point that falls in no polygon (the super-generalised coastline
+cuts off some shore) takes the nearest Welsh LSOA within 2 km (metres in the British National
+Grid, EPSG:27700). The local authority of a group is the local authority of its LSOA, so LSOA and
+local authority figures always add up.
 """
 
 import datetime as dt
 import re
 
-import geopandas as gpd
-import numpy as np
+import duckdb
 import polars as pl
 
-from pipelines.boundaries.geo import BNG, WGS84
+from pipelines.boundaries.point_in_polygon import LSOA_POLYGONS, TO_BNG, lsoa_for_points
+from pipelines.warehouse import load_extension
 
+LA_POLYGONS = "raw.la_boundaries"  # la_code, geometry_wkb (EPSG:4326)
 NEAREST_LIMIT_M = 2000.0
 WITHIN = "within"
 NEAREST = "nearest_within_2km"
@@ -35,72 +37,82 @@ class UnmatchedAreaError(ValueError):
 # geography
 
 
-def lsoa_to_la(lsoas: gpd.GeoDataFrame, las: gpd.GeoDataFrame) -> dict[str, str]:
+def lsoa_to_la(
+    con: duckdb.DuckDBPyConnection, lsoas: str = LSOA_POLYGONS, las: str = LA_POLYGONS
+) -> dict[str, str]:
     """Map each LSOA (``lsoa_code``) to the local authority (``la_code``) covering most of its area.
 
-    Areas are measured in EPSG:27700. Every LSOA gets an LA (an LSOA touching no LA polygon takes
-    the nearest one).
+    Args:
+        lsoas, las: tables of polygons (``lsoa_code`` / ``la_code`` and ``geometry_wkb``, WKB in
+            EPSG:4326); areas are measured in EPSG:27700 (DuckDB spatial). Every LSOA gets an LA
+            (an LSOA touching no LA polygon takes the nearest one).
     """
-    left = lsoas[["lsoa_code", "geometry"]].to_crs(BNG)
-    right = las[["la_code", "geometry"]].to_crs(BNG)
-    pieces = gpd.overlay(left, right, how="intersection", keep_geom_type=True)
-    pieces["area_m2"] = pieces.geometry.area
-    best = pieces.sort_values("area_m2", ascending=False).drop_duplicates("lsoa_code")
-    lookup = dict(zip(best["lsoa_code"], best["la_code"], strict=True))
-    orphans = left[~left["lsoa_code"].isin(lookup)]
-    if not orphans.empty:
-        near = gpd.sjoin_nearest(orphans, right, how="left").drop_duplicates("lsoa_code")
-        lookup.update(zip(near["lsoa_code"], near["la_code"], strict=True))
-    return lookup
+    load_extension(con, "spatial")
+    rows = con.execute(
+        f"""
+        with lsoas as (
+            select lsoa_code, {TO_BNG.format("st_geomfromwkb(geometry_wkb)")} as geom from {lsoas}
+        ),
+        las as (
+            select la_code, {TO_BNG.format("st_geomfromwkb(geometry_wkb)")} as geom from {las}
+        ),
+        covered as (
+            select lsoas.lsoa_code,
+                arg_max(las.la_code, st_area(st_intersection(lsoas.geom, las.geom))) as la_code
+            from lsoas join las on st_intersects(lsoas.geom, las.geom)
+            group by lsoas.lsoa_code
+        )
+        select * from covered
+        union all
+        select lsoas.lsoa_code, arg_min(las.la_code, st_distance(lsoas.geom, las.geom))
+        from lsoas, las
+        where lsoas.lsoa_code not in (select lsoa_code from covered)
+        group by lsoas.lsoa_code
+        """
+    ).fetchall()
+    return dict(rows)
 
 
 def place_points(
+    con: duckdb.DuckDBPyConnection,
     longitude: list[float],
     latitude: list[float],
-    lsoas: gpd.GeoDataFrame,
-    max_distance_m: float = NEAREST_LIMIT_M,
+    polygons: str = LSOA_POLYGONS,
 ) -> pl.DataFrame:
-    """Place WGS84 points in LSOA polygons.
+    """Place WGS84 points in LSOA polygons (``lsoa_for_points``, nearest within 2 km).
 
     Args:
         longitude, latitude: degrees, EPSG:4326, same length.
-        lsoas: polygons with an ``lsoa_code`` column (any CRS).
-        max_distance_m: how far (metres, EPSG:27700) a point outside every polygon may be from
-            the nearest one and still be placed in it.
+        polygons: a table with ``lsoa_code`` and ``geometry_wkb`` (WKB, EPSG:4326).
 
     Returns:
         One row per point, in input order: lsoa_code (null if unplaced), placement_method
-        (``within``, ``nearest_within_2km`` or ``unplaced``), placement_distance_m (0 when within).
+        (``within``, ``nearest_within_2km`` or ``unplaced``), placement_distance_m (0 when within,
+        metres to 0.1 m when nearest, null when unplaced).
     """
-    points = gpd.GeoDataFrame(
-        {"point_index": np.arange(len(longitude))},
-        geometry=gpd.points_from_xy(longitude, latitude),
-        crs=WGS84,
-    ).to_crs(BNG)
-    polygons = lsoas[["lsoa_code", "geometry"]].to_crs(BNG)
-    within = gpd.sjoin(points, polygons, how="left", predicate="within")
-    # A point on a shared edge may match two polygons: keep the first code in sort order.
-    within = within.sort_values(["point_index", "lsoa_code"]).drop_duplicates("point_index")
-    codes: list[str | None] = [None if isinstance(c, float) else c for c in within["lsoa_code"]]
-    methods = [WITHIN if c is not None else UNPLACED for c in codes]
-    distances = [0.0 if c is not None else None for c in codes]
-    outside = points[[c is None for c in codes]]
-    if not outside.empty:
-        near = gpd.sjoin_nearest(
-            outside, polygons, how="left", max_distance=max_distance_m, distance_col="distance_m"
-        )
-        near = near.sort_values(["point_index", "lsoa_code"]).drop_duplicates("point_index")
-        for i, code, distance in zip(near["point_index"], near["lsoa_code"], near["distance_m"]):
-            if isinstance(code, str):
-                codes[i], methods[i], distances[i] = code, NEAREST, round(float(distance), 1)
-    return pl.DataFrame(
-        {"lsoa_code": codes, "placement_method": methods, "placement_distance_m": distances},
-        schema={
-            "lsoa_code": pl.String,
-            "placement_method": pl.String,
-            "placement_distance_m": pl.Float64,
-        },
+    points = pl.DataFrame(
+        {"row_id": range(len(longitude)), "latitude": latitude, "longitude": longitude},
+        schema={"row_id": pl.Int64, "latitude": pl.Float64, "longitude": pl.Float64},
     )
+    con.register("_community_points", points)
+    try:
+        placed = lsoa_for_points(
+            con, "_community_points", polygons=polygons, nearest_within_m=NEAREST_LIMIT_M
+        )
+        return con.execute(
+            f"""
+            select lsoa_code,
+                case when nearest_distance_m is not null then '{NEAREST}'
+                     when lsoa_code is not null then '{WITHIN}'
+                     else '{UNPLACED}' end as placement_method,
+                case when nearest_distance_m is not null then round(nearest_distance_m, 1)
+                     when lsoa_code is not null then 0.0 end as placement_distance_m
+            from ({placed.sql_query()})
+            order by row_id
+            """
+        ).pl()
+    finally:
+        con.unregister("_community_points")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -131,14 +143,18 @@ def parse_created_date(created: str | None, iso_date: str | None) -> dt.date | N
 
 
 def build_support_groups(
-    raw: pl.DataFrame, lsoas: gpd.GeoDataFrame, las: gpd.GeoDataFrame
+    con: duckdb.DuckDBPyConnection,
+    raw: pl.DataFrame,
+    lsoas: str = LSOA_POLYGONS,
+    las: str = LA_POLYGONS,
 ) -> pl.DataFrame:
     """``staging.stg_community_activity__support_groups``: one row per group (202).
 
     Args:
+        con: a connection on which ``lsoas`` and ``las`` can be read.
         raw: ``raw.community_support_groups`` (text columns as parsed).
-        lsoas: Welsh 2021 LSOA polygons with ``lsoa_code``.
-        las: Welsh local authority polygons with ``la_code``.
+        lsoas: table of the Welsh 2021 LSOA polygons (``lsoa_code``, ``geometry_wkb``).
+        las: table of the Welsh local authority polygons (``la_code``, ``geometry_wkb``).
 
     Returns:
         Columns: group_id (the source UUID), title, location_text, source_type (facebook group,
@@ -165,8 +181,8 @@ def build_support_groups(
     dupes = raw.filter(pl.col("id").is_duplicated())["id"].unique().to_list()
     if dupes:
         raise ValueError(f"support groups: repeated group IDs {dupes}")
-    placed = place_points(coords["longitude"].to_list(), coords["latitude"].to_list(), lsoas)
-    la_of = lsoa_to_la(lsoas, las)
+    placed = place_points(con, coords["longitude"].to_list(), coords["latitude"].to_list(), lsoas)
+    la_of = lsoa_to_la(con, lsoas, las)
     created = [
         parse_created_date(c, i)
         for c, i in zip(raw["created"].to_list(), raw["iso_8601_date"].to_list(), strict=True)
