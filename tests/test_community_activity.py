@@ -12,7 +12,7 @@ from pipelines.boundaries import parsers as boundary_parsers
 from pipelines.boundaries.geo import geometry_to_wkb
 from pipelines.catalogue import fetch
 from pipelines.community_activity import assets, parsers, staging
-from pipelines.warehouse import LINEAGE_COLUMNS, Warehouse, connect_duckdb
+from pipelines.warehouse import LINEAGE_COLUMNS, Warehouse, connect_duckdb, write_table
 
 
 @pytest.fixture(scope="module")
@@ -30,10 +30,8 @@ def con(lsoa21, la):
     """A DuckDB holding raw.lsoa21_boundaries and raw.la_boundaries as the warehouse does."""
     con = connect_duckdb()
     con.execute("create schema raw")
-    for table, frame, code in (("lsoa21", lsoa21, "lsoa_code"), ("la", la, "la_code")):
-        con.register("wkb", geometry_to_wkb(frame, [code]).to_arrow())
-        con.execute(f"create table raw.{table}_boundaries as select * from wkb")
-        con.unregister("wkb")
+    write_table(con, "raw.lsoa21_boundaries", geometry_to_wkb(lsoa21, ["lsoa_code"]))
+    write_table(con, "raw.la_boundaries", geometry_to_wkb(la, ["la_code"]))
     yield con
     con.close()
 

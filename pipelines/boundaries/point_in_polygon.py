@@ -75,11 +75,10 @@ def lsoa_for_points(
             where points.lat is not null and points.lon is not null
             group by points.point_id
         ),
-        outside as (  -- empty (and planned away) when nearest_within_m is 0
+        outside as (  -- points in no polygon, if nearest_within_m is above 0 (else planned away)
             select point_id, {TO_BNG.format("st_point(lon, lat)")} as geom
             from points
-            where {limit} > 0 and lat is not null and lon is not null
-                and point_id not in (select point_id from located)
+            where {limit} > 0 and point_id not in (select point_id from located)
         ),
         nearest as (
             select outside.point_id, polygons.lsoa_code,
@@ -87,9 +86,8 @@ def lsoa_for_points(
             from outside
             join (select lsoa_code, {TO_BNG.format("geom")} as geom from polygons) as polygons
                 on st_dwithin(outside.geom, polygons.geom, {limit})
-            qualify row_number() over (
-                partition by outside.point_id order by distance_m, polygons.lsoa_code
-            ) = 1
+            qualify row_number() over (partition by outside.point_id
+                                       order by distance_m, polygons.lsoa_code) = 1
         )
         select points.point_id as {ident},
             coalesce(located.lsoa_code, nearest.lsoa_code) as lsoa_code,

@@ -90,29 +90,24 @@ def place_points(
         (``within``, ``nearest_within_2km`` or ``unplaced``), placement_distance_m (0 when within,
         metres to 0.1 m when nearest, null when unplaced).
     """
-    points = pl.DataFrame(
-        {"row_id": range(len(longitude)), "latitude": latitude, "longitude": longitude},
-        schema={"row_id": pl.Int64, "latitude": pl.Float64, "longitude": pl.Float64},
-    )
+    points = pl.DataFrame({"latitude": latitude, "longitude": longitude}).with_row_index("row_id")
     con.register("_community_points", points)
-    try:
-        placed = lsoa_for_points(
-            con, "_community_points", polygons=polygons, nearest_within_m=NEAREST_LIMIT_M
-        )
-        return con.execute(
-            f"""
-            select lsoa_code,
-                case when nearest_distance_m is not null then '{NEAREST}'
-                     when lsoa_code is not null then '{WITHIN}'
-                     else '{UNPLACED}' end as placement_method,
-                case when nearest_distance_m is not null then round(nearest_distance_m, 1)
-                     when lsoa_code is not null then 0.0 end as placement_distance_m
-            from ({placed.sql_query()})
-            order by row_id
-            """
-        ).pl()
-    finally:
-        con.unregister("_community_points")
+    placed = lsoa_for_points(
+        con, "_community_points", polygons=polygons, nearest_within_m=NEAREST_LIMIT_M
+    )
+    frame = placed.order("row_id").pl()
+    con.unregister("_community_points")
+    nearest, found = pl.col("nearest_distance_m"), pl.col("lsoa_code").is_not_null()
+    return frame.select(
+        "lsoa_code",
+        pl.when(nearest.is_not_null())
+        .then(pl.lit(NEAREST))
+        .when(found)
+        .then(pl.lit(WITHIN))
+        .otherwise(pl.lit(UNPLACED))
+        .alias("placement_method"),
+        pl.when(found).then(nearest.round(1).fill_null(0.0)).alias("placement_distance_m"),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -157,13 +152,8 @@ def build_support_groups(
         las: table of the Welsh local authority polygons (``la_code``, ``geometry_wkb``).
 
     Returns:
-        Columns: group_id (the source UUID), title, location_text, source_type (facebook group,
-        website, council, nextdoor community; null if blank), display_status (the list's own
-        status: VISIBLE, UPDATED, URL BROKEN, NOT GROUP, ...), police_force,
-        police_neighbourhood, group_url (public page), created_date (DATE), latitude, longitude
-        (degrees, EPSG:4326), lsoa_code (2021 LSOA), la_code (LA of that LSOA),
-        placement_method, placement_distance_m (metres), source_row_number. Contact e-mail
-        addresses are deliberately not carried.
+        The columns of its contract (``data_contracts/community_activity.yaml``), in that order;
+        contact e-mail addresses are deliberately not carried.
 
     Raises:
         ValueError: a latitude/longitude is missing or not a number, or a group ID repeats.
@@ -245,10 +235,8 @@ def build_volunteer_registrations(
         las: local authorities with la_code and la_name_en (``raw.la_boundaries``).
 
     Returns:
-        The frame (la_code, la_name_en, total_volunteer_count, new_volunteer_count (people
-        registered with Volunteering Wales; new = registered since the COVID-19 appeal),
-        as_at_date DATE) and the area names dropped as not Welsh local authorities
-        ('Outside Area', 'Shropshire').
+        The frame (the columns of its contract, ``data_contracts/community_activity.yaml``) and
+        the area names dropped as not Welsh local authorities ('Outside Area', 'Shropshire').
 
     Raises:
         UnmatchedAreaError: an area is neither a Welsh LA name nor a known non-LA area.
