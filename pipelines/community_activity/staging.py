@@ -40,13 +40,9 @@ class UnmatchedAreaError(ValueError):
 def lsoa_to_la(
     con: duckdb.DuckDBPyConnection, lsoas: str = LSOA_POLYGONS, las: str = LA_POLYGONS
 ) -> dict[str, str]:
-    """Map each LSOA (``lsoa_code``) to the local authority (``la_code``) covering most of its area.
-
-    Args:
-        lsoas, las: tables of polygons (``lsoa_code`` / ``la_code`` and ``geometry_wkb``, WKB in
-            EPSG:4326); areas are measured in EPSG:27700 (DuckDB spatial). Every LSOA gets an LA
-            (an LSOA touching no LA polygon takes the nearest one).
-    """
+    """Map each LSOA (``lsoa_code``) to the local authority (``la_code``) covering most of its area,
+    from polygon tables (``geometry_wkb``, EPSG:4326), measured in EPSG:27700 with DuckDB spatial.
+    Every LSOA gets an LA (an LSOA touching no LA polygon takes the nearest one)."""
     load_extension(con, "spatial")
     rows = con.execute(
         f"""
@@ -73,17 +69,12 @@ def lsoa_to_la(
     return dict(rows)
 
 
-def place_points(
-    con: duckdb.DuckDBPyConnection,
-    longitude: list[float],
-    latitude: list[float],
-    polygons: str = LSOA_POLYGONS,
-) -> pl.DataFrame:
-    """Place WGS84 points in LSOA polygons (``lsoa_for_points``, nearest within 2 km).
+def place_points(con: duckdb.DuckDBPyConnection, longitude: list, latitude: list) -> pl.DataFrame:
+    """Place WGS84 points in the LSOAs of ``raw.lsoa21_boundaries`` (``lsoa_for_points``, the
+    nearest LSOA within 2 km for a point in none).
 
     Args:
         longitude, latitude: degrees, EPSG:4326, same length.
-        polygons: a table with ``lsoa_code`` and ``geometry_wkb`` (WKB, EPSG:4326).
 
     Returns:
         One row per point, in input order: lsoa_code (null if unplaced), placement_method
@@ -92,9 +83,7 @@ def place_points(
     """
     points = pl.DataFrame({"latitude": latitude, "longitude": longitude}).with_row_index("row_id")
     con.register("_community_points", points)
-    placed = lsoa_for_points(
-        con, "_community_points", polygons=polygons, nearest_within_m=NEAREST_LIMIT_M
-    )
+    placed = lsoa_for_points(con, "_community_points", nearest_within_m=NEAREST_LIMIT_M)
     frame = placed.order("row_id").pl()
     con.unregister("_community_points")
     nearest, found = pl.col("nearest_distance_m"), pl.col("lsoa_code").is_not_null()
@@ -137,19 +126,12 @@ def parse_created_date(created: str | None, iso_date: str | None) -> dt.date | N
     return dt.date(int(year), month, day)
 
 
-def build_support_groups(
-    con: duckdb.DuckDBPyConnection,
-    raw: pl.DataFrame,
-    lsoas: str = LSOA_POLYGONS,
-    las: str = LA_POLYGONS,
-) -> pl.DataFrame:
+def build_support_groups(con: duckdb.DuckDBPyConnection, raw: pl.DataFrame) -> pl.DataFrame:
     """``staging.stg_community_activity__support_groups``: one row per group (202).
 
     Args:
-        con: a connection on which ``lsoas`` and ``las`` can be read.
+        con: a connection with ``raw.lsoa21_boundaries`` and ``raw.la_boundaries``.
         raw: ``raw.community_support_groups`` (text columns as parsed).
-        lsoas: table of the Welsh 2021 LSOA polygons (``lsoa_code``, ``geometry_wkb``).
-        las: table of the Welsh local authority polygons (``la_code``, ``geometry_wkb``).
 
     Returns:
         The columns of its contract (``data_contracts/community_activity.yaml``), in that order;
@@ -171,8 +153,8 @@ def build_support_groups(
     dupes = raw.filter(pl.col("id").is_duplicated())["id"].unique().to_list()
     if dupes:
         raise ValueError(f"support groups: repeated group IDs {dupes}")
-    placed = place_points(con, coords["longitude"].to_list(), coords["latitude"].to_list(), lsoas)
-    la_of = lsoa_to_la(con, lsoas, las)
+    placed = place_points(con, coords["longitude"].to_list(), coords["latitude"].to_list())
+    la_of = lsoa_to_la(con)
     created = [
         parse_created_date(c, i)
         for c, i in zip(raw["created"].to_list(), raw["iso_8601_date"].to_list(), strict=True)
