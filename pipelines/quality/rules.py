@@ -113,7 +113,6 @@ from pipelines.sqltext import case_lookup, quote_ident, sql_value
 from pipelines.warehouse import LINEAGE_COLUMNS
 
 SEVERITIES = ("error", "warning")
-KINDS = ("exists", "row", "unique", "coverage", "row_count", "sum", "sql")
 NUMERIC_LOGICAL_TYPES = ("integer", "number")
 DATE_LOGICAL_TYPES = ("date", "timestamp")
 TEXT_PHYSICAL_TYPES = ("varchar", "text", "string")
@@ -132,7 +131,7 @@ class Rule:
 
     Attributes:
         name: stable rule name, e.g. ``funding_gbp.range`` or ``every_lsoa_present``.
-        kind: one of ``KINDS``.
+        kind: ``exists``, ``row``, ``unique``, ``coverage``, ``row_count``, ``sum`` or ``sql``.
         severity: ``error`` (blocks) or ``warning``.
         description: plain-English statement of what must hold (shown in check failures).
         columns: the contract columns the rule is about (first = the one a problem is filed under).
