@@ -159,15 +159,6 @@ class Source:
             return self.download.url
         return self.landing_page
 
-    @property
-    def known_checksums(self) -> list[str]:
-        """Every checksum the catalogue records for this source's files (mirror, alternates,
-        download)."""
-        shas = [self.sha256, *(a.sha256 for a in self.alternates)]
-        if self.download:
-            shas += [p.sha256 for p in self.download.files]
-        return [s for s in dict.fromkeys(shas) if s]
-
     def how_to_get_by_hand(self) -> str:
         return self.manual or f"download it from the publisher's page {self.landing_page}"
 

@@ -65,10 +65,14 @@ def main(argv: list[str] | None = None) -> int:
             sorted(selectable, key=lambda k: k.to_user_string()) if args.full else (plan.selection)
         )
         checked = time.perf_counter() - started
-        changed = ", ".join(plan.changed_sources) or "none"
+        since = (
+            f"changed since the last run: {', '.join(plan.changed_sources) or 'none'}"
+            if plan.last_run
+            else "first run on this warehouse (no earlier make run recorded): building everything"
+        )
         print(
-            f"Checked {plan.sources_checked} source files in {checked:.1f} s; changed since the "
-            f"last run: {changed}. {len(plan.stale)} of {len(selectable)} assets out of date."
+            f"Checked {plan.sources_checked} source files in {checked:.1f} s; {since}. "
+            f"{len(plan.stale)} of {len(selectable)} assets out of date."
         )
         if args.plan:
             for name, reason in sorted(plan.stale.items()):
@@ -76,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"Would build {len(selection)} assets: "
                 + ", ".join(k.to_user_string() for k in selection)
+                if selection
+                else "Nothing to build: every asset is up to date."
             )
             return 0
         if not selection:

@@ -1,7 +1,7 @@
 """Plain geometry helpers: reading boundary GeoJSON, WKB round trips, GeoParquet and web GeoJSON.
 
-Geometries travel between assets as WKB in DuckDB ``BLOB`` columns (no DuckDB spatial extension:
-nothing may be downloaded at run time) and as GeoParquet / GeoJSON files on disk. Distances and
+Geometries travel between assets as WKB in DuckDB ``BLOB`` columns (which DuckDB spatial reads
+in ``point_in_polygon``) and as GeoParquet / GeoJSON files on disk. Distances and
 simplification tolerances are in metres in the British National Grid (EPSG:27700); files for
 web maps are in WGS84 longitude/latitude (EPSG:4326).
 """
@@ -37,13 +37,6 @@ def geometry_to_wkb(frame: gpd.GeoDataFrame, columns: list[str]) -> pl.DataFrame
     out = pl.DataFrame(data, schema={c: pl.String for c in columns})
     wkb = shapely.to_wkb(np.asarray(frame.geometry.values), output_dimension=2)
     return out.with_columns(pl.Series("geometry_wkb", list(wkb), dtype=pl.Binary))
-
-
-def geometry_from_wkb(frame: pl.DataFrame, crs: str = WGS84) -> gpd.GeoDataFrame:
-    """Inverse of ``geometry_to_wkb``: a GeoDataFrame from a frame with a ``geometry_wkb`` column."""
-    geoms = shapely.from_wkb(np.asarray(frame["geometry_wkb"].to_list(), dtype=object))
-    attrs = frame.drop("geometry_wkb").to_pandas()
-    return gpd.GeoDataFrame(attrs, geometry=geoms, crs=crs)
 
 
 def _atomic_target(path: Path) -> Path:

@@ -10,7 +10,9 @@ geopandas (``sjoin``, predicate ``within``), in chunks. ``make bench`` measures 
 Both answer: for each point (WGS84 longitude/latitude, EPSG:4326), the ``lsoa_code`` of the
 2021 LSOA polygon it lies within, or null when it lies in none (at sea, in England, or exactly on
 a boundary line). Where generalised polygons overlap, the smallest code wins, so the answer is
-deterministic.
+deterministic. ``lsoa_for_points(..., nearest_within_m=...)`` also gives a point in no polygon
+the nearest one within that distance (community support groups: 2 km, for the coast that the
+super-generalised polygons cut off); it is the one placement function of the project.
 """
 
 import duckdb
@@ -21,6 +23,7 @@ from pipelines.sqltext import quote_ident
 from pipelines.warehouse import load_extension
 
 LSOA_POLYGONS = "raw.lsoa21_boundaries"  # lsoa_code, geometry_wkb (EPSG:4326)
+TO_BNG = "st_transform({}, 'EPSG:4326', 'EPSG:27700', always_xy := true)"  # metres
 
 
 def lsoa_for_points(
@@ -31,6 +34,7 @@ def lsoa_for_points(
     latitude: str = "latitude",
     longitude: str = "longitude",
     polygons: str = LSOA_POLYGONS,
+    nearest_within_m: float = 0.0,
 ) -> duckdb.DuckDBPyRelation:
     """The 2021 LSOA of every point, computed in DuckDB spatial.
 
@@ -41,14 +45,19 @@ def lsoa_for_points(
         id_column: a column unique per point, returned as is.
         polygons: a table with ``lsoa_code`` and ``geometry_wkb`` (WKB, EPSG:4326), by default
             ``raw.lsoa21_boundaries`` (1,917 Welsh LSOAs).
+        nearest_within_m: if above 0, a point within no polygon takes the nearest one up to this
+            many metres away (distances in the British National Grid, EPSG:27700; ties go to the
+            smallest code), e.g. for a coastal point the generalised coastline cuts off.
 
     Returns:
-        A lazy relation ``(id_column, lsoa_code)``, one row per input point; write it with
-        ``create table … as select * from rel`` or join it to the points. Nothing is computed
-        until it is read.
+        A lazy relation ``(id_column, lsoa_code, nearest_distance_m)``, one row per input
+        point; ``nearest_distance_m`` is the distance in metres when the point took the nearest
+        polygon, else null. Write it with ``create table … as select * from rel`` or join it to
+        the points. Nothing is computed until it is read.
     """
     load_extension(con, "spatial")
     ident, lat, lon = quote_ident(id_column), quote_ident(latitude), quote_ident(longitude)
+    limit = float(nearest_within_m)
     return con.sql(
         f"""
         with polygons as (
@@ -65,10 +74,27 @@ def lsoa_for_points(
             join polygons on st_within(st_point(points.lon, points.lat), polygons.geom)
             where points.lat is not null and points.lon is not null
             group by points.point_id
+        ),
+        outside as (  -- points in no polygon, if nearest_within_m is above 0 (else planned away)
+            select point_id, {TO_BNG.format("st_point(lon, lat)")} as geom
+            from points
+            where {limit} > 0 and point_id not in (select point_id from located)
+        ),
+        nearest as (
+            select outside.point_id, polygons.lsoa_code,
+                st_distance(outside.geom, polygons.geom) as distance_m
+            from outside
+            join (select lsoa_code, {TO_BNG.format("geom")} as geom from polygons) as polygons
+                on st_dwithin(outside.geom, polygons.geom, {limit})
+            qualify row_number() over (partition by outside.point_id
+                                       order by distance_m, polygons.lsoa_code) = 1
         )
-        select points.point_id as {ident}, located.lsoa_code
+        select points.point_id as {ident},
+            coalesce(located.lsoa_code, nearest.lsoa_code) as lsoa_code,
+            nearest.distance_m as nearest_distance_m
         from points
         left join located using (point_id)
+        left join nearest using (point_id)
         """
     )
 

@@ -2,7 +2,7 @@
 
 Raw: ``raw.community_support_groups`` (202 COVID-19 mutual aid groups, spring 2020) and
 ``raw.volunteer_registrations`` (WCVA registrations by area, 18 May 2020), landed as published.
-Staging (Python, because placing points in polygons is a spatial join):
+Staging (Python with DuckDB spatial, for the point-in-polygon placement):
 ``staging.stg_community_activity__support_groups`` and
 ``staging.stg_community_activity__volunteer_registrations``.
 """
@@ -10,7 +10,6 @@ Staging (Python, because placing points in polygons is a spatial join):
 import dagster as dg
 import polars as pl
 
-from pipelines.boundaries.geo import geometry_from_wkb
 from pipelines.catalogue import load_catalogue
 from pipelines.community_activity import parsers, staging
 from pipelines.contracts import apply_comments, asset_description
@@ -54,7 +53,7 @@ def _read(con, sql: str) -> pl.DataFrame:
     name="stg_community_activity__support_groups",
     key_prefix=["staging"],
     group_name=GROUP,
-    kinds={"geopandas", "duckdb"},
+    kinds={"polars", "duckdb"},
     deps=[
         dg.AssetKey(["raw", "community_support_groups"]),
         dg.AssetKey(["raw", "lsoa21_boundaries"]),
@@ -78,11 +77,7 @@ def stg_community_activity__support_groups(
     with warehouse.connect() as con:
         enforce_quality_gate(context, con)  # no build on a table whose latest check failed
         raw = _read(con, "select * from raw.community_support_groups order by source_row_number")
-        lsoas = geometry_from_wkb(
-            _read(con, "select lsoa_code, geometry_wkb from raw.lsoa21_boundaries")
-        )
-        las = geometry_from_wkb(_read(con, "select la_code, geometry_wkb from raw.la_boundaries"))
-        frame = staging.build_support_groups(raw, lsoas, las)
+        frame = staging.build_support_groups(con, raw)
         write_table(con, SUPPORT_GROUPS_TABLE, frame)
         apply_comments(con, SUPPORT_GROUPS_TABLE)
         metadata = table_metadata(con, SUPPORT_GROUPS_TABLE)

@@ -1,21 +1,23 @@
 """Typing, conforming and placing community activity records (plain functions the assets call).
 
-Spatial work is done in the British National Grid (EPSG:27700, metres): a group's point is placed
-in the Welsh 2021 LSOA whose polygon contains it; a point that falls in no polygon (the
-super-generalised coastline cuts off some shore) takes the nearest Welsh LSOA within 2 km. The
-local authority of a group is the local authority of its LSOA, so LSOA and local authority
-figures always add up.
+A group's point is placed with the project's one point-in-polygon function
+(``pipelines.boundaries.point_in_polygon.lsoa_for_points``, DuckDB spatial) in the Welsh 2021
+LSOA whose polygon contains it; a point that falls in no polygon (the super-generalised coastline
+cuts off some shore) takes the nearest Welsh LSOA within 2 km (metres in the British National
+Grid, EPSG:27700). The local authority of a group is the local authority of its LSOA, so LSOA and
+local authority figures always add up.
 """
 
 import datetime as dt
 import re
 
-import geopandas as gpd
-import numpy as np
+import duckdb
 import polars as pl
 
-from pipelines.boundaries.geo import BNG, WGS84
+from pipelines.boundaries.point_in_polygon import LSOA_POLYGONS, TO_BNG, lsoa_for_points
+from pipelines.warehouse import load_extension
 
+LA_POLYGONS = "raw.la_boundaries"  # la_code, geometry_wkb (EPSG:4326)
 NEAREST_LIMIT_M = 2000.0
 WITHIN = "within"
 NEAREST = "nearest_within_2km"
@@ -35,71 +37,65 @@ class UnmatchedAreaError(ValueError):
 # geography
 
 
-def lsoa_to_la(lsoas: gpd.GeoDataFrame, las: gpd.GeoDataFrame) -> dict[str, str]:
-    """Map each LSOA (``lsoa_code``) to the local authority (``la_code``) covering most of its area.
+def lsoa_to_la(
+    con: duckdb.DuckDBPyConnection, lsoas: str = LSOA_POLYGONS, las: str = LA_POLYGONS
+) -> dict[str, str]:
+    """Map each LSOA (``lsoa_code``) to the local authority (``la_code``) covering most of its area,
+    from polygon tables (``geometry_wkb``, EPSG:4326), measured in EPSG:27700 with DuckDB spatial.
+    Every LSOA gets an LA (an LSOA touching no LA polygon takes the nearest one)."""
+    load_extension(con, "spatial")
+    rows = con.execute(
+        f"""
+        with lsoas as (
+            select lsoa_code, {TO_BNG.format("st_geomfromwkb(geometry_wkb)")} as geom from {lsoas}
+        ),
+        las as (
+            select la_code, {TO_BNG.format("st_geomfromwkb(geometry_wkb)")} as geom from {las}
+        ),
+        covered as (
+            select lsoas.lsoa_code,
+                arg_max(las.la_code, st_area(st_intersection(lsoas.geom, las.geom))) as la_code
+            from lsoas join las on st_intersects(lsoas.geom, las.geom)
+            group by lsoas.lsoa_code
+        )
+        select * from covered
+        union all
+        select lsoas.lsoa_code, arg_min(las.la_code, st_distance(lsoas.geom, las.geom))
+        from lsoas, las
+        where lsoas.lsoa_code not in (select lsoa_code from covered)
+        group by lsoas.lsoa_code
+        """
+    ).fetchall()
+    return dict(rows)
 
-    Areas are measured in EPSG:27700. Every LSOA gets an LA (an LSOA touching no LA polygon takes
-    the nearest one).
-    """
-    left = lsoas[["lsoa_code", "geometry"]].to_crs(BNG)
-    right = las[["la_code", "geometry"]].to_crs(BNG)
-    pieces = gpd.overlay(left, right, how="intersection", keep_geom_type=True)
-    pieces["area_m2"] = pieces.geometry.area
-    best = pieces.sort_values("area_m2", ascending=False).drop_duplicates("lsoa_code")
-    lookup = dict(zip(best["lsoa_code"], best["la_code"], strict=True))
-    orphans = left[~left["lsoa_code"].isin(lookup)]
-    if not orphans.empty:
-        near = gpd.sjoin_nearest(orphans, right, how="left").drop_duplicates("lsoa_code")
-        lookup.update(zip(near["lsoa_code"], near["la_code"], strict=True))
-    return lookup
 
-
-def place_points(
-    longitude: list[float],
-    latitude: list[float],
-    lsoas: gpd.GeoDataFrame,
-    max_distance_m: float = NEAREST_LIMIT_M,
-) -> pl.DataFrame:
-    """Place WGS84 points in LSOA polygons.
+def place_points(con: duckdb.DuckDBPyConnection, longitude: list, latitude: list) -> pl.DataFrame:
+    """Place WGS84 points in the LSOAs of ``raw.lsoa21_boundaries`` (``lsoa_for_points``, the
+    nearest LSOA within 2 km for a point in none).
 
     Args:
         longitude, latitude: degrees, EPSG:4326, same length.
-        lsoas: polygons with an ``lsoa_code`` column (any CRS).
-        max_distance_m: how far (metres, EPSG:27700) a point outside every polygon may be from
-            the nearest one and still be placed in it.
 
     Returns:
         One row per point, in input order: lsoa_code (null if unplaced), placement_method
-        (``within``, ``nearest_within_2km`` or ``unplaced``), placement_distance_m (0 when within).
+        (``within``, ``nearest_within_2km`` or ``unplaced``), placement_distance_m (0 when within,
+        metres to 0.1 m when nearest, null when unplaced).
     """
-    points = gpd.GeoDataFrame(
-        {"point_index": np.arange(len(longitude))},
-        geometry=gpd.points_from_xy(longitude, latitude),
-        crs=WGS84,
-    ).to_crs(BNG)
-    polygons = lsoas[["lsoa_code", "geometry"]].to_crs(BNG)
-    within = gpd.sjoin(points, polygons, how="left", predicate="within")
-    # A point on a shared edge may match two polygons: keep the first code in sort order.
-    within = within.sort_values(["point_index", "lsoa_code"]).drop_duplicates("point_index")
-    codes: list[str | None] = [None if isinstance(c, float) else c for c in within["lsoa_code"]]
-    methods = [WITHIN if c is not None else UNPLACED for c in codes]
-    distances = [0.0 if c is not None else None for c in codes]
-    outside = points[[c is None for c in codes]]
-    if not outside.empty:
-        near = gpd.sjoin_nearest(
-            outside, polygons, how="left", max_distance=max_distance_m, distance_col="distance_m"
-        )
-        near = near.sort_values(["point_index", "lsoa_code"]).drop_duplicates("point_index")
-        for i, code, distance in zip(near["point_index"], near["lsoa_code"], near["distance_m"]):
-            if isinstance(code, str):
-                codes[i], methods[i], distances[i] = code, NEAREST, round(float(distance), 1)
-    return pl.DataFrame(
-        {"lsoa_code": codes, "placement_method": methods, "placement_distance_m": distances},
-        schema={
-            "lsoa_code": pl.String,
-            "placement_method": pl.String,
-            "placement_distance_m": pl.Float64,
-        },
+    points = pl.DataFrame({"latitude": latitude, "longitude": longitude}).with_row_index("row_id")
+    con.register("_community_points", points)
+    placed = lsoa_for_points(con, "_community_points", nearest_within_m=NEAREST_LIMIT_M)
+    frame = placed.order("row_id").pl()
+    con.unregister("_community_points")
+    nearest, found = pl.col("nearest_distance_m"), pl.col("lsoa_code").is_not_null()
+    return frame.select(
+        "lsoa_code",
+        pl.when(nearest.is_not_null())
+        .then(pl.lit(NEAREST))
+        .when(found)
+        .then(pl.lit(WITHIN))
+        .otherwise(pl.lit(UNPLACED))
+        .alias("placement_method"),
+        pl.when(found).then(nearest.round(1).fill_null(0.0)).alias("placement_distance_m"),
     )
 
 
@@ -130,24 +126,16 @@ def parse_created_date(created: str | None, iso_date: str | None) -> dt.date | N
     return dt.date(int(year), month, day)
 
 
-def build_support_groups(
-    raw: pl.DataFrame, lsoas: gpd.GeoDataFrame, las: gpd.GeoDataFrame
-) -> pl.DataFrame:
+def build_support_groups(con: duckdb.DuckDBPyConnection, raw: pl.DataFrame) -> pl.DataFrame:
     """``staging.stg_community_activity__support_groups``: one row per group (202).
 
     Args:
+        con: a connection with ``raw.lsoa21_boundaries`` and ``raw.la_boundaries``.
         raw: ``raw.community_support_groups`` (text columns as parsed).
-        lsoas: Welsh 2021 LSOA polygons with ``lsoa_code``.
-        las: Welsh local authority polygons with ``la_code``.
 
     Returns:
-        Columns: group_id (the source UUID), title, location_text, source_type (facebook group,
-        website, council, nextdoor community; null if blank), display_status (the list's own
-        status: VISIBLE, UPDATED, URL BROKEN, NOT GROUP, ...), police_force,
-        police_neighbourhood, group_url (public page), created_date (DATE), latitude, longitude
-        (degrees, EPSG:4326), lsoa_code (2021 LSOA), la_code (LA of that LSOA),
-        placement_method, placement_distance_m (metres), source_row_number. Contact e-mail
-        addresses are deliberately not carried.
+        The columns of its contract (``data_contracts/community_activity.yaml``), in that order;
+        contact e-mail addresses are deliberately not carried.
 
     Raises:
         ValueError: a latitude/longitude is missing or not a number, or a group ID repeats.
@@ -165,8 +153,8 @@ def build_support_groups(
     dupes = raw.filter(pl.col("id").is_duplicated())["id"].unique().to_list()
     if dupes:
         raise ValueError(f"support groups: repeated group IDs {dupes}")
-    placed = place_points(coords["longitude"].to_list(), coords["latitude"].to_list(), lsoas)
-    la_of = lsoa_to_la(lsoas, las)
+    placed = place_points(con, coords["longitude"].to_list(), coords["latitude"].to_list())
+    la_of = lsoa_to_la(con)
     created = [
         parse_created_date(c, i)
         for c, i in zip(raw["created"].to_list(), raw["iso_8601_date"].to_list(), strict=True)
@@ -229,10 +217,8 @@ def build_volunteer_registrations(
         las: local authorities with la_code and la_name_en (``raw.la_boundaries``).
 
     Returns:
-        The frame (la_code, la_name_en, total_volunteer_count, new_volunteer_count (people
-        registered with Volunteering Wales; new = registered since the COVID-19 appeal),
-        as_at_date DATE) and the area names dropped as not Welsh local authorities
-        ('Outside Area', 'Shropshire').
+        The frame (the columns of its contract, ``data_contracts/community_activity.yaml``) and
+        the area names dropped as not Welsh local authorities ('Outside Area', 'Shropshire').
 
     Raises:
         UnmatchedAreaError: an area is neither a Welsh LA name nor a known non-LA area.

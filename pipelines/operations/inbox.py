@@ -23,7 +23,6 @@ class InboxFile:
     path: Path
     name: str
     size: int
-    mtime_ns: int
     sha256: str
 
 
@@ -81,7 +80,7 @@ def scan_inbox(
         else:
             digest = sha256_of(path)
             cursor.files[name] = (stat.st_size, stat.st_mtime_ns, digest)
-        out.append(InboxFile(path, name, stat.st_size, stat.st_mtime_ns, digest))
+        out.append(InboxFile(path, name, stat.st_size, digest))
     for name in list(cursor.files):
         if name not in present and not (Path(inbox) / name).exists():
             del cursor.files[name]

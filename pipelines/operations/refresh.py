@@ -34,6 +34,7 @@ import duckdb
 from pipelines.catalogue import SourceUnavailableError, fetch, load_catalogue
 from pipelines.contracts import apply_comments, contract_for, create_table_sql
 from pipelines.operations import keys
+from pipelines.quality.acceptance import table_exists
 from pipelines.settings import PROJECT_ROOT, setting_path
 
 FINGERPRINTS_TABLE = "quality.asset_fingerprints"
@@ -85,6 +86,7 @@ class Plan:
         selection: the stale assets and everything downstream (what the run materialises).
         sources_checked: number of source files whose checksum was computed.
         changed_sources: catalogue sources whose checksum differs from the recorded build.
+        last_run: whether an earlier ``make run`` recorded fingerprints in this warehouse.
     """
 
     fingerprints: dict[str, str]
@@ -93,13 +95,14 @@ class Plan:
     selection: list[dg.AssetKey]
     sources_checked: int = 0
     changed_sources: list[str] = field(default_factory=list)
+    last_run: bool = False
 
 
 def recorded_fingerprints(
     con: duckdb.DuckDBPyConnection | None,
 ) -> dict[str, tuple[str, str | None]]:
     """``asset key -> (fingerprint, source checksum)`` as recorded by the last builds."""
-    if con is None or not _exists(con, FINGERPRINTS_TABLE):
+    if con is None or not table_exists(con, FINGERPRINTS_TABLE):
         return {}
     columns = {
         r[0]
@@ -111,12 +114,6 @@ def recorded_fingerprints(
     source = "source_sha256" if "source_sha256" in columns else "null"
     rows = con.execute(f"select asset_key, fingerprint, {source} from {FINGERPRINTS_TABLE}")
     return {key: (fp, sha) for key, fp, sha in rows.fetchall()}
-
-
-def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    from pipelines.quality.acceptance import table_exists
-
-    return table_exists(con, table)
 
 
 def _output_missing(key: dg.AssetKey, node, tables: set[str]) -> str | None:
@@ -243,6 +240,7 @@ def plan_refresh(
         selection=selection,
         sources_checked=len(sources),
         changed_sources=sorted(changed),
+        last_run=bool(recorded),
     )
 
 

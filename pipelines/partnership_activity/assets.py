@@ -76,7 +76,7 @@ def _catalogue_frame(key: str) -> pl.DataFrame:
     return frame.rename({c: c.strip().lstrip("\ufeff").lower() for c in frame.columns})
 
 
-def reference_frames(con, log) -> dict[str, pl.DataFrame]:
+def reference_frames(con) -> dict[str, pl.DataFrame]:
     """The reference tables the example generator needs, from the warehouse or the catalogue."""
     out = {}
     for key in ("lsoa21_population", "wimd_2025_ranks"):
@@ -216,7 +216,7 @@ def partnership_activity_submissions(
         is_example = inbox is None
         if is_example:
             inbox = warehouse.work_dir / EXAMPLE_INBOX_NAME
-            frames = reference_frames(con, context.log)
+            frames = reference_frames(con)
             areas = generator.areas_from_frames(
                 frames["lsoa21_population"], frames["wimd_2025_ranks"]
             )

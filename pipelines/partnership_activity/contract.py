@@ -17,7 +17,6 @@ RAW_TABLE = "raw.partnership_activity"
 QUARANTINE_TABLE = "quality.quarantine"
 SUBMISSIONS_TABLE = "quality.submissions"
 TABLES = (RAW_TABLE, QUARANTINE_TABLE, SUBMISSIONS_TABLE)
-FREE_TEXT_COLUMNS = ("title", "description")
 
 
 def table() -> dict:
@@ -68,10 +67,6 @@ def category_of_type() -> dict[str, str]:
     """activity_type -> its action_category (the contract's allowed pairs)."""
     pairs = prop_custom("activity_type", "allowedPairs")["pairs"]
     return {t: category for category, types in pairs.items() for t in types}
-
-
-def option(name: str, key: str) -> Any:
-    return (properties()[name].get("logicalTypeOptions") or {}).get(key)
 
 
 def description(name: str, language: str = "en") -> str:

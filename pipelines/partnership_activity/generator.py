@@ -372,7 +372,7 @@ def generate_activity(n: int, seed: int = 2025, areas: pl.DataFrame | None = Non
         .alias("wellbeing_goals"),
         pl.lit(table(MATURITY)).gather(pl.col("_maturity")).alias("partnership_maturity"),
     )
-    frame = frame.select(
+    return frame.select(
         pl.format("{}-{}", pl.col("_pcode"), pl.col("_i").cast(pl.String).str.zfill(8)).alias(
             "activity_id"
         ),
@@ -400,7 +400,6 @@ def generate_activity(n: int, seed: int = 2025, areas: pl.DataFrame | None = Non
         "partnership_maturity",
         pl.lit(True).alias("is_example_data"),
     )
-    return frame
 
 
 def write_submission(

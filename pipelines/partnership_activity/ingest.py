@@ -264,7 +264,6 @@ def _write_checked(
     read: reading.FileRead,
     lookups: Lookups,
     is_example: bool,
-    folder: Path,
     file_error=None,
     defer_points: bool | None = None,
     rescan: bool = True,
@@ -292,13 +291,13 @@ def _write_checked(
     return target
 
 
-def _check(con, read: reading.FileRead, lookups: Lookups, is_example: bool, folder: Path):
+def _check(con, read: reading.FileRead, lookups: Lookups, is_example: bool):
     """Run the pass; returns (read, the table of checked rows). Falls back to the exact CSV reader when
     DuckDB's rejected a row or the file is not UTF-8; places coordinate-only rows and runs again
     when there are any."""
     file_error = (read.error, read.error_cy) if read.error else None
     try:
-        checked = _write_checked(con, read, lookups, is_example, folder, file_error)
+        checked = _write_checked(con, read, lookups, is_example, file_error)
         if read.fast:
             rejected = con.execute(f"select count(*) from {read.rejects_table}").fetchone()[0]
             if rejected:
@@ -321,15 +320,15 @@ def _check(con, read: reading.FileRead, lookups: Lookups, is_example: bool, fold
         )
         if read.error:
             return read, _write_checked(
-                con, read, lookups, is_example, folder, (read.error, read.error_cy)
+                con, read, lookups, is_example, (read.error, read.error_cy)
             ) if read.relation else None
-        checked = _write_checked(con, read, lookups, is_example, folder)
+        checked = _write_checked(con, read, lookups, is_example)
     if file_error is None and lookups.polygons is not None:
         points = f"(select latitude, longitude from {checked} where _needs_point)"
         if con.execute(f"select count(*) from {points}").fetchone()[0]:
             place_points(con, points, lookups)
             checked = _write_checked(
-                con, read, lookups, is_example, folder, defer_points=False, rescan=False
+                con, read, lookups, is_example, defer_points=False, rescan=False
             )
     return read, checked
 
@@ -564,7 +563,7 @@ def load_submission(
     try:
         checked = None
         if read.relation is not None:
-            read, checked = _check(con, read, lookups, is_example_data, folder)
+            read, checked = _check(con, read, lookups, is_example_data)
         outcome.error, outcome.error_cy = read.error, read.error_cy
         outcome.note = _note(read)
         con.execute("begin transaction")

@@ -1,7 +1,7 @@
 """The geography lookups partner rows are placed with, as temporary DuckDB tables.
 
-``create_lookups`` builds, on one connection, the tables ``normalise.normalised_sql`` joins
-(``normalise.LOOKUPS``) from four reference tables: ``raw.lsoa21_population`` (2021 LSOAs and
+``create_lookups`` builds, on one connection, the ``_pa_*`` tables ``normalise.normalised_sql``
+joins (listed there) from four reference tables: ``raw.lsoa21_population`` (2021 LSOAs and
 their local authority), ``raw.lsoa11_lsoa21_lookup`` (ONS 2011 -> 2021), ``raw.wimd_2019_postcodes``
 (postcode -> 2011 LSOA) and ``raw.lsoa11_la_names`` (local authority names in English and
 Welsh), plus the councils' own names (``pipelines/reference/council_names.csv``). Each source is

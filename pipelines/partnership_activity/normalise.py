@@ -468,7 +468,6 @@ def redact_text(value: object) -> str:
 #   _pa_postcodes(postcode_key, n21, lsoa21_code, lsoa21_list, la_code, la_name_en)
 #   _pa_la_names(name_key, la_code)                                 English, Welsh, council names
 #   _pa_points(latitude, longitude, lsoa21_code, la_code, la_name_en)  coordinates placed
-LOOKUPS = ("_pa_lsoa21", "_pa_lsoa11", "_pa_postcodes", "_pa_la_names", "_pa_points")
 PARSED = {  # column -> (struct column, macro call on the sent value)
     "latitude": ("_lat", "pa_degrees({x}, 'latitude')"),
     "longitude": ("_lon", "pa_degrees({x}, 'longitude')"),

@@ -113,7 +113,6 @@ from pipelines.sqltext import case_lookup, quote_ident, sql_value
 from pipelines.warehouse import LINEAGE_COLUMNS
 
 SEVERITIES = ("error", "warning")
-KINDS = ("exists", "row", "unique", "coverage", "row_count", "sum", "sql")
 NUMERIC_LOGICAL_TYPES = ("integer", "number")
 DATE_LOGICAL_TYPES = ("date", "timestamp")
 TEXT_PHYSICAL_TYPES = ("varchar", "text", "string")
@@ -132,7 +131,7 @@ class Rule:
 
     Attributes:
         name: stable rule name, e.g. ``funding_gbp.range`` or ``every_lsoa_present``.
-        kind: one of ``KINDS``.
+        kind: ``exists``, ``row``, ``unique``, ``coverage``, ``row_count``, ``sum`` or ``sql``.
         severity: ``error`` (blocks) or ``warning``.
         description: plain-English statement of what must hold (shown in check failures).
         columns: the contract columns the rule is about (first = the one a problem is filed under).
@@ -642,7 +641,7 @@ def quality_rule(item: dict, table: str, default_column: str | None = None, inde
         engine = str(item.get("engine") or "").lower().replace("_", "-")
         impl = dict(item.get("implementation") or {})
         if engine == "duckdb" and impl.get("rule") == "coverage":
-            return coverage_rule(name, impl, severity, description, table, where)
+            return coverage_rule(name, impl, severity, description, where)
         if engine == "duckdb":
             return _duckdb_rule(name, impl, severity, description, default_column, where)
         if engine in ("great-expectations", "greatexpectations", "gx"):
@@ -730,7 +729,7 @@ def _gx_rule(name, impl, severity, description, default_column, table, where) ->
             args["valuesFrom"] = source
         else:
             args["values"] = list(impl.get("value_set") or [])
-        return coverage_rule(name, args, severity, description, table, where)
+        return coverage_rule(name, args, severity, description, where)
     if expectation == "expect_column_sum_to_be_between":
         return Rule(
             name,
@@ -760,9 +759,7 @@ def _gx_rule(name, impl, severity, description, default_column, table, where) ->
     )
 
 
-def coverage_rule(
-    name: str, args: dict, severity: str, description: str, table: str, where: str
-) -> Rule:
+def coverage_rule(name: str, args: dict, severity: str, description: str, where: str) -> Rule:
     """Compile a ``coverage`` rule (see the module docstring)."""
     dims = args.get("columns") or [
         {

@@ -9,9 +9,10 @@ import pytest
 
 from pipelines.boundaries import assets as boundary_assets
 from pipelines.boundaries import parsers as boundary_parsers
+from pipelines.boundaries.geo import geometry_to_wkb
 from pipelines.catalogue import fetch
 from pipelines.community_activity import assets, parsers, staging
-from pipelines.warehouse import LINEAGE_COLUMNS, Warehouse
+from pipelines.warehouse import LINEAGE_COLUMNS, Warehouse, connect_duckdb, write_table
 
 
 @pytest.fixture(scope="module")
@@ -25,13 +26,24 @@ def lsoa21(shared_data):
 
 
 @pytest.fixture(scope="module")
+def con(lsoa21, la):
+    """A DuckDB holding raw.lsoa21_boundaries and raw.la_boundaries as the warehouse does."""
+    con = connect_duckdb()
+    con.execute("create schema raw")
+    write_table(con, "raw.lsoa21_boundaries", geometry_to_wkb(lsoa21, ["lsoa_code"]))
+    write_table(con, "raw.la_boundaries", geometry_to_wkb(la, ["la_code"]))
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="module")
 def raw_groups(shared_data):
     return parsers.parse_support_groups(fetch("community_support_groups", mirror=shared_data))
 
 
 @pytest.fixture(scope="module")
-def groups(raw_groups, lsoa21, la):
-    return staging.build_support_groups(raw_groups, lsoa21, la)
+def groups(con, raw_groups):
+    return staging.build_support_groups(con, raw_groups)
 
 
 @pytest.fixture(scope="module")
@@ -90,8 +102,8 @@ def test_group_la_is_the_la_of_its_lsoa(groups, lsoa21):
         assert names[row["lsoa_code"]].startswith(la_codes[row["la_code"]] + " ")
 
 
-def test_lsoa_to_la_agrees_with_lsoa_names(lsoa21, la):
-    lookup = staging.lsoa_to_la(lsoa21, la)
+def test_lsoa_to_la_agrees_with_lsoa_names(con, lsoa21, la):
+    lookup = staging.lsoa_to_la(con)
     la_name = dict(zip(la["la_code"], la["la_name_en"], strict=True))
     assert len(lookup) == 1917
     for code, name in zip(lsoa21["lsoa_code"], lsoa21["lsoa_name_en"], strict=True):
@@ -105,8 +117,8 @@ def test_created_column_agrees_with_iso_column_wherever_both_exist(raw_groups):
         assert staging.parse_created_date(created, None) == dt.date.fromisoformat(iso)
 
 
-def test_point_far_from_wales_is_unplaced(lsoa21):
-    placed = staging.place_points([-0.1276, -3.1791], [51.5072, 51.4816], lsoa21)
+def test_point_far_from_wales_is_unplaced(con):
+    placed = staging.place_points(con, [-0.1276, -3.1791], [51.5072, 51.4816])
     assert placed["placement_method"].to_list() == [staging.UNPLACED, staging.WITHIN]
     assert placed["lsoa_code"][0] is None
 

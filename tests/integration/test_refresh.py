@@ -46,9 +46,9 @@ def copy(built_warehouse, pipeline_env, editable_mirror, tmp_path):
     return {"env": env, "mirror": mirror, "root": root}
 
 
-def _run(env: dict) -> subprocess.CompletedProcess:
+def _run(env: dict, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "pipelines.run"],
+        [sys.executable, "-m", "pipelines.run", *args],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,
@@ -104,8 +104,18 @@ def test_nothing_changed_does_no_work(copy):
     assert total > 40
     assert f"changed since the last run: none. 0 of {total} assets out of date." in result.stdout
     assert "Nothing changed: no work to do" in result.stdout
+    plan = _run(env, "--plan")
+    assert "Nothing to build: every asset is up to date." in plan.stdout, plan.stdout
+    assert "Would build" not in plan.stdout
     assert _runs(env) == [], "no Dagster run was started"
     assert sha256_of(published) == before
+    # On an empty warehouse there is no last run to compare with: the plan says so.
+    first = _run({**env, "WELLBEING_WAREHOUSE": str(copy["root"] / "new.duckdb")}, "--plan")
+    assert (
+        "; first run on this warehouse (no earlier make run recorded): building everything. "
+        f"{total} of {total} assets out of date.\n" in first.stdout
+    ), first.stdout
+    assert f"\nWould build {total} assets: " in first.stdout and "changed since" not in first.stdout
 
 
 def test_one_changed_source_rebuilds_only_what_depends_on_it(copy):
