@@ -259,71 +259,60 @@ def indicator_measures(site: Site, t: Translator, latest: pl.DataFrame, codes: l
     return out
 
 
+def column_measure(rows: list[dict], column: str, *args, **options) -> Measure:
+    """The Measure keyed ``column`` of that column over ``rows`` (``args``: label, unit,
+    period, kind; ``options``: reverse, domain)."""
+    return Measure(column, *args, [r.get(column) for r in rows], **options)
+
+
+def rate_measures(t: Translator, rows: list[dict], period: str) -> list[Measure]:
+    """Activities per 10,000 people, all and by action category, as the marts compute them."""
+    return [
+        Measure(
+            f"rate_{cat}",
+            t("measures.activity_rate", category=t(f"categories.{cat}")),
+            t("units.per_10k"),
+            period,
+            "dec1",
+            [r.get(RATE_COL[cat]) for r in rows],
+        )
+        for cat in CATEGORIES
+    ]
+
+
 def lsoa_measures(site: Site, t: Translator, rows: list[dict]) -> list[Measure]:
     wimd, census, period = t("periods.wimd"), t("periods.census"), activity_period(site, t)
+    rank = t("units.rank_lsoa")
     ms = [
-        Measure(
-            "wimd_rank",
-            t("measures.wimd_rank"),
-            t("units.rank_lsoa"),
-            "",
-            "int",
-            [r.get("wimd_rank") for r in rows],
-            reverse=True,
-        ),
-        Measure(
+        column_measure(rows, "wimd_rank", t("measures.wimd_rank"), rank, "", "int", reverse=True),
+        column_measure(
+            rows,
             "wimd_decile",
             t("measures.wimd_decile"),
             t("units.decile"),
             "",
             "int",
-            [r.get("wimd_decile") for r in rows],
             reverse=True,
             domain=list(range(1, 11)),
         ),
+        *(
+            column_measure(rows, f"{d}_rank", t(f"domains.{d}"), rank, wimd, "int", reverse=True)
+            for d in DOMAINS
+        ),
+        *rate_measures(t, rows, period),
+        column_measure(
+            rows, "population", t("fields.population"), t("units.people"), census, "int"
+        ),
     ]
-    for d in DOMAINS:
-        ms.append(
-            Measure(
-                f"{d}_rank",
-                t(f"domains.{d}"),
-                t("units.rank_lsoa"),
-                wimd,
-                "int",
-                [r.get(f"{d}_rank") for r in rows],
-                reverse=True,
-            )
-        )
-    for cat in CATEGORIES:
-        ms.append(
-            Measure(
-                f"rate_{cat}",
-                t("measures.activity_rate", category=t(f"categories.{cat}")),
-                t("units.per_10k"),
-                period,
-                "dec1",
-                [r.get(RATE_COL[cat]) for r in rows],
-            )
-        )
-    ms.append(
-        Measure(
-            "population",
-            t("fields.population"),
-            t("units.people"),
-            census,
-            "int",
-            [r.get("population") for r in rows],
-        )
-    )
     if rows and "loneliness_zscore" in rows[0]:
         ms.append(
-            Measure(
+            column_measure(
+                rows,
                 "loneliness_zscore",
                 t("measures.loneliness_zscore"),
                 t("units.zscore"),
                 t("periods.loneliness"),
                 "dec2",
-                [r.get("loneliness_zscore") for r in rows],
             )
         )
     ms += indicator_measures(site, t, site.lsoa_latest, [r["lsoa_code"] for r in rows])
@@ -334,43 +323,16 @@ def la_measures(site: Site, t: Translator, rows: list[dict], level: str = "la") 
     """Measures of a level with the authority profile's columns (authorities, PSBs, health
     boards, MSOAs: the same deprivation shares, rates and funding), plus its indicators."""
     wimd, period = t("periods.wimd"), activity_period(site, t)
-    ms = [
-        Measure(
-            "share20",
-            t("measures.share_lsoas_most_deprived_20pct"),
-            t("units.pct_lsoas"),
-            wimd,
-            "pct",
-            [r.get("share_lsoas_most_deprived_20pct") for r in rows],
-        ),
-        Measure(
-            "share10",
-            t("measures.share_lsoas_most_deprived_10pct"),
-            t("units.pct_lsoas"),
-            wimd,
-            "pct",
-            [r.get("share_lsoas_most_deprived_10pct") for r in rows],
-        ),
-        Measure(
-            "people20",
-            t("measures.share_people_most_deprived_20pct"),
-            t("units.pct_people"),
-            wimd,
-            "pct",
-            [r.get("share_people_most_deprived_20pct") for r in rows],
-        ),
+    shares = [
+        ("share20", "share_lsoas_most_deprived_20pct", "units.pct_lsoas"),
+        ("share10", "share_lsoas_most_deprived_10pct", "units.pct_lsoas"),
+        ("people20", "share_people_most_deprived_20pct", "units.pct_people"),
     ]
-    for cat in CATEGORIES:
-        ms.append(
-            Measure(
-                f"rate_{cat}",
-                t("measures.activity_rate", category=t(f"categories.{cat}")),
-                t("units.per_10k"),
-                period,
-                "dec1",
-                [r.get(RATE_COL[cat]) for r in rows],
-            )
-        )
+    ms = [
+        Measure(key, t(f"measures.{col}"), t(unit), wimd, "pct", [r.get(col) for r in rows])
+        for key, col, unit in shares
+    ]
+    ms += rate_measures(t, rows, period)
     ms.append(
         Measure(
             "funding_per_head",
