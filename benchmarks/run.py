@@ -156,17 +156,11 @@ def _finish(result: dict, path: str) -> None:
 
 
 def _env(root: Path, mirror: Path) -> dict[str, str]:
-    return {
-        "WELLBEING_SOURCE_MIRROR": str(mirror),
-        "WELLBEING_WAREHOUSE": str(root / "warehouse.duckdb"),
-        "WELLBEING_CACHE_DIR": str(root.parent / "cache"),
-        "WELLBEING_ARCHIVE_DIR": str(root / "archive"),
-        "WELLBEING_FEEDBACK_DIR": str(root / "feedback"),
-        "WELLBEING_PUBLISH_DIR": str(root / "published"),
-        "WELLBEING_BOUNDARIES_DIR": str(root / "boundaries"),
-        "WELLBEING_DASHBOARD_DIR": str(root / "site"),
-        "DAGSTER_HOME": str(root / "dagster_home"),
-    }
+    """Every output under ``root``; the download cache shared by the runs beside it."""
+    from pipelines.settings import outputs_under
+
+    env = {**outputs_under(root), "WELLBEING_SOURCE_MIRROR": str(mirror)}
+    return env | {"WELLBEING_CACHE_DIR": str(root.parent / "cache")}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -518,7 +512,6 @@ def _lake_env(root: Path, mirror: Path, dsn: str) -> dict[str, str]:
     return {
         **_env(root, mirror),
         "WELLBEING_WAREHOUSE": f"ducklake:postgres:{dsn}",
-        "WELLBEING_DUCKLAKE_DATA_PATH": str(root / "lake"),
     }
 
 
