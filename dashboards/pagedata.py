@@ -529,10 +529,13 @@ def map_context(
 # figures and tables shared by the profiles
 
 
-def figure(t: Translator, field_key: str, label: str, value, kind: str, note: str = "") -> dict:
+def figure(t: Translator, row: dict, field_key: str, kind: str, note: str = "", label=None) -> dict:
+    """A profile's headline figure: ``row[field_key]`` formatted as ``kind``, labelled with
+    ``fields.<field_key>`` (or ``label``)."""
+    value = row.get(field_key)
     return {
         "field": field_key,
-        "label": label,
+        "label": label or t(f"fields.{field_key}"),
         "value": value,
         "shown": t.fmt(kind, value),
         "note": note,
@@ -866,92 +869,20 @@ def area_figures(site: Site, t: Translator, r: dict) -> list[dict]:
     board, MSOA), with units and periods; a figure whose column the level lacks is left out."""
     period, wimd, census = activity_period(site, t), t("periods.wimd"), t("periods.census")
     figures = [
-        figure(t, "population", t("fields.population"), r.get("population"), "int", census),
-        figure(t, "lsoa_count", t("fields.lsoa_count"), r.get("lsoa_count"), "int", census),
-        figure(
-            t,
-            "share_lsoas_most_deprived_10pct",
-            t("fields.share_lsoas_most_deprived_10pct"),
-            r.get("share_lsoas_most_deprived_10pct"),
-            "pct",
-            wimd,
-        ),
-        figure(
-            t,
-            "share_lsoas_most_deprived_20pct",
-            t("fields.share_lsoas_most_deprived_20pct"),
-            r.get("share_lsoas_most_deprived_20pct"),
-            "pct",
-            wimd,
-        ),
-        figure(
-            t,
-            "share_people_most_deprived_10pct",
-            t("fields.share_people_most_deprived_10pct"),
-            r.get("share_people_most_deprived_10pct"),
-            "pct",
-            wimd,
-        ),
-        figure(
-            t,
-            "share_people_most_deprived_20pct",
-            t("fields.share_people_most_deprived_20pct"),
-            r.get("share_people_most_deprived_20pct"),
-            "pct",
-            wimd,
-        ),
-        figure(
-            t, "activity_count", t("fields.activity_count"), r.get("activity_count"), "int", period
-        ),
-        figure(
-            t,
-            "activity_per_10k",
-            t("fields.activity_per_10k"),
-            r.get("activity_per_10k"),
-            "dec1",
-            period,
-        ),
-        figure(t, "funding_gbp", t("fields.funding_gbp"), r.get("funding_gbp"), "gbp", period),
-        figure(
-            t,
-            "funding_per_head_gbp",
-            t("fields.funding_per_head_gbp"),
-            r.get("funding_per_head_gbp"),
-            "gbp2",
-            period,
-        ),
-        figure(
-            t,
-            "partner_organisation_count",
-            t("fields.partner_organisation_count"),
-            r.get("partner_organisation_count"),
-            "int",
-            period,
-        ),
-        figure(
-            t,
-            "share_activity_in_most_deprived_20pct",
-            t("fields.share_activity_in_most_deprived_20pct"),
-            r.get("share_activity_in_most_deprived_20pct"),
-            "pct",
-            period,
-        ),
-        figure(
-            t,
-            "community_support_groups",
-            t("fields.community_support_groups"),
-            r.get("community_support_groups"),
-            "int",
-            t("periods.spring_2020"),
-        ),
-        figure(
-            t,
-            "volunteer_registrations",
-            t("fields.volunteer_registrations"),
-            r.get("volunteer_registrations"),
-            "int",
-            t("periods.spring_2020"),
-        ),
+        figure(t, r, "population", "int", census),
+        figure(t, r, "lsoa_count", "int", census),
+        figure(t, r, "share_lsoas_most_deprived_10pct", "pct", wimd),
+        figure(t, r, "share_lsoas_most_deprived_20pct", "pct", wimd),
+        figure(t, r, "share_people_most_deprived_10pct", "pct", wimd),
+        figure(t, r, "share_people_most_deprived_20pct", "pct", wimd),
+        figure(t, r, "activity_count", "int", period),
+        figure(t, r, "activity_per_10k", "dec1", period),
+        figure(t, r, "funding_gbp", "gbp", period),
+        figure(t, r, "funding_per_head_gbp", "gbp2", period),
+        figure(t, r, "partner_organisation_count", "int", period),
+        figure(t, r, "share_activity_in_most_deprived_20pct", "pct", period),
+        figure(t, r, "community_support_groups", "int", t("periods.spring_2020")),
+        figure(t, r, "volunteer_registrations", "int", t("periods.spring_2020")),
     ]
     return [f for f in figures if f["field"] in r]
 
@@ -1141,21 +1072,12 @@ def lsoa_profile(site: Site, t: Translator, r: dict, bounds: list) -> dict:
     period, wimd, census = activity_period(site, t), t("periods.wimd"), t("periods.census")
     shown, _ = participants_shown(site, t, r)
     figures = [
-        figure(t, "wimd_rank", t("fields.wimd_rank_of"), r.get("wimd_rank"), "int", wimd),
-        figure(t, "wimd_decile", t("fields.wimd_decile"), r.get("wimd_decile"), "int", wimd),
-        figure(t, "population", t("fields.population"), r.get("population"), "int", census),
-        figure(
-            t, "activity_count", t("fields.activity_count"), r.get("activity_count"), "int", period
-        ),
-        figure(
-            t,
-            "activity_per_10k",
-            t("fields.activity_per_10k"),
-            r.get("activity_per_10k"),
-            "dec1",
-            period,
-        ),
-        figure(t, "funding_gbp", t("fields.funding_gbp"), r.get("funding_gbp"), "gbp", period),
+        figure(t, r, "wimd_rank", "int", wimd, t("fields.wimd_rank_of")),
+        figure(t, r, "wimd_decile", "int", wimd),
+        figure(t, r, "population", "int", census),
+        figure(t, r, "activity_count", "int", period),
+        figure(t, r, "activity_per_10k", "dec1", period),
+        figure(t, r, "funding_gbp", "gbp", period),
         {
             "field": "participant_count",
             "label": t("fields.participant_count"),
@@ -1163,14 +1085,7 @@ def lsoa_profile(site: Site, t: Translator, r: dict, bounds: list) -> dict:
             "shown": shown,
             "note": period,
         },
-        figure(
-            t,
-            "community_support_groups",
-            t("fields.community_support_groups"),
-            r.get("community_support_groups"),
-            "int",
-            t("periods.spring_2020"),
-        ),
+        figure(t, r, "community_support_groups", "int", t("periods.spring_2020")),
     ]
     domain_items = [
         (t(f"domains.{d}"), r.get(f"{d}_rank"), t.fmt("int", r.get(f"{d}_rank"))) for d in DOMAINS
