@@ -404,17 +404,19 @@ def child_baseline(ns: argparse.Namespace) -> None:
     """DuckDB alone: read the CSV and aggregate by LSOA, joined to the LSOA list (the floor)."""
     import duckdb
 
+    from pipelines.sqltext import quote_literal
+
     t = time.perf_counter()
     con = duckdb.connect()
     rows = con.execute(
         f"""
         with activity as (
             select lsoa_code, count(*) as activities, sum(try_cast(funding_gbp as double)) as funding_gbp
-            from read_csv_auto('{ns.file}')
+            from read_csv_auto({quote_literal(ns.file)})
             group by lsoa_code
         )
         select l.lsoa21_code, coalesce(a.activities, 0), coalesce(a.funding_gbp, 0)
-        from read_parquet('{ns.areas}') l
+        from read_parquet({quote_literal(ns.areas)}) l
         left join activity a on a.lsoa_code = l.lsoa21_code
         """
     ).fetchall()
