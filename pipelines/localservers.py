@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Self
 
+from pipelines.sqltext import quote_ident
+
 POSTGRES_SEARCH = ("/usr/lib/postgresql/*/bin",)
 SERVER_USER = "postgres"
 
@@ -188,7 +190,7 @@ class PostgresServer(_LocalServer):
             with con.cursor() as cur:
                 cur.execute("select 1 from pg_database where datname = %s", (name,))
                 if cur.fetchone() is None:
-                    cur.execute(f'create database "{name}"')
+                    cur.execute(f"create database {quote_ident(name)}")
         finally:
             con.close()
         return self.dsn(name)
