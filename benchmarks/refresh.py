@@ -25,22 +25,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from pipelines.mirror import linked_mirror
+from pipelines.settings import outputs_under
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RESULTS = PROJECT_ROOT / "benchmarks" / "results"
 CHANGED_FOLDER = "loneliness_index_wales"
 CHANGED_FILE = "wales_clinical_loneliness_lsoa.csv"
 TARGET_NO_CHANGE_SECONDS = 10.0
-
-
-def _mirror(source: Path, root: Path) -> Path:
-    mirror = root / "mirror"
-    mirror.mkdir()
-    for folder in source.iterdir():
-        if folder.name == CHANGED_FOLDER:
-            shutil.copytree(folder, mirror / folder.name)
-        else:
-            (mirror / folder.name).symlink_to(folder.resolve())
-    return mirror
 
 
 def _run(env: dict) -> tuple[float, int, str]:
@@ -68,23 +60,12 @@ def main() -> int:
         sys.exit(f"no source mirror at {source}: set WELLBEING_SOURCE_MIRROR")
     root = Path(tempfile.mkdtemp(prefix="wellbeing-refresh-bench-"))
     try:
-        mirror = _mirror(source, root)
-        home = root / "dagster_home"
+        mirror = linked_mirror(source, root / "mirror", (CHANGED_FOLDER,))
+        env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), **outputs_under(root)}
+        env["WELLBEING_SOURCE_MIRROR"] = str(mirror)
+        home = Path(env["DAGSTER_HOME"])
         home.mkdir()
         shutil.copy(PROJECT_ROOT / "deploy" / "dagster.local.yaml", home / "dagster.yaml")
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(PROJECT_ROOT),
-            "DAGSTER_HOME": str(home),
-            "WELLBEING_SOURCE_MIRROR": str(mirror),
-            "WELLBEING_WAREHOUSE": str(root / "warehouse.duckdb"),
-            "WELLBEING_CACHE_DIR": str(root / "cache"),
-            "WELLBEING_ARCHIVE_DIR": str(root / "archive"),
-            "WELLBEING_PUBLISH_DIR": str(root / "published"),
-            "WELLBEING_BOUNDARIES_DIR": str(root / "boundaries"),
-            "WELLBEING_DASHBOARD_DIR": str(root / "site"),
-            "WELLBEING_QUALITY_DIR": str(root / "quality"),
-        }
         env.pop("WELLBEING_PARTNER_INBOX", None)
         rows = []
         load_before = os.getloadavg()[0]

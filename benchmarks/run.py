@@ -156,17 +156,11 @@ def _finish(result: dict, path: str) -> None:
 
 
 def _env(root: Path, mirror: Path) -> dict[str, str]:
-    return {
-        "WELLBEING_SOURCE_MIRROR": str(mirror),
-        "WELLBEING_WAREHOUSE": str(root / "warehouse.duckdb"),
-        "WELLBEING_CACHE_DIR": str(root.parent / "cache"),
-        "WELLBEING_ARCHIVE_DIR": str(root / "archive"),
-        "WELLBEING_FEEDBACK_DIR": str(root / "feedback"),
-        "WELLBEING_PUBLISH_DIR": str(root / "published"),
-        "WELLBEING_BOUNDARIES_DIR": str(root / "boundaries"),
-        "WELLBEING_DASHBOARD_DIR": str(root / "site"),
-        "DAGSTER_HOME": str(root / "dagster_home"),
-    }
+    """Every output under ``root``; the download cache shared by the runs beside it."""
+    from pipelines.settings import outputs_under
+
+    env = {**outputs_under(root), "WELLBEING_SOURCE_MIRROR": str(mirror)}
+    return env | {"WELLBEING_CACHE_DIR": str(root.parent / "cache")}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -410,17 +404,19 @@ def child_baseline(ns: argparse.Namespace) -> None:
     """DuckDB alone: read the CSV and aggregate by LSOA, joined to the LSOA list (the floor)."""
     import duckdb
 
+    from pipelines.sqltext import quote_literal
+
     t = time.perf_counter()
     con = duckdb.connect()
     rows = con.execute(
         f"""
         with activity as (
             select lsoa_code, count(*) as activities, sum(try_cast(funding_gbp as double)) as funding_gbp
-            from read_csv_auto('{ns.file}')
+            from read_csv_auto({quote_literal(ns.file)})
             group by lsoa_code
         )
         select l.lsoa21_code, coalesce(a.activities, 0), coalesce(a.funding_gbp, 0)
-        from read_parquet('{ns.areas}') l
+        from read_parquet({quote_literal(ns.areas)}) l
         left join activity a on a.lsoa_code = l.lsoa21_code
         """
     ).fetchall()
@@ -518,7 +514,6 @@ def _lake_env(root: Path, mirror: Path, dsn: str) -> dict[str, str]:
     return {
         **_env(root, mirror),
         "WELLBEING_WAREHOUSE": f"ducklake:postgres:{dsn}",
-        "WELLBEING_DUCKLAKE_DATA_PATH": str(root / "lake"),
     }
 
 

@@ -259,71 +259,60 @@ def indicator_measures(site: Site, t: Translator, latest: pl.DataFrame, codes: l
     return out
 
 
+def column_measure(rows: list[dict], column: str, *args, **options) -> Measure:
+    """The Measure keyed ``column`` of that column over ``rows`` (``args``: label, unit,
+    period, kind; ``options``: reverse, domain)."""
+    return Measure(column, *args, [r.get(column) for r in rows], **options)
+
+
+def rate_measures(t: Translator, rows: list[dict], period: str) -> list[Measure]:
+    """Activities per 10,000 people, all and by action category, as the marts compute them."""
+    return [
+        Measure(
+            f"rate_{cat}",
+            t("measures.activity_rate", category=t(f"categories.{cat}")),
+            t("units.per_10k"),
+            period,
+            "dec1",
+            [r.get(RATE_COL[cat]) for r in rows],
+        )
+        for cat in CATEGORIES
+    ]
+
+
 def lsoa_measures(site: Site, t: Translator, rows: list[dict]) -> list[Measure]:
     wimd, census, period = t("periods.wimd"), t("periods.census"), activity_period(site, t)
+    rank = t("units.rank_lsoa")
     ms = [
-        Measure(
-            "wimd_rank",
-            t("measures.wimd_rank"),
-            t("units.rank_lsoa"),
-            "",
-            "int",
-            [r.get("wimd_rank") for r in rows],
-            reverse=True,
-        ),
-        Measure(
+        column_measure(rows, "wimd_rank", t("measures.wimd_rank"), rank, "", "int", reverse=True),
+        column_measure(
+            rows,
             "wimd_decile",
             t("measures.wimd_decile"),
             t("units.decile"),
             "",
             "int",
-            [r.get("wimd_decile") for r in rows],
             reverse=True,
             domain=list(range(1, 11)),
         ),
+        *(
+            column_measure(rows, f"{d}_rank", t(f"domains.{d}"), rank, wimd, "int", reverse=True)
+            for d in DOMAINS
+        ),
+        *rate_measures(t, rows, period),
+        column_measure(
+            rows, "population", t("fields.population"), t("units.people"), census, "int"
+        ),
     ]
-    for d in DOMAINS:
-        ms.append(
-            Measure(
-                f"{d}_rank",
-                t(f"domains.{d}"),
-                t("units.rank_lsoa"),
-                wimd,
-                "int",
-                [r.get(f"{d}_rank") for r in rows],
-                reverse=True,
-            )
-        )
-    for cat in CATEGORIES:
-        ms.append(
-            Measure(
-                f"rate_{cat}",
-                t("measures.activity_rate", category=t(f"categories.{cat}")),
-                t("units.per_10k"),
-                period,
-                "dec1",
-                [r.get(RATE_COL[cat]) for r in rows],
-            )
-        )
-    ms.append(
-        Measure(
-            "population",
-            t("fields.population"),
-            t("units.people"),
-            census,
-            "int",
-            [r.get("population") for r in rows],
-        )
-    )
     if rows and "loneliness_zscore" in rows[0]:
         ms.append(
-            Measure(
+            column_measure(
+                rows,
                 "loneliness_zscore",
                 t("measures.loneliness_zscore"),
                 t("units.zscore"),
                 t("periods.loneliness"),
                 "dec2",
-                [r.get("loneliness_zscore") for r in rows],
             )
         )
     ms += indicator_measures(site, t, site.lsoa_latest, [r["lsoa_code"] for r in rows])
@@ -334,43 +323,16 @@ def la_measures(site: Site, t: Translator, rows: list[dict], level: str = "la") 
     """Measures of a level with the authority profile's columns (authorities, PSBs, health
     boards, MSOAs: the same deprivation shares, rates and funding), plus its indicators."""
     wimd, period = t("periods.wimd"), activity_period(site, t)
-    ms = [
-        Measure(
-            "share20",
-            t("measures.share_lsoas_most_deprived_20pct"),
-            t("units.pct_lsoas"),
-            wimd,
-            "pct",
-            [r.get("share_lsoas_most_deprived_20pct") for r in rows],
-        ),
-        Measure(
-            "share10",
-            t("measures.share_lsoas_most_deprived_10pct"),
-            t("units.pct_lsoas"),
-            wimd,
-            "pct",
-            [r.get("share_lsoas_most_deprived_10pct") for r in rows],
-        ),
-        Measure(
-            "people20",
-            t("measures.share_people_most_deprived_20pct"),
-            t("units.pct_people"),
-            wimd,
-            "pct",
-            [r.get("share_people_most_deprived_20pct") for r in rows],
-        ),
+    shares = [
+        ("share20", "share_lsoas_most_deprived_20pct", "units.pct_lsoas"),
+        ("share10", "share_lsoas_most_deprived_10pct", "units.pct_lsoas"),
+        ("people20", "share_people_most_deprived_20pct", "units.pct_people"),
     ]
-    for cat in CATEGORIES:
-        ms.append(
-            Measure(
-                f"rate_{cat}",
-                t("measures.activity_rate", category=t(f"categories.{cat}")),
-                t("units.per_10k"),
-                period,
-                "dec1",
-                [r.get(RATE_COL[cat]) for r in rows],
-            )
-        )
+    ms = [
+        Measure(key, t(f"measures.{col}"), t(unit), wimd, "pct", [r.get(col) for r in rows])
+        for key, col, unit in shares
+    ]
+    ms += rate_measures(t, rows, period)
     ms.append(
         Measure(
             "funding_per_head",
@@ -567,10 +529,13 @@ def map_context(
 # figures and tables shared by the profiles
 
 
-def figure(t: Translator, field_key: str, label: str, value, kind: str, note: str = "") -> dict:
+def figure(t: Translator, row: dict, field_key: str, kind: str, note: str = "", label=None) -> dict:
+    """A profile's headline figure: ``row[field_key]`` formatted as ``kind``, labelled with
+    ``fields.<field_key>`` (or ``label``)."""
+    value = row.get(field_key)
     return {
         "field": field_key,
-        "label": label,
+        "label": label or t(f"fields.{field_key}"),
         "value": value,
         "shown": t.fmt(kind, value),
         "note": note,
@@ -904,92 +869,20 @@ def area_figures(site: Site, t: Translator, r: dict) -> list[dict]:
     board, MSOA), with units and periods; a figure whose column the level lacks is left out."""
     period, wimd, census = activity_period(site, t), t("periods.wimd"), t("periods.census")
     figures = [
-        figure(t, "population", t("fields.population"), r.get("population"), "int", census),
-        figure(t, "lsoa_count", t("fields.lsoa_count"), r.get("lsoa_count"), "int", census),
-        figure(
-            t,
-            "share_lsoas_most_deprived_10pct",
-            t("fields.share_lsoas_most_deprived_10pct"),
-            r.get("share_lsoas_most_deprived_10pct"),
-            "pct",
-            wimd,
-        ),
-        figure(
-            t,
-            "share_lsoas_most_deprived_20pct",
-            t("fields.share_lsoas_most_deprived_20pct"),
-            r.get("share_lsoas_most_deprived_20pct"),
-            "pct",
-            wimd,
-        ),
-        figure(
-            t,
-            "share_people_most_deprived_10pct",
-            t("fields.share_people_most_deprived_10pct"),
-            r.get("share_people_most_deprived_10pct"),
-            "pct",
-            wimd,
-        ),
-        figure(
-            t,
-            "share_people_most_deprived_20pct",
-            t("fields.share_people_most_deprived_20pct"),
-            r.get("share_people_most_deprived_20pct"),
-            "pct",
-            wimd,
-        ),
-        figure(
-            t, "activity_count", t("fields.activity_count"), r.get("activity_count"), "int", period
-        ),
-        figure(
-            t,
-            "activity_per_10k",
-            t("fields.activity_per_10k"),
-            r.get("activity_per_10k"),
-            "dec1",
-            period,
-        ),
-        figure(t, "funding_gbp", t("fields.funding_gbp"), r.get("funding_gbp"), "gbp", period),
-        figure(
-            t,
-            "funding_per_head_gbp",
-            t("fields.funding_per_head_gbp"),
-            r.get("funding_per_head_gbp"),
-            "gbp2",
-            period,
-        ),
-        figure(
-            t,
-            "partner_organisation_count",
-            t("fields.partner_organisation_count"),
-            r.get("partner_organisation_count"),
-            "int",
-            period,
-        ),
-        figure(
-            t,
-            "share_activity_in_most_deprived_20pct",
-            t("fields.share_activity_in_most_deprived_20pct"),
-            r.get("share_activity_in_most_deprived_20pct"),
-            "pct",
-            period,
-        ),
-        figure(
-            t,
-            "community_support_groups",
-            t("fields.community_support_groups"),
-            r.get("community_support_groups"),
-            "int",
-            t("periods.spring_2020"),
-        ),
-        figure(
-            t,
-            "volunteer_registrations",
-            t("fields.volunteer_registrations"),
-            r.get("volunteer_registrations"),
-            "int",
-            t("periods.spring_2020"),
-        ),
+        figure(t, r, "population", "int", census),
+        figure(t, r, "lsoa_count", "int", census),
+        figure(t, r, "share_lsoas_most_deprived_10pct", "pct", wimd),
+        figure(t, r, "share_lsoas_most_deprived_20pct", "pct", wimd),
+        figure(t, r, "share_people_most_deprived_10pct", "pct", wimd),
+        figure(t, r, "share_people_most_deprived_20pct", "pct", wimd),
+        figure(t, r, "activity_count", "int", period),
+        figure(t, r, "activity_per_10k", "dec1", period),
+        figure(t, r, "funding_gbp", "gbp", period),
+        figure(t, r, "funding_per_head_gbp", "gbp2", period),
+        figure(t, r, "partner_organisation_count", "int", period),
+        figure(t, r, "share_activity_in_most_deprived_20pct", "pct", period),
+        figure(t, r, "community_support_groups", "int", t("periods.spring_2020")),
+        figure(t, r, "volunteer_registrations", "int", t("periods.spring_2020")),
     ]
     return [f for f in figures if f["field"] in r]
 
@@ -1179,21 +1072,12 @@ def lsoa_profile(site: Site, t: Translator, r: dict, bounds: list) -> dict:
     period, wimd, census = activity_period(site, t), t("periods.wimd"), t("periods.census")
     shown, _ = participants_shown(site, t, r)
     figures = [
-        figure(t, "wimd_rank", t("fields.wimd_rank_of"), r.get("wimd_rank"), "int", wimd),
-        figure(t, "wimd_decile", t("fields.wimd_decile"), r.get("wimd_decile"), "int", wimd),
-        figure(t, "population", t("fields.population"), r.get("population"), "int", census),
-        figure(
-            t, "activity_count", t("fields.activity_count"), r.get("activity_count"), "int", period
-        ),
-        figure(
-            t,
-            "activity_per_10k",
-            t("fields.activity_per_10k"),
-            r.get("activity_per_10k"),
-            "dec1",
-            period,
-        ),
-        figure(t, "funding_gbp", t("fields.funding_gbp"), r.get("funding_gbp"), "gbp", period),
+        figure(t, r, "wimd_rank", "int", wimd, t("fields.wimd_rank_of")),
+        figure(t, r, "wimd_decile", "int", wimd),
+        figure(t, r, "population", "int", census),
+        figure(t, r, "activity_count", "int", period),
+        figure(t, r, "activity_per_10k", "dec1", period),
+        figure(t, r, "funding_gbp", "gbp", period),
         {
             "field": "participant_count",
             "label": t("fields.participant_count"),
@@ -1201,14 +1085,7 @@ def lsoa_profile(site: Site, t: Translator, r: dict, bounds: list) -> dict:
             "shown": shown,
             "note": period,
         },
-        figure(
-            t,
-            "community_support_groups",
-            t("fields.community_support_groups"),
-            r.get("community_support_groups"),
-            "int",
-            t("periods.spring_2020"),
-        ),
+        figure(t, r, "community_support_groups", "int", t("periods.spring_2020")),
     ]
     domain_items = [
         (t(f"domains.{d}"), r.get(f"{d}_rank"), t.fmt("int", r.get(f"{d}_rank"))) for d in DOMAINS

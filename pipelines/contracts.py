@@ -17,7 +17,7 @@ import duckdb
 import yaml
 
 from pipelines.settings import PROJECT_ROOT
-from pipelines.sqltext import quote_literal
+from pipelines.sqltext import quote_ident, quote_literal
 from pipelines.warehouse import transaction
 
 CONTRACTS_DIR = PROJECT_ROOT / "data_contracts"
@@ -133,7 +133,9 @@ def apply_comments(con: duckdb.DuckDBPyConnection, table: str) -> int:
         if column in existing:
             written += 1
             if existing[column] != text:
-                statements.append(f'comment on column {table}."{column}" is {quote_literal(text)}')
+                statements.append(
+                    f"comment on column {table}.{quote_ident(column)} is {quote_literal(text)}"
+                )
     if statements:
         with transaction(con):
             for statement in statements:
@@ -214,7 +216,7 @@ def create_table_sql(table: str) -> str:
     if obj is None:
         raise KeyError(f"{table} has no data contract in data_contracts/")
     columns = ",\n    ".join(
-        f'"{p["name"]}" {p.get("physicalType") or "varchar"}'
+        f"{quote_ident(p['name'])} {p.get('physicalType') or 'varchar'}"
         + (" not null" if p.get("required") else "")
         for p in _loaded_properties(obj)
     )
@@ -230,7 +232,9 @@ def ensure_table(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     added = []
     for prop in _loaded_properties(contract_for(table)):
         if prop["name"] not in existing:
-            con.execute(f'alter table {table} add column "{prop["name"]}" {prop["physicalType"]}')
+            con.execute(
+                f"alter table {table} add column {quote_ident(prop['name'])} {prop['physicalType']}"
+            )
             added.append(prop["name"])
     return added
 

@@ -5,15 +5,27 @@ A financial year is labelled by its first and last calendar years, ``"2024-25"``
 
 ``FINANCIAL_YEAR_MACROS`` defines the same rule as DuckDB macros (``financial_year_start(d)``,
 ``financial_year_label(d)``); ``pipelines.warehouse`` creates them on every connection, so SQL
-models and Python always agree.
+models and Python always agree; ``financial_year_start_expr`` is the rule on a polars column.
 """
 
 from datetime import date
+
+import polars as pl
 
 
 def financial_year_start(day: date) -> int:
     """The calendar year in which the financial year holding ``day`` begins (2025-03-31 -> 2024)."""
     return day.year if day.month >= 4 else day.year - 1
+
+
+def financial_year_start_expr(day: pl.Expr) -> pl.Expr:
+    """``financial_year_start`` on a polars date column (vectorised)."""
+    return day.dt.year() - (day.dt.month() < 4).cast(pl.Int32)
+
+
+def first_day(first_year: int) -> date:
+    """The first day of the financial year beginning in ``first_year`` (2024 -> 2024-04-01)."""
+    return date(first_year, 4, 1)
 
 
 def label_for_start(first_year: int) -> str:
@@ -28,7 +40,7 @@ def financial_year_of(day: date) -> str:
 
 def partition_key_of(day: date) -> str:
     """The partition key of the financial year holding ``day`` (``"2024-04-01"`` for 2024-25)."""
-    return f"{financial_year_start(day)}-04-01"
+    return first_day(financial_year_start(day)).isoformat()
 
 
 def label_of(partition_key: str) -> str:

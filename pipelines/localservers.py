@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Self
 
+from pipelines.sqltext import quote_ident
+
 POSTGRES_SEARCH = ("/usr/lib/postgresql/*/bin",)
 SERVER_USER = "postgres"
 
@@ -71,7 +73,37 @@ def _as_server_user(args: list[str]) -> list[str]:
 
 
 @dataclass
-class PostgresServer:
+class _LocalServer:
+    """A server process on a free port with its own temporary folder: ``start()`` (in the
+    subclass) / ``stop()``, or a ``with`` block."""
+
+    port: int = 0
+    root: Path | None = None
+    _proc: subprocess.Popen | None = field(default=None, repr=False)
+    _stop_timeout = 30.0  # seconds between SIGTERM and SIGKILL
+
+    def stop(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.terminate()  # SIGTERM (PostgreSQL: its "smart" shutdown)
+            try:
+                self._proc.wait(timeout=self._stop_timeout)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        self._proc = None
+        if self.root is not None:
+            shutil.rmtree(self.root, ignore_errors=True)
+            self.root = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+@dataclass
+class PostgresServer(_LocalServer):
     """A PostgreSQL cluster in a temporary folder, listening on 127.0.0.1 only, trust auth.
 
     Use ``with PostgresServer() as pg:`` or ``start()`` / ``stop()``. ``create_database(name)``
@@ -79,9 +111,6 @@ class PostgresServer:
     """
 
     user: str = SERVER_USER
-    port: int = 0
-    root: Path | None = None
-    _proc: subprocess.Popen | None = field(default=None, repr=False)
 
     def start(self, timeout: float = 60.0) -> "PostgresServer":
         bindir = postgres_bin_dir()
@@ -161,38 +190,17 @@ class PostgresServer:
             with con.cursor() as cur:
                 cur.execute("select 1 from pg_database where datname = %s", (name,))
                 if cur.fetchone() is None:
-                    cur.execute(f'create database "{name}"')
+                    cur.execute(f"create database {quote_ident(name)}")
         finally:
             con.close()
         return self.dsn(name)
 
-    def stop(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.terminate()  # SIGTERM = PostgreSQL's "smart" shutdown
-            try:
-                self._proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
-        self._proc = None
-        if self.root is not None:
-            shutil.rmtree(self.root, ignore_errors=True)
-            self.root = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
 
 @dataclass
-class RedisServer:
+class RedisServer(_LocalServer):
     """A Redis server (Celery broker) in a temporary folder on 127.0.0.1, no persistence."""
 
-    port: int = 0
-    root: Path | None = None
-    _proc: subprocess.Popen | None = field(default=None, repr=False)
+    _stop_timeout = 15.0
 
     def start(self, timeout: float = 30.0) -> "RedisServer":
         binary = shutil.which("redis-server") or "/usr/bin/redis-server"
@@ -229,22 +237,3 @@ class RedisServer:
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
-
-    def stop(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
-        self._proc = None
-        if self.root is not None:
-            shutil.rmtree(self.root, ignore_errors=True)
-            self.root = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()

@@ -64,6 +64,19 @@ def mirror_source(source: Source, target: Path, cache_dir: Path | None = None) -
     return MirrorResult(source.key, "ok", dest, detail)
 
 
+def linked_mirror(source: Path, target: Path, copied: tuple[str, ...] = ()) -> Path:
+    """A new mirror folder ``target`` laid out like ``source`` (e.g. ``../shared/data``): the
+    dataset folders named in ``copied`` are copied (safe to edit), the others linked; ``source``
+    is never changed."""
+    target.mkdir()
+    for folder in source.iterdir():
+        if folder.name in copied:
+            shutil.copytree(folder, target / folder.name)
+        else:
+            (target / folder.name).symlink_to(folder.resolve())
+    return target
+
+
 def write_sums(target: Path) -> Path:
     """``SHA256SUMS`` for every file under ``target`` (``sha256sum -c`` format)."""
     lines = []

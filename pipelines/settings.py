@@ -60,6 +60,17 @@ DEFAULTS: dict[str, str | None] = {
 }
 
 
+def outputs_under(root: Path) -> dict[str, str]:
+    """Settings that put every output of a run under ``root`` (each ``data/<x>`` default becomes
+    ``root/<x>``), with its own Dagster instance in ``root/dagster_home``: a throwaway run of the
+    tests or the benchmarks, which leaves the checkout's ``data/`` alone."""
+    folders = {k: v for k, v in DEFAULTS.items() if v and v.startswith("data/")}
+    return {
+        **{name: str(root / value.removeprefix("data/")) for name, value in folders.items()},
+        "DAGSTER_HOME": str(root / "dagster_home"),
+    }
+
+
 def setting(name: str) -> str | None:
     """Return the value of one configuration variable (environment first, then default)."""
     value = os.environ.get(name)

@@ -51,9 +51,16 @@ from pipelines.warehouse_lock import (
 )
 from pipelines.wimd.bands import WIMD_BAND_MACRO
 
-# The temp macros the SQL models use (the April-March year, WIMD bands): created on every
+# The marts' rates, written once: per_10k(count, people) is activities (or any count) per
+# 10,000 people, 3 decimals; per_head(gbp, people) is GBP per person, 2 decimals; a missing
+# count or sum (an area with no activity) counts as 0.
+RATE_MACROS = (
+    "create or replace temp macro per_10k(n, people) as round(coalesce(n, 0) * 10000.0 / people, 3)",
+    "create or replace temp macro per_head(x, people) as round(coalesce(x, 0) / people, 2)",
+)
+# The temp macros the SQL models use (the April-March year, WIMD bands, rates): created on every
 # warehouse connection and before every model, whatever connection runs it.
-SQL_MACROS = (*FINANCIAL_YEAR_MACROS, WIMD_BAND_MACRO)
+SQL_MACROS = (*FINANCIAL_YEAR_MACROS, WIMD_BAND_MACRO, *RATE_MACROS)
 
 SCHEMAS = ("raw", "staging", "marts", "reference", "quality")
 SQL_DIR = PROJECT_ROOT / "sql"

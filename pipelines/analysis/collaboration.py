@@ -301,11 +301,9 @@ def build(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     frame = frame.join(catalogue, on="indicator_code", how="inner")
     frame = frame.with_columns(
         pl.struct(frame.columns)
-        .map_elements(_caveat_en, return_dtype=pl.String)
-        .alias("caveat_en"),
-        pl.struct(frame.columns)
-        .map_elements(_caveat_cy, return_dtype=pl.String)
-        .alias("caveat_cy"),
+        .map_elements(lambda row, lang=lang: caveat(row, lang), return_dtype=pl.String)
+        .alias(f"caveat_{lang}")
+        for lang in CAVEAT_TEXTS
     )
     return frame.select(COLUMNS).sort(["indicator_code", "action_category"])
 
@@ -360,97 +358,71 @@ COLUMNS = [
 ]
 
 
-def _num(value: float) -> str:
-    return f"{value:.2f}"
+# The caveat of every association, in English and Welsh: one builder, the two languages' texts.
+CAVEAT_TEXTS = {
+    "en": {
+        "to": " to ",
+        "what": ("the change in the indicator", "the indicator"),  # change / level outcomes
+        "n": "Association across {n} local authorities, not a cause.",
+        "precedes": "{What} ({outcome}) was measured before the activity ({activity}), so this "
+        "can only show where activity went, not what it did.",
+        "overlaps": "{What} ({outcome}) overlaps the activity period ({activity}); it cannot "
+        "show what the activity did.",
+        "follows": "{What} ({outcome}) follows the activity period ({activity}), but areas "
+        "differ in many ways and activity may follow need.",
+        "verdict": ("this association stands out", "this association does not stand out"),
+        "adjusted": "After adjusting for deprivation and for the {family_size} comparisons in "
+        "this table (Holm), {verdict}.",
+        "example": "Activity figures are EXAMPLE data from the pipeline's generator, which places "
+        "activity by population and deprivation only (the most deprived LSOA 2.5 times as likely "
+        "per person as the least deprived)",
+        "example_rho": "; the indicator's correlation with that built-in pattern alone is "
+        "rho = {rho}, so any pattern here is the generator's own.",
+        "example_no_rho": ", so any pattern here is the generator's own.",
+    },
+    "cy": {
+        "to": " i ",
+        "what": ("y newid yn y dangosydd", "y dangosydd"),
+        "n": "Cysylltiad ar draws {n} awdurdod lleol, nid achos.",
+        "precedes": "Mesurwyd {what} ({outcome}) cyn y gweithgarwch ({activity}), felly dim ond "
+        "ble yr aeth y gweithgarwch y gall ei ddangos, nid beth a wnaeth.",
+        "overlaps": "Mae cyfnod {what} ({outcome}) yn gorgyffwrdd â chyfnod y gweithgarwch "
+        "({activity}); ni all ddangos beth a wnaeth y gweithgarwch.",
+        "follows": "Daw {what} ({outcome}) ar ôl cyfnod y gweithgarwch ({activity}), ond mae "
+        "ardaloedd yn wahanol mewn sawl ffordd a gall gweithgarwch ddilyn angen.",
+        "verdict": ("mae'r cysylltiad hwn yn amlwg", "nid yw'r cysylltiad hwn yn amlwg"),
+        "adjusted": "Ar ôl addasu ar gyfer amddifadedd ac ar gyfer y {family_size} cymhariaeth "
+        "yn y tabl hwn (Holm), {verdict}.",
+        "example": "Data ENGHREIFFTIOL o gynhyrchydd y biblinell yw ffigurau'r gweithgarwch; mae'n "
+        "gosod gweithgarwch yn ôl poblogaeth ac amddifadedd yn unig (yr ardal fwyaf "
+        "difreintiedig 2.5 gwaith mor debygol fesul person â'r lleiaf difreintiedig)",
+        "example_rho": "; cydberthynas y dangosydd â'r patrwm adeiledig hwnnw ar ei ben ei hun yw "
+        "rho = {rho}, felly patrwm y cynhyrchydd ei hun yw unrhyw batrwm yma.",
+        "example_no_rho": ", felly patrwm y cynhyrchydd ei hun yw unrhyw batrwm yma.",
+    },
+}
 
 
-def _caveat_en(row: dict) -> str:
-    n = row["n"]
-    outcome = row["outcome_period_label"]
-    activity = row["activity_period_label"]
-    what = "the change in the indicator" if row["outcome_measure"] == "change" else "the indicator"
-    parts = [f"Association across {n} local authorities, not a cause."]
-    order = row["time_order"]
-    if order == "precedes":
-        parts.append(
-            f"{what.capitalize()} ({outcome}) was measured before the activity ({activity}), "
-            "so this can only show where activity went, not what it did."
-        )
-    elif order == "overlaps":
-        parts.append(
-            f"{what.capitalize()} ({outcome}) overlaps the activity period ({activity}); it "
-            "cannot show what the activity did."
-        )
-    elif order == "follows":
-        parts.append(
-            f"{what.capitalize()} ({outcome}) follows the activity period ({activity}), but "
-            "areas differ in many ways and activity may follow need."
-        )
+def caveat(row: dict, lang: str) -> str:
+    """The caveat of one association row in ``lang`` (``en`` or ``cy``): an association, not a
+    cause; how the outcome's period lies against the activity's; the verdict after deprivation
+    and Holm's adjustment; and, on example data, that any pattern is the generator's."""
+    text = CAVEAT_TEXTS[lang]
+    what = text["what"][row["outcome_measure"] != "change"]
+    words = {
+        "what": what,
+        "What": what.capitalize(),
+        "outcome": (row["outcome_period_label"] or "").replace(" to ", text["to"]),
+        "activity": (row["activity_period_label"] or "").replace(" to ", text["to"]),
+    }
+    parts = [text["n"].format(n=row["n"])]
+    if row["time_order"] in ("precedes", "overlaps", "follows"):
+        parts.append(text[row["time_order"]].format(**words))
     if row["partial_p_holm"] is not None:
-        verdict = "stands out" if row["stands_out"] else "does not stand out"
-        parts.append(
-            f"After adjusting for deprivation and for the {row['family_size']} comparisons in "
-            f"this table (Holm), this association {verdict}."
-        )
+        verdict = text["verdict"][not row["stands_out"]]
+        parts.append(text["adjusted"].format(family_size=row["family_size"], verdict=verdict))
     if row["is_example_data"]:
-        parts.append(
-            "Activity figures are EXAMPLE data from the pipeline's generator, which places "
-            "activity by population and deprivation only (the most deprived LSOA 2.5 times as "
-            "likely per person as the least deprived)"
-            + (
-                f"; the indicator's correlation with that built-in pattern alone is rho = "
-                f"{_num(row['example_generator_rho'])}, so any pattern here is the "
-                "generator's own."
-                if row["example_generator_rho"] is not None
-                else ", so any pattern here is the generator's own."
-            )
-        )
-    return " ".join(parts)
-
-
-def _caveat_cy(row: dict) -> str:
-    n = row["n"]
-    outcome = (row["outcome_period_label"] or "").replace(" to ", " i ")
-    activity = (row["activity_period_label"] or "").replace(" to ", " i ")
-    what = "y newid yn y dangosydd" if row["outcome_measure"] == "change" else "y dangosydd"
-    parts = [f"Cysylltiad ar draws {n} awdurdod lleol, nid achos."]
-    order = row["time_order"]
-    if order == "precedes":
-        parts.append(
-            f"Mesurwyd {what} ({outcome}) cyn y gweithgarwch ({activity}), felly dim ond ble "
-            "yr aeth y gweithgarwch y gall ei ddangos, nid beth a wnaeth."
-        )
-    elif order == "overlaps":
-        parts.append(
-            f"Mae cyfnod {what} ({outcome}) yn gorgyffwrdd â chyfnod y gweithgarwch "
-            f"({activity}); ni all ddangos beth a wnaeth y gweithgarwch."
-        )
-    elif order == "follows":
-        parts.append(
-            f"Daw {what} ({outcome}) ar ôl cyfnod y gweithgarwch ({activity}), ond mae "
-            "ardaloedd yn wahanol mewn sawl ffordd a gall gweithgarwch ddilyn angen."
-        )
-    if row["partial_p_holm"] is not None:
-        verdict = (
-            "mae'r cysylltiad hwn yn amlwg"
-            if row["stands_out"]
-            else ("nid yw'r cysylltiad hwn yn amlwg")
-        )
-        parts.append(
-            f"Ar ôl addasu ar gyfer amddifadedd ac ar gyfer y {row['family_size']} cymhariaeth "
-            f"yn y tabl hwn (Holm), {verdict}."
-        )
-    if row["is_example_data"]:
-        parts.append(
-            "Data ENGHREIFFTIOL o gynhyrchydd y biblinell yw ffigurau'r gweithgarwch; mae'n "
-            "gosod gweithgarwch yn ôl poblogaeth ac amddifadedd yn unig (yr ardal fwyaf "
-            "difreintiedig 2.5 gwaith mor debygol fesul person â'r lleiaf difreintiedig)"
-            + (
-                f"; cydberthynas y dangosydd â'r patrwm adeiledig hwnnw ar ei ben ei hun yw "
-                f"rho = {_num(row['example_generator_rho'])}, felly patrwm y cynhyrchydd "
-                "ei hun yw unrhyw batrwm yma."
-                if row["example_generator_rho"] is not None
-                else ", felly patrwm y cynhyrchydd ei hun yw unrhyw batrwm yma."
-            )
-        )
+        rho = row["example_generator_rho"]
+        end = text["example_rho"].format(rho=f"{rho:.2f}") if rho is not None else None
+        parts.append(text["example"] + (end or text["example_no_rho"]))
     return " ".join(parts)

@@ -688,26 +688,21 @@ def _templates() -> Environment:
     return env
 
 
+def _dictionary(form: str, tables: list[PublishedTable], published_at: datetime) -> str:
+    template = _templates().get_template(f"data_dictionary.{form}.j2")
+    return template.render(tables=tables, published_at=published_at, file_name=PUBLISHED_FILE_NAME)
+
+
 def dictionary_markdown(tables: list[PublishedTable], published_at: datetime) -> str:
     """The data dictionary as Markdown: one section per table, one row per column
     (``templates/data_dictionary.md.j2``)."""
-    return (
-        _templates()
-        .get_template("data_dictionary.md.j2")
-        .render(tables=tables, published_at=published_at, file_name=PUBLISHED_FILE_NAME)
-        .rstrip("\n")
-        + "\n"
-    )
+    return _dictionary("md", tables, published_at).rstrip("\n") + "\n"
 
 
 def dictionary_html(tables: list[PublishedTable], published_at: datetime) -> str:
     """The data dictionary as one accessible HTML page, no scripts and no external files
     (``templates/data_dictionary.html.j2``)."""
-    return (
-        _templates()
-        .get_template("data_dictionary.html.j2")
-        .render(tables=tables, published_at=published_at, file_name=PUBLISHED_FILE_NAME)
-    )
+    return _dictionary("html", tables, published_at)
 
 
 __all__ = [

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from pipelines.financial_year import financial_year_start_expr, first_day
 from pipelines.partnership_activity import contract as pc
 
 REGIONS = {
@@ -290,7 +291,7 @@ def generate_activity(n: int, seed: int = 2025, areas: pl.DataFrame | None = Non
 
     # When.
     fy = np.array(FINANCIAL_YEARS)[rng.choice(len(FINANCIAL_YEARS), size=n, p=YEAR_WEIGHTS)]
-    fy_start = np.array([np.datetime64(f"{y}-04-01") for y in FINANCIAL_YEARS])
+    fy_start = np.array([np.datetime64(first_day(y)) for y in FINANCIAL_YEARS])
     start = fy_start[fy - FINANCIAL_YEARS[0]] + rng.integers(0, 365, size=n).astype(
         "timedelta64[D]"
     )
@@ -540,9 +541,7 @@ def write_example_inbox(
     folder.mkdir(parents=True, exist_ok=True)
     frame = generate_activity(rows, seed, areas)
     region_of = {code: r for r, codes in REGIONS.items() for code in codes}
-    fy = (
-        pl.col("start_date").dt.year() - (pl.col("start_date").dt.month() < 4).cast(pl.Int32)
-    ).alias("_fy")
+    fy = financial_year_start_expr(pl.col("start_date")).alias("_fy")
     frame = frame.with_columns(
         fy,
         pl.col("la_code").replace_strict(region_of, default="National").alias("_region"),

@@ -200,7 +200,7 @@ def bind(
     as text; the partner loader shows the value as sent)."""
     relations, shown = relations or {}, shown or {}
     sql = REF.sub(lambda m: relations.get(m.group(1), m.group(1)), sql)
-    return SHOWN.sub(lambda m: shown.get(m.group(1), f't."{m.group(1)}"::varchar'), sql)
+    return SHOWN.sub(lambda m: shown.get(m.group(1), f"t.{quote_ident(m.group(1))}::varchar"), sql)
 
 
 def shown_value(column: str) -> str:

@@ -70,9 +70,9 @@ select
     deciles.lsoa_count,
     deciles.population,
     coalesce(by_category.activity_count, 0) as activity_count,
-    round(coalesce(by_category.activity_count, 0) * 10000.0 / deciles.population, 3) as activity_per_10k,
+    per_10k(by_category.activity_count, deciles.population) as activity_per_10k,
     coalesce(by_category.funding_gbp, 0) as funding_gbp,
-    round(coalesce(by_category.funding_gbp, 0) / deciles.population, 2) as funding_per_head_gbp,
+    per_head(by_category.funding_gbp, deciles.population) as funding_per_head_gbp,
     coalesce(by_category.participant_count, 0) as participant_count,
     dataset_flags.activity_includes_examples as is_example_data,
 from deciles

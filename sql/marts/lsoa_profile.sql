@@ -9,6 +9,8 @@
 -- placed in the LSOA), loneliness_zscore (prescription-based index, higher = lonelier),
 -- example_activity_count and is_example_data (true when the activity figures come from the
 -- generated example submissions, not real partner records).
+-- The activity counts, rates and support groups are the LSOA level of the shared area measures
+-- (staging.stg_areas__activity_and_deprivation), computed there once for every level.
 -- Sources: Welsh Government WIMD 2025, ONS Census 2021 and geography lookups (OGL v3.0);
 -- partner submissions; COVID-19 Community Response groups list; British Red Cross loneliness index.
 with geography as (
@@ -26,35 +28,31 @@ population as (
     from staging.stg_population__lsoa21
 ),
 
-activities as (
-    select * from staging.stg_partnership_activity__activities
+measures as (
+    select
+        area_code as lsoa_code,
+        activity_count,
+        shared_purpose_count,
+        governance_count,
+        financial_mechanism_count,
+        funding_gbp,
+        participant_count,
+        activity_per_10k,
+        shared_purpose_per_10k,
+        governance_per_10k,
+        financial_mechanism_per_10k,
+        community_support_groups,
+        is_example_data,
+    from staging.stg_areas__activity_and_deprivation
+    where area_type = 'lsoa'
 ),
 
-activity as (
+example_activity as (
     select
         lsoa_code,
-        count(*) as activity_count,
-        count(*) filter (where action_category = 'shared_purpose') as shared_purpose_count,
-        count(*) filter (where action_category = 'governance') as governance_count,
-        count(*) filter (where action_category = 'financial_mechanism') as financial_mechanism_count,
-        sum(funding_gbp) as funding_gbp,
-        cast(sum(participant_count) as bigint) as participant_count,
-        count(*) filter (where is_example_data) as example_activity_count,
-    from activities
-    where lsoa_code is not null
-    group by lsoa_code
-),
-
-dataset_flags as (
-    select coalesce(bool_or(is_example_data), false) as activity_includes_examples
-    from activities
-),
-
-support_groups as (
-    select
-        lsoa_code,
-        count(*) as community_support_groups,
-    from staging.stg_community_activity__support_groups
+        count(*) as example_activity_count,
+    from staging.stg_partnership_activity__activities
+    where is_example_data and lsoa_code is not null
     group by lsoa_code
 ),
 
@@ -95,26 +93,24 @@ select
     wimd.community_safety_rank,
     wimd.physical_environment_rank,
     population.population,
-    coalesce(activity.activity_count, 0) as activity_count,
-    coalesce(activity.shared_purpose_count, 0) as shared_purpose_count,
-    coalesce(activity.governance_count, 0) as governance_count,
-    coalesce(activity.financial_mechanism_count, 0) as financial_mechanism_count,
-    coalesce(activity.funding_gbp, 0) as funding_gbp,
-    coalesce(activity.participant_count, 0) as participant_count,
-    round(coalesce(activity.activity_count, 0) * 10000.0 / population.population, 3) as activity_per_10k,
-    round(coalesce(activity.shared_purpose_count, 0) * 10000.0 / population.population, 3) as shared_purpose_per_10k,
-    round(coalesce(activity.governance_count, 0) * 10000.0 / population.population, 3) as governance_per_10k,
-    round(coalesce(activity.financial_mechanism_count, 0) * 10000.0 / population.population, 3)
-        as financial_mechanism_per_10k,
-    coalesce(support_groups.community_support_groups, 0) as community_support_groups,
+    measures.activity_count,
+    measures.shared_purpose_count,
+    measures.governance_count,
+    measures.financial_mechanism_count,
+    measures.funding_gbp,
+    measures.participant_count,
+    measures.activity_per_10k,
+    measures.shared_purpose_per_10k,
+    measures.governance_per_10k,
+    measures.financial_mechanism_per_10k,
+    measures.community_support_groups,
     loneliness.loneliness_zscore,
-    coalesce(activity.example_activity_count, 0) as example_activity_count,
-    dataset_flags.activity_includes_examples as is_example_data,
+    coalesce(example_activity.example_activity_count, 0) as example_activity_count,
+    measures.is_example_data,
 from geography
 inner join wimd using (lsoa_code)
 inner join population using (lsoa_code)
-left join activity using (lsoa_code)
-left join support_groups using (lsoa_code)
+inner join measures using (lsoa_code)
+left join example_activity using (lsoa_code)
 left join loneliness using (lsoa_code)
-cross join dataset_flags
 order by geography.lsoa_code

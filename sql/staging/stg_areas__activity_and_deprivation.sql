@@ -1,6 +1,7 @@
 -- The activity and deprivation measures of every area people plan in, computed once for all
--- levels: one row per MSOA (408), local authority (22), current Public Services Board (13),
--- local health board (7) and Wales (1). The profile marts select their level from here.
+-- levels: one row per LSOA (1,917), MSOA (408), local authority (22), current Public Services
+-- Board (13), local health board (7) and Wales (1). The profile marts select their level from
+-- here (marts.lsoa_profile its activity counts and rates).
 -- Columns: area_type, area_code, population (Census 2021 usual residents, persons: the sum of
 -- the area's LSOAs; the denominator of every rate), lsoa_count, share_lsoas_most_deprived_10pct
 -- and _20pct (fractions 0-1 of the area's LSOAs in WIMD 2025 decile 1 / quintile 1),
@@ -11,17 +12,19 @@
 -- placed in an LSOA, the fraction in WIMD 2025 quintile 1; null when none was placed: nothing is
 -- known), activity_reported (at least one current activity is recorded for the area; when false
 -- the counts are 0 because nothing was reported, not because none happened), community_support_groups (spring 2020 groups),
--- volunteer_registrations (WCVA, May 2020; null for MSOAs: published by authority only),
--- volunteer_registrations_per_1k, is_example_data (the activity figures include generated example
--- submissions).
+-- volunteer_registrations (WCVA, May 2020; null for LSOAs and MSOAs: published by authority
+-- only), volunteer_registrations_per_1k, is_example_data (the activity figures include generated
+-- example submissions).
 -- Placing records: activities and support groups count in the authority (and so the board,
--- health board and Wales) their la_code names; an MSOA counts only those placed in one of its
--- LSOAs, so MSOA totals can be below their authority's.
+-- health board and Wales) their la_code names; an LSOA or MSOA counts only those placed in it
+-- (in one of its LSOAs), so small-area totals can be below their authority's.
 -- Sources: staging.stg_geography__area_lsoas, staging.stg_wimd__wimd_2025, staging.stg_population__lsoa21,
 -- staging.stg_partnership_activity__activities, staging.stg_community_activity__support_groups,
 -- staging.stg_community_activity__volunteer_registrations.
 with area_lsoas as (
     select * from staging.stg_geography__area_lsoas
+    union all
+    select 'lsoa', lsoa_code, lsoa_code, la_code from staging.stg_geography__lsoa21
 ),
 
 area_authorities as (
@@ -30,15 +33,16 @@ area_authorities as (
         area_code,
         la_code,
     from area_lsoas
-    where area_type <> 'msoa'
+    where area_type not in ('lsoa', 'msoa')
 ),
 
-msoa_lsoas as (
+small_area_lsoas as (
     select
+        area_type,
         area_code,
         lsoa_code,
     from area_lsoas
-    where area_type = 'msoa'
+    where area_type in ('lsoa', 'msoa')
 ),
 
 lsoas as (
@@ -86,9 +90,9 @@ placed_activities as (
     from activities
     inner join area_authorities using (la_code)
     union all
-    select 'msoa', msoa_lsoas.area_code, activities.*
+    select small_area_lsoas.area_type, small_area_lsoas.area_code, activities.*
     from activities
-    inner join msoa_lsoas using (lsoa_code)
+    inner join small_area_lsoas using (lsoa_code)
 ),
 
 activity as (
@@ -131,9 +135,9 @@ support_groups as (
         from groups
         inner join area_authorities using (la_code)
         union all
-        select 'msoa', msoa_lsoas.area_code
+        select small_area_lsoas.area_type, small_area_lsoas.area_code
         from groups
-        inner join msoa_lsoas using (lsoa_code)
+        inner join small_area_lsoas using (lsoa_code)
     )
     group by area_type, area_code
 ),
@@ -162,13 +166,12 @@ select
     coalesce(activity.shared_purpose_count, 0) as shared_purpose_count,
     coalesce(activity.governance_count, 0) as governance_count,
     coalesce(activity.financial_mechanism_count, 0) as financial_mechanism_count,
-    round(coalesce(activity.activity_count, 0) * 10000.0 / deprivation.population, 3) as activity_per_10k,
-    round(coalesce(activity.shared_purpose_count, 0) * 10000.0 / deprivation.population, 3) as shared_purpose_per_10k,
-    round(coalesce(activity.governance_count, 0) * 10000.0 / deprivation.population, 3) as governance_per_10k,
-    round(coalesce(activity.financial_mechanism_count, 0) * 10000.0 / deprivation.population, 3)
-        as financial_mechanism_per_10k,
+    per_10k(activity.activity_count, deprivation.population) as activity_per_10k,
+    per_10k(activity.shared_purpose_count, deprivation.population) as shared_purpose_per_10k,
+    per_10k(activity.governance_count, deprivation.population) as governance_per_10k,
+    per_10k(activity.financial_mechanism_count, deprivation.population) as financial_mechanism_per_10k,
     coalesce(activity.funding_gbp, 0) as funding_gbp,
-    round(coalesce(activity.funding_gbp, 0) / deprivation.population, 2) as funding_per_head_gbp,
+    per_head(activity.funding_gbp, deprivation.population) as funding_per_head_gbp,
     coalesce(activity.participant_count, 0) as participant_count,
     coalesce(activity.partner_organisation_count, 0) as partner_organisation_count,
     round(activity.share_activity_in_most_deprived_20pct, 4) as share_activity_in_most_deprived_20pct,

@@ -24,18 +24,10 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def pipeline_env(tmp_path_factory, shared_data) -> dict[str, str]:
     """Environment for a full run: the mirror is ../shared/data, every output under a temp folder."""
+    from pipelines.settings import outputs_under
+
     root = tmp_path_factory.mktemp("pipeline")
-    env = {
-        "WELLBEING_SOURCE_MIRROR": str(shared_data),
-        "WELLBEING_WAREHOUSE": str(root / "warehouse.duckdb"),
-        "WELLBEING_CACHE_DIR": str(root / "cache"),
-        "WELLBEING_ARCHIVE_DIR": str(root / "archive"),
-        "WELLBEING_PUBLISH_DIR": str(root / "published"),
-        "WELLBEING_BOUNDARIES_DIR": str(root / "boundaries"),
-        "WELLBEING_DASHBOARD_DIR": str(root / "site"),
-        "WELLBEING_QUALITY_DIR": str(root / "quality"),
-        "DAGSTER_HOME": str(root / "dagster_home"),
-    }
+    env = {"WELLBEING_SOURCE_MIRROR": str(shared_data), **outputs_under(root)}
     (root / "dagster_home").mkdir()
     return env
 
@@ -70,16 +62,9 @@ def editable_mirror(shared_data, tmp_path):
     ../shared/data, the named dataset folders copied (a test may edit them), the others linked."""
 
     def make(*copied: str) -> Path:
-        import shutil
+        from pipelines.mirror import linked_mirror
 
-        mirror = tmp_path / "mirror"
-        mirror.mkdir()
-        for folder in shared_data.iterdir():
-            if folder.name in copied:
-                shutil.copytree(folder, mirror / folder.name)
-            else:
-                (mirror / folder.name).symlink_to(folder)
-        return mirror
+        return linked_mirror(shared_data, tmp_path / "mirror", copied)
 
     return make
 

@@ -32,7 +32,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.settings import PROJECT_ROOT
+from pipelines.settings import PROJECT_ROOT, outputs_under
 from pipelines.warehouse import Warehouse
 
 VENV_BIN = Path(sys.executable).parent
@@ -78,15 +78,9 @@ def lake_env(tmp_path_factory, postgres_server, shared_data) -> dict[str, str]:
     lake_dsn = postgres_server.create_database("lake")
     postgres_server.create_database("dagster")
     return {
+        **outputs_under(root),
         "WELLBEING_SOURCE_MIRROR": str(shared_data),
         "WELLBEING_WAREHOUSE": f"ducklake:postgres:{lake_dsn}",
-        "WELLBEING_DUCKLAKE_DATA_PATH": str(root / "lake"),
-        "WELLBEING_CACHE_DIR": str(root / "cache"),
-        "WELLBEING_ARCHIVE_DIR": str(root / "archive"),
-        "WELLBEING_PUBLISH_DIR": str(root / "published"),
-        "WELLBEING_BOUNDARIES_DIR": str(root / "boundaries"),
-        "WELLBEING_DASHBOARD_DIR": str(root / "site"),
-        "DAGSTER_HOME": str(dagster_home),
         "DAGSTER_PG_HOST": "127.0.0.1",
         "DAGSTER_PG_PORT": str(postgres_server.port),
         "DAGSTER_PG_DB": "dagster",
