@@ -54,3 +54,17 @@ def test_every_contract_is_enforced_including_partner_tables():
         (["quality", "submissions"], "contract_submissions"),
     ]:
         assert AssetCheckKey(AssetKey(key), name) in check_keys
+
+
+def test_every_domain_assets_module_is_in_the_code_location():
+    """A new dataset folder's assets module must be listed in DOMAIN_MODULES (or its assets would
+    silently be missing from Dagster and from `make run`)."""
+    from pipelines.definitions import DOMAIN_MODULES
+    from pipelines.settings import PROJECT_ROOT
+
+    on_disk = {
+        ".".join(path.relative_to(PROJECT_ROOT).with_suffix("").parts)
+        for path in (PROJECT_ROOT / "pipelines").glob("*/assets.py")
+    }
+    assert len(on_disk) == 18
+    assert {module.__name__ for module in DOMAIN_MODULES} == on_disk
