@@ -1,7 +1,5 @@
 -- Which sectors take part: one row per local authority and partner sector (public,
 -- third_sector, community, academic, private, national_body).
--- Columns: la_code, la_name_en, la_name_cy, sector, activity_count (activities in which the
--- sector took part; an activity with several sectors counts once for each), is_example_data.
 with activity_sectors as (
     select
         la_code,

@@ -1,7 +1,5 @@
 -- Partnership activity over time: one row per local authority, financial year (April to March,
 -- e.g. '2023-24') and action category.
--- Columns: la_code, la_name_en, la_name_cy, financial_year, action_category, activity_count,
--- funding_gbp (GBP), participant_count (people), is_example_data.
 with activities as (
     select * from staging.stg_partnership_activity__activities
 ),

@@ -1,9 +1,6 @@
 -- Does collaboration reach the most deprived areas? Partnership activity by WIMD 2025 decile and
 -- action category: one row per decile (1 = most deprived 10 % of LSOAs) and action category
 -- ('shared_purpose', 'governance', 'financial_mechanism', and 'all').
--- Columns: wimd_decile, action_category, lsoa_count, population (persons, Census 2021),
--- activity_count, activity_per_10k (per 10,000 people), funding_gbp (GBP),
--- funding_per_head_gbp (GBP per person), participant_count (people), is_example_data.
 -- Only activities placed in an LSOA are counted (activities known only by local authority are not).
 with lsoas as (
     select

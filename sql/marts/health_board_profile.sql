@@ -1,11 +1,6 @@
 -- One row per local health board (7): English and Welsh names, the local authorities and current
 -- Public Services Boards it covers, the same population, deprivation and activity measures as
 -- marts.local_authority_profile, and every goal indicator's latest value beside Wales.
--- Columns: lhb_code (W11), lhb_name_en, lhb_name_cy, la_codes, la_count, psb_codes, then the
--- measures (see marts.local_authority_profile for units), indicators (list: label with period,
--- value, unit, limits, value_method, Wales value; 'published' where the source publishes health
--- boards (National Survey lifestyles, air quality), otherwise combined from the authorities'
--- values only where valid), is_example_data.
 -- Boundaries: the health boards since April 2019 (Bridgend in Cwm Taf Morgannwg); values for
 -- earlier years are combined on these boundaries.
 with health_boards as (

@@ -2,11 +2,6 @@
 -- its local authority, Public Services Board and health board, the same population, deprivation
 -- and activity measures as marts.local_authority_profile (volunteer registrations are published
 -- by authority only, so they are not here), and the indicators that LSOA data support.
--- Columns: msoa_code (W02), msoa_name_en, msoa_name_cy, la_code, la_name_en, la_name_cy,
--- psb_code, lhb_code, then the measures (see marts.local_authority_profile for units; activity and
--- support groups count only records placed in one of the MSOA's LSOAs), indicators (list: the
--- clinical loneliness index, population-weighted mean of the MSOA's LSOAs, beside Wales; no other
--- indicator is published below local authority in our sources), is_example_data.
 with msoas as (
     select
         area_code as msoa_code,

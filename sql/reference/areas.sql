@@ -1,13 +1,6 @@
 -- Every area of every level people plan in, with English and Welsh names and its parent: one row
 -- per LSOA (1,917, 2021 boundaries), MSOA (408), local authority (22), Public Services Board (13
 -- current and 9 of the 2016-2021 arrangement, dated), local health board (7) and Wales.
--- Columns: area_code (W01 LSOA, W02 MSOA, W06 local authority, psb_ project code, W11 health
--- board, W92000004 Wales), area_type ('lsoa', 'msoa', 'local_authority', 'public_services_board',
--- 'health_board', 'country'), area_name_en, area_name_cy, parent_code and parent_type (LSOA ->
--- MSOA -> local authority -> current Public Services Board -> Wales; health board -> Wales),
--- msoa_code, la_code, psb_code (current board), lhb_code (the area's MSOA, authority, board and
--- health board where it lies in one), valid_from and valid_to (dated for Public Services Boards;
--- null for the statistical geographies), is_current.
 -- Names: LSOA and MSOA names as in marts.lsoa_profile (MSOA names from the House of Commons
 -- Library); PSB Welsh names constructed (see staging.stg_geography__public_services_boards).
 with lsoas as (

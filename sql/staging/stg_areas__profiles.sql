@@ -2,11 +2,6 @@
 -- Board, local health board and Wales, its activity and deprivation measures and the latest value
 -- of every indicator beside Wales, as one list. The profile marts (local authority, Public Services
 -- Board, health board, MSOA) add names and membership and select their level.
--- Columns: area_type, area_code, the measures of staging.stg_areas__activity_and_deprivation,
--- indicators (list of structs, by indicator_code: indicator_code, indicator_label_en,
--- indicator_label_cy (name and period), period_label, value, unit, lower_ci, upper_ci,
--- value_method, wales_value, wales_value_method, difference_from_wales, polarity,
--- national_indicator), is_example_data.
 -- Sources: staging.stg_areas__activity_and_deprivation, marts.goal_indicators (is_latest rows).
 with latest as (
     select

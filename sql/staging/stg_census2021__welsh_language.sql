@@ -1,9 +1,5 @@
 -- Census 2021 Welsh language skills as indicators: one row per local authority (22) x indicator,
 -- on Census Day (21 March 2021).
--- Columns: area_code (W06), area_type ('local_authority'), indicator_code, period_start and
--- period_end (2021-03-21), period_type ('census_day'), value, numerator (persons with the skill),
--- denominator (usual residents aged 3 and over in the same table), source_key, source_url,
--- source_licence.
 -- Indicators: welsh_speakers_count (TS033 'Can speak Welsh', persons), able_to_speak_welsh_pct
 -- (TS033), able_to_read_welsh_pct (TS035), able_to_write_welsh_pct (TS034),
 -- able_to_understand_welsh_pct (TS036), speak_read_write_welsh_pct (TS032 'Can speak, read and

@@ -1,9 +1,6 @@
 -- Which 2021 LSOAs make up each area people plan in: one row per area x LSOA, for every MSOA
 -- (408), local authority (22), current Public Services Board (13), local health board (7) and
 -- Wales; 5 x 1,917 rows, since each level covers every LSOA once.
--- Columns: area_type ('msoa', 'local_authority', 'public_services_board', 'health_board',
--- 'country'), area_code (W02, W06, psb_ code, W11, W92000004), lsoa_code (W01), la_code (the
--- LSOA's local authority, W06).
 -- Every level nests LSOAs in local authorities, so an area's authorities are
 -- select distinct area_code, la_code (not meaningful for MSOAs, which sit inside one authority).
 -- Sources: staging.stg_geography__lsoa21 (ONS lookups), staging.stg_geography__public_services_boards

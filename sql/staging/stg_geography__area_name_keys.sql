@@ -2,9 +2,6 @@
 -- match key: one row per area x name key. Sources that give names rather than codes (StatsWales
 -- exports, the National Survey tabulations, Census 2011) join on
 -- regexp_replace(regexp_replace(lower(trim(name)), '^the\s+', ''), '[^a-z]', '', 'g') = name_key.
--- Columns: area_code (W06, W11 or W92000004), area_type ('local_authority', 'health_board',
--- 'country'), name_key (lower case, leading 'The' dropped, letters a-z only), name (the name the
--- key came from).
 -- Names: English and Welsh local authority names (ONS lookup), English health board names (ONS
 -- lookup), 'Wales' and 'Cymru', and aliases seen in sources: 'Rhondda Cynon Taff' (Census 2011,
 -- Nomis) and 'Cwm Taf Morannwg University Health Board' (StatsWales air quality).

@@ -1,7 +1,5 @@
 -- The seven local health boards of Wales, one row each, with English and Welsh names and the
 -- local authorities they cover.
--- Columns: lhb_code (W11), lhb_name_en (ONS Unitary Authority to Local Health Board (April 2019)
--- lookup), lhb_name_cy, la_codes (list of W06 codes, sorted), la_count.
 -- Names come from staging.stg_geography__local_authorities, the one place the official Welsh
 -- health-board names are listed (with their source).
 with local_authorities as (

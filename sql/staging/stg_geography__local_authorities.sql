@@ -1,6 +1,5 @@
 -- The 22 Welsh local authorities (principal areas), one row each, with English and Welsh names
 -- and their local health board.
--- Columns: la_code (W06), la_name_en, la_name_cy, lhb_code (W11), lhb_name_en, lhb_name_cy.
 -- Sources: ONS Index of Multiple Deprivation (December 2019) Lookup in Wales (LA codes and
 -- Welsh names) and ONS Unitary Authority to Local Health Board (April 2019) Lookup; OGL v3.0.
 -- Welsh health-board names: the official names as ONS publishes them in the LHB22NMW field of

@@ -1,9 +1,4 @@
 -- Clinical loneliness index by 2021 LSOA, Wales: one row per 2021 LSOA (1,917 rows).
--- Columns: lsoa_code (W01, 2021 boundaries); loneliness_zscore (z-score of loneliness-related
--- prescribing within Wales, higher = more loneliness risk; comparable only within Wales);
--- loneliness_rank (1 = least lonely, 1,917 = most lonely); loneliness_decile (1 = least lonely
--- 10 %, 10 = most lonely 10 %, as documented by the source). 9 LSOAs have no published value
--- (empty in the source: score, rank and decile are null); the ranks run 1-1,908 over the others.
 -- Derived from 2022 GP prescribing for conditions where loneliness is a known risk factor,
 -- spread from GP practices to LSOAs: a proxy, not an official statistic and not survey-measured
 -- loneliness.

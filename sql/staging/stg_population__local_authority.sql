@@ -1,6 +1,4 @@
 -- Mid-year population estimates for Wales and its 22 local authorities, one row per area and year.
--- Columns: area_code (W06 local authority, W92000004 Wales), area_name_en, year (mid-year),
--- population (persons, all ages; null where StatsWales shows '..').
 -- Source: StatsWales, population estimates by local authority and year (ONS mid-year estimates,
 -- rebased after Census 2021), Welsh Government, OGL v3.0.
 with source as (

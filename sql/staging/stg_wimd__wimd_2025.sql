@@ -1,7 +1,4 @@
 -- WIMD 2025 ranks, deciles, quintiles and quartiles, one row per 2021 LSOA (1,917).
--- Columns: lsoa_code, wimd_rank (1 = most deprived, 1,917 = least), wimd_decile (1 = most
--- deprived 10 %), wimd_quintile, wimd_quartile, and the eight domain ranks (*_rank, 1 = most
--- deprived in that domain).
 -- Deciles follow the Welsh Government's WIMD 2019 method, which we reproduce exactly on the 2019
 -- file: group = floor((rank - 1) * groups / number of LSOAs) + 1.
 -- Source: Welsh Government, WIMD 2025 index and domain ranks by small area (OGL v3.0).
