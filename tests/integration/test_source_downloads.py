@@ -244,7 +244,8 @@ def standin(tmp_path_factory, shared_data):
         server.port = int(line.split()[1])
         yield server
     finally:
-        process.terminate()
+        # kill, not terminate: a worker that ran Dagster in-process may pass SIGTERM on ignored
+        process.kill()
         process.wait(timeout=10)
 
 
