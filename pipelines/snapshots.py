@@ -38,6 +38,7 @@ from pipelines.warehouse import (
     Snapshot,
     Warehouse,
     WarehouseError,
+    table_exists,
 )
 
 PUBLISHED_SNAPSHOTS_TABLE = "quality.published_snapshots"
@@ -98,11 +99,7 @@ def record_published(
 
 def published_snapshots(con: duckdb.DuckDBPyConnection) -> list[PublishedSnapshot]:
     """Every recorded publish, oldest first (empty before the first successful run)."""
-    exists = con.execute(
-        "select count(*) from duckdb_tables() where database_name = current_database() "
-        "and schema_name = 'quality' and table_name = 'published_snapshots'"
-    ).fetchone()[0]
-    if not exists:
+    if not table_exists(con, PUBLISHED_SNAPSHOTS_TABLE):
         return []
     rows = con.execute(
         f"select snapshot_id, snapshot_time, published_at, run_id from {PUBLISHED_SNAPSHOTS_TABLE} "

@@ -578,6 +578,19 @@ def write_table(
     return frame.height
 
 
+def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether ``schema.table`` exists in the connection's current database (the working file or
+    the lake, not an attached published copy)."""
+    schema, name = table.split(".")
+    return bool(
+        con.execute(
+            "select count(*) from duckdb_tables() "
+            "where database_name = current_database() and schema_name = ? and table_name = ?",
+            [schema, name],
+        ).fetchone()[0]
+    )
+
+
 def table_row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return con.execute(f"select count(*) from {table}").fetchone()[0]
 

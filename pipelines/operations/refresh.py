@@ -34,8 +34,8 @@ import duckdb
 from pipelines.catalogue import SourceUnavailableError, fetch, load_catalogue
 from pipelines.contracts import apply_comments, contract_for, create_table_sql
 from pipelines.operations import keys
-from pipelines.quality.acceptance import table_exists
 from pipelines.settings import PROJECT_ROOT, setting_path
+from pipelines.warehouse import table_exists
 
 FINGERPRINTS_TABLE = "quality.asset_fingerprints"
 SITE_KEY = dg.AssetKey(["dashboard", "site"])

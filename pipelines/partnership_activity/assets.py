@@ -22,7 +22,7 @@ from pipelines.operations.partitions import financial_year_partitions
 from pipelines.partnership_activity import generator, ingest, normalise, rerun, submission
 from pipelines.partnership_activity.lookups import SOURCES, Lookups, create_lookups, register_frames
 from pipelines.settings import setting_path
-from pipelines.warehouse import Warehouse, table_metadata
+from pipelines.warehouse import Warehouse, table_exists, table_metadata
 
 QUARANTINE_KEY = dg.AssetKey(["quality", "quarantine"])
 SUBMISSIONS_KEY = dg.AssetKey(["quality", "submissions"])
@@ -51,17 +51,6 @@ class PartnerInboxConfig(dg.Config):
     files: list[str] = []  # noqa: RUF012 (pydantic copies the default for each run config)
 
 
-def _table_exists(con, table: str) -> bool:
-    schema, name = table.split(".")
-    return (
-        con.execute(
-            "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
-            [schema, name],
-        ).fetchone()[0]
-        > 0
-    )
-
-
 def _catalogue_frame(key: str) -> pl.DataFrame:
     """A reference table read straight from the catalogue source (when the warehouse lacks it)."""
     from pipelines.readers import read_csv_strings
@@ -83,7 +72,7 @@ def reference_frames(con) -> dict[str, pl.DataFrame]:
         table = REFERENCE_TABLES[key]
         out[key] = (
             con.execute(f"select * from {table}").pl()
-            if _table_exists(con, table)
+            if table_exists(con, table)
             else _catalogue_frame(key)
         )
     return out
@@ -115,7 +104,7 @@ def load_reference(con, log) -> Lookups:
     relations = {}
     missing = {}
     for table in (*SOURCES, LSOA_POLYGONS):
-        if _table_exists(con, table):
+        if table_exists(con, table):
             relations[table] = table
             continue
         log.warning(f"{table} is not in the warehouse; reading its catalogue source directly")

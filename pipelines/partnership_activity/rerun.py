@@ -32,6 +32,7 @@ from pipelines.partnership_activity import contract as pc
 from pipelines.partnership_activity import ingest
 from pipelines.partnership_activity.lookups import Lookups
 from pipelines.sqltext import quote_ident, quote_literal
+from pipelines.warehouse import table_exists
 
 RAW_TABLE = "raw.partnership_activity"
 RERUNS_TABLE = "quality.partnership_activity_year_reruns"
@@ -104,11 +105,7 @@ def rerun_financial_year(
     Raises:
         LookupError: ``raw.partnership_activity`` does not exist (load partner submissions first).
     """
-    exists = con.execute(
-        "select count(*) from duckdb_tables() "
-        "where schema_name = 'raw' and table_name = 'partnership_activity'"
-    ).fetchone()[0]
-    if not exists:
+    if not table_exists(con, RAW_TABLE):
         raise LookupError(
             f"{RAW_TABLE} does not exist: materialise raw/partnership_activity before re-running "
             "a financial year"

@@ -24,6 +24,7 @@ import duckdb
 from pipelines.catalogue import load_catalogue
 from pipelines.contracts import apply_comments, create_table_sql
 from pipelines.sqltext import quote_ident, quote_literal
+from pipelines.warehouse import table_exists
 
 ACCEPTED_TABLE = "quality.accepted_source_versions"
 EXPECTED_CHECKSUMS_VIEW = "quality.expected_source_checksums"
@@ -51,17 +52,6 @@ class Acceptance:
             f"accepted by {self.accepted_by} on {self.accepted_at:%Y-%m-%d %H:%M} UTC: "
             f"{self.reason} (source {self.source_key}, checksum {self.source_sha256[:12]}…)"
         )
-
-
-def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    schema, name = table.split(".")
-    return bool(
-        con.execute(
-            "select count(*) from duckdb_tables() "
-            "where database_name = current_database() and schema_name = ? and table_name = ?",
-            [schema, name],
-        ).fetchone()[0]
-    )
 
 
 def expected_checksums_sql() -> str:

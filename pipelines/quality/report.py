@@ -24,13 +24,9 @@ from pathlib import Path
 import duckdb
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from pipelines.quality.acceptance import (
-    ACCEPTED_TABLE,
-    RESULTS_TABLE,
-    acceptance_for,
-    table_exists,
-)
+from pipelines.quality.acceptance import ACCEPTED_TABLE, RESULTS_TABLE, acceptance_for
 from pipelines.settings import setting, setting_path
+from pipelines.warehouse import table_exists
 
 REPORT_NAME = "report.html"
 TEMPLATES = Path(__file__).with_name("templates")
