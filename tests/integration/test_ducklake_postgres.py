@@ -334,6 +334,9 @@ def test_daemon_runs_a_partner_file_in_parallel_while_a_reader_holds_its_snapsho
         assert run is not None, f"the sensor started no run:\n{daemon_log.read_text()[-4000:]}"
         assert run.is_success, f"run {run.run_id} {run.status}:\n{daemon_log.read_text()[-4000:]}"
     finally:
+        # The run's recorded end_time is stamped a little after its status turns finished: let
+        # the reader (4 reads a second) go on past it before stopping it.
+        time.sleep(2)
         stop.touch()
         _stop(daemon)
         reader.wait(timeout=60)
