@@ -29,7 +29,6 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from dashboards import pagedata as pd
 from dashboards.geo import (
-    Area,
     dissolve,
     geo_script,
     main_land_bounds,
@@ -135,13 +134,17 @@ class SiteBuilder:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
 
-    def render(self, lang: str, path: str, template: str, **ctx) -> None:
-        t = Translator(lang)
+    def render(self, t: Translator, path: str, template, **ctx) -> None:
+        """Render ``template`` (a name, or a template loaded once for the many small-area and
+        MSOA pages) to ``<lang>/<path>``."""
+        if isinstance(template, str):
+            template = self.env.get_template(template)
         root = "../" * (path.count("/") + 1)
         ctx.setdefault("example_banner", False)
         ctx.setdefault("scripts", [])
         ctx.setdefault("styles", [])
-        html = self.env.get_template(template).render(
+        lang = t.lang
+        html = template.render(
             t=t,
             lang=lang,
             other_lang="cy" if lang == "en" else "en",
@@ -197,61 +200,34 @@ class SiteBuilder:
         for district, shard in pd.postcode_shards(self.pub["marts.postcode_lsoa"]).items():
             self.write(f"assets/search/postcodes/{district}.js", _register("WBPC", district, shard))
 
-    def bounds(self, areas: list[Area]) -> list:
-        return main_land_bounds(areas)
-
     # -- pages -------------------------------------------------------------------------------
 
     def build(self) -> None:
         self.assets()
         s = self.site
-        la_bounds = self.bounds([self.la_areas[r["la_code"]] for r in s.las])
+        la_bounds = main_land_bounds([self.la_areas[r["la_code"]] for r in s.las])
         la_lsoa_bounds = {
-            code: self.bounds([self.lsoa_areas[r["lsoa_code"]] for r in rows])
+            code: main_land_bounds([self.lsoa_areas[r["lsoa_code"]] for r in rows])
             for code, rows in s.lsoas_in.items()
         }
-        map_scripts = ["vendor/leaflet/leaflet.js"]
         for lang in LANGS:
             t = Translator(lang)
             ctx = pd.overview(s, t, la_bounds)
-            self.render(
-                lang,
-                "index.html",
-                "overview.html",
-                scripts=[*map_scripts, "geo/la.js", ctx["la_map"]["script"]],
-                styles=["vendor/leaflet/leaflet.css"],
-                **ctx,
-            )
+            self.render(t, "index.html", "overview.html", **map_assets("la", ctx["la_map"]), **ctx)
             ctx = pd.indicator_map(s, t, la_bounds)
             self.render(
-                lang,
-                "indicators.html",
-                "indicators.html",
-                scripts=[*map_scripts, "geo/la.js", ctx["la_map"]["script"]],
-                styles=["vendor/leaflet/leaflet.css"],
-                **ctx,
+                t, "indicators.html", "indicators.html", **map_assets("la", ctx["la_map"]), **ctx
             )
             ctx = pd.small_areas(s, t, la_bounds)
             self.render(
-                lang,
-                "areas.html",
-                "small_areas.html",
-                scripts=[*map_scripts, "geo/lsoa.js", ctx["lsoa_map"]["script"]],
-                styles=["vendor/leaflet/leaflet.css"],
-                **ctx,
+                t, "areas.html", "small_areas.html", **map_assets("lsoa", ctx["lsoa_map"]), **ctx
             )
-            self.render(lang, "la/index.html", "la_index.html", **pd.la_index(s, t))
+            self.render(t, "la/index.html", "la_index.html", **pd.la_index(s, t))
             for la in s.las:
                 code = la["la_code"]
                 ctx = pd.la_profile(s, t, la, la_lsoa_bounds[code])
-                self.render(
-                    lang,
-                    f"la/{code}.html",
-                    "la.html",
-                    scripts=[*map_scripts, f"geo/lsoa-{code}.js", ctx["lsoa_map"]["script"]],
-                    styles=["vendor/leaflet/leaflet.css"],
-                    **ctx,
-                )
+                geo = map_assets(f"lsoa-{code}", ctx["lsoa_map"])
+                self.render(t, f"la/{code}.html", "la.html", **geo, **ctx)
             lsoa_template = self.env.get_template("lsoa.html")
             macros = self.env.get_template("macros.html").make_module({"t": t})
             shared: dict[str, tuple] = {}
@@ -262,17 +238,11 @@ class SiteBuilder:
                 if code not in shared:
                     shared[code] = (macros.map_options(m), macros.map_legends(m))
                 m["options_html"], m["legends_html"] = shared[code]
-                self._render_fast(
-                    lsoa_template,
-                    t,
-                    f"lsoa/{r['lsoa_code']}.html",
-                    scripts=[*map_scripts, f"geo/lsoa-{code}.js", ctx["lsoa_map"]["script"]],
-                    styles=["vendor/leaflet/leaflet.css"],
-                    **ctx,
-                )
-            self.group_pages(t, map_scripts)
+                geo = map_assets(f"lsoa-{code}", m)
+                self.render(t, f"lsoa/{r['lsoa_code']}.html", lsoa_template, **geo, **ctx)
+            self.group_pages(t)
             self.render(
-                lang,
+                t,
                 "compare.html",
                 "compare.html",
                 scripts=[f"data/compare-la.{lang}.js"],
@@ -281,25 +251,25 @@ class SiteBuilder:
                 },
                 example_banner=s.example,
             )
-            self.render(lang, "search.html", "search.html")
-            self.render(lang, "goals.html", "goals.html", **pd.goals(s, t))
-            self.render(lang, "deprivation.html", "deprivation.html", **pd.deprivation(s, t))
+            self.render(t, "search.html", "search.html")
+            self.render(t, "goals.html", "goals.html", **pd.goals(s, t))
+            self.render(t, "deprivation.html", "deprivation.html", **pd.deprivation(s, t))
             self.render(
-                lang,
+                t,
                 "data.html",
                 "data.html",
                 tables=self.pub.tables,
                 downloads=self.downloads["tables"],
                 example_banner=s.example,
             )
-            self.render(lang, "sources.html", "sources.html", sources=self.sources)
+            self.render(t, "sources.html", "sources.html", sources=self.sources)
             prose_vars = {
                 "period": pd.activity_period(s, t),
                 "lsoas": t.fmt("int", len(s.lsoas)),
             }
             for page in ("methods", "accessibility", "contact"):
                 self.render(
-                    lang,
+                    t,
                     f"{page}.html",
                     "prose.html",
                     page=t.strings[page],
@@ -313,72 +283,41 @@ class SiteBuilder:
             self.env.get_template("root.html").render(en=Translator("en"), cy=Translator("cy")),
         )
 
-    def group_pages(self, t: Translator, map_scripts: list[str]) -> None:
+    def group_pages(self, t: Translator) -> None:
         """Index pages of the PSBs and health boards, and a page per PSB, health board and
         MSOA (``psb/<code>.html``, ``hb/<code>.html``, ``msoa/<code>.html``)."""
         s = self.site
-        styles = ["vendor/leaflet/leaflet.css"]
         bounds = {
-            level: self.bounds(list(self.group_areas[level].values())) for level in ("psb", "hb")
+            level: main_land_bounds(list(self.group_areas[level].values()))
+            for level in ("psb", "hb")
         }
         for level in ("psb", "hb"):
             if not s.rows[level]:
                 continue
             ctx = pd.group_index(s, t, level, bounds[level])
-            scripts = [*map_scripts, f"geo/{level}.js", ctx["area_map"]["script"]]
-            self.render(
-                t.lang,
-                f"{level}/index.html",
-                "group_index.html",
-                scripts=scripts,
-                styles=styles,
-                **ctx,
-            )
+            geo = map_assets(level, ctx["area_map"])
+            self.render(t, f"{level}/index.html", "group_index.html", **geo, **ctx)
             for r in s.rows[level]:
                 ctx = pd.group_profile(s, t, level, r, bounds[level])
-                self.render(
-                    t.lang,
-                    f"{level}/{r[pd.LEVELS[level].code_col]}.html",
-                    "group.html",
-                    scripts=scripts,
-                    styles=styles,
-                    **ctx,
-                )
+                path = f"{level}/{r[pd.LEVELS[level].code_col]}.html"
+                self.render(t, path, "group.html", **geo, **ctx)
         template = self.env.get_template("group.html")
         msoa_bounds = {
-            la: self.bounds([self.group_areas["msoa"][r["msoa_code"]] for r in rows])
+            la: main_land_bounds([self.group_areas["msoa"][r["msoa_code"]] for r in rows])
             for la, rows in s.msoas_in.items()
         }
         for r in s.rows["msoa"]:
             ctx = pd.group_profile(s, t, "msoa", r, msoa_bounds[r["la_code"]])
-            self._render_fast(
-                template,
-                t,
-                f"msoa/{r['msoa_code']}.html",
-                scripts=[*map_scripts, f"geo/msoa-{r['la_code']}.js", ctx["area_map"]["script"]],
-                styles=styles,
-                **ctx,
-            )
+            geo = map_assets(f"msoa-{r['la_code']}", ctx["area_map"])
+            self.render(t, f"msoa/{r['msoa_code']}.html", template, **geo, **ctx)
 
-    def _render_fast(self, template, t: Translator, path: str, **ctx) -> None:
-        """``render`` for the 1,917 small-area pages, with a template loaded once."""
-        root = "../" * (path.count("/") + 1)
-        ctx.setdefault("example_banner", False)
-        ctx.setdefault("scripts", [])
-        ctx.setdefault("styles", [])
-        html = template.render(
-            t=t,
-            lang=t.lang,
-            other_lang="cy" if t.lang == "en" else "en",
-            root=root,
-            here=root + t.lang + "/",
-            path=path,
-            built_on=self.built_on,
-            nav=NAV,
-            footer=FOOTER,
-            **ctx,
-        )
-        self.write(f"{t.lang}/{path}", html)
+
+def map_assets(geo: str, the_map: dict) -> dict:
+    """What a page with a map loads: Leaflet, the boundary script ``geo`` and the map's data."""
+    return {
+        "scripts": ["vendor/leaflet/leaflet.js", f"geo/{geo}.js", the_map["script"]],
+        "styles": ["vendor/leaflet/leaflet.css"],
+    }
 
 
 def _register(registry: str, key: str, data: object) -> str:

@@ -91,13 +91,6 @@ class Translator:
         except KeyError:
             return default
 
-    def has(self, key: str) -> bool:
-        try:
-            self(key)
-        except KeyError:
-            return False
-        return True
-
     # -- numbers -------------------------------------------------------------------------------
 
     def fmt(self, kind: str, value: object) -> str:
@@ -113,15 +106,8 @@ class Translator:
             return "−" + prefix + text + suffix if text.strip("0.,") else prefix + text + suffix
         return prefix + text + suffix
 
-    def num(self, value: object, digits: int = 0) -> str:
-        """A number with thousands separators and ``digits`` decimals."""
-        return self.fmt({0: "int", 1: "dec1", 2: "dec2"}[digits], value)
-
     def pct(self, fraction: object) -> str:
         return self.fmt("pct", fraction)
-
-    def gbp(self, value: object, digits: int = 0) -> str:
-        return self.fmt("gbp2" if digits else "gbp", value)
 
     def js_format(self, kind: str) -> dict:
         """The same rule for the browser: decimals, prefix, suffix, multiplier, separators."""
@@ -129,8 +115,11 @@ class Translator:
         return {"d": digits, "p": prefix, "s": suffix, "g": self._group, "x": self._decimal}
 
 
-def unit_kind(unit: str | None, value_hint: float | None = None) -> str:
-    """The format kind for an indicator unit as the marts name it."""
+def unit_kind(unit: str | None, *values: object) -> str:
+    """The format kind for an indicator unit as the marts name it; ``values`` (missing ones
+    ignored) choose the decimals: two below 10 (or below £100), where one would hide changes."""
+    present = [abs(v) for v in values if not missing(v)]
+    value_hint = max(present) if present else None
     u = (unit or "").lower()
     if u in ("percent", "percentage", "%", "pct"):
         return "pct_value"

@@ -13,6 +13,7 @@ Public Services Board, health board) is a new ``Level`` plus its profile functio
 import bisect
 import json
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -113,6 +114,35 @@ def fold(text: str) -> str:
     return "".join(c for c in norm if not unicodedata.combining(c))
 
 
+def localised(t: Translator, row: dict, stem: str) -> str | None:
+    """``row[<stem>_cy]`` on a Welsh page where it has one, else ``row[<stem>_en]``."""
+    return (row.get(f"{stem}_cy") if t.lang == "cy" else None) or row.get(f"{stem}_en")
+
+
+def extract_href(site: "Site", code: str) -> str | None:
+    """The link from a profile page to the per-area CSV extract publish wrote for ``code``."""
+    extract = site.downloads.get("areas", {}).get(code)
+    return f"../../data/{extract}" if extract else None
+
+
+def captioned(t: Translator, heading: str) -> str:
+    """A data table's caption: the heading of what it holds, marked as the table of it."""
+    return f"{heading} – {t('table_caption_suffix')}"
+
+
+def decile_label(t: Translator, decile: int) -> str:
+    """A WIMD decile as a chart and table label: 1 and 10 say most and least deprived."""
+    return {1: t("decile_most"), 10: t("decile_least")}.get(decile, str(decile))
+
+
+def grouped(rows, key) -> dict:
+    """``rows`` in lists by ``key(row)``, in the order given."""
+    out: dict = {}
+    for r in rows:
+        out.setdefault(key(r), []).append(r)
+    return out
+
+
 def table(table_id: str, caption: str, columns: list, rows: list, sortable=True, filterable=False):
     """A data table: columns (label, numeric); rows of cells (display, sort key or None)."""
     return {
@@ -139,16 +169,12 @@ class Site:
     def __post_init__(self):
         f = self.frames
         self.lsoas = f["marts.lsoa_profile"].sort("lsoa_code").to_dicts()
-        self.lsoa = {r["lsoa_code"]: r for r in self.lsoas}
         self.las = f["marts.local_authority_profile"].sort("la_code").to_dicts()
-        self.la = {r["la_code"]: r for r in self.las}
-        self.lsoas_in: dict[str, list[dict]] = {}
-        for r in self.lsoas:
-            self.lsoas_in.setdefault(r["la_code"], []).append(r)
-        self.similar: dict[tuple[str, str], list[tuple[str, float]]] = {}
-        for r in f["marts.similar_areas"].sort(["area_code", "similar_rank"]).iter_rows(named=True):
-            key = (r["area_type"], r["area_code"])
-            self.similar.setdefault(key, []).append((r["similar_area_code"], r["distance"]))
+        similar = f["marts.similar_areas"].sort(["area_code", "similar_rank"]).to_dicts()
+        self.similar: dict[tuple[str, str], list[tuple[str, float]]] = {
+            key: [(r["similar_area_code"], r["distance"]) for r in rows]
+            for key, rows in grouped(similar, lambda r: (r["area_type"], r["area_code"])).items()
+        }
         # every level's rows and index: self.rows["psb"], self.by_code["psb"]["psb_cardiff"]
         self.rows: dict[str, list[dict]] = {"la": self.las, "lsoa": self.lsoas}
         for key in GROUP_LEVELS:
@@ -158,21 +184,19 @@ class Site:
         self.by_code = {
             k: {r[LEVELS[k].code_col]: r for r in rows} for k, rows in self.rows.items()
         }
-        self.msoas_in: dict[str, list[dict]] = {}
-        for r in self.rows["msoa"]:
-            self.msoas_in.setdefault(r["la_code"], []).append(r)
-        self.lsoas_in_msoa: dict[str, list[dict]] = {}
-        for r in self.lsoas:
-            self.lsoas_in_msoa.setdefault(r.get("msoa_code"), []).append(r)
+        self.lsoa, self.la = self.by_code["lsoa"], self.by_code["la"]
+        self.lsoas_in = grouped(self.lsoas, lambda r: r["la_code"])
+        self.msoas_in = grouped(self.rows["msoa"], lambda r: r["la_code"])
+        self.lsoas_in_msoa = grouped(self.lsoas, lambda r: r.get("msoa_code"))
         self.goals = f["reference.wellbeing_goals"].sort("goal_number").to_dicts()
         self.ind_ref = f["reference.indicator_goals"].to_dicts()
         gi = f["marts.goal_indicators"]
         self.latest = {k: latest_indicators(gi, lv.area_type) for k, lv in LEVELS.items()}
-        self.la_latest, self.lsoa_latest = self.latest["la"], self.latest["lsoa"]
         # every period of every (area, indicator), oldest first: the series charts
-        self.series: dict[tuple[str, str], list[dict]] = {}
-        for r in gi.sort(["area_code", "indicator_code", "period_start", "period_end"]).to_dicts():
-            self.series.setdefault((r["area_type"], r["area_code"]), []).append(r)
+        self.series = grouped(
+            gi.sort(["area_code", "indicator_code", "period_start", "period_end"]).to_dicts(),
+            lambda r: (r["area_type"], r["area_code"]),
+        )
         self.wales_latest = {
             r["indicator_code"]: r
             for r in latest_indicators(gi, "country")
@@ -241,18 +265,15 @@ def indicator_measures(site: Site, t: Translator, latest: pl.DataFrame, codes: l
         sub = latest.filter(pl.col("indicator_code") == ind)
         first = sub.row(0, named=True)
         by_area = dict(zip(sub["area_code"].to_list(), sub["value"].to_list(), strict=True))
-        nm = (first.get("indicator_name_cy") if t.lang == "cy" else None) or first[
-            "indicator_name_en"
-        ]
+        nm = localised(t, first, "indicator_name")
         vals = [by_area.get(c) for c in codes]
-        present = [abs(v) for v in vals if not missing(v)]
         out.append(
             Measure(
                 key=f"ind_{ind}",
                 label=nm,
                 unit=unit_text(t, first.get("unit")),
                 period=", ".join(sorted({period_text(t, r) for r in sub.to_dicts()})),
-                kind=unit_kind(first.get("unit"), max(present) if present else None),
+                kind=unit_kind(first.get("unit"), *vals),
                 values=vals,
             )
         )
@@ -315,7 +336,7 @@ def lsoa_measures(site: Site, t: Translator, rows: list[dict]) -> list[Measure]:
                 "dec2",
             )
         )
-    ms += indicator_measures(site, t, site.lsoa_latest, [r["lsoa_code"] for r in rows])
+    ms += indicator_measures(site, t, site.latest["lsoa"], [r["lsoa_code"] for r in rows])
     return ms
 
 
@@ -426,6 +447,11 @@ def extremes(t: Translator, m: Measure, names: list) -> Markup:
         n=t.fmt("int", len(idx)),
         total=t.fmt("int", len(m.values)),
     )
+
+
+def measure_cells(t: Translator, measures: list[Measure], i: int) -> list[tuple]:
+    """Table cells of the ``i``-th area's value of every measure: (as shown, as rounded)."""
+    return [(t.fmt(m.kind, m.values[i]), rounded(m.kind, m.values[i])) for m in measures]
 
 
 def map_layer(
@@ -645,9 +671,8 @@ def indicators_beside_wales(
         wales = r.get("wales_value")
         pr = parent_rows.get((r["indicator_code"], r["period_start"], r["period_end"]))
         pv = pr["value"] if pr else None
-        vals = [abs(v) for v in (r["value"], wales, pv) if not missing(v)]
-        kind = unit_kind(r.get("unit"), max(vals) if vals else None)
-        nm = (r.get("indicator_name_cy") if t.lang == "cy" else None) or r["indicator_name_en"]
+        kind = unit_kind(r.get("unit"), r["value"], wales, pv)
+        nm = localised(t, r, "indicator_name")
         diff = r.get("difference_from_wales")
         diff = None if missing(diff) else diff
         pol = r.get("polarity")
@@ -659,12 +684,9 @@ def indicators_beside_wales(
             (t.fmt(kind, r["value"]), r["value"]),
         ]
         if parent is not None:
-            row.append((t.fmt(kind, pv) if not missing(pv) else t("no_data"), pv))
+            row.append((t.fmt(kind, pv), pv))
         row += [
-            (
-                t.fmt(kind, wales) if not missing(wales) else t("no_data"),
-                None if missing(wales) else wales,
-            ),
+            (t.fmt(kind, wales), None if missing(wales) else wales),
             (period if not missing(wales) else "–", None),
             (
                 (("+" if diff > 0 else "") + t.fmt(kind, diff))
@@ -672,7 +694,7 @@ def indicators_beside_wales(
                 else t("no_data"),
                 diff,
             ),
-            (t(f"polarity.{pol}") if t.has(f"polarity.{pol}") else "", None),
+            (t.get(f"polarity.{pol}", ""), None),
         ]
         rows.append(row)
     columns = [
@@ -691,7 +713,7 @@ def indicators_beside_wales(
     ]
     return table(
         "ind-table",
-        t("la.indicators_heading") + " – " + t("table_caption_suffix"),
+        captioned(t, t("la.indicators_heading")),
         columns,
         rows,
     )
@@ -702,9 +724,7 @@ def indicator_series(site: Site, t: Translator, level: str, code: str) -> dict:
     their 95 % interval band where ``lower_ci``/``upper_ci`` exist, the Wales line, the latest
     value with its period and unit, and a table of every value (the chart's text alternative)."""
     rows = site.series.get((LEVELS[level].area_type, code), [])
-    groups: dict[tuple[str, str], list[dict]] = {}
-    for r in rows:
-        groups.setdefault((r["indicator_code"], r["period_type"]), []).append(r)
+    groups = grouped(rows, lambda r: (r["indicator_code"], r["period_type"]))
     types_of: dict[str, set] = {}
     for ind, ptype in groups:
         types_of.setdefault(ind, set()).add(ptype)
@@ -714,23 +734,18 @@ def indicator_series(site: Site, t: Translator, level: str, code: str) -> dict:
             single += 1
             continue
         first, last = pts[0], pts[-1]
-        nm = (first.get("indicator_name_cy") if t.lang == "cy" else None) or first[
-            "indicator_name_en"
-        ]
+        nm = localised(t, first, "indicator_name")
         if len(types_of[ind]) > 1:
             nm = f"{nm} ({t.get(f'period_types.{ptype}', ptype)})"
         unit = unit_text(t, first.get("unit"))
-        everything = [
-            abs(v)
-            for r in pts
-            for v in (r["value"], r.get("lower_ci"), r.get("upper_ci"), r.get("wales_value"))
-            if not missing(v)
-        ]
-        kind = unit_kind(first.get("unit"), max(everything) if everything else None)
+        kind = unit_kind(
+            first.get("unit"),
+            *(r.get(c) for r in pts for c in ("value", "lower_ci", "upper_ci", "wales_value")),
+        )
         sid = f"series-{ind}-{ptype}".replace("_", "-")
 
         def shown(v, kind=kind):
-            return t.fmt(kind, v) if not missing(v) else t("no_data")
+            return t.fmt(kind, v)
 
         points = [
             {
@@ -770,7 +785,7 @@ def indicator_series(site: Site, t: Translator, level: str, code: str) -> dict:
             latest_text += " " + t("series.latest_wales", value=shown(last["wales_value"]))
         out.append(
             {
-                "chart": charts.series(sid, nm, points, lambda v, kind=kind: t.fmt(kind, v)),
+                "chart": charts.series(sid, nm, points, shown),
                 "indicator": ind,
                 "latest": latest_text,
                 "latest_value": last["value"],
@@ -824,11 +839,11 @@ def _la_map_page(site: Site, t: Translator, la_bounds: list, indicators: bool, p
     )
     la_table = table(
         f"{element}-table",
-        t(f"{prefix}.la_heading") + " – " + t("table_caption_suffix"),
+        captioned(t, t(f"{prefix}.la_heading")),
         [(t("fields.local_authority"), False)] + [(m.title, True) for m in measures],
         [
             [(Markup('<a href="la/{}.html">{}</a>').format(c, n), None)]
-            + [(t.fmt(m.kind, m.values[i]), rounded(m.kind, m.values[i])) for m in measures]
+            + measure_cells(t, measures, i)
             for i, (c, n) in enumerate(zip(codes, names, strict=True))
         ],
     )
@@ -855,11 +870,11 @@ def small_areas(site: Site, t: Translator, bounds: list) -> dict:
         map_layer(site, t, "lsoa", "lsoa", rows, bounds),
         t,
     )
-    las = sorted(((r["la_code"], name(r, "la", t.lang)) for r in site.las), key=lambda x: x[1])
-    return {"lsoa_map": lsoa_map, "las": las, "example_banner": site.example}
+    return {"lsoa_map": lsoa_map, "las": la_index(site, t)["items"], "example_banner": site.example}
 
 
 def la_index(site: Site, t: Translator) -> dict:
+    """The authorities by name in the page's language: (code, name)."""
     items = sorted(((r["la_code"], name(r, "la", t.lang)) for r in site.las), key=lambda x: x[1])
     return {"items": items}
 
@@ -901,12 +916,8 @@ def la_profile(site: Site, t: Translator, la: dict, bounds: list) -> dict:
         t,
     )
     # WIMD decile distribution (counts of the authority's LSOAs; shares from the mart)
-    counts = {d: 0 for d in range(1, 11)}
-    for r in rows:
-        if r.get("wimd_decile") in counts:
-            counts[r["wimd_decile"]] += 1
-    dec_label = {1: t("decile_most"), 10: t("decile_least")}
-    items = [(dec_label.get(d, str(d)), counts[d], t.fmt("int", counts[d])) for d in counts]
+    counts = Counter(r.get("wimd_decile") for r in rows)
+    items = [(decile_label(t, d), counts[d], t.fmt("int", counts[d])) for d in range(1, 11)]
     wimd_block = {
         "chart": charts.bars(
             "wimd-chart", t("la.wimd_chart_title", name=la_name), t("la.wimd_chart_desc"), items
@@ -921,7 +932,7 @@ def la_profile(site: Site, t: Translator, la: dict, bounds: list) -> dict:
         ),
         "table": table(
             "wimd-table",
-            t("la.wimd_heading") + " – " + t("table_caption_suffix"),
+            captioned(t, t("la.wimd_heading")),
             [(t("fields.decile"), False), (t("fields.lsoa_count_short"), True)],
             [[(lbl, None), (shown, v)] for lbl, v, shown in items],
             False,
@@ -953,7 +964,7 @@ def la_profile(site: Site, t: Translator, la: dict, bounds: list) -> dict:
         else t("la.activity_summary_none", name=la_name),
         "table": table(
             "activity-table",
-            t("la.activity_heading") + " – " + t("table_caption_suffix"),
+            captioned(t, t("la.activity_heading")),
             [
                 (t("fields.category"), False),
                 (f"{t('fields.activity_count')} ({period})", True),
@@ -994,13 +1005,12 @@ def la_profile(site: Site, t: Translator, la: dict, bounds: list) -> dict:
         else t("la.activity_summary_none", name=la_name),
         "table": table(
             "sector-table",
-            t("la.sectors_heading") + " – " + t("table_caption_suffix"),
+            captioned(t, t("la.sectors_heading")),
             [(t("fields.sector"), False), (f"{t('fields.activity_count')} ({period})", True)],
             [[(lbl, None), (shown, v)] for lbl, v, shown in sec_items],
             False,
         ),
     }
-    extract = site.downloads.get("areas", {}).get(code)
     return {
         "la": la,
         "la_name": la_name,
@@ -1018,7 +1028,7 @@ def la_profile(site: Site, t: Translator, la: dict, bounds: list) -> dict:
         "lsoa_table": lsoa_table(
             site, t, rows, "lsoa-table", t("la.lsoa_table_heading", name=la_name)
         ),
-        "extract": f"../../data/{extract}" if extract else None,
+        "extract": extract_href(site, code),
         "example_banner": bool(la.get("is_example_data")),
     }
 
@@ -1055,7 +1065,7 @@ def year_block(site: Site, t: Translator, code: str, area_name: str) -> dict:
         else t("la.activity_summary_none", name=area_name),
         "table": table(
             "year-table",
-            t("la.year_heading") + " – " + t("table_caption_suffix"),
+            captioned(t, t("la.year_heading")),
             [(t("fields.financial_year"), False), (t("fields.activity_count"), True)]
             + [(t(f"categories.{c}"), True) for c in CATEGORIES[1:]]
             + [(t("fields.funding_gbp"), True)],
@@ -1102,7 +1112,6 @@ def lsoa_profile(site: Site, t: Translator, r: dict, bounds: list) -> dict:
         highlight=code,
         keys=["wimd_rank", "wimd_decile", "rate_all"],
     )
-    extract = site.downloads.get("areas", {}).get(r["la_code"])
     return {
         "r": r,
         "name": nm,
@@ -1130,7 +1139,7 @@ def lsoa_profile(site: Site, t: Translator, r: dict, bounds: list) -> dict:
         },
         "lsoa_map": lsoa_map,
         "similar": similar_list(site, t, LEVELS["lsoa"], code),
-        "extract": f"../../data/{extract}" if extract else None,
+        "extract": extract_href(site, r["la_code"]),
         "example_banner": bool(r.get("is_example_data")),
     }
 
@@ -1179,10 +1188,7 @@ def level_table(
         link = Markup('<a href="{}">{}</a>').format(
             f"{base}{lv.folder}/{r[lv.code_col]}.html", proper_name(r, lv.prefix, t.lang)
         )
-        body.append(
-            [(link, None)]
-            + [(t.fmt(m.kind, m.values[i]), rounded(m.kind, m.values[i])) for m in measures]
-        )
+        body.append([(link, None), *measure_cells(t, measures, i)])
     return table(
         table_id,
         caption,
@@ -1262,7 +1268,6 @@ def group_profile(site: Site, t: Translator, level: str, r: dict, bounds: list) 
         highlight=code,
         whole=level != "msoa",
     )
-    extract = site.downloads.get("areas", {}).get(code)
     return {
         "r": r,
         "level": level,
@@ -1283,11 +1288,11 @@ def group_profile(site: Site, t: Translator, level: str, r: dict, bounds: list) 
             level,
             map_rows,
             "map-table",
-            map_title + " – " + t("table_caption_suffix"),
+            captioned(t, map_title),
             "../",
         ),
         "compare_href": f"../compare.html#level={level}&areas={code}",
-        "extract": f"../../data/{extract}" if extract else None,
+        "extract": extract_href(site, code),
         "example_banner": bool(r.get("is_example_data")),
     }
 
@@ -1307,9 +1312,7 @@ def group_index(site: Site, t: Translator, level: str, bounds: list) -> dict:
             map_layer(site, t, level, level, rows, bounds),
             t,
         ),
-        "map_table": level_table(
-            site, t, level, rows, "map-table", title + " – " + t("table_caption_suffix"), "../"
-        ),
+        "map_table": level_table(site, t, level, rows, "map-table", captioned(t, title), "../"),
         "example_banner": site.example,
     }
 
@@ -1407,11 +1410,9 @@ def goals(site: Site, t: Translator) -> dict:
             inds, key=lambda r: (r.get("national_indicator") or 999, r["indicator_code"])
         ):
             w = site.wales_latest.get(r["indicator_code"])
-            nm = (r.get("indicator_name_cy") if t.lang == "cy" else None) or r["indicator_name_en"]
+            nm = localised(t, r, "indicator_name")
             ni = r.get("national_indicator")
-            kind = unit_kind(
-                r.get("unit"), abs(w["value"]) if w and not missing(w["value"]) else None
-            )
+            kind = unit_kind(r.get("unit"), w["value"] if w else None)
             ind_rows.append(
                 [
                     (nm, None),
@@ -1419,12 +1420,7 @@ def goals(site: Site, t: Translator) -> dict:
                     (unit_text(t, r.get("unit")), None),
                     (t.fmt(kind, w["value"]) if w else t("no_data"), w["value"] if w else None),
                     (period_text(t, w) if w else "–", None),
-                    (
-                        t(f"polarity.{r['polarity']}")
-                        if t.has(f"polarity.{r.get('polarity')}")
-                        else "",
-                        None,
-                    ),
+                    (t.get(f"polarity.{r.get('polarity')}", ""), None),
                 ]
             )
         cor = [c for c in collab if gc in (c.get("wellbeing_goals") or [])]
@@ -1432,7 +1428,7 @@ def goals(site: Site, t: Translator) -> dict:
         groups: list[tuple[str, list]] = []
         trows, caveats, n_excl = [], [], 0
         for c in cor:
-            nm = (c.get("indicator_name_cy") if t.lang == "cy" else None) or c["indicator_name_en"]
+            nm = localised(t, c, "indicator_name")
             cat = t(f"categories.{c['action_category']}")
             lo, hi = c.get("ci_lower"), c.get("ci_upper")
             if c.get("stands_out"):  # adjusted for deprivation and many comparisons (Holm)
@@ -1514,13 +1510,12 @@ def deprivation(site: Site, t: Translator) -> dict:
     df = site.frames["marts.activity_by_wimd_decile"].sort(["wimd_decile", "action_category"])
     rows_by = {(r["wimd_decile"], r["action_category"]): r for r in df.to_dicts()}
     period = activity_period(site, t)
-    dec_label = {1: t("decile_most"), 10: t("decile_least")}
     blocks = []
     for cat in CATEGORIES:
         get = {d: rows_by.get((d, cat), {}) for d in range(1, 11)}
         items = [
             (
-                dec_label.get(d, str(d)),
+                decile_label(t, d),
                 get[d].get("activity_per_10k"),
                 t.fmt("dec1", get[d].get("activity_per_10k")),
             )
@@ -1542,7 +1537,7 @@ def deprivation(site: Site, t: Translator) -> dict:
                 ),
                 "table": table(
                     f"dep-table-{cat}",
-                    cat_name + " – " + t("table_caption_suffix"),
+                    captioned(t, cat_name),
                     [
                         (t("fields.decile"), False),
                         (f"{t('fields.population')} ({t('periods.census')})", True),
@@ -1568,7 +1563,7 @@ def deprivation(site: Site, t: Translator) -> dict:
     allr = {d: rows_by.get((d, "all"), {}) for d in range(1, 11)}
     f_items = [
         (
-            dec_label.get(d, str(d)),
+            decile_label(t, d),
             allr[d].get("funding_per_head_gbp"),
             t.fmt("gbp2", allr[d].get("funding_per_head_gbp")),
         )
@@ -1584,7 +1579,7 @@ def deprivation(site: Site, t: Translator) -> dict:
         "summary": t("deprivation.funding_summary", most=f_items[0][2], least=f_items[-1][2]),
         "table": table(
             "dep-funding-table",
-            t("deprivation.funding_title", period=period) + " – " + t("table_caption_suffix"),
+            captioned(t, t("deprivation.funding_title", period=period)),
             [
                 (t("fields.decile"), False),
                 (t("fields.funding_gbp"), True),
