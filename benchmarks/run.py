@@ -67,6 +67,16 @@ UK_AREAS = 42_000
 CODE_STRIDE = 10_000
 EXAMPLE_QUERY_TARGET_MS = 100.0
 
+STAGES = (  # the pipeline's stages, timed in the child (seconds)
+    "startup_s",
+    "reference_s",
+    "ingest_s",
+    "staging_s",
+    "marts_s",
+    "partner_checks_s",
+    "checks_s",
+    "publish_s",
+)
 RESULT_COLUMNS = [
     "n_records",
     "file_format",
@@ -76,14 +86,7 @@ RESULT_COLUMNS = [
     "pipeline_wall_s",
     "pipeline_peak_rss_mb",
     "pipeline_rows_per_s",
-    "startup_s",
-    "reference_s",
-    "ingest_s",
-    "staging_s",
-    "marts_s",
-    "partner_checks_s",
-    "checks_s",
-    "publish_s",
+    *STAGES,
     "baseline_wall_s",
     "baseline_peak_rss_mb",
     "baseline_rows_per_s",
@@ -141,6 +144,26 @@ def run_child(args: list[str], env: dict[str, str] | None = None, log: Path | No
     return result
 
 
+def _generate(n: int, file: Path, areas: Path, work: Path, log: Path) -> float:
+    """Write N generated records to ``file`` (``_generate``) unless it is cached there; the
+    seconds it took (0 when cached)."""
+    if file.exists():
+        return 0.0
+    args = ["_generate", "--n", str(n), "--file", str(file), "--areas", str(areas)]
+    return run_child([*args, "--result", str(work / "gen.json")], log=log)["wall_s"]
+
+
+def _baseline(file: Path, areas: Path, work: Path) -> dict:
+    """The DuckDB-only floor (``_baseline``) on the same CSV."""
+    args = ["_baseline", "--file", str(file), "--areas", str(areas)]
+    return run_child([*args, "--result", str(work / "baseline.json")])
+
+
+def _examples(published: Path, result: Path) -> list[dict]:
+    """Every example query timed against a published file (``_examples``)."""
+    return run_child(["_examples", "--file", str(published), "--result", str(result)])["queries"]
+
+
 def _maxrss_mb() -> float:
     """Peak RSS of this process so far (MiB): the stage where it rises is the one that peaked."""
     import resource
@@ -149,10 +172,12 @@ def _maxrss_mb() -> float:
 
 
 def _finish(result: dict, path: str) -> None:
-    import resource
-
-    result["ru_maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["ru_maxrss_mb"] = _maxrss_mb()
     Path(path).write_text(json.dumps(result, default=str))
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
 
 
 def _env(root: Path, mirror: Path) -> dict[str, str]:
@@ -173,19 +198,14 @@ def child_real(ns: argparse.Namespace) -> None:
     import dagster as dg
 
     from pipelines.definitions import build_definitions
+    from pipelines.operations.jobs import whole_run_selection
 
-    try:  # every unpartitioned asset: what `make run` builds
-        from pipelines.operations.jobs import whole_run_selection
-
-        selection = whole_run_selection()
-    except ImportError:
-        selection = dg.AssetSelection.all()
     defs = build_definitions()
     imported = time.perf_counter()
     result = dg.materialize(
         [*(defs.assets or []), *(defs.asset_checks or [])],
         resources=defs.resources,
-        selection=selection,
+        selection=whole_run_selection(),  # every unpartitioned asset: what `make run` builds
         raise_on_error=True,
     )
     done = time.perf_counter()
@@ -252,21 +272,16 @@ def child_generate(ns: argparse.Namespace) -> None:
 
 
 def _toposorted_models(schemas: tuple[str, ...]) -> list[tuple[str, str, Path]]:
+    """The SQL models of ``schemas``, each after the models of those schemas it reads."""
+    from graphlib import TopologicalSorter
+
     from pipelines.warehouse import sql_dependencies, sql_models
 
-    models = [m for m in sql_models() if m[0] in schemas]
-    names = {(s, t) for s, t, _ in models}
-    deps = {
-        (s, t): [d for d in sql_dependencies(f.read_text()) if d in names and d != (s, t)]
-        for s, t, f in models
+    models = {(s, t): (s, t, f) for s, t, f in sql_models() if s in schemas}
+    graph = {
+        k: set(sql_dependencies(f.read_text())) & set(models) - {k} for k, (*_, f) in models.items()
     }
-    done, order = set(), []
-    while len(order) < len(models):
-        for s, t, f in models:
-            if (s, t) not in done and all(d in done for d in deps[(s, t)]):
-                done.add((s, t))
-                order.append((s, t, f))
-    return order
+    return [models[k] for k in TopologicalSorter(graph).static_order()]
 
 
 def child_pipeline(ns: argparse.Namespace) -> None:
@@ -449,22 +464,14 @@ def _prepare_base(real_root: Path, work: Path) -> tuple[Path, Path]:
     """Base warehouse (public sources, partner tables emptied) and the 2021 areas as Parquet."""
     import duckdb
 
-    from pipelines.partnership_activity import generator
-
     base = work / "base.duckdb"
     shutil.copy2(real_root / "warehouse.duckdb", base)
     con = duckdb.connect(str(base))
     for table in ("raw.partnership_activity", "quality.quarantine", "quality.submissions"):
         con.execute(f"delete from {table}")
     con.execute("checkpoint")
-    areas = generator.areas_from_frames(
-        con.execute("select * from raw.lsoa21_population").pl(),
-        con.execute("select * from raw.wimd_2025_ranks").pl(),
-    )
     con.close()
-    areas_file = work / "areas.parquet"
-    areas.write_parquet(areas_file)
-    return base, areas_file
+    return base, _areas_parquet(base, work / "areas.parquet")
 
 
 def _chart(rows: list[dict], path: Path) -> None:
@@ -611,6 +618,7 @@ def _uk_base(base: Path, target: Path, n_areas: int) -> Path:
 
 
 def _areas_parquet(warehouse: Path, target: Path) -> Path:
+    """The areas the example generator places activity in (``generator.areas_from_frames``)."""
     import duckdb
 
     from pipelines.partnership_activity import generator
@@ -643,7 +651,7 @@ def _backend_row(backend: str, scenario: str, n: int, pipe: dict, base_run: dict
     }
 
 
-def _compare_backends(ns, work, out, mirror, base, areas, file_rows, say) -> list[dict]:
+def _compare_backends(ns, work, out, mirror, base, areas, file_rows) -> list[dict]:
     """For every N: the DuckLake pipeline beside the file rows just measured (same CSV, same
     baseline); then the UK-sized case on DuckLake. Writes ``<out>/backends.csv``."""
     backends = [b.strip() for b in ns.backends.split(",") if b.strip()]
@@ -660,15 +668,8 @@ def _compare_backends(ns, work, out, mirror, base, areas, file_rows, say) -> lis
     for r in file_rows:
         baselines[r["n_records"]] = {"wall_s": r["baseline_wall_s"]}
         if "file" in backends:
-            pipe = {
-                "wall_s": r["pipeline_wall_s"],
-                "peak_rss_mb": r["pipeline_peak_rss_mb"],
-                **{
-                    k: r[k]
-                    for k in ("ingest_s", "staging_s", "marts_s", "partner_checks_s")
-                    + ("checks_s", "publish_s", "rows_accepted")
-                },
-            }
+            # the row of the file back-end just measured, under the pipeline's own names
+            pipe = {**r, "wall_s": r["pipeline_wall_s"], "peak_rss_mb": r["pipeline_peak_rss_mb"]}
             out_rows.append(
                 _backend_row("file", "wales", r["n_records"], pipe, baselines[r["n_records"]])
             )
@@ -686,11 +687,7 @@ def _compare_backends(ns, work, out, mirror, base, areas, file_rows, say) -> lis
             )
             if not file.exists():
                 say(f"{scenario} N={n:,}: generating...")
-                run_child(
-                    ["_generate", "--n", str(n), "--file", str(file), "--areas", str(case_areas)]
-                    + ["--result", str(work / "gen.json")],
-                    log=work / f"generate_{scenario}_{n}.log",
-                )
+            _generate(n, file, case_areas, work, work / f"generate_{scenario}_{n}.log")
             root = work / f"lake_{scenario}_n{n}"
             shutil.rmtree(root, ignore_errors=True)
             (root / "dagster_home").mkdir(parents=True)
@@ -703,13 +700,7 @@ def _compare_backends(ns, work, out, mirror, base, areas, file_rows, say) -> lis
                 env=env,
                 log=work / f"pipeline_ducklake_{scenario}_{n}.log",
             )
-            if scenario == "wales":
-                base_run = baselines[n]
-            else:
-                base_run = run_child(
-                    ["_baseline", "--file", str(file), "--areas", str(case_areas)]
-                    + ["--result", str(work / "baseline.json")]
-                )
+            base_run = baselines[n] if scenario == "wales" else _baseline(file, case_areas, work)
             row = _backend_row("ducklake", scenario, n, pipe, base_run)
             out_rows.append(row)
             failed = [c["table"] for c in pipe["checks"] if not c["passed"]]
@@ -811,7 +802,7 @@ def child_spatial(ns: argparse.Namespace) -> None:
     _finish({"seconds": time.perf_counter() - t, "located": located, "points": n}, ns.result)
 
 
-def spatial_benchmark(sizes: list[int], work: Path, mirror: Path, say) -> list[dict]:
+def spatial_benchmark(sizes: list[int], work: Path, mirror: Path) -> list[dict]:
     """Both engines on the same points (uniform over the Wales bounding box, fixed seed)."""
     import numpy as np
     import polars as pl
@@ -857,7 +848,6 @@ def spatial_benchmark(sizes: list[int], work: Path, mirror: Path, say) -> list[d
 
 
 def _report_real(real: dict, out: Path) -> None:
-    say = lambda m: print(m, flush=True)
     say(
         f"real-data run: {real['wall_s']:.1f} s wall ({real['startup_s']:.1f} s imports, "
         f"{real['materialize_s']:.1f} s materialise), {real['assets_materialized']} assets, "
@@ -927,7 +917,6 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     work.mkdir(parents=True, exist_ok=True)
     bench_started = time.perf_counter()
-    say = lambda m: print(m, flush=True)
 
     # 1. The whole real-data run, from an empty folder.
     real_root = work / "real"
@@ -956,35 +945,12 @@ def main(argv: list[str] | None = None) -> int:
     base, areas = _prepare_base(real_root, work)
     examples_real = []
     if real is not None:
-        examples_real = run_child(
-            [
-                "_examples",
-                "--file",
-                str(real_root / "published" / "wellbeing.duckdb"),
-                "--result",
-                str(work / "examples_real.json"),
-            ]
-        )["queries"]
+        published = real_root / "published" / "wellbeing.duckdb"
+        examples_real = _examples(published, work / "examples_real.json")
     rows, examples_by_n = [], {}
     for n in sizes:
         file = work / f"activity_{n}_seed{SEED}.csv"
-        gen_s = 0.0
-        if not file.exists():
-            gen = run_child(
-                [
-                    "_generate",
-                    "--n",
-                    str(n),
-                    "--file",
-                    str(file),
-                    "--areas",
-                    str(areas),
-                    "--result",
-                    str(work / "gen.json"),
-                ],
-                log=work / f"generate_{n}.log",
-            )
-            gen_s = gen["wall_s"]
+        gen_s = _generate(n, file, areas, work, work / f"generate_{n}.log")
         root = work / f"n{n}"
         shutil.rmtree(root, ignore_errors=True)
         (root / "dagster_home").mkdir(parents=True)
@@ -995,26 +961,8 @@ def main(argv: list[str] | None = None) -> int:
             args += ["--profile", str(out / f"profile_{n}.html")]
         pipe = run_child(args, env=_env(root, mirror), log=work / f"pipeline_{n}.log")
         say(f"N={n:,}: baseline...")
-        base_run = run_child(
-            [
-                "_baseline",
-                "--file",
-                str(file),
-                "--areas",
-                str(areas),
-                "--result",
-                str(work / "baseline.json"),
-            ]
-        )
-        ex = run_child(
-            [
-                "_examples",
-                "--file",
-                str(root / "published" / "wellbeing.duckdb"),
-                "--result",
-                str(work / "examples.json"),
-            ]
-        )["queries"]
+        base_run = _baseline(file, areas, work)
+        ex = _examples(root / "published" / "wellbeing.duckdb", work / "examples.json")
         examples_by_n[n] = ex
         row = {
             "n_records": n,
@@ -1025,19 +973,7 @@ def main(argv: list[str] | None = None) -> int:
             "pipeline_wall_s": pipe["wall_s"],
             "pipeline_peak_rss_mb": pipe["peak_rss_mb"],
             "pipeline_rows_per_s": n / pipe["wall_s"],
-            **{
-                k: pipe[k]
-                for k in (
-                    "startup_s",
-                    "reference_s",
-                    "ingest_s",
-                    "staging_s",
-                    "marts_s",
-                    "partner_checks_s",
-                    "checks_s",
-                    "publish_s",
-                )
-            },
+            **{k: pipe[k] for k in STAGES},
             "baseline_wall_s": base_run["wall_s"],
             "baseline_peak_rss_mb": base_run["peak_rss_mb"],
             "baseline_rows_per_s": n / base_run["wall_s"],
@@ -1066,9 +1002,9 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(root / "archive", ignore_errors=True)
             (root / "warehouse.duckdb").unlink(missing_ok=True)
 
-    backend_rows = _compare_backends(ns, work, out, mirror, base, areas, rows, say)
+    backend_rows = _compare_backends(ns, work, out, mirror, base, areas, rows)
     spatial_sizes = [int(x.replace("_", "")) for x in ns.spatial_points.split(",") if x.strip()]
-    spatial_rows = spatial_benchmark(spatial_sizes, work, mirror, say) if spatial_sizes else []
+    spatial_rows = spatial_benchmark(spatial_sizes, work, mirror) if spatial_sizes else []
 
     with open(out / "results.csv", "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=RESULT_COLUMNS)
