@@ -260,6 +260,15 @@ def say(*pieces: str) -> str:
     return "concat(" + ", ".join(parts or ["''"]) + ")"
 
 
+def _given_reasons(given: dict | None, value_sql: str, en: str, cy: str) -> tuple[str, str]:
+    """A property rule's reasons: the contract's ``reasons`` templates where given, else ours."""
+    given = given or {}
+    return (
+        template(given["en"], value_sql) if given.get("en") else en,
+        template(given["cy"], value_sql) if given.get("cy") else cy,
+    )
+
+
 def _listed(values: list, limit: int = 8) -> str:
     shown = ", ".join(map(str, values[:limit]))
     return shown + (" ..." if len(values) > limit else "")
@@ -287,9 +296,7 @@ def property_rules(prop: dict, table: str) -> list[Rule]:
     overrides = custom(prop, "reasons") or {}
 
     def row(suffix, bad, description, en, cy, gx=None, refs=()) -> Rule:
-        given = overrides.get(suffix) or {}
-        en = template(given["en"], shown) if given.get("en") else en
-        cy = template(given["cy"], shown) if given.get("cy") else cy
+        en, cy = _given_reasons(overrides.get(suffix), shown, en, cy)
         return Rule(
             f"{column}.{suffix}",
             "row",
@@ -478,7 +485,6 @@ def _pair_rule(prop: dict, table: str, pairs: dict, severity: str, overrides: di
     if not other:
         raise ContractError(f"{where}: give 'with' (the other column)")
     col, oth = SQL(f"t.{quote_ident(column)}::varchar"), SQL(f"t.{quote_ident(other)}::varchar")
-    given = overrides.get("allowed_pair") or {}
     if pairs.get("pairs"):
         listed: dict = pairs["pairs"]
         owner = {v: k for k, values in listed.items() for v in values}
@@ -536,8 +542,7 @@ def _pair_rule(prop: dict, table: str, pairs: dict, severity: str, overrides: di
         )
         description = f"'{other}' is the one that goes with '{column}' in {source} ({a}, {b})"
         refs = (source,)
-    en = template(given["en"], col) if given.get("en") else en
-    cy = template(given["cy"], col) if given.get("cy") else cy
+    en, cy = _given_reasons(overrides.get("allowed_pair"), col, en, cy)
     return Rule(
         f"{column}.allowed_pair",
         "row",
