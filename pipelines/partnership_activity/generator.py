@@ -347,31 +347,28 @@ def generate_activity(n: int, seed: int = 2025, areas: pl.DataFrame | None = Non
             "_f_null": funding_null,
         }
     )
-    table = lambda values: pl.Series(values, dtype=pl.String)
-    gather = lambda values, idx: pl.lit(table(values)).gather(pl.col(idx))
+
+    def gather(values, index: str) -> pl.Expr:
+        """The text of ``values`` at each row's ``index`` column."""
+        return pl.lit(pl.Series(values, dtype=pl.String)).gather(pl.col(index))
+
     place = (
         pl.when(pl.col("_la_level"))
         .then(gather([la_names[c] for c in la_codes], "_la"))
-        .otherwise(pl.lit(lsoa_names).gather(pl.col("_lsoa")))
+        .otherwise(gather(lsoa_names, "_lsoa"))
     )
     frame = frame.with_columns(
-        pl.lit(table(partner_table)).gather(pl.col("_partner")).alias("partner_organisation"),
-        pl.lit(table(code_table)).gather(pl.col("_partner")).alias("_pcode"),
-        pl.lit(table(categories)).gather(pl.col("_cat")).alias("action_category"),
-        pl.lit(table(all_types)).gather(pl.col("_type")).alias("activity_type"),
-        pl.lit(table(title_table)).gather(pl.col("_title")).alias("_title_text"),
+        gather(partner_table, "_partner").alias("partner_organisation"),
+        gather(code_table, "_partner").alias("_pcode"),
+        gather(categories, "_cat").alias("action_category"),
+        gather(all_types, "_type").alias("activity_type"),
+        gather(title_table, "_title").alias("_title_text"),
         place.alias("_place"),
-        pl.when(~pl.col("_la_level"))
-        .then(pl.lit(lsoa_codes).gather(pl.col("_lsoa")))
-        .alias("lsoa_code"),
-        pl.lit(table(la_codes)).gather(pl.col("_la")).alias("la_code"),
-        pl.lit(table(_mask_strings(list(SECTOR_PROBS))))
-        .gather(pl.col("_sectors"))
-        .alias("sectors"),
-        pl.lit(table(_mask_strings(list(GOAL_PROBS))))
-        .gather(pl.col("_goals"))
-        .alias("wellbeing_goals"),
-        pl.lit(table(MATURITY)).gather(pl.col("_maturity")).alias("partnership_maturity"),
+        pl.when(~pl.col("_la_level")).then(gather(lsoa_codes, "_lsoa")).alias("lsoa_code"),
+        gather(la_codes, "_la").alias("la_code"),
+        gather(_mask_strings(list(SECTOR_PROBS)), "_sectors").alias("sectors"),
+        gather(_mask_strings(list(GOAL_PROBS)), "_goals").alias("wellbeing_goals"),
+        gather(MATURITY, "_maturity").alias("partnership_maturity"),
     )
     return frame.select(
         pl.format("{}-{}", pl.col("_pcode"), pl.col("_i").cast(pl.String).str.zfill(8)).alias(
