@@ -28,10 +28,13 @@ from datetime import date, timedelta
 import duckdb
 import numpy as np
 import polars as pl
+import polars.selectors as cs
 
 from pipelines.analysis import statistics as st
-from pipelines.financial_year import label_for_start
+from pipelines.contracts import contract_for
+from pipelines.financial_year import first_day, label_for_start
 from pipelines.partnership_activity.generator import deprivation_weight
+from pipelines.quality.rules import expected_columns
 
 CATEGORIES = {
     "shared_purpose": "shared_purpose_per_10k",
@@ -202,7 +205,7 @@ def activity_period(con: duckdb.DuckDBPyConnection) -> tuple[date, date, str] | 
         if start == end
         else f"{label_for_start(start)} to {label_for_start(end)}"
     )
-    return date(start, 4, 1), date(end + 1, 3, 31), label
+    return first_day(start), first_day(end + 1) - timedelta(days=1), label
 
 
 def generator_expected_activity(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
@@ -296,7 +299,7 @@ def build(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         (pl.col("partial_p_holm").fill_nan(None) < STANDS_OUT_BELOW)
         .fill_null(False)
         .alias("stands_out"),
-        *(pl.col(c).fill_nan(None) for c in _FLOAT_COLUMNS),
+        cs.float().fill_nan(None),
     )
     frame = frame.join(catalogue, on="indicator_code", how="inner")
     frame = frame.with_columns(
@@ -308,54 +311,7 @@ def build(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return frame.select(COLUMNS).sort(["indicator_code", "action_category"])
 
 
-_FLOAT_COLUMNS = [
-    "spearman_rho",
-    "ci_lower",
-    "ci_upper",
-    "p_value",
-    "partial_rho",
-    "partial_ci_lower",
-    "partial_ci_upper",
-    "partial_p_value",
-    "partial_p_holm",
-    "example_generator_rho",
-]
-
-COLUMNS = [
-    "indicator_code",
-    "indicator_name_en",
-    "indicator_name_cy",
-    "polarity",
-    "wellbeing_goals",
-    "action_category",
-    "outcome_measure",
-    "outcome_period_label",
-    "baseline_period_label",
-    "outcome_period_start",
-    "outcome_period_end",
-    "activity_period_label",
-    "activity_period_start",
-    "activity_period_end",
-    "time_order",
-    "n",
-    "spearman_rho",
-    "ci_lower",
-    "ci_upper",
-    "p_value",
-    "adjusted_for",
-    "partial_n",
-    "partial_rho",
-    "partial_ci_lower",
-    "partial_ci_upper",
-    "partial_p_value",
-    "partial_p_holm",
-    "family_size",
-    "stands_out",
-    "example_generator_rho",
-    "caveat_en",
-    "caveat_cy",
-    "is_example_data",
-]
+COLUMNS = expected_columns(contract_for("marts.collaboration_and_goals"))  # in contract order
 
 
 # The caveat of every association, in English and Welsh: one builder, the two languages' texts.
