@@ -26,9 +26,8 @@ import time
 from pathlib import Path
 
 from pipelines.mirror import linked_mirror
-from pipelines.settings import outputs_under
+from pipelines.settings import PROJECT_ROOT, outputs_under
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RESULTS = PROJECT_ROOT / "benchmarks" / "results"
 CHANGED_FOLDER = "loneliness_index_wales"
 CHANGED_FILE = "wales_clinical_loneliness_lsoa.csv"
