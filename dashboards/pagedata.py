@@ -143,6 +143,16 @@ def grouped(rows, key) -> dict:
     return out
 
 
+def cell(t: Translator, kind: str, value: object) -> tuple:
+    """A table cell of a number: as shown in format ``kind``, and the value to sort by."""
+    return (t.fmt(kind, value), value)
+
+
+def bar(label: str, t: Translator, kind: str, value: object) -> tuple:
+    """A bar of a chart: its label, its value and the value as shown in format ``kind``."""
+    return (label, value, t.fmt(kind, value))
+
+
 def table(table_id: str, caption: str, columns: list, rows: list, sortable=True, filterable=False):
     """A data table: columns (label, numeric); rows of cells (display, sort key or None)."""
     return {
@@ -608,11 +618,11 @@ def lsoa_table(site: Site, t: Translator, rows: list[dict], table_id: str, capti
             [
                 (link, None),
                 (Markup('<span translate="no">{}</span>').format(r.get("ward_name") or ""), None),
-                (t.fmt("int", r.get("wimd_rank")), r.get("wimd_rank")),
-                (t.fmt("int", r.get("wimd_decile")), r.get("wimd_decile")),
-                (t.fmt("int", r.get("population")), r.get("population")),
-                (t.fmt("int", r.get("activity_count")), r.get("activity_count")),
-                (t.fmt("dec1", r.get("activity_per_10k")), r.get("activity_per_10k")),
+                cell(t, "int", r.get("wimd_rank")),
+                cell(t, "int", r.get("wimd_decile")),
+                cell(t, "int", r.get("population")),
+                cell(t, "int", r.get("activity_count")),
+                cell(t, "dec1", r.get("activity_per_10k")),
                 (shown, key),
             ]
         )
@@ -681,10 +691,10 @@ def indicators_beside_wales(
             (nm, None),
             (unit_text(t, r.get("unit")), None),
             (period, None),
-            (t.fmt(kind, r["value"]), r["value"]),
+            cell(t, kind, r["value"]),
         ]
         if parent is not None:
-            row.append((t.fmt(kind, pv), pv))
+            row.append(cell(t, kind, pv))
         row += [
             (t.fmt(kind, wales), None if missing(wales) else wales),
             (period if not missing(wales) else "–", None),
@@ -917,7 +927,7 @@ def la_profile(site: Site, t: Translator, la: dict, bounds: list) -> dict:
     )
     # WIMD decile distribution (counts of the authority's LSOAs; shares from the mart)
     counts = Counter(r.get("wimd_decile") for r in rows)
-    items = [(decile_label(t, d), counts[d], t.fmt("int", counts[d])) for d in range(1, 11)]
+    items = [bar(decile_label(t, d), t, "int", counts[d]) for d in range(1, 11)]
     wimd_block = {
         "chart": charts.bars(
             "wimd-chart", t("la.wimd_chart_title", name=la_name), t("la.wimd_chart_desc"), items
@@ -939,10 +949,7 @@ def la_profile(site: Site, t: Translator, la: dict, bounds: list) -> dict:
         ),
     }
     cats = [c for c in CATEGORIES if c != "all"]
-    cat_items = [
-        (t(f"categories.{c}"), la.get(RATE_COL[c]), t.fmt("dec1", la.get(RATE_COL[c])))
-        for c in cats
-    ]
+    cat_items = [bar(t(f"categories.{c}"), t, "dec1", la.get(RATE_COL[c])) for c in cats]
     top = max(cats, key=lambda c: la.get(COUNT_COL[c]) or 0)
     activity = {
         "chart": charts.bars(
@@ -973,8 +980,8 @@ def la_profile(site: Site, t: Translator, la: dict, bounds: list) -> dict:
             [
                 [
                     (t(f"categories.{c}"), None),
-                    (t.fmt("int", la.get(COUNT_COL[c])), la.get(COUNT_COL[c])),
-                    (t.fmt("dec1", la.get(RATE_COL[c])), la.get(RATE_COL[c])),
+                    cell(t, "int", la.get(COUNT_COL[c])),
+                    cell(t, "dec1", la.get(RATE_COL[c])),
                 ]
                 for c in CATEGORIES
             ],
@@ -1043,11 +1050,11 @@ def year_block(site: Site, t: Translator, code: str, area_name: str) -> dict:
         counts = {c: (by.get((y, c)) or {}).get("activity_count") or 0 for c in CATEGORIES[1:]}
         total = sum(counts.values())
         funding = sum((by.get((y, c)) or {}).get("funding_gbp") or 0 for c in CATEGORIES[1:])
-        items.append((y, total, t.fmt("int", total)))
+        items.append(bar(y, t, "int", total))
         rows.append(
-            [(y, None), (t.fmt("int", total), total)]
-            + [(t.fmt("int", counts[c]), counts[c]) for c in CATEGORIES[1:]]
-            + [(t.fmt("gbp", funding), funding)]
+            [(y, None), cell(t, "int", total)]
+            + [cell(t, "int", counts[c]) for c in CATEGORIES[1:]]
+            + [cell(t, "gbp", funding)]
         )
     return {
         "chart": charts.bars(
@@ -1097,9 +1104,7 @@ def lsoa_profile(site: Site, t: Translator, r: dict, bounds: list) -> dict:
         },
         figure(t, r, "community_support_groups", "int", t("periods.spring_2020")),
     ]
-    domain_items = [
-        (t(f"domains.{d}"), r.get(f"{d}_rank"), t.fmt("int", r.get(f"{d}_rank"))) for d in DOMAINS
-    ]
+    domain_items = [bar(t(f"domains.{d}"), t, "int", r.get(f"{d}_rank")) for d in DOMAINS]
     total = len(site.lsoas)
     rural = r.get("rural_urban_class")
     siblings = site.lsoas_in.get(r["la_code"], [])
@@ -1418,7 +1423,7 @@ def goals(site: Site, t: Translator) -> dict:
                     (nm, None),
                     (t.fmt("int", ni) if ni is not None else "–", ni),
                     (unit_text(t, r.get("unit")), None),
-                    (t.fmt(kind, w["value"]) if w else t("no_data"), w["value"] if w else None),
+                    cell(t, kind, w["value"] if w else None),
                     (period_text(t, w) if w else "–", None),
                     (t.get(f"polarity.{r.get('polarity')}", ""), None),
                 ]
@@ -1440,7 +1445,7 @@ def goals(site: Site, t: Translator) -> dict:
             trows.append(
                 [
                     (f"{nm} · {cat}", None),
-                    (t.fmt("int", c.get("n")), c.get("n")),
+                    cell(t, "int", c.get("n")),
                     (rho, c.get("spearman_rho")),
                     (f"{t.fmt('dec2', lo)} – {t.fmt('dec2', hi)}", lo),
                 ]
@@ -1510,16 +1515,12 @@ def deprivation(site: Site, t: Translator) -> dict:
     df = site.frames["marts.activity_by_wimd_decile"].sort(["wimd_decile", "action_category"])
     rows_by = {(r["wimd_decile"], r["action_category"]): r for r in df.to_dicts()}
     period = activity_period(site, t)
+    deciles = range(1, 11)
     blocks = []
     for cat in CATEGORIES:
-        get = {d: rows_by.get((d, cat), {}) for d in range(1, 11)}
+        get = {d: rows_by.get((d, cat), {}) for d in deciles}
         items = [
-            (
-                decile_label(t, d),
-                get[d].get("activity_per_10k"),
-                t.fmt("dec1", get[d].get("activity_per_10k")),
-            )
-            for d in range(1, 11)
+            bar(decile_label(t, d), t, "dec1", get[d].get("activity_per_10k")) for d in deciles
         ]
         cat_name = t(f"categories.{cat}")
         blocks.append(
@@ -1546,28 +1547,20 @@ def deprivation(site: Site, t: Translator) -> dict:
                     ],
                     [
                         [
-                            (items[d - 1][0], None),
-                            (t.fmt("int", get[d].get("population")), get[d].get("population")),
-                            (
-                                t.fmt("int", get[d].get("activity_count")),
-                                get[d].get("activity_count"),
-                            ),
-                            (items[d - 1][2], items[d - 1][1]),
+                            (label, None),
+                            cell(t, "int", get[d].get("population")),
+                            cell(t, "int", get[d].get("activity_count")),
+                            (shown, value),
                         ]
-                        for d in range(1, 11)
+                        for d, (label, value, shown) in zip(deciles, items, strict=True)
                     ],
                     False,
                 ),
             }
         )
-    allr = {d: rows_by.get((d, "all"), {}) for d in range(1, 11)}
+    allr = {d: rows_by.get((d, "all"), {}) for d in deciles}
     f_items = [
-        (
-            decile_label(t, d),
-            allr[d].get("funding_per_head_gbp"),
-            t.fmt("gbp2", allr[d].get("funding_per_head_gbp")),
-        )
-        for d in range(1, 11)
+        bar(decile_label(t, d), t, "gbp2", allr[d].get("funding_per_head_gbp")) for d in deciles
     ]
     funding = {
         "chart": charts.bars(
@@ -1586,12 +1579,8 @@ def deprivation(site: Site, t: Translator) -> dict:
                 (t("fields.funding_per_head_gbp"), True),
             ],
             [
-                [
-                    (f_items[d - 1][0], None),
-                    (t.fmt("gbp", allr[d].get("funding_gbp")), allr[d].get("funding_gbp")),
-                    (f_items[d - 1][2], f_items[d - 1][1]),
-                ]
-                for d in range(1, 11)
+                [(label, None), cell(t, "gbp", allr[d].get("funding_gbp")), (shown, value)]
+                for d, (label, value, shown) in zip(deciles, f_items, strict=True)
             ],
             False,
         ),
