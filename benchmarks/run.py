@@ -1014,14 +1014,11 @@ def main(argv: list[str] | None = None) -> int:
     with open(out / "example_queries.csv", "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["published_from", "query", "first_ms", "best_of_3_ms"])
-        for q in examples_real:
-            writer.writerow(
-                ["real_data_run", q["query"], round(q["first_ms"], 2), round(q["best_ms"], 2)]
-            )
-        for n, qs in examples_by_n.items():
+        runs = {"real_data_run": examples_real} | {f"n={n}": qs for n, qs in examples_by_n.items()}
+        for label, qs in runs.items():
             for q in qs:
                 writer.writerow(
-                    [f"n={n}", q["query"], round(q["first_ms"], 2), round(q["best_ms"], 2)]
+                    [label, q["query"], round(q["first_ms"], 2), round(q["best_ms"], 2)]
                 )
     if rows:
         _chart(rows, out / "bench.png")
