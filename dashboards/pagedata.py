@@ -1450,16 +1450,16 @@ def goals(site: Site, t: Translator) -> dict:
                     (f"{t.fmt('dec2', lo)} – {t.fmt('dec2', hi)}", lo),
                 ]
             )
-            cav = c.get(f"caveat_{t.lang}") or c.get("caveat_en")
+            cav = localised(t, c, "caveat")
             if cav and cav not in caveats:
                 caveats.append(cav)
-        goal_name = g.get(f"goal_name_{t.lang}") or g["goal_name_en"]
+        goal_name = localised(t, g, "goal_name")
         sections.append(
             {
                 "code": gc,
                 "number": g["goal_number"],
                 "name": goal_name,
-                "description": g.get(f"description_{t.lang}") or g.get("description_en") or "",
+                "description": localised(t, g, "description") or "",
                 "indicators": table(
                     f"ind-{gc}",
                     t("goals.indicators_heading") + " – " + goal_name,

@@ -444,6 +444,12 @@ def write_submission(
     return path
 
 
+def messy_kinds(n: int, seed: int = 7) -> np.ndarray:
+    """How ``messy_copy`` writes each of ``n`` rows: 0-4 accepted after normalisation, 5 (negative
+    funding), 6 (end before start) and 7 (unknown action category) quarantined."""
+    return np.random.default_rng(seed).integers(0, 8, size=n)
+
+
 def messy_copy(frame: pl.DataFrame, seed: int = 7) -> pl.DataFrame:
     """A text copy of ``frame`` written the way people fill spreadsheets, plus a few real errors.
 
@@ -451,9 +457,7 @@ def messy_copy(frame: pl.DataFrame, seed: int = 7) -> pl.DataFrame:
     English or Welsh name, dd/mm/yyyy dates, amounts as '£12,500'. Quarantined (about 1 row in
     8): negative funding, end date before start date, an unknown action category, a missing title.
     """
-    rng = np.random.default_rng(seed)
-    n = frame.height
-    pick = pl.Series(rng.integers(0, 8, size=n))
+    pick = pl.Series(messy_kinds(frame.height, seed))
     text = frame.with_columns(pl.all().cast(pl.String))
     return (
         text.with_columns(pick.alias("_k"))
@@ -589,9 +593,7 @@ def write_example_inbox(
     fixed = (
         messy_rows.with_row_index("_j")
         .filter(
-            pl.Series(
-                np.isin(np.random.default_rng(7).integers(0, 8, size=messy_rows.height), [5, 6])
-            )
+            pl.Series(np.isin(messy_kinds(messy_rows.height), [5, 6]))  # funding, dates fixed
         )
         .drop("_j")
     )
