@@ -12,6 +12,7 @@ whose ``physicalName`` is ``schema.table`` in the warehouse.
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import yaml
@@ -74,7 +75,7 @@ def column_descriptions(table: str) -> dict[str, str]:
     out = {}
     for prop in obj.get("properties", []) or []:
         text = (prop.get("description") or "").strip()
-        unit = _custom(prop, "unit")
+        unit = custom(prop, "unit")
         if unit and unit.lower() not in text.lower():
             text = f"{text} Unit: {unit}." if text else f"Unit: {unit}."
         if text:
@@ -82,11 +83,17 @@ def column_descriptions(table: str) -> dict[str, str]:
     return out
 
 
-def _custom(obj: dict, name: str) -> str | None:
+def custom(obj: dict, name: str, default: Any = None) -> Any:
+    """A ``customProperties`` value of a contract object (``default`` when absent)."""
     for item in obj.get("customProperties", []) or []:
         if item.get("property") == name:
             return item.get("value")
-    return None
+    return default
+
+
+def is_personal_data(prop: dict) -> bool:
+    """True for a property marked ``personalData: true``: never a column of any table."""
+    return bool(custom(prop, "personalData", False))
 
 
 def column_comments(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str | None]:
@@ -206,7 +213,7 @@ def contract_files() -> list[Path]:
 
 
 def _loaded_properties(obj: dict) -> list[dict]:
-    return [p for p in obj.get("properties", []) or [] if not _custom(p, "personalData")]
+    return [p for p in obj.get("properties", []) or [] if not is_personal_data(p)]
 
 
 def create_table_sql(table: str) -> str:

@@ -109,6 +109,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipelines.catalogue import sources_for_table
+from pipelines.contracts import custom, is_personal_data
 from pipelines.sqltext import case_lookup, quote_ident, sql_value
 from pipelines.warehouse import LINEAGE_COLUMNS
 
@@ -169,14 +170,6 @@ class Rule:
 
 # ---------------------------------------------------------------------------------------------
 # helpers
-
-
-def custom(obj: dict, name: str, default: Any = None) -> Any:
-    """A ``customProperties`` value of a contract object (``default`` when absent)."""
-    for item in obj.get("customProperties", []) or []:
-        if item.get("property") == name:
-            return item.get("value")
-    return default
 
 
 def _severity(value: Any, where: str) -> str:
@@ -939,11 +932,6 @@ def row_mode_rules(obj: dict, columns: set[str]) -> list[Rule]:
     return [
         r for r in table_rules(obj) if r.kind == "row" and r.row_mode and set(r.columns) <= columns
     ]
-
-
-def is_personal_data(prop: dict) -> bool:
-    """True for a property marked ``personalData: true``: never a column of any table."""
-    return bool(custom(prop, "personalData", False))
 
 
 def expected_columns(obj: dict) -> list[str]:
