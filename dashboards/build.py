@@ -28,13 +28,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from dashboards import pagedata as pd
-from dashboards.geo import (
-    dissolve,
-    geo_script,
-    main_land_bounds,
-    read_areas,
-    simplify_coverage,
-)
+from dashboards.geo import Area, dissolve, encode, main_land_bounds, read_areas, simplify_coverage
 from dashboards.i18n import LANGS, Translator
 from dashboards.published import Published, load
 
@@ -158,6 +152,10 @@ class SiteBuilder:
         )
         self.write(f"{lang}/{path}", html)
 
+    def boundaries(self, name: str, areas: list[Area]) -> None:
+        """``assets/geo/<name>.js``: the encoded boundaries, registered as ``WBGEO[name]``."""
+        self.write(f"assets/geo/{name}.js", _register("WBGEO", name, encode(areas)))
+
     def assets(self) -> None:
         for f in ("site.css", "site.js", "favicon.svg"):
             self.write(f"assets/{f}", (HERE / "static" / f).read_text(encoding="utf-8"))
@@ -165,27 +163,17 @@ class SiteBuilder:
         vendor.mkdir(parents=True, exist_ok=True)
         for f in ("leaflet.js", "leaflet.css", "LICENSE"):
             shutil.copyfile(HERE / "vendor" / "leaflet" / f, vendor / f)
-        self.write(
-            "assets/geo/la.js",
-            geo_script("la", [self.la_overview[r["la_code"]] for r in self.site.las]),
-        )
-        self.write(
-            "assets/geo/lsoa.js",
-            geo_script("lsoa", [self.lsoa_areas[r["lsoa_code"]] for r in self.site.lsoas]),
-        )
+        self.boundaries("la", [self.la_overview[r["la_code"]] for r in self.site.las])
+        self.boundaries("lsoa", [self.lsoa_areas[r["lsoa_code"]] for r in self.site.lsoas])
         for code, rows in self.site.lsoas_in.items():
-            areas = [self.lsoa_areas[r["lsoa_code"]] for r in rows]
-            self.write(f"assets/geo/lsoa-{code}.js", geo_script(f"lsoa-{code}", areas))
+            self.boundaries(f"lsoa-{code}", [self.lsoa_areas[r["lsoa_code"]] for r in rows])
         for level in ("psb", "hb"):
             areas = self.group_areas[level]
-            rows = [r for r in self.site.rows[level] if r[pd.LEVELS[level].code_col] in areas]
-            self.write(
-                f"assets/geo/{level}.js",
-                geo_script(level, [areas[r[pd.LEVELS[level].code_col]] for r in rows]),
-            )
+            codes = [r[pd.LEVELS[level].code_col] for r in self.site.rows[level]]
+            self.boundaries(level, [areas[c] for c in codes if c in areas])
         for la_code, rows in self.site.msoas_in.items():
-            areas = [self.group_areas["msoa"][r["msoa_code"]] for r in rows]
-            self.write(f"assets/geo/msoa-{la_code}.js", geo_script(f"msoa-{la_code}", areas))
+            msoas = [self.group_areas["msoa"][r["msoa_code"]] for r in rows]
+            self.boundaries(f"msoa-{la_code}", msoas)
         for lang in LANGS:
             t = Translator(lang)
             for level in ("la", "lsoa", *pd.GROUP_LEVELS):

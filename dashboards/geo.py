@@ -32,6 +32,22 @@ class Area:
         return list(self.geometry.geoms)
 
 
+def multipolygon(geom) -> MultiPolygon:
+    """``geom`` as a MultiPolygon: a polygon as its one part, a collection as its polygons."""
+    if isinstance(geom, MultiPolygon):
+        return geom
+    if isinstance(geom, Polygon):
+        return MultiPolygon([geom])
+    return MultiPolygon(
+        [
+            p
+            for g in getattr(geom, "geoms", [])
+            for p in getattr(g, "geoms", [g])
+            if isinstance(p, Polygon)
+        ]
+    )
+
+
 def read_areas(path: Path) -> dict[str, Area]:
     """Areas keyed by ``code`` from a GeoJSON file with properties code, name_en, name_cy.
 
@@ -51,9 +67,7 @@ def read_areas(path: Path) -> dict[str, Area]:
         code = props.get("code")
         if not code:
             raise ValueError(f"{path.name}: a feature has no 'code' property")
-        geom = shape(feature["geometry"])
-        if isinstance(geom, Polygon):
-            geom = MultiPolygon([geom])
+        geom = multipolygon(shape(feature["geometry"]))
         out[code] = Area(code, props.get("name_en") or code, props.get("name_cy"), geom)
     return out
 
@@ -109,12 +123,6 @@ def encode(areas: list[Area]) -> dict:
     }
 
 
-def geo_script(name: str, areas: list[Area]) -> str:
-    """``assets/geo/<name>.js``: registers the encoded boundaries under ``WBGEO[name]``."""
-    body = json.dumps(encode(areas), separators=(",", ":"))
-    return f"(window.WBGEO=window.WBGEO||{{}})[{json.dumps(name)}]={body};\n"
-
-
 def dissolve(areas: dict[str, Area], groups: dict[str, list[str]]) -> dict[str, Area]:
     """Areas made by joining member areas (a Public Services Board or health board from its
     local authorities, an MSOA from its LSOAs): ``groups`` maps the new code to member codes.
@@ -124,19 +132,7 @@ def dissolve(areas: dict[str, Area], groups: dict[str, list[str]]) -> dict[str, 
         geoms = [areas[m].geometry for m in members if m in areas]
         if not geoms:
             continue
-        geom = unary_union(geoms)
-        if isinstance(geom, Polygon):
-            geom = MultiPolygon([geom])
-        elif not isinstance(geom, MultiPolygon):  # a collection: keep its polygons
-            geom = MultiPolygon(
-                [
-                    p
-                    for g in getattr(geom, "geoms", [])
-                    for p in getattr(g, "geoms", [g])
-                    if isinstance(p, Polygon)
-                ]
-            )
-        out[code] = Area(code, code, None, geom)
+        out[code] = Area(code, code, None, multipolygon(unary_union(geoms)))
     return out
 
 
@@ -149,9 +145,7 @@ def simplify_coverage(areas: list[Area], tolerance: float = OVERVIEW_TOLERANCE) 
     import shapely
 
     simplified = shapely.coverage_simplify([a.geometry for a in areas], tolerance)
-    out = []
-    for a, geom in zip(areas, simplified, strict=True):
-        if isinstance(geom, Polygon):
-            geom = MultiPolygon([geom])
-        out.append(Area(a.code, a.name_en, a.name_cy, geom))
-    return out
+    return [
+        Area(a.code, a.name_en, a.name_cy, multipolygon(geom))
+        for a, geom in zip(areas, simplified, strict=True)
+    ]
