@@ -6,13 +6,11 @@ text, so it keeps its size on a 390 px phone. Every chart also comes with a text
 data table on the page.
 """
 
-import math
+from dashboards.i18n import missing
 
 
 def _value(v: object) -> float | None:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return None
-    return float(v)
+    return None if missing(v) else float(v)
 
 
 def bars(chart_id: str, title: str, desc: str, items: list[tuple[str, object, str]]) -> dict:
@@ -52,16 +50,20 @@ def forest(chart_id: str, title: str, desc: str, groups: list[tuple[str, list[tu
     return {"id": chart_id, "title": title, "desc": desc, "groups": out, "ticks": ticks}
 
 
-def _segments(xs: list[float], ys: list[float | None]) -> list[list[tuple[float, float]]]:
-    """Runs of consecutive points with a value (a gap breaks a line)."""
-    out: list[list[tuple[float, float]]] = [[]]
-    for x, y in zip(xs, ys, strict=True):
-        if y is None:
-            if out[-1]:
-                out.append([])
-            continue
-        out[-1].append((x, y))
-    return [s for s in out if s]
+def _runs(present: list[bool]) -> list[list[int]]:
+    """Runs of consecutive indexes where ``present`` holds (a gap breaks a line or a band)."""
+    out: list[list[int]] = [[]]
+    for i, ok in enumerate(present):
+        if ok:
+            out[-1].append(i)
+        elif out[-1]:
+            out.append([])
+    return [r for r in out if r]
+
+
+def _lines(xs: list[float], ys: list[float | None]) -> list[str]:
+    """The SVG point lists of a line through the points with a value."""
+    return [_points([(xs[i], ys[i]) for i in run]) for run in _runs([v is not None for v in ys])]
 
 
 def _points(seg: list[tuple[float, float]]) -> str:
@@ -99,23 +101,15 @@ def series(chart_id: str, title: str, points: list[dict], fmt) -> dict:
     def y(v: float | None) -> float | None:
         return None if v is None else round(100 * (top - v) / (top - bottom), 2)
 
-    bands = []
-    both = [(lo[i] is not None and hi[i] is not None) for i in range(n)]
-    run: list[int] = []
-    for i in range(n + 1):
-        if i < n and both[i]:
-            run.append(i)
-            continue
-        if run:
-            upper = [(xs[j], y(hi[j])) for j in run]
-            lower = [(xs[j], y(lo[j])) for j in reversed(run)]
-            bands.append(_points(upper + lower))
-            run = []
+    bands = [
+        _points([(xs[j], y(hi[j])) for j in run] + [(xs[j], y(lo[j])) for j in reversed(run)])
+        for run in _runs([lo[i] is not None and hi[i] is not None for i in range(n)])
+    ]
     return {
         "id": chart_id,
         "title": title,
-        "line": [_points(s) for s in _segments(xs, [y(v) for v in val])],
-        "wales": [_points(s) for s in _segments(xs, [y(v) for v in wal])],
+        "line": _lines(xs, [y(v) for v in val]),
+        "wales": _lines(xs, [y(v) for v in wal]),
         "bands": bands,
         "dots": [
             {"x": xs[i], "y": y(val[i]), "last": i == n - 1} for i in range(n) if val[i] is not None
