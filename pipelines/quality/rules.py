@@ -262,6 +262,20 @@ def _given_reasons(given: dict | None, value_sql: str, en: str, cy: str) -> tupl
     )
 
 
+def _limits(value: str, low, high, bound=str) -> tuple[str, str, str]:
+    """SQL true when ``value`` is outside the bounds (``None`` = no bound; ``bound`` writes one),
+    and the bounds in English and Welsh ('between 1 and 5', 'at least 1', 'at most 5')."""
+    outside = " or ".join(
+        ([f"{value} < {bound(low)}"] if low is not None else [])
+        + ([f"{value} > {bound(high)}"] if high is not None else [])
+    )
+    if low is not None and high is not None:
+        return outside, f"between {low} and {high}", f"rhwng {low} a {high}"
+    if low is not None:
+        return outside, f"at least {low}", f"o leiaf {low}"
+    return outside, f"at most {high}", f"dim mwy na {high}"
+
+
 def _listed(values: list, limit: int = 8) -> str:
     shown = ", ".join(map(str, values[:limit]))
     return shown + (" ..." if len(values) > limit else "")
@@ -354,21 +368,11 @@ def property_rules(prop: dict, table: str) -> list[Rule]:
     low_len, high_len = options.get("minLength"), options.get("maxLength")
     if low_len is not None or high_len is not None:
         length = SQL(f"length({text_col})")
-        parts = ([f"{length} < {int(low_len)}"] if low_len is not None else []) + (
-            [f"{length} > {int(high_len)}"] if high_len is not None else []
-        )
-        en_bounds = " and ".join(
-            ([f"at least {low_len}"] if low_len is not None else [])
-            + ([f"at most {high_len}"] if high_len is not None else [])
-        )
-        cy_bounds = " a ".join(
-            ([f"o leiaf {low_len}"] if low_len is not None else [])
-            + ([f"dim mwy na {high_len}"] if high_len is not None else [])
-        )
+        outside, en_bounds, cy_bounds = _limits(length, low_len, high_len, int)
         rules.append(
             row(
                 "length",
-                f"{col} is not null and ({' or '.join(parts)})",
+                f"{col} is not null and ({outside})",
                 f"{label} is {en_bounds} characters long",
                 say(f"{column} is ", length, f" characters long: expected {en_bounds} characters"),
                 say(f"mae {column} yn ", length, f" nod o hyd: disgwylir {cy_bounds} nod"),
@@ -387,21 +391,13 @@ def property_rules(prop: dict, table: str) -> list[Rule]:
         else:
             value = f"try_cast(trim({text_col}) as double)" if cast_text else f"{col}::double"
             bound = lambda b: repr(float(b))
-        parts = ([f"{value} < {bound(low)}"] if low is not None else []) + (
-            [f"{value} > {bound(high)}"] if high is not None else []
-        )
-        if low is not None and high is not None:
-            expected, expected_cy = f"between {low} and {high}", f"rhwng {low} a {high}"
-        elif low is not None:
-            expected, expected_cy = f"at least {low}", f"o leiaf {low}"
-        else:
-            expected, expected_cy = f"at most {high}", f"dim mwy na {high}"
+        outside, expected, expected_cy = _limits(value, low, high, bound)
         unit = custom(prop, "unit")
         unit_text = f" {unit}" if unit and logical not in DATE_LOGICAL_TYPES else ""
         rules.append(
             row(
                 "range",
-                f"{value} is not null and ({' or '.join(parts)})",
+                f"{value} is not null and ({outside})",
                 f"{label} is {expected}",
                 say(f"{column} ", shown, f" is out of range: expected {expected}{unit_text}"),
                 say(
