@@ -217,11 +217,6 @@ def _values_sql(values: list) -> str:
     return ", ".join(sql_value(str(v)) for v in values)
 
 
-def text(sql_literal: str) -> str:
-    """A SQL string literal (for reasons)."""
-    return sql_value(sql_literal)
-
-
 def template(text_template: str, value_sql: str) -> str:
     """Compile a reason template into a SQL expression (see the module docstring)."""
     parts, last = [], 0
@@ -334,8 +329,8 @@ def property_rules(prop: dict, table: str) -> list[Rule]:
                 "required",
                 f"{col} is null",
                 f"{label} has a value on every row",
-                text(f"{column} is required but empty"),
-                text(f"mae angen {column}, ond mae'n wag"),
+                sql_value(f"{column} is required but empty"),
+                sql_value(f"mae angen {column}, ond mae'n wag"),
                 gx=("expect_column_values_to_not_be_null", {"column": column}),
             )
         )
@@ -613,8 +608,8 @@ def quality_rule(item: dict, table: str, default_column: str | None = None, inde
                 description or f"'{column}' has no nulls",
                 (column,),
                 f"{col} is null",
-                text(description or f"{column} is required but empty"),
-                text(f"mae angen {column}, ond mae'n wag"),
+                sql_value(description or f"{column} is required but empty"),
+                sql_value(f"mae angen {column}, ond mae'n wag"),
                 gx=("expect_column_values_to_not_be_null", {"column": column}),
                 row_mode=True,
             )
@@ -650,7 +645,7 @@ def _duckdb_rule(name, impl, severity, description, default_column, where) -> Ru
         raise ContractError(f"{where}: engine duckdb needs implementation.badRow (a predicate)")
     columns = tuple(impl.get("columns") or ([default_column] if default_column else []))
     first = SQL(f"t.{quote_ident(columns[0])}::varchar" if columns else "null")
-    en = template(impl["reason"], first) if impl.get("reason") else text(description or name)
+    en = template(impl["reason"], first) if impl.get("reason") else sql_value(description or name)
     cy = template(impl["reason_cy"], first) if impl.get("reason_cy") else en
     refs = tuple(sorted(set(REF.findall(bad))))
     return Rule(
@@ -842,8 +837,8 @@ def checksum_rule(table: str) -> Rule | None:
         f"{col} is not null and {col} not in ({_values_sql(expected)}) and {col} not in "
         f"(select source_sha256 from quality.expected_source_checksums "
         f"where source_key in ({_values_sql([s.key for s in sources])}))",
-        text("the source file's checksum is not the catalogue's"),
-        text("nid yw siec-swm y ffeil ffynhonnell yr un un â'r catalog"),
+        sql_value("the source file's checksum is not the catalogue's"),
+        sql_value("nid yw siec-swm y ffeil ffynhonnell yr un un â'r catalog"),
         gx=(
             "expect_column_values_to_be_in_set",
             {"column": "source_sha256", "value_set": expected},
