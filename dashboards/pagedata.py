@@ -24,18 +24,9 @@ from dashboards.colours import MISSING_FILL, viridis
 from dashboards.i18n import Translator, missing, rounded, unit_kind
 
 CATEGORIES = ("all", "shared_purpose", "governance", "financial_mechanism")
-COUNT_COL = {
-    "all": "activity_count",
-    "shared_purpose": "shared_purpose_count",
-    "governance": "governance_count",
-    "financial_mechanism": "financial_mechanism_count",
-}
-RATE_COL = {
-    "all": "activity_per_10k",
-    "shared_purpose": "shared_purpose_per_10k",
-    "governance": "governance_per_10k",
-    "financial_mechanism": "financial_mechanism_per_10k",
-}
+# the profile marts' columns per category: activity_count, shared_purpose_count, ... and _per_10k
+COUNT_COL = {c: f"{'activity' if c == 'all' else c}_count" for c in CATEGORIES}
+RATE_COL = {c: f"{'activity' if c == 'all' else c}_per_10k" for c in CATEGORIES}
 DOMAINS = (
     "income",
     "employment",
