@@ -47,6 +47,7 @@ import shutil
 import subprocess
 import sys
 import time
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -316,86 +317,74 @@ def child_pipeline(ns: argparse.Namespace) -> None:
         profiler = Profiler(interval=0.005)
         profiler.start()
 
-    t = time.perf_counter()
-    from contextlib import ExitStack
+    @contextmanager
+    def stage(name: str):
+        """Time a stage (``<name>_s``) and note the peak RSS after it (``<name>_maxrss_mb``)."""
+        started = time.perf_counter()
+        yield
+        stages[f"{name}_s"] = time.perf_counter() - started
+        stages[f"{name}_maxrss_mb"] = _maxrss_mb()
 
     open_connection = ExitStack()
-    con = open_connection.enter_context(warehouse.connect())
-    ingest.ensure_tables(con)
-    ref = pa_assets.load_reference(con, Log())
-    stages["reference_s"] = time.perf_counter() - t
-    stages["reference_maxrss_mb"] = _maxrss_mb()
+    with stage("reference"):
+        con = open_connection.enter_context(warehouse.connect())
+        ingest.ensure_tables(con)
+        ref = pa_assets.load_reference(con, Log())
 
-    t = time.perf_counter()
-    outcome = ingest.load_submission(
-        con,
-        Path(ns.file),
-        ref,
-        setting_path("WELLBEING_ARCHIVE_DIR"),
-        is_example_data=True,
-        feedback_dir=setting_path("WELLBEING_FEEDBACK_DIR"),
-    )
-    stages["ingest_s"] = time.perf_counter() - t
-    stages["ingest_maxrss_mb"] = _maxrss_mb()
+    with stage("ingest"):
+        outcome = ingest.load_submission(
+            con,
+            Path(ns.file),
+            ref,
+            setting_path("WELLBEING_ARCHIVE_DIR"),
+            is_example_data=True,
+            feedback_dir=setting_path("WELLBEING_FEEDBACK_DIR"),
+        )
     if outcome.rows_accepted + outcome.rows_quarantined != outcome.rows_submitted:
         raise AssertionError(f"rows not accounted for: {outcome}")
 
-    t = time.perf_counter()
-    # the partner staging model and the staging models built on it (the area measures)
-    rebuilt = {("staging", "stg_partnership_activity__activities")}
-    for schema, table, file in _toposorted_models(("staging",)):
-        if (schema, table) in rebuilt or rebuilt & set(sql_dependencies(file.read_text())):
-            rebuilt.add((schema, table))
-            run_sql_model(con, schema, table, file.read_text())
-    stages["staging_s"] = time.perf_counter() - t
-    stages["staging_maxrss_mb"] = _maxrss_mb()
-
-    t = time.perf_counter()
-    # the marts downstream of partner activity: what a partner run rebuilds (goal_indicators, built
+    # the partner staging model and the staging models built on it (the area measures), then the
+    # marts downstream of partner activity: what a partner run rebuilds (goal_indicators, built
     # from public sources only, is not)
-    marts = []
-    for schema, table, file in _toposorted_models(("marts",)):
-        if rebuilt & set(sql_dependencies(file.read_text())):
-            rebuilt.add((schema, table))
-            marts.append((schema, table, file))
-            run_sql_model(con, schema, table, file.read_text())
-    stages["marts_s"] = time.perf_counter() - t
-    stages["marts_maxrss_mb"] = _maxrss_mb()
+    rebuilt = {("staging", "stg_partnership_activity__activities")}
+    for group in ("staging", "marts"):
+        with stage(group):
+            for schema, table, file in _toposorted_models((group,)):
+                sql = file.read_text()
+                if (schema, table) in rebuilt or rebuilt & set(sql_dependencies(sql)):
+                    rebuilt.add((schema, table))
+                    run_sql_model(con, schema, table, sql)
     open_connection.close()
 
     # The contract checks the pipeline runs on this path, as its asset checks run them
     # (pipelines.quality.validate.validate_table: every rule in DuckDB SQL, reported through
     # GX Data Docs): the three partner tables, then every mart the partner run rebuilt.
-    connect = warehouse.connect
-
     contract_tables = set(all_contract_tables())
     check_results = []
     partner_tables = ["raw.partnership_activity", "quality.quarantine", "quality.submissions"]
-    mart_tables = [f"{s}.{t}" for s, t, _ in marts if f"{s}.{t}" in contract_tables]
-    for group, tables in (("partner_checks_s", partner_tables), ("checks_s", mart_tables)):
-        t = time.perf_counter()
-        for name in tables:
-            validation = validate_table(
-                connect,
-                name,
-                run_id="benchmark",
-                docs_root=data_docs_root(),
-                check_name=check_name_for(name),
-            )
-            check_results.append(
-                {
-                    "table": name,
-                    "passed": validation.passed,
-                    "engine": validation.engine,
-                    "errors": len(validation.failed_errors),
-                }
-            )
-        stages[group] = time.perf_counter() - t
-        stages[group.replace("_s", "_maxrss_mb")] = _maxrss_mb()
+    mart_tables = [f"{s}.{t}" for s, t in sorted(rebuilt) if s == "marts"]
+    mart_tables = [name for name in mart_tables if name in contract_tables]
+    for group, tables in (("partner_checks", partner_tables), ("checks", mart_tables)):
+        with stage(group):
+            for name in tables:
+                validation = validate_table(
+                    warehouse.connect,
+                    name,
+                    run_id="benchmark",
+                    docs_root=data_docs_root(),
+                    check_name=check_name_for(name),
+                )
+                check_results.append(
+                    {
+                        "table": name,
+                        "passed": validation.passed,
+                        "engine": validation.engine,
+                        "errors": len(validation.failed_errors),
+                    }
+                )
 
-    t = time.perf_counter()
-    publish(warehouse.backend(), setting_path("WELLBEING_PUBLISH_DIR"))
-    stages["publish_s"] = time.perf_counter() - t
+    with stage("publish"):
+        publish(warehouse.backend(), setting_path("WELLBEING_PUBLISH_DIR"))
 
     if profiler is not None:
         profiler.stop()
