@@ -77,7 +77,7 @@ def record_source_acceptance(
                 source_sha256=config.sha256 or None,
                 table_name=config.table or None,
                 check_name=config.check or None,
-                run_id=context.run_id,
+                run_id=context.run.run_id,
             )
         except AcceptanceError as exc:
             raise dg.Failure(description=f"nothing accepted: {exc}", allow_retries=False) from exc
@@ -99,7 +99,7 @@ def record_source_acceptance(
         if contract_for(table) is None:
             continue
         name = check_name_for(table)
-        result = run_contract_check(warehouse, table, name, context.run_id, context.log)
+        result = run_contract_check(warehouse, table, name, context.run.run_id, context.log)
         context.log_event(
             dg.AssetCheckEvaluation(
                 asset_key=dg.AssetKey(table.split(".")),
