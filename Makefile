@@ -81,8 +81,10 @@ test: install browser
 test-fast: install
 	$(VENV)/bin/pytest -q tests/unit
 
+## lint: ruff, and the code location loads (dg check defs: dagster definitions validate is superseded)
 lint: install
 	$(VENV)/bin/ruff check pipelines tests
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(VENV)/bin/dg check defs
 
 clean:
 	rm -rf data/warehouse.duckdb data/published .dagster_home
