@@ -386,15 +386,14 @@ def retry_transaction(
     Raises:
         duckdb.TransactionException: the last attempt failed too.
     """
-    if con in _OPEN_TRANSACTIONS:
-        work(con)
-        return
 
     def attempt() -> None:
         with transaction(con):
             work(con)
 
-    retry(attempt, duckdb.TransactionException, CONFLICT_PAUSES)
+    retry(
+        attempt, duckdb.TransactionException, () if con in _OPEN_TRANSACTIONS else CONFLICT_PAUSES
+    )
 
 
 def backend_for(spec: str | None, data_path: str | None = None) -> Backend:
