@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml
 ## run: materialise every asset with the default configuration into data/warehouse.duckdb
 ## (except the financial-year re-run, which takes a partition: see partner_year_rerun)
 WHOLE_RUN := not key:"quality/partnership_activity_year_reruns"
-LOG_INFO := --config-json '{"loggers": {"console": {"config": {"log_level": "INFO"}}}}'
+LOG_INFO := --config-json '{"loggers": {"console": {"config": {"log_level": "$(or $(LOG_LEVEL),INFO)"}}}}'
 
 ## Only what changed is rebuilt: source checksums and fingerprints decide (FULL=1 rebuilds all);
 ## it ends with a table of steps, time, rows and checks, and why any step failed; Dagster logs
