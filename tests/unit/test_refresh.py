@@ -59,10 +59,12 @@ def test_the_summary_says_why_each_step_failed_once_for_steps_that_failed_alike(
         "  raw/boards: Source 'boards' has no download and no mirror folder is set.",
         "  raw/msoa: Source 'msoa': downloading https://example.org/msoa.csv failed: no connection.",
         "    and so 1 more: raw/wimd",
-        "WELLBEING_SOURCE_MIRROR is not set, so every source file is downloaded from its official "
-        "URL. Without a connection, point it at a folder of the files laid out like "
-        "../shared/data, e.g. WELLBEING_SOURCE_MIRROR=../shared/data make run (and set the same "
-        "on every later run and --plan; README: Getting the data).",
+        (
+            "WELLBEING_SOURCE_MIRROR is not set, so every source file is downloaded from its "
+            "official URL. Without a connection, point it at a folder of the files laid out like "
+            "../shared/data, e.g. WELLBEING_SOURCE_MIRROR=../shared/data make run (and set the "
+            "same on every later run and --plan; README: Getting the data)."
+        ),
     ]
     assert ["raw/wimd", "failed"] in [line.split()[:2] for line in text.splitlines()]
     monkeypatch.setenv("WELLBEING_SOURCE_MIRROR", str(tmp_path))
