@@ -18,14 +18,14 @@ $(VENV)/.installed: pyproject.toml
 ## run: materialise every asset with the default configuration into data/warehouse.duckdb
 ## (except the financial-year re-run, which takes a partition: see partner_year_rerun)
 WHOLE_RUN := not key:"quality/partnership_activity_year_reruns"
-LOG_INFO := --config-json '{"loggers": {"console": {"config": {"log_level": "INFO"}}}}'
+LOG_INFO := --config-json '{"loggers": {"console": {"config": {"log_level": "$(or $(LOG_LEVEL),INFO)"}}}}'
 
 ## Only what changed is rebuilt: source checksums and fingerprints decide (FULL=1 rebuilds all);
-## it ends with a table of steps, time, rows and checks. One writer at a time (see README).
+## it ends with a table of steps, time, rows and checks, and why any step failed; Dagster logs
+## at INFO (LOG_LEVEL=DEBUG make run shows every event). One writer at a time (see README).
 run: install
 	mkdir -p $(DAGSTER_HOME) && cp -n deploy/dagster.local.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
-	$(PY) -m pipelines.run $(if $(FULL),--full)
-	@echo "Run succeeded. Working warehouse: $${WELLBEING_WAREHOUSE:-data/warehouse.duckdb}; published read-only file: $${WELLBEING_PUBLISH_DIR:-data/published}/wellbeing.duckdb; dashboard: $${WELLBEING_DASHBOARD_DIR:-data/site}/index.html"
+	$(PY) -m pipelines.run $(if $(FULL),--full) $(if $(LOG_LEVEL),--log-level $(LOG_LEVEL))
 
 ## publish: publish the read-only file again from the current warehouse
 publish: install
@@ -81,8 +81,10 @@ test: install browser
 test-fast: install
 	$(VENV)/bin/pytest -q tests/unit
 
+## lint: ruff, and the code location loads (dg check defs: dagster definitions validate is superseded)
 lint: install
 	$(VENV)/bin/ruff check pipelines tests
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(VENV)/bin/dg check defs
 
 clean:
 	rm -rf data/warehouse.duckdb data/published .dagster_home

@@ -91,11 +91,11 @@ def load(db: Path) -> Published:
                 "where schema_name = ? and table_name = ? order by column_index",
                 [schema, table],
             ).fetchall()
+            # the table's name is bound as a parameter: no SQL text is built from it
+            relation = con.sql("from query_table(?)", params=[full])
             wanted = COLUMNS.get(full)
-            select = ", ".join(f'"{c}"' for c in wanted) if wanted else "*"
-            frames[full] = con.execute(f'select {select} from "{schema}"."{table}"').pl()
-            rows = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
-            tables.append(TableInfo(schema, table, comment, rows, cols))
+            frames[full] = (relation.select(*wanted) if wanted else relation).pl()
+            tables.append(TableInfo(schema, table, comment, frames[full].height, cols))
     finally:
         con.close()
     return Published(frames, tables, manifest, db.parent / "exports")

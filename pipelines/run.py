@@ -26,6 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--full", action="store_true", help="rebuild every asset")
     parser.add_argument("--plan", action="store_true", help="print what would run, and exit")
+    parser.add_argument(
+        "--log-level", default="INFO", help="Dagster's console log level (DEBUG shows every event)"
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("WELLBEING_ENTRY_POINT", "make run")
 
@@ -33,14 +36,17 @@ def main(argv: list[str] | None = None) -> int:
 
     from pipelines.definitions import defs
     from pipelines.operations.jobs import whole_run_selection
+    from pipelines.operations.publish import published_file
     from pipelines.operations.refresh import (
         built_assets,
         format_summary,
         plan_refresh,
         record_fingerprints,
         run_summary,
+        user_error,
         whole_run_job,
     )
+    from pipelines.settings import setting_path
 
     graph = defs.resolve_asset_graph()
     warehouse = defs.resources["warehouse"]
@@ -84,8 +90,16 @@ def main(argv: list[str] | None = None) -> int:
                 else "Nothing to build: every asset is up to date."
             )
             return 0
+        outputs = (
+            f"Working warehouse: {backend.describe()}; published read-only file: "
+            f"{published_file(setting_path('WELLBEING_PUBLISH_DIR'))}; dashboard: "
+            f"{setting_path('WELLBEING_DASHBOARD_DIR') / 'index.html'}"
+        )
         if not selection:
-            print(f"Nothing changed: no work to do ({time.perf_counter() - started:.1f} s).")
+            print(
+                f"Nothing changed: no work to do ({time.perf_counter() - started:.1f} s); nothing "
+                f"ran, everything is as the last run left it. {outputs}"
+            )
             return 0
         print(f"Building {len(selection)} assets (the out-of-date ones and what depends on them).")
         persistent = bool(os.environ.get("DAGSTER_HOME"))
@@ -95,8 +109,11 @@ def main(argv: list[str] | None = None) -> int:
             instance=instance,
             asset_selection=selection,
             tags={"wellbeing/writes": "warehouse", "wellbeing/entry_point": "make run"},
-            # Parallel step processes need a persistent instance; without one, run in turn.
-            run_config=None if persistent else {"execution": {"config": {"mode": "in_process"}}},
+            run_config={
+                "loggers": {"console": {"config": {"log_level": args.log_level.upper()}}},
+                # Parallel step processes need a persistent instance; without one, run in turn.
+                **({} if persistent else {"execution": {"config": {"mode": "in_process"}}}),
+            },
             raise_on_error=False,
         )
         built = built_assets(instance, result.run_id)
@@ -111,11 +128,7 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 error = getattr(event.event_specific_data, "error", None)
                 if event.event_type == dg.DagsterEventType.RESOURCE_INIT_FAILURE and error:
-                    text = error.message.strip()
-                    head, _, rest = text.partition(": ")
-                    if rest and "." in head and " " not in head:  # drop "package.module.Error: "
-                        text = rest
-                    print(f"\nThe run could not start: {text}")
+                    print(f"\nThe run could not start: {user_error(error)[1].strip()}")
                     break
         lines = run_summary(instance, result.run_id)
         if lines:
@@ -136,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
                 "success order by checked_at desc. Fix the source, or accept it with "
                 "make accept-source."
             )
+        if result.success:
+            print(f"Run succeeded. {outputs}")
         return 0 if result.success else 1
     finally:
         lock.release()

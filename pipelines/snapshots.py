@@ -39,6 +39,7 @@ from pipelines.warehouse import (
     Warehouse,
     WarehouseError,
     table_exists,
+    transaction,
 )
 
 PUBLISHED_SNAPSHOTS_TABLE = "quality.published_snapshots"
@@ -77,8 +78,7 @@ def record_published(
 
     ensure_table(con)
     apply_comments(con, PUBLISHED_SNAPSHOTS_TABLE)
-    con.execute("begin")
-    try:
+    with transaction(con):
         con.execute(
             f"insert into {PUBLISHED_SNAPSHOTS_TABLE} values (?, ?, ?, ?)",
             [snapshot.snapshot_id, snapshot.snapshot_time, published_at, run_id],
@@ -91,10 +91,6 @@ def record_published(
                 json.dumps({"run_id": run_id, "published_snapshot_id": snapshot.snapshot_id}),
             ],
         )
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
 
 
 def published_snapshots(con: duckdb.DuckDBPyConnection) -> list[PublishedSnapshot]:

@@ -26,7 +26,7 @@ nothing is ever downloaded at run time.
 import contextlib
 import importlib.metadata
 import re
-import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -46,6 +46,7 @@ from pipelines.warehouse_lock import (
     NoLock,
     WriterLock,
     entry_point,
+    retry,
     retry_while_in_use,
     writer_lock,
 )
@@ -326,51 +327,73 @@ def close_lake_instances() -> None:
         instance.close()
 
 
+# Connections inside a ``transaction()`` block -> whether a block nested in it failed.
+_OPEN_TRANSACTIONS: "weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, bool]" = (
+    weakref.WeakKeyDictionary()
+)
+# Pauses between attempts when parallel writers conflict (DuckLake): 0.1 s, 0.2 s, ... 4.5 s in all.
+CONFLICT_PAUSES = tuple(0.1 * n for n in range(1, 10))
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
     """Run a block of statements as one transaction (one DuckLake snapshot, one WAL flush on the
-    file): committed at the end, rolled back on error. Inside a transaction the caller already
-    began, the block simply joins it."""
-    try:
-        con.execute("begin transaction")
-    except duckdb.TransactionException:
-        yield con  # already in a transaction: the caller commits
+    file): committed at the end, rolled back on error.
+
+    Nested in another ``transaction()`` on the same connection, the block joins it: DuckDB has no
+    savepoints, and a second ``begin`` would fail and abort the open transaction, so the inner
+    block begins and commits nothing; the outermost block commits, or rolls everything back when
+    any block inside failed (even if the caller caught that error).
+
+    Raises:
+        WarehouseError: a nested block failed and its error was caught inside this one.
+    """
+    if con in _OPEN_TRANSACTIONS:
+        try:
+            yield con
+        except BaseException:
+            _OPEN_TRANSACTIONS[con] = True
+            raise
         return
+    con.execute("begin transaction")
+    _OPEN_TRANSACTIONS[con] = False
     try:
         yield con
+        if _OPEN_TRANSACTIONS[con]:
+            raise WarehouseError("a block inside this transaction failed: all of it rolled back")
+        con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        with contextlib.suppress(duckdb.Error):
+            con.execute("rollback")  # (a failed commit may have rolled back already)
         raise
-    con.execute("commit")
+    finally:
+        del _OPEN_TRANSACTIONS[con]
 
 
 def retry_transaction(
-    con: duckdb.DuckDBPyConnection,
-    work: Callable[[duckdb.DuckDBPyConnection], object],
-    attempts: int = 5,
+    con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyConnection], object]
 ) -> None:
-    """Run ``work(con)`` as one transaction, again when the commit fails on a concurrent writer.
+    """Run ``work(con)`` as one transaction, again when it fails on a concurrent writer.
 
     DuckLake commits optimistically: when parallel steps append to the same table (the contract
-    checks all append to ``quality.check_results``), a commit can fail on the other's changes
-    (``TransactionException``) and succeeds when retried. Only for work that is safe to repeat
-    as a whole (appends of rows built beforehand). The file back-end has one writer, so the
-    first attempt commits.
+    checks all append to ``quality.check_results``) or create the same schema or table on a fresh
+    catalog, a commit can fail on the other's changes (``TransactionException``) and succeeds
+    when retried. Only for work that is safe to repeat as a whole (appends of rows built
+    beforehand, ``create ... if not exists``). The file back-end has one writer, so the first
+    attempt commits. Inside an open ``transaction()`` the work joins it, once (a conflict shows
+    when the outermost block commits).
 
     Raises:
         duckdb.TransactionException: the last attempt failed too.
     """
-    for attempt in range(attempts):
-        try:
-            with transaction(con):
-                work(con)
-            return
-        except duckdb.TransactionException:
-            if attempt == attempts - 1:
-                raise
-            with contextlib.suppress(duckdb.Error):
-                con.execute("rollback")  # a failed commit may leave the transaction open
-            time.sleep(0.2 * (attempt + 1))
+
+    def attempt() -> None:
+        with transaction(con):
+            work(con)
+
+    retry(
+        attempt, duckdb.TransactionException, () if con in _OPEN_TRANSACTIONS else CONFLICT_PAUSES
+    )
 
 
 def backend_for(spec: str | None, data_path: str | None = None) -> Backend:
@@ -466,7 +489,7 @@ class Warehouse(dg.ConfigurableResource):
         backend = self.backend()
         lock = backend.writer_lock()
         lock.acquire(
-            run_id=context.run_id,
+            run_id=run.run_id if run else None,
             entry=entry_point(dict(run.tags) if run else {}),
             wait_seconds=self.writer_wait_seconds,
             log=context.log.warning if context.log else None,
@@ -521,41 +544,30 @@ class Warehouse(dg.ConfigurableResource):
             lock.release()
 
 
-def _create_schemas(con: duckdb.DuckDBPyConnection, attempts: int = 10) -> None:
-    """``create schema if not exists`` for every schema (parallel steps on DuckLake may race to
-    create the same schema on a fresh catalog: the loser retries and finds it there)."""
+def _create_schemas(con: duckdb.DuckDBPyConnection) -> None:
+    """``create schema if not exists`` for every schema that is missing (one transaction; parallel
+    steps on a fresh DuckLake catalog may race to create them: the loser retries)."""
     existing = {
         r[0]
         for r in con.execute(
             "select schema_name from duckdb_schemas() where database_name = current_database()"
         ).fetchall()
     }
-    for schema in SCHEMAS:
-        if schema in existing:
-            continue
-        for attempt in range(attempts):
-            try:
-                con.execute(f"create schema if not exists {schema}")
-                break
-            except duckdb.TransactionException:
-                if attempt == attempts - 1:
-                    raise
-                time.sleep(0.1 * (attempt + 1))
+    missing = [schema for schema in SCHEMAS if schema not in existing]
+    if missing:
+        retry_transaction(
+            con, lambda c: [c.execute(f"create schema if not exists {s}") for s in missing]
+        )
 
 
-def _attach_with_retry(con: duckdb.DuckDBPyConnection, sql: str, attempts: int = 10) -> None:
+def _attach_with_retry(con: duckdb.DuckDBPyConnection, sql: str) -> None:
     """ATTACH a DuckLake catalog; a fresh catalog is initialised by the first process, and one
     that loses that race retries (the catalog is then there)."""
-    for attempt in range(attempts):
-        try:
-            con.execute(sql)
-            return
-        except (duckdb.TransactionException, duckdb.ConstraintException, duckdb.CatalogException):
-            if attempt == attempts - 1:
-                raise
-            time.sleep(0.2 * (attempt + 1))
-        except duckdb.IOException as exc:
-            raise WarehouseError(f"cannot open the DuckLake catalog: {exc}") from exc
+    races = (duckdb.TransactionException, duckdb.ConstraintException, duckdb.CatalogException)
+    try:
+        retry(lambda: con.execute(sql), races, CONFLICT_PAUSES)
+    except duckdb.IOException as exc:
+        raise WarehouseError(f"cannot open the DuckLake catalog: {exc}") from exc
 
 
 def write_table(

@@ -17,7 +17,8 @@ interleave their steps. This module adds the missing run-level lock:
 - ``retry_while_in_use``: open (or attach) the file, and when a program that is *not* a
   pipeline run holds DuckDB's own lock (a reader opened the working file instead of the
   published one), retry for a few seconds only (``WELLBEING_WAREHOUSE_BUSY_SECONDS``), then fail
-  with an error naming that program's process id and the published file to use instead.
+  with an error naming that program's process id and the published file to use instead. It
+  uses ``retry``, the one retry loop of the warehouse (DuckLake commit conflicts use it too).
 
 The lock belongs to the DuckDB-file back-end (``pipelines.warehouse.FileBackend.writer_lock``);
 DuckLake on PostgreSQL takes concurrent writers, and its back-end returns ``NO_LOCK``, a lock that
@@ -26,17 +27,19 @@ else in the pipeline knows about it.
 """
 
 import json
+import math
 import os
 import re
 import socket
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 from filelock import FileLock, Timeout
@@ -50,6 +53,7 @@ ENTRY_POINT_ENV = "WELLBEING_ENTRY_POINT"
 """Set by the commands we ship (``make run`` sets ``make run``) so the holder line says which."""
 
 Log = Callable[[str], None]
+T = TypeVar("T")
 
 
 class WarehouseBusyError(RuntimeError):
@@ -346,26 +350,37 @@ def in_use_error(file: Path, exc: Exception) -> WarehouseInUseError:
     )
 
 
-def retry_while_in_use(
-    action: Callable[[], object],
-    file: Path,
-    busy_seconds: float | None = None,
-    log: Log | None = None,
-):
+def retry(
+    action: Callable[[], T],
+    errors: type[BaseException] | tuple[type[BaseException], ...],
+    pauses: Iterable[float],
+    when: Callable[[BaseException], bool] | None = None,
+) -> T:
+    """The one retry loop of the warehouse: run ``action()``; when it raises one of ``errors``
+    (for which ``when(error)`` holds, if given), wait the next of ``pauses`` seconds and run it
+    again; once the pauses are used up, the error propagates.
+
+    For failures another process causes and that pass: a DuckLake commit that conflicts with a
+    concurrent writer, parallel steps racing to create the same schema or catalog
+    (``pipelines.warehouse.retry_transaction``, ``CONFLICT_PAUSES``), a file another program has
+    open (``retry_while_in_use``)."""
+    for pause in pauses:
+        try:
+            return action()
+        except errors as exc:
+            if when is not None and not when(exc):
+                raise
+        time.sleep(pause)
+    return action()
+
+
+def retry_while_in_use(action: Callable[[], T], file: Path, busy_seconds: float | None = None) -> T:
     """Run ``action`` (which opens ``file``), retrying for ``busy_seconds`` while DuckDB reports a
     conflicting lock held by another program; then raise ``WarehouseInUseError``."""
     limit = busy_seconds_setting() if busy_seconds is None else busy_seconds
-    started = time.monotonic()
-    logged = False
-    while True:
-        try:
-            return action()
-        except duckdb.IOException as exc:
-            if not _is_lock_error(exc):
-                raise
-            if time.monotonic() - started >= limit:
-                raise in_use_error(file, exc) from exc
-            if log and not logged:
-                log(f"{file} is open in another program; retrying for {limit:.0f} s: {exc}")
-                logged = True
-            time.sleep(0.25)
+    try:
+        return retry(action, duckdb.IOException, [0.25] * math.ceil(limit / 0.25), _is_lock_error)
+    except duckdb.IOException as exc:
+        if not _is_lock_error(exc):
+            raise
+        raise in_use_error(file, exc) from exc

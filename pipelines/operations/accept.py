@@ -77,7 +77,7 @@ def record_source_acceptance(
                 source_sha256=config.sha256 or None,
                 table_name=config.table or None,
                 check_name=config.check or None,
-                run_id=context.run_id,
+                run_id=context.run.run_id,
             )
         except AcceptanceError as exc:
             raise dg.Failure(description=f"nothing accepted: {exc}", allow_retries=False) from exc
@@ -99,7 +99,7 @@ def record_source_acceptance(
         if contract_for(table) is None:
             continue
         name = check_name_for(table)
-        result = run_contract_check(warehouse, table, name, context.run_id, context.log)
+        result = run_contract_check(warehouse, table, name, context.run.run_id, context.log)
         context.log_event(
             dg.AssetCheckEvaluation(
                 asset_key=dg.AssetKey(table.split(".")),
@@ -146,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("WELLBEING_ENTRY_POINT", "make accept-source")
 
+    from pipelines.operations.refresh import user_error
     from pipelines.resources import default_resources
 
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
@@ -167,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     for event in result.all_events:
         if event.is_step_failure:
             error = event.step_failure_data.user_failure_data
-            text = error.description if error else event.step_failure_data.error.message
+            text = error.description if error else user_error(event.step_failure_data.error)[1]
             print(f"accept-source failed: {text}", file=sys.stderr)
     if not result.success:
         return 1

@@ -66,7 +66,7 @@ def wellbeing_duckdb(
     result = publish(backend, publish_dir, log=context.log.info)
     if result.snapshot is not None:  # DuckLake: record what this run published (time travel)
         with warehouse.connect() as con:
-            record_published(con, result.snapshot, result.published_at, context.run_id)
+            record_published(con, result.snapshot, result.published_at, context.run.run_id)
         context.log.info(
             f"published DuckLake snapshot {result.snapshot.snapshot_id} "
             f"({result.snapshot.snapshot_time:%Y-%m-%d %H:%M:%S %Z}), recorded in "

@@ -24,6 +24,7 @@ beside, and stay right if ``DAGSTER_HOME`` is reset or the warehouse is copied.
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,10 +35,11 @@ import duckdb
 from pipelines.catalogue import SourceUnavailableError, fetch, load_catalogue
 from pipelines.contracts import apply_comments, contract_for, create_table_sql
 from pipelines.operations import keys
-from pipelines.settings import PROJECT_ROOT, setting_path
+from pipelines.settings import PROJECT_ROOT, setting, setting_path
 from pipelines.warehouse import table_exists
 
 FINGERPRINTS_TABLE = "quality.asset_fingerprints"
+UNAVAILABLE = "unavailable: "  # a source checksum that is the reason the file cannot be read
 SITE_KEY = dg.AssetKey(["dashboard", "site"])
 
 
@@ -60,7 +62,7 @@ def source_checksum(key: str) -> str | None:
     try:
         return fetch(key).sha256
     except (SourceUnavailableError, OSError, ValueError) as exc:
-        return f"unavailable: {exc}"[:200]
+        return f"{UNAVAILABLE}{exc}"
 
 
 def inbox_state() -> object:
@@ -208,11 +210,15 @@ def plan_refresh(
         current = fingerprint(key)
         before, before_source = recorded.get(name, (None, None))
         source = sources.get(key.path[-1]) if key.path[0] == "raw" else None
-        source_changed = source is not None and before_source not in (None, source)
+        unavailable = source is not None and source.startswith(UNAVAILABLE)
+        source_changed = not unavailable and before_source not in (None, source)
         if source_changed:
             changed.append(key.path[-1])
         missing = _output_missing(key, asset_graph.get(key), tables)
-        if missing:
+        if unavailable:  # the whole reason: which file, why, and what to do
+            why = f"its source file cannot be read: {source.removeprefix(UNAVAILABLE)}"
+            stale[name] = f"{missing}, and {why}" if missing else why
+        elif missing:
             stale[name] = missing
         elif before is None:
             stale[name] = "not built by make run before"
@@ -234,7 +240,7 @@ def plan_refresh(
         source_checksums={
             f"raw/{name}": sha
             for name, sha in sources.items()
-            if sha and not sha.startswith("unavailable")
+            if sha and not sha.startswith(UNAVAILABLE)
         },
         stale=stale,
         selection=selection,
@@ -304,6 +310,35 @@ class StepLine:
     seconds: float
     rows: int | None
     checks: str
+    reason: str = ""  # why a failed step failed: its error's first sentence
+    error: str = ""  # that error's class, e.g. SourceUnavailableError
+
+
+def user_error(error) -> tuple[str, str]:
+    """``(class name, message)`` of the error our code raised, from a Dagster event's error
+    (``SerializableErrorInfo``) under Dagster's wrappers; the message loses its
+    ``package.module.Error: `` prefix."""
+    while error.cause is not None and error.cls_name.startswith("Dagster"):
+        error = error.cause
+    head, _, rest = error.message.strip().partition(": ")
+    return error.cls_name, rest if rest and "." in head and " " not in head else error.message
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of an error message, without its asides in parentheses (`` (…)``;
+    a parenthesis inside a word, as in a URL, stays): one line for the summary."""
+    out, depth = [], 0
+    for char in " ".join(text.split()):
+        if depth:
+            depth += {"(": 1, ")": -1}.get(char, 0)
+        elif char == "(" and out and out[-1] == " ":
+            out.pop()
+            depth = 1
+        else:
+            out.append(char)
+    short = "".join(out)
+    end = short.find(". ")
+    return short[: end + 1] if end >= 0 else short
 
 
 def run_summary(instance: dg.DagsterInstance, run_id: str) -> list[StepLine]:
@@ -316,6 +351,7 @@ def run_summary(instance: dg.DagsterInstance, run_id: str) -> list[StepLine]:
     rows: dict[str, int] = {}
     checks: dict[str, list[str]] = {}
     refused: set[str] = set()
+    errors: dict[str, tuple[str, str]] = {}
     order: list[str] = []
     for entry in instance.all_logs(run_id):
         event = entry.dagster_event
@@ -330,6 +366,8 @@ def run_summary(instance: dg.DagsterInstance, run_id: str) -> list[StepLine]:
             if kind == dg.DagsterEventType.STEP_FAILURE:
                 status[step] = "failed"
                 error = event.step_failure_data
+                if error and error.error:
+                    errors[step] = user_error(error.error)
                 if (
                     error
                     and error.user_failure_data
@@ -367,7 +405,9 @@ def run_summary(instance: dg.DagsterInstance, run_id: str) -> list[StepLine]:
         line = lines.get(asset)
         state = "refused" if step in refused else status.get(step, "?")
         if line is None:
-            lines[asset] = StepLine(asset, state, seconds, rows.get(asset), "")
+            cls, message = errors.get(step, ("", ""))
+            reason = first_sentence(message) if state == "failed" else ""
+            lines[asset] = StepLine(asset, state, seconds, rows.get(asset), "", reason, cls)
             if asset not in order:
                 order.append(asset)
         else:
@@ -382,7 +422,8 @@ def run_summary(instance: dg.DagsterInstance, run_id: str) -> list[StepLine]:
 
 
 def format_summary(lines: list[StepLine]) -> str:
-    """The table ``make run`` prints at the end."""
+    """The table ``make run`` prints at the end, then why each failed step failed (one line each;
+    steps that failed alike, e.g. every download with no connection, share one)."""
     width = max([len(line.asset) for line in lines] + [5])
     out = [f"{'asset':<{width}}  {'status':<8} {'time':>8} {'rows':>10}  checks"]
     for line in lines:
@@ -390,5 +431,24 @@ def format_summary(lines: list[StepLine]) -> str:
         out.append(
             f"{line.asset:<{width}}  {line.status:<8} {line.seconds:>7.1f}s {rows:>10}  "
             f"{line.checks or '-'}"
+        )
+    failed = sorted((line for line in lines if line.reason), key=lambda line: line.asset)
+    alike: dict[str, list[StepLine]] = {}  # the same reason but for names and URLs: said once
+    for line in failed:
+        alike.setdefault(re.sub(r"https?://\S+|'[^']*'", "…", line.reason), []).append(line)
+    if failed:
+        out.append("\nWhy steps failed:")
+    for first, *more in alike.values():
+        out.append(f"  {first.asset}: {first.reason}")
+        if more:
+            out.append(f"    and so {len(more)} more: {', '.join(line.asset for line in more)}")
+    if any(line.error == "SourceUnavailableError" for line in failed) and not setting(
+        "WELLBEING_SOURCE_MIRROR"
+    ):
+        out.append(
+            "WELLBEING_SOURCE_MIRROR is not set, so every source file is downloaded from its "
+            "official URL. Without a connection, point it at a folder of the files laid out like "
+            "../shared/data, e.g. WELLBEING_SOURCE_MIRROR=../shared/data make run (and set the "
+            "same on every later run and --plan; README: Getting the data)."
         )
     return "\n".join(out)

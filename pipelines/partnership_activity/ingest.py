@@ -39,6 +39,7 @@ from pipelines.partnership_activity.lookups import Lookups, place_points
 from pipelines.quality.rules import row_mode_rules, submission_key_rule
 from pipelines.quality.validate import PROBLEM_TYPE, row_flags, row_problems
 from pipelines.sqltext import quote_ident, quote_literal
+from pipelines.warehouse import transaction
 
 TABLES = pc.TABLES
 SMALL_FILE_ROWS = 100_000
@@ -566,30 +567,28 @@ def load_submission(
             read, checked = _check(con, read, lookups, is_example_data)
         outcome.error, outcome.error_cy = read.error, read.error_cy
         outcome.note = _note(read)
-        con.execute("begin transaction")
         try:
-            if checked is not None:
-                _views(con, checked, read.header_row or 0)
-                outcome.rows_submitted = con.execute("select count(*) from _checked").fetchone()[0]
-                _insert_quarantine(con, name, sha256, now)
-                outcome.rows_quarantined = con.execute(
-                    "select count(distinct source_row_number) from quality.quarantine "
-                    "where submission_sha256 = ?",
-                    [sha256],
-                ).fetchone()[0]
-                if read.error is None:
-                    outcome.rows_accepted, outcome.rows_superseding = _insert_accepted(
-                        con, name, sha256, now
-                    )
-            if read.error:
-                outcome.status = "rejected"
-            elif outcome.rows_quarantined:
-                outcome.status = "loaded_with_quarantine"
-            _insert_submission(con, outcome, read, archived, now, path.suffix.lstrip("."))
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
+            with transaction(con):
+                if checked is not None:
+                    _views(con, checked, read.header_row or 0)
+                    outcome.rows_submitted = con.execute(
+                        "select count(*) from _checked"
+                    ).fetchone()[0]
+                    _insert_quarantine(con, name, sha256, now)
+                    outcome.rows_quarantined = con.execute(
+                        "select count(distinct source_row_number) from quality.quarantine "
+                        "where submission_sha256 = ?",
+                        [sha256],
+                    ).fetchone()[0]
+                    if read.error is None:
+                        outcome.rows_accepted, outcome.rows_superseding = _insert_accepted(
+                            con, name, sha256, now
+                        )
+                if read.error:
+                    outcome.status = "rejected"
+                elif outcome.rows_quarantined:
+                    outcome.status = "loaded_with_quarantine"
+                _insert_submission(con, outcome, read, archived, now, path.suffix.lstrip("."))
         finally:
             for view in ("_checked",):
                 con.execute(f"drop view if exists {view}")

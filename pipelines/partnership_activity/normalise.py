@@ -82,7 +82,7 @@ import duckdb
 
 from pipelines.financial_year import FINANCIAL_YEAR_MACROS
 from pipelines.settings import PROJECT_ROOT
-from pipelines.sqltext import case_lookup, sql_value
+from pipelines.sqltext import case_lookup, quote_ident, sql_value
 
 REMOVED = "[removed]"
 COUNCIL_NAMES_CSV = PROJECT_ROOT / "pipelines" / "reference" / "council_names.csv"
@@ -404,7 +404,7 @@ def date_columns(column: str, prefix: str) -> tuple[list[str], list[str], str]:
     none = "null::varchar"
 
     def ok(value: str, precision: str) -> str:
-        return f"struct_pack(v := ({value})::date, p := '{precision}', en := {none}, cy := {none})"
+        return f"struct_pack(v := ({value})::date, p := {sql_value(precision)}, en := {none}, cy := {none})"
 
     def bad(en_after: str, cy_before: str, cy_after: str) -> str:
         en = f"concat({sql_value(column + ' ' + chr(39))}, {x}, {sql_value(chr(39) + ' ' + en_after)})"
@@ -481,7 +481,7 @@ LOCATION_PROBLEMS = ("lsoa_code", "la_code", "postcode")
 
 
 def sent(column: str) -> str:
-    return f'"{column}__sent"'
+    return quote_ident(f"{column}__sent")
 
 
 CLOSED_LISTS = (
@@ -508,8 +508,8 @@ def _sent_column(column: str, columns: list[str]) -> str:
     if column not in columns:
         return f"null::varchar as {sent(column)}"
     if column in ("title", "description"):
-        return f'pa_redact(pa_blank(s."{column}")) as {sent(column)}'
-    return f'pa_blank(s."{column}") as {sent(column)}'
+        return f"pa_redact(pa_blank(s.{quote_ident(column)})) as {sent(column)}"
+    return f"pa_blank(s.{quote_ident(column)}) as {sent(column)}"
 
 
 def _grouping_id(group: tuple[str, ...], everything: list[str]) -> int:
@@ -521,7 +521,7 @@ def _grouping_id(group: tuple[str, ...], everything: list[str]) -> int:
 
 
 def raw(column: str) -> str:
-    return f'"{column}__raw"'
+    return quote_ident(f"{column}__raw")
 
 
 def keys_sql(source: str, columns: list[str]) -> str:
@@ -531,11 +531,12 @@ def keys_sql(source: str, columns: list[str]) -> str:
     sets = ", ".join("(" + ", ".join(raw(c) for c in cs) + ")" for cs in GROUPS.values())
     all_keys = ", ".join(raw(c) for c in keyed)
     case = " ".join(
-        f"when grouping_id({all_keys}) = {_grouping_id(cs, keyed)} then '{name}'"
+        f"when grouping_id({all_keys}) = {_grouping_id(cs, keyed)} then {sql_value(name)}"
         for name, cs in GROUPS.items()
     )
     values = ", ".join(
-        (f's."{c}"' if c in columns else "null::varchar") + f" as {raw(c)}" for c in keyed
+        (f"s.{quote_ident(c)}" if c in columns else "null::varchar") + f" as {raw(c)}"
+        for c in keyed
     )
     return (
         f"select case {case} end as _group, {all_keys} "
@@ -548,7 +549,7 @@ def dictionary_sql(group: str, keys: str, allowed: dict[str, list[str]]) -> str:
     rows = (
         f"(select {', '.join(raw(c) for c in GROUPS[group])}, "
         + ", ".join(f"pa_blank({raw(c)}) as {sent(c)}" for c in GROUPS[group])
-        + f" from {keys} where _group = '{group}')"
+        + f" from {keys} where _group = {sql_value(group)})"
     )
     if group == "codes":
         codes = ", ".join(
@@ -729,7 +730,7 @@ def normalised_sql(
     """
     grouped = {c for cs in GROUPS.values() for c in cs}
     row_columns = ",\n        ".join(
-        (f's."{c}"' if c in columns else "null::varchar") + f" as {raw(c)}"
+        (f"s.{quote_ident(c)}" if c in columns else "null::varchar") + f" as {raw(c)}"
         if c in grouped
         else _sent_column(c, columns)
         for c in submitted
@@ -767,5 +768,5 @@ def problem_columns() -> dict[str, tuple[str, str]]:
     """Column -> (SQL of its normalisation problem in English, in Welsh)."""
     out = {c: (f"{name}.en", f"{name}.cy") for c, (name, _) in PARSED.items()}
     for c in LOCATION_PROBLEMS:
-        out[c] = (f'"{c}__problem"', f'"{c}__problem_cy"')
+        out[c] = (quote_ident(f"{c}__problem"), quote_ident(f"{c}__problem_cy"))
     return out

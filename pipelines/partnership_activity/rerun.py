@@ -32,7 +32,7 @@ from pipelines.partnership_activity import contract as pc
 from pipelines.partnership_activity import ingest
 from pipelines.partnership_activity.lookups import Lookups
 from pipelines.sqltext import quote_ident, quote_literal
-from pipelines.warehouse import table_exists
+from pipelines.warehouse import table_exists, transaction
 
 RAW_TABLE = "raw.partnership_activity"
 RERUNS_TABLE = "quality.partnership_activity_year_reruns"
@@ -191,8 +191,7 @@ def _rewrite(con, financial_year, before, other, now, run_id) -> YearRerun:
         "select count(distinct (submission_sha256, source_row_number)) from _rerun_failed"
     ).fetchone()[0]
     try:
-        con.execute("begin transaction")
-        try:
+        with transaction(con):
             con.execute(
                 f"delete from {RAW_TABLE} where financial_year = ? and is_current", [financial_year]
             )
@@ -217,10 +216,6 @@ def _rewrite(con, financial_year, before, other, now, run_id) -> YearRerun:
                 f"insert into {RERUNS_TABLE} values (?, ?, ?, ?, ?, ?, ?)",
                 [financial_year, run_id, now, before, kept_rows, changed, quarantined],
             )
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
     finally:
         for name in ("_rerun_old", "_rerun_checked", "_rerun_kept", "_rerun_failed"):
             con.execute(f"drop table if exists {name}")

@@ -15,7 +15,6 @@ contract, the analyst records an acceptance (``make accept-source`` or the
 The table is an audit trail: rows are only ever appended.
 """
 
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -24,7 +23,7 @@ import duckdb
 from pipelines.catalogue import load_catalogue
 from pipelines.contracts import apply_comments, create_table_sql
 from pipelines.sqltext import quote_ident, quote_literal
-from pipelines.warehouse import table_exists
+from pipelines.warehouse import retry_transaction, table_exists
 
 ACCEPTED_TABLE = "quality.accepted_source_versions"
 EXPECTED_CHECKSUMS_VIEW = "quality.expected_source_checksums"
@@ -82,13 +81,7 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     checksums view when missing or when the catalogue's checksums changed (read-write
     connection). Cheap when nothing changed: one catalogue query. Parallel steps on a fresh
     DuckLake catalog may race to create them: the loser retries and finds them there."""
-    for attempt in range(10):
-        try:
-            return _ensure_tables(con)
-        except duckdb.TransactionException:
-            if attempt == 9:
-                raise
-            time.sleep(0.1 * (attempt + 1))
+    retry_transaction(con, _ensure_tables)
 
 
 def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:

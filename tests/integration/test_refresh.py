@@ -104,6 +104,7 @@ def test_nothing_changed_does_no_work(copy):
     assert total > 40
     assert f"changed since the last run: none. 0 of {total} assets out of date." in result.stdout
     assert "Nothing changed: no work to do" in result.stdout
+    assert "nothing ran" in result.stdout and "Run succeeded" not in result.stdout
     plan = _run(env, "--plan")
     assert "Nothing to build: every asset is up to date." in plan.stdout, plan.stdout
     assert "Would build" not in plan.stdout
@@ -128,6 +129,8 @@ def test_one_changed_source_rebuilds_only_what_depends_on_it(copy):
     result = _run(env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "changed since the last run: loneliness_index." in result.stdout
+    assert "Run succeeded. Working warehouse: " in result.stdout
+    assert " - DEBUG - " not in result.stdout + result.stderr  # Dagster logs at INFO
     [run] = _runs(env)
     built = _built(env, run.run_id)
     expected = _downstream_of("raw/loneliness_index")

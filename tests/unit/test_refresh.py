@@ -1,0 +1,71 @@
+"""What ``make run`` and ``--plan`` tell a user when source files cannot be read, without a build:
+the plan gives the whole reason, the end-of-run summary says why each step failed (the runs on
+the real warehouse: tests/integration/test_refresh.py)."""
+
+import dagster as dg
+import pytest
+
+from pipelines.catalogue import SourceUnavailableError, fetch
+from pipelines.definitions import defs
+from pipelines.operations.refresh import format_summary, plan_refresh, run_summary
+
+
+def test_the_plan_gives_the_whole_reason_a_source_cannot_be_read(tmp_path, monkeypatch):
+    monkeypatch.setenv("WELLBEING_SOURCE_MIRROR", str(tmp_path))  # an empty mirror
+    with pytest.raises(SourceUnavailableError) as error:
+        fetch("wimd_2025_ranks")
+    key = dg.AssetKey(["raw", "wimd_2025_ranks"])
+    plan = plan_refresh(defs.resolve_asset_graph(), {key}, None)
+    assert plan.stale == {
+        "raw/wimd_2025_ranks": "table raw.wimd_2025_ranks is missing, and its source file "
+        f"cannot be read: {error.value}"
+    }
+    assert str(tmp_path) in str(error.value)  # which folder it looked in, not 12 characters
+    assert plan.changed_sources == [] and plan.source_checksums == {}
+
+
+def _unavailable(key: str, why: str):
+    @dg.asset(key=["raw", key])
+    def source() -> None:
+        raise SourceUnavailableError(
+            f"Source '{key}' ({key.title()} (2021 LSOAs)){why} (ConnectionError: Max retries "
+            f"exceeded (Caused by NameResolutionError(x))). What to do: set WELLBEING_SOURCE_MIRROR."
+        )
+
+    return source
+
+
+def _summary(tmp_path) -> str:
+    assets = [
+        _unavailable(
+            "wimd", ": downloading https://example.org/wimd_(2025).ods failed: no connection"
+        ),
+        _unavailable("msoa", ": downloading https://example.org/msoa.csv failed: no connection"),
+        _unavailable("boards", " has no download and no mirror folder is set"),
+    ]
+    with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
+        result = dg.materialize(assets, instance=instance, raise_on_error=False)
+        assert not result.success
+        return format_summary(run_summary(instance, result.run_id))
+
+
+def test_the_summary_says_why_each_step_failed_once_for_steps_that_failed_alike(
+    tmp_path, monkeypatch
+):
+    monkeypatch.delenv("WELLBEING_SOURCE_MIRROR", raising=False)
+    text = _summary(tmp_path)
+    why = text.split("\nWhy steps failed:\n", 1)[1].splitlines()
+    assert why[:4] == [
+        "  raw/boards: Source 'boards' has no download and no mirror folder is set.",
+        "  raw/msoa: Source 'msoa': downloading https://example.org/msoa.csv failed: no connection.",
+        "    and so 1 more: raw/wimd",
+        (
+            "WELLBEING_SOURCE_MIRROR is not set, so every source file is downloaded from its "
+            "official URL. Without a connection, point it at a folder of the files laid out like "
+            "../shared/data, e.g. WELLBEING_SOURCE_MIRROR=../shared/data make run (and set the "
+            "same on every later run and --plan; README: Getting the data)."
+        ),
+    ]
+    assert ["raw/wimd", "failed"] in [line.split()[:2] for line in text.splitlines()]
+    monkeypatch.setenv("WELLBEING_SOURCE_MIRROR", str(tmp_path))
+    assert "WELLBEING_SOURCE_MIRROR is not set" not in _summary(tmp_path)
