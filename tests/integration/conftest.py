@@ -2,6 +2,8 @@
 pipeline into a temporary warehouse, shared by every test that needs built tables."""
 
 import os
+import shutil
+import time
 from pathlib import Path
 
 import duckdb
@@ -21,36 +23,78 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+def shared_temp(tmp_path_factory) -> Path:
+    """The temp folder every xdist worker of this run shares (this run's own without xdist)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+BUILD_LOG = "builds.log"  # one line per full build of the session (tests/conftest.py prints it)
+
+
 @pytest.fixture(scope="session")
 def pipeline_env(tmp_path_factory, shared_data) -> dict[str, str]:
-    """Environment for a full run: the mirror is ../shared/data, every output under a temp folder."""
+    """Environment of the session's full run: the mirror is ../shared/data, every output under
+    one temp folder shared by the xdist workers. Read it only; a test that writes takes a
+    ``private_build``."""
     from pipelines.settings import outputs_under
 
-    root = tmp_path_factory.mktemp("pipeline")
+    root = shared_temp(tmp_path_factory) / "pipeline"
     env = {"WELLBEING_SOURCE_MIRROR": str(shared_data), **outputs_under(root)}
-    (root / "dagster_home").mkdir()
+    (root / "dagster_home").mkdir(parents=True, exist_ok=True)
     return env
 
 
 @pytest.fixture(scope="session")
 def built_warehouse(pipeline_env) -> Path:
-    """Materialise every asset (and its checks) once on the real data; return the warehouse file."""
-    old = {k: os.environ.get(k) for k in [*pipeline_env, "WELLBEING_ENTRY_POINT"]}
-    os.environ.update(pipeline_env)
-    try:
-        # What `make run` runs: every unpartitioned asset with its checks (the financial-year
-        # re-run needs a partition key and is tested on its own); it records the fingerprints
-        # the refresh tests start from.
-        from pipelines.run import main
+    """Materialise every asset (and its checks) once on the real data for all xdist workers of
+    the run: the first worker to ask builds under a file lock, the others wait for it and read
+    the same files. Returns the warehouse file."""
+    from filelock import FileLock
 
-        assert main([]) == 0
-    finally:
-        for key, value in old.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    shared = Path(pipeline_env["WELLBEING_WAREHOUSE"]).parent.parent
+    done, failed = shared / "pipeline.done", shared / "pipeline.failed"
+    with FileLock(shared / "pipeline.lock"):
+        if failed.exists():
+            pytest.fail(f"the session's full build failed on another worker: {failed.read_text()}")
+        if not done.exists():
+            started = time.monotonic()
+            try:
+                with pytest.MonkeyPatch.context() as env:
+                    for name, value in pipeline_env.items():
+                        env.setenv(name, value)
+                    env.delenv("WELLBEING_ENTRY_POINT", raising=False)
+                    # What `make run` runs: every unpartitioned asset with its checks (the
+                    # financial-year re-run needs a partition key and is tested on its own); it
+                    # records the fingerprints the refresh tests start from.
+                    from pipelines.run import main
+
+                    assert main([]) == 0
+            except Exception as exc:
+                failed.write_text(f"{type(exc).__name__}: {exc}"[:2000])
+                raise
+            done.touch()
+            worker = os.environ.get("PYTEST_XDIST_WORKER", "the only worker")
+            with (shared / BUILD_LOG).open("a") as log:
+                log.write(f"{worker} built the warehouse in {time.monotonic() - started:.0f} s\n")
     return Path(pipeline_env["WELLBEING_WAREHOUSE"])
+
+
+@pytest.fixture()
+def private_build(built_warehouse, pipeline_env, tmp_path):
+    """``private_build(instance=False)``: a copy of the session's build (warehouse, published
+    folder, site, archive, quality reports; with ``instance``, its Dagster instance too, else an
+    empty one) under ``tmp_path/run``, for a test that writes; returns its settings."""
+    source = built_warehouse.parent
+
+    def copy(instance: bool = False) -> dict[str, str]:
+        root = tmp_path / "run"
+        skip = () if instance else ("dagster_home",)
+        shutil.copytree(source, root, ignore=shutil.ignore_patterns(*skip))
+        (root / "dagster_home").mkdir(exist_ok=True)
+        return {k: v.replace(str(source), str(root)) for k, v in pipeline_env.items()}
+
+    return copy
 
 
 WIMD_2025_CSV = "wimd_2025/wimd-2025-index-and-domain-ranks-by-small-area.csv"
@@ -169,9 +213,21 @@ def reader_on(other_process):
 @pytest.fixture()
 def warehouse(built_warehouse):
     """A read-only connection to the built warehouse."""
-    con = duckdb.connect(str(built_warehouse), read_only=True)
-    yield con
-    con.close()
+    with duckdb.connect(str(built_warehouse), read_only=True) as con:
+        yield con
+
+
+@pytest.fixture(scope="session")
+def published_file(built_warehouse, pipeline_env) -> Path:
+    """The read-only file the session's run published."""
+    return Path(pipeline_env["WELLBEING_PUBLISH_DIR"]) / "wellbeing.duckdb"
+
+
+@pytest.fixture()
+def published(published_file):
+    """A read-only connection to the published file (as policy teams open it)."""
+    with duckdb.connect(str(published_file), read_only=True) as con:
+        yield con
 
 
 # ---------------------------------------------------------------------------------------------
@@ -180,16 +236,22 @@ def warehouse(built_warehouse):
 # folder and stops it at the end of the session.
 
 
+def _started(server):
+    from pipelines.localservers import ServerUnavailable
+
+    try:
+        return server.start()
+    except ServerUnavailable as exc:
+        pytest.fail(f"{exc} (bash .ci/run installs it)")
+
+
 @pytest.fixture(scope="session")
 def postgres_server():
     """A PostgreSQL server of our own (free port, temp folder), stopped after the session."""
-    from pipelines.localservers import PostgresServer, ServerUnavailable
+    from pipelines.localservers import PostgresServer
     from pipelines.warehouse import close_lake_instances
 
-    try:
-        server = PostgresServer().start()
-    except ServerUnavailable as exc:
-        pytest.fail(f"{exc} (bash .ci/run installs it)")
+    server = _started(PostgresServer())
     yield server
     close_lake_instances()
     server.stop()
@@ -198,14 +260,29 @@ def postgres_server():
 @pytest.fixture(scope="session")
 def redis_server():
     """A Redis server (the Celery broker) of our own, stopped after the session."""
-    from pipelines.localservers import RedisServer, ServerUnavailable
+    from pipelines.localservers import RedisServer
 
-    try:
-        server = RedisServer().start()
-    except ServerUnavailable as exc:
-        pytest.fail(f"{exc} (bash .ci/run installs it)")
+    server = _started(RedisServer())
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def la(shared_data):
+    """The 22 local authority boundaries, parsed from the real file (GeoDataFrame)."""
+    from pipelines.boundaries.parsers import parse_la_boundaries
+    from pipelines.catalogue import fetch
+
+    return parse_la_boundaries(fetch("la_boundaries", mirror=shared_data))
+
+
+@pytest.fixture(scope="session")
+def lsoa21(shared_data):
+    """The 1,917 LSOA (2021) boundaries, parsed from the real file (GeoDataFrame)."""
+    from pipelines.boundaries.parsers import parse_lsoa21_boundaries
+    from pipelines.catalogue import fetch
+
+    return parse_lsoa21_boundaries(fetch("lsoa21_boundaries", mirror=shared_data))
 
 
 @pytest.fixture(scope="session")

@@ -32,6 +32,7 @@ import pytest
 from pipelines.catalogue import sha256_of
 from pipelines.localservers import free_port
 from pipelines.settings import PROJECT_ROOT
+from tests.integration.helpers import run_captured, start_logged, wait_for
 
 BIN = Path(sys.executable).parent
 TICK_DONE = "Finished auto-materialization tick for wellbeing_automation"
@@ -41,19 +42,17 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture()
-def site(built_warehouse, pipeline_env, tmp_path, editable_mirror):
+def site(private_build, tmp_path, editable_mirror):
     """A copy of the session's full build *with its Dagster instance* (so every input of the
     marts has a recorded materialisation and a passed check, as after a real first run), the
     run queue of deploy/dagster.local.yaml, and a mirror whose WIMD 2025 folder can be edited."""
-    source_root = Path(pipeline_env["WELLBEING_WAREHOUSE"]).parent
-    root = tmp_path / "run"
-    shutil.copytree(source_root, root)
-    home = root / "dagster_home"
+    build = private_build(instance=True)
+    home = Path(build["DAGSTER_HOME"])
     shutil.copy(PROJECT_ROOT / "deploy" / "dagster.local.yaml", home / "dagster.yaml")
     mirror = editable_mirror("wimd_2025")
     env = {
         **os.environ,
-        **{k: v.replace(str(source_root), str(root)) for k, v in pipeline_env.items()},
+        **build,
         "PYTHONPATH": str(PROJECT_ROOT),
         "WELLBEING_SOURCE_MIRROR": str(mirror),
         "WELLBEING_AUTOMATION_INTERVAL_SECONDS": "5",
@@ -64,23 +63,8 @@ def site(built_warehouse, pipeline_env, tmp_path, editable_mirror):
 
 
 def _materialize(env: dict, select: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            str(BIN / "dagster"),
-            "asset",
-            "materialize",
-            "-m",
-            "pipelines.definitions",
-            "--select",
-            select,
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1200,
-        check=False,
-    )
+    dagster = [str(BIN / "dagster"), "asset", "materialize", "-m", "pipelines.definitions"]
+    return run_captured([*dagster, "--select", select], env)
 
 
 class DagsterDev:
@@ -89,24 +73,8 @@ class DagsterDev:
     def __init__(self, env: dict, log: Path):
         self.port = free_port()
         self.log = log
-        self._out = log.open("w")
-        self.proc = subprocess.Popen(
-            [
-                str(BIN / "dagster"),
-                "dev",
-                "-m",
-                "pipelines.definitions",
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=self._out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        dagster = [str(BIN / "dagster"), "dev", "-m", "pipelines.definitions"]
+        self.proc = start_logged([*dagster, "-h", "127.0.0.1", "-p", str(self.port)], env, log)
 
     def text(self) -> str:
         return self.log.read_text(errors="replace")
@@ -156,7 +124,6 @@ class DagsterDev:
         except ProcessLookupError:
             pass
         self.proc.wait()
-        self._out.close()
 
 
 LAUNCH = """
@@ -180,13 +147,11 @@ def _runs(home: Path) -> list[dg.DagsterRun]:
 
 
 def _wait_for_run(home: Path, run_id: str, timeout: float = 600) -> dg.DagsterRun:
-    deadline = time.monotonic() + timeout
-    while True:
+    def finished():
         run = next(r for r in _runs(home) if r.run_id == run_id)
-        if run.is_finished:
-            return run
-        assert time.monotonic() < deadline, f"run {run_id} still {run.status}"
-        time.sleep(2)
+        return run if run.is_finished else None
+
+    return wait_for(finished, timeout, lambda: f"run {run_id} not finished")
 
 
 def _run_text(home: Path, run_id: str) -> str:
@@ -288,17 +253,16 @@ def test_daemon_and_ui_never_build_on_a_failed_check(site, remove_cardiff, monke
         known = {r.run_id for r in _runs(home)}
         fixed = _materialize(env, 'key:"raw/wimd_2025_ranks"')
         assert fixed.returncode == 0, fixed.stdout[-3000:]
-        deadline = time.monotonic() + 300
-        while not (
-            auto := [
+        auto = wait_for(
+            lambda: [
                 r
                 for r in _runs(home)
                 if r.run_id not in known
                 and r.tags.get("dagster/sensor_name") == "wellbeing_automation"
-            ]
-        ):
-            assert time.monotonic() < deadline, dev.text()[-3000:]
-            time.sleep(2)
+            ],
+            300,
+            lambda: dev.text()[-3000:],
+        )
         run = _wait_for_run(home, auto[0].run_id)
         assert run.status == dg.DagsterRunStatus.SUCCESS, _run_text(home, run.run_id)[-3000:]
         assets = {k.to_user_string() for k in run.asset_selection}

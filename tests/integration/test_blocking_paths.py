@@ -30,17 +30,15 @@ FIXTURE = Path(__file__).parent / "fixtures" / "partner_files" / "postcodes.csv"
 
 
 @pytest.fixture()
-def broken(built_warehouse, pipeline_env, editable_mirror, remove_cardiff, tmp_path, monkeypatch):
-    source_root = Path(pipeline_env["WELLBEING_WAREHOUSE"]).parent
-    root = tmp_path / "run"
-    shutil.copytree(source_root, root, ignore=shutil.ignore_patterns("dagster_home"))
+def broken(private_build, editable_mirror, remove_cardiff, tmp_path, monkeypatch):
+    build = private_build()
     mirror = editable_mirror("wimd_2025")
     remove_cardiff(mirror)
-    for key, value in pipeline_env.items():
-        monkeypatch.setenv(key, value.replace(str(source_root), str(root)))
+    for key, value in build.items():
+        monkeypatch.setenv(key, value)
     monkeypatch.setenv("WELLBEING_SOURCE_MIRROR", str(mirror))
     monkeypatch.delenv("WELLBEING_PARTNER_INBOX", raising=False)
-    return root
+    return tmp_path / "run"
 
 
 def _published_sha() -> str:

@@ -17,16 +17,6 @@ from pipelines.warehouse import LINEAGE_COLUMNS, Warehouse
 TWO_MB = 2 * 1024 * 1024
 
 
-@pytest.fixture(scope="module")
-def la(shared_data):
-    return parsers.parse_la_boundaries(fetch("la_boundaries", mirror=shared_data))
-
-
-@pytest.fixture(scope="module")
-def lsoa21(shared_data):
-    return parsers.parse_lsoa21_boundaries(fetch("lsoa21_boundaries", mirror=shared_data))
-
-
 def test_la_boundaries_has_22_welsh_authorities_with_welsh_names(la):
     assert len(la) == 22
     assert la["la_code"].str.startswith("W06").all()

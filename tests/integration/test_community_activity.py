@@ -8,21 +8,10 @@ import polars as pl
 import pytest
 
 from pipelines.boundaries import assets as boundary_assets
-from pipelines.boundaries import parsers as boundary_parsers
 from pipelines.boundaries.geo import geometry_to_wkb
 from pipelines.catalogue import fetch
 from pipelines.community_activity import assets, parsers, staging
 from pipelines.warehouse import LINEAGE_COLUMNS, Warehouse, connect_duckdb, write_table
-
-
-@pytest.fixture(scope="module")
-def la(shared_data):
-    return boundary_parsers.parse_la_boundaries(fetch("la_boundaries", mirror=shared_data))
-
-
-@pytest.fixture(scope="module")
-def lsoa21(shared_data):
-    return boundary_parsers.parse_lsoa21_boundaries(fetch("lsoa21_boundaries", mirror=shared_data))
 
 
 @pytest.fixture(scope="module")

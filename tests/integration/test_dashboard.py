@@ -52,17 +52,12 @@ PAGE_TYPES = (
 
 
 @pytest.fixture(scope="session")
-def dashboard_db(built_warehouse, pipeline_env) -> Path:
-    return Path(pipeline_env["WELLBEING_PUBLISH_DIR"]) / "wellbeing.duckdb"
-
-
-@pytest.fixture(scope="session")
-def dashboard_site(dashboard_db, pipeline_env, tmp_path_factory):
+def dashboard_site(published_file, pipeline_env, tmp_path_factory):
     from pipelines.dashboard.assets import catalogue_sources
 
     site = tmp_path_factory.mktemp("dashboard") / "site"
     report = build_site(
-        dashboard_db,
+        published_file,
         site,
         Path(pipeline_env["WELLBEING_BOUNDARIES_DIR"]),
         catalogue_sources(),
@@ -136,31 +131,25 @@ def test_every_script_and_style_ships_with_the_site(dashboard_site):
     assert (site / "assets" / "vendor" / "leaflet" / "LICENSE").is_file()
 
 
-def test_downloads_are_publish_exports_that_excel_opens(dashboard_site, dashboard_db):
-    import duckdb
-
+def test_downloads_are_publish_exports_that_excel_opens(dashboard_site, published_file, published):
     site, _ = dashboard_site
-    published = dashboard_db.parent / "exports"
-    con = duckdb.connect(str(dashboard_db), read_only=True)
-    try:
-        tables = [
-            r[0]
-            for r in con.execute(
-                "select schema_name || '.' || table_name from duckdb_tables() "
-                "where schema_name in ('marts', 'reference')"
-            ).fetchall()
-        ]
-        cardiff_rows = con.execute(
-            "select count(*) from marts.lsoa_profile where la_code = ?", [CARDIFF]
-        ).fetchone()[0]
-    finally:
-        con.close()
+    exports = published_file.parent / "exports"
+    tables = [
+        r[0]
+        for r in published.execute(
+            "select schema_name || '.' || table_name from duckdb_tables() "
+            "where schema_name in ('marts', 'reference')"
+        ).fetchall()
+    ]
+    cardiff_rows = published.execute(
+        "select count(*) from marts.lsoa_profile where la_code = ?", [CARDIFF]
+    ).fetchone()[0]
     data_page = (site / "en" / "data.html").read_text(encoding="utf-8")
     links = set(re.findall(r'href="\.\./data/([^"]+)"', data_page))
     assert len(links) == 2 * len(tables)
     for name in links:
         # the site's copy is byte for byte what publishing wrote
-        assert (site / "data" / name).read_bytes() == (published / name).read_bytes()
+        assert (site / "data" / name).read_bytes() == (exports / name).read_bytes()
     raw = (site / "data" / "lsoa_profile.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
@@ -193,21 +182,15 @@ def test_lsoa_tables_never_show_participant_counts_of_one_to_four(dashboard_site
                 assert not 1 <= int(last.replace(",", "")) <= 4, (page.name, last)
 
 
-def test_rates_on_pages_come_from_the_marts(dashboard_site, dashboard_db):
-    import duckdb
-
+def test_rates_on_pages_come_from_the_marts(dashboard_site, published):
     site, _ = dashboard_site
-    con = duckdb.connect(str(dashboard_db), read_only=True)
-    try:
-        la = con.execute(
-            "select activity_per_10k from marts.local_authority_profile where la_code = ?",
-            [CARDIFF],
-        ).fetchone()[0]
-        lsoa = con.execute(
-            "select activity_per_10k from marts.lsoa_profile where lsoa_code = ?", [CATHAYS_12]
-        ).fetchone()[0]
-    finally:
-        con.close()
+    la = published.execute(
+        "select activity_per_10k from marts.local_authority_profile where la_code = ?",
+        [CARDIFF],
+    ).fetchone()[0]
+    lsoa = published.execute(
+        "select activity_per_10k from marts.lsoa_profile where lsoa_code = ?", [CATHAYS_12]
+    ).fetchone()[0]
     t = Translator("en")
     html = (site / "en" / "la" / f"{CARDIFF}.html").read_text(encoding="utf-8")
     assert f'data-field="activity_per_10k" data-value="{la}">{t.fmt("dec1", la)}<' in html
@@ -216,18 +199,12 @@ def test_rates_on_pages_come_from_the_marts(dashboard_site, dashboard_db):
     assert "per 1,000" not in html
 
 
-def test_example_data_is_labelled(dashboard_site, dashboard_db):
-    import duckdb
-
+def test_example_data_is_labelled(dashboard_site, published):
     site, _ = dashboard_site
-    con = duckdb.connect(str(dashboard_db), read_only=True)
-    try:
-        example = con.execute(
-            "select bool_or(is_example_data) from marts.local_authority_profile where la_code = ?",
-            [CARDIFF],
-        ).fetchone()[0]
-    finally:
-        con.close()
+    example = published.execute(
+        "select bool_or(is_example_data) from marts.local_authority_profile where la_code = ?",
+        [CARDIFF],
+    ).fetchone()[0]
     html = (site / "en" / "la" / f"{CARDIFF}.html").read_text(encoding="utf-8")
     assert ('class="banner"' in html) == bool(example)
 
@@ -282,24 +259,18 @@ class _Text(HTMLParser):
             self.chunks.append(data.strip())
 
 
-def test_welsh_pages_have_no_english_only_text(dashboard_site, dashboard_db):
-    import duckdb
-
+def test_welsh_pages_have_no_english_only_text(dashboard_site, published):
     site, _ = dashboard_site
-    con = duckdb.connect(str(dashboard_db), read_only=True)
-    try:
-        # area names are proper names, whatever words they contain ('The Elms' is the Welsh
-        # name WIMD gives one small area)
-        names = {
-            n
-            for (n,) in con.execute(
-                "select distinct unnest([lsoa_name_cy, msoa_name_cy, la_name_cy, ward_name]) "
-                "from marts.lsoa_profile union select area_name_cy from reference.areas"
-            ).fetchall()
-            if n
-        }
-    finally:
-        con.close()
+    # area names are proper names, whatever words they contain ('The Elms' is the Welsh
+    # name WIMD gives one small area)
+    names = {
+        n
+        for (n,) in published.execute(
+            "select distinct unnest([lsoa_name_cy, msoa_name_cy, la_name_cy, ward_name]) "
+            "from marts.lsoa_profile union select area_name_cy from reference.areas"
+        ).fetchall()
+        if n
+    }
     by_length = sorted(names, key=len, reverse=True)
 
     def without_names(text: str) -> str:
@@ -333,34 +304,28 @@ def test_welsh_pages_have_no_english_only_text(dashboard_site, dashboard_db):
         assert parser.english_chars <= limit * total, page.name
 
 
-def test_psb_health_board_and_msoa_pages_show_the_marts(dashboard_site, dashboard_db):
-    import duckdb
-
+def test_psb_health_board_and_msoa_pages_show_the_marts(dashboard_site, published):
     site, _ = dashboard_site
-    con = duckdb.connect(str(dashboard_db), read_only=True)
-    try:
-        psbs = con.execute(
-            "select psb_code, population, la_codes from marts.public_services_board_profile"
+    psbs = published.execute(
+        "select psb_code, population, la_codes from marts.public_services_board_profile"
+    ).fetchall()
+    hbs = published.execute(
+        "select lhb_code, population, la_codes, psb_codes from marts.health_board_profile"
+    ).fetchall()
+    msoa_la, msoa_population = published.execute(
+        "select la_code, population from marts.msoa_profile where msoa_code = ?",
+        [CATHAYS_MSOA],
+    ).fetchone()
+    msoa_lsoas = {
+        c
+        for (c,) in published.execute(
+            "select lsoa_code from marts.lsoa_profile where msoa_code = ?", [CATHAYS_MSOA]
         ).fetchall()
-        hbs = con.execute(
-            "select lhb_code, population, la_codes, psb_codes from marts.health_board_profile"
-        ).fetchall()
-        msoa_la, msoa_population = con.execute(
-            "select la_code, population from marts.msoa_profile where msoa_code = ?",
-            [CATHAYS_MSOA],
-        ).fetchone()
-        msoa_lsoas = {
-            c
-            for (c,) in con.execute(
-                "select lsoa_code from marts.lsoa_profile where msoa_code = ?", [CATHAYS_MSOA]
-            ).fetchall()
-        }
-        cardiff_psb, cardiff_hb = con.execute(
-            "select psb_code, lhb_code from marts.local_authority_profile where la_code = ?",
-            [CARDIFF],
-        ).fetchone()
-    finally:
-        con.close()
+    }
+    cardiff_psb, cardiff_hb = published.execute(
+        "select psb_code, lhb_code from marts.local_authority_profile where la_code = ?",
+        [CARDIFF],
+    ).fetchone()
     assert len(psbs) == 13 and len(hbs) == 7 and msoa_la == CARDIFF
     current_psbs = {code for code, _, _ in psbs}
     links = {
@@ -401,35 +366,29 @@ def test_psb_health_board_and_msoa_pages_show_the_marts(dashboard_site, dashboar
         assert {r[column] for r in rows} == expected
 
 
-def _series_with_interval(dashboard_db, area_code: str) -> tuple[str, str, list[tuple]]:
+def _series_with_interval(published, area_code: str) -> tuple[str, str, list[tuple]]:
     """The indicator and period type of the area with the most periods with 95 % CIs (else
     the most periods), and its rows (period_label, value, lower_ci, upper_ci, wales_value),
     oldest first."""
-    import duckdb
-
-    con = duckdb.connect(str(dashboard_db), read_only=True)
-    try:
-        ind, ptype = con.execute(
-            "select indicator_code, period_type from marts.goal_indicators where area_code = ? "
-            "and wales_value is not null group by all "
-            "order by count(lower_ci) desc, count(*) desc, 1 limit 1",
-            [area_code],
-        ).fetchone()
-        rows = con.execute(
-            "select period_label, value, lower_ci, upper_ci, wales_value "
-            "from marts.goal_indicators where area_code = ? and indicator_code = ? "
-            "and period_type = ? order by period_start, period_end",
-            [area_code, ind, ptype],
-        ).fetchall()
-    finally:
-        con.close()
+    ind, ptype = published.execute(
+        "select indicator_code, period_type from marts.goal_indicators where area_code = ? "
+        "and wales_value is not null group by all "
+        "order by count(lower_ci) desc, count(*) desc, 1 limit 1",
+        [area_code],
+    ).fetchone()
+    rows = published.execute(
+        "select period_label, value, lower_ci, upper_ci, wales_value "
+        "from marts.goal_indicators where area_code = ? and indicator_code = ? "
+        "and period_type = ? order by period_start, period_end",
+        [area_code, ind, ptype],
+    ).fetchall()
     return ind, ptype, rows
 
 
-def test_series_chart_lists_every_period_of_the_mart(dashboard_site, dashboard_db):
+def test_series_chart_lists_every_period_of_the_mart(dashboard_site, published):
     site, _ = dashboard_site
     for folder, code in (("la", CARDIFF), ("psb", CARDIFF_PSB), ("hb", CARDIFF_AND_VALE_HB)):
-        ind, ptype, rows = _series_with_interval(dashboard_db, code)
+        ind, ptype, rows = _series_with_interval(published, code)
         assert len(rows) >= 3
         html = (site / "en" / folder / f"{code}.html").read_text(encoding="utf-8")
         sid = f"series-{ind}-{ptype}".replace("_", "-")
@@ -562,17 +521,11 @@ def test_overview_map_draws_22_authorities_and_keeps_the_measure_in_the_url(page
 
 
 @pytest.mark.browser
-def test_map_is_keyboard_operable_and_names_the_measure(page, site_url, dashboard_db):
-    import duckdb
-
-    con = duckdb.connect(str(dashboard_db), read_only=True)
-    try:
-        rate = con.execute(
-            "select activity_per_10k from marts.local_authority_profile where la_code = ?",
-            [CARDIFF],
-        ).fetchone()[0]
-    finally:
-        con.close()
+def test_map_is_keyboard_operable_and_names_the_measure(page, site_url, published):
+    rate = published.execute(
+        "select activity_per_10k from marts.local_authority_profile where la_code = ?",
+        [CARDIFF],
+    ).fetchone()[0]
     assert _open(page, site_url + "en/index.html#m=rate_all") == []
     cardiff = page.locator('#la-map path[aria-label^="Cardiff:"]')
     cardiff.focus()
@@ -755,8 +708,8 @@ def test_psb_health_board_and_msoa_pages_in_the_browser(page, site_url, lang):
 
 
 @pytest.mark.browser
-def test_series_chart_shows_the_latest_published_value(browser, site_url, dashboard_db):
-    ind, ptype, rows = _series_with_interval(dashboard_db, CARDIFF)
+def test_series_chart_shows_the_latest_published_value(browser, site_url, published):
+    ind, ptype, rows = _series_with_interval(published, CARDIFF)
     label, value = rows[-1][0], rows[-1][1]
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2)
     page = context.new_page()

@@ -34,17 +34,9 @@ import pytest
 
 from pipelines.settings import PROJECT_ROOT, outputs_under
 from pipelines.warehouse import Warehouse
+from tests.integration.helpers import MARTS, run_captured, start_logged, wait_for
 
 VENV_BIN = Path(sys.executable).parent
-MARTS = [
-    "lsoa_profile",
-    "local_authority_profile",
-    "goal_indicators",
-    "activity_by_wimd_decile",
-    "collaboration_and_goals",
-    "activity_by_la_year",
-    "activity_by_la_sector",
-]
 # Columns that record when something ran, not what the data says.
 VOLATILE = ("_at", "retrieved_at", "loaded_at")
 
@@ -311,27 +303,22 @@ def test_daemon_runs_a_partner_file_in_parallel_while_a_reader_holds_its_snapsho
         WELLBEING_EXECUTOR="auto",  # DuckLake: the multiprocess executor
     )
     daemon_log = tmp_path / "daemon.log"
-    daemon = subprocess.Popen(
+    daemon = start_logged(
         [str(VENV_BIN / "dagster-daemon"), "run", "-m", "pipelines.definitions"],
-        env=daemon_env,
-        cwd=PROJECT_ROOT,
-        stdout=open(daemon_log, "w"),  # noqa: SIM115 (closed with the process)
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+        daemon_env,
+        daemon_log,
     )
     try:
         _partner_file(inbox / "daemon_test_return.csv", lake_env)
-        deadline = time.monotonic() + 900
-        run = None
-        while time.monotonic() < deadline:
-            runs = instance.get_runs(
-                filters=dg.RunsFilter(tags={"wellbeing/partner_file": "daemon_test_return.csv"})
-            )
-            run = runs[0] if runs else None
-            if run is not None and run.is_finished:
-                break
-            time.sleep(2)
-        assert run is not None, f"the sensor started no run:\n{daemon_log.read_text()[-4000:]}"
+
+        def finished():
+            tags = {"wellbeing/partner_file": "daemon_test_return.csv"}
+            runs = instance.get_runs(filters=dg.RunsFilter(tags=tags))
+            return runs[0] if runs and runs[0].is_finished else None
+
+        run = wait_for(
+            finished, 900, lambda: f"no finished sensor run:\n{daemon_log.read_text()[-4000:]}"
+        )
         assert run.is_success, f"run {run.run_id} {run.status}:\n{daemon_log.read_text()[-4000:]}"
     finally:
         # The run's recorded end_time is stamped a little after its status turns finished: let
@@ -401,23 +388,11 @@ def test_celery_workers_run_the_steps(lake_build, lake_env, redis_server, instan
         lake_env, WELLBEING_EXECUTOR="celery", WELLBEING_CELERY_BROKER=redis_server.url
     )
     worker_log = tmp_path / "worker.log"
-    worker = subprocess.Popen(
-        [
-            str(VENV_BIN / "dagster-celery"),
-            "worker",
-            "start",
-            "-A",
-            "dagster_celery.app",
-            "-y",
-            str(config),
-            "--",
-            "--concurrency=2",
-        ],
-        env=env,
-        cwd=PROJECT_ROOT,
-        stdout=open(worker_log, "w"),  # noqa: SIM115 (closed with the process)
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+    worker = start_logged(
+        [str(VENV_BIN / "dagster-celery"), "worker", "start", "-A", "dagster_celery.app"]
+        + ["-y", str(config), "--", "--concurrency=2"],
+        env,
+        worker_log,
     )
     try:
         _run(
@@ -465,15 +440,7 @@ def test_a_failed_check_blocks_make_run_and_publish_on_ducklake(
     before_file = published.read_bytes()
     before_snapshot = _published_snapshot(lake_env)
 
-    run = subprocess.run(
-        [sys.executable, "-m", "pipelines.run"],
-        env=env,
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+    run = run_captured([sys.executable, "-m", "pipelines.run"], env, timeout=900)
     out = run.stdout + run.stderr
     assert run.returncode == 1, out[-3000:]
     assert "changed since the last run: wimd_2025_ranks." in out
@@ -486,22 +453,11 @@ def test_a_failed_check_blocks_make_run_and_publish_on_ducklake(
         )
 
     # make publish: the publish asset alone refuses on the failed source far upstream.
-    publish = subprocess.run(
-        [
-            str(VENV_BIN / "dagster"),
-            "asset",
-            "materialize",
-            "--select",
-            "published/wellbeing_duckdb",
-            "-m",
-            "pipelines.definitions",
-        ],
-        env={**env, "WELLBEING_ENTRY_POINT": "make publish"},
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
+    publish = run_captured(
+        [str(VENV_BIN / "dagster"), "asset", "materialize", "-m", "pipelines.definitions"]
+        + ["--select", "published/wellbeing_duckdb"],
+        {**env, "WELLBEING_ENTRY_POINT": "make publish"},
         timeout=600,
-        check=False,
     )
     assert publish.returncode != 0
     assert "raw.wimd_2025_ranks: check contract_wimd_2025_ranks failed" in (

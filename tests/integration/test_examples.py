@@ -2,9 +2,7 @@
 real data, and returns the shape its header promises (``-- expect: columns a, b; rows: 22``)."""
 
 import time
-from pathlib import Path
 
-import duckdb
 import pytest
 
 from tests.unit.test_examples import EXAMPLES, parse_expectation
@@ -22,22 +20,13 @@ def rows_match(spec: str, n: int) -> bool:
     return n == int(spec)
 
 
-@pytest.fixture(scope="module")
-def reader(built_warehouse, pipeline_env):
-    """The file the session's run published (as policy teams open it)."""
-    published = Path(pipeline_env["WELLBEING_PUBLISH_DIR"]) / "wellbeing.duckdb"
-    con = duckdb.connect(str(published), read_only=True)
-    yield con
-    con.close()
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
-def test_example_runs_against_published_file(reader, path):
+def test_example_runs_against_published_file(published, path):
     sql = path.read_text(encoding="utf-8")
     columns, rows = parse_expectation(sql)
     started = time.perf_counter()
-    result = reader.execute(sql)
+    result = published.execute(sql)
     names = [d[0] for d in result.description]
     data = result.fetchall()
     elapsed = time.perf_counter() - started

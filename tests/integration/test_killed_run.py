@@ -2,9 +2,7 @@
 next run recovers with no manual clean-up."""
 
 import os
-import shutil
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -12,7 +10,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.catalogue import sha256_of
-from pipelines.settings import PROJECT_ROOT
+from tests.integration.helpers import run_captured, start_logged
 
 KILL_AFTER_STEP = "staging__stg_partnership_activity__activities"
 
@@ -31,42 +29,25 @@ def _run_command() -> list[str]:
     ]
 
 
-def test_killed_run_leaves_published_file_and_next_run_recovers(
-    built_warehouse, pipeline_env, tmp_path
-):
+def test_killed_run_leaves_published_file_and_next_run_recovers(private_build, tmp_path):
     # A copy of a finished run: working warehouse, published file, archive, boundaries.
-    source_root = Path(pipeline_env["WELLBEING_WAREHOUSE"]).parent
-    root = tmp_path / "run"
-    shutil.copytree(source_root, root, ignore=shutil.ignore_patterns("dagster_home"))
-    (root / "dagster_home").mkdir()
-    env = {
-        **os.environ,
-        **{k: v.replace(str(source_root), str(root)) for k, v in pipeline_env.items()},
-    }
+    env = {**os.environ, **private_build()}
     published = Path(env["WELLBEING_PUBLISH_DIR"]) / "wellbeing.duckdb"
     before = sha256_of(published)
 
     # Start a full run and kill it once it is rebuilding the partner staging table (mid-graph,
     # after the sources and before the marts and the publish).
     log = tmp_path / "killed.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            _run_command(),
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+    proc = start_logged(_run_command(), env, log)
+    deadline = time.monotonic() + 240
+    while KILL_AFTER_STEP not in log.read_text(errors="replace"):
+        assert proc.poll() is None, (
+            "the run ended before the kill point:\n" + log.read_text()[-2000:]
         )
-        deadline = time.monotonic() + 240
-        while KILL_AFTER_STEP not in log.read_text(errors="replace"):
-            assert proc.poll() is None, (
-                "the run ended before the kill point:\n" + log.read_text()[-2000:]
-            )
-            assert time.monotonic() < deadline, "kill point not reached"
-            time.sleep(0.2)
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+        assert time.monotonic() < deadline, "kill point not reached"
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
     assert proc.returncode == -signal.SIGKILL
 
     # The published file is untouched and readable.
@@ -78,15 +59,7 @@ def test_killed_run_leaves_published_file_and_next_run_recovers(
         con.close()
 
     # The next run succeeds as it is, and publishes again.
-    rerun = subprocess.run(
-        _run_command(),
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    rerun = run_captured(_run_command(), env, timeout=600)
     assert rerun.returncode == 0, rerun.stdout[-3000:] + rerun.stderr[-3000:]
     con = duckdb.connect(str(published), read_only=True)
     try:

@@ -4,19 +4,7 @@ import polars as pl
 import pytest
 
 from pipelines.settings import PROJECT_ROOT
-
-MARTS = [
-    "lsoa_profile",
-    "local_authority_profile",
-    "goal_indicators",
-    "activity_by_wimd_decile",
-    "collaboration_and_goals",
-    "activity_by_la_year",
-    "activity_by_la_sector",
-    "public_services_board_profile",
-    "health_board_profile",
-    "msoa_profile",
-]
+from tests.integration.helpers import MARTS
 
 
 def test_every_mart_is_built(warehouse):
@@ -201,24 +189,20 @@ def test_goal_indicators_carry_known_values_and_goals(warehouse):
 
 def test_area_profiles_share_the_local_authority_measures(warehouse):
     """A board or health board of one authority has exactly that authority's measures."""
-    cardiff = warehouse.execute(
-        "select population, activity_count, funding_gbp, share_people_most_deprived_20pct, "
-        "community_support_groups, volunteer_registrations "
-        "from marts.local_authority_profile where la_code = 'W06000015'"
-    ).fetchone()
-    board = warehouse.execute(
-        "select population, activity_count, funding_gbp, share_people_most_deprived_20pct, "
-        "community_support_groups, volunteer_registrations "
-        "from marts.public_services_board_profile where psb_code = 'psb_cardiff'"
-    ).fetchone()
-    powys_lhb = warehouse.execute(
-        "select population, activity_count from marts.health_board_profile where lhb_code = 'W11000024'"
-    ).fetchone()
-    powys_la = warehouse.execute(
-        "select population, activity_count from marts.local_authority_profile where la_code = 'W06000023'"
-    ).fetchone()
-    assert cardiff == board
-    assert powys_lhb == powys_la
+    measures = (
+        "population, activity_count, funding_gbp, share_people_most_deprived_20pct, "
+        "community_support_groups, volunteer_registrations"
+    )
+
+    def row(mart: str, where: str, columns: str = measures) -> tuple:
+        return warehouse.execute(f"select {columns} from marts.{mart} where {where}").fetchone()
+
+    cardiff = row("local_authority_profile", "la_code = 'W06000015'")
+    assert cardiff == row("public_services_board_profile", "psb_code = 'psb_cardiff'")
+    powys = "population, activity_count"
+    assert row("health_board_profile", "lhb_code = 'W11000024'", powys) == row(
+        "local_authority_profile", "la_code = 'W06000023'", powys
+    )
     for mart in ("public_services_board_profile", "health_board_profile", "msoa_profile"):
         total = warehouse.execute(f"select sum(population) from marts.{mart}").fetchone()[0]
         assert total == 3_107_468, mart

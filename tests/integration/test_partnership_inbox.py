@@ -38,19 +38,19 @@ def _rows(n: int, partner="Cardiff Third Sector Council") -> list[dict]:
 
 @pytest.fixture()
 def env(built_warehouse, pipeline_env, tmp_path, monkeypatch):
-    """A copy of the session's warehouse, an empty inbox and outputs under tmp_path."""
+    """A copy of the session's warehouse, an empty inbox and every other output (archive,
+    feedback, published, site, quality reports, Dagster instance) new under tmp_path; the
+    session's boundaries are only read."""
+    from pipelines.settings import outputs_under
+
     shutil.copy(built_warehouse, tmp_path / "warehouse.duckdb")
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     values = {
         **pipeline_env,
-        "WELLBEING_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
-        "WELLBEING_ARCHIVE_DIR": str(tmp_path / "archive"),
-        "WELLBEING_PUBLISH_DIR": str(tmp_path / "published"),
-        "WELLBEING_DASHBOARD_DIR": str(tmp_path / "site"),
-        "WELLBEING_FEEDBACK_DIR": str(tmp_path / "feedback"),
+        **outputs_under(tmp_path),
+        "WELLBEING_BOUNDARIES_DIR": pipeline_env["WELLBEING_BOUNDARIES_DIR"],
         "WELLBEING_PARTNER_INBOX": str(inbox),
-        "DAGSTER_HOME": str(tmp_path / "dagster_home"),
     }
     (tmp_path / "dagster_home").mkdir()
     for key, value in values.items():

@@ -4,7 +4,7 @@ The re-run tests work on a copy of the session's fully built warehouse (real dat
 partner submissions) and materialise the partitioned asset for one financial year.
 """
 
-import shutil
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -22,14 +22,12 @@ STAGING = next(a for a in sql_model_assets if keys.PARTNER_STAGING_KEY in a.keys
 
 
 @pytest.fixture()
-def warehouse_copy(built_warehouse, pipeline_env, tmp_path, monkeypatch) -> Path:
-    """A private copy of the built warehouse, set as WELLBEING_WAREHOUSE."""
-    copy = tmp_path / "warehouse.duckdb"
-    shutil.copy(built_warehouse, copy)
-    for name, value in pipeline_env.items():
+def warehouse_copy(private_build, monkeypatch) -> Path:
+    """A private copy of the whole build (the re-run republishes), set in the environment;
+    returns its warehouse file."""
+    for name, value in private_build().items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setenv("WELLBEING_WAREHOUSE", str(copy))
-    return copy
+    return Path(os.environ["WELLBEING_WAREHOUSE"])
 
 
 def _rows(con, where: str) -> list[tuple]:

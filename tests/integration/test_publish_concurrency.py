@@ -132,6 +132,11 @@ publish(sys.argv[1], sys.argv[2])
 """
 
 
+def _rows_and_version(published: Path) -> tuple:
+    with duckdb.connect(str(published), read_only=True) as con:
+        return con.execute("select count(*), max(version) from marts.lsoa_profile").fetchone()
+
+
 def test_killed_publish_leaves_published_file_and_next_run_recovers(tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
     publish_dir = tmp_path / "published"
@@ -170,14 +175,7 @@ def test_killed_publish_leaves_published_file_and_next_run_recovers(tmp_path):
         for p in (publish_dir / "exports").iterdir()
         if not p.name.startswith(".tmp-")
     } == exports_before
-    con = duckdb.connect(str(target), read_only=True)
-    try:
-        assert con.execute("select count(*), max(version) from marts.lsoa_profile").fetchone() == (
-            ROWS,
-            1,
-        )
-    finally:
-        con.close()
+    assert _rows_and_version(target) == (ROWS, 1)
     stale = list(publish_dir.glob(".tmp-*"))
     assert stale, "the killed publish should have left its temporary file behind"
 
@@ -185,11 +183,4 @@ def test_killed_publish_leaves_published_file_and_next_run_recovers(tmp_path):
     result = publish(warehouse, publish_dir)
     assert set(stale) <= set(result.stale_removed)
     assert list(publish_dir.rglob(".tmp-*")) == []
-    con = duckdb.connect(str(target), read_only=True)
-    try:
-        assert con.execute("select count(*), max(version) from marts.lsoa_profile").fetchone() == (
-            ROWS,
-            2,
-        )
-    finally:
-        con.close()
+    assert _rows_and_version(target) == (ROWS, 2)

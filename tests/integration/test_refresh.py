@@ -12,7 +12,6 @@ the session's full build (made by the same entry point, so fingerprints are reco
 """
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -24,21 +23,20 @@ import pytest
 
 from pipelines.catalogue import sha256_of
 from pipelines.settings import PROJECT_ROOT
+from tests.integration.helpers import run_captured
 
 LONELINESS = "loneliness_index_wales/wales_clinical_loneliness_lsoa.csv"
 
 
 @pytest.fixture()
-def copy(built_warehouse, pipeline_env, editable_mirror, tmp_path):
+def copy(private_build, editable_mirror, tmp_path):
     """A copy of the full build, with an editable mirror (the two edited folders copied)."""
-    source_root = Path(pipeline_env["WELLBEING_WAREHOUSE"]).parent
+    build = private_build()
     root = tmp_path / "run"
-    shutil.copytree(source_root, root, ignore=shutil.ignore_patterns("dagster_home"))
-    (root / "dagster_home").mkdir()
     mirror = editable_mirror("loneliness_index_wales", "wimd_2025")
     env = {
         **os.environ,
-        **{k: v.replace(str(source_root), str(root)) for k, v in pipeline_env.items()},
+        **build,
         "WELLBEING_SOURCE_MIRROR": str(mirror),
         "PYTHONPATH": str(PROJECT_ROOT),
     }
@@ -47,15 +45,7 @@ def copy(built_warehouse, pipeline_env, editable_mirror, tmp_path):
 
 
 def _run(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "pipelines.run", *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1200,
-        check=False,
-    )
+    return run_captured([sys.executable, "-m", "pipelines.run", *args], env)
 
 
 def _runs(env: dict) -> list[dg.DagsterRun]:
