@@ -331,8 +331,9 @@ def close_lake_instances() -> None:
 _OPEN_TRANSACTIONS: "weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, bool]" = (
     weakref.WeakKeyDictionary()
 )
-# Pauses between attempts when parallel writers conflict (DuckLake): 0.1 s, 0.2 s, ... 4.5 s in all.
-CONFLICT_PAUSES = tuple(0.1 * n for n in range(1, 10))
+# Pauses between attempts when parallel writers conflict (DuckLake): 0.2 s, 0.4 s, ... 9 s in all
+# (the catalog attach waited that long before the retry loops became one; a loaded CI machine needs it).
+CONFLICT_PAUSES = tuple(0.2 * n for n in range(1, 10))
 
 
 @contextmanager
