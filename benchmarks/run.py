@@ -458,8 +458,7 @@ def _prepare_base(real_root: Path, work: Path) -> tuple[Path, Path]:
         con.execute(f"delete from {table}")
     con.execute("checkpoint")
     areas = generator.areas_from_frames(
-        con.execute("select * from raw.lsoa21_population").pl(),
-        con.execute("select * from raw.wimd_2025_ranks").pl(),
+        *(con.execute(f"select * from raw.{t}").pl() for t in generator.AREA_SOURCES)
     )
     con.close()
     areas_file = work / "areas.parquet"
@@ -617,8 +616,7 @@ def _areas_parquet(warehouse: Path, target: Path) -> Path:
 
     con = duckdb.connect(str(warehouse), read_only=True)
     areas = generator.areas_from_frames(
-        con.execute("select * from raw.lsoa21_population").pl(),
-        con.execute("select * from raw.wimd_2025_ranks").pl(),
+        *(con.execute(f"select * from raw.{t}").pl() for t in generator.AREA_SOURCES)
     )
     con.close()
     areas.write_parquet(target)
