@@ -18,7 +18,7 @@ import yaml
 
 from pipelines.settings import PROJECT_ROOT
 from pipelines.sqltext import quote_ident, quote_literal
-from pipelines.warehouse import transaction
+from pipelines.warehouse import LINEAGE_COLUMNS, transaction
 
 CONTRACTS_DIR = PROJECT_ROOT / "data_contracts"
 
@@ -194,6 +194,30 @@ def placeholder_description(column: str, text: str | None) -> bool:
         return [w for w in re.split(r"[^a-z0-9]+", value.lower()) if w and w not in ignore]
 
     return words(re.sub(r"(?i)unit:.*$", "", text)) == words(column)
+
+
+def source_columns(table: str) -> tuple[str, ...]:
+    """The columns a parser of the raw table ``table`` returns, in contract order: every column of
+    its contract but the lineage columns the loader adds (``warehouse.LINEAGE_COLUMNS``).
+
+    Raises:
+        KeyError: ``table`` has no data contract.
+    """
+    obj = contract_for(table)
+    if obj is None:
+        raise KeyError(f"{table} has no data contract in data_contracts/")
+    return tuple(p["name"] for p in obj["properties"] if p["name"] not in LINEAGE_COLUMNS)
+
+
+def source_schema(table: str) -> dict:
+    """``source_columns`` as a polars schema: integer columns (``source_row_number``) as Int64,
+    every other column as text (raw tables keep values as published)."""
+    import polars as pl
+
+    integer = {
+        p["name"] for p in contract_for(table)["properties"] if p.get("physicalType") == "bigint"
+    }
+    return {c: pl.Int64 if c in integer else pl.String for c in source_columns(table)}
 
 
 def all_contract_tables() -> list[str]:
