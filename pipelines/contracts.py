@@ -18,7 +18,7 @@ import yaml
 
 from pipelines.settings import PROJECT_ROOT
 from pipelines.sqltext import quote_ident, quote_literal
-from pipelines.warehouse import LINEAGE_COLUMNS, transaction
+from pipelines.warehouse import LINEAGE_COLUMNS, table_metadata, transaction, write_table
 
 CONTRACTS_DIR = PROJECT_ROOT / "data_contracts"
 
@@ -141,6 +141,17 @@ def apply_comments(con: duckdb.DuckDBPyConnection, table: str) -> int:
             for statement in statements:
                 con.execute(statement)
     return written
+
+
+def write_contract_table(
+    con: duckdb.DuckDBPyConnection, table: str, frame, lineage: dict | None = None
+) -> dict[str, object]:
+    """Replace ``table`` with ``frame`` (plus ``lineage`` columns, ``warehouse.write_table``), write
+    its contract's comments and return its materialisation metadata (``table_metadata``: the row
+    count is ``dagster/row_count``)."""
+    write_table(con, table, frame, lineage)
+    apply_comments(con, table)
+    return table_metadata(con, table)
 
 
 def example_data_notice(con: duckdb.DuckDBPyConnection, table: str) -> str | None:

@@ -12,11 +12,11 @@ import polars as pl
 
 from pipelines.catalogue import load_catalogue
 from pipelines.community_activity import parsers, staging
-from pipelines.contracts import apply_comments, asset_description
+from pipelines.contracts import asset_description, write_contract_table
 from pipelines.geography import LSOA_LA
 from pipelines.quality.gate import enforce_quality_gate
 from pipelines.sources import raw_source_asset
-from pipelines.warehouse import Warehouse, table_metadata, write_table
+from pipelines.warehouse import Warehouse
 
 GROUP = "community_activity"
 SUPPORT_GROUPS_TABLE = "staging.stg_community_activity__support_groups"
@@ -67,9 +67,7 @@ def _stage(context, warehouse: Warehouse, table: str, source: str, build) -> tup
         enforce_quality_gate(context, con)  # no build on a table whose latest check failed
         raw = con.execute(f"select * from raw.{source} order by source_row_number").pl()
         frame, extra = build(con, raw)
-        write_table(con, table, frame)
-        apply_comments(con, table)
-        return frame, extra, table_metadata(con, table)
+        return frame, extra, write_contract_table(con, table, frame)
 
 
 @_staging_asset(
