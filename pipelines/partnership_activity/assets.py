@@ -16,7 +16,6 @@ from pipelines.boundaries.point_in_polygon import LSOA_POLYGONS
 from pipelines.catalogue import SourceUnavailableError
 from pipelines.contracts import asset_description
 from pipelines.financial_year import label_of
-from pipelines.geography import LSOA_LA
 from pipelines.operations.keys import PARTNER_GROUP, PARTNER_KEY, PARTNER_YEAR_RERUNS_KEY
 from pipelines.operations.partitions import financial_year_partitions
 from pipelines.partnership_activity import generator, ingest, normalise, rerun, submission
@@ -28,13 +27,10 @@ QUARANTINE_KEY = dg.AssetKey(["quality", "quarantine"])
 SUBMISSIONS_KEY = dg.AssetKey(["quality", "submissions"])
 TEMPLATE_KEY = dg.AssetKey(["partnership_activity", "submission_template"])
 TEMPLATE_FILE = "partners/partner_submission_template.xlsx"
+# What the loader reads (the lookups' sources) and the example generator's areas: the assets'
+# upstream raw tables, by key.
 REFERENCE_TABLES = {
-    "lsoa21_ward_la_lookup": LSOA_LA,
-    "lsoa21_population": "raw.lsoa21_population",
-    "lsoa11_lsoa21_lookup": "raw.lsoa11_lsoa21_lookup",
-    "wimd_2019_postcodes": "raw.wimd_2019_postcodes",
-    "lsoa11_la_names": "raw.lsoa11_la_names",
-    "wimd_2025_ranks": "raw.wimd_2025_ranks",
+    t.split(".")[1]: t for t in (*SOURCES, *(f"raw.{k}" for k in generator.AREA_SOURCES))
 }
 ROWS_ACCOUNTED_CHECK = "submission_rows_accounted_for"
 EXAMPLE_INBOX_NAME = "example_partner_inbox"
@@ -65,7 +61,7 @@ def _catalogue_frame(table: str) -> pl.DataFrame:
 def reference_frames(con) -> dict[str, pl.DataFrame]:
     """The reference tables the example generator needs (``generator.areas_from_frames``
     arguments), from the warehouse or the catalogue."""
-    tables = {k: REFERENCE_TABLES[k] for k in generator.AREA_SOURCES}
+    tables = {k: f"raw.{k}" for k in generator.AREA_SOURCES}
     return {
         key: con.execute(f"select * from {t}").pl() if table_exists(con, t) else _catalogue_frame(t)
         for key, t in tables.items()
