@@ -107,8 +107,9 @@ def parse_ons_indicator_rows(rows: Rows, sheet: str) -> pl.DataFrame:
     ``HLE Lower CI, HLE Upper CI`` / ``LCI, UCI`` and ``Notes``, then one row per area.
 
     Returns:
-        The columns of ``raw.ons_subnational_indicators`` (its contract), all text except ``source_row_number`` (Int64); ``lower_ci`` and
-        ``upper_ci`` are null on sheets without confidence intervals.
+        The columns of ``raw.ons_subnational_indicators`` (its contract), all text except
+        ``source_row_number`` (Int64); ``lower_ci`` and ``upper_ci`` are null on sheets without
+        confidence intervals.
 
     Raises:
         ValueError: the sheet has no ``Indicator:`` line or no ``Area Code`` header row.
