@@ -22,7 +22,8 @@ def parse_census_table(fetched: FetchedFile) -> pl.DataFrame:
     """One Census 2021 TS table by local authority, long: one row per area x category.
 
     Returns:
-        The columns of ``raw.census2021_welsh_language`` (its contract): source_row_number (CSV record; header = 1), table_code (``TS033``,
+        The columns of ``raw.census2021_welsh_language`` (its contract): source_row_number
+        (CSV record; header = 1), table_code (``TS033``,
         from the file name), date, geography, geography_code (W06, as published), category (the
         column header as published, e.g. ``Welsh speaking ability: Can speak Welsh``),
         observation (count of usual residents aged 3+, text). Only Welsh (``W``) areas are kept.

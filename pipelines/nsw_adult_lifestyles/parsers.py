@@ -32,7 +32,8 @@ def parse_adult_lifestyles_rows(rows: list[list[str | None]]) -> pl.DataFrame:
     """The table (rows of text) as a long frame: one row per measure x area.
 
     Returns:
-        The columns of ``raw.nsw_adult_lifestyles`` (its contract): source_row_number (1-based CSV record), topic (filled down),
+        The columns of ``raw.nsw_adult_lifestyles`` (its contract): source_row_number (1-based
+        CSV record), topic (filled down),
         measure (e.g. ``2 or more healthy behaviours``), area_name (stripped), value (text as
         published), and the three filter lines above the table (e.g. year_filter
         ``2021-22 & 2022-23``), repeated on every row. Topic heading rows (no measure) and the

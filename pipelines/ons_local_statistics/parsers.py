@@ -93,7 +93,8 @@ def parse_metadata_rows(document: dict, dataset: str) -> list[dict[str, str | No
     value (the indicator's own fields override the shared ones).
 
     Returns:
-        Records with the columns of ``raw.ons_local_statistics_metadata``; ``indicator_key`` is null for a one-indicator file.
+        Records with the columns of ``raw.ons_local_statistics_metadata``; ``indicator_key`` is
+        null for a one-indicator file.
 
     Raises:
         ValueError: the document has no ``ess-beta-metadata`` object.

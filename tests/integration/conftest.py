@@ -211,7 +211,7 @@ def redis_server():
 @pytest.fixture(scope="session")
 def frames(shared_data) -> dict:
     """The raw tables partner-file lookups are built from, read from the real files (the
-    warehouse is not needed): the LSOA -> LA lookup, the 2011-2021 LSOA lookup, LA names, postcodes."""
+    warehouse is not needed): LSOA -> LA, 2011 -> 2021 LSOA, LA names, postcodes."""
     from pipelines.catalogue import fetch
     from pipelines.readers import read_csv_strings
     from pipelines.wimd.parsers import parse_wimd_2019_postcodes
