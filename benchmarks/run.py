@@ -614,8 +614,7 @@ def _areas_parquet(warehouse: Path, target: Path) -> Path:
 
     con = duckdb.connect(str(warehouse), read_only=True)
     areas = generator.areas_from_frames(
-        con.execute("select * from raw.lsoa21_population").pl(),
-        con.execute("select * from raw.wimd_2025_ranks").pl(),
+        *(con.execute(f"select * from raw.{t}").pl() for t in generator.AREA_SOURCES)
     )
     con.close()
     areas.write_parquet(target)

@@ -201,6 +201,15 @@ class FetchedFile:
     def file_name(self) -> str:
         return self.path.name
 
+    def metadata(self) -> dict[str, str]:
+        """What a source asset reports of the file it read (Dagster materialisation metadata)."""
+        return {
+            "source_file": self.file_name,
+            "source_sha256": self.sha256,
+            "checksum_matches_catalogue": str(self.checksum_matches),
+            "origin": self.origin,
+        }
+
     def lineage(self) -> dict[str, object]:
         """The lineage columns added to every raw table row."""
         return {

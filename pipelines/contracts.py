@@ -19,7 +19,7 @@ import yaml
 
 from pipelines.settings import PROJECT_ROOT
 from pipelines.sqltext import quote_ident, quote_literal
-from pipelines.warehouse import transaction
+from pipelines.warehouse import LINEAGE_COLUMNS, table_metadata, transaction, write_table
 
 CONTRACTS_DIR = PROJECT_ROOT / "data_contracts"
 
@@ -150,6 +150,17 @@ def apply_comments(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return written
 
 
+def write_contract_table(
+    con: duckdb.DuckDBPyConnection, table: str, frame, lineage: dict | None = None
+) -> dict[str, object]:
+    """Replace ``table`` with ``frame`` (plus ``lineage`` columns, ``warehouse.write_table``), write
+    its contract's comments and return its materialisation metadata (``table_metadata``: the row
+    count is ``dagster/row_count``)."""
+    write_table(con, table, frame, lineage)
+    apply_comments(con, table)
+    return table_metadata(con, table)
+
+
 def example_data_notice(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
     """The contract's ``exampleDataNotice`` when ``table`` holds example data, else ``None``.
 
@@ -201,6 +212,30 @@ def placeholder_description(column: str, text: str | None) -> bool:
         return [w for w in re.split(r"[^a-z0-9]+", value.lower()) if w and w not in ignore]
 
     return words(re.sub(r"(?i)unit:.*$", "", text)) == words(column)
+
+
+def source_columns(table: str) -> tuple[str, ...]:
+    """The columns a parser of the raw table ``table`` returns, in contract order: every column of
+    its contract but the lineage columns the loader adds (``warehouse.LINEAGE_COLUMNS``).
+
+    Raises:
+        KeyError: ``table`` has no data contract.
+    """
+    obj = contract_for(table)
+    if obj is None:
+        raise KeyError(f"{table} has no data contract in data_contracts/")
+    return tuple(p["name"] for p in obj["properties"] if p["name"] not in LINEAGE_COLUMNS)
+
+
+def source_schema(table: str) -> dict:
+    """``source_columns`` as a polars schema: integer columns (``source_row_number``) as Int64,
+    every other column as text (raw tables keep values as published)."""
+    import polars as pl
+
+    integer = {
+        p["name"] for p in contract_for(table)["properties"] if p.get("physicalType") == "bigint"
+    }
+    return {c: pl.Int64 if c in integer else pl.String for c in source_columns(table)}
 
 
 def all_contract_tables() -> list[str]:

@@ -6,8 +6,8 @@ import dagster as dg
 import polars as pl
 
 from pipelines.catalogue import FetchedFile, fetch, load_catalogue, sources_for_table
-from pipelines.contracts import apply_comments, asset_description
-from pipelines.warehouse import Warehouse, table_metadata, write_table
+from pipelines.contracts import asset_description, write_contract_table
+from pipelines.warehouse import Warehouse
 
 Parser = Callable[[FetchedFile], pl.DataFrame]
 
@@ -34,6 +34,40 @@ def load_source(key: str, mirror=None, cache_dir=None):
     return SOURCE_PARSERS[key](fetched), fetched
 
 
+def fetch_logged(key: str, log) -> FetchedFile:
+    """``fetch(key)``, logging which file is read and warning when its checksum differs from the
+    catalogue's (the contract's checksum warning reports it too)."""
+    fetched = fetch(key)
+    log.info(f"{key}: reading {fetched.path} ({fetched.origin}, {fetched.format})")
+    if fetched.checksum_matches is False:
+        log.warning(
+            f"{key}: checksum {fetched.sha256} differs from the catalogue's "
+            f"{fetched.expected_sha256}: the publisher may have changed the file."
+        )
+    return fetched
+
+
+def source_asset(
+    key: str,
+    group_name: str,
+    kinds: Sequence[str],
+    notes: Sequence[str] = (),
+    deps: Sequence[dg.AssetKey] = (),
+):
+    """The asset decorator of catalogue source ``key`` (asset ``raw/<key>``): its description is
+    the contract's description of ``raw.<key>``, ``notes`` and the official URL."""
+    source = load_catalogue()[key]
+    return dg.asset(
+        name=key,
+        key_prefix=["raw"],
+        group_name=group_name,
+        kinds=set(kinds),
+        description=asset_description(f"raw.{key}", *notes, f"Official URL: {source.url}"),
+        deps=list(deps),
+        metadata={"source_url": source.url, "licence": source.licence, "format": source.format},
+    )
+
+
 def raw_source_asset(
     key: str,
     parse: Parser,
@@ -53,41 +87,16 @@ def raw_source_asset(
         kinds: Dagster kinds shown in the UI.
         deps: other assets this one needs (rare for sources).
     """
-    source = load_catalogue()[key]
     register_parser(key, parse)
 
-    @dg.asset(
-        name=key,
-        key_prefix=["raw"],
-        group_name=group_name,
-        kinds=set(kinds),
-        description=asset_description(f"raw.{key}", f"Official URL: {source.url}"),
-        deps=list(deps),
-        metadata={"source_url": source.url, "licence": source.licence, "format": source.format},
-    )
+    @source_asset(key, group_name, kinds, deps=deps)
     def _asset(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-        fetched = fetch(key)
-        context.log.info(f"{key}: reading {fetched.path} ({fetched.origin}, {fetched.format})")
+        fetched = fetch_logged(key, context.log)
         frame = parse(fetched)
-        if fetched.checksum_matches is False:
-            context.log.warning(
-                f"{key}: checksum {fetched.sha256} differs from the catalogue's "
-                f"{fetched.expected_sha256}: the publisher may have changed the file."
-            )
         with warehouse.connect() as con:
-            rows = write_table(con, f"raw.{key}", frame, fetched.lineage())
-            apply_comments(con, f"raw.{key}")
-            metadata = table_metadata(con, f"raw.{key}")
-        context.log.info(f"{key}: {rows} rows written to raw.{key}")
-        return dg.MaterializeResult(
-            metadata={
-                **metadata,
-                "source_file": fetched.file_name,
-                "source_sha256": fetched.sha256,
-                "checksum_matches_catalogue": str(fetched.checksum_matches),
-                "origin": fetched.origin,
-            }
-        )
+            metadata = write_contract_table(con, f"raw.{key}", frame, fetched.lineage())
+        context.log.info(f"{key}: {metadata['dagster/row_count']} rows written to raw.{key}")
+        return dg.MaterializeResult(metadata={**metadata, **fetched.metadata()})
 
     return _asset
 
@@ -137,14 +146,8 @@ def raw_multi_source_asset(
     def _asset(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
         frames, names, columns = [], [], []
         for source in sources:
-            fetched = fetch(source.key)
+            fetched = fetch_logged(source.key, context.log)
             names.append(fetched.file_name)
-            context.log.info(f"{source.key}: reading {fetched.path} ({fetched.origin})")
-            if fetched.checksum_matches is False:
-                context.log.warning(
-                    f"{source.key}: checksum {fetched.sha256} differs from the catalogue's "
-                    f"{fetched.expected_sha256}: the publisher may have changed the file."
-                )
             frame = parse(fetched)
             if frames and frame.columns != columns:
                 raise ValueError(
@@ -156,10 +159,8 @@ def raw_multi_source_asset(
             frames.append(frame.with_columns(pl.lit(v).alias(k) for k, v in lineage.items()))
         stacked = pl.concat(frames, how="vertical_relaxed")
         with warehouse.connect() as con:
-            rows = write_table(con, f"raw.{table}", stacked)
-            apply_comments(con, f"raw.{table}")
-            metadata = table_metadata(con, f"raw.{table}")
-        context.log.info(f"raw.{table}: {rows} rows from {len(sources)} files")
+            metadata = write_contract_table(con, f"raw.{table}", stacked)
+        context.log.info(f"raw.{table}: {stacked.height} rows from {len(sources)} files")
         return dg.MaterializeResult(
             metadata={**metadata, "source_files": ", ".join(names), "files": len(names)}
         )

@@ -21,11 +21,10 @@ from pipelines.boundaries.geo import (
     write_geoparquet,
     write_web_geojson,
 )
-from pipelines.catalogue import fetch, load_catalogue
-from pipelines.contracts import apply_comments, asset_description
+from pipelines.contracts import write_contract_table
 from pipelines.settings import setting_path
-from pipelines.sources import register_parser
-from pipelines.warehouse import Warehouse, table_metadata, write_table
+from pipelines.sources import fetch_logged, register_parser, source_asset
+from pipelines.warehouse import Warehouse
 
 GROUP = "boundaries"
 
@@ -76,7 +75,6 @@ def write_boundary_files(
 
 
 def _boundary_asset(key: str, parse: Callable, web: WebMap | None = None) -> dg.AssetsDefinition:
-    source = load_catalogue()[key]
     register_parser(key, parse)
     files = (
         f"Files: {key}.parquet (GeoParquet, full resolution)"
@@ -90,22 +88,9 @@ def _boundary_asset(key: str, parse: Callable, web: WebMap | None = None) -> dg.
         + " under WELLBEING_BOUNDARIES_DIR."
     )
 
-    @dg.asset(
-        name=key,
-        key_prefix=["raw"],
-        group_name=GROUP,
-        kinds={"geopandas", "duckdb"},
-        description=asset_description(f"raw.{key}", files, f"Official URL: {source.url}"),
-        metadata={"source_url": source.url, "licence": source.licence, "format": source.format},
-    )
+    @source_asset(key, GROUP, ("geopandas", "duckdb"), notes=(files,))
     def _asset(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-        fetched = fetch(key)
-        context.log.info(f"{key}: reading {fetched.path} ({fetched.origin}, {fetched.format})")
-        if fetched.checksum_matches is False:
-            context.log.warning(
-                f"{key}: checksum {fetched.sha256} differs from the catalogue's "
-                f"{fetched.expected_sha256}: the publisher may have changed the file."
-            )
+        fetched = fetch_logged(key, context.log)
         frame = parse(fetched)
         invalid = int((~shapely.is_valid(frame.geometry.values)).sum())
         if invalid:
@@ -113,11 +98,14 @@ def _boundary_asset(key: str, parse: Callable, web: WebMap | None = None) -> dg.
         table = f"raw.{key}"
         columns = [c for c in frame.columns if c != "geometry"]
         with warehouse.connect() as con:
-            rows = write_table(con, table, geometry_to_wkb(frame, columns), fetched.lineage())
-            apply_comments(con, table)
-            metadata = table_metadata(con, table)
+            metadata = write_contract_table(
+                con, table, geometry_to_wkb(frame, columns), fetched.lineage()
+            )
         files = write_boundary_files(key, frame, boundaries_dir(), web)
-        context.log.info(f"{key}: {rows} rows written to {table}; files {list(files.values())}")
+        context.log.info(
+            f"{key}: {metadata['dagster/row_count']} rows written to {table}; "
+            f"files {list(files.values())}"
+        )
         file_metadata: dict[str, object] = {}
         for kind, path in files.items():
             file_metadata[f"{kind}_path"] = dg.MetadataValue.path(str(path))
@@ -128,10 +116,7 @@ def _boundary_asset(key: str, parse: Callable, web: WebMap | None = None) -> dg.
                 **file_metadata,
                 "invalid_geometries_as_published": invalid,
                 "crs": "EPSG:4326",
-                "source_file": fetched.file_name,
-                "source_sha256": fetched.sha256,
-                "checksum_matches_catalogue": str(fetched.checksum_matches),
-                "origin": fetched.origin,
+                **fetched.metadata(),
             }
         )
 

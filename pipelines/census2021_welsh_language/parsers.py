@@ -12,24 +12,18 @@ import re
 import polars as pl
 
 from pipelines.catalogue import FetchedFile
+from pipelines.contracts import source_columns
 
 TABLE_IN_NAME = re.compile(r"census2021-(ts\d{3})", re.IGNORECASE)
-COLUMNS = (
-    "source_row_number",
-    "table_code",
-    "date",
-    "geography",
-    "geography_code",
-    "category",
-    "observation",
-)
+TABLE = "raw.census2021_welsh_language"
 
 
 def parse_census_table(fetched: FetchedFile) -> pl.DataFrame:
     """One Census 2021 TS table by local authority, long: one row per area x category.
 
     Returns:
-        Columns ``COLUMNS``: source_row_number (CSV record; header = 1), table_code (``TS033``,
+        The columns of ``raw.census2021_welsh_language`` (its contract): source_row_number
+        (CSV record; header = 1), table_code (``TS033``,
         from the file name), date, geography, geography_code (W06, as published), category (the
         column header as published, e.g. ``Welsh speaking ability: Can speak Welsh``),
         observation (count of usual residents aged 3+, text). Only Welsh (``W``) areas are kept.
@@ -65,4 +59,4 @@ def parse_census_table(fetched: FetchedFile) -> pl.DataFrame:
             pl.lit(match.group(1).upper()).alias("table_code"),
         )
     )
-    return long.select(COLUMNS).sort("source_row_number", "category")
+    return long.select(source_columns(TABLE)).sort("source_row_number", "category")

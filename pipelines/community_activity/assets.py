@@ -12,10 +12,11 @@ import polars as pl
 
 from pipelines.catalogue import load_catalogue
 from pipelines.community_activity import parsers, staging
-from pipelines.contracts import apply_comments, asset_description
+from pipelines.contracts import asset_description, write_contract_table
+from pipelines.geography import LSOA_LA
 from pipelines.quality.gate import enforce_quality_gate
 from pipelines.sources import raw_source_asset
-from pipelines.warehouse import Warehouse, table_metadata, write_table
+from pipelines.warehouse import Warehouse
 
 GROUP = "community_activity"
 SUPPORT_GROUPS_TABLE = "staging.stg_community_activity__support_groups"
@@ -45,42 +46,46 @@ volunteer_registrations = raw_source_asset(
 )
 
 
-def _read(con, sql: str) -> pl.DataFrame:
-    return con.execute(sql).pl()
+def _staging_asset(table: str, sources: tuple[str, ...], check: str, check_description: str):
+    """The asset decorator of a community staging table built from the raw ``sources`` (its
+    upstream assets and its attribution), with its one asset check."""
+    key = dg.AssetKey(table.split("."))
+    return dg.asset(
+        key=key,
+        group_name=GROUP,
+        kinds={"polars", "duckdb"},
+        deps=[dg.AssetKey(["raw", s]) for s in sources],
+        check_specs=[dg.AssetCheckSpec(check, asset=key, description=check_description)],
+        description=asset_description(table, _attribution(*sources)),
+    )
 
 
-@dg.asset(
-    name="stg_community_activity__support_groups",
-    key_prefix=["staging"],
-    group_name=GROUP,
-    kinds={"polars", "duckdb"},
-    deps=[
-        dg.AssetKey(["raw", "community_support_groups"]),
-        dg.AssetKey(["raw", "lsoa21_boundaries"]),
-        dg.AssetKey(["raw", "la_boundaries"]),
-    ],
-    check_specs=[
-        dg.AssetCheckSpec(
-            CHECK_EVERY_GROUP_PLACED,
-            asset=dg.AssetKey(["staging", "stg_community_activity__support_groups"]),
-            description="Every group has a Welsh 2021 LSOA and a local authority.",
-        )
-    ],
-    description=asset_description(
-        SUPPORT_GROUPS_TABLE,
-        _attribution("community_support_groups", "lsoa21_boundaries", "la_boundaries"),
-    ),
+def _stage(context, warehouse: Warehouse, table: str, source: str, build) -> tuple:
+    """Pass the quality gate, read ``raw.<source>``, ``build(con, raw)`` -> (frame, extra), write
+    ``table`` with its contract comments; returns frame, extra and the table's metadata."""
+    with warehouse.connect() as con:
+        enforce_quality_gate(context, con)  # no build on a table whose latest check failed
+        raw = con.execute(f"select * from raw.{source} order by source_row_number").pl()
+        frame, extra = build(con, raw)
+        return frame, extra, write_contract_table(con, table, frame)
+
+
+@_staging_asset(
+    SUPPORT_GROUPS_TABLE,
+    ("community_support_groups", "lsoa21_boundaries", LSOA_LA.split(".")[1]),
+    CHECK_EVERY_GROUP_PLACED,
+    "Every group has a Welsh 2021 LSOA and a local authority.",
 )
 def stg_community_activity__support_groups(
     context: dg.AssetExecutionContext, warehouse: Warehouse
 ) -> dg.MaterializeResult:
-    with warehouse.connect() as con:
-        enforce_quality_gate(context, con)  # no build on a table whose latest check failed
-        raw = _read(con, "select * from raw.community_support_groups order by source_row_number")
-        frame = staging.build_support_groups(con, raw)
-        write_table(con, SUPPORT_GROUPS_TABLE, frame)
-        apply_comments(con, SUPPORT_GROUPS_TABLE)
-        metadata = table_metadata(con, SUPPORT_GROUPS_TABLE)
+    frame, _, metadata = _stage(
+        context,
+        warehouse,
+        SUPPORT_GROUPS_TABLE,
+        "community_support_groups",
+        lambda con, raw: (staging.build_support_groups(con, raw), None),
+    )
     methods = dict(frame["placement_method"].value_counts().iter_rows())
     unplaced = frame.filter(pl.col("lsoa_code").is_null() | pl.col("la_code").is_null())
     context.log.info(f"{SUPPORT_GROUPS_TABLE}: {frame.height} groups; placement {methods}")
@@ -104,37 +109,24 @@ def stg_community_activity__support_groups(
     )
 
 
-@dg.asset(
-    name="stg_community_activity__volunteer_registrations",
-    key_prefix=["staging"],
-    group_name=GROUP,
-    kinds={"polars", "duckdb"},
-    deps=[
-        dg.AssetKey(["raw", "volunteer_registrations"]),
-        dg.AssetKey(["raw", "la_boundaries"]),
-    ],
-    check_specs=[
-        dg.AssetCheckSpec(
-            CHECK_EVERY_LA_PRESENT,
-            asset=dg.AssetKey(["staging", "stg_community_activity__volunteer_registrations"]),
-            description="One row for each of the 22 Welsh local authorities.",
-        )
-    ],
-    description=asset_description(
-        VOLUNTEERS_TABLE, _attribution("volunteer_registrations", "la_boundaries")
-    ),
+@_staging_asset(
+    VOLUNTEERS_TABLE,
+    ("volunteer_registrations", "la_boundaries"),
+    CHECK_EVERY_LA_PRESENT,
+    "One row for each of the 22 Welsh local authorities.",
 )
 def stg_community_activity__volunteer_registrations(
     context: dg.AssetExecutionContext, warehouse: Warehouse
 ) -> dg.MaterializeResult:
-    with warehouse.connect() as con:
-        enforce_quality_gate(context, con)  # no build on a table whose latest check failed
-        raw = _read(con, "select * from raw.volunteer_registrations order by source_row_number")
-        las = _read(con, "select la_code, la_name_en from raw.la_boundaries")
-        frame, dropped = staging.build_volunteer_registrations(raw, las)
-        write_table(con, VOLUNTEERS_TABLE, frame)
-        apply_comments(con, VOLUNTEERS_TABLE)
-        metadata = table_metadata(con, VOLUNTEERS_TABLE)
+    frame, dropped, metadata = _stage(
+        context,
+        warehouse,
+        VOLUNTEERS_TABLE,
+        "volunteer_registrations",
+        lambda con, raw: staging.build_volunteer_registrations(
+            raw, con.execute("select la_code, la_name_en from raw.la_boundaries").pl()
+        ),
+    )
     if dropped:
         context.log.info(f"{VOLUNTEERS_TABLE}: dropped areas that are not Welsh LAs: {dropped}")
     return dg.MaterializeResult(

@@ -7,20 +7,12 @@ Every value is kept as text in ``raw``; ``pipelines.community_activity.staging``
 import polars as pl
 
 from pipelines.catalogue import FetchedFile
-from pipelines.contracts import contract_for
+from pipelines.contracts import source_columns
 from pipelines.readers import read_csv_strings, snake
-from pipelines.warehouse import LINEAGE_COLUMNS
 
-
-def source_columns(table: str) -> tuple[str, ...]:
-    """The columns a source file must have: its raw table's contract columns, less the row number
-    and the lineage columns the loader adds."""
-    names = [p["name"] for p in contract_for(table)["properties"]]
-    return tuple(n for n in names if n != "source_row_number" and n not in LINEAGE_COLUMNS)
-
-
-GROUP_COLUMNS = source_columns("raw.community_support_groups")
-VOLUNTEER_COLUMNS = source_columns("raw.volunteer_registrations")
+# The columns a source file must have: its raw table's contract columns less the row number.
+GROUP_COLUMNS = source_columns("raw.community_support_groups")[1:]
+VOLUNTEER_COLUMNS = source_columns("raw.volunteer_registrations")[1:]
 
 
 def _snake_columns(frame: pl.DataFrame, expected: tuple[str, ...], file_name: str) -> pl.DataFrame:

@@ -4,8 +4,9 @@ A group's point is placed with the project's one point-in-polygon function
 (``pipelines.boundaries.point_in_polygon.lsoa_for_points``, DuckDB spatial) in the Welsh 2021
 LSOA whose polygon contains it; a point that falls in no polygon (the super-generalised coastline
 cuts off some shore) takes the nearest Welsh LSOA within 2 km (metres in the British National
-Grid, EPSG:27700). The local authority of a group is the local authority of its LSOA, so LSOA and
-local authority figures always add up.
+Grid, EPSG:27700). The local authority of a group is the local authority of its LSOA in the one
+LSOA -> authority lookup (``pipelines.geography.LSOA_LA``), so LSOA and local authority figures
+always add up.
 """
 
 import datetime as dt
@@ -14,10 +15,9 @@ import re
 import duckdb
 import polars as pl
 
-from pipelines.boundaries.point_in_polygon import LSOA_POLYGONS, TO_BNG, lsoa_for_points
-from pipelines.warehouse import load_extension
+from pipelines.boundaries.point_in_polygon import lsoa_for_points
+from pipelines.geography import lsoa_la_sql
 
-LA_POLYGONS = "raw.la_boundaries"  # la_code, geometry_wkb (EPSG:4326)
 NEAREST_LIMIT_M = 2000.0
 WITHIN = "within"
 NEAREST = "nearest_within_2km"
@@ -35,38 +35,6 @@ class UnmatchedAreaError(ValueError):
 
 # ---------------------------------------------------------------------------------------------
 # geography
-
-
-def lsoa_to_la(
-    con: duckdb.DuckDBPyConnection, lsoas: str = LSOA_POLYGONS, las: str = LA_POLYGONS
-) -> dict[str, str]:
-    """Map each LSOA (``lsoa_code``) to the local authority (``la_code``) covering most of its area,
-    from polygon tables (``geometry_wkb``, EPSG:4326), measured in EPSG:27700 with DuckDB spatial.
-    Every LSOA gets an LA (an LSOA touching no LA polygon takes the nearest one)."""
-    load_extension(con, "spatial")
-    rows = con.execute(
-        f"""
-        with lsoas as (
-            select lsoa_code, {TO_BNG.format("st_geomfromwkb(geometry_wkb)")} as geom from {lsoas}
-        ),
-        las as (
-            select la_code, {TO_BNG.format("st_geomfromwkb(geometry_wkb)")} as geom from {las}
-        ),
-        covered as (
-            select lsoas.lsoa_code,
-                arg_max(las.la_code, st_area(st_intersection(lsoas.geom, las.geom))) as la_code
-            from lsoas join las on st_intersects(lsoas.geom, las.geom)
-            group by lsoas.lsoa_code
-        )
-        select * from covered
-        union all
-        select lsoas.lsoa_code, arg_min(las.la_code, st_distance(lsoas.geom, las.geom))
-        from lsoas, las
-        where lsoas.lsoa_code not in (select lsoa_code from covered)
-        group by lsoas.lsoa_code
-        """
-    ).fetchall()
-    return dict(rows)
 
 
 def place_points(con: duckdb.DuckDBPyConnection, longitude: list, latitude: list) -> pl.DataFrame:
@@ -130,7 +98,7 @@ def build_support_groups(con: duckdb.DuckDBPyConnection, raw: pl.DataFrame) -> p
     """``staging.stg_community_activity__support_groups``: one row per group (202).
 
     Args:
-        con: a connection with ``raw.lsoa21_boundaries`` and ``raw.la_boundaries``.
+        con: a connection with ``raw.lsoa21_boundaries`` and ``raw.lsoa21_ward_la_lookup``.
         raw: ``raw.community_support_groups`` (text columns as parsed).
 
     Returns:
@@ -154,7 +122,7 @@ def build_support_groups(con: duckdb.DuckDBPyConnection, raw: pl.DataFrame) -> p
     if dupes:
         raise ValueError(f"support groups: repeated group IDs {dupes}")
     placed = place_points(con, coords["longitude"].to_list(), coords["latitude"].to_list())
-    la_of = lsoa_to_la(con)
+    la_of = dict(con.execute(f"select lsoa_code, la_code from ({lsoa_la_sql()})").fetchall())
     created = [
         parse_created_date(c, i)
         for c, i in zip(raw["created"].to_list(), raw["iso_8601_date"].to_list(), strict=True)

@@ -3,6 +3,7 @@
 import polars as pl
 
 from pipelines.catalogue import FetchedFile
+from pipelines.contracts import source_schema
 from pipelines.readers import read_sheet_table
 
 
@@ -56,4 +57,4 @@ def parse_ward25_names(fetched: FetchedFile) -> pl.DataFrame:
                     props["LAD25CD"],
                 )
             )
-    return pl.DataFrame(rows, schema=["wd25cd", "wd25nm", "wd25nmw", "lad25cd"], orient="row")
+    return pl.DataFrame(rows, schema=source_schema("raw.ward25_names"), orient="row")

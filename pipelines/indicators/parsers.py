@@ -14,6 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.catalogue import FetchedFile
+from pipelines.contracts import source_schema
 from pipelines.readers import csv_parser, find_header_row, read_sheet_rows, sheet_names, snake
 
 Rows = list[list[str | None]]
@@ -33,22 +34,6 @@ ONS_SHEETS: tuple[str, ...] = (
     "Broadband availability",
     "4G",
     "GVA per hour",
-)
-
-ONS_COLUMNS = (
-    "sheet",
-    "indicator_title",
-    "period_text",
-    "coverage",
-    "geography",
-    "measure",
-    "source_row_number",
-    "area_code",
-    "area_name",
-    "value",
-    "lower_ci",
-    "upper_ci",
-    "notes",
 )
 
 NSW_SHEET = "By local authority"
@@ -122,8 +107,9 @@ def parse_ons_indicator_rows(rows: Rows, sheet: str) -> pl.DataFrame:
     ``HLE Lower CI, HLE Upper CI`` / ``LCI, UCI`` and ``Notes``, then one row per area.
 
     Returns:
-        Columns ``ONS_COLUMNS``, all text except ``source_row_number`` (Int64); ``lower_ci`` and
-        ``upper_ci`` are null on sheets without confidence intervals.
+        The columns of ``raw.ons_subnational_indicators`` (its contract), all text except
+        ``source_row_number`` (Int64); ``lower_ci`` and ``upper_ci`` are null on sheets without
+        confidence intervals.
 
     Raises:
         ValueError: the sheet has no ``Indicator:`` line or no ``Area Code`` header row.
@@ -161,8 +147,7 @@ def parse_ons_indicator_rows(rows: Rows, sheet: str) -> pl.DataFrame:
         )
     if not records:
         raise ValueError(f"ONS sheet {sheet!r}: no area rows below the header row")
-    schema = {c: (pl.Int64 if c == "source_row_number" else pl.String) for c in ONS_COLUMNS}
-    return pl.DataFrame(records, schema=schema)
+    return pl.DataFrame(records, schema=source_schema("raw.ons_subnational_indicators"))
 
 
 def _ons_sheet_rows(fetched: FetchedFile, sheet: str) -> Rows:
@@ -263,14 +248,7 @@ def parse_nsw_rows(rows: Rows) -> pl.DataFrame:
                     "p_value": p_value,
                 }
             )
-    schema = {
-        "source_row_number": pl.Int64,
-        **{
-            c: pl.String
-            for c in ("variable", "response", "la_name", "cell_text", "n", "percent", "p_value")
-        },
-    }
-    return pl.DataFrame(records, schema=schema)
+    return pl.DataFrame(records, schema=source_schema("raw.nsw_community_cohesion"))
 
 
 def parse_nsw_community_cohesion(fetched: FetchedFile) -> pl.DataFrame:

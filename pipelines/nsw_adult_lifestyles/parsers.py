@@ -11,6 +11,7 @@ After the data: footnotes and a metadata block, which are not loaded.
 import polars as pl
 
 from pipelines.catalogue import FetchedFile
+from pipelines.contracts import source_schema
 from pipelines.indicators.parsers import read_csv_rows
 
 FILTERS = {
@@ -18,16 +19,7 @@ FILTERS = {
     "standardisation": "standardisation_filter",
     "year": "year_filter",
 }
-COLUMNS = (
-    "source_row_number",
-    "topic",
-    "measure",
-    "area_name",
-    "value",
-    "measure_filter",
-    "standardisation_filter",
-    "year_filter",
-)
+TABLE = "raw.nsw_adult_lifestyles"
 
 
 def _strip(value: str | None) -> str | None:
@@ -40,7 +32,8 @@ def parse_adult_lifestyles_rows(rows: list[list[str | None]]) -> pl.DataFrame:
     """The table (rows of text) as a long frame: one row per measure x area.
 
     Returns:
-        Columns ``COLUMNS``: source_row_number (1-based CSV record), topic (filled down),
+        The columns of ``raw.nsw_adult_lifestyles`` (its contract): source_row_number (1-based
+        CSV record), topic (filled down),
         measure (e.g. ``2 or more healthy behaviours``), area_name (stripped), value (text as
         published), and the three filter lines above the table (e.g. year_filter
         ``2021-22 & 2022-23``), repeated on every row. Topic heading rows (no measure) and the
@@ -84,8 +77,7 @@ def parse_adult_lifestyles_rows(rows: list[list[str | None]]) -> pl.DataFrame:
                     **filters,
                 }
             )
-    schema = {c: pl.String for c in COLUMNS} | {"source_row_number": pl.Int64}
-    return pl.DataFrame(records, schema=schema)
+    return pl.DataFrame(records, schema=source_schema(TABLE))
 
 
 def parse_adult_lifestyles(fetched: FetchedFile) -> pl.DataFrame:

@@ -11,47 +11,19 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.catalogue import FetchedFile
+from pipelines.contracts import source_columns, source_schema
 from pipelines.readers import read_csv_strings, snake
 
-CSV_COLUMNS = (
-    "areacd",
-    "areanm",
-    "geography",
-    "indicator",
-    "period",
-    "observation",
-    "measure",
-    "unit",
-    "lci_95",
-    "uci_95",
-    "status",
-    "notes",
-)
-"""The 12 columns of every indicator CSV (the personal well-being file orders them differently;
-they are read by name)."""
+TABLE = "raw.ons_local_statistics"
+CSV_COLUMNS = tuple(c for c in source_columns(TABLE) if c not in ("source_row_number", "dataset"))
+"""The 12 columns of every indicator CSV, as its contract names them (the personal well-being
+file orders them differently; they are read by name)."""
 
 WELSH_AREA = r"^(W\d{8}|TLL)$"
 """Welsh rows: W06 local authorities, W92000004 Wales, W42 city regions, and TLL (the ITL1 region
 Wales, which stands for Wales in the GVA file)."""
 
-METADATA_COLUMNS = (
-    "dataset",
-    "indicator_key",
-    "label",
-    "subtitle",
-    "long_description",
-    "caveats",
-    "source_org",
-    "source_date",
-    "publisher_url",
-    "experimental_statistic",
-    "decimal_places",
-    "prefix",
-    "suffix",
-    "sub_text",
-    "standardised",
-    "file_note",
-)
+METADATA_TABLE = "raw.ons_local_statistics_metadata"
 
 _METADATA_FIELDS = {
     "label": "label",
@@ -79,8 +51,9 @@ def parse_indicator_csv(fetched: FetchedFile) -> pl.DataFrame:
     """One indicator CSV: its Welsh rows, all text, one row per area x indicator x period.
 
     Returns:
-        Columns ``source_row_number`` (the 1-based CSV record; header = 1), ``dataset`` (file
-        name, e.g. ``employment-rate``) and ``CSV_COLUMNS`` as published. Rows of areas outside
+        The columns of ``raw.ons_local_statistics`` (its contract): ``source_row_number`` (the
+        1-based CSV record; header = 1), ``dataset`` (file name, e.g. ``employment-rate``) and
+        ``CSV_COLUMNS`` as published. Rows of areas outside
         Wales (``WELSH_AREA``) are not kept: the files cover the whole UK.
 
     Raises:
@@ -101,7 +74,7 @@ def parse_indicator_csv(fetched: FetchedFile) -> pl.DataFrame:
             pl.lit(dataset_of(fetched.path)).alias("dataset"),
         )
         .filter(pl.col("areacd").str.strip_chars().str.contains(WELSH_AREA))
-        .select("source_row_number", "dataset", *CSV_COLUMNS)
+        .select(source_columns(TABLE))
     )
 
 
@@ -120,7 +93,8 @@ def parse_metadata_rows(document: dict, dataset: str) -> list[dict[str, str | No
     value (the indicator's own fields override the shared ones).
 
     Returns:
-        Records with ``METADATA_COLUMNS``; ``indicator_key`` is null for a one-indicator file.
+        Records with the columns of ``raw.ons_local_statistics_metadata``; ``indicator_key`` is
+        null for a one-indicator file.
 
     Raises:
         ValueError: the document has no ``ess-beta-metadata`` object.
@@ -153,4 +127,4 @@ def parse_metadata_json(fetched: FetchedFile) -> pl.DataFrame:
     with fetched.path.open(encoding="utf-8-sig") as handle:
         document = json.load(handle)
     records = parse_metadata_rows(document, dataset_of(fetched.path))
-    return pl.DataFrame(records, schema={c: pl.String for c in METADATA_COLUMNS})
+    return pl.DataFrame(records, schema=source_schema(METADATA_TABLE))

@@ -8,13 +8,12 @@ loaded through the same path, every row flagged ``is_example_data``.
 """
 
 import traceback
-from functools import lru_cache
 
 import dagster as dg
 import polars as pl
 
 from pipelines.boundaries.point_in_polygon import LSOA_POLYGONS
-from pipelines.catalogue import SourceUnavailableError, fetch
+from pipelines.catalogue import SourceUnavailableError
 from pipelines.contracts import asset_description
 from pipelines.financial_year import label_of
 from pipelines.operations.keys import PARTNER_GROUP, PARTNER_KEY, PARTNER_YEAR_RERUNS_KEY
@@ -28,12 +27,10 @@ QUARANTINE_KEY = dg.AssetKey(["quality", "quarantine"])
 SUBMISSIONS_KEY = dg.AssetKey(["quality", "submissions"])
 TEMPLATE_KEY = dg.AssetKey(["partnership_activity", "submission_template"])
 TEMPLATE_FILE = "partners/partner_submission_template.xlsx"
+# What the loader reads (the lookups' sources) and the example generator's areas: the assets'
+# upstream raw tables, by key.
 REFERENCE_TABLES = {
-    "lsoa21_population": "raw.lsoa21_population",
-    "lsoa11_lsoa21_lookup": "raw.lsoa11_lsoa21_lookup",
-    "wimd_2019_postcodes": "raw.wimd_2019_postcodes",
-    "lsoa11_la_names": "raw.lsoa11_la_names",
-    "wimd_2025_ranks": "raw.wimd_2025_ranks",
+    t.split(".")[1]: t for t in (*SOURCES, *(f"raw.{k}" for k in generator.AREA_SOURCES))
 }
 ROWS_ACCOUNTED_CHECK = "submission_rows_accounted_for"
 EXAMPLE_INBOX_NAME = "example_partner_inbox"
@@ -51,43 +48,24 @@ class PartnerInboxConfig(dg.Config):
     files: list[str] = []  # noqa: RUF012 (pydantic copies the default for each run config)
 
 
-def _catalogue_frame(key: str) -> pl.DataFrame:
-    """A reference table read straight from the catalogue source (when the warehouse lacks it)."""
-    from pipelines.readers import read_csv_strings
-    from pipelines.wimd import parsers
+def _catalogue_frame(table: str) -> pl.DataFrame:
+    """``raw.<key>`` read straight from its catalogue source with its own parser (when the
+    warehouse lacks it); boundary polygons as ``lsoa_code``, ``geometry_wkb``."""
+    from pipelines.boundaries.geo import geometry_to_wkb
+    from pipelines.sources import load_source
 
-    fetched = fetch(key)
-    if key == "wimd_2019_postcodes":
-        return parsers.parse_wimd_2019_postcodes(fetched)
-    if key == "wimd_2025_ranks":
-        return parsers.parse_wimd_2025_ranks(fetched)
-    frame = read_csv_strings(fetched.path)
-    return frame.rename({c: c.strip().lstrip("\ufeff").lower() for c in frame.columns})
+    frame = load_source(table.split(".")[1])[0]
+    return geometry_to_wkb(frame, ["lsoa_code"]) if table == LSOA_POLYGONS else frame
 
 
 def reference_frames(con) -> dict[str, pl.DataFrame]:
-    """The reference tables the example generator needs, from the warehouse or the catalogue."""
-    out = {}
-    for key in ("lsoa21_population", "wimd_2025_ranks"):
-        table = REFERENCE_TABLES[key]
-        out[key] = (
-            con.execute(f"select * from {table}").pl()
-            if table_exists(con, table)
-            else _catalogue_frame(key)
-        )
-    return out
-
-
-@lru_cache(maxsize=1)
-def _catalogue_polygons() -> pl.DataFrame:
-    """The 2021 LSOA polygons read from the catalogue boundary file (``lsoa_code``,
-    ``geometry_wkb``), as ``raw.lsoa21_boundaries`` holds them."""
-    from pipelines.boundaries.geo import geometry_to_wkb
-    from pipelines.boundaries.parsers import parse_lsoa21_boundaries
-
-    return geometry_to_wkb(
-        parse_lsoa21_boundaries(fetch(LSOA_POLYGONS.split(".")[1])), ["lsoa_code"]
-    )
+    """The reference tables the example generator needs (``generator.areas_from_frames``
+    arguments), from the warehouse or the catalogue."""
+    tables = {k: f"raw.{k}" for k in generator.AREA_SOURCES}
+    return {
+        key: con.execute(f"select * from {t}").pl() if table_exists(con, t) else _catalogue_frame(t)
+        for key, t in tables.items()
+    }
 
 
 def load_reference(con, log) -> Lookups:
@@ -109,11 +87,7 @@ def load_reference(con, log) -> Lookups:
             continue
         log.warning(f"{table} is not in the warehouse; reading its catalogue source directly")
         try:
-            missing[table] = (
-                _catalogue_polygons()
-                if table == LSOA_POLYGONS
-                else _catalogue_frame(table.split(".")[1])
-            )
+            missing[table] = _catalogue_frame(table)
         except (SourceUnavailableError, OSError, ValueError) as exc:
             if table != LSOA_POLYGONS:
                 raise
@@ -205,10 +179,7 @@ def partnership_activity_submissions(
         is_example = inbox is None
         if is_example:
             inbox = warehouse.work_dir / EXAMPLE_INBOX_NAME
-            frames = reference_frames(con)
-            areas = generator.areas_from_frames(
-                frames["lsoa21_population"], frames["wimd_2025_ranks"]
-            )
+            areas = generator.areas_from_frames(**reference_frames(con))
             generator.write_example_inbox(inbox, areas)
             context.log.info(
                 f"WELLBEING_PARTNER_INBOX is unset: loading the example submissions in {inbox}"

@@ -162,23 +162,33 @@ MATURITY = ["emerging", "developing", "established", "embedded"]
 MATURITY_WEIGHTS = [0.2, 0.35, 0.3, 0.15]
 
 
+AREA_SOURCES = ("lsoa21_ward_la_lookup", "lsoa21_population", "wimd_2025_ranks")
+"""The raw tables ``areas_from_frames`` reads (its arguments, by name)."""
+
+
 def areas_from_frames(
-    lsoa21_population: pl.DataFrame, wimd_2025_ranks: pl.DataFrame
+    lsoa21_ward_la_lookup: pl.DataFrame,
+    lsoa21_population: pl.DataFrame,
+    wimd_2025_ranks: pl.DataFrame,
 ) -> pl.DataFrame:
     """The areas the generator places activity in: one row per 2021 LSOA (1,917).
 
     Args:
-        lsoa21_population: raw.lsoa21_population (lsoa21_code, lad24_code, lad24_name,
-            usual_residents_ts021).
+        lsoa21_ward_la_lookup: raw.lsoa21_ward_la_lookup, the one LSOA -> local authority lookup
+            (``pipelines.geography.LSOA_LA``: lsoa21cd, lad24cd, lad24nm).
+        lsoa21_population: raw.lsoa21_population (lsoa21_code, usual_residents_ts021).
         wimd_2025_ranks: raw.wimd_2025_ranks (lsoa_code, lsoa_name_en, wimd_rank).
 
     Returns:
         lsoa21_code, lsoa_name, la_code, la_name, population (people), wimd_rank (1 = most deprived).
     """
+    las = lsoa21_ward_la_lookup.select(
+        pl.col("lsoa21cd").str.strip_chars().alias("lsoa21_code"),
+        pl.col("lad24cd").str.strip_chars().alias("la_code"),
+        pl.col("lad24nm").str.strip_chars().alias("la_name"),
+    )
     pop = lsoa21_population.select(
         pl.col("lsoa21_code"),
-        pl.col("lad24_code").alias("la_code"),
-        pl.col("lad24_name").alias("la_name"),
         pl.col("usual_residents_ts021").cast(pl.Float64, strict=False).alias("population"),
     )
     wimd = wimd_2025_ranks.select(
@@ -186,8 +196,8 @@ def areas_from_frames(
         pl.col("lsoa_name_en").alias("lsoa_name"),
         pl.col("wimd_rank").cast(pl.Float64, strict=False).alias("wimd_rank"),
     )
-    out = pop.join(wimd, on="lsoa21_code", how="left").sort("lsoa21_code")
-    return out.with_columns(
+    out = las.join(pop, on="lsoa21_code", how="left").join(wimd, on="lsoa21_code", how="left")
+    return out.sort("lsoa21_code").with_columns(
         pl.col("lsoa_name").fill_null(pl.col("lsoa21_code")),
         pl.col("wimd_rank").fill_null(pl.col("wimd_rank").median()),
         pl.col("population").fill_null(1500.0),
@@ -196,12 +206,9 @@ def areas_from_frames(
 
 def areas_from_catalogue() -> pl.DataFrame:
     """``areas_from_frames`` from the catalogue files (mirror or download)."""
-    from pipelines.catalogue import fetch
-    from pipelines.readers import read_csv_strings
-    from pipelines.wimd.parsers import parse_wimd_2025_ranks
+    from pipelines.sources import load_source
 
-    pop = read_csv_strings(fetch("lsoa21_population").path)
-    return areas_from_frames(pop, parse_wimd_2025_ranks(fetch("wimd_2025_ranks")))
+    return areas_from_frames(*(load_source(key)[0] for key in AREA_SOURCES))
 
 
 def _mask_strings(names: list[str]) -> list[str]:

@@ -1,9 +1,11 @@
 """The geography lookups partner rows are placed with, as temporary DuckDB tables.
 
 ``create_lookups`` builds, on one connection, the ``_pa_*`` tables ``normalise.normalised_sql``
-joins (listed there) from four reference tables: ``raw.lsoa21_population`` (2021 LSOAs and
-their local authority), ``raw.lsoa11_lsoa21_lookup`` (ONS 2011 -> 2021), ``raw.wimd_2019_postcodes``
-(postcode -> 2011 LSOA) and ``raw.lsoa11_la_names`` (local authority names in English and
+joins (listed there) from four reference tables: ``raw.lsoa21_ward_la_lookup`` (2021 LSOAs and
+their local authority: the one LSOA -> authority lookup, ``pipelines.geography.LSOA_LA``, read
+raw because a partner file may be loaded before any staging model exists),
+``raw.lsoa11_lsoa21_lookup`` (ONS 2011 -> 2021), ``raw.wimd_2019_postcodes`` (postcode -> 2011
+LSOA) and ``raw.lsoa11_la_names`` (local authority names in English and
 Welsh), plus the councils' own names (``pipelines/reference/council_names.csv``). Each source is
 the warehouse table when it exists, else a relation the caller registered in its place (the same
 columns, e.g. read from the catalogue), so the contract's reference rules read the same data.
@@ -19,11 +21,12 @@ import duckdb
 import polars as pl
 
 from pipelines.boundaries.point_in_polygon import LSOA_POLYGONS, lsoa_for_points
+from pipelines.geography import LSOA_LA, lsoa_la_sql
 from pipelines.partnership_activity.normalise import COUNCIL_NAMES_CSV
 from pipelines.sqltext import quote_literal
 
 SOURCES = (
-    "raw.lsoa21_population",
+    LSOA_LA,
     "raw.lsoa11_lsoa21_lookup",
     "raw.wimd_2019_postcodes",
     "raw.lsoa11_la_names",
@@ -70,9 +73,7 @@ def create_lookups(
     con.execute(
         f"""
         create or replace temp table _pa_lsoa21 as
-        select distinct trim(lsoa21_code) as lsoa21_code, trim(lad24_code) as la_code,
-               trim(lad24_name) as la_name_en
-        from {lsoa21} where lsoa21_code is not null
+        select distinct lsoa_code as lsoa21_code, la_code, la_name_en from ({lsoa_la_sql(lsoa21)})
         """
     )
     con.execute(

@@ -3,6 +3,7 @@
 import polars as pl
 
 from pipelines.catalogue import FetchedFile
+from pipelines.contracts import source_columns, source_schema
 from pipelines.readers import (
     csv_parser,
     read_csv_strings,
@@ -65,14 +66,7 @@ def parse_lsoa21_population(fetched: FetchedFile) -> pl.DataFrame:
             f"{folder.name}: {incomplete.height} Welsh LSOAs lack a census total or a lookup "
             f"row, e.g. {incomplete.head(3).to_dicts()}"
         )
-    return out.sort("lsoa21_code").select(
-        "source_row_number",
-        "lsoa21_code",
-        "lsoa21_name",
-        "lad24_code",
-        "lad24_name",
-        *[f"usual_residents_{t}" for t in CENSUS_TABLES],
-    )
+    return out.sort("lsoa21_code").select(source_columns("raw.lsoa21_population"))
 
 
 def parse_la_population(fetched: FetchedFile) -> pl.DataFrame:
@@ -96,9 +90,7 @@ def parse_la_population(fetched: FetchedFile) -> pl.DataFrame:
         area = area.split(" (")[0].strip() if area.endswith(")") else area
         for i, label in years.items():
             out.append((offset, area, label, (row[i] or "").strip()))
-    return pl.DataFrame(
-        out, schema=["source_row_number", "area_name", "year_label", "value"], orient="row"
-    ).with_columns(pl.col("source_row_number").cast(pl.Int64))
+    return pl.DataFrame(out, schema=source_schema("raw.la_population"), orient="row")
 
 
 def parse_lsoa11_population_2018(fetched: FetchedFile) -> pl.DataFrame:

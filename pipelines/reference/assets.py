@@ -16,8 +16,8 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from pipelines.contracts import apply_comments, asset_description
-from pipelines.warehouse import Warehouse, table_metadata, write_table
+from pipelines.contracts import asset_description, write_contract_table
+from pipelines.warehouse import Warehouse
 
 HERE = Path(__file__).parent
 RELATIONS = ("direct", "related", "none")
@@ -220,10 +220,7 @@ def build_national_indicators(published: pl.DataFrame) -> pl.DataFrame:
 
 def _write_reference(warehouse: Warehouse, name: str, frame: pl.DataFrame) -> dg.MaterializeResult:
     with warehouse.connect() as con:
-        write_table(con, f"reference.{name}", frame)
-        apply_comments(con, f"reference.{name}")
-        metadata = table_metadata(con, f"reference.{name}")
-    return dg.MaterializeResult(metadata=metadata)
+        return dg.MaterializeResult(metadata=write_contract_table(con, f"reference.{name}", frame))
 
 
 def _reference_asset(name: str, reader) -> dg.AssetsDefinition:

@@ -12,6 +12,9 @@
 --   'english_name'       no Welsh form in these sources: the English name unchanged.
 -- Places match ignoring case, '&' / 'and', full stops, commas, brackets and apostrophes.
 -- MSOA: the ONS LSOA name is the MSOA name plus one letter ('Cardiff 032H' is in 'Cardiff 032').
+-- Local authority: the ONS best-fit lookup raw.lsoa21_ward_la_lookup, the one statement of which
+-- authority an LSOA is in (pipelines.geography.LSOA_LA; the partner loader and the community-group
+-- placement read the same table).
 -- Sources: ONS LSOA21 -> ward -> LAD24 best-fit lookup, LSOA11 -> LSOA21 lookup, Rural Urban
 -- Classification 2021, wards (2025) names (OGL v3.0); WIMD 2025 and WIMD 2019 postcode lookup
 -- (Welsh Government, OGL v3.0); MSOA names: House of Commons Library (Open Parliament Licence).

@@ -288,7 +288,7 @@ def lsoa21(shared_data):
 @pytest.fixture(scope="session")
 def frames(shared_data) -> dict:
     """The raw tables partner-file lookups are built from, read from the real files (the
-    warehouse is not needed): population, the 2011-2021 LSOA lookup, LA names, postcodes."""
+    warehouse is not needed): LSOA -> LA, 2011 -> 2021 LSOA, LA names, postcodes."""
     from pipelines.catalogue import fetch
     from pipelines.readers import read_csv_strings
     from pipelines.wimd.parsers import parse_wimd_2019_postcodes
@@ -298,7 +298,7 @@ def frames(shared_data) -> dict:
         return frame.rename({c: c.strip().lstrip("\ufeff").lower() for c in frame.columns})
 
     return {
-        "raw.lsoa21_population": csv_frame("lsoa21_population"),
+        "raw.lsoa21_ward_la_lookup": csv_frame("lsoa21_ward_la_lookup"),
         "raw.lsoa11_lsoa21_lookup": csv_frame("lsoa11_lsoa21_lookup"),
         "raw.lsoa11_la_names": csv_frame("lsoa11_la_names"),
         "raw.wimd_2019_postcodes": parse_wimd_2019_postcodes(

@@ -11,16 +11,21 @@ from pipelines.boundaries import assets as boundary_assets
 from pipelines.boundaries.geo import geometry_to_wkb
 from pipelines.catalogue import fetch
 from pipelines.community_activity import assets, parsers, staging
+from pipelines.geography import LSOA_LA, lsoa_la_sql
+from pipelines.geography.assets import lsoa21_ward_la_lookup
+from pipelines.sources import load_source
 from pipelines.warehouse import LINEAGE_COLUMNS, Warehouse, connect_duckdb, write_table
 
 
 @pytest.fixture(scope="module")
-def con(lsoa21, la):
-    """A DuckDB holding raw.lsoa21_boundaries and raw.la_boundaries as the warehouse does."""
+def con(lsoa21, la, shared_data):
+    """A DuckDB holding raw.lsoa21_boundaries, raw.la_boundaries and raw.lsoa21_ward_la_lookup
+    as the warehouse does."""
     con = connect_duckdb()
     con.execute("create schema raw")
     write_table(con, "raw.lsoa21_boundaries", geometry_to_wkb(lsoa21, ["lsoa_code"]))
     write_table(con, "raw.la_boundaries", geometry_to_wkb(la, ["la_code"]))
+    write_table(con, LSOA_LA, load_source("lsoa21_ward_la_lookup", mirror=shared_data)[0])
     yield con
     con.close()
 
@@ -92,7 +97,7 @@ def test_group_la_is_the_la_of_its_lsoa(groups, lsoa21):
 
 
 def test_lsoa_to_la_agrees_with_lsoa_names(con, lsoa21, la):
-    lookup = staging.lsoa_to_la(con)
+    lookup = dict(con.execute(f"select lsoa_code, la_code from ({lsoa_la_sql()})").fetchall())
     la_name = dict(zip(la["la_code"], la["la_name_en"], strict=True))
     assert len(lookup) == 1917
     for code, name in zip(lsoa21["lsoa_code"], lsoa21["lsoa_name_en"], strict=True):
@@ -151,6 +156,7 @@ def test_community_assets_materialise(tmp_path, shared_data, monkeypatch):
         [
             boundary_assets.la_boundaries,
             boundary_assets.lsoa21_boundaries,
+            lsoa21_ward_la_lookup,
             assets.community_support_groups,
             assets.volunteer_registrations,
             assets.stg_community_activity__support_groups,

@@ -257,8 +257,7 @@ def _partner_file(path: Path, lake_env: dict[str, str], n: int = 2000) -> None:
 
     with _lake(lake_env).connect(read_only=True) as con:
         areas = generator.areas_from_frames(
-            con.execute("select * from raw.lsoa21_population").pl(),
-            con.execute("select * from raw.wimd_2025_ranks").pl(),
+            *(con.execute(f"select * from raw.{t}").pl() for t in generator.AREA_SOURCES)
         )
     frame = generator.generate_activity(n, 314, areas)
     frame = frame.with_columns(frame["partner_organisation"].str.replace(r"^", "Daemon test "))

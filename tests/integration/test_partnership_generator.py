@@ -5,17 +5,14 @@ import pytest
 
 from pipelines.partnership_activity import contract as pc
 from pipelines.partnership_activity import generator, reading, submission
-from pipelines.readers import read_csv_strings
 
 
 @pytest.fixture(scope="session")
 def areas(shared_data) -> pl.DataFrame:
-    from pipelines.catalogue import fetch
-    from pipelines.wimd.parsers import parse_wimd_2025_ranks
+    from pipelines.sources import load_source
 
-    pop = read_csv_strings(fetch("lsoa21_population", mirror=shared_data).path)
     return generator.areas_from_frames(
-        pop, parse_wimd_2025_ranks(fetch("wimd_2025_ranks", mirror=shared_data))
+        *(load_source(key, mirror=shared_data)[0] for key in generator.AREA_SOURCES)
     )
 
 

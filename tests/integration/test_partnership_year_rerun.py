@@ -107,7 +107,7 @@ def test_rerun_quarantines_rows_the_current_geography_rejects(warehouse_copy):
             "group by all order by 2 desc, 1 limit 1"
         ).fetchone()
         # (gone from the 2021 list and from the 2011 -> 2021 lookup, so it is no code at all)
-        con.execute("delete from raw.lsoa21_population where lsoa21_code = ?", [lsoa])
+        con.execute("delete from raw.lsoa21_ward_la_lookup where lsoa21cd = ?", [lsoa])
         con.execute(
             "delete from raw.lsoa11_lsoa21_lookup where lsoa11cd = ? or lsoa21cd = ?", [lsoa, lsoa]
         )
