@@ -676,8 +676,14 @@ def sql_dependencies(sql: str) -> list[tuple[str, str]]:
 
 
 def run_sql_model(con: duckdb.DuckDBPyConnection, schema: str, table: str, sql: str) -> None:
-    """Materialise a SQL model: ``create or replace table schema.table as <select>``."""
+    """Materialise a SQL model: ``create or replace table schema.table as <select>``.
+
+    Retried as a whole on a DuckLake commit conflict (``retry_transaction``): parallel steps
+    commit to one catalog, and a commit that loses the race (seen as "Failed to parse catalog
+    entry" under load) succeeds when repeated; ``create or replace`` is safe to repeat."""
     for macro in SQL_MACROS:
         con.execute(macro)
     body = sql.strip().rstrip(";")
-    con.execute(f"create or replace table {schema}.{table} as\n{body}")
+    retry_transaction(
+        con, lambda c: c.execute(f"create or replace table {schema}.{table} as\n{body}")
+    )
