@@ -8,7 +8,8 @@
    (``pipelines.executors``: in this process, step after step, on the DuckDB file; several step
    processes at once on DuckLake), recorded in the Dagster instance under ``DAGSTER_HOME`` so the
    UI shows the run; records the fingerprints of what it built, and prints a table of steps,
-   time, rows and checks.
+   time, rows and checks, then each partner file it received (rows loaded and set aside, or why
+   it was rejected) and where the feedback reports are.
 
 With nothing changed it stops after the checksums. ``--full`` rebuilds everything; ``--plan``
 prints what would run and why, and exits. Exit status 1 when a step failed or was refused by
@@ -19,6 +20,7 @@ import argparse
 import os
 import sys
 import time
+from datetime import UTC, datetime
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     from pipelines.operations.refresh import (
         built_assets,
         format_summary,
+        partner_files_summary,
         plan_refresh,
         record_fingerprints,
         run_summary,
@@ -134,6 +137,12 @@ def main(argv: list[str] | None = None) -> int:
         if lines:
             print()
             print(format_summary(lines))
+        if any(asset.startswith("raw/partnership_activity") for asset in built):
+            started_at = instance.get_run_stats(result.run_id).start_time or 0.0
+            with warehouse.connect() as con:
+                partners = partner_files_summary(con, datetime.fromtimestamp(started_at, UTC))
+            if partners:
+                print("\n" + partners)
         refused = [line.asset for line in lines if line.status == "refused"]
         failed = [line.asset for line in lines if line.status == "failed"]
         elapsed = time.perf_counter() - started

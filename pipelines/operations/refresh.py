@@ -452,3 +452,39 @@ def format_summary(lines: list[StepLine]) -> str:
             "same on every later run and --plan; README: Getting the data)."
         )
     return "\n".join(out)
+
+
+def partner_files_summary(con: duckdb.DuckDBPyConnection, since: datetime) -> str:
+    """The "Partner files" lines of the end-of-run summary: one per partner file the run received
+    (``quality.submissions.received_at`` at or after ``since``, the run's start, UTC): rows
+    received, loaded and set aside (and the column most of its problems in ``quality.quarantine``
+    are in), or why the file could not be read; then the folder of the feedback reports
+    (``WELLBEING_FEEDBACK_DIR``). Empty when the run received no file."""
+    if not table_exists(con, "quality.submissions"):
+        return ""
+    files = con.execute(
+        "select submission_file, status, rows_submitted, rows_accepted, rows_quarantined, error, "
+        "(select column_name from quality.quarantine q "
+        " where q.submission_sha256 = s.submission_sha256 "
+        " group by column_name order by count(*) desc, column_name limit 1) "
+        "from quality.submissions s where received_at >= ? order by received_at, submission_file",
+        [since],
+    ).fetchall()
+    if not files:
+        return ""
+    example = "" if setting("WELLBEING_PARTNER_INBOX") else " (example submissions: no inbox set)"
+    out = [f"Partner files received{example}:"]
+    for name, status, received, loaded, set_aside, error, column in files:
+        if status == "rejected":
+            out.append(f"  {name}: REJECTED, nothing loaded: {first_sentence(error or '')}")
+        else:
+            most = f" (most in column {column})" if set_aside and column else ""
+            out.append(
+                f"  {name}: {received:,} rows received, {loaded:,} loaded, "
+                f"{set_aside:,} set aside{most}"
+            )
+    out.append(
+        f"Feedback reports for the partners (English and Welsh): "
+        f"{setting_path('WELLBEING_FEEDBACK_DIR')}"
+    )
+    return "\n".join(out)

@@ -66,6 +66,11 @@ TEXT = {
             "with the same partner and activity_id replaces the earlier one, and the same file "
             "sent twice changes nothing."
         ),
+        "what_to_do_rejected": (
+            "Nothing from this file was loaded. Correct the file as described above and send the "
+            "whole return again: every row is checked when it arrives, and the same partner and "
+            "activity_id never counts twice."
+        ),
     },
     "cy": {
         "title": "Adborth ar eich ffurflen gweithgarwch partneriaeth",
@@ -106,6 +111,11 @@ TEXT = {
             "chywiro yn cymryd lle'r un a neilltuwyd. Mae'n ddiogel anfon rhesi a lwythwyd eto: "
             "mae rhes gyda'r un partner ac activity_id yn cymryd lle'r un gynharach, ac nid yw "
             "anfon yr un ffeil ddwywaith yn newid dim."
+        ),
+        "what_to_do_rejected": (
+            "Ni lwythwyd dim o'r ffeil hon. Cywirwch y ffeil fel y disgrifir uchod ac anfonwch y "
+            "ffurflen gyfan eto: caiff pob rhes ei gwirio pan fydd yn cyrraedd, ac nid yw'r un "
+            "partner ac activity_id byth yn cyfrif ddwywaith."
         ),
     },
 }

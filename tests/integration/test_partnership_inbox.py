@@ -3,6 +3,7 @@ file it was started for, and a sparse first return (a few authorities) loads, pa
 blocking check and publishes. Runs on a copy of the session's warehouse (real public data)."""
 
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -12,6 +13,7 @@ import polars as pl
 import pytest
 
 from pipelines.operations.jobs import PARTNER_INGESTION_JOB
+from pipelines.operations.refresh import partner_files_summary
 from pipelines.partnership_activity import assets, ingest
 
 LAS = ["Cardiff", "Caerdydd", "Cyngor Gwynedd", "Powys County Council", "Newport", "Abertawe"]
@@ -129,6 +131,7 @@ def test_a_bad_file_never_blocks_the_inbox(env, monkeypatch):
         return real(con, path, *args, **kwargs)
 
     monkeypatch.setattr(ingest, "load_submission", flaky)
+    started = datetime.now(UTC)
     _load()
     logged = _submissions(env)
     assert set(logged) == {
@@ -189,6 +192,18 @@ def test_a_bad_file_never_blocks_the_inbox(env, monkeypatch):
         "08_tabs.tsv": "tab utf-8",
         "10_cp1252.csv": "comma cp1252",
     }
+    # make run's end-of-run summary: this run's files (not the example ones loaded before)
+    with duckdb.connect(str(env / "warehouse.duckdb"), read_only=True) as con:
+        summary = partner_files_summary(con, started).splitlines()
+    assert summary[0] == "Partner files received:" and len(summary) == len(logged) + 2
+    assert "  12_ragged.csv: 3 rows received, 1 loaded, 2 set aside (most in column " in "\n".join(
+        summary
+    )
+    pdf = next(line for line in summary if line.startswith("  04_not_a_spreadsheet.xlsx: "))
+    assert "REJECTED, nothing loaded: " in pdf and "a PDF document" in pdf
+    assert summary[-1].endswith(str(env / "feedback"))
+    rejected = next((env / "feedback").glob("*04_not_a_spreadsheet*")) / "feedback_en.md"
+    assert "Nothing from this file was loaded" in rejected.read_text()
 
 
 def test_a_sensor_run_loads_only_its_file(env):

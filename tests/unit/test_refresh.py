@@ -2,6 +2,8 @@
 the plan gives the whole reason, the end-of-run summary says why each step failed (the runs on
 the real warehouse: tests/integration/test_refresh.py)."""
 
+from datetime import UTC, datetime, timedelta
+
 import dagster as dg
 import pytest
 
@@ -69,3 +71,69 @@ def test_the_summary_says_why_each_step_failed_once_for_steps_that_failed_alike(
     assert ["raw/wimd", "failed"] in [line.split()[:2] for line in text.splitlines()]
     monkeypatch.setenv("WELLBEING_SOURCE_MIRROR", str(tmp_path))
     assert "WELLBEING_SOURCE_MIRROR is not set" not in _summary(tmp_path)
+
+
+def test_the_summary_names_each_partner_file_the_run_received(tmp_path, monkeypatch):
+    """A file that is not a spreadsheet and a file with rows set aside each get a line (an
+    earlier run's file does not), and the rejected file's feedback report does not ask the
+    partner to correct rows set aside. Loading valid rows needs the geography lookups (the real
+    loads: tests/integration/test_partnership_inbox.py), so the second file's counts are
+    written to the tables the contract defines."""
+    import duckdb
+
+    from pipelines.operations.refresh import partner_files_summary
+    from pipelines.partnership_activity import ingest
+
+    monkeypatch.setenv("WELLBEING_PARTNER_INBOX", str(tmp_path / "inbox"))
+    monkeypatch.setenv("WELLBEING_FEEDBACK_DIR", str(tmp_path / "feedback"))
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    ingest.ensure_tables(con)
+    started = datetime.now(UTC)
+
+    def received(name: str, at: datetime, rows: int, quarantined: dict[str, int]) -> None:
+        con.execute(
+            "insert into quality.submissions by name select ? as submission_file, "
+            "md5(?) as submission_sha256, 'archive' as archived_path, ? as received_at, "
+            "'csv' as file_format, ? as rows_submitted, ? as rows_accepted, "
+            "? as rows_quarantined, 0 as rows_superseding, 'loaded_with_quarantine' as status",
+            [name, name, at, rows, rows - sum(quarantined.values()), sum(quarantined.values())],
+        )
+        for column, n in quarantined.items():
+            con.execute(
+                "insert into quality.quarantine by name select ? as submission_file, "
+                "md5(?) as submission_sha256, range + 2 as source_row_number, "
+                "? || '.range' as rule_name, ? as column_name, 'why' as reason, "
+                "'pam' as reason_cy, '{}' as row_json, ? as quarantined_at, "
+                "false as is_resolved from range(?)",
+                [name, name, column, column, at, n],
+            )
+
+    received("last_week.csv", started - timedelta(days=7), 5, {"funding_gbp": 1})
+    received("cardiff_q1.csv", started, 120, {"funding_gbp": 2, "la_code": 1})
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "scan.csv").write_bytes(b"%PDF-1.4 a scanned form")
+    outcome = ingest.load_submission(
+        con, inbox / "scan.csv", None, tmp_path / "archive", feedback_dir=tmp_path / "feedback"
+    )
+    assert outcome.status == "rejected"
+    lines = partner_files_summary(con, started).splitlines()
+    assert lines[0] == "Partner files received:"
+    assert (
+        lines[1]
+        == "  cardiff_q1.csv: 120 rows received, 117 loaded, 3 set aside (most in column funding_gbp)"
+    )
+    assert (
+        lines[2].startswith("  scan.csv: REJECTED, nothing loaded: ")
+        and "a PDF document" in lines[2]
+    )
+    assert lines[3:] == [
+        f"Feedback reports for the partners (English and Welsh): {tmp_path / 'feedback'}"
+    ]
+    assert partner_files_summary(con, datetime.now(UTC)) == ""  # a run that received nothing
+    report = outcome.feedback["en"].with_suffix(".md").read_text()
+    assert (
+        "Nothing from this file was loaded" in report and "Correct the rows set aside" not in report
+    )
+    welsh = outcome.feedback["cy"].with_suffix(".md").read_text()
+    assert "Ni lwythwyd dim o'r ffeil hon" in welsh and "Cywirwch y rhesi a neilltuwyd" not in welsh
