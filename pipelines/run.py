@@ -73,16 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         selection = (
             sorted(selectable, key=lambda k: k.to_user_string()) if args.full else (plan.selection)
         )
-        checked = time.perf_counter() - started
-        since = (
-            f"changed since the last run: {', '.join(plan.changed_sources) or 'none'}"
-            if plan.last_run
-            else "first run on this warehouse (no earlier make run recorded): building everything"
-        )
-        print(
-            f"Checked {plan.sources_checked} source files in {checked:.1f} s; {since}. "
-            f"{len(plan.stale)} of {len(selectable)} assets out of date."
-        )
+        print(plan.header(len(selectable), time.perf_counter() - started))
         if args.plan:
             for name, reason in sorted(plan.stale.items()):
                 print(f"  {name}: {reason}")
@@ -92,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
                 if selection
                 else "Nothing to build: every asset is up to date."
             )
+            if plan.would_fail():
+                print(plan.would_fail())
             return 0
         outputs = (
             f"Working warehouse: {backend.describe()}; published read-only file: "

@@ -41,6 +41,12 @@ from pipelines.warehouse import table_exists
 FINGERPRINTS_TABLE = "quality.asset_fingerprints"
 UNAVAILABLE = "unavailable: "  # a source checksum that is the reason the file cannot be read
 SITE_KEY = dg.AssetKey(["dashboard", "site"])
+MIRROR_HINT = (  # when source files cannot be read and no mirror is set: the plan and the summary
+    "WELLBEING_SOURCE_MIRROR is not set, so every source file is downloaded from its "
+    "official URL. Without a connection, point it at a folder of the files laid out like "
+    "../shared/data, e.g. WELLBEING_SOURCE_MIRROR=../shared/data make run (and set the "
+    "same on every later run and --plan; README: Getting the data)."
+)
 
 
 def _digest(value) -> str:
@@ -89,6 +95,8 @@ class Plan:
         sources_checked: number of source files whose checksum was computed.
         changed_sources: catalogue sources whose checksum differs from the recorded build.
         last_run: whether an earlier ``make run`` recorded fingerprints in this warehouse.
+        unreadable: the sources (``raw/<key>``) whose file cannot be read, so whose step would fail.
+        blocked: the other selected assets downstream of those (they would not run).
     """
 
     fingerprints: dict[str, str]
@@ -98,6 +106,46 @@ class Plan:
     sources_checked: int = 0
     changed_sources: list[str] = field(default_factory=list)
     last_run: bool = False
+    unreadable: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+
+    def header(self, total: int, seconds: float) -> str:
+        """The first line of ``make run`` and ``--plan``: sources checked, changed and unreadable,
+        and how many assets are out of date and will be built."""
+        since = (
+            f"changed since the last run: {', '.join(self.changed_sources) or 'none'}"
+            if self.last_run
+            else "first run on this warehouse (no earlier make run recorded): building everything"
+        )
+        if self.unreadable:
+            since += f"; {len(self.unreadable)} cannot be read ({_some(self.unreadable)})"
+        line = (
+            f"Checked {self.sources_checked} source files in {seconds:.1f} s; {since}. "
+            f"{len(self.stale)} of {total} assets out of date"
+        )
+        if self.unreadable:
+            line += ", because a source file they are built from cannot be read"
+        extra = [k.to_user_string() for k in self.selection if k.to_user_string() not in self.stale]
+        if extra:  # the other outputs of an out-of-date asset's multi-asset step
+            line += f"; {len(extra)} more made in the same step: {', '.join(extra)}"
+        return line + "."
+
+    def would_fail(self) -> str:
+        """What ``--plan`` says at the end when source files cannot be read ('' when all can)."""
+        if not self.unreadable:
+            return ""
+        hint = "" if setting("WELLBEING_SOURCE_MIRROR") else f"\n{MIRROR_HINT}"
+        return (
+            f"These steps would fail because their source file cannot be read: "
+            f"{', '.join(self.unreadable)}; the {len(self.blocked)} that depend on them would not "
+            f"run, and the published file would be left as it was.{hint}"
+        )
+
+
+def _some(names: list[str], most: int = 3) -> str:
+    """``a, b, c and 4 more``: a few names of a long list."""
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return ", ".join(names[:most]) + more
 
 
 def recorded_fingerprints(
@@ -175,6 +223,7 @@ def plan_refresh(
     )
     fingerprints: dict[dg.AssetKey, str] = {}
     sources: dict[str, str | None] = {}
+    unreadable: dict[dg.AssetKey, set[str]] = {}  # asset -> the unreadable sources it is built from
 
     def fingerprint(key: dg.AssetKey) -> str:
         if key in fingerprints:
@@ -200,6 +249,9 @@ def plan_refresh(
                 parent.to_user_string(): fingerprint(parent)
                 for parent in sorted(node.parent_keys, key=lambda k: k.to_user_string())
             }
+            unreadable[key] = set().union(*(unreadable[p] for p in node.parent_keys))
+            if str(parts.get("source", "")).startswith(UNAVAILABLE):
+                unreadable[key] = {key.to_user_string()}
         fingerprints[key] = _digest(parts)
         return fingerprints[key]
 
@@ -224,6 +276,10 @@ def plan_refresh(
             stale[name] = "not built by make run before"
         elif source_changed:
             stale[name] = f"source file changed (sha256 {str(source)[:12]}…)"
+        elif before != current and unreadable.get(key):
+            stale[name] = (
+                f"an upstream source file cannot be read: {_some(sorted(unreadable[key]))}"
+            )
         elif before != current:
             stale[name] = "an input, its SQL, its contract or the pipeline code changed"
     selection: list[dg.AssetKey] = []
@@ -247,6 +303,12 @@ def plan_refresh(
         sources_checked=len(sources),
         changed_sources=sorted(changed),
         last_run=bool(recorded),
+        unreadable=[k for k in stale if unreadable.get(dg.AssetKey.from_user_string(k)) == {k}],
+        blocked=[
+            k.to_user_string()
+            for k in selection
+            if unreadable.get(k) and unreadable[k] != {k.to_user_string()}
+        ],
     )
 
 
@@ -445,12 +507,7 @@ def format_summary(lines: list[StepLine]) -> str:
     if any(line.error == "SourceUnavailableError" for line in failed) and not setting(
         "WELLBEING_SOURCE_MIRROR"
     ):
-        out.append(
-            "WELLBEING_SOURCE_MIRROR is not set, so every source file is downloaded from its "
-            "official URL. Without a connection, point it at a folder of the files laid out like "
-            "../shared/data, e.g. WELLBEING_SOURCE_MIRROR=../shared/data make run (and set the "
-            "same on every later run and --plan; README: Getting the data)."
-        )
+        out.append(MIRROR_HINT)
     return "\n".join(out)
 
 

@@ -98,6 +98,16 @@ def test_nothing_changed_does_no_work(copy):
     plan = _run(env, "--plan")
     assert "Nothing to build: every asset is up to date." in plan.stdout, plan.stdout
     assert "Would build" not in plan.stdout
+    # A mirror without the files (as offline): which cannot be read, why the rest is out of date
+    (copy["root"] / "empty").mkdir(parents=True)
+    empty = _run({**env, "WELLBEING_SOURCE_MIRROR": str(copy["root"] / "empty")}, "--plan")
+    header, *reasons, last = empty.stdout.strip().splitlines()
+    assert "; changed since the last run: none; 29 cannot be read (raw/" in header, header
+    assert "assets out of date, because a source file they are built from cannot be" in header
+    why = dict(line.strip().split(": ", 1) for line in reasons if line.startswith("  "))
+    assert why["marts/lsoa_profile"].startswith("an upstream source file cannot be read: raw/")
+    assert not [line for line in reasons if "an input, its SQL" in line]
+    assert last.startswith("These steps would fail because their source file cannot be read: ")
     assert _runs(env) == [], "no Dagster run was started"
     assert sha256_of(published) == before
     # On an empty warehouse there is no last run to compare with: the plan says so.

@@ -5,11 +5,18 @@ the real warehouse: tests/integration/test_refresh.py)."""
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
+import duckdb
 import pytest
 
 from pipelines.catalogue import SourceUnavailableError, fetch
 from pipelines.definitions import defs
-from pipelines.operations.refresh import format_summary, plan_refresh, run_summary
+from pipelines.operations.refresh import (
+    MIRROR_HINT,
+    format_summary,
+    plan_refresh,
+    record_fingerprints,
+    run_summary,
+)
 
 
 def test_the_plan_gives_the_whole_reason_a_source_cannot_be_read(tmp_path, monkeypatch):
@@ -24,6 +31,59 @@ def test_the_plan_gives_the_whole_reason_a_source_cannot_be_read(tmp_path, monke
     }
     assert str(tmp_path) in str(error.value)  # which folder it looked in, not 12 characters
     assert plan.changed_sources == [] and plan.source_checksums == {}
+    assert plan.unreadable == ["raw/wimd_2025_ranks"] and plan.blocked == []
+    assert plan.header(1, 0.5) == (
+        "Checked 1 source files in 0.5 s; first run on this warehouse (no earlier make run "
+        "recorded): building everything; 1 cannot be read (raw/wimd_2025_ranks). 1 of 1 assets "
+        "out of date, because a source file they are built from cannot be read."
+    )
+    assert plan.would_fail().startswith(
+        "These steps would fail because their source file cannot be read: raw/wimd_2025_ranks; "
+        "the 0 that depend on them would not run"
+    )
+    assert "WELLBEING_SOURCE_MIRROR is not set" not in plan.would_fail()  # it is set
+
+
+def test_the_plan_says_downstream_assets_wait_on_an_unreadable_source(monkeypatch):
+    monkeypatch.delenv("WELLBEING_SOURCE_MIRROR", raising=False)
+    graph = defs.resolve_asset_graph()
+    partner = dg.AssetKey(["raw", "partnership_activity"])
+    wimd = dg.AssetKey(["raw", "wimd_2025_ranks"])
+    assert wimd in graph.get(partner).parent_keys
+    selectable = {wimd, *graph.get(partner).assets_def.keys}
+    checksum = "refresh.source_checksum"
+    monkeypatch.setattr(f"pipelines.operations.{checksum}", lambda key: "sha of " + key)
+    con = duckdb.connect()
+    for key in selectable:  # an earlier run built them all
+        con.execute(f"create schema if not exists {key.path[0]}")
+        con.execute(f"create table {key.path[0]}.{key.path[1]} (x int)")
+    record_fingerprints(con, plan_refresh(graph, selectable, con), _names(selectable), "run 1")
+    assert plan_refresh(graph, selectable, con).stale == {}
+    offline = {wimd.path[1]: "unavailable: offline"}
+    monkeypatch.setattr(f"pipelines.operations.{checksum}", lambda k: offline.get(k, "sha of " + k))
+    plan = plan_refresh(graph, selectable, con)
+    assert plan.stale == {
+        "raw/wimd_2025_ranks": "its source file cannot be read: offline",
+        "raw/partnership_activity": "an upstream source file cannot be read: raw/wimd_2025_ranks",
+    }
+    assert plan.unreadable == ["raw/wimd_2025_ranks"] and plan.changed_sources == []
+    assert plan.blocked == ["raw/partnership_activity"]
+    # the partner loader's other outputs are built in its step: the header says why 4, not 2
+    assert _names(plan.selection) == _names(selectable)
+    assert plan.header(len(selectable), 1.0) == (
+        "Checked 7 source files in 1.0 s; changed since the last run: none; 1 cannot be read "
+        "(raw/wimd_2025_ranks). 2 of 4 assets out of date, because a source file they are built "
+        "from cannot be read; 2 more made in the same step: quality/quarantine, quality/submissions."
+    )
+    assert plan.would_fail() == (
+        "These steps would fail because their source file cannot be read: raw/wimd_2025_ranks; "
+        "the 1 that depend on them would not run, and the published file would be left as it "
+        f"was.\n{MIRROR_HINT}"
+    )
+
+
+def _names(keys) -> set[str]:
+    return {k.to_user_string() for k in keys}
 
 
 def _unavailable(key: str, why: str):
