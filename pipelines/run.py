@@ -83,8 +83,8 @@ def main(argv: list[str] | None = None) -> int:
                 if selection
                 else "Nothing to build: every asset is up to date."
             )
-            if plan.would_fail():
-                print(plan.would_fail())
+            if failing := plan.would_fail():
+                print(failing)
             return 0
         outputs = (
             f"Working warehouse: {backend.describe()}; published read-only file: "
