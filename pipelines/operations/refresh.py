@@ -379,11 +379,13 @@ class StepLine:
 def user_error(error) -> tuple[str, str]:
     """``(class name, message)`` of the error our code raised, from a Dagster event's error
     (``SerializableErrorInfo``) under Dagster's wrappers; the message loses its
-    ``package.module.Error: `` prefix."""
+    ``package.module.Error: `` (or ``Error: ``) prefix."""
     while error.cause is not None and error.cls_name.startswith("Dagster"):
         error = error.cause
     head, _, rest = error.message.strip().partition(": ")
-    return error.cls_name, rest if rest and "." in head and " " not in head else error.message
+    return error.cls_name, rest if rest and head.rsplit(".", 1)[-1] == error.cls_name else (
+        error.message
+    )
 
 
 def first_sentence(text: str) -> str:
