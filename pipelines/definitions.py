@@ -4,8 +4,8 @@ Dagster's loader (``dg.load_assets_from_modules``) collects the assets each doma
 module defines at module scope (a new dataset is a new folder whose ``assets`` module is listed
 in ``DOMAIN_MODULES``); the jobs, schedules and sensors are the operations modules'. The
 project-wide policies are applied once, here: the contract column schema on every asset, one
-contract check per contract table among the loaded assets, the warehouse resource and the
-executor.
+contract check per contract table among the loaded assets, the warehouse resource, the
+executor and the loggers (``pipelines.logs``: a failed step in one console line, not its trace).
 """
 
 import dagster as dg
@@ -20,6 +20,7 @@ from pipelines.dashboard import assets as dashboard
 from pipelines.executors import warehouse_executor
 from pipelines.geography import assets as geography
 from pipelines.indicators import assets as indicators
+from pipelines.logs import LOGGERS
 from pipelines.national_indicators import assets as national_indicators
 from pipelines.nsw_adult_lifestyles import assets as nsw_adult_lifestyles
 from pipelines.ons_local_statistics import assets as ons_local_statistics
@@ -68,6 +69,8 @@ def build_definitions() -> dg.Definitions:
         # steps in turn on the DuckDB file (one writer per file), several step processes at once
         # on DuckLake, or Celery workers (WELLBEING_EXECUTOR; see pipelines/executors.py).
         executor=warehouse_executor,
+        # Every job's "console" logger (and the "file" one make run turns on): see pipelines/logs.py
+        loggers=LOGGERS,
     )
 
 

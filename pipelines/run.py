@@ -9,7 +9,9 @@
    processes at once on DuckLake), recorded in the Dagster instance under ``DAGSTER_HOME`` so the
    UI shows the run; records the fingerprints of what it built, and prints a table of steps,
    time, rows and checks, then each partner file it received (rows loaded and set aside, or why
-   it was rejected) and where the feedback reports are.
+   it was rejected) and where the feedback reports are. Dagster's console lines say a failed
+   step in one line (``pipelines.logs``); the complete log, every trace included, is written to
+   ``WELLBEING_LOG_DIR/<run id>.log``, whose path the summary ends with.
 
 With nothing changed it stops after the checksums. ``--full`` rebuilds everything; ``--plan``
 prints what would run and why, and exits. Exit status 1 when a step failed or was refused by
@@ -37,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     import dagster as dg
 
     from pipelines.definitions import defs
+    from pipelines.logs import run_log_file
     from pipelines.operations.jobs import whole_run_selection
     from pipelines.operations.publish import published_file
     from pipelines.operations.refresh import (
@@ -98,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 0
         print(f"Building {len(selection)} assets (the out-of-date ones and what depends on them).")
+        log_dir = setting_path("WELLBEING_LOG_DIR")
         persistent = bool(os.environ.get("DAGSTER_HOME"))
         instance = dg.DagsterInstance.get() if persistent else dg.DagsterInstance.ephemeral()
         result = dg.execute_job(
@@ -106,7 +110,10 @@ def main(argv: list[str] | None = None) -> int:
             asset_selection=selection,
             tags={"wellbeing/writes": "warehouse", "wellbeing/entry_point": "make run"},
             run_config={
-                "loggers": {"console": {"config": {"log_level": args.log_level.upper()}}},
+                "loggers": {
+                    "console": {"config": {"log_level": args.log_level.upper()}},
+                    "file": {"config": {"log_dir": str(log_dir)}},  # everything, traces too
+                },
                 # Parallel step processes need a persistent instance; without one, run in turn.
                 **({} if persistent else {"execution": {"config": {"mode": "in_process"}}}),
             },
@@ -141,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
         elapsed = time.perf_counter() - started
         print(
             f"\nRun {result.run_id[:8]}: {len(built)} assets built, {len(refused)} refused by "
-            f"the quality gate, {len(failed)} failed, in {elapsed:.1f} s."
+            f"the quality gate, {len(failed)} failed, in {elapsed:.1f} s.\nComplete log (every "
+            f"error with its trace): {run_log_file(log_dir, result.run_id)}"
         )
         if refused:
             print(

@@ -22,6 +22,7 @@
 | ``WELLBEING_WAREHOUSE_BUSY_SECONDS`` | ``5`` | how long a run retries while a program that is not a pipeline run (a reader) has the working file open, before failing with an error naming the published file |
 | ``WELLBEING_QUALITY_DIR`` | ``data/quality`` | the contract-check report (``report.html``, works offline) and the Great Expectations stores and Data Docs; kept out of the published folder |
 | ``WELLBEING_QUALITY_KEEP_RUNS`` | ``10`` | Great Expectations results and Data Docs pages are pruned to the last this many runs |
+| ``WELLBEING_LOG_DIR`` | ``data/logs`` | ``make run`` writes the complete log of each run here, ``<run id>.log``: every event, every stack trace (the console says a failed step in one line; see ``pipelines/logs.py``) |
 | ``WELLBEING_AUTOMATION_INTERVAL_SECONDS`` | ``60`` | how often the daemon evaluates the ``wellbeing_automation`` sensor |
 | ``DAGSTER_HOME`` | ``.dagster_home`` (set by the Makefile) | Dagster's instance folder: ``dagster.yaml`` and, locally, run and event storage |
 | ``DAGSTER_PG_HOST``, ``DAGSTER_PG_PORT``, ``DAGSTER_PG_DB``, ``DAGSTER_PG_USER``, ``DAGSTER_PG_PASSWORD`` | unset | PostgreSQL run, event and schedule storage; read only by ``deploy/dagster.yaml`` (production) |
@@ -56,6 +57,7 @@ DEFAULTS: dict[str, str | None] = {
     "WELLBEING_WAREHOUSE_BUSY_SECONDS": "5",
     "WELLBEING_QUALITY_DIR": "data/quality",
     "WELLBEING_QUALITY_KEEP_RUNS": "10",
+    "WELLBEING_LOG_DIR": "data/logs",
     "WELLBEING_AUTOMATION_INTERVAL_SECONDS": "60",
 }
 

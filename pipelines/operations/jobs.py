@@ -6,6 +6,7 @@ time, because DuckDB allows one writer per file. ``JOBS`` is what the code locat
 
 import dagster as dg
 
+from pipelines.logs import QUIET_CONSOLE
 from pipelines.operations import keys
 from pipelines.operations.accept import accept_source_version_job
 
@@ -56,6 +57,7 @@ def partner_year_rerun_selection() -> dg.AssetSelection:
 JOBS = [
     dg.define_asset_job(
         name=WHOLE_REFRESH_JOB,
+        config=QUIET_CONSOLE,  # our console logger when launched from the UI or the daemon
         selection=whole_run_selection(),
         description="Every unpartitioned asset with its checks: what make run executes (make run "
         "selects the out-of-date part of it and what depends on that; launched from here it "
@@ -65,6 +67,7 @@ JOBS = [
     ),
     dg.define_asset_job(
         name=PUBLIC_REFRESH_JOB,
+        config=QUIET_CONSOLE,  # our console logger when launched from the UI or the daemon
         selection=public_sources_selection(),
         description="Refresh every public source, rebuild staging and marts, publish. Partner "
         "submissions already in the warehouse are kept; new ones come through the partner_inbox "
@@ -74,6 +77,7 @@ JOBS = [
     ),
     dg.define_asset_job(
         name=PARTNER_INGESTION_JOB,
+        config=QUIET_CONSOLE,  # our console logger when launched from the UI or the daemon
         selection=partner_selection().downstream() - partitioned_selection(),
         description="Load partner submissions from WELLBEING_PARTNER_INBOX into "
         "raw.partnership_activity, then rebuild what depends on it and publish.",
@@ -92,6 +96,7 @@ JOBS = [
     ),
     dg.define_asset_job(
         name=PUBLISH_JOB,
+        config=QUIET_CONSOLE,  # our console logger when launched from the UI or the daemon
         selection=dg.AssetSelection.assets(keys.PUBLISHED_KEY),
         description="Publish the current marts again (read-only snapshot, exports, dictionary).",
         tags=keys.WRITES_WAREHOUSE,
