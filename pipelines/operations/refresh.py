@@ -497,9 +497,10 @@ def format_summary(lines: list[StepLine]) -> str:
             f"{line.checks or '-'}"
         )
     failed = sorted((line for line in lines if line.reason), key=lambda line: line.asset)
-    alike: dict[str, list[StepLine]] = {}  # the same reason but for names and URLs: said once
+    alike: dict[str, list[StepLine]] = {}  # the same but for names, URLs and paths: said once
     for line in failed:
-        alike.setdefault(re.sub(r"https?://\S+|'[^']*'", "…", line.reason), []).append(line)
+        shape = re.sub(r"https?://\S+|'[^']*'|(?<![\w.])/[^\s,]+(, /[^\s,]+)*", "…", line.reason)
+        alike.setdefault(shape, []).append(line)
     if failed:
         out.append("\nWhy steps failed:")
     for first, *more in alike.values():

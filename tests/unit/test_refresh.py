@@ -133,6 +133,33 @@ def test_the_summary_says_why_each_step_failed_once_for_steps_that_failed_alike(
     assert "WELLBEING_SOURCE_MIRROR is not set" not in _summary(tmp_path)
 
 
+def test_the_summary_says_once_that_sources_are_not_in_the_mirror_whatever_their_paths(tmp_path):
+    """An empty mirror: each source looked for other files (one or two), one reason is said."""
+    assets = [
+        _unavailable(
+            "wimd", f" is not in the mirror folder {tmp_path}: looked for {tmp_path}/w.ods"
+        ),
+        _unavailable(
+            "msoa",
+            f" is not in the mirror folder {tmp_path}: looked for {tmp_path}/m.csv, {tmp_path}/m.js",
+        ),
+        _unavailable("boards", " has no download and no mirror folder is set"),
+    ]
+    with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
+        result = dg.materialize(assets, instance=instance, raise_on_error=False)
+        lines = run_summary(instance, result.run_id)
+    assert {line.error for line in lines} == {"SourceUnavailableError"}
+    why = format_summary(lines).split("\nWhy steps failed:\n", 1)[1].splitlines()
+    assert why[:3] == [
+        "  raw/boards: Source 'boards' has no download and no mirror folder is set.",
+        (
+            f"  raw/msoa: Source 'msoa' is not in the mirror folder {tmp_path}: looked for "
+            f"{tmp_path}/m.csv, {tmp_path}/m.js."
+        ),
+        "    and so 1 more: raw/wimd",
+    ]
+
+
 def test_the_summary_names_each_partner_file_the_run_received(tmp_path, monkeypatch):
     """A file that is not a spreadsheet and a file with rows set aside each get a line (an
     earlier run's file does not), and the rejected file's feedback report does not ask the
