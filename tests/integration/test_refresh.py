@@ -246,3 +246,66 @@ def test_make_run_refuses_a_second_writer_and_a_reader_in_seconds(
     assert "0 assets built" in out
     assert elapsed < 120, f"took {elapsed:.0f} s (start-up, checksums and a 2 s wait)"
     assert sha256_of(published) == before
+
+
+def test_a_failed_run_says_each_failure_in_a_line_and_keeps_the_traces_in_its_log(tmp_path):
+    """The new-user trial: every source fails (an empty mirror, as offline). Dagster's console
+    said each failure with its whole trace (about 1,200 lines here, 3,800 when every download
+    fails); now each failed step is one line with its reason, and the traces are in the run's log
+    file, whose path the summary prints, and in the event log the Dagster UI shows. A private
+    output folder and warehouse: no copy of the session's build is needed."""
+    from pipelines.operations.refresh import first_sentence, user_error
+    from pipelines.settings import outputs_under
+
+    empty = tmp_path / "empty_mirror"
+    empty.mkdir()
+    outputs = outputs_under(tmp_path / "run")
+    home = Path(outputs["DAGSTER_HOME"])
+    home.mkdir(parents=True)
+    (home / "dagster.yaml").write_text((PROJECT_ROOT / "deploy/dagster.local.yaml").read_text())
+    env = {
+        **os.environ,
+        **outputs,
+        "WELLBEING_SOURCE_MIRROR": str(empty),
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
+    env.pop("WELLBEING_ENTRY_POINT", None)
+    result = _run(env)
+    out = result.stdout + result.stderr
+    assert result.returncode == 1, out[-3000:]
+    assert "Traceback" not in out and 'File "' not in out, out[-3000:]
+    [run] = _runs(env)
+    instance = dg.DagsterInstance.from_config(env["DAGSTER_HOME"])
+    try:
+        failures = {
+            e.dagster_event.step_key: e.dagster_event.step_failure_data.error
+            for e in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE)
+        }
+    finally:
+        instance.dispose()
+    assert len(failures) > 25  # every source step
+    # Each failed step: one console line naming it, its error's class and the first sentence.
+    console = result.stderr.splitlines()
+    for step, error in failures.items():
+        cls, message = user_error(error)
+        assert cls == "SourceUnavailableError" and " is not in the mirror folder " in message
+        assert 'File "' in error.to_string()  # the event log (the UI) keeps the whole error
+        [line] = [line for line in console if f" - {step} - STEP_FAILURE - " in line]
+        assert line.endswith(f"failed. SourceUnavailableError: {first_sentence(message)}"), line
+        assert f"{empty}: looked for {empty}/" in line
+    # The summary still says why, once for the steps that failed alike, naming every one.
+    why = result.stdout.split("\nWhy steps failed:\n", 1)[1].split("\n\nRun ", 1)[0]
+    assert len(why.splitlines()) < 10, why
+    for step in failures:
+        assert step.replace("__", "/", 1) in why
+    # 1,213 lines before, 188 now: a line for each failed step and for each step it held back
+    # (Dagster's "Dependencies for step ... Not executing."), the plan and the summary.
+    assert len(out.splitlines()) < 250, len(out.splitlines())
+    # The complete log: its path is the summary's last line, and it holds every trace.
+    path = Path(out.rsplit("Complete log (every error with its trace): ", 1)[1].split()[0])
+    assert path == Path(outputs["WELLBEING_LOG_DIR"]) / f"{run.run_id}.log"
+    log = path.read_text()
+    assert log.count("Stack Trace:") >= len(failures) and 'File "' in log
+    assert " - DEBUG - " in log and "RUN_FAILURE" in log
+    for step in failures:
+        assert f" - {step} - STEP_FAILURE - " in log
