@@ -5,7 +5,9 @@ chained cause, dozens of lines a step (thousands when every download fails). Our
 as the code location's ``console`` logger (``dg.Definitions(loggers=...)`` in
 ``pipelines.definitions``), prints the same lines but says a failed step in one: the step, then
 the error's class and the first sentence of its message (``refresh.user_error``, as in ``make
-run``'s summary). At ``log_level: DEBUG`` it prints everything, traces included.
+run``'s summary); a ``dg.Failure`` our code raised on purpose (the quality gate's refusal) is said
+by its whole description, which is written for the user. At ``log_level: DEBUG`` it prints
+everything, traces included.
 
 Nothing is lost: the run's event log (the Dagster UI, ``instance.all_logs``) is written by
 Dagster's own handler, not by a console logger, and keeps every error in full; and the ``file``
@@ -48,6 +50,14 @@ def _event_error(record: logging.LogRecord):
     return getattr(data, "error", None)
 
 
+def _failure_description(record: logging.LogRecord) -> str:
+    """The description of a ``dg.Failure`` our code raised on purpose (say, the quality gate's
+    refusal: which checks failed, and how to fix or accept), written for the user: said whole."""
+    data = getattr(getattr(record, "dagster_event", None), "event_specific_data", None)
+    failure = getattr(data, "user_failure_data", None)
+    return (getattr(failure, "description", None) or "").strip()
+
+
 class ShortErrorFormatter(logging.Formatter):
     """Dagster's line format, with an error said in one line instead of its traceback."""
 
@@ -57,7 +67,9 @@ class ShortErrorFormatter(logging.Formatter):
             return super().format(record)
         short = logging.makeLogRecord(record.__dict__)
         message = record.getMessage()
-        if error is not None:
+        if description := _failure_description(record):
+            message = f"{message.splitlines()[0]} {description}"
+        elif error is not None:
             message = short_error_line(message, error)
         elif record.exc_info and record.exc_info[1] is not None:  # a log.exception() in our code
             exc = record.exc_info[1]

@@ -118,3 +118,36 @@ def test_runs_the_ui_and_the_daemon_launch_name_our_console_logger():
     partner = defs.resolve_job_def(jobs.PARTNER_INGESTION_JOB)
     sensor_config = {"ops": {PARTNER_OP: {"config": {"files": ["cardiff.csv"]}}}}
     assert dg.validate_run_config(partner, sensor_config)["loggers"] == ours
+
+
+def test_a_refusal_is_said_whole_without_its_trace(tmp_path, capfd):
+    """A dg.Failure (the quality gate's refusal) is a message for the user: every line of it."""
+    from datetime import UTC, datetime
+
+    from pipelines.quality.gate import GateFailure, gate_message
+
+    failed = GateFailure(
+        "raw.wimd_2025_ranks",
+        "contract_wimd_2025_ranks",
+        datetime(2026, 12, 1, tzinfo=UTC),
+        "1a2b3c4d",
+        ("expect_table_row_count_to_equal",),
+        ("1,917 rows, one for each 2021 LSOA",),
+    )
+    refusal = gate_message("staging.stg_wimd__wimd_2025", [failed])
+    assert len(refusal.splitlines()) == 3 and "make accept-source" in refusal
+
+    @dg.asset(key=["staging", "stg_wimd__wimd_2025"])
+    def refused() -> None:
+        raise dg.Failure(description=refusal)
+
+    job = dg.Definitions(assets=[refused], loggers=LOGGERS).resolve_implicit_global_asset_job_def()
+    job.execute_in_process(
+        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+    err = capfd.readouterr().err
+    assert 'File "' not in err and "Traceback" not in err, err
+    step = "staging__stg_wimd__wimd_2025"
+    assert f' - {step} - STEP_FAILURE - Execution of step "{step}" failed. {refusal}\n' in err
