@@ -250,8 +250,7 @@ def test_make_run_refuses_a_second_writer_and_a_reader_in_seconds(
 
 def test_a_failed_run_says_each_failure_in_a_line_and_keeps_the_traces_in_its_log(tmp_path):
     """The new-user trial: every source fails (an empty mirror, as offline). Dagster's console
-    said each failure with its whole trace (about 1,200 lines here, 3,800 when every download
-    fails); now each failed step is one line with its reason, and the traces are in the run's log
+    said each failure with its whole trace (1,193 lines here, 3,777 when every download fails); now each failed step is one line with its reason, and the traces are in the run's log
     file, whose path the summary prints, and in the event log the Dagster UI shows. A private
     output folder and warehouse: no copy of the session's build is needed."""
     from pipelines.operations.refresh import first_sentence, user_error
@@ -298,7 +297,7 @@ def test_a_failed_run_says_each_failure_in_a_line_and_keeps_the_traces_in_its_lo
     assert len(why.splitlines()) < 10, why
     for step in failures:
         assert step.replace("__", "/", 1) in why
-    # 1,213 lines before, 188 now: a line for each failed step and for each step it held back
+    # 1,193 lines before, 187 now: a line for each failed step and for each step it held back
     # (Dagster's "Dependencies for step ... Not executing."), the plan and the summary.
     assert len(out.splitlines()) < 250, len(out.splitlines())
     # The complete log: its path is the summary's last line, and it holds every trace.
