@@ -37,6 +37,7 @@ from pipelines.contracts import apply_comments, contract_for, create_table_sql
 from pipelines.operations import keys
 from pipelines.settings import PROJECT_ROOT, setting, setting_path
 from pipelines.warehouse import table_exists
+from pipelines.wording import counted
 
 FINGERPRINTS_TABLE = "quality.asset_fingerprints"
 UNAVAILABLE = "unavailable: "  # a source checksum that is the reason the file cannot be read
@@ -120,11 +121,12 @@ class Plan:
         if self.unreadable:
             since += f"; {len(self.unreadable)} cannot be read ({_some(self.unreadable)})"
         line = (
-            f"Checked {self.sources_checked} source files in {seconds:.1f} s; {since}. "
-            f"{len(self.stale)} of {total} assets out of date"
+            f"Checked {counted(self.sources_checked, 'source file')} in {seconds:.1f} s; "
+            f"{since}. {len(self.stale)} of {counted(total, 'asset')} out of date"
         )
         if self.unreadable:
-            line += ", because a source file they are built from cannot be read"
+            they = "it is" if len(self.stale) == 1 else "they are"
+            line += f", because a source file {they} built from cannot be read"
         extra = [k.to_user_string() for k in self.selection if k.to_user_string() not in self.stale]
         if extra:  # the other outputs of an out-of-date asset's multi-asset step
             line += f"; {len(extra)} more made in the same step: {', '.join(extra)}"
@@ -135,10 +137,20 @@ class Plan:
         if not self.unreadable:
             return ""
         hint = "" if setting("WELLBEING_SOURCE_MIRROR") else f"\n{MIRROR_HINT}"
+        one = len(self.unreadable) == 1
+        them = "it" if one else "them"
+        waiting = len(self.blocked)
+        dependents = (
+            f"no other step depends on {them}"
+            if not waiting
+            else f"the {counted(waiting, 'step')} that {'depends' if waiting == 1 else 'depend'} "
+            f"on {them} would not run"
+        )
         return (
-            f"These steps would fail because their source file cannot be read: "
-            f"{', '.join(self.unreadable)}; the {len(self.blocked)} that depend on them would not "
-            f"run, and the published file would be left as it was.{hint}"
+            f"{'This step' if one else 'These steps'} would fail because "
+            f"{'its' if one else 'their'} source file cannot be read: "
+            f"{', '.join(self.unreadable)}; {dependents}, and the published file would be left "
+            f"as it was.{hint}"
         )
 
 
@@ -520,7 +532,6 @@ def partner_files_summary(con: duckdb.DuckDBPyConnection, since: datetime) -> st
     then the folder of the feedback reports (``WELLBEING_FEEDBACK_DIR``). Empty when the run
     received no file."""
     from pipelines.partnership_activity.ingest import original_submission
-    from pipelines.wording import counted
 
     if not table_exists(con, "quality.submissions"):
         return ""

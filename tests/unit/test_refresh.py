@@ -33,13 +33,13 @@ def test_the_plan_gives_the_whole_reason_a_source_cannot_be_read(tmp_path, monke
     assert plan.changed_sources == [] and plan.source_checksums == {}
     assert plan.unreadable == ["raw/wimd_2025_ranks"] and plan.blocked == []
     assert plan.header(1, 0.5) == (
-        "Checked 1 source files in 0.5 s; first run on this warehouse (no earlier make run "
-        "recorded): building everything; 1 cannot be read (raw/wimd_2025_ranks). 1 of 1 assets "
-        "out of date, because a source file they are built from cannot be read."
+        "Checked 1 source file in 0.5 s; first run on this warehouse (no earlier make run "
+        "recorded): building everything; 1 cannot be read (raw/wimd_2025_ranks). 1 of 1 asset "
+        "out of date, because a source file it is built from cannot be read."
     )
     assert plan.would_fail().startswith(
-        "These steps would fail because their source file cannot be read: raw/wimd_2025_ranks; "
-        "the 0 that depend on them would not run"
+        "This step would fail because its source file cannot be read: raw/wimd_2025_ranks; "
+        "no other step depends on it, and the published file"
     )
     assert "WELLBEING_SOURCE_MIRROR is not set" not in plan.would_fail()  # it is set
 
@@ -76,8 +76,8 @@ def test_the_plan_says_downstream_assets_wait_on_an_unreadable_source(monkeypatc
         "from cannot be read; 2 more made in the same step: quality/quarantine, quality/submissions."
     )
     assert plan.would_fail() == (
-        "These steps would fail because their source file cannot be read: raw/wimd_2025_ranks; "
-        "the 1 that depend on them would not run, and the published file would be left as it "
+        "This step would fail because its source file cannot be read: raw/wimd_2025_ranks; "
+        "the 1 step that depends on it would not run, and the published file would be left as it "
         f"was.\n{MIRROR_HINT}"
     )
 
