@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         whole_run_job,
     )
     from pipelines.settings import setting_path
+    from pipelines.wording import counted
 
     graph = defs.resolve_asset_graph()
     warehouse = defs.resources["warehouse"]
@@ -78,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
             for name, reason in sorted(plan.stale.items()):
                 print(f"  {name}: {reason}")
             print(
-                f"Would build {len(selection)} assets: "
+                f"Would build {counted(len(selection), 'asset')}: "
                 + ", ".join(k.to_user_string() for k in selection)
                 if selection
                 else "Nothing to build: every asset is up to date."
@@ -97,7 +98,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"ran, everything is as the last run left it. {outputs}"
             )
             return 0
-        print(f"Building {len(selection)} assets (the out-of-date ones and what depends on them).")
+        print(
+            f"Building {counted(len(selection), 'asset')} (the out-of-date ones and what depends "
+            "on them)."
+        )
         persistent = bool(os.environ.get("DAGSTER_HOME"))
         instance = dg.DagsterInstance.get() if persistent else dg.DagsterInstance.ephemeral()
         result = dg.execute_job(
@@ -140,8 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         failed = [line.asset for line in lines if line.status == "failed"]
         elapsed = time.perf_counter() - started
         print(
-            f"\nRun {result.run_id[:8]}: {len(built)} assets built, {len(refused)} refused by "
-            f"the quality gate, {len(failed)} failed, in {elapsed:.1f} s."
+            f"\nRun {result.run_id[:8]}: {counted(len(built), 'asset')} built, {len(refused)} "
+            f"refused by the quality gate, {len(failed)} failed, in {elapsed:.1f} s."
         )
         if refused:
             print(
