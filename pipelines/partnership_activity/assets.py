@@ -149,19 +149,17 @@ def outcome_line(outcome: ingest.LoadOutcome) -> str:
 
 
 def quarantine_message(to_correct: int, example: int, is_example: bool) -> str:
-    """The end of the run's log line about quarantined rows: only rows someone has to correct
-    are counted as such (the generated example rows are said apart)."""
-    if is_example:
-        return (
-            f"{counted(example, 'example row')} set aside (generated example data: nothing for "
-            "anyone to correct)"
+    """The end of the run's log line about unresolved quarantined rows: only rows of partner
+    files are counted as still to correct; the generated example rows are said apart."""
+    parts = []
+    if to_correct or not is_example:
+        parts.append(
+            f"{counted(to_correct, 'quarantined row')} from partner files still to correct"
         )
-    retired = (
-        f" (the {counted(example, 'row')} set aside from the retired example data are not counted)"
-        if example
-        else ""
-    )
-    return f"{counted(to_correct, 'quarantined row')} from partner files still to correct{retired}"
+    if example:
+        why = "generated example data" if is_example else "retired example data: not counted"
+        parts.append(f"{counted(example, 'example row')} set aside ({why}, nothing to correct)")
+    return "; ".join(parts) or "no quarantined rows to correct"
 
 
 def _selected(inbox, config: PartnerInboxConfig, log) -> list:

@@ -118,3 +118,20 @@ def test_the_same_content_under_another_name_is_recorded_once_as_a_duplicate(tmp
     assert {"one_row_per_file_received", "content_loaded_once", "duplicates_have_no_rows"} <= {
         o.rule.name for o in validation.outcomes
     }
+
+
+def test_the_run_log_counts_only_partner_rows_as_still_to_correct():
+    from pipelines.partnership_activity.assets import quarantine_message
+
+    # an inbox is configured: the retired example rows are said apart, not counted
+    assert quarantine_message(1, 212, is_example=False) == (
+        "1 quarantined row from partner files still to correct; 212 example rows set aside "
+        "(retired example data: not counted, nothing to correct)"
+    )
+    assert quarantine_message(0, 0, is_example=False) == (
+        "0 quarantined rows from partner files still to correct"
+    )
+    # no inbox: the example rows are all there is, and nobody has to correct them
+    assert quarantine_message(0, 1, is_example=True) == (
+        "1 example row set aside (generated example data, nothing to correct)"
+    )
