@@ -157,7 +157,7 @@ def duplicate_note(earlier_file: str, received_at: datetime, earlier_status: str
     kept = (
         "it could not be read then either"
         if earlier_status == "rejected"
-        else "its rows are the ones loaded (or set aside) from that file"
+        else "its rows are those loaded or set aside from that file"
     )
     return f"identical to {earlier_file}, received {when} UTC: nothing loaded again ({kept})"
 

@@ -646,7 +646,7 @@ def test_the_same_content_under_another_name_is_a_duplicate_that_loads_nothing(c
     ]
     assert logged[1][7] == (
         f"identical to amounts.csv, received {received} UTC: nothing loaded again "
-        "(its rows are the ones loaded (or set aside) from that file)"
+        "(its rows are those loaded or set aside from that file)"
     )
     en = copy.feedback["en"].read_text()
     cy = copy.feedback["cy"].with_suffix(".md").read_text()

@@ -47,7 +47,7 @@ def test_the_note_of_a_duplicate_names_the_earlier_file_and_when_it_came():
     at = datetime(2025, 6, 2, 10, 30, tzinfo=timezone(timedelta(hours=1)))
     assert duplicate_note("cardiff/q1.xlsx", at, "loaded") == (
         "identical to cardiff/q1.xlsx, received 2025-06-02 09:30 UTC: nothing loaded again "
-        "(its rows are the ones loaded (or set aside) from that file)"
+        "(its rows are those loaded or set aside from that file)"
     )
     assert duplicate_note("scan.csv", at.astimezone(UTC), "rejected").endswith(
         "nothing loaded again (it could not be read then either)"
