@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         whole_run_job,
     )
     from pipelines.settings import setting_path
+    from pipelines.wording import counted
 
     graph = defs.resolve_asset_graph()
     warehouse = defs.resources["warehouse"]
@@ -81,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
             for name, reason in sorted(plan.stale.items()):
                 print(f"  {name}: {reason}")
             print(
-                f"Would build {len(selection)} assets: "
+                f"Would build {counted(len(selection), 'asset')}: "
                 + ", ".join(k.to_user_string() for k in selection)
                 if selection
                 else "Nothing to build: every asset is up to date."
@@ -100,7 +101,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"ran, everything is as the last run left it. {outputs}"
             )
             return 0
-        print(f"Building {len(selection)} assets (the out-of-date ones and what depends on them).")
+        print(
+            f"Building {counted(len(selection), 'asset')} (the out-of-date ones and what depends "
+            "on them)."
+        )
         log_dir = setting_path("WELLBEING_LOG_DIR")
         persistent = bool(os.environ.get("DAGSTER_HOME"))
         instance = dg.DagsterInstance.get() if persistent else dg.DagsterInstance.ephemeral()
@@ -147,9 +151,9 @@ def main(argv: list[str] | None = None) -> int:
         failed = [line.asset for line in lines if line.status == "failed"]
         elapsed = time.perf_counter() - started
         print(
-            f"\nRun {result.run_id[:8]}: {len(built)} assets built, {len(refused)} refused by "
-            f"the quality gate, {len(failed)} failed, in {elapsed:.1f} s.\nComplete log (every "
-            f"error with its trace): {run_log_file(log_dir, result.run_id)}"
+            f"\nRun {result.run_id[:8]}: {counted(len(built), 'asset')} built, {len(refused)} "
+            f"refused by the quality gate, {len(failed)} failed, in {elapsed:.1f} s.\nComplete log "
+            f"(every error with its trace): {run_log_file(log_dir, result.run_id)}"
         )
         if refused:
             print(

@@ -3,8 +3,9 @@
 Plain functions used by the ``partner_inbox`` sensor. What counts as a submission (suffixes,
 sub-folders, hidden and temporary files) is defined once, in
 ``pipelines.partnership_activity.submission``, and shared with the loader. A file is identified
-by the SHA-256 of its bytes, so the same content is processed once whatever its name, and an
-edited file (new bytes) is processed again; it is named by its path below the inbox.
+by the SHA-256 of its bytes and named by its path below the inbox: the same file seen again is
+not processed again, an edited file (new bytes) is, and so is the same content under another
+name (the loader records it as a duplicate and writes the partner a report saying so).
 """
 
 import json
@@ -28,9 +29,13 @@ class InboxFile:
 
 @dataclass
 class InboxCursor:
-    """Sensor cursor: hashes already requested, and a stat cache so unchanged files are not re-hashed.
+    """Sensor cursor: the files already requested, and a stat cache so unchanged files are not
+    re-hashed.
 
-    Serialised as JSON: ``{"seen": [sha256, ...], "files": {name: [size, mtime_ns, sha256]}}``.
+    Serialised as JSON: ``{"seen": [sha256, "sha256:name", ...], "files": {name: [size,
+    mtime_ns, sha256]}}``: ``seen`` holds each content's sha256 and each (content, name) pair
+    requested (``seen_key``). A cursor from before the pairs were kept (hashes only) counts the
+    files of its stat cache as requested under their names.
     """
 
     seen: set[str]
@@ -44,7 +49,10 @@ class InboxCursor:
         if isinstance(data, list):  # a bare list of hashes
             return cls(set(data), {})
         files = {k: tuple(v) for k, v in (data.get("files") or {}).items()}
-        return cls(set(data.get("seen") or []), files)
+        seen = set(data.get("seen") or [])
+        if not any(":" in s for s in seen):  # hashes only: the files it saw were requested
+            seen |= {seen_key(v[2], k) for k, v in files.items() if v[2] in seen}
+        return cls(seen, files)
 
     def dumps(self) -> str:
         return json.dumps(
@@ -54,6 +62,11 @@ class InboxCursor:
             },
             separators=(",", ":"),
         )
+
+
+def seen_key(sha256: str, name: str) -> str:
+    """How ``InboxCursor.seen`` records a file requested: its content and its name."""
+    return f"{sha256}:{name}"
 
 
 def scan_inbox(

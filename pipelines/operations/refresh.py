@@ -37,6 +37,7 @@ from pipelines.contracts import apply_comments, contract_for, create_table_sql
 from pipelines.operations import keys
 from pipelines.settings import PROJECT_ROOT, setting, setting_path
 from pipelines.warehouse import table_exists
+from pipelines.wording import counted
 
 FINGERPRINTS_TABLE = "quality.asset_fingerprints"
 UNAVAILABLE = "unavailable: "  # a source checksum that is the reason the file cannot be read
@@ -120,11 +121,12 @@ class Plan:
         if self.unreadable:
             since += f"; {len(self.unreadable)} cannot be read ({_some(self.unreadable)})"
         line = (
-            f"Checked {self.sources_checked} source files in {seconds:.1f} s; {since}. "
-            f"{len(self.stale)} of {total} assets out of date"
+            f"Checked {counted(self.sources_checked, 'source file')} in {seconds:.1f} s; "
+            f"{since}. {len(self.stale)} of {counted(total, 'asset')} out of date"
         )
         if self.unreadable:
-            line += ", because a source file they are built from cannot be read"
+            they = "it is" if len(self.stale) == 1 else "they are"
+            line += f", because a source file {they} built from cannot be read"
         extra = [k.to_user_string() for k in self.selection if k.to_user_string() not in self.stale]
         if extra:  # the other outputs of an out-of-date asset's multi-asset step
             line += f"; {len(extra)} more made in the same step: {', '.join(extra)}"
@@ -135,10 +137,20 @@ class Plan:
         if not self.unreadable:
             return ""
         hint = "" if setting("WELLBEING_SOURCE_MIRROR") else f"\n{MIRROR_HINT}"
+        one = len(self.unreadable) == 1
+        them = "it" if one else "them"
+        waiting = len(self.blocked)
+        dependents = (
+            f"no other step depends on {them}"
+            if not waiting
+            else f"the {counted(waiting, 'step')} that {'depends' if waiting == 1 else 'depend'} "
+            f"on {them} would not run"
+        )
         return (
-            f"These steps would fail because their source file cannot be read: "
-            f"{', '.join(self.unreadable)}; the {len(self.blocked)} that depend on them would not "
-            f"run, and the published file would be left as it was.{hint}"
+            f"{'This step' if one else 'These steps'} would fail because "
+            f"{'its' if one else 'their'} source file cannot be read: "
+            f"{', '.join(self.unreadable)}; {dependents}, and the published file would be left "
+            f"as it was.{hint}"
         )
 
 
@@ -518,14 +530,19 @@ def partner_files_summary(con: duckdb.DuckDBPyConnection, since: datetime) -> st
     """The "Partner files" lines of the end-of-run summary: one per partner file the run received
     (``quality.submissions.received_at`` at or after ``since``, the run's start, UTC): rows
     received, loaded and set aside (and the column most of its problems in ``quality.quarantine``
-    are in), or why the file could not be read; then the folder of the feedback reports
-    (``WELLBEING_FEEDBACK_DIR``). Empty when the run received no file."""
+    are in), why the file could not be read, or, for a duplicate, which earlier file it repeats
+    and when that came; the generated example files (``is_example_data``) together on one line;
+    then the folder of the feedback reports (``WELLBEING_FEEDBACK_DIR``). Empty when the run
+    received no file."""
+    from pipelines.partnership_activity.ingest import original_submission
+
     if not table_exists(con, "quality.submissions"):
         return ""
     files = con.execute(
-        "select submission_file, status, rows_submitted, rows_accepted, rows_quarantined, error, "
+        "select submission_file, submission_sha256, status, rows_submitted, rows_accepted, "
+        "rows_quarantined, error, coalesce(is_example_data, false), "
         "(select column_name from quality.quarantine q "
-        " where q.submission_sha256 = s.submission_sha256 "
+        " where q.submission_sha256 = s.submission_sha256 and q.submission_file = s.submission_file "
         " group by column_name order by count(*) desc, column_name limit 1) "
         "from quality.submissions s where received_at >= ? order by received_at, submission_file",
         [since],
@@ -534,13 +551,32 @@ def partner_files_summary(con: duckdb.DuckDBPyConnection, since: datetime) -> st
         return ""
     example = "" if setting("WELLBEING_PARTNER_INBOX") else " (example submissions: no inbox set)"
     out = [f"Partner files received{example}:"]
-    for name, status, received, loaded, set_aside, error, column in files:
+    examples = [f for f in files if f[7]]
+    if examples:  # generated, not a partner's: one line for the set
+        rejected = sum(f[2] == "rejected" for f in examples)
+        out.append(
+            f"  {counted(len(examples), 'generated example file')}: "
+            f"{counted(sum(f[3] for f in examples), 'row')} received, "
+            f"{sum(f[4] for f in examples):,} loaded, {sum(f[5] for f in examples):,} set aside"
+            + (f", {counted(rejected, 'file')} rejected" if rejected else "")
+        )
+    for name, sha256, status, received, loaded, set_aside, error, is_example, column in files:
+        if is_example:
+            continue
         if status == "rejected":
             out.append(f"  {name}: REJECTED, nothing loaded: {first_sentence(error or '')}")
+        elif status == "duplicate":
+            earlier = original_submission(con, sha256) or {}
+            when = earlier.get("received_at")
+            out.append(
+                f"  {name}: DUPLICATE of {earlier.get('submission_file', 'an earlier file')}"
+                + (f" (received {when.astimezone(UTC):%Y-%m-%d %H:%M} UTC)" if when else "")
+                + ": identical content, nothing loaded again"
+            )
         else:
             most = f" (most in column {column})" if set_aside and column else ""
             out.append(
-                f"  {name}: {received:,} rows received, {loaded:,} loaded, "
+                f"  {name}: {counted(received, 'row')} received, {loaded:,} loaded, "
                 f"{set_aside:,} set aside{most}"
             )
     out.append(

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from pipelines.operations import keys
-from pipelines.operations.inbox import InboxCursor, scan_inbox
+from pipelines.operations.inbox import InboxCursor, scan_inbox, seen_key
 from pipelines.operations.jobs import PARTNER_INGESTION_JOB
 from pipelines.settings import setting, setting_path
 
@@ -26,8 +26,9 @@ def _settle_seconds() -> float:
     description="Watches WELLBEING_PARTNER_INBOX (sub-folders included; what counts as a "
     "submission: pipelines/partnership_activity/submission.py, shared with the loader) and "
     "starts one partner_ingestion run per new or changed file, which loads that file. The run "
-    "key is the file's SHA-256, so the same content is never processed twice; the cursor holds "
-    "the hashes already seen.",
+    "key is the file's SHA-256 (with its name for the same content under another name, which "
+    "the loader records as a duplicate and reports to the partner), so no file is processed "
+    "twice; the cursor holds the hashes and names already seen.",
 )
 def partner_inbox(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
     inbox = setting_path("WELLBEING_PARTNER_INBOX")
@@ -39,13 +40,18 @@ def partner_inbox(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.S
     files = scan_inbox(inbox, cursor, settle_seconds=_settle_seconds())
     requests = []
     for file in files:
-        if file.sha256 in cursor.seen:
+        key = seen_key(file.sha256, file.name)
+        if key in cursor.seen:
             continue
-        cursor.seen.add(file.sha256)
-        context.log.info(f"new partner file {file.name} ({file.size:,} bytes, {file.sha256})")
+        copy = file.sha256 in cursor.seen  # the same content came before under another name
+        cursor.seen |= {file.sha256, key}
+        context.log.info(
+            f"{'copy of an earlier partner file' if copy else 'new partner file'} {file.name} "
+            f"({file.size:,} bytes, {file.sha256})"
+        )
         requests.append(
             dg.RunRequest(
-                run_key=file.sha256,
+                run_key=key if copy else file.sha256,
                 # the run loads this file, not the whole inbox again
                 run_config={"ops": {PARTNER_OP: {"config": {"files": [file.name]}}}},
                 tags={

@@ -2,7 +2,8 @@
 
 One multi-asset loads every file in the partner inbox and updates three tables together:
 ``raw.partnership_activity`` (valid rows), ``quality.quarantine`` (rows that failed a rule, with
-the reason) and ``quality.submissions`` (one row per file). With ``WELLBEING_PARTNER_INBOX``
+the reason) and ``quality.submissions`` (one row per file received, a re-sent copy of an earlier
+file's content as a ``duplicate``). With ``WELLBEING_PARTNER_INBOX``
 unset, a deterministic example submission set is written under the warehouse's folder and
 loaded through the same path, every row flagged ``is_example_data``.
 """
@@ -22,6 +23,7 @@ from pipelines.partnership_activity import generator, ingest, normalise, rerun, 
 from pipelines.partnership_activity.lookups import SOURCES, Lookups, create_lookups, register_frames
 from pipelines.settings import setting_path
 from pipelines.warehouse import Warehouse, table_exists, table_metadata
+from pipelines.wording import counted
 
 QUARANTINE_KEY = dg.AssetKey(["quality", "quarantine"])
 SUBMISSIONS_KEY = dg.AssetKey(["quality", "submissions"])
@@ -110,10 +112,54 @@ def _files_markdown(outcomes: list[ingest.LoadOutcome]) -> str:
         "|---|---|---|---|---|---|",
     ]
     for o in outcomes:
+        status = f"duplicate of {o.duplicate_of}" if o.duplicate_of else o.status
         lines.append(
-            f"| {o.file} | {o.status} | {o.rows_submitted} | {o.rows_accepted} | {o.rows_quarantined} | {o.rows_superseding} |"
+            f"| {o.file} | {status} | {o.rows_submitted} | {o.rows_accepted} | {o.rows_quarantined} | {o.rows_superseding} |"
         )
     return "\n".join(lines)
+
+
+def open_quarantine_sql() -> str:
+    """Unresolved quarantined rows, as (rows of partner files, rows of the generated example
+    files): only the first are anyone's to correct (the example rows are retired once an inbox
+    is configured, and were never a partner's)."""
+    return (
+        "select count(distinct (q.submission_sha256, q.source_row_number)) "
+        "filter (where not coalesce(s.is_example_data, false)), "
+        "count(distinct (q.submission_sha256, q.source_row_number)) filter (where s.is_example_data) "
+        "from quality.quarantine q left join quality.submissions s "
+        "using (submission_sha256, submission_file) where not q.is_resolved"
+    )
+
+
+def outcome_line(outcome: ingest.LoadOutcome) -> str:
+    """What the run log says about one file the loader was given (after ``[i/n] name: ``)."""
+    report = f"; feedback report {outcome.feedback['en']}" if outcome.feedback else ""
+    if outcome.skipped:
+        return f"already loaded (sha256 {outcome.sha256[:12]}...), skipped"
+    if outcome.status == "duplicate":
+        return f"duplicate, {outcome.note}{report}"
+    if outcome.status == "rejected":
+        return f"REJECTED: {outcome.error}"
+    return (
+        f"{counted(outcome.rows_submitted, 'row')}, {outcome.rows_accepted:,} accepted, "
+        f"{outcome.rows_quarantined:,} quarantined, "
+        f"{counted(outcome.rows_superseding, 'replaced earlier row')}{report}"
+    )
+
+
+def quarantine_message(to_correct: int, example: int, is_example: bool) -> str:
+    """The end of the run's log line about unresolved quarantined rows: only rows of partner
+    files are counted as still to correct; the generated example rows are said apart."""
+    parts = []
+    if to_correct or not is_example:
+        parts.append(
+            f"{counted(to_correct, 'quarantined row')} from partner files still to correct"
+        )
+    if example:
+        why = "generated example data" if is_example else "retired example data: not counted"
+        parts.append(f"{counted(example, 'example row')} set aside ({why}, nothing to correct)")
+    return "; ".join(parts) or "no quarantined rows to correct"
 
 
 def _selected(inbox, config: PartnerInboxConfig, log) -> list:
@@ -196,7 +242,9 @@ def partnership_activity_submissions(
                 "where is_example_data and is_current"
             ).fetchone()[0]
             if retired:
-                context.log.info(f"retired {retired} example rows: a partner inbox is configured")
+                context.log.info(
+                    f"retired {counted(retired, 'example row')}: a partner inbox is configured"
+                )
         outcomes = []
         for i, path in enumerate(files, start=1):
             name = submission.submission_name(path, inbox)
@@ -215,40 +263,30 @@ def partnership_activity_submissions(
                     f"[{i}/{len(files)}] {name}: the loader failed, recorded as rejected:\n"
                     + "".join(traceback.format_exception(exc))
                 )
-                outcome = ingest.record_failure(con, path, archive, name, exc)
+                outcome = ingest.record_failure(con, path, archive, name, exc, is_example)
             outcomes.append(outcome)
-            if outcome.skipped:
-                context.log.info(
-                    f"[{i}/{len(files)}] {name}: already loaded (sha256 {outcome.sha256[:12]}...), skipped"
-                )
-            elif outcome.status == "rejected":
-                context.log.error(f"[{i}/{len(files)}] {name}: REJECTED: {outcome.error}")
-            else:
-                context.log.info(
-                    f"[{i}/{len(files)}] {name}: {outcome.rows_submitted} rows, {outcome.rows_accepted} "
-                    f"accepted, {outcome.rows_quarantined} quarantined, {outcome.rows_superseding} "
-                    f"replaced earlier rows"
-                    + (f"; feedback report {outcome.feedback['en']}" if outcome.feedback else "")
-                )
+            log = context.log.error if outcome.status == "rejected" else context.log.info
+            log(f"[{i}/{len(files)}] {name}: {outcome_line(outcome)}")
         mismatched = con.execute(
-            "select submission_file, rows_submitted, rows_accepted, rows_quarantined from quality.submissions "
+            "select submission_file, left(submission_sha256, 12) || '...', rows_submitted, "
+            "rows_accepted, rows_quarantined from quality.submissions "
             "where rows_accepted + rows_quarantined <> rows_submitted"
         ).fetchall()
         current = con.execute(
             "select count(*), count(*) filter (where is_example_data) from raw.partnership_activity where is_current"
         ).fetchone()
-        open_quarantine = con.execute(
-            "select count(distinct (submission_sha256, source_row_number)) from quality.quarantine where not is_resolved"
-        ).fetchone()[0]
+        to_correct, example_open = con.execute(open_quarantine_sql()).fetchone()
         meta = {
             key: table_metadata(con, table)
             for key, table in zip((PARTNER_KEY, QUARANTINE_KEY, SUBMISSIONS_KEY), ingest.TABLES)
         }
 
     new = [o for o in outcomes if not o.skipped]
+    duplicates = [o for o in new if o.status == "duplicate"]
     run_summary = {
         "files_in_inbox": len(files),
-        "files_loaded_this_run": len(new),
+        "files_loaded_this_run": len(new) - len(duplicates),
+        "files_duplicate_this_run": len(duplicates),
         "files_already_loaded": len(outcomes) - len(new),
         "files_rejected_this_run": sum(o.status == "rejected" for o in new),
         "rows_accepted_this_run": sum(o.rows_accepted for o in new),
@@ -258,10 +296,16 @@ def partnership_activity_submissions(
         "is_example_data": is_example,
         "files_this_run": dg.MetadataValue.md(_files_markdown(new) if new else "_no new files_"),
     }
+    copies = (
+        f" (and {counted(len(duplicates), 'duplicate')} of earlier files)" if duplicates else ""
+    )
     context.log.info(
-        f"partnership_activity: {len(new)} new files, {run_summary['rows_accepted_this_run']} rows accepted, "
-        f"{run_summary['rows_quarantined_this_run']} quarantined; {current[0]} current activities "
-        f"({current[1]} example rows); {open_quarantine} quarantined rows unresolved"
+        f"partnership_activity: {counted(len(new) - len(duplicates), 'new file')}{copies}, "
+        f"{counted(run_summary['rows_accepted_this_run'], 'row')} accepted, "
+        f"{run_summary['rows_quarantined_this_run']:,} quarantined; "
+        f"{counted(current[0], 'current activity', 'current activities')} "
+        f"({counted(current[1], 'example row')}); "
+        + quarantine_message(to_correct, example_open, is_example)
     )
     yield dg.MaterializeResult(
         asset_key=PARTNER_KEY,
@@ -274,7 +318,11 @@ def partnership_activity_submissions(
     )
     yield dg.MaterializeResult(
         asset_key=QUARANTINE_KEY,
-        metadata={**meta[QUARANTINE_KEY], "unresolved_rows": open_quarantine},
+        metadata={
+            **meta[QUARANTINE_KEY],
+            "unresolved_rows": to_correct,  # of partner files: to be corrected
+            "unresolved_example_rows": example_open,
+        },
     )
     yield dg.MaterializeResult(asset_key=SUBMISSIONS_KEY, metadata=meta[SUBMISSIONS_KEY])
     yield dg.AssetCheckResult(

@@ -1,14 +1,16 @@
 """The partner's feedback report for every file received, in English and Welsh.
 
-``write_reports(con, sha256, folder)`` reads one submission's row in ``quality.submissions`` and
-its problems in ``quality.quarantine`` and writes, under
-``<folder>/<received date>_<file>_<sha256[:12]>/``:
+``write_reports(con, sha256, folder, file)`` reads one submission's row in
+``quality.submissions`` (by its sha256 and file name) and its problems in ``quality.quarantine``
+and writes, under ``<folder>/<received date>_<file path>_<sha256[:12]>/``:
 
 - ``feedback_en.html`` / ``feedback_en.md`` and ``feedback_cy.html`` / ``feedback_cy.md``: rows
   received, accepted and quarantined; for a file that could not be read, what was found and what
   to do; each rejected row with its row number (as the partner's spreadsheet shows it), column,
-  value and reason (Welsh reasons in the Welsh report). An analyst can send either file back to
-  the partner as it is;
+  value and reason (Welsh reasons in the Welsh report); for a duplicate (the same content as a
+  file received before under another name), which file it repeats and when that came, that
+  nothing was loaded again and how to send a correction. An analyst can send either file back
+  to the partner as it is;
 - ``rejected_rows.csv``: every problem in both languages (the reports list the first
   ``REPORT_ROWS``).
 
@@ -17,6 +19,7 @@ Paths are recorded in ``quality.submissions.feedback_report_en`` / ``_cy``. Rend
 """
 
 import re
+from datetime import UTC
 from pathlib import Path
 
 import duckdb
@@ -40,6 +43,7 @@ TEXT = {
             "loaded": "all rows loaded",
             "loaded_with_quarantine": "loaded, with some rows set aside for correction",
             "rejected": "not loaded: the file could not be read",
+            "duplicate": "not loaded again: the same content was received before",
         },
         "rows_received": "Rows received",
         "rows_accepted": "Rows loaded",
@@ -71,6 +75,22 @@ TEXT = {
             "whole return again: every row is checked when it arrives, and the same partner and "
             "activity_id never counts twice."
         ),
+        "duplicate_title": "Already received",
+        "duplicate": (
+            "The content of this file is identical to {earlier}, received {when} (UTC). Nothing "
+            "was loaded again: its rows are already in, loaded or set aside for correction as "
+            "the report on {earlier} lists them."
+        ),
+        "duplicate_of_rejected": (
+            "The content of this file is identical to {earlier}, received {when} (UTC), which "
+            "could not be read. Nothing was loaded: the report on {earlier} says why and what "
+            "to correct."
+        ),
+        "what_to_do_duplicate": (
+            "Nothing to do if you sent this copy by mistake. To correct or add rows, send a "
+            "changed file (the same content under a new name changes nothing): a row with the "
+            "same partner_organisation and activity_id replaces the earlier one."
+        ),
     },
     "cy": {
         "title": "Adborth ar eich ffurflen gweithgarwch partneriaeth",
@@ -85,6 +105,7 @@ TEXT = {
             "loaded": "llwythwyd pob rhes",
             "loaded_with_quarantine": "llwythwyd, gyda rhai rhesi wedi'u neilltuo i'w cywiro",
             "rejected": "heb ei llwytho: nid oedd modd darllen y ffeil",
+            "duplicate": "heb ei llwytho eto: derbyniwyd yr un cynnwys o'r blaen",
         },
         "rows_received": "Rhesi a dderbyniwyd",
         "rows_accepted": "Rhesi a lwythwyd",
@@ -117,6 +138,23 @@ TEXT = {
             "ffurflen gyfan eto: caiff pob rhes ei gwirio pan fydd yn cyrraedd, ac nid yw'r un "
             "partner ac activity_id byth yn cyfrif ddwywaith."
         ),
+        "duplicate_title": "Wedi'i derbyn eisoes",
+        "duplicate": (
+            "Mae cynnwys y ffeil hon yn union yr un fath â {earlier}, a dderbyniwyd {when} (UTC). "
+            "Ni lwythwyd dim eto: mae ei rhesi i mewn yn barod, wedi'u llwytho neu wedi'u "
+            "neilltuo i'w cywiro fel y mae'r adroddiad ar {earlier} yn eu rhestru."
+        ),
+        "duplicate_of_rejected": (
+            "Mae cynnwys y ffeil hon yn union yr un fath â {earlier}, a dderbyniwyd {when} (UTC), "
+            "nad oedd modd ei darllen. Ni lwythwyd dim: mae'r adroddiad ar {earlier} yn dweud "
+            "pam a beth i'w gywiro."
+        ),
+        "what_to_do_duplicate": (
+            "Does dim angen gwneud dim os anfonoch y copi hwn trwy gamgymeriad. I gywiro neu "
+            "ychwanegu rhesi, anfonwch ffeil wedi'i newid (nid yw'r un cynnwys dan enw newydd yn "
+            "newid dim): mae rhes gyda'r un partner_organisation ac activity_id yn cymryd lle'r "
+            "un gynharach."
+        ),
     },
 }
 
@@ -136,27 +174,47 @@ def _environment() -> Environment:
 
 
 def report_folder(root: Path, submission: dict) -> Path:
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(submission["submission_file"]).name)[:80]
+    """``<root>/<received date>_<file>_<sha256[:12]>``; the file's path below the inbox is kept
+    (``sub/a.csv`` -> ``sub_a.csv``), so copies in two sub-folders have a folder each."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", submission["submission_file"])[-80:]
     day = str(submission["received_at"])[:10]
     return Path(root) / f"{day}_{stem}_{submission['submission_sha256'][:12]}"
 
 
-def write_reports(con: duckdb.DuckDBPyConnection, sha256: str, root: Path) -> dict[str, Path]:
-    """Write the English and Welsh reports of one submission; returns language -> HTML path.
+def duplicate_text(lang: str, earlier: dict) -> str:
+    """What the report of a duplicate says in ``lang``: the file it repeats (``earlier``, its row
+    of ``quality.submissions``), when that was received, and that nothing was loaded again."""
+    key = "duplicate_of_rejected" if earlier["status"] == "rejected" else "duplicate"
+    when = earlier["received_at"].astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+    return TEXT[lang][key].format(earlier=earlier["submission_file"], when=when)
+
+
+def write_reports(
+    con: duckdb.DuckDBPyConnection, sha256: str, root: Path, submission_file: str
+) -> dict[str, Path]:
+    """Write the English and Welsh reports of one submission (its sha256 and file name, as
+    ``quality.submissions`` records them); returns language -> HTML path.
 
     Raises:
         LookupError: the submission is not in ``quality.submissions``.
     """
-    cursor = con.execute("select * from quality.submissions where submission_sha256 = ?", [sha256])
+    from pipelines.partnership_activity.ingest import original_submission
+
+    key = [sha256, submission_file]
+    cursor = con.execute(
+        "select * from quality.submissions where submission_sha256 = ? and submission_file = ?",
+        key,
+    )
     row = cursor.fetchone()
     if row is None:
-        raise LookupError(f"submission {sha256} is not in quality.submissions")
+        raise LookupError(f"submission {submission_file} ({sha256}) is not in quality.submissions")
     submission = dict(zip([d[0] for d in cursor.description], row))
+    earlier = original_submission(con, sha256) if submission["status"] == "duplicate" else None
     problems = con.execute(
         "select source_row_number as row, column_name as column, value, reason, reason_cy "
-        "from quality.quarantine where submission_sha256 = ? "
+        "from quality.quarantine where submission_sha256 = ? and submission_file = ? "
         "order by source_row_number nulls first, rule_name",
-        [sha256],
+        key,
     ).fetchall()
     folder = report_folder(root, submission)
     folder.mkdir(parents=True, exist_ok=True)
@@ -165,10 +223,13 @@ def write_reports(con: duckdb.DuckDBPyConnection, sha256: str, root: Path) -> di
         "copy (select source_row_number as row, column_name as column, pa_redact(value) as value, "
         "reason, reason_cy, rule_name from quality.quarantine "
         f"where submission_sha256 = {quote_literal(sha256)} "
+        f"and submission_file = {quote_literal(submission_file)} "
         "order by source_row_number nulls first, rule_name) "
         f"to {quote_literal(str(csv_path))} (header, delimiter ',')"
     )
+    # a duplicate's note (which file it repeats) is said in the report's own language instead
     notes = [n.strip() for n in (submission.get("note") or "").split(";") if n.strip()]
+    notes = [] if earlier else notes
     env = _environment()
     out = {}
     for lang in ("en", "cy"):
@@ -191,6 +252,7 @@ def write_reports(con: duckdb.DuckDBPyConnection, sha256: str, root: Path) -> di
             "problems": shown,
             "more": max(0, len(problems) - REPORT_ROWS),
             "csv_name": csv_path.name,
+            "duplicate": duplicate_text(lang, earlier) if earlier else None,
         }
         for suffix in ("html", "md"):
             text = env.get_template(f"feedback.{suffix}.j2").render(**context)
@@ -198,7 +260,7 @@ def write_reports(con: duckdb.DuckDBPyConnection, sha256: str, root: Path) -> di
         out[lang] = folder / f"feedback_{lang}.html"
     con.execute(
         "update quality.submissions set feedback_report_en = ?, feedback_report_cy = ? "
-        "where submission_sha256 = ?",
-        [str(out["en"]), str(out["cy"]), sha256],
+        "where submission_sha256 = ? and submission_file = ?",
+        [str(out["en"]), str(out["cy"]), *key],
     )
     return out

@@ -2,7 +2,12 @@
 
 Loading a file (``load_submission``):
 
-1. its sha256 is computed; a file already in ``quality.submissions`` is skipped (nothing changes);
+1. its sha256 is computed. A file already in ``quality.submissions`` under the same name (it
+   stays in the inbox, so every run sees it) is skipped: nothing changes. The same content
+   received before under another name (a re-sent copy, or one in another sub-folder) is recorded
+   once as a ``duplicate`` with no rows, its note naming the earlier file and when it was
+   received (``record_duplicate``): nothing is loaded again, and the partner's feedback report
+   says so;
 2. the original is copied to ``<archive>/<sha256>/<file name>``;
 3. ``reading.read`` finds what the file is and its rows as text; a file that cannot be read gets a
    ``rejected`` row naming what was found and what to do (and any rows it has are quarantined
@@ -71,12 +76,15 @@ class LoadOutcome:
     error_cy: str | None = None
     note: str | None = None
     skipped: bool = False
+    is_example_data: bool = False
+    duplicate_of: str | None = None  # a duplicate: the earlier file with the same content
     feedback: dict[str, Path] = field(default_factory=dict)
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the three partner tables from the contract (adding columns a newer contract has),
-    and fill the identity key and date precision of rows loaded before those columns existed."""
+    and fill the identity key, date precision, rule names, Welsh reasons and example flag of
+    rows written before those columns existed."""
     normalise.install(con)
     added = {table: ensure_table(con, table) for table in TABLES}
     if "partner_key" in added[pc.RAW_TABLE]:
@@ -99,6 +107,13 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
         )
     if "reason_cy" in added[pc.QUARANTINE_TABLE]:
         con.execute("update quality.quarantine set reason_cy = reason")
+    if "is_example_data" in added[pc.SUBMISSIONS_TABLE]:
+        # files logged before the column: example files are those whose rows are example data
+        con.execute(
+            "update quality.submissions s set is_example_data = coalesce(("
+            "select bool_or(r.is_example_data) from raw.partnership_activity r "
+            "where r.submission_sha256 = s.submission_sha256), false)"
+        )
 
 
 def archive_file(path: Path, sha256: str, archive_dir: Path) -> Path:
@@ -112,13 +127,63 @@ def archive_file(path: Path, sha256: str, archive_dir: Path) -> Path:
     return target
 
 
-def already_loaded(con: duckdb.DuckDBPyConnection, sha256: str) -> bool:
+def already_recorded(con: duckdb.DuckDBPyConnection, sha256: str, name: str) -> bool:
+    """Whether this file (its content and its name) is in ``quality.submissions`` already."""
     return (
         con.execute(
-            "select count(*) from quality.submissions where submission_sha256 = ?", [sha256]
+            "select count(*) from quality.submissions "
+            "where submission_sha256 = ? and submission_file = ?",
+            [sha256, name],
         ).fetchone()[0]
         > 0
     )
+
+
+def original_submission(con: duckdb.DuckDBPyConnection, sha256: str) -> dict | None:
+    """The row of ``quality.submissions`` of the file this content was first received as (not a
+    duplicate), or ``None`` when the content is new."""
+    cursor = con.execute(
+        "select * from quality.submissions where submission_sha256 = ? and status <> 'duplicate' "
+        "order by received_at, submission_file limit 1",
+        [sha256],
+    )
+    row = cursor.fetchone()
+    return None if row is None else dict(zip([d[0] for d in cursor.description], row))
+
+
+def duplicate_note(earlier_file: str, received_at: datetime, earlier_status: str) -> str:
+    """The note of a duplicate in ``quality.submissions``: the earlier file and when it came."""
+    when = received_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+    kept = (
+        "it could not be read then either"
+        if earlier_status == "rejected"
+        else "its rows are those loaded or set aside from that file"
+    )
+    return f"identical to {earlier_file}, received {when} UTC: nothing loaded again ({kept})"
+
+
+def record_duplicate(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    sha256: str,
+    earlier: dict,
+    now: datetime,
+    is_example_data: bool = False,
+) -> LoadOutcome:
+    """Record a file whose content was received before under another name (``earlier``, its
+    ``quality.submissions`` row): status ``duplicate``, no rows, the earlier file's archive copy
+    and file description (the bytes are the same)."""
+    outcome = LoadOutcome(
+        name,
+        sha256,
+        "duplicate",
+        note=duplicate_note(earlier["submission_file"], earlier["received_at"], earlier["status"]),
+        is_example_data=is_example_data,
+        duplicate_of=earlier["submission_file"],
+    )
+    described = {k: earlier[k] for k in ("file_format", *FILE_DESCRIPTION)}
+    _insert_submission(con, outcome, None, Path(earlier["archived_path"]), now, "", described)
+    return outcome
 
 
 # ---------------------------------------------------------------------------------------------
@@ -480,6 +545,9 @@ def _insert_accepted(con, name: str, sha256: str, now: datetime) -> tuple[int, i
     return accepted, superseding
 
 
+FILE_DESCRIPTION = ("encoding", "delimiter", "sheet_name", "header_row")  # how it was read
+
+
 def _insert_submission(
     con,
     outcome: LoadOutcome,
@@ -487,17 +555,25 @@ def _insert_submission(
     archived: Path,
     now: datetime,
     fallback_format: str,
+    described: dict | None = None,
 ) -> None:
+    """Write the file's row of ``quality.submissions``; ``described``: the file format and
+    ``FILE_DESCRIPTION`` when there is no ``read`` (a duplicate: the earlier file's)."""
+    if read is not None:
+        described = {
+            "file_format": read.file_format,
+            "encoding": read.encoding,
+            "delimiter": read.delimiter_name,
+            "sheet_name": read.sheet_name,
+            "header_row": read.header_row,
+        }
+    described = described or {"file_format": fallback_format}
     values = {
         "submission_file": outcome.file,
         "submission_sha256": outcome.sha256,
         "archived_path": str(archived),
         "received_at": now,
-        "file_format": read.file_format if read else fallback_format,
-        "encoding": read.encoding if read else None,
-        "delimiter": read.delimiter_name if read else None,
-        "sheet_name": read.sheet_name if read else None,
-        "header_row": read.header_row if read else None,
+        **{k: described.get(k) for k in ("file_format", *FILE_DESCRIPTION)},
         "rows_submitted": outcome.rows_submitted,
         "rows_accepted": outcome.rows_accepted,
         "rows_quarantined": outcome.rows_quarantined,
@@ -506,6 +582,7 @@ def _insert_submission(
         "error": outcome.error,
         "error_cy": outcome.error_cy,
         "note": outcome.note,
+        "is_example_data": outcome.is_example_data,
     }
     names = ", ".join(f"? as {quote_ident(k)}" for k in values)
     con.execute(f"insert into quality.submissions by name select {names}", list(values.values()))
@@ -533,7 +610,8 @@ def load_submission(
     feedback_dir: Path | None = None,
     prefer_fast: bool = True,
 ) -> LoadOutcome:
-    """Validate one file and load it (see the module docstring). Idempotent on the file's sha256.
+    """Validate one file and load it (see the module docstring). Idempotent on the file's sha256
+    and name; the same content under another name is recorded as a ``duplicate``, loading nothing.
 
     Args:
         con: open warehouse connection (tables are created if missing).
@@ -548,19 +626,29 @@ def load_submission(
         prefer_fast: let DuckDB's CSV reader read large UTF-8 files (same outcome, faster).
 
     Returns:
-        ``LoadOutcome``; ``skipped`` is true when the same file was loaded before.
+        ``LoadOutcome``; ``skipped`` is true when the same file (content and name) was recorded
+        before; status ``duplicate`` when its content was received before under another name.
     """
     ensure_tables(con)
     path = Path(path)
     name = name or path.name
     sha256 = sha256_of(path)
-    if already_loaded(con, sha256):
+    if already_recorded(con, sha256, name):
         return LoadOutcome(name, sha256, "already_loaded", skipped=True)
     now = now or datetime.now(UTC)
+    earlier = original_submission(con, sha256)
+    if earlier is not None:
+        outcome = record_duplicate(con, name, sha256, earlier, now, is_example_data)
+        apply_comments(con, pc.SUBMISSIONS_TABLE)
+        if feedback_dir is not None:
+            from pipelines.partnership_activity.feedback import write_reports
+
+            outcome.feedback = write_reports(con, sha256, Path(feedback_dir), name)
+        return outcome
     archived = archive_file(path, sha256, archive_dir)
     folder = Path(tempfile.mkdtemp(prefix="partner-load-"))
     read = reading.read(path, prefer_fast=prefer_fast)
-    outcome = LoadOutcome(name, sha256, "loaded")
+    outcome = LoadOutcome(name, sha256, "loaded", is_example_data=is_example_data)
     try:
         checked = None
         if read.relation is not None:
@@ -577,8 +665,8 @@ def load_submission(
                     _insert_quarantine(con, name, sha256, now)
                     outcome.rows_quarantined = con.execute(
                         "select count(distinct source_row_number) from quality.quarantine "
-                        "where submission_sha256 = ?",
-                        [sha256],
+                        "where submission_sha256 = ? and submission_file = ?",
+                        [sha256, name],
                     ).fetchone()[0]
                     if read.error is None:
                         outcome.rows_accepted, outcome.rows_superseding = _insert_accepted(
@@ -605,22 +693,30 @@ def load_submission(
     if feedback_dir is not None:
         from pipelines.partnership_activity.feedback import write_reports
 
-        outcome.feedback = write_reports(con, sha256, Path(feedback_dir))
+        outcome.feedback = write_reports(con, sha256, Path(feedback_dir), name)
     return outcome
 
 
 def record_failure(
-    con: duckdb.DuckDBPyConnection, path: Path, archive_dir: Path, name: str, exc: BaseException
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    archive_dir: Path,
+    name: str,
+    exc: BaseException,
+    is_example_data: bool = False,
 ) -> LoadOutcome:
     """Record a file the loader itself failed on as ``rejected`` (so the rest of the inbox still
-    loads and the file is not retried forever); the error names the failure."""
+    loads and the file is not retried forever); the error names the failure. Content received
+    before under another name is recorded as its ``duplicate`` instead."""
     ensure_tables(con)
     try:
         sha256 = sha256_of(path)
     except OSError as error:
         sha256 = "unreadable:" + str(abs(hash((str(path), str(error)))))
-    if already_loaded(con, sha256):
+    if already_recorded(con, sha256, name):
         return LoadOutcome(name, sha256, "already_loaded", skipped=True)
+    if (earlier := original_submission(con, sha256)) is not None:
+        return record_duplicate(con, name, sha256, earlier, datetime.now(UTC), is_example_data)
     try:
         archived = archive_file(path, sha256, archive_dir)
     except OSError:
@@ -638,6 +734,7 @@ def record_failure(
             "nid oedd modd i'r system lwytho'r ffeil hon. Mae'r ffeil wedi'i harchifo; rhowch "
             "wybod i'r tîm data, sy'n gallu gweld y gwall llawn yng nghofnod y rhediad."
         ),
+        is_example_data=is_example_data,
     )
     _insert_submission(con, outcome, None, archived, datetime.now(UTC), path.suffix.lstrip("."))
     return outcome

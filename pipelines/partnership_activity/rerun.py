@@ -206,9 +206,12 @@ def _rewrite(con, financial_year, before, other, now, run_id) -> YearRerun:
                         status = 'loaded_with_quarantine',
                         note = concat_ws('; ', s.note, m.moved || ' row(s) quarantined when '
                                          || ? || ' was re-validated')
-                    from (select submission_sha256, count(distinct source_row_number) as moved
+                    from (select submission_sha256, submission_file,
+                                 count(distinct source_row_number) as moved
                           from _rerun_failed group by all) m
+                    -- the file the rows came from, not a duplicate of it (same sha256, no rows)
                     where s.submission_sha256 = m.submission_sha256
+                      and s.submission_file = m.submission_file
                     """,
                     [financial_year],
                 )

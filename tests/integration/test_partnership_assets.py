@@ -14,6 +14,7 @@ from pipelines.warehouse import Warehouse
 
 STAGING_KEY = dg.AssetKey(["staging", "stg_partnership_activity__activities"])
 STAGING = next(a for a in sql_model_assets if STAGING_KEY in a.keys)
+TABLES = ("raw.partnership_activity", "quality.quarantine", "quality.submissions")
 
 
 @pytest.fixture()
@@ -114,23 +115,58 @@ def test_partner_inbox_is_used_when_configured(env, monkeypatch):
     fixtures = Path(__file__).parent / "fixtures" / "partner_files"
     for name in ("amounts.csv", "missing_columns.csv"):
         (inbox / name).write_bytes((fixtures / name).read_bytes())
+    # the partner sends amounts.csv again, unchanged, in a sub-folder
+    (inbox / "resent").mkdir()
+    (inbox / "resent" / "amounts.csv").write_bytes((fixtures / "amounts.csv").read_bytes())
     monkeypatch.setenv("WELLBEING_PARTNER_INBOX", str(inbox))
-    _run()
+    monkeypatch.setenv("WELLBEING_FEEDBACK_DIR", str(env / "feedback"))
+    first = _run()
+    raw_meta = next(
+        m.metadata
+        for m in (
+            e.event_specific_data.materialization for e in first.get_asset_materialization_events()
+        )
+        if m.asset_key == PARTNER_KEY
+    )
+    assert (
+        raw_meta["files_loaded_this_run"].value,
+        raw_meta["files_duplicate_this_run"].value,
+    ) == (
+        2,
+        1,
+    )
+    assert "| resent/amounts.csv | duplicate of amounts.csv | 0 | 0 | 0 | 0 |" in (
+        raw_meta["files_this_run"].value
+    )
     con = duckdb.connect(os.environ["WELLBEING_WAREHOUSE"], read_only=True)
     try:
         rows = con.execute(
-            "select submission_file, status from quality.submissions order by 1"
+            "select submission_file, status, rows_submitted from quality.submissions order by 1"
         ).fetchall()
         assert rows == [
-            ("amounts.csv", "loaded_with_quarantine"),
-            ("missing_columns.csv", "rejected"),
+            ("amounts.csv", "loaded_with_quarantine", 8),
+            ("missing_columns.csv", "rejected", 2),
+            ("resent/amounts.csv", "duplicate", 0),
         ]
+        loaded = con.execute(
+            "select submission_file, count(*) from raw.partnership_activity group by all"
+        ).fetchall()
+        assert loaded == [("amounts.csv", 4)]  # nothing from the copy
+        before = [con.execute(f"select count(*) from {t}").fetchone()[0] for t in TABLES]
         assert (
             con.execute("select bool_or(is_example_data) from raw.partnership_activity").fetchone()[
                 0
             ]
             is False
         )
+    finally:
+        con.close()
+    reports = sorted(p.parent.name for p in (env / "feedback").rglob("feedback_cy.html"))
+    assert len(reports) == 3 and any("_resent_amounts.csv_" in r for r in reports)
+    _run()  # the same three files again: nothing is recorded twice
+    con = duckdb.connect(os.environ["WELLBEING_WAREHOUSE"], read_only=True)
+    try:
+        assert [con.execute(f"select count(*) from {t}").fetchone()[0] for t in TABLES] == before
     finally:
         con.close()
 
@@ -145,9 +181,25 @@ def test_configuring_an_inbox_retires_the_example_rows(env, monkeypatch):
     fixtures = Path(__file__).parent / "fixtures" / "partner_files"
     (inbox / "amounts.csv").write_bytes((fixtures / "amounts.csv").read_bytes())
     monkeypatch.setenv("WELLBEING_PARTNER_INBOX", str(inbox))
-    _run()
+    result = _run()
+    quarantine_meta = next(
+        m.metadata
+        for m in (
+            e.event_specific_data.materialization for e in result.get_asset_materialization_events()
+        )
+        if m.asset_key == assets.QUARANTINE_KEY
+    )
     con = duckdb.connect(os.environ["WELLBEING_WAREHOUSE"], read_only=True)
     try:
+        # what someone has to correct: amounts.csv's rows set aside, not the retired examples'
+        to_correct = con.execute(
+            "select rows_quarantined from quality.submissions where submission_file = 'amounts.csv'"
+        ).fetchone()[0]
+        examples_open = con.execute(
+            "select count(distinct (q.submission_sha256, q.source_row_number)) "
+            "from quality.quarantine q join quality.submissions s using (submission_sha256) "
+            "where s.is_example_data and not q.is_resolved"
+        ).fetchone()[0]
         current_examples, kept_examples = con.execute(
             "select count(*) filter (where is_current), count(*) "
             "from raw.partnership_activity where is_example_data"
@@ -163,3 +215,6 @@ def test_configuring_an_inbox_retires_the_example_rows(env, monkeypatch):
         con.close()
     assert current_examples == 0 and kept_examples > 4000
     assert staged == (accepted, 0)
+    assert to_correct == 4 and examples_open > 0
+    assert quarantine_meta["unresolved_rows"].value == to_correct
+    assert quarantine_meta["unresolved_example_rows"].value == examples_open

@@ -5,7 +5,7 @@ corrections, partner identity and redaction."""
 import csv
 import io
 import json
-from datetime import date
+from datetime import UTC, date
 from pathlib import Path
 
 import openpyxl
@@ -74,22 +74,31 @@ def load(con, path, ref, tmp_path, **kwargs) -> ingest.LoadOutcome:
     outcome = ingest.load_submission(
         con, Path(path), ref, tmp_path / "archive", feedback_dir=tmp_path / "feedback", **kwargs
     )
+    key = [outcome.sha256, outcome.file]
     logged = con.execute(
         "select rows_submitted, rows_accepted, rows_quarantined from quality.submissions "
-        "where submission_sha256 = ?",
-        [outcome.sha256],
+        "where submission_sha256 = ? and submission_file = ?",
+        key,
     ).fetchone()
     assert logged[1] + logged[2] == logged[0], f"{path}: accepted + quarantined != submitted"
     accepted = con.execute(
-        "select count(*) from raw.partnership_activity where submission_sha256 = ?",
-        [outcome.sha256],
+        "select count(*) from raw.partnership_activity "
+        "where submission_sha256 = ? and submission_file = ?",
+        key,
     ).fetchone()[0]
     quarantined = con.execute(
-        "select count(distinct source_row_number) from quality.quarantine where submission_sha256 = ?",
-        [outcome.sha256],
+        "select count(distinct source_row_number) from quality.quarantine "
+        "where submission_sha256 = ? and submission_file = ?",
+        key,
     ).fetchone()[0]
     assert (accepted, quarantined) == (logged[1], logged[2])
-    assert (tmp_path / "archive" / outcome.sha256 / Path(path).name).exists()
+    archived = con.execute(
+        "select archived_path from quality.submissions "
+        "where submission_sha256 = ? and submission_file = ?",
+        key,
+    ).fetchone()[0]
+    assert Path(archived).parent == tmp_path / "archive" / outcome.sha256
+    assert Path(archived).read_bytes() == Path(path).read_bytes()
     return outcome
 
 
@@ -607,6 +616,63 @@ def test_same_file_twice_changes_nothing(con, ref, tmp_path):
     again = ingest.load_submission(con, FILES / "amounts.csv", ref, tmp_path / "archive")
     assert again.skipped and again.sha256 == first.sha256
     assert [con.execute(f"select count(*) from {t}").fetchone()[0] for t in ingest.TABLES] == before
+
+
+def test_the_same_content_under_another_name_is_a_duplicate_that_loads_nothing(con, ref, tmp_path):
+    """A partner re-sends amounts.csv as it was, under a new name: one duplicate row with no
+    rows, no row loaded or quarantined twice, a report in English and Welsh naming the earlier
+    file; every later run sees both files again and adds nothing."""
+    first = load(con, FILES / "amounts.csv", ref, tmp_path)
+    tables = ("raw.partnership_activity", "quality.quarantine")
+    before = [con.execute(f"select count(*) from {t}").fetchone()[0] for t in tables]
+    resent = tmp_path / "amounts (sent again).csv"
+    resent.write_bytes((FILES / "amounts.csv").read_bytes())
+    copy = load(con, resent, ref, tmp_path)
+    assert (copy.status, copy.duplicate_of, copy.sha256) == (
+        "duplicate",
+        "amounts.csv",
+        first.sha256,
+    )
+    assert [con.execute(f"select count(*) from {t}").fetchone()[0] for t in tables] == before
+    logged = con.execute(
+        "select submission_file, status, rows_submitted, rows_accepted, rows_quarantined, "
+        "rows_superseding, file_format, note, received_at from quality.submissions "
+        "order by received_at"
+    ).fetchall()
+    received = logged[0][8].astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+    assert [r[:7] for r in logged] == [
+        ("amounts.csv", "loaded_with_quarantine", 8, 4, 4, 0, "csv"),
+        ("amounts (sent again).csv", "duplicate", 0, 0, 0, 0, "csv"),
+    ]
+    assert logged[1][7] == (
+        f"identical to amounts.csv, received {received} UTC: nothing loaded again "
+        "(its rows are those loaded or set aside from that file)"
+    )
+    en = copy.feedback["en"].read_text()
+    cy = copy.feedback["cy"].with_suffix(".md").read_text()
+    assert (
+        f"The content of this file is identical to amounts.csv, received {received} (UTC). "
+        "Nothing was loaded again: its rows are already in" in en
+    )
+    assert "send a changed file" in en and "Rows received" not in en
+    assert "twelve" not in en  # the rows set aside are listed in the earlier file's report
+    assert (
+        f"Mae cynnwys y ffeil hon yn union yr un fath â amounts.csv, a dderbyniwyd {received} "
+        "(UTC). Ni lwythwyd dim eto: mae ei rhesi i mewn yn barod" in cy
+    )
+    assert "anfonwch ffeil wedi'i newid" in cy
+    assert (copy.feedback["en"].parent / "rejected_rows.csv").read_text().count("\n") == 1
+    # the first file's report is its own still
+    assert "Rows received</th><td>8" in first.feedback["en"].read_text()
+    reports = con.execute(
+        "select feedback_report_en from quality.submissions order by received_at"
+    ).fetchall()
+    assert [r[0] for r in reports] == [str(first.feedback["en"]), str(copy.feedback["en"])]
+    # the next run: both files are still in the inbox, nothing is recorded again
+    counts = [con.execute(f"select count(*) from {t}").fetchone()[0] for t in ingest.TABLES]
+    for path in (FILES / "amounts.csv", resent):
+        assert ingest.load_submission(con, path, ref, tmp_path / "archive").skipped
+    assert [con.execute(f"select count(*) from {t}").fetchone()[0] for t in ingest.TABLES] == counts
 
 
 def test_corrected_file_replaces_rows_and_resolves_quarantine(con, ref, tmp_path):

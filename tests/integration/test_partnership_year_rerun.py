@@ -111,6 +111,20 @@ def test_rerun_quarantines_rows_the_current_geography_rejects(warehouse_copy):
         con.execute(
             "delete from raw.lsoa11_lsoa21_lookup where lsoa11cd = ? or lsoa21cd = ?", [lsoa, lsoa]
         )
+        # a partner had re-sent one of those rows' files under another name: its duplicate row
+        # (same sha256, no rows) must not take the moved rows' counts
+        sha256 = con.execute(
+            "select min(submission_sha256) from raw.partnership_activity "
+            f"where is_current and financial_year = '{YEAR}' and lsoa_code = ?",
+            [lsoa],
+        ).fetchone()[0]
+        con.execute(
+            "insert into quality.submissions select * replace ("
+            "'resent/' || submission_file as submission_file, 'duplicate' as status, "
+            "0 as rows_submitted, 0 as rows_accepted, 0 as rows_quarantined, "
+            "0 as rows_superseding) from quality.submissions where submission_sha256 = ?",
+            [sha256],
+        )
     finally:
         con.close()
     before = _snapshot(warehouse_copy)
@@ -136,7 +150,13 @@ def test_rerun_quarantines_rows_the_current_geography_rejects(warehouse_copy):
             "where rows_accepted + rows_quarantined <> rows_submitted"
         ).fetchone()[0]
         accepted = con.execute("select sum(rows_accepted) from quality.submissions").fetchone()[0]
+        duplicate = con.execute(
+            "select status, rows_submitted, rows_accepted, rows_quarantined "
+            "from quality.submissions where submission_sha256 = ? and submission_file like 'resent/%'",
+            [sha256],
+        ).fetchall()
     finally:
         con.close()
     assert moved == n and unbalanced == 0
     assert accepted == before["accepted"] - n
+    assert duplicate == [("duplicate", 0, 0, 0)]

@@ -16,7 +16,7 @@ from pipelines.operations.jobs import (
     PUBLISH_JOB,
 )
 from pipelines.operations.keys import PARTNER_KEY, PUBLISHED_KEY, WRITES_WAREHOUSE
-from pipelines.operations.sensors import partner_inbox
+from pipelines.operations.sensors import PARTNER_OP, partner_inbox
 from pipelines.settings import PROJECT_ROOT
 
 
@@ -54,8 +54,12 @@ def test_sensor_requests_one_run_per_new_or_changed_file(inbox):
     requests, cursor = _evaluate(cursor)
     assert requests == []
 
-    # The same content under another name: nothing (processed once, whatever its name).
+    # The same content under another name: one run, which records it as a duplicate and
+    # writes the partner's report; then nothing.
     (inbox / "copy_of_cardiff.csv").write_bytes(file.read_bytes())
+    requests, cursor = _evaluate(cursor)
+    assert [r.run_key for r in requests] == [f"{digest}:copy_of_cardiff.csv"]
+    assert requests[0].run_config["ops"][PARTNER_OP]["config"] == {"files": ["copy_of_cardiff.csv"]}
     requests, cursor = _evaluate(cursor)
     assert requests == []
 
@@ -139,6 +143,15 @@ def test_cursor_round_trip_and_stat_cache(tmp_path):
     assert again.files == cursor.files
     assert [f.sha256 for f in scan_inbox(tmp_path, again)] == [f.sha256 for f in files]
     assert InboxCursor.parse(json.dumps(["abc"])).seen == {"abc"}
+    # a cursor of hashes only: the files it saw count as requested, a copy seen now does not
+    legacy = json.dumps({"seen": [files[0].sha256], "files": {"a.csv": cursor.files["a.csv"]}})
+    (tmp_path / "b.csv").write_text("x")
+    context = dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(), cursor=legacy)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("WELLBEING_PARTNER_INBOX", str(tmp_path))
+        env.setenv("WELLBEING_INBOX_SETTLE_SECONDS", "0")
+        result = partner_inbox(context)
+    assert [r.tags["wellbeing/partner_file"] for r in result.run_requests] == ["b.csv"]
 
 
 def test_definitions_load_with_schedule_sensor_and_jobs():

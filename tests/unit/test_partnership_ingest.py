@@ -36,3 +36,102 @@ def test_redaction_rule_in_python_is_the_sql_macro():
 )
 def test_uk_phone_formats_and_postcodes_are_redacted_ordinary_text_is_not(text, redacted):
     assert normalise.redact_text(text) == redacted
+
+
+def test_the_note_of_a_duplicate_names_the_earlier_file_and_when_it_came():
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from pipelines.partnership_activity.ingest import duplicate_note
+
+    # received 10:30 in summer time (UTC+1) is 09:30 UTC
+    at = datetime(2025, 6, 2, 10, 30, tzinfo=timezone(timedelta(hours=1)))
+    assert duplicate_note("cardiff/q1.xlsx", at, "loaded") == (
+        "identical to cardiff/q1.xlsx, received 2025-06-02 09:30 UTC: nothing loaded again "
+        "(its rows are those loaded or set aside from that file)"
+    )
+    assert duplicate_note("scan.csv", at.astimezone(UTC), "rejected").endswith(
+        "nothing loaded again (it could not be read then either)"
+    )
+
+
+def test_the_same_content_under_another_name_is_recorded_once_as_a_duplicate(tmp_path):
+    """A re-sent copy (another name, another sub-folder) gets a ``duplicate`` row with no rows
+    and its own feedback report in English and Welsh; seen again, nothing changes. A file that is
+    not a spreadsheet needs no geography lookups (the copies of a loaded file:
+    tests/integration/test_partnership_ingest.py)."""
+    import shutil
+
+    import duckdb
+
+    from pipelines.partnership_activity import ingest
+    from pipelines.quality.validate import validate_in_duckdb
+
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    inbox = tmp_path / "inbox"
+    (inbox / "resent").mkdir(parents=True)
+    (inbox / "scan.csv").write_bytes(b"%PDF-1.4 a scanned form")
+    shutil.copy(inbox / "scan.csv", inbox / "resent" / "scan.csv")
+    shutil.copy(inbox / "scan.csv", inbox / "scan_again.csv")
+
+    def load(path):
+        name = path.relative_to(inbox).as_posix()
+        return ingest.load_submission(
+            con, path, None, tmp_path / "archive", name=name, feedback_dir=tmp_path / "feedback"
+        )
+
+    first = load(inbox / "scan.csv")
+    copy = load(inbox / "resent" / "scan.csv")
+    third = load(inbox / "scan_again.csv")
+    assert (first.status, copy.status, third.status) == ("rejected", "duplicate", "duplicate")
+    assert copy.duplicate_of == third.duplicate_of == "scan.csv"  # the original, not a copy
+    rows = con.execute(
+        "select submission_file, status, rows_submitted, rows_accepted, rows_quarantined, "
+        "archived_path, note from quality.submissions order by received_at"
+    ).fetchall()
+    assert [r[:5] for r in rows] == [
+        ("scan.csv", "rejected", 0, 0, 0),
+        ("resent/scan.csv", "duplicate", 0, 0, 0),
+        ("scan_again.csv", "duplicate", 0, 0, 0),
+    ]
+    assert rows[1][5] == rows[0][5]  # the one archived copy of these bytes
+    assert rows[1][6].startswith("identical to scan.csv, received ")
+    quarantined = con.execute(
+        "select submission_file, count(*) from quality.quarantine group by all"
+    ).fetchall()
+    assert quarantined == []  # a PDF has no rows: none quarantined, none copied for the copies
+    en = copy.feedback["en"].with_suffix(".md").read_text()
+    cy = copy.feedback["cy"].with_suffix(".md").read_text()
+    assert copy.feedback["en"].parent != first.feedback["en"].parent
+    assert "| File | resent/scan.csv |" in en
+    assert "The content of this file is identical to scan.csv, received " in en
+    assert "which could not be read. Nothing was loaded" in en
+    assert "send a changed file" in en and "Rows received" not in en
+    assert "Mae cynnwys y ffeil hon yn union yr un fath â scan.csv, a dderbyniwyd " in cy
+    assert "anfonwch ffeil wedi'i newid" in cy
+    # every run sees the same files again: nothing is recorded twice
+    before = con.execute("select count(*) from quality.submissions").fetchone()[0]
+    assert all(load(p).skipped for p in (inbox / "scan.csv", inbox / "resent" / "scan.csv"))
+    assert con.execute("select count(*) from quality.submissions").fetchone()[0] == before == 3
+    # the contract's rules of quality.submissions hold with the duplicates in it
+    validation = validate_in_duckdb(con, "quality.submissions")
+    assert [o.rule.name for o in validation.failed_errors] == []
+    assert {"one_row_per_file_received", "content_loaded_once", "duplicates_have_no_rows"} <= {
+        o.rule.name for o in validation.outcomes
+    }
+
+
+def test_the_run_log_counts_only_partner_rows_as_still_to_correct():
+    from pipelines.partnership_activity.assets import quarantine_message
+
+    # an inbox is configured: the retired example rows are said apart, not counted
+    assert quarantine_message(1, 212, is_example=False) == (
+        "1 quarantined row from partner files still to correct; 212 example rows set aside "
+        "(retired example data: not counted, nothing to correct)"
+    )
+    assert quarantine_message(0, 0, is_example=False) == (
+        "0 quarantined rows from partner files still to correct"
+    )
+    # no inbox: the example rows are all there is, and nobody has to correct them
+    assert quarantine_message(0, 1, is_example=True) == (
+        "1 example row set aside (generated example data, nothing to correct)"
+    )

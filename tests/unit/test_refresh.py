@@ -33,13 +33,13 @@ def test_the_plan_gives_the_whole_reason_a_source_cannot_be_read(tmp_path, monke
     assert plan.changed_sources == [] and plan.source_checksums == {}
     assert plan.unreadable == ["raw/wimd_2025_ranks"] and plan.blocked == []
     assert plan.header(1, 0.5) == (
-        "Checked 1 source files in 0.5 s; first run on this warehouse (no earlier make run "
-        "recorded): building everything; 1 cannot be read (raw/wimd_2025_ranks). 1 of 1 assets "
-        "out of date, because a source file they are built from cannot be read."
+        "Checked 1 source file in 0.5 s; first run on this warehouse (no earlier make run "
+        "recorded): building everything; 1 cannot be read (raw/wimd_2025_ranks). 1 of 1 asset "
+        "out of date, because a source file it is built from cannot be read."
     )
     assert plan.would_fail().startswith(
-        "These steps would fail because their source file cannot be read: raw/wimd_2025_ranks; "
-        "the 0 that depend on them would not run"
+        "This step would fail because its source file cannot be read: raw/wimd_2025_ranks; "
+        "no other step depends on it, and the published file"
     )
     assert "WELLBEING_SOURCE_MIRROR is not set" not in plan.would_fail()  # it is set
 
@@ -76,8 +76,8 @@ def test_the_plan_says_downstream_assets_wait_on_an_unreadable_source(monkeypatc
         "from cannot be read; 2 more made in the same step: quality/quarantine, quality/submissions."
     )
     assert plan.would_fail() == (
-        "These steps would fail because their source file cannot be read: raw/wimd_2025_ranks; "
-        "the 1 that depend on them would not run, and the published file would be left as it "
+        "This step would fail because its source file cannot be read: raw/wimd_2025_ranks; "
+        "the 1 step that depends on it would not run, and the published file would be left as it "
         f"was.\n{MIRROR_HINT}"
     )
 
@@ -161,11 +161,11 @@ def test_the_summary_says_once_that_sources_are_not_in_the_mirror_whatever_their
 
 
 def test_the_summary_names_each_partner_file_the_run_received(tmp_path, monkeypatch):
-    """A file that is not a spreadsheet and a file with rows set aside each get a line (an
-    earlier run's file does not), and the rejected file's feedback report does not ask the
-    partner to correct rows set aside. Loading valid rows needs the geography lookups (the real
-    loads: tests/integration/test_partnership_inbox.py), so the second file's counts are
-    written to the tables the contract defines."""
+    """A file that is not a spreadsheet, a copy of it re-sent under another name and a file with
+    rows set aside each get a line (an earlier run's file does not), and the rejected file's
+    feedback report does not ask the partner to correct rows set aside. Loading valid rows needs
+    the geography lookups (the real loads: tests/integration/test_partnership_inbox.py), so the
+    second file's counts are written to the tables the contract defines."""
     import duckdb
 
     from pipelines.operations.refresh import partner_files_summary
@@ -177,13 +177,77 @@ def test_the_summary_names_each_partner_file_the_run_received(tmp_path, monkeypa
     ingest.ensure_tables(con)
     started = datetime.now(UTC)
 
-    def received(name: str, at: datetime, rows: int, quarantined: dict[str, int]) -> None:
+    received = _received(con)
+    received("last_week.csv", started - timedelta(days=7), 5, {"funding_gbp": 1})
+    received("cardiff_q1.csv", started, 120, {"funding_gbp": 2, "la_code": 1})
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "scan.csv").write_bytes(b"%PDF-1.4 a scanned form")
+    outcome = ingest.load_submission(
+        con, inbox / "scan.csv", None, tmp_path / "archive", feedback_dir=tmp_path / "feedback"
+    )
+    assert outcome.status == "rejected"
+    (inbox / "resent").mkdir()
+    (inbox / "resent" / "scan.csv").write_bytes((inbox / "scan.csv").read_bytes())
+    copy = ingest.load_submission(
+        con, inbox / "resent" / "scan.csv", None, tmp_path / "archive", name="resent/scan.csv"
+    )
+    assert copy.status == "duplicate"
+    lines = partner_files_summary(con, started).splitlines()
+    assert lines[0] == "Partner files received:"
+    assert (
+        lines[1]
+        == "  cardiff_q1.csv: 120 rows received, 117 loaded, 3 set aside (most in column funding_gbp)"
+    )
+    assert (
+        lines[2].startswith("  scan.csv: REJECTED, nothing loaded: ")
+        and "a PDF document" in lines[2]
+    )
+    when = (
+        con.execute(
+            "select received_at from quality.submissions where submission_file = 'scan.csv'"
+        )
+        .fetchone()[0]
+        .astimezone(UTC)
+    )
+    assert lines[3] == (
+        f"  resent/scan.csv: DUPLICATE of scan.csv (received {when:%Y-%m-%d %H:%M} UTC): "
+        "identical content, nothing loaded again"
+    )
+    assert lines[4:] == [
+        f"Feedback reports for the partners (English and Welsh): {tmp_path / 'feedback'}"
+    ]
+    assert partner_files_summary(con, datetime.now(UTC)) == ""  # a run that received nothing
+    report = outcome.feedback["en"].with_suffix(".md").read_text()
+    assert (
+        "Nothing from this file was loaded" in report and "Correct the rows set aside" not in report
+    )
+    welsh = outcome.feedback["cy"].with_suffix(".md").read_text()
+    assert "Ni lwythwyd dim o'r ffeil hon" in welsh and "Cywirwch y rhesi a neilltuwyd" not in welsh
+
+
+def _received(con):
+    """``received(name, at, rows, {column: rows set aside})``: a file's row of
+    ``quality.submissions`` and its quarantined rows, as the loader writes them."""
+
+    def received(
+        name: str, at: datetime, rows: int, quarantined: dict[str, int], example: bool = False
+    ) -> None:
         con.execute(
             "insert into quality.submissions by name select ? as submission_file, "
             "md5(?) as submission_sha256, 'archive' as archived_path, ? as received_at, "
             "'csv' as file_format, ? as rows_submitted, ? as rows_accepted, "
-            "? as rows_quarantined, 0 as rows_superseding, 'loaded_with_quarantine' as status",
-            [name, name, at, rows, rows - sum(quarantined.values()), sum(quarantined.values())],
+            "? as rows_quarantined, 0 as rows_superseding, 'loaded_with_quarantine' as status, "
+            "? as is_example_data",
+            [
+                name,
+                name,
+                at,
+                rows,
+                rows - sum(quarantined.values()),
+                sum(quarantined.values()),
+                example,
+            ],
         )
         for column, n in quarantined.items():
             con.execute(
@@ -195,32 +259,30 @@ def test_the_summary_names_each_partner_file_the_run_received(tmp_path, monkeypa
                 [name, name, column, column, at, n],
             )
 
-    received("last_week.csv", started - timedelta(days=7), 5, {"funding_gbp": 1})
-    received("cardiff_q1.csv", started, 120, {"funding_gbp": 2, "la_code": 1})
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    (inbox / "scan.csv").write_bytes(b"%PDF-1.4 a scanned form")
-    outcome = ingest.load_submission(
-        con, inbox / "scan.csv", None, tmp_path / "archive", feedback_dir=tmp_path / "feedback"
-    )
-    assert outcome.status == "rejected"
-    lines = partner_files_summary(con, started).splitlines()
-    assert lines[0] == "Partner files received:"
-    assert (
-        lines[1]
-        == "  cardiff_q1.csv: 120 rows received, 117 loaded, 3 set aside (most in column funding_gbp)"
-    )
-    assert (
-        lines[2].startswith("  scan.csv: REJECTED, nothing loaded: ")
-        and "a PDF document" in lines[2]
-    )
-    assert lines[3:] == [
-        f"Feedback reports for the partners (English and Welsh): {tmp_path / 'feedback'}"
+    return received
+
+
+def test_the_generated_example_files_are_one_line_of_the_summary(tmp_path, monkeypatch):
+    """A first run with no inbox loads 24 generated files: one line says how many, their rows
+    and where the reports are; no line per file."""
+    from pipelines.operations.refresh import partner_files_summary
+    from pipelines.partnership_activity import ingest
+
+    monkeypatch.delenv("WELLBEING_PARTNER_INBOX", raising=False)
+    monkeypatch.setenv("WELLBEING_FEEDBACK_DIR", str(tmp_path / "feedback"))
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    ingest.ensure_tables(con)
+    started = datetime.now(UTC)
+    received = _received(con)
+    for i in range(24):
+        received(f"{i + 1:02d}_example.csv", started, 200 + i, {"la_code": i % 3}, example=True)
+    received("01_good.csv", started - timedelta(days=1), 1, {})  # an earlier run's file
+    assert partner_files_summary(con, started).splitlines() == [
+        "Partner files received (example submissions: no inbox set):",
+        "  24 generated example files: 5,076 rows received, 5,052 loaded, 24 set aside",
+        f"Feedback reports for the partners (English and Welsh): {tmp_path / 'feedback'}",
     ]
-    assert partner_files_summary(con, datetime.now(UTC)) == ""  # a run that received nothing
-    report = outcome.feedback["en"].with_suffix(".md").read_text()
-    assert (
-        "Nothing from this file was loaded" in report and "Correct the rows set aside" not in report
+    received("02_one_row.csv", started, 1, {})  # a partner's file beside them: a line of its own
+    assert partner_files_summary(con, started).splitlines()[2] == (
+        "  02_one_row.csv: 1 row received, 1 loaded, 0 set aside"
     )
-    welsh = outcome.feedback["cy"].with_suffix(".md").read_text()
-    assert "Ni lwythwyd dim o'r ffeil hon" in welsh and "Cywirwch y rhesi a neilltuwyd" not in welsh
