@@ -124,6 +124,15 @@ def run_log_file(log_dir: Path, run_id: str) -> Path:
     return log_dir / f"{run_id}.log"
 
 
+def prune_run_logs(log_dir: Path, keep: int) -> list[Path]:
+    """Delete the run logs in ``log_dir`` beyond the newest ``keep`` (by modification time, as
+    the quality reports are pruned: ``WELLBEING_QUALITY_KEEP_RUNS``). Returns the files removed."""
+    logs = sorted(Path(log_dir).glob("*.log"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in logs[keep:]:
+        old.unlink(missing_ok=True)
+    return logs[keep:]
+
+
 @dg.logger(
     {
         **_CONFIG,

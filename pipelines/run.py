@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     import dagster as dg
 
     from pipelines.definitions import defs
-    from pipelines.logs import run_log_file
+    from pipelines.logs import prune_run_logs, run_log_file
     from pipelines.operations.jobs import whole_run_selection
     from pipelines.operations.publish import published_file
     from pipelines.operations.refresh import (
@@ -123,6 +123,9 @@ def main(argv: list[str] | None = None) -> int:
             },
             raise_on_error=False,
         )
+        from pipelines.quality.report import keep_runs
+
+        prune_run_logs(log_dir, keep_runs())  # this run's log is the newest: always kept
         built = built_assets(instance, result.run_id)
         if built:
             with warehouse.connect() as con:

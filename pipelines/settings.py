@@ -21,7 +21,7 @@
 | ``WELLBEING_WRITER_WAIT_SECONDS`` | ``3600`` | how long a run waits while another run writes the warehouse (logging who holds it every 30 s); ``0`` = fail at once with that message; negative = wait until it finishes |
 | ``WELLBEING_WAREHOUSE_BUSY_SECONDS`` | ``5`` | how long a run retries while a program that is not a pipeline run (a reader) has the working file open, before failing with an error naming the published file |
 | ``WELLBEING_QUALITY_DIR`` | ``data/quality`` | the contract-check report (``report.html``, works offline) and the Great Expectations stores and Data Docs; kept out of the published folder |
-| ``WELLBEING_QUALITY_KEEP_RUNS`` | ``10`` | Great Expectations results and Data Docs pages are pruned to the last this many runs |
+| ``WELLBEING_QUALITY_KEEP_RUNS`` | ``10`` | Great Expectations results and Data Docs pages, and ``make run``'s logs in ``WELLBEING_LOG_DIR``, are pruned to the last this many runs |
 | ``WELLBEING_LOG_DIR`` | ``data/logs`` | ``make run`` writes the complete log of each run here, ``<run id>.log``: every event, every stack trace (the console says a failed step in one line; see ``pipelines/logs.py``) |
 | ``WELLBEING_AUTOMATION_INTERVAL_SECONDS`` | ``60`` | how often the daemon evaluates the ``wellbeing_automation`` sensor |
 | ``DAGSTER_HOME`` | ``.dagster_home`` (set by the Makefile) | Dagster's instance folder: ``dagster.yaml`` and, locally, run and event storage |

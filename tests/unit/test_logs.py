@@ -1,12 +1,13 @@
 """The console logger says a failed step in one line; the file logger and the event log keep the
 whole error (the run through ``make run`` on an empty mirror: tests/integration/test_refresh.py)."""
 
+import os
 import re
 
 import dagster as dg
 
 from pipelines.definitions import defs
-from pipelines.logs import LOGGERS, run_log_file, short_error_line
+from pipelines.logs import LOGGERS, prune_run_logs, run_log_file, short_error_line
 
 
 def _run(tmp_path, level: str, raised: type[Exception] = ValueError):
@@ -151,3 +152,14 @@ def test_a_refusal_is_said_whole_without_its_trace(tmp_path, capfd):
     assert 'File "' not in err and "Traceback" not in err, err
     step = "staging__stg_wimd__wimd_2025"
     assert f' - {step} - STEP_FAILURE - Execution of step "{step}" failed. {refusal}\n' in err
+
+
+def test_run_logs_are_pruned_to_the_newest_runs(tmp_path):
+    logs = [run_log_file(tmp_path, f"run-{i}") for i in range(5)]
+    for age, path in enumerate(reversed(logs)):  # run-4 is the newest
+        path.write_text("log")
+        os.utime(path, (1_000_000 - age * 60, 1_000_000 - age * 60))
+    (tmp_path / "notes.txt").write_text("not a run log")
+    removed = prune_run_logs(tmp_path, keep=2)
+    assert sorted(p.name for p in removed) == ["run-0.log", "run-1.log", "run-2.log"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "run-3.log", "run-4.log"]
