@@ -90,6 +90,25 @@ def read_csv_strings(path: Path, skip_rows: int = 0, **kwargs) -> pl.DataFrame:
     )
 
 
+def require_columns(found: list[str], expected: tuple[str, ...], where: str) -> None:
+    """Check a file's value columns (``found``, as snake_cased from its header or fields) are
+    ``expected`` (the columns its raw table's contract names), in any order.
+
+    Raises:
+        ValueError: naming ``where`` (the file), the contract columns the file lacks, and the
+            file's columns the contract does not name (or names twice).
+    """
+    missing = [c for c in expected if c not in found]
+    unexpected = [c for i, c in enumerate(found) if c not in expected or c in found[:i]]
+    if missing or unexpected:
+        problems = [f"missing columns {missing}"] if missing else []
+        problems += [f"unexpected columns {unexpected}"] if unexpected else []
+        raise ValueError(
+            f"{where}: {'; '.join(problems)} (the file has {found}; its data contract names "
+            f"{list(expected)})"
+        )
+
+
 def find_header_row(rows: list[list[str | None]], first_cell_pattern: str, limit: int = 20) -> int:
     """Index of the first row (within ``limit``) whose first cell matches ``first_cell_pattern``.
 

@@ -14,8 +14,15 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.catalogue import FetchedFile
-from pipelines.contracts import source_schema
-from pipelines.readers import csv_parser, find_header_row, read_sheet_rows, sheet_names, snake
+from pipelines.contracts import source_columns, source_schema
+from pipelines.readers import (
+    csv_parser,
+    find_header_row,
+    read_sheet_rows,
+    require_columns,
+    sheet_names,
+    snake,
+)
 
 Rows = list[list[str | None]]
 
@@ -37,6 +44,19 @@ ONS_SHEETS: tuple[str, ...] = (
 )
 
 NSW_SHEET = "By local authority"
+FREQUENCY_TABLE = "raw.welsh_language_frequency"
+CENSUS_2011_TABLE = "raw.welsh_language_census_2011"
+# The value columns of the StatsWales exports: their contract's columns but those the parser fills.
+FREQUENCY_VALUES = tuple(
+    c
+    for c in source_columns(FREQUENCY_TABLE)
+    if c not in ("source_row_number", "level", "area_name")
+)
+CENSUS_2011_VALUES = tuple(
+    c
+    for c in source_columns(CENSUS_2011_TABLE)
+    if c not in ("source_row_number", "level", "country_name", "la_name", "lsoa_code")
+)
 N_PERCENT = re.compile(r"^\s*(\d+)\s*\(\s*(-?\d+(?:\.\d+)?)\s*%?\s*\)\s*$")
 
 
@@ -266,8 +286,18 @@ def parse_nsw_community_cohesion(fetched: FetchedFile) -> pl.DataFrame:
 # StatsWales hierarchy CSV exports (Welsh language)
 
 
-def _value_names(header: list[str | None], first: int) -> dict[int, str]:
-    return {i: snake(h) for i, h in enumerate(header) if i >= first and _clean(h) is not None}
+def _value_columns(
+    header: list[str | None], first: int, expected: tuple[str, ...], where: str
+) -> dict[int, str]:
+    """Where the ``expected`` value columns are in the header (columns ``first`` on, matched by
+    snake_cased name): ``{index: name}``.
+
+    Raises:
+        ValueError: the header lacks an expected column or has one more (``require_columns``).
+    """
+    found = {i: snake(h) for i, h in enumerate(header) if i >= first and _clean(h) is not None}
+    require_columns(list(found.values()), expected, where)
+    return found
 
 
 def parse_welsh_language_frequency(fetched: FetchedFile) -> pl.DataFrame:
@@ -282,12 +312,12 @@ def parse_welsh_language_frequency(fetched: FetchedFile) -> pl.DataFrame:
         ``*`` = suppressed, small base).
 
     Raises:
-        ValueError: the file has no value columns.
+        ValueError: the header's value columns are not those of the contract (naming the file
+            and the missing or unexpected columns).
     """
     rows = read_csv_rows(fetched.path)
-    values = _value_names(rows[0], 2)
-    if not values:
-        raise ValueError(f"Welsh language frequency: no value columns in header {rows[0]}")
+    where = f"Welsh language frequency {fetched.path.name}"
+    values = _value_columns(rows[0], 2, FREQUENCY_VALUES, where)
     records = []
     for row_number, row in enumerate(rows[1:], start=2):
         parent, name = _stripped(_cell(row, 0)), _stripped(_cell(row, 1))
@@ -302,9 +332,7 @@ def parse_welsh_language_frequency(fetched: FetchedFile) -> pl.DataFrame:
                 **{col: _stripped(_cell(row, i)) for i, col in values.items()},
             }
         )
-    schema = {"source_row_number": pl.Int64, "level": pl.String, "area_name": pl.String}
-    schema.update({col: pl.String for col in values.values()})
-    return pl.DataFrame(records, schema=schema)
+    return pl.DataFrame(records, schema=source_schema(FREQUENCY_TABLE))
 
 
 def parse_welsh_language_census_2011(fetched: FetchedFile) -> pl.DataFrame:
@@ -320,13 +348,12 @@ def parse_welsh_language_census_2011(fetched: FetchedFile) -> pl.DataFrame:
         percentage_able_to_speak_welsh (% of usual residents aged 3+, text as published).
 
     Raises:
-        ValueError: the header has no value column.
+        ValueError: the header's value column is not that of the contract (naming the file and
+            the missing or unexpected columns).
     """
     rows = read_csv_rows(fetched.path)
-    values = _value_names(rows[0], 3)
-    if len(values) != 1:
-        raise ValueError(f"Welsh language census 2011: expected one value column in {rows[0]}")
-    ((value_index, value_name),) = values.items()
+    where = f"Welsh language census 2011 {fetched.path.name}"
+    ((value_index, value_name),) = _value_columns(rows[0], 3, CENSUS_2011_VALUES, where).items()
     records = []
     la_name = country_name = None
     for row_number, row in enumerate(rows[1:], start=2):
@@ -354,8 +381,7 @@ def parse_welsh_language_census_2011(fetched: FetchedFile) -> pl.DataFrame:
                 value_name: value,
             }
         )
-    schema = {c: pl.String for c in ("level", "country_name", "la_name", "lsoa_code", value_name)}
-    return pl.DataFrame(records, schema={"source_row_number": pl.Int64, **schema})
+    return pl.DataFrame(records, schema=source_schema(CENSUS_2011_TABLE))
 
 
 # ---------------------------------------------------------------------------------------------
