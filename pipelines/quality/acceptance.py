@@ -57,10 +57,7 @@ def expected_checksums_sql() -> str:
     """The view of every expected source checksum: the catalogue's (official file and
     alternates) and the accepted ones. Columns: source_key, source_sha256, origin."""
     rows = [
-        (key, sha)
-        for key, source in sorted(load_catalogue().items())
-        for sha in [source.sha256, *(a.sha256 for a in source.alternates)]
-        if sha
+        (key, sha) for key, source in sorted(load_catalogue().items()) for sha in source.checksums
     ]
     values = ", ".join(f"({quote_literal(k)}, {quote_literal(s)})" for k, s in rows)
     catalogue = (

@@ -818,9 +818,7 @@ def checksum_rule(table: str) -> Rule | None:
     """
     schema, key = table.split(".")
     sources = sources_for_table(key) if schema == "raw" else []
-    expected = [
-        sha for s in sources for sha in [s.sha256, *(a.sha256 for a in s.alternates)] if sha
-    ]
+    expected = [sha for s in sources for sha in s.checksums]
     if not expected:
         return None
     col = "t.source_sha256"
