@@ -24,7 +24,7 @@ from typing import Any
 
 import duckdb
 
-from pipelines.contracts import apply_comments, contract_for
+from pipelines.contracts import apply_comments, require_contract
 from pipelines.quality.drift import ColumnDrift, column_drift
 from pipelines.quality.rules import (
     Rule,
@@ -449,9 +449,7 @@ def validate_in_duckdb(
         KeyError: ``table`` has no contract.
         LookupError: the table (or ``relation``) does not exist.
     """
-    obj = contract_for(table)
-    if obj is None:
-        raise KeyError(f"{table} has no data contract in data_contracts/")
+    obj = require_contract(table)
     rules = table_rules(obj)
     relations = relations or {}
     source = relation or table
