@@ -54,6 +54,14 @@ def snake(name: str) -> str:
     return text or "column"
 
 
+def stripped_text(value: object) -> str | None:
+    """A cell or field as text without surrounding spaces; ``None`` when missing or blank."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
 def rows_to_frame(
     rows: list[list[str | None]], header_row: int, rename: dict[str, str] | None = None
 ) -> pl.DataFrame:

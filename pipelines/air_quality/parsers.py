@@ -13,7 +13,7 @@ import polars as pl
 
 from pipelines.catalogue import FetchedFile
 from pipelines.contracts import source_columns, source_schema
-from pipelines.readers import require_columns
+from pipelines.readers import require_columns, stripped_text
 
 NEXT_LINK = "odata.nextLink"
 TABLE = "raw.air_quality_indicators"
@@ -50,20 +50,13 @@ def parse_odata_records(document: dict, where: str) -> pl.DataFrame:
             raise ValueError(f"{where}: record {i} has fields {list(record)}, expected {fields}")
     require_columns([_snake(k) for k in fields], RECORD_COLUMNS, where)
     rows = [
-        {"source_row_number": i, **{_snake(k): _text(v) for k, v in r.items()}}
+        {"source_row_number": i, **{_snake(k): stripped_text(v) for k, v in r.items()}}
         for i, r in enumerate(records, start=1)
     ]
     next_link = document.get(NEXT_LINK)
     return pl.DataFrame(
         [row | {"odata_next_link": next_link} for row in rows], schema=source_schema(TABLE)
     )
-
-
-def _text(value: object) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
 
 
 def parse_air_quality(fetched: FetchedFile) -> pl.DataFrame:

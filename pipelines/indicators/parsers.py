@@ -22,6 +22,7 @@ from pipelines.readers import (
     require_columns,
     sheet_names,
     snake,
+    stripped_text,
 )
 
 Rows = list[list[str | None]]
@@ -67,11 +68,6 @@ def _clean(value: str | None) -> str | None:
     return value
 
 
-def _stripped(value: str | None) -> str | None:
-    value = _clean(value)
-    return value.strip() if value is not None else None
-
-
 def read_csv_rows(path: Path) -> Rows:
     """All records of a CSV file as lists of strings (``None`` for empty cells).
 
@@ -95,9 +91,9 @@ def _cell(row: list[str | None], index: int | None) -> str | None:
 def _metadata(rows: Rows, label: str, limit: int) -> str | None:
     """The value next to a ``'<label>:'`` metadata line above the table (e.g. ``'Date: '``)."""
     for row in rows[:limit]:
-        first = _stripped(_cell(row, 0))
+        first = stripped_text(_cell(row, 0))
         if first is not None and first.rstrip(":").strip().lower() == label.lower():
-            return _stripped(_cell(row, 1))
+            return stripped_text(_cell(row, 1))
     return None
 
 
@@ -146,11 +142,11 @@ def parse_ons_indicator_rows(rows: Rows, sheet: str) -> pl.DataFrame:
         "period_text": _metadata(rows, "Date", header_index),
         "coverage": _metadata(rows, "Coverage", header_index),
         "geography": _metadata(rows, "Geography", header_index),
-        "measure": _stripped(_cell(header, 2)),
+        "measure": stripped_text(_cell(header, 2)),
     }
     records = []
     for i, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
-        code = _stripped(_cell(row, 0))
+        code = stripped_text(_cell(row, 0))
         if code is None:
             continue
         records.append(
@@ -158,11 +154,11 @@ def parse_ons_indicator_rows(rows: Rows, sheet: str) -> pl.DataFrame:
                 **common,
                 "source_row_number": i,
                 "area_code": code,
-                "area_name": _stripped(_cell(row, columns["area_name"])),
+                "area_name": stripped_text(_cell(row, columns["area_name"])),
                 "value": _cell(row, columns["value"]),
                 "lower_ci": _cell(row, columns.get("lower_ci")),
                 "upper_ci": _cell(row, columns.get("upper_ci")),
-                "notes": _stripped(_cell(row, columns.get("notes"))),
+                "notes": stripped_text(_cell(row, columns.get("notes"))),
             }
         )
     if not records:
@@ -230,7 +226,7 @@ def parse_nsw_rows(rows: Rows) -> pl.DataFrame:
     la_columns = {}
     p_column = None
     for i, text in enumerate(header):
-        name = _stripped(text)
+        name = stripped_text(text)
         if i < 2 or name is None:
             continue
         if name.lower() in ("p", "p-value", "p value"):
@@ -241,15 +237,15 @@ def parse_nsw_rows(rows: Rows) -> pl.DataFrame:
     variable = None
     p_value = None
     for row_number, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
-        first = _stripped(_cell(row, 0))
+        first = stripped_text(_cell(row, 0))
         if first is not None:
             variable = first
-            p_value = _stripped(_cell(row, p_column))
-        response = _stripped(_cell(row, 1))
+            p_value = stripped_text(_cell(row, p_column))
+        response = stripped_text(_cell(row, 1))
         if variable is None or all(_clean(_cell(row, i)) is None for i in la_columns):
             continue
         for i, la_name in la_columns.items():
-            text = _stripped(_cell(row, i))
+            text = stripped_text(_cell(row, i))
             n = percent = None
             match = N_PERCENT.match(text or "")
             if match:
@@ -320,7 +316,7 @@ def parse_welsh_language_frequency(fetched: FetchedFile) -> pl.DataFrame:
     values = _value_columns(rows[0], 2, FREQUENCY_VALUES, where)
     records = []
     for row_number, row in enumerate(rows[1:], start=2):
-        parent, name = _stripped(_cell(row, 0)), _stripped(_cell(row, 1))
+        parent, name = stripped_text(_cell(row, 0)), stripped_text(_cell(row, 1))
         if parent is None and name is None:
             continue
         level = "local_authority" if name is not None else "country"
@@ -329,7 +325,7 @@ def parse_welsh_language_frequency(fetched: FetchedFile) -> pl.DataFrame:
                 "source_row_number": row_number,
                 "level": level,
                 "area_name": name if name is not None else parent,
-                **{col: _stripped(_cell(row, i)) for i, col in values.items()},
+                **{col: stripped_text(_cell(row, i)) for i, col in values.items()},
             }
         )
     return pl.DataFrame(records, schema=source_schema(FREQUENCY_TABLE))
@@ -357,8 +353,8 @@ def parse_welsh_language_census_2011(fetched: FetchedFile) -> pl.DataFrame:
     records = []
     la_name = country_name = None
     for row_number, row in enumerate(rows[1:], start=2):
-        country, la, lsoa = (_stripped(_cell(row, i)) for i in range(3))
-        value = _stripped(_cell(row, value_index))
+        country, la, lsoa = (stripped_text(_cell(row, i)) for i in range(3))
+        value = stripped_text(_cell(row, value_index))
         if country is None and la is None and lsoa is None and value is None:
             continue
         if country is not None:

@@ -12,7 +12,7 @@ import polars as pl
 
 from pipelines.catalogue import FetchedFile
 from pipelines.contracts import source_columns, source_schema
-from pipelines.readers import read_csv_strings, snake
+from pipelines.readers import read_csv_strings, snake, stripped_text
 
 TABLE = "raw.ons_local_statistics"
 CSV_COLUMNS = tuple(c for c in source_columns(TABLE) if c not in ("source_row_number", "dataset"))
@@ -78,13 +78,6 @@ def parse_indicator_csv(fetched: FetchedFile) -> pl.DataFrame:
     )
 
 
-def _text(value: object) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
 def parse_metadata_rows(document: dict, dataset: str) -> list[dict[str, str | None]]:
     """The ``ess-beta-metadata`` of one JSON file as one record per indicator.
 
@@ -115,8 +108,10 @@ def parse_metadata_rows(document: dict, dataset: str) -> list[dict[str, str | No
             {
                 "dataset": dataset,
                 "indicator_key": key,
-                **{col: _text(merged.get(field)) for col, field in _METADATA_FIELDS.items()},
-                "file_note": _text(document.get("_note")),
+                **{
+                    col: stripped_text(merged.get(field)) for col, field in _METADATA_FIELDS.items()
+                },
+                "file_note": stripped_text(document.get("_note")),
             }
         )
     return records
