@@ -634,7 +634,7 @@ def quality_rule(item: dict, table: str, default_column: str | None = None, inde
         if engine == "duckdb":
             return _duckdb_rule(name, impl, severity, description, default_column, where)
         if engine in ("great-expectations", "greatexpectations", "gx"):
-            return _gx_rule(name, impl, severity, description, default_column, table, where)
+            return _gx_rule(name, impl, severity, description, default_column, where)
         raise ContractError(f"{where}: custom rules need engine duckdb or great-expectations")
     raise ContractError(f"{where}: quality type must be library, sql, custom or text, got {kind!r}")
 
@@ -662,7 +662,7 @@ def _duckdb_rule(name, impl, severity, description, default_column, where) -> Ru
     )
 
 
-def _gx_rule(name, impl, severity, description, default_column, table, where) -> Rule:
+def _gx_rule(name, impl, severity, description, default_column, where) -> Rule:
     expectation = impl.pop("expectation", None)
     if not expectation or not re.fullmatch(r"expect_[a-z0-9_]+", expectation):
         raise ContractError(f"{where}: implementation.expectation must name a GX expectation")
