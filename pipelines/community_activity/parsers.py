@@ -8,7 +8,7 @@ import polars as pl
 
 from pipelines.catalogue import FetchedFile
 from pipelines.contracts import source_columns
-from pipelines.readers import read_csv_strings, snake
+from pipelines.readers import read_csv_strings, snake, with_row_numbers
 
 # The columns a source file must have: its raw table's contract columns less the row number.
 GROUP_COLUMNS = source_columns("raw.community_support_groups")[1:]
@@ -21,10 +21,7 @@ def _snake_columns(frame: pl.DataFrame, expected: tuple[str, ...], file_name: st
     missing = [c for c in expected if c not in frame.columns]
     if missing:
         raise ValueError(f"{file_name}: columns {missing} not found (columns: {frame.columns})")
-    # Row 1 is the header, so the first data row is row 2 of the file.
-    return frame.with_row_index("source_row_number", offset=2).with_columns(
-        pl.col("source_row_number").cast(pl.Int64)
-    )
+    return with_row_numbers(frame, 2)  # row 1 is the header
 
 
 def parse_support_groups(fetched: FetchedFile) -> pl.DataFrame:

@@ -12,7 +12,7 @@ import polars as pl
 
 from pipelines.catalogue import FetchedFile
 from pipelines.contracts import source_columns, source_schema
-from pipelines.readers import read_csv_strings, snake, stripped_text
+from pipelines.readers import read_csv_strings, snake, stripped_text, with_row_numbers
 
 TABLE = "raw.ons_local_statistics"
 CSV_COLUMNS = tuple(c for c in source_columns(TABLE) if c not in ("source_row_number", "dataset"))
@@ -68,11 +68,8 @@ def parse_indicator_csv(fetched: FetchedFile) -> pl.DataFrame:
             f"it has {frame.columns} (expected {list(CSV_COLUMNS)})"
         )
     return (
-        frame.with_row_index("source_row_number", offset=2)
-        .with_columns(
-            pl.col("source_row_number").cast(pl.Int64),
-            pl.lit(dataset_of(fetched.path)).alias("dataset"),
-        )
+        with_row_numbers(frame, 2)
+        .with_columns(pl.lit(dataset_of(fetched.path)).alias("dataset"))
         .filter(pl.col("areacd").str.strip_chars().str.contains(WELSH_AREA))
         .select(source_columns(TABLE))
     )
