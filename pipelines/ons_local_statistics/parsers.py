@@ -12,7 +12,7 @@ import polars as pl
 
 from pipelines.catalogue import FetchedFile
 from pipelines.contracts import source_columns, source_schema
-from pipelines.readers import read_csv_strings, snake, stripped_text, with_row_numbers
+from pipelines.readers import csv_parser, stripped_text
 
 TABLE = "raw.ons_local_statistics"
 CSV_COLUMNS = tuple(c for c in source_columns(TABLE) if c not in ("source_row_number", "dataset"))
@@ -59,17 +59,15 @@ def parse_indicator_csv(fetched: FetchedFile) -> pl.DataFrame:
     Raises:
         ValueError: a column of ``CSV_COLUMNS`` is missing (naming the file and what it has).
     """
-    frame = read_csv_strings(fetched.path)
-    frame = frame.rename({c: snake(c.lstrip("\ufeff")) for c in frame.columns})
+    frame = csv_parser()(fetched)
     missing = [c for c in CSV_COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(
             f"ONS local statistics file {fetched.path.name}: missing columns {missing}; "
-            f"it has {frame.columns} (expected {list(CSV_COLUMNS)})"
+            f"it has {frame.columns[1:]} (expected {list(CSV_COLUMNS)})"
         )
     return (
-        with_row_numbers(frame, 2)
-        .with_columns(pl.lit(dataset_of(fetched.path)).alias("dataset"))
+        frame.with_columns(pl.lit(dataset_of(fetched.path)).alias("dataset"))
         .filter(pl.col("areacd").str.strip_chars().str.contains(WELSH_AREA))
         .select(source_columns(TABLE))
     )
