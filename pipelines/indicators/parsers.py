@@ -47,17 +47,9 @@ ONS_SHEETS: tuple[str, ...] = (
 NSW_SHEET = "By local authority"
 FREQUENCY_TABLE = "raw.welsh_language_frequency"
 CENSUS_2011_TABLE = "raw.welsh_language_census_2011"
-# The value columns of the StatsWales exports: their contract's columns but those the parser fills.
-FREQUENCY_VALUES = tuple(
-    c
-    for c in source_columns(FREQUENCY_TABLE)
-    if c not in ("source_row_number", "level", "area_name")
-)
-CENSUS_2011_VALUES = tuple(
-    c
-    for c in source_columns(CENSUS_2011_TABLE)
-    if c not in ("source_row_number", "level", "country_name", "la_name", "lsoa_code")
-)
+# The value columns of the StatsWales exports: their contracts' columns after those the parser fills
+FREQUENCY_VALUES = source_columns(FREQUENCY_TABLE)[3:]  # after source_row_number, level, area_name
+CENSUS_2011_VALUES = source_columns(CENSUS_2011_TABLE)[5:]  # ... level, country, LA, LSOA code
 N_PERCENT = re.compile(r"^\s*(\d+)\s*\(\s*(-?\d+(?:\.\d+)?)\s*%?\s*\)\s*$")
 
 
