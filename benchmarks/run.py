@@ -187,6 +187,22 @@ def verdict(met: bool) -> str:
     return "MET" if met else "NOT MET"
 
 
+def _fresh_root(root: Path) -> Path:
+    """An empty folder for one pipeline run's outputs, with its Dagster home."""
+    shutil.rmtree(root, ignore_errors=True)
+    (root / "dagster_home").mkdir(parents=True)
+    return root
+
+
+def _write_csv(path: Path, rows: list[dict], fieldnames: list[str]) -> None:
+    """Result rows as a CSV, floats rounded to 3 decimals."""
+    with open(path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fieldnames)
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({k: round(v, 3) if isinstance(v, float) else v for k, v in r.items()})
+
+
 def _env(root: Path, mirror: Path) -> dict[str, str]:
     """Every output under ``root``; the download cache shared by the runs beside it."""
     from pipelines.settings import outputs_under
@@ -682,9 +698,7 @@ def _compare_backends(ns, work, out, mirror, base, areas, file_rows) -> list[dic
             if not file.exists():
                 say(f"{scenario} N={n:,}: generating...")
             _generate(n, file, case_areas, work, work / f"generate_{scenario}_{n}.log")
-            root = work / f"lake_{scenario}_n{n}"
-            shutil.rmtree(root, ignore_errors=True)
-            (root / "dagster_home").mkdir(parents=True)
+            root = _fresh_root(work / f"lake_{scenario}_n{n}")
             env = _lake_env(root, mirror, pg.create_database(f"lake_{scenario}_{n}"))
             copy_s = _copy_into_lake(case_base, env)
             close_lake_instances()
@@ -707,11 +721,7 @@ def _compare_backends(ns, work, out, mirror, base, areas, file_rows) -> list[dic
                 shutil.rmtree(root, ignore_errors=True)
                 if scenario == "uk":
                     file.unlink(missing_ok=True)
-    with open(out / "backends.csv", "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(out_rows[0]))
-        writer.writeheader()
-        for r in out_rows:
-            writer.writerow({k: round(v, 3) if isinstance(v, float) else v for k, v in r.items()})
+    _write_csv(out / "backends.csv", out_rows, list(out_rows[0]))
     return out_rows
 
 
@@ -922,8 +932,7 @@ def main(argv: list[str] | None = None) -> int:
     elif ns.reuse_real and (work / "real_result.json").exists():
         real = json.loads((work / "real_result.json").read_text())
     else:
-        shutil.rmtree(real_root, ignore_errors=True)
-        (real_root / "dagster_home").mkdir(parents=True)
+        _fresh_root(real_root)
         say(
             "real-data run: materialising every asset and check (all sources, checks, marts, publish)..."
         )
@@ -945,9 +954,7 @@ def main(argv: list[str] | None = None) -> int:
     for n in sizes:
         file = work / f"activity_{n}_seed{SEED}.csv"
         gen_s = _generate(n, file, areas, work, work / f"generate_{n}.log")
-        root = work / f"n{n}"
-        shutil.rmtree(root, ignore_errors=True)
-        (root / "dagster_home").mkdir(parents=True)
+        root = _fresh_root(work / f"n{n}")
         shutil.copy2(base, root / "warehouse.duckdb")
         say(f"N={n:,}: pipeline...")
         args = ["_pipeline", "--file", str(file), "--result", str(work / "pipeline.json")]
@@ -1000,11 +1007,7 @@ def main(argv: list[str] | None = None) -> int:
     spatial_sizes = [int(x.replace("_", "")) for x in ns.spatial_points.split(",") if x.strip()]
     spatial_rows = spatial_benchmark(spatial_sizes, work, mirror) if spatial_sizes else []
 
-    with open(out / "results.csv", "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=RESULT_COLUMNS)
-        writer.writeheader()
-        for r in rows:
-            writer.writerow({k: round(v, 3) if isinstance(v, float) else v for k, v in r.items()})
+    _write_csv(out / "results.csv", rows, RESULT_COLUMNS)
     with open(out / "example_queries.csv", "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["published_from", "query", "first_ms", "best_of_3_ms"])
