@@ -19,7 +19,13 @@ import yaml
 
 from pipelines.settings import PROJECT_ROOT
 from pipelines.sqltext import quote_ident, quote_literal
-from pipelines.warehouse import LINEAGE_COLUMNS, table_metadata, transaction, write_table
+from pipelines.warehouse import (
+    LINEAGE_COLUMNS,
+    columns_of,
+    table_metadata,
+    transaction,
+    write_table,
+)
 
 CONTRACTS_DIR = PROJECT_ROOT / "data_contracts"
 
@@ -111,14 +117,7 @@ def is_personal_data(prop: dict) -> bool:
 def column_comments(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str | None]:
     """Column name -> its comment, for the columns ``schema.table`` has in the current database
     (empty when the table does not exist)."""
-    schema, name = table.split(".")
-    return dict(
-        con.execute(
-            "select column_name, comment from duckdb_columns() "
-            "where database_name = current_database() and schema_name = ? and table_name = ?",
-            [schema, name],
-        ).fetchall()
-    )
+    return {column: comment for column, _, comment in columns_of(con, table)}
 
 
 def apply_comments(con: duckdb.DuckDBPyConnection, table: str) -> int:

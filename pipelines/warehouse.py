@@ -591,6 +591,20 @@ def write_table(
     return frame.height
 
 
+def columns_of(
+    con: duckdb.DuckDBPyConnection, table: str, database: str | None = None
+) -> list[tuple[str, str, str | None]]:
+    """``(column, duckdb type, comment)`` of ``schema.table`` in order, in ``database`` (default:
+    the connection's current database, not an attached copy); empty when it does not exist."""
+    schema, name = table.split(".")
+    return con.execute(
+        "select column_name, data_type, comment from duckdb_columns() "
+        "where database_name = coalesce(?, current_database()) and schema_name = ? "
+        "and table_name = ? order by column_index",
+        [database, schema, name],
+    ).fetchall()
+
+
 def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     """Whether ``schema.table`` exists in the connection's current database (the working file or
     the lake, not an attached published copy)."""

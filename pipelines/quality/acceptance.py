@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 import duckdb
 
 from pipelines.catalogue import load_catalogue
-from pipelines.contracts import apply_comments, create_table_sql
+from pipelines.contracts import apply_comments, column_comments, create_table_sql
 from pipelines.sqltext import quote_ident, quote_literal
 from pipelines.warehouse import retry_transaction, table_exists
 
@@ -107,15 +107,7 @@ def current_checksums(con: duckdb.DuckDBPyConnection, source_key: str) -> set[st
     table = f"raw.{source_key}"
     if not table_exists(con, table):
         return set()
-    columns = {
-        r[0]
-        for r in con.execute(
-            "select column_name from duckdb_columns() "
-            "where database_name = current_database() and schema_name = 'raw' and table_name = ?",
-            [source_key],
-        ).fetchall()
-    }
-    if "source_sha256" not in columns:
+    if "source_sha256" not in column_comments(con, table):
         return set()
     return {
         r[0]
