@@ -191,13 +191,7 @@ def example_data_notice(con: duckdb.DuckDBPyConnection, table: str) -> str | Non
     )
     if not notice:
         return None
-    schema, name = table.split(".")
-    has_flag = con.execute(
-        "select count(*) from duckdb_columns() where schema_name = ? and table_name = ? "
-        "and column_name = 'is_example_data'",
-        [schema, name],
-    ).fetchone()[0]
-    if not has_flag:
+    if "is_example_data" not in column_comments(con, table):
         return None
     flagged = con.execute(
         f"select coalesce(bool_or(is_example_data), false) from {table}"

@@ -636,18 +636,11 @@ def table_preview_markdown(con: duckdb.DuckDBPyConnection, table: str, limit: in
 
 def table_column_schema(con: duckdb.DuckDBPyConnection, table: str) -> dg.TableSchema:
     """The Dagster column schema of a DuckDB table, with the column comments as descriptions."""
-    schema, name = table.split(".")
-    rows = con.execute(
-        """
-        select column_name, data_type, comment
-        from duckdb_columns()
-        where schema_name = ? and table_name = ?
-        order by column_index
-        """,
-        [schema, name],
-    ).fetchall()
     return dg.TableSchema(
-        columns=[dg.TableColumn(name=c, type=t, description=d or None) for c, t, d in rows]
+        columns=[
+            dg.TableColumn(name=c, type=t, description=d or None)
+            for c, t, d in columns_of(con, table)
+        ]
     )
 
 

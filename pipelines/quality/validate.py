@@ -34,7 +34,7 @@ from pipelines.quality.rules import (
     table_rules,
 )
 from pipelines.sqltext import quote_ident, sql_value
-from pipelines.warehouse import retry_transaction
+from pipelines.warehouse import columns_of, retry_transaction
 
 log = logging.getLogger(__name__)
 
@@ -192,12 +192,7 @@ def _jsonable(value: Any) -> Any:
 
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
     """``(column, duckdb type)`` of ``schema.table`` in order; empty when the table is missing."""
-    schema, name = table.split(".")
-    return con.execute(
-        "select column_name, data_type from duckdb_columns() "
-        "where schema_name = ? and table_name = ? order by column_index",
-        [schema, name],
-    ).fetchall()
+    return [(column, type_) for column, type_, _ in columns_of(con, table)]
 
 
 def _relation_exists(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
