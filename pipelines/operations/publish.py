@@ -212,16 +212,20 @@ def _pin_snapshot(con: duckdb.DuckDBPyConnection, source):
         con.execute("detach wh_latest")
 
 
-def _source_tables(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]) -> list[tuple]:
+def _tables(
+    con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...], database: str | None = None
+) -> list[tuple]:
+    """``(schema, table, comment)`` of the tables in ``schemas``, by name, in ``database``
+    (default: the current one, the new published file)."""
     placeholders = ", ".join("?" for _ in schemas)
     return con.execute(
         f"""
         select schema_name, table_name, comment
         from duckdb_tables()
-        where database_name = 'wh' and schema_name in ({placeholders})
+        where database_name = coalesce(?, current_database()) and schema_name in ({placeholders})
         order by schema_name, table_name
         """,
-        list(schemas),
+        [database, *schemas],
     ).fetchall()
 
 
@@ -261,17 +265,8 @@ def _write_dictionary(con: duckdb.DuckDBPyConnection, published_at: datetime) ->
         order by schema_name, table_name, column_index
         """
     )
-    rows = con.execute(
-        f"""
-        select schema_name, table_name, comment
-        from duckdb_tables()
-        where database_name = current_database()
-            and schema_name in ({", ".join(quote_literal(s) for s in PUBLISHED_SCHEMAS)})
-        order by schema_name, table_name
-        """
-    ).fetchall()
     counts = []
-    for schema, table, comment in rows:
+    for schema, table, comment in _tables(con, PUBLISHED_SCHEMAS):
         n = con.execute(
             f"select count(*) from {quote_ident(schema)}.{quote_ident(table)}"
         ).fetchone()[0]
@@ -483,7 +478,7 @@ def publish(
             try:
                 snapshot = _pin_snapshot(con, source)
                 _attach_warehouse(con, source, snapshot.snapshot_id if snapshot else None)
-                sources = _source_tables(con, schemas)
+                sources = _tables(con, schemas, "wh")
                 if not sources:
                     raise PublishError(
                         f"the warehouse {warehouse_file} has no tables in {', '.join(schemas)}"
