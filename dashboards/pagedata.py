@@ -258,7 +258,7 @@ def unit_text(t: Translator, unit: str | None) -> str:
     return t.get(f"units.{unit}", unit)
 
 
-def indicator_measures(site: Site, t: Translator, latest: pl.DataFrame, codes: list[str]):
+def indicator_measures(t: Translator, latest: pl.DataFrame, codes: list[str]):
     out = []
     if latest.is_empty():
         return out
@@ -337,7 +337,7 @@ def lsoa_measures(site: Site, t: Translator, rows: list[dict]) -> list[Measure]:
                 "dec2",
             )
         )
-    ms += indicator_measures(site, t, site.latest["lsoa"], [r["lsoa_code"] for r in rows])
+    ms += indicator_measures(t, site.latest["lsoa"], [r["lsoa_code"] for r in rows])
     return ms
 
 
@@ -366,7 +366,7 @@ def la_measures(site: Site, t: Translator, rows: list[dict], level: str = "la") 
         )
     )
     code_col = LEVELS[level].code_col
-    ms += indicator_measures(site, t, site.latest[level], [r[code_col] for r in rows])
+    ms += indicator_measures(t, site.latest[level], [r[code_col] for r in rows])
     return ms
 
 
@@ -572,7 +572,7 @@ def figure(t: Translator, row: dict, field_key: str, kind: str, note: str = "", 
 WITHHELD = "[c]"  # GSS symbol for a value withheld as confidential
 
 
-def participants_shown(site: Site, t: Translator, row: dict) -> tuple[str, float]:
+def participants_shown(t: Translator, row: dict) -> tuple[str, float]:
     """How a single small area's participant count is shown, and its sort key.
 
     Counts come disclosure-controlled from the published file (``pipelines/disclosure.py``,
@@ -601,7 +601,7 @@ def lsoa_table(site: Site, t: Translator, rows: list[dict], table_id: str, capti
     ]
     body = []
     for r in sorted(rows, key=lambda r: r.get("wimd_rank") or 10**9):
-        shown, key = participants_shown(site, t, r)
+        shown, key = participants_shown(t, r)
         link = Markup('<a href="{}">{}</a> <span class="code">{}</span>').format(
             f"../lsoa/{r['lsoa_code']}.html", proper_name(r, "lsoa", t.lang), r["lsoa_code"]
         )
@@ -1078,7 +1078,7 @@ def lsoa_profile(site: Site, t: Translator, r: dict, bounds: list) -> dict:
     nm = name(r, "lsoa", t.lang)
     la = site.la[r["la_code"]]
     period, wimd, census = activity_period(site, t), t("periods.wimd"), t("periods.census")
-    shown, _ = participants_shown(site, t, r)
+    shown, _ = participants_shown(t, r)
     figures = [
         figure(t, r, "wimd_rank", "int", wimd, t("fields.wimd_rank_of")),
         figure(t, r, "wimd_decile", "int", wimd),

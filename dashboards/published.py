@@ -72,8 +72,7 @@ def load(db: Path) -> Published:
     manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
     if "disclosure" not in manifest:
         raise RuntimeError(f"{manifest_file} states no disclosure rule: publish again")
-    con = duckdb.connect(str(db), read_only=True)
-    try:
+    with duckdb.connect(str(db), read_only=True) as con:
         listed = con.execute(
             "select schema_name, table_name, comment from duckdb_tables() "
             "where schema_name in ('marts', 'reference') order by schema_name, table_name"
@@ -96,6 +95,4 @@ def load(db: Path) -> Published:
             wanted = COLUMNS.get(full)
             frames[full] = (relation.select(*wanted) if wanted else relation).pl()
             tables.append(TableInfo(schema, table, comment, frames[full].height, cols))
-    finally:
-        con.close()
     return Published(frames, tables, manifest, db.parent / "exports")

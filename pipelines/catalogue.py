@@ -159,6 +159,11 @@ class Source:
             return self.download.url
         return self.landing_page
 
+    @property
+    def checksums(self) -> list[str]:
+        """The checksums the catalogue records for the file: the mirror's and its alternates'."""
+        return [sha for sha in [self.sha256, *(a.sha256 for a in self.alternates)] if sha]
+
     def how_to_get_by_hand(self) -> str:
         return self.manual or f"download it from the publisher's page {self.landing_page}"
 

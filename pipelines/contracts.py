@@ -19,16 +19,26 @@ import yaml
 
 from pipelines.settings import PROJECT_ROOT
 from pipelines.sqltext import quote_ident, quote_literal
-from pipelines.warehouse import LINEAGE_COLUMNS, table_metadata, transaction, write_table
+from pipelines.warehouse import (
+    LINEAGE_COLUMNS,
+    columns_of,
+    table_metadata,
+    transaction,
+    write_table,
+)
 
 CONTRACTS_DIR = PROJECT_ROOT / "data_contracts"
+
+
+def contract_files() -> list[Path]:
+    return sorted(CONTRACTS_DIR.glob("*.yaml"))
 
 
 @lru_cache(maxsize=1)
 def _tables() -> dict[str, dict]:
     """Every table object of every contract, keyed by its physical name (``schema.table``)."""
     out: dict[str, dict] = {}
-    for file in sorted(CONTRACTS_DIR.glob("*.yaml")):
+    for file in contract_files():
         doc = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
         for obj in doc.get("schema", []) or []:
             physical = obj.get("physicalName") or obj.get("name")
@@ -44,6 +54,14 @@ def _tables() -> dict[str, dict]:
 def contract_for(table: str) -> dict | None:
     """The contract schema object for ``schema.table``, or ``None`` if it has no contract."""
     return _tables().get(table)
+
+
+def require_contract(table: str) -> dict:
+    """``contract_for(table)``; raises ``KeyError`` when ``table`` has no data contract."""
+    obj = contract_for(table)
+    if obj is None:
+        raise KeyError(f"{table} has no data contract in data_contracts/")
+    return obj
 
 
 def table_description(table: str) -> str | None:
@@ -99,14 +117,7 @@ def is_personal_data(prop: dict) -> bool:
 def column_comments(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str | None]:
     """Column name -> its comment, for the columns ``schema.table`` has in the current database
     (empty when the table does not exist)."""
-    schema, name = table.split(".")
-    return dict(
-        con.execute(
-            "select column_name, comment from duckdb_columns() "
-            "where database_name = current_database() and schema_name = ? and table_name = ?",
-            [schema, name],
-        ).fetchall()
-    )
+    return {column: comment for column, _, comment in columns_of(con, table)}
 
 
 def apply_comments(con: duckdb.DuckDBPyConnection, table: str) -> int:
@@ -180,13 +191,7 @@ def example_data_notice(con: duckdb.DuckDBPyConnection, table: str) -> str | Non
     )
     if not notice:
         return None
-    schema, name = table.split(".")
-    has_flag = con.execute(
-        "select count(*) from duckdb_columns() where schema_name = ? and table_name = ? "
-        "and column_name = 'is_example_data'",
-        [schema, name],
-    ).fetchone()[0]
-    if not has_flag:
+    if "is_example_data" not in column_comments(con, table):
         return None
     flagged = con.execute(
         f"select coalesce(bool_or(is_example_data), false) from {table}"
@@ -221,9 +226,7 @@ def source_columns(table: str) -> tuple[str, ...]:
     Raises:
         KeyError: ``table`` has no data contract.
     """
-    obj = contract_for(table)
-    if obj is None:
-        raise KeyError(f"{table} has no data contract in data_contracts/")
+    obj = require_contract(table)
     return tuple(p["name"] for p in obj["properties"] if p["name"] not in LINEAGE_COLUMNS)
 
 
@@ -243,10 +246,6 @@ def all_contract_tables() -> list[str]:
     return list(_tables())
 
 
-def contract_files() -> list[Path]:
-    return sorted(CONTRACTS_DIR.glob("*.yaml"))
-
-
 def _loaded_properties(obj: dict) -> list[dict]:
     return [p for p in obj.get("properties", []) or [] if not is_personal_data(p)]
 
@@ -254,9 +253,7 @@ def _loaded_properties(obj: dict) -> list[dict]:
 def create_table_sql(table: str) -> str:
     """``create table if not exists`` for a contract table: its columns in contract order, their
     ``physicalType``, ``not null`` where ``required`` (personal-data columns are never created)."""
-    obj = contract_for(table)
-    if obj is None:
-        raise KeyError(f"{table} has no data contract in data_contracts/")
+    obj = require_contract(table)
     columns = ",\n    ".join(
         f"{quote_ident(p['name'])} {p.get('physicalType') or 'varchar'}"
         + (" not null" if p.get("required") else "")

@@ -36,7 +36,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from pipelines.contracts import contract_for
+from pipelines.contracts import column_comments, contract_for
 from pipelines.sqltext import quote_ident, quote_literal
 
 PROPERTY = "disclosure"
@@ -176,14 +176,7 @@ def apply_disclosure(
             continue
         schema, name = table.split(".")
         qualified = f"{quote_ident(schema)}.{quote_ident(name)}"
-        existing = {
-            c
-            for (c,) in con.execute(
-                "select column_name from duckdb_columns() where database_name = current_database() "
-                "and schema_name = ? and table_name = ?",
-                [schema, name],
-            ).fetchall()
-        }
+        existing = set(column_comments(con, table))
         for rule in rules:
             if rule.column not in existing:
                 continue  # nothing to protect (the contract checks report a missing column)
@@ -217,11 +210,7 @@ def apply_disclosure(
             sentence = rule.sentence()
             con.execute(f"comment on column {qualified}.{flag} is {quote_literal(sentence)}")
             for column in (rule.column, *rule.withheld_with):
-                old = con.execute(
-                    "select comment from duckdb_columns() where database_name = current_database() "
-                    "and schema_name = ? and table_name = ? and column_name = ?",
-                    [schema, name, column],
-                ).fetchone()[0]
+                old = column_comments(con, table)[column]
                 text = f"{old} {sentence}" if old else sentence
                 con.execute(
                     f"comment on column {qualified}.{quote_ident(column)} is {quote_literal(text)}"

@@ -38,11 +38,6 @@ def financial_year_of(day: date) -> str:
     return label_for_start(financial_year_start(day))
 
 
-def partition_key_of(day: date) -> str:
-    """The partition key of the financial year holding ``day`` (``"2024-04-01"`` for 2024-25)."""
-    return first_day(financial_year_start(day)).isoformat()
-
-
 def label_of(partition_key: str) -> str:
     """A partition key (the year's first day) to its label: ``"2024-04-01"`` -> ``"2024-25"``."""
     return financial_year_of(date.fromisoformat(partition_key))

@@ -54,6 +54,14 @@ def snake(name: str) -> str:
     return text or "column"
 
 
+def stripped_text(value: object) -> str | None:
+    """A cell or field as text without surrounding spaces; ``None`` when missing or blank."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
 def rows_to_frame(
     rows: list[list[str | None]], header_row: int, rename: dict[str, str] | None = None
 ) -> pl.DataFrame:
@@ -88,6 +96,25 @@ def read_csv_strings(path: Path, skip_rows: int = 0, **kwargs) -> pl.DataFrame:
         truncate_ragged_lines=True,
         **kwargs,
     )
+
+
+def require_columns(found: list[str], expected: tuple[str, ...], where: str) -> None:
+    """Check a file's value columns (``found``, as snake_cased from its header or fields) are
+    ``expected`` (the columns its raw table's contract names), in any order.
+
+    Raises:
+        ValueError: naming ``where`` (the file), the contract columns the file lacks, and the
+            file's columns the contract does not name (or names twice).
+    """
+    missing = [c for c in expected if c not in found]
+    unexpected = [c for i, c in enumerate(found) if c not in expected or c in found[:i]]
+    if missing or unexpected:
+        problems = [f"missing columns {missing}"] if missing else []
+        problems += [f"unexpected columns {unexpected}"] if unexpected else []
+        raise ValueError(
+            f"{where}: {'; '.join(problems)} (the file has {found}; its data contract names "
+            f"{list(expected)})"
+        )
 
 
 def find_header_row(rows: list[list[str | None]], first_cell_pattern: str, limit: int = 20) -> int:

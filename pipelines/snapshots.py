@@ -126,15 +126,6 @@ def published_as_of(con: duckdb.DuckDBPyConnection, when: date | datetime) -> Pu
     return found[-1]
 
 
-def attach_snapshot(
-    con: duckdb.DuckDBPyConnection, backend: DuckLakeBackend, snapshot_id: int, alias: str
-) -> None:
-    """Attach the lake read-only at ``snapshot_id`` as ``alias`` (e.g. ``published``): every query
-    on ``alias.marts.*`` then reads that snapshot, whatever runs commit meanwhile."""
-    backend.load_extensions(con)
-    con.execute(backend.attach_sql(alias, snapshot_id))
-
-
 def _lake(warehouse: Warehouse) -> DuckLakeBackend:
     backend = warehouse.backend()
     if not isinstance(backend, DuckLakeBackend):

@@ -591,6 +591,20 @@ def write_table(
     return frame.height
 
 
+def columns_of(
+    con: duckdb.DuckDBPyConnection, table: str, database: str | None = None
+) -> list[tuple[str, str, str | None]]:
+    """``(column, duckdb type, comment)`` of ``schema.table`` in order, in ``database`` (default:
+    the connection's current database, not an attached copy); empty when it does not exist."""
+    schema, name = table.split(".")
+    return con.execute(
+        "select column_name, data_type, comment from duckdb_columns() "
+        "where database_name = coalesce(?, current_database()) and schema_name = ? "
+        "and table_name = ? order by column_index",
+        [database, schema, name],
+    ).fetchall()
+
+
 def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     """Whether ``schema.table`` exists in the connection's current database (the working file or
     the lake, not an attached published copy)."""
@@ -622,18 +636,11 @@ def table_preview_markdown(con: duckdb.DuckDBPyConnection, table: str, limit: in
 
 def table_column_schema(con: duckdb.DuckDBPyConnection, table: str) -> dg.TableSchema:
     """The Dagster column schema of a DuckDB table, with the column comments as descriptions."""
-    schema, name = table.split(".")
-    rows = con.execute(
-        """
-        select column_name, data_type, comment
-        from duckdb_columns()
-        where schema_name = ? and table_name = ?
-        order by column_index
-        """,
-        [schema, name],
-    ).fetchall()
     return dg.TableSchema(
-        columns=[dg.TableColumn(name=c, type=t, description=d or None) for c, t, d in rows]
+        columns=[
+            dg.TableColumn(name=c, type=t, description=d or None)
+            for c, t, d in columns_of(con, table)
+        ]
     )
 
 

@@ -12,8 +12,15 @@ import re
 import polars as pl
 
 from pipelines.catalogue import FetchedFile
+from pipelines.contracts import source_columns, source_schema
+from pipelines.readers import require_columns, stripped_text
 
 NEXT_LINK = "odata.nextLink"
+TABLE = "raw.air_quality_indicators"
+RECORD_COLUMNS = tuple(
+    c for c in source_columns(TABLE) if c not in ("source_row_number", "odata_next_link")
+)
+"""The record fields (snake_cased) the contract of ``raw.air_quality_indicators`` names."""
 
 
 def _snake(name: str) -> str:
@@ -25,13 +32,14 @@ def parse_odata_records(document: dict, where: str) -> pl.DataFrame:
     """OData records as a text frame, one row per record, in document order.
 
     Returns:
-        source_row_number (1-based position in ``value``), one snake_case column per record field
-        (``data``, ``area_code``, ``area_item_name_eng``, ``pollutant_item_name_eng``,
-        ``year_code``, …), and ``odata_next_link`` (the same on every row; null when the document
-        is the whole result).
+        The columns of ``raw.air_quality_indicators`` (its contract): source_row_number (1-based
+        position in ``value``), one snake_case column per record field (``data``, ``area_code``,
+        ``area_item_name_eng``, ``pollutant_item_name_eng``, ``year_code``, …), and
+        ``odata_next_link`` (the same on every row; null when the document is the whole result).
 
     Raises:
-        ValueError: no ``value`` list, or records with different fields.
+        ValueError: no ``value`` list, records with different fields, or fields other than the
+            contract's (naming ``where`` and the missing or unexpected fields).
     """
     records = document.get("value")
     if not isinstance(records, list) or not records:
@@ -40,21 +48,15 @@ def parse_odata_records(document: dict, where: str) -> pl.DataFrame:
     for i, record in enumerate(records, start=1):
         if list(record) != fields:
             raise ValueError(f"{where}: record {i} has fields {list(record)}, expected {fields}")
+    require_columns([_snake(k) for k in fields], RECORD_COLUMNS, where)
     rows = [
-        {"source_row_number": i, **{_snake(k): _text(v) for k, v in r.items()}}
+        {"source_row_number": i, **{_snake(k): stripped_text(v) for k, v in r.items()}}
         for i, r in enumerate(records, start=1)
     ]
-    schema = {"source_row_number": pl.Int64} | {_snake(k): pl.String for k in fields}
-    return pl.DataFrame(rows, schema=schema).with_columns(
-        pl.lit(document.get(NEXT_LINK), dtype=pl.String).alias("odata_next_link")
+    next_link = document.get(NEXT_LINK)
+    return pl.DataFrame(
+        [row | {"odata_next_link": next_link} for row in rows], schema=source_schema(TABLE)
     )
-
-
-def _text(value: object) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
 
 
 def parse_air_quality(fetched: FetchedFile) -> pl.DataFrame:

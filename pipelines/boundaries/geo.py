@@ -8,6 +8,8 @@ web maps are in WGS84 longitude/latitude (EPSG:4326).
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import geopandas as gpd
@@ -39,22 +41,26 @@ def geometry_to_wkb(frame: gpd.GeoDataFrame, columns: list[str]) -> pl.DataFrame
     return out.with_columns(pl.Series("geometry_wkb", list(wkb), dtype=pl.Binary))
 
 
-def _atomic_target(path: Path) -> Path:
+@contextmanager
+def _replacing(path: Path) -> Iterator[Path]:
+    """A free temporary name beside ``path`` to write to; once written it replaces ``path`` in one
+    step (readers never see half a file); on failure it is removed."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
     os.close(fd)
-    os.unlink(tmp)  # GDAL refuses to overwrite an existing GeoJSON; it creates the file itself.
-    return Path(tmp)
+    os.unlink(name)  # GDAL refuses to overwrite an existing GeoJSON; it creates the file itself.
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def write_geoparquet(frame: gpd.GeoDataFrame, path: Path) -> Path:
     """Write ``frame`` as GeoParquet, replacing ``path`` atomically (readers never see half a file)."""
-    tmp = _atomic_target(path)
-    try:
+    with _replacing(path) as tmp:
         frame.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path
 
 
@@ -80,8 +86,7 @@ def write_web_geojson(frame: gpd.GeoDataFrame, path: Path, decimals: int = 5) ->
     """Write ``frame`` (EPSG:4326) as GeoJSON with coordinates rounded to ``decimals``, atomically."""
     if frame.crs is None or frame.crs.to_epsg() != 4326:
         frame = frame.to_crs(WGS84)
-    tmp = _atomic_target(path)
-    try:
+    with _replacing(path) as tmp:
         frame.to_file(
             tmp,
             driver="GeoJSON",
@@ -90,7 +95,4 @@ def write_web_geojson(frame: gpd.GeoDataFrame, path: Path, decimals: int = 5) ->
             COORDINATE_PRECISION=decimals,
             RFC7946="YES",
         )
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path

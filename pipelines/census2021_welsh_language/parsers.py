@@ -13,6 +13,7 @@ import polars as pl
 
 from pipelines.catalogue import FetchedFile
 from pipelines.contracts import source_columns
+from pipelines.readers import with_row_numbers
 
 TABLE_IN_NAME = re.compile(r"census2021-(ts\d{3})", re.IGNORECASE)
 TABLE = "raw.census2021_welsh_language"
@@ -45,7 +46,7 @@ def parse_census_table(fetched: FetchedFile) -> pl.DataFrame:
         )
     categories = [c for c in frame.columns if c not in required]
     long = (
-        frame.with_row_index("source_row_number", offset=2)
+        with_row_numbers(frame, 2)
         .rename({"geography code": "geography_code"})
         .filter(pl.col("geography_code").str.strip_chars().str.starts_with("W"))
         .unpivot(
@@ -54,9 +55,6 @@ def parse_census_table(fetched: FetchedFile) -> pl.DataFrame:
             variable_name="category",
             value_name="observation",
         )
-        .with_columns(
-            pl.col("source_row_number").cast(pl.Int64),
-            pl.lit(match.group(1).upper()).alias("table_code"),
-        )
+        .with_columns(pl.lit(match.group(1).upper()).alias("table_code"))
     )
     return long.select(source_columns(TABLE)).sort("source_row_number", "category")

@@ -8,23 +8,23 @@ import polars as pl
 
 from pipelines.catalogue import FetchedFile
 from pipelines.contracts import source_columns
-from pipelines.readers import read_csv_strings, snake
+from pipelines.readers import csv_parser
 
 # The columns a source file must have: its raw table's contract columns less the row number.
 GROUP_COLUMNS = source_columns("raw.community_support_groups")[1:]
 VOLUNTEER_COLUMNS = source_columns("raw.volunteer_registrations")[1:]
 
 
-def _snake_columns(frame: pl.DataFrame, expected: tuple[str, ...], file_name: str) -> pl.DataFrame:
-    frame = frame.rename({c: snake(c.lstrip("\ufeff")) for c in frame.columns})
-    frame = frame.select([c for c in frame.columns if c != "column"])  # unnamed trailing column
+def _read(fetched: FetchedFile, expected: tuple[str, ...]) -> pl.DataFrame:
+    """The CSV as text (``csv_parser``: names snake_cased, the unnamed trailing column dropped,
+    rows numbered), checked to have the ``expected`` columns."""
+    frame = csv_parser()(fetched)
     missing = [c for c in expected if c not in frame.columns]
     if missing:
-        raise ValueError(f"{file_name}: columns {missing} not found (columns: {frame.columns})")
-    # Row 1 is the header, so the first data row is row 2 of the file.
-    return frame.with_row_index("source_row_number", offset=2).with_columns(
-        pl.col("source_row_number").cast(pl.Int64)
-    )
+        raise ValueError(
+            f"{fetched.file_name}: columns {missing} not found (columns: {frame.columns[1:]})"
+        )
+    return frame
 
 
 def parse_support_groups(fetched: FetchedFile) -> pl.DataFrame:
@@ -37,7 +37,7 @@ def parse_support_groups(fetched: FetchedFile) -> pl.DataFrame:
     Raises:
         ValueError: a expected column is missing.
     """
-    return _snake_columns(read_csv_strings(fetched.path), GROUP_COLUMNS, fetched.file_name)
+    return _read(fetched, GROUP_COLUMNS)
 
 
 def parse_volunteer_registrations(fetched: FetchedFile) -> pl.DataFrame:
@@ -50,6 +50,6 @@ def parse_volunteer_registrations(fetched: FetchedFile) -> pl.DataFrame:
     Raises:
         ValueError: an expected column is missing.
     """
-    frame = _snake_columns(read_csv_strings(fetched.path), VOLUNTEER_COLUMNS, fetched.file_name)
+    frame = _read(fetched, VOLUNTEER_COLUMNS)
     frame = frame.with_columns(pl.col(c).str.strip_chars() for c in VOLUNTEER_COLUMNS)
     return frame.filter(pl.col("area").is_not_null() & (pl.col("area") != ""))

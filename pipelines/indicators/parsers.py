@@ -14,8 +14,16 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.catalogue import FetchedFile
-from pipelines.contracts import source_schema
-from pipelines.readers import csv_parser, find_header_row, read_sheet_rows, sheet_names, snake
+from pipelines.contracts import source_columns, source_schema
+from pipelines.readers import (
+    csv_parser,
+    find_header_row,
+    read_sheet_rows,
+    require_columns,
+    sheet_names,
+    snake,
+    stripped_text,
+)
 
 Rows = list[list[str | None]]
 
@@ -37,6 +45,11 @@ ONS_SHEETS: tuple[str, ...] = (
 )
 
 NSW_SHEET = "By local authority"
+FREQUENCY_TABLE = "raw.welsh_language_frequency"
+CENSUS_2011_TABLE = "raw.welsh_language_census_2011"
+# The value columns of the StatsWales exports: their contracts' columns after those the parser fills
+FREQUENCY_VALUES = source_columns(FREQUENCY_TABLE)[3:]  # after source_row_number, level, area_name
+CENSUS_2011_VALUES = source_columns(CENSUS_2011_TABLE)[5:]  # ... level, country, LA, LSOA code
 N_PERCENT = re.compile(r"^\s*(\d+)\s*\(\s*(-?\d+(?:\.\d+)?)\s*%?\s*\)\s*$")
 
 
@@ -45,11 +58,6 @@ def _clean(value: str | None) -> str | None:
     if value is None or value.strip() == "":
         return None
     return value
-
-
-def _stripped(value: str | None) -> str | None:
-    value = _clean(value)
-    return value.strip() if value is not None else None
 
 
 def read_csv_rows(path: Path) -> Rows:
@@ -75,9 +83,9 @@ def _cell(row: list[str | None], index: int | None) -> str | None:
 def _metadata(rows: Rows, label: str, limit: int) -> str | None:
     """The value next to a ``'<label>:'`` metadata line above the table (e.g. ``'Date: '``)."""
     for row in rows[:limit]:
-        first = _stripped(_cell(row, 0))
+        first = stripped_text(_cell(row, 0))
         if first is not None and first.rstrip(":").strip().lower() == label.lower():
-            return _stripped(_cell(row, 1))
+            return stripped_text(_cell(row, 1))
     return None
 
 
@@ -126,11 +134,11 @@ def parse_ons_indicator_rows(rows: Rows, sheet: str) -> pl.DataFrame:
         "period_text": _metadata(rows, "Date", header_index),
         "coverage": _metadata(rows, "Coverage", header_index),
         "geography": _metadata(rows, "Geography", header_index),
-        "measure": _stripped(_cell(header, 2)),
+        "measure": stripped_text(_cell(header, 2)),
     }
     records = []
     for i, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
-        code = _stripped(_cell(row, 0))
+        code = stripped_text(_cell(row, 0))
         if code is None:
             continue
         records.append(
@@ -138,11 +146,11 @@ def parse_ons_indicator_rows(rows: Rows, sheet: str) -> pl.DataFrame:
                 **common,
                 "source_row_number": i,
                 "area_code": code,
-                "area_name": _stripped(_cell(row, columns["area_name"])),
+                "area_name": stripped_text(_cell(row, columns["area_name"])),
                 "value": _cell(row, columns["value"]),
                 "lower_ci": _cell(row, columns.get("lower_ci")),
                 "upper_ci": _cell(row, columns.get("upper_ci")),
-                "notes": _stripped(_cell(row, columns.get("notes"))),
+                "notes": stripped_text(_cell(row, columns.get("notes"))),
             }
         )
     if not records:
@@ -210,7 +218,7 @@ def parse_nsw_rows(rows: Rows) -> pl.DataFrame:
     la_columns = {}
     p_column = None
     for i, text in enumerate(header):
-        name = _stripped(text)
+        name = stripped_text(text)
         if i < 2 or name is None:
             continue
         if name.lower() in ("p", "p-value", "p value"):
@@ -221,15 +229,15 @@ def parse_nsw_rows(rows: Rows) -> pl.DataFrame:
     variable = None
     p_value = None
     for row_number, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
-        first = _stripped(_cell(row, 0))
+        first = stripped_text(_cell(row, 0))
         if first is not None:
             variable = first
-            p_value = _stripped(_cell(row, p_column))
-        response = _stripped(_cell(row, 1))
+            p_value = stripped_text(_cell(row, p_column))
+        response = stripped_text(_cell(row, 1))
         if variable is None or all(_clean(_cell(row, i)) is None for i in la_columns):
             continue
         for i, la_name in la_columns.items():
-            text = _stripped(_cell(row, i))
+            text = stripped_text(_cell(row, i))
             n = percent = None
             match = N_PERCENT.match(text or "")
             if match:
@@ -266,8 +274,18 @@ def parse_nsw_community_cohesion(fetched: FetchedFile) -> pl.DataFrame:
 # StatsWales hierarchy CSV exports (Welsh language)
 
 
-def _value_names(header: list[str | None], first: int) -> dict[int, str]:
-    return {i: snake(h) for i, h in enumerate(header) if i >= first and _clean(h) is not None}
+def _value_columns(
+    header: list[str | None], first: int, expected: tuple[str, ...], where: str
+) -> dict[int, str]:
+    """Where the ``expected`` value columns are in the header (columns ``first`` on, matched by
+    snake_cased name): ``{index: name}``.
+
+    Raises:
+        ValueError: the header lacks an expected column or has one more (``require_columns``).
+    """
+    found = {i: snake(h) for i, h in enumerate(header) if i >= first and _clean(h) is not None}
+    require_columns(list(found.values()), expected, where)
+    return found
 
 
 def parse_welsh_language_frequency(fetched: FetchedFile) -> pl.DataFrame:
@@ -282,15 +300,15 @@ def parse_welsh_language_frequency(fetched: FetchedFile) -> pl.DataFrame:
         ``*`` = suppressed, small base).
 
     Raises:
-        ValueError: the file has no value columns.
+        ValueError: the header's value columns are not those of the contract (naming the file
+            and the missing or unexpected columns).
     """
     rows = read_csv_rows(fetched.path)
-    values = _value_names(rows[0], 2)
-    if not values:
-        raise ValueError(f"Welsh language frequency: no value columns in header {rows[0]}")
+    where = f"Welsh language frequency {fetched.path.name}"
+    values = _value_columns(rows[0], 2, FREQUENCY_VALUES, where)
     records = []
     for row_number, row in enumerate(rows[1:], start=2):
-        parent, name = _stripped(_cell(row, 0)), _stripped(_cell(row, 1))
+        parent, name = stripped_text(_cell(row, 0)), stripped_text(_cell(row, 1))
         if parent is None and name is None:
             continue
         level = "local_authority" if name is not None else "country"
@@ -299,12 +317,10 @@ def parse_welsh_language_frequency(fetched: FetchedFile) -> pl.DataFrame:
                 "source_row_number": row_number,
                 "level": level,
                 "area_name": name if name is not None else parent,
-                **{col: _stripped(_cell(row, i)) for i, col in values.items()},
+                **{col: stripped_text(_cell(row, i)) for i, col in values.items()},
             }
         )
-    schema = {"source_row_number": pl.Int64, "level": pl.String, "area_name": pl.String}
-    schema.update({col: pl.String for col in values.values()})
-    return pl.DataFrame(records, schema=schema)
+    return pl.DataFrame(records, schema=source_schema(FREQUENCY_TABLE))
 
 
 def parse_welsh_language_census_2011(fetched: FetchedFile) -> pl.DataFrame:
@@ -320,18 +336,17 @@ def parse_welsh_language_census_2011(fetched: FetchedFile) -> pl.DataFrame:
         percentage_able_to_speak_welsh (% of usual residents aged 3+, text as published).
 
     Raises:
-        ValueError: the header has no value column.
+        ValueError: the header's value column is not that of the contract (naming the file and
+            the missing or unexpected columns).
     """
     rows = read_csv_rows(fetched.path)
-    values = _value_names(rows[0], 3)
-    if len(values) != 1:
-        raise ValueError(f"Welsh language census 2011: expected one value column in {rows[0]}")
-    ((value_index, value_name),) = values.items()
+    where = f"Welsh language census 2011 {fetched.path.name}"
+    ((value_index, value_name),) = _value_columns(rows[0], 3, CENSUS_2011_VALUES, where).items()
     records = []
     la_name = country_name = None
     for row_number, row in enumerate(rows[1:], start=2):
-        country, la, lsoa = (_stripped(_cell(row, i)) for i in range(3))
-        value = _stripped(_cell(row, value_index))
+        country, la, lsoa = (stripped_text(_cell(row, i)) for i in range(3))
+        value = stripped_text(_cell(row, value_index))
         if country is None and la is None and lsoa is None and value is None:
             continue
         if country is not None:
@@ -354,8 +369,7 @@ def parse_welsh_language_census_2011(fetched: FetchedFile) -> pl.DataFrame:
                 value_name: value,
             }
         )
-    schema = {c: pl.String for c in ("level", "country_name", "la_name", "lsoa_code", value_name)}
-    return pl.DataFrame(records, schema={"source_row_number": pl.Int64, **schema})
+    return pl.DataFrame(records, schema=source_schema(CENSUS_2011_TABLE))
 
 
 # ---------------------------------------------------------------------------------------------

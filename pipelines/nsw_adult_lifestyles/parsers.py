@@ -13,6 +13,7 @@ import polars as pl
 from pipelines.catalogue import FetchedFile
 from pipelines.contracts import source_schema
 from pipelines.indicators.parsers import read_csv_rows
+from pipelines.readers import stripped_text
 
 FILTERS = {
     "measure": "measure_filter",
@@ -20,12 +21,6 @@ FILTERS = {
     "year": "year_filter",
 }
 TABLE = "raw.nsw_adult_lifestyles"
-
-
-def _strip(value: str | None) -> str | None:
-    if value is None or value.strip() == "":
-        return None
-    return value.strip()
 
 
 def parse_adult_lifestyles_rows(rows: list[list[str | None]]) -> pl.DataFrame:
@@ -43,27 +38,29 @@ def parse_adult_lifestyles_rows(rows: list[list[str | None]]) -> pl.DataFrame:
         ValueError: no header row whose third cell is ``Wales``, or no ``Year:`` filter line.
     """
     header_index = next(
-        (i for i, r in enumerate(rows[:30]) if len(r) > 2 and _strip(r[2]) == "Wales"), None
+        (i for i, r in enumerate(rows[:30]) if len(r) > 2 and stripped_text(r[2]) == "Wales"), None
     )
     if header_index is None:
         raise ValueError("NSW adult lifestyles: no header row starting with 'Wales' in column C")
     filters: dict[str, str | None] = dict.fromkeys(FILTERS.values())
     for row in rows[:header_index]:
-        first = _strip(row[0] if row else None) or ""
+        first = stripped_text(row[0] if row else None) or ""
         label, _, value = first.partition(":")
         if label.strip().lower() in FILTERS and value.strip():
             filters[FILTERS[label.strip().lower()]] = value.strip()
     if filters["year_filter"] is None:
         raise ValueError("NSW adult lifestyles: no 'Year:' filter line above the table")
     areas = {
-        i: _strip(name) for i, name in enumerate(rows[header_index]) if i >= 2 and _strip(name)
+        i: stripped_text(name)
+        for i, name in enumerate(rows[header_index])
+        if i >= 2 and stripped_text(name)
     }
     records, topic = [], None
     for number, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
-        if all(_strip(c) is None for c in row):
+        if all(stripped_text(c) is None for c in row):
             break  # the blank line that ends the table (footnotes follow)
-        topic = _strip(row[0]) or topic
-        measure = _strip(row[1] if len(row) > 1 else None)
+        topic = stripped_text(row[0]) or topic
+        measure = stripped_text(row[1] if len(row) > 1 else None)
         if measure is None:
             continue
         for i, area in areas.items():
@@ -73,7 +70,7 @@ def parse_adult_lifestyles_rows(rows: list[list[str | None]]) -> pl.DataFrame:
                     "topic": topic,
                     "measure": measure,
                     "area_name": area,
-                    "value": _strip(row[i] if i < len(row) else None),
+                    "value": stripped_text(row[i] if i < len(row) else None),
                     **filters,
                 }
             )

@@ -12,7 +12,7 @@ import polars as pl
 
 from pipelines.catalogue import FetchedFile
 from pipelines.contracts import source_columns, source_schema
-from pipelines.readers import read_csv_strings, snake
+from pipelines.readers import csv_parser, stripped_text
 
 TABLE = "raw.ons_local_statistics"
 CSV_COLUMNS = tuple(c for c in source_columns(TABLE) if c not in ("source_row_number", "dataset"))
@@ -59,30 +59,18 @@ def parse_indicator_csv(fetched: FetchedFile) -> pl.DataFrame:
     Raises:
         ValueError: a column of ``CSV_COLUMNS`` is missing (naming the file and what it has).
     """
-    frame = read_csv_strings(fetched.path)
-    frame = frame.rename({c: snake(c.lstrip("\ufeff")) for c in frame.columns})
+    frame = csv_parser()(fetched)
     missing = [c for c in CSV_COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(
             f"ONS local statistics file {fetched.path.name}: missing columns {missing}; "
-            f"it has {frame.columns} (expected {list(CSV_COLUMNS)})"
+            f"it has {frame.columns[1:]} (expected {list(CSV_COLUMNS)})"
         )
     return (
-        frame.with_row_index("source_row_number", offset=2)
-        .with_columns(
-            pl.col("source_row_number").cast(pl.Int64),
-            pl.lit(dataset_of(fetched.path)).alias("dataset"),
-        )
+        frame.with_columns(pl.lit(dataset_of(fetched.path)).alias("dataset"))
         .filter(pl.col("areacd").str.strip_chars().str.contains(WELSH_AREA))
         .select(source_columns(TABLE))
     )
-
-
-def _text(value: object) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
 
 
 def parse_metadata_rows(document: dict, dataset: str) -> list[dict[str, str | None]]:
@@ -115,8 +103,10 @@ def parse_metadata_rows(document: dict, dataset: str) -> list[dict[str, str | No
             {
                 "dataset": dataset,
                 "indicator_key": key,
-                **{col: _text(merged.get(field)) for col, field in _METADATA_FIELDS.items()},
-                "file_note": _text(document.get("_note")),
+                **{
+                    col: stripped_text(merged.get(field)) for col, field in _METADATA_FIELDS.items()
+                },
+                "file_note": stripped_text(document.get("_note")),
             }
         )
     return records

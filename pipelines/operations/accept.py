@@ -31,6 +31,7 @@ import sys
 import dagster as dg
 
 from pipelines.contracts import contract_for
+from pipelines.operations import keys
 from pipelines.warehouse import Warehouse
 
 ACCEPT_JOB = "accept_source_version"
@@ -121,7 +122,7 @@ def accept_source_version_job() -> dg.JobDefinition:
         description="Accept a new version of a source file (and, if named, a failed contract "
         "check on it): records who, which checksum and why, then re-checks. Config: source, "
         "reason, accepted_by, optional check, table, sha256.",
-        tags={"wellbeing/writes": "warehouse"},
+        tags=keys.WRITES_WAREHOUSE,
         executor_def=dg.in_process_executor,
     )
     def accept_source_version():

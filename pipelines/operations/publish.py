@@ -45,7 +45,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pipelines.disclosure import apply_disclosure, rules_for
 from pipelines.settings import setting
 from pipelines.sqltext import quote_ident, quote_literal
-from pipelines.warehouse import Backend, FileBackend, Snapshot, connect_duckdb
+from pipelines.warehouse import Backend, FileBackend, Snapshot, columns_of, connect_duckdb
 from pipelines.warehouse_lock import WarehouseInUseError
 
 PUBLISHED_FILE_NAME = "wellbeing.duckdb"
@@ -212,28 +212,20 @@ def _pin_snapshot(con: duckdb.DuckDBPyConnection, source):
         con.execute("detach wh_latest")
 
 
-def _source_tables(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]) -> list[tuple]:
+def _tables(
+    con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...], database: str | None = None
+) -> list[tuple]:
+    """``(schema, table, comment)`` of the tables in ``schemas``, by name, in ``database``
+    (default: the current one, the new published file)."""
     placeholders = ", ".join("?" for _ in schemas)
     return con.execute(
         f"""
         select schema_name, table_name, comment
         from duckdb_tables()
-        where database_name = 'wh' and schema_name in ({placeholders})
+        where database_name = coalesce(?, current_database()) and schema_name in ({placeholders})
         order by schema_name, table_name
         """,
-        list(schemas),
-    ).fetchall()
-
-
-def _source_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[tuple]:
-    return con.execute(
-        """
-        select column_name, data_type, comment
-        from duckdb_columns()
-        where database_name = 'wh' and schema_name = ? and table_name = ?
-        order by column_index
-        """,
-        [schema, table],
+        [database, *schemas],
     ).fetchall()
 
 
@@ -273,17 +265,8 @@ def _write_dictionary(con: duckdb.DuckDBPyConnection, published_at: datetime) ->
         order by schema_name, table_name, column_index
         """
     )
-    rows = con.execute(
-        f"""
-        select schema_name, table_name, comment
-        from duckdb_tables()
-        where database_name = current_database()
-            and schema_name in ({", ".join(quote_literal(s) for s in PUBLISHED_SCHEMAS)})
-        order by schema_name, table_name
-        """
-    ).fetchall()
     counts = []
-    for schema, table, comment in rows:
+    for schema, table, comment in _tables(con, PUBLISHED_SCHEMAS):
         n = con.execute(
             f"select count(*) from {quote_ident(schema)}.{quote_ident(table)}"
         ).fetchone()[0]
@@ -312,12 +295,7 @@ def _write_dictionary(con: duckdb.DuckDBPyConnection, published_at: datetime) ->
         )
     for table, text in DICTIONARY_TABLE_COMMENTS.items():
         con.execute(f"comment on table {DICTIONARY_SCHEMA}.{table} is {quote_literal(text)}")
-        cols = con.execute(
-            "select column_name from duckdb_columns() "
-            "where database_name = current_database() and schema_name = ? and table_name = ?",
-            [DICTIONARY_SCHEMA, table],
-        ).fetchall()
-        for (col,) in cols:
+        for col, _, _ in columns_of(con, f"{DICTIONARY_SCHEMA}.{table}"):
             con.execute(
                 f"comment on column {DICTIONARY_SCHEMA}.{table}.{quote_ident(col)} is "
                 f"{quote_literal(DICTIONARY_COLUMN_COMMENTS[col])}"
@@ -336,15 +314,7 @@ def _published_tables(con: duckdb.DuckDBPyConnection) -> list[PublishedTable]:
         """
     ).fetchall()
     for schema, table, comment in rows:
-        cols = con.execute(
-            """
-            select column_name, data_type, comment
-            from duckdb_columns()
-            where database_name = current_database() and schema_name = ? and table_name = ?
-            order by column_index
-            """,
-            [schema, table],
-        ).fetchall()
+        cols = columns_of(con, f"{schema}.{table}")
         n = con.execute(
             f"select count(*) from {quote_ident(schema)}.{quote_ident(table)}"
         ).fetchone()[0]
@@ -508,12 +478,12 @@ def publish(
             try:
                 snapshot = _pin_snapshot(con, source)
                 _attach_warehouse(con, source, snapshot.snapshot_id if snapshot else None)
-                sources = _source_tables(con, schemas)
+                sources = _tables(con, schemas, "wh")
                 if not sources:
                     raise PublishError(
                         f"the warehouse {warehouse_file} has no tables in {', '.join(schemas)}"
                     )
-                columns = {(s, t): _source_columns(con, s, t) for s, t, _ in sources}
+                columns = {(s, t): columns_of(con, f"{s}.{t}", "wh") for s, t, _ in sources}
                 forbidden = [
                     f"{s}.{t}.{c}"
                     for (s, t), cols in columns.items()

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 import duckdb
 
 from pipelines.catalogue import load_catalogue
-from pipelines.contracts import apply_comments, create_table_sql
+from pipelines.contracts import apply_comments, column_comments, create_table_sql
 from pipelines.sqltext import quote_ident, quote_literal
 from pipelines.warehouse import retry_transaction, table_exists
 
@@ -57,10 +57,7 @@ def expected_checksums_sql() -> str:
     """The view of every expected source checksum: the catalogue's (official file and
     alternates) and the accepted ones. Columns: source_key, source_sha256, origin."""
     rows = [
-        (key, sha)
-        for key, source in sorted(load_catalogue().items())
-        for sha in [source.sha256, *(a.sha256 for a in source.alternates)]
-        if sha
+        (key, sha) for key, source in sorted(load_catalogue().items()) for sha in source.checksums
     ]
     values = ", ".join(f"({quote_literal(k)}, {quote_literal(s)})" for k, s in rows)
     catalogue = (
@@ -110,15 +107,7 @@ def current_checksums(con: duckdb.DuckDBPyConnection, source_key: str) -> set[st
     table = f"raw.{source_key}"
     if not table_exists(con, table):
         return set()
-    columns = {
-        r[0]
-        for r in con.execute(
-            "select column_name from duckdb_columns() "
-            "where database_name = current_database() and schema_name = 'raw' and table_name = ?",
-            [source_key],
-        ).fetchall()
-    }
-    if "source_sha256" not in columns:
+    if "source_sha256" not in column_comments(con, table):
         return set()
     return {
         r[0]

@@ -634,7 +634,7 @@ def quality_rule(item: dict, table: str, default_column: str | None = None, inde
         if engine == "duckdb":
             return _duckdb_rule(name, impl, severity, description, default_column, where)
         if engine in ("great-expectations", "greatexpectations", "gx"):
-            return _gx_rule(name, impl, severity, description, default_column, table, where)
+            return _gx_rule(name, impl, severity, description, default_column, where)
         raise ContractError(f"{where}: custom rules need engine duckdb or great-expectations")
     raise ContractError(f"{where}: quality type must be library, sql, custom or text, got {kind!r}")
 
@@ -662,7 +662,7 @@ def _duckdb_rule(name, impl, severity, description, default_column, where) -> Ru
     )
 
 
-def _gx_rule(name, impl, severity, description, default_column, table, where) -> Rule:
+def _gx_rule(name, impl, severity, description, default_column, where) -> Rule:
     expectation = impl.pop("expectation", None)
     if not expectation or not re.fullmatch(r"expect_[a-z0-9_]+", expectation):
         raise ContractError(f"{where}: implementation.expectation must name a GX expectation")
@@ -818,9 +818,7 @@ def checksum_rule(table: str) -> Rule | None:
     """
     schema, key = table.split(".")
     sources = sources_for_table(key) if schema == "raw" else []
-    expected = [
-        sha for s in sources for sha in [s.sha256, *(a.sha256 for a in s.alternates)] if sha
-    ]
+    expected = [sha for s in sources for sha in s.checksums]
     if not expected:
         return None
     col = "t.source_sha256"

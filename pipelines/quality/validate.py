@@ -24,7 +24,7 @@ from typing import Any
 
 import duckdb
 
-from pipelines.contracts import apply_comments, contract_for
+from pipelines.contracts import apply_comments, require_contract
 from pipelines.quality.drift import ColumnDrift, column_drift
 from pipelines.quality.rules import (
     Rule,
@@ -34,7 +34,7 @@ from pipelines.quality.rules import (
     table_rules,
 )
 from pipelines.sqltext import quote_ident, sql_value
-from pipelines.warehouse import retry_transaction
+from pipelines.warehouse import columns_of, retry_transaction
 
 log = logging.getLogger(__name__)
 
@@ -192,12 +192,7 @@ def _jsonable(value: Any) -> Any:
 
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
     """``(column, duckdb type)`` of ``schema.table`` in order; empty when the table is missing."""
-    schema, name = table.split(".")
-    return con.execute(
-        "select column_name, data_type from duckdb_columns() "
-        "where schema_name = ? and table_name = ? order by column_index",
-        [schema, name],
-    ).fetchall()
+    return [(column, type_) for column, type_, _ in columns_of(con, table)]
 
 
 def _relation_exists(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
@@ -449,9 +444,7 @@ def validate_in_duckdb(
         KeyError: ``table`` has no contract.
         LookupError: the table (or ``relation``) does not exist.
     """
-    obj = contract_for(table)
-    if obj is None:
-        raise KeyError(f"{table} has no data contract in data_contracts/")
+    obj = require_contract(table)
     rules = table_rules(obj)
     relations = relations or {}
     source = relation or table

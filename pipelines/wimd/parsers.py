@@ -6,7 +6,13 @@ Rank 1 = most deprived. Every value is kept as text in ``raw``; ``staging`` type
 import polars as pl
 
 from pipelines.catalogue import FetchedFile
-from pipelines.readers import read_csv_strings, read_sheet_table, sheet_names, snake
+from pipelines.readers import (
+    read_csv_strings,
+    read_sheet_table,
+    sheet_names,
+    snake,
+    with_row_numbers,
+)
 
 DOMAIN_COLUMNS = {
     "income": "income_rank",
@@ -46,7 +52,7 @@ def parse_wimd_2025_ranks(fetched: FetchedFile) -> pl.DataFrame:
         frame = read_csv_strings(fetched.path)
         frame = frame.rename({c: snake(c) for c in frame.columns})
         frame = frame.select([c for c in frame.columns if c != "column" and not c.startswith("_")])
-        frame = frame.with_row_index("source_row_number", offset=2)
+        frame = with_row_numbers(frame, 2)
     else:
         names = sheet_names(fetched.path)
         sheet = next((s for s in names if "rank" in s.lower()), names[0])
@@ -54,9 +60,7 @@ def parse_wimd_2025_ranks(fetched: FetchedFile) -> pl.DataFrame:
     frame = frame.filter(
         pl.col("lsoa_code").is_not_null() & (pl.col("lsoa_code").str.strip_chars() != "")
     )
-    return _standard_rank_columns(frame, 2025).with_columns(
-        pl.col("source_row_number").cast(pl.Int64)
-    )
+    return _standard_rank_columns(frame, 2025)
 
 
 def parse_wimd_2019_ranks(fetched: FetchedFile) -> pl.DataFrame:

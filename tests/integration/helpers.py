@@ -1,5 +1,6 @@
 """Plain helpers the integration tests share (fixtures are in conftest.py)."""
 
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -9,6 +10,21 @@ from pipelines.settings import PROJECT_ROOT
 
 # Every mart of the contract (data_contracts/marts.yaml), by table name.
 MARTS = [t.removeprefix("marts.") for t in all_contract_tables() if t.startswith("marts.")]
+WIMD_2025_CSV = "wimd_2025/wimd-2025-index-and-domain-ranks-by-small-area.csv"
+
+
+def wimd_mirror(tmp_path: Path, shared_data: Path, monkeypatch) -> Path:
+    """A source mirror under ``tmp_path`` with a copy of the WIMD 2025 CSV (the CSV alternate: with
+    no ODS the CSV is read) and the geography lookups, for a test to edit; the publish and quality
+    outputs go under ``tmp_path`` too."""
+    root = tmp_path / "mirror"
+    (root / "wimd_2025").mkdir(parents=True)
+    shutil.copy(shared_data / WIMD_2025_CSV, root / WIMD_2025_CSV)
+    shutil.copytree(shared_data / "geography_lookups", root / "geography_lookups")
+    monkeypatch.setenv("WELLBEING_SOURCE_MIRROR", str(root))
+    monkeypatch.setenv("WELLBEING_PUBLISH_DIR", str(tmp_path / "published"))
+    monkeypatch.setenv("WELLBEING_QUALITY_DIR", str(tmp_path / "quality"))
+    return root
 
 
 def run_captured(args: list[str], env: dict, timeout: float = 1200) -> subprocess.CompletedProcess:

@@ -115,8 +115,7 @@ def test_boundary_assets_land_raw_tables_and_files(tmp_path, shared_data, monkey
         resources={"warehouse": warehouse},
     )
     assert result.success
-    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
-    try:
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
         expected = {
             "la_boundaries": (22, ["la_code", "la_name_en", "la_name_cy"]),
             "lsoa11_boundaries": (1909, ["lsoa_code", "lsoa_name_en", "lsoa_name_cy"]),
@@ -134,8 +133,6 @@ def test_boundary_assets_land_raw_tables_and_files(tmp_path, shared_data, monkey
         assert con.execute(
             "select count(*) from raw.lsoa21_boundaries where lsoa_name_cy is not null"
         ).fetchone() == (0,)
-    finally:
-        con.close()
     folder = tmp_path / "boundaries"
     for name in ("local_authorities.geojson", "lsoa21.geojson"):
         assert (folder / name).stat().st_size < TWO_MB

@@ -167,8 +167,7 @@ def test_community_assets_materialise(tmp_path, shared_data, monkeypatch):
     assert result.success
     checks = result.get_asset_check_evaluations()
     assert len(checks) == 2 and all(c.passed for c in checks)
-    con = duckdb.connect(str(file), read_only=True)
-    try:
+    with duckdb.connect(str(file), read_only=True) as con:
         raw_cols = [r[0] for r in con.execute("describe raw.community_support_groups").fetchall()]
         assert raw_cols[-len(LINEAGE_COLUMNS) :] == list(LINEAGE_COLUMNS)
         assert con.execute("select count(*) from raw.community_support_groups").fetchone() == (202,)
@@ -185,5 +184,3 @@ def test_community_assets_materialise(tmp_path, shared_data, monkeypatch):
         types = {row[0]: row[1] for row in described.fetchall()}
         assert "neighbourhood_email" not in types
         assert types["created_date"] == "DATE"
-    finally:
-        con.close()

@@ -231,11 +231,10 @@ READER_SCRIPT = textwrap.dedent(
     # A policy-team reader: attach the published snapshot and query it until told to stop.
     import json, sys, time
     from pathlib import Path
-    from pipelines.snapshots import attach_snapshot
     from pipelines.warehouse import Warehouse, connect_duckdb
     snapshot, out, stop = int(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
     con = connect_duckdb()
-    attach_snapshot(con, Warehouse().backend(), snapshot, "published")
+    Warehouse().backend().attach(con, "published", snapshot)
     with open(out, "w") as handle:
         while not stop.exists():
             try:
@@ -363,12 +362,11 @@ def test_daemon_runs_a_partner_file_in_parallel_while_a_reader_holds_its_snapsho
             "where submission_file = 'daemon_test_return.csv'"
         ).fetchone()[0]
     assert run_id == run.run_id and s2 > s1
-    from pipelines.snapshots import attach_snapshot
     from pipelines.warehouse import connect_duckdb
 
     con = connect_duckdb()  # extensions from the packages, never downloaded
 
-    attach_snapshot(con, _lake(lake_env).backend(), s2, "published")
+    _lake(lake_env).backend().attach(con, "published", s2)
     after = con.execute(
         "select count(*), sum(activity_count) from published.marts.local_authority_profile"
     ).fetchone()

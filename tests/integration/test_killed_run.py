@@ -52,19 +52,13 @@ def test_killed_run_leaves_published_file_and_next_run_recovers(private_build, t
 
     # The published file is untouched and readable.
     assert sha256_of(published) == before
-    con = duckdb.connect(str(published), read_only=True)
-    try:
+    with duckdb.connect(str(published), read_only=True) as con:
         assert con.execute("select count(*) from marts.lsoa_profile").fetchone()[0] == 1917
-    finally:
-        con.close()
 
     # The next run succeeds as it is, and publishes again.
     rerun = run_captured(_run_command(), env, timeout=600)
     assert rerun.returncode == 0, rerun.stdout[-3000:] + rerun.stderr[-3000:]
-    con = duckdb.connect(str(published), read_only=True)
-    try:
+    with duckdb.connect(str(published), read_only=True) as con:
         assert con.execute("select count(*) from marts.local_authority_profile").fetchone()[0] == 22
-    finally:
-        con.close()
     leftovers = [p.name for p in published.parent.iterdir() if p.name.startswith(".tmp-")]
     assert leftovers == []

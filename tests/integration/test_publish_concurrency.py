@@ -25,8 +25,7 @@ EXPECTED_SUM = sum(1000 + (i % 7) for i in range(ROWS))
 
 def build_warehouse(path: Path, version: int, tables: int = 1) -> None:
     """The working warehouse a run writes: each version has the same shape, a new marker."""
-    con = duckdb.connect(str(path))
-    try:
+    with duckdb.connect(str(path)) as con:
         con.execute("create schema if not exists marts")
         for n in range(tables):
             name = "lsoa_profile" if n == 0 else f"extra_{n}"
@@ -41,8 +40,6 @@ def build_warehouse(path: Path, version: int, tables: int = 1) -> None:
                 """
             )
             con.execute(f"comment on table marts.{name} is 'test mart'")
-    finally:
-        con.close()
 
 
 READER = r"""

@@ -73,16 +73,13 @@ def test_published_file_holds_no_count_from_one_to_four_and_keeps_true_zeros(out
 
 
 def _withheld_lsoas(outputs) -> set[str]:
-    con = duckdb.connect(str(outputs["file"]), read_only=True)
-    try:
+    with duckdb.connect(str(outputs["file"]), read_only=True) as con:
         return {
             c
             for (c,) in con.execute(
                 "select lsoa_code from marts.lsoa_profile where is_participant_count_suppressed"
             ).fetchall()
         }
-    finally:
-        con.close()
 
 
 def _data_files(outputs) -> list[Path]:
@@ -186,8 +183,7 @@ def test_site_json_holds_no_count_from_one_to_four(outputs):
 
 
 def test_no_placeholder_comment_reaches_the_published_file_or_dictionary(outputs):
-    con = duckdb.connect(str(outputs["file"]), read_only=True)
-    try:
+    with duckdb.connect(str(outputs["file"]), read_only=True) as con:
         columns = con.execute(
             "select schema_name, table_name, column_name, comment from duckdb_columns() "
             "where not internal"
@@ -198,8 +194,6 @@ def test_no_placeholder_comment_reaches_the_published_file_or_dictionary(outputs
         dictionary = con.execute(
             "select column_name, description from dictionary.columns"
         ).fetchall()
-    finally:
-        con.close()
     bad = [f"{s}.{t}.{c}: {d!r}" for s, t, c, d in columns if placeholder_description(c, d)]
     assert bad == []
     assert all(d and len(d) > 20 for _, d in tables)
@@ -226,8 +220,7 @@ def test_example_data_is_labelled_in_comments_dictionary_manifest_and_parquet(ou
     } <= example
     assert manifest["example_data"] is True
     assert manifest["disclosure_withheld"]["marts.lsoa_profile.participant_count"]["primary"] > 0
-    con = duckdb.connect(str(outputs["file"]), read_only=True)
-    try:
+    with duckdb.connect(str(outputs["file"]), read_only=True) as con:
         for table in example:
             schema, name = table.split(".")
             comment = con.execute(
@@ -236,8 +229,6 @@ def test_example_data_is_labelled_in_comments_dictionary_manifest_and_parquet(ou
             ).fetchone()[0]
             assert comment.startswith("EXAMPLE DATA, NOT EVIDENCE"), table
             assert "2.5 times as likely per person" in comment
-    finally:
-        con.close()
     meta = pq.read_metadata(outputs["publish"] / "exports" / "collaboration_and_goals.parquet")
     assert meta.metadata[b"is_example_data"] == b"true"
     assert meta.metadata[b"description"].startswith(b"EXAMPLE DATA")
@@ -247,8 +238,7 @@ def test_example_data_is_labelled_in_comments_dictionary_manifest_and_parquet(ou
 
 @pytest.mark.slow
 def test_real_published_file_has_every_table_and_column_commented(outputs):
-    con = duckdb.connect(str(outputs["file"]), read_only=True)
-    try:
+    with duckdb.connect(str(outputs["file"]), read_only=True) as con:
         schemas = {
             s for (s,) in con.execute("select distinct schema_name from duckdb_tables()").fetchall()
         }
@@ -267,8 +257,6 @@ def test_real_published_file_has_every_table_and_column_commented(outputs):
                 "select table_name from duckdb_tables() where schema_name = 'marts'"
             ).fetchall()
         }
-    finally:
-        con.close()
     assert {
         "lsoa_profile",
         "local_authority_profile",

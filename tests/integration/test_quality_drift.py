@@ -1,8 +1,6 @@
 """Source drift: a changed WIMD 2025 file fails its blocking contract check, and the staging model
 downstream keeps its last good version."""
 
-import shutil
-
 import dagster as dg
 import duckdb
 import pytest
@@ -12,20 +10,12 @@ from pipelines.quality.checks import contract_check
 from pipelines.transform.assets import sql_model_assets
 from pipelines.warehouse import Warehouse
 from pipelines.wimd.assets import wimd_2025_ranks
-
-CSV = "wimd_2025/wimd-2025-index-and-domain-ranks-by-small-area.csv"
+from tests.integration.helpers import WIMD_2025_CSV, wimd_mirror
 
 
 @pytest.fixture()
 def mirror(tmp_path, shared_data, monkeypatch):
-    root = tmp_path / "mirror"
-    (root / "wimd_2025").mkdir(parents=True)
-    shutil.copy(shared_data / CSV, root / CSV)  # the CSV alternate (no ODS: the CSV is read)
-    shutil.copytree(shared_data / "geography_lookups", root / "geography_lookups")
-    monkeypatch.setenv("WELLBEING_SOURCE_MIRROR", str(root))
-    monkeypatch.setenv("WELLBEING_PUBLISH_DIR", str(tmp_path / "published"))
-    monkeypatch.setenv("WELLBEING_QUALITY_DIR", str(tmp_path / "quality"))
-    return root
+    return wimd_mirror(tmp_path, shared_data, monkeypatch)
 
 
 def _run(warehouse: Warehouse):
@@ -58,7 +48,7 @@ def test_renamed_column_and_missing_area_stop_the_marts(mirror, tmp_path):
     assert len(before) == 1917
 
     # The publisher renames a column and drops Cardiff.
-    path = mirror / CSV
+    path = mirror / WIMD_2025_CSV
     lines = path.read_text(encoding="utf-8-sig").splitlines()
     header = lines[0].replace(",Health,", ",Health Domain,")
     kept = [line for line in lines[1:] if ",Cardiff," not in line]

@@ -8,8 +8,6 @@ analyst accepts the version (who, which checksum, which check, why), the check p
 model builds.
 """
 
-import shutil
-
 import dagster as dg
 import duckdb
 import pytest
@@ -20,8 +18,8 @@ from pipelines.quality.checks import contract_check
 from pipelines.transform.assets import sql_model_assets
 from pipelines.warehouse import Warehouse
 from pipelines.wimd.assets import wimd_2025_ranks
+from tests.integration.helpers import WIMD_2025_CSV, wimd_mirror
 
-CSV = "wimd_2025/wimd-2025-index-and-domain-ranks-by-small-area.csv"
 STAGING_KEY = dg.AssetKey(["staging", "stg_wimd__wimd_2025"])
 STAGING = next(a for a in sql_model_assets if STAGING_KEY in a.keys)
 CHECK = "contract_wimd_2025_ranks"
@@ -29,14 +27,7 @@ CHECK = "contract_wimd_2025_ranks"
 
 @pytest.fixture()
 def mirror(tmp_path, shared_data, monkeypatch):
-    root = tmp_path / "mirror"
-    (root / "wimd_2025").mkdir(parents=True)
-    shutil.copy(shared_data / CSV, root / CSV)
-    shutil.copytree(shared_data / "geography_lookups", root / "geography_lookups")
-    monkeypatch.setenv("WELLBEING_SOURCE_MIRROR", str(root))
-    monkeypatch.setenv("WELLBEING_PUBLISH_DIR", str(tmp_path / "published"))
-    monkeypatch.setenv("WELLBEING_QUALITY_DIR", str(tmp_path / "quality"))
-    return root
+    return wimd_mirror(tmp_path, shared_data, monkeypatch)
 
 
 def _staging_rows(warehouse: Warehouse) -> int:
@@ -129,7 +120,7 @@ def test_no_model_is_built_on_a_failed_check_until_accepted(mirror, remove_cardi
     assert "every_local_authority_present" in rows[1][4] and all(r[6] for r in rows)
 
     # The next revision of the file is checked afresh: the acceptance was for that checksum.
-    path = mirror / CSV
+    path = mirror / WIMD_2025_CSV
     path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     again = dg.materialize(
         [wimd_2025_ranks, check],

@@ -168,8 +168,7 @@ def copy(built_warehouse, tmp_path_factory):
 
 @pytest.mark.parametrize("table", TABLES)
 def test_every_engine_gives_every_rule_the_same_verdict(copy, table):
-    con = duckdb.connect(str(copy))
-    try:
+    with duckdb.connect(str(copy)) as con:
         broken = _frames(con, table)
         rules = table_rules(contract_for(table))
         value_sets = _value_sets(con, rules)
@@ -192,8 +191,6 @@ def test_every_engine_gives_every_rule_the_same_verdict(copy, table):
         assert len([r for r in row_rules if r.name in broken]) >= 0.8 * len(row_rules), (
             f"{table}: bad rows found for too few rules: {sorted({r.name for r in row_rules} - set(broken))}"
         )
-    finally:
-        con.close()
 
 
 def test_partner_quarantine_and_the_table_check_agree_on_every_partner_rule(copy):
@@ -214,8 +211,7 @@ def test_partner_quarantine_and_the_table_check_agree_on_every_partner_rule(copy
         warning = error = info
 
     table = "raw.partnership_activity"
-    con = duckdb.connect(str(copy))
-    try:
+    with duckdb.connect(str(copy)) as con:
         lookups = load_reference(con, Log())
         columns = pc.loaded_submitted_columns()
         types = dict(table_columns(con, table))
@@ -263,5 +259,3 @@ def test_partner_quarantine_and_the_table_check_agree_on_every_partner_rule(copy
             )
             repaired.append(rule.name)
         assert len(rejected) >= 0.8 * len(rules), (rejected, repaired)
-    finally:
-        con.close()

@@ -66,8 +66,7 @@ def test_publish_copies_marts_and_reference_only_with_comments(tiny):
     result = publish(warehouse, publish_dir)
     assert result.file == published_file(publish_dir)
     assert result.missing_comments == []
-    con = duckdb.connect(str(result.file), read_only=True)
-    try:
+    with duckdb.connect(str(result.file), read_only=True) as con:
         tables = con.execute(
             "select schema_name || '.' || table_name from duckdb_tables() order by 1"
         ).fetchall()
@@ -98,8 +97,6 @@ def test_publish_copies_marts_and_reference_only_with_comments(tiny):
             ).fetchone()[0]
             == 100
         )
-    finally:
-        con.close()
     leftovers = [p.name for p in publish_dir.rglob(".tmp-*")]
     assert leftovers == []
 
