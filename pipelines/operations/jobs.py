@@ -54,12 +54,15 @@ def partner_year_rerun_selection() -> dg.AssetSelection:
     )
 
 
-def _warehouse_job(name: str, selection: dg.AssetSelection, description: str):
+def _warehouse_job(
+    name: str, selection: dg.AssetSelection, description: str, config: dict | None = None
+):
     """An asset job that writes the working warehouse: tagged so the run queue runs one at a time."""
     return dg.define_asset_job(
         name=name,
         selection=selection,
         description=description,
+        config=config,
         tags=keys.WRITES_WAREHOUSE,
         run_tags=keys.WRITES_WAREHOUSE,
     )
