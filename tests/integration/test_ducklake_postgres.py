@@ -294,6 +294,9 @@ def test_daemon_runs_a_partner_file_in_parallel_while_a_reader_holds_its_snapsho
     )
     inbox = tmp_path / "inbox"
     inbox.mkdir()
+    # The file is in the inbox when the daemon starts: the sensor's first tick finds it (the
+    # sensor ticks once a minute; a file written while the daemon starts could wait a minute).
+    _partner_file(inbox / "daemon_test_return.csv", lake_env)
     daemon_env = _subprocess_env(
         lake_env,
         WELLBEING_PARTNER_INBOX=str(inbox),
@@ -307,7 +310,6 @@ def test_daemon_runs_a_partner_file_in_parallel_while_a_reader_holds_its_snapsho
         daemon_log,
     )
     try:
-        _partner_file(inbox / "daemon_test_return.csv", lake_env)
 
         def finished():
             tags = {"wellbeing/partner_file": "daemon_test_return.csv"}
