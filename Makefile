@@ -77,7 +77,7 @@ test: install browser
 	$(VENV)/bin/pytest -q -n 2
 
 ## test-fast: the unit tests only (tests/unit: no shared data, no build, no server, no browser;
-## about 320 tests, about 25 s of CPU, 40-70 s wall on a busy 2-core machine)
+## about 345 tests, about 25 s of CPU, 20-70 s wall on a 2-core machine)
 test-fast: install
 	$(VENV)/bin/pytest -q tests/unit
 
