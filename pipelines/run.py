@@ -152,10 +152,14 @@ def main(argv: list[str] | None = None) -> int:
                 print("\n" + partners)
         refused = [line.asset for line in lines if line.status == "refused"]
         failed = [line.asset for line in lines if line.status == "failed"]
+        done = set(built) | set(refused) | set(failed)
+        held = [k for k in selection if k.to_user_string() not in done]  # held back by a failure
         elapsed = time.perf_counter() - started
         print(
             f"\nRun {result.run_id[:8]}: {counted(len(built), 'asset')} built, {len(refused)} "
-            f"refused by the quality gate, {len(failed)} failed, in {elapsed:.1f} s.\nComplete log "
+            f"refused by the quality gate, {len(failed)} failed"
+            + (f", {len(held)} not built because a step failed" if held and failed else "")
+            + f", in {elapsed:.1f} s.\nComplete log "
             f"(every error with its trace): {run_log_file(log_dir, result.run_id)}"
         )
         if refused:

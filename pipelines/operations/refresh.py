@@ -50,6 +50,16 @@ MIRROR_HINT = (  # when source files cannot be read and no mirror is set: the pl
 )
 
 
+def mirror_missing_hint(mirror: str) -> str:
+    """What to do when source files are not in the mirror folder that IS set (the summary)."""
+    return (
+        f"WELLBEING_SOURCE_MIRROR is {mirror}: those files are not in that folder. Point it at a "
+        "folder laid out like ../shared/data, run `make mirror MIRROR_DIR=<folder>` to download "
+        "every source into one, or unset it to download from the official URLs (each file's "
+        "path and URL: the complete log, below)."
+    )
+
+
 def _digest(value) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -519,10 +529,12 @@ def format_summary(lines: list[StepLine]) -> str:
         out.append(f"  {first.asset}: {first.reason}")
         if more:
             out.append(f"    and so {len(more)} more: {', '.join(line.asset for line in more)}")
-    if any(line.error == "SourceUnavailableError" for line in failed) and not setting(
-        "WELLBEING_SOURCE_MIRROR"
-    ):
-        out.append(MIRROR_HINT)
+    if any(line.error == "SourceUnavailableError" for line in failed):
+        mirror = setting("WELLBEING_SOURCE_MIRROR")
+        if not mirror:
+            out.append(MIRROR_HINT)
+        elif any("is not in the mirror folder" in line.reason for line in failed):
+            out.append(mirror_missing_hint(mirror))
     return "\n".join(out)
 
 

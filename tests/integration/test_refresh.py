@@ -12,6 +12,7 @@ the session's full build (made by the same entry point, so fingerprints are reco
 """
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -297,6 +298,10 @@ def test_a_failed_run_says_each_failure_in_a_line_and_keeps_the_traces_in_its_lo
     assert len(why.splitlines()) < 10, why
     for step in failures:
         assert step.replace("__", "/", 1) in why
+    assert f"WELLBEING_SOURCE_MIRROR is {empty}: those files are not in that folder." in why
+    assert "make mirror MIRROR_DIR=" in why
+    # and the steps held back are counted, not only the failed ones
+    assert re.search(r"\d+ failed, \d+ not built because a step failed", out), out[-2000:]
     # 1,193 lines before, 187 now: a line for each failed step and for each step it held back
     # (Dagster's "Dependencies for step ... Not executing."), the plan and the summary.
     assert len(out.splitlines()) < 250, len(out.splitlines())

@@ -133,8 +133,12 @@ def test_the_summary_says_why_each_step_failed_once_for_steps_that_failed_alike(
     assert "WELLBEING_SOURCE_MIRROR is not set" not in _summary(tmp_path)
 
 
-def test_the_summary_says_once_that_sources_are_not_in_the_mirror_whatever_their_paths(tmp_path):
-    """An empty mirror: each source looked for other files (one or two), one reason is said."""
+def test_the_summary_says_once_that_sources_are_not_in_the_mirror_whatever_their_paths(
+    tmp_path, monkeypatch
+):
+    """An empty mirror: each source looked for other files (one or two), one reason is said,
+    then what to do about the mirror folder that is set."""
+    monkeypatch.setenv("WELLBEING_SOURCE_MIRROR", str(tmp_path))
     assets = [
         _unavailable(
             "wimd", f" is not in the mirror folder {tmp_path}: looked for {tmp_path}/w.ods"
@@ -150,13 +154,19 @@ def test_the_summary_says_once_that_sources_are_not_in_the_mirror_whatever_their
         lines = run_summary(instance, result.run_id)
     assert {line.error for line in lines} == {"SourceUnavailableError"}
     why = format_summary(lines).split("\nWhy steps failed:\n", 1)[1].splitlines()
-    assert why[:3] == [
+    assert why[:4] == [
         "  raw/boards: Source 'boards' has no download and no mirror folder is set.",
         (
             f"  raw/msoa: Source 'msoa' is not in the mirror folder {tmp_path}: looked for "
             f"{tmp_path}/m.csv, {tmp_path}/m.js."
         ),
         "    and so 1 more: raw/wimd",
+        (
+            f"WELLBEING_SOURCE_MIRROR is {tmp_path}: those files are not in that folder. Point it "
+            "at a folder laid out like ../shared/data, run `make mirror MIRROR_DIR=<folder>` to "
+            "download every source into one, or unset it to download from the official URLs "
+            "(each file's path and URL: the complete log, below)."
+        ),
     ]
 
 
