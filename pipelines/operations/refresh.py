@@ -82,8 +82,9 @@ def source_checksum(key: str) -> str | None:
         return f"{UNAVAILABLE}{exc}"
 
 
-def inbox_state() -> object:
-    """What partner ingestion reads: every submission file's name and checksum, or example data."""
+def inbox_files() -> list | str:
+    """The partner inbox's submission files (``InboxFile``), or why there are none to read
+    (``"example data"``: no inbox set; ``"missing inbox ..."``)."""
     from pipelines.operations.inbox import InboxCursor, scan_inbox
 
     inbox = setting_path("WELLBEING_PARTNER_INBOX")
@@ -91,7 +92,28 @@ def inbox_state() -> object:
         return "example data"
     if not inbox.is_dir():
         return f"missing inbox {inbox}"
-    return [(f.path.name, f.sha256) for f in scan_inbox(inbox, InboxCursor.parse(None))]
+    return scan_inbox(inbox, InboxCursor.parse(None))
+
+
+def inbox_state(files: list | str) -> object:
+    """What partner ingestion reads (its fingerprint): every submission file's name and checksum,
+    or example data."""
+    return files if isinstance(files, str) else [(f.path.name, f.sha256) for f in files]
+
+
+def new_partner_files(con: duckdb.DuckDBPyConnection | None, files: list | str) -> list[str]:
+    """The inbox files not yet in ``quality.submissions`` under their name with their content:
+    what the next run will load (new or changed files, or copies under a new name)."""
+    if isinstance(files, str):
+        return []
+    received: set[tuple[str, str]] = set()
+    if con is not None and table_exists(con, "quality.submissions"):
+        received = set(
+            con.execute(
+                "select submission_file, submission_sha256 from quality.submissions"
+            ).fetchall()
+        )
+    return [f.name for f in files if (f.name, f.sha256) not in received]
 
 
 @dataclass
@@ -230,7 +252,9 @@ def plan_refresh(
     partner_keys = set()
     if asset_graph.has(keys.PARTNER_KEY):
         partner_keys = set(asset_graph.get(keys.PARTNER_KEY).assets_def.keys)
-    inbox = inbox_state() if partner_keys else None
+    partner_files = inbox_files() if partner_keys else []
+    inbox = inbox_state(partner_files) if partner_keys else None
+    arrived = new_partner_files(con, partner_files)
     recorded = recorded_fingerprints(con)
     tables = (
         {
@@ -302,6 +326,10 @@ def plan_refresh(
             stale[name] = (
                 f"an upstream source file cannot be read: {_some(sorted(unreadable[key]))}"
             )
+        elif before != current and key in partner_keys and arrived:
+            stale[name] = f"the partner inbox has {counted(len(arrived), 'new file')}: " + _some(
+                arrived
+            )
         elif before != current:
             stale[name] = "an input, its SQL, its contract or the pipeline code changed"
     selection: list[dg.AssetKey] = []
@@ -323,7 +351,12 @@ def plan_refresh(
         stale=stale,
         selection=selection,
         sources_checked=len(sources),
-        changed_sources=sorted(changed),
+        changed_sources=sorted(changed)
+        + (
+            [f"partner inbox ({counted(len(arrived), 'new file')})"]
+            if arrived and any(k.to_user_string() in stale for k in partner_keys)
+            else []
+        ),
         last_run=bool(recorded),
         unreadable=[k for k in stale if unreadable.get(dg.AssetKey.from_user_string(k)) == {k}],
         blocked=[

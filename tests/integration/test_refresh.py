@@ -99,6 +99,17 @@ def test_nothing_changed_does_no_work(copy):
     plan = _run(env, "--plan")
     assert "Nothing to build: every asset is up to date." in plan.stdout, plan.stdout
     assert "Would build" not in plan.stdout
+    # A partner file arrives: the plan names it, as what changed and why the loader is stale
+    inbox = copy["root"] / "inbox"
+    inbox.mkdir()
+    (inbox / "conwy_q1.csv").write_text("activity_id,title\nA1,Repair cafe\n", encoding="utf-8")
+    arrived = _run({**env, "WELLBEING_PARTNER_INBOX": str(inbox)}, "--plan")
+    assert "changed since the last run: partner inbox (1 new file)." in arrived.stdout, (
+        arrived.stdout
+    )
+    assert "  raw/partnership_activity: the partner inbox has 1 new file: conwy_q1.csv\n" in (
+        arrived.stdout
+    )
     # A mirror without the files (as offline): which cannot be read, why the rest is out of date
     (copy["root"] / "empty").mkdir(parents=True)
     empty = _run({**env, "WELLBEING_SOURCE_MIRROR": str(copy["root"] / "empty")}, "--plan")

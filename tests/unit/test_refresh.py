@@ -296,3 +296,27 @@ def test_the_generated_example_files_are_one_line_of_the_summary(tmp_path, monke
     assert partner_files_summary(con, started).splitlines()[2] == (
         "  02_one_row.csv: 1 row received, 1 loaded, 0 set aside"
     )
+
+
+def test_the_plan_names_the_partner_files_the_next_run_will_load(tmp_path, monkeypatch):
+    """A file already received (same name, same content) is not new; an edited file and a copy
+    under another name are (the loader records the copy as a duplicate)."""
+    import duckdb
+
+    from pipelines.operations.refresh import inbox_files, new_partner_files
+    from pipelines.partnership_activity import ingest
+
+    inbox = tmp_path / "inbox"
+    (inbox / "resent").mkdir(parents=True)
+    monkeypatch.setenv("WELLBEING_PARTNER_INBOX", str(inbox))
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    assert new_partner_files(con, inbox_files()) == []  # empty inbox, no tables yet
+    for name in ("scan.csv", "q1.csv"):
+        (inbox / name).write_bytes(b"%PDF-1.4 a scanned form " + name.encode())
+        ingest.load_submission(con, inbox / name, None, tmp_path / "archive")
+    assert new_partner_files(con, inbox_files()) == []
+    (inbox / "q1.csv").write_bytes(b"%PDF-1.4 edited")
+    (inbox / "resent" / "scan.csv").write_bytes((inbox / "scan.csv").read_bytes())
+    assert sorted(new_partner_files(con, inbox_files())) == ["q1.csv", "resent/scan.csv"]
+    monkeypatch.delenv("WELLBEING_PARTNER_INBOX")
+    assert inbox_files() == "example data" and new_partner_files(con, "example data") == []
