@@ -117,6 +117,8 @@ class FileRead:
         file_format: what the file really is (csv, xlsx, ods, parquet, pdf, ...).
         relation: DuckDB SQL relation of the text rows (``None`` when rejected).
         columns: contract columns found in the header, in file order.
+        sent_names: contract column -> the header cell as the partner wrote it, where the two
+            differ ('Local authority' -> la_code).
         error / error_cy: why the file cannot be read as a submission, and what to do.
         rows_hint: rows counted while reading (Python path), else ``None``.
         fast: the relation is DuckDB's CSV reader (check ``rejects_table`` after reading).
@@ -131,6 +133,7 @@ class FileRead:
     header_row: int | None = None
     columns: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    sent_names: dict[str, str] = field(default_factory=dict)
     relation: str | None = None
     rows_hint: int | None = None
     notes: list[str] = field(default_factory=list)
@@ -283,6 +286,17 @@ def _map_header(header: list) -> tuple[list[tuple[int, str]], list[str]]:
     return keep, ignored
 
 
+def _sent_names(header: list, keep: list[tuple[int, str]]) -> dict[str, str]:
+    """Contract column -> header cell as sent, for the columns the partner named otherwise."""
+    return {name: str(header[i]).strip() for i, name in keep if str(header[i]).strip() != name}
+
+
+def _shown(read: FileRead, columns: list[str]) -> str:
+    """Columns found, each as the partner named it and as the contract does ('Local authority
+    (la_code)'), so a partner recognises their own header."""
+    return ", ".join(f"{read.sent_names[c]} ({c})" if c in read.sent_names else c for c in columns)
+
+
 def _header_width(header: list) -> int:
     """Fields of the header row, not counting empty cells at its end."""
     width = len(header)
@@ -310,7 +324,7 @@ def _missing_columns_error(read: FileRead, found: list[str], ignored: list[str])
     if missing:
         read.error = (
             f"missing required column(s) {', '.join(missing)} {where}. Found: "
-            f"{', '.join(found) or 'none'}"
+            f"{_shown(read, found) or 'none'}"
             + (f" (not recognised: {', '.join(ignored)})" if ignored else "")
             + f". Expected: {', '.join(REQUIRED_HEADER)}, and at least one of "
             f"{', '.join(LOCATION_COLUMNS)}; optional: {', '.join(optional)}{do_not_send}. Add "
@@ -319,7 +333,7 @@ def _missing_columns_error(read: FileRead, found: list[str], ignored: list[str])
         )
         read.error_cy = (
             f"mae'r golofn/colofnau gofynnol {', '.join(missing)} ar goll yn y rhes benawdau "
-            f"(rhes {read.header_row}). Wedi'u canfod: {', '.join(found) or 'dim'}. Disgwylir: "
+            f"(rhes {read.header_row}). Wedi'u canfod: {_shown(read, found) or 'dim'}. Disgwylir: "
             f"{', '.join(REQUIRED_HEADER)}, ac o leiaf un o {', '.join(LOCATION_COLUMNS)}"
             + (
                 f"; peidiwch ag anfon {', '.join(personal)} (data personol: ni chânt eu llwytho)"
@@ -579,6 +593,7 @@ def _read_csv(read: FileRead, prefer_fast: bool) -> FileRead:
     header = rows[header_index]
     keep, ignored = _map_header(header)
     read.columns, read.ignored_columns = [c for _, c in keep], ignored
+    read.sent_names = _sent_names(header, keep)
     # A file without the required columns is rejected, but its rows are still read (each is
     # quarantined with the reason, so no row is lost silently).
     _missing_columns_error(read, read.columns, ignored)
@@ -696,6 +711,7 @@ def _read_sheets(read: FileRead) -> FileRead:
     header = rows[header_index]
     keep, ignored = _map_header(header)
     read.columns, read.ignored_columns = [c for _, c in keep], ignored
+    read.sent_names = _sent_names(header, keep)
     _missing_columns_error(read, read.columns, ignored)  # rows still read (see _read_csv)
     read.temp_dir = Path(tempfile.mkdtemp(prefix="partner-read-"))
     writer = _RowWriter(read.temp_dir, read.columns)
@@ -711,6 +727,7 @@ def _read_parquet(read: FileRead) -> FileRead:
     keep, ignored = _map_header(list(schema.names))
     read.header_row = 0
     read.columns, read.ignored_columns = [c for _, c in keep], ignored
+    read.sent_names = _sent_names(schema.names, keep)
     if _missing_columns_error(read, read.columns, ignored).error:
         return read
     selected = ", ".join(

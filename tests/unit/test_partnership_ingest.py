@@ -178,3 +178,26 @@ def test_a_file_shorter_than_the_header_search_says_how_many_rows_it_has(tmp_pat
     assert reading.read(tmp_path / "long.csv").error.startswith(
         "no header row found in the first 30 rows."
     )
+
+
+def test_a_header_without_the_required_columns_names_them_as_the_partner_wrote_them(tmp_path):
+    from pipelines.partnership_activity import reading
+
+    (tmp_path / "q1.csv").write_text(
+        "partner_organisation,activity_id,Activity name,Date started,Local authority\n"
+        "Cyngor,A1,Walk,2024-05-01,Cardiff\n"
+    )
+    read = reading.read(tmp_path / "q1.csv")
+    assert read.relation is not None  # its row is still read, to be kept with the reason
+    assert read.error.startswith(
+        "missing required column(s) action_category, activity_type, title, start_date, sectors, "
+        "wellbeing_goals in the header on row 1. Found: partner_organisation, activity_id, "
+        "Local authority (la_code) (not recognised: Activity name, Date started)."
+    )
+    assert "Wedi'u canfod: partner_organisation, activity_id, Local authority (la_code)." in (
+        read.error_cy
+    )
+    # the contact columns are named as ones not to send, in both languages, never as optional
+    optional = read.error.split("optional: ")[1].split(";")[0]
+    assert "contact" not in optional and "do not send contact_email, contact_phone" in read.error
+    assert "peidiwch ag anfon contact_email, contact_phone" in read.error_cy
