@@ -619,7 +619,13 @@ def partner_files_summary(con: duckdb.DuckDBPyConnection, since: datetime) -> st
                 + ": identical content, nothing loaded again"
             )
         else:
-            most = f" (most in column {column})" if set_aside and column else ""
+            most = (
+                ""
+                if not (set_aside and column)
+                else f" (in column {column})"
+                if set_aside == 1
+                else f" (most in column {column})"
+            )
             out.append(
                 f"  {name}: {counted(received, 'row')} received, {loaded:,} loaded, "
                 f"{set_aside:,} set aside{most}"

@@ -43,13 +43,19 @@ TEXT = {
             "loaded": "all rows loaded",
             "loaded_with_quarantine": "loaded, with some rows set aside for correction",
             "rejected": "not loaded: the file could not be read",
+            "rejected_header": "not loaded: the header row lacks required columns",
+            "rejected_no_rows": "not loaded: the file has a header row but no data rows",
             "duplicate": "not loaded again: the same content was received before",
         },
         "rows_received": "Rows received",
         "rows_accepted": "Rows loaded",
         "rows_quarantined": "Rows set aside (see below)",
         "rows_superseding": "Rows that replaced one you sent before",
-        "not_read": "Why the file could not be read",
+        "not_read": "Why the file was not loaded",
+        "file_rows": (
+            "All {n} rows of the file were kept, none loaded, for this one reason (listed in "
+            "{csv}): correct the file and send it again."
+        ),
         "notes": "Notes",
         "rejected_rows": "Rows set aside",
         "rejected_intro": (
@@ -105,13 +111,19 @@ TEXT = {
             "loaded": "llwythwyd pob rhes",
             "loaded_with_quarantine": "llwythwyd, gyda rhai rhesi wedi'u neilltuo i'w cywiro",
             "rejected": "heb ei llwytho: nid oedd modd darllen y ffeil",
+            "rejected_header": "heb ei llwytho: mae colofnau gofynnol ar goll o'r rhes benawdau",
+            "rejected_no_rows": "heb ei llwytho: mae gan y ffeil res benawdau ond dim rhesi data",
             "duplicate": "heb ei llwytho eto: derbyniwyd yr un cynnwys o'r blaen",
         },
         "rows_received": "Rhesi a dderbyniwyd",
         "rows_accepted": "Rhesi a lwythwyd",
         "rows_quarantined": "Rhesi a neilltuwyd (gweler isod)",
         "rows_superseding": "Rhesi a ddisodlodd res a anfonwyd o'r blaen",
-        "not_read": "Pam nad oedd modd darllen y ffeil",
+        "not_read": "Pam na lwythwyd y ffeil",
+        "file_rows": (
+            "Cadwyd pob un o {n} rhes y ffeil, heb lwytho yr un, am yr un rheswm hwn (wedi'u "
+            "rhestru yn {csv}): cywirwch y ffeil a'i hanfon eto."
+        ),
         "notes": "Nodiadau (yn Saesneg)",
         "rejected_rows": "Rhesi a neilltuwyd",
         "rejected_intro": (
@@ -181,6 +193,16 @@ def report_folder(root: Path, submission: dict) -> Path:
     return Path(root) / f"{day}_{stem}_{submission['submission_sha256'][:12]}"
 
 
+def status_key(submission: dict) -> str:
+    """The key of ``TEXT[lang]["statuses"]`` for a submission: a rejected file that was read
+    (its header row found) says what is wrong with it, not that it could not be read."""
+    if submission["status"] != "rejected" or submission.get("header_row") is None:
+        return submission["status"]
+    if submission["header_row"] > 0 and not submission["rows_submitted"]:
+        return "rejected_no_rows"
+    return "rejected_header"  # rows read under a header without the required columns
+
+
 def duplicate_text(lang: str, earlier: dict) -> str:
     """What the report of a duplicate says in ``lang``: the file it repeats (``earlier``, its row
     of ``quality.submissions``), when that was received, and that nothing was loaded again."""
@@ -198,7 +220,7 @@ def write_reports(
     Raises:
         LookupError: the submission is not in ``quality.submissions``.
     """
-    from pipelines.partnership_activity.ingest import original_submission
+    from pipelines.partnership_activity.ingest import FILE_RULE, original_submission
 
     key = [sha256, submission_file]
     cursor = con.execute(
@@ -213,9 +235,17 @@ def write_reports(
     problems = con.execute(
         "select source_row_number as row, column_name as column, value, reason, reason_cy "
         "from quality.quarantine where submission_sha256 = ? and submission_file = ? "
+        f"and rule_name <> {quote_literal(FILE_RULE)} "
         "order by source_row_number nulls first, rule_name",
         key,
     ).fetchall()
+    # every row of a file that cannot be loaded is kept with the same file-level reason: the
+    # report says the reason once (under the error) and counts the rows
+    file_rows = con.execute(
+        "select count(distinct source_row_number) from quality.quarantine "
+        "where submission_sha256 = ? and submission_file = ? and rule_name = ?",
+        [*key, FILE_RULE],
+    ).fetchone()[0]
     folder = report_folder(root, submission)
     folder.mkdir(parents=True, exist_ok=True)
     csv_path = folder / "rejected_rows.csv"
@@ -246,6 +276,8 @@ def write_reports(
             "lang": lang,
             "t": TEXT[lang],
             "s": submission,
+            "status": TEXT[lang]["statuses"][status_key(submission)],
+            "file_rows": file_rows,
             "error": (submission.get("error_cy") if lang == "cy" else None)
             or submission.get("error"),
             "notes": notes,
@@ -256,6 +288,7 @@ def write_reports(
         }
         for suffix in ("html", "md"):
             text = env.get_template(f"feedback.{suffix}.j2").render(**context)
+            text = text.rstrip("\n") + "\n"  # one final newline, as a text file ends
             (folder / f"feedback_{lang}.{suffix}").write_text(text, encoding="utf-8")
         out[lang] = folder / f"feedback_{lang}.html"
     con.execute(

@@ -226,6 +226,9 @@ def rule_groups() -> dict[str, set[int]]:
     return out
 
 
+FILE_RULE = "file.readable"  # the problem every row of a file that cannot be loaded is kept with
+
+
 def prepare(
     con: duckdb.DuckDBPyConnection,
     source: str,
@@ -299,7 +302,7 @@ def check_sql(
     if file_error is not None:
         en, cy = file_error
         problems_sql = (
-            f"[struct_pack(rule_name := 'file.readable', column_name := '(file)', value := null::varchar, "
+            f"[struct_pack(rule_name := {quote_literal(FILE_RULE)}, column_name := '(file)', value := null::varchar, "
             f"reason := {quote_literal(en)}, reason_cy := {quote_literal(cy)})]"
         )
     else:

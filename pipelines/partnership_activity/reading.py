@@ -40,6 +40,7 @@ import pyarrow.parquet as pq
 
 from pipelines.partnership_activity.contract import (
     LOCATION_COLUMNS,
+    PERSONAL_COLUMNS,
     REQUIRED_HEADER,
     canonical_column,
     submitted_columns,
@@ -116,6 +117,8 @@ class FileRead:
         file_format: what the file really is (csv, xlsx, ods, parquet, pdf, ...).
         relation: DuckDB SQL relation of the text rows (``None`` when rejected).
         columns: contract columns found in the header, in file order.
+        sent_names: contract column -> the header cell as the partner wrote it, where the two
+            differ ('Local authority' -> la_code).
         error / error_cy: why the file cannot be read as a submission, and what to do.
         rows_hint: rows counted while reading (Python path), else ``None``.
         fast: the relation is DuckDB's CSV reader (check ``rejects_table`` after reading).
@@ -130,6 +133,7 @@ class FileRead:
     header_row: int | None = None
     columns: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    sent_names: dict[str, str] = field(default_factory=dict)
     relation: str | None = None
     rows_hint: int | None = None
     notes: list[str] = field(default_factory=list)
@@ -282,6 +286,17 @@ def _map_header(header: list) -> tuple[list[tuple[int, str]], list[str]]:
     return keep, ignored
 
 
+def _sent_names(header: list, keep: list[tuple[int, str]]) -> dict[str, str]:
+    """Contract column -> header cell as sent, for the columns the partner named otherwise."""
+    return {name: str(header[i]).strip() for i, name in keep if str(header[i]).strip() != name}
+
+
+def _shown(read: FileRead, columns: list[str]) -> str:
+    """Columns found, each as the partner named it and as the contract does ('Local authority
+    (la_code)'), so a partner recognises their own header."""
+    return ", ".join(f"{read.sent_names[c]} ({c})" if c in read.sent_names else c for c in columns)
+
+
 def _header_width(header: list) -> int:
     """Fields of the header row, not counting empty cells at its end."""
     width = len(header)
@@ -292,24 +307,40 @@ def _header_width(header: list) -> int:
 
 def _missing_columns_error(read: FileRead, found: list[str], ignored: list[str]) -> FileRead:
     missing = [c for c in REQUIRED_HEADER if c not in found]
-    optional = [c for c in submitted_columns() if c not in REQUIRED_HEADER + LOCATION_COLUMNS]
+    optional = [
+        c
+        for c in submitted_columns()
+        if c not in REQUIRED_HEADER + LOCATION_COLUMNS and c not in PERSONAL_COLUMNS
+    ]
+    personal = [c for c in submitted_columns() if c in PERSONAL_COLUMNS]
+    do_not_send = (
+        f"; do not send {', '.join(personal)} (personal data: they are never loaded)"
+        if personal
+        else ""
+    )
     where = f"in the header on row {read.header_row}"
     if read.sheet_name:
         where += f" of sheet '{read.sheet_name}'"
     if missing:
         read.error = (
             f"missing required column(s) {', '.join(missing)} {where}. Found: "
-            f"{', '.join(found) or 'none'}"
+            f"{_shown(read, found) or 'none'}"
             + (f" (not recognised: {', '.join(ignored)})" if ignored else "")
             + f". Expected: {', '.join(REQUIRED_HEADER)}, and at least one of "
-            f"{', '.join(LOCATION_COLUMNS)}; optional: {', '.join(optional)}. Add the missing "
+            f"{', '.join(LOCATION_COLUMNS)}; optional: {', '.join(optional)}{do_not_send}. Add "
+            "the missing "
             "columns (the submission template has them all) and send the file again."
         )
         read.error_cy = (
             f"mae'r golofn/colofnau gofynnol {', '.join(missing)} ar goll yn y rhes benawdau "
-            f"(rhes {read.header_row}). Wedi'u canfod: {', '.join(found) or 'dim'}. Disgwylir: "
-            f"{', '.join(REQUIRED_HEADER)}, ac o leiaf un o {', '.join(LOCATION_COLUMNS)}. "
-            "Ychwanegwch y colofnau sydd ar goll (mae'r templed cyflwyno yn cynnwys pob un) ac "
+            f"(rhes {read.header_row}). Wedi'u canfod: {_shown(read, found) or 'dim'}. Disgwylir: "
+            f"{', '.join(REQUIRED_HEADER)}, ac o leiaf un o {', '.join(LOCATION_COLUMNS)}"
+            + (
+                f"; peidiwch ag anfon {', '.join(personal)} (data personol: ni chânt eu llwytho)"
+                if personal
+                else ""
+            )
+            + ". Ychwanegwch y colofnau sydd ar goll (mae'r templed cyflwyno yn cynnwys pob un) ac "
             "anfonwch y ffeil eto."
         )
     elif not any(c in found for c in LOCATION_COLUMNS):
@@ -471,6 +502,39 @@ def _reject(read: FileRead, en: str, cy: str) -> FileRead:
     return read
 
 
+def _no_data_rows(read: FileRead, rows: int) -> FileRead:
+    """A header row and nothing under it is rejected, not recorded as a return of 0 rows (the
+    partner would take it as received). A file whose header is already wrong keeps that error."""
+    if rows:
+        return read
+    read.relation = None  # no rows to check or set aside
+    if read.error is not None:
+        return read
+    where = f"on row {read.header_row}"
+    where_cy = f"ar res {read.header_row}"
+    if read.sheet_name:
+        where += f" of sheet '{read.sheet_name}'"
+        where_cy += f" o'r ddalen '{read.sheet_name}'"
+    return _reject(
+        read,
+        f"the file has a header row {where} but no data rows: nothing was loaded; send the file "
+        "with its rows (one row per activity under the header row).",
+        f"mae gan y ffeil res benawdau {where_cy} ond dim rhesi data: ni lwythwyd dim; anfonwch "
+        "y ffeil gyda'i rhesi (un rhes i bob gweithgaredd o dan y rhes benawdau).",
+    )
+
+
+def _searched(rows: int, complete: bool) -> tuple[str, str]:
+    """Where the header was looked for (English, Welsh): the first ``HEADER_SEARCH_ROWS`` rows,
+    or all the rows of a file shorter than that."""
+    if complete and rows < HEADER_SEARCH_ROWS:
+        return f"in its {rows} row{'s' if rows != 1 else ''}", f"yn {rows} rhes y ffeil"
+    return (
+        f"in the first {HEADER_SEARCH_ROWS} rows",
+        f"yn y {HEADER_SEARCH_ROWS} rhes gyntaf",
+    )
+
+
 def _read_csv(read: FileRead, prefer_fast: bool) -> FileRead:
     path = read.path
     with open(path, "rb") as handle:
@@ -511,14 +575,15 @@ def _read_csv(read: FileRead, prefer_fast: bool) -> FileRead:
             if sniffed
             else "no separator splits its lines into columns"
         )
+        searched, searched_cy = _searched(len(head_text.splitlines()), len(head_bytes) < 1 << 16)
         return _reject(
             read,
-            f"no header row found in the first {HEADER_SEARCH_ROWS} rows. The file is "
+            f"no header row found {searched}. The file is "
             f"{TYPE_NAMES['csv']} in {encoding}; {found}; it starts with {_first_cells(sample)}. "
             f"Expected a row naming the columns {', '.join(REQUIRED_HEADER)} (and optional "
             "ones), values separated by commas, semicolons, tabs or pipes. Use the submission "
             "template's header row and send the file again.",
-            f"ni chanfuwyd rhes benawdau yn y {HEADER_SEARCH_ROWS} rhes gyntaf. Mae'r ffeil yn "
+            f"ni chanfuwyd rhes benawdau {searched_cy}. Mae'r ffeil yn "
             f"{TYPE_NAMES_CY['csv']} yn {encoding}. Disgwylir rhes sy'n enwi'r colofnau "
             f"{', '.join(REQUIRED_HEADER)}. Defnyddiwch res benawdau'r templed cyflwyno ac "
             "anfonwch y ffeil eto.",
@@ -528,6 +593,7 @@ def _read_csv(read: FileRead, prefer_fast: bool) -> FileRead:
     header = rows[header_index]
     keep, ignored = _map_header(header)
     read.columns, read.ignored_columns = [c for _, c in keep], ignored
+    read.sent_names = _sent_names(header, keep)
     # A file without the required columns is rejected, but its rows are still read (each is
     # quarantined with the reason, so no row is lost silently).
     _missing_columns_error(read, read.columns, ignored)
@@ -540,7 +606,7 @@ def _read_csv(read: FileRead, prefer_fast: bool) -> FileRead:
         _rows_from_records(_csv_records(stream, delimiter), header_index, width, keep, writer)
     read.relation = writer.close()
     read.rows_hint = writer.rows
-    return read
+    return _no_data_rows(read, writer.rows)
 
 
 def _fast_csv(read: FileRead, header: list, keep: list[tuple[int, str]]) -> FileRead:
@@ -645,6 +711,7 @@ def _read_sheets(read: FileRead) -> FileRead:
     header = rows[header_index]
     keep, ignored = _map_header(header)
     read.columns, read.ignored_columns = [c for _, c in keep], ignored
+    read.sent_names = _sent_names(header, keep)
     _missing_columns_error(read, read.columns, ignored)  # rows still read (see _read_csv)
     read.temp_dir = Path(tempfile.mkdtemp(prefix="partner-read-"))
     writer = _RowWriter(read.temp_dir, read.columns)
@@ -652,7 +719,7 @@ def _read_sheets(read: FileRead) -> FileRead:
     _rows_from_records(records, header_index, _header_width(header), keep, writer, sheet=True)
     read.relation = writer.close()
     read.rows_hint = writer.rows
-    return read
+    return _no_data_rows(read, writer.rows)
 
 
 def _read_parquet(read: FileRead) -> FileRead:
@@ -660,6 +727,7 @@ def _read_parquet(read: FileRead) -> FileRead:
     keep, ignored = _map_header(list(schema.names))
     read.header_row = 0
     read.columns, read.ignored_columns = [c for _, c in keep], ignored
+    read.sent_names = _sent_names(schema.names, keep)
     if _missing_columns_error(read, read.columns, ignored).error:
         return read
     selected = ", ".join(

@@ -132,7 +132,25 @@ def test_missing_columns_is_rejected_and_its_rows_quarantined(con, ref, tmp_path
     assert "activity_type" in out.error and "sectors" in out.error and "Expected:" in out.error
     assert "ar goll" in out.error_cy
     assert counts(out) == (2, 0, 2)
-    assert set(reasons(con, out).values()) == {out.error}
+    assert set(reasons(con, out).values()) == {out.error}  # every row kept, with the reason
+    # personal columns are not offered as optional ones: the partner is told not to send them
+    optional = out.error.split("optional: ")[1]
+    assert "contact_email" not in optional.split(";")[0]
+    assert "do not send contact_email, contact_phone" in out.error
+    # the report says the file was read but its header lacks columns, and says the reason once
+    for lang, error, status in (
+        ("en", out.error, "not loaded: the header row lacks required columns"),
+        ("cy", out.error_cy, "heb ei llwytho: mae colofnau gofynnol ar goll o'r rhes benawdau"),
+    ):
+        md = out.feedback[lang].with_suffix(".md").read_text()
+        html = out.feedback[lang].read_text()
+        assert f"| {status} |" in md and status in html
+        assert "could not be read" not in md and "nid oedd modd darllen" not in md
+        assert md.count(error[:60]) == 1 and html.count(error[:60]) == 1
+        assert md.endswith("\n") and not md.endswith("\n\n")
+    md = out.feedback["en"].with_suffix(".md").read_text()
+    assert "All 2 rows of the file were kept, none loaded, for this one reason" in md
+    assert "Rows set aside\n" not in md  # no table of rows repeating the reason
 
 
 def test_wrong_columns_names_what_was_found(con, ref, tmp_path):
@@ -144,9 +162,17 @@ def test_wrong_columns_names_what_was_found(con, ref, tmp_path):
 @pytest.mark.parametrize("name", ["empty.csv", "header_only.csv"])
 def test_empty_file_or_header_only(con, ref, tmp_path, name):
     out = load(con, FILES / name, ref, tmp_path)
-    assert counts(out) == (0, 0, 0)
+    assert counts(out) == (0, 0, 0) and out.status == "rejected"
     if name == "empty.csv":
-        assert out.status == "rejected" and "empty (0 bytes)" in out.error
+        assert "empty (0 bytes)" in out.error
+    else:  # not a return of 0 rows: the partner must not think it is in
+        assert out.error.startswith("the file has a header row on row 1 but no data rows")
+        assert out.error_cy.startswith("mae gan y ffeil res benawdau ar res 1 ond dim rhesi data")
+        md = out.feedback["en"].with_suffix(".md").read_text()
+        assert "not loaded: the file has a header row but no data rows" in md
+        assert "all rows loaded" not in md
+        md_cy = out.feedback["cy"].with_suffix(".md").read_text()
+        assert "ni lwythwyd dim; anfonwch y ffeil gyda'i rhesi" in md_cy
 
 
 @pytest.mark.parametrize(

@@ -135,3 +135,69 @@ def test_the_run_log_counts_only_partner_rows_as_still_to_correct():
     assert quarantine_message(0, 1, is_example=True) == (
         "1 example row set aside (generated example data, nothing to correct)"
     )
+
+
+def test_a_header_row_without_data_rows_is_rejected_in_both_languages(tmp_path):
+    """A header and nothing under it (blank lines do not count) is not a return of 0 rows: it is
+    rejected, so the partner is not told their return is in. Nothing is read, so no lookups are
+    needed (a file with rows: tests/integration/test_partnership_ingest.py)."""
+    import duckdb
+
+    from pipelines.partnership_activity import ingest
+    from pipelines.partnership_activity.contract import REQUIRED_HEADER
+
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    (tmp_path / "q1.csv").write_text("\n\n" + ",".join([*REQUIRED_HEADER, "la_code"]) + "\n\n")
+    out = ingest.load_submission(
+        con, tmp_path / "q1.csv", None, tmp_path / "archive", feedback_dir=tmp_path / "feedback"
+    )
+    assert (out.status, out.rows_submitted, out.rows_quarantined) == ("rejected", 0, 0)
+    assert out.error == (
+        "the file has a header row on row 3 but no data rows: nothing was loaded; send the file "
+        "with its rows (one row per activity under the header row)."
+    )
+    assert out.error_cy.startswith("mae gan y ffeil res benawdau ar res 3 ond dim rhesi data")
+    assert con.execute(
+        "select status, header_row, rows_submitted, error_cy from quality.submissions"
+    ).fetchone() == ("rejected", 3, 0, out.error_cy)
+    en = out.feedback["en"].with_suffix(".md").read_text()
+    cy = out.feedback["cy"].with_suffix(".md").read_text()
+    assert "| Result | not loaded: the file has a header row but no data rows |" in en
+    assert out.error in en and "all rows loaded" not in en and en.endswith(" never counts twice.\n")
+    assert "dim rhesi data" in cy and "llwythwyd pob rhes" not in cy
+
+
+def test_a_file_shorter_than_the_header_search_says_how_many_rows_it_has(tmp_path):
+    from pipelines.partnership_activity import reading
+
+    (tmp_path / "blank.csv").write_text("\n\n")
+    read = reading.read(tmp_path / "blank.csv")
+    assert read.error.startswith("no header row found in its 2 rows. The file is a CSV")
+    assert read.error_cy.startswith("ni chanfuwyd rhes benawdau yn 2 rhes y ffeil.")
+    (tmp_path / "long.csv").write_text("a note\n" * 40)
+    assert reading.read(tmp_path / "long.csv").error.startswith(
+        "no header row found in the first 30 rows."
+    )
+
+
+def test_a_header_without_the_required_columns_names_them_as_the_partner_wrote_them(tmp_path):
+    from pipelines.partnership_activity import reading
+
+    (tmp_path / "q1.csv").write_text(
+        "partner_organisation,activity_id,Activity name,Date started,Local authority\n"
+        "Cyngor,A1,Walk,2024-05-01,Cardiff\n"
+    )
+    read = reading.read(tmp_path / "q1.csv")
+    assert read.relation is not None  # its row is still read, to be kept with the reason
+    assert read.error.startswith(
+        "missing required column(s) action_category, activity_type, title, start_date, sectors, "
+        "wellbeing_goals in the header on row 1. Found: partner_organisation, activity_id, "
+        "Local authority (la_code) (not recognised: Activity name, Date started)."
+    )
+    assert "Wedi'u canfod: partner_organisation, activity_id, Local authority (la_code)." in (
+        read.error_cy
+    )
+    # the contact columns are named as ones not to send, in both languages, never as optional
+    optional = read.error.split("optional: ")[1].split(";")[0]
+    assert "contact" not in optional and "do not send contact_email, contact_phone" in read.error
+    assert "peidiwch ag anfon contact_email, contact_phone" in read.error_cy

@@ -236,6 +236,25 @@ def test_the_summary_names_each_partner_file_the_run_received(tmp_path, monkeypa
     assert "Ni lwythwyd dim o'r ffeil hon" in welsh and "Cywirwch y rhesi a neilltuwyd" not in welsh
 
 
+def test_the_summary_says_in_column_for_one_row_set_aside_most_in_column_for_more(tmp_path):
+    import duckdb
+
+    from pipelines.operations.refresh import partner_files_summary
+    from pipelines.partnership_activity import ingest
+
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    ingest.ensure_tables(con)
+    started = datetime.now(UTC)
+    received = _received(con)
+    received("a_one.csv", started, 10, {"lsoa_code": 1})
+    received("b_two.csv", started, 10, {"la_code": 2})
+    lines = partner_files_summary(con, started).splitlines()
+    assert lines[1:3] == [
+        "  a_one.csv: 10 rows received, 9 loaded, 1 set aside (in column lsoa_code)",
+        "  b_two.csv: 10 rows received, 8 loaded, 2 set aside (most in column la_code)",
+    ]
+
+
 def _received(con):
     """``received(name, at, rows, {column: rows set aside})``: a file's row of
     ``quality.submissions`` and its quarantined rows, as the loader writes them."""
