@@ -900,7 +900,24 @@ def area_figures(site: Site, t: Translator, r: dict) -> list[dict]:
         figure(t, r, "community_support_groups", "int", t("periods.spring_2020")),
         figure(t, r, "volunteer_registrations", "int", t("periods.spring_2020")),
     ]
+    if r.get("activity_reported") is False:
+        # no partner return for the area: its activity figures are not known, not 0
+        for f in figures:
+            if f["field"] in REPORTED_FIELDS:
+                f["shown"] = t("not_reported")
     return [f for f in figures if f["field"] in r]
+
+
+# the figures that come from partner returns, shown as "Not reported" where activity_reported is
+# false (the marts keep the counts of records received, 0, and leave the rates null)
+REPORTED_FIELDS = (
+    "activity_count",
+    "activity_per_10k",
+    "funding_gbp",
+    "funding_per_head_gbp",
+    "partner_organisation_count",
+    "share_activity_in_most_deprived_20pct",
+)
 
 
 def la_profile(site: Site, t: Translator, la: dict, bounds: list) -> dict:
@@ -971,8 +988,11 @@ def la_profile(site: Site, t: Translator, la: dict, bounds: list) -> dict:
             [
                 [
                     (t(f"categories.{c}"), None),
-                    cell(t, "int", la.get(COUNT_COL[c])),
-                    cell(t, "dec1", la.get(RATE_COL[c])),
+                    *(
+                        [cell(t, "int", la.get(COUNT_COL[c])), cell(t, "dec1", la.get(RATE_COL[c]))]
+                        if la.get("activity_reported") is not False
+                        else [(t("not_reported"), None), (t("not_reported"), None)]
+                    ),
                 ]
                 for c in CATEGORIES
             ],
