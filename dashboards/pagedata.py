@@ -577,13 +577,14 @@ def participants_shown(t: Translator, row: dict) -> tuple[str, float]:
 
     Counts come disclosure-controlled from the published file (``pipelines/disclosure.py``,
     applied once at publish): a withheld count (null with ``is_participant_count_suppressed``)
-    shows as ``[c]``; a true zero is 0.
+    shows as ``[c]``; a true zero is 0; a count no activity reported (null, not withheld) is
+    "Not reported".
     """
     value = row.get("participant_count")
     if row.get("is_participant_count_suppressed"):
         return WITHHELD, 0.0
     if missing(value):
-        return t("no_data"), -1.0
+        return t("not_reported"), -1.0
     return t.fmt("int", value), float(value)
 
 

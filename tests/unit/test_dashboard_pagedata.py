@@ -208,3 +208,14 @@ def test_an_area_with_no_partner_return_shows_not_reported_not_zero():
     reported = {**silent, "activity_reported": True, "activity_count": 3}
     shown = {f["field"]: f["shown"] for f in area_figures(site, Translator("en"), reported)}
     assert shown["activity_count"] == "3"
+
+
+def test_an_unknown_participant_count_is_not_reported_and_a_withheld_one_is_c():
+    from dashboards.pagedata import participants_shown
+
+    for lang, words in (("en", "Not reported"), ("cy", "Heb ei adrodd")):
+        t = Translator(lang)
+        assert participants_shown(t, {"participant_count": None})[0] == words
+        withheld = {"participant_count": None, "is_participant_count_suppressed": True}
+        assert participants_shown(t, withheld)[0] == "[c]"
+        assert participants_shown(t, {"participant_count": 0})[0] == "0"
