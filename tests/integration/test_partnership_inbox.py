@@ -235,7 +235,7 @@ def test_sparse_first_return_publishes(env):
         profile = con.execute(
             "select la_name_en, activity_reported, activity_count, "
             "share_activity_in_most_deprived_20pct, activity_per_10k, funding_per_head_gbp, "
-            "participant_count, is_participant_count_suppressed "
+            "participant_count, participant_count_activities, is_participant_count_suppressed "
             "from marts.local_authority_profile"
         ).pl()
         n = con.execute("select distinct n from marts.collaboration_and_goals").fetchall()
@@ -251,8 +251,12 @@ def test_sparse_first_return_publishes(env):
     # not reported is not a measured zero: no rate, funding per head or participants
     for column in ("activity_per_10k", "funding_per_head_gbp", "participant_count"):
         assert silent[column].is_null().all(), column
-        assert reported[column].is_not_null().sum() > 0, column
-    assert not silent["is_participant_count_suppressed"].any()  # unknown, not withheld
+    for column in ("activity_per_10k", "funding_per_head_gbp"):
+        assert reported[column].is_not_null().all(), column
+    # the return has no participant column: participants are unknown everywhere, not 0
+    assert reported["participant_count"].is_null().all()
+    assert (reported["participant_count_activities"] == 0).all()
+    assert not profile["is_participant_count_suppressed"].any()  # unknown, not withheld
     cardiff = reported.filter(pl.col("la_name_en") == "Cardiff").row(0, named=True)
     assert cardiff["share_activity_in_most_deprived_20pct"] is not None
     assert n == [(5,)]  # correlations only across the five authorities with reported activity
