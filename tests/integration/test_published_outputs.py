@@ -16,7 +16,8 @@ import pytest
 
 from pipelines.contracts import placeholder_description
 
-NO_DATA = {"No data", "Dim data"}
+# no number shown: no data, or a participant count no activity reported (unknown, not 0)
+NO_DATA = {"No data", "Dim data", "Not reported", "Heb ei adrodd"}
 PARTICIPANT_HEADERS = ("Participants", "Cyfranogwyr")
 
 
