@@ -577,13 +577,14 @@ def participants_shown(t: Translator, row: dict) -> tuple[str, float]:
 
     Counts come disclosure-controlled from the published file (``pipelines/disclosure.py``,
     applied once at publish): a withheld count (null with ``is_participant_count_suppressed``)
-    shows as ``[c]``; a true zero is 0.
+    shows as ``[c]``; a true zero is 0; a count no activity reported (null, not withheld) is
+    "Not reported".
     """
     value = row.get("participant_count")
     if row.get("is_participant_count_suppressed"):
         return WITHHELD, 0.0
     if missing(value):
-        return t("no_data"), -1.0
+        return t("not_reported"), -1.0
     return t.fmt("int", value), float(value)
 
 
@@ -900,7 +901,24 @@ def area_figures(site: Site, t: Translator, r: dict) -> list[dict]:
         figure(t, r, "community_support_groups", "int", t("periods.spring_2020")),
         figure(t, r, "volunteer_registrations", "int", t("periods.spring_2020")),
     ]
+    if r.get("activity_reported") is False:
+        # no partner return for the area: its activity figures are not known, not 0
+        for f in figures:
+            if f["field"] in REPORTED_FIELDS:
+                f["shown"] = t("not_reported")
     return [f for f in figures if f["field"] in r]
+
+
+# the figures that come from partner returns, shown as "Not reported" where activity_reported is
+# false (the marts keep the counts of records received, 0, and leave the rates null)
+REPORTED_FIELDS = (
+    "activity_count",
+    "activity_per_10k",
+    "funding_gbp",
+    "funding_per_head_gbp",
+    "partner_organisation_count",
+    "share_activity_in_most_deprived_20pct",
+)
 
 
 def la_profile(site: Site, t: Translator, la: dict, bounds: list) -> dict:
@@ -971,8 +989,11 @@ def la_profile(site: Site, t: Translator, la: dict, bounds: list) -> dict:
             [
                 [
                     (t(f"categories.{c}"), None),
-                    cell(t, "int", la.get(COUNT_COL[c])),
-                    cell(t, "dec1", la.get(RATE_COL[c])),
+                    *(
+                        [cell(t, "int", la.get(COUNT_COL[c])), cell(t, "dec1", la.get(RATE_COL[c]))]
+                        if la.get("activity_reported") is not False
+                        else [(t("not_reported"), None), (t("not_reported"), None)]
+                    ),
                 ]
                 for c in CATEGORIES
             ],

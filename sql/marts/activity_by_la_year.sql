@@ -16,7 +16,9 @@ select
     activities.action_category,
     count(*) as activity_count,
     coalesce(sum(activities.funding_gbp), 0) as funding_gbp,
-    cast(coalesce(sum(activities.participant_count), 0) as bigint) as participant_count,
+    -- the reported counts only: null (unknown, not 0) when no activity in the group reported one
+    cast(sum(activities.participant_count) as bigint) as participant_count,
+    count(activities.participant_count) as participant_count_activities,
     bool_or(activities.is_example_data) as is_example_data,
 from activities
 inner join local_authorities using (la_code)

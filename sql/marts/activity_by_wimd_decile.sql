@@ -43,6 +43,7 @@ by_category as (
         count(*) as activity_count,
         sum(funding_gbp) as funding_gbp,
         cast(sum(participant_count) as bigint) as participant_count,
+        count(participant_count) as participant_count_activities,
     from activities
     group by wimd_decile, action_category
     union all
@@ -52,6 +53,7 @@ by_category as (
         count(*) as activity_count,
         sum(funding_gbp) as funding_gbp,
         cast(sum(participant_count) as bigint) as participant_count,
+        count(participant_count) as participant_count_activities,
     from activities
     group by wimd_decile
 ),
@@ -70,7 +72,10 @@ select
     per_10k(by_category.activity_count, deciles.population) as activity_per_10k,
     coalesce(by_category.funding_gbp, 0) as funding_gbp,
     per_head(by_category.funding_gbp, deciles.population) as funding_per_head_gbp,
-    coalesce(by_category.participant_count, 0) as participant_count,
+    -- no activity in the decile: 0 people; activities but none with a reported count: null (unknown)
+    case when by_category.activity_count is null then 0 else by_category.participant_count end
+        as participant_count,
+    coalesce(by_category.participant_count_activities, 0) as participant_count_activities,
     dataset_flags.activity_includes_examples as is_example_data,
 from deciles
 cross join categories

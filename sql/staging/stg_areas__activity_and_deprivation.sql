@@ -92,6 +92,7 @@ activity as (
         count(*) filter (where action_category = 'financial_mechanism') as financial_mechanism_count,
         sum(funding_gbp) as funding_gbp,
         cast(sum(participant_count) as bigint) as participant_count,
+        count(participant_count) as participant_count_activities,
         count(distinct partner_key) as partner_organisation_count,
         count(*) filter (where wimd_quintile = 1) * 1.0
             / nullif(count(*) filter (where wimd_quintile is not null), 0)
@@ -153,13 +154,20 @@ select
     coalesce(activity.shared_purpose_count, 0) as shared_purpose_count,
     coalesce(activity.governance_count, 0) as governance_count,
     coalesce(activity.financial_mechanism_count, 0) as financial_mechanism_count,
-    per_10k(activity.activity_count, deprivation.population) as activity_per_10k,
-    per_10k(activity.shared_purpose_count, deprivation.population) as shared_purpose_per_10k,
-    per_10k(activity.governance_count, deprivation.population) as governance_per_10k,
-    per_10k(activity.financial_mechanism_count, deprivation.population) as financial_mechanism_per_10k,
+    case when measured.is_measured then per_10k(activity.activity_count, deprivation.population) end
+        as activity_per_10k,
+    case when measured.is_measured then per_10k(activity.shared_purpose_count, deprivation.population) end
+        as shared_purpose_per_10k,
+    case when measured.is_measured then per_10k(activity.governance_count, deprivation.population) end
+        as governance_per_10k,
+    case when measured.is_measured then per_10k(activity.financial_mechanism_count, deprivation.population) end
+        as financial_mechanism_per_10k,
     coalesce(activity.funding_gbp, 0) as funding_gbp,
-    per_head(activity.funding_gbp, deprivation.population) as funding_per_head_gbp,
-    coalesce(activity.participant_count, 0) as participant_count,
+    case when measured.is_measured then per_head(activity.funding_gbp, deprivation.population) end
+        as funding_per_head_gbp,
+    case when activity.area_code is not null then activity.participant_count when measured.is_measured then 0 end
+        as participant_count,
+    coalesce(activity.participant_count_activities, 0) as participant_count_activities,
     coalesce(activity.partner_organisation_count, 0) as partner_organisation_count,
     round(activity.share_activity_in_most_deprived_20pct, 4) as share_activity_in_most_deprived_20pct,
     coalesce(support_groups.community_support_groups, 0) as community_support_groups,
@@ -168,6 +176,9 @@ select
     dataset_flags.activity_includes_examples as is_example_data,
 from deprivation
 left join activity using (area_type, area_code)
+cross join lateral (
+    select activity.area_code is not null or deprivation.area_type in ('lsoa', 'msoa') as is_measured
+) as measured
 left join support_groups using (area_type, area_code)
 left join volunteers using (area_type, area_code)
 cross join dataset_flags

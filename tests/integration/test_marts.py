@@ -156,6 +156,29 @@ def test_activity_totals_agree_across_marts(warehouse):
     assert by_decile == in_lsoas
 
 
+def test_participants_sum_only_reported_counts_and_unknown_is_null_not_zero(warehouse):
+    """An activity with no participant count adds nothing; a group where none reported one has
+    participants null (unknown), not 0, and participant_count_activities says how many did."""
+    staged = warehouse.execute(
+        "select count(participant_count), count(*) - count(participant_count), "
+        "sum(participant_count) from staging.stg_partnership_activity__activities"
+    ).fetchone()
+    assert staged[1] > 0  # the example data has activities without a participant count
+    for mart in ("activity_by_la_year", "local_authority_profile"):
+        known, people, unknown_zero = warehouse.execute(
+            f"select sum(participant_count_activities), sum(participant_count), "
+            f"count(*) filter (where participant_count_activities = 0 and participant_count = 0) "
+            f"from marts.{mart}"
+        ).fetchone()
+        assert (known, people) == (staged[0], staged[2]), mart
+        assert unknown_zero == 0, mart
+    groups = warehouse.execute(
+        "select count(*), count(participant_count) from marts.activity_by_la_year "
+        "where participant_count_activities = 0"
+    ).fetchone()
+    assert groups[1] == 0  # every group with no reported count is null
+
+
 def test_all_three_action_categories_and_22_authorities_have_activity(warehouse):
     categories = warehouse.execute(
         "select distinct action_category from staging.stg_partnership_activity__activities order by 1"

@@ -234,7 +234,9 @@ def test_sparse_first_return_publishes(env):
     with duckdb.connect(str(env / "published" / "wellbeing.duckdb"), read_only=True) as con:
         profile = con.execute(
             "select la_name_en, activity_reported, activity_count, "
-            "share_activity_in_most_deprived_20pct from marts.local_authority_profile"
+            "share_activity_in_most_deprived_20pct, activity_per_10k, funding_per_head_gbp, "
+            "participant_count, participant_count_activities, is_participant_count_suppressed "
+            "from marts.local_authority_profile"
         ).pl()
         n = con.execute("select distinct n from marts.collaboration_and_goals").fetchall()
         examples = con.execute(
@@ -246,6 +248,15 @@ def test_sparse_first_return_publishes(env):
     silent = profile.filter(~pl.col("activity_reported"))
     assert (silent["activity_count"] == 0).all()
     assert silent["share_activity_in_most_deprived_20pct"].is_null().all()
+    # not reported is not a measured zero: no rate, funding per head or participants
+    for column in ("activity_per_10k", "funding_per_head_gbp", "participant_count"):
+        assert silent[column].is_null().all(), column
+    for column in ("activity_per_10k", "funding_per_head_gbp"):
+        assert reported[column].is_not_null().all(), column
+    # the return has no participant column: participants are unknown everywhere, not 0
+    assert reported["participant_count"].is_null().all()
+    assert (reported["participant_count_activities"] == 0).all()
+    assert not profile["is_participant_count_suppressed"].any()  # unknown, not withheld
     cardiff = reported.filter(pl.col("la_name_en") == "Cardiff").row(0, named=True)
     assert cardiff["share_activity_in_most_deprived_20pct"] is not None
     assert n == [(5,)]  # correlations only across the five authorities with reported activity

@@ -16,7 +16,8 @@ import pytest
 
 from pipelines.contracts import placeholder_description
 
-NO_DATA = {"No data", "Dim data"}
+# no number shown: no data, or a participant count no activity reported (unknown, not 0)
+NO_DATA = {"No data", "Dim data", "Not reported", "Heb ei adrodd"}
 PARTICIPANT_HEADERS = ("Participants", "Cyfranogwyr")
 
 
@@ -36,7 +37,12 @@ def _small(values) -> list:
 
 
 def _participant_columns(columns) -> list[str]:
-    return [c for c in columns if "participant" in c and not c.startswith("is_")]
+    # counts of people; participant_count_activities counts activities (published like activity_count)
+    return [
+        c
+        for c in columns
+        if "participant" in c and not c.startswith("is_") and not c.endswith("_activities")
+    ]
 
 
 def test_published_file_holds_no_count_from_one_to_four_and_keeps_true_zeros(outputs):
@@ -107,14 +113,20 @@ def test_every_export_and_download_agrees_with_the_published_file(outputs):
             values = [None if v in ("", None) else float(v) for v in frame[col].to_list()]
             assert _small(values) == [], (path.name, col)
         if "lsoa_code" in frame.columns and "participant_count" in frame.columns:
-            empty = {
+            rows = frame.select(
+                "lsoa_code", "participant_count", "activity_count", "participant_count_activities"
+            ).to_dicts()
+            empty = {r["lsoa_code"] for r in rows if r["participant_count"] in (None, "")}
+            # unknown, not withheld: activities placed there, none reporting participants
+            unknown = {
                 r["lsoa_code"]
-                for r in frame.select("lsoa_code", "participant_count").to_dicts()
-                if r["participant_count"] in (None, "")
+                for r in rows
+                if str(r["activity_count"]) != "0" and str(r["participant_count_activities"]) == "0"
             }
             in_file = set(frame["lsoa_code"].to_list())
             # a per-area extract (lsoa_profile_<W06>.csv) holds one authority's rows
-            assert empty == withheld & in_file, path
+            assert empty == (withheld | unknown) & in_file, path
+            assert not withheld & unknown
             if in_file >= withheld:
                 assert any(str(v) in ("0", "0.0") for v in frame["participant_count"].to_list())
 

@@ -180,3 +180,42 @@ def test_series_chart_positions_values_intervals_and_gaps():
     assert (c["y_top"], c["y_bottom"]) == ("22", "8")  # the range holds every interval
     assert 0 < c["y_top_pos"] < c["y_bottom_pos"] < 100
     assert (c["x_first"], c["x_last"]) == ("2019", "2023")
+
+
+def test_an_area_with_no_partner_return_shows_not_reported_not_zero():
+    """An authority no partner has reported on: the marts keep activity_count 0 (no records
+    received) and leave the rates null; the page must not read either as a measured 0."""
+    from types import SimpleNamespace
+
+    from dashboards.pagedata import area_figures
+
+    site = SimpleNamespace(years=["2023-24"])
+    silent = {
+        "population": 69_961,
+        "activity_reported": False,
+        "activity_count": 0,
+        "activity_per_10k": None,
+        "funding_gbp": 0.0,
+        "funding_per_head_gbp": None,
+        "partner_organisation_count": 0,
+        "community_support_groups": 12,
+    }
+    for lang, words in (("en", "Not reported"), ("cy", "Heb ei adrodd")):
+        shown = {f["field"]: f["shown"] for f in area_figures(site, Translator(lang), silent)}
+        for field in ("activity_count", "activity_per_10k", "funding_gbp", "funding_per_head_gbp"):
+            assert shown[field] == words, (lang, field)
+        assert shown["community_support_groups"] == "12"  # not a partner return: shown as is
+    reported = {**silent, "activity_reported": True, "activity_count": 3}
+    shown = {f["field"]: f["shown"] for f in area_figures(site, Translator("en"), reported)}
+    assert shown["activity_count"] == "3"
+
+
+def test_an_unknown_participant_count_is_not_reported_and_a_withheld_one_is_c():
+    from dashboards.pagedata import participants_shown
+
+    for lang, words in (("en", "Not reported"), ("cy", "Heb ei adrodd")):
+        t = Translator(lang)
+        assert participants_shown(t, {"participant_count": None})[0] == words
+        withheld = {"participant_count": None, "is_participant_count_suppressed": True}
+        assert participants_shown(t, withheld)[0] == "[c]"
+        assert participants_shown(t, {"participant_count": 0})[0] == "0"
