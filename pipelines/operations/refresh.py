@@ -579,7 +579,7 @@ def partner_files_summary(con: duckdb.DuckDBPyConnection, since: datetime) -> st
     and when that came; the generated example files (``is_example_data``) together on one line;
     then the folder of the feedback reports (``WELLBEING_FEEDBACK_DIR``). Empty when the run
     received no file."""
-    from pipelines.partnership_activity.ingest import original_submission
+    from pipelines.partnership_activity.ingest import original_submission, received_when
 
     if not table_exists(con, "quality.submissions"):
         return ""
@@ -615,7 +615,7 @@ def partner_files_summary(con: duckdb.DuckDBPyConnection, since: datetime) -> st
             when = earlier.get("received_at")
             out.append(
                 f"  {name}: DUPLICATE of {earlier.get('submission_file', 'an earlier file')}"
-                + (f" (received {when.astimezone(UTC):%Y-%m-%d %H:%M} UTC)" if when else "")
+                + (f" (received {received_when(when)} UTC)" if when else "")
                 + ": identical content, nothing loaded again"
             )
         else:

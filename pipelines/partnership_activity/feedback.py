@@ -19,7 +19,6 @@ Paths are recorded in ``quality.submissions.feedback_report_en`` / ``_cy``. Rend
 """
 
 import re
-from datetime import UTC
 from pathlib import Path
 
 import duckdb
@@ -207,7 +206,9 @@ def duplicate_text(lang: str, earlier: dict) -> str:
     """What the report of a duplicate says in ``lang``: the file it repeats (``earlier``, its row
     of ``quality.submissions``), when that was received, and that nothing was loaded again."""
     key = "duplicate_of_rejected" if earlier["status"] == "rejected" else "duplicate"
-    when = earlier["received_at"].astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+    from pipelines.partnership_activity.ingest import received_when
+
+    when = received_when(earlier["received_at"])
     return TEXT[lang][key].format(earlier=earlier["submission_file"], when=when)
 
 

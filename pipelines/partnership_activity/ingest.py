@@ -151,9 +151,15 @@ def original_submission(con: duckdb.DuckDBPyConnection, sha256: str) -> dict | N
     return None if row is None else dict(zip([d[0] for d in cursor.description], row))
 
 
+def received_when(received_at: datetime) -> str:
+    """When a file was received, as the note, the feedback report and make run's summary say it
+    of a duplicate's earlier file: ``YYYY-MM-DD HH:MM`` in UTC."""
+    return received_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
 def duplicate_note(earlier_file: str, received_at: datetime, earlier_status: str) -> str:
     """The note of a duplicate in ``quality.submissions``: the earlier file and when it came."""
-    when = received_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+    when = received_when(received_at)
     kept = (
         "it could not be read then either"
         if earlier_status == "rejected"
