@@ -197,8 +197,10 @@ def status_key(submission: dict) -> str:
     (its header row found) says what is wrong with it, not that it could not be read."""
     if submission["status"] != "rejected" or submission.get("header_row") is None:
         return submission["status"]
-    if submission["header_row"] > 0 and not submission["rows_submitted"]:
-        return "rejected_no_rows"
+    if not submission["rows_submitted"] and "missing required column" not in (
+        submission["error"] or ""
+    ):
+        return "rejected_no_rows"  # a header (or a Parquet schema) and nothing under it
     return "rejected_header"  # rows read under a header without the required columns
 
 

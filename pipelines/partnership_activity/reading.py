@@ -48,6 +48,7 @@ from pipelines.partnership_activity.contract import (
 from pipelines.partnership_activity.normalise import redact_text
 from pipelines.readers import read_sheet_rows, sheet_names
 from pipelines.sqltext import quote_ident, quote_literal
+from pipelines.wording import counted
 
 HEADER_SEARCH_ROWS = 30
 FAST_CSV_BYTES = 64 * 2**20
@@ -510,6 +511,14 @@ def _no_data_rows(read: FileRead, rows: int) -> FileRead:
     read.relation = None  # no rows to check or set aside
     if read.error is not None:
         return read
+    if not read.header_row:  # Parquet: the columns are named in the file's schema
+        return _reject(
+            read,
+            "the file names its columns but has no data rows: nothing was loaded; send the file "
+            "with its rows (one row per activity).",
+            "mae'r ffeil yn enwi ei cholofnau ond nid oes ganddi resi data: ni lwythwyd dim; "
+            "anfonwch y ffeil gyda'i rhesi (un rhes i bob gweithgaredd).",
+        )
     where = f"on row {read.header_row}"
     where_cy = f"ar res {read.header_row}"
     if read.sheet_name:
@@ -528,7 +537,7 @@ def _searched(rows: int, complete: bool) -> tuple[str, str]:
     """Where the header was looked for (English, Welsh): the first ``HEADER_SEARCH_ROWS`` rows,
     or all the rows of a file shorter than that."""
     if complete and rows < HEADER_SEARCH_ROWS:
-        return f"in its {rows} row{'s' if rows != 1 else ''}", f"yn {rows} rhes y ffeil"
+        return f"in its {counted(rows, 'row')}", f"yn {rows} rhes y ffeil"
     return (
         f"in the first {HEADER_SEARCH_ROWS} rows",
         f"yn y {HEADER_SEARCH_ROWS} rhes gyntaf",
@@ -738,7 +747,7 @@ def _read_parquet(read: FileRead) -> FileRead:
         "null::varchar as _read_problem, null::varchar as _read_problem_cy, null::varchar as _raw, "
         f"{selected} from read_parquet({quote_literal(str(read.path))}, file_row_number = true))"
     )
-    return read
+    return _no_data_rows(read, pq.ParquetFile(read.path).metadata.num_rows)
 
 
 def read(path: Path, prefer_fast: bool = True) -> FileRead:

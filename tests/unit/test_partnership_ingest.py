@@ -167,6 +167,31 @@ def test_a_header_row_without_data_rows_is_rejected_in_both_languages(tmp_path):
     assert "dim rhesi data" in cy and "llwythwyd pob rhes" not in cy
 
 
+def test_a_parquet_file_without_rows_is_rejected_like_a_header_only_csv(tmp_path):
+    """Every file form: a Parquet file names its columns in its schema; with no rows it is
+    rejected too, and its report says why (not that its header lacks columns)."""
+    import duckdb
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from pipelines.partnership_activity import ingest
+    from pipelines.partnership_activity.contract import REQUIRED_HEADER
+
+    columns = [*REQUIRED_HEADER, "la_code"]
+    pq.write_table(
+        pa.table({c: pa.array([], pa.string()) for c in columns}), tmp_path / "q1.parquet"
+    )
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    out = ingest.load_submission(
+        con, tmp_path / "q1.parquet", None, tmp_path / "archive", feedback_dir=tmp_path / "fb"
+    )
+    assert (out.status, out.rows_submitted, out.rows_quarantined) == ("rejected", 0, 0)
+    assert out.error.startswith("the file names its columns but has no data rows: nothing was")
+    assert out.error_cy.startswith("mae'r ffeil yn enwi ei cholofnau ond nid oes ganddi resi data")
+    en = out.feedback["en"].with_suffix(".md").read_text()
+    assert "| Result | not loaded: the file has a header row but no data rows |" in en
+
+
 def test_a_file_shorter_than_the_header_search_says_how_many_rows_it_has(tmp_path):
     from pipelines.partnership_activity import reading
 
