@@ -281,28 +281,30 @@ def indicator_measures(t: Translator, latest: pl.DataFrame, codes: list[str]):
     return out
 
 
-def column_measure(rows: list[dict], column: str, *args, **options) -> Measure:
-    """The Measure keyed ``column`` of that column over ``rows`` (``args``: label, unit,
-    period, kind; ``options``: reverse, domain)."""
-    return Measure(column, *args, [r.get(column) for r in rows], **options)
+def column_measure(rows: list[dict], column: str, *args, key=None, **options) -> Measure:
+    """The Measure of ``column`` over ``rows``, keyed ``key`` (default: the column) (``args``:
+    label, unit, period, kind; ``options``: reverse, domain)."""
+    return Measure(key or column, *args, [r.get(column) for r in rows], **options)
 
 
 def rate_measures(t: Translator, rows: list[dict], period: str) -> list[Measure]:
     """Activities per 10,000 people, all and by action category, as the marts compute them."""
     return [
-        Measure(
-            f"rate_{cat}",
+        column_measure(
+            rows,
+            RATE_COL[cat],
             t("measures.activity_rate", category=t(f"categories.{cat}")),
             t("units.per_10k"),
             period,
             "dec1",
-            [r.get(RATE_COL[cat]) for r in rows],
+            key=f"rate_{cat}",
         )
         for cat in CATEGORIES
     ]
 
 
 def lsoa_measures(site: Site, t: Translator, rows: list[dict]) -> list[Measure]:
+    """Measures of the small areas' own columns: WIMD ranks and deciles, rates, population."""
     wimd, census, period = t("periods.wimd"), t("periods.census"), activity_period(site, t)
     rank = t("units.rank_lsoa")
     ms = [
@@ -337,37 +339,46 @@ def lsoa_measures(site: Site, t: Translator, rows: list[dict]) -> list[Measure]:
                 "dec2",
             )
         )
-    ms += indicator_measures(t, site.latest["lsoa"], [r["lsoa_code"] for r in rows])
     return ms
 
 
-def la_measures(site: Site, t: Translator, rows: list[dict], level: str = "la") -> list[Measure]:
+def profile_measures(site: Site, t: Translator, rows: list[dict]) -> list[Measure]:
     """Measures of a level with the authority profile's columns (authorities, PSBs, health
-    boards, MSOAs: the same deprivation shares, rates and funding), plus its indicators."""
+    boards, MSOAs: the same deprivation shares, rates and funding)."""
     wimd, period = t("periods.wimd"), activity_period(site, t)
     shares = [
         ("share20", "share_lsoas_most_deprived_20pct", "units.pct_lsoas"),
         ("share10", "share_lsoas_most_deprived_10pct", "units.pct_lsoas"),
         ("people20", "share_people_most_deprived_20pct", "units.pct_people"),
     ]
-    ms = [
-        Measure(key, t(f"measures.{col}"), t(unit), wimd, "pct", [r.get(col) for r in rows])
-        for key, col, unit in shares
-    ]
-    ms += rate_measures(t, rows, period)
-    ms.append(
-        Measure(
-            "funding_per_head",
+    return [
+        *(
+            column_measure(rows, col, t(f"measures.{col}"), t(unit), wimd, "pct", key=key)
+            for key, col, unit in shares
+        ),
+        *rate_measures(t, rows, period),
+        column_measure(
+            rows,
+            "funding_per_head_gbp",
             t("measures.funding_per_head_gbp"),
             t("units.gbp_per_person"),
             period,
             "gbp2",
-            [r.get("funding_per_head_gbp") for r in rows],
-        )
-    )
-    code_col = LEVELS[level].code_col
-    ms += indicator_measures(t, site.latest[level], [r[code_col] for r in rows])
-    return ms
+            key="funding_per_head",
+        ),
+    ]
+
+
+def level_indicator_measures(site: Site, t: Translator, level: str, rows: list[dict]):
+    """The latest value of every goal indicator of the level's areas ``rows``."""
+    codes = [r[LEVELS[level].code_col] for r in rows]
+    return indicator_measures(t, site.latest[level], codes)
+
+
+def level_measures(site: Site, t: Translator, level: str, rows: list[dict]) -> list[Measure]:
+    """Every measure of a level's map: its own columns, then its goal indicators."""
+    own = lsoa_measures(site, t, rows) if level == "lsoa" else profile_measures(site, t, rows)
+    return own + level_indicator_measures(site, t, level, rows)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -471,10 +482,7 @@ def map_layer(
     if key in site.layers:
         return site.layers[key]
     lv = LEVELS[level]
-    if level == "lsoa":
-        measures = lsoa_measures(site, t, rows)
-    else:
-        measures = la_measures(site, t, rows, level)
+    measures = level_measures(site, t, level, rows)
     names = [name(r, lv.prefix, t.lang) for r in rows]
     marked = [proper_name(r, lv.prefix, t.lang) for r in rows]
     mdata, legends = {}, {}
@@ -828,7 +836,10 @@ def _la_map_page(site: Site, t: Translator, la_bounds: list, indicators: bool, p
     las = site.las
     codes = [r["la_code"] for r in las]
     names = [name(r, "la", t.lang) for r in las]
-    measures = [m for m in la_measures(site, t, las) if m.key.startswith("ind_") is indicators]
+    if indicators:
+        measures = level_indicator_measures(site, t, "la", las)
+    else:
+        measures = profile_measures(site, t, las)
     layer = map_layer(site, t, "la", "la", las, la_bounds)
     element = "indicator" if indicators else "la"
     la_map = map_context(
@@ -1199,7 +1210,7 @@ def level_table(
 ) -> dict:
     """The areas on a map with every measure of the map: the map's data table."""
     lv = LEVELS[level]
-    measures = la_measures(site, t, rows, level)
+    measures = level_measures(site, t, level, rows)
     body = []
     for i, r in enumerate(rows):
         link = Markup('<a href="{}">{}</a>').format(
@@ -1338,10 +1349,10 @@ def compare_data(site: Site, t: Translator, level: str) -> dict:
     """Everything the compare view shows for one level: measures (title, values shown) and areas."""
     lv = LEVELS[level]
     rows = site.rows[level]
-    if level == "lsoa":
-        measures = [m for m in lsoa_measures(site, t, rows) if not m.key.startswith("ind_")]
+    if level == "lsoa":  # the small areas are compared on their own columns only
+        measures = lsoa_measures(site, t, rows)
     else:
-        measures = la_measures(site, t, rows, level)
+        measures = level_measures(site, t, level, rows)
     return {
         "measures": [{"key": m.key, "title": m.title, "reverse": m.reverse} for m in measures],
         "areas": {
