@@ -52,6 +52,11 @@ class Level:
     table: str
     folder: str
 
+    def page(self, code: str) -> str:
+        """An area's page from the language root (``la/W06000015.html``); the profile pages,
+        one folder down, link it as ``../`` + this."""
+        return f"{self.folder}/{code}.html"
+
 
 LEVELS = {
     "la": Level("la", "local_authority", "la_code", "la", "marts.local_authority_profile", "la"),
@@ -371,8 +376,7 @@ def profile_measures(site: Site, t: Translator, rows: list[dict]) -> list[Measur
 
 def level_indicator_measures(site: Site, t: Translator, level: str, rows: list[dict]):
     """The latest value of every goal indicator of the level's areas ``rows``."""
-    codes = [r[LEVELS[level].code_col] for r in rows]
-    return indicator_measures(t, site.latest[level], codes)
+    return indicator_measures(t, site.latest[level], codes_of(level, rows))
 
 
 def level_measures(site: Site, t: Translator, level: str, rows: list[dict]) -> list[Measure]:
@@ -461,9 +465,21 @@ def extremes(t: Translator, m: Measure, names: list) -> Markup:
     )
 
 
-def measure_cells(t: Translator, measures: list[Measure], i: int) -> list[tuple]:
-    """Table cells of the ``i``-th area's value of every measure: (as shown, as rounded)."""
-    return [(t.fmt(m.kind, m.values[i]), rounded(m.kind, m.values[i])) for m in measures]
+def measure_table(
+    t: Translator, table_id: str, caption: str, heading: str, links: list, measures: list
+) -> dict:
+    """A map's data table: a column of links to the areas (headed ``heading``), then each
+    area's value of every measure (as shown, sorted as rounded)."""
+    return table(
+        table_id,
+        caption,
+        [(heading, False)] + [(m.title, True) for m in measures],
+        [
+            [(link, None)]
+            + [(t.fmt(m.kind, m.values[i]), rounded(m.kind, m.values[i])) for m in measures]
+            for i, link in enumerate(links)
+        ],
+    )
 
 
 def map_layer(
@@ -501,7 +517,7 @@ def map_layer(
             "legend": legend,
             "summary": extremes(t, m, marked),
         }
-    codes = [r[lv.code_col] for r in rows]
+    codes = codes_of(level, rows)
     layer = {
         "key": key,
         "geo": geo,
@@ -511,7 +527,7 @@ def map_layer(
             "geo": geo,
             "codes": codes,
             "names": names,
-            "hrefs": [f"{lv.folder}/{c}.html" for c in codes],
+            "hrefs": [lv.page(c) for c in codes],
             "bounds": bounds,
             "focusable": len(codes) <= FOCUSABLE_AREAS,
             "missing": MISSING_FILL,
@@ -612,7 +628,9 @@ def lsoa_table(site: Site, t: Translator, rows: list[dict], table_id: str, capti
     for r in sorted(rows, key=lambda r: r.get("wimd_rank") or 10**9):
         shown, key = participants_shown(t, r)
         link = Markup('<a href="{}">{}</a> <span class="code">{}</span>').format(
-            f"../lsoa/{r['lsoa_code']}.html", proper_name(r, "lsoa", t.lang), r["lsoa_code"]
+            "../" + LEVELS["lsoa"].page(r["lsoa_code"]),
+            proper_name(r, "lsoa", t.lang),
+            r["lsoa_code"],
         )
         body.append(
             [
@@ -640,7 +658,7 @@ def similar_list(site: Site, t: Translator, level: Level, code: str) -> dict:
             continue
         items.append(
             {
-                "href": f"../{level.folder}/{other}.html",
+                "href": "../" + level.page(other),
                 "name": proper_name(r, level.prefix, t.lang),
                 "code": other,
                 "parent": name(r, "la", t.lang) if level.key == "lsoa" else "",
@@ -834,8 +852,6 @@ def _la_map_page(site: Site, t: Translator, la_bounds: list, indicators: bool, p
     and activity (the overview), or the goal indicators' latest values (the indicators page).
     Both pages share the one boundary layer; each shows only its own measures."""
     las = site.las
-    codes = [r["la_code"] for r in las]
-    names = [name(r, "la", t.lang) for r in las]
     if indicators:
         measures = level_indicator_measures(site, t, "la", las)
     else:
@@ -850,15 +866,17 @@ def _la_map_page(site: Site, t: Translator, la_bounds: list, indicators: bool, p
         t,
         keys=[m.key for m in measures],
     )
-    la_table = table(
+    links = [
+        Markup('<a href="{}">{}</a>').format(LEVELS["la"].page(r["la_code"]), name(r, "la", t.lang))
+        for r in las
+    ]
+    la_table = measure_table(
+        t,
         f"{element}-table",
         captioned(t, t(f"{prefix}.la_heading")),
-        [(t("fields.local_authority"), False)] + [(m.title, True) for m in measures],
-        [
-            [(Markup('<a href="la/{}.html">{}</a>').format(c, n), None)]
-            + measure_cells(t, measures, i)
-            for i, (c, n) in enumerate(zip(codes, names, strict=True))
-        ],
+        t("fields.local_authority"),
+        links,
+        measures,
     )
     return {"la_map": la_map, "la_table": la_table, "example_banner": site.example}
 
@@ -1044,8 +1062,8 @@ def la_profile(site: Site, t: Translator, la: dict, bounds: list) -> dict:
     return {
         "la": la,
         "la_name": la_name,
-        "parents": parent_links(site, t, la, "la", "../"),
-        "msoas": member_links(site, t, "msoa", site.msoas_in.get(code, []), "../"),
+        "parents": parent_links(site, t, la, "la"),
+        "msoas": member_links(site, t, "msoa", codes_of("msoa", site.msoas_in.get(code, []))),
         "series": indicator_series(site, t, "la", code),
         "figures": figures,
         "lsoa_map": lsoa_map,
@@ -1146,7 +1164,7 @@ def lsoa_profile(site: Site, t: Translator, r: dict, bounds: list) -> dict:
         "heading": fill(t, "lsoa.title", name=proper_name(r, "lsoa", t.lang)),
         "la_name": name(la, "la", t.lang),
         "msoa_name": name(r, "msoa", t.lang),
-        "msoa_href": f"../msoa/{r['msoa_code']}.html"
+        "msoa_href": "../" + LEVELS["msoa"].page(r["msoa_code"])
         if r.get("msoa_code") in site.by_code["msoa"]
         else None,
         "rural": t.get(f"rural_urban.{rural}", rural or ""),
@@ -1172,57 +1190,55 @@ def lsoa_profile(site: Site, t: Translator, r: dict, bounds: list) -> dict:
     }
 
 
-def area_link(site: Site, t: Translator, level: str, code: str, base: str) -> dict | None:
-    """A link to an area's page: href (from ``base``, the page's way up to the language root),
-    its name (marked as proper names are) and code; None when the level has no such area."""
+def area_link(site: Site, t: Translator, level: str, code: str) -> dict | None:
+    """A link from a profile page to an area's page: href, its name (marked as proper names
+    are) and code; None when the level has no such area."""
     lv = LEVELS[level]
     r = site.by_code[level].get(code)
     if r is None:
         return None
     return {
-        "href": f"{base}{lv.folder}/{code}.html",
+        "href": "../" + lv.page(code),
         "name": proper_name(r, lv.prefix, t.lang),
         "code": code,
         "level": t(f"levels.{level}"),
     }
 
 
-def parent_links(site: Site, t: Translator, r: dict, own: str, base: str) -> list[dict]:
+def parent_links(site: Site, t: Translator, r: dict, own: str) -> list[dict]:
     """The areas an area of level ``own`` belongs to: its authority (MSOA), PSB and health board."""
     out = []
     for level in ("la", "psb", "hb"):
         col = LEVELS[level].code_col
         if level != own and r.get(col):
-            link = area_link(site, t, level, r[col], base)
+            link = area_link(site, t, level, r[col])
             if link is not None:
                 out.append(link)
     return out
 
 
-def member_links(site: Site, t: Translator, level: str, rows: list[dict], base: str) -> list:
-    lv = LEVELS[level]
-    links = [area_link(site, t, level, r[lv.code_col], base) for r in rows]
+def member_links(site: Site, t: Translator, level: str, codes: list[str]) -> list:
+    """Links to the areas ``codes`` of ``level`` that have a page, by name."""
+    links = [area_link(site, t, level, c) for c in codes]
     return sorted((x for x in links if x), key=lambda x: fold(str(x["name"])))
 
 
-def level_table(
-    site: Site, t: Translator, level: str, rows: list[dict], table_id: str, caption: str, base: str
-) -> dict:
-    """The areas on a map with every measure of the map: the map's data table."""
+def codes_of(level: str, rows: list[dict]) -> list[str]:
+    """The area codes of ``rows`` of ``level``."""
+    return [r[LEVELS[level].code_col] for r in rows]
+
+
+def level_table(site: Site, t: Translator, level: str, rows: list[dict], caption: str) -> dict:
+    """The data table of a group page's map: its areas with every measure of the map."""
     lv = LEVELS[level]
-    measures = level_measures(site, t, level, rows)
-    body = []
-    for i, r in enumerate(rows):
-        link = Markup('<a href="{}">{}</a>').format(
-            f"{base}{lv.folder}/{r[lv.code_col]}.html", proper_name(r, lv.prefix, t.lang)
+    links = [
+        Markup('<a href="{}">{}</a>').format(
+            "../" + lv.page(r[lv.code_col]), proper_name(r, lv.prefix, t.lang)
         )
-        body.append([(link, None), *measure_cells(t, measures, i)])
-    return table(
-        table_id,
-        caption,
-        [(t(f"levels.{level}"), False)] + [(m.title, True) for m in measures],
-        body,
-    )
+        for r in rows
+    ]
+    measures = level_measures(site, t, level, rows)
+    return measure_table(t, "map-table", caption, t(f"levels.{level}"), links, measures)
 
 
 def beside_parent(t: Translator, mine: list[dict], theirs: list[dict], me: str, them: str):
@@ -1262,25 +1278,20 @@ def group_profile(site: Site, t: Translator, level: str, r: dict, bounds: list) 
         la = site.la[r["la_code"]]
         la_name = name(la, "la", t.lang)
         beside = beside_parent(t, figures, area_figures(site, t, la), nm, la_name)
-        members = {
-            t("group.members_lsoa"): member_links(
-                site, t, "lsoa", site.lsoas_in_msoa.get(code, []), "../"
-            )
-        }
+        lsoas = codes_of("lsoa", site.lsoas_in_msoa.get(code, []))
+        members = {t("group.members_lsoa"): member_links(site, t, "lsoa", lsoas)}
         indicators = indicators_beside_wales(site, t, code, nm, level, ("la", r["la_code"]))
         map_rows = site.msoas_in.get(r["la_code"], [])
         geo = f"msoa-{r['la_code']}"
         map_title = t("group.map_title_msoa", la=la_name)
-        parents = parent_links(site, t, r, "msoa", "../")
+        parents = parent_links(site, t, r, "msoa")
     else:
-        las = [site.la[c] for c in (r.get("la_codes") or []) if c in site.la]
-        members = {t("group.members_la"): member_links(site, t, "la", las, "../")}
-        other = "hb" if level == "psb" else "psb"
-        other_col = "lhb_codes" if level == "psb" else "psb_codes"
-        other_rows = [
-            site.by_code[other][c] for c in (r.get(other_col) or []) if c in site.by_code[other]
-        ]
-        members[t(f"group.members_{other}")] = member_links(site, t, other, other_rows, "../")
+        # a PSB lists its authorities and health boards, a health board its authorities and PSBs
+        other, other_col = ("hb", "lhb_codes") if level == "psb" else ("psb", "psb_codes")
+        members = {
+            t(f"group.members_{member}"): member_links(site, t, member, r.get(col) or [])
+            for member, col in (("la", "la_codes"), (other, other_col))
+        }
         indicators = indicators_beside_wales(site, t, code, nm, level)
         map_rows = site.rows[level]
         geo = level
@@ -1310,15 +1321,7 @@ def group_profile(site: Site, t: Translator, level: str, r: dict, bounds: list) 
         "indicators": indicators,
         "series": series,
         "area_map": area_map,
-        "map_table": level_table(
-            site,
-            t,
-            level,
-            map_rows,
-            "map-table",
-            captioned(t, map_title),
-            "../",
-        ),
+        "map_table": level_table(site, t, level, map_rows, captioned(t, map_title)),
         "compare_href": f"../compare.html#level={level}&areas={code}",
         "extract": extract_href(site, code),
         "example_banner": bool(r.get("is_example_data")),
@@ -1332,7 +1335,7 @@ def group_index(site: Site, t: Translator, level: str, bounds: list) -> dict:
     return {
         "title": title,
         "intro": t(f"group.index_intro_{level}", n=t.fmt("int", len(rows))),
-        "items": member_links(site, t, level, rows, "../"),
+        "items": member_links(site, t, level, codes_of(level, rows)),
         "area_map": map_context(
             "group-map",
             title,
@@ -1340,7 +1343,7 @@ def group_index(site: Site, t: Translator, level: str, bounds: list) -> dict:
             map_layer(site, t, level, level, rows, bounds),
             t,
         ),
-        "map_table": level_table(site, t, level, rows, "map-table", captioned(t, title), "../"),
+        "map_table": level_table(site, t, level, rows, captioned(t, title)),
         "example_banner": site.example,
     }
 
