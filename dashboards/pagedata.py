@@ -24,6 +24,8 @@ from dashboards.colours import MISSING_FILL, viridis
 from dashboards.i18n import Translator, missing, rounded, unit_kind
 
 CATEGORIES = ("all", "shared_purpose", "governance", "financial_mechanism")
+ACTION_CATEGORIES = CATEGORIES[1:]  # the three action categories, without their total ("all")
+DECILES = range(1, 11)  # WIMD deciles: 1 = most deprived
 # the profile marts' columns per category: activity_count, shared_purpose_count, ... and _per_10k
 COUNT_COL = {c: f"{'activity' if c == 'all' else c}_count" for c in CATEGORIES}
 RATE_COL = {c: f"{'activity' if c == 'all' else c}_per_10k" for c in CATEGORIES}
@@ -149,6 +151,16 @@ def bar(label: str, t: Translator, kind: str, value: object) -> tuple:
     return (label, value, t.fmt(kind, value))
 
 
+def span(t: Translator, kind: str, low: object, high: object) -> str:
+    """A range or interval as shown: "low – high" in format ``kind``."""
+    return f"{t.fmt(kind, low)} – {t.fmt(kind, high)}"
+
+
+def numeric_column(t: Translator, field_key: str, period: str) -> tuple:
+    """A table column of numbers: ``fields.<field_key>`` with the period it covers."""
+    return (f"{t(f'fields.{field_key}')} ({period})", True)
+
+
 def table(table_id: str, caption: str, columns: list, rows: list, sortable=True, filterable=False):
     """A data table: columns (label, numeric); rows of cells (display, sort key or None)."""
     return {
@@ -159,6 +171,17 @@ def table(table_id: str, caption: str, columns: list, rows: list, sortable=True,
         "sortable": sortable,
         "filterable": filterable,
     }
+
+
+def bar_table(table_id: str, caption: str, columns: list, items: list, between=None) -> dict:
+    """A bar chart's data table: a row per bar, its label then its value as shown; the cells of
+    ``between[i]`` (more figures of the i-th bar's row) go between the two."""
+    between = between or [[] for _ in items]
+    rows = [
+        [(label, None), *more, (shown, value)]
+        for (label, value, shown), more in zip(items, between, strict=True)
+    ]
+    return table(table_id, caption, columns, rows, False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -322,7 +345,7 @@ def lsoa_measures(site: Site, t: Translator, rows: list[dict]) -> list[Measure]:
             "",
             "int",
             reverse=True,
-            domain=list(range(1, 11)),
+            domain=list(DECILES),
         ),
         *(
             column_measure(rows, f"{d}_rank", t(f"domains.{d}"), rank, wimd, "int", reverse=True)
@@ -424,10 +447,7 @@ def classify(m: Measure, t: Translator, k: int = 5):
     if edges is None:
         labels = [t.fmt(m.kind, c) for c in classes]
     else:
-        labels = [
-            f"{t.fmt(m.kind, edges[i])} – {t.fmt(m.kind, edges[i + 1])}"
-            for i in range(len(edges) - 1)
-        ]
+        labels = [span(t, m.kind, edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
     legend = list(zip(colours, labels, strict=True))
     if "-" in codes:
         legend.append((MISSING_FILL, t("no_data")))
@@ -613,16 +633,16 @@ def participants_shown(t: Translator, row: dict) -> tuple[str, float]:
 
 
 def lsoa_table(site: Site, t: Translator, rows: list[dict], table_id: str, caption: str):
-    period = activity_period(site, t)
+    period, wimd = activity_period(site, t), t("periods.wimd")
     cols = [
         (t("fields.lsoa"), False),
         (t("fields.ward"), False),
-        (f"{t('fields.wimd_rank')} ({t('periods.wimd')})", True),
-        (f"{t('fields.wimd_decile')} ({t('periods.wimd')})", True),
-        (f"{t('fields.population')} ({t('periods.census')})", True),
-        (f"{t('fields.activity_count')} ({period})", True),
-        (f"{t('fields.activity_per_10k')} ({period})", True),
-        (f"{t('fields.participant_count')} ({period})", True),
+        numeric_column(t, "wimd_rank", wimd),
+        numeric_column(t, "wimd_decile", wimd),
+        numeric_column(t, "population", t("periods.census")),
+        numeric_column(t, "activity_count", period),
+        numeric_column(t, "activity_per_10k", period),
+        numeric_column(t, "participant_count", period),
     ]
     body = []
     for r in sorted(rows, key=lambda r: r.get("wimd_rank") or 10**9):
@@ -790,11 +810,9 @@ def indicator_series(site: Site, t: Translator, level: str, code: str) -> dict:
         has_wales = any(not missing(p["wales"]) for p in points)
         trows = []
         for p in points:
-            ci = (
-                f"{shown(p['lo'])} – {shown(p['hi'])}"
-                if not missing(p["lo"]) and not missing(p["hi"])
-                else "–"
-            )
+            ci = span(t, kind, p["lo"], p["hi"])
+            if missing(p["lo"]) or missing(p["hi"]):
+                ci = "–"
             trows.append(
                 [
                     (p["label"], None),
@@ -965,7 +983,7 @@ def la_profile(site: Site, t: Translator, la: dict, bounds: list) -> dict:
     )
     # WIMD decile distribution (counts of the authority's LSOAs; shares from the mart)
     counts = Counter(r.get("wimd_decile") for r in rows)
-    items = [bar(decile_label(t, d), t, "int", counts[d]) for d in range(1, 11)]
+    items = [bar(decile_label(t, d), t, "int", counts[d]) for d in DECILES]
     wimd_block = {
         "chart": charts.bars(
             "wimd-chart", t("la.wimd_chart_title", name=la_name), t("la.wimd_chart_desc"), items
@@ -978,17 +996,17 @@ def la_profile(site: Site, t: Translator, la: dict, bounds: list) -> dict:
             n20=t.fmt("int", counts[1] + counts[2]),
             p20=t.pct(la.get("share_lsoas_most_deprived_20pct")),
         ),
-        "table": table(
+        "table": bar_table(
             "wimd-table",
             captioned(t, t("la.wimd_heading")),
             [(t("fields.decile"), False), (t("fields.lsoa_count_short"), True)],
-            [[(lbl, None), (shown, v)] for lbl, v, shown in items],
-            False,
+            items,
         ),
     }
-    cats = [c for c in CATEGORIES if c != "all"]
-    cat_items = [bar(t(f"categories.{c}"), t, "dec1", la.get(RATE_COL[c])) for c in cats]
-    top = max(cats, key=lambda c: la.get(COUNT_COL[c]) or 0)
+    cat_items = [
+        bar(t(f"categories.{c}"), t, "dec1", la.get(RATE_COL[c])) for c in ACTION_CATEGORIES
+    ]
+    top = max(ACTION_CATEGORIES, key=lambda c: la.get(COUNT_COL[c]) or 0)
     activity = {
         "chart": charts.bars(
             "activity-chart",
@@ -1012,8 +1030,8 @@ def la_profile(site: Site, t: Translator, la: dict, bounds: list) -> dict:
             captioned(t, t("la.activity_heading")),
             [
                 (t("fields.category"), False),
-                (f"{t('fields.activity_count')} ({period})", True),
-                (f"{t('fields.activity_per_10k')} ({period})", True),
+                numeric_column(t, "activity_count", period),
+                numeric_column(t, "activity_per_10k", period),
             ],
             [
                 [
@@ -1051,12 +1069,11 @@ def la_profile(site: Site, t: Translator, la: dict, bounds: list) -> dict:
         "summary": t("la.sectors_summary", top=sec_items[0][0], count=sec_items[0][2])
         if sec_items
         else t("la.activity_summary_none", name=la_name),
-        "table": table(
+        "table": bar_table(
             "sector-table",
             captioned(t, t("la.sectors_heading")),
-            [(t("fields.sector"), False), (f"{t('fields.activity_count')} ({period})", True)],
-            [[(lbl, None), (shown, v)] for lbl, v, shown in sec_items],
-            False,
+            [(t("fields.sector"), False), numeric_column(t, "activity_count", period)],
+            sec_items,
         ),
     }
     return {
@@ -1088,13 +1105,13 @@ def year_block(site: Site, t: Translator, code: str, area_name: str) -> dict:
     years = site.years
     items, rows = [], []
     for y in years:
-        counts = {c: (by.get((y, c)) or {}).get("activity_count") or 0 for c in CATEGORIES[1:]}
+        counts = {c: (by.get((y, c)) or {}).get("activity_count") or 0 for c in ACTION_CATEGORIES}
         total = sum(counts.values())
-        funding = sum((by.get((y, c)) or {}).get("funding_gbp") or 0 for c in CATEGORIES[1:])
+        funding = sum((by.get((y, c)) or {}).get("funding_gbp") or 0 for c in ACTION_CATEGORIES)
         items.append(bar(y, t, "int", total))
         rows.append(
             [(y, None), cell(t, "int", total)]
-            + [cell(t, "int", counts[c]) for c in CATEGORIES[1:]]
+            + [cell(t, "int", counts[c]) for c in ACTION_CATEGORIES]
             + [cell(t, "gbp", funding)]
         )
     return {
@@ -1115,7 +1132,7 @@ def year_block(site: Site, t: Translator, code: str, area_name: str) -> dict:
             "year-table",
             captioned(t, t("la.year_heading")),
             [(t("fields.financial_year"), False), (t("fields.activity_count"), True)]
-            + [(t(f"categories.{c}"), True) for c in CATEGORIES[1:]]
+            + [(t(f"categories.{c}"), True) for c in ACTION_CATEGORIES]
             + [(t("fields.funding_gbp"), True)],
             rows,
             False,
@@ -1473,7 +1490,7 @@ def goals(site: Site, t: Translator) -> dict:
                     (f"{nm} · {cat}", None),
                     cell(t, "int", c.get("n")),
                     (rho, c.get("spearman_rho")),
-                    (f"{t.fmt('dec2', lo)} – {t.fmt('dec2', hi)}", lo),
+                    (span(t, "dec2", lo, hi), lo),
                 ]
             )
             cav = localised(t, c, "caveat")
@@ -1541,12 +1558,12 @@ def deprivation(site: Site, t: Translator) -> dict:
     df = site.frames["marts.activity_by_wimd_decile"].sort(["wimd_decile", "action_category"])
     rows_by = {(r["wimd_decile"], r["action_category"]): r for r in df.to_dicts()}
     period = activity_period(site, t)
-    deciles = range(1, 11)
+    by_cat = {cat: [rows_by.get((d, cat), {}) for d in DECILES] for cat in CATEGORIES}
     blocks = []
-    for cat in CATEGORIES:
-        get = {d: rows_by.get((d, cat), {}) for d in deciles}
+    for cat, rows in by_cat.items():
         items = [
-            bar(decile_label(t, d), t, "dec1", get[d].get("activity_per_10k")) for d in deciles
+            bar(decile_label(t, d), t, "dec1", r.get("activity_per_10k"))
+            for d, r in zip(DECILES, rows, strict=True)
         ]
         cat_name = t(f"categories.{cat}")
         blocks.append(
@@ -1562,31 +1579,29 @@ def deprivation(site: Site, t: Translator) -> dict:
                 "summary": t(
                     "deprivation.summary", category=cat_name, most=items[0][2], least=items[-1][2]
                 ),
-                "table": table(
+                "table": bar_table(
                     f"dep-table-{cat}",
                     captioned(t, cat_name),
                     [
                         (t("fields.decile"), False),
-                        (f"{t('fields.population')} ({t('periods.census')})", True),
-                        (f"{t('fields.activity_count')} ({period})", True),
-                        (f"{t('fields.activity_per_10k')} ({period})", True),
+                        numeric_column(t, "population", t("periods.census")),
+                        numeric_column(t, "activity_count", period),
+                        numeric_column(t, "activity_per_10k", period),
                     ],
+                    items,
                     [
                         [
-                            (label, None),
-                            cell(t, "int", get[d].get("population")),
-                            cell(t, "int", get[d].get("activity_count")),
-                            (shown, value),
+                            cell(t, "int", r.get("population")),
+                            cell(t, "int", r.get("activity_count")),
                         ]
-                        for d, (label, value, shown) in zip(deciles, items, strict=True)
+                        for r in rows
                     ],
-                    False,
                 ),
             }
         )
-    allr = {d: rows_by.get((d, "all"), {}) for d in deciles}
     f_items = [
-        bar(decile_label(t, d), t, "gbp2", allr[d].get("funding_per_head_gbp")) for d in deciles
+        bar(decile_label(t, d), t, "gbp2", r.get("funding_per_head_gbp"))
+        for d, r in zip(DECILES, by_cat["all"], strict=True)
     ]
     funding = {
         "chart": charts.bars(
@@ -1596,7 +1611,7 @@ def deprivation(site: Site, t: Translator) -> dict:
             f_items,
         ),
         "summary": t("deprivation.funding_summary", most=f_items[0][2], least=f_items[-1][2]),
-        "table": table(
+        "table": bar_table(
             "dep-funding-table",
             captioned(t, t("deprivation.funding_title", period=period)),
             [
@@ -1604,11 +1619,8 @@ def deprivation(site: Site, t: Translator) -> dict:
                 (t("fields.funding_gbp"), True),
                 (t("fields.funding_per_head_gbp"), True),
             ],
-            [
-                [(label, None), cell(t, "gbp", allr[d].get("funding_gbp")), (shown, value)]
-                for d, (label, value, shown) in zip(deciles, f_items, strict=True)
-            ],
-            False,
+            f_items,
+            [[cell(t, "gbp", r.get("funding_gbp"))] for r in by_cat["all"]],
         ),
     }
     return {
