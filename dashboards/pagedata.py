@@ -197,19 +197,18 @@ class Site:
 
     def __post_init__(self):
         f = self.frames
-        self.lsoas = f["marts.lsoa_profile"].sort("lsoa_code").to_dicts()
-        self.las = f["marts.local_authority_profile"].sort("la_code").to_dicts()
+        # every level's rows and index: self.rows["psb"], self.by_code["psb"]["psb_cardiff"]
+        # (publishing requires the authority and small-area marts; a missing other one is empty)
+        self.rows: dict[str, list[dict]] = {
+            k: [] if f.get(lv.table) is None else f[lv.table].sort(lv.code_col).to_dicts()
+            for k, lv in LEVELS.items()
+        }
+        self.lsoas, self.las = self.rows["lsoa"], self.rows["la"]
         similar = f["marts.similar_areas"].sort(["area_code", "similar_rank"]).to_dicts()
         self.similar: dict[tuple[str, str], list[tuple[str, float]]] = {
             key: [(r["similar_area_code"], r["distance"]) for r in rows]
             for key, rows in grouped(similar, lambda r: (r["area_type"], r["area_code"])).items()
         }
-        # every level's rows and index: self.rows["psb"], self.by_code["psb"]["psb_cardiff"]
-        self.rows: dict[str, list[dict]] = {"la": self.las, "lsoa": self.lsoas}
-        for key in GROUP_LEVELS:
-            lv = LEVELS[key]
-            frame = f.get(lv.table)
-            self.rows[key] = [] if frame is None else frame.sort(lv.code_col).to_dicts()
         self.by_code = {
             k: {r[LEVELS[k].code_col]: r for r in rows} for k, rows in self.rows.items()
         }
@@ -570,13 +569,14 @@ def map_context(
     whole: bool = False,
 ) -> dict:
     """A map on a page: its picker, legends and summaries (HTML) and a small config (JSON);
-    the shared layer data is loaded from ``script``. The map opens on the highlighted area and
+    the shared layer data is loaded from ``script``, the boundaries from ``geo``. The map opens on the highlighted area and
     its neighbours, or on the whole map (``whole``) with the area outlined."""
     keys = keys or layer["order"]
     return {
         "id": map_id,
         "title": title,
         "desc": desc,
+        "geo": layer["geo"],
         "measures": [layer["legends"][k] for k in keys],
         "script": f"data/map-{layer['key']}.js",
         "json": json_script(
@@ -1394,14 +1394,11 @@ def search_index(site: Site) -> dict:
     Entries are [type, code, name_en, name_cy, la_code, folded text, lsoa codes (MSOA, ward)].
     """
     out = []
-    for r in site.las:
-        out.append(["la", r["la_code"], r["la_name_en"], r["la_name_cy"], r["la_code"]])
-    for key in ("psb", "hb"):
+    for key in ("la", "psb", "hb"):
         lv = LEVELS[key]
         for r in site.rows[key]:
-            out.append(
-                [key, r[lv.code_col], r[f"{lv.prefix}_name_en"], r[f"{lv.prefix}_name_cy"], ""]
-            )
+            en, cy = r[f"{lv.prefix}_name_en"], r[f"{lv.prefix}_name_cy"]
+            out.append([key, r[lv.code_col], en, cy, r["la_code"] if key == "la" else ""])
     msoas: dict[str, dict] = {}
     wards: dict[str, dict] = {}
     for r in site.lsoas:
