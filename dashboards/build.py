@@ -95,6 +95,18 @@ class SiteBuilder:
                 {c: [r["lsoa_code"] for r in rows] for c, rows in s.lsoas_in_msoa.items() if c},
             ),
         }
+        # per local authority, the boundaries of its LSOAs and of its MSOAs: each authority's
+        # maps of them (``lsoa-<W06>``, ``msoa-<W06>``)
+        self.in_la = {
+            "lsoa": {
+                la: [self.lsoa_areas[r["lsoa_code"]] for r in rows]
+                for la, rows in s.lsoas_in.items()
+            },
+            "msoa": {
+                la: [self.group_areas["msoa"][r["msoa_code"]] for r in rows]
+                for la, rows in s.msoas_in.items()
+            },
+        }
         self.env = Environment(
             loader=FileSystemLoader(HERE / "templates"),
             autoescape=True,
@@ -165,15 +177,13 @@ class SiteBuilder:
             shutil.copyfile(HERE / "vendor" / "leaflet" / f, vendor / f)
         self.boundaries("la", [self.la_overview[r["la_code"]] for r in self.site.las])
         self.boundaries("lsoa", [self.lsoa_areas[r["lsoa_code"]] for r in self.site.lsoas])
-        for code, rows in self.site.lsoas_in.items():
-            self.boundaries(f"lsoa-{code}", [self.lsoa_areas[r["lsoa_code"]] for r in rows])
+        for level, by_la in self.in_la.items():
+            for la_code, areas in by_la.items():
+                self.boundaries(f"{level}-{la_code}", areas)
         for level in ("psb", "hb"):
             areas = self.group_areas[level]
             codes = [r[pd.LEVELS[level].code_col] for r in self.site.rows[level]]
             self.boundaries(level, [areas[c] for c in codes if c in areas])
-        for la_code, rows in self.site.msoas_in.items():
-            msoas = [self.group_areas["msoa"][r["msoa_code"]] for r in rows]
-            self.boundaries(f"msoa-{la_code}", msoas)
         for lang in LANGS:
             t = Translator(lang)
             for level in ("la", "lsoa", *pd.GROUP_LEVELS):
@@ -194,28 +204,20 @@ class SiteBuilder:
         self.assets()
         s = self.site
         la_bounds = main_land_bounds([self.la_areas[r["la_code"]] for r in s.las])
-        la_lsoa_bounds = {
-            code: main_land_bounds([self.lsoa_areas[r["lsoa_code"]] for r in rows])
-            for code, rows in s.lsoas_in.items()
-        }
+        la_lsoa_bounds = {la: main_land_bounds(a) for la, a in self.in_la["lsoa"].items()}
         for lang in LANGS:
             t = Translator(lang)
             ctx = pd.overview(s, t, la_bounds)
-            self.render(t, "index.html", "overview.html", **map_assets("la", ctx["la_map"]), **ctx)
+            self.render(t, "index.html", "overview.html", **map_assets(ctx["la_map"]), **ctx)
             ctx = pd.indicator_map(s, t, la_bounds)
-            self.render(
-                t, "indicators.html", "indicators.html", **map_assets("la", ctx["la_map"]), **ctx
-            )
+            self.render(t, "indicators.html", "indicators.html", **map_assets(ctx["la_map"]), **ctx)
             ctx = pd.small_areas(s, t, la_bounds)
-            self.render(
-                t, "areas.html", "small_areas.html", **map_assets("lsoa", ctx["lsoa_map"]), **ctx
-            )
+            self.render(t, "areas.html", "small_areas.html", **map_assets(ctx["lsoa_map"]), **ctx)
             self.render(t, "la/index.html", "la_index.html", **pd.la_index(s, t))
             for la in s.las:
                 code = la["la_code"]
                 ctx = pd.la_profile(s, t, la, la_lsoa_bounds[code])
-                geo = map_assets(f"lsoa-{code}", ctx["lsoa_map"])
-                self.render(t, f"la/{code}.html", "la.html", **geo, **ctx)
+                self.render(t, f"la/{code}.html", "la.html", **map_assets(ctx["lsoa_map"]), **ctx)
             lsoa_template = self.env.get_template("lsoa.html")
             macros = self.env.get_template("macros.html").make_module({"t": t})
             shared: dict[str, tuple] = {}
@@ -226,8 +228,8 @@ class SiteBuilder:
                 if code not in shared:
                     shared[code] = (macros.map_options(m), macros.map_legends(m))
                 m["options_html"], m["legends_html"] = shared[code]
-                geo = map_assets(f"lsoa-{code}", m)
-                self.render(t, f"lsoa/{r['lsoa_code']}.html", lsoa_template, **geo, **ctx)
+                path = f"lsoa/{r['lsoa_code']}.html"
+                self.render(t, path, lsoa_template, **map_assets(m), **ctx)
             self.group_pages(t)
             self.render(
                 t,
@@ -283,27 +285,24 @@ class SiteBuilder:
             if not s.rows[level]:
                 continue
             ctx = pd.group_index(s, t, level, bounds[level])
-            geo = map_assets(level, ctx["area_map"])
+            geo = map_assets(ctx["area_map"])
             self.render(t, f"{level}/index.html", "group_index.html", **geo, **ctx)
             for r in s.rows[level]:
                 ctx = pd.group_profile(s, t, level, r, bounds[level])
                 path = f"{level}/{r[pd.LEVELS[level].code_col]}.html"
-                self.render(t, path, "group.html", **geo, **ctx)
+                self.render(t, path, "group.html", **map_assets(ctx["area_map"]), **ctx)
         template = self.env.get_template("group.html")
-        msoa_bounds = {
-            la: main_land_bounds([self.group_areas["msoa"][r["msoa_code"]] for r in rows])
-            for la, rows in s.msoas_in.items()
-        }
+        msoa_bounds = {la: main_land_bounds(a) for la, a in self.in_la["msoa"].items()}
         for r in s.rows["msoa"]:
             ctx = pd.group_profile(s, t, "msoa", r, msoa_bounds[r["la_code"]])
-            geo = map_assets(f"msoa-{r['la_code']}", ctx["area_map"])
-            self.render(t, f"msoa/{r['msoa_code']}.html", template, **geo, **ctx)
+            path = f"msoa/{r['msoa_code']}.html"
+            self.render(t, path, template, **map_assets(ctx["area_map"]), **ctx)
 
 
-def map_assets(geo: str, the_map: dict) -> dict:
-    """What a page with a map loads: Leaflet, the boundary script ``geo`` and the map's data."""
+def map_assets(the_map: dict) -> dict:
+    """What a page with a map loads: Leaflet, the map's boundary script and its data."""
     return {
-        "scripts": ["vendor/leaflet/leaflet.js", f"geo/{geo}.js", the_map["script"]],
+        "scripts": ["vendor/leaflet/leaflet.js", f"geo/{the_map['geo']}.js", the_map["script"]],
         "styles": ["vendor/leaflet/leaflet.css"],
     }
 
