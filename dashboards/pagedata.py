@@ -15,6 +15,7 @@ import json
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 import polars as pl
 from markupsafe import Markup
@@ -45,34 +46,34 @@ FOCUSABLE_AREAS = 300  # maps with more areas are not tabbed through shape by sh
 
 @dataclass(frozen=True)
 class Level:
-    """An area level with pages: its code column, name prefix, profile mart and page folder."""
+    """An area level with pages. The marts name what a level's columns and tables from its
+    area type and column prefix: ``<prefix>_code``, ``<prefix>_name_en`` / ``_cy`` and the
+    profile mart ``marts.<area_type>_profile``; its pages are in the folder ``<key>``."""
 
     key: str
     area_type: str  # as marts.goal_indicators and marts.similar_areas name it
-    code_col: str
-    prefix: str  # <prefix>_name_en / <prefix>_name_cy
-    table: str
-    folder: str
+    prefix: str
+
+    @property
+    def code_col(self) -> str:
+        return f"{self.prefix}_code"
+
+    @property
+    def table(self) -> str:
+        return f"marts.{self.area_type}_profile"
 
     def page(self, code: str) -> str:
         """An area's page from the language root (``la/W06000015.html``); the profile pages,
         one folder down, link it as ``../`` + this."""
-        return f"{self.folder}/{code}.html"
+        return f"{self.key}/{code}.html"
 
 
 LEVELS = {
-    "la": Level("la", "local_authority", "la_code", "la", "marts.local_authority_profile", "la"),
-    "lsoa": Level("lsoa", "lsoa", "lsoa_code", "lsoa", "marts.lsoa_profile", "lsoa"),
-    "psb": Level(
-        "psb",
-        "public_services_board",
-        "psb_code",
-        "psb",
-        "marts.public_services_board_profile",
-        "psb",
-    ),
-    "hb": Level("hb", "health_board", "lhb_code", "lhb", "marts.health_board_profile", "hb"),
-    "msoa": Level("msoa", "msoa", "msoa_code", "msoa", "marts.msoa_profile", "msoa"),
+    "la": Level("la", "local_authority", "la"),
+    "lsoa": Level("lsoa", "lsoa", "lsoa"),
+    "psb": Level("psb", "public_services_board", "psb"),
+    "hb": Level("hb", "health_board", "lhb"),
+    "msoa": Level("msoa", "msoa", "msoa"),
 }
 GROUP_LEVELS = ("psb", "hb", "msoa")  # levels whose profile is built by ``group_profile``
 
@@ -203,16 +204,16 @@ class Site:
             k: [] if f.get(lv.table) is None else f[lv.table].sort(lv.code_col).to_dicts()
             for k, lv in LEVELS.items()
         }
+        self.by_code = {
+            k: {r[LEVELS[k].code_col]: r for r in rows} for k, rows in self.rows.items()
+        }
         self.lsoas, self.las = self.rows["lsoa"], self.rows["la"]
+        self.lsoa, self.la = self.by_code["lsoa"], self.by_code["la"]
         similar = f["marts.similar_areas"].sort(["area_code", "similar_rank"]).to_dicts()
         self.similar: dict[tuple[str, str], list[tuple[str, float]]] = {
             key: [(r["similar_area_code"], r["distance"]) for r in rows]
             for key, rows in grouped(similar, lambda r: (r["area_type"], r["area_code"])).items()
         }
-        self.by_code = {
-            k: {r[LEVELS[k].code_col]: r for r in rows} for k, rows in self.rows.items()
-        }
-        self.lsoa, self.la = self.by_code["lsoa"], self.by_code["la"]
         self.lsoas_in = grouped(self.lsoas, lambda r: r["la_code"])
         self.msoas_in = grouped(self.rows["msoa"], lambda r: r["la_code"])
         self.lsoas_in_msoa = grouped(self.lsoas, lambda r: r.get("msoa_code"))
@@ -231,8 +232,7 @@ class Site:
             .filter(pl.col("area_code") == WALES)
             .to_dicts()
         }
-        years = sorted(set(f["marts.activity_by_la_year"]["financial_year"].to_list()))
-        self.years = years
+        self.years = sorted(set(f["marts.activity_by_la_year"]["financial_year"].to_list()))
         self.example = any(r.get("is_example_data") for r in self.lsoas + self.las)
         self.layers: dict[str, dict] = {}  # map layers built so far, by "<geo>.<lang>"
 
@@ -669,22 +669,14 @@ def lsoa_table(site: Site, t: Translator, rows: list[dict], table_id: str, capti
 
 def similar_list(site: Site, t: Translator, level: Level, code: str) -> dict:
     """The five most similar areas of the same level, with a link to compare them all."""
-    rows = site.similar.get((level.area_type, code), [])
-    source = site.by_code[level.key]
     items = []
-    for other, distance in rows:
-        r = source.get(other)
-        if r is None:
+    for other, distance in site.similar.get((level.area_type, code), []):
+        link = area_link(site, t, level.key, other)
+        if link is None:
             continue
-        items.append(
-            {
-                "href": "../" + level.page(other),
-                "name": proper_name(r, level.prefix, t.lang),
-                "code": other,
-                "parent": name(r, "la", t.lang) if level.key == "lsoa" else "",
-                "distance": t.fmt("dec2", distance),
-            }
-        )
+        r = site.by_code[level.key][other]
+        parent = name(r, "la", t.lang) if level.key == "lsoa" else ""
+        items.append({**link, "parent": parent, "distance": t.fmt("dec2", distance)})
     codes = ",".join([code] + [i["code"] for i in items])
     return {
         "areas": items,
@@ -1394,29 +1386,23 @@ def search_index(site: Site) -> dict:
     Entries are [type, code, name_en, name_cy, la_code, folded text, lsoa codes (MSOA, ward)].
     """
     out = []
-    for key in ("la", "psb", "hb"):
+    for key in ("la", "psb", "hb", "lsoa"):
         lv = LEVELS[key]
         for r in site.rows[key]:
             en, cy = r[f"{lv.prefix}_name_en"], r[f"{lv.prefix}_name_cy"]
-            out.append([key, r[lv.code_col], en, cy, r["la_code"] if key == "la" else ""])
-    msoas: dict[str, dict] = {}
-    wards: dict[str, dict] = {}
-    for r in site.lsoas:
-        out.append(["lsoa", r["lsoa_code"], r["lsoa_name_en"], r["lsoa_name_cy"], r["la_code"]])
-        if r.get("msoa_code"):
-            m = msoas.setdefault(
-                r["msoa_code"],
-                {"en": r["msoa_name_en"], "cy": r["msoa_name_cy"], "la": r["la_code"], "l": []},
-            )
-            m["l"].append(r["lsoa_code"])
-        if r.get("ward_code"):
-            w = wards.setdefault(
-                r["ward_code"], {"en": r["ward_name"], "cy": None, "la": r["la_code"], "l": []}
-            )
-            w["l"].append(r["lsoa_code"])
-    for kind, group in (("msoa", msoas), ("ward", wards)):
-        for code, m in sorted(group.items()):
-            out.append([kind, code, m["en"], m["cy"], m["la"], m["l"]])
+            # the authority the area is in: none for PSBs and health boards, which span several
+            out.append([key, r[lv.code_col], en, cy, r.get("la_code") or ""])
+    # MSOAs and wards as the small areas' rows name them, with the small areas they hold
+    for kind, code_col, en_col, cy_col in (
+        ("msoa", "msoa_code", "msoa_name_en", "msoa_name_cy"),
+        ("ward", "ward_code", "ward_name", None),
+    ):
+        held = grouped((r for r in site.lsoas if r.get(code_col)), itemgetter(code_col))
+        for code, rows in sorted(held.items()):
+            first = rows[0]
+            cy = first[cy_col] if cy_col else None
+            lsoas = [r["lsoa_code"] for r in rows]
+            out.append([kind, code, first[en_col], cy, first["la_code"], lsoas])
     for e in out:
         text = " ".join(x for x in (e[1], e[2], e[3]) if x)
         e.insert(5, fold(text))
