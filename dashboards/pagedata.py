@@ -85,20 +85,15 @@ def name(row: dict, prefix: str, lang: str) -> str:
     return row.get(f"{prefix}_name_en") or row.get(f"{prefix}_code") or ""
 
 
-def name_html(row: dict, prefix: str, lang: str) -> Markup:
-    """The name, marked ``lang="en"`` on a Welsh page when only an English name exists."""
-    if lang == "cy" and not row.get(f"{prefix}_name_cy") and row.get(f"{prefix}_name_en"):
-        return Markup('<span lang="en">{}</span>').format(row[f"{prefix}_name_en"])
-    return Markup.escape(name(row, prefix, lang))
-
-
 def proper_name(row: dict, prefix: str, lang: str) -> Markup:
-    """The name; where it is the same in both languages (a proper name such as 'The Elms'),
-    marked ``translate="no"``, and marked ``lang="en"`` where only an English name exists."""
+    """The name as HTML; on a Welsh page marked ``translate="no"`` where it is the same in both
+    languages (a proper name such as 'The Elms'), ``lang="en"`` where only an English name exists."""
     en, cy = row.get(f"{prefix}_name_en"), row.get(f"{prefix}_name_cy")
     if lang == "cy" and en and cy == en:
         return Markup('<span translate="no">{}</span>').format(en)
-    return name_html(row, prefix, lang)
+    if lang == "cy" and en and not cy:
+        return Markup('<span lang="en">{}</span>').format(en)
+    return Markup.escape(name(row, prefix, lang))
 
 
 def json_script(obj: object) -> Markup:
@@ -1145,13 +1140,8 @@ def lsoa_profile(site: Site, t: Translator, r: dict, bounds: list) -> dict:
         figure(t, r, "activity_count", "int", period),
         figure(t, r, "activity_per_10k", "dec1", period),
         figure(t, r, "funding_gbp", "gbp", period),
-        {
-            "field": "participant_count",
-            "label": t("fields.participant_count"),
-            "value": None,
-            "shown": shown,
-            "note": period,
-        },
+        # shown as publish's disclosure control left it, with no value for the page to expose
+        {**figure(t, r, "participant_count", "int", period), "value": None, "shown": shown},
         figure(t, r, "community_support_groups", "int", t("periods.spring_2020")),
     ]
     domain_items = [bar(t(f"domains.{d}"), t, "int", r.get(f"{d}_rank")) for d in DOMAINS]
