@@ -15,6 +15,7 @@ import json
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import partial
 from operator import itemgetter
 
 import polars as pl
@@ -152,9 +153,16 @@ def span(t: Translator, kind: str, low: object, high: object) -> str:
     return f"{t.fmt(kind, low)} – {t.fmt(kind, high)}"
 
 
+def qualified(label: str, *notes: str) -> str:
+    """A label with its unit, period or note in brackets, "Population (Census 2021)"; the
+    label alone when every note is empty."""
+    notes = tuple(n for n in notes if n)
+    return f"{label} ({'; '.join(notes)})" if notes else label
+
+
 def numeric_column(t: Translator, field_key: str, period: str) -> tuple:
     """A table column of numbers: ``fields.<field_key>`` with the period it covers."""
-    return (f"{t(f'fields.{field_key}')} ({period})", True)
+    return (qualified(t(f"fields.{field_key}"), period), True)
 
 
 def table(table_id: str, caption: str, columns: list, rows: list, sortable=True, filterable=False):
@@ -270,8 +278,7 @@ class Measure:
     @property
     def title(self) -> str:
         """The label with its unit and period: what a legend, a column or a tooltip names."""
-        parts = [p for p in (self.unit, self.period) if p]
-        return f"{self.label} ({'; '.join(parts)})" if parts else self.label
+        return qualified(self.label, self.unit, self.period)
 
 
 def unit_text(t: Translator, unit: str | None) -> str:
@@ -754,6 +761,11 @@ def indicators_beside_wales(
     )
 
 
+def has_interval(point: dict) -> bool:
+    """Whether a series point has both ends of its 95 % interval."""
+    return not missing(point["lo"]) and not missing(point["hi"])
+
+
 def indicator_series(site: Site, t: Translator, level: str, code: str) -> dict:
     """A small chart per indicator and period type with two or more periods: the area's values,
     their 95 % interval band where ``lower_ci``/``upper_ci`` exist, the Wales line, the latest
@@ -778,10 +790,7 @@ def indicator_series(site: Site, t: Translator, level: str, code: str) -> dict:
             *(r.get(c) for r in pts for c in ("value", "lower_ci", "upper_ci", "wales_value")),
         )
         sid = f"series-{ind}-{ptype}".replace("_", "-")
-
-        def shown(v, kind=kind):
-            return t.fmt(kind, v)
-
+        shown = partial(t.fmt, kind)
         points = [
             {
                 "label": period_text(t, r),
@@ -793,21 +802,15 @@ def indicator_series(site: Site, t: Translator, level: str, code: str) -> dict:
             }
             for r in pts
         ]
-        has_ci = any(not missing(p["lo"]) and not missing(p["hi"]) for p in points)
-        has_wales = any(not missing(p["wales"]) for p in points)
-        trows = []
-        for p in points:
-            ci = span(t, kind, p["lo"], p["hi"])
-            if missing(p["lo"]) or missing(p["hi"]):
-                ci = "–"
-            trows.append(
-                [
-                    (p["label"], None),
-                    (shown(p["value"]), p["value"]),
-                    (ci, None),
-                    (shown(p["wales"]), p["wales"]),
-                ]
-            )
+        trows = [
+            [
+                (p["label"], None),
+                cell(t, kind, p["value"]),
+                (span(t, kind, p["lo"], p["hi"]) if has_interval(p) else "–", None),
+                cell(t, kind, p["wales"]),
+            ]
+            for p in points
+        ]
         latest_text = t(
             "series.latest",
             value=shown(last["value"]),
@@ -824,19 +827,14 @@ def indicator_series(site: Site, t: Translator, level: str, code: str) -> dict:
                 "latest_value": last["value"],
                 "latest_period": last["period_label"],
                 "unit": unit,
-                "has_ci": has_ci,
-                "has_wales": has_wales,
+                "has_ci": any(has_interval(p) for p in points),
+                "has_wales": any(not missing(p["wales"]) for p in points),
                 "table": table(
                     f"{sid}-table",
                     t("series.table_caption", name=nm),
                     [
                         (t("fields.period"), False),
-                        (
-                            f"{t('series.area_value')} ({unit})"
-                            if unit
-                            else t("series.area_value"),
-                            True,
-                        ),
+                        (qualified(t("series.area_value"), unit), True),
                         (t("fields.ci"), False),
                         (t("fields.wales"), True),
                     ],
@@ -1248,7 +1246,7 @@ def beside_parent(t: Translator, mine: list[dict], theirs: list[dict], me: str, 
         p = by_field.get(f["field"])
         rows.append(
             [
-                (f"{f['label']} ({f['note']})" if f["note"] else f["label"], None),
+                (qualified(f["label"], f["note"]), None),
                 (f["shown"], f["value"]),
                 (p["shown"] if p else t("no_data"), p["value"] if p else None),
             ]
