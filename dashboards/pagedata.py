@@ -138,6 +138,11 @@ def grouped(rows, key) -> dict:
     return out
 
 
+def missing_last(value: object) -> tuple:
+    """A sort key that puts a missing number (None, NaN) after every present one."""
+    return (True, 0) if missing(value) else (False, value)
+
+
 def cell(t: Translator, kind: str, value: object) -> tuple:
     """A table cell of a number: as shown in format ``kind``, and the value to sort by."""
     return (t.fmt(kind, value), value)
@@ -647,7 +652,7 @@ def lsoa_table(site: Site, t: Translator, rows: list[dict], table_id: str, capti
         numeric_column(t, "participant_count", period),
     ]
     body = []
-    for r in sorted(rows, key=lambda r: r.get("wimd_rank") or 10**9):
+    for r in sorted(rows, key=lambda r: missing_last(r.get("wimd_rank"))):
         shown, key = participants_shown(t, r)
         link = Markup('<a href="{}">{}</a> <span class="code">{}</span>').format(
             "../" + LEVELS["lsoa"].page(r["lsoa_code"]),
@@ -1426,7 +1431,7 @@ def goals(site: Site, t: Translator) -> dict:
         inds = [r for r in site.ind_ref if gc in (r.get("wellbeing_goals") or [])]
         ind_rows = []
         for r in sorted(
-            inds, key=lambda r: (r.get("national_indicator") or 999, r["indicator_code"])
+            inds, key=lambda r: (missing_last(r.get("national_indicator")), r["indicator_code"])
         ):
             w = site.wales_latest.get(r["indicator_code"])
             nm = localised(t, r, "indicator_name")
@@ -1526,7 +1531,7 @@ def goals(site: Site, t: Translator) -> dict:
 
 
 def deprivation(site: Site, t: Translator) -> dict:
-    df = site.frames["marts.activity_by_wimd_decile"].sort(["wimd_decile", "action_category"])
+    df = site.frames["marts.activity_by_wimd_decile"]
     rows_by = {(r["wimd_decile"], r["action_category"]): r for r in df.to_dicts()}
     period = activity_period(site, t)
     by_cat = {cat: [rows_by.get((d, cat), {}) for d in DECILES] for cat in CATEGORIES}
