@@ -1450,13 +1450,11 @@ def goals(site: Site, t: Translator) -> dict:
         cor = [c for c in collab if gc in (c.get("wellbeing_goals") or [])]
         cor.sort(key=lambda c: (c["indicator_code"], CATEGORIES.index(c["action_category"])))
         groups: list[tuple[str, list]] = []
-        trows, caveats, n_excl = [], [], 0
+        trows, caveats = [], []
         for c in cor:
             nm = localised(t, c, "indicator_name")
             cat = t(f"categories.{c['action_category']}")
             lo, hi = c.get("ci_lower"), c.get("ci_upper")
-            if c.get("stands_out"):  # adjusted for deprivation and many comparisons (Holm)
-                n_excl += 1
             if not groups or groups[-1][0] != nm:
                 groups.append((nm, []))
             rho = t.fmt("dec2", c.get("spearman_rho"))
@@ -1473,6 +1471,8 @@ def goals(site: Site, t: Translator) -> dict:
             if cav and cav not in caveats:
                 caveats.append(cav)
         goal_name = localised(t, g, "goal_name")
+        # stands_out: adjusted for deprivation and for many comparisons (Holm) in the mart
+        n_excl = sum(1 for c in cor if c.get("stands_out"))
         sections.append(
             {
                 "code": gc,
@@ -1535,12 +1535,16 @@ def deprivation(site: Site, t: Translator) -> dict:
     rows_by = {(r["wimd_decile"], r["action_category"]): r for r in df.to_dicts()}
     period = activity_period(site, t)
     by_cat = {cat: [rows_by.get((d, cat), {}) for d in DECILES] for cat in CATEGORIES}
-    blocks = []
-    for cat, rows in by_cat.items():
-        items = [
-            bar(decile_label(t, d), t, "dec1", r.get("activity_per_10k"))
+
+    def decile_bars(rows: list[dict], column: str, kind: str) -> list[tuple]:
+        return [
+            bar(decile_label(t, d), t, kind, r.get(column))
             for d, r in zip(DECILES, rows, strict=True)
         ]
+
+    blocks = []
+    for cat, rows in by_cat.items():
+        items = decile_bars(rows, "activity_per_10k", "dec1")
         cat_name = t(f"categories.{cat}")
         blocks.append(
             {
@@ -1575,10 +1579,7 @@ def deprivation(site: Site, t: Translator) -> dict:
                 ),
             }
         )
-    f_items = [
-        bar(decile_label(t, d), t, "gbp2", r.get("funding_per_head_gbp"))
-        for d, r in zip(DECILES, by_cat["all"], strict=True)
-    ]
+    f_items = decile_bars(by_cat["all"], "funding_per_head_gbp", "gbp2")
     funding = {
         "chart": charts.bars(
             "dep-funding",
