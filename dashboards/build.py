@@ -186,7 +186,7 @@ class SiteBuilder:
             self.boundaries(level, [areas[c] for c in codes if c in areas])
         for lang in LANGS:
             t = Translator(lang)
-            for level in ("la", "lsoa", *pd.GROUP_LEVELS):
+            for level in pd.LEVELS:
                 data = pd.compare_data(self.site, t, level)
                 self.write(
                     f"assets/data/compare-{level}.{lang}.js",
