@@ -403,15 +403,10 @@ def profile_measures(site: Site, t: Translator, rows: list[dict]) -> list[Measur
     ]
 
 
-def level_indicator_measures(site: Site, t: Translator, level: str, rows: list[dict]):
-    """The latest value of every goal indicator of the level's areas ``rows``."""
-    return indicator_measures(t, site.latest[level], codes_of(level, rows))
-
-
 def level_measures(site: Site, t: Translator, level: str, rows: list[dict]) -> list[Measure]:
     """Every measure of a level's map: its own columns, then its goal indicators."""
     own = lsoa_measures(site, t, rows) if level == "lsoa" else profile_measures(site, t, rows)
-    return own + level_indicator_measures(site, t, level, rows)
+    return own + indicator_measures(t, site.latest[level], codes_of(level, rows))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -576,8 +571,9 @@ def map_context(
     whole: bool = False,
 ) -> dict:
     """A map on a page: its picker, legends and summaries (HTML) and a small config (JSON);
-    the shared layer data is loaded from ``script``, the boundaries from ``geo``. The map opens on the highlighted area and
-    its neighbours, or on the whole map (``whole``) with the area outlined."""
+    the shared layer data is loaded from ``script``, the boundaries from ``geo``. The map opens
+    on the highlighted area and its neighbours, or on the whole map (``whole``) with the area
+    outlined."""
     keys = keys or layer["order"]
     return {
         "id": map_id,
@@ -861,7 +857,7 @@ def _la_map_page(site: Site, t: Translator, la_bounds: list, indicators: bool, p
     Both pages share the one boundary layer; each shows only its own measures."""
     las = site.las
     if indicators:
-        measures = level_indicator_measures(site, t, "la", las)
+        measures = indicator_measures(t, site.latest["la"], codes_of("la", las))
     else:
         measures = profile_measures(site, t, las)
     layer = map_layer(site, t, "la", "la", las, la_bounds)
@@ -1286,7 +1282,6 @@ def group_profile(site: Site, t: Translator, level: str, r: dict, bounds: list) 
         map_rows = site.msoas_in.get(r["la_code"], [])
         geo = f"msoa-{r['la_code']}"
         map_title = t("group.map_title_msoa", la=la_name)
-        parents = parent_links(site, t, r, "msoa")
     else:
         # a PSB lists its authorities and health boards, a health board its authorities and PSBs
         other, other_col = ("hb", "lhb_codes") if level == "psb" else ("psb", "psb_codes")
@@ -1298,7 +1293,6 @@ def group_profile(site: Site, t: Translator, level: str, r: dict, bounds: list) 
         map_rows = site.rows[level]
         geo = level
         map_title = t(f"group.map_title_{level}")
-        parents = []
         series = indicator_series(site, t, level, code)
     area_map = map_context(
         "group-map",
@@ -1316,7 +1310,8 @@ def group_profile(site: Site, t: Translator, level: str, r: dict, bounds: list) 
         "name": nm,
         "heading": fill(t, f"group.title_{level}", name=proper_name(r, lv.prefix, t.lang)),
         "code": code,
-        "parents": parents,
+        # an MSOA's authority, PSB and health board; a PSB or health board is in none of them
+        "parents": parent_links(site, t, r, level),
         "figures": figures,
         "beside": beside,
         "members": members,
