@@ -47,9 +47,9 @@ FOCUSABLE_AREAS = 300  # maps with more areas are not tabbed through shape by sh
 
 @dataclass(frozen=True)
 class Level:
-    """An area level with pages. The marts name what a level's columns and tables from its
-    area type and column prefix: ``<prefix>_code``, ``<prefix>_name_en`` / ``_cy`` and the
-    profile mart ``marts.<area_type>_profile``; its pages are in the folder ``<key>``."""
+    """An area level with pages. The marts name a level's columns and profile mart after its
+    column prefix and area type: ``<prefix>_code``, ``<prefix>_name_en`` / ``_cy`` and
+    ``marts.<area_type>_profile``; its pages are in the folder ``<key>``."""
 
     key: str
     area_type: str  # as marts.goal_indicators and marts.similar_areas name it
@@ -88,7 +88,8 @@ def name(row: dict, prefix: str, lang: str) -> str:
 
 def proper_name(row: dict, prefix: str, lang: str) -> Markup:
     """The name as HTML; on a Welsh page marked ``translate="no"`` where it is the same in both
-    languages (a proper name such as 'The Elms'), ``lang="en"`` where only an English name exists."""
+    languages (a proper name such as 'The Elms'), ``lang="en"`` where only an English name
+    exists."""
     en, cy = row.get(f"{prefix}_name_en"), row.get(f"{prefix}_name_cy")
     if lang == "cy" and en and cy == en:
         return Markup('<span translate="no">{}</span>').format(en)
