@@ -235,12 +235,8 @@ class Site:
             gi.sort(["area_code", "indicator_code", "period_start", "period_end"]).to_dicts(),
             lambda r: (r["area_type"], r["area_code"]),
         )
-        self.wales_latest = {
-            r["indicator_code"]: r
-            for r in latest_indicators(gi, "country")
-            .filter(pl.col("area_code") == WALES)
-            .to_dicts()
-        }
+        wales = latest_indicators(gi, "country").filter(pl.col("area_code") == WALES)
+        self.wales_latest = {r["indicator_code"]: r for r in wales.to_dicts()}
         self.years = sorted(set(f["marts.activity_by_la_year"]["financial_year"].to_list()))
         self.example = any(r.get("is_example_data") for r in self.lsoas + self.las)
         self.layers: dict[str, dict] = {}  # map layers built so far, by "<geo>.<lang>"
@@ -295,8 +291,6 @@ def unit_text(t: Translator, unit: str | None) -> str:
 
 def indicator_measures(t: Translator, latest: pl.DataFrame, codes: list[str]):
     out = []
-    if latest.is_empty():
-        return out
     for ind in sorted(set(latest["indicator_code"].to_list())):
         sub = latest.filter(pl.col("indicator_code") == ind)
         first = sub.row(0, named=True)
