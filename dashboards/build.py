@@ -184,14 +184,6 @@ class SiteBuilder:
             areas = self.group_areas[level]
             codes = [r[pd.LEVELS[level].code_col] for r in self.site.rows[level]]
             self.boundaries(level, [areas[c] for c in codes if c in areas])
-        for lang in LANGS:
-            t = Translator(lang)
-            for level in pd.LEVELS:
-                data = pd.compare_data(self.site, t, level)
-                self.write(
-                    f"assets/data/compare-{level}.{lang}.js",
-                    _register("WBCOMPARE", f"{level}.{lang}", data),
-                )
         self.write(
             "assets/search/areas.js", _register("WBSEARCH", "areas", pd.search_index(self.site))
         )
@@ -231,6 +223,11 @@ class SiteBuilder:
                 path = f"lsoa/{r['lsoa_code']}.html"
                 self.render(t, path, lsoa_template, **map_assets(m), **ctx)
             self.group_pages(t)
+            for level in pd.LEVELS:
+                self.write(
+                    f"assets/data/compare-{level}.{lang}.js",
+                    _register("WBCOMPARE", f"{level}.{lang}", pd.compare_data(s, t, level)),
+                )
             self.render(
                 t,
                 "compare.html",
