@@ -16,15 +16,21 @@ contract column found in the header (``columns``).
 Two CSV readers, one result:
 
 * files up to ``FAST_CSV_BYTES`` (and any CSV the fast path refuses) are read by Python's
-  ``csv`` module in strict mode, record by record: each record keeps its row number, its field
-  count is compared with the header's (a ragged row is quarantined with both counts, never
-  truncated or shifted), a quote that is not closed or doubled quarantines that row; blank
-  lines keep their row numbers. The rows are written to a temporary Parquet file.
+  ``csv`` module in strict mode, record by record, from physical lines ending in CR LF, LF or a
+  CR alone, each character decoded as UTF-8 or, where its bytes are not UTF-8, Windows-1252:
+  each record keeps its row number, its field count is compared with the header's (a ragged
+  row is quarantined with both counts, never truncated or shifted), a quote that is not closed
+  or doubled quarantines that row; a quoted value that would swallow a line reading like a whole
+  row is a stray quote (``_csv_records``): its line is quarantined and the others read again as
+  rows of their own; blank lines keep their row numbers. The rows are written to a temporary
+  Parquet file.
 * larger UTF-8 files are read by DuckDB's CSV reader in strict mode (fast, parallel), which
-  rejects any ragged or badly quoted row into a rejects table; if it rejects anything, or the
-  file is not valid UTF-8, the loader reads the file again with the first reader. One
-  difference is known and stated: on this path a completely empty line is not counted as a row,
-  so row numbers after one are one lower than a spreadsheet shows.
+  rejects any ragged or badly quoted row into a rejects table; if it rejects anything, the
+  loader reads the file again with the first reader. A scan of the bytes first
+  (``_fast_path_refusal``, about half a second for 70 MB) sends a file to the first reader
+  when DuckDB would number its rows differently from a spreadsheet: bytes that are not UTF-8, a
+  CR alone, an empty line (which DuckDB does not count), or a stray quote (which DuckDB joins to
+  the rows after it).
 """
 
 import codecs
