@@ -90,6 +90,17 @@ def test_a_windows_1252_file_with_a_question_mark_inside_a_word_is_told_to_save_
     assert "cadwch y ffeil fel 'CSV UTF-8 (Comma delimited)'" in read.notes_cy[note]
 
 
+def test_a_plain_ascii_file_with_a_question_mark_inside_a_word_gets_the_note(tmp_path):
+    path = tmp_path / "ascii.csv"
+    path.write_text("\n".join([HEADER, row(1, "Ty?r Cwmwd"), ""]), encoding="ascii")
+    read, _ = rows_of(path)
+    assert read.encoding == "utf-8"
+    (note,) = read.notes
+    assert note.startswith("the file has no letter beyond plain ASCII (no â, ŵ or ŷ)")
+    assert "1 row (2) have a '?' inside a word ('Ty?r')" in note
+    assert read.notes_cy[note].startswith("nid oes gan y ffeil unrhyw lythyren y tu hwnt i")
+
+
 def test_a_utf8_file_with_real_welsh_letters_gets_no_question_mark_note(tmp_path):
     path = tmp_path / "utf8.csv"
     path.write_text("\n".join([HEADER, row(1, "Gŵyl"), row(2, "Pwy?Ble"), ""]), encoding="utf-8")
