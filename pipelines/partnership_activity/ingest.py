@@ -621,7 +621,7 @@ def _note(read: reading.FileRead, welsh: bool = False) -> str | None:
     notes = [read.notes_cy.get(n, n) if welsh else n for n in read.notes]
     if read.ignored_columns:
         notes.append(f"columns not in the contract, not loaded: {', '.join(read.ignored_columns)}")
-    if read.encoding and read.encoding not in ("utf-8",):
+    if read.encoding and read.encoding not in ("utf-8", "utf-8+cp1252"):  # the second: noted
         notes.append(f"decoded as {read.encoding}")
     if read.delimiter and read.delimiter != ",":
         notes.append(f"values separated by {read.delimiter_name}")

@@ -962,6 +962,7 @@ def _rows_list_cy(numbers: list[int], limit: int = 10) -> str:
 
 
 def _note(read: FileRead, en: str, cy: str) -> None:
+    """Add a note in English and Welsh (no ';': the report lists the notes split at it)."""
     read.notes.append(en)
     read.notes_cy[en] = cy
 
@@ -980,11 +981,11 @@ def _text_notes(read: FileRead, facts: _TextFacts, header_index: int) -> None:
             read,
             f"the file is UTF-8 except for characters on {rows_en} ({listed}) saved as "
             "Windows-1252 (such as a '£' typed or pasted in another program): they were read as "
-            "Windows-1252, so every letter was kept; check those rows, and save the whole file "
+            "Windows-1252, so every letter was kept. Check those rows, and save the whole file "
             "as 'CSV UTF-8' next time",
             f"mae'r ffeil yn UTF-8 ac eithrio nodau ar {len(data_rows) or 1} rhes ({listed_cy}) "
             "a gadwyd fel Windows-1252 (fel '£' a deipiwyd neu a ludwyd mewn rhaglen arall): "
-            "fe'u darllenwyd fel Windows-1252, felly cadwyd pob llythyren; gwiriwch y rhesi hynny, "
+            "fe'u darllenwyd fel Windows-1252, felly cadwyd pob llythyren. Gwiriwch y rhesi hynny, "
             "a chadwch y ffeil gyfan fel 'CSV UTF-8' y tro nesaf",
         )
     if facts.kinds & {"utf-8", "mixed"} or read.encoding not in ("utf-8", "utf-8-sig", "cp1252"):
@@ -1009,10 +1010,10 @@ def _text_notes(read: FileRead, facts: _TextFacts, header_index: int) -> None:
     _note(
         read,
         f"{saved} as '?', and {counted(len(numbers), 'row')} ({_rows_list(numbers)}) have a '?' "
-        f"inside a word ({words}). The rows were loaded as written; if a letter is missing, save "
+        f"inside a word ({words}). The rows were loaded as written. If a letter is missing, save "
         "the file as 'CSV UTF-8 (Comma delimited)' and send it again",
         f"{saved_cy} fel '?', ac mae gan {len(numbers)} rhes ({_rows_list_cy(numbers)}) '?' y tu "
-        f"mewn i air ({words}). Llwythwyd y rhesi fel y'u hysgrifennwyd; os oes llythyren ar "
+        f"mewn i air ({words}). Llwythwyd y rhesi fel y'u hysgrifennwyd. Os oes llythyren ar "
         "goll, cadwch y ffeil fel 'CSV UTF-8 (Comma delimited)' a'i hanfon eto",
     )
 

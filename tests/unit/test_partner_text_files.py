@@ -71,6 +71,7 @@ def test_a_utf8_file_with_a_stray_windows_1252_byte_keeps_every_welsh_letter(tmp
     (note,) = read.notes
     assert "UTF-8 except for characters on 2 rows (3, 5) saved as Windows-1252" in note
     assert "ac eithrio nodau ar 2 rhes (3, 5) a gadwyd fel Windows-1252" in read.notes_cy[note]
+    assert ";" not in note + read.notes_cy[note]  # the report splits the notes at ';'
 
 
 def test_a_windows_1252_file_with_a_question_mark_inside_a_word_is_told_to_save_as_utf8(
@@ -88,6 +89,7 @@ def test_a_windows_1252_file_with_a_question_mark_inside_a_word_is_told_to_save_
     assert "save the file as 'CSV UTF-8 (Comma delimited)'" in note
     assert "gan 1 rhes (2) '?' y tu mewn i air ('Gw?yl')" in read.notes_cy[note]
     assert "cadwch y ffeil fel 'CSV UTF-8 (Comma delimited)'" in read.notes_cy[note]
+    assert ";" not in note + read.notes_cy[note]
 
 
 def test_a_plain_ascii_file_with_a_question_mark_inside_a_word_gets_the_note(tmp_path):
