@@ -135,6 +135,11 @@ def open_quarantine_sql() -> str:
 def outcome_line(outcome: ingest.LoadOutcome) -> str:
     """What the run log says about one file the loader was given (after ``[i/n] name: ``)."""
     report = f"; feedback report {outcome.feedback['en']}" if outcome.feedback else ""
+    if outcome.skipped and outcome.skipped_status == "rejected":
+        return (
+            f"already received and rejected (sha256 {outcome.sha256[:12]}...), skipped: the same "
+            "file is not read again; a corrected file is"
+        )
     if outcome.skipped:
         return f"already loaded (sha256 {outcome.sha256[:12]}...), skipped"
     if outcome.status == "duplicate":

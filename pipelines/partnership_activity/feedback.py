@@ -260,9 +260,12 @@ def write_reports(
         "order by source_row_number nulls first, rule_name) "
         f"to {quote_literal(str(csv_path))} (header, delimiter ',')"
     )
+
     # a duplicate's note (which file it repeats) is said in the report's own language instead
-    notes = [n.strip() for n in (submission.get("note") or "").split(";") if n.strip()]
-    notes = [] if earlier else notes
+    def notes_in(lang: str) -> list[str]:
+        note = (submission.get("note_cy") if lang == "cy" else None) or submission.get("note")
+        return [] if earlier else [n.strip() for n in (note or "").split(";") if n.strip()]
+
     env = _environment()
     out = {}
     for lang in ("en", "cy"):
@@ -283,7 +286,7 @@ def write_reports(
             "file_rows": file_rows,
             "error": (submission.get("error_cy") if lang == "cy" else None)
             or submission.get("error"),
-            "notes": notes,
+            "notes": notes_in(lang),
             "problems": shown,
             "more": max(0, len(problems) - REPORT_ROWS),
             "csv_name": csv_path.name,

@@ -28,6 +28,7 @@ Nothing raises out of ``load_submission`` for a bad file; an unexpected error in
 itself is recorded as a rejected file (``record_failure``) by the asset, and the next file loads.
 """
 
+import logging
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -45,6 +46,8 @@ from pipelines.quality.rules import row_mode_rules, submission_key_rule
 from pipelines.quality.validate import PROBLEM_TYPE, row_flags, row_problems
 from pipelines.sqltext import quote_ident, quote_literal
 from pipelines.warehouse import transaction
+
+LOG = logging.getLogger(__name__)
 
 TABLES = pc.TABLES
 SMALL_FILE_ROWS = 100_000
@@ -75,7 +78,9 @@ class LoadOutcome:
     error: str | None = None
     error_cy: str | None = None
     note: str | None = None
+    note_cy: str | None = None  # the note in Welsh (notes without a Welsh text stay English)
     skipped: bool = False
+    skipped_status: str | None = None  # skipped: the status the file was recorded with
     is_example_data: bool = False
     duplicate_of: str | None = None  # a duplicate: the earlier file with the same content
     feedback: dict[str, Path] = field(default_factory=dict)
@@ -137,6 +142,16 @@ def already_recorded(con: duckdb.DuckDBPyConnection, sha256: str, name: str) -> 
         ).fetchone()[0]
         > 0
     )
+
+
+def recorded_status(con: duckdb.DuckDBPyConnection, sha256: str, name: str) -> str | None:
+    """The status this file (its content and its name) was recorded with, if it was."""
+    row = con.execute(
+        "select status from quality.submissions where submission_sha256 = ? and "
+        "submission_file = ? order by received_at desc limit 1",
+        [sha256, name],
+    ).fetchone()
+    return row[0] if row else None
 
 
 def original_submission(con: duckdb.DuckDBPyConnection, sha256: str) -> dict | None:
@@ -376,23 +391,25 @@ def _check(con, read: reading.FileRead, lookups: Lookups, is_example: bool):
         if read.fast:
             rejected = con.execute(f"select count(*) from {read.rejects_table}").fetchone()[0]
             if rejected:
-                read.notes.append(
+                note = (
                     f"DuckDB's CSV reader set aside {rejected} row(s) (ragged or badly quoted): "
                     "the file was read again row by row"
+                )
+                read.notes.append(note)
+                read.notes_cy[note] = (
+                    f"gosododd darllenydd CSV DuckDB {rejected} rhes o'r neilltu (nifer anghywir o "
+                    "werthoedd neu ddyfynodau gwallus): darllenwyd y ffeil eto fesul rhes"
                 )
                 raise _ReadAgain
     except (_ReadAgain, duckdb.InvalidInputException, duckdb.ConversionException) as exc:
         if not read.fast:
             raise
-        notes = read.notes
+        notes, notes_cy = read.notes, read.notes_cy
+        if not isinstance(exc, _ReadAgain):  # DuckDB's words are for the run log, not a partner
+            LOG.info("%s: not read by DuckDB's CSV reader: %s", read.path.name, exc)
         read = reading.read(read.path, prefer_fast=False)
-        read.notes = notes + (
-            []
-            if isinstance(exc, _ReadAgain)
-            else [
-                f"not read by DuckDB's CSV reader ({str(exc).splitlines()[0][:120]}): read row by row"
-            ]
-        )
+        read.notes = notes + read.notes
+        read.notes_cy = {**notes_cy, **read.notes_cy}
         if read.error:
             return read, _write_checked(
                 con, read, lookups, is_example, (read.error, read.error_cy)
@@ -591,17 +608,20 @@ def _insert_submission(
         "error": outcome.error,
         "error_cy": outcome.error_cy,
         "note": outcome.note,
+        "note_cy": outcome.note_cy,
         "is_example_data": outcome.is_example_data,
     }
     names = ", ".join(f"? as {quote_ident(k)}" for k in values)
     con.execute(f"insert into quality.submissions by name select {names}", list(values.values()))
 
 
-def _note(read: reading.FileRead) -> str | None:
-    notes = list(read.notes)
+def _note(read: reading.FileRead, welsh: bool = False) -> str | None:
+    """The notes on how the file was read, in English, or in Welsh where a note has a Welsh
+    text (``read.notes_cy``)."""
+    notes = [read.notes_cy.get(n, n) if welsh else n for n in read.notes]
     if read.ignored_columns:
         notes.append(f"columns not in the contract, not loaded: {', '.join(read.ignored_columns)}")
-    if read.encoding and read.encoding not in ("utf-8",):
+    if read.encoding and read.encoding not in ("utf-8", "utf-8+cp1252"):  # the second: noted
         notes.append(f"decoded as {read.encoding}")
     if read.delimiter and read.delimiter != ",":
         notes.append(f"values separated by {read.delimiter_name}")
@@ -643,7 +663,13 @@ def load_submission(
     name = name or path.name
     sha256 = sha256_of(path)
     if already_recorded(con, sha256, name):
-        return LoadOutcome(name, sha256, "already_loaded", skipped=True)
+        return LoadOutcome(
+            name,
+            sha256,
+            "already_loaded",
+            skipped=True,
+            skipped_status=recorded_status(con, sha256, name),
+        )
     now = now or datetime.now(UTC)
     earlier = original_submission(con, sha256)
     if earlier is not None:
@@ -663,7 +689,7 @@ def load_submission(
         if read.relation is not None:
             read, checked = _check(con, read, lookups, is_example_data)
         outcome.error, outcome.error_cy = read.error, read.error_cy
-        outcome.note = _note(read)
+        outcome.note, outcome.note_cy = _note(read), _note(read, welsh=True)
         try:
             with transaction(con):
                 if checked is not None:

@@ -333,10 +333,38 @@ def test_a_stray_quote_never_blocks_the_file(con, ref, tmp_path):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = load(con, path, ref, tmp_path)
     assert out.status == "loaded_with_quarantine"
-    assert out.rows_accepted == 1  # the row before the stray quote
-    why = reasons(con, out)
-    assert any("quote mark" in r for r in why.values())
-    assert out.rows_submitted == out.rows_accepted + out.rows_quarantined
+    # the row after the unclosed quote is read as its own row, not swallowed into it
+    assert counts(out) == (4, 2, 2)
+    assert accepted(con, out)["source_row_number"].to_list() == [2, 5]
+    why, why_cy = reasons(con, out), reasons(con, out, "reason_cy")
+    assert why[3].startswith("this row has a quoted value followed by more text")
+    assert why[4].startswith('a quote mark (") in column 5 (title) opens here and is not closed')
+    assert "the next line, which it would have joined to this row, was read as a row" in why[4]
+    assert "darllenwyd y llinell nesaf" in why_cy[4] and "ngholofn 5 (title)" in why_cy[4]
+
+
+def test_a_clean_resend_replaces_a_row_sent_with_a_stray_windows_1252_byte(con, ref, tmp_path):
+    # a UTF-8 file with a '£' typed as Windows-1252: the partner name keeps its letter, so the
+    # partner's corrected file replaces the row (it was a second partner, counted twice)
+    rows = table({"partner_organisation": "Cyngor Sir Gâr", "funding_gbp": "£100"})
+    first = write_csv(tmp_path / "sirgar.csv", rows)
+    first.write_bytes(first.read_bytes().replace("£".encode(), b"\xa3"))
+    out = load(con, first, ref, tmp_path)
+    assert counts(out) == (1, 1, 0)
+    got = accepted(con, out)
+    assert (got["partner_organisation"][0], got["funding_gbp"][0]) == ("Cyngor Sir Gâr", 100)
+    assert "characters on 1 row (2) saved as Windows-1252" in out.note
+    assert "nodau ar 1 rhes (2) a gadwyd fel Windows-1252" in out.note_cy
+    cy = out.feedback["cy"].with_suffix(".md").read_text()
+    assert "nodau ar 1 rhes (2) a gadwyd fel Windows-1252" in cy
+    rows = table({"partner_organisation": "Cyngor Sir Gâr", "funding_gbp": "150"})
+    second = load(con, write_csv(tmp_path / "sirgar_resend.csv", rows), ref, tmp_path)
+    assert second.rows_superseding == 1
+    current = con.execute(
+        "select count(*), sum(funding_gbp) from raw.partnership_activity "
+        "where partner_key = pa_partner_key('Cyngor Sir Gâr') and superseded_at is null"
+    ).fetchone()
+    assert current == (1, 150)
 
 
 def test_mid_value_quotes_are_kept_as_written(con, ref, tmp_path):
