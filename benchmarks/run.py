@@ -47,7 +47,7 @@ import shutil
 import subprocess
 import sys
 import time
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -107,39 +107,44 @@ RESULT_COLUMNS = [
 # Subprocess runner with peak RSS
 
 
-def run_child(args: list[str], env: dict[str, str] | None = None, log: Path | None = None) -> dict:
-    """Run ``python run.py <args>`` in a fresh process; return its JSON result plus wall time and
-    peak RSS (MiB, psutil sampling of the process tree, or the child's own getrusage if larger)."""
+def run_child(
+    step: str, work: Path, env: dict[str, str] | None = None, log: Path | None = None, **options
+) -> dict:
+    """Run ``python run.py _<step> --<option> <value> ...`` in a fresh process (an option that is
+    None is left out); return its JSON result plus wall time and peak RSS (MiB, psutil sampling
+    of the process tree, or the child's own getrusage if larger)."""
     import psutil
 
-    result_file = Path(args[args.index("--result") + 1])
+    result_file = work / f"{step}.json"
     result_file.unlink(missing_ok=True)
-    out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 (closed below, after the wait)
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, str(Path(__file__).resolve()), *args],
-        env={**os.environ, **(env or {})},
-        stdout=out,
-        stderr=subprocess.STDOUT,
-        cwd=ROOT,
-    )
-    peak = 0
-    ps = psutil.Process(proc.pid)
-    while proc.poll() is None:
-        try:
-            rss = ps.memory_info().rss + sum(
-                c.memory_info().rss for c in ps.children(recursive=True)
-            )
-            peak = max(peak, rss)
-        except psutil.Error:
-            pass
-        time.sleep(0.02)
-    wall = time.perf_counter() - started
-    if log:
-        out.close()
+    args = [f"_{step}", "--result", str(result_file)]
+    for name, value in options.items():
+        if value is not None:
+            args += [f"--{name}", str(value)]
+    with open(log, "w") if log else nullcontext(subprocess.DEVNULL) as out:
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), *args],
+            env={**os.environ, **(env or {})},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
+        peak = 0
+        ps = psutil.Process(proc.pid)
+        while proc.poll() is None:
+            try:
+                rss = ps.memory_info().rss + sum(
+                    c.memory_info().rss for c in ps.children(recursive=True)
+                )
+                peak = max(peak, rss)
+            except psutil.Error:
+                pass
+            time.sleep(0.02)
+        wall = time.perf_counter() - started
     if proc.returncode != 0:
         tail = log.read_text()[-3000:] if log else ""
-        raise RuntimeError(f"benchmark step {args[0]} failed (exit {proc.returncode}):\n{tail}")
+        raise RuntimeError(f"benchmark step {step} failed (exit {proc.returncode}):\n{tail}")
     result = json.loads(result_file.read_text())
     result["wall_s"] = wall
     result["peak_rss_mb"] = max(peak / 2**20, result.get("ru_maxrss_mb", 0.0))
@@ -151,19 +156,7 @@ def _generate(n: int, file: Path, areas: Path, work: Path, log: Path) -> float:
     seconds it took (0 when cached)."""
     if file.exists():
         return 0.0
-    args = ["_generate", "--n", str(n), "--file", str(file), "--areas", str(areas)]
-    return run_child([*args, "--result", str(work / "gen.json")], log=log)["wall_s"]
-
-
-def _baseline(file: Path, areas: Path, work: Path) -> dict:
-    """The DuckDB-only floor (``_baseline``) on the same CSV."""
-    args = ["_baseline", "--file", str(file), "--areas", str(areas)]
-    return run_child([*args, "--result", str(work / "baseline.json")])
-
-
-def _examples(published: Path, result: Path) -> list[dict]:
-    """Every example query timed against a published file (``_examples``)."""
-    return run_child(["_examples", "--file", str(published), "--result", str(result)])["queries"]
+    return run_child("generate", work, log=log, n=n, file=file, areas=areas)["wall_s"]
 
 
 def _maxrss_mb() -> float:
@@ -704,11 +697,12 @@ def _compare_backends(ns, work, out, mirror, base, areas, file_rows) -> list[dic
             close_lake_instances()
             say(f"{scenario} N={n:,}: DuckLake pipeline (base copied in {copy_s:.0f} s)...")
             pipe = run_child(
-                ["_pipeline", "--file", str(file), "--result", str(work / "pipeline.json")],
-                env=env,
-                log=work / f"pipeline_ducklake_{scenario}_{n}.log",
+                "pipeline", work, env, work / f"pipeline_ducklake_{scenario}_{n}.log", file=file
             )
-            base_run = baselines[n] if scenario == "wales" else _baseline(file, case_areas, work)
+            if scenario == "wales":
+                base_run = baselines[n]
+            else:
+                base_run = run_child("baseline", work, file=file, areas=case_areas)
             row = _backend_row("ducklake", scenario, n, pipe, base_run)
             out_rows.append(row)
             failed = [c["table"] for c in pipe["checks"] if not c["passed"]]
@@ -827,9 +821,12 @@ def spatial_benchmark(sizes: list[int], work: Path, mirror: Path) -> list[dict]:
         by = {}
         for engine in ("duckdb", "geopandas"):
             r = run_child(
-                ["_spatial", "--engine", engine, "--file", str(file), "--areas", str(boundaries)]
-                + ["--result", str(work / "spatial.json")],
+                "spatial",
+                work,
                 log=work / f"spatial_{engine}_{n}.log",
+                engine=engine,
+                file=file,
+                areas=boundaries,
             )
             by[engine] = r
             say(
@@ -936,11 +933,7 @@ def main(argv: list[str] | None = None) -> int:
         say(
             "real-data run: materialising every asset and check (all sources, checks, marts, publish)..."
         )
-        real = run_child(
-            ["_real", "--result", str(work / "real.json")],
-            env=_env(real_root, mirror),
-            log=work / "real.log",
-        )
+        real = run_child("real", work, _env(real_root, mirror), work / "real.log")
         (work / "real_result.json").write_text(json.dumps(real))
     if real is not None:
         _report_real(real, out)
@@ -949,7 +942,7 @@ def main(argv: list[str] | None = None) -> int:
     examples_real = []
     if real is not None:
         published = real_root / "published" / "wellbeing.duckdb"
-        examples_real = _examples(published, work / "examples_real.json")
+        examples_real = run_child("examples", work, file=published)["queries"]
     rows, examples_by_n = [], {}
     for n in sizes:
         file = work / f"activity_{n}_seed{SEED}.csv"
@@ -957,13 +950,18 @@ def main(argv: list[str] | None = None) -> int:
         root = _fresh_root(work / f"n{n}")
         shutil.copy2(base, root / "warehouse.duckdb")
         say(f"N={n:,}: pipeline...")
-        args = ["_pipeline", "--file", str(file), "--result", str(work / "pipeline.json")]
-        if ns.profile:
-            args += ["--profile", str(out / f"profile_{n}.html")]
-        pipe = run_child(args, env=_env(root, mirror), log=work / f"pipeline_{n}.log")
+        profile = out / f"profile_{n}.html" if ns.profile else None
+        pipe = run_child(
+            "pipeline",
+            work,
+            _env(root, mirror),
+            work / f"pipeline_{n}.log",
+            file=file,
+            profile=profile,
+        )
         say(f"N={n:,}: baseline...")
-        base_run = _baseline(file, areas, work)
-        ex = _examples(root / "published" / "wellbeing.duckdb", work / "examples.json")
+        base_run = run_child("baseline", work, file=file, areas=areas)
+        ex = run_child("examples", work, file=root / "published" / "wellbeing.duckdb")["queries"]
         examples_by_n[n] = ex
         row = {
             "n_records": n,
