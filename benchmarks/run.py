@@ -42,6 +42,7 @@ Outputs in ``--out``: ``results.csv`` (one row per N), ``example_queries.csv``,
 import argparse
 import csv
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -307,19 +308,20 @@ def child_pipeline(ns: argparse.Namespace) -> None:
     stages: dict[str, float] = {}
 
     from pipelines.contracts import all_contract_tables
+    from pipelines.operations.keys import PARTNER_STAGING_KEY
     from pipelines.operations.publish import publish
     from pipelines.partnership_activity import assets as pa_assets
+    from pipelines.partnership_activity import contract as partner_contract
     from pipelines.partnership_activity import ingest
     from pipelines.quality.checks import check_name_for, data_docs_root
     from pipelines.quality.validate import validate_table
     from pipelines.settings import setting_path
     from pipelines.warehouse import Warehouse, run_sql_model, sql_dependencies
 
-    class Log:
-        def info(self, m):
-            print(m, flush=True)
-
-        warning = error = info
+    # load_reference notes what it read (and any table it had to read from the catalogue)
+    log = logging.getLogger("benchmark")
+    log.addHandler(logging.StreamHandler(sys.stdout))
+    log.setLevel(logging.INFO)
 
     # The configured back-end (--backends): the DuckDB file or DuckLake, same code path.
     warehouse = Warehouse()
@@ -344,7 +346,7 @@ def child_pipeline(ns: argparse.Namespace) -> None:
     with stage("reference"):
         con = open_connection.enter_context(warehouse.connect())
         ingest.ensure_tables(con)
-        ref = pa_assets.load_reference(con, Log())
+        ref = pa_assets.load_reference(con, log)
 
     with stage("ingest"):
         outcome = ingest.load_submission(
@@ -361,7 +363,7 @@ def child_pipeline(ns: argparse.Namespace) -> None:
     # the partner staging model and the staging models built on it (the area measures), then the
     # marts downstream of partner activity: what a partner run rebuilds (goal_indicators, built
     # from public sources only, is not)
-    rebuilt = {("staging", "stg_partnership_activity__activities")}
+    rebuilt = {tuple(PARTNER_STAGING_KEY.path)}
     for group in ("staging", "marts"):
         with stage(group):
             for schema, table, file in _toposorted_models((group,)):
@@ -376,10 +378,9 @@ def child_pipeline(ns: argparse.Namespace) -> None:
     # GX Data Docs): the three partner tables, then every mart the partner run rebuilt.
     contract_tables = set(all_contract_tables())
     check_results = []
-    partner_tables = ["raw.partnership_activity", "quality.quarantine", "quality.submissions"]
-    mart_tables = [f"{s}.{t}" for s, t in sorted(rebuilt) if s == "marts"]
-    mart_tables = [name for name in mart_tables if name in contract_tables]
-    for group, tables in (("partner_checks", partner_tables), ("checks", mart_tables)):
+    rebuilt_marts = [f"marts.{t}" for s, t in sorted(rebuilt) if s == "marts"]
+    mart_tables = [name for name in rebuilt_marts if name in contract_tables]
+    for group, tables in (("partner_checks", partner_contract.TABLES), ("checks", mart_tables)):
         with stage(group):
             for name in tables:
                 validation = validate_table(
@@ -468,13 +469,14 @@ def _prepare_base(real_root: Path, work: Path) -> tuple[Path, Path]:
     """Base warehouse (public sources, partner tables emptied) and the 2021 areas as Parquet."""
     import duckdb
 
+    from pipelines.partnership_activity.contract import TABLES
+
     base = work / "base.duckdb"
     shutil.copy2(real_root / "warehouse.duckdb", base)
-    con = duckdb.connect(str(base))
-    for table in ("raw.partnership_activity", "quality.quarantine", "quality.submissions"):
-        con.execute(f"delete from {table}")
-    con.execute("checkpoint")
-    con.close()
+    with duckdb.connect(str(base)) as con:
+        for table in TABLES:
+            con.execute(f"delete from {table}")
+        con.execute("checkpoint")
     return base, _areas_parquet(base, work / "areas.parquet")
 
 
@@ -556,6 +558,7 @@ def _uk_base(base: Path, target: Path, n_areas: int) -> Path:
     Welsh row counts fail on it, by design; the benchmark reports them and goes on."""
     import duckdb
 
+    from pipelines.operations.keys import PARTNER_STAGING_KEY
     from pipelines.sqltext import quote_ident
     from pipelines.warehouse import run_sql_model
 
@@ -614,7 +617,7 @@ def _uk_base(base: Path, target: Path, n_areas: int) -> Path:
             f"range({copies}) as copies(k)"
         )
     for schema, table, file in _toposorted_models(("staging",)):
-        if table != "stg_partnership_activity__activities":
+        if [schema, table] != PARTNER_STAGING_KEY.path:
             run_sql_model(con, schema, table, file.read_text())
     con.execute("checkpoint")
     con.close()
@@ -625,14 +628,11 @@ def _areas_parquet(warehouse: Path, target: Path) -> Path:
     """The areas the example generator places activity in (``generator.areas_from_frames``)."""
     import duckdb
 
-    from pipelines.partnership_activity import generator
+    from pipelines.partnership_activity.assets import reference_frames
+    from pipelines.partnership_activity.generator import areas_from_frames
 
-    con = duckdb.connect(str(warehouse), read_only=True)
-    areas = generator.areas_from_frames(
-        *(con.execute(f"select * from raw.{t}").pl() for t in generator.AREA_SOURCES)
-    )
-    con.close()
-    areas.write_parquet(target)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        areas_from_frames(**reference_frames(con)).write_parquet(target)
     return target
 
 
