@@ -80,6 +80,8 @@ STAGES = (  # the pipeline's stages, timed in the child (seconds)
     "checks_s",
     "publish_s",
 )
+# the stages after which the pipeline child notes its peak RSS so far (``_maxrss_mb``)
+MAXRSS_STAGES = ("ingest", "staging", "marts", "partner_checks")
 RESULT_COLUMNS = [
     "n_records",
     "file_format",
@@ -96,10 +98,7 @@ RESULT_COLUMNS = [
     "pipeline_over_baseline",
     "example_query_max_ms",
     "generate_s",
-    "maxrss_after_ingest_mb",
-    "maxrss_after_staging_mb",
-    "maxrss_after_marts_mb",
-    "maxrss_after_partner_checks_mb",
+    *(f"maxrss_after_{stage}_mb" for stage in MAXRSS_STAGES),
     "partner_check_engine",
 ]
 
@@ -465,6 +464,45 @@ def child_examples(ns: argparse.Namespace) -> None:
 # Parent
 
 
+def _records_file(work: Path, scenario: str, n: int) -> Path:
+    """Where N generated records for a scenario are cached: ``wales`` over the real areas,
+    ``uk`` over the synthetic ones."""
+    prefix = "activity" if scenario == "wales" else scenario
+    return work / f"{prefix}_{n}_seed{SEED}.csv"
+
+
+def _failed_checks(pipe: dict) -> str:
+    """How a pipeline run's report line names the contract checks that failed (none: empty)."""
+    failed = [c["table"] for c in pipe["checks"] if not c["passed"]]
+    return f"; contract checks failed: {', '.join(failed)}" if failed else ""
+
+
+def _result_row(n: int, file: Path, pipe: dict, base_run: dict, examples: list, gen_s: float):
+    """One row of ``results.csv`` (``RESULT_COLUMNS``) from the runs of one N."""
+    from pipelines.partnership_activity.contract import RAW_TABLE
+
+    row = {
+        "n_records": n,
+        "file_format": "csv",
+        "file_mb": file.stat().st_size / 2**20,
+        "rows_accepted": pipe["rows_accepted"],
+        "rows_quarantined": pipe["rows_quarantined"],
+        **{k: pipe[k] for k in STAGES},
+        "pipeline_over_baseline": pipe["wall_s"] / base_run["wall_s"],
+        "example_query_max_ms": max(q["first_ms"] for q in examples),
+        "generate_s": gen_s,
+        **{f"maxrss_after_{s}_mb": pipe[f"{s}_maxrss_mb"] for s in MAXRSS_STAGES},
+        "partner_check_engine": next(
+            c["engine"] for c in pipe["checks"] if c["table"] == RAW_TABLE
+        ),
+    }
+    for step, run in (("pipeline", pipe), ("baseline", base_run)):
+        row[f"{step}_wall_s"] = run["wall_s"]
+        row[f"{step}_peak_rss_mb"] = run["peak_rss_mb"]
+        row[f"{step}_rows_per_s"] = n / run["wall_s"]
+    return row
+
+
 def _prepare_base(real_root: Path, work: Path) -> tuple[Path, Path]:
     """Base warehouse (public sources, partner tables emptied) and the 2021 areas as Parquet."""
     import duckdb
@@ -521,13 +559,6 @@ def _table(rows: list[dict], columns: list[tuple[str, str, str]]) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Back-ends side by side (--backends file,ducklake) and the UK-sized case (--uk-records)
-
-
-def _lake_env(root: Path, mirror: Path, dsn: str) -> dict[str, str]:
-    return {
-        **_env(root, mirror),
-        "WELLBEING_WAREHOUSE": f"ducklake:postgres:{dsn}",
-    }
 
 
 def _copy_into_lake(base: Path, env: dict[str, str]) -> float:
@@ -654,9 +685,10 @@ def _backend_row(backend: str, scenario: str, n: int, pipe: dict, base_run: dict
     }
 
 
-def _compare_backends(ns, work, out, mirror, base, areas, file_rows) -> list[dict]:
-    """For every N: the DuckLake pipeline beside the file rows just measured (same CSV, same
-    baseline); then the UK-sized case on DuckLake. Writes ``<out>/backends.csv``."""
+def _compare_backends(ns, work, out, mirror, base, areas, measured) -> list[dict]:
+    """For every N: the DuckLake pipeline beside the file back-end's runs just measured
+    (``measured``: N -> (pipeline, baseline); same CSV, same baseline); then the UK-sized case
+    on DuckLake. Writes ``<out>/backends.csv``."""
     backends = [b.strip() for b in ns.backends.split(",") if b.strip()]
     unknown = set(backends) - {"file", "ducklake"}
     if unknown:
@@ -666,50 +698,41 @@ def _compare_backends(ns, work, out, mirror, base, areas, file_rows) -> list[dic
     from pipelines.localservers import PostgresServer
     from pipelines.warehouse import close_lake_instances
 
-    out_rows: list[dict] = []
-    baselines = {}
-    for r in file_rows:
-        baselines[r["n_records"]] = {"wall_s": r["baseline_wall_s"]}
-        if "file" in backends:
-            # the row of the file back-end just measured, under the pipeline's own names
-            pipe = {**r, "wall_s": r["pipeline_wall_s"], "peak_rss_mb": r["pipeline_peak_rss_mb"]}
-            out_rows.append(
-                _backend_row("file", "wales", r["n_records"], pipe, baselines[r["n_records"]])
-            )
+    out_rows = []
+    if "file" in backends:
+        for n, (pipe, base_run) in measured.items():
+            out_rows.append(_backend_row("file", "wales", n, pipe, base_run))
     with PostgresServer() as pg:
         say(f"DuckLake: PostgreSQL catalog server on 127.0.0.1:{pg.port}")
         cases = []
         if "ducklake" in backends:
-            cases += [("wales", n, base, areas) for n in baselines]
+            cases += [("wales", n, base, areas) for n in measured]
         if ns.uk_records:
             uk = _uk_base(base, work / "uk_base.duckdb", ns.uk_areas)
             cases.append(("uk", ns.uk_records, uk, _areas_parquet(uk, work / "uk_areas.parquet")))
         for scenario, n, case_base, case_areas in cases:
-            file = work / (
-                f"activity_{n}_seed{SEED}.csv" if scenario == "wales" else f"uk_{n}_seed{SEED}.csv"
-            )
+            file = _records_file(work, scenario, n)
             if not file.exists():
                 say(f"{scenario} N={n:,}: generating...")
             _generate(n, file, case_areas, work, work / f"generate_{scenario}_{n}.log")
             root = _fresh_root(work / f"lake_{scenario}_n{n}")
-            env = _lake_env(root, mirror, pg.create_database(f"lake_{scenario}_{n}"))
+            catalog = pg.create_database(f"lake_{scenario}_{n}")
+            env = _env(root, mirror) | {"WELLBEING_WAREHOUSE": f"ducklake:postgres:{catalog}"}
             copy_s = _copy_into_lake(case_base, env)
             close_lake_instances()
             say(f"{scenario} N={n:,}: DuckLake pipeline (base copied in {copy_s:.0f} s)...")
-            pipe = run_child(
-                "pipeline", work, env, work / f"pipeline_ducklake_{scenario}_{n}.log", file=file
-            )
+            log = work / f"pipeline_ducklake_{scenario}_{n}.log"
+            pipe = run_child("pipeline", work, env, log, file=file)
             if scenario == "wales":
-                base_run = baselines[n]
+                base_run = measured[n][1]
             else:
                 base_run = run_child("baseline", work, file=file, areas=case_areas)
             row = _backend_row("ducklake", scenario, n, pipe, base_run)
             out_rows.append(row)
-            failed = [c["table"] for c in pipe["checks"] if not c["passed"]]
             say(
                 f"{scenario} N={n:,} on DuckLake: {row['wall_s']:.1f} s, peak "
                 f"{row['peak_rss_mb']:.0f} MiB, {row['over_baseline']:.1f}x the DuckDB floor"
-                + (f"; contract checks failed: {', '.join(failed)}" if failed else "")
+                + _failed_checks(pipe)
             )
             if not ns.keep:
                 shutil.rmtree(root, ignore_errors=True)
@@ -943,9 +966,9 @@ def main(argv: list[str] | None = None) -> int:
     if real is not None:
         published = real_root / "published" / "wellbeing.duckdb"
         examples_real = run_child("examples", work, file=published)["queries"]
-    rows, examples_by_n = [], {}
+    rows, measured, examples_by_n = [], {}, {}
     for n in sizes:
-        file = work / f"activity_{n}_seed{SEED}.csv"
+        file = _records_file(work, "wales", n)
         gen_s = _generate(n, file, areas, work, work / f"generate_{n}.log")
         root = _fresh_root(work / f"n{n}")
         shutil.copy2(base, root / "warehouse.duckdb")
@@ -963,45 +986,22 @@ def main(argv: list[str] | None = None) -> int:
         base_run = run_child("baseline", work, file=file, areas=areas)
         ex = run_child("examples", work, file=root / "published" / "wellbeing.duckdb")["queries"]
         examples_by_n[n] = ex
-        row = {
-            "n_records": n,
-            "file_format": "csv",
-            "file_mb": file.stat().st_size / 2**20,
-            "rows_accepted": pipe["rows_accepted"],
-            "rows_quarantined": pipe["rows_quarantined"],
-            "pipeline_wall_s": pipe["wall_s"],
-            "pipeline_peak_rss_mb": pipe["peak_rss_mb"],
-            "pipeline_rows_per_s": n / pipe["wall_s"],
-            **{k: pipe[k] for k in STAGES},
-            "baseline_wall_s": base_run["wall_s"],
-            "baseline_peak_rss_mb": base_run["peak_rss_mb"],
-            "baseline_rows_per_s": n / base_run["wall_s"],
-            "pipeline_over_baseline": pipe["wall_s"] / base_run["wall_s"],
-            "example_query_max_ms": max(q["first_ms"] for q in ex),
-            "generate_s": gen_s,
-            "maxrss_after_ingest_mb": pipe["ingest_maxrss_mb"],
-            "maxrss_after_staging_mb": pipe["staging_maxrss_mb"],
-            "maxrss_after_marts_mb": pipe["marts_maxrss_mb"],
-            "maxrss_after_partner_checks_mb": pipe["partner_checks_maxrss_mb"],
-            "partner_check_engine": next(
-                c["engine"] for c in pipe["checks"] if c["table"] == "raw.partnership_activity"
-            ),
-        }
+        measured[n] = (pipe, base_run)
+        row = _result_row(n, file, pipe, base_run, ex, gen_s)
         rows.append(row)
-        failed = [c["table"] for c in pipe["checks"] if not c["passed"]]
         say(
             f"N={n:,}: pipeline {row['pipeline_wall_s']:.1f} s, peak {row['pipeline_peak_rss_mb']:.0f} MiB, "
             f"{row['pipeline_rows_per_s']:,.0f} rows/s (ingest {row['ingest_s']:.1f} s); "
             f"baseline {row['baseline_wall_s']:.2f} s, {row['baseline_peak_rss_mb']:.0f} MiB; "
             f"{pipe['rows_accepted']:,} accepted, {pipe['rows_quarantined']:,} quarantined"
             + f"; partner checks {row['partner_checks_s']:.1f} s ({row['partner_check_engine']})"
-            + (f"; contract checks failed: {', '.join(failed)}" if failed else "")
+            + _failed_checks(pipe)
         )
         if not ns.keep:
             shutil.rmtree(root / "archive", ignore_errors=True)
             (root / "warehouse.duckdb").unlink(missing_ok=True)
 
-    backend_rows = _compare_backends(ns, work, out, mirror, base, areas, rows)
+    backend_rows = _compare_backends(ns, work, out, mirror, base, areas, measured)
     spatial_sizes = [int(x.replace("_", "")) for x in ns.spatial_points.split(",") if x.strip()]
     spatial_rows = spatial_benchmark(spatial_sizes, work, mirror) if spatial_sizes else []
 
