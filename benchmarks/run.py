@@ -683,23 +683,19 @@ def _compare_backends(ns, work, out, mirror, base, areas, measured) -> list[dict
     """For every N: the DuckLake pipeline beside the file back-end's runs just measured
     (``measured``: N -> (pipeline, baseline); same CSV, same baseline); then the UK-sized case
     on DuckLake. Writes ``<out>/backends.csv``."""
-    backends = [b.strip() for b in ns.backends.split(",") if b.strip()]
-    unknown = set(backends) - {"file", "ducklake"}
-    if unknown:
-        raise SystemExit(f"--backends: unknown {sorted(unknown)} (file, ducklake)")
-    if "ducklake" not in backends and not ns.uk_records:
+    if "ducklake" not in ns.backends and not ns.uk_records:
         return []
     from pipelines.localservers import PostgresServer
     from pipelines.warehouse import close_lake_instances
 
     out_rows = []
-    if "file" in backends:
+    if "file" in ns.backends:
         for n, (pipe, base_run) in measured.items():
             out_rows.append(_backend_row("file", "wales", n, pipe, base_run))
     with PostgresServer() as pg:
         say(f"DuckLake: PostgreSQL catalog server on 127.0.0.1:{pg.port}")
         cases = []
-        if "ducklake" in backends:
+        if "ducklake" in ns.backends:
             cases += [("wales", n, base, areas) for n in measured]
         if ns.uk_records:
             uk = _uk_base(base, work / "uk_base.duckdb", ns.uk_areas)
@@ -941,9 +937,46 @@ def _summary(real, rows, examples_real, examples_by_n, backend_rows, spatial_row
         say(_table(spatial_rows, [*columns, ("located", "in an LSOA", ",")]))
 
 
+def _real_run(ns: argparse.Namespace, work: Path, mirror: Path) -> tuple[Path, dict | None]:
+    """The whole real-data run from an empty folder, and the folder of the warehouse it built
+    (the partner runs start from it). With ``--base-warehouse``, no run: that warehouse; with
+    ``--reuse-real``, the run already in the work folder."""
+    if ns.base_warehouse:
+        given = work / "given"
+        given.mkdir(exist_ok=True)
+        shutil.copy2(ns.base_warehouse, given / "warehouse.duckdb")
+        return given, None
+    root, saved = work / "real", work / "real_result.json"
+    if ns.reuse_real and saved.exists():
+        return root, json.loads(saved.read_text())
+    _fresh_root(root)
+    say(
+        "real-data run: materialising every asset and check (all sources, checks, marts, publish)..."
+    )
+    real = run_child("real", work, _env(root, mirror), work / "real.log")
+    saved.write_text(json.dumps(real))
+    return root, real
+
+
+def _counts(text: str) -> list[int]:
+    """A comma-separated list of counts (``10000,1_000_000``; empty: none)."""
+    return [int(s.replace("_", "")) for s in text.split(",") if s.strip()]
+
+
+def _backends(text: str) -> list[str]:
+    """A comma-separated list of back-ends (``BACKENDS``), checked before anything runs."""
+    backends = [b.strip() for b in text.split(",") if b.strip()]
+    unknown = set(backends) - set(BACKENDS)
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown {sorted(unknown)} ({', '.join(BACKENDS)})")
+    return backends
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default=DEFAULT_SIZES, help="comma-separated N (records)")
+    parser.add_argument(
+        "--sizes", type=_counts, default=DEFAULT_SIZES, help="comma-separated N (records)"
+    )
     parser.add_argument("--out", default=str(HERE / "results"), help="results folder")
     parser.add_argument(
         "--mirror",
@@ -970,6 +1003,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--backends",
+        type=_backends,
         default="file",
         help="warehouse back-ends to run the partner path on, comma-separated: file, ducklake "
         "(DuckLake: a PostgreSQL server of its own, Parquet under --work); make bench runs both",
@@ -982,6 +1016,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--spatial-points",
+        type=_counts,
         default="",
         help="point-in-polygon sizes, comma-separated (DuckDB spatial against geopandas); "
         "empty = skip",
@@ -994,7 +1029,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     ns = parser.parse_args(argv)
 
-    sizes = [int(s.replace("_", "")) for s in ns.sizes.split(",") if s.strip()]
     out = Path(ns.out).resolve()
     work = Path(ns.work).resolve() if ns.work else out / "work"
     mirror = Path(ns.mirror).resolve()
@@ -1002,22 +1036,7 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     bench_started = time.perf_counter()
 
-    # 1. The whole real-data run, from an empty folder.
-    real_root = work / "real"
-    real = None
-    if ns.base_warehouse:
-        real_root = work / "given"
-        real_root.mkdir(exist_ok=True)
-        shutil.copy2(ns.base_warehouse, real_root / "warehouse.duckdb")
-    elif ns.reuse_real and (work / "real_result.json").exists():
-        real = json.loads((work / "real_result.json").read_text())
-    else:
-        _fresh_root(real_root)
-        say(
-            "real-data run: materialising every asset and check (all sources, checks, marts, publish)..."
-        )
-        real = run_child("real", work, _env(real_root, mirror), work / "real.log")
-        (work / "real_result.json").write_text(json.dumps(real))
+    real_root, real = _real_run(ns, work, mirror)
     if real is not None:
         _report_real(real, out)
 
@@ -1027,7 +1046,7 @@ def main(argv: list[str] | None = None) -> int:
         published = real_root / "published" / "wellbeing.duckdb"
         examples_real = run_child("examples", work, file=published)["queries"]
     rows, measured, examples_by_n = [], {}, {}
-    for n in sizes:
+    for n in ns.sizes:
         file = _records_file(work, "wales", n)
         gen_s = _generate(n, file, areas, work, work / f"generate_{n}.log")
         root = _fresh_root(work / f"n{n}")
@@ -1062,8 +1081,7 @@ def main(argv: list[str] | None = None) -> int:
             (root / "warehouse.duckdb").unlink(missing_ok=True)
 
     backend_rows = _compare_backends(ns, work, out, mirror, base, areas, measured)
-    spatial_sizes = [int(x.replace("_", "")) for x in ns.spatial_points.split(",") if x.strip()]
-    spatial_rows = spatial_benchmark(spatial_sizes, work, mirror) if spatial_sizes else []
+    spatial_rows = spatial_benchmark(ns.spatial_points, work, mirror)
 
     _write_csv(out / "results.csv", rows, RESULT_COLUMNS)
     runs = {"real_data_run": examples_real} | {f"n={n}": qs for n, qs in examples_by_n.items()}
