@@ -1,42 +1,10 @@
 """Benchmark: how the pipeline scales with the number of partner activity records.
 
-Usage (``make bench`` runs the defaults)::
-
-    .venv/bin/python benchmarks/run.py [--sizes 10000,100000,1000000,10000000]
-                                       [--out benchmarks/results] [--mirror ../shared/data]
-
-What it does, every step in a fresh subprocess so each peak memory figure belongs to one step:
-
-1. **Real-data run**: materialises every asset and asset check (all public sources, contract
-   checks, staging, marts, publish; partner data = the generated example inbox) into an empty
-   folder, like ``make run`` does, and times it (target < 60 s).
-2. **Base warehouse**: that warehouse with the partner tables emptied (raw.partnership_activity,
-   quality.quarantine, quality.submissions); it is copied for every N, so each N starts from a
-   warehouse that already holds the public sources.
-3. For each N:
-
-   * **generate**: N records written by the example generator
-     (``generator.generate_activity``, in 1M-row chunks with ids made unique across chunks) to
-     ONE UTF-8 CSV file, the format partners send; 2 % of rows are passed through
-     ``generator.messy_copy`` (names for codes, dd/mm/yyyy dates, '£1,234', and real errors, so
-     about 0.5 % of rows are quarantined). Files are cached in ``<out>/work/`` between runs.
-   * **pipeline** (one subprocess, timed per stage): reference lookups -> ``load_submission``
-     (sha256, archive, read, validate with quarantine, insert) -> staging model
-     ``stg_partnership_activity__activities`` -> every mart SQL model -> the contract checks the
-     pipeline runs on this path (``pipelines.quality.validate.validate_table``, as the asset checks
-     call it): raw.partnership_activity, quality.quarantine, quality.submissions and every mart
-     (every rule in DuckDB SQL, results rendered as Great Expectations Data Docs) -> ``publish``
-     (published DuckDB file, Parquet/CSV exports, data dictionary).
-   * **baseline** (the floor): DuckDB alone, in its own subprocess, reading the same CSV with
-     ``read_csv_auto`` and computing the LSOA aggregation (count and sum of funding by
-     lsoa_code, joined to the 2021 LSOA list).
-   * **example queries**: every ``sql/examples/*.sql`` against that N's published file.
-
-Peak memory is the peak resident set size (RSS) of the subprocess and any children, sampled
-every 20 ms with psutil, and cross-checked with the child's own ``getrusage`` maximum.
-
-Outputs in ``--out``: ``results.csv`` (one row per N), ``example_queries.csv``,
-``real_data_run.json``, ``bench.png`` (time and memory against N, log-log).
+``make bench`` runs it. What it measures, prints and writes, and the figures measured so far, are
+in ``benchmarks/README.md``; every option: ``--help``. Every step runs in a fresh subprocess of
+this script (``run.py _<step>``: the ``child_*`` functions), so each peak memory figure belongs to
+one step; the parent (``main``) prepares the warehouses and the files, starts the steps and
+reports.
 """
 
 import argparse
@@ -114,7 +82,7 @@ def run_child(
 ) -> dict:
     """Run ``python run.py _<step> --<option> <value> ...`` in a fresh process (an option that is
     None is left out); return its JSON result plus wall time and peak RSS (MiB, psutil sampling
-    of the process tree, or the child's own getrusage if larger)."""
+    of the process tree every 20 ms, or the child's own getrusage if larger)."""
     import psutil
 
     result_file = work / f"{step}.json"
@@ -494,7 +462,8 @@ def _result_row(n: int, file: Path, pipe: dict, base_run: dict, examples: list, 
 
 
 def _prepare_base(real_root: Path, work: Path) -> tuple[Path, Path]:
-    """Base warehouse (public sources, partner tables emptied) and the 2021 areas as Parquet."""
+    """Base warehouse (public sources, partner tables emptied; each N starts from a copy) and
+    the 2021 areas as Parquet."""
     import duckdb
 
     from pipelines.partnership_activity.contract import TABLES
