@@ -50,7 +50,7 @@ STAGES = (  # the pipeline's stages, timed in the child (seconds)
     "checks_s",
     "publish_s",
 )
-# the stages after which the pipeline child notes its peak RSS so far (``_maxrss_mb``)
+# the stages after which the pipeline child's peak RSS so far (``_maxrss_mb``) is reported
 MAXRSS_STAGES = ("ingest", "staging", "marts", "partner_checks")
 RESULT_COLUMNS = [
     "n_records",
@@ -197,11 +197,7 @@ def child_real(ns: argparse.Namespace) -> None:
         raise_on_error=True,
     )
     done = time.perf_counter()
-    checks = [
-        e.event_specific_data
-        for e in result.all_events
-        if e.event_type_value == "ASSET_CHECK_EVALUATION"
-    ]
+    checks = result.get_asset_check_evaluations()
     _finish(
         {
             "success": result.success,
