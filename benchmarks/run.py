@@ -550,11 +550,11 @@ def _uk_base(base: Path, target: Path, n_areas: int) -> Path:
 
     from pipelines.operations.keys import PARTNER_STAGING_KEY
     from pipelines.sqltext import quote_ident
-    from pipelines.warehouse import run_sql_model
+    from pipelines.warehouse import columns_of, run_sql_model, table_row_count
 
     shutil.copy2(base, target)
     con = duckdb.connect(str(target))
-    n_lsoas = con.execute("select count(*) from raw.lsoa21_population").fetchone()[0]
+    n_lsoas = table_row_count(con, "raw.lsoa21_population")
     copies = max(1, round(n_areas / n_lsoas))
     code = r"^W0[12]\d{6}$"
     for schema, table in con.execute(
@@ -562,12 +562,8 @@ def _uk_base(base: Path, target: Path, n_areas: int) -> Path:
         "and table_name not in ('partnership_activity', 'wimd_2019_postcodes')"
     ).fetchall():
         name = f"{schema}.{quote_ident(table)}"
-        columns = con.execute(
-            "select column_name, data_type from duckdb_columns() where schema_name = ? "
-            "and table_name = ? order by column_index",
-            [schema, table],
-        ).fetchall()
-        rows = con.execute(f"select count(*) from {name}").fetchone()[0]
+        columns = [(c, t) for c, t, _ in columns_of(con, f"{schema}.{table}")]
+        rows = table_row_count(con, name)
         coded = [
             c
             for c, t in columns
