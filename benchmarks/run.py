@@ -27,11 +27,12 @@ DEFAULT_SIZES = "10000,100000,1000000,10000000"
 GEN_CHUNK = 1_000_000
 MESSY_SHARE = 0.02
 SEED = 2025
-TARGETS = {  # N -> (seconds, MiB) end to end (issue 9: 1M under 15 s and 1.5 GiB)
-    1_000_000: (15, 1536),
-    10_000_000: (300, 8192),
+# N -> end to end (seconds, MiB, at most this many times the DuckDB baseline; None: no ratio
+# target) (issue 9: 1M under 15 s and 1.5 GiB)
+TARGETS = {
+    1_000_000: (15, 1536, None),
+    10_000_000: (300, 8192, 5.0),
 }
-BASELINE_RATIO_TARGET = 5.0
 UK_AREAS = 42_000
 # Synthetic areas: copy k of a real code W0[12]nnnnnn is nnnnnn + k * CODE_STRIDE (same prefix).
 CODE_STRIDE = 10_000
@@ -862,7 +863,7 @@ def _summary(real, rows, examples_real, examples_by_n, backend_rows, spatial_row
         )
     )
     say("")
-    for n, (secs, mib) in TARGETS.items():
+    for n, (secs, mib, ratio) in TARGETS.items():
         r = next((r for r in rows if r["n_records"] == n), None)
         if r is None:
             continue
@@ -871,10 +872,10 @@ def _summary(real, rows, examples_real, examples_by_n, backend_rows, spatial_row
             f"memory {r['pipeline_peak_rss_mb']:.0f} MiB < {mib} MiB: "
             + verdict(r["pipeline_peak_rss_mb"] < mib),
         ]
-        if n == 10_000_000:
+        if ratio is not None:
             parts.append(
-                f"{r['pipeline_over_baseline']:.1f}x baseline <= {BASELINE_RATIO_TARGET:.0f}x: "
-                + verdict(r["pipeline_over_baseline"] <= BASELINE_RATIO_TARGET)
+                f"{r['pipeline_over_baseline']:.1f}x baseline <= {ratio:.0f}x: "
+                + verdict(r["pipeline_over_baseline"] <= ratio)
             )
         say(f"target N={n:,}: " + "; ".join(parts))
     say("")
