@@ -12,6 +12,7 @@ import csv
 import json
 import logging
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -132,13 +133,17 @@ def _generate(n: int, file: Path, areas: Path, work: Path, log: Path) -> float:
 
 def _maxrss_mb() -> float:
     """Peak RSS of this process so far (MiB): the stage where it rises is the one that peaked."""
-    import resource
-
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+# A child's getrusage peak starts at its parent's (Linux keeps it across fork and exec), so it is
+# the child's own only once it has risen above what it was when the child imported this module.
+INHERITED_MAXRSS_MB = _maxrss_mb()
+
+
 def _finish(result: dict, path: str) -> None:
-    result["ru_maxrss_mb"] = _maxrss_mb()
+    own = _maxrss_mb()
+    result["ru_maxrss_mb"] = own if own > INHERITED_MAXRSS_MB else 0.0
     Path(path).write_text(json.dumps(result, default=str))
 
 
