@@ -22,7 +22,7 @@ import re
 from pathlib import Path
 
 import duckdb
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader
 
 from pipelines.sqltext import quote_literal
 
@@ -171,17 +171,25 @@ TEXT = {
 
 
 def _md(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
-def _environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
-        trim_blocks=False,
+    """One value as Markdown text: ``|`` and ``<`` backslash-escaped (a table cell stays one
+    cell, and a partner's ``<script>`` is shown as text, never as the HTML a Markdown viewer
+    would render), new lines as spaces. Applied to every ``{{ }}`` of a ``.md.j2`` template."""
+    if text is None:
+        return ""
+    return (
+        str(text).replace("\\", "\\\\").replace("|", "\\|").replace("<", "\\<").replace("\n", " ")
     )
-    env.filters["md"] = _md
-    return env
+
+
+def _environment(suffix: str) -> Environment:
+    """The Jinja environment of the ``feedback.<suffix>.j2`` templates. Every value a partner
+    sent (file name, values, reasons quoting them, notes) is escaped in every output: HTML
+    through Jinja's autoescape (the templates are named ``*.html.j2``, which
+    ``select_autoescape(["html"])`` does not match, so it is switched on here by form), Markdown
+    by ``_md`` on every expression."""
+    if suffix == "html":
+        return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
+    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=False, finalize=_md)
 
 
 def report_folder(root: Path, submission: dict) -> Path:
@@ -263,7 +271,6 @@ def write_reports(
     # a duplicate's note (which file it repeats) is said in the report's own language instead
     notes = [n.strip() for n in (submission.get("note") or "").split(";") if n.strip()]
     notes = [] if earlier else notes
-    env = _environment()
     out = {}
     for lang in ("en", "cy"):
         shown = [
@@ -290,7 +297,7 @@ def write_reports(
             "duplicate": duplicate_text(lang, earlier) if earlier else None,
         }
         for suffix in ("html", "md"):
-            text = env.get_template(f"feedback.{suffix}.j2").render(**context)
+            text = _environment(suffix).get_template(f"feedback.{suffix}.j2").render(**context)
             text = text.rstrip("\n") + "\n"  # one final newline, as a text file ends
             (folder / f"feedback_{lang}.{suffix}").write_text(text, encoding="utf-8")
         out[lang] = folder / f"feedback_{lang}.html"

@@ -1,0 +1,138 @@
+"""The partner's feedback report and rejected_rows.csv, written from rows of quality.submissions
+and quality.quarantine (the rows a load would write; loading real files:
+tests/integration/test_partnership_ingest.py)."""
+
+import re
+from datetime import UTC, datetime
+
+import duckdb
+import pytest
+
+from pipelines.partnership_activity import feedback, ingest
+
+SCRIPT = "<script>alert('x')</script>"
+IMG = "<img src=x onerror=alert(1)>"
+FORMULA = '=HYPERLINK("http://example.com","x")'
+AT = datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
+
+
+def _problem(row, column, value, reason, reason_cy, rule, activity_id="A1"):
+    return {
+        "source_row_number": row,
+        "activity_id": activity_id,
+        "column_name": column,
+        "value": value,
+        "reason": reason,
+        "reason_cy": reason_cy,
+        "rule_name": rule,
+    }
+
+
+def _write(tmp_path, problems, file_name="cwmpas.csv", note=None):
+    """One submission and its quarantined problems, inserted as a load would; its reports."""
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    ingest.ensure_tables(con)
+    sha = "ab" * 32
+    submission = {
+        "submission_file": file_name,
+        "submission_sha256": sha,
+        "archived_path": "archive/x",
+        "received_at": AT,
+        "file_format": "csv",
+        "rows_submitted": 3,
+        "rows_accepted": 1,
+        "rows_quarantined": 2,
+        "rows_superseding": 0,
+        "status": "loaded_with_quarantine",
+        "note": note,
+        "is_example_data": False,
+    }
+    names = ", ".join(f"? as {k}" for k in submission)
+    con.execute(
+        f"insert into quality.submissions by name select {names}", list(submission.values())
+    )
+    for p in problems:
+        values = {
+            "submission_file": file_name,
+            "submission_sha256": sha,
+            "partner_organisation": "Cwmpas",
+            "row_json": "{}",
+            "quarantined_at": AT,
+            "is_resolved": False,
+            **p,
+        }
+        names = ", ".join(f"? as {k}" for k in values)
+        con.execute(f"insert into quality.quarantine by name select {names}", list(values.values()))
+    out = feedback.write_reports(con, sha, tmp_path / "feedback", file_name)
+    return con, out
+
+
+def _hostile(tmp_path):
+    return _write(
+        tmp_path,
+        [
+            _problem(
+                2,
+                "funding_gbp",
+                SCRIPT,
+                f"funding_gbp '{SCRIPT}' is not an amount",
+                f"nid yw funding_gbp '{SCRIPT}' yn swm",
+                "funding_gbp.normalise",
+            ),
+            _problem(
+                3,
+                "title",
+                IMG,
+                f"title '{IMG}' is too long",
+                f"mae title '{IMG}' yn rhy hir",
+                "title.length",
+                activity_id=IMG,
+            ),
+        ],
+        file_name="<b>cwmpas</b>.csv",
+        note=f"columns not in the contract, not loaded: {SCRIPT}",
+    )
+
+
+@pytest.mark.parametrize("lang", ["en", "cy"])
+def test_every_value_a_partner_sent_is_escaped_in_the_html_reports(tmp_path, lang):
+    """A partner's value, file name and ignored header are text in the report a council sends
+    on, never live HTML."""
+    _, out = _hostile(tmp_path)
+    html = out[lang].read_text()
+    assert "<script" not in html and "<img" not in html and "<b>" not in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "&lt;b&gt;cwmpas&lt;/b&gt;.csv" in html
+    assert html.count("<table") == 2  # the template's own markup is kept
+
+
+@pytest.mark.parametrize("lang", ["en", "cy"])
+def test_every_value_a_partner_sent_is_text_in_the_markdown_reports(tmp_path, lang):
+    """A Markdown viewer renders raw HTML: a partner's '<' is backslash-escaped, '|' too."""
+    _, out = _hostile(tmp_path)
+    md = out[lang].with_suffix(".md").read_text()
+    assert re.search(r"(?<!\\)<", md) is None  # every '<' is escaped
+    assert "\\<script>alert('x')\\</script>" in md
+    assert "| \\<b>cwmpas\\</b>.csv |" in md
+
+
+def test_a_partner_value_in_a_failed_check_is_text_in_the_quality_report(tmp_path):
+    """The quality report shows samples of failing values, which can be a partner's titles."""
+    import json
+
+    from pipelines.quality.report import render_report
+    from pipelines.quality.validate import RESULTS_DDL
+
+    con = duckdb.connect()
+    con.execute("create schema quality")
+    con.execute(RESULTS_DDL)
+    con.execute(
+        "insert into quality.check_results values ('r1', ?, 'c', 'partnership_activity.yaml', "
+        "'raw.partnership_activity', 'contract', 'title.length', 'sql', 'title', 'error', false, "
+        "?, 1, ?, ?)",
+        [AT, json.dumps(SCRIPT), json.dumps([IMG]), SCRIPT],
+    )
+    html = render_report(con, tmp_path).read_text()
+    assert "<script" not in html and "<img" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
