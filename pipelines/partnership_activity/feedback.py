@@ -12,7 +12,9 @@ and writes, under ``<folder>/<received date>_<file path>_<sha256[:12]>/``:
   nothing was loaded again and how to send a correction. An analyst can send either file back
   to the partner as it is;
 - ``rejected_rows.csv``: every problem in both languages (the reports list the first
-  ``REPORT_ROWS``).
+  ``REPORT_ROWS``), written like the published CSV exports (``pipelines.csvfiles``: a UTF-8
+  byte-order mark for Excel, and a value that would run as a formula, e.g. ``=HYPERLINK(...)``,
+  after a single quote).
 
 Paths are recorded in ``quality.submissions.feedback_report_en`` / ``_cy``. Rendered with Jinja2
 (templates in ``templates/``); values are escaped in HTML and Markdown.
@@ -24,6 +26,7 @@ from pathlib import Path
 import duckdb
 from jinja2 import Environment, FileSystemLoader
 
+from pipelines.csvfiles import write_csv
 from pipelines.sqltext import quote_literal
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -260,13 +263,14 @@ def write_reports(
     folder = report_folder(root, submission)
     folder.mkdir(parents=True, exist_ok=True)
     csv_path = folder / "rejected_rows.csv"
-    con.execute(
-        "copy (select source_row_number as row, column_name as column, pa_redact(value) as value, "
+    write_csv(
+        con,
+        "select source_row_number as row, column_name as column, pa_redact(value) as value, "
         "reason, reason_cy, rule_name from quality.quarantine "
         f"where submission_sha256 = {quote_literal(sha256)} "
         f"and submission_file = {quote_literal(submission_file)} "
-        "order by source_row_number nulls first, rule_name) "
-        f"to {quote_literal(str(csv_path))} (header, delimiter ',')"
+        "order by source_row_number nulls first, rule_name",
+        csv_path,
     )
     # a duplicate's note (which file it repeats) is said in the report's own language instead
     notes = [n.strip() for n in (submission.get("note") or "").split(";") if n.strip()]

@@ -2,6 +2,7 @@
 and quality.quarantine (the rows a load would write; loading real files:
 tests/integration/test_partnership_ingest.py)."""
 
+import csv
 import re
 from datetime import UTC, datetime
 
@@ -136,3 +137,33 @@ def test_a_partner_value_in_a_failed_check_is_text_in_the_quality_report(tmp_pat
     html = render_report(con, tmp_path).read_text()
     assert "<script" not in html and "<img" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_rejected_rows_csv_is_written_like_the_exports_for_excel(tmp_path):
+    """rejected_rows.csv opens in Excel as the partner sent it: a byte-order mark (so 'ar ôl'
+    and '£' are not 'ar Ã´l' and 'Â£'), and a formula shown, not run (the reason quoting it
+    starts with a letter and is left alone); a negative number stays a number."""
+    con, out = _write(
+        tmp_path,
+        [
+            _problem(
+                9,
+                "funding_gbp",
+                FORMULA,
+                f"funding_gbp '{FORMULA}' is not an amount: expected pounds, e.g. £12,500.50",
+                f"nid yw funding_gbp '{FORMULA}' yn swm ar ôl",
+                "funding_gbp.normalise",
+            ),
+            _problem(11, "participant_count", "-3", "out of range", "y tu allan", "x.range"),
+        ],
+    )
+    raw = (out["en"].parent / "rejected_rows.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
+    assert [r["value"] for r in rows] == ["'" + FORMULA, "-3"]
+    assert rows[0]["reason"].endswith("e.g. £12,500.50") and "ar ôl" in rows[0]["reason_cy"]
+    # the warehouse keeps the value as sent
+    assert con.execute("select value from quality.quarantine order by 1").fetchall() == [
+        ("-3",),
+        (FORMULA,),
+    ]
