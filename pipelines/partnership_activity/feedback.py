@@ -6,8 +6,9 @@ and writes, under ``<folder>/<received date>_<file path>_<sha256[:12]>/``:
 
 - ``feedback_en.html`` / ``feedback_en.md`` and ``feedback_cy.html`` / ``feedback_cy.md``: rows
   received, accepted and quarantined; for a file that could not be read, what was found and what
-  to do; each rejected row with its row number (as the partner's spreadsheet shows it), column,
-  value and reason (Welsh reasons in the Welsh report); for a duplicate (the same content as a
+  to do; each rejected row with its row number (as the partner's spreadsheet shows it), its
+  activity_id, column, value (a row that could not be split into columns: the row as sent) and
+  reason (Welsh reasons in the Welsh report); for a duplicate (the same content as a
   file received before under another name), which file it repeats and when that came, that
   nothing was loaded again and how to send a correction. An analyst can send either file back
   to the partner as it is;
@@ -65,6 +66,7 @@ TEXT = {
             "numbers are as your spreadsheet shows them (the header row counts)."
         ),
         "row": "Row",
+        "activity": "Activity (activity_id)",
         "column": "Column",
         "value": "Value sent",
         "reason": "What to correct",
@@ -134,6 +136,7 @@ TEXT = {
             "cyfrif)."
         ),
         "row": "Rhes",
+        "activity": "Gweithgaredd (activity_id)",
         "column": "Colofn",
         "value": "Gwerth a anfonwyd",
         "reason": "Beth i'w gywiro",
@@ -171,6 +174,22 @@ TEXT = {
         ),
     },
 }
+
+
+# The value a problem is about: the value sent, or for a row that could not be split into its
+# columns (file.row_shape) the row as sent, which row_json keeps
+VALUE_SENT = (
+    "coalesce(value, rtrim(json_extract_string(row_json, '$.row_as_sent'), chr(13) || chr(10)))"
+)
+SHOWN_CHARS = 300  # longer values (a row that swallowed the lines after it) are cut in the report
+
+
+def _shortened(value: str | None) -> str | None:
+    """A value as the report shows it: at most ``SHOWN_CHARS`` characters (rejected_rows.csv has
+    it whole)."""
+    if value is None or len(value) <= SHOWN_CHARS:
+        return value
+    return value[:SHOWN_CHARS] + " …"
 
 
 def _md(text: object) -> str:
@@ -247,7 +266,8 @@ def write_reports(
     submission = dict(zip([d[0] for d in cursor.description], row))
     earlier = original_submission(con, sha256) if submission["status"] == "duplicate" else None
     problems = con.execute(
-        "select source_row_number as row, column_name as column, value, reason, reason_cy "
+        f"select source_row_number as row, activity_id, column_name as column, {VALUE_SENT} as value, "
+        "reason, reason_cy "
         "from quality.quarantine where submission_sha256 = ? and submission_file = ? "
         f"and rule_name <> {quote_literal(FILE_RULE)} "
         "order by source_row_number nulls first, rule_name",
@@ -265,8 +285,8 @@ def write_reports(
     csv_path = folder / "rejected_rows.csv"
     write_csv(
         con,
-        "select source_row_number as row, column_name as column, pa_redact(value) as value, "
-        "reason, reason_cy, rule_name from quality.quarantine "
+        "select source_row_number as row, activity_id, column_name as column, "
+        f"pa_redact({VALUE_SENT}) as value, reason, reason_cy, rule_name from quality.quarantine "
         f"where submission_sha256 = {quote_literal(sha256)} "
         f"and submission_file = {quote_literal(submission_file)} "
         "order by source_row_number nulls first, rule_name",
@@ -280,9 +300,10 @@ def write_reports(
         shown = [
             {
                 "row": p[0],
-                "column": p[1],
-                "value": p[2],
-                "reason": p[4] if lang == "cy" and p[4] else p[3],
+                "activity_id": p[1],
+                "column": p[2],
+                "value": _shortened(p[3]),
+                "reason": p[5] if lang == "cy" and p[5] else p[4],
             }
             for p in problems[:REPORT_ROWS]
         ]

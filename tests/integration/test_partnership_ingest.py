@@ -734,7 +734,7 @@ def test_feedback_report_in_english_and_welsh(con, ref, tmp_path):
     assert en.exists() and cy.exists() and en.with_suffix(".md").exists()
     html_en, md_cy = en.read_text(), cy.with_suffix(".md").read_text()
     assert "Rows received</th><td>8" in html_en and "Rows loaded</th><td>4" in html_en
-    assert "<td>9</td><td>funding_gbp</td><td>twelve</td>" in html_en
+    assert "<td>9</td><td>A008</td><td>funding_gbp</td><td>twelve</td>" in html_en
     assert "is not an amount" in html_en
     assert "| Rhesi a dderbyniwyd | 8 |" in md_cy and "nid yw funding_gbp 'twelve' yn swm" in md_cy
     assert con.execute(

@@ -3,6 +3,7 @@ and quality.quarantine (the rows a load would write; loading real files:
 tests/integration/test_partnership_ingest.py)."""
 
 import csv
+import json
 import re
 from datetime import UTC, datetime
 
@@ -167,3 +168,35 @@ def test_rejected_rows_csv_is_written_like_the_exports_for_excel(tmp_path):
         ("-3",),
         (FORMULA,),
     ]
+
+
+def test_each_problem_names_the_activity_id_and_a_row_shape_problem_shows_the_row_sent(tmp_path):
+    """A partner finds the row by its row number or its activity_id; a row that could not be
+    split into columns shows the row as sent (from row_json), whole in rejected_rows.csv."""
+    shape = _problem(
+        3,
+        "(row)",
+        None,
+        "row 3 has 17 fields, the header has 16",
+        "mae gan res 3 17 maes, mae gan y rhes benawdau 16",
+        "file.row_shape",
+        activity_id="FLI-002",
+    )
+    sent = "FLI-002,Flintshire LVC,Tea, cake and chat," + "x" * 400
+    shape["row_json"] = json.dumps({"row_as_sent": sent + "\r\n"})
+    _, out = _write(
+        tmp_path,
+        [shape, _problem(4, "funding_gbp", "lots", "not an amount", "dim swm", "f.normalise")],
+    )
+    rows = list(csv.DictReader((out["en"].parent / "rejected_rows.csv").open(encoding="utf-8-sig")))
+    assert [(r["row"], r["activity_id"], r["value"]) for r in rows] == [
+        ("3", "FLI-002", sent),
+        ("4", "A1", "lots"),
+    ]
+    md = out["en"].with_suffix(".md").read_text()
+    assert "| Row | Activity (activity_id) | Column | Value sent | What to correct |" in md
+    assert f"| 3 | FLI-002 | (row) | {sent[:300]} … | row 3 has 17 fields" in md
+    assert "| 4 | A1 | funding_gbp | lots | not an amount |" in md
+    html = out["cy"].read_text()
+    assert '<th scope="col">Gweithgaredd (activity_id)</th>' in html
+    assert "<td>3</td><td>FLI-002</td>" in html
