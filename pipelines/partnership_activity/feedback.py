@@ -21,14 +21,15 @@ Paths are recorded in ``quality.submissions.feedback_report_en`` / ``_cy``. Rend
 (templates in ``templates/``); values are escaped in HTML and Markdown.
 """
 
+import json
 import re
 from pathlib import Path
 
 import duckdb
+import polars as pl
 from jinja2 import Environment, FileSystemLoader
 
 from pipelines.csvfiles import write_csv
-from pipelines.sqltext import quote_literal
 
 TEMPLATES = Path(__file__).parent / "templates"
 REPORT_ROWS = 2000
@@ -60,6 +61,7 @@ TEXT = {
             "{csv}): correct the file and send it again."
         ),
         "notes": "Notes",
+        "in_english": "",
         "rejected_rows": "Rows set aside",
         "rejected_intro": (
             "Each line is one problem; a row with several problems is listed once for each. Row "
@@ -71,6 +73,7 @@ TEXT = {
         "value": "Value sent",
         "reason": "What to correct",
         "whole_file": "(file)",
+        "columns": {},
         "more": "... and {n} more problems, listed in {csv}.",
         "next_steps": "What to do next",
         "what_to_do": (
@@ -128,7 +131,8 @@ TEXT = {
             "Cadwyd pob un o {n} rhes y ffeil, heb lwytho yr un, am yr un rheswm hwn (wedi'u "
             "rhestru yn {csv}): cywirwch y ffeil a'i hanfon eto."
         ),
-        "notes": "Nodiadau (yn Saesneg)",
+        "notes": "Nodiadau",
+        "in_english": "(yn Saesneg)",
         "rejected_rows": "Rhesi a neilltuwyd",
         "rejected_intro": (
             "Mae pob llinell yn un broblem; rhestrir rhes sydd â sawl problem unwaith ar gyfer pob "
@@ -141,6 +145,7 @@ TEXT = {
         "value": "Gwerth a anfonwyd",
         "reason": "Beth i'w gywiro",
         "whole_file": "(ffeil)",
+        "columns": {"(row)": "(rhes)", "(file)": "(ffeil)"},
         "more": "... a {n} problem arall, wedi'u rhestru yn {csv}.",
         "next_steps": "Beth i'w wneud nesaf",
         "what_to_do": (
@@ -176,11 +181,99 @@ TEXT = {
 }
 
 
+# The notes the loader writes (pipelines.partnership_activity.ingest._note, reading), in Welsh:
+# (English pattern, Welsh form). A note none of them matches is shown as written, marked as
+# English.
+DELIMITERS_CY = {"comma": "coma", "semicolon": "hanner colon", "tab": "tab", "pipe": "pibell (|)"}
+NOTES_CY = [
+    (
+        r"columns not in the contract, not loaded: (.*)",
+        r"colofnau nad ydynt yn y contract, heb eu llwytho: \1",
+    ),
+    (r"decoded as (\S+)", r"amgodiad y testun: \1"),
+    (
+        r"values separated by (comma|semicolon|tab|pipe)",
+        lambda m: f"gwahanydd y gwerthoedd: {DELIMITERS_CY[m[1]]}",
+    ),
+    (r"read sheet '(.*)' \(sheets: (.*)\)", r"darllenwyd y daflen '\1' (taflenni: \2)"),
+    (
+        r"the file is (.+) although its name ends in (\.\S*): read as (\S+)",
+        lambda m: (
+            f"mae'r ffeil yn {_type_cy(m[1])} er bod ei henw yn gorffen â {m[2]}: "
+            f"darllenwyd fel {m[3]}"
+        ),
+    ),
+    (
+        (
+            r"DuckDB's CSV reader set aside (\d+) row\(s\) \(ragged or badly quoted\): the file was "
+            r"read again row by row"
+        ),
+        (
+            r"neilltuodd darllenydd CSV DuckDB \1 rhes (anwastad neu â dyfynodau anghywir): "
+            r"darllenwyd y ffeil eto fesul rhes"
+        ),
+    ),
+    (
+        r"not read by DuckDB's CSV reader \((.*)\): read row by row",
+        r"ni allai darllenydd CSV DuckDB ei darllen (\1): darllenwyd hi fesul rhes",
+    ),
+]
+
+
+def _type_cy(english: str) -> str:
+    from pipelines.partnership_activity.reading import TYPE_NAMES, TYPE_NAMES_CY
+
+    kind = next((k for k, name in TYPE_NAMES.items() if name == english), None)
+    return TYPE_NAMES_CY.get(kind, english)
+
+
+def note_in(lang: str, note: str) -> str:
+    """One note of ``quality.submissions.note`` as the ``lang`` report says it: in Welsh, the
+    loader's notes in Welsh (``NOTES_CY``), any other marked '(yn Saesneg)'."""
+    if lang == "en":
+        return note
+    for pattern, welsh in NOTES_CY:
+        match = re.fullmatch(pattern, note)
+        if match:
+            return match.expand(welsh) if isinstance(welsh, str) else welsh(match)
+    return f"{note} {TEXT[lang]['in_english']}"
+
+
+def column_shown(lang: str, column: str | None, sent_names: dict[str, str]) -> str:
+    """A problem's column as the partner named it and as the contract does ('Local authority
+    (la_code)', as the header messages say it); several columns ('a/b') each so; '(row)' and
+    '(file)' in the report's language."""
+    if not column:
+        return ""
+    if column in TEXT[lang]["columns"]:
+        return TEXT[lang]["columns"][column]
+    return "/".join(f"{sent_names[c]} ({c})" if c in sent_names else c for c in column.split("/"))
+
+
+def reason_shown(reason: str | None, sent_names: dict[str, str]) -> str | None:
+    """A reason naming each contract column the partner headed otherwise as they named it too:
+    'la_code ... ' -> 'Local authority (la_code) ...'."""
+    if not reason:
+        return reason
+    for column, sent in sent_names.items():
+        reason = re.sub(rf"(?<![\w(]){re.escape(column)}(?![\w)])", f"{sent} ({column})", reason)
+    return reason
+
+
 # The value a problem is about: the value sent, or for a row that could not be split into its
 # columns (file.row_shape) the row as sent, which row_json keeps
 VALUE_SENT = (
     "coalesce(value, rtrim(json_extract_string(row_json, '$.row_as_sent'), chr(13) || chr(10)))"
 )
+REJECTED_SCHEMA = {
+    "row": pl.Int64,
+    "activity_id": pl.String,
+    "column": pl.String,
+    "value": pl.String,
+    "reason": pl.String,
+    "reason_cy": pl.String,
+    "rule_name": pl.String,
+}
 SHOWN_CHARS = 300  # longer values (a row that swallowed the lines after it) are cut in the report
 
 
@@ -265,14 +358,29 @@ def write_reports(
         raise LookupError(f"submission {submission_file} ({sha256}) is not in quality.submissions")
     submission = dict(zip([d[0] for d in cursor.description], row))
     earlier = original_submission(con, sha256) if submission["status"] == "duplicate" else None
+    # every problem: the report lists the row problems (value as kept), rejected_rows.csv all
+    # (personal data in the value redacted)
     problems = con.execute(
-        f"select source_row_number as row, activity_id, column_name as column, {VALUE_SENT} as value, "
-        "reason, reason_cy "
+        f"select source_row_number as row, activity_id, column_name as column, {VALUE_SENT} as "
+        f"value, reason, reason_cy, rule_name, pa_redact({VALUE_SENT}) as value_redacted "
         "from quality.quarantine where submission_sha256 = ? and submission_file = ? "
-        f"and rule_name <> {quote_literal(FILE_RULE)} "
         "order by source_row_number nulls first, rule_name",
         key,
     ).fetchall()
+    sent_names = json.loads(submission.get("column_names_sent") or "{}")
+    rejected = [
+        {
+            "row": p[0],
+            "activity_id": p[1],
+            "column": column_shown("en", p[2], sent_names),
+            "value": p[7],
+            "reason": reason_shown(p[4], sent_names),
+            "reason_cy": reason_shown(p[5], sent_names),
+            "rule_name": p[6],
+        }
+        for p in problems
+    ]
+    problems = [p for p in problems if p[6] != FILE_RULE]
     # every row of a file that cannot be loaded is kept with the same file-level reason: the
     # report says the reason once (under the error) and counts the rows
     file_rows = con.execute(
@@ -283,15 +391,12 @@ def write_reports(
     folder = report_folder(root, submission)
     folder.mkdir(parents=True, exist_ok=True)
     csv_path = folder / "rejected_rows.csv"
-    write_csv(
-        con,
-        "select source_row_number as row, activity_id, column_name as column, "
-        f"pa_redact({VALUE_SENT}) as value, reason, reason_cy, rule_name from quality.quarantine "
-        f"where submission_sha256 = {quote_literal(sha256)} "
-        f"and submission_file = {quote_literal(submission_file)} "
-        "order by source_row_number nulls first, rule_name",
-        csv_path,
-    )
+    frame = pl.DataFrame(rejected, schema=REJECTED_SCHEMA, orient="row")
+    con.register("_feedback_rejected", frame)
+    try:
+        write_csv(con, "select * from _feedback_rejected", csv_path)
+    finally:
+        con.unregister("_feedback_rejected")
     # a duplicate's note (which file it repeats) is said in the report's own language instead
     notes = [n.strip() for n in (submission.get("note") or "").split(";") if n.strip()]
     notes = [] if earlier else notes
@@ -301,9 +406,9 @@ def write_reports(
             {
                 "row": p[0],
                 "activity_id": p[1],
-                "column": p[2],
+                "column": column_shown(lang, p[2], sent_names),
                 "value": _shortened(p[3]),
-                "reason": p[5] if lang == "cy" and p[5] else p[4],
+                "reason": reason_shown(p[5] if lang == "cy" and p[5] else p[4], sent_names),
             }
             for p in problems[:REPORT_ROWS]
         ]
@@ -315,7 +420,7 @@ def write_reports(
             "file_rows": file_rows,
             "error": (submission.get("error_cy") if lang == "cy" else None)
             or submission.get("error"),
-            "notes": notes,
+            "notes": [note_in(lang, n) for n in notes],
             "problems": shown,
             "more": max(0, len(problems) - REPORT_ROWS),
             "csv_name": csv_path.name,

@@ -28,6 +28,7 @@ Nothing raises out of ``load_submission`` for a bad file; an unexpected error in
 itself is recorded as a rejected file (``record_failure``) by the asset, and the next file loads.
 """
 
+import json
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -575,6 +576,7 @@ def _insert_submission(
             "delimiter": read.delimiter_name,
             "sheet_name": read.sheet_name,
             "header_row": read.header_row,
+            "column_names_sent": json.dumps(read.sent_names) if read.sent_names else None,
         }
     described = described or {"file_format": fallback_format}
     values = {
@@ -583,6 +585,7 @@ def _insert_submission(
         "archived_path": str(archived),
         "received_at": now,
         **{k: described.get(k) for k in ("file_format", *FILE_DESCRIPTION)},
+        "column_names_sent": described.get("column_names_sent"),
         "rows_submitted": outcome.rows_submitted,
         "rows_accepted": outcome.rows_accepted,
         "rows_quarantined": outcome.rows_quarantined,

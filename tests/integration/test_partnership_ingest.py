@@ -459,6 +459,17 @@ def test_unknown_local_authority_and_mismatch(con, ref, tmp_path):
         "la_code W06000002 does not match the LSOA W01001767, which is in Cardiff (W06000015): "
         "correct one of them"
     )
+    # the Welsh reason names the authority in Welsh
+    assert con.execute(
+        "select reason_cy from quality.quarantine where submission_sha256 = ? "
+        "and rule_name = 'lsoa_code.allowed_pair'",
+        [out.sha256],
+    ).fetchone() == (
+        (
+            "nid yw la_code W06000002 yn cyfateb i'r LSOA W01001767, sydd yn ardal Caerdydd "
+            "(W06000015): cywirwch un ohonynt"
+        ),
+    )
 
 
 def test_dates_and_partial_dates(con, ref, tmp_path):

@@ -200,3 +200,127 @@ def test_each_problem_names_the_activity_id_and_a_row_shape_problem_shows_the_ro
     html = out["cy"].read_text()
     assert '<th scope="col">Gweithgaredd (activity_id)</th>' in html
     assert "<td>3</td><td>FLI-002</td>" in html
+
+
+# English words that never belong in a Welsh sentence ('a', 'i', 'yn' are Welsh too)
+ENGLISH = {"people", "in", "is", "not", "the", "and", "of", "expected", "between", "row"}
+ENGLISH |= {"rows", "column", "columns", "file", "or", "which", "must", "value", "values"}
+ENGLISH |= {"least", "most", "from", "with", "sheet", "read", "as", "to", "an", "outside"}
+
+
+def _english_in(welsh: str) -> set[str]:
+    """English words in Welsh text, leaving out column names (snake_case) and codes."""
+    return set(re.findall(r"(?<![\w.'])[A-Za-z]+(?![\w'])", welsh)) & ENGLISH
+
+
+def test_welsh_reasons_and_report_text_have_no_english_words():
+    """Every Welsh reason a rule of the partner contract gives (its literal text), and the Welsh
+    report's own text, is Welsh: 'rhwng 0 a 1000000 o bobl', not '... people'."""
+    from pipelines.partnership_activity.ingest import row_rules
+
+    found = {}
+    for rule in row_rules():
+        for text in re.findall(r"'((?:[^']|'')*)'", rule.reason_cy or ""):
+            if _english_in(text.replace("''", "'")):
+                found[rule.name] = text
+        # a Welsh reason names a place by its Welsh name, never the English-name column
+        assert not re.search(r't\."\w*_name(_en)?"', rule.reason_cy or ""), rule.name
+    for key, text in feedback.TEXT["cy"].items():
+        for one in text.values() if isinstance(text, dict) else [text]:
+            if _english_in(one):
+                found[key] = one
+    assert found == {}
+
+
+@pytest.mark.parametrize(
+    ("note", "welsh"),
+    [
+        (
+            "columns not in the contract, not loaded: Officer notes, RAG",
+            "colofnau nad ydynt yn y contract, heb eu llwytho: Officer notes, RAG",
+        ),
+        ("decoded as cp1252", "amgodiad y testun: cp1252"),
+        ("values separated by semicolon", "gwahanydd y gwerthoedd: hanner colon"),
+        (
+            "read sheet 'Activities' (sheets: Instructions, Activities)",
+            "darllenwyd y daflen 'Activities' (taflenni: Instructions, Activities)",
+        ),
+        (
+            "the file is an Excel workbook (.xlsx) although its name ends in .csv: read as xlsx",
+            (
+                "mae'r ffeil yn llyfr gwaith Excel (.xlsx) er bod ei henw yn gorffen â .csv: "
+                "darllenwyd fel xlsx"
+            ),
+        ),
+        (
+            (
+                "DuckDB's CSV reader set aside 4 row(s) (ragged or badly quoted): the file was read "
+                "again row by row"
+            ),
+            (
+                "neilltuodd darllenydd CSV DuckDB 4 rhes (anwastad neu â dyfynodau anghywir): "
+                "darllenwyd y ffeil eto fesul rhes"
+            ),
+        ),
+        ("a note nobody translated", "a note nobody translated (yn Saesneg)"),
+    ],
+)
+def test_the_loaders_notes_are_said_in_welsh_in_the_welsh_report(note, welsh):
+    assert feedback.note_in("cy", note) == welsh
+    assert feedback.note_in("en", note) == note
+    if not welsh.endswith("(yn Saesneg)"):
+        assert _english_in(welsh.split(": ")[0]) == set()
+
+
+def test_the_loaders_own_notes_are_the_forms_the_welsh_report_knows(tmp_path):
+    """The notes ingest._note writes (ignored columns, encoding, separator) match NOTES_CY, so
+    a change of wording there cannot silently leave the Welsh report in English."""
+    from pipelines.partnership_activity import reading
+
+    (tmp_path / "q1.csv").write_bytes(
+        "partner_organisation;activity_id;RAG;title\nCyngor;A1;green;Taith ar ôl\n".encode("cp1252")
+    )
+    notes = ingest._note(reading.read(tmp_path / "q1.csv")).split("; ")
+    assert len(notes) == 3
+    assert all(not feedback.note_in("cy", n).endswith("(yn Saesneg)") for n in notes), notes
+
+
+def test_columns_are_named_as_the_partner_headed_them_and_row_problems_in_welsh(tmp_path):
+    """A problem in a column the partner headed 'Local authority' names it 'Local authority
+    (la_code)' in the Column and in the reason (report and rejected_rows.csv), as the header
+    messages do; '(row)' is '(rhes)' in Welsh; the notes are in Welsh."""
+    con, out = _write(
+        tmp_path,
+        [
+            _problem(
+                2,
+                "la_code",
+                "Gotham",
+                "unknown local authority 'Gotham': give la_code or lsoa_code",
+                "awdurdod lleol anhysbys 'Gotham': rhowch la_code neu lsoa_code",
+                "la_code.normalise",
+            ),
+            _problem(3, "(row)", None, "row 3 has 17 fields", "mae gan res 3 17 maes", "s"),
+        ],
+        note="decoded as cp1252; values separated by semicolon",
+    )
+    # as a load records it (a header 'Local authority' read as la_code)
+    con.execute(
+        "update quality.submissions set column_names_sent = ?",
+        ['{"la_code": "Local authority"}'],
+    )
+    out = feedback.write_reports(con, "ab" * 32, tmp_path / "feedback", "cwmpas.csv")
+    en = out["en"].with_suffix(".md").read_text()
+    assert (
+        "| 2 | A1 | Local authority (la_code) | Gotham | unknown local authority 'Gotham': give "
+        "Local authority (la_code) or lsoa_code |"
+    ) in en
+    assert "| 3 | A1 | (row) |" in en
+    cy = out["cy"].read_text()
+    assert "<td>Local authority (la_code)</td><td>Gotham</td><td>awdurdod lleol anhysbys" in cy
+    assert "rhowch Local authority (la_code) neu lsoa_code" in cy
+    assert "<td>(rhes)</td>" in cy and "(row)" not in cy
+    assert "<h2>Nodiadau</h2>" in cy and "<li>amgodiad y testun: cp1252</li>" in cy
+    rows = list(csv.DictReader((out["en"].parent / "rejected_rows.csv").open(encoding="utf-8-sig")))
+    assert rows[0]["column"] == "Local authority (la_code)"
+    assert rows[0]["reason_cy"].endswith("rhowch Local authority (la_code) neu lsoa_code")
