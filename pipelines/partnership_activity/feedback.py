@@ -23,6 +23,7 @@ Paths are recorded in ``quality.submissions.feedback_report_en`` / ``_cy``. Rend
 
 import json
 import re
+import unicodedata
 from pathlib import Path
 
 import duckdb
@@ -33,6 +34,7 @@ from pipelines.csvfiles import write_csv
 
 TEMPLATES = Path(__file__).parent / "templates"
 REPORT_ROWS = 2000
+FOLDER_NAME_BYTES = 120  # of the file name in a report folder's name (file systems allow 255)
 TEXT = {
     "en": {
         "title": "Feedback on your partnership activity return",
@@ -309,8 +311,14 @@ def _environment(suffix: str) -> Environment:
 
 def report_folder(root: Path, submission: dict) -> Path:
     """``<root>/<received date>_<file>_<sha256[:12]>``; the file's path below the inbox is kept
-    (``sub/a.csv`` -> ``sub_a.csv``), so copies in two sub-folders have a folder each."""
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", submission["submission_file"])[-80:]
+    (``sub/a.csv`` -> ``sub_a.csv``), so copies in two sub-folders have a folder each. Letters
+    of any language are kept (``Adroddiad_Cyngor_Gŵynedd.csv``); what a file system refuses or a
+    script trips on (separators, ``<>:"|?*``, control characters, spaces) becomes ``_``, and the
+    name is cut to its last ``FOLDER_NAME_BYTES`` bytes of UTF-8."""
+    name = unicodedata.normalize("NFC", submission["submission_file"])
+    stem = re.sub(r"[^\w.-]+", "_", name)
+    while len(stem.encode("utf-8")) > FOLDER_NAME_BYTES:
+        stem = stem[1:]
     day = str(submission["received_at"])[:10]
     return Path(root) / f"{day}_{stem}_{submission['submission_sha256'][:12]}"
 

@@ -786,3 +786,41 @@ def test_duckdb_reader_falls_back_on_a_ragged_row(con, ref, tmp_path, monkeypatc
     assert counts(out) == (3, 2, 1)
     assert reasons(con, out)[3].startswith("row 3 has 19 fields, the header has 18")
     assert "read again row by row" in out.note
+
+
+def test_a_hostile_file_is_reported_safely_as_the_partner_headed_it(con, ref, tmp_path):
+    """End to end, a file a partner might send (a renamed header, pasted HTML and a formula):
+    every value is text in the HTML reports, the formula is shown not run in rejected_rows.csv
+    (which has a byte-order mark and each row's activity_id), columns are named as the partner
+    headed them, and the Welsh report says the unit in Welsh."""
+    header = ["Local authority" if h == "la_code" else h for h in HEADER]
+    path = write_csv(
+        tmp_path / "cwmpas.csv",
+        table(
+            {"funding_gbp": "<script>alert('x')</script>"},
+            {"funding_gbp": '=HYPERLINK("http://example.com","x")'},
+            {"participant_count": "-3"},
+            {"lsoa_code": "", "la_code": "Gotham"},
+            header=header,
+        ),
+    )
+    out = load(con, path, ref, tmp_path)
+    assert counts(out) == (4, 0, 4)
+    assert con.execute("select column_names_sent from quality.submissions").fetchone() == (
+        '{"la_code":"Local authority"}',
+    )
+    html_en, html_cy = out.feedback["en"].read_text(), out.feedback["cy"].read_text()
+    for html in (html_en, html_cy):
+        assert "<script" not in html and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+    assert "<td>5</td><td>A004</td><td>Local authority (la_code)</td><td>Gotham</td>" in html_en
+    assert "disgwylir rhwng 0 a 1000000 o bobl" in html_cy and " people" not in html_cy
+    raw = (out.feedback["en"].parent / "rejected_rows.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert [(r["row"], r["activity_id"], r["value"]) for r in rows] == [
+        ("2", "A001", "<script>alert('x')</script>"),
+        ("3", "A002", '\'=HYPERLINK("http://example.com","x")'),
+        ("4", "A003", "-3"),
+        ("5", "A004", "Gotham"),
+    ]
+    assert rows[3]["column"] == "Local authority (la_code)"

@@ -324,3 +324,19 @@ def test_columns_are_named_as_the_partner_headed_them_and_row_problems_in_welsh(
     rows = list(csv.DictReader((out["en"].parent / "rejected_rows.csv").open(encoding="utf-8-sig")))
     assert rows[0]["column"] == "Local authority (la_code)"
     assert rows[0]["reason_cy"].endswith("rhowch Local authority (la_code) neu lsoa_code")
+
+
+def test_the_report_folder_keeps_welsh_letters_and_drops_what_file_systems_refuse(tmp_path):
+    def folder(name):
+        return feedback.report_folder(
+            tmp_path, {"submission_file": name, "received_at": AT, "submission_sha256": "ab" * 32}
+        ).name
+
+    assert folder("Adroddiad Cyngor Gŵynedd ŷ 2025.csv") == (
+        "2026-12-02_Adroddiad_Cyngor_Gŵynedd_ŷ_2025.csv_abababababab"
+    )
+    # a decomposed ŵ (as macOS writes names) is the same folder as the composed one
+    assert folder("Gw\u0302ynedd.csv") == folder("Gŵynedd.csv")
+    assert folder('is/a:b*c?"d"<e>|f\\g\x01.csv') == "2026-12-02_is_a_b_c_d_e_f_g_.csv_abababababab"
+    long = folder("ŵ" * 200 + ".csv")
+    assert len(long.encode()) < 255 and long.endswith("ŵŵ.csv_abababababab")
