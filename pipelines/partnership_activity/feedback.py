@@ -258,14 +258,19 @@ def reason_shown(reason: str | None, sent_names: dict[str, str]) -> str | None:
     if not reason:
         return reason
     for column, sent in sent_names.items():
-        reason = re.sub(rf"(?<![\w(]){re.escape(column)}(?![\w)])", f"{sent} ({column})", reason)
+        shown = f"{sent} ({column})"
+        reason = re.sub(rf"(?<![\w(]){re.escape(column)}(?![\w)])", lambda _, s=shown: s, reason)
     return reason
 
 
-# The value a problem is about: the value sent, or for a row that could not be split into its
-# columns (file.row_shape) the row as sent, which row_json keeps
+# The value a problem is about: the value the rule saw, else what the partner sent in its column
+# (a la_code no place was found for: the normalised value is empty, the sent one is not), or for
+# a row that could not be split into its columns (file.row_shape) the row as sent; row_json keeps
+# both, redacted
 VALUE_SENT = (
-    "coalesce(value, rtrim(json_extract_string(row_json, '$.row_as_sent'), chr(13) || chr(10)))"
+    "coalesce(value, case when regexp_full_match(column_name, '[a-z_]+') "
+    "then json_extract_string(row_json, '$.' || column_name) end, "
+    "rtrim(json_extract_string(row_json, '$.row_as_sent'), chr(13) || chr(10)))"
 )
 REJECTED_SCHEMA = {
     "row": pl.Int64,

@@ -184,14 +184,24 @@ def test_each_problem_names_the_activity_id_and_a_row_shape_problem_shows_the_ro
     )
     sent = "FLI-002,Flintshire LVC,Tea, cake and chat," + "x" * 400
     shape["row_json"] = json.dumps({"row_as_sent": sent + "\r\n"})
+    # a rule about the normalised value (none: no place found) shows what the partner sent
+    unplaced = _problem(
+        5, "la_code", None, "could not be determined", "dim modd", "la_code.required"
+    )
+    unplaced["row_json"] = json.dumps({"la_code": "Gotham", "title": "Walk"})
     _, out = _write(
         tmp_path,
-        [shape, _problem(4, "funding_gbp", "lots", "not an amount", "dim swm", "f.normalise")],
+        [
+            shape,
+            _problem(4, "funding_gbp", "lots", "not an amount", "dim swm", "f.normalise"),
+            unplaced,
+        ],
     )
     rows = list(csv.DictReader((out["en"].parent / "rejected_rows.csv").open(encoding="utf-8-sig")))
     assert [(r["row"], r["activity_id"], r["value"]) for r in rows] == [
         ("3", "FLI-002", sent),
         ("4", "A1", "lots"),
+        ("5", "A1", "Gotham"),
     ]
     md = out["en"].with_suffix(".md").read_text()
     assert "| Row | Activity (activity_id) | Column | Value sent | What to correct |" in md
