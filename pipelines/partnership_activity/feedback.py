@@ -34,7 +34,7 @@ from pipelines.csvfiles import write_csv
 
 TEMPLATES = Path(__file__).parent / "templates"
 REPORT_ROWS = 2000
-FOLDER_NAME_BYTES = 120  # of the file name in a report folder's name (file systems allow 255)
+FOLDER_NAME_CHARS, FOLDER_NAME_BYTES = 80, 160  # of the file name in a report folder's name
 TEXT = {
     "en": {
         "title": "Feedback on your partnership activity return",
@@ -319,10 +319,11 @@ def report_folder(root: Path, submission: dict) -> Path:
     (``sub/a.csv`` -> ``sub_a.csv``), so copies in two sub-folders have a folder each. Letters
     of any language are kept (``Adroddiad_Cyngor_Gŵynedd.csv``); what a file system refuses or a
     script trips on (separators, ``<>:"|?*``, control characters, spaces) becomes ``_``, and the
-    name is cut to its last ``FOLDER_NAME_BYTES`` bytes of UTF-8."""
+    name is cut to its last ``FOLDER_NAME_CHARS`` characters (at most ``FOLDER_NAME_BYTES``
+    bytes of UTF-8)."""
     name = unicodedata.normalize("NFC", submission["submission_file"])
-    stem = re.sub(r"[^\w.-]+", "_", name)
-    while len(stem.encode("utf-8")) > FOLDER_NAME_BYTES:
+    stem = re.sub(r"[^\w.-]+", "_", name)[-FOLDER_NAME_CHARS:]
+    while len(stem.encode("utf-8")) > FOLDER_NAME_BYTES:  # a file system allows 255 bytes
         stem = stem[1:]
     day = str(submission["received_at"])[:10]
     return Path(root) / f"{day}_{stem}_{submission['submission_sha256'][:12]}"
@@ -404,7 +405,7 @@ def write_reports(
     folder = report_folder(root, submission)
     folder.mkdir(parents=True, exist_ok=True)
     csv_path = folder / "rejected_rows.csv"
-    frame = pl.DataFrame(rejected, schema=REJECTED_SCHEMA, orient="row")
+    frame = pl.DataFrame(rejected, schema=REJECTED_SCHEMA)
     con.register("_feedback_rejected", frame)
     try:
         write_csv(con, "select * from _feedback_rejected", csv_path)
