@@ -17,7 +17,8 @@ Layout of ``<publish>``::
 
     wellbeing.duckdb            the read-only snapshot (schemas marts, reference, dictionary)
     exports/<table>.parquet     one per published table (zstd)
-    exports/<table>.csv         same rows, with header (UTF-8 with a byte-order mark, lists as 'a; b')
+    exports/<table>.csv         same rows, with header (UTF-8 with a byte-order mark, lists as 'a; b',
+                                a formula-like text after a quote: pipelines.csvfiles)
     exports/lsoa_profile_<W06 code>.csv   one local authority's LSOAs (the per-area extract)
     exports/lsoa_profile_<W02 code>.csv   one MSOA's LSOAs
     exports/local_authority_profile_<PSB or W11 code>.csv   a PSB's or health board's authorities
@@ -29,7 +30,6 @@ import fcntl
 import json
 import os
 import re
-import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -42,6 +42,7 @@ from pathlib import Path
 import duckdb
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from pipelines.csvfiles import write_csv
 from pipelines.disclosure import apply_disclosure, rules_for
 from pipelines.settings import setting
 from pipelines.sqltext import quote_ident, quote_literal
@@ -64,7 +65,6 @@ AREA_EXTRACTS = (
     ("marts", "local_authority_profile", "psb_code"),
     ("marts", "local_authority_profile", "lhb_code"),
 )
-UTF8_BOM = b"\xef\xbb\xbf"
 
 # Column names that would mean personal data reached a published table; publishing refuses them.
 PERSONAL_DATA_COLUMN = re.compile(
@@ -376,8 +376,10 @@ def write_export(
     table: PublishedTable | None = None,
 ) -> None:
     """Write one export: Parquet (zstd, with the table's description and example-data flag as
-    key-value metadata) or CSV with a header and a UTF-8 byte-order mark, so that Excel reads
-    "Ynys Môn" rather than "Ynys MÃ´n"."""
+    key-value metadata) or CSV through ``pipelines.csvfiles.write_csv``: a header, a UTF-8
+    byte-order mark (Excel reads "Ynys Môn", not "Ynys MÃ´n") and text a spreadsheet would run as
+    a formula (``=HYPERLINK(...)`` in a partner's title) after a single quote. The Parquet keeps
+    every value as published."""
     if fmt == "parquet":
         metadata = ""
         if table is not None:
@@ -390,14 +392,7 @@ def write_export(
             f"(format parquet, compression zstd{metadata})"
         )
         return
-    plain = path.with_name(path.name + ".nobom")
-    con.execute(f"copy ({select}) to {quote_literal(str(plain))} (format csv, header true)")
-    try:
-        with plain.open("rb") as src, path.open("wb") as out:
-            out.write(UTF8_BOM)
-            shutil.copyfileobj(src, out, 1 << 20)
-    finally:
-        plain.unlink(missing_ok=True)
+    write_csv(con, select, path)
 
 
 def _area_extracts(con: duckdb.DuckDBPyConnection, tables: list[PublishedTable]) -> list[tuple]:

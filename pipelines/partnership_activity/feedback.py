@@ -6,28 +6,35 @@ and writes, under ``<folder>/<received date>_<file path>_<sha256[:12]>/``:
 
 - ``feedback_en.html`` / ``feedback_en.md`` and ``feedback_cy.html`` / ``feedback_cy.md``: rows
   received, accepted and quarantined; for a file that could not be read, what was found and what
-  to do; each rejected row with its row number (as the partner's spreadsheet shows it), column,
-  value and reason (Welsh reasons in the Welsh report); for a duplicate (the same content as a
+  to do; each rejected row with its row number (as the partner's spreadsheet shows it), its
+  activity_id, column, value (a row that could not be split into columns: the row as sent) and
+  reason (Welsh reasons in the Welsh report); for a duplicate (the same content as a
   file received before under another name), which file it repeats and when that came, that
   nothing was loaded again and how to send a correction. An analyst can send either file back
   to the partner as it is;
 - ``rejected_rows.csv``: every problem in both languages (the reports list the first
-  ``REPORT_ROWS``).
+  ``REPORT_ROWS``), written like the published CSV exports (``pipelines.csvfiles``: a UTF-8
+  byte-order mark for Excel, and a value that would run as a formula, e.g. ``=HYPERLINK(...)``,
+  after a single quote).
 
 Paths are recorded in ``quality.submissions.feedback_report_en`` / ``_cy``. Rendered with Jinja2
 (templates in ``templates/``); values are escaped in HTML and Markdown.
 """
 
+import json
 import re
+import unicodedata
 from pathlib import Path
 
 import duckdb
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+import polars as pl
+from jinja2 import Environment, FileSystemLoader
 
-from pipelines.sqltext import quote_literal
+from pipelines.csvfiles import write_csv
 
 TEMPLATES = Path(__file__).parent / "templates"
 REPORT_ROWS = 2000
+FOLDER_NAME_CHARS, FOLDER_NAME_BYTES = 80, 160  # of the file name in a report folder's name
 TEXT = {
     "en": {
         "title": "Feedback on your partnership activity return",
@@ -56,16 +63,19 @@ TEXT = {
             "{csv}): correct the file and send it again."
         ),
         "notes": "Notes",
+        "in_english": "",
         "rejected_rows": "Rows set aside",
         "rejected_intro": (
             "Each line is one problem; a row with several problems is listed once for each. Row "
             "numbers are as your spreadsheet shows them (the header row counts)."
         ),
         "row": "Row",
+        "activity": "Activity (activity_id)",
         "column": "Column",
         "value": "Value sent",
         "reason": "What to correct",
         "whole_file": "(file)",
+        "columns": {},
         "more": "... and {n} more problems, listed in {csv}.",
         "next_steps": "What to do next",
         "what_to_do": (
@@ -123,7 +133,8 @@ TEXT = {
             "Cadwyd pob un o {n} rhes y ffeil, heb lwytho yr un, am yr un rheswm hwn (wedi'u "
             "rhestru yn {csv}): cywirwch y ffeil a'i hanfon eto."
         ),
-        "notes": "Nodiadau (yn Saesneg)",
+        "notes": "Nodiadau",
+        "in_english": "(yn Saesneg)",
         "rejected_rows": "Rhesi a neilltuwyd",
         "rejected_intro": (
             "Mae pob llinell yn un broblem; rhestrir rhes sydd â sawl problem unwaith ar gyfer pob "
@@ -131,10 +142,12 @@ TEXT = {
             "cyfrif)."
         ),
         "row": "Rhes",
+        "activity": "Gweithgaredd (activity_id)",
         "column": "Colofn",
         "value": "Gwerth a anfonwyd",
         "reason": "Beth i'w gywiro",
         "whole_file": "(ffeil)",
+        "columns": {"(row)": "(rhes)", "(file)": "(ffeil)"},
         "more": "... a {n} problem arall, wedi'u rhestru yn {csv}.",
         "next_steps": "Beth i'w wneud nesaf",
         "what_to_do": (
@@ -170,24 +183,148 @@ TEXT = {
 }
 
 
+# The notes the loader writes (pipelines.partnership_activity.ingest._note, reading), in Welsh:
+# (English pattern, Welsh form). A note none of them matches is shown as written, marked as
+# English.
+DELIMITERS_CY = {"comma": "coma", "semicolon": "hanner colon", "tab": "tab", "pipe": "pibell (|)"}
+NOTES_CY = [
+    (
+        r"columns not in the contract, not loaded: (.*)",
+        r"colofnau nad ydynt yn y contract, heb eu llwytho: \1",
+    ),
+    (r"decoded as (\S+)", r"amgodiad y testun: \1"),
+    (
+        r"values separated by (comma|semicolon|tab|pipe)",
+        lambda m: f"gwahanydd y gwerthoedd: {DELIMITERS_CY[m[1]]}",
+    ),
+    (r"read sheet '(.*)' \(sheets: (.*)\)", r"darllenwyd y daflen '\1' (taflenni: \2)"),
+    (
+        r"the file is (.+) although its name ends in (\.\S*): read as (\S+)",
+        lambda m: (
+            f"mae'r ffeil yn {_type_cy(m[1])} er bod ei henw yn gorffen â {m[2]}: "
+            f"darllenwyd fel {m[3]}"
+        ),
+    ),
+    (
+        (
+            r"DuckDB's CSV reader set aside (\d+) row\(s\) \(ragged or badly quoted\): the file was "
+            r"read again row by row"
+        ),
+        (
+            r"neilltuodd darllenydd CSV DuckDB \1 rhes (anwastad neu â dyfynodau anghywir): "
+            r"darllenwyd y ffeil eto fesul rhes"
+        ),
+    ),
+    (
+        r"not read by DuckDB's CSV reader \((.*)\): read row by row",
+        r"ni allai darllenydd CSV DuckDB ei darllen (\1): darllenwyd hi fesul rhes",
+    ),
+]
+
+
+def _type_cy(english: str) -> str:
+    from pipelines.partnership_activity.reading import TYPE_NAMES, TYPE_NAMES_CY
+
+    kind = next((k for k, name in TYPE_NAMES.items() if name == english), None)
+    return TYPE_NAMES_CY.get(kind, english)
+
+
+def note_in(lang: str, note: str) -> str:
+    """One note of ``quality.submissions.note`` as the ``lang`` report says it: in Welsh, the
+    loader's notes in Welsh (``NOTES_CY``), any other marked '(yn Saesneg)'."""
+    if lang == "en":
+        return note
+    for pattern, welsh in NOTES_CY:
+        match = re.fullmatch(pattern, note)
+        if match:
+            return match.expand(welsh) if isinstance(welsh, str) else welsh(match)
+    return f"{note} {TEXT[lang]['in_english']}"
+
+
+def column_shown(lang: str, column: str | None, sent_names: dict[str, str]) -> str:
+    """A problem's column as the partner named it and as the contract does ('Local authority
+    (la_code)', as the header messages say it); several columns ('a/b') each so; '(row)' and
+    '(file)' in the report's language."""
+    if not column:
+        return ""
+    if column in TEXT[lang]["columns"]:
+        return TEXT[lang]["columns"][column]
+    return "/".join(f"{sent_names[c]} ({c})" if c in sent_names else c for c in column.split("/"))
+
+
+def reason_shown(reason: str | None, sent_names: dict[str, str]) -> str | None:
+    """A reason naming each contract column the partner headed otherwise as they named it too:
+    'la_code ... ' -> 'Local authority (la_code) ...'."""
+    if not reason:
+        return reason
+    for column, sent in sent_names.items():
+        shown = f"{sent} ({column})"
+        reason = re.sub(rf"(?<![\w(]){re.escape(column)}(?![\w)])", lambda _, s=shown: s, reason)
+    return reason
+
+
+# The value a problem is about: the value the rule saw, else what the partner sent in its column
+# (a la_code no place was found for: the normalised value is empty, the sent one is not), or for
+# a row that could not be split into its columns (file.row_shape) the row as sent; row_json keeps
+# both, redacted
+VALUE_SENT = (
+    "coalesce(value, case when regexp_full_match(column_name, '[a-z_]+') "
+    "then json_extract_string(row_json, '$.' || column_name) end, "
+    "rtrim(json_extract_string(row_json, '$.row_as_sent'), chr(13) || chr(10)))"
+)
+REJECTED_SCHEMA = {
+    "row": pl.Int64,
+    "activity_id": pl.String,
+    "column": pl.String,
+    "value": pl.String,
+    "reason": pl.String,
+    "reason_cy": pl.String,
+    "rule_name": pl.String,
+}
+SHOWN_CHARS = 300  # longer values (a row that swallowed the lines after it) are cut in the report
+
+
+def _shortened(value: str | None) -> str | None:
+    """A value as the report shows it: at most ``SHOWN_CHARS`` characters (rejected_rows.csv has
+    it whole)."""
+    if value is None or len(value) <= SHOWN_CHARS:
+        return value
+    return value[:SHOWN_CHARS] + " …"
+
+
 def _md(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
-def _environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
-        trim_blocks=False,
+    """One value as Markdown text: ``|`` and ``<`` backslash-escaped (a table cell stays one
+    cell, and a partner's ``<script>`` is shown as text, never as the HTML a Markdown viewer
+    would render), new lines as spaces. Applied to every ``{{ }}`` of a ``.md.j2`` template."""
+    if text is None:
+        return ""
+    return (
+        str(text).replace("\\", "\\\\").replace("|", "\\|").replace("<", "\\<").replace("\n", " ")
     )
-    env.filters["md"] = _md
-    return env
+
+
+def _environment(suffix: str) -> Environment:
+    """The Jinja environment of the ``feedback.<suffix>.j2`` templates. Every value a partner
+    sent (file name, values, reasons quoting them, notes) is escaped in every output: HTML
+    through Jinja's autoescape (the templates are named ``*.html.j2``, which
+    ``select_autoescape(["html"])`` does not match, so it is switched on here by form), Markdown
+    by ``_md`` on every expression."""
+    if suffix == "html":
+        return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
+    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=False, finalize=_md)
 
 
 def report_folder(root: Path, submission: dict) -> Path:
     """``<root>/<received date>_<file>_<sha256[:12]>``; the file's path below the inbox is kept
-    (``sub/a.csv`` -> ``sub_a.csv``), so copies in two sub-folders have a folder each."""
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", submission["submission_file"])[-80:]
+    (``sub/a.csv`` -> ``sub_a.csv``), so copies in two sub-folders have a folder each. Letters
+    of any language are kept (``Adroddiad_Cyngor_Gŵynedd.csv``); what a file system refuses or a
+    script trips on (separators, ``<>:"|?*``, control characters, spaces) becomes ``_``, and the
+    name is cut to its last ``FOLDER_NAME_CHARS`` characters (at most ``FOLDER_NAME_BYTES``
+    bytes of UTF-8)."""
+    name = unicodedata.normalize("NFC", submission["submission_file"])
+    stem = re.sub(r"[^\w.-]+", "_", name)[-FOLDER_NAME_CHARS:]
+    while len(stem.encode("utf-8")) > FOLDER_NAME_BYTES:  # a file system allows 255 bytes
+        stem = stem[1:]
     day = str(submission["received_at"])[:10]
     return Path(root) / f"{day}_{stem}_{submission['submission_sha256'][:12]}"
 
@@ -235,13 +372,29 @@ def write_reports(
         raise LookupError(f"submission {submission_file} ({sha256}) is not in quality.submissions")
     submission = dict(zip([d[0] for d in cursor.description], row))
     earlier = original_submission(con, sha256) if submission["status"] == "duplicate" else None
+    # every problem: the report lists the row problems (value as kept), rejected_rows.csv all
+    # (personal data in the value redacted)
     problems = con.execute(
-        "select source_row_number as row, column_name as column, value, reason, reason_cy "
+        f"select source_row_number as row, activity_id, column_name as column, {VALUE_SENT} as "
+        f"value, reason, reason_cy, rule_name, pa_redact({VALUE_SENT}) as value_redacted "
         "from quality.quarantine where submission_sha256 = ? and submission_file = ? "
-        f"and rule_name <> {quote_literal(FILE_RULE)} "
         "order by source_row_number nulls first, rule_name",
         key,
     ).fetchall()
+    sent_names = json.loads(submission.get("column_names_sent") or "{}")
+    rejected = [
+        {
+            "row": p[0],
+            "activity_id": p[1],
+            "column": column_shown("en", p[2], sent_names),
+            "value": p[7],
+            "reason": reason_shown(p[4], sent_names),
+            "reason_cy": reason_shown(p[5], sent_names),
+            "rule_name": p[6],
+        }
+        for p in problems
+    ]
+    problems = [p for p in problems if p[6] != FILE_RULE]
     # every row of a file that cannot be loaded is kept with the same file-level reason: the
     # report says the reason once (under the error) and counts the rows
     file_rows = con.execute(
@@ -252,29 +405,31 @@ def write_reports(
     folder = report_folder(root, submission)
     folder.mkdir(parents=True, exist_ok=True)
     csv_path = folder / "rejected_rows.csv"
-    con.execute(
-        "copy (select source_row_number as row, column_name as column, pa_redact(value) as value, "
-        "reason, reason_cy, rule_name from quality.quarantine "
-        f"where submission_sha256 = {quote_literal(sha256)} "
-        f"and submission_file = {quote_literal(submission_file)} "
-        "order by source_row_number nulls first, rule_name) "
-        f"to {quote_literal(str(csv_path))} (header, delimiter ',')"
-    )
+    frame = pl.DataFrame(rejected, schema=REJECTED_SCHEMA)
+    con.register("_feedback_rejected", frame)
+    try:
+        write_csv(con, "select * from _feedback_rejected", csv_path)
+    finally:
+        con.unregister("_feedback_rejected")
 
     # a duplicate's note (which file it repeats) is said in the report's own language instead
     def notes_in(lang: str) -> list[str]:
-        note = (submission.get("note_cy") if lang == "cy" else None) or submission.get("note")
-        return [] if earlier else [n.strip() for n in (note or "").split(";") if n.strip()]
+        if earlier:
+            return []
+        if lang == "cy" and submission.get("note_cy"):  # said in Welsh when the file was loaded
+            return [n.strip() for n in submission["note_cy"].split(";") if n.strip()]
+        notes = [n.strip() for n in (submission.get("note") or "").split(";") if n.strip()]
+        return [note_in(lang, n) for n in notes]
 
-    env = _environment()
     out = {}
     for lang in ("en", "cy"):
         shown = [
             {
                 "row": p[0],
-                "column": p[1],
-                "value": p[2],
-                "reason": p[4] if lang == "cy" and p[4] else p[3],
+                "activity_id": p[1],
+                "column": column_shown(lang, p[2], sent_names),
+                "value": _shortened(p[3]),
+                "reason": reason_shown(p[5] if lang == "cy" and p[5] else p[4], sent_names),
             }
             for p in problems[:REPORT_ROWS]
         ]
@@ -293,7 +448,7 @@ def write_reports(
             "duplicate": duplicate_text(lang, earlier) if earlier else None,
         }
         for suffix in ("html", "md"):
-            text = env.get_template(f"feedback.{suffix}.j2").render(**context)
+            text = _environment(suffix).get_template(f"feedback.{suffix}.j2").render(**context)
             text = text.rstrip("\n") + "\n"  # one final newline, as a text file ends
             (folder / f"feedback_{lang}.{suffix}").write_text(text, encoding="utf-8")
         out[lang] = folder / f"feedback_{lang}.html"

@@ -28,6 +28,7 @@ Nothing raises out of ``load_submission`` for a bad file; an unexpected error in
 itself is recorded as a rejected file (``record_failure``) by the asset, and the next file loads.
 """
 
+import json
 import logging
 import shutil
 import tempfile
@@ -592,6 +593,7 @@ def _insert_submission(
             "delimiter": read.delimiter_name,
             "sheet_name": read.sheet_name,
             "header_row": read.header_row,
+            "column_names_sent": json.dumps(read.sent_names) if read.sent_names else None,
         }
     described = described or {"file_format": fallback_format}
     values = {
@@ -600,6 +602,7 @@ def _insert_submission(
         "archived_path": str(archived),
         "received_at": now,
         **{k: described.get(k) for k in ("file_format", *FILE_DESCRIPTION)},
+        "column_names_sent": described.get("column_names_sent"),
         "rows_submitted": outcome.rows_submitted,
         "rows_accepted": outcome.rows_accepted,
         "rows_quarantined": outcome.rows_quarantined,
@@ -616,15 +619,20 @@ def _insert_submission(
 
 
 def _note(read: reading.FileRead, welsh: bool = False) -> str | None:
-    """The notes on how the file was read, in English, or in Welsh where a note has a Welsh
-    text (``read.notes_cy``)."""
-    notes = [read.notes_cy.get(n, n) if welsh else n for n in read.notes]
+    """The notes on how the file was read, in English, or in Welsh: the reader's Welsh text
+    (``read.notes_cy``) where it wrote one, else ``feedback.note_in`` (which marks a note it has
+    no Welsh for '(yn Saesneg)')."""
+    from pipelines.partnership_activity.feedback import note_in
+
+    notes = list(read.notes)
     if read.ignored_columns:
         notes.append(f"columns not in the contract, not loaded: {', '.join(read.ignored_columns)}")
     if read.encoding and read.encoding not in ("utf-8", "utf-8+cp1252"):  # the second: noted
         notes.append(f"decoded as {read.encoding}")
     if read.delimiter and read.delimiter != ",":
         notes.append(f"values separated by {read.delimiter_name}")
+    if welsh:
+        notes = [read.notes_cy.get(n) or note_in("cy", n) for n in notes]
     return "; ".join(notes) or None
 
 

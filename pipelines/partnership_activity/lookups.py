@@ -117,6 +117,14 @@ def create_lookups(
         group by name_key having count(distinct la_code) = 1
         """
     )
+    # each authority's Welsh name, for the Welsh reasons ('... sydd yn ardal Caerdydd')
+    con.execute(
+        f"""
+        create or replace temp table _pa_la_names_cy as
+        select trim(ladcd) as la_code, any_value(trim(ladnmw)) as la_name_cy from {names}
+        where ladnmw is not null and trim(ladnmw) <> '' group by 1
+        """
+    )
     con.execute(
         "create or replace temp table _pa_points (latitude double, longitude double, "
         "lsoa21_code varchar, la_code varchar, la_name_en varchar)"

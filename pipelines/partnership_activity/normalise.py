@@ -468,6 +468,7 @@ def redact_text(value: object) -> str:
 #   _pa_postcodes(postcode_key, n21, lsoa21_code, lsoa21_list, la_code, la_name_en)
 #   _pa_la_names(name_key, la_code)                                 English, Welsh, council names
 #   _pa_points(latitude, longitude, lsoa21_code, la_code, la_name_en)  coordinates placed
+#   _pa_la_names_cy(la_code, la_name_cy)                           Welsh names of authorities
 PARSED = {  # column -> (struct column, macro call on the sent value)
     "latitude": ("_lat", "pa_degrees({x}, 'latitude')"),
     "longitude": ("_lon", "pa_degrees({x}, 'longitude')"),
@@ -632,7 +633,8 @@ r as (
              when _pc_key is null and _pt_lsoa is not null then 'coordinates'
         end as lsoa_resolved_from
     from j
-)
+),
+f as (
 select {keys}, _lat, _lon, _lsoa_given, _pc_key, lsoa_resolved_from,
     case lsoa_resolved_from when 'lsoa_code' then _lsoa_given
                             when 'lsoa_code_2011' then _l11_lsoa
@@ -683,7 +685,10 @@ select {keys}, _lat, _lon, _lsoa_given, _pc_key, lsoa_resolved_from,
     _lat.v is not null and _lon.v is not null and _lsoa_given is null and _pc_key is null
         and _la_code_given is null and _la_by_name is null and _pt_lsoa is null
         as _needs_point
-from r"""
+from r
+)
+select f.*, coalesce(w.la_name_cy, f.lsoa_la_name) as lsoa_la_name_cy
+from f left join _pa_la_names_cy w on w.la_code = f.lsoa_la_code"""
 
 
 def build_dictionaries(
@@ -717,7 +722,7 @@ def normalised_sql(
     ``raw.partnership_activity`` (typed), ``<column>__sent`` (the value as sent, trimmed; free
     text redacted), ``<column>__problem`` / ``__problem_cy`` (a value the rules above could not
     read), ``_needs_point`` (coordinates are its only location and they are not placed yet) and
-    the context the reasons name (``lsoa_la_code``, ``lsoa_la_name``). The grouped columns come
+    the context the reasons name (``lsoa_la_code``, ``lsoa_la_name``, ``lsoa_la_name_cy``). The grouped columns come
     from the dictionary tables ``build_dictionaries`` made for the same source (each distinct
     value is normalised once), joined on the values as sent. ``partner_key`` is computed once per
     distinct ``partner_organisation`` by the loader.

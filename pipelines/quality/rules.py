@@ -37,6 +37,7 @@ What a contract can say (ODCS v3 keys), and the rule each becomes:
 | ``customProperties: allowedPairs`` ``{with: other, from: schema.table, columns: [a, b]}`` | ``<col>.allowed_pair`` | ``(col, other)`` is not a row ``(a, b)`` of the reference table |
 | ``customProperties: reasons`` ``{<suffix>: {en: ..., cy: ...}}`` | | replaces the reason of the property's rule ``<col>.<suffix>`` (templates, below) |
 | ``customProperties: description_cy`` | | the Welsh description (partner template, Welsh reasons) |
+| ``customProperties: unit`` / ``unit_cy`` | | the unit of a number in English / Welsh, said after a range (``between 0 and 1000000 people``, ``rhwng 0 a 1000000 o bobl``; no ``unit_cy``: the Welsh reason names no unit) |
 | ``customProperties: personalData: true`` | nothing | a personal-data column is never loaded into a table |
 | ``customProperties: severity`` | | severity of all of the property's rules (``error`` / ``warning``) |
 | ``quality: type: library, metric: rowCount`` + ``mustBe...`` | ``row_count`` | the number of rows is outside the bounds (prefer ``coverage``) |
@@ -389,6 +390,9 @@ def property_rules(prop: dict, table: str) -> list[Rule]:
         outside, expected, expected_cy = _limits(value, low, high, bound)
         unit = custom(prop, "unit")
         unit_text = f" {unit}" if unit and logical not in DATE_LOGICAL_TYPES else ""
+        # the Welsh reason says the unit in Welsh (unit_cy), never the English word
+        unit_cy = custom(prop, "unit_cy")
+        unit_text_cy = f" {unit_cy}" if unit_cy and unit_text else ""
         rules.append(
             row(
                 "range",
@@ -398,7 +402,7 @@ def property_rules(prop: dict, table: str) -> list[Rule]:
                 say(
                     f"mae {column} ",
                     shown,
-                    f" y tu allan i'r ystod: disgwylir {expected_cy}{unit_text}",
+                    f" y tu allan i'r ystod: disgwylir {expected_cy}{unit_text_cy}",
                 ),
                 # GX compares dates and numbers held as text differently from SQL: those are
                 # reported with their SQL predicate (UnexpectedRowsExpectation)

@@ -11,6 +11,7 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
+from markupsafe import escape
 
 from pipelines.catalogue import fetch
 from pipelines.partnership_activity import generator, ingest, reading
@@ -144,9 +145,9 @@ def test_missing_columns_is_rejected_and_its_rows_quarantined(con, ref, tmp_path
     ):
         md = out.feedback[lang].with_suffix(".md").read_text()
         html = out.feedback[lang].read_text()
-        assert f"| {status} |" in md and status in html
+        assert f"| {status} |" in md and escape(status) in html  # HTML-escaped: o&#39;r
         assert "could not be read" not in md and "nid oedd modd darllen" not in md
-        assert md.count(error[:60]) == 1 and html.count(error[:60]) == 1
+        assert md.count(error[:60]) == 1 and html.count(escape(error[:60])) == 1
         assert md.endswith("\n") and not md.endswith("\n\n")
     md = out.feedback["en"].with_suffix(".md").read_text()
     assert "All 2 rows of the file were kept, none loaded, for this one reason" in md
@@ -487,6 +488,17 @@ def test_unknown_local_authority_and_mismatch(con, ref, tmp_path):
         "la_code W06000002 does not match the LSOA W01001767, which is in Cardiff (W06000015): "
         "correct one of them"
     )
+    # the Welsh reason names the authority in Welsh
+    assert con.execute(
+        "select reason_cy from quality.quarantine where submission_sha256 = ? "
+        "and rule_name = 'lsoa_code.allowed_pair'",
+        [out.sha256],
+    ).fetchone() == (
+        (
+            "nid yw la_code W06000002 yn cyfateb i'r LSOA W01001767, sydd yn ardal Caerdydd "
+            "(W06000015): cywirwch un ohonynt"
+        ),
+    )
 
 
 def test_dates_and_partial_dates(con, ref, tmp_path):
@@ -762,7 +774,7 @@ def test_feedback_report_in_english_and_welsh(con, ref, tmp_path):
     assert en.exists() and cy.exists() and en.with_suffix(".md").exists()
     html_en, md_cy = en.read_text(), cy.with_suffix(".md").read_text()
     assert "Rows received</th><td>8" in html_en and "Rows loaded</th><td>4" in html_en
-    assert "<td>9</td><td>funding_gbp</td><td>twelve</td>" in html_en
+    assert "<td>9</td><td>A008</td><td>funding_gbp</td><td>twelve</td>" in html_en
     assert "is not an amount" in html_en
     assert "| Rhesi a dderbyniwyd | 8 |" in md_cy and "nid yw funding_gbp 'twelve' yn swm" in md_cy
     assert con.execute(
@@ -803,3 +815,40 @@ def test_duckdb_reader_falls_back_on_a_ragged_row(con, ref, tmp_path, monkeypatc
     assert counts(out) == (3, 2, 1)
     assert reasons(con, out)[3].startswith("row 3 has 19 fields, the header has 18")
     assert "read again row by row" in out.note
+
+
+def test_a_hostile_file_is_reported_safely_as_the_partner_headed_it(con, ref, tmp_path):
+    """End to end, a file a partner might send (a renamed header, pasted HTML and a formula):
+    every value is text in the HTML reports, the formula is shown not run in rejected_rows.csv
+    (which has a byte-order mark and each row's activity_id), columns are named as the partner
+    headed them, and the Welsh report says the unit in Welsh."""
+    header = ["Local authority" if h == "la_code" else h for h in HEADER]
+    path = write_csv(
+        tmp_path / "cwmpas.csv",
+        table(
+            {"funding_gbp": "<script>alert('x')</script>"},
+            {"funding_gbp": '=HYPERLINK("http://example.com","x")'},
+            {"participant_count": "-3"},
+            {"lsoa_code": "", "Local authority": "Gotham"},
+            header=header,
+        ),
+    )
+    out = load(con, path, ref, tmp_path)
+    assert counts(out) == (4, 0, 4)
+    sent = con.execute("select column_names_sent from quality.submissions").fetchone()[0]
+    assert json.loads(sent) == {"la_code": "Local authority"}
+    html_en, html_cy = out.feedback["en"].read_text(), out.feedback["cy"].read_text()
+    for html in (html_en, html_cy):
+        assert "<script" not in html and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+    assert "<td>5</td><td>A004</td><td>Local authority (la_code)</td><td>Gotham</td>" in html_en
+    assert "disgwylir rhwng 0 a 1000000 o bobl" in html_cy and " people" not in html_cy
+    raw = (out.feedback["en"].parent / "rejected_rows.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert [(r["row"], r["activity_id"], r["value"]) for r in rows] == [
+        ("2", "A001", "<script>alert('x')</script>"),
+        ("3", "A002", '\'=HYPERLINK("http://example.com","x")'),
+        ("4", "A003", "-3"),
+        ("5", "A004", "Gotham"),
+    ]
+    assert rows[3]["column"] == "Local authority (la_code)"

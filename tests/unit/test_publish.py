@@ -206,3 +206,52 @@ def test_publish_asset_materialises_with_metadata_and_check(tiny):
 
 # ---------------------------------------------------------------------------------------------
 # The real marts, built from ../shared/data
+
+
+def test_csv_exports_never_run_partner_text_as_a_formula_and_parquet_keeps_it(tmp_path):
+    """A partner's title '=HYPERLINK(...)' in a published table (and in its per-area extract) is
+    written to the CSV after a single quote, so Excel shows it instead of running it; a
+    negative number stays a number; the Parquet and the published file keep the value as sent."""
+    warehouse = make_tiny_warehouse(tmp_path / "warehouse.duckdb", rows=2)
+    formula = '=HYPERLINK("http://example.com","x")'
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "create table marts.lsoa_profile_activity as select * from (values "
+            "('W01000001', 'W06000015', ?, '@Cwmpas', -3.5, '-3', ['+1 walk', 'ar ôl']), "
+            "('W01000002', 'W06000015', 'Walk', E'\\tTab', 2.0, 'x', ['a'])) "
+            "v(lsoa_code, la_code, title, partner, funding_gbp, note, kinds)",
+            [formula],
+        )
+        con.execute("comment on table marts.lsoa_profile_activity is 'Activities.'")
+        for col in ("lsoa_code", "la_code", "title", "partner", "funding_gbp", "note", "kinds"):
+            con.execute(f"comment on column marts.lsoa_profile_activity.{col} is 'x.'")
+        con.execute(
+            "create or replace table marts.lsoa_profile as select *, 'W06000015' as "
+            "la_code, ? as title from marts.lsoa_profile",
+            [formula],
+        )
+        for col in ("la_code", "title"):
+            con.execute(f"comment on column marts.lsoa_profile.{col} is 'x.'")
+    publish_dir = tmp_path / "published"
+    publish(warehouse, publish_dir)
+    exports = publish_dir / "exports"
+    raw = (exports / "lsoa_profile_activity.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    lines = raw[3:].decode("utf-8").splitlines()
+    assert lines[1] == (
+        'W01000001,W06000015,"\'=HYPERLINK(""http://example.com"",""x"")",'
+        "'@Cwmpas,-3.5,-3,'+1 walk; ar ôl"
+    )
+    assert lines[2] == "W01000002,W06000015,Walk,'\tTab,2.0,x,a"
+    extract = (exports / "lsoa_profile_W06000015.csv").read_bytes().decode("utf-8-sig")
+    assert "\"'=HYPERLINK(" in extract and ',"=HYPERLINK(' not in extract
+    parquet = exports / "lsoa_profile_activity.parquet"
+    assert duckdb.sql(
+        f"select title, partner, kinds from '{parquet}' order by 1 limit 1"
+    ).fetchone() == (
+        formula,
+        "@Cwmpas",
+        ["+1 walk", "ar ôl"],
+    )
+    with duckdb.connect(str(published_file(publish_dir)), read_only=True) as con:
+        assert con.execute("select title from marts.lsoa_profile limit 1").fetchone() == (formula,)
