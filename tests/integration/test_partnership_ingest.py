@@ -367,6 +367,35 @@ def test_duplicate_activity_ids_second_quarantined(con, ref, tmp_path):
     assert list(why) == [3] and "appears more than once" in why[3] and "first on row 2" in why[3]
 
 
+@pytest.mark.parametrize("fast", [False, True], ids=["python_reader", "duckdb_reader"])
+def test_a_key_repeated_in_one_file_stays_to_correct_until_a_later_file(
+    con, ref, tmp_path, monkeypatch, fast
+):
+    """The row set aside for an activity_id repeated within its file is not resolved by that
+    file's own first row (it was, and dropped out of the count still to correct); a later file
+    with the activity resolves it. Either CSV reader (large files use DuckDB's)."""
+    from pipelines.partnership_activity.assets import open_quarantine_sql
+
+    monkeypatch.setattr(reading, "FAST_CSV_BYTES", 0 if fast else 10**12)
+    rows = table({"activity_id": "DUP-1"}, {"activity_id": "DUP-1", "title": "Second copy"}, {})
+    out = load(con, write_csv(tmp_path / "dups.csv", rows), ref, tmp_path)
+    assert counts(out) == (3, 2, 1)
+    state = "select source_row_number, is_resolved, resolved_by_sha256 from quality.quarantine"
+    assert con.execute(state).fetchall() == [(3, False, None)]
+    assert con.execute(open_quarantine_sql()).fetchone() == (1, 0)
+    # a later file sending DUP-1 again resolves it
+    later = load(
+        con, write_csv(tmp_path / "dups_v2.csv", table({"activity_id": "DUP-1"})), ref, tmp_path
+    )
+    assert (later.rows_accepted, later.rows_superseding) == (1, 1)
+    assert con.execute(state).fetchall() == [(3, True, later.sha256)]
+    assert con.execute(open_quarantine_sql()).fetchone() == (0, 0)
+    # a warehouse where the old loader resolved the row by its own file: re-opened
+    con.execute("update quality.quarantine set resolved_by_sha256 = submission_sha256")
+    ingest.ensure_tables(con)
+    assert con.execute(state).fetchall() == [(3, False, None)]
+
+
 def test_partner_identity_ignores_letter_case_and_spacing(con, ref, tmp_path):
     first = load(con, write_csv(tmp_path / "a.csv", table({}, {})), ref, tmp_path)
     again = table({"partner_organisation": "TEST  PARTNERSHIP", "title": "Corrected"}, {})
