@@ -478,8 +478,9 @@ def _insert_quarantine(con, name: str, sha256: str, now: datetime) -> None:
         select ? as submission_file, ? as submission_sha256, source_row_number,
                partner_organisation, partner_key, activity_id,
                p.rule_name, p.column_name,
-               case when p.column_name = 'postcode' then p.value else pa_redact(p.value) end
-                   as value,
+               -- the venue postcode is shown as sent (also beside the LSOA it contradicts)
+               case when list_contains(string_split(p.column_name, '/'), 'postcode') then p.value
+                    else pa_redact(p.value) end as value,
                p.reason, p.reason_cy,
                _row_json as row_json, ?::timestamptz as quarantined_at, false as is_resolved
         from (select *, unnest(_problems) as p from _checked where len(_problems) > 0)

@@ -634,6 +634,51 @@ def test_postcode_instead_of_lsoa(con, ref, tmp_path):
     assert "not in the WIMD postcode lookup" in why[4] and "is not a UK postcode" in why[5]
 
 
+def test_a_postcode_in_another_local_authority_than_the_lsoa_is_quarantined(con, ref, tmp_path):
+    """A postcode given beside an LSOA code must be in the LSOA's local authority (the tester's
+    p23 row 13: W01001694 in Cardiff with LL55 1AB in Gwynedd). Compared by local authority, as
+    la_code is: a postcode in a neighbouring LSOA of the same authority loads, and so does a
+    postcode of a 2011 LSOA split into several 2021 LSOAs given with either of them."""
+    rows = table(
+        {"lsoa_code": "W01001694", "postcode": "LL55 1AB"},
+        {"lsoa_code": "W01001694", "la_code": "Cardiff", "postcode": "ll551ab"},
+        {"lsoa_code": "W01001694", "la_code": "Cardiff", "postcode": "CF10 1EP"},  # Cathays
+        {"lsoa_code": "W01001694", "postcode": "CF24 0AJ"},  # in the LSOA itself
+        {"lsoa_code": "W01001971", "postcode": "LL11 3PU"},  # 2011 W01000383, split in two
+        {"lsoa_code": "W01001972", "postcode": "LL11 3PU"},
+        {"lsoa_code": "", "postcode": "LL55 1AB"},  # no LSOA given: placed by the postcode
+    )
+    out = load(con, write_csv(tmp_path / "postcode_lsoa.csv", rows), ref, tmp_path)
+    assert counts(out) == (7, 5, 2)
+    loaded = accepted(con, out, "source_row_number, lsoa_code, la_code, postcode").rows()
+    assert loaded == [
+        (4, "W01001694", "W06000015", "CF10 1EP"),
+        (5, "W01001694", "W06000015", "CF24 0AJ"),
+        (6, "W01001971", "W06000006", "LL11 3PU"),
+        (7, "W01001972", "W06000006", "LL11 3PU"),
+        (8, "W01000111", "W06000002", "LL55 1AB"),
+    ]
+    english = (
+        "postcode LL55 1AB is in Gwynedd (W06000002), but the LSOA W01001694 is in Cardiff "
+        "(W06000015): they cannot both be where the activity took place; correct the postcode "
+        "or the lsoa_code"
+    )
+    welsh = (
+        "mae'r cod post LL55 1AB yn awdurdod lleol Gwynedd (W06000002), ond mae'r LSOA W01001694 "
+        "yn awdurdod lleol Caerdydd (W06000015): ni all y ddau fod yn lle y cynhaliwyd y "
+        "gweithgaredd; cywirwch y cod post neu'r lsoa_code"
+    )
+    assert reasons(con, out) == {2: english, 3: english}
+    assert reasons(con, out, "reason_cy") == {2: welsh, 3: welsh}
+    rule = con.execute(
+        "select distinct rule_name, column_name, value from quality.quarantine "
+        "where source_row_number = 2"
+    ).fetchall()
+    assert rule == [
+        ("postcode_in_the_lsoa_local_authority", "postcode/lsoa_code", "LL55 1AB, W01001694")
+    ]
+
+
 def test_personal_data_never_reaches_any_table(con, ref, tmp_path):
     out = load(con, FILES / "personal_data.csv", ref, tmp_path)
     assert counts(out)[1:] == (1, 1)
