@@ -18,9 +18,10 @@ Loading a file (``load_submission``):
    temporary Parquet file. Then a key repeated within the file is found from that file (the
    first row keeps it);
 5. in one DuckDB transaction: rows with no problem go to ``raw.partnership_activity`` (an earlier
-   current row with the same partner_key + activity_id is superseded, and its open quarantine
-   rows resolved); each problem goes to ``quality.quarantine`` with its rule, reason (English
-   and Welsh) and the whole redacted row; one row goes to ``quality.submissions``:
+   current row with the same partner_key + activity_id is superseded, and the open quarantine
+   rows of that key from earlier files are resolved, never the file's own: ``RESOLVED_SQL``);
+   each problem goes to ``quality.quarantine`` with its rule, reason (English and Welsh) and the
+   whole redacted row; one row goes to ``quality.submissions``:
    rows_submitted == rows_accepted + rows_quarantined;
 6. a feedback report for the partner is written in English and Welsh (``feedback``).
 
@@ -89,8 +90,9 @@ class LoadOutcome:
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the three partner tables from the contract (adding columns a newer contract has),
-    and fill the identity key, date precision, rule names, Welsh reasons and example flag of
-    rows written before those columns existed."""
+    fill the identity key, date precision, rule names, Welsh reasons and example flag of rows
+    written before those columns existed, and re-open quarantined rows once marked resolved by
+    their own file."""
     normalise.install(con)
     added = {table: ensure_table(con, table) for table in TABLES}
     if "partner_key" in added[pc.RAW_TABLE]:
@@ -113,6 +115,12 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
         )
     if "reason_cy" in added[pc.QUARANTINE_TABLE]:
         con.execute("update quality.quarantine set reason_cy = reason")
+    # A file never resolves its own rows (``RESOLVED_SQL``); rows an earlier loader marked
+    # resolved by their own file (a key repeated within it) were never corrected: open again.
+    con.execute(
+        "update quality.quarantine set is_resolved = false, resolved_at = null, "
+        "resolved_by_sha256 = null where is_resolved and resolved_by_sha256 = submission_sha256"
+    )
     if "is_example_data" in added[pc.SUBMISSIONS_TABLE]:
         # files logged before the column: example files are those whose rows are example data
         con.execute(
@@ -488,8 +496,9 @@ def _insert_quarantine(con, name: str, sha256: str, now: datetime) -> None:
         select ? as submission_file, ? as submission_sha256, source_row_number,
                partner_organisation, partner_key, activity_id,
                p.rule_name, p.column_name,
-               case when p.column_name = 'postcode' then p.value else pa_redact(p.value) end
-                   as value,
+               -- the venue postcode is shown as sent (also beside the LSOA it contradicts)
+               case when list_contains(string_split(p.column_name, '/'), 'postcode') then p.value
+                    else pa_redact(p.value) end as value,
                p.reason, p.reason_cy,
                _row_json as row_json, ?::timestamptz as quarantined_at, false as is_resolved
         from (select *, unnest(_problems) as p from _checked where len(_problems) > 0)
@@ -503,6 +512,29 @@ def _insert_quarantine(con, name: str, sha256: str, now: datetime) -> None:
         """,
         [name, sha256, now, name, sha256, now],
     )
+
+
+# When a quarantined row is resolved (the contract's quality.quarantine.is_resolved, one rule for
+# every rule a row can fail): a LATER submission, i.e. another file (other content) loaded after
+# the one the row came from, had a row accepted with the same partner_key + activity_id. A file
+# never resolves its own rows: within one file a key is loaded once (the first row) and a later
+# row with that key is set aside (submission.unique_key), so it is still to correct until a
+# later file sends the activity again. ($1: now, $2: the sha256 of the file being loaded.)
+RESOLVED_SQL = """
+update quality.quarantine q
+set is_resolved = true, resolved_at = $1, resolved_by_sha256 = $2
+from (
+    -- only keys with an open quarantine row of another file: no hash of every new key
+    select distinct n.partner_key, n.activity_id
+    from (select partner_key, activity_id from raw.partnership_activity
+          where submission_sha256 = $2) n
+    semi join (select partner_key, activity_id from quality.quarantine
+               where not is_resolved and submission_sha256 <> $2) o
+         using (partner_key, activity_id)
+) n
+where not q.is_resolved and q.submission_sha256 <> $2
+  and q.partner_key = n.partner_key and q.activity_id = n.activity_id
+"""
 
 
 def _insert_accepted(con, name: str, sha256: str, now: datetime) -> tuple[int, int]:
@@ -551,22 +583,8 @@ def _insert_accepted(con, name: str, sha256: str, now: datetime) -> tuple[int, i
         """,
         [name, sha256, now],
     ).fetchone()[0]
-    con.execute(
-        """
-        update quality.quarantine q
-        set is_resolved = true, resolved_at = $1, resolved_by_sha256 = $2
-        from (
-            -- only keys with an open quarantine row: no hash of every new key
-            select distinct n.partner_key, n.activity_id
-            from (select partner_key, activity_id from raw.partnership_activity
-                  where submission_sha256 = $2) n
-            semi join (select partner_key, activity_id from quality.quarantine
-                       where not is_resolved) o using (partner_key, activity_id)
-        ) n
-        where not q.is_resolved and q.partner_key = n.partner_key and q.activity_id = n.activity_id
-        """,
-        [now, sha256],
-    )
+    # RESOLVED_SQL: only rows set aside from earlier files; this file's own rows stay open.
+    con.execute(RESOLVED_SQL, [now, sha256])
     con.execute("drop table if exists _replaced")
     con.execute("drop view if exists _new")
     return accepted, superseding

@@ -73,7 +73,11 @@ def create_lookups(
     con.execute(
         f"""
         create or replace temp table _pa_lsoa21 as
-        select distinct lsoa_code as lsoa21_code, la_code, la_name_en from ({lsoa_la_sql(lsoa21)})
+        select distinct a.lsoa_code as lsoa21_code, a.la_code, a.la_name_en,
+               coalesce(w.la_name_cy, a.la_name_en) as la_name_cy
+        from ({lsoa_la_sql(lsoa21)}) a
+        left join (select trim(ladcd) as la_code, any_value(trim(ladnmw)) as la_name_cy
+                   from {names} where ladnmw is not null group by 1) w using (la_code)
         """
     )
     con.execute(
@@ -84,7 +88,8 @@ def create_lookups(
                min(trim(l.lsoa21cd)) as lsoa21_code,
                string_agg(distinct trim(l.lsoa21cd), ', ' order by trim(l.lsoa21cd)) as lsoa21_list,
                min(a.la_code) as la_code,
-               min(a.la_name_en) as la_name_en
+               min(a.la_name_en) as la_name_en,
+               min(a.la_name_cy) as la_name_cy
         from {lookup} l
         left join _pa_lsoa21 a on a.lsoa21_code = trim(l.lsoa21cd)
         group by 1
@@ -93,7 +98,8 @@ def create_lookups(
     con.execute(
         f"""
         create or replace temp table _pa_postcodes as
-        select p.postcode_key, l.n21, l.lsoa21_code, l.lsoa21_list, l.la_code, l.la_name_en
+        select p.postcode_key, l.n21, l.lsoa21_code, l.lsoa21_list, l.la_code, l.la_name_en,
+               l.la_name_cy
         from (select distinct upper(regexp_replace(postcode, '[^A-Za-z0-9]', '', 'g')) as postcode_key,
                      trim(lsoa_code) as lsoa11_code
               from {postcodes} where postcode is not null) p
@@ -117,17 +123,9 @@ def create_lookups(
         group by name_key having count(distinct la_code) = 1
         """
     )
-    # each authority's Welsh name, for the Welsh reasons ('... sydd yn ardal Caerdydd')
-    con.execute(
-        f"""
-        create or replace temp table _pa_la_names_cy as
-        select trim(ladcd) as la_code, any_value(trim(ladnmw)) as la_name_cy from {names}
-        where ladnmw is not null and trim(ladnmw) <> '' group by 1
-        """
-    )
     con.execute(
         "create or replace temp table _pa_points (latitude double, longitude double, "
-        "lsoa21_code varchar, la_code varchar, la_name_en varchar)"
+        "lsoa21_code varchar, la_code varchar, la_name_en varchar, la_name_cy varchar)"
     )
     return Lookups(dict(relations), polygons, note)
 
@@ -165,7 +163,7 @@ def place_points(con: duckdb.DuckDBPyConnection, points: str, lookups: Lookups) 
     placed = con.execute(
         f"""
         insert into _pa_points
-        select p.latitude, p.longitude, l.lsoa_code, a.la_code, a.la_name_en
+        select p.latitude, p.longitude, l.lsoa_code, a.la_code, a.la_name_en, a.la_name_cy
         from _pa_point_ids p
         join ({located.sql_query()}) l using (row_id)
         join _pa_lsoa21 a on a.lsoa21_code = l.lsoa_code

@@ -463,12 +463,12 @@ def redact_text(value: object) -> str:
 # the normalised row relation
 
 # Reference lookups the location rules read (temporary tables made by ``assets.load_reference``):
-#   _pa_lsoa21(lsoa21_code, la_code, la_name_en)                  2021 LSOAs of Wales
-#   _pa_lsoa11(lsoa11_code, n21, lsoa21_code, lsoa21_list, la_code, la_name_en)   2011 -> 2021
-#   _pa_postcodes(postcode_key, n21, lsoa21_code, lsoa21_list, la_code, la_name_en)
+#   _pa_lsoa21(lsoa21_code, la_code, la_name_en, la_name_cy)      2021 LSOAs of Wales
+#   _pa_lsoa11(lsoa11_code, n21, lsoa21_code, lsoa21_list, la_code, la_name_en, la_name_cy)
+#                                                                   2011 -> 2021
+#   _pa_postcodes(postcode_key, n21, lsoa21_code, lsoa21_list, la_code, la_name_en, la_name_cy)
 #   _pa_la_names(name_key, la_code)                                 English, Welsh, council names
-#   _pa_points(latitude, longitude, lsoa21_code, la_code, la_name_en)  coordinates placed
-#   _pa_la_names_cy(la_code, la_name_cy)                           Welsh names of authorities
+#   _pa_points(latitude, longitude, lsoa21_code, la_code, la_name_en, la_name_cy)  placed points
 PARSED = {  # column -> (struct column, macro call on the sent value)
     "latitude": ("_lat", "pa_degrees({x}, 'latitude')"),
     "longitude": ("_lon", "pa_degrees({x}, 'longitude')"),
@@ -609,13 +609,15 @@ with n as (
 ),
 j as (
     select n.*,
-        l21.la_code as _l21_la, l21.la_name_en as _l21_la_name,
+        l21.la_code as _l21_la, l21.la_name_en as _l21_la_name, l21.la_name_cy as _l21_la_cy,
         l11.n21 as _l11_n, l11.lsoa21_code as _l11_lsoa, l11.lsoa21_list as _l11_list,
-        l11.la_code as _l11_la, l11.la_name_en as _l11_la_name,
+        l11.la_code as _l11_la, l11.la_name_en as _l11_la_name, l11.la_name_cy as _l11_la_cy,
         pc.n21 as _pc_n, pc.lsoa21_code as _pc_lsoa, pc.la_code as _pc_la,
-        pc.la_name_en as _pc_la_name, pc.postcode_key is not null as _pc_found,
+        pc.la_name_en as _pc_la_name, pc.la_name_cy as _pc_la_cy,
+        pc.postcode_key is not null as _pc_found,
         nm.la_code as _la_by_name,
-        pt.lsoa21_code as _pt_lsoa, pt.la_code as _pt_la, pt.la_name_en as _pt_la_name
+        pt.lsoa21_code as _pt_lsoa, pt.la_code as _pt_la, pt.la_name_en as _pt_la_name,
+        pt.la_name_cy as _pt_la_cy
     from n
     left join _pa_lsoa21 l21 on l21.lsoa21_code = n._lsoa_given
     left join _pa_lsoa11 l11 on l11.lsoa11_code = n._lsoa_given
@@ -633,8 +635,7 @@ r as (
              when _pc_key is null and _pt_lsoa is not null then 'coordinates'
         end as lsoa_resolved_from
     from j
-),
-f as (
+)
 select {keys}, _lat, _lon, _lsoa_given, _pc_key, lsoa_resolved_from,
     case lsoa_resolved_from when 'lsoa_code' then _lsoa_given
                             when 'lsoa_code_2011' then _l11_lsoa
@@ -648,6 +649,11 @@ select {keys}, _lat, _lon, _lsoa_given, _pc_key, lsoa_resolved_from,
                             when 'lsoa_code_2011' then _l11_la_name
                             when 'postcode' then _pc_la_name
                             when 'coordinates' then _pt_la_name end as lsoa_la_name,
+    case lsoa_resolved_from when 'lsoa_code' then _l21_la_cy
+                            when 'lsoa_code_2011' then _l11_la_cy
+                            when 'postcode' then _pc_la_cy
+                            when 'coordinates' then _pt_la_cy end as lsoa_la_name_cy,
+    _pc_la as postcode_la_code, _pc_la_name as postcode_la_name, _pc_la_cy as postcode_la_name_cy,
     coalesce(_la_code_given, _la_by_name,
              case lsoa_resolved_from when 'lsoa_code' then _l21_la
                   when 'lsoa_code_2011' then _l11_la when 'postcode' then _pc_la
@@ -685,10 +691,7 @@ select {keys}, _lat, _lon, _lsoa_given, _pc_key, lsoa_resolved_from,
     _lat.v is not null and _lon.v is not null and _lsoa_given is null and _pc_key is null
         and _la_code_given is null and _la_by_name is null and _pt_lsoa is null
         as _needs_point
-from r
-)
-select f.*, coalesce(w.la_name_cy, f.lsoa_la_name) as lsoa_la_name_cy
-from f left join _pa_la_names_cy w on w.la_code = f.lsoa_la_code"""
+from r"""
 
 
 def build_dictionaries(
@@ -722,7 +725,9 @@ def normalised_sql(
     ``raw.partnership_activity`` (typed), ``<column>__sent`` (the value as sent, trimmed; free
     text redacted), ``<column>__problem`` / ``__problem_cy`` (a value the rules above could not
     read), ``_needs_point`` (coordinates are its only location and they are not placed yet) and
-    the context the reasons name (``lsoa_la_code``, ``lsoa_la_name``, ``lsoa_la_name_cy``). The grouped columns come
+    the context the reasons name (``lsoa_la_code``, ``lsoa_la_name``, ``lsoa_la_name_cy``: the
+    local authority of the LSOA; ``postcode_la_code``, ``postcode_la_name``,
+    ``postcode_la_name_cy``: that of the postcode in the WIMD postcode lookup). The grouped columns come
     from the dictionary tables ``build_dictionaries`` made for the same source (each distinct
     value is normalised once), joined on the values as sent. ``partner_key`` is computed once per
     distinct ``partner_organisation`` by the loader.

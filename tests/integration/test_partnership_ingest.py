@@ -396,6 +396,35 @@ def test_duplicate_activity_ids_second_quarantined(con, ref, tmp_path):
     assert list(why) == [3] and "appears more than once" in why[3] and "first on row 2" in why[3]
 
 
+@pytest.mark.parametrize("fast", [False, True], ids=["python_reader", "duckdb_reader"])
+def test_a_key_repeated_in_one_file_stays_to_correct_until_a_later_file(
+    con, ref, tmp_path, monkeypatch, fast
+):
+    """The row set aside for an activity_id repeated within its file is not resolved by that
+    file's own first row (it was, and dropped out of the count still to correct); a later file
+    with the activity resolves it. Either CSV reader (large files use DuckDB's)."""
+    from pipelines.partnership_activity.assets import open_quarantine_sql
+
+    monkeypatch.setattr(reading, "FAST_CSV_BYTES", 0 if fast else 10**12)
+    rows = table({"activity_id": "DUP-1"}, {"activity_id": "DUP-1", "title": "Second copy"}, {})
+    out = load(con, write_csv(tmp_path / "dups.csv", rows), ref, tmp_path)
+    assert counts(out) == (3, 2, 1)
+    state = "select source_row_number, is_resolved, resolved_by_sha256 from quality.quarantine"
+    assert con.execute(state).fetchall() == [(3, False, None)]
+    assert con.execute(open_quarantine_sql()).fetchone() == (1, 0)
+    # a later file sending DUP-1 again resolves it
+    later = load(
+        con, write_csv(tmp_path / "dups_v2.csv", table({"activity_id": "DUP-1"})), ref, tmp_path
+    )
+    assert (later.rows_accepted, later.rows_superseding) == (1, 1)
+    assert con.execute(state).fetchall() == [(3, True, later.sha256)]
+    assert con.execute(open_quarantine_sql()).fetchone() == (0, 0)
+    # a warehouse where the old loader resolved the row by its own file: re-opened
+    con.execute("update quality.quarantine set resolved_by_sha256 = submission_sha256")
+    ingest.ensure_tables(con)
+    assert con.execute(state).fetchall() == [(3, False, None)]
+
+
 def test_partner_identity_ignores_letter_case_and_spacing(con, ref, tmp_path):
     first = load(con, write_csv(tmp_path / "a.csv", table({}, {})), ref, tmp_path)
     again = table({"partner_organisation": "TEST  PARTNERSHIP", "title": "Corrected"}, {})
@@ -643,6 +672,51 @@ def test_postcode_instead_of_lsoa(con, ref, tmp_path):
     assert rows["postcode"].to_list() == ["CF39 9EA", "LL22 8SS"]
     why = reasons(con, out)
     assert "not in the WIMD postcode lookup" in why[4] and "is not a UK postcode" in why[5]
+
+
+def test_a_postcode_in_another_local_authority_than_the_lsoa_is_quarantined(con, ref, tmp_path):
+    """A postcode given beside an LSOA code must be in the LSOA's local authority (the tester's
+    p23 row 13: W01001694 in Cardiff with LL55 1AB in Gwynedd). Compared by local authority, as
+    la_code is: a postcode in a neighbouring LSOA of the same authority loads, and so does a
+    postcode of a 2011 LSOA split into several 2021 LSOAs given with either of them."""
+    rows = table(
+        {"lsoa_code": "W01001694", "postcode": "LL55 1AB"},
+        {"lsoa_code": "W01001694", "la_code": "Cardiff", "postcode": "ll551ab"},
+        {"lsoa_code": "W01001694", "la_code": "Cardiff", "postcode": "CF10 1EP"},  # Cathays
+        {"lsoa_code": "W01001694", "postcode": "CF24 0AJ"},  # in the LSOA itself
+        {"lsoa_code": "W01001971", "postcode": "LL11 3PU"},  # 2011 W01000383, split in two
+        {"lsoa_code": "W01001972", "postcode": "LL11 3PU"},
+        {"lsoa_code": "", "postcode": "LL55 1AB"},  # no LSOA given: placed by the postcode
+    )
+    out = load(con, write_csv(tmp_path / "postcode_lsoa.csv", rows), ref, tmp_path)
+    assert counts(out) == (7, 5, 2)
+    loaded = accepted(con, out, "source_row_number, lsoa_code, la_code, postcode").rows()
+    assert loaded == [
+        (4, "W01001694", "W06000015", "CF10 1EP"),
+        (5, "W01001694", "W06000015", "CF24 0AJ"),
+        (6, "W01001971", "W06000006", "LL11 3PU"),
+        (7, "W01001972", "W06000006", "LL11 3PU"),
+        (8, "W01000111", "W06000002", "LL55 1AB"),
+    ]
+    english = (
+        "postcode LL55 1AB is in Gwynedd (W06000002), but the LSOA W01001694 is in Cardiff "
+        "(W06000015): they cannot both be where the activity took place; correct the postcode "
+        "or the lsoa_code"
+    )
+    welsh = (
+        "mae'r cod post LL55 1AB yn awdurdod lleol Gwynedd (W06000002), ond mae'r LSOA W01001694 "
+        "yn awdurdod lleol Caerdydd (W06000015): ni all y ddau fod yn lle y cynhaliwyd y "
+        "gweithgaredd; cywirwch y cod post neu'r lsoa_code"
+    )
+    assert reasons(con, out) == {2: english, 3: english}
+    assert reasons(con, out, "reason_cy") == {2: welsh, 3: welsh}
+    rule = con.execute(
+        "select distinct rule_name, column_name, value from quality.quarantine "
+        "where source_row_number = 2"
+    ).fetchall()
+    assert rule == [
+        ("postcode_in_the_lsoa_local_authority", "postcode/lsoa_code", "LL55 1AB, W01001694")
+    ]
 
 
 def test_personal_data_never_reaches_any_table(con, ref, tmp_path):

@@ -66,6 +66,18 @@ def _bad_row(con, source: str, types: dict, rule, relations) -> dict | None:
             f"select distinct {quote_ident(b)} from {source} where {quote_ident(b)} is not null"
         ).fetchall():
             tries.append({b: other[0]})
+    # a real value of the column from a table the rule reads (e.g. a postcode of the postcode
+    # lookup beside the row's LSOA), for rules that compare it with another column
+    for c in rule.columns:
+        for table in rule.references:
+            try:
+                found = con.execute(
+                    f"select min({quote_ident(c)}), max({quote_ident(c)}) "
+                    f"from {relations.get(table, table)}"
+                ).fetchone()
+            except duckdb.Error:
+                continue
+            tries += [{c: v} for v in found if v is not None]
     for change in tries:
         candidate = {**row, **change}
         frame = pd.DataFrame([candidate]).astype(object)  # noqa: F841 (read by DuckDB)
