@@ -219,9 +219,10 @@ def refuse_unevaluated(con: duckdb.DuckDBPyConnection, table: str, check_name: s
     from pipelines.operations.refresh import _some
 
     columns = f"column {_some(missing)} missing" if missing else "its columns do not match"
+    rules = f", so {len(unevaluated)} rule(s) of its contract could not be evaluated"
     raise AcceptanceError(
-        f"{table} cannot be accepted: {columns}, so {len(unevaluated)} rule(s) of its contract "
-        "could not be evaluated. It is not the table the contract describes (an error page or "
+        f"{table} cannot be accepted: {columns}{rules if unevaluated else ''}. It is not the "
+        "table the contract describes (an error page or "
         "another file saved as the source?): fix the source file and type make run. Only data "
         "whose rules could be checked (values that changed) can be accepted."
     )
@@ -275,8 +276,11 @@ def record_acceptance(
     if len(source_sha256) != 64 or any(c not in "0123456789abcdef" for c in source_sha256):
         raise AcceptanceError(f"{source_sha256!r} is not a SHA-256 checksum (64 hex digits)")
     failed = None
+    raw_table = f"raw.{source_key}"
+    if contract_for(raw_table) is not None:  # not even the checksum of a file that is not it
+        refuse_unevaluated(con, raw_table, f"contract_{source_key}")
     if check_name:
-        table_name = table_name or f"raw.{source_key}"
+        table_name = table_name or raw_table
         if contract_for(table_name) is None:
             raise AcceptanceError(f"{table_name} has no data contract; nothing to accept there")
         refuse_unevaluated(con, table_name, check_name)

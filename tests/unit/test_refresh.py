@@ -436,3 +436,19 @@ def test_the_summary_gives_a_failed_checks_rules_in_its_why_line(tmp_path):
             "Welsh LSOA is present: missing 2 of 1917 LSOAs (e.g. W01002039, W01002040)"
         )
     ]
+
+
+def test_an_interrupted_step_says_ctrl_c_and_what_to_type(tmp_path):
+    from dagster._core.errors import DagsterExecutionInterruptedError
+
+    @dg.asset(key=["raw", "wimd_2025_ranks"])
+    def wimd() -> None:
+        raise DagsterExecutionInterruptedError()  # what Dagster raises in a step on Ctrl-C
+
+    with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
+        result = dg.materialize([wimd], instance=instance, raise_on_error=False)
+        lines = run_summary(instance, result.run_id)
+    assert format_summary(lines).split("\nWhy steps failed:\n", 1)[1].splitlines() == [
+        "  raw/wimd_2025_ranks: interrupted (Ctrl-C): nothing was published; type make run "
+        + "again to finish"
+    ]
