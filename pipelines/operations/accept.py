@@ -31,6 +31,7 @@ import sys
 import dagster as dg
 
 from pipelines.contracts import contract_for
+from pipelines.logs import LOGGERS, QUIET_CONSOLE
 from pipelines.operations import keys
 from pipelines.warehouse import Warehouse
 
@@ -128,6 +129,7 @@ def accept_source_version_job() -> dg.JobDefinition:
         "reason, accepted_by, optional check, table, sha256.",
         tags=keys.WRITES_WAREHOUSE,
         executor_def=dg.in_process_executor,
+        logger_defs=LOGGERS,  # a failed step in one line on the console, not its trace
     )
     def accept_source_version():
         record_source_acceptance()
@@ -201,7 +203,7 @@ def _accept(args, resources, user_error) -> int:
         "sha256": args.sha256,
     }
     result = job.execute_in_process(
-        run_config={"ops": {"record_source_acceptance": {"config": config}}},
+        run_config={"ops": {"record_source_acceptance": {"config": config}}, **QUIET_CONSOLE},
         resources=resources,
         instance=instance,
         raise_on_error=False,
