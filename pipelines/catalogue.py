@@ -351,6 +351,12 @@ def mirror_candidates(source: Source) -> list[tuple[str, str, str | None, bool]]
 
 
 def _from_mirror(source: Source, mirror: Path, now: datetime) -> FetchedFile:
+    if not mirror.is_dir():  # one reason for every source (a run from the UI says it per step)
+        raise SourceUnavailableError(
+            f"The mirror folder {mirror} (WELLBEING_SOURCE_MIRROR) does not exist: point it at a "
+            "folder laid out like ../shared/data (check the spelling), or unset it to download "
+            "every source from its official URL."
+        )
     candidates = mirror_candidates(source)
     for rel, fmt, expected, is_download_form in candidates:
         path = mirror / rel

@@ -264,18 +264,24 @@ def held_checksums(con: duckdb.DuckDBPyConnection | None, table: str, tables: se
 
 def failed_checks(con: duckdb.DuckDBPyConnection | None, tables: set[str]) -> dict[str, str]:
     """``asset key -> why`` for every table whose latest contract check failed an error rule
-    (and no analyst accepted it), whichever run checked it: built again so the next run checks
-    it afresh (a fixed source then passes) instead of refusing everything downstream."""
-    if con is None:
+    (and no analyst accepted it) in a run other than the make run that recorded its
+    fingerprint (the UI, the Dagster CLI, a sensor): built again so the next run checks it
+    afresh (a fixed source then passes) instead of refusing everything downstream. A failure
+    make run saw itself is not retried while nothing changed (it says why it refuses)."""
+    if con is None or not table_exists(con, FINGERPRINTS_TABLE):
         return {}
     from pipelines.quality.gate import latest_failures
 
-    return {
-        failure.table.replace(".", "/", 1): (
-            f"its latest check {failure.check_name} failed ({_some(list(failure.rules))})"
-        )
-        for failure in latest_failures(con, sorted(tables))
-    }
+    built_by = dict(con.execute(f"select asset_key, run_id from {FINGERPRINTS_TABLE}").fetchall())
+    out = {}
+    for failure in latest_failures(con, sorted(tables)):
+        key = failure.table.replace(".", "/", 1)
+        if failure.run_id and failure.run_id != built_by.get(key):
+            out[key] = (
+                f"its latest check {failure.check_name} failed ({_some(list(failure.rules))}) "
+                f"in run {failure.run_id[:8]}, not the make run that built it"
+            )
+    return out
 
 
 def _output_missing(key: dg.AssetKey, node, tables: set[str]) -> str | None:

@@ -78,3 +78,16 @@ def test_a_mirror_folder_that_does_not_exist_is_said_once_before_the_run(tmp_pat
     )
     monkeypatch.setenv("WELLBEING_SOURCE_MIRROR", str(tmp_path))
     assert mirror_problem() is None
+
+
+def test_every_source_says_the_same_one_reason_when_the_mirror_folder_does_not_exist(tmp_path):
+    reasons = set()
+    for key in ("wimd_2025_ranks", "lsoa21_rural_urban", "loneliness_index"):
+        with pytest.raises(SourceUnavailableError) as error:
+            fetch(key, mirror=tmp_path / "dta")
+        reasons.add(str(error.value))
+    assert reasons == {
+        f"The mirror folder {tmp_path / 'dta'} (WELLBEING_SOURCE_MIRROR) does not exist: point "
+        + "it at a folder laid out like ../shared/data (check the spelling), or unset it to "
+        + "download every source from its official URL."
+    }

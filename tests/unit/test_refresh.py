@@ -399,8 +399,13 @@ def test_a_table_whose_latest_check_failed_is_out_of_date_and_the_header_says_do
     plan = plan_refresh(graph, {ruc, *below}, con)
     assert plan.stale == {
         "raw/lsoa21_rural_urban": "its latest check contract_lsoa21_rural_urban failed "
-        "(lsoa21cd.complete)"
+        "(lsoa21cd.complete) in run cli run, not the make run that built it"
     }
+    # a failure the make run that built it saw itself: refused, not retried, while nothing changed
+    con.execute("update quality.check_results set run_id = 'run 1'")
+    assert plan_refresh(graph, {ruc, *below}, con).stale == {}
+    con.execute("update quality.check_results set run_id = 'cli run'")
+    plan = plan_refresh(graph, {ruc, *below}, con)
     names = sorted(_names(below))
     assert plan.header(1 + len(below), 1.0).endswith(
         f"1 of {1 + len(below)} assets out of date; {len(below)} more "
