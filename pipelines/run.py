@@ -195,4 +195,10 @@ def _execute(dg, whole_run_job, instance, selection, log_level: str, log_dir):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # before or after the Dagster run (during it: main says it)
+        from pipelines.operations.refresh import INTERRUPTED
+
+        print(f"\nmake run was {INTERRUPTED}", file=sys.stderr)
+        sys.exit(130)

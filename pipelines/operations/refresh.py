@@ -237,22 +237,30 @@ def recorded_fingerprints(
     return {key: (fp, sha) for key, fp, sha in rows.fetchall()}
 
 
+def lineage_tables(con: duckdb.DuckDBPyConnection | None) -> set[str]:
+    """The raw tables with a ``source_sha256`` lineage column (one catalogue query)."""
+    if con is None:
+        return set()
+    return {
+        f"{schema}.{name}"
+        for schema, name in con.execute(
+            "select schema_name, table_name from duckdb_columns() "
+            "where database_name = current_database() and schema_name = 'raw' "
+            "and column_name = 'source_sha256'"
+        ).fetchall()
+    }
+
+
 def held_checksums(con: duckdb.DuckDBPyConnection | None, table: str, tables: set[str]) -> set[str]:
     """The source file checksums the raw table holds now (its ``source_sha256`` lineage
     column): what the warehouse really holds, whichever run (make run, the UI, the Dagster CLI)
-    loaded it last. Empty when the table or the column is not there."""
+    loaded it last. Empty when the table or the column is not there (``tables``: the tables
+    with the column, ``lineage_tables``)."""
     if con is None or table not in tables:
         return set()
     from pipelines.sqltext import quote_ident
 
     schema, name = table.split(".")
-    has_column = con.execute(
-        "select count(*) from duckdb_columns() where database_name = current_database() "
-        "and schema_name = ? and table_name = ? and column_name = 'source_sha256'",
-        [schema, name],
-    ).fetchone()[0]
-    if not has_column:
-        return set()
     return {
         row[0]
         for row in con.execute(
@@ -377,6 +385,7 @@ def plan_refresh(
 
     stale: dict[str, str] = {}
     changed: list[str] = []
+    with_lineage = lineage_tables(con)
     checks_failed = failed_checks(
         con, {f"{k.path[0]}.{k.path[1]}" for k in selectable if len(k.path) == 2} & tables
     )
@@ -391,7 +400,7 @@ def plan_refresh(
             changed.append(key.path[-1])
         missing = _output_missing(key, asset_graph.get(key), tables)
         held = (
-            held_checksums(con, f"raw.{key.path[-1]}", tables)
+            held_checksums(con, f"raw.{key.path[-1]}", with_lineage)
             if source is not None and not unavailable and not missing
             else set()
         )
