@@ -70,6 +70,12 @@ class SourceUnavailableError(RuntimeError):
     download failed. The message says which, and what to do."""
 
 
+class SourceFileTypeError(SourceUnavailableError):
+    """The source file is not of its format: a web page (an error page saved as the file), an
+    XML or JSON error, an empty file, an archive... The message names the file, what it really
+    is and what to do."""
+
+
 class CatalogueError(ValueError):
     """``catalogue.yaml`` has an entry that does not follow the documented fields."""
 
@@ -345,6 +351,12 @@ def mirror_candidates(source: Source) -> list[tuple[str, str, str | None, bool]]
 
 
 def _from_mirror(source: Source, mirror: Path, now: datetime) -> FetchedFile:
+    if not mirror.is_dir():  # one reason for every source (a run from the UI says it per step)
+        raise SourceUnavailableError(
+            f"The mirror folder {mirror} (WELLBEING_SOURCE_MIRROR) does not exist: point it at a "
+            "folder laid out like ../shared/data (check the spelling), or unset it to download "
+            "every source from its official URL."
+        )
     candidates = mirror_candidates(source)
     for rel, fmt, expected, is_download_form in candidates:
         path = mirror / rel
@@ -569,5 +581,64 @@ def fetch(key: str, mirror: Path | None = None, cache_dir: Path | None = None) -
     source = load_catalogue()[key]
     mirror = mirror if mirror is not None else setting_path("WELLBEING_SOURCE_MIRROR")
     if mirror is not None:
-        return _from_mirror(source, Path(mirror), datetime.now(UTC))
-    return download(source, cache_dir)
+        fetched = _from_mirror(source, Path(mirror), datetime.now(UTC))
+    else:
+        fetched = download(source, cache_dir)
+    check_file_type(fetched)
+    return fetched
+
+
+# What a file of each catalogue format may really be (``sniff_type``'s names, plus ``json``).
+READS_AS = {
+    "csv": {"csv"},
+    "json": {"json"},
+    "geojson": {"json"},
+    "ods": {"ods"},
+    "xlsx": {"xlsx", "xlsm"},
+}
+FORMAT_NAMES = {"csv": "CSV", "json": "JSON", "geojson": "GeoJSON", "ods": "ODS", "xlsx": "XLSX"}
+
+
+def real_type(path: Path) -> str:
+    """What a file really is, from its first bytes: the partner-file reader's ``sniff_type``
+    (``html``, ``xml``, ``zip``, ``empty``, ``xlsx``... ``csv`` for other text), with text that
+    opens with ``{`` or ``[`` told apart as ``json``."""
+    from pipelines.partnership_activity.reading import sniff_type
+
+    kind = sniff_type(path)
+    if kind == "csv":
+        with open(path, "rb") as handle:
+            head = handle.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+        if head[:1] in (b"{", b"["):
+            return "json"
+    return kind
+
+
+def check_file_type(fetched: FetchedFile) -> None:
+    """Refuse a source file that is not of its catalogue format (a saved error page, say)
+    before anything parses it: one line naming the file, what it is and what to do.
+
+    Raises:
+        SourceFileTypeError: e.g. ``… is a web page (HTML), not CSV: …``.
+    """
+    wanted = READS_AS.get(fetched.format)
+    if wanted is None or not fetched.path.is_file():
+        return  # folders, several parts: each part's parser reads its own files
+    kind = real_type(fetched.path)
+    if kind in wanted:
+        return
+    from pipelines.partnership_activity.reading import TYPE_NAMES
+
+    what = {"json": "a JSON document"}.get(kind) or TYPE_NAMES.get(kind, kind)
+    if kind == "html":
+        what += ", probably an error page saved in its place"
+    if fetched.origin == "mirror":
+        todo = (
+            "re-download it, or fix the mirror folder (WELLBEING_SOURCE_MIRROR; "
+            "`make mirror MIRROR_DIR=<folder>` downloads every source)"
+        )
+    else:
+        todo = "delete it so the next run downloads it again"
+    raise SourceFileTypeError(
+        f"{fetched.path} is {what}, not {FORMAT_NAMES[fetched.format]}: {todo}."
+    )

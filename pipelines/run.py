@@ -58,13 +58,20 @@ def main(argv: list[str] | None = None) -> int:
     graph = defs.resolve_asset_graph()
     warehouse = defs.resources["warehouse"]
     selectable = set(whole_run_selection().resolve(graph))
-    from pipelines.warehouse_lock import WarehouseBusyError
+    from pipelines.operations.refresh import INTERRUPTED, mirror_problem
+    from pipelines.warehouse_lock import WarehouseBusyError, not_writable
 
+    if problem := mirror_problem():  # said once, before anything runs
+        print(f"The run could not start: {problem}", file=sys.stderr)
+        return 1
     lock = warehouse.writer_lock()
     try:
         lock.acquire(log=lambda line: print(line, flush=True))
     except WarehouseBusyError as exc:  # another writer, and no (more) waiting: say who
         print(f"The run could not start: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # e.g. a read-only data/ folder: the lock file cannot be made
+        print(f"The run could not start: {not_writable(lock.path, exc)}", file=sys.stderr)
         return 1
     try:
         backend = warehouse.backend()
@@ -108,21 +115,11 @@ def main(argv: list[str] | None = None) -> int:
         log_dir = setting_path("WELLBEING_LOG_DIR")
         persistent = bool(os.environ.get("DAGSTER_HOME"))
         instance = dg.DagsterInstance.get() if persistent else dg.DagsterInstance.ephemeral()
-        result = dg.execute_job(
-            dg.reconstructable(whole_run_job),
-            instance=instance,
-            asset_selection=selection,
-            tags={"wellbeing/writes": "warehouse", "wellbeing/entry_point": "make run"},
-            run_config={
-                "loggers": {
-                    "console": {"config": {"log_level": args.log_level.upper()}},
-                    "file": {"config": {"log_dir": str(log_dir)}},  # everything, traces too
-                },
-                # Parallel step processes need a persistent instance; without one, run in turn.
-                **({} if persistent else {"execution": {"config": {"mode": "in_process"}}}),
-            },
-            raise_on_error=False,
-        )
+        try:
+            result = _execute(dg, whole_run_job, instance, selection, args.log_level, log_dir)
+        except KeyboardInterrupt:
+            print(f"\nThe run was {INTERRUPTED}", file=sys.stderr)
+            return 130
         from pipelines.quality.report import keep_runs
 
         prune_run_logs(log_dir, keep_runs())  # this run's log is the newest: always kept
@@ -167,8 +164,8 @@ def main(argv: list[str] | None = None) -> int:
                 "Refused: a table upstream failed its contract check, so these keep their last "
                 "good version and the published file was not replaced. See the run log above, "
                 "data/quality/report.html, or: select * from quality.check_results where not "
-                "success order by checked_at desc. Fix the source, or accept it with "
-                "make accept-source."
+                "success order by checked_at desc. Fix the source and type make run again (it "
+                "reloads what is out of date), or accept it with make accept-source."
             )
         if result.success:
             print(f"Run succeeded. {outputs}")
@@ -177,5 +174,31 @@ def main(argv: list[str] | None = None) -> int:
         lock.release()
 
 
+def _execute(dg, whole_run_job, instance, selection, log_level: str, log_dir):
+    """The Dagster run of ``selection`` (every event in ``instance``, every line in the log)."""
+    persistent = bool(os.environ.get("DAGSTER_HOME"))
+    return dg.execute_job(
+        dg.reconstructable(whole_run_job),
+        instance=instance,
+        asset_selection=selection,
+        tags={"wellbeing/writes": "warehouse", "wellbeing/entry_point": "make run"},
+        run_config={
+            "loggers": {
+                "console": {"config": {"log_level": log_level.upper()}},
+                "file": {"config": {"log_dir": str(log_dir)}},  # everything, traces too
+            },
+            # Parallel step processes need a persistent instance; without one, run in turn.
+            **({} if persistent else {"execution": {"config": {"mode": "in_process"}}}),
+        },
+        raise_on_error=False,
+    )
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # before or after the Dagster run (during it: main says it)
+        from pipelines.operations.refresh import INTERRUPTED
+
+        print(f"\nmake run was {INTERRUPTED}", file=sys.stderr)
+        sys.exit(130)

@@ -108,6 +108,8 @@ def entry_point(tags: dict[str, str] | None = None) -> str:
     if tags.get("dagster/backfill"):
         return f"backfill {tags['dagster/backfill']}"
     argv = " ".join(Path(sys.argv[0]).name.split() + sys.argv[1:]) if sys.argv else ""
+    if "api grpc" in argv or "dagster-webserver" in argv or argv.startswith("dagster dev"):
+        return "the Dagster UI (make dev)"  # the UI's code server runs in-process jobs itself
     if "execute_run" in argv or "execute_step" in argv:
         return "Dagster UI or daemon (launched run)"
     if "materialize" in argv and "dagster" in argv:
@@ -115,6 +117,17 @@ def entry_point(tags: dict[str, str] | None = None) -> str:
     if "pytest" in argv or "xdist" in argv or "pytest" in sys.modules:
         return "test harness (pytest)"
     return argv[:80] or "python"
+
+
+def not_writable(path: Path, exc: OSError) -> str:
+    """One line for a lock (or warehouse) file that cannot be made, e.g. in a read-only
+    ``data/`` folder: which folder, why, and the variable that moves the warehouse."""
+    reason = exc.strerror or str(exc)
+    return (
+        f"the folder {path.parent} is not writable ({reason}), so the working warehouse and its "
+        "lock file cannot be written there. Make the folder writable, or set "
+        "WELLBEING_WAREHOUSE to a warehouse file in a folder you can write."
+    )
 
 
 def lock_path(warehouse_file: Path) -> Path:

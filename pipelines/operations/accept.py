@@ -31,10 +31,15 @@ import sys
 import dagster as dg
 
 from pipelines.contracts import contract_for
+from pipelines.logs import LOGGERS, QUIET_CONSOLE
 from pipelines.operations import keys
 from pipelines.warehouse import Warehouse
 
 ACCEPT_JOB = "accept_source_version"
+USAGE = (
+    "make accept-source SOURCE=<catalogue key> REASON='why this version is right' "
+    "[CHECK=contract_<table>] [TABLE=<schema.table>] [BY=<name>] [SHA256=<checksum>]"
+)
 
 
 class AcceptSourceConfig(dg.Config):
@@ -124,6 +129,7 @@ def accept_source_version_job() -> dg.JobDefinition:
         "reason, accepted_by, optional check, table, sha256.",
         tags=keys.WRITES_WAREHOUSE,
         executor_def=dg.in_process_executor,
+        logger_defs=LOGGERS,  # a failed step in one line on the console, not its trace
     )
     def accept_source_version():
         record_source_acceptance()
@@ -146,9 +152,45 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sha256", default="", help="the checksum (default: the one loaded now)")
     args = parser.parse_args(argv)
     os.environ.setdefault("WELLBEING_ENTRY_POINT", "make accept-source")
+    # make passes every variable, empty when not given: check before anything starts
+    given = (("SOURCE", args.source), ("REASON", args.reason))
+    missing = [name for name, value in given if not value.strip()]
+    if missing:
+        print(
+            f"accept-source: {' and '.join(f'{m}=' for m in missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} required. Usage:\n  {USAGE}",
+            file=sys.stderr,
+        )
+        return 2
+    from pipelines.catalogue import load_catalogue
+    from pipelines.quality.acceptance import unknown_source
+
+    if args.source not in load_catalogue():
+        print(f"accept-source: {unknown_source(args.source)} Usage:\n  {USAGE}", file=sys.stderr)
+        return 2
 
     from pipelines.operations.refresh import user_error
     from pipelines.resources import default_resources
+    from pipelines.warehouse_lock import WarehouseBusyError, not_writable
+
+    resources = default_resources()
+    lock = resources["warehouse"].writer_lock()
+    try:  # one writer at a time: say who holds it, in one line, before the job starts
+        lock.acquire(log=lambda line: print(line, flush=True))
+    except WarehouseBusyError as exc:
+        print(f"accept-source could not start: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"accept-source could not start: {not_writable(lock.path, exc)}", file=sys.stderr)
+        return 1
+    try:
+        return _accept(args, resources, user_error)
+    finally:
+        lock.release()
+
+
+def _accept(args, resources, user_error) -> int:
+    """Run the ``accept_source_version`` job in this process and print its verdicts."""
 
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
     job = accept_source_version_job()
@@ -161,8 +203,8 @@ def main(argv: list[str] | None = None) -> int:
         "sha256": args.sha256,
     }
     result = job.execute_in_process(
-        run_config={"ops": {"record_source_acceptance": {"config": config}}},
-        resources=default_resources(),
+        run_config={"ops": {"record_source_acceptance": {"config": config}}, **QUIET_CONSOLE},
+        resources=resources,
         instance=instance,
         raise_on_error=False,
     )

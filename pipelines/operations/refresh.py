@@ -50,6 +50,23 @@ MIRROR_HINT = (  # when source files cannot be read and no mirror is set: the pl
 )
 
 
+INTERRUPTED = "interrupted (Ctrl-C): nothing was published; type make run again to finish"
+
+
+def mirror_problem() -> str | None:
+    """Why the mirror folder that is set cannot be read (it does not exist), or ``None``:
+    ``make run`` and ``--plan`` say it once, before checking any source."""
+    mirror = setting_path("WELLBEING_SOURCE_MIRROR")
+    if mirror is None or mirror.is_dir():
+        return None
+    what = "is a file, not a folder" if mirror.exists() else "does not exist"
+    return (
+        f"the folder {mirror} {what} (WELLBEING_SOURCE_MIRROR). Point it at a folder laid out "
+        "like ../shared/data (check the spelling), or unset it to download every source from its "
+        "official URL."
+    )
+
+
 def mirror_missing_hint(mirror: str) -> str:
     """What to do when source files are not in the mirror folder that IS set (the summary)."""
     return (
@@ -130,6 +147,7 @@ class Plan:
         last_run: whether an earlier ``make run`` recorded fingerprints in this warehouse.
         unreadable: the sources (``raw/<key>``) whose file cannot be read, so whose step would fail.
         blocked: the other selected assets downstream of those (they would not run).
+        same_step: selected assets made in the step of an out-of-date one (a multi-asset).
     """
 
     fingerprints: dict[str, str]
@@ -141,6 +159,7 @@ class Plan:
     last_run: bool = False
     unreadable: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
+    same_step: set[str] = field(default_factory=set)
 
     def header(self, total: int, seconds: float) -> str:
         """The first line of ``make run`` and ``--plan``: sources checked, changed and unreadable,
@@ -160,8 +179,16 @@ class Plan:
             they = "it is" if len(self.stale) == 1 else "they are"
             line += f", because a source file {they} built from cannot be read"
         extra = [k.to_user_string() for k in self.selection if k.to_user_string() not in self.stale]
-        if extra:  # the other outputs of an out-of-date asset's multi-asset step
-            line += f"; {len(extra)} more made in the same step: {', '.join(extra)}"
+        same = [k for k in extra if k in self.same_step]
+        if same:  # the other outputs of an out-of-date asset's multi-asset step
+            line += f"; {len(same)} more made in the same step: {', '.join(same)}"
+        downstream = [k for k in extra if k not in self.same_step]
+        if downstream:  # they depend on the out-of-date ones, so are rebuilt after them
+            line += (
+                f"; {len(downstream)} more {'depends' if len(downstream) == 1 else 'depend'} on "
+                f"{'it' if len(self.stale) == 1 else 'them'} and "
+                f"{'is' if len(downstream) == 1 else 'are'} rebuilt too: {', '.join(downstream)}"
+            )
         return line + "."
 
     def would_fail(self) -> str:
@@ -208,6 +235,61 @@ def recorded_fingerprints(
     source = "source_sha256" if "source_sha256" in columns else "null"
     rows = con.execute(f"select asset_key, fingerprint, {source} from {FINGERPRINTS_TABLE}")
     return {key: (fp, sha) for key, fp, sha in rows.fetchall()}
+
+
+def lineage_tables(con: duckdb.DuckDBPyConnection | None) -> set[str]:
+    """The raw tables with a ``source_sha256`` lineage column (one catalogue query)."""
+    if con is None:
+        return set()
+    return {
+        f"{schema}.{name}"
+        for schema, name in con.execute(
+            "select schema_name, table_name from duckdb_columns() "
+            "where database_name = current_database() and schema_name = 'raw' "
+            "and column_name = 'source_sha256'"
+        ).fetchall()
+    }
+
+
+def held_checksums(con: duckdb.DuckDBPyConnection | None, table: str, tables: set[str]) -> set[str]:
+    """The source file checksums the raw table holds now (its ``source_sha256`` lineage
+    column): what the warehouse really holds, whichever run (make run, the UI, the Dagster CLI)
+    loaded it last. Empty when the table or the column is not there (``tables``: the tables
+    with the column, ``lineage_tables``)."""
+    if con is None or table not in tables:
+        return set()
+    from pipelines.sqltext import quote_ident
+
+    schema, name = table.split(".")
+    return {
+        row[0]
+        for row in con.execute(
+            f"select distinct source_sha256 from {quote_ident(schema)}.{quote_ident(name)} "
+            "where source_sha256 is not null"
+        ).fetchall()
+    }
+
+
+def failed_checks(con: duckdb.DuckDBPyConnection | None, tables: set[str]) -> dict[str, str]:
+    """``asset key -> why`` for every table whose latest contract check failed an error rule
+    (and no analyst accepted it) in a run other than the make run that recorded its
+    fingerprint (the UI, the Dagster CLI, a sensor): built again so the next run checks it
+    afresh (a fixed source then passes) instead of refusing everything downstream. A failure
+    make run saw itself is not retried while nothing changed (it says why it refuses)."""
+    if con is None or not table_exists(con, FINGERPRINTS_TABLE):
+        return {}
+    from pipelines.quality.gate import latest_failures
+
+    built_by = dict(con.execute(f"select asset_key, run_id from {FINGERPRINTS_TABLE}").fetchall())
+    out = {}
+    for failure in latest_failures(con, sorted(tables)):
+        key = failure.table.replace(".", "/", 1)
+        if failure.run_id and failure.run_id != built_by.get(key):
+            out[key] = (
+                f"its latest check {failure.check_name} failed ({_some(list(failure.rules))}) "
+                f"in run {failure.run_id[:8]}, not the make run that built it"
+            )
+    return out
 
 
 def _output_missing(key: dg.AssetKey, node, tables: set[str]) -> str | None:
@@ -303,6 +385,10 @@ def plan_refresh(
 
     stale: dict[str, str] = {}
     changed: list[str] = []
+    with_lineage = lineage_tables(con)
+    checks_failed = failed_checks(
+        con, {f"{k.path[0]}.{k.path[1]}" for k in selectable if len(k.path) == 2} & tables
+    )
     for key in sorted(selectable, key=lambda k: k.to_user_string()):
         name = key.to_user_string()
         current = fingerprint(key)
@@ -313,6 +399,15 @@ def plan_refresh(
         if source_changed:
             changed.append(key.path[-1])
         missing = _output_missing(key, asset_graph.get(key), tables)
+        held = (
+            held_checksums(con, f"raw.{key.path[-1]}", with_lineage)
+            if source is not None and not unavailable and not missing
+            else set()
+        )
+        if held and held != {source}:  # loaded from another file by a run outside make run
+            source_changed = True
+            if key.path[-1] not in changed:
+                changed.append(key.path[-1])
         if unavailable:  # the whole reason: which file, why, and what to do
             why = f"its source file cannot be read: {source.removeprefix(UNAVAILABLE)}"
             stale[name] = f"{missing}, and {why}" if missing else why
@@ -320,8 +415,16 @@ def plan_refresh(
             stale[name] = missing
         elif before is None:
             stale[name] = "not built by make run before"
+        elif held and held != {source}:
+            stale[name] = (
+                f"raw.{key.path[-1]} holds another file (sha256 {_some(sorted(h[:12] + '…' for h in held))}) "
+                f"than the source file now (sha256 {str(source)[:12]}…), loaded by a run "
+                "outside make run (the Dagster UI or CLI)"
+            )
         elif source_changed:
             stale[name] = f"source file changed (sha256 {str(source)[:12]}…)"
+        elif name in checks_failed:
+            stale[name] = checks_failed[name]
         elif before != current and unreadable.get(key):
             stale[name] = (
                 f"an upstream source file cannot be read: {_some(sorted(unreadable[key]))}"
@@ -341,7 +444,14 @@ def plan_refresh(
         selection = sorted(
             downstream.resolve(asset_graph) & selectable, key=lambda k: k.to_user_string()
         )
+    same_step = {
+        key.to_user_string()
+        for name in stale
+        for key in asset_graph.get(dg.AssetKey.from_user_string(name)).assets_def.keys
+        if key.to_user_string() not in stale
+    }
     return Plan(
+        same_step=same_step,
         fingerprints={k.to_user_string(): v for k, v in fingerprints.items() if k in selectable},
         source_checksums={
             f"raw/{name}": sha
@@ -471,6 +581,7 @@ def run_summary(instance: dg.DagsterInstance, run_id: str) -> list[StepLine]:
     checks: dict[str, list[str]] = {}
     refused: set[str] = set()
     errors: dict[str, tuple[str, str]] = {}
+    check_reasons: dict[str, str] = {}  # asset -> its failed contract check's rules, one line
     order: list[str] = []
     for entry in instance.all_logs(run_id):
         event = entry.dagster_event
@@ -516,6 +627,10 @@ def run_summary(instance: dg.DagsterInstance, run_id: str) -> list[StepLine]:
             )
             checks.setdefault(name, []).append(verdict)
             step_assets.setdefault(step, name)
+            if verdict == "FAILED":
+                check_reasons[name] = check_failure_line(
+                    evaluation.check_name, evaluation.description or ""
+                )
     # Steps with no materialisation (skipped, failed): name them after their step key.
     lines: dict[str, StepLine] = {}
     for step in starts.keys() | status.keys():
@@ -526,6 +641,8 @@ def run_summary(instance: dg.DagsterInstance, run_id: str) -> list[StepLine]:
         if line is None:
             cls, message = errors.get(step, ("", ""))
             reason = first_sentence(message) if state == "failed" else ""
+            if cls == "DagsterExecutionInterruptedError":
+                reason = INTERRUPTED
             lines[asset] = StepLine(asset, state, seconds, rows.get(asset), "", reason, cls)
             if asset not in order:
                 order.append(asset)
@@ -533,11 +650,31 @@ def run_summary(instance: dg.DagsterInstance, run_id: str) -> list[StepLine]:
             line.seconds += seconds
             if state in ("failed", "refused") or line.status == "skipped":
                 line.status = state if line.status == "built" else line.status
+    for asset, reason in check_reasons.items():
+        if asset in lines:  # the rules that failed, not "1 blocking asset check failed"
+            lines[asset].reason = reason
     for asset, verdicts in checks.items():
         if asset in lines:
             counted = {v: verdicts.count(v) for v in dict.fromkeys(verdicts)}
             lines[asset].checks = ", ".join(f"{n} {v}" for v, n in counted.items())
     return [lines[a] for a in order if a in lines]
+
+
+def check_failure_line(check_name: str, description: str, most: int = 3) -> str:
+    """One line for a failed contract check from its description (``Validation.summary``): the
+    source drift and the failed error rules, e.g. ``contract_loneliness_index failed:
+    lsoa21cd.complete: ...: missing 2 of 1917 LSOAs (e.g. W01002039)``."""
+    lines = description.splitlines()
+    found = [
+        line.removeprefix("ERROR: ")
+        for line in lines
+        if line.startswith(("ERROR: ", "Source drift: "))
+    ]
+    found = [line.removeprefix("Source drift: ").rstrip(".") for line in found]
+    if not found:
+        return f"{check_name} failed: {first_sentence(description)}"
+    more = f"; and {len(found) - most} more" if len(found) > most else ""
+    return f"{check_name} failed: {'; '.join(found[:most])}{more}"
 
 
 def format_summary(lines: list[StepLine]) -> str:

@@ -102,6 +102,20 @@ def _normal(sql: str) -> str:
     )
 
 
+def unknown_source(source_key: str) -> str:
+    """Why ``source_key`` is not a source: the closest keys (``did you mean``), else a few."""
+    import difflib
+
+    keys = sorted(load_catalogue())
+    close = difflib.get_close_matches(source_key, keys, n=3, cutoff=0.6)
+    if close:
+        return f"unknown source {source_key!r}: did you mean {' or '.join(close)}?"
+    return (
+        f"unknown source {source_key!r}: expected a key of pipelines/catalogue.yaml, e.g. "
+        + ", ".join(keys[:5])
+    )
+
+
 def current_checksums(con: duckdb.DuckDBPyConnection, source_key: str) -> set[str]:
     """The source file checksums ``raw.<source_key>`` holds now (empty if it is not built)."""
     table = f"raw.{source_key}"
@@ -168,6 +182,52 @@ def latest_failed_error_rules(
     ]
 
 
+def unevaluated_rules(
+    con: duckdb.DuckDBPyConnection, table: str, check_name: str
+) -> tuple[list[str], list[str]]:
+    """``(missing columns, rules not evaluated)`` in the latest run of ``check_name`` on
+    ``table``: a table that is not the one its contract describes (a web page loaded as the
+    file, another file), which no acceptance can make right."""
+    if not table_exists(con, RESULTS_TABLE):
+        return [], []
+    rows = con.execute(
+        f"""
+        select rule_name, expectation_type, column_name, observed_value
+        from {RESULTS_TABLE}
+        where table_name = ? and check_name = ? and not success
+          and checked_at = (select max(checked_at) from {RESULTS_TABLE}
+                            where table_name = ? and check_name = ?)
+        order by rule_name
+        """,
+        [table, check_name, table, check_name],
+    ).fetchall()
+    missing = [c for _, kind, c, _ in rows if kind == "expect_column_to_exist" and c]
+    unevaluated = [r for r, _, _, seen in rows if seen and "not evaluated" in seen]
+    return missing, unevaluated
+
+
+def refuse_unevaluated(con: duckdb.DuckDBPyConnection, table: str, check_name: str) -> None:
+    """Raise when ``table``'s latest check could not evaluate its rules: only real drift
+    (values that break rules) can be accepted, not a file without the contract's columns.
+
+    Raises:
+        AcceptanceError: naming the missing columns and how many rules were not evaluated.
+    """
+    missing, unevaluated = unevaluated_rules(con, table, check_name)
+    if not (missing or unevaluated):
+        return
+    from pipelines.operations.refresh import _some
+
+    columns = f"column {_some(missing)} missing" if missing else "its columns do not match"
+    rules = f", so {len(unevaluated)} rule(s) of its contract could not be evaluated"
+    raise AcceptanceError(
+        f"{table} cannot be accepted: {columns}{rules if unevaluated else ''}. It is not the "
+        "table the contract describes (an error page or "
+        "another file saved as the source?): fix the source file and type make run. Only data "
+        "whose rules could be checked (values that changed) can be accepted."
+    )
+
+
 def record_acceptance(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -199,10 +259,7 @@ def record_acceptance(
     from pipelines.contracts import contract_for
 
     if source_key not in load_catalogue():
-        raise AcceptanceError(
-            f"unknown source {source_key!r}: expected a key of pipelines/catalogue.yaml, e.g. "
-            + ", ".join(sorted(load_catalogue())[:5])
-        )
+        raise AcceptanceError(unknown_source(source_key))
     if not (reason or "").strip():
         raise AcceptanceError("say why the source version is accepted (reason)")
     if not (accepted_by or "").strip():
@@ -219,10 +276,14 @@ def record_acceptance(
     if len(source_sha256) != 64 or any(c not in "0123456789abcdef" for c in source_sha256):
         raise AcceptanceError(f"{source_sha256!r} is not a SHA-256 checksum (64 hex digits)")
     failed = None
+    raw_table = f"raw.{source_key}"
+    if contract_for(raw_table) is not None:  # not even the checksum of a file that is not it
+        refuse_unevaluated(con, raw_table, f"contract_{source_key}")
     if check_name:
-        table_name = table_name or f"raw.{source_key}"
+        table_name = table_name or raw_table
         if contract_for(table_name) is None:
             raise AcceptanceError(f"{table_name} has no data contract; nothing to accept there")
+        refuse_unevaluated(con, table_name, check_name)
         failed = ", ".join(latest_failed_error_rules(con, table_name, check_name)) or None
     elif table_name:
         raise AcceptanceError("name the check to accept on that table (check_name)")

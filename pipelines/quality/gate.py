@@ -131,7 +131,8 @@ def gate_message(asset: str, failures: list[GateFailure]) -> str:
     source = first.table.split(".", 1)[1] if first.table.startswith("raw.") else "<source>"
     hint = ACCEPT_HINT.format(source=source, check=first.check_name, table=first.table)
     lines.append(
-        "Fix the source and re-run (the check must pass), or, if the new data is right, accept "
+        "Fix the source and type make run (it reloads the fixed file and checks it again), or, "
+        "if the new data is right, accept "
         f"it: {hint} (or the accept_source_version job "
         "in the Dagster UI). Details: select * from quality.check_results where not success "
         "order by checked_at desc."

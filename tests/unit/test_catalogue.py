@@ -30,3 +30,64 @@ def test_source_without_direct_download_explains_how_to_provide_it(monkeypatch):
 def test_catalogue_yaml_is_plain_data():
     raw = yaml.safe_load(catalogue.CATALOGUE_PATH.read_text(encoding="utf-8"))
     assert set(raw) == {"sources"}
+
+
+RUC = "geography_lookups/LSOA21_RUC21_rural_urban_classification_Wales.csv"
+
+
+@pytest.mark.parametrize(
+    ("content", "what"),
+    [
+        (
+            b"<!DOCTYPE html>\n<html><head><title>503 Service Unavailable</title></head></html>",
+            "a web page (HTML), probably an error page saved in its place",
+        ),
+        (b'<?xml version="1.0"?><Error><Code>AccessDenied</Code></Error>', "an XML file"),
+        (b'{"error": {"code": 503, "message": "Service Unavailable"}}', "a JSON document"),
+        (b"", "an empty file (0 bytes)"),
+        (b"PK\x03\x04" + b"\x00" * 60, "a zip archive"),
+    ],
+)
+def test_a_source_file_that_is_not_csv_is_named_once_with_what_it_really_is(
+    tmp_path, content, what
+):
+    (tmp_path / RUC).parent.mkdir(parents=True)
+    (tmp_path / RUC).write_bytes(content)
+    with pytest.raises(catalogue.SourceFileTypeError) as error:
+        fetch("lsoa21_rural_urban", mirror=tmp_path)
+    assert str(error.value) == (
+        f"{tmp_path / RUC} is {what}, not CSV: re-download it, or fix the mirror folder "
+        "(WELLBEING_SOURCE_MIRROR; `make mirror MIRROR_DIR=<folder>` downloads every source)."
+    )
+
+
+def test_a_csv_source_file_is_read_whatever_its_first_column(tmp_path):
+    (tmp_path / RUC).parent.mkdir(parents=True)
+    (tmp_path / RUC).write_text("\ufeffLSOA21CD,LSOA21NM,RUC21CD\nW01000001,Anglesey 001A,UN1\n")
+    assert fetch("lsoa21_rural_urban", mirror=tmp_path).path == tmp_path / RUC
+
+
+def test_a_mirror_folder_that_does_not_exist_is_said_once_before_the_run(tmp_path, monkeypatch):
+    from pipelines.operations.refresh import mirror_problem
+
+    monkeypatch.setenv("WELLBEING_SOURCE_MIRROR", str(tmp_path / "dta"))
+    assert mirror_problem() == (
+        f"the folder {tmp_path / 'dta'} does not exist (WELLBEING_SOURCE_MIRROR). Point it at a "
+        "folder laid out like ../shared/data (check the spelling), or unset it to download every "
+        "source from its official URL."
+    )
+    monkeypatch.setenv("WELLBEING_SOURCE_MIRROR", str(tmp_path))
+    assert mirror_problem() is None
+
+
+def test_every_source_says_the_same_one_reason_when_the_mirror_folder_does_not_exist(tmp_path):
+    reasons = set()
+    for key in ("wimd_2025_ranks", "lsoa21_rural_urban", "loneliness_index"):
+        with pytest.raises(SourceUnavailableError) as error:
+            fetch(key, mirror=tmp_path / "dta")
+        reasons.add(str(error.value))
+    assert reasons == {
+        f"The mirror folder {tmp_path / 'dta'} (WELLBEING_SOURCE_MIRROR) does not exist: point "
+        + "it at a folder laid out like ../shared/data (check the spelling), or unset it to "
+        + "download every source from its official URL."
+    }

@@ -339,3 +339,121 @@ def test_the_plan_names_the_partner_files_the_next_run_will_load(tmp_path, monke
     assert sorted(new_partner_files(con, inbox_files())) == ["q1.csv", "resent/scan.csv"]
     monkeypatch.delenv("WELLBEING_PARTNER_INBOX")
     assert inbox_files() == "example data" and new_partner_files(con, "example data") == []
+
+
+def _built_run(monkeypatch, keys):
+    """A warehouse where an earlier make run built ``keys`` from files 'sha of <key>'."""
+    graph = defs.resolve_asset_graph()
+    monkeypatch.setattr("pipelines.operations.refresh.source_checksum", lambda key: "sha of " + key)
+    con = duckdb.connect()
+    for key in keys:
+        con.execute(f"create schema if not exists {key.path[0]}")
+        con.execute(
+            f"create table {key.path[0]}.{key.path[1]} as "
+            f"select 'W01000001' as lsoa21cd, 'sha of {key.path[1]}' as source_sha256"
+        )
+    record_fingerprints(con, plan_refresh(graph, set(keys), con), _names(keys), "run 1")
+    assert plan_refresh(graph, set(keys), con).stale == {}
+    return graph, con
+
+
+def test_a_source_another_run_loaded_is_out_of_date_whatever_the_recorded_fingerprint(
+    monkeypatch,
+):
+    """The UI or the Dagster CLI loaded a bad file into raw.<key> (make run's fingerprints did
+    not see it); the mirror holds the right file again: the plan compares it with what the
+    warehouse holds, so a plain make run reloads it."""
+    ruc = dg.AssetKey(["raw", "lsoa21_rural_urban"])
+    graph, con = _built_run(monkeypatch, [ruc])
+    con.execute(f"update raw.lsoa21_rural_urban set source_sha256 = '{'a' * 64}'")  # the CLI run
+    plan = plan_refresh(graph, {ruc}, con)
+    assert plan.stale == {
+        "raw/lsoa21_rural_urban": "raw.lsoa21_rural_urban holds another file (sha256 "
+        "aaaaaaaaaaaa…) than the source file now (sha256 sha of lsoa2…), loaded by a run outside "
+        "make run (the Dagster UI or CLI)"
+    }
+    assert plan.changed_sources == ["lsoa21_rural_urban"]
+    assert _names(plan.selection) == {"raw/lsoa21_rural_urban"}
+
+
+def test_a_table_whose_latest_check_failed_is_out_of_date_and_the_header_says_downstream(
+    monkeypatch,
+):
+    """A failed contract check (from any run) makes its table out of date: the next make run
+    checks it afresh instead of refusing what depends on it; the header says the rest are
+    downstream, not 'made in the same step'."""
+    from pipelines.quality.validate import RESULTS_DDL
+
+    ruc = dg.AssetKey(["raw", "lsoa21_rural_urban"])
+    graph = defs.resolve_asset_graph()
+    below = {k for k in graph.get(ruc).child_keys if len(k.path) == 2}
+    assert below, "raw.lsoa21_rural_urban feeds a model"
+    graph, con = _built_run(monkeypatch, [ruc, *below])
+    con.execute(RESULTS_DDL)
+    con.execute(
+        "insert into quality.check_results (run_id, checked_at, table_name, check_name, "
+        "rule_name, severity, success, description) values "
+        "('cli run', now(), 'raw.lsoa21_rural_urban', 'contract_lsoa21_rural_urban', "
+        "'lsoa21cd.complete', 'error', false, 'every LSOA is present')"
+    )
+    plan = plan_refresh(graph, {ruc, *below}, con)
+    assert plan.stale == {
+        "raw/lsoa21_rural_urban": "its latest check contract_lsoa21_rural_urban failed "
+        "(lsoa21cd.complete) in run cli run, not the make run that built it"
+    }
+    # a failure the make run that built it saw itself: refused, not retried, while nothing changed
+    con.execute("update quality.check_results set run_id = 'run 1'")
+    assert plan_refresh(graph, {ruc, *below}, con).stale == {}
+    con.execute("update quality.check_results set run_id = 'cli run'")
+    plan = plan_refresh(graph, {ruc, *below}, con)
+    names = sorted(_names(below))
+    assert plan.header(1 + len(below), 1.0).endswith(
+        f"1 of {1 + len(below)} assets out of date; {len(below)} more "
+        f"{'depends' if len(below) == 1 else 'depend'} on it and "
+        f"{'is' if len(below) == 1 else 'are'} rebuilt too: {', '.join(names)}."
+    )
+
+
+def test_the_summary_gives_a_failed_checks_rules_in_its_why_line(tmp_path):
+    @dg.asset(key=["raw", "loneliness_index"])
+    def loneliness() -> None:
+        return None
+
+    @dg.asset_check(asset=loneliness, name="contract_loneliness_index", blocking=True)
+    def contract() -> dg.AssetCheckResult:
+        return dg.AssetCheckResult(
+            passed=False,
+            severity=dg.AssetCheckSeverity.ERROR,
+            description=(
+                "raw.loneliness_index: 11/12 rules met, 1 error(s), 0 warning(s).\n"
+                "ERROR: lsoa21cd.complete: every Welsh LSOA is present: missing 2 of 1917 "
+                "LSOAs (e.g. W01002039, W01002040)"
+            ),
+        )
+
+    with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
+        result = dg.materialize([loneliness, contract], instance=instance, raise_on_error=False)
+        lines = run_summary(instance, result.run_id)
+    why = format_summary(lines).split("\nWhy steps failed:\n", 1)[1].splitlines()
+    assert why == [
+        (
+            "  raw/loneliness_index: contract_loneliness_index failed: lsoa21cd.complete: every "
+            "Welsh LSOA is present: missing 2 of 1917 LSOAs (e.g. W01002039, W01002040)"
+        )
+    ]
+
+
+def test_an_interrupted_step_says_ctrl_c_and_what_to_type(tmp_path):
+    from dagster._core.errors import DagsterExecutionInterruptedError
+
+    @dg.asset(key=["raw", "wimd_2025_ranks"])
+    def wimd() -> None:
+        raise DagsterExecutionInterruptedError()  # what Dagster raises in a step on Ctrl-C
+
+    with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
+        result = dg.materialize([wimd], instance=instance, raise_on_error=False)
+        lines = run_summary(instance, result.run_id)
+    assert format_summary(lines).split("\nWhy steps failed:\n", 1)[1].splitlines() == [
+        "  raw/wimd_2025_ranks: interrupted (Ctrl-C): nothing was published; type make run "
+        + "again to finish"
+    ]

@@ -83,6 +83,7 @@ def test_real_sources_with_no_download_ask_for_the_file(key, tmp_path, monkeypat
     message = str(err.value)
     assert "has no download" in message and source.manual in message
     assert "unset" not in message
+    (tmp_path / "empty").mkdir()  # a mirror folder without the file (a missing folder: one reason)
     with pytest.raises(SourceUnavailableError) as err:
         fetch(key, mirror=tmp_path / "empty")
     message = str(err.value)

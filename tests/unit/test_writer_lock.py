@@ -57,3 +57,54 @@ def test_other_process_is_refused_with_holder_line(tmp_path):
 def test_entry_point_from_run_tags(tags, expected, monkeypatch):
     monkeypatch.delenv("WELLBEING_ENTRY_POINT", raising=False)
     assert entry_point(tags) == expected
+
+
+def test_the_ui_code_server_is_named_as_the_dagster_ui(monkeypatch):
+    monkeypatch.delenv("WELLBEING_ENTRY_POINT", raising=False)
+    monkeypatch.setattr(
+        "sys.argv",
+        ["/x/dagster/__main__.py", "api", "grpc", "--lazy-load-user-code", "--socket", "/tmp/s"],
+    )
+    assert entry_point({}) == "the Dagster UI (make dev)"
+
+
+def test_a_read_only_data_folder_is_one_line_naming_it(tmp_path, capsys, monkeypatch):
+    """make run in a read-only data/ folder: no traceback, the folder and the variable that
+    moves the warehouse (root writes anywhere, so the read-only file system is simulated)."""
+    import errno
+
+    from pipelines import run
+    from pipelines.warehouse_lock import WriterLock
+
+    def read_only(self, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system", str(self.path))
+
+    monkeypatch.setenv("WELLBEING_WAREHOUSE", str(tmp_path / "data" / "warehouse.duckdb"))
+    monkeypatch.delenv("WELLBEING_SOURCE_MIRROR", raising=False)
+    monkeypatch.setattr(WriterLock, "acquire", read_only)
+    assert run.main([]) == 1
+    assert capsys.readouterr().err == (
+        f"The run could not start: the folder {tmp_path / 'data'} is not writable (Read-only "
+        "file system), so the working warehouse and its lock file cannot be written there. Make "
+        "the folder writable, or set WELLBEING_WAREHOUSE to a warehouse file in a folder you can "
+        "write.\n"
+    )
+
+
+def test_make_run_and_plan_say_a_missing_mirror_folder_once_before_anything(
+    tmp_path, capsys, monkeypatch
+):
+    from pipelines import run
+    from pipelines.warehouse_lock import WriterLock
+
+    monkeypatch.setenv("WELLBEING_SOURCE_MIRROR", str(tmp_path / "dta"))
+    monkeypatch.setattr(WriterLock, "acquire", pytest.fail)  # nothing started
+    for argv in ([], ["--plan"]):
+        assert run.main(argv) == 1
+        out = capsys.readouterr()
+        assert out.out == ""
+        assert out.err == (
+            f"The run could not start: the folder {tmp_path / 'dta'} does not exist "
+            "(WELLBEING_SOURCE_MIRROR). Point it at a folder laid out like ../shared/data (check "
+            "the spelling), or unset it to download every source from its official URL.\n"
+        )
