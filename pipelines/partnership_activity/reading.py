@@ -750,6 +750,48 @@ def _read_parquet(read: FileRead) -> FileRead:
     return _no_data_rows(read, pq.ParquetFile(read.path).metadata.num_rows)
 
 
+ARCHIVE_LISTED = 5  # the names of at most this many files inside a zip are given
+
+
+def _reject_archive(read: FileRead) -> FileRead:
+    """A zip archive is rejected, naming the files inside it: the partner unzips it and sends
+    those files. Its files are not read from inside the archive: each would need its own name,
+    archived copy and feedback report, and a re-sent zip with one file changed would be another
+    archive of the same returns; a zip may also be encrypted, nested or very large unpacked."""
+    try:
+        with zipfile.ZipFile(read.path) as archive:
+            names = [
+                i.filename
+                for i in archive.infolist()
+                if not i.is_dir() and not i.filename.startswith("__MACOSX/")
+            ]
+    except (zipfile.BadZipFile, OSError, ValueError):
+        names = None
+    if names is None:
+        inside, inside_cy = "it could not be opened", "nid oedd modd ei hagor"
+    elif not names:
+        inside, inside_cy = "it holds no files", "nid oes ffeiliau ynddi"
+    else:
+        listed = ", ".join(f"'{n}'" for n in names[:ARCHIVE_LISTED])
+        more = len(names) - ARCHIVE_LISTED
+        inside = f"it holds {counted(len(names), 'file')}: {listed}" + (
+            f" and {more} more" if more > 0 else ""
+        )
+        inside_cy = f"mae'n cynnwys {len(names)} ffeil: {listed}" + (
+            f" a {more} arall" if more > 0 else ""
+        )
+    return _reject(
+        read,
+        f"the file is {TYPE_NAMES['zip']} ({inside}), not a spreadsheet or CSV: archives are not "
+        "opened. Unzip it and send the files inside it (CSV or Excel .xlsx, one row per "
+        "activity under a header row): each is loaded as its own return.",
+        f"mae'r ffeil yn {TYPE_NAMES_CY['zip']} ({inside_cy}), nid taenlen na CSV: nid yw "
+        "archifau'n cael eu hagor. Dadsipiwch hi ac anfonwch y ffeiliau sydd ynddi (CSV neu "
+        "Excel .xlsx, un rhes i bob gweithgaredd o dan res o benawdau): caiff pob un ei llwytho "
+        "fel ffurflen ar wahân.",
+    )
+
+
 def read(path: Path, prefer_fast: bool = True) -> FileRead:
     """Read one submission file (see the module docstring). Never raises for a bad file.
 
@@ -770,6 +812,8 @@ def read(path: Path, prefer_fast: bool = True) -> FileRead:
             "mae'r ffeil yn wag (0 beit): dim rhes benawdau a dim data. Disgwylir rhes benawdau "
             f"sy'n enwi'r colofnau {', '.join(REQUIRED_HEADER)} ac un rhes i bob gweithgaredd.",
         )
+    if kind == "zip":
+        return _reject_archive(result)
     if kind not in TEXT_TYPES + SHEET_TYPES + ("parquet",):
         extra = " (Excel's 'XML Spreadsheet 2003' format)" if kind == "excel_xml" else ""
         return _reject(
