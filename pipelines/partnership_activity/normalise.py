@@ -76,6 +76,7 @@ the same rule to any text in Python (error messages).
 """
 
 import re
+import unicodedata
 from functools import lru_cache
 
 import duckdb
@@ -106,6 +107,27 @@ PERSONAL = f"{EMAIL}|{PHONE}|{POSTCODE}"
 # hold any of the three.
 PERSONAL_HINT = r"@|[0-9][^A-Za-z]?[0-9]|[A-Za-z][0-9]"
 WHITESPACE = " \t\r\n\u00a0"
+# Characters a partner cannot see: Unicode format characters (category Cf: zero-width space,
+# byte-order mark, soft hyphen, direction marks, ...) and every space but the ordinary one
+# (Zs, Zl, Zp: non-breaking, thin, narrow no-break, ...), plus the other whitespace controls.
+# RE2 (DuckDB) has no class subtraction, so the spaces are listed (the Zs, Zl and Zp of Unicode).
+INVISIBLE_CLASS = r"\x{00A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\p{Cf}"
+EDGE_CLASS = r"[\s\x{000B}\x{0085}" + INVISIBLE_CLASS + "]"  # trimmed at both ends of a value
+INVISIBLE_NAMES = {  # named in words when a reason shows a value holding one (else U+XXXX)
+    "\u00a0": ("non-breaking space", "bwlch di-dor"),
+    "\u200b": ("zero-width space", "bwlch lled sero"),
+    "\u200c": ("zero-width non-joiner", "nod di-uno lled sero"),
+    "\u200d": ("zero-width joiner", "nod uno lled sero"),
+    "\u2060": ("word joiner", "nod uno geiriau"),
+    "\ufeff": ("byte-order mark", "nod trefn beit"),
+    "\u00ad": ("soft hyphen", "cysylltnod meddal"),
+    "\u202f": ("narrow non-breaking space", "bwlch di-dor cul"),
+    "\u2009": ("thin space", "bwlch tenau"),
+    "\u2007": ("figure space", "bwlch ffigur"),
+    "\u200e": ("left-to-right mark", "nod chwith i'r dde"),
+    "\u200f": ("right-to-left mark", "nod de i'r chwith"),
+    "\u3000": ("wide space", "bwlch llydan"),
+}
 
 ALIASES = {
     "action_category": {
@@ -184,6 +206,7 @@ def macros() -> list[str]:
     ws = sql_value(WHITESPACE)
     space_start = " or ".join(f"prefix(x, {sql_value(c)})" for c in WHITESPACE)
     space_end = " or ".join(f"suffix(x, {sql_value(c)})" for c in WHITESPACE)
+    edges = sql_value("^" + EDGE_CLASS + "+|" + EDGE_CLASS + "+$")
     prefixes = "^(" + "|".join(p.strip() + " " for p in NAME_PREFIXES) + ")+"
     suffixes = "(" + "|".join(NAME_SUFFIXES) + ")$"
     return [
@@ -191,7 +214,22 @@ def macros() -> list[str]:
         f"""create or replace temp macro pa_blank(x) as (
             case when x is null or x = '' then null
                  when {space_start} or {space_end} then nullif(trim(x, {ws}), '')
+                 when regexp_matches(x, {sql_value("^" + EDGE_CLASS + "|" + EDGE_CLASS + "$")})
+                     then nullif(regexp_replace(x, {edges}, '', 'g'), '')
                  else x end)""",
+        # a value in a reason: invisible characters named in words ('W01001694[zero-width
+        # space]'), in English or Welsh (``shown_value``)
+        f"""create or replace temp macro pa_shown(x, language) as (
+            case when x is null or not regexp_matches(x, {sql_value("[" + INVISIBLE_CLASS + "]")})
+                 then x
+                 else list_aggr(list_transform(string_split(x, ''), c ->
+                     case when regexp_full_match(c, {sql_value("[" + INVISIBLE_CLASS + "]")})
+                          then '[' || coalesce(case when language = 'cy'
+                                   then {case_lookup("c", {k: v[1] for k, v in INVISIBLE_NAMES.items()})}
+                                   else {case_lookup("c", {k: v[0] for k, v in INVISIBLE_NAMES.items()})} end,
+                               case when language = 'cy' then 'nod anweledig' else 'invisible character' end
+                                   || ' U+' || printf('%04X', unicode(c))) || ']'
+                          else c end), 'string_agg', '') end)""",
         f"""create or replace temp macro pa_redact(x) as (
             case when x is not null and regexp_matches(x, {sql_value(PERSONAL_HINT)})
                  then regexp_replace(x, {sql_value(PERSONAL)}, {sql_value(REMOVED)}, 'g')
@@ -452,6 +490,15 @@ def _redactor() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     install(con)
     return con
+
+
+def shown_value(value: object, language: str = "en") -> str:
+    """``value`` as a message shows it: each invisible character (``INVISIBLE_CLASS``) named in
+    words, '[zero-width space]' ('[bwlch lled sero]' in Welsh): the ``pa_shown`` rule."""
+    text = str(value)
+    if not any(c != " " and unicodedata.category(c) in ("Cf", "Zs", "Zl", "Zp") for c in text):
+        return text  # the cheap test, in Python; the rule itself is the macro
+    return _redactor().execute("select pa_shown(?, ?)", [text, language]).fetchone()[0]
 
 
 def redact_text(value: object) -> str:

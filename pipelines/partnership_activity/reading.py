@@ -45,7 +45,7 @@ from pipelines.partnership_activity.contract import (
     canonical_column,
     submitted_columns,
 )
-from pipelines.partnership_activity.normalise import redact_text
+from pipelines.partnership_activity.normalise import redact_text, shown_value
 from pipelines.readers import read_sheet_rows, sheet_names
 from pipelines.sqltext import quote_ident, quote_literal
 from pipelines.wording import counted
@@ -259,16 +259,20 @@ def find_header(rows: list[list]) -> tuple[int | None, int]:
     return (best, best_score) if best_score >= 2 else (None, best_score)
 
 
-def _first_cells(rows: list[list], limit: int = 3) -> list[list[str]]:
-    """The first non-empty cells of the first rows, personal data removed (for messages)."""
+def _first_cells(rows: list[list], limit: int = 3) -> str:
+    """The first non-empty cells of the first rows in words, personal data removed (for
+    messages): ``row 1: 'Partnership return', row 3: 'id', 'partner', ...``; ``no values`` when
+    the rows are empty. Never a Python list: a partner reads it."""
     out = []
-    for row in rows:
-        cells = [redact_text(c)[:40] for c in row if c is not None and str(c).strip()][:4]
+    for number, row in enumerate(rows, start=1):
+        filled = [c for c in row if c is not None and str(c).strip()]
+        cells = [f"'{shown_value(redact_text(c)[:40])}'" for c in filled[:4]]
         if cells:
-            out.append(cells)
+            more = ", ..." if len(filled) > 4 else ""
+            out.append(f"row {number}: {', '.join(cells)}{more}")
         if len(out) == limit:
             break
-    return out
+    return "; ".join(out) or "no values"
 
 
 def _map_header(header: list) -> tuple[list[tuple[int, str]], list[str]]:
@@ -682,8 +686,11 @@ def _read_sheets(read: FileRead) -> FileRead:
                     read_sheet_rows(path, name, nrows=HEADER_SEARCH_ROWS), 2
                 )
             except Exception:  # noqa: BLE001
-                firsts[name] = []
-        listed = "; ".join(f"'{n}' starts with {c}" for n, c in firsts.items())
+                firsts[name] = "no values"
+        listed = "; ".join(
+            f"'{n}' starts with {c}" if c != "no values" else f"'{n}' is empty"
+            for n, c in firsts.items()
+        )
         return _reject(
             read,
             f"no header row found in the first {HEADER_SEARCH_ROWS} rows of any sheet. The file "

@@ -37,6 +37,7 @@ What a contract can say (ODCS v3 keys), and the rule each becomes:
 | ``customProperties: allowedPairs`` ``{with: other, from: schema.table, columns: [a, b]}`` | ``<col>.allowed_pair`` | ``(col, other)`` is not a row ``(a, b)`` of the reference table |
 | ``customProperties: reasons`` ``{<suffix>: {en: ..., cy: ...}}`` | | replaces the reason of the property's rule ``<col>.<suffix>`` (templates, below) |
 | ``customProperties: description_cy`` | | the Welsh description (partner template, Welsh reasons) |
+| ``customProperties: aliases`` / ``name_cy`` / ``aliases_cy`` | | other header names a submitted column is read from; ``name_cy`` is its Welsh name (partner template) |
 | ``customProperties: personalData: true`` | nothing | a personal-data column is never loaded into a table |
 | ``customProperties: severity`` | | severity of all of the property's rules (``error`` / ``warning``) |
 | ``quality: type: library, metric: rowCount`` + ``mustBe...`` | ``row_count`` | the number of rows is outside the bounds (prefer ``coverage``) |

@@ -1,0 +1,68 @@
+"""Partner files in the forms partners send them (no shared data: reading and normalisation
+only; the loads against the real lookups are in tests/integration/test_partnership_ingest.py)."""
+
+import csv
+import io
+
+import openpyxl
+
+from pipelines.partnership_activity import contract as pc
+from pipelines.partnership_activity import reading, template
+
+
+def write_csv(path, rows, encoding="utf-8"):
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    path.write_bytes(buffer.getvalue().encode(encoding))
+    return path
+
+
+def test_a_header_in_welsh_from_the_template_is_read_as_the_columns_it_names(tmp_path):
+    """The template's Welsh side names each column in Welsh (the contract's name_cy); a file
+    whose header uses those names (p11_welsh_headers.csv was rejected with a Python list of its
+    cells) reads every column."""
+    book = openpyxl.load_workbook(template.write_template(tmp_path / "template.xlsx"))
+    guide = [[c.value for c in row] for row in book[template.INSTRUCTIONS].iter_rows()]
+    at = next(i for i, row in enumerate(guide) if row[0] == "Column / Colofn")
+    assert guide[at][4] == template.WELSH_HEADING
+    welsh = {row[0]: row[4] for row in guide[at + 1 :] if row[0]}
+    assert welsh["activity_id"] == "cyfeirnod_gweithgaredd"
+    assert welsh["lsoa_code"] == "cod_acehi" and welsh["la_code"] == "cod_awdurdod_lleol"
+    assert set(welsh) == set(template.template_columns()) and all(welsh.values())
+    header = [welsh[c] for c in template.template_columns()]
+    header[header.index("cod_acehi")] = "cod_ACEHI"  # as the partner wrote it
+    header[header.index("nifer_cyfranogwyr")] = "Nifer y cyfranogwyr"
+    row = ["MEN-001", "Menter Iaith Môn", "shared_purpose", "engagement_event", "Digwyddiad"]
+    path = write_csv(tmp_path / "p11_welsh_headers.csv", [header, row])
+    read = reading.read(path)
+    assert read.error is None
+    assert read.columns == template.template_columns()
+    assert read.sent_names["lsoa_code"] == "cod_ACEHI"
+    assert read.sent_names["participant_count"] == "Nifer y cyfranogwyr"
+    assert read.rows_hint == 1
+    # contact columns, never in the template, have Welsh names too (and are never loaded)
+    assert pc.canonical_column("Ffôn cyswllt") == "contact_phone"
+    assert pc.canonical_column("E-bost") == "contact_email"
+
+
+def test_a_file_without_a_header_is_described_in_words_not_as_a_python_list(tmp_path):
+    path = write_csv(
+        tmp_path / "notes.csv",
+        [["Partnership return"], [], ["foo", "bar\u200b", "baz", "qux", "quux"], ["1", "2"]],
+    )
+    read = reading.read(path)
+    assert "[[" not in read.error and "['" not in read.error
+    assert (
+        "it starts with row 1: 'Partnership return'; row 3: 'foo', 'bar[zero-width space]', "
+        "'baz', 'qux', ...; row 4: '1', '2'."
+    ) in read.error
+    book = openpyxl.Workbook()
+    book.active.title = "Summary"
+    book.active.append(["Totals for the year", 12])
+    book.create_sheet("Blank")
+    book.save(tmp_path / "summary.xlsx")
+    read = reading.read(tmp_path / "summary.xlsx")
+    assert "with 2 sheet(s): 'Summary' starts with row 1: 'Totals for the year', '12'; " in (
+        read.error
+    )
+    assert "'Blank' is empty." in read.error and "[" not in read.error.split("Expected")[0]
