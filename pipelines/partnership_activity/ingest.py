@@ -472,14 +472,14 @@ def _insert_quarantine(con, name: str, sha256: str, now: datetime) -> None:
                p.rule_name, p.column_name,
                case when p.column_name = 'postcode' then p.value else pa_redact(p.value) end
                    as value,
-               p.reason, p.reason_cy,
+               pa_shown(p.reason, 'en') as reason, pa_shown(p.reason_cy, 'cy') as reason_cy,
                _row_json as row_json, ?::timestamptz as quarantined_at, false as is_resolved
         from (select *, unnest(_problems) as p from _checked where len(_problems) > 0)
         union all
         select ?, ?, t.source_row_number, t.partner_organisation, t.partner_key, t.activity_id,
                {quote_literal(key.name)}, {quote_literal("/".join(key.columns))},
                pa_redact(concat_ws(', ', {", ".join(f"t.{quote_ident(c)}::varchar" for c in key.columns)})),
-               {key.reason_en}, {key.reason_cy},
+               pa_shown({key.reason_en}, 'en'), pa_shown({key.reason_cy}, 'cy'),
                coalesce(t._row_json, pa_redact({raw_json}::varchar)), ?::timestamptz, false
         from (select c.*, d._first_row from _checked c join _dups d using (source_row_number)) t
         """,

@@ -6,8 +6,11 @@ cannot read is never guessed: the row is quarantined with a reason (English and 
 what was expected. The README's partner section states the same rules for partners.
 
 Every column:
-    * leading and trailing spaces, tabs, line breaks and non-breaking spaces are removed; an
-      empty value is no value.
+    * leading and trailing spaces, tabs, line breaks, non-breaking and other spaces (Unicode
+      Zs) and invisible format characters (Unicode Cf: zero-width space, byte-order mark, soft
+      hyphen, direction marks; what pasting from a web page or PDF leaves) are removed; an
+      empty value is no value. A reason that shows a value holding such a character inside it
+      names the character in words ('W0100[zero-width space]1694').
 
 Codes (``action_category``, ``activity_type``, ``partnership_maturity``) and list items
 (``sectors``, ``wellbeing_goals``, separated by ``;`` ``,`` ``|`` or ``/``):
@@ -61,6 +64,9 @@ Amounts (``funding_gbp``, pounds):
       (``1.200,50``), more than two decimals (``1.200``), an accounting negative (``(500)``),
       other currencies, words, and anything else.
 
+Inside an amount or a count, a non-breaking, narrow or thin space (a thousands separator in
+French or Welsh locale settings) is read as a space.
+
 Whole numbers (``participant_count``): digits, optionally with thousands commas (``1,200``) or a
 ``.0`` spreadsheets add; anything else is quarantined.
 
@@ -113,6 +119,7 @@ WHITESPACE = " \t\r\n\u00a0"
 # RE2 (DuckDB) has no class subtraction, so the spaces are listed (the Zs, Zl and Zp of Unicode).
 INVISIBLE_CLASS = r"\x{00A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\p{Cf}"
 EDGE_CLASS = r"[\s\x{000B}\x{0085}" + INVISIBLE_CLASS + "]"  # trimmed at both ends of a value
+SPACE_CLASS = INVISIBLE_CLASS.replace(r"\p{Cf}", "")  # read as a space inside a number
 INVISIBLE_NAMES = {  # named in words when a reason shows a value holding one (else U+XXXX)
     "\u00a0": ("non-breaking space", "bwlch di-dor"),
     "\u200b": ("zero-width space", "bwlch lled sero"),
@@ -203,7 +210,6 @@ def _month(expression: str) -> str:
 
 def macros() -> list[str]:
     """The DuckDB macros (temporary, per connection) that state the rules above."""
-    ws = sql_value(WHITESPACE)
     space_start = " or ".join(f"prefix(x, {sql_value(c)})" for c in WHITESPACE)
     space_end = " or ".join(f"suffix(x, {sql_value(c)})" for c in WHITESPACE)
     edges = sql_value("^" + EDGE_CLASS + "+|" + EDGE_CLASS + "+$")
@@ -213,9 +219,14 @@ def macros() -> list[str]:
         # text: trimmed, empty -> null (the cheap test first: most values need nothing)
         f"""create or replace temp macro pa_blank(x) as (
             case when x is null or x = '' then null
-                 when {space_start} or {space_end} then nullif(trim(x, {ws}), '')
-                 when regexp_matches(x, {sql_value("^" + EDGE_CLASS + "|" + EDGE_CLASS + "$")})
+                 when {space_start} or {space_end}
+                      or regexp_matches(x, {sql_value("^" + EDGE_CLASS + "|" + EDGE_CLASS + "$")})
                      then nullif(regexp_replace(x, {edges}, '', 'g'), '')
+                 else x end)""",
+        # inside a number, a non-breaking or thin space (a thousands separator) is a space
+        f"""create or replace temp macro pa_spaces(x) as (
+            case when regexp_matches(x, {sql_value("[" + SPACE_CLASS + "]")})
+                 then regexp_replace(x, {sql_value("[" + SPACE_CLASS + "]")}, ' ', 'g')
                  else x end)""",
         # a value in a reason: invisible characters named in words ('W01001694[zero-width
         # space]'), in English or Welsh (``shown_value``)
@@ -520,8 +531,8 @@ PARSED = {  # column -> (struct column, macro call on the sent value)
     "longitude": ("_lon", "pa_degrees({x}, 'longitude')"),
     "start_date": ("_start", None),
     "end_date": ("_end", None),
-    "participant_count": ("_participants", "pa_count({x}, 'participant_count')"),
-    "funding_gbp": ("_funding", "pa_amount({x})"),
+    "participant_count": ("_participants", "pa_count(pa_spaces({x}), 'participant_count')"),
+    "funding_gbp": ("_funding", "pa_amount(pa_spaces({x}))"),
     "is_example_data": ("_example", "pa_bool({x}, 'is_example_data')"),
 }
 LOCATION_PROBLEMS = ("lsoa_code", "la_code", "postcode")
@@ -623,8 +634,9 @@ def dictionary_sql(group: str, keys: str, allowed: dict[str, list[str]]) -> str:
         return (
             f"select *, _participants.v as participant_count, _funding.v as funding_gbp, "
             f"coalesce(_example.v, false) as is_example_data from (select *, "
-            f"pa_count({sent('participant_count')}, 'participant_count') as _participants, "
-            f"pa_amount({sent('funding_gbp')}) as _funding, "
+            f"pa_count(pa_spaces({sent('participant_count')}), 'participant_count') "
+            "as _participants, "
+            f"pa_amount(pa_spaces({sent('funding_gbp')})) as _funding, "
             f"pa_bool({sent('is_example_data')}, 'is_example_data') as _example from {rows})"
         )
     if group == "location":

@@ -156,7 +156,7 @@ def test_missing_columns_is_rejected_and_its_rows_quarantined(con, ref, tmp_path
 def test_wrong_columns_names_what_was_found(con, ref, tmp_path):
     out = load(con, FILES / "wrong_columns.csv", ref, tmp_path)
     assert out.status == "rejected" and "no header row" in out.error
-    assert "comma separates" in out.error and "['Name', 'Town', 'Amount']" in out.error
+    assert "comma separates" in out.error and "row 1: 'Name', 'Town', 'Amount'" in out.error
 
 
 @pytest.mark.parametrize("name", ["empty.csv", "header_only.csv"])
@@ -394,6 +394,37 @@ def test_lsoa_codes_lower_case_and_spaces_are_normalised(con, ref, tmp_path):
     assert out.rows_accepted == 3
     rows = accepted(con, out)
     assert set(rows["lsoa_code"]) == {"W01001767"} and set(rows["la_code"]) == {"W06000015"}
+
+
+def test_invisible_characters_around_values_are_removed_and_named_inside_them(con, ref, tmp_path):
+    """What pasting from a web page leaves (p23_agecymru_pasted_values.csv: a zero-width space
+    after a code was quarantined as "'W01001694\u200b' is not a Welsh LSOA code"): format
+    characters and spaces other than the ordinary one are removed at the ends of a value, and a
+    non-breaking space inside an amount is a thousands space; one left inside a code is named."""
+    rows = table(
+        {"lsoa_code": "W01001767\u200b"},
+        {"partner_organisation": "\u00a0Test Partnership\u2060", "funding_gbp": "£12\u00a0500"},
+        {"activity_id": "\ufeffA003", "participant_count": "1\u202f200", "title": "Talk\u200b "},
+        {"lsoa_code": "W0100\u200b1767"},
+    )
+    rows[3][rows[0].index("participant_count")] = "25\u00a0"
+    out = load(con, write_csv(tmp_path / "pasted.csv", rows), ref, tmp_path)
+    assert counts(out) == (4, 3, 1)
+    got = accepted(con, out, "activity_id, partner_organisation, lsoa_code, funding_gbp, title")
+    assert got.rows() == [
+        ("A001", "Test Partnership", "W01001767", 1500.0, "Community conversation"),
+        ("A002", "Test Partnership", "W01001767", 12500.0, "Community conversation"),
+        ("A003", "Test Partnership", "W01001767", 1500.0, "Talk"),
+    ]
+    assert reasons(con, out)[5] == (
+        "'W0100[zero-width space]1767' is not a Welsh LSOA code: expected W01 followed by six "
+        "digits (a 2021 LSOA)"
+    )
+    assert "'W0100[bwlch lled sero]1767'" in reasons(con, out, "reason_cy")[5]
+    value = con.execute(
+        "select value from quality.quarantine where submission_sha256 = ?", [out.sha256]
+    ).fetchone()[0]
+    assert value == "W0100\u200b1767"  # the value as sent is kept
 
 
 def test_2011_lsoa_mapped_when_unambiguous_else_quarantined(con, ref, tmp_path):
