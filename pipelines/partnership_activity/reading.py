@@ -31,6 +31,7 @@ import codecs
 import csv
 import io
 import tempfile
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,7 +76,7 @@ TYPE_NAMES = {
     "rtf": "a Rich Text document",
     "png": "a PNG image",
     "jpeg": "a JPEG image",
-    "empty": "an empty file (0 bytes)",
+    "empty": "an empty file",
     "binary": "a binary file that is not a spreadsheet",
 }
 TYPE_NAMES_CY = {
@@ -97,7 +98,7 @@ TYPE_NAMES_CY = {
     "rtf": "dogfen Rich Text",
     "png": "delwedd PNG",
     "jpeg": "delwedd JPEG",
-    "empty": "ffeil wag (0 beit)",
+    "empty": "ffeil wag",
     "binary": "ffeil ddeuaidd nad yw'n daenlen",
 }
 SAVE_AS = (
@@ -669,15 +670,22 @@ def _read_sheets(read: FileRead) -> FileRead:
             f"efallai ei bod wedi'i diogelu gan gyfrinair: tynnwch y cyfrinair neu cadwch gopi fel "
             ".xlsx.",
         )
-    found = []
+    found, filled = [], False
     for name in names:
         try:
             head = read_sheet_rows(path, name, nrows=HEADER_SEARCH_ROWS, float_format=".15g")
         except Exception:  # noqa: BLE001, S112 (a chart sheet or broken sheet: not data)
             continue
+        filled = filled or any(_cell(c) for row in head for c in row)
         index, score = find_header(head)
         if index is not None:
             found.append((name, index, score, head))
+    if not found and not filled:
+        return _empty(
+            read,
+            "no sheet holds a value" if len(names) > 1 else "its sheet holds no value",
+            "nid oes gwerth ar unrhyw ddalen" if len(names) > 1 else "nid oes gwerth ar ei dalen",
+        )
     if not found:
         firsts = {}
         for name in names[:5]:
@@ -757,6 +765,47 @@ def _read_parquet(read: FileRead) -> FileRead:
     return _no_data_rows(read, pq.ParquetFile(read.path).metadata.num_rows)
 
 
+def _empty(read: FileRead, detail: str, detail_cy: str) -> FileRead:
+    """Every empty form (0 bytes, a byte-order mark alone, only blank lines or separators, a
+    workbook of empty sheets) is rejected with the same words; ``detail`` says which."""
+    return _reject(
+        read,
+        f"the file is empty ({detail}): no header row and no data. Expected a header row naming "
+        f"the columns {', '.join(REQUIRED_HEADER)} and one row per activity.",
+        f"mae'r ffeil yn wag ({detail_cy}): dim rhes benawdau a dim data. Disgwylir rhes "
+        f"benawdau sy'n enwi'r colofnau {', '.join(REQUIRED_HEADER)} ac un rhes i bob "
+        "gweithgaredd.",
+    )
+
+
+BLANK_TEXT = " \t\r\n\x0b\x0c,;|\"'"  # with invisible characters: what an empty sheet saves as
+
+
+def _blank_text(path: Path) -> tuple[str, str] | None:
+    """(English, Welsh) of what an empty text file holds (a byte-order mark alone, as Excel saves
+    an empty sheet, or only blank lines and separators), or ``None`` when it holds a value."""
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+        encoding = (text_encoding(head) or "utf-8").replace("-sig", "")
+        decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+        block, seen = head, False
+        while block:
+            for c in decoder.decode(block).lstrip("\ufeff"):
+                if c not in BLANK_TEXT and unicodedata.category(c) not in ("Cf", "Zs", "Zl", "Zp"):
+                    return None
+                seen = True
+            block = handle.read(1 << 20)
+    if not seen:
+        return (
+            "it holds only a byte-order mark, as Excel saves an empty sheet",
+            "dim ond nod trefn beit sydd ynddi, fel y mae Excel yn cadw dalen wag",
+        )
+    return (
+        "it holds only empty lines or separators",
+        "dim ond llinellau gwag neu wahanyddion sydd ynddi",
+    )
+
+
 ARCHIVE_LISTED = 5  # the names of at most this many files inside a zip are given
 
 
@@ -812,13 +861,9 @@ def read(path: Path, prefer_fast: bool = True) -> FileRead:
     suffix = path.suffix.lower().lstrip(".")
     looks = {"txt": "csv", "tsv": "csv"}.get(suffix, suffix)
     if kind == "empty":
-        return _reject(
-            result,
-            "the file is empty (0 bytes): no header row and no data. Expected a header row "
-            f"naming the columns {', '.join(REQUIRED_HEADER)} and one row per activity.",
-            "mae'r ffeil yn wag (0 beit): dim rhes benawdau a dim data. Disgwylir rhes benawdau "
-            f"sy'n enwi'r colofnau {', '.join(REQUIRED_HEADER)} ac un rhes i bob gweithgaredd.",
-        )
+        return _empty(result, "0 bytes", "0 beit")
+    if kind == "csv" and (blank := _blank_text(path)) is not None:
+        return _empty(result, *blank)
     if kind == "zip":
         return _reject_archive(result)
     if kind not in TEXT_TYPES + SHEET_TYPES + ("parquet",):

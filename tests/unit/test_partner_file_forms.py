@@ -66,3 +66,43 @@ def test_a_file_without_a_header_is_described_in_words_not_as_a_python_list(tmp_
         read.error
     )
     assert "'Blank' is empty." in read.error and "[" not in read.error.split("Expected")[0]
+
+
+def _empty_workbook(path, sheets=1):
+    book = openpyxl.Workbook()
+    for i in range(1, sheets):
+        book.create_sheet(f"Sheet{i + 1}")
+    book.save(path)
+
+
+EMPTY_FORMS = [
+    ("empty.csv", b"", "0 bytes"),
+    # what Excel's 'CSV UTF-8' saves for an empty sheet (p10_bom_only.csv)
+    ("bom_only.csv", b"\xef\xbb\xbf", "it holds only a byte-order mark, as Excel saves"),
+    ("utf16_bom_only.txt", b"\xff\xfe", "it holds only a byte-order mark"),
+    (
+        "separators.csv",
+        b"\xef\xbb\xbf;;;\r\n;;;\r\n\r\n",
+        "it holds only empty lines or separators",
+    ),
+    ("blank.xlsx", None, "its sheet holds no value"),
+    ("two_blank.xlsx", None, "no sheet holds a value"),
+]
+
+
+def test_every_empty_form_is_said_to_be_empty_in_the_same_words(tmp_path):
+    errors = {}
+    for name, content, detail in EMPTY_FORMS:
+        path = tmp_path / name
+        if content is None:
+            _empty_workbook(path, 2 if name.startswith("two") else 1)
+        else:
+            path.write_bytes(content)
+        read = reading.read(path)
+        assert read.relation is None and read.error.startswith(f"the file is empty ({detail}"), name
+        assert read.error_cy.startswith("mae'r ffeil yn wag ("), name
+        errors[name] = (read.error.split("):", 1)[1], read.error_cy.split("):", 1)[1])
+    assert len(set(errors.values())) == 1  # one wording, whatever the form
+    assert next(iter(errors.values()))[0].startswith(
+        " no header row and no data. Expected a header"
+    )
