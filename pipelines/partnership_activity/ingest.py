@@ -314,9 +314,18 @@ def check_sql(
     else:
         problems_sql = (
             "case when t._read_problem is not null then "
-            "[struct_pack(rule_name := 'file.row_shape', column_name := '(row)', "
+            "[struct_pack(rule_name := coalesce(t._read_rule, 'file.row_shape'), column_name := '(row)', "
             "value := null::varchar, reason := t._read_problem, reason_cy := t._read_problem_cy)] "
-            f"when {' or '.join(f'({en}) is not null' for en, _ in problems.values())} then "
+            + "".join(
+                f"when t.{flag} then [struct_pack(rule_name := {quote_literal(rule)}, "
+                "column_name := '(row)', value := t._not_a_row_value, "
+                f"reason := replace({quote_literal(en)}, '{{value}}', t._not_a_row_value), "
+                f"reason_cy := replace({quote_literal(cy)}, '{{value}}', t._not_a_row_value))] "
+                for flag, (rule, (en, cy)) in zip(
+                    ("_totals_row", "_header_row"), normalise.NOT_A_ROW.items()
+                )
+            )
+            + f"when {' or '.join(f'({en}) is not null' for en, _ in problems.values())} then "
             f"list_filter([{', '.join(normalisation)}] || {rule_list}, p -> p is not null) "
             f"else list_filter({rule_list}, p -> p is not null) end"
         )
@@ -440,17 +449,20 @@ def _views(con, checked: str, header_row: int) -> None:
         """
     )
     not_null = " and ".join(f"{k} is not null" for k in key_columns)
+    # a totals row or a repeated header is not an activity: it holds no key (its one problem)
+    rules = ", ".join(quote_literal(r) for r in normalise.NOT_A_ROW)
+    not_a_row = f"not coalesce(_problems[1].rule_name in ({rules}), false)"
     con.execute(
         f"""
         create or replace temp table _dups as
         with keys as (
             select {", ".join(key_columns)}, min(source_row_number) as _first_row
-            from _checked where {not_null}
+            from _checked where {not_null} and {not_a_row}
             group by all having count(*) > 1
         )
         select c.source_row_number, k._first_row
         from _checked c join keys k using ({", ".join(key_columns)})
-        where c.source_row_number > k._first_row
+        where c.source_row_number > k._first_row and {not_a_row}
         """
     )
 

@@ -503,6 +503,23 @@ def _redactor() -> duckdb.DuckDBPyConnection:
     return con
 
 
+def council_labels() -> dict[str, str]:
+    """Local authority code -> one bilingual label per council, 'Cardiff Council / Cyngor
+    Caerdydd' (the first English and the first Welsh name of ``COUNCIL_NAMES_CSV``): the
+    template's la_code drop-down offers these, and the loader reads each as its council."""
+    import csv
+
+    with open(COUNCIL_NAMES_CSV, encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    names: dict[str, dict[str, str]] = {}
+    for row in rows:
+        names.setdefault(row["la_code"], {}).setdefault(row["language"], row["council_name"])
+    return {
+        code: " / ".join(dict.fromkeys(n for n in (by.get("en"), by.get("cy")) if n))
+        for code, by in sorted(names.items())
+    }
+
+
 def shown_value(value: object, language: str = "en") -> str:
     """``value`` as a message shows it: each invisible character (``INVISIBLE_CLASS``) named in
     words, '[zero-width space]' ('[bwlch lled sero]' in Welsh): the ``pa_shown`` rule."""
@@ -614,7 +631,11 @@ def dictionary_sql(group: str, keys: str, allowed: dict[str, list[str]]) -> str:
             f"{code_sql(c, sent(c), allowed[c])} as {c}"
             for c in ("action_category", "activity_type", "partnership_maturity")
         )
-        return f"select *, {codes} from {rows}"
+        named = " or ".join(
+            _named_sql(c, sent(c))
+            for c in ("action_category", "activity_type", "partnership_maturity")
+        )
+        return f"select *, {codes}, {named} as _named_code from {rows}"
     if group in ("sectors", "goals"):
         column = GROUPS[group][0]
         return (
@@ -768,6 +789,87 @@ def build_dictionaries(
         )
 
 
+# Rows that are not activities: a totals row ('Total' / 'Cyfanswm' and sums) or the header row
+# repeated (two files pasted together). Each is quarantined once, with the one reason below,
+# instead of a problem per empty or unreadable column.
+TOTAL_CELL = r"^(grand |sub[ -]?|is[ -]?)?(totals?|sum|cyfanswm|cyfansymiau|gyfanswm)\b"
+TOTALS_EN = (
+    "this row looks like a totals row (it holds '{value}' and numbers only), not an activity: "
+    "remove it from the file (totals are worked out from the activity rows)"
+)
+TOTALS_CY = (
+    "mae'r rhes hon yn edrych fel rhes gyfansymiau (mae'n cynnwys '{value}' a rhifau yn unig), "
+    "nid gweithgaredd: tynnwch hi o'r ffeil (caiff cyfansymiau eu cyfrifo o resi'r gweithgareddau)"
+)
+HEADER_AGAIN_EN = (
+    "this row repeats the header row (its cells are column names, such as '{value}'), not an "
+    "activity: remove it (the header row is needed once, above the activity rows)"
+)
+HEADER_AGAIN_CY = (
+    "mae'r rhes hon yn ailadrodd y rhes benawdau (enwau colofnau yw ei chelloedd, fel "
+    "'{value}'), nid gweithgaredd: tynnwch hi (mae angen y rhes benawdau unwaith, uwchben rhesi'r "
+    "gweithgareddau)"
+)
+NOT_A_ROW = {  # rule name -> (English, Welsh); '{value}' is the total word or column name
+    "file.totals_row": (TOTALS_EN, TOTALS_CY),
+    "file.header_repeated": (HEADER_AGAIN_EN, HEADER_AGAIN_CY),
+}
+
+
+def _header_key_sql(value: str) -> str:
+    """SQL of ``contract.header_key``: accents removed, '£' as gbp, snake_case."""
+    return (
+        f"trim(regexp_replace(lower(strip_accents(replace({value}, '£', 'gbp'))), "
+        "'[^0-9a-z]+', '_', 'g'), '_')"
+    )
+
+
+def pc_required() -> tuple[str, ...]:
+    from pipelines.partnership_activity import contract as pc
+
+    return pc.REQUIRED_HEADER
+
+
+def _named_sql(column: str, value: str) -> str:
+    """SQL: ``value`` is a header name of ``column`` (English or Welsh, ``header_names``)."""
+    from pipelines.partnership_activity import contract as pc
+
+    keys = sorted({pc.header_key(n) for n in pc.header_names(column)})
+    return f"coalesce({_header_key_sql(value)} in ({', '.join(sql_value(k) for k in keys)}), false)"
+
+
+def not_a_row_sql(values: dict[str, str]) -> tuple[str, str, str, str]:
+    """SQL over a row's values (column -> expression, trimmed) of the columns in the file: (is a
+    totals row, its total cell, is a repeated header row, its first column name cell).
+
+    A totals row: a cell starts with a total word (``TOTAL_CELL``: Total, Sub-total, Grand total,
+    Sum, Cyfanswm, Is-gyfanswm, ...) and every other value holds no letter (sums, counts).
+    A repeated header: at least two values are a header name of their own column (English or
+    Welsh, ``contract.header_names``) and they are at least half of the row's values."""
+    if not values:
+        return "false", "null::varchar", "false", "null::varchar"
+    total = {c: f"regexp_matches(lower({v}), {sql_value(TOTAL_CELL)})" for c, v in values.items()}
+    every = " and ".join(
+        f"({v} is null or {total[c]} or not regexp_matches({v}, '\\pL'))" for c, v in values.items()
+    )
+    totals = f"(({' or '.join(total.values())}) and {every})"
+    total_cell = (
+        "coalesce("
+        + ", ".join(f"case when {total[c]} then {v} end" for c, v in values.items())
+        + ")"
+    )
+    named = {c: _named_sql(c, v) for c, v in values.items()}
+    hits = " + ".join(f"{n}::int" for n in named.values())
+    filled = " + ".join(f"({v} is not null)::int" for v in values.values())
+    header = f"(({hits}) >= 2 and 2 * ({hits}) >= ({filled}))"
+    header_cell = (
+        "coalesce("
+        + ", ".join(f"case when {named[c]} then {v} end" for c, v in values.items())
+        + ")"
+    )
+    return totals, total_cell, header, header_cell
+
+
 def normalised_sql(
     source: str, columns: list[str], submitted: list[str], is_example_data: bool
 ) -> str:
@@ -803,9 +905,17 @@ def normalised_sql(
         f"d_{g}.* exclude ({', '.join(raw(c) for c in cs)})" for g, cs in GROUPS.items()
     )
     example = " replace (true as is_example_data)" if is_example_data else ""
+    present = {c: f"t.{sent(c)}" for c in submitted if c in columns}
+    required = [c for c in submitted if c in columns and c in pc_required()]
+    totals, total_cell, header, header_cell = not_a_row_sql(present)
+    # cheap tests first: a totals row lacks a required value; a header row repeated has a column
+    # name among its codes (``_named_code``, found once per distinct value)
+    may_total = " or ".join(f"t.{sent(c)} is null" for c in required) or "false"
+    may_header = "coalesce(t._named_code, false)" if "action_category" in columns else "false"
     return f"""
 with b as (
     select s.source_row_number, s._field_count, s._read_problem, s._read_problem_cy, s._raw,
+        s._read_rule,
         {row_columns}
     from {source} s
 ),
@@ -813,6 +923,21 @@ t as (
     select b.* exclude ({", ".join(raw(c) for c in sorted(grouped))}), {picked}
     from b
     {joins}
+),
+t1 as (
+    select t.*,
+        case when t._read_problem is null and ({may_total}) then {totals} else false end
+            as _totals_row,
+        case when t._read_problem is null and {may_header} then {header} else false end
+            as _header_row
+    from t
+),
+t2 as (
+    select t.* exclude (_named_code, _header_row), t._header_row and not t._totals_row
+            as _header_row,
+        case when t._totals_row then {total_cell}
+             when t._header_row then {header_cell} end as _not_a_row_value
+    from t1 t
 )
 select t.*{example},
     {sent("activity_id")} as activity_id,
@@ -820,7 +945,7 @@ select t.*{example},
     {sent("title")} as title,
     {sent("description")} as description,
     financial_year_label(start_date) as financial_year
-from t"""
+from t2 t"""
 
 
 def problem_columns() -> dict[str, tuple[str, str]]:

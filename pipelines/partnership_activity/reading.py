@@ -35,9 +35,12 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils.cell import coordinate_from_string
 
 from pipelines.partnership_activity.contract import (
     LOCATION_COLUMNS,
@@ -376,19 +379,30 @@ class _RowWriter:
             ("_read_problem", pa.string()),
             ("_read_problem_cy", pa.string()),
             ("_raw", pa.string()),
+            ("_read_rule", pa.string()),
         ] + [(c, pa.string()) for c in columns]
         self.schema = pa.schema(fields)
         self.writer = pq.ParquetWriter(self.file, self.schema, compression="lz4")
         self.buffer: dict[str, list] = {f.name: [] for f in self.schema}
         self.rows = 0
 
-    def add(self, number: int, fields: int, values: list, problem=None, problem_cy=None, raw=None):
+    def add(
+        self,
+        number: int,
+        fields: int,
+        values: list,
+        problem=None,
+        problem_cy=None,
+        raw=None,
+        rule=None,
+    ):
         b = self.buffer
         b["source_row_number"].append(number)
         b["_field_count"].append(fields)
         b["_read_problem"].append(problem)
         b["_read_problem_cy"].append(problem_cy)
         b["_raw"].append(raw)
+        b["_read_rule"].append(rule)  # the problem's rule name (default file.row_shape)
         for column, value in zip(self.columns, values):
             b[column].append(value)
         self.rows += 1
@@ -432,6 +446,7 @@ def _rows_from_records(
     keep: list[tuple[int, str]],
     writer: _RowWriter,
     sheet: bool = False,
+    cell_problems: dict | None = None,
 ) -> None:
     """Write the data records after the header; ``records`` yields (row number, fields or None,
     error text, raw text).
@@ -462,7 +477,10 @@ def _rows_from_records(
         if not sheet and count > width and _header_width(fields) <= width:
             count = width  # only empty fields after the last column
         values = [_cell(fields[i]) if i < len(fields) else None for i in positions]
-        if count > width or (not sheet and count != width):
+        if cell_problems and number in cell_problems:  # e.g. a formula with no saved value
+            en, cy, rule = cell_problems[number]
+            writer.add(number, count, values, en, cy, None, rule)
+        elif count > width or (not sheet and count != width):
             en, cy = _ragged(number, count, width)
             writer.add(number, count, values, en, cy, redact_text(raw or "")[:2000])
         else:
@@ -639,7 +657,7 @@ def _fast_csv(read: FileRead, header: list, keep: list[tuple[int, str]]) -> File
     read.relation = (
         f"(select null::bigint as source_row_number, {len(header)}::integer as _field_count, "
         "null::varchar as _read_problem, null::varchar as _read_problem_cy, null::varchar as _raw, "
-        f"{selected} from {source})"
+        f"null::varchar as _read_rule, {selected} from {source})"
     )
     read.fast = True
     return read
@@ -737,13 +755,144 @@ def _read_sheets(read: FileRead) -> FileRead:
     read.columns, read.ignored_columns = [c for _, c in keep], ignored
     read.sent_names = _sent_names(header, keep)
     _missing_columns_error(read, read.columns, ignored)  # rows still read (see _read_csv)
+    hidden, formulas = (
+        _sheet_marks(path, name) if read.file_format in ("xlsx", "xlsm") else ({}, {})
+    )
+    problems = _formula_problems(formulas, keep, header, header_index)
+    hidden_rows = [
+        r for r in sorted(hidden) if r > header_index + 1 and any(_cell(c) for c in rows[r - 1])
+    ]
+    if hidden_rows:
+        read.notes.append(_hidden_note(hidden_rows, name))
     read.temp_dir = Path(tempfile.mkdtemp(prefix="partner-read-"))
     writer = _RowWriter(read.temp_dir, read.columns)
     records = ((i + 1, row, None, None) for i, row in enumerate(rows))
-    _rows_from_records(records, header_index, _header_width(header), keep, writer, sheet=True)
+    _rows_from_records(
+        records,
+        header_index,
+        _header_width(header),
+        keep,
+        writer,
+        sheet=True,
+        cell_problems=problems,
+    )
     read.relation = writer.close()
     read.rows_hint = writer.rows
     return _no_data_rows(read, writer.rows)
+
+
+SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+RELS_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+PACKAGE_RELS_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+FORMULA_RULE = "file.formula_without_value"
+
+
+def _sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
+    """The part (``xl/worksheets/sheet2.xml``) of a workbook's sheet, from the workbook's list of
+    sheets and its relationships."""
+    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    rid = next(
+        (e.get(f"{RELS_NS}id") for e in book.iter(f"{SHEET_NS}sheet") if e.get("name") == sheet),
+        None,
+    )
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    target = next(
+        (
+            e.get("Target")
+            for e in rels.iter(f"{PACKAGE_RELS_NS}Relationship")
+            if e.get("Id") == rid
+        ),
+        None,
+    )
+    if target is None:
+        return None
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+
+
+def _sheet_marks(path: Path, sheet: str) -> tuple[set[int], dict[int, list[tuple[int, str]]]]:
+    """What calamine (which reads the cells' saved values) does not say about an Excel sheet:
+    its hidden rows, and its cells holding a formula with no saved value (a workbook written by
+    a program and never opened and saved in Excel: the cell reads as empty), by row:
+    [(column index, formula)]. A formula whose saved value is empty text (``t="str"``) has a
+    value. Read from the sheet's XML as a stream; ``(set(), {})`` when it cannot be read."""
+    hidden: set[int] = set()
+    formulas: dict[int, list[tuple[int, str]]] = {}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            part = _sheet_part(archive, sheet)
+            if part is None:
+                return hidden, formulas
+            with archive.open(part) as stream:
+                for _, element in ElementTree.iterparse(stream):
+                    if element.tag == f"{SHEET_NS}row":
+                        if element.get("hidden") in ("1", "true"):
+                            hidden.add(int(element.get("r")))
+                        element.clear()
+                    elif element.tag == f"{SHEET_NS}c":
+                        formula = element.find(f"{SHEET_NS}f")
+                        value = element.find(f"{SHEET_NS}v")
+                        if (
+                            formula is not None
+                            and (value is None or not value.text)
+                            and element.get("t") != "str"
+                        ):
+                            letters, number = coordinate_from_string(element.get("r"))
+                            formulas.setdefault(number, []).append(
+                                (column_index_from_string(letters) - 1, formula.text or "")
+                            )
+    except (KeyError, ValueError, OSError, zipfile.BadZipFile, ElementTree.ParseError):
+        return set(), {}
+    return hidden, formulas
+
+
+def _formula_problems(
+    formulas: dict[int, list[tuple[int, str]]], keep, header: list, header_index: int
+) -> dict[int, tuple[str, str, str]]:
+    """Row -> (English, Welsh, rule) for data rows with a formula without a saved value in a
+    column that is loaded: the row is set aside saying which cell, rather than loaded as if the
+    cell were empty."""
+    columns = dict(keep)
+    out = {}
+    for number, cells in formulas.items():
+        cells = [(i, f) for i, f in cells if i in columns]
+        if number <= header_index + 1 or not cells:
+            continue
+        named = ", ".join(
+            f"{get_column_letter(i + 1)}{number} ({columns[i]}: ={f})"
+            if f
+            else f"{get_column_letter(i + 1)}{number} ({columns[i]})"
+            for i, f in cells
+        )
+        if len(cells) == 1:
+            en = f"cell {named} holds a formula with no saved value, so its value cannot be read"
+            cy = f"mae cell {named} yn cynnwys fformiwla heb werth wedi'i gadw, felly nid oes modd"
+            cy += " darllen ei gwerth"
+        else:
+            en = f"cells {named} hold formulas with no saved value, so their values cannot be read"
+            cy = f"mae celloedd {named} yn cynnwys fformiwlâu heb werth wedi'i gadw, felly nid oes"
+            cy += " modd darllen eu gwerthoedd"
+        en += (
+            " (the file was written by a program, not saved by Excel): open the file in Excel, "
+            "save it and send it again, or type the values in"
+        )
+        cy += (
+            " (ysgrifennwyd y ffeil gan raglen, nid ei chadw gan Excel): agorwch y ffeil yn Excel, "
+            "ei chadw a'i hanfon eto, neu teipiwch y gwerthoedd"
+        )
+        out[number] = (en, cy, FORMULA_RULE)
+    return out
+
+
+def _hidden_note(rows: list[int], sheet: str) -> str:
+    """The note of a sheet's hidden rows (loaded like any other)."""
+    listed = ", ".join(str(r) for r in rows[:10]) + (
+        f" and {len(rows) - 10} more" if len(rows) > 10 else ""
+    )
+    was = f"row {listed} was" if len(rows) == 1 else f"rows {listed} were"
+    return (
+        f"{was} hidden in your sheet '{sheet}': loaded like the other rows (check "
+        f"{'it is' if len(rows) == 1 else 'they are'} meant to be sent)"
+    )
 
 
 def _read_parquet(read: FileRead) -> FileRead:
@@ -760,7 +909,7 @@ def _read_parquet(read: FileRead) -> FileRead:
     read.relation = (
         "(select (file_row_number + 1)::bigint as source_row_number, null::integer as _field_count, "
         "null::varchar as _read_problem, null::varchar as _read_problem_cy, null::varchar as _raw, "
-        f"{selected} from read_parquet({quote_literal(str(read.path))}, file_row_number = true))"
+        f"null::varchar as _read_rule, {selected} from read_parquet({quote_literal(str(read.path))}, file_row_number = true))"
     )
     return _no_data_rows(read, pq.ParquetFile(read.path).metadata.num_rows)
 

@@ -106,3 +106,71 @@ def test_every_empty_form_is_said_to_be_empty_in_the_same_words(tmp_path):
     assert next(iter(errors.values()))[0].startswith(
         " no header row and no data. Expected a header"
     )
+
+
+def _relation_rows(read, columns="source_row_number, _read_rule, _read_problem, funding_gbp"):
+    import duckdb
+
+    return duckdb.sql(f"select {columns} from {read.relation} order by 1").fetchall()
+
+
+def test_formulas_without_a_saved_value_are_set_aside_and_hidden_rows_noted(tmp_path):
+    """A workbook written by a program (openpyxl here, as p06) holds formulas with no saved
+    value: calamine reads such a cell as empty, so the row is set aside naming the cell; a
+    hidden row is loaded, and the note says so. A formula whose value was saved reads as it."""
+    import re
+    import zipfile
+
+    header = template.template_columns()
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Activities"
+    sheet.append(["Partnership return 2025-26"])
+    sheet.append(header)
+    funding = header.index("funding_gbp") + 1
+    letter = openpyxl.utils.get_column_letter(funding)
+    for i in range(1, 5):
+        sheet.append([f"A{i}", "Cyngor Gwynedd", "shared_purpose", "engagement_event", "Talk"])
+        sheet.cell(row=i + 2, column=funding, value=f"=500*{i}")
+    sheet.cell(row=5, column=funding, value=750)
+    sheet.cell(row=4, column=len(header) + 2, value="=1+1")  # right of the header: not loaded
+    sheet.row_dimensions[4].hidden = True
+    sheet.row_dimensions[6].hidden = True
+    book.save(tmp_path / "written.xlsx")
+    read = reading.read(tmp_path / "written.xlsx")
+    assert read.error is None
+    rows = _relation_rows(read)
+    assert [r[:2] for r in rows] == [
+        (3, "file.formula_without_value"),
+        (4, "file.formula_without_value"),
+        (5, None),
+        (6, "file.formula_without_value"),
+    ]
+    assert rows[0][2] == (
+        f"cell {letter}3 (funding_gbp: =500*1) holds a formula with no saved value, so its value "
+        "cannot be read (the file was written by a program, not saved by Excel): open the file "
+        "in Excel, save it and send it again, or type the values in"
+    )
+    assert rows[2][3] == "750"
+    assert (
+        "rows 4, 6 were hidden in your sheet 'Activities': loaded like the other rows"
+        in (read.notes)[0]
+    )
+    # as Excel saves it: each formula with its value (p25): read as values, nothing set aside
+    with zipfile.ZipFile(tmp_path / "written.xlsx") as source:
+        parts = {n: source.read(n) for n in source.namelist()}
+    xml = parts["xl/worksheets/sheet1.xml"].decode()
+    xml = re.sub(
+        r"<f>500\*(\d)</f><v\s*/>", lambda m: f"<f>500*{m[1]}</f><v>{500 * int(m[1])}</v>", xml
+    )
+    parts["xl/worksheets/sheet1.xml"] = xml.encode()
+    with zipfile.ZipFile(tmp_path / "saved.xlsx", "w") as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    rows = _relation_rows(reading.read(tmp_path / "saved.xlsx"))
+    assert [(r[0], r[1], r[3]) for r in rows] == [
+        (3, None, "500"),
+        (4, None, "1000"),
+        (5, None, "750"),
+        (6, None, "2000"),
+    ]
