@@ -7,7 +7,8 @@
   English and Welsh and its allowed values, a drop-down list on every column with a closed list
   (``allowedValues``: action category, activity type, partnership maturity; list columns such as
   sectors accept several values separated by ``;``, so their drop-down offers one value and
-  allows typing more), and on ``la_code`` the councils' names; dates formatted day first;
+  allows typing more), and on ``la_code`` one entry per council, named in English and Welsh;
+  dates formatted day first;
 - **Instructions - Cyfarwyddiadau**: how to fill it in, in English and Welsh, and a table of
   every column (required or not, meaning in both languages, allowed values, its Welsh header
   name: a header in Welsh is read as the column it names);
@@ -18,7 +19,6 @@ Everything comes from ``data_contracts/partnership_activity.yaml`` (and the coun
 loader reads the Activities sheet of a filled template like any other file.
 """
 
-import csv
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -28,7 +28,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from pipelines.partnership_activity import contract as pc
-from pipelines.partnership_activity.normalise import COUNCIL_NAMES_CSV
+from pipelines.partnership_activity.normalise import council_labels
 
 SHEET = "Activities"
 INSTRUCTIONS = "Instructions - Cyfarwyddiadau"
@@ -102,10 +102,10 @@ def template_columns() -> list[str]:
 
 
 def council_names() -> list[str]:
-    """The councils' English names, for the la_code drop-down (Welsh names are accepted too)."""
-    with open(COUNCIL_NAMES_CSV, encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    return sorted({r["council_name"] for r in rows if r["language"] == "en"})
+    """The la_code drop-down: one entry per council, in English and Welsh ('Cardiff Council /
+    Cyngor Caerdydd', ``normalise.council_labels``, which the loader reads as the council),
+    in English alphabetical order. Codes and any English or Welsh name are accepted too."""
+    return sorted(council_labels().values())
 
 
 def _note(column: str) -> str:
