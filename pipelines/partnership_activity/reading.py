@@ -246,10 +246,12 @@ def confirm_encoding(path: Path, encoding: str) -> str:
 
 
 def header_score(cells: list) -> int:
-    """How many cells name a contract column (after header normalisation)."""
+    """How many contract columns the cells name (after header normalisation): a column named
+    twice, in English and in Welsh (as a row of the template's table of columns does), counts
+    once."""
     known = set(submitted_columns())
-    return sum(
-        1 for x in cells if x is not None and str(x).strip() and canonical_column(str(x)) in known
+    return len(
+        {canonical_column(str(x)) for x in cells if x is not None and str(x).strip()} & known
     )
 
 

@@ -21,7 +21,12 @@ def test_a_header_in_welsh_from_the_template_is_read_as_the_columns_it_names(tmp
     """The template's Welsh side names each column in Welsh (the contract's name_cy); a file
     whose header uses those names (p11_welsh_headers.csv was rejected with a Python list of its
     cells) reads every column."""
-    book = openpyxl.load_workbook(template.write_template(tmp_path / "template.xlsx"))
+    path = template.write_template(tmp_path / "template.xlsx")
+    # the table of columns names each column twice (English, Welsh): it is not a header row
+    blank = reading.read(path)
+    assert blank.sheet_name == template.SHEET and blank.header_row == 1
+    assert blank.error.startswith("the file has a header row on row 1 of sheet 'Activities'")
+    book = openpyxl.load_workbook(path)
     guide = [[c.value for c in row] for row in book[template.INSTRUCTIONS].iter_rows()]
     at = next(i for i, row in enumerate(guide) if row[0] == "Column / Colofn")
     assert guide[at][4] == template.WELSH_HEADING
