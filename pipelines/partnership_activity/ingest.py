@@ -317,13 +317,11 @@ def check_sql(
             "[struct_pack(rule_name := coalesce(t._read_rule, 'file.row_shape'), column_name := '(row)', "
             "value := null::varchar, reason := t._read_problem, reason_cy := t._read_problem_cy)] "
             + "".join(
-                f"when t.{flag} then [struct_pack(rule_name := {quote_literal(rule)}, "
-                "column_name := '(row)', value := t._not_a_row_value, "
-                f"reason := replace({quote_literal(en)}, '{{value}}', t._not_a_row_value), "
-                f"reason_cy := replace({quote_literal(cy)}, '{{value}}', t._not_a_row_value))] "
-                for flag, (rule, (en, cy)) in zip(
-                    ("_totals_row", "_header_row"), normalise.NOT_A_ROW.items()
-                )
+                f"when t._not_a_row.rule = {quote_literal(rule)} then [struct_pack(rule_name := "
+                f"{quote_literal(rule)}, column_name := '(row)', value := t._not_a_row.value, "
+                f"reason := replace({quote_literal(en)}, '{{value}}', t._not_a_row.value), "
+                f"reason_cy := replace({quote_literal(cy)}, '{{value}}', t._not_a_row.value))] "
+                for rule, (en, cy) in normalise.NOT_A_ROW.items()
             )
             + f"when {' or '.join(f'({en}) is not null' for en, _ in problems.values())} then "
             f"list_filter([{', '.join(normalisation)}] || {rule_list}, p -> p is not null) "

@@ -838,36 +838,44 @@ def _named_sql(column: str, value: str) -> str:
     return f"coalesce({_header_key_sql(value)} in ({', '.join(sql_value(k) for k in keys)}), false)"
 
 
-def not_a_row_sql(values: dict[str, str]) -> tuple[str, str, str, str]:
-    """SQL over a row's values (column -> expression, trimmed) of the columns in the file: (is a
-    totals row, its total cell, is a repeated header row, its first column name cell).
+def not_a_row_sql(values: dict[str, str]) -> tuple[str, str]:
+    """SQL over a row's values (column -> expression, trimmed) of the columns in the file: the
+    struct ``{rule, value}`` of a totals row and of a repeated header row, each null when the
+    row is not one (``value``: its total cell, its first column name).
 
     A totals row: a cell starts with a total word (``TOTAL_CELL``: Total, Sub-total, Grand total,
     Sum, Cyfanswm, Is-gyfanswm, ...) and every other value holds no letter (sums, counts).
     A repeated header: at least two values are a header name of their own column (English or
-    Welsh, ``contract.header_names``) and they are at least half of the row's values."""
+    Welsh, ``contract.header_names``) and they are at least half of the row's values.
+
+    Each test is written once and bound by a lambda: DuckDB hoists a subexpression written
+    twice out of the ``case`` guarding it, which would run it on every row."""
     if not values:
-        return "false", "null::varchar", "false", "null::varchar"
-    total = {c: f"regexp_matches(lower({v}), {sql_value(TOTAL_CELL)})" for c, v in values.items()}
-    every = " and ".join(
-        f"({v} is null or {total[c]} or not regexp_matches({v}, '\\pL'))" for c, v in values.items()
+        return "null", "null"
+    listed = f"[{', '.join(values.values())}]"
+    totals = (
+        "list_transform([struct_pack(v := "
+        + listed
+        + ", k := ["
+        + ", ".join(
+            f"case when {v} is null then 0 when regexp_matches(lower({v}), "
+            f"{sql_value(TOTAL_CELL)}) then 1 when regexp_matches({v}, '\\pL') then -10000 "
+            "else 0 end"
+            for v in values.values()
+        )
+        + "])], x -> case when list_sum(x.k) >= 1 then struct_pack(rule := 'file.totals_row', "
+        "value := x.v[list_position(x.k, 1)]) end)[1]"
     )
-    totals = f"(({' or '.join(total.values())}) and {every})"
-    total_cell = (
-        "coalesce("
-        + ", ".join(f"case when {total[c]} then {v} end" for c, v in values.items())
-        + ")"
+    header = (
+        "list_transform([struct_pack(v := "
+        + listed
+        + ", k := ["
+        + ", ".join(f"{_named_sql(c, v)}::int" for c, v in values.items())
+        + "])], x -> case when list_sum(x.k) >= greatest(2, "
+        "len(list_filter(x.v, y -> y is not null)) / 2) then struct_pack(rule := "
+        "'file.header_repeated', value := x.v[list_position(x.k, 1)]) end)[1]"
     )
-    named = {c: _named_sql(c, v) for c, v in values.items()}
-    hits = " + ".join(f"{n}::int" for n in named.values())
-    filled = " + ".join(f"({v} is not null)::int" for v in values.values())
-    header = f"(({hits}) >= 2 and 2 * ({hits}) >= ({filled}))"
-    header_cell = (
-        "coalesce("
-        + ", ".join(f"case when {named[c]} then {v} end" for c, v in values.items())
-        + ")"
-    )
-    return totals, total_cell, header, header_cell
+    return totals, header
 
 
 def normalised_sql(
@@ -907,7 +915,7 @@ def normalised_sql(
     example = " replace (true as is_example_data)" if is_example_data else ""
     present = {c: f"t.{sent(c)}" for c in submitted if c in columns}
     required = [c for c in submitted if c in columns and c in pc_required()]
-    totals, total_cell, header, header_cell = not_a_row_sql(present)
+    totals, header = not_a_row_sql(present)
     # cheap tests first: a totals row lacks a required value; a header row repeated has a column
     # name among its codes (``_named_code``, found once per distinct value)
     may_total = " or ".join(f"t.{sent(c)} is null" for c in required) or "false"
@@ -925,19 +933,12 @@ t as (
     {joins}
 ),
 t1 as (
-    select t.*,
-        case when t._read_problem is null and ({may_total}) then {totals} else false end
-            as _totals_row,
-        case when t._read_problem is null and {may_header} then {header} else false end
-            as _header_row
+    -- one expression: DuckDB would run a test written in two projections on every row
+    select t.* exclude (_named_code),
+        coalesce(case when t._read_problem is null and ({may_total}) then {totals} end,
+                 case when t._read_problem is null and {may_header} then {header} end)
+            as _not_a_row
     from t
-),
-t2 as (
-    select t.* exclude (_named_code, _header_row), t._header_row and not t._totals_row
-            as _header_row,
-        case when t._totals_row then {total_cell}
-             when t._header_row then {header_cell} end as _not_a_row_value
-    from t1 t
 )
 select t.*{example},
     {sent("activity_id")} as activity_id,
@@ -945,7 +946,7 @@ select t.*{example},
     {sent("title")} as title,
     {sent("description")} as description,
     financial_year_label(start_date) as financial_year
-from t2 t"""
+from t1 t"""
 
 
 def problem_columns() -> dict[str, tuple[str, str]]:

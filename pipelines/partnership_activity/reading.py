@@ -960,23 +960,27 @@ def _blank_text(path: Path) -> tuple[str, str] | None:
 ARCHIVE_LISTED = 5  # the names of at most this many files inside a zip are given
 
 
-def _reject_archive(read: FileRead) -> FileRead:
-    """A zip archive is rejected, naming the files inside it: the partner unzips it and sends
-    those files. Its files are not read from inside the archive: each would need its own name,
-    archived copy and feedback report, and a re-sent zip with one file changed would be another
-    archive of the same returns; a zip may also be encrypted, nested or very large unpacked."""
+def _archive_names(path: Path) -> list[str] | None:
+    """The files inside a zip archive (folders and macOS metadata left out), or ``None`` when it
+    cannot be opened (a damaged file: rejected as one, with its suffix)."""
     try:
-        with zipfile.ZipFile(read.path) as archive:
-            names = [
+        with zipfile.ZipFile(path) as archive:
+            return [
                 i.filename
                 for i in archive.infolist()
                 if not i.is_dir() and not i.filename.startswith("__MACOSX/")
             ]
     except (zipfile.BadZipFile, OSError, ValueError):
-        names = None
-    if names is None:
-        inside, inside_cy = "it could not be opened", "nid oedd modd ei hagor"
-    elif not names:
+        return None
+
+
+def _reject_archive(read: FileRead) -> FileRead:
+    """A zip archive is rejected, naming the files inside it: the partner unzips it and sends
+    those files. Its files are not read from inside the archive: each would need its own name,
+    archived copy and feedback report, and a re-sent zip with one file changed would be another
+    archive of the same returns; a zip may also be encrypted, nested or very large unpacked."""
+    names = _archive_names(read.path) or []
+    if not names:
         inside, inside_cy = "it holds no files", "nid oes ffeiliau ynddi"
     else:
         listed = ", ".join(f"'{n}'" for n in names[:ARCHIVE_LISTED])
@@ -1015,7 +1019,7 @@ def read(path: Path, prefer_fast: bool = True) -> FileRead:
         return _empty(result, "0 bytes", "0 beit")
     if kind == "csv" and (blank := _blank_text(path)) is not None:
         return _empty(result, *blank)
-    if kind == "zip":
+    if kind == "zip" and _archive_names(path) is not None:
         return _reject_archive(result)
     if kind not in TEXT_TYPES + SHEET_TYPES + ("parquet",):
         extra = " (Excel's 'XML Spreadsheet 2003' format)" if kind == "excel_xml" else ""
