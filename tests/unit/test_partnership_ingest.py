@@ -195,8 +195,12 @@ def test_a_parquet_file_without_rows_is_rejected_like_a_header_only_csv(tmp_path
 def test_a_file_shorter_than_the_header_search_says_how_many_rows_it_has(tmp_path):
     from pipelines.partnership_activity import reading
 
-    (tmp_path / "blank.csv").write_text("\n\n")
-    read = reading.read(tmp_path / "blank.csv")
+    (tmp_path / "blank.csv").write_text("\n\n")  # only blank lines: an empty file
+    assert reading.read(tmp_path / "blank.csv").error.startswith(
+        "the file is empty (it holds only empty lines or separators): no header row and no data."
+    )
+    (tmp_path / "short.csv").write_text("a note\n\n")
+    read = reading.read(tmp_path / "short.csv")
     assert read.error.startswith("no header row found in its 2 rows. The file is a CSV")
     assert read.error_cy.startswith("ni chanfuwyd rhes benawdau yn 2 rhes y ffeil.")
     (tmp_path / "long.csv").write_text("a note\n" * 40)
