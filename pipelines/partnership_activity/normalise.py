@@ -64,8 +64,8 @@ Amounts (``funding_gbp``, pounds):
       (``1.200,50``), more than two decimals (``1.200``), an accounting negative (``(500)``),
       other currencies, words, and anything else.
 
-Inside an amount or a count, a non-breaking, narrow or thin space (a thousands separator in
-French or Welsh locale settings) is read as a space.
+Inside an amount or a count, a non-breaking, narrow or thin space (the thousands separator some
+locale settings and web pages write) is read as a space.
 
 Whole numbers (``participant_count``): digits, optionally with thousands commas (``1,200``) or a
 ``.0`` spreadsheets add; anything else is quarantined.
@@ -824,7 +824,8 @@ def _header_key_sql(value: str) -> str:
     )
 
 
-def pc_required() -> tuple[str, ...]:
+def _required_columns() -> tuple[str, ...]:
+    """The contract's required columns (a totals row leaves one of them empty)."""
     from pipelines.partnership_activity import contract as pc
 
     return pc.REQUIRED_HEADER
@@ -914,7 +915,7 @@ def normalised_sql(
     )
     example = " replace (true as is_example_data)" if is_example_data else ""
     present = {c: f"t.{sent(c)}" for c in submitted if c in columns}
-    required = [c for c in submitted if c in columns and c in pc_required()]
+    required = [c for c in submitted if c in columns and c in _required_columns()]
     totals, header = not_a_row_sql(present)
     # cheap tests first: a totals row lacks a required value; a header row repeated has a column
     # name among its codes (``_named_code``, found once per distinct value)
