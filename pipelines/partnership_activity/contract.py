@@ -6,6 +6,7 @@ Nothing here states a rule: rules are compiled from the same contract by
 ``pipelines.quality.rules``.
 """
 
+import unicodedata
 from functools import lru_cache
 from typing import Any
 
@@ -76,17 +77,43 @@ def description(name: str, language: str = "en") -> str:
     return " ".join(str(properties()[name].get("description") or "").split())
 
 
+def welsh_name(name: str) -> str | None:
+    """A column's name in Welsh (``name_cy``: cyfeirnod_gweithgaredd for activity_id)."""
+    return prop_custom(name, "name_cy")
+
+
+def header_names(name: str) -> list[str]:
+    """Every header name a column is read from, English and Welsh: its name, ``aliases``,
+    ``name_cy`` and ``aliases_cy`` (as in the contract)."""
+    welsh = [welsh_name(name)] if welsh_name(name) else []
+    return [
+        name,
+        *(prop_custom(name, "aliases") or []),
+        *welsh,
+        *(prop_custom(name, "aliases_cy") or []),
+    ]
+
+
 @lru_cache(maxsize=1)
 def header_aliases() -> dict[str, str]:
-    """Header name (snake_case) -> contract column, from each column's ``aliases``."""
+    """Header name (``header_key``) -> contract column, from each column's English and Welsh
+    names (``header_names``)."""
     out = {}
     for name in submitted_columns():
-        for alias in prop_custom(name, "aliases") or []:
-            out[snake(str(alias))] = name
+        for alias in header_names(name)[1:]:
+            out[header_key(str(alias))] = name
     return out
 
 
+def header_key(text: str) -> str:
+    """A header cell as compared with the contract's names: accents removed (Ffôn = ffon),
+    '£' read as gbp, then snake_case ('Activity ID' -> activity_id)."""
+    decomposed = unicodedata.normalize("NFKD", str(text).replace("£", "gbp"))
+    return snake("".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
 def canonical_column(name: str) -> str:
-    """Header text -> contract column name ('Activity ID' -> activity_id, 'LSOA' -> lsoa_code)."""
-    key = snake(str(name).replace("£", "gbp").lstrip("\ufeff"))
+    """Header text -> contract column name ('Activity ID' -> activity_id, 'LSOA' -> lsoa_code,
+    'Cyfeirnod gweithgaredd' -> activity_id)."""
+    key = header_key(name)
     return header_aliases().get(key, key)

@@ -338,9 +338,16 @@ def check_sql(
     else:
         problems_sql = (
             "case when t._read_problem is not null then "
-            "[struct_pack(rule_name := 'file.row_shape', column_name := '(row)', "
+            "[struct_pack(rule_name := coalesce(t._read_rule, 'file.row_shape'), column_name := '(row)', "
             "value := null::varchar, reason := t._read_problem, reason_cy := t._read_problem_cy)] "
-            f"when {' or '.join(f'({en}) is not null' for en, _ in problems.values())} then "
+            + "".join(
+                f"when t._not_a_row.rule = {quote_literal(rule)} then [struct_pack(rule_name := "
+                f"{quote_literal(rule)}, column_name := '(row)', value := t._not_a_row.value, "
+                f"reason := replace({quote_literal(en)}, '{{value}}', t._not_a_row.value), "
+                f"reason_cy := replace({quote_literal(cy)}, '{{value}}', t._not_a_row.value))] "
+                for rule, (en, cy) in normalise.NOT_A_ROW.items()
+            )
+            + f"when {' or '.join(f'({en}) is not null' for en, _ in problems.values())} then "
             f"list_filter([{', '.join(normalisation)}] || {rule_list}, p -> p is not null) "
             f"else list_filter({rule_list}, p -> p is not null) end"
         )
@@ -466,17 +473,20 @@ def _views(con, checked: str, header_row: int) -> None:
         """
     )
     not_null = " and ".join(f"{k} is not null" for k in key_columns)
+    # a totals row or a repeated header is not an activity: it holds no key (its one problem)
+    rules = ", ".join(quote_literal(r) for r in normalise.NOT_A_ROW)
+    not_a_row = f"not coalesce(_problems[1].rule_name in ({rules}), false)"
     con.execute(
         f"""
         create or replace temp table _dups as
         with keys as (
             select {", ".join(key_columns)}, min(source_row_number) as _first_row
-            from _checked where {not_null}
+            from _checked where {not_null} and {not_a_row}
             group by all having count(*) > 1
         )
         select c.source_row_number, k._first_row
         from _checked c join keys k using ({", ".join(key_columns)})
-        where c.source_row_number > k._first_row
+        where c.source_row_number > k._first_row and {not_a_row}
         """
     )
 
@@ -499,14 +509,14 @@ def _insert_quarantine(con, name: str, sha256: str, now: datetime) -> None:
                -- the venue postcode is shown as sent (also beside the LSOA it contradicts)
                case when list_contains(string_split(p.column_name, '/'), 'postcode') then p.value
                     else pa_redact(p.value) end as value,
-               p.reason, p.reason_cy,
+               pa_shown(p.reason, 'en') as reason, pa_shown(p.reason_cy, 'cy') as reason_cy,
                _row_json as row_json, ?::timestamptz as quarantined_at, false as is_resolved
         from (select *, unnest(_problems) as p from _checked where len(_problems) > 0)
         union all
         select ?, ?, t.source_row_number, t.partner_organisation, t.partner_key, t.activity_id,
                {quote_literal(key.name)}, {quote_literal("/".join(key.columns))},
                pa_redact(concat_ws(', ', {", ".join(f"t.{quote_ident(c)}::varchar" for c in key.columns)})),
-               {key.reason_en}, {key.reason_cy},
+               pa_shown({key.reason_en}, 'en'), pa_shown({key.reason_cy}, 'cy'),
                coalesce(t._row_json, pa_redact({raw_json}::varchar)), ?::timestamptz, false
         from (select c.*, d._first_row from _checked c join _dups d using (source_row_number)) t
         """,

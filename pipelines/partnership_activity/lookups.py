@@ -6,7 +6,8 @@ their local authority: the one LSOA -> authority lookup, ``pipelines.geography.L
 raw because a partner file may be loaded before any staging model exists),
 ``raw.lsoa11_lsoa21_lookup`` (ONS 2011 -> 2021), ``raw.wimd_2019_postcodes`` (postcode -> 2011
 LSOA) and ``raw.lsoa11_la_names`` (local authority names in English and
-Welsh), plus the councils' own names (``pipelines/reference/council_names.csv``). Each source is
+Welsh), plus the councils' own names (``pipelines/reference/council_names.csv``, and the template's
+bilingual labels of them, ``normalise.council_labels``). Each source is
 the warehouse table when it exists, else a relation the caller registered in its place (the same
 columns, e.g. read from the catalogue), so the contract's reference rules read the same data.
 
@@ -22,7 +23,7 @@ import polars as pl
 
 from pipelines.boundaries.point_in_polygon import LSOA_POLYGONS, lsoa_for_points
 from pipelines.geography import LSOA_LA, lsoa_la_sql
-from pipelines.partnership_activity.normalise import COUNCIL_NAMES_CSV
+from pipelines.partnership_activity.normalise import COUNCIL_NAMES_CSV, council_labels
 from pipelines.sqltext import quote_literal
 
 SOURCES = (
@@ -107,6 +108,10 @@ def create_lookups(
         qualify row_number() over (partition by p.postcode_key order by p.lsoa11_code) = 1
         """
     )
+    labels = ", ".join(
+        f"({quote_literal(code)}, {quote_literal(label)})"
+        for code, label in council_labels().items()
+    )
     con.execute(
         f"""
         create or replace temp table _pa_la_names as
@@ -115,6 +120,8 @@ def create_lookups(
             union select trim(ladcd), trim(ladnmw) from {names}
             union select la_code, council_name
             from read_csv({quote_literal(str(COUNCIL_NAMES_CSV))}, header = true, all_varchar = true)
+            -- the template's drop-down labels, 'Cardiff Council / Cyngor Caerdydd'
+            union select * from (values {labels}) l(la_code, name)
         ),
         keyed as (select distinct pa_name_key(name) as name_key, la_code from names
                   where name is not null)

@@ -6,8 +6,11 @@ cannot read is never guessed: the row is quarantined with a reason (English and 
 what was expected. The README's partner section states the same rules for partners.
 
 Every column:
-    * leading and trailing spaces, tabs, line breaks and non-breaking spaces are removed; an
-      empty value is no value.
+    * leading and trailing spaces, tabs, line breaks, non-breaking and other spaces (Unicode
+      Zs) and invisible format characters (Unicode Cf: zero-width space, byte-order mark, soft
+      hyphen, direction marks; what pasting from a web page or PDF leaves) are removed; an
+      empty value is no value. A reason that shows a value holding such a character inside it
+      names the character in words ('W0100[zero-width space]1694').
 
 Codes (``action_category``, ``activity_type``, ``partnership_maturity``) and list items
 (``sectors``, ``wellbeing_goals``, separated by ``;`` ``,`` ``|`` or ``/``):
@@ -61,6 +64,9 @@ Amounts (``funding_gbp``, pounds):
       (``1.200,50``), more than two decimals (``1.200``), an accounting negative (``(500)``),
       other currencies, words, and anything else.
 
+Inside an amount or a count, a non-breaking, narrow or thin space (the thousands separator some
+locale settings and web pages write) is read as a space.
+
 Whole numbers (``participant_count``): digits, optionally with thousands commas (``1,200``) or a
 ``.0`` spreadsheets add; anything else is quarantined.
 
@@ -76,6 +82,7 @@ the same rule to any text in Python (error messages).
 """
 
 import re
+import unicodedata
 from functools import lru_cache
 
 import duckdb
@@ -106,6 +113,28 @@ PERSONAL = f"{EMAIL}|{PHONE}|{POSTCODE}"
 # hold any of the three.
 PERSONAL_HINT = r"@|[0-9][^A-Za-z]?[0-9]|[A-Za-z][0-9]"
 WHITESPACE = " \t\r\n\u00a0"
+# Characters a partner cannot see: Unicode format characters (category Cf: zero-width space,
+# byte-order mark, soft hyphen, direction marks, ...) and every space but the ordinary one
+# (Zs, Zl, Zp: non-breaking, thin, narrow no-break, ...), plus the other whitespace controls.
+# RE2 (DuckDB) has no class subtraction, so the spaces are listed (the Zs, Zl and Zp of Unicode).
+INVISIBLE_CLASS = r"\x{00A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\p{Cf}"
+EDGE_CLASS = r"[\s\x{000B}\x{0085}" + INVISIBLE_CLASS + "]"  # trimmed at both ends of a value
+SPACE_CLASS = INVISIBLE_CLASS.replace(r"\p{Cf}", "")  # read as a space inside a number
+INVISIBLE_NAMES = {  # named in words when a reason shows a value holding one (else U+XXXX)
+    "\u00a0": ("non-breaking space", "bwlch di-dor"),
+    "\u200b": ("zero-width space", "bwlch lled sero"),
+    "\u200c": ("zero-width non-joiner", "nod di-uno lled sero"),
+    "\u200d": ("zero-width joiner", "nod uno lled sero"),
+    "\u2060": ("word joiner", "nod uno geiriau"),
+    "\ufeff": ("byte-order mark", "nod trefn beit"),
+    "\u00ad": ("soft hyphen", "cysylltnod meddal"),
+    "\u202f": ("narrow non-breaking space", "bwlch di-dor cul"),
+    "\u2009": ("thin space", "bwlch tenau"),
+    "\u2007": ("figure space", "bwlch ffigur"),
+    "\u200e": ("left-to-right mark", "nod chwith i'r dde"),
+    "\u200f": ("right-to-left mark", "nod de i'r chwith"),
+    "\u3000": ("wide space", "bwlch llydan"),
+}
 
 ALIASES = {
     "action_category": {
@@ -181,17 +210,37 @@ def _month(expression: str) -> str:
 
 def macros() -> list[str]:
     """The DuckDB macros (temporary, per connection) that state the rules above."""
-    ws = sql_value(WHITESPACE)
     space_start = " or ".join(f"prefix(x, {sql_value(c)})" for c in WHITESPACE)
     space_end = " or ".join(f"suffix(x, {sql_value(c)})" for c in WHITESPACE)
+    edges = sql_value("^" + EDGE_CLASS + "+|" + EDGE_CLASS + "+$")
     prefixes = "^(" + "|".join(p.strip() + " " for p in NAME_PREFIXES) + ")+"
     suffixes = "(" + "|".join(NAME_SUFFIXES) + ")$"
     return [
         # text: trimmed, empty -> null (the cheap test first: most values need nothing)
         f"""create or replace temp macro pa_blank(x) as (
             case when x is null or x = '' then null
-                 when {space_start} or {space_end} then nullif(trim(x, {ws}), '')
+                 when {space_start} or {space_end}
+                      or regexp_matches(x, {sql_value("^" + EDGE_CLASS + "|" + EDGE_CLASS + "$")})
+                     then nullif(regexp_replace(x, {edges}, '', 'g'), '')
                  else x end)""",
+        # inside a number, a non-breaking or thin space (a thousands separator) is a space
+        f"""create or replace temp macro pa_spaces(x) as (
+            case when regexp_matches(x, {sql_value("[" + SPACE_CLASS + "]")})
+                 then regexp_replace(x, {sql_value("[" + SPACE_CLASS + "]")}, ' ', 'g')
+                 else x end)""",
+        # a value in a reason: invisible characters named in words ('W01001694[zero-width
+        # space]'), in English or Welsh (``shown_value``)
+        f"""create or replace temp macro pa_shown(x, language) as (
+            case when x is null or not regexp_matches(x, {sql_value("[" + INVISIBLE_CLASS + "]")})
+                 then x
+                 else list_aggr(list_transform(string_split(x, ''), c ->
+                     case when regexp_full_match(c, {sql_value("[" + INVISIBLE_CLASS + "]")})
+                          then '[' || coalesce(case when language = 'cy'
+                                   then {case_lookup("c", {k: v[1] for k, v in INVISIBLE_NAMES.items()})}
+                                   else {case_lookup("c", {k: v[0] for k, v in INVISIBLE_NAMES.items()})} end,
+                               case when language = 'cy' then 'nod anweledig' else 'invisible character' end
+                                   || ' U+' || printf('%04X', unicode(c))) || ']'
+                          else c end), 'string_agg', '') end)""",
         f"""create or replace temp macro pa_redact(x) as (
             case when x is not null and regexp_matches(x, {sql_value(PERSONAL_HINT)})
                  then regexp_replace(x, {sql_value(PERSONAL)}, {sql_value(REMOVED)}, 'g')
@@ -454,6 +503,32 @@ def _redactor() -> duckdb.DuckDBPyConnection:
     return con
 
 
+def council_labels() -> dict[str, str]:
+    """Local authority code -> one bilingual label per council, 'Cardiff Council / Cyngor
+    Caerdydd' (the first English and the first Welsh name of ``COUNCIL_NAMES_CSV``): the
+    template's la_code drop-down offers these, and the loader reads each as its council."""
+    import csv
+
+    with open(COUNCIL_NAMES_CSV, encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    names: dict[str, dict[str, str]] = {}
+    for row in rows:
+        names.setdefault(row["la_code"], {}).setdefault(row["language"], row["council_name"])
+    return {
+        code: " / ".join(dict.fromkeys(n for n in (by.get("en"), by.get("cy")) if n))
+        for code, by in sorted(names.items())
+    }
+
+
+def shown_value(value: object, language: str = "en") -> str:
+    """``value`` as a message shows it: each invisible character (``INVISIBLE_CLASS``) named in
+    words, '[zero-width space]' ('[bwlch lled sero]' in Welsh): the ``pa_shown`` rule."""
+    text = str(value)
+    if not any(c != " " and unicodedata.category(c) in ("Cf", "Zs", "Zl", "Zp") for c in text):
+        return text  # the cheap test, in Python; the rule itself is the macro
+    return _redactor().execute("select pa_shown(?, ?)", [text, language]).fetchone()[0]
+
+
 def redact_text(value: object) -> str:
     """``value`` as text with personal data replaced by '[removed]' (the ``pa_redact`` rule)."""
     return _redactor().execute("select pa_redact(?)", [str(value)]).fetchone()[0]
@@ -474,8 +549,8 @@ PARSED = {  # column -> (struct column, macro call on the sent value)
     "longitude": ("_lon", "pa_degrees({x}, 'longitude')"),
     "start_date": ("_start", None),
     "end_date": ("_end", None),
-    "participant_count": ("_participants", "pa_count({x}, 'participant_count')"),
-    "funding_gbp": ("_funding", "pa_amount({x})"),
+    "participant_count": ("_participants", "pa_count(pa_spaces({x}), 'participant_count')"),
+    "funding_gbp": ("_funding", "pa_amount(pa_spaces({x}))"),
     "is_example_data": ("_example", "pa_bool({x}, 'is_example_data')"),
 }
 LOCATION_PROBLEMS = ("lsoa_code", "la_code", "postcode")
@@ -557,7 +632,11 @@ def dictionary_sql(group: str, keys: str, allowed: dict[str, list[str]]) -> str:
             f"{code_sql(c, sent(c), allowed[c])} as {c}"
             for c in ("action_category", "activity_type", "partnership_maturity")
         )
-        return f"select *, {codes} from {rows}"
+        named = " or ".join(
+            _named_sql(c, sent(c))
+            for c in ("action_category", "activity_type", "partnership_maturity")
+        )
+        return f"select *, {codes}, {named} as _named_code from {rows}"
     if group in ("sectors", "goals"):
         column = GROUPS[group][0]
         return (
@@ -577,8 +656,9 @@ def dictionary_sql(group: str, keys: str, allowed: dict[str, list[str]]) -> str:
         return (
             f"select *, _participants.v as participant_count, _funding.v as funding_gbp, "
             f"coalesce(_example.v, false) as is_example_data from (select *, "
-            f"pa_count({sent('participant_count')}, 'participant_count') as _participants, "
-            f"pa_amount({sent('funding_gbp')}) as _funding, "
+            f"pa_count(pa_spaces({sent('participant_count')}), 'participant_count') "
+            "as _participants, "
+            f"pa_amount(pa_spaces({sent('funding_gbp')})) as _funding, "
             f"pa_bool({sent('is_example_data')}, 'is_example_data') as _example from {rows})"
         )
     if group == "location":
@@ -717,6 +797,96 @@ def build_dictionaries(
         )
 
 
+# Rows that are not activities: a totals row ('Total' / 'Cyfanswm' and sums) or the header row
+# repeated (two files pasted together). Each is quarantined once, with the one reason below,
+# instead of a problem per empty or unreadable column.
+TOTAL_CELL = r"^(grand |sub[ -]?|is[ -]?)?(totals?|sum|cyfanswm|cyfansymiau|gyfanswm)\b"
+TOTALS_EN = (
+    "this row looks like a totals row (it holds '{value}' and numbers only), not an activity: "
+    "remove it from the file (totals are worked out from the activity rows)"
+)
+TOTALS_CY = (
+    "mae'r rhes hon yn edrych fel rhes gyfansymiau (mae'n cynnwys '{value}' a rhifau yn unig), "
+    "nid gweithgaredd: tynnwch hi o'r ffeil (caiff cyfansymiau eu cyfrifo o resi'r gweithgareddau)"
+)
+HEADER_AGAIN_EN = (
+    "this row repeats the header row (its cells are column names, such as '{value}'), not an "
+    "activity: remove it (the header row is needed once, above the activity rows)"
+)
+HEADER_AGAIN_CY = (
+    "mae'r rhes hon yn ailadrodd y rhes benawdau (enwau colofnau yw ei chelloedd, fel "
+    "'{value}'), nid gweithgaredd: tynnwch hi (mae angen y rhes benawdau unwaith, uwchben rhesi'r "
+    "gweithgareddau)"
+)
+NOT_A_ROW = {  # rule name -> (English, Welsh); '{value}' is the total word or column name
+    "file.totals_row": (TOTALS_EN, TOTALS_CY),
+    "file.header_repeated": (HEADER_AGAIN_EN, HEADER_AGAIN_CY),
+}
+
+
+def _header_key_sql(value: str) -> str:
+    """SQL of ``contract.header_key``: accents removed, '£' as gbp, snake_case."""
+    return (
+        f"trim(regexp_replace(lower(strip_accents(replace({value}, '£', 'gbp'))), "
+        "'[^0-9a-z]+', '_', 'g'), '_')"
+    )
+
+
+def _required_columns() -> tuple[str, ...]:
+    """The contract's required columns (a totals row leaves one of them empty)."""
+    from pipelines.partnership_activity import contract as pc
+
+    return pc.REQUIRED_HEADER
+
+
+def _named_sql(column: str, value: str) -> str:
+    """SQL: ``value`` is a header name of ``column`` (English or Welsh, ``header_names``)."""
+    from pipelines.partnership_activity import contract as pc
+
+    keys = sorted({pc.header_key(n) for n in pc.header_names(column)})
+    return f"coalesce({_header_key_sql(value)} in ({', '.join(sql_value(k) for k in keys)}), false)"
+
+
+def not_a_row_sql(values: dict[str, str]) -> tuple[str, str]:
+    """SQL over a row's values (column -> expression, trimmed) of the columns in the file: the
+    struct ``{rule, value}`` of a totals row and of a repeated header row, each null when the
+    row is not one (``value``: its total cell, its first column name).
+
+    A totals row: a cell starts with a total word (``TOTAL_CELL``: Total, Sub-total, Grand total,
+    Sum, Cyfanswm, Is-gyfanswm, ...) and every other value holds no letter (sums, counts).
+    A repeated header: at least two values are a header name of their own column (English or
+    Welsh, ``contract.header_names``) and they are at least half of the row's values.
+
+    Each test is written once and bound by a lambda: DuckDB hoists a subexpression written
+    twice out of the ``case`` guarding it, which would run it on every row."""
+    if not values:
+        return "null", "null"
+    listed = f"[{', '.join(values.values())}]"
+    totals = (
+        "list_transform([struct_pack(v := "
+        + listed
+        + ", k := ["
+        + ", ".join(
+            f"case when {v} is null then 0 when regexp_matches(lower({v}), "
+            f"{sql_value(TOTAL_CELL)}) then 1 when regexp_matches({v}, '\\pL') then -10000 "
+            "else 0 end"
+            for v in values.values()
+        )
+        + "])], x -> case when list_sum(x.k) >= 1 then struct_pack(rule := 'file.totals_row', "
+        "value := x.v[list_position(x.k, 1)]) end)[1]"
+    )
+    header = (
+        "list_transform([struct_pack(v := "
+        + listed
+        + ", k := ["
+        + ", ".join(f"{_named_sql(c, v)}::int" for c, v in values.items())
+        + "])], x -> case when list_sum(x.k) >= greatest(2, "
+        "len(list_filter(x.v, y -> y is not null)) / 2) then struct_pack(rule := "
+        "'file.header_repeated', value := x.v[list_position(x.k, 1)]) end)[1]"
+    )
+    return totals, header
+
+
 def normalised_sql(
     source: str, columns: list[str], submitted: list[str], is_example_data: bool
 ) -> str:
@@ -754,9 +924,17 @@ def normalised_sql(
         f"d_{g}.* exclude ({', '.join(raw(c) for c in cs)})" for g, cs in GROUPS.items()
     )
     example = " replace (true as is_example_data)" if is_example_data else ""
+    present = {c: f"t.{sent(c)}" for c in submitted if c in columns}
+    required = [c for c in submitted if c in columns and c in _required_columns()]
+    totals, header = not_a_row_sql(present)
+    # cheap tests first: a totals row lacks a required value; a header row repeated has a column
+    # name among its codes (``_named_code``, found once per distinct value)
+    may_total = " or ".join(f"t.{sent(c)} is null" for c in required) or "false"
+    may_header = "coalesce(t._named_code, false)" if "action_category" in columns else "false"
     return f"""
 with b as (
     select s.source_row_number, s._field_count, s._read_problem, s._read_problem_cy, s._raw,
+        s._read_rule,
         {row_columns}
     from {source} s
 ),
@@ -764,6 +942,14 @@ t as (
     select b.* exclude ({", ".join(raw(c) for c in sorted(grouped))}), {picked}
     from b
     {joins}
+),
+t1 as (
+    -- one expression: DuckDB would run a test written in two projections on every row
+    select t.* exclude (_named_code),
+        coalesce(case when t._read_problem is null and ({may_total}) then {totals} end,
+                 case when t._read_problem is null and {may_header} then {header} end)
+            as _not_a_row
+    from t
 )
 select t.*{example},
     {sent("activity_id")} as activity_id,
@@ -771,7 +957,7 @@ select t.*{example},
     {sent("title")} as title,
     {sent("description")} as description,
     financial_year_label(start_date) as financial_year
-from t"""
+from t1 t"""
 
 
 def problem_columns() -> dict[str, tuple[str, str]]:

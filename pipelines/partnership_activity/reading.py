@@ -39,12 +39,16 @@ import io
 import logging
 import re
 import tempfile
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils.cell import coordinate_from_string
 
 from pipelines.partnership_activity.contract import (
     LOCATION_COLUMNS,
@@ -53,7 +57,7 @@ from pipelines.partnership_activity.contract import (
     canonical_column,
     submitted_columns,
 )
-from pipelines.partnership_activity.normalise import redact_text
+from pipelines.partnership_activity.normalise import redact_text, shown_value
 from pipelines.readers import read_sheet_rows, sheet_names
 from pipelines.sqltext import quote_ident, quote_literal
 from pipelines.wording import counted
@@ -84,7 +88,7 @@ TYPE_NAMES = {
     "rtf": "a Rich Text document",
     "png": "a PNG image",
     "jpeg": "a JPEG image",
-    "empty": "an empty file (0 bytes)",
+    "empty": "an empty file",
     "binary": "a binary file that is not a spreadsheet",
 }
 TYPE_NAMES_CY = {
@@ -106,7 +110,7 @@ TYPE_NAMES_CY = {
     "rtf": "dogfen Rich Text",
     "png": "delwedd PNG",
     "jpeg": "delwedd JPEG",
-    "empty": "ffeil wag (0 beit)",
+    "empty": "ffeil wag",
     "binary": "ffeil ddeuaidd nad yw'n daenlen",
 }
 SAVE_AS = (
@@ -254,10 +258,12 @@ def confirm_encoding(path: Path, encoding: str) -> str:
 
 
 def header_score(cells: list) -> int:
-    """How many cells name a contract column (after header normalisation)."""
+    """How many contract columns the cells name (after header normalisation): a column named
+    twice, in English and in Welsh (as a row of the template's table of columns does), counts
+    once."""
     known = set(submitted_columns())
-    return sum(
-        1 for x in cells if x is not None and str(x).strip() and canonical_column(str(x)) in known
+    return len(
+        {canonical_column(str(x)) for x in cells if x is not None and str(x).strip()} & known
     )
 
 
@@ -271,16 +277,20 @@ def find_header(rows: list[list]) -> tuple[int | None, int]:
     return (best, best_score) if best_score >= 2 else (None, best_score)
 
 
-def _first_cells(rows: list[list], limit: int = 3) -> list[list[str]]:
-    """The first non-empty cells of the first rows, personal data removed (for messages)."""
+def _first_cells(rows: list[list], limit: int = 3) -> str:
+    """The first non-empty cells of the first rows in words, personal data removed (for
+    messages): ``row 1: 'Partnership return', row 3: 'id', 'partner', ...``; ``no values`` when
+    the rows are empty. Never a Python list: a partner reads it."""
     out = []
-    for row in rows:
-        cells = [redact_text(c)[:40] for c in row if c is not None and str(c).strip()][:4]
+    for number, row in enumerate(rows, start=1):
+        filled = [c for c in row if c is not None and str(c).strip()]
+        cells = [f"'{shown_value(redact_text(c)[:40])}'" for c in filled[:4]]
         if cells:
-            out.append(cells)
+            more = ", ..." if len(filled) > 4 else ""
+            out.append(f"row {number}: {', '.join(cells)}{more}")
         if len(out) == limit:
             break
-    return out
+    return "; ".join(out) or "no values"
 
 
 def _map_header(header: list) -> tuple[list[tuple[int, str]], list[str]]:
@@ -383,19 +393,30 @@ class _RowWriter:
             ("_read_problem", pa.string()),
             ("_read_problem_cy", pa.string()),
             ("_raw", pa.string()),
+            ("_read_rule", pa.string()),
         ] + [(c, pa.string()) for c in columns]
         self.schema = pa.schema(fields)
         self.writer = pq.ParquetWriter(self.file, self.schema, compression="lz4")
         self.buffer: dict[str, list] = {f.name: [] for f in self.schema}
         self.rows = 0
 
-    def add(self, number: int, fields: int, values: list, problem=None, problem_cy=None, raw=None):
+    def add(
+        self,
+        number: int,
+        fields: int,
+        values: list,
+        problem=None,
+        problem_cy=None,
+        raw=None,
+        rule=None,
+    ):
         b = self.buffer
         b["source_row_number"].append(number)
         b["_field_count"].append(fields)
         b["_read_problem"].append(problem)
         b["_read_problem_cy"].append(problem_cy)
         b["_raw"].append(raw)
+        b["_read_rule"].append(rule)  # the problem's rule name (default file.row_shape)
         for column, value in zip(self.columns, values):
             b[column].append(value)
         self.rows += 1
@@ -439,6 +460,7 @@ def _rows_from_records(
     keep: list[tuple[int, str]],
     writer: _RowWriter,
     sheet: bool = False,
+    cell_problems: dict | None = None,
 ) -> None:
     """Write the data records after the header; ``records`` yields (row number, fields or None,
     problem (English, Welsh) or None, raw text).
@@ -460,7 +482,10 @@ def _rows_from_records(
         if not sheet and count > width and _header_width(fields) <= width:
             count = width  # only empty fields after the last column
         values = [_cell(fields[i]) if i < len(fields) else None for i in positions]
-        if count > width or (not sheet and count != width):
+        if cell_problems and number in cell_problems:  # e.g. a formula with no saved value
+            en, cy, rule = cell_problems[number]
+            writer.add(number, count, values, en, cy, None, rule)
+        elif count > width or (not sheet and count != width):
             en, cy = _ragged(number, count, width)
             writer.add(number, count, values, en, cy, redact_text(raw or "")[:2000])
         else:
@@ -1073,7 +1098,7 @@ def _fast_csv(read: FileRead, header: list, keep: list[tuple[int, str]]) -> File
     read.relation = (
         f"(select null::bigint as source_row_number, {len(header)}::integer as _field_count, "
         "null::varchar as _read_problem, null::varchar as _read_problem_cy, null::varchar as _raw, "
-        f"{selected} from {source})"
+        f"null::varchar as _read_rule, {selected} from {source})"
     )
     read.fast = True
     return read
@@ -1104,15 +1129,22 @@ def _read_sheets(read: FileRead) -> FileRead:
             f"efallai ei bod wedi'i diogelu gan gyfrinair: tynnwch y cyfrinair neu cadwch gopi fel "
             ".xlsx.",
         )
-    found = []
+    found, filled = [], False
     for name in names:
         try:
             head = read_sheet_rows(path, name, nrows=HEADER_SEARCH_ROWS, float_format=".15g")
         except Exception:  # noqa: BLE001, S112 (a chart sheet or broken sheet: not data)
             continue
+        filled = filled or any(_cell(c) for row in head for c in row)
         index, score = find_header(head)
         if index is not None:
             found.append((name, index, score, head))
+    if not found and not filled:
+        return _empty(
+            read,
+            "no sheet holds a value" if len(names) > 1 else "its sheet holds no value",
+            "nid oes gwerth ar unrhyw ddalen" if len(names) > 1 else "nid oes gwerth ar ei dalen",
+        )
     if not found:
         firsts = {}
         for name in names[:5]:
@@ -1121,8 +1153,11 @@ def _read_sheets(read: FileRead) -> FileRead:
                     read_sheet_rows(path, name, nrows=HEADER_SEARCH_ROWS), 2
                 )
             except Exception:  # noqa: BLE001
-                firsts[name] = []
-        listed = "; ".join(f"'{n}' starts with {c}" for n, c in firsts.items())
+                firsts[name] = "no values"
+        listed = "; ".join(
+            f"'{n}' starts with {c}" if c != "no values" else f"'{n}' is empty"
+            for n, c in firsts.items()
+        )
         return _reject(
             read,
             f"no header row found in the first {HEADER_SEARCH_ROWS} rows of any sheet. The file "
@@ -1161,13 +1196,144 @@ def _read_sheets(read: FileRead) -> FileRead:
     read.columns, read.ignored_columns = [c for _, c in keep], ignored
     read.sent_names = _sent_names(header, keep)
     _missing_columns_error(read, read.columns, ignored)  # rows still read (see _read_csv)
+    hidden, formulas = (
+        _sheet_marks(path, name) if read.file_format in ("xlsx", "xlsm") else ({}, {})
+    )
+    problems = _formula_problems(formulas, keep, header, header_index)
+    hidden_rows = [
+        r for r in sorted(hidden) if r > header_index + 1 and any(_cell(c) for c in rows[r - 1])
+    ]
+    if hidden_rows:
+        read.notes.append(_hidden_note(hidden_rows, name))
     read.temp_dir = Path(tempfile.mkdtemp(prefix="partner-read-"))
     writer = _RowWriter(read.temp_dir, read.columns)
     records = ((i + 1, row, None, None) for i, row in enumerate(rows))
-    _rows_from_records(records, header_index, _header_width(header), keep, writer, sheet=True)
+    _rows_from_records(
+        records,
+        header_index,
+        _header_width(header),
+        keep,
+        writer,
+        sheet=True,
+        cell_problems=problems,
+    )
     read.relation = writer.close()
     read.rows_hint = writer.rows
     return _no_data_rows(read, writer.rows)
+
+
+SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+RELS_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+PACKAGE_RELS_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+FORMULA_RULE = "file.formula_without_value"
+
+
+def _sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
+    """The part (``xl/worksheets/sheet2.xml``) of a workbook's sheet, from the workbook's list of
+    sheets and its relationships."""
+    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    rid = next(
+        (e.get(f"{RELS_NS}id") for e in book.iter(f"{SHEET_NS}sheet") if e.get("name") == sheet),
+        None,
+    )
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    target = next(
+        (
+            e.get("Target")
+            for e in rels.iter(f"{PACKAGE_RELS_NS}Relationship")
+            if e.get("Id") == rid
+        ),
+        None,
+    )
+    if target is None:
+        return None
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+
+
+def _sheet_marks(path: Path, sheet: str) -> tuple[set[int], dict[int, list[tuple[int, str]]]]:
+    """What calamine (which reads the cells' saved values) does not say about an Excel sheet:
+    its hidden rows, and its cells holding a formula with no saved value (a workbook written by
+    a program and never opened and saved in Excel: the cell reads as empty), by row:
+    [(column index, formula)]. A formula whose saved value is empty text (``t="str"``) has a
+    value. Read from the sheet's XML as a stream; ``(set(), {})`` when it cannot be read."""
+    hidden: set[int] = set()
+    formulas: dict[int, list[tuple[int, str]]] = {}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            part = _sheet_part(archive, sheet)
+            if part is None:
+                return hidden, formulas
+            with archive.open(part) as stream:
+                for _, element in ElementTree.iterparse(stream):
+                    if element.tag == f"{SHEET_NS}row":
+                        if element.get("hidden") in ("1", "true"):
+                            hidden.add(int(element.get("r")))
+                        element.clear()
+                    elif element.tag == f"{SHEET_NS}c":
+                        formula = element.find(f"{SHEET_NS}f")
+                        value = element.find(f"{SHEET_NS}v")
+                        if (
+                            formula is not None
+                            and (value is None or not value.text)
+                            and element.get("t") != "str"
+                        ):
+                            letters, number = coordinate_from_string(element.get("r"))
+                            formulas.setdefault(number, []).append(
+                                (column_index_from_string(letters) - 1, formula.text or "")
+                            )
+    except (KeyError, ValueError, OSError, zipfile.BadZipFile, ElementTree.ParseError):
+        return set(), {}
+    return hidden, formulas
+
+
+def _formula_problems(
+    formulas: dict[int, list[tuple[int, str]]], keep, header: list, header_index: int
+) -> dict[int, tuple[str, str, str]]:
+    """Row -> (English, Welsh, rule) for data rows with a formula without a saved value in a
+    column that is loaded: the row is set aside saying which cell, rather than loaded as if the
+    cell were empty."""
+    columns = dict(keep)
+    out = {}
+    for number, cells in formulas.items():
+        cells = [(i, f) for i, f in cells if i in columns]
+        if number <= header_index + 1 or not cells:
+            continue
+        named = ", ".join(
+            f"{get_column_letter(i + 1)}{number} ({columns[i]}: ={f})"
+            if f
+            else f"{get_column_letter(i + 1)}{number} ({columns[i]})"
+            for i, f in cells
+        )
+        if len(cells) == 1:
+            en = f"cell {named} holds a formula with no saved value, so its value cannot be read"
+            cy = f"mae cell {named} yn cynnwys fformiwla heb werth wedi'i gadw, felly nid oes modd"
+            cy += " darllen ei gwerth"
+        else:
+            en = f"cells {named} hold formulas with no saved value, so their values cannot be read"
+            cy = f"mae celloedd {named} yn cynnwys fformiwlâu heb werth wedi'i gadw, felly nid oes"
+            cy += " modd darllen eu gwerthoedd"
+        en += (
+            " (the file was written by a program, not saved by Excel): open the file in Excel, "
+            "save it and send it again, or type the values in"
+        )
+        cy += (
+            " (ysgrifennwyd y ffeil gan raglen, nid ei chadw gan Excel): agorwch y ffeil yn Excel, "
+            "ei chadw a'i hanfon eto, neu teipiwch y gwerthoedd"
+        )
+        out[number] = (en, cy, FORMULA_RULE)
+    return out
+
+
+def _hidden_note(rows: list[int], sheet: str) -> str:
+    """The note of a sheet's hidden rows (loaded like any other)."""
+    listed = ", ".join(str(r) for r in rows[:10]) + (
+        f" and {len(rows) - 10} more" if len(rows) > 10 else ""
+    )
+    was = f"row {listed} was" if len(rows) == 1 else f"rows {listed} were"
+    return (
+        f"{was} hidden in your sheet '{sheet}': loaded like the other rows (check "
+        f"{'it is' if len(rows) == 1 else 'they are'} meant to be sent)"
+    )
 
 
 def _read_parquet(read: FileRead) -> FileRead:
@@ -1184,9 +1350,96 @@ def _read_parquet(read: FileRead) -> FileRead:
     read.relation = (
         "(select (file_row_number + 1)::bigint as source_row_number, null::integer as _field_count, "
         "null::varchar as _read_problem, null::varchar as _read_problem_cy, null::varchar as _raw, "
-        f"{selected} from read_parquet({quote_literal(str(read.path))}, file_row_number = true))"
+        f"null::varchar as _read_rule, {selected} from read_parquet({quote_literal(str(read.path))}, file_row_number = true))"
     )
     return _no_data_rows(read, pq.ParquetFile(read.path).metadata.num_rows)
+
+
+def _empty(read: FileRead, detail: str, detail_cy: str) -> FileRead:
+    """Every empty form (0 bytes, a byte-order mark alone, only blank lines or separators, a
+    workbook of empty sheets) is rejected with the same words; ``detail`` says which."""
+    return _reject(
+        read,
+        f"the file is empty ({detail}): no header row and no data. Expected a header row naming "
+        f"the columns {', '.join(REQUIRED_HEADER)} and one row per activity.",
+        f"mae'r ffeil yn wag ({detail_cy}): dim rhes benawdau a dim data. Disgwylir rhes "
+        f"benawdau sy'n enwi'r colofnau {', '.join(REQUIRED_HEADER)} ac un rhes i bob "
+        "gweithgaredd.",
+    )
+
+
+BLANK_TEXT = " \t\r\n\x0b\x0c,;|\"'"  # with invisible characters: what an empty sheet saves as
+
+
+def _blank_text(path: Path) -> tuple[str, str] | None:
+    """(English, Welsh) of what an empty text file holds (a byte-order mark alone, as Excel saves
+    an empty sheet, or only blank lines and separators), or ``None`` when it holds a value."""
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+        encoding = (text_encoding(head) or "utf-8").replace("-sig", "")
+        decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+        block, seen = head, False
+        while block:
+            for c in decoder.decode(block).lstrip("\ufeff"):
+                if c not in BLANK_TEXT and unicodedata.category(c) not in ("Cf", "Zs", "Zl", "Zp"):
+                    return None
+                seen = True
+            block = handle.read(1 << 20)
+    if not seen:
+        return (
+            "it holds only a byte-order mark, as Excel saves an empty sheet",
+            "dim ond nod trefn beit sydd ynddi, fel y mae Excel yn cadw dalen wag",
+        )
+    return (
+        "it holds only empty lines or separators",
+        "dim ond llinellau gwag neu wahanyddion sydd ynddi",
+    )
+
+
+ARCHIVE_LISTED = 5  # the names of at most this many files inside a zip are given
+
+
+def _archive_names(path: Path) -> list[str] | None:
+    """The files inside a zip archive (folders and macOS metadata left out), or ``None`` when it
+    cannot be opened (a damaged file: rejected as one, with its suffix)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return [
+                i.filename
+                for i in archive.infolist()
+                if not i.is_dir() and not i.filename.startswith("__MACOSX/")
+            ]
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+
+
+def _reject_archive(read: FileRead) -> FileRead:
+    """A zip archive is rejected, naming the files inside it: the partner unzips it and sends
+    those files. Its files are not read from inside the archive: each would need its own name,
+    archived copy and feedback report, and a re-sent zip with one file changed would be another
+    archive of the same returns; a zip may also be encrypted, nested or very large unpacked."""
+    names = _archive_names(read.path) or []
+    if not names:
+        inside, inside_cy = "it holds no files", "nid oes ffeiliau ynddi"
+    else:
+        listed = ", ".join(f"'{n}'" for n in names[:ARCHIVE_LISTED])
+        more = len(names) - ARCHIVE_LISTED
+        inside = f"it holds {counted(len(names), 'file')}: {listed}" + (
+            f" and {more} more" if more > 0 else ""
+        )
+        inside_cy = f"mae'n cynnwys {len(names)} ffeil: {listed}" + (
+            f" a {more} arall" if more > 0 else ""
+        )
+    return _reject(
+        read,
+        f"the file is {TYPE_NAMES['zip']} ({inside}), not a spreadsheet or CSV: archives are not "
+        "opened. Unzip it and send the files inside it (CSV or Excel .xlsx, one row per "
+        "activity under a header row): each is loaded as its own return.",
+        f"mae'r ffeil yn {TYPE_NAMES_CY['zip']} ({inside_cy}), nid taenlen na CSV: nid yw "
+        "archifau'n cael eu hagor. Dadsipiwch hi ac anfonwch y ffeiliau sydd ynddi (CSV neu "
+        "Excel .xlsx, un rhes i bob gweithgaredd o dan res o benawdau): caiff pob un ei llwytho "
+        "fel ffurflen ar wahân.",
+    )
 
 
 def read(path: Path, prefer_fast: bool = True) -> FileRead:
@@ -1202,13 +1455,11 @@ def read(path: Path, prefer_fast: bool = True) -> FileRead:
     suffix = path.suffix.lower().lstrip(".")
     looks = {"txt": "csv", "tsv": "csv"}.get(suffix, suffix)
     if kind == "empty":
-        return _reject(
-            result,
-            "the file is empty (0 bytes): no header row and no data. Expected a header row "
-            f"naming the columns {', '.join(REQUIRED_HEADER)} and one row per activity.",
-            "mae'r ffeil yn wag (0 beit): dim rhes benawdau a dim data. Disgwylir rhes benawdau "
-            f"sy'n enwi'r colofnau {', '.join(REQUIRED_HEADER)} ac un rhes i bob gweithgaredd.",
-        )
+        return _empty(result, "0 bytes", "0 beit")
+    if kind == "csv" and (blank := _blank_text(path)) is not None:
+        return _empty(result, *blank)
+    if kind == "zip" and _archive_names(path) is not None:
+        return _reject_archive(result)
     if kind not in TEXT_TYPES + SHEET_TYPES + ("parquet",):
         extra = " (Excel's 'XML Spreadsheet 2003' format)" if kind == "excel_xml" else ""
         return _reject(

@@ -80,7 +80,8 @@ def _as_text(financial_year: str) -> str:
     return (
         "(select row_number() over (order by submission_sha256, source_row_number)::bigint "
         "as source_row_number, null::integer as _field_count, null::varchar as _read_problem, "
-        f"null::varchar as _read_problem_cy, null::varchar as _raw, {text} from {RAW_TABLE} "
+        f"null::varchar as _read_problem_cy, null::varchar as _raw, null::varchar as _read_rule, "
+        f"{text} from {RAW_TABLE} "
         f"where financial_year = {quote_literal(financial_year)} and is_current)"
     )
 

@@ -1,14 +1,15 @@
 """What a partner submission is: the one definition the inbox sensor and the loader share.
 
-A submission is a file anywhere below the inbox folder (sub-folders included) that
-
-* has one of ``SUFFIXES`` (any letter case): CSV or text (``.csv``, ``.txt``, ``.tsv``), Excel
-  (``.xlsx``, ``.xlsm``, ``.xls``), OpenDocument (``.ods``) or Parquet; the loader then reads the
-  file by what it really is (an ``.xlsx`` saved under ``.csv`` is read as a workbook, a PDF
-  under ``.xlsx`` is rejected with that said);
-* is not hidden and not a temporary file: no name starting with ``.``, ``~$`` (an Office lock
-  file) or ``~``, none ending in ``TEMP_SUFFIXES`` (a download or copy in progress), and no part
-  of its path below the inbox hidden (``.git``, ``.Trash``) or in ``EXCLUDED_FOLDERS``.
+A submission is EVERY file anywhere below the inbox folder (sub-folders included), whatever its
+suffix, that is not hidden and not a temporary file: no name starting with ``.``, ``~$`` (an
+Office lock file) or ``~``, none ending in ``TEMP_SUFFIXES`` (a download or copy in progress),
+not one of ``SYSTEM_FILES`` (folder thumbnails and settings the operating system writes, hidden
+on the partner's computer), and no part of its path below the inbox hidden (``.git``,
+``.Trash``) or in ``EXCLUDED_FOLDERS``. The loader reads each file by what it really is (an
+``.xlsx`` saved under ``.csv`` is read as a workbook); a file of a type it cannot read (a PDF, a
+Word document, a zip archive, ...) is recorded as ``rejected`` saying what it is and what to send
+instead, and gets a feedback report like any other: nothing in the inbox is passed over in
+silence.
 
 A file is named by its path below the inbox (``cardiff/2024-25.xlsx``), which is what
 ``quality.submissions.submission_file`` records and what a sensor run asks the loader to load.
@@ -16,9 +17,9 @@ A file is named by its path below the inbox (``cardiff/2024-25.xlsx``), which is
 
 from pathlib import Path, PurePosixPath
 
-SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods", ".parquet")
 TEMP_PREFIXES = (".", "~$", "~")
 TEMP_SUFFIXES = (".part", ".partial", ".tmp", ".temp", ".crdownload", ".download", ".swp")
+SYSTEM_FILES = ("thumbs.db", "desktop.ini", "ehthumbs.db")  # lower case
 EXCLUDED_FOLDERS = ("__MACOSX",)
 
 
@@ -33,7 +34,7 @@ def is_submission(path: Path, inbox: Path | None = None) -> bool:
     name = path.name
     if not path.is_file() or name.lower().endswith(TEMP_SUFFIXES):
         return False
-    if path.suffix.lower() not in SUFFIXES or name.startswith(TEMP_PREFIXES):
+    if name.startswith(TEMP_PREFIXES) or name.lower() in SYSTEM_FILES:
         return False
     if inbox is not None:
         parts = PurePosixPath(submission_name(path, inbox)).parts[:-1]

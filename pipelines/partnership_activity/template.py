@@ -7,9 +7,11 @@
   English and Welsh and its allowed values, a drop-down list on every column with a closed list
   (``allowedValues``: action category, activity type, partnership maturity; list columns such as
   sectors accept several values separated by ``;``, so their drop-down offers one value and
-  allows typing more), and on ``la_code`` the councils' names; dates formatted day first;
+  allows typing more), and on ``la_code`` one entry per council, named in English and Welsh;
+  dates formatted day first;
 - **Instructions - Cyfarwyddiadau**: how to fill it in, in English and Welsh, and a table of
-  every column (required or not, meaning in both languages, allowed values);
+  every column (required or not, meaning in both languages, allowed values, its Welsh header
+  name: a header in Welsh is read as the column it names);
 - **Lists**: the drop-down values (hidden), under headings the loader never mistakes for data.
 
 Everything comes from ``data_contracts/partnership_activity.yaml`` (and the council names in
@@ -17,7 +19,6 @@ Everything comes from ``data_contracts/partnership_activity.yaml`` (and the coun
 loader reads the Activities sheet of a filled template like any other file.
 """
 
-import csv
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -27,18 +28,20 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from pipelines.partnership_activity import contract as pc
-from pipelines.partnership_activity.normalise import COUNCIL_NAMES_CSV
+from pipelines.partnership_activity.normalise import council_labels
 
 SHEET = "Activities"
 INSTRUCTIONS = "Instructions - Cyfarwyddiadau"
 LISTS = "Lists"
 LEFT_OUT = ("is_example_data",)  # set by the pipeline for its own example files only
 DATE_COLUMNS = ("start_date", "end_date")
+WELSH_HEADING = "Welsh header / Pennawd Cymraeg"  # the contract's name_cy: read like the column
 INSTRUCTIONS_EN = [
     "How to fill in this return",
     (
         "One row per activity on the Activities sheet, under the header row (do not rename the "
-        "headers; you may leave optional columns empty or delete them)."
+        "headers, except to their Welsh names in the table below, e.g. cyfeirnod_gweithgaredd for "
+        "activity_id: either is read; you may leave optional columns empty or delete them)."
     ),
     (
         "Required: activity_id (your own id, unique within your organisation), partner_organisation, "
@@ -65,7 +68,9 @@ INSTRUCTIONS_CY = [
     "Sut i lenwi'r ffurflen hon",
     (
         "Un rhes i bob gweithgaredd ar y ddalen Activities, o dan y rhes benawdau (peidiwch ag "
-        "ailenwi'r penawdau; gallwch adael colofnau dewisol yn wag neu eu dileu)."
+        "ailenwi'r penawdau, ac eithrio i'w henwau Cymraeg yn y tabl isod, e.e. "
+        "cyfeirnod_gweithgaredd ar gyfer activity_id: caiff y naill neu'r llall ei ddarllen; "
+        "gallwch adael colofnau dewisol yn wag neu eu dileu)."
     ),
     (
         "Gofynnol: activity_id (eich dynodwr eich hun, unigryw o fewn eich sefydliad), "
@@ -97,10 +102,10 @@ def template_columns() -> list[str]:
 
 
 def council_names() -> list[str]:
-    """The councils' English names, for the la_code drop-down (Welsh names are accepted too)."""
-    with open(COUNCIL_NAMES_CSV, encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    return sorted({r["council_name"] for r in rows if r["language"] == "en"})
+    """The la_code drop-down: one entry per council, in English and Welsh ('Cardiff Council /
+    Cyngor Caerdydd', ``normalise.council_labels``, which the loader reads as the council),
+    in English alphabetical order. Codes and any English or Welsh name are accepted too."""
+    return sorted(council_labels().values())
 
 
 def _note(column: str) -> str:
@@ -110,6 +115,8 @@ def _note(column: str) -> str:
         ("Required" if required else "Optional") + ". " + pc.description(column, "en"),
         ("Gofynnol" if required else "Dewisol") + ". " + pc.description(column, "cy"),
     ]
+    if pc.welsh_name(column):
+        parts.append(f"{WELSH_HEADING}: {pc.welsh_name(column)}")
     if allowed:
         parts.append("Allowed / Caniateir: " + ", ".join(allowed))
     return "\n\n".join(p for p in parts if p.strip())
@@ -172,6 +179,7 @@ def write_template(path: Path) -> Path:
     guide.column_dimensions["B"].width = 12
     guide.column_dimensions["C"].width = 70
     guide.column_dimensions["D"].width = 70
+    guide.column_dimensions["E"].width = 28
     wrap = Alignment(wrap_text=True, vertical="top")
     row = 1
     for en, cy in zip(INSTRUCTIONS_EN, INSTRUCTIONS_CY):
@@ -182,7 +190,8 @@ def write_template(path: Path) -> Path:
             guide.cell(row=row, column=4).font = Font(bold=True, size=14)
         row += 1
     row += 1
-    for i, heading in enumerate(("Column / Colofn", "Required / Gofynnol", "Meaning", "Ystyr"), 1):
+    headings = ("Column / Colofn", "Required / Gofynnol", "Meaning", "Ystyr", WELSH_HEADING)
+    for i, heading in enumerate(headings, 1):
         guide.cell(row=row, column=i, value=heading).font = bold
     for column in columns:
         row += 1
@@ -196,6 +205,7 @@ def write_template(path: Path) -> Path:
         guide.cell(
             row=row, column=4, value=pc.description(column, "cy") + extra_cy
         ).alignment = wrap
+        guide.cell(row=row, column=5, value=pc.welsh_name(column))
     book.active = book.index(sheet)
     book.save(path)
     return path

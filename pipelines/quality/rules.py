@@ -38,6 +38,7 @@ What a contract can say (ODCS v3 keys), and the rule each becomes:
 | ``customProperties: reasons`` ``{<suffix>: {en: ..., cy: ...}}`` | | replaces the reason of the property's rule ``<col>.<suffix>`` (templates, below) |
 | ``customProperties: description_cy`` | | the Welsh description (partner template, Welsh reasons) |
 | ``customProperties: unit`` / ``unit_cy`` | | the unit of a number in English / Welsh, said after a range (``between 0 and 1000000 people``, ``rhwng 0 a 1000000 o bobl``; no ``unit_cy``: the Welsh reason names no unit) |
+| ``customProperties: aliases`` / ``name_cy`` / ``aliases_cy`` | | other header names a submitted column is read from; ``name_cy`` is its Welsh name (partner template) |
 | ``customProperties: personalData: true`` | nothing | a personal-data column is never loaded into a table |
 | ``customProperties: severity`` | | severity of all of the property's rules (``error`` / ``warning``) |
 | ``quality: type: library, metric: rowCount`` + ``mustBe...`` | ``row_count`` | the number of rows is outside the bounds (prefer ``coverage``) |

@@ -40,3 +40,53 @@ def test_a_filled_in_template_loads(tmp_path, frames):
     ).fetchone()
     assert loaded == ("W06000002", date(2024, 4, 1), 12500.5, "community;public")
     assert con.execute("select sheet_name from quality.submissions").fetchone()[0] == template.SHEET
+
+
+def test_every_council_of_the_la_code_drop_down_loads_as_that_council(tmp_path, frames):
+    """The drop-down had 25 entries for 22 councils, in English only; now one bilingual entry
+    per council, and each entry, picked from the list, loads as the council it names (the
+    codes checked against the English and Welsh names of the ONS lookup)."""
+    path = template.write_template(tmp_path / "template.xlsx")
+    book = openpyxl.load_workbook(path)
+    lists = book[template.LISTS]
+    column = next(
+        c for c in range(1, lists.max_column + 1) if lists.cell(1, c).value == "list: la_code"
+    )
+    labels = [lists.cell(r, column).value for r in range(2, lists.max_row + 1)]
+    labels = [v for v in labels if v]
+    assert len(labels) == len(set(labels)) == 22
+    sheet = book[template.SHEET]
+    header = [c.value for c in sheet[1]]
+    for i, label in enumerate(labels, start=2):
+        row = {
+            "activity_id": f"T{i}",
+            "partner_organisation": "Cyngor Gwynedd",
+            "action_category": "governance",
+            "activity_type": "liaison_role",
+            "title": "Swyddog cyswllt",
+            "la_code": label,
+            "start_date": date(2024, 4, 1),
+            "sectors": "public",
+            "wellbeing_goals": "cohesive_communities",
+        }
+        for name, value in row.items():
+            sheet.cell(row=i, column=header.index(name) + 1, value=value)
+    book.save(path)
+    con = duckdb.connect()
+    ingest.ensure_tables(con)
+    lookups = create_lookups(con, register_frames(con, frames))
+    out = ingest.load_submission(con, path, lookups, tmp_path / "archive")
+    assert (out.rows_submitted, out.rows_accepted) == (22, 22)
+    names = frames["raw.lsoa11_la_names"]
+    english = dict(zip(names["ladcd"].str.strip_chars(), names["ladnm"].str.strip_chars()))
+    welsh = dict(zip(names["ladcd"].str.strip_chars(), names["ladnmw"].str.strip_chars()))
+    loaded = con.execute(
+        "select la_code, t.label from raw.partnership_activity r "
+        "join (select unnest(?) as label, unnest(?) as activity_id) t using (activity_id)",
+        [labels, [f"T{i}" for i in range(2, 24)]],
+    ).fetchall()
+    assert len({code for code, _ in loaded}) == 22
+    for code, label in loaded:
+        en, cy = label.split(" / ")
+        assert english[code].split(" ")[0] in en, (code, label)
+        assert welsh[code].split(" ")[0] in cy or welsh[code] == english[code], (code, label)

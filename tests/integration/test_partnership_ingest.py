@@ -157,7 +157,7 @@ def test_missing_columns_is_rejected_and_its_rows_quarantined(con, ref, tmp_path
 def test_wrong_columns_names_what_was_found(con, ref, tmp_path):
     out = load(con, FILES / "wrong_columns.csv", ref, tmp_path)
     assert out.status == "rejected" and "no header row" in out.error
-    assert "comma separates" in out.error and "['Name', 'Town', 'Amount']" in out.error
+    assert "comma separates" in out.error and "row 1: 'Name', 'Town', 'Amount'" in out.error
 
 
 @pytest.mark.parametrize("name", ["empty.csv", "header_only.csv"])
@@ -452,6 +452,118 @@ def test_lsoa_codes_lower_case_and_spaces_are_normalised(con, ref, tmp_path):
     assert out.rows_accepted == 3
     rows = accepted(con, out)
     assert set(rows["lsoa_code"]) == {"W01001767"} and set(rows["la_code"]) == {"W06000015"}
+
+
+def test_invisible_characters_around_values_are_removed_and_named_inside_them(con, ref, tmp_path):
+    """What pasting from a web page leaves (p23_agecymru_pasted_values.csv: a zero-width space
+    after a code was quarantined as "'W01001694\u200b' is not a Welsh LSOA code"): format
+    characters and spaces other than the ordinary one are removed at the ends of a value, and a
+    non-breaking space inside an amount is a thousands space; one left inside a code is named."""
+    rows = table(
+        {"lsoa_code": "W01001767\u200b"},
+        {"partner_organisation": "\u00a0Test Partnership\u2060", "funding_gbp": "£12\u00a0500"},
+        {"activity_id": "\ufeffA003", "participant_count": "1\u202f200", "title": "Talk\u200b "},
+        {"lsoa_code": "W0100\u200b1767"},
+    )
+    rows[3][rows[0].index("participant_count")] = "25\u00a0"
+    out = load(con, write_csv(tmp_path / "pasted.csv", rows), ref, tmp_path)
+    assert counts(out) == (4, 3, 1)
+    got = accepted(con, out, "activity_id, partner_organisation, lsoa_code, funding_gbp, title")
+    assert got.rows() == [
+        ("A001", "Test Partnership", "W01001767", 1500.0, "Community conversation"),
+        ("A002", "Test Partnership", "W01001767", 12500.0, "Community conversation"),
+        ("A003", "Test Partnership", "W01001767", 1500.0, "Talk"),
+    ]
+    assert reasons(con, out)[5] == (
+        "'W0100[zero-width space]1767' is not a Welsh LSOA code: expected W01 followed by six "
+        "digits (a 2021 LSOA)"
+    )
+    assert "'W0100[bwlch lled sero]1767'" in reasons(con, out, "reason_cy")[5]
+    value = con.execute(
+        "select value from quality.quarantine where submission_sha256 = ?", [out.sha256]
+    ).fetchone()[0]
+    assert value == "W0100\u200b1767"  # the value as sent is kept
+
+
+def test_a_totals_row_and_a_repeated_header_are_each_one_problem(con, ref, tmp_path):
+    """A totals row (p02: 'TOTAL' and a sum, reported as 8 'required but empty' problems) and a
+    repeated header row (p24: 12 'unknown value' problems) are each quarantined once with one
+    reason in both languages, and hold no activity id; an activity titled 'Total ...' loads."""
+    rows = table({}, {"title": "Total Wellbeing Festival"}, {}, {})
+    header = rows[0]
+    rows[3] = ["TOTAL"] + [""] * (len(header) - 1)
+    rows[3][header.index("funding_gbp")] = "£3,000.00"
+    rows[3][header.index("participant_count")] = "50"
+    rows[4] = list(header)  # the header again, as when two files are pasted together
+    rows.append(["", "", "", "", "Cyfanswm / Total"] + [""] * (len(header) - 5))
+    rows.append(table({}, {}, {})[3])  # A003 again after the header
+    rows[-1][0] = "A005"
+    out = load(con, write_csv(tmp_path / "totals.csv", rows, delimiter=";"), ref, tmp_path)
+    assert counts(out) == (6, 3, 3)
+    assert accepted(con, out, "activity_id, title").rows() == [
+        ("A001", "Community conversation"),
+        ("A002", "Total Wellbeing Festival"),
+        ("A005", "Community conversation"),
+    ]
+    got = con.execute(
+        "select source_row_number, rule_name, column_name, value, reason, reason_cy "
+        "from quality.quarantine where submission_sha256 = ? order by 1",
+        [out.sha256],
+    ).fetchall()
+    assert [g[:4] for g in got] == [
+        (4, "file.totals_row", "(row)", "TOTAL"),
+        (5, "file.header_repeated", "(row)", "activity_id"),
+        (6, "file.totals_row", "(row)", "Cyfanswm / Total"),
+    ]
+    assert got[0][4] == (
+        "this row looks like a totals row (it holds 'TOTAL' and numbers only), not an activity: "
+        "remove it from the file (totals are worked out from the activity rows)"
+    )
+    assert got[0][5].startswith("mae'r rhes hon yn edrych fel rhes gyfansymiau (mae'n cynnwys")
+    assert got[1][4].startswith("this row repeats the header row (its cells are column names")
+    assert got[1][5].startswith("mae'r rhes hon yn ailadrodd y rhes benawdau")
+    # in a workbook, with the header repeated in Welsh
+    from pipelines.partnership_activity import contract as pc
+
+    sheet = table({}, {})
+    sheet.insert(2, [pc.welsh_name(c) or c for c in sheet[0]])
+    path = write_xlsx(tmp_path / "totals.xlsx", {"Activities": sheet + [["Cyfanswm", None, 2]]})
+    out = load(con, path, ref, tmp_path)
+    assert counts(out) == (4, 2, 2)
+    assert set(reasons(con, out)) == {3, 5}
+    assert reasons(con, out)[3].startswith("this row repeats the header row")
+    assert reasons(con, out)[5].startswith("this row looks like a totals row (it holds 'Cyfanswm'")
+
+
+def test_a_formula_without_a_saved_value_is_set_aside_and_a_hidden_row_noted(con, ref, tmp_path):
+    """p06: a workbook written by a program; its formula cells have no saved value (they loaded
+    as empty, without a word) and one row was hidden (loaded, without a word)."""
+    rows = table({}, {}, {})
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Activities"
+    for row in rows:
+        sheet.append(row)
+    column = rows[0].index("participant_count") + 1
+    sheet.cell(row=3, column=column, value="=10+5")
+    sheet.row_dimensions[4].hidden = True
+    book.save(tmp_path / "written.xlsx")
+    out = load(con, tmp_path / "written.xlsx", ref, tmp_path)
+    assert counts(out) == (3, 2, 1)
+    got = con.execute(
+        "select source_row_number, rule_name, reason_cy from quality.quarantine "
+        "where submission_sha256 = ?",
+        [out.sha256],
+    ).fetchall()
+    assert [g[:2] for g in got] == [(3, "file.formula_without_value")]
+    assert reasons(con, out)[3].startswith(
+        f"cell {openpyxl.utils.get_column_letter(column)}3 (participant_count: =10+5) holds a "
+        "formula with no saved value"
+    )
+    assert got[0][2].startswith("mae cell ")
+    assert "row 4 was hidden in your sheet 'Activities': loaded like the other rows" in out.note
+    assert "row 4 was hidden in your sheet" in out.feedback["en"].with_suffix(".md").read_text()
+    assert accepted(con, out, "activity_id").to_series().to_list() == ["A001", "A003"]
 
 
 def test_2011_lsoa_mapped_when_unambiguous_else_quarantined(con, ref, tmp_path):

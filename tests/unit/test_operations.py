@@ -106,7 +106,12 @@ def test_sensor_waits_for_files_still_being_copied(inbox, monkeypatch):
         ("a.csv.crdownload", False),
         (".git/a.csv", False),
         ("__MACOSX/a.csv", False),
-        ("a.pdf", False),
+        # every other file is a submission: one the loader cannot read is rejected, saying so
+        ("a.pdf", True),
+        ("return.zip", True),
+        ("no_suffix", True),
+        ("Thumbs.db", False),
+        ("sub/desktop.ini", False),
     ],
 )
 def test_is_submission(tmp_path, name, expected):
@@ -120,12 +125,13 @@ def test_sensor_and_loader_share_one_definition_of_a_submission(inbox):
     from pipelines.partnership_activity import submission
 
     (inbox / "cardiff").mkdir()
-    for name in ("cardiff/2024-25.xlsx", "top.csv", "notes.txt", ".hidden.csv", "~$top.xlsx"):
+    names = ("cardiff/2024-25.xlsx", "top.csv", "notes.txt", ".hidden.csv", "~$top.xlsx", "q1.zip")
+    for name in names:
         (inbox / name).write_bytes(name.encode())
     requests, _ = _evaluate(None)
     sensed = sorted(r.tags["wellbeing/partner_file"] for r in requests)
     loaded = sorted(submission.submission_name(p, inbox) for p in submission.inbox_files(inbox))
-    assert sensed == loaded == ["cardiff/2024-25.xlsx", "notes.txt", "top.csv"]
+    assert sensed == loaded == ["cardiff/2024-25.xlsx", "notes.txt", "q1.zip", "top.csv"]
 
 
 def test_a_sensor_run_loads_the_file_it_was_started_for(inbox):

@@ -40,7 +40,11 @@ def test_template_has_every_column_notes_lists_and_instructions(tmp_path):
         for k in range(1, lists.max_column + 1)
     }
     assert listed["list: activity_type"] == pc.allowed_values("activity_type")
-    assert "Cardiff Council" in listed["list: la_code"]
+    # one entry per council, in English and Welsh (it had 25 for 22 councils, English only)
+    councils = listed["list: la_code"]
+    assert "Cardiff Council / Cyngor Caerdydd" in councils
+    assert "Isle of Anglesey County Council / Cyngor Sir Ynys Môn" in councils
+    assert len(councils) == len(set(councils)) == 22
     assert validated[letters["action_category"]].errorStyle == "stop"
     assert validated[letters["sectors"]].errorStyle == "information"  # several values allowed
     guide = book[template.INSTRUCTIONS]

@@ -195,8 +195,12 @@ def test_a_parquet_file_without_rows_is_rejected_like_a_header_only_csv(tmp_path
 def test_a_file_shorter_than_the_header_search_says_how_many_rows_it_has(tmp_path):
     from pipelines.partnership_activity import reading
 
-    (tmp_path / "blank.csv").write_text("\n\n")
-    read = reading.read(tmp_path / "blank.csv")
+    (tmp_path / "blank.csv").write_text("\n\n")  # only blank lines: an empty file
+    assert reading.read(tmp_path / "blank.csv").error.startswith(
+        "the file is empty (it holds only empty lines or separators): no header row and no data."
+    )
+    (tmp_path / "short.csv").write_text("a note\n\n")
+    read = reading.read(tmp_path / "short.csv")
     assert read.error.startswith("no header row found in its 2 rows. The file is a CSV")
     assert read.error_cy.startswith("ni chanfuwyd rhes benawdau yn 2 rhes y ffeil.")
     (tmp_path / "long.csv").write_text("a note\n" * 40)
@@ -226,3 +230,41 @@ def test_a_header_without_the_required_columns_names_them_as_the_partner_wrote_t
     optional = read.error.split("optional: ")[1].split(";")[0]
     assert "contact" not in optional and "do not send contact_email, contact_phone" in read.error
     assert "peidiwch ag anfon contact_email, contact_phone" in read.error_cy
+
+
+def test_a_zip_in_the_inbox_is_rejected_naming_the_files_inside_with_a_report(tmp_path):
+    """A zip is a submission like any file (it was passed over in silence): rejected, saying
+    what it is, which files it holds and to unzip it; a feedback report in both languages."""
+    import zipfile
+
+    import duckdb
+
+    from pipelines.partnership_activity import ingest, submission
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    with zipfile.ZipFile(inbox / "p10_return.zip", "w") as archive:
+        archive.writestr("q1 2025.csv", "activity_id,partner_organisation\n")
+        archive.writestr("__MACOSX/._q1 2025.csv", "resource fork")
+        archive.writestr("notes.xlsx", b"PK")
+    (inbox / "~$p10_return.xlsx").write_bytes(b"lock")
+    files = submission.inbox_files(inbox)
+    assert [f.name for f in files] == ["p10_return.zip"]
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    outcome = ingest.load_submission(
+        con, files[0], None, tmp_path / "archive", feedback_dir=tmp_path / "feedback"
+    )
+    row = con.execute(
+        "select status, file_format, rows_submitted, error, error_cy from quality.submissions"
+    ).fetchone()
+    assert row[:3] == ("rejected", "zip", 0)
+    assert row[3] == (
+        "the file is a zip archive (it holds 2 files: 'q1 2025.csv', 'notes.xlsx'), not a "
+        "spreadsheet or CSV: archives are not opened. Unzip it and send the files inside it (CSV "
+        "or Excel .xlsx, one row per activity under a header row): each is loaded as its own "
+        "return."
+    )
+    assert row[4].startswith("mae'r ffeil yn archif zip (mae'n cynnwys 2 ffeil: 'q1 2025.csv'")
+    assert "Dadsipiwch hi" in row[4]
+    assert "Unzip it and send the files inside it" in outcome.feedback["en"].read_text()
+    assert "Dadsipiwch hi" in outcome.feedback["cy"].read_text()

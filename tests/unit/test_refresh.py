@@ -336,7 +336,12 @@ def test_the_plan_names_the_partner_files_the_next_run_will_load(tmp_path, monke
     assert new_partner_files(con, inbox_files()) == []
     (inbox / "q1.csv").write_bytes(b"%PDF-1.4 edited")
     (inbox / "resent" / "scan.csv").write_bytes((inbox / "scan.csv").read_bytes())
-    assert sorted(new_partner_files(con, inbox_files())) == ["q1.csv", "resent/scan.csv"]
+    (inbox / "return.zip").write_bytes(b"PK\x05\x06" + bytes(18))  # any file: rejected on load
+    assert sorted(new_partner_files(con, inbox_files())) == [
+        "q1.csv",
+        "resent/scan.csv",
+        "return.zip",
+    ]
     monkeypatch.delenv("WELLBEING_PARTNER_INBOX")
     assert inbox_files() == "example data" and new_partner_files(con, "example data") == []
 
