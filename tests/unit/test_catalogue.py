@@ -44,7 +44,7 @@ RUC = "geography_lookups/LSOA21_RUC21_rural_urban_classification_Wales.csv"
         ),
         (b'<?xml version="1.0"?><Error><Code>AccessDenied</Code></Error>', "an XML file"),
         (b'{"error": {"code": 503, "message": "Service Unavailable"}}', "a JSON document"),
-        (b"", "an empty file (0 bytes)"),
+        (b"", "an empty file"),
         (b"PK\x03\x04" + b"\x00" * 60, "a zip archive"),
     ],
 )
