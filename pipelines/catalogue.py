@@ -57,6 +57,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import yaml
 
+from pipelines.filetypes import TYPE_NAMES, sniff_type
 from pipelines.settings import setting_path
 
 CATALOGUE_PATH = Path(__file__).with_name("catalogue.yaml")
@@ -600,11 +601,9 @@ FORMAT_NAMES = {"csv": "CSV", "json": "JSON", "geojson": "GeoJSON", "ods": "ODS"
 
 
 def real_type(path: Path) -> str:
-    """What a file really is, from its first bytes: the partner-file reader's ``sniff_type``
+    """What a file really is, from its first bytes: ``filetypes.sniff_type`` (as partner files)
     (``html``, ``xml``, ``zip``, ``empty``, ``xlsx``... ``csv`` for other text), with text that
     opens with ``{`` or ``[`` told apart as ``json``."""
-    from pipelines.partnership_activity.reading import sniff_type
-
     kind = sniff_type(path)
     if kind == "csv":
         with open(path, "rb") as handle:
@@ -627,8 +626,6 @@ def check_file_type(fetched: FetchedFile) -> None:
     kind = real_type(fetched.path)
     if kind in wanted:
         return
-    from pipelines.partnership_activity.reading import TYPE_NAMES
-
     what = {"json": "a JSON document"}.get(kind) or TYPE_NAMES.get(kind, kind)
     if kind == "html":
         what += ", probably an error page saved in its place"

@@ -223,7 +223,7 @@ NOTES_CY = [
 
 
 def _type_cy(english: str) -> str:
-    from pipelines.partnership_activity.reading import TYPE_NAMES, TYPE_NAMES_CY
+    from pipelines.filetypes import TYPE_NAMES, TYPE_NAMES_CY
 
     kind = next((k for k, name in TYPE_NAMES.items() if name == english), None)
     return TYPE_NAMES_CY.get(kind, english)
