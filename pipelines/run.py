@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from pipelines.definitions import defs
     from pipelines.logs import prune_run_logs, run_log_file
+    from pipelines.operations.deadruns import fail_dead_runs, run_process_tags
     from pipelines.operations.jobs import whole_run_selection
     from pipelines.operations.publish import published_file
     from pipelines.operations.refresh import (
@@ -55,6 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     from pipelines.settings import setting_path
     from pipelines.wording import counted
 
+    persistent = bool(os.environ.get("DAGSTER_HOME"))
+    instance = dg.DagsterInstance.get() if persistent else dg.DagsterInstance.ephemeral()
+    for line in fail_dead_runs(instance):  # a run killed earlier must not block the run queue
+        print(line, flush=True)
     graph = defs.resolve_asset_graph()
     warehouse = defs.resources["warehouse"]
     selectable = set(whole_run_selection().resolve(graph))
@@ -106,13 +111,15 @@ def main(argv: list[str] | None = None) -> int:
             "on them)."
         )
         log_dir = setting_path("WELLBEING_LOG_DIR")
-        persistent = bool(os.environ.get("DAGSTER_HOME"))
-        instance = dg.DagsterInstance.get() if persistent else dg.DagsterInstance.ephemeral()
         result = dg.execute_job(
             dg.reconstructable(whole_run_job),
             instance=instance,
             asset_selection=selection,
-            tags={"wellbeing/writes": "warehouse", "wellbeing/entry_point": "make run"},
+            tags={
+                "wellbeing/writes": "warehouse",
+                "wellbeing/entry_point": "make run",
+                **run_process_tags(),  # so a later make run or the daemon can tell it died
+            },
             run_config={
                 "loggers": {
                     "console": {"config": {"log_level": args.log_level.upper()}},
