@@ -38,7 +38,13 @@ def main(argv: list[str] | None = None) -> int:
 
     import dagster as dg
 
-    from pipelines.definitions import defs
+    from pipelines.contract_validation import ContractFileError
+
+    try:
+        from pipelines.definitions import defs
+    except ContractFileError as exc:  # one line per problem: file, line, what, what to type
+        print(f"The run could not start: a data contract cannot be used.\n{exc}", file=sys.stderr)
+        return 1
     from pipelines.logs import prune_run_logs, run_log_file
     from pipelines.operations.deadruns import fail_dead_runs, run_process_tags
     from pipelines.operations.jobs import whole_run_selection
