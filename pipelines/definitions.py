@@ -10,6 +10,7 @@ executor and the loggers (``pipelines.logs``: a failed step in one console line,
 
 import dagster as dg
 
+from pipelines import contracts_checked  # noqa: F401 (first: checks every contract)
 from pipelines.air_quality import assets as air_quality
 from pipelines.analysis import assets as analysis
 from pipelines.boundaries import assets as boundaries
