@@ -15,6 +15,10 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
+## The local Dagster instance: deploy/dagster.local.yaml, copied again when it is newer than the
+## copy in DAGSTER_HOME (so a changed queue or run_monitoring reaches an existing instance).
+INSTANCE := mkdir -p $(DAGSTER_HOME) && cp -u deploy/dagster.local.yaml $(DAGSTER_HOME)/dagster.yaml
+
 ## run: materialise every asset with the default configuration into data/warehouse.duckdb
 ## (except the financial-year re-run, which takes a partition: see partner_year_rerun)
 WHOLE_RUN := not key:"quality/partnership_activity_year_reruns"
@@ -24,24 +28,28 @@ LOG_INFO := --config-json '{"loggers": {"console": {"config": {"log_level": "$(o
 ## it ends with a table of steps, time, rows and checks, and why any step failed; Dagster logs
 ## at INFO (LOG_LEVEL=DEBUG make run shows every event). One writer at a time (see README).
 run: install
-	mkdir -p $(DAGSTER_HOME) && cp -n deploy/dagster.local.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
+	$(INSTANCE)
 	$(PY) -m pipelines.run $(if $(FULL),--full) $(if $(LOG_LEVEL),--log-level $(LOG_LEVEL))
 
 ## publish: publish the read-only file again from the current warehouse
 publish: install
-	mkdir -p $(DAGSTER_HOME)
+	$(INSTANCE)
+	$(PY) -m pipelines.operations.deadruns
 	WELLBEING_ENTRY_POINT="make publish" $(VENV)/bin/dagster asset materialize --select 'published/wellbeing_duckdb' -m pipelines.definitions $(LOG_INFO)
 
 ## accept-source: accept a new version of a source file (and, with CHECK=, its failed check):
 ##   make accept-source SOURCE=wimd_2025_ranks REASON="..." [CHECK=contract_wimd_2025_ranks] [TABLE=...] [BY=...] [SHA256=...]
 accept-source: install
-	mkdir -p $(DAGSTER_HOME) && cp -n deploy/dagster.local.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
+	$(INSTANCE)
 	$(PY) -m pipelines.operations.accept --source "$(SOURCE)" --reason "$(REASON)" --by "$(BY)" --check "$(CHECK)" --table "$(TABLE)" --sha256 "$(SHA256)"
 
-## dev: open the Dagster UI on http://127.0.0.1:3000
+## dev: open the Dagster UI on http://127.0.0.1:3000 (Ctrl-C or SIGTERM stops it and its
+## webserver, daemon and code server: exec, and SIGINT/SIGTERM un-ignored, as a shell that
+## started make in the background ignores SIGINT and dagster dev then ignored SIGTERM too)
 dev: install
-	mkdir -p $(DAGSTER_HOME) && cp -n deploy/dagster.local.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
-	$(VENV)/bin/dagster dev -m pipelines.definitions
+	$(INSTANCE)
+	$(PY) -m pipelines.operations.deadruns
+	exec env --default-signal=INT,TERM $(VENV)/bin/dagster dev -m pipelines.definitions
 
 ## dashboard: build the static site from the published file into data/site
 dashboard: install

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import yaml
 
+from pipelines.contract_validation import ContractFileError, contract_problems
 from pipelines.settings import PROJECT_ROOT
 from pipelines.sqltext import quote_ident, quote_literal
 from pipelines.warehouse import (
@@ -38,8 +38,15 @@ def contract_files() -> list[Path]:
 def _tables() -> dict[str, dict]:
     """Every table object of every contract, keyed by its physical name (``schema.table``)."""
     out: dict[str, dict] = {}
+    problems: list[str] = []
+    docs = []
     for file in contract_files():
-        doc = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        doc, found = contract_problems(file)  # syntax, the ODCS schema, our custom properties
+        problems += found
+        docs.append((file, doc))
+    if problems:
+        raise ContractFileError("\n".join(problems))
+    for file, doc in docs:
         for obj in doc.get("schema", []) or []:
             physical = obj.get("physicalName") or obj.get("name")
             out[physical] = {

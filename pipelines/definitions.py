@@ -10,6 +10,7 @@ executor and the loggers (``pipelines.logs``: a failed step in one console line,
 
 import dagster as dg
 
+from pipelines import contracts_checked  # noqa: F401 (first: checks every contract)
 from pipelines.air_quality import assets as air_quality
 from pipelines.analysis import assets as analysis
 from pipelines.boundaries import assets as boundaries
@@ -25,7 +26,7 @@ from pipelines.national_indicators import assets as national_indicators
 from pipelines.nsw_adult_lifestyles import assets as nsw_adult_lifestyles
 from pipelines.ons_local_statistics import assets as ons_local_statistics
 from pipelines.operations import assets as operations
-from pipelines.operations import jobs, schedules, sensors
+from pipelines.operations import deadruns, jobs, schedules, sensors
 from pipelines.partnership_activity import assets as partnership_activity
 from pipelines.population import assets as population
 from pipelines.public_services_boards import assets as public_services_boards
@@ -63,7 +64,7 @@ def build_definitions() -> dg.Definitions:
         asset_checks=build_contract_checks(assets),  # one per contract table among the assets
         jobs=jobs.JOBS,
         schedules=[schedules.monthly_public_refresh],
-        sensors=[sensors.partner_inbox, sensors.wellbeing_automation],
+        sensors=[sensors.partner_inbox, sensors.wellbeing_automation, deadruns.dead_run_cleanup],
         resources=default_resources(),
         # Chosen when each run starts, from the warehouse back-end: one process running the
         # steps in turn on the DuckDB file (one writer per file), several step processes at once

@@ -38,8 +38,15 @@ def main(argv: list[str] | None = None) -> int:
 
     import dagster as dg
 
-    from pipelines.definitions import defs
+    from pipelines.contract_validation import ContractFileError
+
+    try:
+        from pipelines.definitions import defs
+    except ContractFileError as exc:  # one line per problem: file, line, what, what to type
+        print(f"The run could not start: a data contract cannot be used.\n{exc}", file=sys.stderr)
+        return 1
     from pipelines.logs import prune_run_logs, run_log_file
+    from pipelines.operations.deadruns import fail_dead_runs
     from pipelines.operations.jobs import whole_run_selection
     from pipelines.operations.publish import published_file
     from pipelines.operations.refresh import (
@@ -55,6 +62,10 @@ def main(argv: list[str] | None = None) -> int:
     from pipelines.settings import setting_path
     from pipelines.wording import counted
 
+    persistent = bool(os.environ.get("DAGSTER_HOME"))
+    instance = dg.DagsterInstance.get() if persistent else dg.DagsterInstance.ephemeral()
+    for line in fail_dead_runs(instance):  # a run killed earlier must not block the run queue
+        print(line, flush=True)
     graph = defs.resolve_asset_graph()
     warehouse = defs.resources["warehouse"]
     selectable = set(whole_run_selection().resolve(graph))
@@ -113,8 +124,6 @@ def main(argv: list[str] | None = None) -> int:
             "on them)."
         )
         log_dir = setting_path("WELLBEING_LOG_DIR")
-        persistent = bool(os.environ.get("DAGSTER_HOME"))
-        instance = dg.DagsterInstance.get() if persistent else dg.DagsterInstance.ephemeral()
         try:
             result = _execute(dg, whole_run_job, instance, selection, args.log_level, log_dir)
         except KeyboardInterrupt:
@@ -176,12 +185,18 @@ def main(argv: list[str] | None = None) -> int:
 
 def _execute(dg, whole_run_job, instance, selection, log_level: str, log_dir):
     """The Dagster run of ``selection`` (every event in ``instance``, every line in the log)."""
+    from pipelines.operations.deadruns import run_process_tags
+
     persistent = bool(os.environ.get("DAGSTER_HOME"))
     return dg.execute_job(
         dg.reconstructable(whole_run_job),
         instance=instance,
         asset_selection=selection,
-        tags={"wellbeing/writes": "warehouse", "wellbeing/entry_point": "make run"},
+        tags={
+            "wellbeing/writes": "warehouse",
+            "wellbeing/entry_point": "make run",
+            **run_process_tags(),  # so a later make run or the daemon can tell it died
+        },
         run_config={
             "loggers": {
                 "console": {"config": {"log_level": log_level.upper()}},

@@ -8,7 +8,7 @@
 | ``WELLBEING_MAX_CONCURRENT_STEPS`` | ``2`` | steps at once with the multiprocess executor (one per core is a good start) |
 | ``WELLBEING_CELERY_BROKER`` | ``redis://localhost:6379/0`` | the Celery broker URL when ``WELLBEING_EXECUTOR=celery`` (Redis or RabbitMQ) |
 | ``WELLBEING_SOURCE_MIRROR`` | unset | a folder laid out like ``../shared/data``; when set, sources are read from it instead of downloaded |
-| ``WELLBEING_CACHE_DIR`` | ``data/cache`` | where downloads are cached, one folder per source (delete it to download again); ``make mirror`` copies them into a mirror folder |
+| ``WELLBEING_CACHE_DIR`` | ``data/cache`` | where downloads are cached, one folder per source (delete it to download again); ``make mirror`` copies them into a mirror folder; ``staged/`` holds the partner template until a successful publish copies it to the published folder |
 | ``WELLBEING_PARTNER_INBOX`` | unset | folder of partner submissions (CSV, XLSX, ODS, sub-folders included: ``pipelines/partnership_activity/submission.py``); when unset, deterministic example submissions are generated |
 | ``WELLBEING_ARCHIVE_DIR`` | ``data/archive`` | where each ingested partner file is archived under its sha256 |
 | ``WELLBEING_FEEDBACK_DIR`` | ``data/feedback`` | the feedback report (English and Welsh) for every partner file received, one folder per file |

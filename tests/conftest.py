@@ -2,7 +2,21 @@
 run's summary says how often the full warehouse was built (once, shared by the xdist workers:
 ``built_warehouse`` in tests/integration/conftest.py) and how long it took."""
 
+import pytest
+
 from tests.integration.conftest import BUILD_LOG
+
+
+def pytest_configure(config):
+    """A broken data contract stops the run with one line per problem (file, line, what), not a
+    trace from every test that loads it."""
+    from pipelines.contract_validation import ContractFileError
+    from pipelines.contracts import all_contract_tables
+
+    try:
+        all_contract_tables()
+    except ContractFileError as exc:
+        raise pytest.UsageError(f"a data contract cannot be used:\n{exc}") from None
 
 
 def pytest_collection_modifyitems(items):

@@ -21,14 +21,18 @@ EVERY_COLUMN_COMMENTED = "every_table_and_column_commented"
 
 def published_deps() -> list[dg.AssetKey]:
     """Every ``marts.*`` and ``reference.*`` SQL model key plus the reference tables loaded from
-    files, in a stable order."""
+    files, in a stable order, and the partner submission template."""
     marts = {
         key
         for assets_def in sql_model_assets
         for key in assets_def.keys
         if key.path[0] in ("marts", "reference")
     }
-    return sorted(marts, key=lambda k: k.to_user_string()) + keys.REFERENCE_KEYS
+    return (
+        sorted(marts, key=lambda k: k.to_user_string())
+        + keys.REFERENCE_KEYS
+        + [keys.TEMPLATE_KEY]  # published with the rest (see staged_template)
+    )
 
 
 class PublishConfig(dg.Config):
@@ -55,7 +59,9 @@ def wellbeing_duckdb(
     comments, plus ``dictionary.tables`` and ``dictionary.columns``; never raw partner rows,
     quarantined rows or personal data. Written as a new file and swapped in with an atomic
     rename, so a reader never sees a half-built table. Also writes ``exports/`` (Parquet and CSV
-    of every table), ``data_dictionary.md`` / ``.html`` and ``manifest.json``.
+    of every table), ``data_dictionary.md`` / ``.html``, ``manifest.json`` and the partner
+    submission template staged by ``partnership_activity/submission_template``, each swapped in
+    only when the publish succeeds.
     """
     publish_dir = resolve_path(config.publish_dir or setting("WELLBEING_PUBLISH_DIR"))
     with warehouse.connect(read_only=True) as con:
@@ -63,7 +69,15 @@ def wellbeing_duckdb(
         enforce_quality_gate(context, con)
     backend = warehouse.backend()
     context.log.info(f"publishing {backend.describe()} to {publish_dir}")
-    result = publish(backend, publish_dir, log=context.log.info)
+    from pipelines.partnership_activity.assets import staged_template
+    from pipelines.partnership_activity.template import write_template
+
+    template = staged_template()
+    if not template.exists():  # never built in this folder: built now, from the same contract
+        write_template(template)
+    result = publish(
+        backend, publish_dir, extra_files={keys.TEMPLATE_FILE: template}, log=context.log.info
+    )
     if result.snapshot is not None:  # DuckLake: record what this run published (time travel)
         with warehouse.connect() as con:
             record_published(con, result.snapshot, result.published_at, context.run.run_id)

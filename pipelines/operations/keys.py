@@ -15,3 +15,7 @@ REFERENCE_KEYS = [
     dg.AssetKey(["reference", "national_indicators"]),
 ]
 WRITES_WAREHOUSE = {"wellbeing/writes": "warehouse"}
+# The partner submission template: built into the cache folder (``staged_template()``), and
+# published with the rest of data/published/ only by a successful publish.
+TEMPLATE_KEY = dg.AssetKey(["partnership_activity", "submission_template"])
+TEMPLATE_FILE = "partners/partner_submission_template.xlsx"

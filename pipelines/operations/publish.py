@@ -24,12 +24,14 @@ Layout of ``<publish>``::
     exports/local_authority_profile_<PSB or W11 code>.csv   a PSB's or health board's authorities
     data_dictionary.md/.html    every table and column with its type and description
     manifest.json               published_at, tables, row counts
+    partners/partner_submission_template.xlsx   the partner template (``extra_files``)
 """
 
 import fcntl
 import json
 import os
 import re
+import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -160,7 +162,7 @@ def _publish_lock(publish_dir: Path) -> Iterator[None]:
 def remove_stale_temp_files(publish_dir: Path) -> list[Path]:
     """Delete temporary files left by a failed or killed publish. Call only under the lock."""
     removed = []
-    for folder in (publish_dir, publish_dir / "exports"):
+    for folder in (publish_dir, publish_dir / "exports", publish_dir / "partners"):
         if not folder.is_dir():
             continue
         for path in folder.glob(f"{TEMP_PREFIX}*"):
@@ -417,6 +419,7 @@ def publish(
     *,
     schemas: tuple[str, ...] = PUBLISHED_SCHEMAS,
     exports: bool = True,
+    extra_files: dict[str, Path] | None = None,
     log: Log | None = None,
 ) -> PublishResult:
     """Publish the marts and reference tables of the working warehouse.
@@ -429,6 +432,9 @@ def publish(
         schemas: schemas copied whole. Raw, staging and quality (quarantined partner rows) are
             never published.
         exports: also write Parquet and CSV exports of every table.
+        extra_files: more files to publish with the rest, ``{name under publish_dir: source}``
+            (the partner submission template): copied to a temporary name and swapped in with
+            the exports, so a failed publish leaves the published copy as it was.
         log: called with one line per step (tables copied, rows), e.g. ``context.log.info``.
 
     Returns:
@@ -594,6 +600,13 @@ def publish(
             tmp = publish_dir / f"{TEMP_PREFIX}{token}-manifest.json"
             tmp.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
             temp_exports.append((tmp, publish_dir / "manifest.json"))
+            for name, source_file in (extra_files or {}).items():
+                target = publish_dir / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.parent.chmod(READABLE_DIR)
+                tmp = target.parent / f"{TEMP_PREFIX}{token}-{target.name}"
+                shutil.copyfile(source_file, tmp)
+                temp_exports.append((tmp, target))
 
             # The swap: the DuckDB file first, then the exports and dictionary.
             _replace(temp, final)

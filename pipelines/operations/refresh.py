@@ -296,14 +296,17 @@ def _output_missing(key: dg.AssetKey, node, tables: set[str]) -> str | None:
     """Why the asset's output is not there, or ``None``."""
     from pipelines.boundaries.assets import boundaries_dir
     from pipelines.operations.publish import published_file
-    from pipelines.partnership_activity.assets import TEMPLATE_FILE, TEMPLATE_KEY
+    from pipelines.partnership_activity.assets import staged_template
 
-    if key == TEMPLATE_KEY:  # a file beside the published one, not a table
-        template = setting_path("WELLBEING_PUBLISH_DIR") / TEMPLATE_FILE
+    if key == keys.TEMPLATE_KEY:  # a file staged for the publish, not a table
+        template = staged_template()
         return None if template.exists() else f"{template} is missing"
     if key == keys.PUBLISHED_KEY:
-        target = published_file(setting_path("WELLBEING_PUBLISH_DIR"))
-        return None if target.exists() else f"{target} is missing"
+        publish_dir = setting_path("WELLBEING_PUBLISH_DIR")
+        for target in (published_file(publish_dir), publish_dir / keys.TEMPLATE_FILE):
+            if not target.exists():
+                return f"{target} is missing"
+        return None
     if key == SITE_KEY:
         index = setting_path("WELLBEING_DASHBOARD_DIR") / "index.html"
         return None if index.exists() else f"{index} is missing"

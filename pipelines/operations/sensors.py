@@ -86,6 +86,7 @@ wellbeing_automation = dg.AutomationConditionSensorDefinition(
     default_status=dg.DefaultSensorStatus.RUNNING,
     minimum_interval_seconds=_automation_interval_seconds(),
     description="Rebuilds the staging models, marts and published file when their inputs "
-    "change, unless a blocking contract check of an input failed (then nothing downstream is "
-    "launched until the data is fixed or accepted).",
+    "change, unless a blocking contract check of a direct input failed. An asset further down "
+    "can still be launched when another of its inputs changed; the quality gate then refuses "
+    "it (the run fails and changes nothing) until the data is fixed or accepted.",
 )

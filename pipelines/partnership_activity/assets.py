@@ -17,6 +17,7 @@ from pipelines.boundaries.point_in_polygon import LSOA_POLYGONS
 from pipelines.catalogue import SourceUnavailableError
 from pipelines.contracts import asset_description
 from pipelines.financial_year import label_of
+from pipelines.operations import keys
 from pipelines.operations.keys import PARTNER_GROUP, PARTNER_KEY, PARTNER_YEAR_RERUNS_KEY
 from pipelines.operations.partitions import financial_year_partitions
 from pipelines.partnership_activity import generator, ingest, normalise, rerun, submission
@@ -27,8 +28,7 @@ from pipelines.wording import counted
 
 QUARANTINE_KEY = dg.AssetKey(["quality", "quarantine"])
 SUBMISSIONS_KEY = dg.AssetKey(["quality", "submissions"])
-TEMPLATE_KEY = dg.AssetKey(["partnership_activity", "submission_template"])
-TEMPLATE_FILE = "partners/partner_submission_template.xlsx"
+TEMPLATE_KEY, TEMPLATE_FILE = keys.TEMPLATE_KEY, keys.TEMPLATE_FILE
 # What the loader reads (the lookups' sources) and the example generator's areas: the assets'
 # upstream raw tables, by key.
 REFERENCE_TABLES = {
@@ -343,17 +343,26 @@ def partnership_activity_submissions(
     )
 
 
+def staged_template():
+    """Where the template asset writes the template: the cache folder, not the published one. A
+    successful publish copies it to ``<WELLBEING_PUBLISH_DIR>/partners/`` with the rest of the
+    published files (a failed or refused run leaves the published copy as it was)."""
+    return setting_path("WELLBEING_CACHE_DIR") / "staged" / TEMPLATE_FILE
+
+
 @dg.asset(key=TEMPLATE_KEY, group_name=PARTNER_GROUP, kinds={"excel"})
 def submission_template(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     """The partner submission template (XLSX), generated from the partnership activity contract:
     the Activities sheet (every column a partner sends, a note in English and Welsh on each
     header, drop-down lists for every closed list), an instructions sheet in English and Welsh,
-    and the lists. Written to ``<WELLBEING_PUBLISH_DIR>/partners/partner_submission_template.xlsx``
-    for analysts to send to partners; see ``pipelines/partnership_activity/template.py``."""
+    and the lists. Staged in ``<WELLBEING_CACHE_DIR>/staged/partners/`` and published by
+    ``published/wellbeing_duckdb`` to ``<WELLBEING_PUBLISH_DIR>/partners/
+    partner_submission_template.xlsx`` for analysts to send to partners; the same contract gives
+    the same bytes. See ``pipelines/partnership_activity/template.py``."""
     from pipelines.partnership_activity.template import template_columns, write_template
 
-    path = write_template(setting_path("WELLBEING_PUBLISH_DIR") / TEMPLATE_FILE)
-    context.log.info(f"partner submission template: {path}")
+    path = write_template(staged_template())
+    context.log.info(f"partner submission template staged for the next publish: {path}")
     return dg.MaterializeResult(
         metadata={"path": dg.MetadataValue.path(str(path)), "columns": len(template_columns())}
     )

@@ -16,9 +16,15 @@
 
 Everything comes from ``data_contracts/partnership_activity.yaml`` (and the council names in
 ``pipelines/reference/council_names.csv``), so the template changes when the contract does. The
-loader reads the Activities sheet of a filled template like any other file.
+loader reads the Activities sheet of a filled template like any other file. The same contract
+gives the same bytes (fixed document dates and zip entry times), so an unchanged template never
+looks changed; it is written through a temporary name and renamed.
 """
 
+import io
+import os
+import zipfile
+from datetime import datetime
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -26,6 +32,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.xml.functions import tostring
 
 from pipelines.partnership_activity import contract as pc
 from pipelines.partnership_activity.normalise import council_labels
@@ -207,8 +214,32 @@ def write_template(path: Path) -> Path:
         ).alignment = wrap
         guide.cell(row=row, column=5, value=pc.welsh_name(column))
     book.active = book.index(sheet)
-    book.save(path)
+    data = _stable_bytes(book)
+    temp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+    temp.write_bytes(data)
+    os.replace(temp, path)
     return path
+
+
+# The workbook's document dates, and every zip entry's time: fixed, so the bytes depend on the
+# contract only (openpyxl stamps "now" into docProps/core.xml, zipfile the time into each entry).
+FIXED_TIME = datetime(2024, 1, 1)
+CORE_PROPERTIES = "docProps/core.xml"
+
+
+def _stable_bytes(book: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    book.save(buffer)
+    book.properties.created = book.properties.modified = FIXED_TIME
+    out = io.BytesIO()
+    with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == CORE_PROPERTIES:
+                data = tostring(book.properties.to_tree())
+            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
+            dst.writestr(entry, data, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 if __name__ == "__main__":  # python -m pipelines.partnership_activity.template [out.xlsx]

@@ -124,6 +124,31 @@ SHOWN = re.compile(r"\{shown:([a-z_][a-z0-9_]*)\}")
 TEMPLATE_FIELD = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 
+# Every ``customProperties`` name the pipeline reads, by where it stands in a contract, and the
+# module that reads it. A contract naming any other is refused when it is loaded
+# (``pipelines.contract_validation``): a misspelt name would otherwise drop its rule silently.
+CUSTOM_PROPERTIES: dict[str, frozenset[str]] = {
+    "contract": frozenset({"exampleDataNotice"}),  # pipelines.contracts
+    "table": frozenset({"locationColumns"}),  # pipelines.partnership_activity.contract
+    "property": frozenset(
+        {
+            "allowedPairs",  # here
+            "allowedValues",  # here
+            "listSeparator",  # here
+            "reasons",  # here
+            "severity",  # here
+            "unit",  # here, pipelines.contracts (descriptions)
+            "personalData",  # pipelines.contracts
+            "disclosure",  # pipelines.disclosure
+            "aliases",  # pipelines.partnership_activity.contract (header aliases)
+            "default",  # pipelines.partnership_activity.contract
+            "description_cy",  # pipelines.partnership_activity.contract
+            "submitted",  # pipelines.partnership_activity.contract
+        }
+    ),
+}
+
+
 class ContractError(ValueError):
     """A contract is malformed (unknown severity, rule or expectation)."""
 

@@ -31,7 +31,7 @@ import pytest
 
 from pipelines.catalogue import sha256_of
 from pipelines.localservers import free_port
-from pipelines.settings import PROJECT_ROOT
+from pipelines.settings import PROJECT_ROOT, outputs_under
 from tests.integration.helpers import run_captured, start_logged, wait_for
 
 BIN = Path(sys.executable).parent
@@ -276,5 +276,77 @@ def test_daemon_and_ui_never_build_on_a_failed_check(site, remove_cardiff, monke
         assert sha256_of(published) != good_sha, "republished"
         with duckdb.connect(str(published), read_only=True) as con:
             assert con.execute("select count(*) from marts.lsoa_profile").fetchone()[0] == 1917
+    finally:
+        dev.stop()
+
+
+def test_the_daemon_fails_runs_killed_with_kill_9(tmp_path):
+    """The tester's case: runs killed with ``kill -9`` stayed STARTED and filled the run queue
+    (two places), so nothing launched from the UI left QUEUED. Three killed runs (real runs in
+    real processes, as ``make run`` starts them), then a real ``dagster dev`` on that instance:
+    its daemon's ``dead_run_cleanup`` sensor marks all three failed, and a run launched from the
+    UI is dequeued and runs."""
+    from tests.unit.test_dead_runs import _start_run
+
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(PROJECT_ROOT / "deploy" / "dagster.local.yaml", home / "dagster.yaml")
+    killed = []
+    old_home = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(home)
+    try:
+        for _ in range(3):
+            proc, run_id = _start_run(home, tmp_path)
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+            killed.append(run_id)
+    finally:
+        if old_home is None:
+            os.environ.pop("DAGSTER_HOME")
+        else:
+            os.environ["DAGSTER_HOME"] = old_home
+    assert {r.status for r in _runs(home)} == {dg.DagsterRunStatus.STARTED}
+
+    env = {
+        **os.environ,
+        **outputs_under(tmp_path / "outputs"),  # nothing of the checkout's data/ is touched
+        "DAGSTER_HOME": str(home),
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
+    env.pop("WELLBEING_ENTRY_POINT", None)
+    dev = DagsterDev(env, tmp_path / "dagster_dev.log")
+    try:
+        dev.wait_until_up()
+        wait_for(
+            lambda: all(
+                r.status == dg.DagsterRunStatus.FAILURE for r in _runs(home) if r.run_id in killed
+            ),
+            240,
+            lambda: dev.text()[-3000:],
+        )
+        # the queue has room again: a run launched from the UI leaves QUEUED and finishes
+        result = dev.graphql(
+            LAUNCH,
+            {
+                "params": {
+                    "selector": {
+                        "repositoryLocationName": "pipelines.definitions",
+                        "repositoryName": "__repository__",
+                        "jobName": "__ASSET_JOB",
+                        "assetSelection": [
+                            {"path": ["partnership_activity", "submission_template"]}
+                        ],
+                    },
+                    "mode": "default",
+                    "runConfigData": {},
+                    "executionMetadata": {
+                        "tags": [{"key": "wellbeing/writes", "value": "warehouse"}]
+                    },
+                }
+            },
+        )["launchRun"]
+        assert result["__typename"] == "LaunchRunSuccess", result
+        run = _wait_for_run(home, result["run"]["runId"], timeout=300)
+        assert run.status == dg.DagsterRunStatus.SUCCESS, _run_text(home, run.run_id)[-3000:]
     finally:
         dev.stop()

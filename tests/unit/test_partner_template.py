@@ -51,3 +51,17 @@ def test_template_has_every_column_notes_lists_and_instructions(tmp_path):
     text = " ".join(str(c.value) for row in guide.iter_rows() for c in row if c.value)
     assert "How to fill in this return" in text and "Sut i lenwi'r ffurflen hon" in text
     assert pc.description("title", "cy") in text
+
+
+def test_the_same_contract_gives_the_same_bytes(tmp_path):
+    """No 'now' in the file (openpyxl's document dates, zipfile's entry times): an unchanged
+    template is byte-identical, so it never looks changed after a run."""
+    import time
+
+    first = template.write_template(tmp_path / "a.xlsx").read_bytes()
+    time.sleep(2.1)  # zip entry times have 2-second steps
+    second = template.write_template(tmp_path / "b.xlsx").read_bytes()
+    assert first == second
+    book = openpyxl.load_workbook(tmp_path / "b.xlsx")
+    assert book.properties.created == book.properties.modified == template.FIXED_TIME
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.xlsx", "b.xlsx"]  # no temp file

@@ -157,6 +157,45 @@ def test_publish_removes_stale_temp_files(tiny):
     assert not any(p.exists() for p in stale)
 
 
+def test_extra_files_are_published_with_the_rest_and_only_by_a_successful_publish(tmp_path):
+    """The partner template is swapped in with the exports; a failed publish (here: refused for
+    personal data) leaves the published copy as it was, and no temporary file behind."""
+    warehouse = make_tiny_warehouse(tmp_path / "wh.duckdb")
+    publish_dir = tmp_path / "pub"
+    staged = tmp_path / "staged.xlsx"
+    staged.write_bytes(b"template v1")
+    name = "partners/partner_submission_template.xlsx"
+    publish(warehouse, publish_dir, extra_files={name: staged})
+    assert (publish_dir / name).read_bytes() == b"template v1"
+
+    staged.write_bytes(b"template v2")  # the contract changed; the run then fails
+    con = duckdb.connect(str(warehouse))
+    con.execute("create table marts.leak as select 'a@b.org' as contact_email")
+    con.close()
+    with pytest.raises(PublishError, match="personal data"):
+        publish(warehouse, publish_dir, extra_files={name: staged})
+    assert (publish_dir / name).read_bytes() == b"template v1"
+    assert not list(publish_dir.rglob(".tmp-*"))
+
+    (publish_dir / "partners" / ".tmp-1-abc-partner_submission_template.xlsx").write_bytes(b"x")
+    con = duckdb.connect(str(warehouse))
+    con.execute("drop table marts.leak")
+    con.close()
+    result = publish(warehouse, publish_dir, extra_files={name: staged})
+    assert (publish_dir / name).read_bytes() == b"template v2"
+    assert [p.name for p in result.stale_removed] == [".tmp-1-abc-partner_submission_template.xlsx"]
+
+
+def test_the_template_asset_writes_nothing_under_the_published_folder(tmp_path, monkeypatch):
+    from pipelines.partnership_activity.assets import staged_template, submission_template
+
+    monkeypatch.setenv("WELLBEING_PUBLISH_DIR", str(tmp_path / "published"))
+    monkeypatch.setenv("WELLBEING_CACHE_DIR", str(tmp_path / "cache"))
+    assert dg.materialize([submission_template]).success
+    assert staged_template().is_file() and staged_template().is_relative_to(tmp_path / "cache")
+    assert not (tmp_path / "published").exists()
+
+
 def test_dictionary_renderers_escape_text():
     from datetime import UTC, datetime
 
@@ -186,8 +225,9 @@ def test_published_deps_cover_every_mart_and_reference_table():
     assert not any(d.startswith(("raw/", "staging/", "quality/")) for d in deps)
 
 
-def test_publish_asset_materialises_with_metadata_and_check(tiny):
+def test_publish_asset_materialises_with_metadata_and_check(tiny, tmp_path, monkeypatch):
     warehouse, publish_dir = tiny
+    monkeypatch.setenv("WELLBEING_CACHE_DIR", str(tmp_path / "cache"))  # the staged template
     result = dg.materialize(
         [wellbeing_duckdb],
         resources={"warehouse": Warehouse(path=str(warehouse))},
@@ -202,6 +242,12 @@ def test_publish_asset_materialises_with_metadata_and_check(tiny):
     checks = result.get_asset_check_evaluations()
     assert [(c.check_name, c.passed) for c in checks] == [(EVERY_COLUMN_COMMENTED, True)]
     assert published_file(publish_dir).is_file()
+    # the partner template, built from the contract when never staged, published with the rest
+    template = publish_dir / "partners" / "partner_submission_template.xlsx"
+    assert (
+        template.read_bytes()
+        == (tmp_path / "cache" / "staged" / template.relative_to(publish_dir)).read_bytes()
+    )
 
 
 # ---------------------------------------------------------------------------------------------
