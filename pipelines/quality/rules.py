@@ -138,9 +138,12 @@ CUSTOM_PROPERTIES: dict[str, frozenset[str]] = {
             "reasons",  # here
             "severity",  # here
             "unit",  # here, pipelines.contracts (descriptions)
+            "unit_cy",  # here (Welsh reasons)
             "personalData",  # pipelines.contracts
             "disclosure",  # pipelines.disclosure
             "aliases",  # pipelines.partnership_activity.contract (header aliases)
+            "name_cy",  # pipelines.partnership_activity.contract (Welsh header, template)
+            "aliases_cy",  # pipelines.partnership_activity.contract (Welsh header aliases)
             "default",  # pipelines.partnership_activity.contract
             "description_cy",  # pipelines.partnership_activity.contract
             "submitted",  # pipelines.partnership_activity.contract
