@@ -138,6 +138,28 @@ mutation Launch($params: ExecutionParams!) {
 """
 
 
+def _launch_ui_run(dev: "DagsterDev", selection: list[list[str]], checks: list | None = None):
+    """Launch a run of ``selection`` as the UI's Materialize button does (Dagster's built-in asset
+    job, empty run config), with ``checks`` (asset check selectors) or none; returns its run id."""
+    selector = {
+        "repositoryLocationName": "pipelines.definitions",
+        "repositoryName": "__repository__",
+        "jobName": "__ASSET_JOB",
+        "assetSelection": [{"path": p} for p in selection],
+    }
+    if checks is not None:
+        selector["assetCheckSelection"] = checks
+    params = {
+        "selector": selector,
+        "mode": "default",
+        "runConfigData": {},
+        "executionMetadata": {"tags": [{"key": "wellbeing/writes", "value": "warehouse"}]},
+    }
+    result = dev.graphql(LAUNCH, {"params": params})["launchRun"]
+    assert result["__typename"] == "LaunchRunSuccess", result
+    return result["run"]["runId"]
+
+
 def _runs(home: Path) -> list[dg.DagsterRun]:
     instance = dg.DagsterInstance.from_config(str(home))
     try:
@@ -214,33 +236,12 @@ def test_daemon_and_ui_never_build_on_a_failed_check(site, remove_cardiff, monke
             ["marts", "local_authority_profile"],
             ["published", "wellbeing_duckdb"],
         ]
-        result = dev.graphql(
-            LAUNCH,
-            {
-                "params": {
-                    "selector": {
-                        "repositoryLocationName": "pipelines.definitions",
-                        "repositoryName": "__repository__",
-                        "jobName": "__ASSET_JOB",
-                        "assetSelection": [{"path": p} for p in selection],
-                        # no contract check; the published file's own comment check is part of its op
-                        "assetCheckSelection": [
-                            {
-                                "assetKey": {"path": ["published", "wellbeing_duckdb"]},
-                                "name": "every_table_and_column_commented",
-                            }
-                        ],
-                    },
-                    "mode": "default",
-                    "runConfigData": {},
-                    "executionMetadata": {
-                        "tags": [{"key": "wellbeing/writes", "value": "warehouse"}]
-                    },
-                }
-            },
-        )["launchRun"]
-        assert result["__typename"] == "LaunchRunSuccess", result
-        ui_run = _wait_for_run(home, result["run"]["runId"])
+        # no contract check; the published file's own comment check is part of its op
+        check = {"assetKey": {"path": ["published", "wellbeing_duckdb"]}}
+        run_id = _launch_ui_run(
+            dev, selection, [{**check, "name": "every_table_and_column_commented"}]
+        )
+        ui_run = _wait_for_run(home, run_id)
         assert ui_run.status == dg.DagsterRunStatus.FAILURE
         text = _run_text(home, ui_run.run_id)
         assert "staging/stg_wimd__wimd_2025 was not rebuilt" in text
@@ -325,28 +326,8 @@ def test_the_daemon_fails_runs_killed_with_kill_9(tmp_path):
             lambda: dev.text()[-3000:],
         )
         # the queue has room again: a run launched from the UI leaves QUEUED and finishes
-        result = dev.graphql(
-            LAUNCH,
-            {
-                "params": {
-                    "selector": {
-                        "repositoryLocationName": "pipelines.definitions",
-                        "repositoryName": "__repository__",
-                        "jobName": "__ASSET_JOB",
-                        "assetSelection": [
-                            {"path": ["partnership_activity", "submission_template"]}
-                        ],
-                    },
-                    "mode": "default",
-                    "runConfigData": {},
-                    "executionMetadata": {
-                        "tags": [{"key": "wellbeing/writes", "value": "warehouse"}]
-                    },
-                }
-            },
-        )["launchRun"]
-        assert result["__typename"] == "LaunchRunSuccess", result
-        run = _wait_for_run(home, result["run"]["runId"], timeout=300)
+        run_id = _launch_ui_run(dev, [["partnership_activity", "submission_template"]])
+        run = _wait_for_run(home, run_id, timeout=300)
         assert run.status == dg.DagsterRunStatus.SUCCESS, _run_text(home, run.run_id)[-3000:]
     finally:
         dev.stop()
