@@ -197,7 +197,6 @@ NOTES_CY = [
         r"values separated by (comma|semicolon|tab|pipe)",
         lambda m: f"gwahanydd y gwerthoedd: {DELIMITERS_CY[m[1]]}",
     ),
-    (r"read sheet '(.*)' \(sheets: (.*)\)", r"darllenwyd y daflen '\1' (taflenni: \2)"),
     (
         r"the file is (.+) although its name ends in (\.\S*): read as (\S+)",
         lambda m: (

@@ -1078,7 +1078,11 @@ def _read_sheets(read: FileRead) -> FileRead:
     header_index, rows = rows_by_sheet[name]
     read.sheet_name = name
     if names.index(name) != 0:
-        read.notes.append(f"read sheet '{name}' (sheets: {', '.join(names)})")
+        _note(
+            read,
+            f"read sheet '{name}' (sheets: {', '.join(names)})",
+            f"darllenwyd y ddalen '{name}' (dalennau: {', '.join(names)})",
+        )
     read.header_row = header_index + 1
     header = rows[header_index]
     keep, ignored = _map_header(header)
@@ -1093,7 +1097,7 @@ def _read_sheets(read: FileRead) -> FileRead:
         r for r in sorted(hidden) if r > header_index + 1 and any(_cell(c) for c in rows[r - 1])
     ]
     if hidden_rows:
-        read.notes.append(_hidden_note(hidden_rows, name))
+        _hidden_note(read, hidden_rows, name)
     read.temp_dir = Path(tempfile.mkdtemp(prefix="partner-read-"))
     writer = _RowWriter(read.temp_dir, read.columns)
     records = ((i + 1, row, None, None) for i, row in enumerate(rows))
@@ -1213,16 +1217,21 @@ def _formula_problems(
     return out
 
 
-def _hidden_note(rows: list[int], sheet: str) -> str:
-    """The note of a sheet's hidden rows (loaded like any other)."""
-    listed = ", ".join(str(r) for r in rows[:10]) + (
-        f" and {len(rows) - 10} more" if len(rows) > 10 else ""
+def _hidden_note(read: FileRead, rows: list[int], sheet: str) -> None:
+    """Note a sheet's hidden rows (loaded like any other), in English and Welsh."""
+    one = len(rows) == 1
+    en = (
+        f"{'row' if one else 'rows'} {_rows_list(rows)} {'was' if one else 'were'} hidden in your "
+        f"sheet '{sheet}': loaded like the other rows (check {'it is' if one else 'they are'} "
+        "meant to be sent)"
     )
-    was = f"row {listed} was" if len(rows) == 1 else f"rows {listed} were"
-    return (
-        f"{was} hidden in your sheet '{sheet}': loaded like the other rows (check "
-        f"{'it is' if len(rows) == 1 else 'they are'} meant to be sent)"
-    )
+    cy = (
+        f"roedd rhes {_rows_list_cy(rows)} wedi'i chuddio ar eich dalen '{sheet}': fe'i llwythwyd"
+        if one
+        else f"roedd rhesi {_rows_list_cy(rows)} wedi'u cuddio ar eich dalen '{sheet}': fe'u "
+        "llwythwyd"
+    ) + f" fel y rhesi eraill (gwiriwch fod angen {'ei' if one else 'eu'} hanfon)"
+    _note(read, en, cy)
 
 
 def _read_parquet(read: FileRead) -> FileRead:

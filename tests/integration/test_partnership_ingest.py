@@ -258,6 +258,7 @@ def test_data_on_a_second_sheet_is_found(con, ref, tmp_path):
     out = load(con, path, ref, tmp_path)
     assert counts(out) == (3, 3, 0)
     assert "read sheet 'Data'" in out.note
+    assert "darllenwyd y ddalen 'Data'" in out.note_cy
     assert accepted(con, out)["source_row_number"].to_list() == [4, 5, 6]
     row = con.execute("select sheet_name, header_row from quality.submissions").fetchone()
     assert row == ("Data", 3)

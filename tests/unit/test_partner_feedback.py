@@ -252,10 +252,6 @@ def test_welsh_reasons_and_report_text_have_no_english_words():
         ("decoded as cp1252", "amgodiad y testun: cp1252"),
         ("values separated by semicolon", "gwahanydd y gwerthoedd: hanner colon"),
         (
-            "read sheet 'Activities' (sheets: Instructions, Activities)",
-            "darllenwyd y daflen 'Activities' (taflenni: Instructions, Activities)",
-        ),
-        (
             "the file is an Excel workbook (.xlsx) although its name ends in .csv: read as xlsx",
             (
                 "mae'r ffeil yn llyfr gwaith Excel (.xlsx) er bod ei henw yn gorffen â .csv: "

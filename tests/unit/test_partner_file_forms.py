@@ -161,6 +161,10 @@ def test_formulas_without_a_saved_value_are_set_aside_and_hidden_rows_noted(tmp_
         "rows 4, 6 were hidden in your sheet 'Activities': loaded like the other rows"
         in (read.notes)[0]
     )
+    assert read.notes_cy[read.notes[0]] == (
+        "roedd rhesi 4, 6 wedi'u cuddio ar eich dalen 'Activities': fe'u llwythwyd fel y rhesi "
+        "eraill (gwiriwch fod angen eu hanfon)"
+    )
     # as Excel saves it: each formula with its value (p25): read as values, nothing set aside
     with zipfile.ZipFile(tmp_path / "written.xlsx") as source:
         parts = {n: source.read(n) for n in source.namelist()}
