@@ -62,10 +62,6 @@ def main(argv: list[str] | None = None) -> int:
     from pipelines.settings import setting_path
     from pipelines.wording import counted
 
-    persistent = bool(os.environ.get("DAGSTER_HOME"))
-    instance = dg.DagsterInstance.get() if persistent else dg.DagsterInstance.ephemeral()
-    for line in fail_dead_runs(instance):  # a run killed earlier must not block the run queue
-        print(line, flush=True)
     graph = defs.resolve_asset_graph()
     warehouse = defs.resources["warehouse"]
     selectable = set(whole_run_selection().resolve(graph))
@@ -85,6 +81,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"The run could not start: {not_writable(lock.path, exc)}", file=sys.stderr)
         return 1
     try:
+        persistent = bool(os.environ.get("DAGSTER_HOME"))
+        instance = dg.DagsterInstance.get() if persistent else dg.DagsterInstance.ephemeral()
+        for line in fail_dead_runs(instance):  # a run killed earlier must not block the run queue
+            print(line, flush=True)
         backend = warehouse.backend()
         if backend.kind == "file" and not backend.exists():
             plan = plan_refresh(graph, selectable, None)

@@ -70,6 +70,13 @@ BATCH_ROWS = 50_000
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 TEXT_TYPES = ("csv",)
 SHEET_TYPES = ("xlsx", "xlsm", "xls", "ods")
+# The reader's own columns of a row read without a problem, between source_row_number and
+# _field_count and the submitted columns (``_RowWriter`` fills them for the rows it writes): every
+# other relation of rows (DuckDB's CSV reader, Parquet, a year re-run, tests) selects these.
+READ_FINE = (
+    "null::varchar as _read_problem, null::varchar as _read_problem_cy, null::varchar as _raw, "
+    "null::varchar as _read_rule"
+)
 SAVE_AS = (
     "Save or export the data as CSV (UTF-8) or Excel (.xlsx), one row per activity under a "
     "header row, and send it again"
@@ -986,8 +993,7 @@ def _fast_csv(read: FileRead, header: list, keep: list[tuple[int, str]]) -> File
     selected = ", ".join(f"c{i} as {quote_ident(name)}" for i, name in keep)
     read.relation = (
         f"(select null::bigint as source_row_number, {len(header)}::integer as _field_count, "
-        "null::varchar as _read_problem, null::varchar as _read_problem_cy, null::varchar as _raw, "
-        f"null::varchar as _read_rule, {selected} from {source})"
+        f"{READ_FINE}, {selected} from {source})"
     )
     read.fast = True
     return read
@@ -1247,8 +1253,8 @@ def _read_parquet(read: FileRead) -> FileRead:
     )
     read.relation = (
         "(select (file_row_number + 1)::bigint as source_row_number, null::integer as _field_count, "
-        "null::varchar as _read_problem, null::varchar as _read_problem_cy, null::varchar as _raw, "
-        f"null::varchar as _read_rule, {selected} from read_parquet({quote_literal(str(read.path))}, file_row_number = true))"
+        f"{READ_FINE}, {selected} "
+        f"from read_parquet({quote_literal(str(read.path))}, file_row_number = true))"
     )
     return _no_data_rows(read, pq.ParquetFile(read.path).metadata.num_rows)
 

@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 import duckdb
 
 from pipelines.partnership_activity import contract as pc
-from pipelines.partnership_activity import ingest
+from pipelines.partnership_activity import ingest, reading
 from pipelines.partnership_activity.lookups import Lookups
 from pipelines.sqltext import quote_ident, quote_literal
 from pipelines.warehouse import table_exists, transaction
@@ -79,8 +79,7 @@ def _as_text(financial_year: str) -> str:
     text = ", ".join(f"{quote_ident(c)}::varchar as {quote_ident(c)}" for c in submitted)
     return (
         "(select row_number() over (order by submission_sha256, source_row_number)::bigint "
-        "as source_row_number, null::integer as _field_count, null::varchar as _read_problem, "
-        f"null::varchar as _read_problem_cy, null::varchar as _raw, null::varchar as _read_rule, "
+        f"as source_row_number, null::integer as _field_count, {reading.READ_FINE}, "
         f"{text} from {RAW_TABLE} "
         f"where financial_year = {quote_literal(financial_year)} and is_current)"
     )

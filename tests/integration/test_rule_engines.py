@@ -212,7 +212,7 @@ def test_partner_quarantine_and_the_table_check_agree_on_every_partner_rule(copy
     missing la_code taken from the LSOA); then the rule, run as the table check runs it on the
     normalised row, must accept it too. The real rows are all accepted."""
     from pipelines.partnership_activity import contract as pc
-    from pipelines.partnership_activity import ingest, normalise
+    from pipelines.partnership_activity import ingest, normalise, reading
     from pipelines.partnership_activity.assets import load_reference
     from pipelines.quality.rules import row_mode_rules
 
@@ -232,8 +232,8 @@ def test_partner_quarantine_and_the_table_check_agree_on_every_partner_rule(copy
         def send(relation: str) -> str:
             con.execute(
                 f"create or replace temp table sent as select row_number() over ()::bigint as "
-                "source_row_number, null::integer as _field_count, null::varchar as _read_problem, "
-                f"null::varchar as _read_problem_cy, null::varchar as _raw, {text} from {relation}"
+                f"source_row_number, null::integer as _field_count, {reading.READ_FINE}, {text} "
+                f"from {relation}"
             )
             return "sent"
 
