@@ -54,6 +54,9 @@ def home(tmp_path, monkeypatch) -> Path:
 
 
 def _start_run(home: Path, tmp_path: Path) -> tuple[subprocess.Popen, str]:
+    # The instance's SQLite tables are made here, before the run's process starts: two processes
+    # opening a new instance at once both create them ("table alembic_version already exists").
+    dg.DagsterInstance.get().dispose()
     script = tmp_path / "sleeper.py"
     script.write_text(RUNNER)
     env = {**os.environ, "DAGSTER_HOME": str(home), "PYTHONPATH": str(PROJECT_ROOT)}
