@@ -19,6 +19,7 @@ import pytest
 
 from pipelines.settings import PROJECT_ROOT
 from pipelines.warehouse_lock import lock_path
+from tests.unit.test_dead_runs import create_instance
 
 DAGSTER = Path(sys.executable).with_name("dagster")
 SELECT = 'key:"reference/wellbeing_goals" or key:"reference/indicator_goals"'
@@ -28,11 +29,7 @@ SELECT = 'key:"reference/wellbeing_goals" or key:"reference/indicator_goals"'
 def env(tmp_path) -> dict[str, str]:
     home = tmp_path / "dagster_home"
     home.mkdir()
-    # Create the instance's storage once, as an analyst's first `make run` would: two processes
-    # creating a fresh SQLite run storage at the same moment race on its schema migration.
-    instance = dg.DagsterInstance.from_config(str(home))
-    instance.get_runs(limit=1)
-    instance.dispose()
+    create_instance(home)
     return {
         **os.environ,
         "PYTHONPATH": str(PROJECT_ROOT),

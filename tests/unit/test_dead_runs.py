@@ -53,10 +53,15 @@ def home(tmp_path, monkeypatch) -> Path:
     return home
 
 
+def create_instance(home: Path) -> None:
+    """Make the new instance's SQLite tables in ``home`` before another process opens it: two
+    processes opening a new instance at once both create them ("table alembic_version already
+    exists"), as an analyst's first ``make run`` never does."""
+    dg.DagsterInstance.from_config(str(home)).dispose()
+
+
 def _start_run(home: Path, tmp_path: Path) -> tuple[subprocess.Popen, str]:
-    # The instance's SQLite tables are made here, before the run's process starts: two processes
-    # opening a new instance at once both create them ("table alembic_version already exists").
-    dg.DagsterInstance.get().dispose()
+    create_instance(home)
     script = tmp_path / "sleeper.py"
     script.write_text(RUNNER)
     env = {**os.environ, "DAGSTER_HOME": str(home), "PYTHONPATH": str(PROJECT_ROOT)}
