@@ -9,9 +9,11 @@ through a run launcher that supports worker health checks (Kubernetes, ECS, Dock
 ``DefaultRunLauncher`` we use does not, and ``make run`` executes its run in its own process
 with no launcher at all. So this module does that check itself:
 
-* a run records its process id in its events (``Started process for run (pid: N)`` from the
-  launcher, ``Executing steps in process (pid: N)`` from the executor); ``make run`` also tags its
-  run with ``wellbeing/pid`` and ``wellbeing/host``;
+* a run records its process id in its events: the process that emits the run's start (the event
+  that makes it STARTED, on every entry point, ``dagster asset materialize`` included, which takes
+  no tags), ``Started process for run (pid: N)`` from the launcher, ``Executing steps in process
+  (pid: N)`` from the executor; ``make run`` also tags its run with ``wellbeing/pid`` and
+  ``wellbeing/host``;
 * a STARTED or STARTING run none of whose recorded processes on this machine is alive (or whose
   process id was reused by a process started after the run) is marked failed, with a message that
   says so (the published data is untouched: a killed publish leaves only temporary files).
@@ -57,9 +59,18 @@ def _recorded_pids(instance: dg.DagsterInstance, record) -> dict[int, float]:
     pids: dict[int, float] = {}
     if run.tags.get(HOST_TAG) == socket.gethostname() and run.tags.get(PID_TAG, "").isdigit():
         pids[int(run.tags[PID_TAG])] = record.create_timestamp.timestamp()
-    for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
-        data = entry.dagster_event.event_specific_data if entry.dagster_event else None
-        pid = (getattr(data, "metadata", None) or {}).get("pid")
+    kinds = {dg.DagsterEventType.RUN_START, dg.DagsterEventType.ENGINE_EVENT}
+    for entry in instance.all_logs(run.run_id, of_type=kinds):
+        event = entry.dagster_event
+        if event is None:
+            continue
+        if event.event_type == dg.DagsterEventType.RUN_START and event.pid:
+            # the process that started executing the run (what made it STARTED): every entry
+            # point has it, even one killed before its executor said its pid (make publish is
+            # dagster asset materialize, which takes no tags)
+            pids.setdefault(event.pid, entry.timestamp)
+            continue
+        pid = (getattr(event.event_specific_data, "metadata", None) or {}).get("pid")
         value = str(getattr(pid, "value", pid) or "")
         if value.isdigit():
             pids.setdefault(int(value), entry.timestamp)

@@ -119,6 +119,70 @@ def test_the_daemon_sensor_and_make_run_entry_fail_dead_runs(home, tmp_path):
     assert "fail_dead_runs(instance)" in (PROJECT_ROOT / "pipelines" / "run.py").read_text()
 
 
+# A run that has started (its start event, from its own process, made it STARTED) and is killed
+# before its executor says which process it is: `make publish` (dagster asset materialize, which
+# takes no tags) killed while it sets up its first step. No pid tag, no executor event.
+STARTED_ONLY = textwrap.dedent(
+    """
+    import os, time
+    import dagster as dg
+    from dagster._core.events import DagsterEvent, DagsterEventType
+
+    @dg.op
+    def never_runs():
+        pass
+
+    @dg.job
+    def publisher():
+        never_runs()
+
+    if __name__ == "__main__":
+        instance = dg.DagsterInstance.get()
+        run = instance.create_run_for_job(job_def=publisher)
+        instance.report_dagster_event(
+            DagsterEvent(
+                event_type_value=DagsterEventType.RUN_START.value,
+                job_name=run.job_name,
+                message="Started execution of run.",
+                pid=os.getpid(),
+            ),
+            run_id=run.run_id,
+        )
+        time.sleep(600)
+    """
+)
+
+
+def test_a_run_killed_before_its_executor_named_its_process_is_marked_failed(home, tmp_path):
+    create_instance(home)
+    script = tmp_path / "publisher.py"
+    script.write_text(STARTED_ONLY)
+    env = {**os.environ, "DAGSTER_HOME": str(home), "PYTHONPATH": str(PROJECT_ROOT)}
+    proc = subprocess.Popen([sys.executable, str(script)], env=env, cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 120
+        runs = []
+        while not runs and time.monotonic() < deadline:
+            assert proc.poll() is None, "the run's process ended early"
+            time.sleep(0.5)
+            with dg.DagsterInstance.get() as instance:
+                runs = instance.get_runs(
+                    filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED])
+                )
+        assert runs, "the run did not start"
+        run_id = runs[0].run_id
+        assert runs[0].tags.get("wellbeing/pid") is None
+        with dg.DagsterInstance.get() as instance:
+            assert fail_dead_runs(instance) == []  # its process is alive
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    with dg.DagsterInstance.get() as instance:
+        lines = fail_dead_runs(instance)
+        assert len(lines) == 1 and f"(pid {proc.pid}) had died" in lines[0]
+        assert instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.FAILURE
+
+
 @pytest.mark.parametrize("name", ["dagster.yaml", "dagster.local.yaml"])
 def test_every_instance_config_monitors_runs(name, tmp_path, monkeypatch):
     """Both instance configs turn run monitoring on (STARTING / CANCELING timeouts and a runtime
