@@ -191,7 +191,7 @@ def _schema_problems(doc, root: yaml.Node, where: str) -> list[tuple[int, str]]:
 
 
 def _custom_problems(doc, root: yaml.Node, where: str) -> list[tuple[int, str]]:
-    from pipelines.quality.rules import CUSTOM_PROPERTIES
+    from pipelines.quality.rules import CUSTOM_PROPERTIES, CUSTOM_PROPERTY_VALUES
 
     out = []
 
@@ -199,6 +199,23 @@ def _custom_problems(doc, root: yaml.Node, where: str) -> list[tuple[int, str]]:
         for i, item in enumerate(obj.get("customProperties") or []):
             name = item.get("property") if isinstance(item, dict) else None
             known = CUSTOM_PROPERTIES[level]
+            allowed = CUSTOM_PROPERTY_VALUES.get(name)
+            if name in known and allowed and item.get("value") not in allowed:
+                if root is None:
+                    out.append((0, ""))
+                    continue
+                node = _node_at(root, [*path, "customProperties", i, "value"])
+                line = node.start_mark.line + 1
+                out.append(
+                    (
+                        line,
+                        (
+                            f"{where} line {line}: customProperties {name!r} of "
+                            f"{_where(doc, path)} is {item.get('value')!r}; expected one of "
+                            f"{', '.join(allowed)}"
+                        ),
+                    )
+                )
             if name not in known:
                 if root is None:  # only asked whether there is a problem
                     out.append((0, ""))

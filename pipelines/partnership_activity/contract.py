@@ -48,6 +48,13 @@ def personal_columns() -> tuple[str, ...]:
     return tuple(c for c in submitted_columns() if is_personal_data(properties()[c]))
 
 
+def redaction_columns(kind: str) -> tuple[str, ...]:
+    """Submitted columns whose contract ``redaction`` is ``kind``: ``free_text`` (personal details
+    in the text replaced before the value is stored) or ``as_sent`` (a rejected value shown in
+    quarantine as sent)."""
+    return tuple(c for c in submitted_columns() if prop_custom(c, "redaction") == kind)
+
+
 LOCATION_COLUMNS: tuple[str, ...] = tuple(custom(contract_for(RAW_TABLE), "locationColumns") or ())
 REQUIRED_HEADER: tuple[str, ...] = tuple(
     c

@@ -493,6 +493,9 @@ def _views(con, checked: str, header_row: int) -> None:
 
 def _insert_quarantine(con, name: str, sha256: str, now: datetime) -> None:
     key = submission_key_rule(pc.table())
+    as_sent = (
+        "[" + ", ".join(quote_literal(c) for c in pc.redaction_columns("as_sent")) + "]::varchar[]"
+    )
     raw_json = (
         "to_json(struct_pack("
         + ", ".join(
@@ -506,9 +509,11 @@ def _insert_quarantine(con, name: str, sha256: str, now: datetime) -> None:
         select ? as submission_file, ? as submission_sha256, source_row_number,
                partner_organisation, partner_key, activity_id,
                p.rule_name, p.column_name,
-               -- the venue postcode is shown as sent (also beside the LSOA it contradicts)
-               case when list_contains(string_split(p.column_name, '/'), 'postcode') then p.value
-                    else pa_redact(p.value) end as value,
+               -- a column the contract marks redaction: as_sent (the venue postcode) is shown
+               -- as sent, also beside the LSOA it contradicts; any other has personal details
+               -- replaced (a phone number sent in the wrong column)
+               case when list_has_any(string_split(p.column_name, '/'), {as_sent})
+                    then p.value else pa_redact(p.value) end as value,
                pa_shown(p.reason, 'en') as reason, pa_shown(p.reason_cy, 'cy') as reason_cy,
                _row_json as row_json, ?::timestamptz as quarantined_at, false as is_resolved
         from (select *, unnest(_problems) as p from _checked where len(_problems) > 0)

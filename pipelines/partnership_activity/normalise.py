@@ -583,7 +583,9 @@ GROUPS: dict[str, tuple[str, ...]] = {
 def _sent_column(column: str, columns: list[str]) -> str:
     if column not in columns:
         return f"null::varchar as {sent(column)}"
-    if column in ("title", "description"):
+    from pipelines.partnership_activity.contract import redaction_columns
+
+    if column in redaction_columns("free_text"):  # the contract's redaction: free_text
         return f"pa_redact(pa_blank(s.{quote_ident(column)})) as {sent(column)}"
     return f"pa_blank(s.{quote_ident(column)}) as {sent(column)}"
 

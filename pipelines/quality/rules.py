@@ -140,6 +140,7 @@ CUSTOM_PROPERTIES: dict[str, frozenset[str]] = {
             "unit",  # here, pipelines.contracts (descriptions)
             "unit_cy",  # here (Welsh reasons)
             "personalData",  # pipelines.contracts
+            "redaction",  # pipelines.partnership_activity.contract
             "disclosure",  # pipelines.disclosure
             "aliases",  # pipelines.partnership_activity.contract (header aliases)
             "name_cy",  # pipelines.partnership_activity.contract (Welsh header, template)
@@ -149,6 +150,13 @@ CUSTOM_PROPERTIES: dict[str, frozenset[str]] = {
             "submitted",  # pipelines.partnership_activity.contract
         }
     ),
+}
+
+
+# The values a ``customProperties`` item may take, where they are a closed list (checked when
+# the contract is loaded, as the names are).
+CUSTOM_PROPERTY_VALUES: dict[str, tuple[str, ...]] = {
+    "redaction": ("free_text", "as_sent"),  # pipelines.partnership_activity.contract
 }
 
 

@@ -852,6 +852,22 @@ def test_personal_data_never_reaches_any_table(con, ref, tmp_path):
     )
 
 
+def test_quarantine_shows_a_value_as_the_contract_redaction_says(con, ref, tmp_path):
+    """The contract's ``redaction`` decides what a rejected value looks like in quarantine: the
+    venue postcode (as_sent) is shown as sent; a phone number sent in another column
+    (participant_count) has it replaced, as in free text."""
+    rows = table({"lsoa_code": "", "postcode": "CF10 9ZZ"}, {"participant_count": "07700 900123"})
+    out = load(con, write_csv(tmp_path / "redaction.csv", rows), ref, tmp_path)
+    assert counts(out) == (2, 0, 2)
+    shown = dict(
+        con.execute(
+            "select column_name, value from quality.quarantine where submission_sha256 = ?",
+            [out.sha256],
+        ).fetchall()
+    )
+    assert shown == {"postcode": "CF10 9ZZ", "participant_count": "[removed]"}
+
+
 def test_rejection_message_carries_no_contact_details(con, ref, tmp_path):
     path = tmp_path / "contacts_no_header.csv"
     path.write_text("Name,Email,What\nJo,jo@example.org,meeting\nAl,07700 900123,event\n")

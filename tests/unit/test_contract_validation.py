@@ -81,6 +81,18 @@ def test_an_unknown_custom_property_is_refused():
     assert problems[0].endswith("did you mean unit?")
 
 
+def test_a_redaction_value_outside_its_list_is_refused():
+    """A misspelt ``redaction`` value would silently stop a column's redaction."""
+    partner = CONTRACTS_DIR / "partnership_activity.yaml"
+    text = partner.read_text(encoding="utf-8").replace(
+        "{property: redaction, value: as_sent}", "{property: redaction, value: as-sent}", 1
+    )
+    _, problems = contract_problems(partner, text)
+    assert len(problems) == 1
+    assert "customProperties 'redaction' of" in problems[0] and "(postcode)" in problems[0]
+    assert problems[0].endswith("is 'as-sent'; expected one of free_text, as_sent")
+
+
 def test_a_description_cut_at_a_comma_is_found():
     """As in five contracts before this check: an unquoted {...} value with a comma."""
     text = COMMUNITY.read_text(encoding="utf-8").replace(

@@ -107,3 +107,23 @@ def test_header_names_partners_use_come_from_the_contract():
         "sectors",
         "wellbeing_goals",
     )
+
+
+def test_which_values_are_redacted_is_read_from_the_contract(monkeypatch):
+    """Free text (title, description) has personal details replaced before it is stored, and the
+    venue postcode is shown in quarantine as sent, because the contract says so (``redaction``):
+    mark another column and the loader's SQL follows."""
+    from pipelines.partnership_activity.normalise import _sent_column
+
+    assert pc.redaction_columns("free_text") == ("title", "description")
+    assert pc.redaction_columns("as_sent") == ("postcode",)
+    assert "pa_redact" in _sent_column("title", ["title"])
+    assert "pa_redact" not in _sent_column("activity_id", ["activity_id"])
+    props = {name: dict(prop) for name, prop in pc.properties().items()}
+    props["activity_id"]["customProperties"] = [
+        *props["activity_id"]["customProperties"],
+        {"property": "redaction", "value": "free_text"},
+    ]
+    monkeypatch.setattr(pc, "properties", lambda: props)
+    assert "activity_id" in pc.redaction_columns("free_text")
+    assert "pa_redact" in _sent_column("activity_id", ["activity_id"])
