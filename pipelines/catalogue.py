@@ -589,7 +589,7 @@ def fetch(key: str, mirror: Path | None = None, cache_dir: Path | None = None) -
     return fetched
 
 
-# What a file of each catalogue format may really be (``sniff_type``'s names, plus ``json``).
+# What a file of each catalogue format may really be (``sniff_type``'s names).
 READS_AS = {
     "csv": {"csv"},
     "json": {"json"},
@@ -598,19 +598,6 @@ READS_AS = {
     "xlsx": {"xlsx", "xlsm"},
 }
 FORMAT_NAMES = {"csv": "CSV", "json": "JSON", "geojson": "GeoJSON", "ods": "ODS", "xlsx": "XLSX"}
-
-
-def real_type(path: Path) -> str:
-    """What a file really is, from its first bytes: ``filetypes.sniff_type`` (as partner files)
-    (``html``, ``xml``, ``zip``, ``empty``, ``xlsx``... ``csv`` for other text), with text that
-    opens with ``{`` or ``[`` told apart as ``json``."""
-    kind = sniff_type(path)
-    if kind == "csv":
-        with open(path, "rb") as handle:
-            head = handle.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
-        if head[:1] in (b"{", b"["):
-            return "json"
-    return kind
 
 
 def check_file_type(fetched: FetchedFile) -> None:
@@ -623,10 +610,10 @@ def check_file_type(fetched: FetchedFile) -> None:
     wanted = READS_AS.get(fetched.format)
     if wanted is None or not fetched.path.is_file():
         return  # folders, several parts: each part's parser reads its own files
-    kind = real_type(fetched.path)
+    kind = sniff_type(fetched.path)
     if kind in wanted:
         return
-    what = {"json": "a JSON document"}.get(kind) or TYPE_NAMES.get(kind, kind)
+    what = TYPE_NAMES.get(kind, kind)
     if kind == "html":
         what += ", probably an error page saved in its place"
     if fetched.origin == "mirror":

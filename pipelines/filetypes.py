@@ -3,14 +3,19 @@ reader (``pipelines.partnership_activity.reading``) and by the source loaders
 (``pipelines.catalogue``: an error page saved in a source file's place), so both name a file's
 real type in the same words.
 
-``sniff_type(path)`` gives a key of ``TYPE_NAMES`` (``csv`` for text, ``xlsx``, ``html``, ``zip``,
-``empty``, ...); ``TYPE_NAMES`` / ``TYPE_NAMES_CY`` say it in English and Welsh
+``sniff_type(path)`` gives a key of ``TYPE_NAMES`` (``csv`` for other text, ``json``, ``xlsx``,
+``html``, ``zip``, ``empty``, ...); ``TYPE_NAMES`` / ``TYPE_NAMES_CY`` say it in English and Welsh
 ("a web page (HTML)" / "tudalen we (HTML)"); ``text_encoding(head)`` is the encoding of text from
 its first bytes.
 """
 
+import re
 import zipfile
 from pathlib import Path
+
+# Text that opens as a JSON object or array does (an API's answer or error saved as a file): "{"
+# then a key or "}", "[" then a value or "]". A CSV header such as "[Activity ID],Title" is not.
+JSON_START = re.compile(r'\{\s*["}]|\[\s*[\[{"\]0-9-]')
 
 TYPE_NAMES = {
     "csv": "a CSV text file",
@@ -27,6 +32,7 @@ TYPE_NAMES = {
     "zip": "a zip archive",
     "html": "a web page (HTML)",
     "xml": "an XML file",
+    "json": "a JSON document",
     "excel_xml": "an Excel 2003 XML spreadsheet",
     "rtf": "a Rich Text document",
     "png": "a PNG image",
@@ -49,6 +55,7 @@ TYPE_NAMES_CY = {
     "zip": "archif zip",
     "html": "tudalen we (HTML)",
     "xml": "ffeil XML",
+    "json": "dogfen JSON",
     "excel_xml": "taenlen XML Excel 2003",
     "rtf": "dogfen Rich Text",
     "png": "delwedd PNG",
@@ -103,6 +110,8 @@ def sniff_type(path: Path) -> str:
         return "html"
     if lowered.startswith("<?xml"):
         return "excel_xml" if "urn:schemas-microsoft-com:office:spreadsheet" in text else "xml"
+    if JSON_START.match(text):
+        return "json"
     return "csv"
 
 

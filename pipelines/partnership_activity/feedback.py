@@ -31,6 +31,7 @@ import polars as pl
 from jinja2 import Environment, FileSystemLoader
 
 from pipelines.csvfiles import write_csv
+from pipelines.wording import yn_predicative
 
 TEMPLATES = Path(__file__).parent / "templates"
 REPORT_ROWS = 2000
@@ -200,7 +201,7 @@ NOTES_CY = [
     (
         r"the file is (.+) although its name ends in (\.\S*): read as (\S+)",
         lambda m: (
-            f"mae'r ffeil yn {_type_cy(m[1])} er bod ei henw yn gorffen â {m[2]}: "
+            f"mae'r ffeil {yn_predicative(_type_cy(m[1]))} er bod ei henw yn gorffen â {m[2]}: "
             f"darllenwyd fel {m[3]}"
         ),
     ),

@@ -61,7 +61,7 @@ from pipelines.partnership_activity.contract import (
 from pipelines.partnership_activity.normalise import redact_text, shown_value
 from pipelines.readers import read_sheet_rows, sheet_names
 from pipelines.sqltext import quote_ident, quote_literal
-from pipelines.wording import counted
+from pipelines.wording import counted, yn_predicative
 
 LOG = logging.getLogger(__name__)
 HEADER_SEARCH_ROWS = 30
@@ -827,8 +827,8 @@ def _read_csv(read: FileRead, prefer_fast: bool) -> FileRead:
             f"Expected a row naming the columns {', '.join(REQUIRED_HEADER)} (and optional "
             "ones), values separated by commas, semicolons, tabs or pipes. Use the submission "
             "template's header row and send the file again.",
-            f"ni chanfuwyd rhes benawdau {searched_cy}. Mae'r ffeil yn "
-            f"{TYPE_NAMES_CY['csv']} yn {encoding}. Disgwylir rhes sy'n enwi'r colofnau "
+            f"ni chanfuwyd rhes benawdau {searched_cy}. Mae'r ffeil "
+            f"{yn_predicative(TYPE_NAMES_CY['csv'])} yn {encoding}. Disgwylir rhes sy'n enwi'r colofnau "
             f"{', '.join(REQUIRED_HEADER)}. Defnyddiwch res benawdau'r templed cyflwyno ac "
             "anfonwch y ffeil eto.",
         )
@@ -1020,7 +1020,7 @@ def _read_sheets(read: FileRead) -> FileRead:
             read,
             f"the file is {TYPE_NAMES[read.file_format]} but could not be opened ({message}); "
             f"{hint}.",
-            f"mae'r ffeil yn {TYPE_NAMES_CY[read.file_format]} ond nid oedd modd ei hagor; "
+            f"mae'r ffeil {yn_predicative(TYPE_NAMES_CY[read.file_format])} ond nid oedd modd ei hagor; "
             f"efallai ei bod wedi'i diogelu gan gyfrinair: tynnwch y cyfrinair neu cadwch gopi fel "
             ".xlsx.",
         )
@@ -1339,7 +1339,7 @@ def _reject_archive(read: FileRead) -> FileRead:
         f"the file is {TYPE_NAMES['zip']} ({inside}), not a spreadsheet or CSV: archives are not "
         "opened. Unzip it and send the files inside it (CSV or Excel .xlsx, one row per "
         "activity under a header row): each is loaded as its own return.",
-        f"mae'r ffeil yn {TYPE_NAMES_CY['zip']} ({inside_cy}), nid taenlen na CSV: nid yw "
+        f"mae'r ffeil {yn_predicative(TYPE_NAMES_CY['zip'])} ({inside_cy}), nid taenlen na CSV: nid yw "
         "archifau'n cael eu hagor. Dadsipiwch hi ac anfonwch y ffeiliau sydd ynddi (CSV neu "
         "Excel .xlsx, un rhes i bob gweithgaredd o dan res o benawdau): caiff pob un ei llwytho "
         "fel ffurflen ar wahân.",
@@ -1370,7 +1370,7 @@ def read(path: Path, prefer_fast: bool = True) -> FileRead:
             result,
             f"the file is {TYPE_NAMES[kind]}{extra}, not a spreadsheet or CSV, although its name "
             f"ends in .{suffix or '(none)'}. {SAVE_AS}.",
-            f"mae'r ffeil yn {TYPE_NAMES_CY[kind]}, nid taenlen na CSV, er bod ei henw yn gorffen "
+            f"mae'r ffeil {yn_predicative(TYPE_NAMES_CY[kind])}, nid taenlen na CSV, er bod ei henw yn gorffen "
             f"â .{suffix or '(dim)'}. {SAVE_AS_CY}.",
         )
     if kind != looks and not (kind == "xlsx" and looks == "xlsm"):
@@ -1392,7 +1392,7 @@ def read(path: Path, prefer_fast: bool = True) -> FileRead:
             result,
             f"the file is {TYPE_NAMES.get(kind, kind)}{encoding} but could not be split into rows "
             f"and values (the data team can see the details in the run log). {SAVE_AS}.",
-            f"mae'r ffeil yn {TYPE_NAMES_CY.get(kind, kind)}{encoding_cy} ond nid oedd modd ei "
+            f"mae'r ffeil {yn_predicative(TYPE_NAMES_CY.get(kind, kind))}{encoding_cy} ond nid oedd modd ei "
             f"rhannu'n rhesi a gwerthoedd (gall y tîm data weld y manylion yng nghofnod y "
             f"rhediad). {SAVE_AS_CY}.",
         )

@@ -268,3 +268,20 @@ def test_a_zip_in_the_inbox_is_rejected_naming_the_files_inside_with_a_report(tm
     assert "Dadsipiwch hi" in row[4]
     assert "Unzip it and send the files inside it" in outcome.feedback["en"].read_text()
     assert "Dadsipiwch hi" in outcome.feedback["cy"].read_text()
+
+
+def test_a_json_file_sent_as_csv_is_named_as_json_and_a_bracketed_header_is_still_csv(tmp_path):
+    """One home for what a file really is (``pipelines.filetypes``): a partner's JSON export
+    saved as .csv is refused in the words the source loaders use, in English and Welsh; a CSV
+    whose first header is in brackets is read as CSV."""
+    from pipelines.filetypes import sniff_type
+    from pipelines.partnership_activity import reading
+
+    (tmp_path / "export.csv").write_text('[{"activity_id": "A1", "title": "Walk"}]\n')
+    read = reading.read(tmp_path / "export.csv")
+    assert read.error.startswith(
+        "the file is a JSON document, not a spreadsheet or CSV, although its name ends in .csv."
+    )
+    assert read.error_cy.startswith("mae'r ffeil yn ddogfen JSON, nid taenlen na CSV")
+    (tmp_path / "bracketed.csv").write_text("[Activity ID],Title\nA1,Walk\n")
+    assert sniff_type(tmp_path / "bracketed.csv") == "csv"
