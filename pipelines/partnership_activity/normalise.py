@@ -46,15 +46,18 @@ available).
 Postcode: upper case, one space before the last three characters (``cf101ep`` -> ``CF10 1EP``).
 
 Dates (``start_date``, ``end_date``):
-    * ``2024-04-01`` (optionally followed by a time), ``1/4/2024``, ``01-04-2024``,
-      ``01.04.2024`` (day first, as in the UK), ``1 April 2024``, ``1st Apr 2024``, ``1 Ebrill
-      2024`` (English or Welsh month names), spreadsheet dates, and Excel serial day numbers
+    * ``2024-04-01`` (optionally followed by a time), ``2024/04/01``, ``1/4/2024``,
+      ``01-04-2024``, ``01.04.2024`` (day first, as in the UK), ``1 April 2024``, ``1st Apr 2024``,
+      ``01-Apr-2024``, ``April 1, 2024``, ``1 Ebrill 2024``, ``11eg Ebrill 2024`` (English or Welsh
+      month names and ordinals), with a weekday in front (``Tuesday 1 April 2024``, ``dydd Llun
+      ...``) or a time after (``01/04/2024 09:30``), spreadsheet dates, and Excel serial day numbers
       (``45383`` = 2024-04-01): stored as that day, ``*_precision = 'day'``;
-    * a month alone: ``April 2024``, ``Ebrill 2024``, ``2024-04``, ``04/2024``: stored as the first
-      day of the month for ``start_date`` and the last day for ``end_date``,
+    * a month alone: ``April 2024``, ``Apr-2024``, ``Ebrill 2024``, ``2024-04``, ``04/2024``:
+      stored as the first day of the month for ``start_date`` and the last day for ``end_date``,
       ``*_precision = 'month'``;
     * quarantined: a year alone (it does not say which financial year), a two-digit year
-      (``01/04/24``), a month-first (US) date that is not a valid day-first date, anything else.
+      (``01/04/24``, ``01-Apr-24``), a day the month does not have (``31 April 2024``), a
+      month-first (US) date that is not a valid day-first date, anything else.
 
 Amounts (``funding_gbp``, pounds):
     * accepted: ``12500``, ``12500.50``, ``£12,500``, ``£12,500.00``, ``12 500``, ``GBP 300``,
@@ -406,9 +409,25 @@ DATE_HELP_CY = (
 ISO_DAY = r"[0-9]{4}-[0-9]{2}-[0-9]{2}([ T].*)?"
 DAY_FIRST = r"[0-9]{1,2}[/.\-][0-9]{1,2}[/.\-][0-9]{4}"
 TWO_DIGIT_YEAR = r"[0-9]{1,2}[/.\-][0-9]{1,2}[/.\-][0-9]{2}"
-DAY_MONTH_YEAR = r"[0-9]{1,2}(st|nd|rd|th|af|ed|ydd|il|fed)? [a-z]+,? [0-9]{4}"
+YEAR_FIRST = r"[0-9]{4}[/.][0-9]{1,2}[/.][0-9]{1,2}"  # 2024/04/01, 2024.04.01
+ORDINAL = (
+    r"(st|nd|rd|th|af|il|ydd|ed|fed|eg|ain)?"  # 1st, 2nd; 1af, 2il, 3ydd, 5ed, 7fed, 11eg, 21ain
+)
+DAY_MONTH_YEAR = rf"[0-9]{{1,2}}{ORDINAL} [a-z]+,? [0-9]{{4}}"  # 1 April 2024, 01-Apr-2024
+MONTH_DAY_YEAR = r"[a-z]+ [0-9]{1,2}(st|nd|rd|th)?,? [0-9]{4}"  # April 1, 2024
+TWO_DIGIT_YEAR_WORD = rf"[0-9]{{1,2}}{ORDINAL} [a-z]+,? [0-9]{{2}}"  # 01-Apr-24 (Excel's d-mmm-yy)
 MONTH_YEAR = r"[a-z]+,? [0-9]{4}"
 NUMERIC_MONTH = r"[0-9]{4}-[0-9]{1,2}|[0-9]{1,2}/[0-9]{4}"
+# Before the forms are matched, the text is lower case with single spaces and: a weekday name
+# in front is dropped ("Tuesday 1 April 2024", "Tue, 01 Apr 2024", "dydd Mawrth 1 Ebrill 2024":
+# Welsh only after "dydd", as "Mawrth" alone is March); a "-", "." or "/" between a number and a
+# month name is a space ("01-Apr-2024", "1.Apr.2024", "Apr-2024"); a time after the date is
+# dropped ("01/04/2024 00:00", "1 April 2024 09:30").
+WEEKDAY = (
+    r"^((mon|tue|wed|thu|fri|sat|sun)[a-z]*|dydd (llun|mawrth|mercher|iau|gwener|sadwrn|sul))"
+    r",? "
+)
+TIME_AFTER = r" [0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?( ?[ap]\.?m\.?)?$"
 
 
 def date_columns(column: str, prefix: str) -> tuple[list[str], list[str], str]:
@@ -419,10 +438,19 @@ def date_columns(column: str, prefix: str) -> tuple[list[str], list[str], str]:
     wherever its body names it, and the date forms name the text some thirty times.
     """
     x, y = sent(column), f"{prefix}_y"
+    spaced = rf"lower(regexp_replace({x}, '\s+', ' ', 'g'))"
+    for pattern, replacement in (
+        (WEEKDAY, ""),
+        (r"([0-9])[-./]([a-z])", r"\1 \2"),
+        (r"^([0-9]{1,2}[a-z]+)[-./]([a-z])", r"\1 \2"),  # 2nd-Apr-2024
+        (r"([a-z])[-./]([0-9])", r"\1 \2"),
+        (TIME_AFTER, ""),
+    ):
+        spaced = f"regexp_replace({spaced}, {sql_value(pattern)}, {sql_value(replacement)})"
     text = [
         (
             f"case when {x} is not null and not regexp_full_match({x}, {sql_value(ISO_DAY)}) "
-            rf"then lower(regexp_replace({x}, '\s+', ' ', 'g')) end as {y}"
+            f"then {spaced} end as {y}"
         )
     ]
     parts = [
@@ -437,11 +465,19 @@ def date_columns(column: str, prefix: str) -> tuple[list[str], list[str], str]:
             f"try_cast(regexp_extract({y}, '^([0-9]{{1,2}})/[0-9]{{4}}$', 1) as integer)) "
             f"as {prefix}_month_number"
         ),
-        f"try_cast(regexp_extract({y}, '^([0-9]{{1,2}})', 1) as integer) as {prefix}_day",
+        (
+            f"coalesce(try_cast(regexp_extract({y}, '^([0-9]{{1,2}})', 1) as integer), "
+            f"try_cast(regexp_extract({y}, '^[a-z]+ ([0-9]{{1,2}})', 1) as integer)) "
+            f"as {prefix}_day"
+        ),
         (
             f"case when regexp_full_match({y}, {sql_value(DAY_FIRST)}) then "
             rf"try_strptime(regexp_replace({y}, '[.\-]', '/', 'g'), '%d/%m/%Y')::date end "
             f"as {prefix}_dmy"
+        ),
+        (
+            f"case when regexp_full_match({y}, {sql_value(YEAR_FIRST)}) then "
+            f"try_strptime(replace({y}, '.', '/'), '%Y/%m/%d')::date end as {prefix}_ymd"
         ),
     ]
     year, word, number, day = (
@@ -464,11 +500,13 @@ def date_columns(column: str, prefix: str) -> tuple[list[str], list[str], str]:
         when {y} is null and try_strptime(left({x}, 10), '%Y-%m-%d') is not null
             then {ok(f"strptime(left({x}, 10), '%Y-%m-%d')", "day")}
         when {prefix}_dmy is not null then {ok(f"{prefix}_dmy", "day")}
+        when {prefix}_ymd is not null then {ok(f"{prefix}_ymd", "day")}
         when regexp_full_match({y}, '[0-9]{{5}}(\\.0+)?')
             then {ok(f"date '1899-12-30' + to_days(left({y}, 5)::integer)", "day")}
-        when regexp_full_match({y}, {sql_value(DAY_MONTH_YEAR)}) and {word} is not null
-             and try_cast(make_date({year}, {word}, {day}) as date) is not null
-            then {ok(f"make_date({year}, {word}, {day})", "day")}
+        when (regexp_full_match({y}, {sql_value(DAY_MONTH_YEAR)})
+              or regexp_full_match({y}, {sql_value(MONTH_DAY_YEAR)})) and {word} is not null
+             and try(make_date({year}, {word}, {day})) is not null
+            then {ok(f"try(make_date({year}, {word}, {day}))", "day")}
         when ((regexp_full_match({y}, {sql_value(MONTH_YEAR)}) and {word} is not null)
               or regexp_full_match({y}, {sql_value(NUMERIC_MONTH)}))
              and {month} between 1 and 12 and {year} between 1000 and 9999
@@ -482,7 +520,9 @@ def date_columns(column: str, prefix: str) -> tuple[list[str], list[str], str]:
             "y mis (Ebrill 2024)",
         )
     }
-        when regexp_full_match({y}, {sql_value(TWO_DIGIT_YEAR)}) then {
+        when regexp_full_match({y}, {sql_value(TWO_DIGIT_YEAR)})
+             or (regexp_full_match({y}, {sql_value(TWO_DIGIT_YEAR_WORD)}) and {word} is not null)
+             then {
         bad(
             "has a two-digit year: write the year in full, e.g. 01/04/2024",
             f"mae blwyddyn dau ddigid yn {column} ",

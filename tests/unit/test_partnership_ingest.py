@@ -285,3 +285,66 @@ def test_a_json_file_sent_as_csv_is_named_as_json_and_a_bracketed_header_is_stil
     assert read.error_cy.startswith("mae'r ffeil yn ddogfen JSON, nid taenlen na CSV")
     (tmp_path / "bracketed.csv").write_text("[Activity ID],Title\nA1,Walk\n")
     assert sniff_type(tmp_path / "bracketed.csv") == "csv"
+
+
+@pytest.mark.parametrize(
+    ("sent", "day", "precision"),
+    [
+        ("01-Apr-2025", "2025-04-01", "day"),
+        ("1.Apr.2025", "2025-04-01", "day"),
+        ("2nd-Apr-2025", "2025-04-02", "day"),
+        ("April 1, 2025", "2025-04-01", "day"),
+        ("1 April 2025", "2025-04-01", "day"),
+        ("2025-04-01T00:00:00", "2025-04-01", "day"),
+        ("2025/04/01", "2025-04-01", "day"),
+        ("01/04/2025 00:00", "2025-04-01", "day"),
+        ("1 Apr 2025 9:30 am", "2025-04-01", "day"),
+        ("Tuesday 1 April 2025", "2025-04-01", "day"),
+        ("dydd Mawrth 1 Ebrill 2025", "2025-04-01", "day"),
+        ("11eg Ebrill 2025", "2025-04-11", "day"),
+        ("21ain Ebrill 2025", "2025-04-21", "day"),
+        ("Mawrth 2025", "2025-03-01", "month"),  # March, not the weekday
+        ("Apr-2025", "2025-04-01", "month"),
+        ("04/01/2025", "2025-01-04", "day"),  # day first, as before
+    ],
+)
+def test_every_unambiguous_date_form_is_read_as_its_day(sent, day, precision):
+    """The date rules (``normalise.date_columns``) on one connection, as the loader runs them."""
+    value, got_precision, reason = _normalised_start_date(sent)
+    assert (str(value), got_precision, reason) == (day, precision, None)
+
+
+@pytest.mark.parametrize(
+    ("sent", "reason"),
+    [
+        ("1-Apr-25", "start_date '1-Apr-25' has a two-digit year: write the year in full"),
+        ("31 April 2025", "start_date '31 April 2025' is not a date: expected a day such as"),
+        ("April 31, 2025", "start_date 'April 31, 2025' is not a date"),
+        ("29 Feb 2025", "start_date '29 Feb 2025' is not a date"),
+        ("2025/13/01", "start_date '2025/13/01' is not a date"),
+    ],
+)
+def test_a_date_that_is_not_a_day_is_quarantined_with_its_reason(sent, reason):
+    """``31 April 2025`` once stopped the whole load (make_date raised); now it is a reason."""
+    value, _, got = _normalised_start_date(sent)
+    assert value is None and got.startswith(reason)
+
+
+def _normalised_start_date(sent: str):
+    import duckdb
+
+    from pipelines.partnership_activity import normalise
+
+    con = duckdb.connect()
+    for macro in normalise.macros():
+        con.execute(macro)
+    con.execute(
+        f"create temp table k as select 'start' as _group, ?::varchar as "
+        f"{normalise.raw('start_date')}",
+        [sent],
+    )
+    row = con.execute(
+        f"select start_date, start_date_precision, _start.en "
+        f"from ({normalise.dictionary_sql('start', 'k', {})})"
+    ).fetchone()
+    return row
