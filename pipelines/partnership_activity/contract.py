@@ -55,6 +55,13 @@ def redaction_columns(kind: str) -> tuple[str, ...]:
     return tuple(c for c in submitted_columns() if prop_custom(c, "redaction") == kind)
 
 
+def identity_columns() -> tuple[str, ...]:
+    """The submitted columns that ``quality.quarantine`` names a rejected row by (the partner and
+    its activity_id): kept even for a row whose values cannot be read apart."""
+    quarantine = [p["name"] for p in contract_for(QUARANTINE_TABLE)["properties"]]
+    return tuple(c for c in submitted_columns() if c in quarantine)
+
+
 LOCATION_COLUMNS: tuple[str, ...] = tuple(custom(contract_for(RAW_TABLE), "locationColumns") or ())
 REQUIRED_HEADER: tuple[str, ...] = tuple(
     c
@@ -64,6 +71,7 @@ REQUIRED_HEADER: tuple[str, ...] = tuple(
     and custom(properties()[c], "default") is None
 )
 PERSONAL_COLUMNS = personal_columns()
+IDENTITY_COLUMNS = identity_columns()
 
 
 def allowed_values(name: str) -> list[str]:

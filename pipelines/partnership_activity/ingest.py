@@ -473,9 +473,10 @@ def _views(con, checked: str, header_row: int) -> None:
         """
     )
     not_null = " and ".join(f"{k} is not null" for k in key_columns)
-    # a totals row or a repeated header is not an activity: it holds no key (its one problem)
-    rules = ", ".join(quote_literal(r) for r in normalise.NOT_A_ROW)
-    not_a_row = f"not coalesce(_problems[1].rule_name in ({rules}), false)"
+    # a totals row or a repeated header is not an activity, and a row whose values cannot be read
+    # apart (a bad quote mark, a ragged row) keeps only its id to be found by: neither takes
+    # part in the key (their one problem is filed under '(row)')
+    not_a_row = "not coalesce(_problems[1].column_name = '(row)', false)"
     con.execute(
         f"""
         create or replace temp table _dups as

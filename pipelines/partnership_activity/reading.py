@@ -52,6 +52,7 @@ from openpyxl.utils.cell import coordinate_from_string
 
 from pipelines.filetypes import TYPE_NAMES, TYPE_NAMES_CY, sniff_type, text_encoding
 from pipelines.partnership_activity.contract import (
+    IDENTITY_COLUMNS,
     LOCATION_COLUMNS,
     PERSONAL_COLUMNS,
     REQUIRED_HEADER,
@@ -358,8 +359,9 @@ def _rows_from_records(
     sheet: bool = False,
     cell_problems: dict | None = None,
 ) -> None:
-    """Write the data records after the header; ``records`` yields (row number, fields or None,
-    problem (English, Welsh) or None, raw text).
+    """Write the data records after the header; ``records`` yields (row number, fields, problem
+    (English, Welsh) or None, raw text); with a problem, ``fields`` are the values before the bad
+    quote mark (or None).
 
     A CSV row must have the header's number of fields (empty fields after them are ignored); a
     spreadsheet row may stop early (empty cells), but a value right of the last header is ragged.
@@ -369,8 +371,15 @@ def _rows_from_records(
         if number <= header_index + 1:
             continue
         if problem is not None:
+            # the row is set aside whole; only the values before its bad quote mark, which
+            # identify it (IDENTITY_COLUMNS), are kept so the partner can find it
             en, cy = problem
-            writer.add(number, -1, [None] * len(positions), en, cy, redact_text(raw or "")[:2000])
+            intact = fields or []
+            values = [
+                _cell(intact[i]) if i < len(intact) and column in IDENTITY_COLUMNS else None
+                for i, column in keep
+            ]
+            writer.add(number, -1, values, en, cy, redact_text(raw or "")[:2000])
             continue
         if not any(f is not None and str(f).strip() for f in fields):
             continue  # an empty row: not a row of data (its number is still counted)
@@ -484,6 +493,18 @@ def _quote_columns(line: str, delimiter: str) -> tuple[int | None, int | None]:
         at_start = False
         i += 1
     return (opened if inside else None), lone
+
+
+def _intact_fields(line: str, delimiter: str) -> list[str]:
+    """The values of a badly quoted line that come before its first quote mark, which the
+    quote cannot have moved (the activity_id and partner of a row set aside, so the partner
+    can find it); empty when the quote is in the first value."""
+    opened, lone = _quote_columns(line, delimiter)
+    stops = [i for i in (opened, lone) if i is not None]
+    if not stops:
+        return []
+    fields = next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter), [])
+    return fields[: min(stops)]
 
 
 def _column_name(header: list, index: int | None) -> tuple[str, str]:
@@ -698,18 +719,19 @@ def _csv_records(lines, delimiter: str, header: list | None = None, facts=None):
             opened, _ = _quote_columns(texts[0], delimiter)
             pending[:0] = [(t, k, True) for t, k, _ in raw[1:]]
             en, cy = _stray_open(header, opened, len(raw) - 1)
-            yield number, None, (en, cy), texts[0]
+            yield number, _intact_fields(texts[0], delimiter), (en, cy), texts[0]
             if facts.not_utf8_rows[-1:] == [number] and raw[0][1] not in ("cp1252", "mixed"):
                 facts.not_utf8_rows.pop()
             records = reader()
             continue
         text = "".join(texts)
         if error is not None:
-            yield number, None, _bad_quoting(header, error, texts, delimiter), text
+            problem = _bad_quoting(header, error, texts, delimiter)
+            yield number, _intact_fields(texts[0], delimiter), problem, text
             continue
         if len(raw) == 1 and raw[0][2] and texts[0].count('"') % 2:
             _, lone = _quote_columns(texts[0], delimiter)
-            yield number, None, _stray_lone(header, lone), text
+            yield number, _intact_fields(texts[0], delimiter), _stray_lone(header, lone), text
             continue
         if len(facts.question_mark_rows) < 1000:
             for value in fields:

@@ -852,6 +852,24 @@ def test_personal_data_never_reaches_any_table(con, ref, tmp_path):
     )
 
 
+def test_a_row_set_aside_for_its_quote_mark_keeps_its_activity_id_in_quarantine(con, ref, tmp_path):
+    """A title opening a quote that is never closed: the row is quarantined with the partner
+    and activity_id it was sent with, and a later row of the same id is not called a duplicate
+    of a row whose values could not be read."""
+    rows = table({"title": '"Tea and chat'}, {}, {"activity_id": "A001"})
+    lines = [",".join(r) for r in rows]
+    (tmp_path / "quote.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = load(con, tmp_path / "quote.csv", ref, tmp_path)
+    assert counts(out) == (3, 2, 1)
+    got = con.execute(
+        "select source_row_number, partner_organisation, activity_id, rule_name "
+        "from quality.quarantine where submission_sha256 = ?",
+        [out.sha256],
+    ).fetchall()
+    assert got == [(2, "Test Partnership", "A001", "file.row_shape")]
+    assert accepted(con, out, "source_row_number, activity_id").rows() == [(3, "A002"), (4, "A001")]
+
+
 def test_quarantine_shows_a_value_as_the_contract_redaction_says(con, ref, tmp_path):
     """The contract's ``redaction`` decides what a rejected value looks like in quarantine: the
     venue postcode (as_sent) is shown as sent; a phone number sent in another column

@@ -125,6 +125,11 @@ def test_an_unclosed_quote_sets_aside_its_own_row_and_the_rows_after_it_load(tmp
         5: "A-004",
     }
     en, cy = set_aside(rows)[3]
+    # the row set aside still says which activity it is (the values before the quote mark),
+    # and nothing after the quote is taken as a value
+    aside = next(r for r in rows if r["source_row_number"] == 3)
+    assert (aside["activity_id"], aside["partner_organisation"]) == ("A-002", "Cyngor Sir Powys")
+    assert aside["title"] is None and aside["lsoa_code"] is None
     assert en.startswith('a quote mark (") in column 5 (title) opens here and is not closed')
     assert "the next 2 lines, which it would have joined to this row, were read as rows" in en
     # the Welsh carries the same detail: the column and how many lines were read apart
@@ -160,6 +165,7 @@ def test_two_stray_quotes_in_neighbouring_rows_do_not_merge_them(tmp_path):
     assert list(aside) == [2, 3]
     assert "opens here and is not closed" in aside[2][0]
     assert aside[3][0].startswith('a quote mark (") in column 5 (title) has no partner')
+    assert [r["activity_id"] for r in rows if r["_read_problem"]] == ["A-001", "A-002"]
     assert aside[3][1].startswith("nid oes pâr i'r dyfynnod (\") yng ngholofn 5 (title)")
     assert {n: r["lsoa_code"] for n, r in loaded(rows).items()} == {
         4: "W01000047",
