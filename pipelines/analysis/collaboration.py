@@ -55,13 +55,13 @@ def read_goal_indicators(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The one place ``marts.goal_indicators`` is read: local-authority values of every period.
 
     Returns:
-        la_code, indicator_code, period_label, period_start (Date), period_end (Date),
-        period_type, source_key, value: every period of every indicator the mart holds for the 22
+        la_code, indicator_code, period_label, period_label_cy (the label in Welsh),
+        period_start (Date), period_end (Date), period_type, source_key, value: every period of every indicator the mart holds for the 22
         authorities (Wales, board, health-board and MSOA rows are left out), as the mart dates them.
     """
     return con.execute(
         """
-        select area_code as la_code, indicator_code, period_label,
+        select area_code as la_code, indicator_code, period_label, period_label_cy,
             cast(period_start as date) as period_start, cast(period_end as date) as period_end,
             period_type, source_key, cast(value as double) as value
         from marts.goal_indicators
@@ -103,6 +103,8 @@ class Outcome:
     measure: str  # 'level' or 'change'
     label: str  # '2020-21', or '2018-19 to 2022-23' for a change
     baseline_label: str | None
+    label_cy: str  # the same in Welsh: '2020-21', 'Ebrill 2020 i Ebrill 2025'
+    baseline_label_cy: str | None
     start: date  # first day of the outcome window (the baseline period's, for a change)
     end: date  # last day of the latest period
     values: dict[str, float]
@@ -126,7 +128,14 @@ def indicator_outcomes(goal: pl.DataFrame, activity_start: date | None) -> list[
     out = []
     for (code,), rows in sorted(goal.group_by(["indicator_code"]), key=lambda g: g[0]):
         periods = (
-            rows.select("period_label", "period_start", "period_end", "period_type", "source_key")
+            rows.select(
+                "period_label",
+                "period_label_cy",
+                "period_start",
+                "period_end",
+                "period_type",
+                "source_key",
+            )
             .unique()
             .with_columns((pl.col("period_end") - pl.col("period_start")).alias("_length"))
             .sort(["period_end", "period_start"])
@@ -159,6 +168,8 @@ def indicator_outcomes(goal: pl.DataFrame, activity_start: date | None) -> list[
                     "level",
                     latest["period_label"],
                     None,
+                    latest["period_label_cy"],
+                    None,
                     latest["period_start"],
                     latest["period_end"],
                     end_values,
@@ -173,6 +184,8 @@ def indicator_outcomes(goal: pl.DataFrame, activity_start: date | None) -> list[
                 "change",
                 f"{baseline['period_label']} to {latest['period_label']}",
                 baseline["period_label"],
+                f"{baseline['period_label_cy']} i {latest['period_label_cy']}",
+                baseline["period_label_cy"],
                 baseline["period_start"],
                 latest["period_end"],
                 change,
@@ -266,6 +279,8 @@ def build(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
                     "outcome_measure": outcome.measure,
                     "outcome_period_label": outcome.label,
                     "baseline_period_label": outcome.baseline_label,
+                    "outcome_period_label_cy": outcome.label_cy,
+                    "baseline_period_label_cy": outcome.baseline_label_cy,
                     "outcome_period_start": outcome.start,
                     "outcome_period_end": outcome.end,
                     "activity_period_label": activity_label,
@@ -368,7 +383,9 @@ def caveat(row: dict, lang: str) -> str:
     words = {
         "what": what,
         "What": what.capitalize(),
-        "outcome": (row["outcome_period_label"] or "").replace(" to ", text["to"]),
+        # the outcome's period as its source labels it in the page's language ("Ebrill 2020 i
+        # Ebrill 2025"); the activity's financial years are numbers joined by "to" / "i"
+        "outcome": row["outcome_period_label_cy" if lang == "cy" else "outcome_period_label"] or "",
         "activity": (row["activity_period_label"] or "").replace(" to ", text["to"]),
     }
     parts = [text["n"].format(n=row["n"])]

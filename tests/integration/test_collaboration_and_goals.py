@@ -2,6 +2,8 @@
 estimates, Holm over the table, periods and time order, checked against scipy and statsmodels on
 the same inputs (read from the other marts, not from the table under test)."""
 
+import re
+
 import numpy as np
 import pytest
 import statsmodels.api as sm
@@ -127,3 +129,22 @@ def test_every_row_states_periods_time_order_and_that_it_is_not_a_cause(warehous
         assert r[9].startswith("Cysylltiad ar draws 22 awdurdod lleol, nid achos.")
         if r[7] == "precedes":
             assert "before the activity" in r[8]
+
+
+def test_the_welsh_caveat_gives_every_period_in_welsh(warehouse):
+    """caveat_cy named the outcome's period in English on 52 rows ("pooled", "April",
+    "January 2026"); it now takes the source's Welsh period labels."""
+    rows = warehouse.execute(
+        "select indicator_code, outcome_period_label, outcome_period_label_cy, caveat_cy "
+        "from marts.collaboration_and_goals"
+    ).fetchall()
+    english = re.compile(
+        r"\b(pooled|January|February|March|April|May|June|July|August|September|October|"
+        r"November|December| to )\b"
+    )
+    assert [r[0] for r in rows if english.search(r[3])] == []
+    by_code = {r[0]: r for r in rows}
+    hle = by_code["healthy_life_expectancy_female"]
+    assert hle[2] == "2018-2020 wedi'u cyfuno i 2022-2024 wedi'u cyfuno"
+    assert f"({hle[2]})" in hle[3]
+    assert all(r[2] for r in rows)

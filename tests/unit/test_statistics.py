@@ -127,6 +127,7 @@ def _series(rows):
         .then(pl.lit("calendar_year"))
         .otherwise(pl.lit("financial_year"))
         .alias("period_type"),
+        pl.col("period_label").str.replace(" pooled", " wedi'u cyfuno").alias("period_label_cy"),
         pl.col("period_label")
         .replace_strict({k: v[0] for k, v in PERIODS.items()}, return_dtype=pl.Date)
         .alias("period_start"),
@@ -154,6 +155,7 @@ def test_a_time_series_gives_the_change_from_before_the_activity_to_the_latest_p
     assert change.measure == "change"
     assert change.baseline_label == "2019-20"
     assert change.label == "2019-20 to 2023-24"
+    assert (change.label_cy, change.baseline_label_cy) == ("2019-20 i 2023-24", "2019-20")
     assert (change.start, change.end) == (date(2019, 4, 1), date(2024, 3, 31))
     assert change.values == pytest.approx({"W06000001": -0.4, "W06000002": 0.4})
     assert st.time_order(change.start, change.end, date(2021, 4, 1), date(2026, 3, 31)) == (
@@ -189,6 +191,7 @@ def test_overlapping_pooled_windows_are_not_a_change():
     )
     (outcome,) = indicator_outcomes(goal, activity_start=date(2021, 4, 1))
     assert outcome.label == "2015-2019 pooled to 2020-2024 pooled"
+    assert outcome.label_cy == "2015-2019 wedi'u cyfuno i 2020-2024 wedi'u cyfuno"
     assert outcome.values == pytest.approx({"W06000001": -3.0})
 
 
@@ -230,14 +233,14 @@ def test_goal_indicators_with_dated_periods_are_read_as_they_are_and_give_change
     con.execute(
         """
         create table marts.goal_indicators as select * from (values
-            ('W06000001', 'local_authority', 'life_satisfaction', '2019-20',
+            ('W06000001', 'local_authority', 'life_satisfaction', '2019-20', '2019-20',
                 date '2019-04-01', date '2020-03-31', 'financial_year', 'ons', false, 7.6),
-            ('W06000001', 'local_authority', 'life_satisfaction', '2023-24',
+            ('W06000001', 'local_authority', 'life_satisfaction', '2023-24', '2023-24',
                 date '2023-04-01', date '2024-03-31', 'financial_year', 'ons', true, 7.2),
-            ('W92000004', 'country', 'life_satisfaction', '2023-24',
+            ('W92000004', 'country', 'life_satisfaction', '2023-24', '2023-24',
                 date '2023-04-01', date '2024-03-31', 'financial_year', 'ons', true, 7.4)
-        ) t(area_code, area_type, indicator_code, period_label, period_start, period_end,
-            period_type, source_key, is_latest, value)
+        ) t(area_code, area_type, indicator_code, period_label, period_label_cy, period_start,
+            period_end, period_type, source_key, is_latest, value)
         """
     )
     goal = read_goal_indicators(con)
