@@ -1,11 +1,20 @@
-"""Interface text (``translations/<lang>.yaml``) and locale-aware number formatting.
+"""Interface text (``translations/<lang>.yaml``), locale-aware number formatting and Welsh
+mutations.
 
 Every figure on the site is formatted through one of the ``FORMATS`` below, so a measure has the
 same decimals and unit wherever it appears; ``js_format`` hands the same rule to the browser for
 map tooltips (which format raw values) so the two cannot drift.
+
+Welsh mutates a word's first consonant after some words: a place name after "yn" (in) takes the
+nasal mutation ("yng Nghaerdydd", "ym Mhowys", "ym Merthyr Tudful"), after "o" (from, of) and
+"i" (to) the soft one ("o Gaerdydd"); a noun after predicative "yn" the soft one ("mae'r ffeil yn
+ddogfen JSON"). ``Translator`` applies the first two to every value placed after those words in
+a Welsh text (``translations/cy.yaml`` writes "yn {name}"; the page gets "yng Nghaerdydd"); the
+partner reader's Welsh reasons use ``yn_predicative``. This is the one home of the rules.
 """
 
 import math
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -50,6 +59,104 @@ def missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+# Soft mutation (treiglad meddal): radical -> mutated, longest first. "ll" and "rh" do not mutate
+# after predicative "yn"; "ff", "ch", "th", "ph" never do.
+SOFT = (
+    ("ll", "l"),
+    ("rh", "r"),
+    ("p", "b"),
+    ("t", "d"),
+    ("c", "g"),
+    ("b", "f"),
+    ("d", "dd"),
+    ("g", ""),
+    ("m", "f"),
+)
+# Nasal mutation (treiglad trwynol) after "yn" (in): radical -> (the preposition, mutated).
+NASAL = (
+    ("c", "yng", "ngh"),
+    ("p", "ym", "mh"),
+    ("t", "yn", "nh"),
+    ("g", "yng", "ng"),
+    ("b", "ym", "m"),
+    ("d", "yn", "n"),
+)
+NEVER_MUTATE = ("ff", "ch", "th", "ph", "dd", "ng", "mh", "nh")
+
+
+def _recased(mutated: str, word: str, rest: str) -> str:
+    """``mutated`` + ``rest`` with the capital of ``word`` kept: "Nghaerdydd", "Wynedd"."""
+    text = mutated + rest
+    return text[:1].upper() + text[1:] if word[:1].isupper() else text
+
+
+def soft_mutation(phrase: str, after_yn: bool = False) -> str:
+    """``phrase`` with its first consonant softened: ``taenlen`` -> ``daenlen``, ``Gwynedd`` ->
+    ``Wynedd``, ``dogfen JSON`` -> ``ddogfen JSON``; after predicative "yn" (``after_yn``)
+    ``ll`` and ``rh`` stay (``yn llyfr gwaith``)."""
+    lower = phrase.lower()
+    if not phrase or lower.startswith(NEVER_MUTATE):
+        return phrase
+    for radical, softened in SOFT:
+        if lower.startswith(radical):
+            if after_yn and radical in ("ll", "rh"):
+                return phrase
+            return _recased(softened, phrase, phrase[len(radical) :])
+    return phrase
+
+
+def yn_predicative(phrase: str) -> str:
+    """Welsh "yn" before a noun phrase as a predicate: ``yn ddogfen JSON``, ``yn dudalen we``,
+    ``yn llyfr gwaith Excel`` (``ll`` kept), ``yn ffeil wag``."""
+    return f"yn {soft_mutation(phrase, after_yn=True)}"
+
+
+def yn_place(name: str) -> str:
+    """Welsh "yn" (in) before a place name, with the nasal mutation: ``yng Nghaerdydd``, ``ym
+    Mhowys``, ``ym Mhen-y-bont ar Ogwr``, ``yn Nhorfaen``, ``yng Ngwynedd``, ``ym Mlaenau
+    Gwent``, ``yn Ninas a Sir Abertawe``; "ym" before m (``ym Merthyr Tudful``); unchanged before
+    a vowel, ll, rh, ch, ff... (``yn Abertawe``, ``yn Rhondda Cynon Taf``, ``yn Sir Fynwy``)."""
+    lower = name.lower()
+    if not name or lower.startswith(NEVER_MUTATE):
+        return f"yn {name}"
+    if lower.startswith("m"):
+        return f"ym {name}"
+    for radical, preposition, mutated in NASAL:
+        if lower.startswith(radical):
+            return f"{preposition} {_recased(mutated, name, name[len(radical) :])}"
+    return f"yn {name}"
+
+
+# A value placed right after one of these words in a Welsh text is mutated (the placeholder's
+# word and value become one: "yn {name}" -> "yng Nghaerdydd").
+MUTATING_WORDS = {
+    "yn": yn_place,
+    "Yn": lambda name: yn_place(name)[:1].upper() + yn_place(name)[1:],
+    "o": lambda name: f"o {soft_mutation(name)}",
+    "i": lambda name: f"i {soft_mutation(name)}",
+}
+_MUTATING_PLACEHOLDER = re.compile(r"(?<![\w'])(" + "|".join(MUTATING_WORDS) + r") \{([a-z_]+)\}")
+
+
+def mutated(template: str, values: dict) -> tuple[str, dict]:
+    """A Welsh ``template`` and its ``values`` with every text value that follows a mutating word
+    ("yn {name}") joined to it, mutated: (``"Ardaloedd bach {_yn_name}"``, ``{"_yn_name": "yng
+    Nghaerdydd", ...}``). Values that are not plain text (numbers, HTML) are left as they are."""
+    extra: dict = {}
+
+    def join(match: re.Match) -> str:
+        word, key = match.group(1), match.group(2)
+        value = values.get(key)
+        if type(value) is not str or not value[:1].isalpha():  # a number, a year, HTML markup
+            return match.group(0)
+        joined = f"_{word}_{key}"
+        extra[joined] = MUTATING_WORDS[word](value)
+        return "{" + joined + "}"
+
+    text = _MUTATING_PLACEHOLDER.sub(join, template)
+    return text, {**values, **extra} if extra else values
+
+
 class Translator:
     """``t("la.title", name="Cardiff")``: look up a dotted key and fill its placeholders.
 
@@ -75,7 +182,11 @@ class Translator:
         text = self._cache.get(key)
         if text is None:
             text = self._cache[key] = self._lookup(key)
-        return text.format(**values) if values else text
+        if not values:
+            return text
+        if self.lang == "cy":
+            text, values = mutated(text, values)
+        return text.format(**values)
 
     def _lookup(self, key: str) -> str:
         node: object = self.strings

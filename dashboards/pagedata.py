@@ -23,7 +23,7 @@ from markupsafe import Markup
 
 from dashboards import charts
 from dashboards.colours import MISSING_FILL, viridis
-from dashboards.i18n import Translator, missing, rounded, unit_kind
+from dashboards.i18n import Translator, missing, mutated, rounded, unit_kind
 
 CATEGORIES = ("all", "shared_purpose", "governance", "financial_mechanism")
 ACTION_CATEGORIES = CATEGORIES[1:]  # the three action categories, without their total ("all")
@@ -452,7 +452,10 @@ def classify(m: Measure, t: Translator, k: int = 5):
 
 def fill(t: Translator, key: str, **values) -> Markup:
     """``t(key, ...)`` as HTML: plain values escaped, ``Markup`` values (marked names) kept."""
-    return Markup.escape(t(key)).format(**values)
+    template = t(key)
+    if t.lang == "cy":
+        template, values = mutated(template, values)
+    return Markup.escape(template).format(**values)
 
 
 def extremes(t: Translator, m: Measure, names: list) -> Markup:

@@ -30,8 +30,8 @@ import duckdb
 import polars as pl
 from jinja2 import Environment, FileSystemLoader
 
+from dashboards.i18n import yn_predicative
 from pipelines.csvfiles import write_csv
-from pipelines.wording import yn_predicative
 
 TEMPLATES = Path(__file__).parent / "templates"
 REPORT_ROWS = 2000

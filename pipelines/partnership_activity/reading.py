@@ -50,6 +50,7 @@ import pyarrow.parquet as pq
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.cell import coordinate_from_string
 
+from dashboards.i18n import yn_predicative
 from pipelines.filetypes import TYPE_NAMES, TYPE_NAMES_CY, sniff_type, text_encoding
 from pipelines.partnership_activity.contract import (
     IDENTITY_COLUMNS,
@@ -62,7 +63,7 @@ from pipelines.partnership_activity.contract import (
 from pipelines.partnership_activity.normalise import redact_text, shown_value
 from pipelines.readers import read_sheet_rows, sheet_names
 from pipelines.sqltext import quote_ident, quote_literal
-from pipelines.wording import counted, yn_predicative
+from pipelines.wording import counted
 
 LOG = logging.getLogger(__name__)
 HEADER_SEARCH_ROWS = 30
