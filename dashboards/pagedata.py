@@ -450,6 +450,11 @@ def classify(m: Measure, t: Translator, k: int = 5):
     return "".join(codes), colours, legend
 
 
+def ward_name(t: Translator, r: dict) -> str:
+    """A small area's ward as the page's language names it (ONS's Welsh name on a Welsh page)."""
+    return ((r.get("ward_name_cy") if t.lang == "cy" else None) or r.get("ward_name")) or ""
+
+
 def fill(t: Translator, key: str, **values) -> Markup:
     """``t(key, ...)`` as HTML: plain values escaped, ``Markup`` values (marked names) kept."""
     template = t(key)
@@ -656,7 +661,7 @@ def lsoa_table(site: Site, t: Translator, rows: list[dict], table_id: str, capti
         body.append(
             [
                 (link, None),
-                (Markup('<span translate="no">{}</span>').format(r.get("ward_name") or ""), None),
+                (Markup('<span translate="no">{}</span>').format(ward_name(t, r)), None),
                 cell(t, "int", r.get("wimd_rank")),
                 cell(t, "int", r.get("wimd_decile")),
                 cell(t, "int", r.get("population")),
@@ -1381,7 +1386,7 @@ def search_index(site: Site) -> dict:
     # MSOAs and wards as the small areas' rows name them, with the small areas they hold
     for kind, code_col, en_col, cy_col in (
         ("msoa", "msoa_code", "msoa_name_en", "msoa_name_cy"),
-        ("ward", "ward_code", "ward_name", None),
+        ("ward", "ward_code", "ward_name", "ward_name_cy"),
     ):
         held = grouped((r for r in site.lsoas if r.get(code_col)), itemgetter(code_col))
         for code, rows in sorted(held.items()):

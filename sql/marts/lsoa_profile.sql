@@ -73,6 +73,7 @@ select
     geography.is_urban,
     geography.ward_code,
     geography.ward_name,
+    geography.ward_name_cy,
     wimd.wimd_rank,
     wimd.wimd_decile,
     wimd.wimd_quintile,

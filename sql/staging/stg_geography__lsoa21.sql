@@ -83,6 +83,14 @@ wards_2025 as (
     group by all
 ),
 
+ward_welsh as (
+    -- the ward's Welsh name (ONS WD25NMW) by its code: every 2024 ward code of the lookup is a
+    -- 2025 ward of the names file
+    select trim(wd25cd) as ward_code, min(trim(wd25nmw)) as ward_name_cy
+    from raw.ward25_names
+    group by all
+),
+
 msoa as (
     select
         trim(msoa21cd) as msoa_code,
@@ -169,6 +177,7 @@ select
     rural_urban.is_urban,
     lsoa.ward_code,
     lsoa.ward_name,
+    ward_welsh.ward_name_cy,
 from lsoa
 left join wimd_names using (lsoa_code)
 left join change_since_2011 using (lsoa_code)
@@ -176,4 +185,5 @@ left join welsh_names using (lsoa_code)
 left join msoa on msoa.msoa_ons_name_en = regexp_replace(lsoa.lsoa_ons_name_en, '[A-Z]$', '')
 left join rural_urban using (lsoa_code)
 left join local_authorities using (la_code)
+left join ward_welsh using (ward_code)
 order by lsoa.lsoa_code

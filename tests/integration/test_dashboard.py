@@ -262,6 +262,27 @@ class _Text(HTMLParser):
             self.chunks.append(data.strip())
 
 
+def test_welsh_pages_mutate_place_names_and_give_wards_their_welsh_names(dashboard_site):
+    """Welsh grammar on the real site: a place after "yn" (in) takes the nasal mutation on
+    every Welsh page ("yng Nghaerdydd", never "yn Caerdydd"); a small area's ward is ONS's
+    Welsh name on the Welsh page (W01000057, in Gwynedd)."""
+    site, _ = dashboard_site
+    unmutated = re.compile(
+        r"\byn (Caerdydd|Casnewydd|Conwy|Ceredigion|Caerffili|Castell-nedd|Powys|Pen-y-bont|"
+        r"Torfaen|Gwynedd|Bro Morgannwg|Blaenau Gwent)\b"
+    )
+    pages = sorted((site / "cy").rglob("*.html"))
+    found = [p.name for p in pages if unmutated.search(p.read_text(encoding="utf-8"))]
+    assert found == []
+    cardiff = (site / "cy" / "la" / f"{CARDIFF}.html").read_text(encoding="utf-8")
+    assert "Ardaloedd bach yng Nghaerdydd" in cardiff
+    lsoa = (site / "cy" / "lsoa" / "W01000057.html").read_text(encoding="utf-8")
+    ward = '<span translate="no">{}</span>'
+    assert ward.format("Brithdir a Llanfachreth/Y Ganllwyd/Llanelltud") in lsoa
+    english = (site / "en" / "lsoa" / "W01000057.html").read_text(encoding="utf-8")
+    assert ward.format("Brithdir and Llanfachreth/Ganllwyd/Llanelltyd") in english
+
+
 def test_welsh_pages_have_no_english_only_text(dashboard_site, published):
     site, _ = dashboard_site
     # area names are proper names, whatever words they contain ('The Elms' is the Welsh
@@ -269,7 +290,8 @@ def test_welsh_pages_have_no_english_only_text(dashboard_site, published):
     names = {
         n
         for (n,) in published.execute(
-            "select distinct unnest([lsoa_name_cy, msoa_name_cy, la_name_cy, ward_name]) "
+            "select distinct unnest([lsoa_name_cy, msoa_name_cy, la_name_cy, ward_name, "
+            "ward_name_cy]) "
             "from marts.lsoa_profile union select area_name_cy from reference.areas"
         ).fetchall()
         if n
