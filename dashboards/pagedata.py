@@ -1413,8 +1413,69 @@ def postcode_shards(frame: pl.DataFrame) -> dict[str, dict]:
     return out
 
 
+def p_text(t: Translator, p: object) -> str:
+    """A p-value as shown: three decimals, "< 0.001" below that (never a bare 0.000)."""
+    if not missing(p) and p < 0.001:
+        return "< " + t.fmt("dec3", 0.001)
+    return t.fmt("dec3", p)
+
+
+def period_span(t: Translator, label: str | None) -> str:
+    """A mart period label 'a to b' in the page's language ('a i b' in Welsh)."""
+    return (label or "").replace(" to ", t("goals.period_to"))
+
+
+def outcome_text(t: Translator, row: dict) -> str:
+    """What the indicator side of a correlation is: "Change, 2020 to 2023" or "Level, 2023"."""
+    kind = "change" if row.get("outcome_measure") == "change" else "level"
+    return t(f"goals.outcome_{kind}", period=period_span(t, row.get("outcome_period_label")))
+
+
+def correlation_columns(t: Translator, row: dict, activity: str) -> list[tuple[str, bool]]:
+    """The columns of a goal's correlation table (the family size and activity period are the
+    mart's, the same on every row)."""
+    family = t.fmt("int", row.get("family_size"))
+    return [
+        (t("fields.indicator") + " · " + t("fields.category"), False),
+        (t("goals.col_outcome"), False),
+        (t("goals.col_time_order", activity=activity), False),
+        (t("fields.n"), True),
+        (t("goals.col_raw_rho"), True),
+        (t("goals.col_raw_ci"), True),
+        (t("goals.col_raw_p"), True),
+        (t("goals.col_adj_rho"), True),
+        (t("goals.col_adj_ci"), True),
+        (t("goals.col_adj_p"), True),
+        (t("goals.col_holm", family=family), True),
+        (t("goals.col_stands_out"), False),
+    ]
+
+
+def correlation_cells(t: Translator, c: dict, label: str) -> list[tuple]:
+    """One row of ``marts.collaboration_and_goals`` as the cells of ``correlation_columns``."""
+    order = c.get("time_order")
+    return [
+        (label, None),
+        (outcome_text(t, c), None),
+        (t(f"goals.time_order_{order}") if order else "–", None),
+        cell(t, "int", c.get("n")),
+        cell(t, "dec2", c.get("spearman_rho")),
+        (span(t, "dec2", c.get("ci_lower"), c.get("ci_upper")), c.get("ci_lower")),
+        (p_text(t, c.get("p_value")), c.get("p_value")),
+        cell(t, "dec2", c.get("partial_rho")),
+        (
+            span(t, "dec2", c.get("partial_ci_lower"), c.get("partial_ci_upper")),
+            c.get("partial_ci_lower"),
+        ),
+        (p_text(t, c.get("partial_p_value")), c.get("partial_p_value")),
+        (p_text(t, c.get("partial_p_holm")), c.get("partial_p_holm")),
+        (t("goals.stands_out_yes") if c.get("stands_out") else t("goals.stands_out_no"), None),
+    ]
+
+
 def goals(site: Site, t: Translator) -> dict:
     collab = site.frames["marts.collaboration_and_goals"].to_dicts()
+    activity = period_span(t, collab[0].get("activity_period_label")) if collab else ""
     sections = []
     for g in site.goals:
         gc = g["goal_code"]
@@ -1444,19 +1505,14 @@ def goals(site: Site, t: Translator) -> dict:
         for c in cor:
             nm = localised(t, c, "indicator_name")
             cat = t(f"categories.{c['action_category']}")
-            lo, hi = c.get("ci_lower"), c.get("ci_upper")
             if not groups or groups[-1][0] != nm:
                 groups.append((nm, []))
-            rho = t.fmt("dec2", c.get("spearman_rho"))
-            groups[-1][1].append((cat, c.get("spearman_rho"), lo, hi, rho))
-            trows.append(
-                [
-                    (f"{nm} · {cat}", None),
-                    cell(t, "int", c.get("n")),
-                    (rho, c.get("spearman_rho")),
-                    (span(t, "dec2", lo, hi), lo),
-                ]
+            # The chart plots the estimate adjusted for deprivation; the raw one is in the table.
+            rho = c.get("partial_rho")
+            groups[-1][1].append(
+                (cat, rho, c.get("partial_ci_lower"), c.get("partial_ci_upper"), t.fmt("dec2", rho))
             )
+            trows.append(correlation_cells(t, c, f"{nm} · {cat}"))
             cav = localised(t, c, "caveat")
             if cav and cav not in caveats:
                 caveats.append(cav)
@@ -1496,12 +1552,7 @@ def goals(site: Site, t: Translator) -> dict:
                 "cor_table": table(
                     f"cor-{gc}",
                     t("goals.correlations_heading") + " – " + goal_name,
-                    [
-                        (t("fields.indicator") + " · " + t("fields.category"), False),
-                        (t("fields.n"), True),
-                        (t("fields.rho"), True),
-                        (t("fields.ci"), True),
-                    ],
+                    correlation_columns(t, cor[0] if cor else {}, activity),
                     trows,
                 ),
                 "caveats": caveats,
@@ -1510,6 +1561,7 @@ def goals(site: Site, t: Translator) -> dict:
     n_all = len(collab)
     return {
         "sections": sections,
+        "activity": activity,
         "multiple_note": t(
             "goals.multiple_note",
             n=t.fmt("int", n_all),

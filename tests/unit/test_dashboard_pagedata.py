@@ -9,7 +9,17 @@ from dashboards import charts
 from dashboards.colours import VIRIDIS, viridis
 from dashboards.geo import Area, encode, main_land_bounds
 from dashboards.i18n import Translator, rounded
-from dashboards.pagedata import Measure, classify, extremes, fold, postcode_shards
+from dashboards.pagedata import (
+    Measure,
+    classify,
+    correlation_cells,
+    correlation_columns,
+    extremes,
+    fold,
+    outcome_text,
+    p_text,
+    postcode_shards,
+)
 
 
 @pytest.fixture(params=["en", "cy"])
@@ -219,3 +229,49 @@ def test_an_unknown_participant_count_is_not_reported_and_a_withheld_one_is_c():
         withheld = {"participant_count": None, "is_participant_count_suppressed": True}
         assert participants_shown(t, withheld)[0] == "[c]"
         assert participants_shown(t, {"participant_count": 0})[0] == "0"
+
+
+GDHI_ROW = {
+    "outcome_measure": "change",
+    "outcome_period_label": "2020 to 2023",
+    "time_order": "overlaps",
+    "n": 22,
+    "spearman_rho": 0.41,
+    "ci_lower": -0.02,
+    "ci_upper": 0.71,
+    "p_value": 0.061,
+    "partial_rho": -0.256,
+    "partial_ci_lower": -0.62,
+    "partial_ci_upper": 0.20,
+    "partial_p_value": 0.27,
+    "partial_p_holm": 1.0,
+    "family_size": 172,
+    "stands_out": False,
+}
+
+
+def test_a_correlation_row_shows_what_is_compared_and_both_estimates():
+    en, cy = Translator("en"), Translator("cy")
+    cells = [shown for shown, _ in correlation_cells(en, GDHI_ROW, "GDHI · All")]
+    assert cells[1] == "Change, 2020 to 2023"  # not "2023": the rho is of the change
+    assert cells[2] == "Overlaps the activity"
+    assert cells[3:7] == ["22", "0.41", "−0.02 – 0.71", "0.061"]
+    assert cells[7:12] == ["−0.26", "−0.62 – 0.20", "0.270", "1.000", "No"]
+    assert correlation_cells(cy, GDHI_ROW, "x")[1][0] == "Newid, 2020 i 2023"
+    level = {**GDHI_ROW, "outcome_measure": "level", "outcome_period_label": "2023"}
+    assert outcome_text(en, level) == "Level, 2023"
+
+
+def test_correlation_headers_name_the_statistic_the_family_and_the_activity_period(t):
+    heads = [h for h, _ in correlation_columns(t, GDHI_ROW, "2021-22 to 2025-26")]
+    assert len(heads) == len(correlation_cells(t, GDHI_ROW, "x"))
+    assert any("Spearman" in h for h in heads) and not any(h.lower() == "rho" for h in heads)
+    assert any("Holm" in h and "172" in h for h in heads)
+    assert any("2021-22 to 2025-26" in h for h in heads)
+
+
+def test_a_p_value_below_a_thousandth_is_not_shown_as_zero():
+    t = Translator("en")
+    assert p_text(t, 0.00002) == "< 0.001"
+    assert p_text(t, 0.0496) == "0.050"
+    assert p_text(t, None) == t("no_data")
