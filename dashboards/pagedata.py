@@ -443,7 +443,16 @@ def classify(m: Measure, t: Translator, k: int = 5):
     if edges is None:
         labels = [t.fmt(m.kind, c) for c in classes]
     else:
-        labels = [span(t, m.kind, edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
+        # A class holds edges[i] <= v < edges[i + 1]; the last holds its upper end too.
+        last = len(edges) - 2
+        labels = [
+            t(
+                "map.band_last" if i == last else "map.band",
+                low=t.fmt(m.kind, edges[i]),
+                high=t.fmt(m.kind, edges[i + 1]),
+            )
+            for i in range(last + 1)
+        ]
     legend = list(zip(colours, labels, strict=True))
     if "-" in codes:
         legend.append((MISSING_FILL, t("no_data")))
@@ -683,6 +692,30 @@ def similar_list(site: Site, t: Translator, level: Level, code: str) -> dict:
     }
 
 
+def wales_cell(t: Translator, kind: str, value: object, note: str | None) -> tuple:
+    """The Wales value as shown; where there is none, "No data" with the reason the marts give
+    (``wales_value_note`` / ``no_wales_value_reason``)."""
+    if missing(value):
+        return (f"{t('no_data')}: {note}" if note else t("no_data"), None)
+    return (t.fmt(kind, value), value)
+
+
+def difference_cell(t: Translator, kind: str, row: dict) -> tuple:
+    """An area's difference from Wales: a difference of the two point estimates, said so, with
+    the area's published 95 % interval where the source gives one (no interval is computed for
+    the difference itself: the area is part of Wales, so the two are not independent)."""
+    diff = row.get("difference_from_wales")
+    if missing(diff):
+        return (t("no_data"), None)
+    shown = ("+" if diff > 0 else "") + t.fmt(kind, diff)
+    lo, hi = row.get("lower_ci"), row.get("upper_ci")
+    if missing(lo) or missing(hi):
+        note = t("fields.difference_no_interval")
+    else:
+        note = t("fields.difference_area_interval", interval=span(t, kind, lo, hi))
+    return (f"{shown} ({note})", diff)
+
+
 def indicators_beside_wales(
     site: Site,
     t: Translator,
@@ -711,8 +744,6 @@ def indicators_beside_wales(
         pv = pr["value"] if pr else None
         kind = unit_kind(r.get("unit"), r["value"], wales, pv)
         nm = localised(t, r, "indicator_name")
-        diff = r.get("difference_from_wales")
-        diff = None if missing(diff) else diff
         pol = r.get("polarity")
         period = period_text(t, r)
         row = [
@@ -724,14 +755,9 @@ def indicators_beside_wales(
         if parent is not None:
             row.append(cell(t, kind, pv))
         row += [
-            (t.fmt(kind, wales), None if missing(wales) else wales),
+            wales_cell(t, kind, wales, r.get("wales_value_note")),
             (period if not missing(wales) else "–", None),
-            (
-                (("+" if diff > 0 else "") + t.fmt(kind, diff))
-                if diff is not None
-                else t("no_data"),
-                diff,
-            ),
+            difference_cell(t, kind, r),
             (t.get(f"polarity.{pol}", ""), None),
         ]
         rows.append(row)
@@ -1493,7 +1519,7 @@ def goals(site: Site, t: Translator) -> dict:
                     (nm, None),
                     (t.fmt("int", ni) if ni is not None else "–", ni),
                     (unit_text(t, r.get("unit")), None),
-                    cell(t, kind, w["value"] if w else None),
+                    wales_cell(t, kind, w["value"] if w else None, r.get("no_wales_value_reason")),
                     (period_text(t, w) if w else "–", None),
                     (t.get(f"polarity.{r.get('polarity')}", ""), None),
                 ]

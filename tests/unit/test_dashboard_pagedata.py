@@ -14,11 +14,13 @@ from dashboards.pagedata import (
     classify,
     correlation_cells,
     correlation_columns,
+    difference_cell,
     extremes,
     fold,
     outcome_text,
     p_text,
     postcode_shards,
+    wales_cell,
 )
 
 
@@ -59,7 +61,13 @@ def test_quantile_classes_cover_every_value():
     values = [float(v) for v in range(100)]
     codes, _, legend = classify(Measure("x", "X", "", "", "dec1", values), t)
     assert set(codes) == set("01234") and len(legend) == 5
-    assert legend[0][1] == "0.0 – 20.0" and legend[-1][1].endswith("99.0")
+    # Bands share no end: each includes its lower end only, the last both ends.
+    assert [label for _, label in legend[:2]] == ["0.0 to under 20.0", "20.0 to under 40.0"]
+    assert legend[-1][1] == "79.0 to 99.0 inclusive"
+    assert codes[19] == "0" and codes[20] == "1" and codes[99] == "4"
+    assert classify(Measure("x", "X", "", "", "dec1", values), Translator("cy"))[2][0][1] == (
+        "0.0 i lai na 20.0"
+    )
 
 
 def test_viridis_table_is_the_256_entry_map():
@@ -275,3 +283,20 @@ def test_a_p_value_below_a_thousandth_is_not_shown_as_zero():
     assert p_text(t, 0.00002) == "< 0.001"
     assert p_text(t, 0.0496) == "0.050"
     assert p_text(t, None) == t("no_data")
+
+
+def test_a_missing_wales_value_says_why():
+    t = Translator("en")
+    note = "The ONS February 2022 workbook has no Wales row."
+    assert wales_cell(t, "pct_value", None, note) == (f"No data: {note}", None)
+    assert wales_cell(t, "pct_value", None, None) == ("No data", None)
+    assert wales_cell(t, "pct_value", 91.25, note) == ("91.2%", 91.25)
+
+
+def test_a_difference_from_wales_says_it_is_of_point_estimates(t):
+    row = {"difference_from_wales": 1.5, "lower_ci": None, "upper_ci": None}
+    shown, key = difference_cell(t, "dec1", row)
+    assert key == 1.5 and shown == f"+1.5 ({t('fields.difference_no_interval')})"
+    shown, _ = difference_cell(t, "dec1", {**row, "lower_ci": 60.2, "upper_ci": 64.8})
+    assert shown.startswith("+1.5 (") and "60.2 – 64.8" in shown
+    assert difference_cell(t, "dec1", {"difference_from_wales": None}) == (t("no_data"), None)
