@@ -694,9 +694,11 @@ def similar_list(site: Site, t: Translator, level: Level, code: str) -> dict:
 
 def wales_cell(t: Translator, kind: str, value: object, note: str | None) -> tuple:
     """The Wales value as shown; where there is none, "No data" with the reason the marts give
-    (``wales_value_note`` / ``no_wales_value_reason``)."""
+    (``wales_value_note`` / ``no_wales_value_reason``, English only: a Welsh page gives the
+    general reason in Welsh)."""
     if missing(value):
-        return (f"{t('no_data')}: {note}" if note else t("no_data"), None)
+        reason = note if note and t.lang == "en" else t("fields.no_wales_value")
+        return (f"{t('no_data')}: {reason}", None)
     return (t.fmt(kind, value), value)
 
 

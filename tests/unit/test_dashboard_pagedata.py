@@ -289,7 +289,9 @@ def test_a_missing_wales_value_says_why():
     t = Translator("en")
     note = "The ONS February 2022 workbook has no Wales row."
     assert wales_cell(t, "pct_value", None, note) == (f"No data: {note}", None)
-    assert wales_cell(t, "pct_value", None, None) == ("No data", None)
+    assert wales_cell(t, "pct_value", None, None)[0].startswith("No data: the source publishes")
+    # the reasons are English only: a Welsh page says the general reason in Welsh
+    assert wales_cell(Translator("cy"), "pct_value", None, note)[0].startswith("Dim data: nid")
     assert wales_cell(t, "pct_value", 91.25, note) == ("91.2%", 91.25)
 
 
