@@ -30,6 +30,7 @@ FORMATS = {
     "int": (0, "", "", 1),
     "dec1": (1, "", "", 1),
     "dec2": (2, "", "", 1),
+    "dec3": (3, "", "", 1),  # p-values
     "pct": (1, "", "%", 100),  # a fraction 0-1 shown as a percentage
     "pct_value": (1, "", "%", 1),  # a value already in percent
     "gbp": (0, "£", "", 1),

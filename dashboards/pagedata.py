@@ -443,7 +443,16 @@ def classify(m: Measure, t: Translator, k: int = 5):
     if edges is None:
         labels = [t.fmt(m.kind, c) for c in classes]
     else:
-        labels = [span(t, m.kind, edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
+        # A class holds edges[i] <= v < edges[i + 1]; the last holds its upper end too.
+        last = len(edges) - 2
+        labels = [
+            t(
+                "map.band_last" if i == last else "map.band",
+                low=t.fmt(m.kind, edges[i]),
+                high=t.fmt(m.kind, edges[i + 1]),
+            )
+            for i in range(last + 1)
+        ]
     legend = list(zip(colours, labels, strict=True))
     if "-" in codes:
         legend.append((MISSING_FILL, t("no_data")))
@@ -691,6 +700,32 @@ def similar_list(site: Site, t: Translator, level: Level, code: str) -> dict:
     }
 
 
+def wales_cell(t: Translator, kind: str, value: object, note: str | None) -> tuple:
+    """The Wales value as shown; where there is none, "No data" with the reason the marts give
+    (``wales_value_note`` / ``no_wales_value_reason``, English only: a Welsh page gives the
+    general reason in Welsh)."""
+    if missing(value):
+        reason = note if note and t.lang == "en" else t("fields.no_wales_value")
+        return (f"{t('no_data')}: {reason}", None)
+    return (t.fmt(kind, value), value)
+
+
+def difference_cell(t: Translator, kind: str, row: dict) -> tuple:
+    """An area's difference from Wales: a difference of the two point estimates, said so, with
+    the area's published 95 % interval where the source gives one (no interval is computed for
+    the difference itself: the area is part of Wales, so the two are not independent)."""
+    diff = row.get("difference_from_wales")
+    if missing(diff):
+        return (t("no_data"), None)
+    shown = ("+" if diff > 0 else "") + t.fmt(kind, diff)
+    lo, hi = row.get("lower_ci"), row.get("upper_ci")
+    if missing(lo) or missing(hi):
+        note = t("fields.difference_no_interval")
+    else:
+        note = t("fields.difference_area_interval", interval=span(t, kind, lo, hi))
+    return (f"{shown} ({note})", diff)
+
+
 def indicators_beside_wales(
     site: Site,
     t: Translator,
@@ -719,8 +754,6 @@ def indicators_beside_wales(
         pv = pr["value"] if pr else None
         kind = unit_kind(r.get("unit"), r["value"], wales, pv)
         nm = localised(t, r, "indicator_name")
-        diff = r.get("difference_from_wales")
-        diff = None if missing(diff) else diff
         pol = r.get("polarity")
         period = period_text(t, r)
         row = [
@@ -732,14 +765,9 @@ def indicators_beside_wales(
         if parent is not None:
             row.append(cell(t, kind, pv))
         row += [
-            (t.fmt(kind, wales), None if missing(wales) else wales),
+            wales_cell(t, kind, wales, r.get("wales_value_note")),
             (period if not missing(wales) else "–", None),
-            (
-                (("+" if diff > 0 else "") + t.fmt(kind, diff))
-                if diff is not None
-                else t("no_data"),
-                diff,
-            ),
+            difference_cell(t, kind, r),
             (t.get(f"polarity.{pol}", ""), None),
         ]
         rows.append(row)
@@ -1421,8 +1449,69 @@ def postcode_shards(frame: pl.DataFrame) -> dict[str, dict]:
     return out
 
 
+def p_text(t: Translator, p: object) -> str:
+    """A p-value as shown: three decimals, "< 0.001" below that (never a bare 0.000)."""
+    if not missing(p) and p < 0.001:
+        return "< " + t.fmt("dec3", 0.001)
+    return t.fmt("dec3", p)
+
+
+def period_span(t: Translator, label: str | None) -> str:
+    """A mart period label 'a to b' in the page's language ('a i b' in Welsh)."""
+    return (label or "").replace(" to ", t("goals.period_to"))
+
+
+def outcome_text(t: Translator, row: dict) -> str:
+    """What the indicator side of a correlation is: "Change, 2020 to 2023" or "Level, 2023"."""
+    kind = "change" if row.get("outcome_measure") == "change" else "level"
+    return t(f"goals.outcome_{kind}", period=period_span(t, row.get("outcome_period_label")))
+
+
+def correlation_columns(t: Translator, row: dict, activity: str) -> list[tuple[str, bool]]:
+    """The columns of a goal's correlation table (the family size and activity period are the
+    mart's, the same on every row)."""
+    family = t.fmt("int", row.get("family_size"))
+    return [
+        (t("fields.indicator") + " · " + t("fields.category"), False),
+        (t("goals.col_outcome"), False),
+        (t("goals.col_time_order", activity=activity), False),
+        (t("fields.n"), True),
+        (t("goals.col_raw_rho"), True),
+        (t("goals.col_raw_ci"), True),
+        (t("goals.col_raw_p"), True),
+        (t("goals.col_adj_rho"), True),
+        (t("goals.col_adj_ci"), True),
+        (t("goals.col_adj_p"), True),
+        (t("goals.col_holm", family=family), True),
+        (t("goals.col_stands_out"), False),
+    ]
+
+
+def correlation_cells(t: Translator, c: dict, label: str) -> list[tuple]:
+    """One row of ``marts.collaboration_and_goals`` as the cells of ``correlation_columns``."""
+    order = c.get("time_order")
+    return [
+        (label, None),
+        (outcome_text(t, c), None),
+        (t(f"goals.time_order_{order}") if order else "–", None),
+        cell(t, "int", c.get("n")),
+        cell(t, "dec2", c.get("spearman_rho")),
+        (span(t, "dec2", c.get("ci_lower"), c.get("ci_upper")), c.get("ci_lower")),
+        (p_text(t, c.get("p_value")), c.get("p_value")),
+        cell(t, "dec2", c.get("partial_rho")),
+        (
+            span(t, "dec2", c.get("partial_ci_lower"), c.get("partial_ci_upper")),
+            c.get("partial_ci_lower"),
+        ),
+        (p_text(t, c.get("partial_p_value")), c.get("partial_p_value")),
+        (p_text(t, c.get("partial_p_holm")), c.get("partial_p_holm")),
+        (t("goals.stands_out_yes") if c.get("stands_out") else t("goals.stands_out_no"), None),
+    ]
+
+
 def goals(site: Site, t: Translator) -> dict:
     collab = site.frames["marts.collaboration_and_goals"].to_dicts()
+    activity = period_span(t, collab[0].get("activity_period_label")) if collab else ""
     sections = []
     for g in site.goals:
         gc = g["goal_code"]
@@ -1440,7 +1529,7 @@ def goals(site: Site, t: Translator) -> dict:
                     (nm, None),
                     (t.fmt("int", ni) if ni is not None else "–", ni),
                     (unit_text(t, r.get("unit")), None),
-                    cell(t, kind, w["value"] if w else None),
+                    wales_cell(t, kind, w["value"] if w else None, r.get("no_wales_value_reason")),
                     (period_text(t, w) if w else "–", None),
                     (t.get(f"polarity.{r.get('polarity')}", ""), None),
                 ]
@@ -1452,19 +1541,14 @@ def goals(site: Site, t: Translator) -> dict:
         for c in cor:
             nm = localised(t, c, "indicator_name")
             cat = t(f"categories.{c['action_category']}")
-            lo, hi = c.get("ci_lower"), c.get("ci_upper")
             if not groups or groups[-1][0] != nm:
                 groups.append((nm, []))
-            rho = t.fmt("dec2", c.get("spearman_rho"))
-            groups[-1][1].append((cat, c.get("spearman_rho"), lo, hi, rho))
-            trows.append(
-                [
-                    (f"{nm} · {cat}", None),
-                    cell(t, "int", c.get("n")),
-                    (rho, c.get("spearman_rho")),
-                    (span(t, "dec2", lo, hi), lo),
-                ]
+            # The chart plots the estimate adjusted for deprivation; the raw one is in the table.
+            rho = c.get("partial_rho")
+            groups[-1][1].append(
+                (cat, rho, c.get("partial_ci_lower"), c.get("partial_ci_upper"), t.fmt("dec2", rho))
             )
+            trows.append(correlation_cells(t, c, f"{nm} · {cat}"))
             cav = localised(t, c, "caveat")
             if cav and cav not in caveats:
                 caveats.append(cav)
@@ -1504,12 +1588,7 @@ def goals(site: Site, t: Translator) -> dict:
                 "cor_table": table(
                     f"cor-{gc}",
                     t("goals.correlations_heading") + " – " + goal_name,
-                    [
-                        (t("fields.indicator") + " · " + t("fields.category"), False),
-                        (t("fields.n"), True),
-                        (t("fields.rho"), True),
-                        (t("fields.ci"), True),
-                    ],
+                    correlation_columns(t, cor[0] if cor else {}, activity),
                     trows,
                 ),
                 "caveats": caveats,
@@ -1518,6 +1597,7 @@ def goals(site: Site, t: Translator) -> dict:
     n_all = len(collab)
     return {
         "sections": sections,
+        "activity": activity,
         "multiple_note": t(
             "goals.multiple_note",
             n=t.fmt("int", n_all),

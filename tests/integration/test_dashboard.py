@@ -329,6 +329,65 @@ def test_welsh_pages_have_no_english_only_text(dashboard_site, published):
         assert parser.english_chars <= limit * total, page.name
 
 
+def _rows(html: str) -> list[list[str]]:
+    """Every table row of a page as its cells' text."""
+    return [
+        [
+            re.sub(r"<[^>]+>", "", c).strip()
+            for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r, re.DOTALL)
+        ]
+        for r in re.findall(r"<tr[^>]*>(.*?)</tr>", html, re.DOTALL)
+    ]
+
+
+def test_goals_page_shows_what_is_compared_and_the_adjusted_estimates(dashboard_site, published):
+    site, _ = dashboard_site
+    gdhi = published.execute(
+        "select indicator_name_en, n, partial_rho, partial_p_holm, family_size "
+        "from marts.collaboration_and_goals "
+        "where indicator_code = 'gdhi_per_head_gbp' and action_category = 'all'"
+    ).fetchone()
+    name, n, partial_rho, holm, family = gdhi
+    t = Translator("en")
+    for lang, change, header in (
+        ("en", "Change, 2020 to 2023", "Partial Spearman’s rho, adjusted for deprivation"),
+        ("cy", "Newid, 2020 i 2023", "Rho Spearman rhannol, wedi'i addasu ar gyfer amddifadedd"),
+    ):
+        html = (site / lang / "goals.html").read_text(encoding="utf-8")
+        rows = _rows(html.replace("&#39;", "'"))
+        assert any(header in c for r in rows for c in r)
+        assert any(f"{family} " in c and "Holm" in c for r in rows for c in r)
+        if lang == "en":
+            row = next(r for r in rows if r[0] == f"{name} · All activity")
+            # the rho is of the 2020-2023 change, not of the 2023 level
+            assert row[1] == change and row[2] == "Overlaps the activity"
+            assert row[3] == str(n) == "22"
+            assert row[7] == t.fmt("dec2", partial_rho) and row[10] == t.fmt("dec3", holm)
+            assert row[11] == "No"
+            assert "adjusted for deprivation (partial Spearman’s rho)" in html
+        else:
+            assert any(change in r for r in rows)
+        # a missing Wales value says why (outdoor 4G: no Wales row in the source)
+        assert any(
+            c.startswith(t("no_data") if lang == "en" else "Dim data") and ": " in c
+            for r in rows
+            for c in r
+        )
+
+
+def test_indicator_tables_explain_the_difference_and_a_missing_wales_value(dashboard_site):
+    site, _ = dashboard_site
+    html = (site / "en" / "la" / f"{CARDIFF}.html").read_text(encoding="utf-8")
+    rows = _rows(html.replace("&#39;", "'"))
+    four_g = next(r for r in rows if r[0].startswith("Geographic area with outdoor 4G"))
+    assert four_g[4].startswith("No data: The ONS February 2022 workbook has no Wales row")
+    directions = ("Higher is better", "Lower is better")
+    diffs = [r[6] for r in rows if len(r) == 8 and r[7] in directions and r[6] != "No data"]
+    assert diffs and all("difference of point estimates" in d for d in diffs)
+    # map key bands share no end point: each runs to under the next, the last inclusive
+    assert "to under" in html and "inclusive" in html
+
+
 def test_psb_health_board_and_msoa_pages_show_the_marts(dashboard_site, published):
     site, _ = dashboard_site
     psbs = published.execute(

@@ -9,7 +9,19 @@ from dashboards import charts
 from dashboards.colours import VIRIDIS, viridis
 from dashboards.geo import Area, encode, main_land_bounds
 from dashboards.i18n import Translator, rounded
-from dashboards.pagedata import Measure, classify, extremes, fold, postcode_shards
+from dashboards.pagedata import (
+    Measure,
+    classify,
+    correlation_cells,
+    correlation_columns,
+    difference_cell,
+    extremes,
+    fold,
+    outcome_text,
+    p_text,
+    postcode_shards,
+    wales_cell,
+)
 
 
 @pytest.fixture(params=["en", "cy"])
@@ -49,7 +61,13 @@ def test_quantile_classes_cover_every_value():
     values = [float(v) for v in range(100)]
     codes, _, legend = classify(Measure("x", "X", "", "", "dec1", values), t)
     assert set(codes) == set("01234") and len(legend) == 5
-    assert legend[0][1] == "0.0 – 20.0" and legend[-1][1].endswith("99.0")
+    # Bands share no end: each includes its lower end only, the last both ends.
+    assert [label for _, label in legend[:2]] == ["0.0 to under 20.0", "20.0 to under 40.0"]
+    assert legend[-1][1] == "79.0 to 99.0 inclusive"
+    assert codes[19] == "0" and codes[20] == "1" and codes[99] == "4"
+    assert classify(Measure("x", "X", "", "", "dec1", values), Translator("cy"))[2][0][1] == (
+        "0.0 i lai na 20.0"
+    )
 
 
 def test_viridis_table_is_the_256_entry_map():
@@ -219,3 +237,68 @@ def test_an_unknown_participant_count_is_not_reported_and_a_withheld_one_is_c():
         withheld = {"participant_count": None, "is_participant_count_suppressed": True}
         assert participants_shown(t, withheld)[0] == "[c]"
         assert participants_shown(t, {"participant_count": 0})[0] == "0"
+
+
+GDHI_ROW = {
+    "outcome_measure": "change",
+    "outcome_period_label": "2020 to 2023",
+    "time_order": "overlaps",
+    "n": 22,
+    "spearman_rho": 0.41,
+    "ci_lower": -0.02,
+    "ci_upper": 0.71,
+    "p_value": 0.061,
+    "partial_rho": -0.256,
+    "partial_ci_lower": -0.62,
+    "partial_ci_upper": 0.20,
+    "partial_p_value": 0.27,
+    "partial_p_holm": 1.0,
+    "family_size": 172,
+    "stands_out": False,
+}
+
+
+def test_a_correlation_row_shows_what_is_compared_and_both_estimates():
+    en, cy = Translator("en"), Translator("cy")
+    cells = [shown for shown, _ in correlation_cells(en, GDHI_ROW, "GDHI · All")]
+    assert cells[1] == "Change, 2020 to 2023"  # not "2023": the rho is of the change
+    assert cells[2] == "Overlaps the activity"
+    assert cells[3:7] == ["22", "0.41", "−0.02 – 0.71", "0.061"]
+    assert cells[7:12] == ["−0.26", "−0.62 – 0.20", "0.270", "1.000", "No"]
+    assert correlation_cells(cy, GDHI_ROW, "x")[1][0] == "Newid, 2020 i 2023"
+    level = {**GDHI_ROW, "outcome_measure": "level", "outcome_period_label": "2023"}
+    assert outcome_text(en, level) == "Level, 2023"
+
+
+def test_correlation_headers_name_the_statistic_the_family_and_the_activity_period(t):
+    heads = [h for h, _ in correlation_columns(t, GDHI_ROW, "2021-22 to 2025-26")]
+    assert len(heads) == len(correlation_cells(t, GDHI_ROW, "x"))
+    assert any("Spearman" in h for h in heads) and not any(h.lower() == "rho" for h in heads)
+    assert any("Holm" in h and "172" in h for h in heads)
+    assert any("2021-22 to 2025-26" in h for h in heads)
+
+
+def test_a_p_value_below_a_thousandth_is_not_shown_as_zero():
+    t = Translator("en")
+    assert p_text(t, 0.00002) == "< 0.001"
+    assert p_text(t, 0.0496) == "0.050"
+    assert p_text(t, None) == t("no_data")
+
+
+def test_a_missing_wales_value_says_why():
+    t = Translator("en")
+    note = "The ONS February 2022 workbook has no Wales row."
+    assert wales_cell(t, "pct_value", None, note) == (f"No data: {note}", None)
+    assert wales_cell(t, "pct_value", None, None)[0].startswith("No data: the source publishes")
+    # the reasons are English only: a Welsh page says the general reason in Welsh
+    assert wales_cell(Translator("cy"), "pct_value", None, note)[0].startswith("Dim data: nid")
+    assert wales_cell(t, "pct_value", 91.25, note) == ("91.2%", 91.25)
+
+
+def test_a_difference_from_wales_says_it_is_of_point_estimates(t):
+    row = {"difference_from_wales": 1.5, "lower_ci": None, "upper_ci": None}
+    shown, key = difference_cell(t, "dec1", row)
+    assert key == 1.5 and shown == f"+1.5 ({t('fields.difference_no_interval')})"
+    shown, _ = difference_cell(t, "dec1", {**row, "lower_ci": 60.2, "upper_ci": 64.8})
+    assert shown.startswith("+1.5 (") and "60.2 – 64.8" in shown
+    assert difference_cell(t, "dec1", {"difference_from_wales": None}) == (t("no_data"), None)
