@@ -10,7 +10,7 @@ from pipelines.settings import setting_on
 
 def _statuses():
     """The schedule's default status (its module read again) and the sensors' (one function)."""
-    import pipelines.operations.schedules as schedules
+    from pipelines.operations import schedules
     from pipelines.operations.sensors import _default_status
 
     return importlib.reload(schedules).monthly_public_refresh.default_status, _default_status()
