@@ -292,7 +292,9 @@ def _download(key: str, raw: dict, default_mirror_path: str) -> Download:
 
 
 OGL = "Open Government Licence v3.0"
-OGL_ATTRIBUTION = "Contains public sector information licensed under the Open Government Licence v3.0."
+OGL_ATTRIBUTION = (
+    "Contains public sector information licensed under the Open Government Licence v3.0."
+)
 
 
 @lru_cache(maxsize=1)
