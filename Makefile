@@ -49,11 +49,13 @@ accept-source: install
 ## The schedule and the sensors that launch runs start switched off (WELLBEING_AUTOMATION=on
 ## make dev turns them on); a WELLBEING_SOURCE_MIRROR given to make (environment or make dev
 ## WELLBEING_SOURCE_MIRROR=...) reaches every run the UI launches.
+dev: export WELLBEING_AUTOMATION ?= off
+dev: export WELLBEING_SOURCE_MIRROR ?=
 dev: install
 	$(INSTANCE)
 	$(PY) -m pipelines.operations.deadruns
-	@echo "make dev: WELLBEING_AUTOMATION=$(or $(WELLBEING_AUTOMATION),off) (schedule and sensors), WELLBEING_SOURCE_MIRROR=$(or $(WELLBEING_SOURCE_MIRROR),unset: sources are downloaded)"
-	exec env --default-signal=INT,TERM WELLBEING_AUTOMATION="$(or $(WELLBEING_AUTOMATION),off)" $(if $(WELLBEING_SOURCE_MIRROR),WELLBEING_SOURCE_MIRROR="$(WELLBEING_SOURCE_MIRROR)") $(VENV)/bin/dagster dev -m pipelines.definitions
+	@echo "make dev: WELLBEING_AUTOMATION=$(WELLBEING_AUTOMATION) (schedule and sensors), WELLBEING_SOURCE_MIRROR=$(or $(WELLBEING_SOURCE_MIRROR),unset: sources are downloaded)"
+	exec env --default-signal=INT,TERM $(VENV)/bin/dagster dev -m pipelines.definitions
 
 ## dashboard: build the static site from the published file into data/site
 dashboard: install
