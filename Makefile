@@ -46,9 +46,15 @@ accept-source: install
 ## dev: open the Dagster UI on http://127.0.0.1:3000 (Ctrl-C or SIGTERM stops it and its
 ## webserver, daemon and code server: exec, and SIGINT/SIGTERM un-ignored, as a shell that
 ## started make in the background ignores SIGINT and dagster dev then ignored SIGTERM too)
+## The schedule and the sensors that launch runs start switched off (WELLBEING_AUTOMATION=on
+## make dev turns them on); a WELLBEING_SOURCE_MIRROR given to make (environment or make dev
+## WELLBEING_SOURCE_MIRROR=...) reaches every run the UI launches.
+dev: export WELLBEING_AUTOMATION ?= off
+dev: export WELLBEING_SOURCE_MIRROR ?=
 dev: install
 	$(INSTANCE)
 	$(PY) -m pipelines.operations.deadruns
+	@echo "make dev: WELLBEING_AUTOMATION=$(WELLBEING_AUTOMATION) (schedule and sensors), WELLBEING_SOURCE_MIRROR=$(or $(WELLBEING_SOURCE_MIRROR),unset: sources are downloaded)"
 	exec env --default-signal=INT,TERM $(VENV)/bin/dagster dev -m pipelines.definitions
 
 ## dashboard: build the static site from the published file into data/site

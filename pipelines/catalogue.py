@@ -15,6 +15,11 @@ a YAML entry; a key ``<table>__<part>`` is one file of a raw table read from sev
 one CSV per indicator, listed by ``sources_for_table``):
 
 - ``title``, ``publisher``, ``licence``: as the publisher states them.
+- ``attribution``: the text a user of the data cites with it (published in
+  ``dictionary.sources``, the manifest and the data dictionary). Required unless the licence is
+  exactly ``Open Government Licence v3.0``, whose attribution is the publisher and the OGL's own
+  statement (``Source.attribution_text``); an MIT source carries its copyright and permission
+  notice, a source with no licence says whom to credit.
 - ``landing_page``: the publisher's page for the dataset, where a person finds it.
 - ``format``, ``mirror_path``, ``sha256``: the file as it sits in a mirror folder (the copy
   developed against: ``sha256`` is its checksum, ``null`` when not recorded).
@@ -157,6 +162,15 @@ class Source:
     alternates: tuple[Alternate, ...] = field(default_factory=tuple)
     download: Download | None = None
     manual: str | None = None
+    attribution: str | None = None
+
+    @property
+    def attribution_text(self) -> str:
+        """What to cite with the data: the catalogue's ``attribution``, or for a source under
+        the OGL v3.0 alone, the publisher and the OGL's attribution statement."""
+        if self.attribution:
+            return self.attribution
+        return f"Source: {self.publisher}. {OGL_ATTRIBUTION}"
 
     @property
     def url(self) -> str:
@@ -277,6 +291,12 @@ def _download(key: str, raw: dict, default_mirror_path: str) -> Download:
     return download
 
 
+OGL = "Open Government Licence v3.0"
+OGL_ATTRIBUTION = (
+    "Contains public sector information licensed under the Open Government Licence v3.0."
+)
+
+
 @lru_cache(maxsize=1)
 def load_catalogue() -> dict[str, Source]:
     """Read ``catalogue.yaml`` into ``Source`` records keyed by raw table name.
@@ -297,6 +317,11 @@ def load_catalogue() -> dict[str, Source]:
             raise CatalogueError(
                 f"catalogue.yaml, source '{key}': no official download, so 'manual' must say "
                 "where a person gets the file"
+            )
+        if not source.attribution and source.licence != OGL:
+            raise CatalogueError(
+                f"catalogue.yaml, source '{key}': licence {source.licence!r} is not the "
+                f"{OGL} alone, so 'attribution' must give the text to cite with the data"
             )
         out[key] = source
     return out

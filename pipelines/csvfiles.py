@@ -8,11 +8,15 @@ per-area extracts, a partner's ``rejected_rows.csv``) goes through ``write_csv``
 - a text cell that a spreadsheet would run as a formula (it starts with ``=``, ``+``, ``-``,
   ``@``, a tab or a carriage return, e.g. ``=HYPERLINK(...)``) is written with a single quote
   before it (OWASP's advice against CSV injection), which Excel shows and does not run. A text
-  cell that is a number (``-3``, ``+1.5``) is left as it is, and so is every numeric column.
+  cell that is a number (``-3``, ``+1.5``) is left as it is, and so is every numeric column;
+- a nested column (struct, list, map, union, array: ``indicators``, ``la_codes``) is one cell of
+  JSON text (DuckDB ``to_json``: ``["W06000001","W06000002"]``, ``[{"indicator_code":...}]``),
+  which any JSON reader parses back, rather than DuckDB's own struct/list text, which none does.
 
 Only the CSV differs: Parquet files and DuckDB tables keep the values exactly as they are.
 """
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -25,6 +29,13 @@ FORMULA_START = r"^[=+\-@\t\r]"
 # ... unless it is a plain number, which a spreadsheet reads as the number it is
 NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 TEXT_TYPES = ("VARCHAR", "JSON")
+# a struct, map or union (at the top), or a list or fixed-size array (``VARCHAR[]``, ``DOUBLE[3]``)
+NESTED_TYPE = re.compile(r"^(STRUCT|MAP|UNION)\(|\[\d*\]$", re.IGNORECASE)
+
+
+def is_nested(data_type: str) -> bool:
+    """Whether a DuckDB type is nested (a struct, map, union, list or array, at any depth)."""
+    return bool(NESTED_TYPE.search(str(data_type).strip()))
 
 
 def spreadsheet_text(expr: str) -> str:
@@ -38,14 +49,19 @@ def spreadsheet_text(expr: str) -> str:
 
 
 def write_csv(con: duckdb.DuckDBPyConnection, select: str, path: Path) -> None:
-    """Write the rows of ``select`` to ``path`` as CSV with a header, a UTF-8 byte-order mark and
-    every text column through ``spreadsheet_text``."""
+    """Write the rows of ``select`` to ``path`` as CSV with a header, a UTF-8 byte-order mark,
+    every nested column as JSON text and every text column through ``spreadsheet_text``."""
     path = Path(path)
     exprs = []
     for name, data_type, *_ in con.execute(f"describe {select}").fetchall():
         q = quote_ident(name)
-        text = str(data_type).upper() in TEXT_TYPES
-        exprs.append(f"{spreadsheet_text(q)} as {q}" if text else q)
+        if is_nested(data_type):
+            # JSON text starts with [ { " or a digit, never a formula
+            exprs.append(f"to_json({q})::varchar as {q}")
+        elif str(data_type).upper() in TEXT_TYPES:
+            exprs.append(f"{spreadsheet_text(q)} as {q}")
+        else:
+            exprs.append(q)
     plain = path.with_name(path.name + ".nobom")
     con.execute(
         f"copy (select {', '.join(exprs)} from ({select}) as _rows) "

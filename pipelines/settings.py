@@ -24,6 +24,7 @@
 | ``WELLBEING_QUALITY_KEEP_RUNS`` | ``10`` | Great Expectations results and Data Docs pages, and ``make run``'s logs in ``WELLBEING_LOG_DIR``, are pruned to the last this many runs |
 | ``WELLBEING_LOG_DIR`` | ``data/logs`` | ``make run`` writes the complete log of each run here, ``<run id>.log``: every event, every stack trace (the console says a failed step in one line; see ``pipelines/logs.py``) |
 | ``WELLBEING_AUTOMATION_INTERVAL_SECONDS`` | ``60`` | how often the daemon evaluates the ``wellbeing_automation`` sensor |
+| ``WELLBEING_AUTOMATION`` | ``on`` (``make dev``: ``off``) | ``on``: the monthly refresh schedule, the partner-inbox sensor and ``wellbeing_automation`` start switched on in a new Dagster instance, so runs start unattended (production); ``off``: they start switched off and only runs launched by hand happen (``make dev`` sets ``off`` unless told ``WELLBEING_AUTOMATION=on``). It sets the default only: a schedule or sensor switched in the UI keeps that state in the instance |
 | ``DAGSTER_HOME`` | ``.dagster_home`` (set by the Makefile) | Dagster's instance folder: ``dagster.yaml`` and, locally, run and event storage |
 | ``DAGSTER_PG_HOST``, ``DAGSTER_PG_PORT``, ``DAGSTER_PG_DB``, ``DAGSTER_PG_USER``, ``DAGSTER_PG_PASSWORD`` | unset | PostgreSQL run, event and schedule storage; read only by ``deploy/dagster.yaml`` (production) |
 | ``DAGSTER_COMPUTE_LOG_DIR`` | unset | where step stdout/stderr are kept; read only by ``deploy/dagster.yaml`` |
@@ -59,7 +60,21 @@ DEFAULTS: dict[str, str | None] = {
     "WELLBEING_QUALITY_KEEP_RUNS": "10",
     "WELLBEING_LOG_DIR": "data/logs",
     "WELLBEING_AUTOMATION_INTERVAL_SECONDS": "60",
+    "WELLBEING_AUTOMATION": "on",
 }
+
+ON_WORDS = {"on": True, "true": True, "1": True, "yes": True}
+OFF_WORDS = {"off": False, "false": False, "0": False, "no": False}
+
+
+def setting_on(name: str) -> bool:
+    """A configuration variable that is ``on`` or ``off`` (also true/false, 1/0, yes/no, in any
+    letter case); anything else is an error naming the variable, its value and what it takes."""
+    value = setting(name) or ""
+    words = ON_WORDS | OFF_WORDS
+    if value.strip().lower() not in words:
+        raise ValueError(f"{name}={value!r}: expected on or off (true/false, 1/0, yes/no)")
+    return words[value.strip().lower()]
 
 
 def outputs_under(root: Path) -> dict[str, str]:

@@ -25,6 +25,7 @@ nothing is ever downloaded at run time.
 
 import contextlib
 import importlib.metadata
+import json
 import re
 import weakref
 from collections.abc import Callable, Iterator
@@ -658,7 +659,7 @@ def table_metadata(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, obje
 # SQL models
 
 
-TABLE_REF = re.compile(r"\b(raw|staging|marts|reference|quality)\.([a-z_][a-z0-9_]*)\b")
+WAREHOUSE_SCHEMAS = ("raw", "staging", "marts", "reference", "quality")
 
 
 def sql_models() -> list[tuple[str, str, Path]]:
@@ -671,13 +672,44 @@ def sql_models() -> list[tuple[str, str, Path]]:
     return models
 
 
+class SqlParseError(ValueError):
+    """A SQL model or check query that DuckDB's parser cannot read."""
+
+
+def _base_tables(node: object) -> Iterator[tuple[str, str]]:
+    """Every ``(schema, table)`` that DuckDB's parse tree reads as a table (``BASE_TABLE``), in
+    the order they appear, subqueries and CTE bodies included; column references such as
+    ``reference.aggregation`` (a CTE's column) are not tables and never reach here."""
+    if isinstance(node, dict):
+        if node.get("type") == "BASE_TABLE":
+            yield node.get("schema_name") or "", node["table_name"]
+        for value in node.values():
+            yield from _base_tables(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _base_tables(value)
+
+
 def sql_dependencies(sql: str) -> list[tuple[str, str]]:
-    """The ``schema.table`` references in a SQL model (comments stripped), in order, unique."""
-    without_comments = re.sub(r"--[^\n]*", "", sql)
+    """The warehouse tables (``schema.table`` in raw, staging, marts, reference or quality) a SQL
+    query reads, in order, unique: from DuckDB's own parse tree (``json_serialize_sql``), so a
+    qualified column, a CTE named like a schema, a comment or a string is never taken for a
+    table. Unqualified names (CTEs) are not warehouse tables.
+
+    Raises:
+        SqlParseError: DuckDB cannot parse the query (its message says where)."""
+    con = duckdb.connect()
+    try:
+        tree = json.loads(
+            con.execute("select json_serialize_sql(?)", [sql.strip().rstrip(";")]).fetchone()[0]
+        )
+    finally:
+        con.close()
+    if tree.get("error"):
+        raise SqlParseError(f"cannot read the tables of this SQL: {tree.get('error_message')}")
     seen: list[tuple[str, str]] = []
-    for match in TABLE_REF.finditer(without_comments):
-        ref = (match.group(1), match.group(2))
-        if ref not in seen:
+    for ref in _base_tables(tree["statements"]):
+        if ref[0] in WAREHOUSE_SCHEMAS and ref not in seen:
             seen.append(ref)
     return seen
 

@@ -15,15 +15,18 @@ atomic replace.
 
 Layout of ``<publish>``::
 
-    wellbeing.duckdb            the read-only snapshot (schemas marts, reference, dictionary)
+    wellbeing.duckdb            the read-only snapshot (schemas marts, reference, dictionary:
+                                tables, columns, sources)
     exports/<table>.parquet     one per published table (zstd)
-    exports/<table>.csv         same rows, with header (UTF-8 with a byte-order mark, lists as 'a; b',
-                                a formula-like text after a quote: pipelines.csvfiles)
+    exports/<table>.csv         same rows, with header (UTF-8 with a byte-order mark, a nested
+                                column as JSON text, a formula-like text after a quote:
+                                pipelines.csvfiles)
     exports/lsoa_profile_<W06 code>.csv   one local authority's LSOAs (the per-area extract)
     exports/lsoa_profile_<W02 code>.csv   one MSOA's LSOAs
     exports/local_authority_profile_<PSB or W11 code>.csv   a PSB's or health board's authorities
     data_dictionary.md/.html    every table and column with its type and description
-    manifest.json               published_at, tables, row counts
+    manifest.json               published_at, tables, row counts, sources (licence, attribution,
+                                files with sha256 and retrieval time)
     partners/partner_submission_template.xlsx   the partner template (``extra_files``)
 """
 
@@ -44,6 +47,7 @@ from pathlib import Path
 import duckdb
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from pipelines.catalogue import PART_SEPARATOR, Source, load_catalogue
 from pipelines.csvfiles import write_csv
 from pipelines.disclosure import apply_disclosure, rules_for
 from pipelines.settings import setting
@@ -235,6 +239,10 @@ DICTIONARY_TABLE_COMMENTS = {
     "columns": "Data dictionary: one row per column of every published table, with its type and "
     "description (generated from the data contracts).",
     "tables": "Data dictionary: one row per published table, with its row count and description.",
+    "sources": "Data dictionary: one row per source file the published tables were built from "
+    "(pipelines/catalogue.yaml), with its publisher, licence and the attribution to cite with "
+    "the data, and the file's checksum and retrieval time as the working warehouse recorded "
+    "them. Partners' partnership activity records are not a catalogue source.",
 }
 DICTIONARY_COLUMN_COMMENTS = {
     "schema_name": "Schema of the table (marts, reference or dictionary).",
@@ -246,11 +254,108 @@ DICTIONARY_COLUMN_COMMENTS = {
     "row_count": "Number of rows in the table when it was published.",
     "column_count": "Number of columns in the table.",
     "published_at": "When this file was published (UTC).",
+    "source_key": "The source's key in pipelines/catalogue.yaml (raw.<table>, or "
+    "<table>__<part> for one file of a table read from several files).",
+    "raw_table": "The working warehouse's raw table the file was loaded into (raw.<raw_table>; "
+    "not published).",
+    "title": "What the source is, as its publisher describes it.",
+    "publisher": "Who publishes the source (and who compiled the copy read, where not the "
+    "publisher).",
+    "landing_page": "The publisher's page for the dataset.",
+    "source_url": "The URL the file was read from: its official download URL or API query, "
+    "else the landing page (the raw rows' source_url).",
+    "licence": "The licence the source is published under, as its publisher states it.",
+    "attribution": "The text to cite with the data, as the licence asks: for the Open "
+    "Government Licence the publisher and its attribution statement, for an MIT source its "
+    "copyright and permission notice, for a source with no licence whom to credit.",
+    "source_file_name": "The file read (null: the source is not in the working warehouse).",
+    "source_sha256": "SHA-256 of the file read, as recorded in the raw table.",
+    "retrieved_at": "When the file was read into the working warehouse (UTC).",
 }
 
+SOURCE_COLUMNS = (
+    "source_key varchar, raw_table varchar, title varchar, publisher varchar, "
+    "landing_page varchar, source_url varchar, licence varchar, attribution varchar, "
+    "source_file_name varchar, source_sha256 varchar, retrieved_at timestamp with time zone"
+)
+LINEAGE_COLUMNS = {"source_file_name", "source_sha256", "retrieved_at", "source_url"}
 
-def _write_dictionary(con: duckdb.DuckDBPyConnection, published_at: datetime) -> None:
+
+def _file_names(source: Source) -> set[str]:
+    """The names a source's file may have in its raw table: its mirror file, alternates and
+    download (parts and zip members included)."""
+    paths = [source.mirror_path, *(a.mirror_path for a in source.alternates)]
+    if source.download:
+        paths.append(source.download.mirror_path)
+        for part in source.download.files:
+            paths += [part.name, part.member or ""]
+    return {Path(p).name for p in paths if p}
+
+
+def source_rows(con: duckdb.DuckDBPyConnection, database: str = "wh") -> list[tuple]:
+    """One row per catalogue source and file read (``SOURCE_COLUMNS``): the catalogue's title,
+    publisher, licence and attribution beside the checksum and retrieval time its raw table in
+    ``database`` records. A table read from several files (``<table>__<part>``) is matched to
+    each part by file name; a source whose raw table is not in the warehouse has null files."""
+    raw_tables = {
+        name
+        for (name,) in con.execute(
+            "select table_name from duckdb_tables() where database_name = ? "
+            "and schema_name = 'raw'",
+            [database],
+        ).fetchall()
+    }
+    catalogue = load_catalogue()
+    parts_of: dict[str, int] = {}
+    for key in catalogue:
+        table = key.split(PART_SEPARATOR)[0]
+        parts_of[table] = parts_of.get(table, 0) + 1
+    files: dict[str, list[tuple]] = {}
+    rows = []
+    for key, source in catalogue.items():
+        table = key.split(PART_SEPARATOR)[0]
+        if table not in files:
+            files[table] = []
+            if table in raw_tables and LINEAGE_COLUMNS <= {
+                c for c, _, _ in columns_of(con, f"raw.{table}", database)
+            }:
+                files[table] = con.execute(
+                    f"""
+                    select source_file_name, source_sha256, max(source_url), max(retrieved_at)
+                    from {quote_ident(database)}.raw.{quote_ident(table)}
+                    group by source_file_name, source_sha256
+                    order by source_file_name, source_sha256
+                    """
+                ).fetchall()
+        names = _file_names(source)
+        read = [f for f in files[table] if parts_of[table] == 1 or f[0] in names]
+        for file_name, sha256, url, retrieved_at in read or [(None, None, None, None)]:
+            rows.append(
+                (
+                    key,
+                    table,
+                    source.title,
+                    source.publisher,
+                    source.landing_page,
+                    url or source.url,
+                    source.licence,
+                    source.attribution_text,
+                    file_name,
+                    sha256,
+                    retrieved_at,
+                )
+            )
+    return rows
+
+
+def _write_dictionary(
+    con: duckdb.DuckDBPyConnection, published_at: datetime, sources: list[tuple]
+) -> None:
     con.execute(f"create schema {DICTIONARY_SCHEMA}")
+    con.execute(f"create table {DICTIONARY_SCHEMA}.sources ({SOURCE_COLUMNS})")
+    if sources:
+        marks = ", ".join("?" for _ in sources[0])
+        con.executemany(f"insert into {DICTIONARY_SCHEMA}.sources values ({marks})", sources)
     con.execute(
         f"""
         create table {DICTIONARY_SCHEMA}.columns as
@@ -356,18 +461,13 @@ def export_name(table: PublishedTable, fmt: str) -> str:
 
 
 def export_select(table: PublishedTable, fmt: str, where: str = "") -> str:
-    """The ``select`` one export of ``table`` writes: CSV turns list columns into ``a; b`` text;
-    Parquet keeps lists. Disclosure control has already been applied to the published file
+    """The ``select`` one export of ``table`` writes (``fmt`` is kept for callers: the CSV writer,
+    ``pipelines.csvfiles.write_csv``, turns every nested column into JSON text; Parquet keeps the
+    nested type). Disclosure control has already been applied to the published file
     (``pipelines.disclosure``), so every export shows exactly what the file holds."""
-    exprs = []
-    for column in table.columns:
-        q = quote_ident(column.name)
-        if fmt == "csv" and column.data_type.endswith("[]"):
-            exprs.append(f"array_to_string({q}, '; ') as {q}")
-        else:
-            exprs.append(q)
+    columns = ", ".join(quote_ident(column.name) for column in table.columns)
     source = f"{quote_ident(table.schema)}.{quote_ident(table.name)}"
-    return f"select {', '.join(exprs)} from {source}{where}"
+    return f"select {columns} from {source}{where}"
 
 
 def write_export(
@@ -379,8 +479,9 @@ def write_export(
 ) -> None:
     """Write one export: Parquet (zstd, with the table's description and example-data flag as
     key-value metadata) or CSV through ``pipelines.csvfiles.write_csv``: a header, a UTF-8
-    byte-order mark (Excel reads "Ynys Môn", not "Ynys MÃ´n") and text a spreadsheet would run as
-    a formula (``=HYPERLINK(...)`` in a partner's title) after a single quote. The Parquet keeps
+    byte-order mark (Excel reads "Ynys Môn", not "Ynys MÃ´n"), every nested column (struct, list,
+    map) as JSON text, and text a spreadsheet would run as a formula (``=HYPERLINK(...)`` in a
+    partner's title) after a single quote. The Parquet keeps
     every value as published."""
     if fmt == "parquet":
         metadata = ""
@@ -514,6 +615,7 @@ def publish(
                     log(f"copied {i}/{len(sources)} {schema}.{table}: {n:,} rows")
                     if delay:
                         time.sleep(delay)
+                sources_read = source_rows(con, "wh")
                 con.execute("detach wh")
                 # One disclosure rule, applied once, before anything is read from this file.
                 withheld = apply_disclosure(con, [f"{s}.{t}" for s, t, _ in sources])
@@ -522,14 +624,12 @@ def publish(
                         "disclosure control: withheld "
                         + ", ".join(f"{n['withheld']} in {name}" for name, n in withheld.items())
                     )
-                _write_dictionary(con, published_at)
+                _write_dictionary(con, published_at, sources_read)
                 tables = _published_tables(con)
                 if exports:
                     export_dir.mkdir(exist_ok=True)
                     export_dir.chmod(READABLE_DIR)
-                    for table in tables:
-                        if table.schema == DICTIONARY_SCHEMA and table.name != "columns":
-                            continue
+                    for table in tables:  # every marts, reference and dictionary table
                         for fmt in EXPORT_FORMATS:
                             target = export_dir / export_name(table, fmt)
                             tmp = export_dir / f"{TEMP_PREFIX}{token}-{target.name}"
@@ -548,8 +648,9 @@ def publish(
             finally:
                 con.close()
 
-            markdown = dictionary_markdown(tables, published_at)
-            page = dictionary_html(tables, published_at)
+            cited = sources_cited(sources_read)
+            markdown = dictionary_markdown(tables, published_at, cited)
+            page = dictionary_html(tables, published_at, cited)
             dictionary_files = []
             for name, text in (("data_dictionary.md", markdown), ("data_dictionary.html", page)):
                 tmp = publish_dir / f"{TEMP_PREFIX}{token}-{name}"
@@ -596,6 +697,7 @@ def publish(
                     else None
                 ),
                 "disclosure_withheld": withheld,
+                "sources": cited,
             }
             tmp = publish_dir / f"{TEMP_PREFIX}{token}-manifest.json"
             tmp.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
@@ -666,21 +768,59 @@ def _templates() -> Environment:
     return env
 
 
-def _dictionary(form: str, tables: list[PublishedTable], published_at: datetime) -> str:
+def sources_cited(rows: list[tuple]) -> list[dict]:
+    """The sources of ``source_rows`` once each, with their licence, attribution and files: what
+    the manifest and the data dictionary cite."""
+    cited: dict[str, dict] = {}
+    for key, table, title, publisher, page, url, licence, attribution, name, sha, when in rows:
+        entry = cited.setdefault(
+            key,
+            {
+                "source": key,
+                "raw_table": table,
+                "title": title,
+                "publisher": publisher,
+                "landing_page": page,
+                "url": url,
+                "licence": licence,
+                "attribution": attribution,
+                "files": [],
+            },
+        )
+        if name is not None:
+            entry["files"].append(
+                {
+                    "file": name,
+                    "sha256": sha,
+                    "retrieved_at": when.isoformat() if when else None,
+                }
+            )
+    return list(cited.values())
+
+
+def _dictionary(
+    form: str, tables: list[PublishedTable], published_at: datetime, sources: list[dict]
+) -> str:
     template = _templates().get_template(f"data_dictionary.{form}.j2")
-    return template.render(tables=tables, published_at=published_at, file_name=PUBLISHED_FILE_NAME)
+    return template.render(
+        tables=tables, published_at=published_at, file_name=PUBLISHED_FILE_NAME, sources=sources
+    )
 
 
-def dictionary_markdown(tables: list[PublishedTable], published_at: datetime) -> str:
-    """The data dictionary as Markdown: one section per table, one row per column
-    (``templates/data_dictionary.md.j2``)."""
-    return _dictionary("md", tables, published_at).rstrip("\n") + "\n"
+def dictionary_markdown(
+    tables: list[PublishedTable], published_at: datetime, sources: list[dict] = ()
+) -> str:
+    """The data dictionary as Markdown: the exports, the sources with their licences and
+    attributions, one section per table, one row per column (``templates/data_dictionary.md.j2``)."""
+    return _dictionary("md", tables, published_at, list(sources)).rstrip("\n") + "\n"
 
 
-def dictionary_html(tables: list[PublishedTable], published_at: datetime) -> str:
+def dictionary_html(
+    tables: list[PublishedTable], published_at: datetime, sources: list[dict] = ()
+) -> str:
     """The data dictionary as one accessible HTML page, no scripts and no external files
     (``templates/data_dictionary.html.j2``)."""
-    return _dictionary("html", tables, published_at)
+    return _dictionary("html", tables, published_at, list(sources))
 
 
 __all__ = [

@@ -5,10 +5,17 @@ import dagster as dg
 from pipelines.operations import keys
 from pipelines.operations.inbox import InboxCursor, scan_inbox, seen_key
 from pipelines.operations.jobs import PARTNER_INGESTION_JOB
-from pipelines.settings import setting, setting_path
+from pipelines.settings import setting, setting_on, setting_path
 
 PARTNER_INBOX_SENSOR = "partner_inbox"
 PARTNER_OP = "partnership_activity_submissions"  # the partner loader's op (its config: files)
+
+
+def _default_status() -> dg.DefaultSensorStatus:
+    """Running unless ``WELLBEING_AUTOMATION=off`` (``make dev``): both sensors launch runs."""
+    if setting_on("WELLBEING_AUTOMATION"):
+        return dg.DefaultSensorStatus.RUNNING
+    return dg.DefaultSensorStatus.STOPPED
 
 
 def _settle_seconds() -> float:
@@ -22,7 +29,7 @@ def _settle_seconds() -> float:
     name=PARTNER_INBOX_SENSOR,
     job_name=PARTNER_INGESTION_JOB,
     minimum_interval_seconds=60,
-    default_status=dg.DefaultSensorStatus.RUNNING,
+    default_status=_default_status(),
     description="Watches WELLBEING_PARTNER_INBOX (sub-folders included; what counts as a "
     "submission: pipelines/partnership_activity/submission.py, shared with the loader) and "
     "starts one partner_ingestion run per new or changed file, which loads that file. The run "
@@ -83,7 +90,7 @@ wellbeing_automation = dg.AutomationConditionSensorDefinition(
     name="wellbeing_automation",
     target=dg.AssetSelection.all(),
     run_tags=keys.WRITES_WAREHOUSE,
-    default_status=dg.DefaultSensorStatus.RUNNING,
+    default_status=_default_status(),
     minimum_interval_seconds=_automation_interval_seconds(),
     description="Rebuilds the staging models, marts and published file when their inputs "
     "change, unless a blocking contract check of a direct input failed. An asset further down "

@@ -1,7 +1,7 @@
 """One Dagster asset per SQL model file (file name == table name == asset name).
 
-Dependencies are read from the ``schema.table`` references in each model, so adding a model is
-adding a file. The asset description, the table and column comments and the column schema come
+Dependencies are the ``schema.table`` tables each model reads, from DuckDB's parse tree (so a
+CTE's qualified column is not a table), so adding a model is adding a file. The asset description, the table and column comments and the column schema come
 from the model's data contract (the SQL's leading comment is for readers of the SQL only).
 """
 
@@ -11,6 +11,7 @@ from pipelines.contracts import apply_comments, asset_description
 from pipelines.operations.automation import eager_unless_blocked
 from pipelines.quality.gate import enforce_quality_gate
 from pipelines.warehouse import (
+    SqlParseError,
     Warehouse,
     run_sql_model,
     sql_dependencies,
@@ -22,9 +23,13 @@ GROUPS = {"staging": "staging", "reference": "reference", "marts": "marts"}
 
 
 def _sql_asset(schema: str, table: str, sql_text: str, file_name: str) -> dg.AssetsDefinition:
+    try:
+        refs = sql_dependencies(sql_text)
+    except SqlParseError as exc:
+        raise SqlParseError(f"sql/{schema}/{file_name}: {exc}") from exc
     deps = [
         dg.AssetKey([ref_schema, ref_table])
-        for ref_schema, ref_table in sql_dependencies(sql_text)
+        for ref_schema, ref_table in refs
         if (ref_schema, ref_table) != (schema, table)
     ]
 

@@ -9,6 +9,7 @@ The site is built once per session from the published file the pipeline wrote an
 
 import csv
 import io
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -164,8 +165,19 @@ def test_downloads_are_publish_exports_that_excel_opens(dashboard_site, publishe
         assert (count == "") == (withheld or unknown), r["lsoa_code"]
         assert count == "" or not 1 <= int(count) <= 4, r["lsoa_code"]
     assert any(r["is_participant_count_suppressed"] == "true" for r in rows)
+    # a list column is JSON text in the CSV, exactly the published list
     goals = (site / "data" / "reference__indicator_goals.csv").read_text(encoding="utf-8-sig")
-    assert "[" not in goals and "; " in goals
+    in_csv = {
+        r["indicator_code"]: json.loads(r["wellbeing_goals"])
+        for r in csv.DictReader(io.StringIO(goals))
+    }
+    in_file = dict(
+        published.execute(
+            "select indicator_code, wellbeing_goals from reference.indicator_goals"
+        ).fetchall()
+    )
+    assert in_csv == in_file and len(in_file) > 40
+    assert any(len(goals) > 1 for goals in in_csv.values())
     profile = (site / "en" / "la" / f"{CARDIFF}.html").read_text(encoding="utf-8")
     extract = re.search(r'href="(\.\./\.\./data/lsoa_profile_W06000015\.csv)" download', profile)
     assert extract

@@ -279,3 +279,169 @@ def test_real_published_file_has_every_table_and_column_commented(outputs):
     } <= marts
     assert [t for (t,) in tables] == [], "tables without a comment"
     assert [c for (c,) in columns] == [], "columns without a comment"
+
+
+NESTED_TYPE = re.compile(r"^(STRUCT|MAP|UNION)\(|\[\d*\]$")
+
+
+def test_every_nested_column_of_every_csv_export_is_json_of_the_published_value(outputs):
+    """Profiles' ``indicators`` (a list of structs, up to ~25k characters a cell), ``la_codes``
+    and every other struct, list or map column: in every CSV export and per-area extract, each
+    cell is JSON text that parses back to exactly the published value; Parquet keeps the type."""
+    manifest = json.loads((outputs["publish"] / "manifest.json").read_text(encoding="utf-8"))
+    exports = outputs["publish"] / "exports"
+    pub = duckdb.connect(str(outputs["file"]), read_only=True)
+    try:
+        nested = pub.execute(
+            "select schema_name, table_name, column_name, data_type from duckdb_columns() "
+            "where database_name = current_database() and schema_name in "
+            "('marts', 'reference', 'dictionary')"
+        ).fetchall()
+        nested = [(s, t, c, d) for s, t, c, d in nested if NESTED_TYPE.search(d)]
+        assert {(s, t, c) for s, t, c, _ in nested} >= {
+            ("marts", "local_authority_profile", "indicators"),
+            ("marts", "public_services_board_profile", "indicators"),
+            ("marts", "health_board_profile", "indicators"),
+            ("marts", "msoa_profile", "indicators"),
+            ("marts", "public_services_board_profile", "la_codes"),
+            ("reference", "national_indicators", "pipeline_indicators"),
+        }
+        checked, longest = 0, 0
+        for schema, table, column, data_type in nested:
+            names = [manifest["exports"][f"{schema}.{table}"]["csv"]]
+            if table == "local_authority_profile":  # per-area extracts of the profiles
+                names += [n for n in manifest["area_extracts"].values() if n.startswith(table)]
+            expected = {
+                key: json.loads(value) if value is not None else None
+                for key, value in pub.execute(
+                    f"select row_number() over () as i, to_json({column})::varchar "
+                    f"from {schema}.{table}"
+                ).fetchall()
+            }
+            for name in names:
+                with (exports / name).open(encoding="utf-8-sig", newline="") as f:
+                    cells = [row[column] for row in csv.DictReader(f)]
+                assert cells, name
+                for cell in cells:
+                    value = json.loads(cell) if cell != "" else None
+                    assert value in expected.values(), (name, column, cell[:80])
+                    longest = max(longest, len(cell))
+                    checked += 1
+                if name == names[0]:
+                    assert [json.loads(c) if c else None for c in cells] == list(
+                        expected.values()
+                    ), (name, column)
+            parquet = pl.read_parquet(exports / manifest["exports"][f"{schema}.{table}"]["parquet"])
+            assert isinstance(parquet.schema[column], pl.List | pl.Struct | pl.Array), column
+        assert checked > 2000
+        assert longest > 10_000  # the authorities' indicator lists
+        cardiff = pub.execute(
+            "select len(indicators) from marts.local_authority_profile where la_code = 'W06000015'"
+        ).fetchone()[0]
+        with (exports / "local_authority_profile.csv").open(encoding="utf-8-sig") as f:
+            row = next(r for r in csv.DictReader(f) if r["la_code"] == "W06000015")
+        assert len(json.loads(row["indicators"])) == cardiff > 30
+    finally:
+        pub.close()
+
+
+def test_every_dictionary_table_is_exported(outputs):
+    manifest = json.loads((outputs["publish"] / "manifest.json").read_text(encoding="utf-8"))
+    pub = duckdb.connect(str(outputs["file"]), read_only=True)
+    try:
+        tables = pub.execute(
+            "select table_name from duckdb_tables() where schema_name = 'dictionary' order by 1"
+        ).fetchall()
+        assert [t for (t,) in tables] == ["columns", "sources", "tables"]
+        for (table,) in tables:
+            files = manifest["exports"][f"dictionary.{table}"]
+            assert files == {
+                "parquet": f"dictionary__{table}.parquet",
+                "csv": f"dictionary__{table}.csv",
+            }
+            n = pub.execute(f"select count(*) from dictionary.{table}").fetchone()[0]
+            parquet = pl.read_parquet(outputs["publish"] / "exports" / files["parquet"])
+            with (outputs["publish"] / "exports" / files["csv"]).open(encoding="utf-8-sig") as f:
+                assert len(list(csv.DictReader(f))) == parquet.height == n > 0
+    finally:
+        pub.close()
+
+
+def test_every_raw_source_is_cited_with_its_licence_and_attribution(outputs):
+    """dictionary.sources, the manifest and the data dictionary cite every source file the build
+    read: licence, attribution, and the sha256 the raw table recorded; the British Red Cross
+    loneliness index carries its MIT copyright and permission notice."""
+    pub = duckdb.connect(str(outputs["file"]), read_only=True)
+    wh = duckdb.connect(str(outputs["warehouse"]), read_only=True)
+    try:
+        raw_files = set()
+        for (table,) in wh.execute(
+            "select table_name from duckdb_columns() where schema_name = 'raw' "
+            "and column_name = 'source_sha256'"
+        ).fetchall():
+            raw_files |= {
+                (table, name, sha)
+                for name, sha in wh.execute(
+                    f"select distinct source_file_name, source_sha256 from raw.{table}"
+                ).fetchall()
+            }
+        raw_tables = {
+            t
+            for (t,) in wh.execute(
+                "select table_name from duckdb_tables() where schema_name = 'raw'"
+            ).fetchall()
+        }
+        sources = pub.execute(
+            "select source_key, raw_table, licence, attribution, source_file_name, "
+            "source_sha256, retrieved_at from dictionary.sources"
+        ).fetchall()
+        cited = {(table, name, sha) for _, table, _, _, name, sha, _ in sources if name}
+        assert cited == raw_files
+        assert len(raw_files) >= 60  # 31 raw tables, 15 + 15 ONS files, 5 census files
+        # every raw table but the partners' own records is a catalogue source
+        assert raw_tables - {t for _, t, *_ in sources} == {"partnership_activity"}
+        for key, _, licence, attribution, name, _, retrieved_at in sources:
+            assert licence and len(licence) > 10, key
+            assert attribution and len(attribution) > 40, key
+            assert name is None or retrieved_at is not None, key
+        brc = [a for k, _, _, a, *_ in sources if k == "loneliness_index"]
+        assert len(brc) == 1
+        assert "MIT" in brc[0] and "Copyright (c) 2023 loneliness authors" in brc[0]
+        assert "this permission notice shall be included in all copies" in brc[0]
+        ogl = pub.execute(
+            "select attribution from dictionary.sources where source_key = 'wimd_2025_ranks'"
+        ).fetchone()[0]
+        assert ogl == (
+            "Source: Welsh Government. Contains public sector information licensed under the "
+            "Open Government Licence v3.0."
+        )
+    finally:
+        pub.close()
+        wh.close()
+    manifest = json.loads((outputs["publish"] / "manifest.json").read_text(encoding="utf-8"))
+    by_key = {s["source"]: s for s in manifest["sources"]}
+    assert set(by_key) == {k for k, *_ in sources}
+    assert "Copyright (c) 2023 loneliness authors" in by_key["loneliness_index"]["attribution"]
+    assert by_key["loneliness_index"]["files"][0]["sha256"] == (
+        "7b8abbf75bfb2b5ae4bb62df78f07ee9b89bc517b7044e034e48ab7607eddefb"
+    )
+    for form in ("md", "html"):
+        text = (outputs["publish"] / f"data_dictionary.{form}").read_text(encoding="utf-8")
+        assert "Sources and licences" in text and "Copyright (c) 2023 loneliness authors" in text
+
+
+def test_activity_by_la_year_categories_are_what_its_contract_says(outputs):
+    """The contract once promised 'all' rows the table never had."""
+    pub = duckdb.connect(str(outputs["file"]), read_only=True)
+    try:
+        categories = pub.execute(
+            "select distinct action_category from marts.activity_by_la_year order by 1"
+        ).fetchall()
+        comment = pub.execute(
+            "select comment from duckdb_columns() where table_name = 'activity_by_la_year' "
+            "and column_name = 'action_category'"
+        ).fetchone()[0]
+    finally:
+        pub.close()
+    assert [c for (c,) in categories] == ["financial_mechanism", "governance", "shared_purpose"]
+    assert "no 'all' row" in comment

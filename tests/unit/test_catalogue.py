@@ -91,3 +91,32 @@ def test_every_source_says_the_same_one_reason_when_the_mirror_folder_does_not_e
         + "it at a folder laid out like ../shared/data (check the spelling), or unset it to "
         + "download every source from its official URL."
     }
+
+
+def test_a_source_not_under_the_ogl_alone_must_say_its_attribution(tmp_path, monkeypatch):
+    raw = yaml.safe_load(catalogue.CATALOGUE_PATH.read_text(encoding="utf-8"))
+    del raw["sources"]["loneliness_index"]["attribution"]
+    path = tmp_path / "catalogue.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setattr(catalogue, "CATALOGUE_PATH", path)
+    load_catalogue.cache_clear()
+    try:
+        with pytest.raises(
+            catalogue.CatalogueError,
+            match=r"source 'loneliness_index': licence 'MIT \(package\).*'attribution' must give",
+        ):
+            load_catalogue()
+    finally:
+        monkeypatch.undo()
+        load_catalogue.cache_clear()
+
+
+def test_an_ogl_source_is_attributed_to_its_publisher_and_the_brc_index_carries_its_notice():
+    sources = load_catalogue()
+    assert sources["wimd_2025_ranks"].attribution_text == (
+        "Source: Welsh Government. Contains public sector information licensed under the Open "
+        "Government Licence v3.0."
+    )
+    brc = sources["loneliness_index"].attribution_text
+    assert "Copyright (c) 2023 loneliness authors" in brc
+    assert "The above copyright notice and this permission notice shall be included" in brc

@@ -68,3 +68,22 @@ def test_every_domain_assets_module_is_in_the_code_location():
     }
     assert len(on_disk) == 18
     assert {module.__name__ for module in DOMAIN_MODULES} == on_disk
+
+
+def test_every_dependency_of_every_sql_asset_is_a_real_asset():
+    """A dependency read from a model's SQL is an asset some module defines, never a key made
+    up from a qualified column (goal_indicators reads ``reference.aggregation``, a CTE's column,
+    which once made a phantom asset ``reference/aggregation``)."""
+    from dagster import AssetKey
+
+    from pipelines.transform.assets import sql_model_assets
+
+    graph = build_definitions().resolve_asset_graph()
+    real = {key for key in graph.get_all_asset_keys() if graph.get(key).is_executable}
+    deps = {dep for asset in sql_model_assets for dep in graph.get(asset.key).parent_keys}
+    assert len(deps) == 48  # distinct tables the SQL models read today
+    assert deps - real == set()
+    assert AssetKey(["reference", "aggregation"]) not in graph.get_all_asset_keys()
+    # and no asset of the whole location depends on a key nothing defines
+    phantoms = {key for key in graph.get_all_asset_keys() if not graph.get(key).is_executable}
+    assert phantoms == set()

@@ -1,5 +1,6 @@
 """Publishing: the read-only snapshot, its comments, exports and data dictionary."""
 
+import csv
 import json
 from pathlib import Path
 
@@ -72,6 +73,7 @@ def test_publish_copies_marts_and_reference_only_with_comments(tiny):
         ).fetchall()
         assert [t for (t,) in tables] == [
             "dictionary.columns",
+            "dictionary.sources",
             "dictionary.tables",
             "marts.lsoa_profile",
             "reference.wellbeing_goals",
@@ -116,6 +118,22 @@ def test_publish_writes_exports_dictionary_and_manifest(tiny):
     assert '<html lang="en">' in page and "WIMD 2025 decile, 1 = most deprived." in page
     manifest = json.loads((publish_dir / "manifest.json").read_text())
     assert {"table": "marts.lsoa_profile", "rows": 100, "columns": 5} in manifest["tables"]
+    # every dictionary table is exported, as the README says
+    for name in ("columns", "tables", "sources"):
+        for fmt in ("csv", "parquet"):
+            assert manifest["exports"][f"dictionary.{name}"][fmt] == f"dictionary__{name}.{fmt}"
+            assert (exports / f"dictionary__{name}.{fmt}").is_file()
+
+
+def test_csv_exports_write_nested_columns_as_json_and_parquet_keeps_the_list(tiny):
+    warehouse, publish_dir = tiny
+    publish(warehouse, publish_dir)
+    exports = publish_dir / "exports"
+    with (exports / "lsoa_profile.csv").open(encoding="utf-8-sig", newline="") as f:
+        row = next(csv.DictReader(f))
+    assert json.loads(row["wellbeing_goals"]) == ["a prosperous Wales", "a healthier Wales"]
+    parquet = duckdb.sql(f"select wellbeing_goals from '{exports / 'lsoa_profile.parquet'}'")
+    assert parquet.types[0] == "VARCHAR[]"
 
 
 def test_publish_reports_missing_comments(tmp_path):
@@ -286,9 +304,9 @@ def test_csv_exports_never_run_partner_text_as_a_formula_and_parquet_keeps_it(tm
     lines = raw[3:].decode("utf-8").splitlines()
     assert lines[1] == (
         'W01000001,W06000015,"\'=HYPERLINK(""http://example.com"",""x"")",'
-        "'@Cwmpas,-3.5,-3,'+1 walk; ar ôl"
-    )
-    assert lines[2] == "W01000002,W06000015,Walk,'\tTab,2.0,x,a"
+        '\'@Cwmpas,-3.5,-3,"[""+1 walk"",""ar ôl""]"'
+    )  # a list is JSON text, which starts with [ and so is never a formula
+    assert lines[2] == 'W01000002,W06000015,Walk,\'\tTab,2.0,x,"[""a""]"'
     extract = (exports / "lsoa_profile_W06000015.csv").read_bytes().decode("utf-8-sig")
     assert "\"'=HYPERLINK(" in extract and ',"=HYPERLINK(' not in extract
     parquet = exports / "lsoa_profile_activity.parquet"

@@ -66,3 +66,27 @@ def test_retry_repeats_only_the_errors_it_is_told_to_and_then_gives_up():
     with pytest.raises(duckdb.TransactionException):
         retry(conflict, duckdb.IOException, [0, 0])
     assert len(calls) == 3 + 1 + 1
+
+
+def test_sql_dependencies_are_tables_not_qualified_columns():
+    """DuckDB's parse tree decides what is a table: a CTE named like a schema and its qualified
+    column, comments, strings and unqualified names are not warehouse tables."""
+    import pytest
+
+    from pipelines.warehouse import SqlParseError, sql_dependencies
+
+    sql = """
+    -- reads marts.in_a_comment
+    with reference as (select * from reference.indicator_goals)
+    select reference.aggregation, 'staging.in_a_string' as s, x.*
+    from staging.stg_x as x
+    inner join reference using (indicator_code)
+    where x.code in (select code from raw.wimd_2025_ranks)
+    """
+    assert sql_dependencies(sql) == [
+        ("reference", "indicator_goals"),
+        ("staging", "stg_x"),
+        ("raw", "wimd_2025_ranks"),
+    ]
+    with pytest.raises(SqlParseError, match="cannot read the tables"):
+        sql_dependencies("select from where")
