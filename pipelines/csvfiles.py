@@ -9,9 +9,11 @@ per-area extracts, a partner's ``rejected_rows.csv``) goes through ``write_csv``
   ``@``, a tab or a carriage return, e.g. ``=HYPERLINK(...)``) is written with a single quote
   before it (OWASP's advice against CSV injection), which Excel shows and does not run. A text
   cell that is a number (``-3``, ``+1.5``) is left as it is, and so is every numeric column;
-- a nested column (struct, list, map, union, array: ``indicators``, ``la_codes``) is one cell of
-  JSON text (DuckDB ``to_json``: ``["W06000001","W06000002"]``, ``[{"indicator_code":...}]``),
-  which any JSON reader parses back, rather than DuckDB's own struct/list text, which none does.
+- a list of plain values (``la_codes``, ``wellbeing_goals``) is one cell ``a; b``, as a person
+  reads it in a spreadsheet (and, like any text, quoted if it starts like a formula);
+- any other nested column (a struct, map or union, or a list of them: the profiles'
+  ``indicators``) is one cell of JSON text (DuckDB ``to_json``: ``[{"indicator_code":...}]``),
+  which any JSON reader parses back, rather than DuckDB's own struct text, which none does.
 
 Only the CSV differs: Parquet files and DuckDB tables keep the values exactly as they are.
 """
@@ -31,6 +33,16 @@ NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 TEXT_TYPES = ("VARCHAR", "JSON")
 # a struct, map or union (at the top), or a list or fixed-size array (``VARCHAR[]``, ``DOUBLE[3]``)
 NESTED_TYPE = re.compile(r"^(STRUCT|MAP|UNION)\(|\[\d*\]$", re.IGNORECASE)
+# a list of plain values: ``VARCHAR[]``, ``INTEGER[]`` (no struct, map, union or list inside)
+FLAT_LIST_TYPE = re.compile(r"^[A-Z0-9_ (),]+\[\]$", re.IGNORECASE)
+
+
+def is_flat_list(data_type: str) -> bool:
+    """Whether a DuckDB type is a list of plain values (written ``a; b`` in a CSV)."""
+    text = str(data_type).strip()
+    return bool(FLAT_LIST_TYPE.match(text)) and not re.search(
+        r"STRUCT|MAP|UNION|\[\d*\].", text, re.IGNORECASE
+    )
 
 
 def is_nested(data_type: str) -> bool:
@@ -50,12 +62,16 @@ def spreadsheet_text(expr: str) -> str:
 
 def write_csv(con: duckdb.DuckDBPyConnection, select: str, path: Path) -> None:
     """Write the rows of ``select`` to ``path`` as CSV with a header, a UTF-8 byte-order mark,
-    every nested column as JSON text and every text column through ``spreadsheet_text``."""
+    a list of plain values as ``a; b`` text, every other nested column as JSON text, and every
+    text through ``spreadsheet_text``."""
     path = Path(path)
     exprs = []
     for name, data_type, *_ in con.execute(f"describe {select}").fetchall():
         q = quote_ident(name)
-        if is_nested(data_type):
+        if is_flat_list(data_type):
+            text = f"array_to_string({q}, '; ')"
+            exprs.append(f"{spreadsheet_text(text)} as {q}")
+        elif is_nested(data_type):
             # JSON text starts with [ { " or a digit, never a formula
             exprs.append(f"to_json({q})::varchar as {q}")
         elif str(data_type).upper() in TEXT_TYPES:

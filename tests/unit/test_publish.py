@@ -125,13 +125,13 @@ def test_publish_writes_exports_dictionary_and_manifest(tiny):
             assert (exports / f"dictionary__{name}.{fmt}").is_file()
 
 
-def test_csv_exports_write_nested_columns_as_json_and_parquet_keeps_the_list(tiny):
+def test_csv_exports_write_a_list_as_text_and_parquet_keeps_the_list(tiny):
     warehouse, publish_dir = tiny
     publish(warehouse, publish_dir)
     exports = publish_dir / "exports"
     with (exports / "lsoa_profile.csv").open(encoding="utf-8-sig", newline="") as f:
         row = next(csv.DictReader(f))
-    assert json.loads(row["wellbeing_goals"]) == ["a prosperous Wales", "a healthier Wales"]
+    assert row["wellbeing_goals"] == "a prosperous Wales; a healthier Wales"
     parquet = duckdb.sql(f"select wellbeing_goals from '{exports / 'lsoa_profile.parquet'}'")
     assert parquet.types[0] == "VARCHAR[]"
 
@@ -304,9 +304,9 @@ def test_csv_exports_never_run_partner_text_as_a_formula_and_parquet_keeps_it(tm
     lines = raw[3:].decode("utf-8").splitlines()
     assert lines[1] == (
         'W01000001,W06000015,"\'=HYPERLINK(""http://example.com"",""x"")",'
-        '\'@Cwmpas,-3.5,-3,"[""+1 walk"",""ar ôl""]"'
-    )  # a list is JSON text, which starts with [ and so is never a formula
-    assert lines[2] == 'W01000002,W06000015,Walk,\'\tTab,2.0,x,"[""a""]"'
+        "'@Cwmpas,-3.5,-3,'+1 walk; ar ôl"
+    )  # a list is "a; b" text, quoted like any text that starts like a formula
+    assert lines[2] == "W01000002,W06000015,Walk,'\tTab,2.0,x,a"
     extract = (exports / "lsoa_profile_W06000015.csv").read_bytes().decode("utf-8-sig")
     assert "\"'=HYPERLINK(" in extract and ',"=HYPERLINK(' not in extract
     parquet = exports / "lsoa_profile_activity.parquet"
