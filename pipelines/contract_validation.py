@@ -195,40 +195,33 @@ def _custom_problems(doc, root: yaml.Node, where: str) -> list[tuple[int, str]]:
 
     out = []
 
+    def problem(path, key, message) -> None:
+        """One problem at ``path``'s ``key`` (``property`` or ``value``), with its line."""
+        if root is None:  # only asked whether there is a problem
+            out.append((0, ""))
+            return
+        line = _node_at(root, [*path, key]).start_mark.line + 1
+        out.append((line, f"{where} line {line}: {message}"))
+
     def check(obj, path, level):
         for i, item in enumerate(obj.get("customProperties") or []):
             name = item.get("property") if isinstance(item, dict) else None
             known = CUSTOM_PROPERTIES[level]
             allowed = CUSTOM_PROPERTY_VALUES.get(name)
-            if name in known and allowed and item.get("value") not in allowed:
-                if root is None:
-                    out.append((0, ""))
-                    continue
-                node = _node_at(root, [*path, "customProperties", i, "value"])
-                line = node.start_mark.line + 1
-                out.append(
-                    (
-                        line,
-                        (
-                            f"{where} line {line}: customProperties {name!r} of "
-                            f"{_where(doc, path)} is {item.get('value')!r}; expected one of "
-                            f"{', '.join(allowed)}"
-                        ),
-                    )
-                )
+            at = [*path, "customProperties", i]
             if name not in known:
-                if root is None:  # only asked whether there is a problem
-                    out.append((0, ""))
-                    continue
-                node = _node_at(root, [*path, "customProperties", i, "property"])
-                line = node.start_mark.line + 1
-                out.append(
-                    (
-                        line,
-                        f"{where} line {line}: customProperties {name!r} of {_where(doc, path)} "
-                        f"is not one the pipeline reads at this level ({', '.join(sorted(known))})"
-                        + _suggest(name, known),
-                    )
+                problem(
+                    at,
+                    "property",
+                    f"customProperties {name!r} of {_where(doc, path)} is not one the pipeline "
+                    f"reads at this level ({', '.join(sorted(known))})" + _suggest(name, known),
+                )
+            elif allowed and item.get("value") not in allowed:
+                problem(
+                    at,
+                    "value",
+                    f"customProperties {name!r} of {_where(doc, path)} is "
+                    f"{item.get('value')!r}; expected one of {', '.join(allowed)}",
                 )
 
     if isinstance(doc, dict):

@@ -120,6 +120,15 @@ def accepted(con, outcome, columns="*") -> pl.DataFrame:
     ).pl()
 
 
+def quarantined(con, outcome, columns: str) -> list[tuple]:
+    """``columns`` of the file's quarantined rows, in row order."""
+    return con.execute(
+        f"select {columns} from quality.quarantine where submission_sha256 = ? "
+        "order by source_row_number, rule_name",
+        [outcome.sha256],
+    ).fetchall()
+
+
 def counts(outcome) -> tuple[int, int, int]:
     return outcome.rows_submitted, outcome.rows_accepted, outcome.rows_quarantined
 
@@ -551,11 +560,7 @@ def test_a_formula_without_a_saved_value_is_set_aside_and_a_hidden_row_noted(con
     book.save(tmp_path / "written.xlsx")
     out = load(con, tmp_path / "written.xlsx", ref, tmp_path)
     assert counts(out) == (3, 2, 1)
-    got = con.execute(
-        "select source_row_number, rule_name, reason_cy from quality.quarantine "
-        "where submission_sha256 = ?",
-        [out.sha256],
-    ).fetchall()
+    got = quarantined(con, out, "source_row_number, rule_name, reason_cy")
     assert [g[:2] for g in got] == [(3, "file.formula_without_value")]
     assert reasons(con, out)[3].startswith(
         f"cell {openpyxl.utils.get_column_letter(column)}3 (participant_count: =10+5) holds a "
@@ -861,11 +866,7 @@ def test_a_row_set_aside_for_its_quote_mark_keeps_its_activity_id_in_quarantine(
     (tmp_path / "quote.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = load(con, tmp_path / "quote.csv", ref, tmp_path)
     assert counts(out) == (3, 2, 1)
-    got = con.execute(
-        "select source_row_number, partner_organisation, activity_id, rule_name "
-        "from quality.quarantine where submission_sha256 = ?",
-        [out.sha256],
-    ).fetchall()
+    got = quarantined(con, out, "source_row_number, partner_organisation, activity_id, rule_name")
     assert got == [(2, "Test Partnership", "A001", "file.row_shape")]
     assert accepted(con, out, "source_row_number, activity_id").rows() == [(3, "A002"), (4, "A001")]
 
@@ -877,12 +878,7 @@ def test_quarantine_shows_a_value_as_the_contract_redaction_says(con, ref, tmp_p
     rows = table({"lsoa_code": "", "postcode": "CF10 9ZZ"}, {"participant_count": "07700 900123"})
     out = load(con, write_csv(tmp_path / "redaction.csv", rows), ref, tmp_path)
     assert counts(out) == (2, 0, 2)
-    shown = dict(
-        con.execute(
-            "select column_name, value from quality.quarantine where submission_sha256 = ?",
-            [out.sha256],
-        ).fetchall()
-    )
+    shown = dict(quarantined(con, out, "column_name, value"))
     assert shown == {"postcode": "CF10 9ZZ", "participant_count": "[removed]"}
 
 
