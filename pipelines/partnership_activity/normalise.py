@@ -48,11 +48,13 @@ Postcode: upper case, one space before the last three characters (``cf101ep`` ->
 Dates (``start_date``, ``end_date``):
     * ``2024-04-01`` (optionally followed by a time), ``2024/04/01``, ``1/4/2024``,
       ``01-04-2024``, ``01.04.2024`` (day first, as in the UK), ``1 April 2024``, ``1st Apr 2024``,
-      ``01-Apr-2024``, ``April 1, 2024``, ``1 Ebrill 2024``, ``11eg Ebrill 2024`` (English or Welsh
-      month names and ordinals), with a weekday in front (``Tuesday 1 April 2024``, ``dydd Llun
+      ``01-Apr-2024``, ``April 1, 2024``, ``the 1st of April 2024``, ``1 Ebrill 2024``, ``11eg
+      Ebrill 2024``, ``1 o Fawrth 2024`` (English or Welsh month names, softened after "o", and
+      ordinals), with a weekday in front (``Tuesday 1 April 2024``, ``dydd Llun
       ...``) or a time after (``01/04/2024 09:30``), spreadsheet dates, and Excel serial day numbers
       (``45383`` = 2024-04-01): stored as that day, ``*_precision = 'day'``;
-    * a month alone: ``April 2024``, ``Apr-2024``, ``Ebrill 2024``, ``2024-04``, ``04/2024``:
+    * a month alone: ``April 2024``, ``Apr-2024``, ``Ebrill 2024``, ``mis Mawrth 2024``,
+      ``2024-04``, ``04/2024``:
       stored as the first day of the month for ``start_date`` and the last day for ``end_date``,
       ``*_precision = 'month'``;
     * quarantined: a year alone (it does not say which financial year), a two-digit year
@@ -90,6 +92,7 @@ from functools import lru_cache
 
 import duckdb
 
+from dashboards.i18n import soft_mutation
 from pipelines.financial_year import FINANCIAL_YEAR_MACROS
 from pipelines.settings import PROJECT_ROOT
 from pipelines.sqltext import case_lookup, quote_ident, sql_value
@@ -204,7 +207,11 @@ NAME_SUFFIXES = (
 )
 
 
-MONTH_NUMBERS = {name: number for number, names in MONTHS.items() for name in names}
+# A Welsh month (the last name of each) after "o" (of) is softened: "1 o Fawrth 2025", "o
+# Ragfyr"; those forms are months too.
+MONTH_NUMBERS = {
+    form: number for number, names in MONTHS.items() for form in (*names, soft_mutation(names[-1]))
+}
 
 
 def _month(expression: str) -> str:
@@ -420,7 +427,8 @@ MONTH_YEAR = r"[a-z]+,? [0-9]{4}"
 NUMERIC_MONTH = r"[0-9]{4}-[0-9]{1,2}|[0-9]{1,2}/[0-9]{4}"
 # Before the forms are matched, the text is lower case with single spaces and: a weekday name
 # in front is dropped ("Tuesday 1 April 2024", "Tue, 01 Apr 2024", "dydd Mawrth 1 Ebrill 2024":
-# Welsh only after "dydd", as "Mawrth" alone is March); a "-", "." or "/" between a number and a
+# Welsh only after "dydd", as "Mawrth" alone is March); so are "the"/"y" before the day, "of"/"o"
+# (and "fis") after it, and "mis" before a month; a "-", "." or "/" between a number and a
 # month name is a space ("01-Apr-2024", "1.Apr.2024", "Apr-2024"); a time after the date is
 # dropped ("01/04/2024 00:00", "1 April 2024 09:30").
 WEEKDAY = (
@@ -441,6 +449,9 @@ def date_columns(column: str, prefix: str) -> tuple[list[str], list[str], str]:
     spaced = rf"lower(regexp_replace({x}, '\s+', ' ', 'g'))"
     for pattern, replacement in (
         (WEEKDAY, ""),
+        (r"^(the|y) ([0-9])", r"\2"),  # "the 1st of April 2024", "y 1af o Ebrill 2024"
+        (r"^([0-9]{1,2}[a-z]*) (of|o) (fis )?", r"\1 "),  # "1 o Fawrth 2024", "1 o fis Mawrth"
+        (r"^(mis|fis) ", ""),  # "mis Ebrill 2024" (the month of April)
         (r"([0-9])[-./]([a-z])", r"\1 \2"),
         (r"^([0-9]{1,2}[a-z]+)[-./]([a-z])", r"\1 \2"),  # 2nd-Apr-2024
         (r"([a-z])[-./]([0-9])", r"\1 \2"),

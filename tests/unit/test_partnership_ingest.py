@@ -303,6 +303,13 @@ def test_a_json_file_sent_as_csv_is_named_as_json_and_a_bracketed_header_is_stil
         ("dydd Mawrth 1 Ebrill 2025", "2025-04-01", "day"),
         ("11eg Ebrill 2025", "2025-04-11", "day"),
         ("21ain Ebrill 2025", "2025-04-21", "day"),
+        ("1 o Fawrth 2025", "2025-03-01", "day"),  # softened after "o"
+        ("y 1af o fis Mehefin 2025", "2025-06-01", "day"),
+        ("dydd Mawrth 2 o Ragfyr 2025", "2025-12-02", "day"),
+        ("the 1st of April 2025", "2025-04-01", "day"),
+        ("Tuesday, 1st of April 2025", "2025-04-01", "day"),
+        ("mis Tachwedd 2025", "2025-11-01", "month"),
+        ("5 o Dachwedd 2025", "2025-11-05", "day"),
         ("Mawrth 2025", "2025-03-01", "month"),  # March, not the weekday
         ("Apr-2025", "2025-04-01", "month"),
         ("04/01/2025", "2025-01-04", "day"),  # day first, as before
