@@ -10,6 +10,9 @@
 --   'wimd_2019_stem'     the place is the stem of a WIMD 2019 name in the authority: that
 --                        name's Welsh stem and the same number;
 --   'english_name'       no Welsh form in these sources: the English name unchanged.
+-- Then a name whose place is a 2025 ward of the authority spelt with Welsh accents the name lacks
+-- ('Tregwyr 1' -> 'Tregŵyr 1', 'Gwyr (Abertawe) 1' -> 'Gŵyr (Abertawe) 1') takes the ward's spelling
+-- ('ons_ward_2025_name').
 -- Places match ignoring case, '&' / 'and', full stops, commas, brackets and apostrophes.
 -- MSOA: the ONS LSOA name is the MSOA name plus one letter ('Cardiff 032H' is in 'Cardiff 032').
 -- Local authority: the ONS best-fit lookup raw.lsoa21_ward_la_lookup, the one statement of which
@@ -152,13 +155,43 @@ welsh_names as (
         on wards.la_code = named.la_code and wards.place_key = named.place_key
     left join welsh_by_stem_2019 as by_stem
         on by_stem.la_code = named.la_code and by_stem.place_key = named.place_key
+),
+
+welsh_places as (
+    -- a Welsh name split into its place and what follows it: ' (Abertawe)' and / or the number
+    select
+        lsoa_code,
+        lsoa_name_cy,
+        lsoa_name_cy_source,
+        regexp_extract(lsoa_name_cy, '^(.*?)((\s+\(.*\))?(\s+\d+)?)$', 1) as place_cy,
+        regexp_extract(lsoa_name_cy, '^(.*?)((\s+\(.*\))?(\s+\d+)?)$', 2) as suffix,
+    from welsh_names
+),
+
+welsh_spelt as (
+    -- WIMD 2019 and the English names drop Welsh accents ('Tregwyr', 'Bon-y-maen', 'Gwyr
+    -- (Abertawe)'): where the place is a 2025 ward of the authority whose Welsh name differs only
+    -- by its accents (same letters and case once accents are removed: 'Tregŵyr', 'Bôn-y-maen',
+    -- 'Gŵyr'), the ward's official spelling is used
+    select
+        named.lsoa_code,
+        coalesce(min(wards.place_cy) || named.suffix, named.lsoa_name_cy) as lsoa_name_cy,
+        case when min(wards.place_cy) is not null then 'ons_ward_2025_name'
+             else named.lsoa_name_cy_source end as lsoa_name_cy_source,
+    from welsh_places as named
+    inner join lsoa using (lsoa_code)
+    left join wards_2025 as wards
+        on wards.la_code = lsoa.la_code
+        and wards.place_cy <> named.place_cy
+        and strip_accents(wards.place_cy) = strip_accents(named.place_cy)
+    group by named.lsoa_code, named.lsoa_name_cy, named.lsoa_name_cy_source, named.suffix
 )
 
 select
     lsoa.lsoa_code,
     coalesce(wimd_names.lsoa_name_en, lsoa.lsoa_ons_name_en) as lsoa_name_en,
-    welsh_names.lsoa_name_cy,
-    welsh_names.lsoa_name_cy_source,
+    welsh_spelt.lsoa_name_cy,
+    welsh_spelt.lsoa_name_cy_source,
     lsoa.lsoa_ons_name_en,
     local_authorities.la_name_cy || ' ' || regexp_extract(lsoa.lsoa_ons_name_en, '(\d{3}[A-Z])$', 1)
         as lsoa_ons_name_cy,
@@ -181,7 +214,7 @@ select
 from lsoa
 left join wimd_names using (lsoa_code)
 left join change_since_2011 using (lsoa_code)
-left join welsh_names using (lsoa_code)
+left join welsh_spelt using (lsoa_code)
 left join msoa on msoa.msoa_ons_name_en = regexp_replace(lsoa.lsoa_ons_name_en, '[A-Z]$', '')
 left join rural_urban using (lsoa_code)
 left join local_authorities using (la_code)

@@ -9,10 +9,10 @@ def test_every_lsoa_has_a_welsh_name_that_matches_its_english_one(warehouse):
         ).fetchall()
     )
     assert counts == {
-        "wimd_2019_name": 1518,
-        "ons_ward_2025_name": 258,
+        "wimd_2019_name": 1507,
+        "ons_ward_2025_name": 274,  # 16 of them spelt with the ward's accents
         "wimd_2019_stem": 33,
-        "english_name": 108,
+        "english_name": 103,
     }
     mismatched, code_style, missing = warehouse.execute(
         r"""
@@ -32,7 +32,8 @@ def test_known_welsh_lsoa_names(warehouse):
         code: (en, cy, source)
         for code, en, cy, source in warehouse.execute(
             "select lsoa_code, lsoa_name_en, lsoa_name_cy, lsoa_name_cy_source "
-            "from marts.lsoa_profile where lsoa_code in ('W01001798', 'W01000003', 'W01002019')"
+            "from marts.lsoa_profile where lsoa_code in "
+            "('W01001798', 'W01000003', 'W01002019', 'W01000777', 'W01000739')"
         ).fetchall()
     }
     # Renamed since WIMD 2019 (was 'Llanisien 8'): the 2025 ward's official Welsh name.
@@ -44,6 +45,9 @@ def test_known_welsh_lsoa_names(warehouse):
     assert rows["W01000003"] == ("Amlwch Port", "Porth Amlwch", "wimd_2019_name")
     # A merged 2021 LSOA (was Cardiff 032F + 032G): no longer 'Caerdydd 032H'.
     assert rows["W01002019"] == ("Cathays 12", "Cathays 12", "ons_ward_2025_name")
+    # WIMD 2019 and the English name drop the accents; the ward's official spelling has them.
+    assert rows["W01000777"] == ("Gowerton 1", "Tregŵyr 1", "ons_ward_2025_name")
+    assert rows["W01000739"] == ("Bon-y-maen 2", "Bôn-y-maen 2", "ons_ward_2025_name")
 
 
 def test_health_boards_have_their_official_welsh_names(warehouse):
