@@ -700,12 +700,12 @@ def similar_list(site: Site, t: Translator, level: Level, code: str) -> dict:
     }
 
 
-def wales_cell(t: Translator, kind: str, value: object, note: str | None) -> tuple:
+def wales_cell(t: Translator, kind: str, value: object, row: dict, note: str) -> tuple:
     """The Wales value as shown; where there is none, "No data" with the reason the marts give
-    (``wales_value_note`` / ``no_wales_value_reason``, English only: a Welsh page gives the
-    general reason in Welsh)."""
+    in ``row[note]`` (``wales_value_note`` / ``no_wales_value_reason``; ``row[note + "_cy"]`` on a
+    Welsh page), or the general reason where the row gives none."""
     if missing(value):
-        reason = note if note and t.lang == "en" else t("fields.no_wales_value")
+        reason = row.get(f"{note}_cy" if t.lang == "cy" else note) or t("fields.no_wales_value")
         return (f"{t('no_data')}: {reason}", None)
     return (t.fmt(kind, value), value)
 
@@ -765,7 +765,7 @@ def indicators_beside_wales(
         if parent is not None:
             row.append(cell(t, kind, pv))
         row += [
-            wales_cell(t, kind, wales, r.get("wales_value_note")),
+            wales_cell(t, kind, wales, r, "wales_value_note"),
             (period if not missing(wales) else "–", None),
             difference_cell(t, kind, r),
             (t.get(f"polarity.{pol}", ""), None),
@@ -1529,7 +1529,7 @@ def goals(site: Site, t: Translator) -> dict:
                     (nm, None),
                     (t.fmt("int", ni) if ni is not None else "–", ni),
                     (unit_text(t, r.get("unit")), None),
-                    wales_cell(t, kind, w["value"] if w else None, r.get("no_wales_value_reason")),
+                    wales_cell(t, kind, w["value"] if w else None, r, "no_wales_value_reason"),
                     (period_text(t, w) if w else "–", None),
                     (t.get(f"polarity.{r.get('polarity')}", ""), None),
                 ]

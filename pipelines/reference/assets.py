@@ -77,7 +77,7 @@ def read_indicator_goals() -> pl.DataFrame:
     """One row per indicator: names (en/cy), unit, polarity, national_indicator (number or null),
     national_indicator_relation, wellbeing_goals (list of goal codes: the national indicator's,
     or the row's own when it has none), national_indicator_topic_en, aggregation (how values of
-    areas may be combined), weighting_status, no_wales_value_reason, mapping_note, source.
+    areas may be combined), weighting_status, no_wales_value_reason (and its Welsh, _cy), mapping_note, source.
 
     Raises:
         ValueError: an unknown code in a coded column; goals given both for a row and its national
@@ -142,6 +142,7 @@ def read_indicator_goals() -> pl.DataFrame:
         "aggregation",
         "weighting_status",
         "no_wales_value_reason",
+        "no_wales_value_reason_cy",
         "mapping_note",
     ]
     return frame.select(columns).with_columns(

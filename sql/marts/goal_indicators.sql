@@ -298,6 +298,10 @@ select
         when w.wales_value is null
             then coalesce(r.no_wales_value_reason, 'No Wales value for this period: the source publishes none and not every authority has a value to combine.')
     end as wales_value_note,
+    case
+        when w.wales_value is null
+            then coalesce(r.no_wales_value_reason_cy, 'Dim gwerth i Gymru ar gyfer y cyfnod hwn: nid yw''r ffynhonnell yn cyhoeddi un ac nid oes gan bob awdurdod werth i''w gyfuno.')
+    end as wales_value_note_cy,
     r.polarity,
     r.wellbeing_goals,
     r.national_indicator,

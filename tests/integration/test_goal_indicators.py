@@ -249,6 +249,14 @@ def test_every_indicator_has_a_wales_row_or_a_stated_reason(warehouse):
     assert {r[0] for r in rows} == reference
     without = {code: explained for code, wales_rows, explained in rows if wales_rows == 0}
     assert without == {"outdoor_4g_coverage_pct": True}
+    # the reason in both languages, for the published file and the Welsh pages
+    notes = warehouse.execute(
+        "select distinct wales_value_note, wales_value_note_cy from marts.goal_indicators "
+        "where indicator_code = 'outdoor_4g_coverage_pct'"
+    ).fetchall()
+    assert [(en[:37], cy[:40]) for en, cy in notes] == [
+        ("The ONS February 2022 workbook has no", "Nid oes rhes i Gymru yng ngweithlyfr ONS")
+    ]
     methods = dict(
         warehouse.execute(
             "select value_method, count(distinct indicator_code) from marts.goal_indicators "
