@@ -1118,10 +1118,9 @@ def _read_sheets(read: FileRead) -> FileRead:
     read.columns, read.ignored_columns = [c for _, c in keep], ignored
     read.sent_names = _sent_names(header, keep)
     _missing_columns_error(read, read.columns, ignored)  # rows still read (see _read_csv)
-    hidden, formulas = (
-        _sheet_marks(path, name) if read.file_format in ("xlsx", "xlsm") else ({}, {})
-    )
-    problems = _formula_problems(formulas, keep, header, header_index)
+    marks = {"xlsx": _sheet_marks, "xlsm": _sheet_marks, "ods": _ods_marks}.get(read.file_format)
+    hidden, formulas = marks(path, name) if marks else (set(), {})
+    problems = _formula_problems(formulas, keep, header, header_index, read.file_format)
     hidden_rows = [
         r for r in sorted(hidden) if r > header_index + 1 and any(_cell(c) for c in rows[r - 1])
     ]
@@ -1208,12 +1207,75 @@ def _sheet_marks(path: Path, sheet: str) -> tuple[set[int], dict[int, list[tuple
     return hidden, formulas
 
 
+ODS_TABLE_NS = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+ODS_OFFICE_NS = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+# A run of repeated rows longer than this is the empty, formatted rest of a sheet, not data.
+ODS_REPEATED_ROWS_LIMIT = 100_000
+
+
+def _ods_marks(path: Path, sheet: str) -> tuple[set[int], dict[int, list[tuple[int, str]]]]:
+    """The same marks as ``_sheet_marks``, for an OpenDocument sheet (LibreOffice Calc): rows
+    hidden (``table:visibility="collapse"``) or filtered out (``"filter"``), and cells with a
+    ``table:formula`` but no ``office:value-type`` (written by a program and never recalculated
+    and saved: calamine reads the cell as empty). Rows and cells count their
+    ``number-rows-repeated`` / ``number-columns-repeated``; covered (merged) cells take their
+    column. Read from ``content.xml`` as a stream; ``(set(), {})`` when it cannot be read."""
+    hidden: set[int] = set()
+    formulas: dict[int, list[tuple[int, str]]] = {}
+    table, row_tag = f"{ODS_TABLE_NS}table", f"{ODS_TABLE_NS}table-row"
+    cells = (f"{ODS_TABLE_NS}table-cell", f"{ODS_TABLE_NS}covered-table-cell")
+    depth, row, column = 0, 0, 0
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open("content.xml") as stream:
+            for event, element in ElementTree.iterparse(stream, events=("start", "end")):
+                tag = element.tag
+                if tag == table:
+                    if event == "start" and (depth or element.get(f"{ODS_TABLE_NS}name") == sheet):
+                        depth += 1  # a table inside a cell of ours counts as ours: rare, harmless
+                    elif event == "end" and depth:
+                        depth -= 1
+                        if not depth:
+                            break
+                    continue
+                if not depth or depth > 1:
+                    if event == "end" and not depth:
+                        element.clear()
+                    continue
+                repeated = f"{ODS_TABLE_NS}number-rows-repeated"
+                if tag == row_tag and event == "start":
+                    column = 0
+                    count = int(element.get(repeated, "1"))
+                    if element.get(f"{ODS_TABLE_NS}visibility") in ("collapse", "filter"):
+                        hidden.update(range(row + 1, row + 1 + min(count, ODS_REPEATED_ROWS_LIMIT)))
+                elif tag == row_tag:
+                    row += int(element.get(repeated, "1"))
+                    element.clear()
+                elif tag in cells and event == "start":
+                    formula = element.get(f"{ODS_TABLE_NS}formula")
+                    if formula is not None and element.get(f"{ODS_OFFICE_NS}value-type") is None:
+                        text = (
+                            formula.split(":", 1)[1] if formula[:3] in ("of:", "oooc:") else formula
+                        )
+                        formulas.setdefault(row + 1, []).append((column, text.lstrip("=")))
+                elif tag in cells:
+                    column += int(element.get(f"{ODS_TABLE_NS}number-columns-repeated", "1"))
+    except (KeyError, ValueError, OSError, zipfile.BadZipFile, ElementTree.ParseError):
+        return set(), {}
+    return hidden, formulas
+
+
 def _formula_problems(
-    formulas: dict[int, list[tuple[int, str]]], keep, header: list, header_index: int
+    formulas: dict[int, list[tuple[int, str]]],
+    keep,
+    header: list,
+    header_index: int,
+    file_format: str = "xlsx",
 ) -> dict[int, tuple[str, str, str]]:
     """Row -> (English, Welsh, rule) for data rows with a formula without a saved value in a
     column that is loaded: the row is set aside saying which cell, rather than loaded as if the
-    cell were empty."""
+    cell were empty. The advice names the program that saves such a file with its values (Excel,
+    or LibreOffice Calc for an OpenDocument sheet)."""
+    program = "LibreOffice Calc" if file_format == "ods" else "Excel"
     columns = dict(keep)
     out = {}
     for number, cells in formulas.items():
@@ -1235,12 +1297,12 @@ def _formula_problems(
             cy = f"mae celloedd {named} yn cynnwys fformiwlâu heb werth wedi'i gadw, felly nid oes"
             cy += " modd darllen eu gwerthoedd"
         en += (
-            " (the file was written by a program, not saved by Excel): open the file in Excel, "
-            "save it and send it again, or type the values in"
+            f" (the file was written by a program, not saved by {program}): open the file in "
+            f"{program}, save it and send it again, or type the values in"
         )
         cy += (
-            " (ysgrifennwyd y ffeil gan raglen, nid ei chadw gan Excel): agorwch y ffeil yn Excel, "
-            "ei chadw a'i hanfon eto, neu teipiwch y gwerthoedd"
+            f" (ysgrifennwyd y ffeil gan raglen, nid ei chadw gan {program}): agorwch y ffeil yn "
+            f"{program}, ei chadw a'i hanfon eto, neu teipiwch y gwerthoedd"
         )
         out[number] = (en, cy, FORMULA_RULE)
     return out

@@ -183,3 +183,86 @@ def test_formulas_without_a_saved_value_are_set_aside_and_hidden_rows_noted(tmp_
         (5, None, "750"),
         (6, None, "2000"),
     ]
+
+
+def _ods_sheet(path, rows):
+    """An OpenDocument spreadsheet written cell by cell with odfpy, as a program writes one:
+    each row is (cells, row attributes); a cell is text, a number, ``None`` (empty),
+    ``("formula", value or None)`` or ``("repeat", n)`` for n empty cells in one element."""
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    doc = OpenDocumentSpreadsheet()
+    table = Table(name="Gweithgareddau")
+    for cells, attributes in rows:
+        row = TableRow(**attributes)
+        for value in cells:
+            if isinstance(value, tuple) and value[0] == "repeat":
+                cell = TableCell(numbercolumnsrepeated=value[1])
+            elif isinstance(value, tuple):
+                formula, saved = value
+                cell = TableCell(formula=f"of:={formula}")
+                if saved is not None:
+                    cell = TableCell(formula=f"of:={formula}", valuetype="float", value=saved)
+                    cell.addElement(P(text=str(saved)))
+            elif value is None:
+                cell = TableCell()
+            elif isinstance(value, int):
+                cell = TableCell(valuetype="float", value=value)
+                cell.addElement(P(text=str(value)))
+            else:
+                cell = TableCell(valuetype="string")
+                cell.addElement(P(text=value))
+            row.addElement(cell)
+        table.addElement(row)
+    doc.spreadsheet.addElement(table)
+    doc.save(str(path))
+    return path
+
+
+def test_an_ods_sheet_has_its_hidden_and_filtered_rows_noted_and_unsaved_formulas_set_aside(
+    tmp_path,
+):
+    """LibreOffice Calc files get the same care as Excel ones: a row hidden
+    (``visibility="collapse"``) or filtered out (``"filter"``) is loaded and named in a note,
+    and a formula with no saved value (calamine reads it as empty) sets its row aside naming
+    the cell, counted through repeated rows and repeated empty cells."""
+    header = template.template_columns()
+    funding = header.index("funding_gbp")
+    start = ["Cyngor Gwynedd", "shared_purpose", "engagement_event", "Talk"]
+
+    def row(n, funding_cell, **attributes):
+        gap = funding - 5
+        return ([f"G{n}", *start, ("repeat", gap), funding_cell], attributes)
+
+    path = _ods_sheet(
+        tmp_path / "return.ods",
+        [
+            (["Partnership return 2025-26"], {}),
+            ([], {"numberrowsrepeated": 2}),  # rows 2 and 3, empty, in one element
+            (header, {}),  # row 4
+            row(1, ("500*1", None)),  # row 5: no saved value
+            row(2, ("500*2", 1000), visibility="collapse"),  # row 6: hidden, value saved
+            row(3, 750, visibility="filter"),  # row 7: filtered out
+            row(4, 300),  # row 8
+        ],
+    )
+    read = reading.read(path)
+    assert read.error is None and read.header_row == 4
+    rows = _relation_rows(read)
+    letter = openpyxl.utils.get_column_letter(funding + 1)
+    assert [(r[0], r[1], r[3]) for r in rows] == [
+        (5, "file.formula_without_value", None),
+        (6, None, "1000"),
+        (7, None, "750"),
+        (8, None, "300"),
+    ]
+    assert rows[0][2] == (
+        f"cell {letter}5 (funding_gbp: =500*1) holds a formula with no saved value, so its value "
+        "cannot be read (the file was written by a program, not saved by LibreOffice Calc): open "
+        "the file in LibreOffice Calc, save it and send it again, or type the values in"
+    )
+    note = next(n for n in read.notes if "hidden" in n)
+    assert note.startswith("rows 6, 7 were hidden in your sheet 'Gweithgareddau': loaded")
+    assert read.notes_cy[note].startswith("roedd rhesi 6, 7 wedi'u cuddio ar eich dalen")
