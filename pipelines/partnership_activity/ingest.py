@@ -515,7 +515,10 @@ def _insert_quarantine(con, name: str, sha256: str, now: datetime) -> None:
                -- replaced (a phone number sent in the wrong column)
                case when list_has_any(string_split(p.column_name, '/'), {as_sent})
                     then p.value else pa_redact(p.value) end as value,
-               pa_shown(p.reason, 'en') as reason, pa_shown(p.reason_cy, 'cy') as reason_cy,
+               pa_shown(p.reason || pa_not_known_hint(p.column_name, p.value, 'en'), 'en')
+                   as reason,
+               pa_shown(p.reason_cy || pa_not_known_hint(p.column_name, p.value, 'cy'), 'cy')
+                   as reason_cy,
                _row_json as row_json, ?::timestamptz as quarantined_at, false as is_resolved
         from (select *, unnest(_problems) as p from _checked where len(_problems) > 0)
         union all

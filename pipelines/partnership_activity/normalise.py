@@ -218,6 +218,53 @@ def _month(expression: str) -> str:
     return case_lookup(expression, MONTH_NUMBERS)
 
 
+# Words a partner writes in a cell for "not known" or "does not apply", in English and Welsh; and
+# for an end date, "still running". Such a value in an optional column is set aside like any
+# value that cannot be read (never guessed to be empty or 0), and its reason ends with what to
+# write instead (``pa_not_known_hint``, applied where the quarantine is written).
+NOT_KNOWN = (
+    "n/a",
+    "n.a.",
+    "na",
+    "-",
+    "--",
+    "?",
+    "tbc",
+    "tbd",
+    "tba",
+    "unknown",
+    "not known",
+    "none",
+    "nil",
+    "null",
+    "not applicable",
+    "anhysbys",
+    "amherthnasol",
+    "amh",
+    "i'w gadarnhau",
+    "dim",
+)
+STILL_RUNNING = (
+    "ongoing", "on-going", "on going", "continuing", "current", "present", "to date", "open",
+    "parhaus", "yn parhau", "ar y gweill", "hyd heddiw", "hyd yn hyn", "agored",
+)  # fmt: skip
+NOT_KNOWN_HINT = (
+    "; if it is not known or does not apply, leave the cell empty",
+    "; os nad yw'n hysbys neu os nad yw'n berthnasol, gadewch y gell yn wag",
+)
+STILL_RUNNING_HINT = (
+    "; an activity that is still running has no end date yet: leave end_date empty",
+    "; nid oes dyddiad gorffen eto i weithgaredd sy'n dal i redeg: gadewch end_date yn wag",
+)
+
+
+def _optional_columns() -> list[str]:
+    """Columns a partner may send and may leave empty (the contract's ``required: false``)."""
+    from pipelines.partnership_activity import contract as pc
+
+    return [c for c in pc.submitted_columns() if not pc.properties()[c].get("required")]
+
+
 def macros() -> list[str]:
     """The DuckDB macros (temporary, per connection) that state the rules above."""
     space_start = " or ".join(f"prefix(x, {sql_value(c)})" for c in WHITESPACE)
@@ -255,6 +302,18 @@ def macros() -> list[str]:
             case when x is not null and regexp_matches(x, {sql_value(PERSONAL_HINT)})
                  then regexp_replace(x, {sql_value(PERSONAL)}, {sql_value(REMOVED)}, 'g')
                  else x end)""",
+        # what to write instead of 'n/a' in an optional column, or 'ongoing' as an end date
+        f"""create or replace temp macro pa_not_known_hint(column_name, x, language) as (
+            case when x is null then ''
+                 when column_name = 'end_date'
+                      and lower(trim(x)) in ({", ".join(sql_value(w) for w in STILL_RUNNING)})
+                     then case when language = 'cy' then {sql_value(STILL_RUNNING_HINT[1])}
+                               else {sql_value(STILL_RUNNING_HINT[0])} end
+                 when column_name in ({", ".join(sql_value(c) for c in _optional_columns())})
+                      and lower(trim(x)) in ({", ".join(sql_value(w) for w in NOT_KNOWN)})
+                     then case when language = 'cy' then {sql_value(NOT_KNOWN_HINT[1])}
+                               else {sql_value(NOT_KNOWN_HINT[0])} end
+                 else '' end)""",
         # codes: 'Shared purpose' -> shared_purpose
         """create or replace temp macro pa_code(x) as (
             case when regexp_full_match(x, '[a-z0-9]+(_[a-z0-9]+)*') and not contains(x, '_and_')
@@ -316,6 +375,11 @@ def macros() -> list[str]:
                     cy := concat('mae mwy na dau le degol yn funding_gbp ''', x, ''', felly nid '
                     || 'yw''n glir a yw''r pwynt yn gwahanu miloedd neu geiniogau: ysgrifennwch '
                     || 'bunnoedd gyda dau ddegol ar y mwyaf, e.e. 1200 neu 1.20'))
+            when regexp_full_match(y, '[0-9]+(\\.[0-9]+)?\\s*(k|K|m|M|bn)') then
+                struct_pack(v := null, en := concat('funding_gbp ''', x, ''' uses k or m for '
+                    || 'thousands or millions: write the amount in full, e.g. 12000'),
+                    cy := concat('mae funding_gbp ''', x, ''' yn defnyddio k neu m ar gyfer '
+                    || 'miloedd neu filiynau: ysgrifennwch y swm yn llawn, e.e. 12000'))
             when regexp_matches(y, '[€$¥]|(?i)eur|usd') then
                 struct_pack(v := null, en := concat('funding_gbp ''', x, ''' is not in pounds '
                     || 'sterling: give the amount in pounds'),
@@ -340,9 +404,14 @@ def macros() -> list[str]:
                 struct_pack(v := try_cast(regexp_replace(replace(x, ',', ''), '\\.0+$', '')
                                           as bigint), en := null::varchar, cy := null::varchar)
             else struct_pack(v := null, en := concat(name, ' ''', x, ''' is not a whole number: '
-                    || 'expected a count of people, 0 or more'),
+                    || 'expected a count of people, 0 or more',
+                    -- 'approx 30', '30+', '20-30': a number with words, or a range
+                    case when regexp_matches(x, '[0-9]') then '; write one whole number (your '
+                         || 'best estimate is fine), e.g. 30' end),
                     cy := concat('nid yw ', name, ' ''', x, ''' yn rhif cyfan: disgwylir nifer y '
-                    || 'bobl, 0 neu fwy'))
+                    || 'bobl, 0 neu fwy',
+                    case when regexp_matches(x, '[0-9]') then '; ysgrifennwch un rhif cyfan (mae '
+                         || 'eich amcangyfrif gorau yn iawn), e.e. 30' end))
             end)""",
         """create or replace temp macro pa_degrees(x, name) as (
             case when x is null then null

@@ -733,6 +733,46 @@ def test_amounts_accepted_and_ambiguous_ones_quarantined(con, ref, tmp_path):
     )
 
 
+def test_not_known_estimates_and_ongoing_are_set_aside_saying_what_to_write(con, ref, tmp_path):
+    """'n/a', 'TBC' or 'amherthnasol' in an optional column, 'ongoing' as the end date, '£12k'
+    and 'approx 30' are never guessed (to empty, 0, 12000 or 30): each row is set aside and its
+    reason, in English and Welsh, says what to write instead. A required column's 'n/a' gets no
+    advice to leave it empty."""
+    changes = [
+        {"funding_gbp": "n/a"},
+        {"funding_gbp": "TBC"},
+        {"partnership_maturity": "amherthnasol"},
+        {"end_date": "Ongoing"},
+        {"end_date": "parhaus"},
+        {"funding_gbp": "£12k"},
+        {"participant_count": "approx 30"},
+        {"participant_count": "20-30"},
+        {"wellbeing_goals": "n/a"},
+    ]
+    out = load(con, write_csv(tmp_path / "words.csv", table(*changes)), ref, tmp_path)
+    assert counts(out) == (9, 0, 9)
+    why, why_cy = reasons(con, out), reasons(con, out, "reason_cy")
+    empty = "; if it is not known or does not apply, leave the cell empty"
+    assert why[2] == (
+        f"funding_gbp 'n/a' is not an amount: expected pounds, e.g. 12500 or £12,500.50{empty}"
+    )
+    assert why[3].endswith(empty) and why[4].endswith(empty)
+    assert why_cy[4].endswith(
+        "; os nad yw'n hysbys neu os nad yw'n berthnasol, gadewch y gell yn wag"
+    )
+    running = "; an activity that is still running has no end date yet: leave end_date empty"
+    assert why[5].startswith("end_date 'Ongoing' is not a date") and why[5].endswith(running)
+    assert why_cy[6].endswith("gadewch end_date yn wag")
+    assert why[7] == (
+        "funding_gbp '£12k' uses k or m for thousands or millions: write the amount in full, "
+        "e.g. 12000"
+    )
+    assert why[8].endswith("; write one whole number (your best estimate is fine), e.g. 30")
+    assert why[9].endswith("e.g. 30") and why_cy[9].endswith("e.e. 30")
+    # a list column splits 'n/a' at its '/' (as 'public / voluntary'): the items are named
+    assert why[10].startswith("wellbeing_goals holds 'a, n'") and "leave" not in why[10]
+
+
 def test_end_date_before_start_date(con, ref, tmp_path):
     out = load(con, FILES / "end_before_start.csv", ref, tmp_path)
     assert counts(out) == (2, 1, 1)
