@@ -711,6 +711,24 @@ def format_summary(lines: list[StepLine]) -> str:
     return "\n".join(out)
 
 
+def _set_aside_by_column(set_aside: int, columns: list[list[str]]) -> str:
+    """Where a file's rows set aside had their problems: '(in column lsoa_code)' for one row,
+    '(all in column la_code)', else the rows per column, most first, at most three named:
+    '(by column: funding_gbp 2, la_code 1, whole row 1)' ('(row)': the row itself, as a ragged
+    or totals row). A row with problems in two columns counts in both."""
+    if not (set_aside and columns):
+        return ""
+    shown = [("whole row" if c == "(row)" else c, int(n)) for c, n in columns]
+    if len(shown) == 1:
+        column = shown[0][0]
+        where = "the whole row" if column == "whole row" else f"column {column}"
+        return f" (in {where})" if set_aside == 1 else f" (all in {where})"
+    listed = ", ".join(f"{c} {n:,}" for c, n in shown[:3])
+    more = len(shown) - 3
+    rest = f", {counted(more, 'other column')}" if more > 0 else ""
+    return f" (by column: {listed}{rest})"
+
+
 def partner_files_summary(con: duckdb.DuckDBPyConnection, since: datetime) -> str:
     """The "Partner files" lines of the end-of-run summary: one per partner file the run received
     (``quality.submissions.received_at`` at or after ``since``, the run's start, UTC): rows
@@ -726,9 +744,10 @@ def partner_files_summary(con: duckdb.DuckDBPyConnection, since: datetime) -> st
     files = con.execute(
         "select submission_file, submission_sha256, status, rows_submitted, rows_accepted, "
         "rows_quarantined, error, coalesce(is_example_data, false), "
-        "(select column_name from quality.quarantine q "
+        "(select list([column_name, n::varchar] order by n desc, column_name) from ("
+        " select column_name, count(distinct source_row_number) as n from quality.quarantine q "
         " where q.submission_sha256 = s.submission_sha256 and q.submission_file = s.submission_file "
-        " group by column_name order by count(*) desc, column_name limit 1) "
+        " group by column_name)) "
         "from quality.submissions s where received_at >= ? order by received_at, submission_file",
         [since],
     ).fetchall()
@@ -745,7 +764,7 @@ def partner_files_summary(con: duckdb.DuckDBPyConnection, since: datetime) -> st
             f"{sum(f[4] for f in examples):,} loaded, {sum(f[5] for f in examples):,} set aside"
             + (f", {counted(rejected, 'file')} rejected" if rejected else "")
         )
-    for name, sha256, status, received, loaded, set_aside, error, is_example, column in files:
+    for name, sha256, status, received, loaded, set_aside, error, is_example, columns in files:
         if is_example:
             continue
         if status == "rejected":
@@ -759,13 +778,7 @@ def partner_files_summary(con: duckdb.DuckDBPyConnection, since: datetime) -> st
                 + ": identical content, nothing loaded again"
             )
         else:
-            most = (
-                ""
-                if not (set_aside and column)
-                else f" (in column {column})"
-                if set_aside == 1
-                else f" (most in column {column})"
-            )
+            most = _set_aside_by_column(set_aside, columns or [])
             out.append(
                 f"  {name}: {counted(received, 'row')} received, {loaded:,} loaded, "
                 f"{set_aside:,} set aside{most}"

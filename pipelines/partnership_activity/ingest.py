@@ -339,7 +339,8 @@ def check_sql(
         problems_sql = (
             "case when t._read_problem is not null then "
             "[struct_pack(rule_name := coalesce(t._read_rule, 'file.row_shape'), column_name := '(row)', "
-            "value := null::varchar, reason := t._read_problem, reason_cy := t._read_problem_cy)] "
+            "value := rtrim(t._raw, chr(13) || chr(10)), reason := t._read_problem, "
+            "reason_cy := t._read_problem_cy)] "
             + "".join(
                 f"when t._not_a_row.rule = {quote_literal(rule)} then [struct_pack(rule_name := "
                 f"{quote_literal(rule)}, column_name := '(row)', value := t._not_a_row.value, "

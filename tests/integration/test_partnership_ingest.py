@@ -332,6 +332,12 @@ def test_ragged_rows_are_quarantined_with_their_field_count(con, ref, tmp_path):
         ).fetchone()[0]
     )
     assert "Cardiff, Wales" in row_json["row_as_sent"]
+    # the quarantine's value is the line as sent (it was empty, and a policy team querying
+    # quality.quarantine saw nothing of what was sent)
+    line = path.read_text().splitlines()[2]
+    assert con.execute(
+        "select column_name, value from quality.quarantine where source_row_number = 3"
+    ).fetchall() == [("(row)", line)]
 
 
 def test_a_stray_quote_never_blocks_the_file(con, ref, tmp_path):

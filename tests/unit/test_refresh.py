@@ -207,7 +207,8 @@ def test_the_summary_names_each_partner_file_the_run_received(tmp_path, monkeypa
     assert lines[0] == "Partner files received:"
     assert (
         lines[1]
-        == "  cardiff_q1.csv: 120 rows received, 117 loaded, 3 set aside (most in column funding_gbp)"
+        == "  cardiff_q1.csv: 120 rows received, 117 loaded, 3 set aside (by column: funding_gbp 2, "
+        "la_code 1)"
     )
     assert (
         lines[2].startswith("  scan.csv: REJECTED, nothing loaded: ")
@@ -236,7 +237,10 @@ def test_the_summary_names_each_partner_file_the_run_received(tmp_path, monkeypa
     assert "Ni lwythwyd dim o'r ffeil hon" in welsh and "Cywirwch y rhesi a neilltuwyd" not in welsh
 
 
-def test_the_summary_says_in_column_for_one_row_set_aside_most_in_column_for_more(tmp_path):
+def test_the_summary_says_where_the_rows_set_aside_had_their_problems(tmp_path):
+    """One row: its column; rows all in one column: 'all in'; else the rows per column, most
+    first, three named and the rest counted ('most in column (row)' said nothing of three rows
+    with three different problems)."""
     import duckdb
 
     from pipelines.operations.refresh import partner_files_summary
@@ -248,10 +252,22 @@ def test_the_summary_says_in_column_for_one_row_set_aside_most_in_column_for_mor
     received = _received(con)
     received("a_one.csv", started, 10, {"lsoa_code": 1})
     received("b_two.csv", started, 10, {"la_code": 2})
+    received("c_three.csv", started, 10, {"start_date": 1, "lsoa_code": 1, "(row)": 1})
+    received("d_five.csv", started, 20, {"a": 1, "b": 4, "c": 2, "d": 1, "e": 1})
+    received("e_ragged.csv", started, 10, {"(row)": 1})
     lines = partner_files_summary(con, started).splitlines()
-    assert lines[1:3] == [
+    assert lines[1:6] == [
         "  a_one.csv: 10 rows received, 9 loaded, 1 set aside (in column lsoa_code)",
-        "  b_two.csv: 10 rows received, 8 loaded, 2 set aside (most in column la_code)",
+        "  b_two.csv: 10 rows received, 8 loaded, 2 set aside (all in column la_code)",
+        (
+            "  c_three.csv: 10 rows received, 7 loaded, 3 set aside (by column: whole row 1, "
+            "lsoa_code 1, start_date 1)"
+        ),
+        (
+            "  d_five.csv: 20 rows received, 11 loaded, 9 set aside (by column: b 4, c 2, a 1, "
+            "2 other columns)"
+        ),
+        "  e_ragged.csv: 10 rows received, 9 loaded, 1 set aside (in the whole row)",
     ]
 
 
