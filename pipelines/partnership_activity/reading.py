@@ -351,6 +351,66 @@ def _ragged(number: int, count: int, width: int) -> tuple[str, str]:
     )
 
 
+_SPLIT_HEAD = re.compile(r"-?£?[0-9]{1,3}")
+_SPLIT_TAIL = re.compile(r"[0-9]{3}(\.[0-9]{1,2})?")
+
+
+def _split_numbers(fields: list, raw: str | None, extra: int) -> list[tuple[int, str]]:
+    """(header column index, value) of each number a comma-separated line split at its
+    thousands commas ('£1,200' sent unquoted reads as '£1' and '200'), when those splits
+    account for every extra field of the row; else ``[]`` (the row is ragged for another
+    reason, or the pieces are two real values that only look alike)."""
+    if not raw or extra <= 0:
+        return []
+    texts = ["" if f is None else str(f) for f in fields]
+    joins = [
+        i
+        for i in range(len(texts) - 1)
+        if _SPLIT_TAIL.fullmatch(texts[i + 1])
+        and (_SPLIT_HEAD.fullmatch(texts[i]) or (i - 1 >= 0 and _SPLIT_TAIL.fullmatch(texts[i])))
+    ]
+    if len(joins) != extra:
+        return []
+    numbers, shift, i = [], 0, 0
+    while i < len(joins):
+        start = end = joins[i]
+        while i + 1 < len(joins) and joins[i + 1] == end + 1:
+            i, end = i + 1, end + 1
+        if not _SPLIT_HEAD.fullmatch(texts[start]):
+            return []
+        value = ",".join(texts[start : end + 2])
+        if value not in raw:
+            return []
+        numbers.append((start - shift, value))
+        shift += end + 1 - start
+        i += 1
+    return numbers
+
+
+def _split_number_hint(split: list[tuple[int, str]], header: dict[int, str]) -> tuple[str, str]:
+    """What to add to the ragged-row reason when its extra fields may be numbers split at their
+    thousands commas (a hint, not a verdict: two real values can look the same)."""
+
+    def where(index: int) -> str:
+        return f"{index + 1}, {header[index]}" if index in header else f"{index + 1}"
+
+    one = len(split) == 1
+    values = " and ".join(f"{v} (column {where(i)})" for i, v in split)
+    values_cy = " a ".join(f"{v} (colofn {where(i)})" for i, v in split)
+    first, plain = split[0][1], split[0][1].replace(",", "")
+    split_cy = "rhif wedi'i rannu" if one else "rhifau wedi'u rhannu"
+    en = (
+        f"; perhaps {values} {'is a number' if one else 'are numbers'} split at the thousands "
+        f"comma: write {'it' if one else 'them'} without the comma ({plain}) or in quotes "
+        f'("{first}")'
+    )
+    cy = (
+        f"; efallai fod {values_cy} yn {split_cy} wrth goma'r "
+        f'miloedd: ysgrifennwch heb y coma ({plain}) neu mewn dyfynodau ("{first}")'
+    )
+    return en, cy
+
+
 def _rows_from_records(
     records,
     header_index: int,
@@ -393,6 +453,10 @@ def _rows_from_records(
             writer.add(number, count, values, en, cy, None, rule)
         elif count > width or (not sheet and count != width):
             en, cy = _ragged(number, count, width)
+            split = [] if sheet else _split_numbers(fields, raw, count - width)
+            if split:
+                hint = _split_number_hint(split, dict(keep))
+                en, cy = en + hint[0], cy + hint[1]
             writer.add(number, count, values, en, cy, redact_text(raw or "")[:2000])
         else:
             writer.add(number, count, values)

@@ -281,3 +281,27 @@ def test_a_rejected_file_sent_again_is_not_called_loaded():
     assert outcome_line(skipped).startswith("already received and rejected (sha256 ababab")
     skipped.skipped_status = "loaded"
     assert outcome_line(skipped).startswith("already loaded (sha256 ababab")
+
+
+def test_an_amount_split_at_its_unquoted_thousands_comma_is_named_in_the_ragged_reason(tmp_path):
+    """'£1,200' typed into a CSV without quotes (a new-user trial) reads as '£1' and '200': the
+    row is set aside as ragged (never joined back by guess) and the reason adds which value may
+    have been split, and how to write it; a row ragged for another reason gets no such hint."""
+    split = row(2, funding="£1,200")
+    also = row(3, title="Talk, then tea")
+    path = tmp_path / "return.csv"
+    path.write_text("\n".join([HEADER, row(1), split, also]) + "\n")
+    _, rows = rows_of(path)
+    aside = set_aside(rows)
+    assert sorted(aside) == [3, 4] and list(loaded(rows)) == [2]
+    assert aside[3][0] == (
+        "row 3 has 17 fields, the header has 16: a value holds an unquoted separator, or one is "
+        "missing; put each value in its own column (quote values that contain the separator) and "
+        "send the row again; perhaps £1,200 (column 15, funding_gbp) is a number split at the "
+        'thousands comma: write it without the comma (£1200) or in quotes ("£1,200")'
+    )
+    assert aside[3][1].endswith(
+        "; efallai fod £1,200 (colofn 15, funding_gbp) yn rhif wedi'i rannu wrth goma'r miloedd: "
+        'ysgrifennwch heb y coma (£1200) neu mewn dyfynodau ("£1,200")'
+    )
+    assert "perhaps" not in aside[4][0] and "efallai" not in aside[4][1]
