@@ -64,6 +64,11 @@ INSTRUCTIONS_EN = [
         "Dates: 01/04/2024 (day first) or 2024-04-01; a month alone (April 2024) is accepted. "
         "Amounts in pounds: 12500 or £12,500.50, with a decimal point (not a comma) and no brackets."
     ),
+    (
+        "Not known or does not apply: leave the cell empty (not n/a, TBC or -). An activity still "
+        "running: leave end_date empty. participant_count: one whole number (a best estimate is "
+        "fine, not 'approx 30' or 20-30). Amounts in full (12000, not £12k)."
+    ),
     "Do not put names, e-mail addresses or phone numbers in any column: they are removed.",
     (
         "Save the file as .xlsx (or CSV UTF-8) and send it. To correct a row later, send it again "
@@ -93,6 +98,11 @@ INSTRUCTIONS_CY = [
         "Dyddiadau: 01/04/2024 (y diwrnod yn gyntaf) neu 2024-04-01; mae mis yn unig (Ebrill 2024) "
         "yn dderbyniol. Symiau mewn punnoedd: 12500 neu £12,500.50, gyda phwynt degol (nid coma) a "
         "heb gromfachau."
+    ),
+    (
+        "Os nad yw'n hysbys neu os nad yw'n berthnasol: gadewch y gell yn wag (nid n/a, TBC neu -). "
+        "Gweithgaredd sy'n dal i redeg: gadewch end_date yn wag. participant_count: un rhif cyfan "
+        "(mae amcangyfrif gorau yn iawn, nid 'tua 30' neu 20-30). Symiau yn llawn (12000, nid £12k)."
     ),
     ("Peidiwch â rhoi enwau, cyfeiriadau e-bost na rhifau ffôn mewn unrhyw golofn: cânt eu dileu."),
     (
