@@ -711,14 +711,14 @@ def format_summary(lines: list[StepLine]) -> str:
     return "\n".join(out)
 
 
-def _set_aside_by_column(set_aside: int, columns: list[list[str]]) -> str:
+def _set_aside_by_column(set_aside: int, columns: list[tuple[str, int]]) -> str:
     """Where a file's rows set aside had their problems: '(in column lsoa_code)' for one row,
     '(all in column la_code)', else the rows per column, most first, at most three named:
     '(by column: funding_gbp 2, la_code 1, whole row 1)' ('(row)': the row itself, as a ragged
     or totals row). A row with problems in two columns counts in both."""
     if not (set_aside and columns):
         return ""
-    shown = [("whole row" if c == "(row)" else c, int(n)) for c, n in columns]
+    shown = [("whole row" if c == "(row)" else c, n) for c, n in columns]
     if len(shown) == 1:
         column = shown[0][0]
         where = "the whole row" if column == "whole row" else f"column {column}"
@@ -744,7 +744,7 @@ def partner_files_summary(con: duckdb.DuckDBPyConnection, since: datetime) -> st
     files = con.execute(
         "select submission_file, submission_sha256, status, rows_submitted, rows_accepted, "
         "rows_quarantined, error, coalesce(is_example_data, false), "
-        "(select list([column_name, n::varchar] order by n desc, column_name) from ("
+        "(select list((column_name, n) order by n desc, column_name) from ("
         " select column_name, count(distinct source_row_number) as n from quality.quarantine q "
         " where q.submission_sha256 = s.submission_sha256 and q.submission_file = s.submission_file "
         " group by column_name)) "

@@ -36,6 +36,7 @@ Two CSV readers, one result:
 import codecs
 import csv
 import io
+import itertools
 import logging
 import re
 import tempfile
@@ -363,27 +364,22 @@ def _split_numbers(fields: list, raw: str | None, extra: int) -> list[tuple[int,
     if not raw or extra <= 0:
         return []
     texts = ["" if f is None else str(f) for f in fields]
+    # field i and i + 1 may be one number ('1', '200'; '1', '200', '000' joins twice)
     joins = [
         i
         for i in range(len(texts) - 1)
-        if _SPLIT_TAIL.fullmatch(texts[i + 1])
-        and (_SPLIT_HEAD.fullmatch(texts[i]) or (i - 1 >= 0 and _SPLIT_TAIL.fullmatch(texts[i])))
+        if _SPLIT_HEAD.fullmatch(texts[i]) and _SPLIT_TAIL.fullmatch(texts[i + 1])
     ]
     if len(joins) != extra:
         return []
-    numbers, shift, i = [], 0, 0
-    while i < len(joins):
-        start = end = joins[i]
-        while i + 1 < len(joins) and joins[i + 1] == end + 1:
-            i, end = i + 1, end + 1
-        if not _SPLIT_HEAD.fullmatch(texts[start]):
-            return []
-        value = ",".join(texts[start : end + 2])
+    numbers, shift = [], 0
+    for _, run in itertools.groupby(enumerate(joins), lambda pair: pair[1] - pair[0]):
+        run = [i for _, i in run]  # consecutive joins: one number
+        value = ",".join(texts[run[0] : run[-1] + 2])
         if value not in raw:
             return []
-        numbers.append((start - shift, value))
-        shift += end + 1 - start
-        i += 1
+        numbers.append((run[0] - shift, value))
+        shift += len(run)
     return numbers
 
 
@@ -1275,6 +1271,7 @@ ODS_TABLE_NS = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 ODS_OFFICE_NS = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 # A run of repeated rows longer than this is the empty, formatted rest of a sheet, not data.
 ODS_REPEATED_ROWS_LIMIT = 100_000
+ODS_ROWS_REPEATED = f"{ODS_TABLE_NS}number-rows-repeated"
 
 
 def _ods_marks(path: Path, sheet: str) -> tuple[set[int], dict[int, list[tuple[int, str]]]]:
@@ -1305,14 +1302,13 @@ def _ods_marks(path: Path, sheet: str) -> tuple[set[int], dict[int, list[tuple[i
                     if event == "end" and not depth:
                         element.clear()
                     continue
-                repeated = f"{ODS_TABLE_NS}number-rows-repeated"
                 if tag == row_tag and event == "start":
                     column = 0
-                    count = int(element.get(repeated, "1"))
+                    count = int(element.get(ODS_ROWS_REPEATED, "1"))
                     if element.get(f"{ODS_TABLE_NS}visibility") in ("collapse", "filter"):
                         hidden.update(range(row + 1, row + 1 + min(count, ODS_REPEATED_ROWS_LIMIT)))
                 elif tag == row_tag:
-                    row += int(element.get(repeated, "1"))
+                    row += int(element.get(ODS_ROWS_REPEATED, "1"))
                     element.clear()
                 elif tag in cells and event == "start":
                     formula = element.get(f"{ODS_TABLE_NS}formula")
@@ -1333,7 +1329,7 @@ def _formula_problems(
     keep,
     header: list,
     header_index: int,
-    file_format: str = "xlsx",
+    file_format: str,
 ) -> dict[int, tuple[str, str, str]]:
     """Row -> (English, Welsh, rule) for data rows with a formula without a saved value in a
     column that is loaded: the row is set aside saying which cell, rather than loaded as if the
