@@ -237,6 +237,14 @@ class Site:
         )
         wales = latest_indicators(gi, "country").filter(pl.col("area_code") == WALES)
         self.wales_latest = {r["indicator_code"]: r for r in wales.to_dicts()}
+        # Where Wales has no value, any area's latest row carries the mart's reason (one home).
+        notes = gi.filter(pl.col("is_latest") & pl.col("wales_value_note").is_not_null())
+        self.wales_note = {
+            r["indicator_code"]: r
+            for r in notes.select("indicator_code", "wales_value_note", "wales_value_note_cy")
+            .unique("indicator_code", keep="first", maintain_order=True)
+            .to_dicts()
+        }
         self.years = sorted(set(f["marts.activity_by_la_year"]["financial_year"].to_list()))
         self.example = any(r.get("is_example_data") for r in self.lsoas + self.las)
         self.layers: dict[str, dict] = {}  # map layers built so far, by "<geo>.<lang>"
@@ -700,13 +708,13 @@ def similar_list(site: Site, t: Translator, level: Level, code: str) -> dict:
     }
 
 
-def wales_cell(t: Translator, kind: str, value: object, row: dict, note: str) -> tuple:
-    """The Wales value as shown; where there is none, "No data" with the reason the marts give
-    in ``row[note]`` (``wales_value_note`` / ``no_wales_value_reason``; ``row[note + "_cy"]`` on a
-    Welsh page), or the general reason where the row gives none."""
+def wales_cell(t: Translator, kind: str, value: object, row: dict) -> tuple:
+    """The Wales value as shown; where there is none, "No data" with the reason
+    ``marts.goal_indicators`` gives in ``row["wales_value_note"]`` (``wales_value_note_cy`` on a
+    Welsh page), the one home of that reason."""
     if missing(value):
-        reason = row.get(f"{note}_cy" if t.lang == "cy" else note) or t("fields.no_wales_value")
-        return (f"{t('no_data')}: {reason}", None)
+        reason = row.get("wales_value_note_cy" if t.lang == "cy" else "wales_value_note")
+        return (f"{t('no_data')}: {reason}" if reason else t("no_data"), None)
     return (t.fmt(kind, value), value)
 
 
@@ -765,7 +773,7 @@ def indicators_beside_wales(
         if parent is not None:
             row.append(cell(t, kind, pv))
         row += [
-            wales_cell(t, kind, wales, r, "wales_value_note"),
+            wales_cell(t, kind, wales, r),
             (period if not missing(wales) else "–", None),
             difference_cell(t, kind, r),
             (t.get(f"polarity.{pol}", ""), None),
@@ -1529,7 +1537,12 @@ def goals(site: Site, t: Translator) -> dict:
                     (nm, None),
                     (t.fmt("int", ni) if ni is not None else "–", ni),
                     (unit_text(t, r.get("unit")), None),
-                    wales_cell(t, kind, w["value"] if w else None, r, "no_wales_value_reason"),
+                    wales_cell(
+                        t,
+                        kind,
+                        w["value"] if w else None,
+                        site.wales_note.get(r["indicator_code"], {}),
+                    ),
                     (period_text(t, w) if w else "–", None),
                     (t.get(f"polarity.{r.get('polarity')}", ""), None),
                 ]
