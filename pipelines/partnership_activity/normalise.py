@@ -310,7 +310,7 @@ def macros() -> list[str]:
                      then case when language = 'cy' then {sql_value(STILL_RUNNING_HINT[1])}
                                else {sql_value(STILL_RUNNING_HINT[0])} end
                  when column_name in ({", ".join(sql_value(c) for c in _optional_columns())})
-                      and lower(trim(x)) in ({", ".join(sql_value(w) for w in NOT_KNOWN)})
+                      and lower(trim(x)) in ({_not_known_sql()})
                      then case when language = 'cy' then {sql_value(NOT_KNOWN_HINT[1])}
                                else {sql_value(NOT_KNOWN_HINT[0])} end
                  else '' end)""",
@@ -441,6 +441,11 @@ def install(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(sql)
 
 
+def _not_known_sql() -> str:
+    """SQL: the words for "not known" (``NOT_KNOWN``) as a list of literals."""
+    return ", ".join(sql_value(w) for w in NOT_KNOWN)
+
+
 def code_sql(column: str, value: str, allowed: list[str]) -> str:
     """SQL: a code column's value normalised (``pa_code``, then its aliases); a value that is
     already one of ``allowed`` (nearly every row) is taken as it is."""
@@ -468,6 +473,7 @@ def list_sql(column: str, value: str, allowed: list[str]) -> str:
     return f"""(case when {value} is null then null
         when regexp_full_match({value}, {sql_value(exact)}) then
             array_to_string(list_sort(list_distinct(string_split({value}, ';'))), ';')
+        when lower(trim({value})) in ({_not_known_sql()}) then {value}
         else nullif(array_to_string(list_sort(list_distinct(list_filter(list_transform(
             list_transform(string_split(regexp_replace({value}, '[,|/]', ';', 'g'), ';'),
                            i -> {code}), c -> {mapped}), c -> c <> ''))), ';'), '')

@@ -754,9 +754,11 @@ def test_not_known_estimates_and_ongoing_are_set_aside_saying_what_to_write(con,
         {"participant_count": "approx 30"},
         {"participant_count": "20-30"},
         {"wellbeing_goals": "n/a"},
+        {"sectors": "N/A"},
+        {"partnership_maturity": "n/a"},
     ]
     out = load(con, write_csv(tmp_path / "words.csv", table(*changes)), ref, tmp_path)
-    assert counts(out) == (9, 0, 9)
+    assert counts(out) == (11, 0, 11)
     why, why_cy = reasons(con, out), reasons(con, out, "reason_cy")
     empty = "; if it is not known or does not apply, leave the cell empty"
     assert why[2] == (
@@ -775,8 +777,13 @@ def test_not_known_estimates_and_ongoing_are_set_aside_saying_what_to_write(con,
     )
     assert why[8].endswith("; write one whole number (your best estimate is fine), e.g. 30")
     assert why[9].endswith("e.g. 30") and why_cy[9].endswith("e.e. 30")
-    # a list column splits 'n/a' at its '/' (as 'public / voluntary'): the items are named
-    assert why[10].startswith("wellbeing_goals holds 'a, n'") and "leave" not in why[10]
+    # a list column keeps 'n/a' whole (not split at its '/' as 'public / voluntary' is), and a
+    # code column does not turn it into 'n_a': the reason names the value as sent; the required
+    # wellbeing_goals and sectors get no advice to leave them empty
+    assert why[10].startswith("wellbeing_goals holds 'n/a': expected a ';'-separated list")
+    assert why[11].startswith("sectors holds 'N/A'") and why_cy[11].startswith("mae sectors yn ")
+    assert "leave" not in why[10] + why[11]
+    assert why[12].startswith("unknown partnership_maturity 'n/a'") and why[12].endswith(empty)
 
 
 def test_end_date_before_start_date(con, ref, tmp_path):
