@@ -39,6 +39,7 @@ import io
 import itertools
 import logging
 import re
+import struct
 import tempfile
 import unicodedata
 import zipfile
@@ -48,6 +49,7 @@ from xml.etree import ElementTree
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import xlrd
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.cell import coordinate_from_string
 
@@ -1178,11 +1180,14 @@ def _read_sheets(read: FileRead) -> FileRead:
     read.columns, read.ignored_columns = [c for _, c in keep], ignored
     read.sent_names = _sent_names(header, keep)
     _missing_columns_error(read, read.columns, ignored)  # rows still read (see _read_csv)
-    marks = {"xlsx": _sheet_marks, "xlsm": _sheet_marks, "ods": _ods_marks}.get(read.file_format)
-    hidden, formulas = marks(path, name) if marks else (set(), {})
+    marks = {"xlsx": _sheet_marks, "xlsm": _sheet_marks, "ods": _ods_marks, "xls": _xls_marks}
+    hidden, formulas = marks[read.file_format](path, name)
     problems = _formula_problems(formulas, keep, header, header_index, read.file_format)
+    # a hidden row below the data (formatted, empty) has no row in ``rows``
     hidden_rows = [
-        r for r in sorted(hidden) if r > header_index + 1 and any(_cell(c) for c in rows[r - 1])
+        r
+        for r in sorted(hidden)
+        if header_index + 1 < r <= len(rows) and any(_cell(c) for c in rows[r - 1])
     ]
     if hidden_rows:
         _hidden_note(read, hidden_rows, name)
@@ -1265,6 +1270,20 @@ def _sheet_marks(path: Path, sheet: str) -> tuple[set[int], dict[int, list[tuple
     except (KeyError, ValueError, OSError, zipfile.BadZipFile, ElementTree.ParseError):
         return set(), {}
     return hidden, formulas
+
+
+def _xls_marks(path: Path, sheet: str) -> tuple[set[int], dict[int, list[tuple[int, str]]]]:
+    """The hidden rows of an old Excel 97-2003 (.xls) sheet, hidden by hand or filtered out (the
+    row's hidden flag), read with xlrd's formatting records. An .xls cell always holds its
+    formula's saved value, so no formula is listed. ``(set(), {})`` when it cannot be read."""
+    try:
+        with xlrd.open_workbook(
+            path, formatting_info=True, on_demand=True, logfile=io.StringIO()
+        ) as book:
+            rows = book.sheet_by_name(sheet).rowinfo_map
+    except (xlrd.XLRDError, OSError, ValueError, KeyError, AssertionError, struct.error):
+        return set(), {}
+    return {index + 1 for index, info in rows.items() if info.hidden}, {}
 
 
 ODS_TABLE_NS = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"

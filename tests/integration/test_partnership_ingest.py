@@ -11,6 +11,7 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
+import xlwt
 from markupsafe import escape
 
 from pipelines.catalogue import fetch
@@ -553,7 +554,8 @@ def test_a_totals_row_and_a_repeated_header_are_each_one_problem(con, ref, tmp_p
 
 def test_a_formula_without_a_saved_value_is_set_aside_and_a_hidden_row_noted(con, ref, tmp_path):
     """p06: a workbook written by a program; its formula cells have no saved value (they loaded
-    as empty, without a word) and one row was hidden (loaded, without a word)."""
+    as empty, without a word) and one row was hidden (loaded, without a word); an empty hidden
+    row below the data stopped the whole file."""
     rows = table({}, {}, {})
     book = openpyxl.Workbook()
     sheet = book.active
@@ -563,6 +565,7 @@ def test_a_formula_without_a_saved_value_is_set_aside_and_a_hidden_row_noted(con
     column = rows[0].index("participant_count") + 1
     sheet.cell(row=3, column=column, value="=10+5")
     sheet.row_dimensions[4].hidden = True
+    sheet.row_dimensions[9].hidden = True  # empty, below the data: nothing to note
     book.save(tmp_path / "written.xlsx")
     out = load(con, tmp_path / "written.xlsx", ref, tmp_path)
     assert counts(out) == (3, 2, 1)
@@ -576,6 +579,42 @@ def test_a_formula_without_a_saved_value_is_set_aside_and_a_hidden_row_noted(con
     assert "row 4 was hidden in your sheet 'Activities': loaded like the other rows" in out.note
     assert "row 4 was hidden in your sheet" in out.feedback["en"].with_suffix(".md").read_text()
     assert accepted(con, out, "activity_id").to_series().to_list() == ["A001", "A003"]
+
+
+def test_an_old_xls_workbook_loads_its_typed_cells_and_notes_a_hidden_row(con, ref, tmp_path):
+    """An Excel 97-2003 (.xls) file, as older council templates still are: a real date cell, a
+    number cell for a count and an amount (read as 25 and 1500.5, not 25.0 or text), and one row
+    hidden (loaded, and the notes say so, as for .xlsx and .ods)."""
+    rows = table({}, {"title": "Caffi trwsio, Môn"}, {})
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("Activities", cell_overwrite_ok=True)
+    day = xlwt.easyxf(num_format_str="DD/MM/YYYY")
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    column = rows[0].index
+    sheet.write(1, column("start_date"), date(2024, 4, 1), day)
+    sheet.write(1, column("end_date"), date(2024, 6, 30), day)
+    sheet.write(1, column("participant_count"), 25)
+    sheet.write(1, column("funding_gbp"), 1500.5)
+    sheet.row(3).hidden = True  # sheet row 4: the third activity
+    book.save(tmp_path / "old.xls")
+    out = load(con, tmp_path / "old.xls", ref, tmp_path)
+    assert counts(out) == (3, 3, 0)
+    got = accepted(
+        con, out, "activity_id, title, start_date, end_date, participant_count, funding_gbp"
+    ).rows()
+    assert got[0] == (
+        "A001",
+        "Community conversation",
+        date(2024, 4, 1),
+        date(2024, 6, 30),
+        25,
+        1500.5,
+    )
+    assert got[1][1] == "Caffi trwsio, Môn"
+    assert "row 4 was hidden in your sheet 'Activities': loaded like the other rows" in out.note
+    assert "row 4 was hidden in your sheet" in out.feedback["en"].with_suffix(".md").read_text()
 
 
 def test_2011_lsoa_mapped_when_unambiguous_else_quarantined(con, ref, tmp_path):
