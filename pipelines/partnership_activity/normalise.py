@@ -164,6 +164,25 @@ ALIASES = {
         "business": "private",
         "national": "national_body",
         "national_bodies": "national_body",
+        # in Welsh, as a partner filling in the Welsh template writes them
+        "cyhoeddus": "public",
+        "sector_cyhoeddus": "public",
+        "trydydd_sector": "third_sector",
+        "y_trydydd_sector": "third_sector",
+        "gwirfoddol": "third_sector",
+        "sector_gwirfoddol": "third_sector",
+        "elusen": "third_sector",
+        "cymuned": "community",
+        "cymunedol": "community",
+        "sector_cymunedol": "community",
+        "academaidd": "academic",
+        "prifysgol": "academic",
+        "preifat": "private",
+        "sector_preifat": "private",
+        "busnes": "private",
+        "cenedlaethol": "national_body",
+        "corff_cenedlaethol": "national_body",
+        "cyrff_cenedlaethol": "national_body",
     },
     "wellbeing_goals": {
         "vibrant_culture_thriving_welsh_language": "vibrant_culture_welsh_language",
@@ -455,6 +474,21 @@ def code_sql(column: str, value: str, allowed: list[str]) -> str:
     return f"(case when {value} in ({listed}) then {value} else {mapped} end)"
 
 
+def _welsh_goal_sql(item: str) -> str:
+    """SQL: the goal code of a coded item that is a goal's Welsh name ('cymru_iachach' ->
+    healthier), written with or without its accents ('Cymru â diwylliant' or 'Cymru a
+    diwylliant'); null for any other item. The names are the reference table's (one home), coded
+    by the same ``pa_code`` as the item."""
+    from pipelines.reference.assets import read_wellbeing_goals
+
+    branches = " ".join(
+        f"when {item} in (pa_code({sql_value(name)}), pa_code(strip_accents({sql_value(name)}))) "
+        f"then {sql_value(code)}"
+        for code, name in read_wellbeing_goals().select("goal_code", "goal_name_cy").rows()
+    )
+    return f"(case {branches} end)"
+
+
 def list_sql(column: str, value: str, allowed: list[str]) -> str:
     """SQL: a list column's value normalised: items coded, aliased, de-duplicated, sorted.
 
@@ -470,6 +504,8 @@ def list_sql(column: str, value: str, allowed: list[str]) -> str:
             "'^wales_of_', ''), '_wales$', '')"
         )
     mapped = case_lookup("c", ALIASES.get(column, {}), "c")
+    if column == "wellbeing_goals":  # 'Cymru iachach': the Welsh names of reference.wellbeing_goals
+        mapped = f"coalesce({_welsh_goal_sql('c')}, {mapped})"
     return f"""(case when {value} is null then null
         when regexp_full_match({value}, {sql_value(exact)}) then
             array_to_string(list_sort(list_distinct(string_split({value}, ';'))), ';')

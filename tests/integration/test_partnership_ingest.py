@@ -846,13 +846,29 @@ def test_codes_labels_and_the_category_of_a_type(con, ref, tmp_path):
 
 
 def test_lists_are_normalised_sorted_and_checked(con, ref, tmp_path):
+    """Items coded, aliased, de-duplicated and sorted, in English or in Welsh (the goals' Welsh
+    names as reference.wellbeing_goals gives them, with or without accents)."""
     rows = table(
         {"sectors": "Third sector, Public; public", "wellbeing_goals": "A healthier Wales"},
         {"sectors": "public; aliens"},
+        {
+            "sectors": "cyhoeddus; trydydd sector; Cymunedol",
+            "wellbeing_goals": "Cymru iachach; Cymru o gymunedau cydlynus",
+        },
+        {
+            "sectors": "Sector preifat",
+            "wellbeing_goals": "Cymru â diwylliant bywiog lle mae'r Gymraeg yn ffynnu; Cymru a "
+            "diwylliant bywiog lle mae'r Gymraeg yn ffynnu; Cymru sy'n fwy cyfartal",
+        },
     )
     out = load(con, write_csv(tmp_path / "lists.csv", rows), ref, tmp_path)
-    got = accepted(con, out).row(0, named=True)
-    assert (got["sectors"], got["wellbeing_goals"]) == ("public;third_sector", "healthier")
+    assert counts(out) == (4, 3, 1)
+    got = accepted(con, out, "sectors, wellbeing_goals").rows()
+    assert got == [
+        ("public;third_sector", "healthier"),
+        ("community;public;third_sector", "cohesive_communities;healthier"),
+        ("private", "more_equal;vibrant_culture_welsh_language"),
+    ]
     assert "sectors holds 'aliens'" in reasons(con, out)[3]
 
 
