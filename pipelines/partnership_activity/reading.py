@@ -1084,11 +1084,35 @@ def _fast_csv(read: FileRead, header: list, keep: list[tuple[int, str]]) -> File
     return read
 
 
+# A password-protected .xlsx, .xlsm or .ods (encrypted with a password to open) is an OLE
+# container, like an old .xls, holding the encrypted file as this stream (its name in UTF-16).
+ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+
+
+def _password_protected(path: Path) -> bool:
+    """Whether an OLE container is a workbook encrypted with a password, not an old .xls."""
+    try:
+        with path.open("rb") as f:
+            return any(ENCRYPTED_PACKAGE in chunk for chunk in iter(lambda: f.read(1 << 24), b""))
+    except OSError:
+        return False
+
+
 def _read_sheets(read: FileRead) -> FileRead:
     path = read.path
     try:
         names = sheet_names(path)
     except Exception as exc:  # noqa: BLE001 (calamine raises its own error types)
+        if read.file_format == "xls" and _password_protected(path):
+            return _reject(
+                read,
+                "the file is a workbook protected by a password to open it, so it cannot be "
+                "read: remove the password (in Excel: File > Info > Protect Workbook > Encrypt "
+                "with Password, and clear it) and send the file again.",
+                "mae'r ffeil yn llyfr gwaith wedi'i ddiogelu gan gyfrinair i'w agor, felly nid "
+                "oes modd ei darllen: tynnwch y cyfrinair (yn Excel: Ffeil > Gwybodaeth > Diogelu "
+                "Llyfr Gwaith > Amgryptio gyda Chyfrinair, a'i glirio) ac anfonwch y ffeil eto.",
+            )
         message = str(exc).splitlines()[0][:200]
         protected = (
             "password" in message.lower()
@@ -1537,7 +1561,9 @@ def read(path: Path, prefer_fast: bool = True) -> FileRead:
             f"mae'r ffeil {yn_predicative(TYPE_NAMES_CY[kind])}, nid taenlen na CSV, er bod ei henw yn gorffen "
             f"â .{suffix or '(dim)'}. {SAVE_AS_CY}.",
         )
-    if kind != looks and not (kind == "xlsx" and looks == "xlsm"):
+    # a password-protected .xlsx is an OLE container like an .xls: not a misnamed file
+    encrypted = kind == "xls" and looks != "xls" and _password_protected(path)
+    if kind != looks and not (kind == "xlsx" and looks == "xlsm") and not encrypted:
         result.notes.append(
             f"the file is {TYPE_NAMES[kind]} although its name ends in .{suffix}: read as {kind}"
         )

@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 import xlwt
 from markupsafe import escape
+from msoffcrypto.format.ooxml import OOXMLFile
 
 from pipelines.catalogue import fetch
 from pipelines.partnership_activity import generator, ingest, reading
@@ -200,6 +201,24 @@ def test_the_real_file_type_behind_the_suffix_is_named(con, ref, tmp_path, suffi
     out = load(con, path, ref, tmp_path)
     assert out.status == "rejected" and found in out.error and f"ends in {suffix}" in out.error
     assert "CSV (UTF-8) or Excel (.xlsx)" in out.error
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+def test_a_workbook_with_a_password_to_open_says_so(con, ref, tmp_path, suffix):
+    """Encrypted with a password, an .xlsx is an OLE container like an old .xls: the partner is
+    told of the password (in English and Welsh), not that their .xlsx is an Excel 97-2003
+    workbook to be saved as .xlsx; under either name."""
+    plain = write_xlsx(tmp_path / "plain.xlsx", {"Activities": table({}, {})})
+    path = tmp_path / f"protected{suffix}"
+    with plain.open("rb") as source, path.open("wb") as target:
+        OOXMLFile(source).encrypt("cyfrinair", target)
+    out = load(con, path, ref, tmp_path)
+    assert out.status == "rejected"
+    assert out.error.startswith("the file is a workbook protected by a password to open it")
+    assert "97-2003" not in out.error and "save a copy" not in out.error
+    assert "File > Info > Protect Workbook" in out.error
+    assert out.error_cy.startswith("mae'r ffeil yn llyfr gwaith wedi'i ddiogelu gan gyfrinair")
+    assert "read as" not in (out.note or "")
 
 
 def test_a_workbook_named_csv_is_read_as_a_workbook(con, ref, tmp_path):
