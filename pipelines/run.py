@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         built_assets,
         format_summary,
         partner_files_summary,
+        partner_files_waiting,
         plan_refresh,
         record_fingerprints,
         run_summary,
@@ -156,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
                 partners = partner_files_summary(con, datetime.fromtimestamp(started_at, UTC))
             if partners:
                 print("\n" + partners)
+        if waiting := partner_files_waiting(plan, lines, built):
+            print("\n" + waiting)
         refused = [line.asset for line in lines if line.status == "refused"]
         failed = [line.asset for line in lines if line.status == "failed"]
         done = set(built) | set(refused) | set(failed)

@@ -148,6 +148,7 @@ class Plan:
         unreadable: the sources (``raw/<key>``) whose file cannot be read, so whose step would fail.
         blocked: the other selected assets downstream of those (they would not run).
         same_step: selected assets made in the step of an out-of-date one (a multi-asset).
+        arrived: the new or changed partner inbox files this run is to read (by name).
     """
 
     fingerprints: dict[str, str]
@@ -160,6 +161,7 @@ class Plan:
     unreadable: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
     same_step: set[str] = field(default_factory=set)
+    arrived: list[str] = field(default_factory=list)
 
     def header(self, total: int, seconds: float) -> str:
         """The first line of ``make run`` and ``--plan``: sources checked, changed and unreadable,
@@ -453,8 +455,10 @@ def plan_refresh(
         for key in asset_graph.get(dg.AssetKey.from_user_string(name)).assets_def.keys
         if key.to_user_string() not in stale
     }
+    partner_stale = any(k.to_user_string() in stale for k in partner_keys)
     return Plan(
         same_step=same_step,
+        arrived=arrived if partner_stale else [],
         fingerprints={k.to_user_string(): v for k, v in fingerprints.items() if k in selectable},
         source_checksums={
             f"raw/{name}": sha
@@ -467,7 +471,7 @@ def plan_refresh(
         changed_sources=sorted(changed)
         + (
             [f"partner inbox ({counted(len(arrived), 'new file')})"]
-            if arrived and any(k.to_user_string() in stale for k in partner_keys)
+            if arrived and partner_stale
             else []
         ),
         last_run=bool(recorded),
@@ -727,6 +731,29 @@ def _set_aside_by_column(set_aside: int, columns: list[tuple[str, int]]) -> str:
     more = len(shown) - 3
     rest = f", {counted(more, 'other column')}" if more > 0 else ""
     return f" (by column: {listed}{rest})"
+
+
+def partner_files_waiting(plan: Plan, lines: list[StepLine], built: set[str]) -> str:
+    """What ``make run`` says when new partner files were to be read but the step that reads
+    them (``raw/partnership_activity``) did not run or failed: which files wait, why, and that
+    nothing is lost ('' when they were read or none arrived)."""
+    partner = keys.PARTNER_KEY.to_user_string()
+    if not plan.arrived or partner in built:
+        return ""
+    line = next((line for line in lines if line.asset == partner), None)
+    stopped = [line.asset for line in lines if line.status in ("failed", "refused")]
+    if line is not None and line.status == "failed":
+        why = f"{partner} failed: {line.reason or 'see the run log'}"
+    elif line is not None and line.status == "refused":
+        why = f"{partner} was refused: a table it reads failed its contract check"
+    else:
+        why = f"{partner} did not run: a step before it failed ({_some(stopped) or 'see above'})"
+    one = len(plan.arrived) == 1
+    return (
+        f"Partner files not read this run: {counted(len(plan.arrived), 'new file')} in the inbox "
+        f"({_some(plan.arrived)}) {'waits' if one else 'wait'}, because {why}. Nothing is lost: "
+        f"the next run that succeeds reads {'it' if one else 'them'}."
+    )
 
 
 def partner_files_summary(con: duckdb.DuckDBPyConnection, since: datetime) -> str:

@@ -478,3 +478,29 @@ def test_an_interrupted_step_says_ctrl_c_and_what_to_type(tmp_path):
         "  raw/wimd_2025_ranks: interrupted (Ctrl-C): nothing was published; type make run "
         + "again to finish"
     ]
+
+
+def test_partner_files_the_run_could_not_read_are_said_to_wait(tmp_path, monkeypatch):
+    """New inbox files whose reading step did not run (a source before it failed) or failed are
+    named, with why, and said to be read by the next run that succeeds; none when read."""
+    from pipelines.operations.keys import PARTNER_KEY
+    from pipelines.operations.refresh import StepLine, partner_files_waiting
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "pavo_late.csv").write_bytes(b"activity_id\nA1\n")
+    monkeypatch.setenv("WELLBEING_PARTNER_INBOX", str(inbox))
+    plan = plan_refresh(defs.resolve_asset_graph(), {PARTNER_KEY}, None)
+    assert plan.arrived == ["pavo_late.csv"]
+    wimd = StepLine("raw/wimd_2025_ranks", "failed", 1.0, None, "", "a web page, not a CSV")
+    skipped = StepLine("raw/partnership_activity", "skipped", 0.0, None, "")
+    assert partner_files_waiting(plan, [wimd, skipped], {"raw/population"}) == (
+        "Partner files not read this run: 1 new file in the inbox (pavo_late.csv) waits, because "
+        "raw/partnership_activity did not run: a step before it failed (raw/wimd_2025_ranks). "
+        "Nothing is lost: the next run that succeeds reads it."
+    )
+    failed = StepLine("raw/partnership_activity", "failed", 1.0, None, "", "disk full")
+    assert "because raw/partnership_activity failed: disk full." in partner_files_waiting(
+        plan, [failed], set()
+    )
+    assert partner_files_waiting(plan, [], {"raw/partnership_activity"}) == ""
