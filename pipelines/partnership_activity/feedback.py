@@ -123,7 +123,7 @@ TEXT = {
             "rejected": "heb ei llwytho: nid oedd modd darllen y ffeil",
             "rejected_header": "heb ei llwytho: mae colofnau gofynnol ar goll o'r rhes benawdau",
             "rejected_no_rows": "heb ei llwytho: mae gan y ffeil res benawdau ond dim rhesi data",
-            "duplicate": "heb ei llwytho eto: derbyniwyd yr un cynnwys o'r blaen",
+            "duplicate": "heb ei llwytho eilwaith: derbyniwyd yr un cynnwys o'r blaen",
         },
         "rows_received": "Rhesi a dderbyniwyd",
         "rows_accepted": "Rhesi a lwythwyd",
@@ -166,7 +166,7 @@ TEXT = {
         "duplicate_title": "Wedi'i derbyn eisoes",
         "duplicate": (
             "Mae cynnwys y ffeil hon yn union yr un fath â {earlier}, a dderbyniwyd {when} (UTC). "
-            "Ni lwythwyd dim eto: mae ei rhesi i mewn yn barod, wedi'u llwytho neu wedi'u "
+            "Ni lwythwyd dim eilwaith: mae ei rhesi i mewn yn barod, wedi'u llwytho neu wedi'u "
             "neilltuo i'w cywiro fel y mae'r adroddiad ar {earlier} yn eu rhestru."
         ),
         "duplicate_of_rejected": (

@@ -1068,7 +1068,7 @@ def test_the_same_content_under_another_name_is_a_duplicate_that_loads_nothing(c
     assert "twelve" not in en  # the rows set aside are listed in the earlier file's report
     assert (
         f"Mae cynnwys y ffeil hon yn union yr un fath â amounts.csv, a dderbyniwyd {received} "
-        "(UTC). Ni lwythwyd dim eto: mae ei rhesi i mewn yn barod" in cy
+        "(UTC). Ni lwythwyd dim eilwaith: mae ei rhesi i mewn yn barod" in cy
     )
     assert "anfonwch ffeil wedi'i newid" in cy
     assert (copy.feedback["en"].parent / "rejected_rows.csv").read_text().count("\n") == 1
