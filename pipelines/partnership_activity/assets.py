@@ -23,6 +23,7 @@ from pipelines.operations.partitions import financial_year_partitions
 from pipelines.partnership_activity import generator, ingest, normalise, rerun, submission
 from pipelines.partnership_activity.lookups import SOURCES, Lookups, create_lookups, register_frames
 from pipelines.settings import setting_path
+from pipelines.sqltext import sql_value
 from pipelines.warehouse import Warehouse, table_exists, table_metadata
 from pipelines.wording import counted
 
@@ -122,13 +123,17 @@ def _files_markdown(outcomes: list[ingest.LoadOutcome]) -> str:
 def open_quarantine_sql() -> str:
     """Unresolved quarantined rows, as (rows of partner files, rows of the generated example
     files): only the first are anyone's to correct (the example rows are retired once an inbox
-    is configured, and were never a partner's)."""
+    is configured, and were never a partner's). A totals row or the header row again
+    (``normalise.NOT_A_ROW``) is set aside but is no activity, so nothing to correct: not counted (no later
+    file could ever resolve it)."""
+    not_rows = ", ".join(sql_value(rule) for rule in normalise.NOT_A_ROW)
     return (
         "select count(distinct (q.submission_sha256, q.source_row_number)) "
         "filter (where not coalesce(s.is_example_data, false)), "
         "count(distinct (q.submission_sha256, q.source_row_number)) filter (where s.is_example_data) "
         "from quality.quarantine q left join quality.submissions s "
-        "using (submission_sha256, submission_file) where not q.is_resolved"
+        f"using (submission_sha256, submission_file) where not q.is_resolved "
+        f"and q.rule_name not in ({not_rows})"
     )
 
 

@@ -536,6 +536,10 @@ def test_a_totals_row_and_a_repeated_header_are_each_one_problem(con, ref, tmp_p
     rows[-1][0] = "A005"
     out = load(con, write_csv(tmp_path / "totals.csv", rows, delimiter=";"), ref, tmp_path)
     assert counts(out) == (6, 3, 3)
+    # set aside, but no activity: nothing for the partner to correct, so not counted as to correct
+    from pipelines.partnership_activity.assets import open_quarantine_sql
+
+    assert con.execute(open_quarantine_sql()).fetchone() == (0, 0)
     assert accepted(con, out, "activity_id, title").rows() == [
         ("A001", "Community conversation"),
         ("A002", "Total Wellbeing Festival"),
