@@ -37,7 +37,7 @@ from pipelines.contracts import apply_comments, contract_for, create_table_sql
 from pipelines.operations import keys
 from pipelines.settings import PROJECT_ROOT, setting, setting_path
 from pipelines.warehouse import table_exists
-from pipelines.wording import counted
+from pipelines.wording import counted, some_of
 
 FINGERPRINTS_TABLE = "quality.asset_fingerprints"
 UNAVAILABLE = "unavailable: "  # a source checksum that is the reason the file cannot be read
@@ -172,7 +172,7 @@ class Plan:
             else "first run on this warehouse (no earlier make run recorded): building everything"
         )
         if self.unreadable:
-            since += f"; {len(self.unreadable)} cannot be read ({_some(self.unreadable)})"
+            since += f"; {len(self.unreadable)} cannot be read ({some_of(self.unreadable)})"
         line = (
             f"Checked {counted(self.sources_checked, 'source file')} in {seconds:.1f} s; "
             f"{since}. {len(self.stale)} of {counted(total, 'asset')} out of date"
@@ -213,12 +213,6 @@ class Plan:
             f"{', '.join(self.unreadable)}; {dependents}, and the published file would be left "
             f"as it was.{hint}"
         )
-
-
-def _some(names: list[str], most: int = 3) -> str:
-    """``a, b, c and 4 more``: a few names of a long list."""
-    more = f" and {len(names) - most} more" if len(names) > most else ""
-    return ", ".join(names[:most]) + more
 
 
 def recorded_fingerprints(
@@ -288,7 +282,7 @@ def failed_checks(con: duckdb.DuckDBPyConnection | None, tables: set[str]) -> di
         key = failure.table.replace(".", "/", 1)
         if failure.run_id and failure.run_id != built_by.get(key):
             out[key] = (
-                f"its latest check {failure.check_name} failed ({_some(list(failure.rules))}) "
+                f"its latest check {failure.check_name} failed ({some_of(list(failure.rules))}) "
                 f"in run {failure.run_id[:8]}, not the make run that built it"
             )
     return out
@@ -422,7 +416,7 @@ def plan_refresh(
             stale[name] = "not built by make run before"
         elif held and held != {source}:
             stale[name] = (
-                f"raw.{key.path[-1]} holds another file (sha256 {_some(sorted(h[:12] + '…' for h in held))}) "
+                f"raw.{key.path[-1]} holds another file (sha256 {some_of(sorted(h[:12] + '…' for h in held))}) "
                 f"than the source file now (sha256 {str(source)[:12]}…), loaded by a run "
                 "outside make run (the Dagster UI or CLI)"
             )
@@ -432,10 +426,10 @@ def plan_refresh(
             stale[name] = checks_failed[name]
         elif before != current and unreadable.get(key):
             stale[name] = (
-                f"an upstream source file cannot be read: {_some(sorted(unreadable[key]))}"
+                f"an upstream source file cannot be read: {some_of(sorted(unreadable[key]))}"
             )
         elif before != current and key in partner_keys and arrived:
-            stale[name] = f"the partner inbox has {counted(len(arrived), 'new file')}: " + _some(
+            stale[name] = f"the partner inbox has {counted(len(arrived), 'new file')}: " + some_of(
                 arrived
             )
         elif before != current:
@@ -747,11 +741,11 @@ def partner_files_waiting(plan: Plan, lines: list[StepLine], built: set[str]) ->
     elif line is not None and line.status == "refused":
         why = f"{partner} was refused: a table it reads failed its contract check"
     else:
-        why = f"{partner} did not run: a step before it failed ({_some(stopped) or 'see above'})"
+        why = f"{partner} did not run: a step before it failed ({some_of(stopped) or 'see above'})"
     one = len(plan.arrived) == 1
     return (
         f"Partner files not read this run: {counted(len(plan.arrived), 'new file')} in the inbox "
-        f"({_some(plan.arrived)}) {'waits' if one else 'wait'}, because {why}. Nothing is lost: "
+        f"({some_of(plan.arrived)}) {'waits' if one else 'wait'}, because {why}. Nothing is lost: "
         f"the next run that succeeds reads {'it' if one else 'them'}."
     )
 

@@ -24,6 +24,7 @@ from pipelines.catalogue import load_catalogue
 from pipelines.contracts import apply_comments, column_comments, create_table_sql
 from pipelines.sqltext import quote_ident, quote_literal
 from pipelines.warehouse import retry_transaction, table_exists
+from pipelines.wording import some_of
 
 ACCEPTED_TABLE = "quality.accepted_source_versions"
 EXPECTED_CHECKSUMS_VIEW = "quality.expected_source_checksums"
@@ -216,9 +217,7 @@ def refuse_unevaluated(con: duckdb.DuckDBPyConnection, table: str, check_name: s
     missing, unevaluated = unevaluated_rules(con, table, check_name)
     if not (missing or unevaluated):
         return
-    from pipelines.operations.refresh import _some
-
-    columns = f"column {_some(missing)} missing" if missing else "its columns do not match"
+    columns = f"column {some_of(missing)} missing" if missing else "its columns do not match"
     rules = f", so {len(unevaluated)} rule(s) of its contract could not be evaluated"
     raise AcceptanceError(
         f"{table} cannot be accepted: {columns}{rules if unevaluated else ''}. It is not the "

@@ -35,6 +35,7 @@ from pipelines.quality.rules import (
 )
 from pipelines.sqltext import quote_ident, sql_value
 from pipelines.warehouse import columns_of, retry_transaction
+from pipelines.wording import some_of
 
 log = logging.getLogger(__name__)
 
@@ -369,15 +370,12 @@ def _coverage(con, rule: Rule, table: str, relations: dict[str, str]) -> Outcome
                 f"{head}: {listed}" + (f" ({', '.join(named)})" if len(named) <= 5 else "")
             )
         else:
-            parts.append(
-                f"{head}: {', '.join(named[:MESSAGE_ITEMS])}"
-                + (f" and {len(named) - MESSAGE_ITEMS} more" if len(named) > MESSAGE_ITEMS else "")
-            )
+            parts.append(f"{head}: {some_of(named, MESSAGE_ITEMS)}")
     for column, values in new:
-        shown = ", ".join(values[:MESSAGE_ITEMS]) + (
-            f" and {len(values) - MESSAGE_ITEMS} more" if len(values) > MESSAGE_ITEMS else ""
+        parts.append(
+            f"{len(values)} new {column} value(s) not in the expected set: "
+            f"{some_of(values, MESSAGE_ITEMS)}"
         )
-        parts.append(f"{len(values)} new {column} value(s) not in the expected set: {shown}")
     observed = {
         "expected": total,
         "missing": [m["vals"] if len(dims) > 1 else m["vals"][0] for m in missing[:100]],

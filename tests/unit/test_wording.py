@@ -4,7 +4,7 @@ import pytest
 
 from dashboards.i18n import Translator, soft_mutation, yn_place, yn_predicative
 from pipelines.filetypes import TYPE_NAMES_CY
-from pipelines.wording import counted
+from pipelines.wording import counted, some_of
 
 # The 22 authorities' Welsh names (reference.la_names / ONS LAD24NMW) after "yn" (in).
 IN_AUTHORITIES = {
@@ -37,6 +37,13 @@ def test_counted_is_singular_for_one_only():
     assert counted(1, "source file") == "1 source file"
     assert counted(0, "activity", "activities") == "0 activities"
     assert counted(1234, "row") == "1,234 rows"
+
+
+def test_some_of_names_the_first_few_and_counts_the_rest():
+    assert some_of(["a", "b"]) == "a, b"
+    assert some_of(["a", "b", "c"]) == "a, b, c"
+    assert some_of(list("abcdefg")) == "a, b, c and 4 more"
+    assert some_of(list(range(1500)), 2) == "0, 1 and 1,498 more"
 
 
 @pytest.mark.parametrize(("name", "said"), IN_AUTHORITIES.items())
