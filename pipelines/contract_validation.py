@@ -269,11 +269,3 @@ def _yaml_error(where: str, exc: yaml.MarkedYAMLError) -> str:
     elif exc.context:
         what = f"{exc.context}, {what}"
     return f"{where}{position}: not valid YAML ({what}); fix it and run again"
-
-
-def load_contract(file: Path) -> dict:
-    """The contract in ``file``; raises ``ContractFileError`` (one line per problem)."""
-    doc, problems = contract_problems(file)
-    if problems:
-        raise ContractFileError("\n".join(problems))
-    return doc

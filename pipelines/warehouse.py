@@ -659,17 +659,14 @@ def table_metadata(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, obje
 # SQL models
 
 
-WAREHOUSE_SCHEMAS = ("raw", "staging", "marts", "reference", "quality")
-
-
 def sql_models() -> list[tuple[str, str, Path]]:
     """All SQL models as ``(schema, table, file)``: ``sql/<schema>/<table>.sql`` (staging, the
     reference tables built from other tables, such as ``reference.areas``, and marts)."""
-    models = []
-    for schema in ("staging", "reference", "marts"):
-        for file in sorted((SQL_DIR / schema).glob("*.sql")):
-            models.append((schema, file.stem, file))
-    return models
+    return [
+        (schema, file.stem, file)
+        for schema in ("staging", "reference", "marts")
+        for file in sorted((SQL_DIR / schema).glob("*.sql"))
+    ]
 
 
 class SqlParseError(ValueError):
@@ -709,7 +706,7 @@ def sql_dependencies(sql: str) -> list[tuple[str, str]]:
         raise SqlParseError(f"cannot read the tables of this SQL: {tree.get('error_message')}")
     seen: list[tuple[str, str]] = []
     for ref in _base_tables(tree["statements"]):
-        if ref[0] in WAREHOUSE_SCHEMAS and ref not in seen:
+        if ref[0] in SCHEMAS and ref not in seen:
             seen.append(ref)
     return seen
 
