@@ -79,12 +79,6 @@ def allowed_values(name: str) -> list[str]:
     return list(prop_custom(name, "allowedValues") or [])
 
 
-def category_of_type() -> dict[str, str]:
-    """activity_type -> its action_category (the contract's allowed pairs)."""
-    pairs = prop_custom("activity_type", "allowedPairs")["pairs"]
-    return {t: category for category, types in pairs.items() for t in types}
-
-
 def description(name: str, language: str = "en") -> str:
     """A column's description in English or Welsh (``description_cy``)."""
     if language == "cy":
