@@ -110,9 +110,10 @@ def fold(text: str) -> str:
     return "".join(c for c in norm if not unicodedata.combining(c))
 
 
-def localised(t: Translator, row: dict, stem: str) -> str | None:
-    """``row[<stem>_cy]`` on a Welsh page where it has one, else ``row[<stem>_en]``."""
-    return (row.get(f"{stem}_cy") if t.lang == "cy" else None) or row.get(f"{stem}_en")
+def localised(t: Translator, row: dict, stem: str, en: str | None = None) -> str | None:
+    """``row[<stem>_cy]`` on a Welsh page where it has one, else ``row[en]`` (default
+    ``<stem>_en``)."""
+    return (row.get(f"{stem}_cy") if t.lang == "cy" else None) or row.get(en or f"{stem}_en")
 
 
 def extract_href(site: "Site", code: str) -> str | None:
@@ -257,9 +258,8 @@ def latest_indicators(gi: pl.DataFrame, area_type: str) -> pl.DataFrame:
 
 
 def period_text(t: Translator, row: dict) -> str:
-    """An indicator row's period label in the page's language (``period_label`` /
-    ``period_label_cy``)."""
-    return (row.get("period_label_cy") if t.lang == "cy" else None) or row["period_label"]
+    """An indicator row's period label in the page's language."""
+    return localised(t, row, "period_label", "period_label")
 
 
 def activity_period(site: Site, t: Translator) -> str:
@@ -297,23 +297,16 @@ def unit_text(t: Translator, unit: str | None) -> str:
     return t.get(f"units.{unit}", unit)
 
 
-def indicator_measures(t: Translator, latest: pl.DataFrame, codes: list[str]):
+def indicator_measures(t: Translator, latest: pl.DataFrame, codes: list[str]) -> list[Measure]:
+    """A measure per goal indicator, by code: its latest value in each area of ``codes``."""
     out = []
-    for ind in sorted(set(latest["indicator_code"].to_list())):
-        sub = latest.filter(pl.col("indicator_code") == ind)
-        first = sub.row(0, named=True)
-        by_area = dict(zip(sub["area_code"].to_list(), sub["value"].to_list(), strict=True))
-        nm = localised(t, first, "indicator_name")
+    for ind, rows in sorted(grouped(latest.to_dicts(), itemgetter("indicator_code")).items()):
+        by_area = {r["area_code"]: r["value"] for r in rows}
         vals = [by_area.get(c) for c in codes]
+        label, unit = localised(t, rows[0], "indicator_name"), rows[0].get("unit")
+        period = ", ".join(sorted({period_text(t, r) for r in rows}))
         out.append(
-            Measure(
-                key=f"ind_{ind}",
-                label=nm,
-                unit=unit_text(t, first.get("unit")),
-                period=", ".join(sorted({period_text(t, r) for r in sub.to_dicts()})),
-                kind=unit_kind(first.get("unit"), *vals),
-                values=vals,
-            )
+            Measure(f"ind_{ind}", label, unit_text(t, unit), period, unit_kind(unit, *vals), vals)
         )
     return out
 
@@ -469,7 +462,7 @@ def classify(m: Measure, t: Translator, k: int = 5):
 
 def ward_name(t: Translator, r: dict) -> str:
     """A small area's ward as the page's language names it (ONS's Welsh name on a Welsh page)."""
-    return ((r.get("ward_name_cy") if t.lang == "cy" else None) or r.get("ward_name")) or ""
+    return localised(t, r, "ward_name", "ward_name") or ""
 
 
 def fill(t: Translator, key: str, **values) -> Markup:
@@ -523,14 +516,7 @@ def measure_table(
     )
 
 
-def map_layer(
-    site: "Site",
-    t: Translator,
-    geo: str,
-    level: str,
-    rows: list[dict],
-    bounds: list,
-) -> dict:
+def map_layer(site: Site, t: Translator, geo: str, level: str, rows: list, bounds: list) -> dict:
     """The data one boundary set's maps share (``assets/data/map-<geo>.<lang>.js``): names,
     links, and per measure its title, classes, colours, values and number format; plus the
     legend and summary of each measure for the pages. Built once per boundary set and language.
@@ -580,16 +566,7 @@ def map_layer(
     return layer
 
 
-def map_context(
-    map_id: str,
-    title: str,
-    desc: str,
-    layer: dict,
-    t: Translator,
-    highlight: str | None = None,
-    keys: list[str] | None = None,
-    whole: bool = False,
-) -> dict:
+def map_context(map_id, title, desc, layer, t, highlight=None, keys=None, whole=False) -> dict:
     """A map on a page: its picker, legends and summaries (HTML) and a small config (JSON);
     the shared layer data is loaded from ``script``, the boundaries from ``geo``. The map opens
     on the highlighted area and its neighbours, or on the whole map (``whole``) with the area
@@ -734,71 +711,46 @@ def difference_cell(t: Translator, kind: str, row: dict) -> tuple:
     return (f"{shown} ({note})", diff)
 
 
-def indicators_beside_wales(
-    site: Site,
-    t: Translator,
-    code: str,
-    area_name: str,
-    level: str = "la",
-    parent: tuple[str, str] | None = None,
-) -> dict:
+def indicators_beside_wales(site: Site, t: Translator, code, area_name, level="la", parent=None):
     """The area's latest value of every indicator beside Wales in the same period, as
     ``marts.goal_indicators`` puts them side by side (``wales_value``, ``difference_from_wales``);
     "no data" where the mart has no Wales value for that period. ``parent`` (level, code) adds
     the parent area's value of the same period (an MSOA beside its local authority)."""
     mine = site.latest[level].filter(pl.col("area_code") == code).sort("indicator_code")
-    parent_rows: dict[tuple, dict] = {}
-    parent_name = ""
+    columns = [(t(f"fields.{f}"), False) for f in ("indicator", "unit", "period")]
+    columns.append((area_name, True))
+    theirs = {}  # the parent's value by (indicator, period start, period end)
     if parent is not None:
         p_level, p_code = parent
-        p_type = LEVELS[p_level].area_type
-        for r in site.series.get((p_type, p_code), []):
-            parent_rows[(r["indicator_code"], r["period_start"], r["period_end"])] = r
-        parent_name = name(site.by_code[p_level][p_code], LEVELS[p_level].prefix, t.lang)
-    rows = []
-    for r in mine.to_dicts():
-        wales = r.get("wales_value")
-        pr = parent_rows.get((r["indicator_code"], r["period_start"], r["period_end"]))
-        pv = pr["value"] if pr else None
-        kind = unit_kind(r.get("unit"), r["value"], wales, pv)
-        nm = localised(t, r, "indicator_name")
-        pol = r.get("polarity")
-        period = period_text(t, r)
-        row = [
-            (nm, None),
-            (unit_text(t, r.get("unit")), None),
-            (period, None),
-            cell(t, kind, r["value"]),
-        ]
-        if parent is not None:
-            row.append(cell(t, kind, pv))
-        row += [
-            wales_cell(t, kind, wales, r),
-            (period if not missing(wales) else "–", None),
-            difference_cell(t, kind, r),
-            (t.get(f"polarity.{pol}", ""), None),
-        ]
-        rows.append(row)
-    columns = [
-        (t("fields.indicator"), False),
-        (t("fields.unit"), False),
-        (t("fields.period"), False),
-        (area_name, True),
-    ]
-    if parent is not None:
-        columns.append((parent_name, True))
+        for r in site.series.get((LEVELS[p_level].area_type, p_code), []):
+            theirs[(r["indicator_code"], r["period_start"], r["period_end"])] = r["value"]
+        columns.append((name(site.by_code[p_level][p_code], LEVELS[p_level].prefix, t.lang), True))
     columns += [
         (t("fields.wales"), True),
         (t("fields.wales_period"), False),
         (t("fields.difference"), True),
         (t("fields.direction"), False),
     ]
-    return table(
-        "ind-table",
-        captioned(t, t("la.indicators_heading")),
-        columns,
-        rows,
-    )
+    rows = []
+    for r in mine.to_dicts():
+        wales = r.get("wales_value")
+        pv = theirs.get((r["indicator_code"], r["period_start"], r["period_end"]))
+        kind = unit_kind(r.get("unit"), r["value"], wales, pv)
+        period = period_text(t, r)
+        rows.append(
+            [
+                (localised(t, r, "indicator_name"), None),
+                (unit_text(t, r.get("unit")), None),
+                (period, None),
+                cell(t, kind, r["value"]),
+                *([cell(t, kind, pv)] if parent is not None else []),
+                wales_cell(t, kind, wales, r),
+                (period if not missing(wales) else "–", None),
+                difference_cell(t, kind, r),
+                (t.get(f"polarity.{r.get('polarity')}", ""), None),
+            ]
+        )
+    return table("ind-table", captioned(t, t("la.indicators_heading")), columns, rows)
 
 
 def has_interval(point: dict) -> bool:
@@ -812,17 +764,14 @@ def indicator_series(site: Site, t: Translator, level: str, code: str) -> dict:
     value with its period and unit, and a table of every value (the chart's text alternative)."""
     rows = site.series.get((LEVELS[level].area_type, code), [])
     groups = grouped(rows, lambda r: (r["indicator_code"], r["period_type"]))
-    types_of: dict[str, set] = {}
-    for ind, ptype in groups:
-        types_of.setdefault(ind, set()).add(ptype)
-    out, single = [], 0
+    period_types = Counter(ind for ind, _ in groups)
+    out = []
     for (ind, ptype), pts in sorted(groups.items()):
         if len(pts) < 2:
-            single += 1
             continue
         first, last = pts[0], pts[-1]
         nm = localised(t, first, "indicator_name")
-        if len(types_of[ind]) > 1:
+        if period_types[ind] > 1:
             nm = f"{nm} ({t.get(f'period_types.{ptype}', ptype)})"
         unit = unit_text(t, first.get("unit"))
         kind = unit_kind(
@@ -883,56 +832,47 @@ def indicator_series(site: Site, t: Translator, level: str, code: str) -> dict:
                 ),
             }
         )
-    return {"charts": out, "single": single}
+    return {"charts": out, "single": sum(len(pts) < 2 for pts in groups.values())}
 
 
 # ---------------------------------------------------------------------------------------------
 # pages
 
 
-def _la_map_page(site: Site, t: Translator, la_bounds: list, indicators: bool, prefix: str):
-    """A map of the 22 authorities and its data table, for the measures of one kind: deprivation
-    and activity (the overview), or the goal indicators' latest values (the indicators page).
-    Both pages share the one boundary layer; each shows only its own measures."""
-    las = site.las
-    if indicators:
-        measures = indicator_measures(t, site.latest["la"], codes_of("la", las))
-    else:
-        measures = profile_measures(site, t, las)
-    layer = map_layer(site, t, "la", "la", las, la_bounds)
-    element = "indicator" if indicators else "la"
+def la_map_page(
+    site: Site, t: Translator, la_bounds: list, measures: list, element: str, prefix: str
+):
+    """A map of the 22 authorities and its data table for ``measures``: deprivation and activity
+    (the overview), or the goal indicators' latest values (the indicators page). Both pages
+    share the one boundary layer; each shows only its own measures."""
     la_map = map_context(
         f"{element}-map",
         t(f"{prefix}.la_map_title"),
         t(f"{prefix}.la_map_desc"),
-        layer,
+        map_layer(site, t, "la", "la", site.las, la_bounds),
         t,
         keys=[m.key for m in measures],
     )
     links = [
         Markup('<a href="{}">{}</a>').format(LEVELS["la"].page(r["la_code"]), name(r, "la", t.lang))
-        for r in las
+        for r in site.las
     ]
-    la_table = measure_table(
-        t,
-        f"{element}-table",
-        captioned(t, t(f"{prefix}.la_heading")),
-        t("fields.local_authority"),
-        links,
-        measures,
-    )
+    caption = captioned(t, t(f"{prefix}.la_heading"))
+    heading = t("fields.local_authority")
+    la_table = measure_table(t, f"{element}-table", caption, heading, links, measures)
     return {"la_map": la_map, "la_table": la_table, "example_banner": site.example}
 
 
 def overview(site: Site, t: Translator, la_bounds: list) -> dict:
     """The overview: the authorities by deprivation, activity and funding."""
-    return _la_map_page(site, t, la_bounds, indicators=False, prefix="overview")
+    return la_map_page(site, t, la_bounds, profile_measures(site, t, site.las), "la", "overview")
 
 
 def indicator_map(site: Site, t: Translator, la_bounds: list) -> dict:
     """The authorities by each goal indicator's latest value (``indicators.html``); kept off
     the overview so that page stays within its budget on a phone."""
-    return _la_map_page(site, t, la_bounds, indicators=True, prefix="indicator_map")
+    measures = indicator_measures(t, site.latest["la"], codes_of("la", site.las))
+    return la_map_page(site, t, la_bounds, measures, "indicator", "indicator_map")
 
 
 def small_areas(site: Site, t: Translator, bounds: list) -> dict:
