@@ -218,9 +218,6 @@ class Translator:
             return "−" + prefix + text + suffix if text.strip("0.,") else prefix + text + suffix
         return prefix + text + suffix
 
-    def pct(self, fraction: object) -> str:
-        return self.fmt("pct", fraction)
-
     def js_format(self, kind: str) -> dict:
         """The same rule for the browser: decimals, prefix, suffix, multiplier, separators."""
         digits, prefix, suffix, _ = FORMATS[kind]

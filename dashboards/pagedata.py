@@ -933,11 +933,17 @@ REPORTED_FIELDS = (
 )
 
 
+def bar_block(chart_id: str, title: str, desc: str, items: list, summary, data, draw=True) -> dict:
+    """A bar chart of ``items`` (none unless ``draw``), its text summary and its data table, as
+    the macro ``chart_block`` shows them."""
+    chart = charts.bars(chart_id, title, desc, items) if draw else None
+    return {"chart": chart, "summary": summary, "table": data}
+
+
 def la_profile(site: Site, t: Translator, la: dict, bounds: list) -> dict:
     code = la["la_code"]
     la_name = name(la, "la", t.lang)
     period = activity_period(site, t)
-    figures = area_figures(site, t, la)
     rows = site.lsoas_in.get(code, [])
     lsoa_map = map_context(
         "la-lsoa-map",
@@ -949,37 +955,29 @@ def la_profile(site: Site, t: Translator, la: dict, bounds: list) -> dict:
     # WIMD decile distribution (counts of the authority's LSOAs; shares from the mart)
     counts = Counter(r.get("wimd_decile") for r in rows)
     items = [bar(decile_label(t, d), t, "int", counts[d]) for d in DECILES]
-    wimd_block = {
-        "chart": charts.bars(
-            "wimd-chart", t("la.wimd_chart_title", name=la_name), t("la.wimd_chart_desc"), items
-        ),
-        "summary": t(
+    wimd_block = bar_block(
+        "wimd-chart",
+        t("la.wimd_chart_title", name=la_name),
+        t("la.wimd_chart_desc"),
+        items,
+        t(
             "wimd_summary",
             n10=t.fmt("int", counts[1]),
             total=t.fmt("int", len(rows)),
-            p10=t.pct(la.get("share_lsoas_most_deprived_10pct")),
+            p10=t.fmt("pct", la.get("share_lsoas_most_deprived_10pct")),
             n20=t.fmt("int", counts[1] + counts[2]),
-            p20=t.pct(la.get("share_lsoas_most_deprived_20pct")),
+            p20=t.fmt("pct", la.get("share_lsoas_most_deprived_20pct")),
         ),
-        "table": bar_table(
+        bar_table(
             "wimd-table",
             captioned(t, t("la.wimd_heading")),
             [(t("fields.decile"), False), (t("fields.lsoa_count_short"), True)],
             items,
         ),
-    }
-    cat_items = [
-        bar(t(f"categories.{c}"), t, "dec1", la.get(RATE_COL[c])) for c in ACTION_CATEGORIES
-    ]
+    )
     top = max(ACTION_CATEGORIES, key=lambda c: la.get(COUNT_COL[c]) or 0)
-    activity = {
-        "chart": charts.bars(
-            "activity-chart",
-            t("la.activity_chart_title", name=la_name, period=period),
-            t("la.activity_chart_desc"),
-            cat_items,
-        ),
-        "summary": t(
+    if la.get("activity_count"):
+        summary = t(
             "la.activity_summary",
             total=t.fmt("int", la.get("activity_count")),
             name=la_name,
@@ -988,9 +986,16 @@ def la_profile(site: Site, t: Translator, la: dict, bounds: list) -> dict:
             top=t(f"categories.{top}"),
             top_count=t.fmt("int", la.get(COUNT_COL[top])),
         )
-        if la.get("activity_count")
-        else t("la.activity_summary_none", name=la_name),
-        "table": table(
+    else:
+        summary = t("la.activity_summary_none", name=la_name)
+    not_reported = [(t("not_reported"), None)] * 2
+    activity = bar_block(
+        "activity-chart",
+        t("la.activity_chart_title", name=la_name, period=period),
+        t("la.activity_chart_desc"),
+        [bar(t(f"categories.{c}"), t, "dec1", la.get(RATE_COL[c])) for c in ACTION_CATEGORIES],
+        summary,
+        table(
             "activity-table",
             captioned(t, t("la.activity_heading")),
             [
@@ -999,20 +1004,17 @@ def la_profile(site: Site, t: Translator, la: dict, bounds: list) -> dict:
                 numeric_column(t, "activity_per_10k", period),
             ],
             [
-                [
-                    (t(f"categories.{c}"), None),
-                    *(
-                        [cell(t, "int", la.get(COUNT_COL[c])), cell(t, "dec1", la.get(RATE_COL[c]))]
-                        if la.get("activity_reported") is not False
-                        else [(t("not_reported"), None), (t("not_reported"), None)]
-                    ),
-                ]
+                [(t(f"categories.{c}"), None)]
+                + (
+                    [cell(t, "int", la.get(COUNT_COL[c])), cell(t, "dec1", la.get(RATE_COL[c]))]
+                    if la.get("activity_reported") is not False
+                    else not_reported
+                )
                 for c in CATEGORIES
             ],
             False,
         ),
-    }
-    by_year = year_block(site, t, code, la_name)
+    )
     sec = (
         site.frames["marts.activity_by_la_sector"]
         .filter(pl.col("la_code") == code)
@@ -1020,38 +1022,34 @@ def la_profile(site: Site, t: Translator, la: dict, bounds: list) -> dict:
     )
     sec_items = [
         (t.get(f"sectors.{s}", s), n or 0, t.fmt("int", n))
-        for s, n in zip(sec["sector"].to_list(), sec["activity_count"].to_list(), strict=True)
+        for s, n in sec.select("sector", "activity_count").iter_rows()
     ]
-    sectors = {
-        "chart": charts.bars(
-            "sector-chart",
-            t("la.sectors_chart_title", name=la_name, period=period),
-            t("la.sectors_chart_desc"),
-            sec_items,
-        )
-        if sec_items
-        else None,
-        "summary": t("la.sectors_summary", top=sec_items[0][0], count=sec_items[0][2])
+    sectors = bar_block(
+        "sector-chart",
+        t("la.sectors_chart_title", name=la_name, period=period),
+        t("la.sectors_chart_desc"),
+        sec_items,
+        t("la.sectors_summary", top=sec_items[0][0], count=sec_items[0][2])
         if sec_items
         else t("la.activity_summary_none", name=la_name),
-        "table": bar_table(
+        bar_table(
             "sector-table",
             captioned(t, t("la.sectors_heading")),
             [(t("fields.sector"), False), numeric_column(t, "activity_count", period)],
             sec_items,
         ),
-    }
+        draw=bool(sec_items),
+    )
     return {
-        "la": la,
         "la_name": la_name,
         "parents": parent_links(site, t, la, "la"),
         "msoas": member_links(site, t, "msoa", codes_of("msoa", site.msoas_in.get(code, []))),
         "series": indicator_series(site, t, "la", code),
-        "figures": figures,
+        "figures": area_figures(site, t, la),
         "lsoa_map": lsoa_map,
         "wimd": wimd_block,
         "activity": activity,
-        "by_year": by_year,
+        "by_year": year_block(site, t, code, la_name),
         "indicators": indicators_beside_wales(site, t, code, la_name),
         "sectors": sectors,
         "similar": similar_list(site, t, LEVELS["la"], code),
@@ -1070,30 +1068,24 @@ def year_block(site: Site, t: Translator, code: str, area_name: str) -> dict:
     years = site.years
     items, rows = [], []
     for y in years:
-        counts = {c: (by.get((y, c)) or {}).get("activity_count") or 0 for c in ACTION_CATEGORIES}
-        total = sum(counts.values())
-        funding = sum((by.get((y, c)) or {}).get("funding_gbp") or 0 for c in ACTION_CATEGORIES)
-        items.append(bar(y, t, "int", total))
+        of_year = [by.get((y, c)) or {} for c in ACTION_CATEGORIES]
+        counts = [r.get("activity_count") or 0 for r in of_year]
+        funding = sum(r.get("funding_gbp") or 0 for r in of_year)
+        items.append(bar(y, t, "int", sum(counts)))
         rows.append(
-            [(y, None), cell(t, "int", total)]
-            + [cell(t, "int", counts[c]) for c in ACTION_CATEGORIES]
+            [(y, None), cell(t, "int", sum(counts))]
+            + [cell(t, "int", n) for n in counts]
             + [cell(t, "gbp", funding)]
         )
-    return {
-        "chart": charts.bars(
-            "year-chart", t("la.year_chart_title", name=area_name), t("la.year_chart_desc"), items
-        )
-        if any(v for _, v, _ in items)
-        else None,
-        "summary": t(
-            "la.year_summary",
-            n=t.fmt("int", len(years)),
-            latest=years[-1],
-            count=items[-1][2],
-        )
+    return bar_block(
+        "year-chart",
+        t("la.year_chart_title", name=area_name),
+        t("la.year_chart_desc"),
+        items,
+        t("la.year_summary", n=t.fmt("int", len(years)), latest=years[-1], count=items[-1][2])
         if years
         else t("la.activity_summary_none", name=area_name),
-        "table": table(
+        table(
             "year-table",
             captioned(t, t("la.year_heading")),
             [(t("fields.financial_year"), False), (t("fields.activity_count"), True)]
@@ -1102,7 +1094,8 @@ def year_block(site: Site, t: Translator, code: str, area_name: str) -> dict:
             rows,
             False,
         ),
-    }
+        draw=any(v for _, v, _ in items),
+    )
 
 
 def lsoa_profile(site: Site, t: Translator, r: dict, bounds: list) -> dict:
@@ -1562,8 +1555,8 @@ def goals(site: Site, t: Translator) -> dict:
 
 
 def deprivation(site: Site, t: Translator) -> dict:
-    df = site.frames["marts.activity_by_wimd_decile"]
-    rows_by = {(r["wimd_decile"], r["action_category"]): r for r in df.to_dicts()}
+    records = site.frames["marts.activity_by_wimd_decile"].to_dicts()
+    rows_by = {(r["wimd_decile"], r["action_category"]): r for r in records}
     period = activity_period(site, t)
     by_cat = {cat: [rows_by.get((d, cat), {}) for d in DECILES] for cat in CATEGORIES}
 
@@ -1577,51 +1570,40 @@ def deprivation(site: Site, t: Translator) -> dict:
     for cat, rows in by_cat.items():
         items = decile_bars(rows, "activity_per_10k", "dec1")
         cat_name = t(f"categories.{cat}")
-        blocks.append(
-            {
-                "id": f"dep-{cat}",
-                "heading": cat_name,
-                "chart": charts.bars(
-                    f"dep-chart-{cat}",
-                    t("deprivation.chart_title", category=cat_name, period=period),
-                    t("deprivation.chart_desc"),
-                    items,
-                ),
-                "summary": t(
-                    "deprivation.summary", category=cat_name, most=items[0][2], least=items[-1][2]
-                ),
-                "table": bar_table(
-                    f"dep-table-{cat}",
-                    captioned(t, cat_name),
-                    [
-                        (t("fields.decile"), False),
-                        numeric_column(t, "population", t("periods.census")),
-                        numeric_column(t, "activity_count", period),
-                        numeric_column(t, "activity_per_10k", period),
-                    ],
-                    items,
-                    [
-                        [
-                            cell(t, "int", r.get("population")),
-                            cell(t, "int", r.get("activity_count")),
-                        ]
-                        for r in rows
-                    ],
-                ),
-            }
+        block = bar_block(
+            f"dep-chart-{cat}",
+            t("deprivation.chart_title", category=cat_name, period=period),
+            t("deprivation.chart_desc"),
+            items,
+            t("deprivation.summary", category=cat_name, most=items[0][2], least=items[-1][2]),
+            bar_table(
+                f"dep-table-{cat}",
+                captioned(t, cat_name),
+                [
+                    (t("fields.decile"), False),
+                    numeric_column(t, "population", t("periods.census")),
+                    numeric_column(t, "activity_count", period),
+                    numeric_column(t, "activity_per_10k", period),
+                ],
+                items,
+                [
+                    [cell(t, "int", r.get(c)) for c in ("population", "activity_count")]
+                    for r in rows
+                ],
+            ),
         )
+        blocks.append({"id": f"dep-{cat}", "heading": cat_name, **block})
     f_items = decile_bars(by_cat["all"], "funding_per_head_gbp", "gbp2")
-    funding = {
-        "chart": charts.bars(
-            "dep-funding",
-            t("deprivation.funding_title", period=period),
-            t("deprivation.funding_desc"),
-            f_items,
-        ),
-        "summary": t("deprivation.funding_summary", most=f_items[0][2], least=f_items[-1][2]),
-        "table": bar_table(
+    funding_title = t("deprivation.funding_title", period=period)
+    funding = bar_block(
+        "dep-funding",
+        funding_title,
+        t("deprivation.funding_desc"),
+        f_items,
+        t("deprivation.funding_summary", most=f_items[0][2], least=f_items[-1][2]),
+        bar_table(
             "dep-funding-table",
-            captioned(t, t("deprivation.funding_title", period=period)),
+            captioned(t, funding_title),
             [
                 (t("fields.decile"), False),
                 (t("fields.funding_gbp"), True),
@@ -1630,10 +1612,10 @@ def deprivation(site: Site, t: Translator) -> dict:
             f_items,
             [[cell(t, "gbp", r.get("funding_gbp"))] for r in by_cat["all"]],
         ),
-    }
+    )
     return {
         "blocks": blocks,
         "funding": funding,
         "period": period,
-        "example_banner": any(r.get("is_example_data") for r in df.to_dicts()),
+        "example_banner": any(r.get("is_example_data") for r in records),
     }
