@@ -1115,13 +1115,13 @@ def lsoa_profile(site: Site, t: Translator, r: dict, bounds: list) -> dict:
         {**figure(t, r, "participant_count", "int", period), "value": None, "shown": shown},
         figure(t, r, "community_support_groups", "int", t("periods.spring_2020")),
     ]
-    domain_items = [bar(t(f"domains.{d}"), t, "int", r.get(f"{d}_rank")) for d in DOMAINS]
-    total = len(site.lsoas)
+    total = t.fmt("int", len(site.lsoas))
     rural = r.get("rural_urban_class")
     siblings = site.lsoas_in.get(r["la_code"], [])
+    la_name = name(la, "la", t.lang)
     lsoa_map = map_context(
         "lsoa-area-map",
-        t("lsoa.map_title", name=nm, la=name(la, "la", t.lang)),
+        t("lsoa.map_title", name=nm, la=la_name),
         t("lsoa.map_desc"),
         map_layer(site, t, f"lsoa-{r['la_code']}", "lsoa", siblings, bounds),
         t,
@@ -1132,27 +1132,22 @@ def lsoa_profile(site: Site, t: Translator, r: dict, bounds: list) -> dict:
         "r": r,
         "name": nm,
         "heading": fill(t, "lsoa.title", name=proper_name(r, "lsoa", t.lang)),
-        "la_name": name(la, "la", t.lang),
+        "la_name": la_name,
+        "ward": ward_name(t, r),
         "msoa_name": name(r, "msoa", t.lang),
         "msoa_href": "../" + LEVELS["msoa"].page(r["msoa_code"])
         if r.get("msoa_code") in site.by_code["msoa"]
         else None,
         "rural": t.get(f"rural_urban.{rural}", rural or ""),
         "figures": figures,
-        "domains": {
-            "chart": charts.bars(
-                "domain-chart",
-                t("lsoa.domain_chart_title", name=nm),
-                t("lsoa.domain_chart_desc", total=t.fmt("int", total)),
-                domain_items,
-            ),
-            "summary": t(
-                "lsoa.domain_summary",
-                rank=t.fmt("int", r.get("wimd_rank")),
-                total=t.fmt("int", total),
-            ),
-            "table": None,  # the chart is a list of labels and values already
-        },
+        "domains": bar_block(
+            "domain-chart",
+            t("lsoa.domain_chart_title", name=nm),
+            t("lsoa.domain_chart_desc", total=total),
+            [bar(t(f"domains.{d}"), t, "int", r.get(f"{d}_rank")) for d in DOMAINS],
+            t("lsoa.domain_summary", rank=t.fmt("int", r.get("wimd_rank")), total=total),
+            None,  # the chart is a list of labels and values already
+        ),
         "lsoa_map": lsoa_map,
         "similar": similar_list(site, t, LEVELS["lsoa"], code),
         "extract": extract_href(site, r["la_code"]),
@@ -1177,14 +1172,9 @@ def area_link(site: Site, t: Translator, level: str, code: str) -> dict | None:
 
 def parent_links(site: Site, t: Translator, r: dict, own: str) -> list[dict]:
     """The areas an area of level ``own`` belongs to: its authority (MSOA), PSB and health board."""
-    out = []
-    for level in ("la", "psb", "hb"):
-        col = LEVELS[level].code_col
-        if level != own and r.get(col):
-            link = area_link(site, t, level, r[col])
-            if link is not None:
-                out.append(link)
-    return out
+    codes = {level: r.get(LEVELS[level].code_col) for level in ("la", "psb", "hb") if level != own}
+    links = [area_link(site, t, level, code) for level, code in codes.items() if code]
+    return [x for x in links if x]
 
 
 def member_links(site: Site, t: Translator, level: str, codes: list[str]) -> list:
@@ -1242,8 +1232,7 @@ def group_profile(site: Site, t: Translator, level: str, r: dict, bounds: list) 
     code = r[lv.code_col]
     nm = name(r, lv.prefix, t.lang)
     figures = area_figures(site, t, r)
-    beside = None
-    series = None
+    beside = series = None
     if level == "msoa":
         la = site.la[r["la_code"]]
         la_name = name(la, "la", t.lang)
@@ -1276,7 +1265,6 @@ def group_profile(site: Site, t: Translator, level: str, r: dict, bounds: list) 
         whole=level != "msoa",
     )
     return {
-        "r": r,
         "level": level,
         "level_name": t(f"levels.{level}"),
         "name": nm,
@@ -1450,40 +1438,50 @@ def correlation_cells(t: Translator, c: dict, label: str) -> list[tuple]:
     ]
 
 
+def goal_indicators_table(site: Site, t: Translator, goal_code: str, goal_name: str) -> dict:
+    """A goal's indicators with the latest Wales value and its period, by national indicator."""
+    inds = [r for r in site.ind_ref if goal_code in (r.get("wellbeing_goals") or [])]
+    rows = []
+    for r in sorted(
+        inds, key=lambda r: (missing_last(r.get("national_indicator")), r["indicator_code"])
+    ):
+        w = site.wales_latest.get(r["indicator_code"]) or {}
+        ni = r.get("national_indicator")
+        kind = unit_kind(r.get("unit"), w.get("value"))
+        note = site.wales_note.get(r["indicator_code"], {})
+        rows.append(
+            [
+                (localised(t, r, "indicator_name"), None),
+                (t.fmt("int", ni) if ni is not None else "–", ni),
+                (unit_text(t, r.get("unit")), None),
+                wales_cell(t, kind, w.get("value"), note),
+                (period_text(t, w) if w else "–", None),
+                (t.get(f"polarity.{r.get('polarity')}", ""), None),
+            ]
+        )
+    columns = [
+        (t("fields.indicator"), False),
+        (t("fields.national_indicator"), True),
+        (t("fields.unit"), False),
+        (t("goals.wales_latest"), True),
+        (t("fields.period"), False),
+        (t("fields.direction"), False),
+    ]
+    caption = t("goals.indicators_heading") + " – " + goal_name
+    return table(f"ind-{goal_code}", caption, columns, rows)
+
+
 def goals(site: Site, t: Translator) -> dict:
     collab = site.frames["marts.collaboration_and_goals"].to_dicts()
     activity = period_span(t, collab[0].get("activity_period_label")) if collab else ""
     sections = []
     for g in site.goals:
         gc = g["goal_code"]
-        inds = [r for r in site.ind_ref if gc in (r.get("wellbeing_goals") or [])]
-        ind_rows = []
-        for r in sorted(
-            inds, key=lambda r: (missing_last(r.get("national_indicator")), r["indicator_code"])
-        ):
-            w = site.wales_latest.get(r["indicator_code"])
-            nm = localised(t, r, "indicator_name")
-            ni = r.get("national_indicator")
-            kind = unit_kind(r.get("unit"), w["value"] if w else None)
-            ind_rows.append(
-                [
-                    (nm, None),
-                    (t.fmt("int", ni) if ni is not None else "–", ni),
-                    (unit_text(t, r.get("unit")), None),
-                    wales_cell(
-                        t,
-                        kind,
-                        w["value"] if w else None,
-                        site.wales_note.get(r["indicator_code"], {}),
-                    ),
-                    (period_text(t, w) if w else "–", None),
-                    (t.get(f"polarity.{r.get('polarity')}", ""), None),
-                ]
-            )
+        goal_name = localised(t, g, "goal_name")
         cor = [c for c in collab if gc in (c.get("wellbeing_goals") or [])]
         cor.sort(key=lambda c: (c["indicator_code"], CATEGORIES.index(c["action_category"])))
-        groups: list[tuple[str, list]] = []
-        trows, caveats = [], []
+        groups: list[tuple[str, list]] = []  # (indicator, its rows) for the forest plot
+        trows = []
         for c in cor:
             nm = localised(t, c, "indicator_name")
             cat = t(f"categories.{c['action_category']}")
@@ -1495,10 +1493,8 @@ def goals(site: Site, t: Translator) -> dict:
                 (cat, rho, c.get("partial_ci_lower"), c.get("partial_ci_upper"), t.fmt("dec2", rho))
             )
             trows.append(correlation_cells(t, c, f"{nm} · {cat}"))
-            cav = localised(t, c, "caveat")
-            if cav and cav not in caveats:
-                caveats.append(cav)
-        goal_name = localised(t, g, "goal_name")
+        # each caveat once, in order
+        caveats = dict.fromkeys(cav for c in cor if (cav := localised(t, c, "caveat")))
         # stands_out: adjusted for deprivation and for many comparisons (Holm) in the mart
         n_excl = sum(1 for c in cor if c.get("stands_out"))
         sections.append(
@@ -1507,19 +1503,7 @@ def goals(site: Site, t: Translator) -> dict:
                 "number": g["goal_number"],
                 "name": goal_name,
                 "description": localised(t, g, "description") or "",
-                "indicators": table(
-                    f"ind-{gc}",
-                    t("goals.indicators_heading") + " – " + goal_name,
-                    [
-                        (t("fields.indicator"), False),
-                        (t("fields.national_indicator"), True),
-                        (t("fields.unit"), False),
-                        (t("goals.wales_latest"), True),
-                        (t("fields.period"), False),
-                        (t("fields.direction"), False),
-                    ],
-                    ind_rows,
-                ),
+                "indicators": goal_indicators_table(site, t, gc, goal_name),
                 "forest": charts.forest(
                     f"forest-{gc}",
                     t("goals.forest_title", goal=goal_name),
@@ -1537,7 +1521,7 @@ def goals(site: Site, t: Translator) -> dict:
                     correlation_columns(t, cor[0] if cor else {}, activity),
                     trows,
                 ),
-                "caveats": caveats,
+                "caveats": list(caveats),
             }
         )
     n_all = len(collab)
