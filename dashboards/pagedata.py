@@ -335,40 +335,26 @@ def rate_measures(t: Translator, rows: list[dict], period: str) -> list[Measure]
 
 def lsoa_measures(site: Site, t: Translator, rows: list[dict]) -> list[Measure]:
     """Measures of the small areas' own columns: WIMD ranks and deciles, rates, population."""
-    wimd, census, period = t("periods.wimd"), t("periods.census"), activity_period(site, t)
-    rank = t("units.rank_lsoa")
+    col = partial(column_measure, rows)
+    wimd, rank, decile = t("periods.wimd"), t("units.rank_lsoa"), t("units.decile")
     ms = [
-        column_measure(rows, "wimd_rank", t("measures.wimd_rank"), rank, "", "int", reverse=True),
-        column_measure(
-            rows,
+        col("wimd_rank", t("measures.wimd_rank"), rank, "", "int", reverse=True),
+        col(
             "wimd_decile",
             t("measures.wimd_decile"),
-            t("units.decile"),
+            decile,
             "",
             "int",
             reverse=True,
             domain=list(DECILES),
         ),
-        *(
-            column_measure(rows, f"{d}_rank", t(f"domains.{d}"), rank, wimd, "int", reverse=True)
-            for d in DOMAINS
-        ),
-        *rate_measures(t, rows, period),
-        column_measure(
-            rows, "population", t("fields.population"), t("units.people"), census, "int"
-        ),
+        *(col(f"{d}_rank", t(f"domains.{d}"), rank, wimd, "int", reverse=True) for d in DOMAINS),
+        *rate_measures(t, rows, activity_period(site, t)),
+        col("population", t("fields.population"), t("units.people"), t("periods.census"), "int"),
     ]
     if rows and "loneliness_zscore" in rows[0]:
-        ms.append(
-            column_measure(
-                rows,
-                "loneliness_zscore",
-                t("measures.loneliness_zscore"),
-                t("units.zscore"),
-                t("periods.loneliness"),
-                "dec2",
-            )
-        )
+        zscore, period = t("units.zscore"), t("periods.loneliness")
+        ms.append(col("loneliness_zscore", t("measures.loneliness_zscore"), zscore, period, "dec2"))
     return ms
 
 
@@ -800,19 +786,16 @@ def indicator_series(site: Site, t: Translator, level: str, code: str) -> dict:
             ]
             for p in points
         ]
-        latest_text = t(
-            "series.latest",
-            value=shown(last["value"]),
-            unit=unit,
-            period=period_text(t, last),
+        latest = t(
+            "series.latest", value=shown(last["value"]), unit=unit, period=points[-1]["label"]
         )
         if not missing(last.get("wales_value")):
-            latest_text += " " + t("series.latest_wales", value=shown(last["wales_value"]))
+            latest += " " + t("series.latest_wales", value=shown(last["wales_value"]))
         out.append(
             {
                 "chart": charts.series(sid, nm, points, shown),
                 "indicator": ind,
-                "latest": latest_text,
+                "latest": latest,
                 "latest_value": last["value"],
                 "latest_period": last["period_label"],
                 "unit": unit,
@@ -1347,10 +1330,8 @@ def search_index(site: Site) -> dict:
     ):
         held = grouped((r for r in site.lsoas if r.get(code_col)), itemgetter(code_col))
         for code, rows in sorted(held.items()):
-            first = rows[0]
-            cy = first[cy_col] if cy_col else None
-            lsoas = [r["lsoa_code"] for r in rows]
-            out.append([kind, code, first[en_col], cy, first["la_code"], lsoas])
+            first, lsoas = rows[0], codes_of("lsoa", rows)
+            out.append([kind, code, first[en_col], first[cy_col], first["la_code"], lsoas])
     for e in out:
         text = " ".join(x for x in (e[1], e[2], e[3]) if x)
         e.insert(5, fold(text))
