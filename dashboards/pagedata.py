@@ -418,20 +418,16 @@ def classify(m: Measure, t: Translator, k: int = 5):
     pos = [(i / (n - 1) if n > 1 else 0.5) for i in range(n)]
     # viridis: 0 = dark purple, 1 = yellow. Higher values darker unless reversed.
     colours = [viridis(0.05 + 0.9 * (p if m.reverse else 1 - p)) for p in pos]
-    codes = []
-    for v in vals:
-        if v is None:
-            codes.append("-")
-        elif edges is None:
-            codes.append(str(classes.index(v)) if v in classes else "-")
-        else:
-            i = min(max(bisect.bisect_right(edges, v) - 1, 0), len(edges) - 2)
-            codes.append(str(i))
     if edges is None:
+        codes = [str(classes.index(v)) if v in classes else "-" for v in vals]
         labels = [t.fmt(m.kind, c) for c in classes]
     else:
         # A class holds edges[i] <= v < edges[i + 1]; the last holds its upper end too.
         last = len(edges) - 2
+        codes = [
+            "-" if v is None else str(min(max(bisect.bisect_right(edges, v) - 1, 0), last))
+            for v in vals
+        ]
         labels = [
             t(
                 "map.band_last" if i == last else "map.band",
@@ -619,37 +615,28 @@ def participants_shown(t: Translator, row: dict) -> tuple[str, float]:
 
 
 def lsoa_table(site: Site, t: Translator, rows: list[dict], table_id: str, caption: str):
+    """The small areas in ``rows``, most deprived first, with their figures (a filterable table)."""
     period, wimd = activity_period(site, t), t("periods.wimd")
-    cols = [
-        (t("fields.lsoa"), False),
-        (t("fields.ward"), False),
-        numeric_column(t, "wimd_rank", wimd),
-        numeric_column(t, "wimd_decile", wimd),
-        numeric_column(t, "population", t("periods.census")),
-        numeric_column(t, "activity_count", period),
-        numeric_column(t, "activity_per_10k", period),
-        numeric_column(t, "participant_count", period),
+    numbers = [
+        ("wimd_rank", "int", wimd),
+        ("wimd_decile", "int", wimd),
+        ("population", "int", t("periods.census")),
+        ("activity_count", "int", period),
+        ("activity_per_10k", "dec1", period),
     ]
+    cols = [(t("fields.lsoa"), False), (t("fields.ward"), False)]
+    cols += [numeric_column(t, field_key, p) for field_key, _, p in numbers]
+    cols.append(numeric_column(t, "participant_count", period))  # as disclosure control left it
     body = []
     for r in sorted(rows, key=lambda r: missing_last(r.get("wimd_rank"))):
-        shown, key = participants_shown(t, r)
         link = Markup('<a href="{}">{}</a> <span class="code">{}</span>').format(
             "../" + LEVELS["lsoa"].page(r["lsoa_code"]),
             proper_name(r, "lsoa", t.lang),
             r["lsoa_code"],
         )
-        body.append(
-            [
-                (link, None),
-                (Markup('<span translate="no">{}</span>').format(ward_name(t, r)), None),
-                cell(t, "int", r.get("wimd_rank")),
-                cell(t, "int", r.get("wimd_decile")),
-                cell(t, "int", r.get("population")),
-                cell(t, "int", r.get("activity_count")),
-                cell(t, "dec1", r.get("activity_per_10k")),
-                (shown, key),
-            ]
-        )
+        ward = Markup('<span translate="no">{}</span>').format(ward_name(t, r))
+        figures = [cell(t, kind, r.get(c)) for c, kind, _ in numbers]
+        body.append([(link, None), (ward, None), *figures, participants_shown(t, r)])
     return table(table_id, caption, cols, body, filterable=True)
 
 
