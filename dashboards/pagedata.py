@@ -867,6 +867,19 @@ def area_figures(site: Site, t: Translator, r: dict) -> list[dict]:
     """Key figures of an area with the authority profile's columns (authority, PSB, health
     board, MSOA), with units and periods; a figure whose column the level lacks is left out."""
     period, wimd, census = activity_period(site, t), t("periods.wimd"), t("periods.census")
+    from_returns = [
+        figure(t, r, "activity_count", "int", period),
+        figure(t, r, "activity_per_10k", "dec1", period),
+        figure(t, r, "funding_gbp", "gbp", period),
+        figure(t, r, "funding_per_head_gbp", "gbp2", period),
+        figure(t, r, "partner_organisation_count", "int", period),
+        figure(t, r, "share_activity_in_most_deprived_20pct", "pct", period),
+    ]
+    if r.get("activity_reported") is False:
+        # No partner return for the area: its figures from partner returns are not known, not 0
+        # (the marts keep the counts of records received, 0, and leave the rates null).
+        for f in from_returns:
+            f["shown"] = t("not_reported")
     figures = [
         figure(t, r, "population", "int", census),
         figure(t, r, "lsoa_count", "int", census),
@@ -874,33 +887,11 @@ def area_figures(site: Site, t: Translator, r: dict) -> list[dict]:
         figure(t, r, "share_lsoas_most_deprived_20pct", "pct", wimd),
         figure(t, r, "share_people_most_deprived_10pct", "pct", wimd),
         figure(t, r, "share_people_most_deprived_20pct", "pct", wimd),
-        figure(t, r, "activity_count", "int", period),
-        figure(t, r, "activity_per_10k", "dec1", period),
-        figure(t, r, "funding_gbp", "gbp", period),
-        figure(t, r, "funding_per_head_gbp", "gbp2", period),
-        figure(t, r, "partner_organisation_count", "int", period),
-        figure(t, r, "share_activity_in_most_deprived_20pct", "pct", period),
+        *from_returns,
         figure(t, r, "community_support_groups", "int", t("periods.spring_2020")),
         figure(t, r, "volunteer_registrations", "int", t("periods.spring_2020")),
     ]
-    if r.get("activity_reported") is False:
-        # no partner return for the area: its activity figures are not known, not 0
-        for f in figures:
-            if f["field"] in REPORTED_FIELDS:
-                f["shown"] = t("not_reported")
     return [f for f in figures if f["field"] in r]
-
-
-# the figures that come from partner returns, shown as "Not reported" where activity_reported is
-# false (the marts keep the counts of records received, 0, and leave the rates null)
-REPORTED_FIELDS = (
-    "activity_count",
-    "activity_per_10k",
-    "funding_gbp",
-    "funding_per_head_gbp",
-    "partner_organisation_count",
-    "share_activity_in_most_deprived_20pct",
-)
 
 
 def bar_block(chart_id: str, title: str, desc: str, items: list, summary, data, draw=True) -> dict:
