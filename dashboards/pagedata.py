@@ -292,9 +292,7 @@ class Measure:
 
 
 def unit_text(t: Translator, unit: str | None) -> str:
-    if not unit:
-        return ""
-    return t.get(f"units.{unit}", unit)
+    return t.get(f"units.{unit}", unit) if unit else ""
 
 
 def indicator_measures(t: Translator, latest: pl.DataFrame, codes: list[str]) -> list[Measure]:
@@ -530,8 +528,7 @@ def map_layer(site: Site, t: Translator, geo: str, level: str, rows: list, bound
     layer = {
         "key": key,
         "geo": geo,
-        "legends": legends,
-        "order": [m.key for m in measures],
+        "legends": legends,  # by measure key, in the measures' order
         "data": {
             "geo": geo,
             "codes": codes,
@@ -553,7 +550,7 @@ def map_context(map_id, title, desc, layer, t, highlight=None, keys=None, whole=
     the shared layer data is loaded from ``script``, the boundaries from ``geo``. The map opens
     on the highlighted area and its neighbours, or on the whole map (``whole``) with the area
     outlined."""
-    keys = keys or layer["order"]
+    keys = keys or list(layer["legends"])  # by default every measure, in order
     return {
         "id": map_id,
         "title": title,
