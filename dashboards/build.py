@@ -3,13 +3,10 @@
     python -m dashboards.build --db data/published/wellbeing.duckdb --out data/site \
         --boundaries data/boundaries [--sources sources.json] [--contact EMAIL-OR-URL]
 
-Pages (each in ``en/`` and ``cy/``): ``index.html`` (overview map of the authorities),
-``areas.html`` (map of the 1,917 small areas), ``la/<W06>.html`` and ``lsoa/<W01>.html``
-(profiles), ``compare.html``, ``search.html``, ``goals.html``, ``deprivation.html``,
-``data.html``, ``sources.html``, ``methods.html``, ``accessibility.html``, ``contact.html``; a
-bilingual ``index.html`` at the root. ``assets/`` holds the styles, script, vendored Leaflet,
-boundaries, compare data and search indexes (scripts, so the site works from ``file://``);
-``data/`` holds publish's exports. Every link is relative.
+The pages (each in ``en/`` and ``cy/``, with a bilingual ``index.html`` at the root) are listed
+in ``dashboards/README.md``. ``assets/`` holds the styles, script, vendored Leaflet, boundaries,
+map and compare data and search indexes (scripts, so the site works from ``file://``); ``data/``
+holds publish's exports. Every link is relative.
 
 This package never imports ``pipelines`` (the Dagster asset in ``pipelines/dashboard`` calls
 ``build_site``); page data comes from ``dashboards.pagedata``.
@@ -146,11 +143,9 @@ class SiteBuilder:
         if isinstance(template, str):
             template = self.env.get_template(template)
         root = "../" * (path.count("/") + 1)
-        ctx.setdefault("example_banner", False)
-        ctx.setdefault("scripts", [])
-        ctx.setdefault("styles", [])
         lang = t.lang
         html = template.render(
+            {"example_banner": False, "scripts": [], "styles": [], **ctx},
             t=t,
             lang=lang,
             other_lang="cy" if lang == "en" else "en",
@@ -160,7 +155,6 @@ class SiteBuilder:
             built_on=self.built_on,
             nav=NAV,
             footer=FOOTER,
-            **ctx,
         )
         self.write(f"{lang}/{path}", html)
 
@@ -182,7 +176,7 @@ class SiteBuilder:
                 self.boundaries(f"{level}-{la_code}", areas)
         for level in ("psb", "hb"):
             areas = self.group_areas[level]
-            codes = [r[pd.LEVELS[level].code_col] for r in self.site.rows[level]]
+            codes = pd.codes_of(level, self.site.rows[level])
             self.boundaries(level, [areas[c] for c in codes if c in areas])
         self.write(
             "assets/search/areas.js", _register("WBSEARCH", "areas", pd.search_index(self.site))
