@@ -227,11 +227,10 @@ class Translator:
 def unit_kind(unit: str | None, *values: object) -> str:
     """The format kind for an indicator unit as the marts name it; ``values`` (missing ones
     ignored) choose the decimals: two below 10 (or below £100), where one would hide changes."""
-    present = [abs(v) for v in values if not missing(v)]
-    value_hint = max(present) if present else None
+    largest = max((abs(v) for v in values if not missing(v)), default=None)
     u = (unit or "").lower()
     if u in ("percent", "percentage", "%", "pct"):
         return "pct_value"
     if u in ("gbp", "£", "pounds"):
-        return "gbp2" if value_hint is not None and abs(value_hint) < 100 else "gbp"
-    return "dec2" if value_hint is not None and abs(value_hint) < 10 else "dec1"
+        return "gbp2" if largest is not None and largest < 100 else "gbp"
+    return "dec2" if largest is not None and largest < 10 else "dec1"
