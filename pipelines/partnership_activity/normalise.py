@@ -86,6 +86,7 @@ Contact columns (``contact_email``, ``contact_phone``) are never loaded. ``redac
 the same rule to any text in Python (error messages).
 """
 
+import csv
 import re
 import unicodedata
 from functools import lru_cache
@@ -94,6 +95,7 @@ import duckdb
 
 from dashboards.i18n import soft_mutation
 from pipelines.financial_year import FINANCIAL_YEAR_MACROS
+from pipelines.partnership_activity import contract as pc
 from pipelines.settings import PROJECT_ROOT
 from pipelines.sqltext import case_lookup, quote_ident, sql_value
 
@@ -279,8 +281,6 @@ STILL_RUNNING_HINT = (
 
 def _optional_columns() -> list[str]:
     """Columns a partner may send and may leave empty (the contract's ``required: false``)."""
-    from pipelines.partnership_activity import contract as pc
-
     return [c for c in pc.submitted_columns() if not pc.properties()[c].get("required")]
 
 
@@ -339,9 +339,6 @@ def macros() -> list[str]:
                  then x
                  else replace(trim(regexp_replace(lower(x), '[^a-z0-9]+', '_', 'g'), '_'),
                               '_and_', '_') end)""",
-        """create or replace temp macro pa_goal(c, goal_words) as (
-            case when goal_words then regexp_replace(regexp_replace(regexp_replace(c,
-                 '^a_', ''), '^wales_of_', ''), '_wales$', '') else c end)""",
         # identity of a partner
         """create or replace temp macro pa_partner_key(x) as (
             nullif(trim(regexp_replace(replace(strip_accents(lower(x)), '&', ' and '),
@@ -469,7 +466,7 @@ def code_sql(column: str, value: str, allowed: list[str]) -> str:
     """SQL: a code column's value normalised (``pa_code``, then its aliases); a value that is
     already one of ``allowed`` (nearly every row) is taken as it is."""
     code = f"pa_code({value})"
-    mapped = case_lookup(code, ALIASES.get(column, {}), code) if ALIASES.get(column) else code
+    mapped = case_lookup(code, ALIASES.get(column, {}), code)
     listed = ", ".join(sql_value(a) for a in allowed)
     return f"(case when {value} in ({listed}) then {value} else {mapped} end)"
 
@@ -669,8 +666,6 @@ def council_labels() -> dict[str, str]:
     """Local authority code -> one bilingual label per council, 'Cardiff Council / Cyngor
     Caerdydd' (the first English and the first Welsh name of ``COUNCIL_NAMES_CSV``): the
     template's la_code drop-down offers these, and the loader reads each as its council."""
-    import csv
-
     with open(COUNCIL_NAMES_CSV, encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     names: dict[str, dict[str, str]] = {}
@@ -740,14 +735,13 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "numbers": ("participant_count", "funding_gbp", "is_example_data"),
     "location": ("lsoa_code", "la_code", "postcode", "latitude", "longitude"),
 }
+GROUPED = sorted({c for cs in GROUPS.values() for c in cs})
 
 
 def _sent_column(column: str, columns: list[str]) -> str:
     if column not in columns:
         return f"null::varchar as {sent(column)}"
-    from pipelines.partnership_activity.contract import redaction_columns
-
-    if column in redaction_columns("free_text"):  # the contract's redaction: free_text
+    if column in pc.redaction_columns("free_text"):  # the contract's redaction: free_text
         return f"pa_redact(pa_blank(s.{quote_ident(column)})) as {sent(column)}"
     return f"pa_blank(s.{quote_ident(column)}) as {sent(column)}"
 
@@ -764,20 +758,22 @@ def raw(column: str) -> str:
     return quote_ident(f"{column}__raw")
 
 
+def _raw_column(column: str, columns: list[str]) -> str:
+    """The value of ``column`` as sent (null when the file has no such column), as ``raw``."""
+    value = f"s.{quote_ident(column)}" if column in columns else "null::varchar"
+    return f"{value} as {raw(column)}"
+
+
 def keys_sql(source: str, columns: list[str]) -> str:
     """One scan of ``source``: the distinct values, as sent, of every group (``GROUPS``), each
     row tagged with its group (``_group``)."""
-    keyed = sorted({c for cs in GROUPS.values() for c in cs})
     sets = ", ".join("(" + ", ".join(raw(c) for c in cs) + ")" for cs in GROUPS.values())
-    all_keys = ", ".join(raw(c) for c in keyed)
+    all_keys = ", ".join(raw(c) for c in GROUPED)
     case = " ".join(
-        f"when grouping_id({all_keys}) = {_grouping_id(cs, keyed)} then {sql_value(name)}"
+        f"when grouping_id({all_keys}) = {_grouping_id(cs, GROUPED)} then {sql_value(name)}"
         for name, cs in GROUPS.items()
     )
-    values = ", ".join(
-        (f"s.{quote_ident(c)}" if c in columns else "null::varchar") + f" as {raw(c)}"
-        for c in keyed
-    )
+    values = ", ".join(_raw_column(c, columns) for c in GROUPED)
     return (
         f"select case {case} end as _group, {all_keys} "
         f"from (select {values} from {source} s) group by grouping sets ({sets})"
@@ -792,14 +788,8 @@ def dictionary_sql(group: str, keys: str, allowed: dict[str, list[str]]) -> str:
         + f" from {keys} where _group = {sql_value(group)})"
     )
     if group == "codes":
-        codes = ", ".join(
-            f"{code_sql(c, sent(c), allowed[c])} as {c}"
-            for c in ("action_category", "activity_type", "partnership_maturity")
-        )
-        named = " or ".join(
-            _named_sql(c, sent(c))
-            for c in ("action_category", "activity_type", "partnership_maturity")
-        )
+        codes = ", ".join(f"{code_sql(c, sent(c), allowed[c])} as {c}" for c in GROUPS[group])
+        named = " or ".join(_named_sql(c, sent(c)) for c in GROUPS[group])
         return f"select *, {codes}, {named} as _named_code from {rows}"
     if group in ("sectors", "goals"):
         column = GROUPS[group][0]
@@ -817,13 +807,12 @@ def dictionary_sql(group: str, keys: str, allowed: dict[str, list[str]]) -> str:
             f"select *, {prefix}.v as {column}, {prefix}.p as {column}_precision from d3"
         )
     if group == "numbers":
+        parsed = ", ".join(
+            f"{PARSED[c][1].format(x=sent(c))} as {PARSED[c][0]}" for c in GROUPS[group]
+        )
         return (
             f"select *, _participants.v as participant_count, _funding.v as funding_gbp, "
-            f"coalesce(_example.v, false) as is_example_data from (select *, "
-            f"pa_count(pa_spaces({sent('participant_count')}), 'participant_count') "
-            "as _participants, "
-            f"pa_amount(pa_spaces({sent('funding_gbp')})) as _funding, "
-            f"pa_bool({sent('is_example_data')}, 'is_example_data') as _example from {rows})"
+            f"coalesce(_example.v, false) as is_example_data from (select *, {parsed} from {rows})"
         )
     if group == "location":
         return LOCATION_SQL.format(
@@ -834,8 +823,28 @@ def dictionary_sql(group: str, keys: str, allowed: dict[str, list[str]]) -> str:
             pc=sent("postcode"),
             lat=sent("latitude"),
             lon=sent("longitude"),
+            lsoa_by=_resolved("_lsoa", otherwise="_lsoa_given"),
+            la_by=_resolved("_la"),
+            la_name_by=_resolved("_la_name"),
+            la_cy_by=_resolved("_la_cy"),
         )
     raise KeyError(group)
+
+
+# How the LSOA was found (``lsoa_resolved_from``) -> the prefix of the columns of the lookup read
+RESOLVED_FROM = {
+    "lsoa_code": "_l21",
+    "lsoa_code_2011": "_l11",
+    "postcode": "_pc",
+    "coordinates": "_pt",
+}
+
+
+def _resolved(suffix: str, otherwise: str = "null") -> str:
+    """SQL: the column ``<prefix><suffix>`` of the lookup the LSOA was found in (``otherwise``
+    when it was not found)."""
+    branches = " ".join(f"when '{way}' then {p}{suffix}" for way, p in RESOLVED_FROM.items())
+    return f"case lsoa_resolved_from {branches} else {otherwise} end"
 
 
 LOCATION_SQL = """
@@ -853,6 +862,7 @@ with n as (
 ),
 j as (
     select n.*,
+        l21.lsoa21_code as _l21_lsoa,
         l21.la_code as _l21_la, l21.la_name_en as _l21_la_name, l21.la_name_cy as _l21_la_cy,
         l11.n21 as _l11_n, l11.lsoa21_code as _l11_lsoa, l11.lsoa21_list as _l11_list,
         l11.la_code as _l11_la, l11.la_name_en as _l11_la_name, l11.la_name_cy as _l11_la_cy,
@@ -881,27 +891,12 @@ r as (
     from j
 )
 select {keys}, _lat, _lon, _lsoa_given, _pc_key, lsoa_resolved_from,
-    case lsoa_resolved_from when 'lsoa_code' then _lsoa_given
-                            when 'lsoa_code_2011' then _l11_lsoa
-                            when 'postcode' then _pc_lsoa
-                            when 'coordinates' then _pt_lsoa
-                            else _lsoa_given end as lsoa_code,
-    case lsoa_resolved_from when 'lsoa_code' then _l21_la when 'lsoa_code_2011' then _l11_la
-                            when 'postcode' then _pc_la when 'coordinates' then _pt_la
-                            end as lsoa_la_code,
-    case lsoa_resolved_from when 'lsoa_code' then _l21_la_name
-                            when 'lsoa_code_2011' then _l11_la_name
-                            when 'postcode' then _pc_la_name
-                            when 'coordinates' then _pt_la_name end as lsoa_la_name,
-    case lsoa_resolved_from when 'lsoa_code' then _l21_la_cy
-                            when 'lsoa_code_2011' then _l11_la_cy
-                            when 'postcode' then _pc_la_cy
-                            when 'coordinates' then _pt_la_cy end as lsoa_la_name_cy,
+    {lsoa_by} as lsoa_code,
+    {la_by} as lsoa_la_code,
+    {la_name_by} as lsoa_la_name,
+    {la_cy_by} as lsoa_la_name_cy,
     _pc_la as postcode_la_code, _pc_la_name as postcode_la_name, _pc_la_cy as postcode_la_name_cy,
-    coalesce(_la_code_given, _la_by_name,
-             case lsoa_resolved_from when 'lsoa_code' then _l21_la
-                  when 'lsoa_code_2011' then _l11_la when 'postcode' then _pc_la
-                  when 'coordinates' then _pt_la end,
+    coalesce(_la_code_given, _la_by_name, {la_by},
              case when _lsoa_given is null and _pc_found then _pc_la end) as la_code,
     coalesce(pa_postcode(_pc_key), upper({pc})) as postcode,
     _lat.v as latitude,
@@ -996,17 +991,8 @@ def _header_key_sql(value: str) -> str:
     )
 
 
-def _required_columns() -> tuple[str, ...]:
-    """The contract's required columns (a totals row leaves one of them empty)."""
-    from pipelines.partnership_activity import contract as pc
-
-    return pc.REQUIRED_HEADER
-
-
 def _named_sql(column: str, value: str) -> str:
     """SQL: ``value`` is a header name of ``column`` (English or Welsh, ``header_names``)."""
-    from pipelines.partnership_activity import contract as pc
-
     keys = sorted({pc.header_key(n) for n in pc.header_names(column)})
     return f"coalesce({_header_key_sql(value)} in ({', '.join(sql_value(k) for k in keys)}), false)"
 
@@ -1072,12 +1058,8 @@ def normalised_sql(
         submitted: every column a partner may send.
         is_example_data: files of the example inbox (every row is example data).
     """
-    grouped = {c for cs in GROUPS.values() for c in cs}
     row_columns = ",\n        ".join(
-        (f"s.{quote_ident(c)}" if c in columns else "null::varchar") + f" as {raw(c)}"
-        if c in grouped
-        else _sent_column(c, columns)
-        for c in submitted
+        _raw_column(c, columns) if c in GROUPED else _sent_column(c, columns) for c in submitted
     )
     joins = "\n    ".join(
         f"left join _pa_d_{g} d_{g} on "
@@ -1089,7 +1071,8 @@ def normalised_sql(
     )
     example = " replace (true as is_example_data)" if is_example_data else ""
     present = {c: f"t.{sent(c)}" for c in submitted if c in columns}
-    required = [c for c in submitted if c in columns and c in _required_columns()]
+    # a totals row leaves a required column empty
+    required = [c for c in submitted if c in columns and c in pc.REQUIRED_HEADER]
     totals, header = not_a_row_sql(present)
     # cheap tests first: a totals row lacks a required value; a header row repeated has a column
     # name among its codes (``_named_code``, found once per distinct value)
@@ -1103,7 +1086,7 @@ with b as (
     from {source} s
 ),
 t as (
-    select b.* exclude ({", ".join(raw(c) for c in sorted(grouped))}), {picked}
+    select b.* exclude ({", ".join(raw(c) for c in GROUPED)}), {picked}
     from b
     {joins}
 ),
