@@ -344,9 +344,9 @@ def status_key(submission: dict) -> str:
 def duplicate_text(lang: str, earlier: dict) -> str:
     """What the report of a duplicate says in ``lang``: the file it repeats (``earlier``, its row
     of ``quality.submissions``), when that was received, and that nothing was loaded again."""
-    key = "duplicate_of_rejected" if earlier["status"] == "rejected" else "duplicate"
     from pipelines.partnership_activity.ingest import received_when
 
+    key = "duplicate_of_rejected" if earlier["status"] == "rejected" else "duplicate"
     when = received_when(earlier["received_at"])
     return TEXT[lang][key].format(earlier=earlier["submission_file"], when=when)
 
@@ -360,17 +360,12 @@ def write_reports(
     Raises:
         LookupError: the submission is not in ``quality.submissions``.
     """
-    from pipelines.partnership_activity.ingest import FILE_RULE, original_submission
+    from pipelines.partnership_activity.ingest import FILE_RULE, original_submission, submission_row
 
     key = [sha256, submission_file]
-    cursor = con.execute(
-        "select * from quality.submissions where submission_sha256 = ? and submission_file = ?",
-        key,
-    )
-    row = cursor.fetchone()
-    if row is None:
+    submission = submission_row(con, "submission_sha256 = ? and submission_file = ?", key)
+    if submission is None:
         raise LookupError(f"submission {submission_file} ({sha256}) is not in quality.submissions")
-    submission = dict(zip([d[0] for d in cursor.description], row))
     earlier = original_submission(con, sha256) if submission["status"] == "duplicate" else None
     # every problem: the report lists the row problems (value as kept), rejected_rows.csv all
     # (personal data in the value redacted)
@@ -394,14 +389,10 @@ def write_reports(
         }
         for p in problems
     ]
-    problems = [p for p in problems if p[6] != FILE_RULE]
     # every row of a file that cannot be loaded is kept with the same file-level reason: the
     # report says the reason once (under the error) and counts the rows
-    file_rows = con.execute(
-        "select count(distinct source_row_number) from quality.quarantine "
-        "where submission_sha256 = ? and submission_file = ? and rule_name = ?",
-        [*key, FILE_RULE],
-    ).fetchone()[0]
+    file_rows = len({p[0] for p in problems if p[6] == FILE_RULE and p[0] is not None})
+    problems = [p for p in problems if p[6] != FILE_RULE]
     folder = report_folder(root, submission)
     folder.mkdir(parents=True, exist_ok=True)
     csv_path = folder / "rejected_rows.csv"

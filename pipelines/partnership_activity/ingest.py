@@ -43,6 +43,7 @@ from pipelines.catalogue import sha256_of
 from pipelines.contracts import apply_comments, ensure_table
 from pipelines.partnership_activity import contract as pc
 from pipelines.partnership_activity import normalise, reading
+from pipelines.partnership_activity.feedback import note_in, write_reports
 from pipelines.partnership_activity.lookups import Lookups, place_points
 from pipelines.quality.rules import row_mode_rules, submission_key_rule
 from pipelines.quality.validate import PROBLEM_TYPE, row_flags, row_problems
@@ -64,6 +65,34 @@ LOAD_COLUMNS = (
     "supersedes_note",
 )  # written by the loader, not by the pass
 RAW_COLUMNS = [c for c in pc.properties() if c not in LOAD_COLUMNS and c not in pc.PERSONAL_COLUMNS]
+PASS_COLUMNS = [c for c in RAW_COLUMNS if c != "partner_key"]  # the loader adds partner_key
+
+
+# (table, column a newer contract added) -> how rows written before the column are filled
+BACKFILLS = {
+    (pc.RAW_TABLE, "partner_key"): (
+        "update raw.partnership_activity set partner_key = pa_partner_key(partner_organisation)",
+    ),
+    (pc.RAW_TABLE, "start_date_precision"): (
+        "update raw.partnership_activity set start_date_precision = 'day'",
+        "update raw.partnership_activity set end_date_precision = 'day' where end_date is not null",
+    ),
+    (pc.QUARANTINE_TABLE, "partner_key"): (
+        "update quality.quarantine set partner_key = pa_partner_key(partner_organisation)",
+    ),
+    (pc.QUARANTINE_TABLE, "rule_name"): (
+        "update quality.quarantine set rule_name = 'unknown (loaded before rule names)'",
+    ),
+    (pc.QUARANTINE_TABLE, "reason_cy"): ("update quality.quarantine set reason_cy = reason",),
+    # example files are those whose rows are example data
+    (pc.SUBMISSIONS_TABLE, "is_example_data"): (
+        (
+            "update quality.submissions s set is_example_data = coalesce(("
+            "select bool_or(r.is_example_data) from raw.partnership_activity r "
+            "where r.submission_sha256 = s.submission_sha256), false)"
+        ),
+    ),
+}
 
 
 @dataclass
@@ -95,39 +124,16 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     their own file."""
     normalise.install(con)
     added = {table: ensure_table(con, table) for table in TABLES}
-    if "partner_key" in added[pc.RAW_TABLE]:
-        con.execute(
-            "update raw.partnership_activity set partner_key = pa_partner_key(partner_organisation)"
-        )
-    if "start_date_precision" in added[pc.RAW_TABLE]:
-        con.execute("update raw.partnership_activity set start_date_precision = 'day'")
-        con.execute(
-            "update raw.partnership_activity set end_date_precision = 'day' "
-            "where end_date is not null"
-        )
-    if "partner_key" in added[pc.QUARANTINE_TABLE]:
-        con.execute(
-            "update quality.quarantine set partner_key = pa_partner_key(partner_organisation)"
-        )
-    if "rule_name" in added[pc.QUARANTINE_TABLE]:
-        con.execute(
-            "update quality.quarantine set rule_name = 'unknown (loaded before rule names)'"
-        )
-    if "reason_cy" in added[pc.QUARANTINE_TABLE]:
-        con.execute("update quality.quarantine set reason_cy = reason")
+    for (table, column), statements in BACKFILLS.items():
+        if column in added[table]:
+            for sql in statements:
+                con.execute(sql)
     # A file never resolves its own rows (``RESOLVED_SQL``); rows an earlier loader marked
     # resolved by their own file (a key repeated within it) were never corrected: open again.
     con.execute(
         "update quality.quarantine set is_resolved = false, resolved_at = null, "
         "resolved_by_sha256 = null where is_resolved and resolved_by_sha256 = submission_sha256"
     )
-    if "is_example_data" in added[pc.SUBMISSIONS_TABLE]:
-        # files logged before the column: example files are those whose rows are example data
-        con.execute(
-            "update quality.submissions s set is_example_data = coalesce(("
-            "select bool_or(r.is_example_data) from raw.partnership_activity r "
-            "where r.submission_sha256 = s.submission_sha256), false)"
-        )
 
 
 def archive_file(path: Path, sha256: str, archive_dir: Path) -> Path:
@@ -141,20 +147,9 @@ def archive_file(path: Path, sha256: str, archive_dir: Path) -> Path:
     return target
 
 
-def already_recorded(con: duckdb.DuckDBPyConnection, sha256: str, name: str) -> bool:
-    """Whether this file (its content and its name) is in ``quality.submissions`` already."""
-    return (
-        con.execute(
-            "select count(*) from quality.submissions "
-            "where submission_sha256 = ? and submission_file = ?",
-            [sha256, name],
-        ).fetchone()[0]
-        > 0
-    )
-
-
 def recorded_status(con: duckdb.DuckDBPyConnection, sha256: str, name: str) -> str | None:
-    """The status this file (its content and its name) was recorded with, if it was."""
+    """The status this file (its content and its name) was recorded with, if it was (the status
+    is never null)."""
     row = con.execute(
         "select status from quality.submissions where submission_sha256 = ? and "
         "submission_file = ? order by received_at desc limit 1",
@@ -163,16 +158,22 @@ def recorded_status(con: duckdb.DuckDBPyConnection, sha256: str, name: str) -> s
     return row[0] if row else None
 
 
+def submission_row(con: duckdb.DuckDBPyConnection, where: str, params: list) -> dict | None:
+    """The first row of ``quality.submissions`` matching ``where``, as a dict, or ``None``."""
+    cursor = con.execute(f"select * from quality.submissions where {where}", params)
+    row = cursor.fetchone()
+    return None if row is None else dict(zip([d[0] for d in cursor.description], row))
+
+
 def original_submission(con: duckdb.DuckDBPyConnection, sha256: str) -> dict | None:
     """The row of ``quality.submissions`` of the file this content was first received as (not a
     duplicate), or ``None`` when the content is new."""
-    cursor = con.execute(
-        "select * from quality.submissions where submission_sha256 = ? and status <> 'duplicate' "
+    return submission_row(
+        con,
+        "submission_sha256 = ? and status <> 'duplicate' "
         "order by received_at, submission_file limit 1",
         [sha256],
     )
-    row = cursor.fetchone()
-    return None if row is None else dict(zip([d[0] for d in cursor.description], row))
 
 
 def received_when(received_at: datetime) -> str:
@@ -297,7 +298,6 @@ def check_sql(
     relation = normalise.normalised_sql(source, columns, submitted, is_example_data)
     rules = row_rules()
     in_dictionaries = set().union(*rule_groups().values())
-    pass_columns = [c for c in RAW_COLUMNS if c != "partner_key"]
     problems = normalise.problem_columns()
     guard = {c: f"({en}) is not null" for c, (en, _) in problems.items()}
     # The local authority is judged only when the location given could be read: a problem with
@@ -353,7 +353,7 @@ def check_sql(
             f"else list_filter({rule_list}, p -> p is not null) end"
         )
     blank = " and ".join(f"t.{normalise.sent(c)} is null" for c in submitted)
-    typed = ", ".join(f"t.{quote_ident(c)}" for c in pass_columns)
+    typed = ", ".join(f"t.{quote_ident(c)}" for c in PASS_COLUMNS)
     return f"""
 select t.source_row_number, ({blank}) and t._read_problem is null as _blank, t._needs_point,
        {typed}, t._problems,
@@ -374,8 +374,7 @@ def _write_checked(
     file_error=None,
     defer_points: bool | None = None,
     rescan: bool = True,
-) -> Path:
-    target = CHECKED_TABLE
+) -> str:
     prepare(con, read.relation, read.columns, rescan, lookups)
     defer = lookups.polygons is not None if defer_points is None else defer_points
     sql = check_sql(read.relation, read.columns, lookups, is_example, file_error, defer)
@@ -391,11 +390,11 @@ def _write_checked(
     try:
         # a temporary table keeps the pass's row order (its rowid numbers the rows of a file read
         # by DuckDB's CSV reader) and spills to disk under the memory limit
-        con.execute(f"create or replace temp table {target} as {sql}")
+        con.execute(f"create or replace temp table {CHECKED_TABLE} as {sql}")
     finally:
         con.execute(f"set disabled_optimizers = {quote_literal(previous[0] or '')}")
         con.execute(f"set threads = {int(previous[1])}")
-    return target
+    return CHECKED_TABLE
 
 
 def _check(con, read: reading.FileRead, lookups: Lookups, is_example: bool):
@@ -408,14 +407,11 @@ def _check(con, read: reading.FileRead, lookups: Lookups, is_example: bool):
         if read.fast:
             rejected = con.execute(f"select count(*) from {read.rejects_table}").fetchone()[0]
             if rejected:
-                note = (
+                read.note(
                     f"DuckDB's CSV reader set aside {rejected} row(s) (ragged or badly quoted): "
-                    "the file was read again row by row"
-                )
-                read.notes.append(note)
-                read.notes_cy[note] = (
+                    "the file was read again row by row",
                     f"gosododd darllenydd CSV DuckDB {rejected} rhes o'r neilltu (nifer anghywir o "
-                    "werthoedd neu ddyfynodau gwallus): darllenwyd y ffeil eto fesul rhes"
+                    "werthoedd neu ddyfynodau gwallus): darllenwyd y ffeil eto fesul rhes",
                 )
                 raise _ReadAgain
     except (_ReadAgain, duckdb.InvalidInputException, duckdb.ConversionException) as exc:
@@ -427,11 +423,10 @@ def _check(con, read: reading.FileRead, lookups: Lookups, is_example: bool):
         read = reading.read(read.path, prefer_fast=False)
         read.notes = notes + read.notes
         read.notes_cy = {**notes_cy, **read.notes_cy}
-        if read.error:
-            return read, _write_checked(
-                con, read, lookups, is_example, (read.error, read.error_cy)
-            ) if read.relation else None
-        checked = _write_checked(con, read, lookups, is_example)
+        file_error = (read.error, read.error_cy) if read.error else None
+        if read.relation is None:  # a file that cannot be read (its error says why)
+            return read, None
+        checked = _write_checked(con, read, lookups, is_example, file_error)
     if file_error is None and lookups.polygons is not None:
         points = f"(select latitude, longitude from {checked} where _needs_point)"
         if con.execute(f"select count(*) from {points}").fetchone()[0]:
@@ -500,9 +495,7 @@ def _insert_quarantine(con, name: str, sha256: str, now: datetime) -> None:
     )
     raw_json = (
         "to_json(struct_pack("
-        + ", ".join(
-            f"{quote_ident(c)} := t.{quote_ident(c)}" for c in RAW_COLUMNS if c != "partner_key"
-        )
+        + ", ".join(f"{quote_ident(c)} := t.{quote_ident(c)}" for c in PASS_COLUMNS)
         + "))"
     )
     con.execute(
@@ -611,6 +604,18 @@ def _insert_accepted(con, name: str, sha256: str, now: datetime) -> tuple[int, i
 
 
 FILE_DESCRIPTION = ("encoding", "delimiter", "sheet_name", "header_row")  # how it was read
+OUTCOME_COLUMNS = (  # the columns of quality.submissions a LoadOutcome field of that name fills
+    "rows_submitted",
+    "rows_accepted",
+    "rows_quarantined",
+    "rows_superseding",
+    "status",
+    "error",
+    "error_cy",
+    "note",
+    "note_cy",
+    "is_example_data",
+)
 
 
 def _insert_submission(
@@ -639,18 +644,8 @@ def _insert_submission(
         "submission_sha256": outcome.sha256,
         "archived_path": str(archived),
         "received_at": now,
-        **{k: described.get(k) for k in ("file_format", *FILE_DESCRIPTION)},
-        "column_names_sent": described.get("column_names_sent"),
-        "rows_submitted": outcome.rows_submitted,
-        "rows_accepted": outcome.rows_accepted,
-        "rows_quarantined": outcome.rows_quarantined,
-        "rows_superseding": outcome.rows_superseding,
-        "status": outcome.status,
-        "error": outcome.error,
-        "error_cy": outcome.error_cy,
-        "note": outcome.note,
-        "note_cy": outcome.note_cy,
-        "is_example_data": outcome.is_example_data,
+        **{k: described.get(k) for k in ("file_format", *FILE_DESCRIPTION, "column_names_sent")},
+        **{k: getattr(outcome, k) for k in OUTCOME_COLUMNS},
     }
     names = ", ".join(f"? as {quote_ident(k)}" for k in values)
     con.execute(f"insert into quality.submissions by name select {names}", list(values.values()))
@@ -660,8 +655,6 @@ def _note(read: reading.FileRead, welsh: bool = False) -> str | None:
     """The notes on how the file was read, in English, or in Welsh: the reader's Welsh text
     (``read.notes_cy``) where it wrote one, else ``feedback.note_in`` (which marks a note it has
     no Welsh for '(yn Saesneg)')."""
-    from pipelines.partnership_activity.feedback import note_in
-
     notes = list(read.notes)
     if read.ignored_columns:
         notes.append(f"columns not in the contract, not loaded: {', '.join(read.ignored_columns)}")
@@ -708,24 +701,24 @@ def load_submission(
     path = Path(path)
     name = name or path.name
     sha256 = sha256_of(path)
-    if already_recorded(con, sha256, name):
-        return LoadOutcome(
-            name,
-            sha256,
-            "already_loaded",
-            skipped=True,
-            skipped_status=recorded_status(con, sha256, name),
-        )
+    if (status := recorded_status(con, sha256, name)) is not None:
+        return LoadOutcome(name, sha256, "already_loaded", skipped=True, skipped_status=status)
     now = now or datetime.now(UTC)
     earlier = original_submission(con, sha256)
     if earlier is not None:
         outcome = record_duplicate(con, name, sha256, earlier, now, is_example_data)
         apply_comments(con, pc.SUBMISSIONS_TABLE)
-        if feedback_dir is not None:
-            from pipelines.partnership_activity.feedback import write_reports
+    else:
+        outcome = _load(
+            con, path, name, sha256, lookups, archive_dir, is_example_data, now, prefer_fast
+        )
+    if feedback_dir is not None:
+        outcome.feedback = write_reports(con, sha256, Path(feedback_dir), name)
+    return outcome
 
-            outcome.feedback = write_reports(con, sha256, Path(feedback_dir), name)
-        return outcome
+
+def _load(con, path, name, sha256, lookups, archive_dir, is_example_data, now, prefer_fast):
+    """Read, check and load a file whose content is new (``load_submission``)."""
     archived = archive_file(path, sha256, archive_dir)
     folder = Path(tempfile.mkdtemp(prefix="partner-load-"))
     read = reading.read(path, prefer_fast=prefer_fast)
@@ -759,11 +752,9 @@ def load_submission(
                     outcome.status = "loaded_with_quarantine"
                 _insert_submission(con, outcome, read, archived, now, path.suffix.lstrip("."))
         finally:
-            for view in ("_checked",):
-                con.execute(f"drop view if exists {view}")
-            con.execute("drop table if exists _dups")
-            con.execute("drop table if exists _partner_keys")
-            con.execute(f"drop table if exists {CHECKED_TABLE}")
+            con.execute("drop view if exists _checked")
+            for table in ("_dups", "_partner_keys", CHECKED_TABLE):
+                con.execute(f"drop table if exists {table}")
         # after the load's commit: comments are written in a transaction of their own
         for table in TABLES:
             apply_comments(con, table)
@@ -771,10 +762,6 @@ def load_submission(
         shutil.rmtree(folder, ignore_errors=True)
         if read.temp_dir:
             shutil.rmtree(read.temp_dir, ignore_errors=True)
-    if feedback_dir is not None:
-        from pipelines.partnership_activity.feedback import write_reports
-
-        outcome.feedback = write_reports(con, sha256, Path(feedback_dir), name)
     return outcome
 
 
@@ -794,7 +781,7 @@ def record_failure(
         sha256 = sha256_of(path)
     except OSError as error:
         sha256 = "unreadable:" + str(abs(hash((str(path), str(error)))))
-    if already_recorded(con, sha256, name):
+    if recorded_status(con, sha256, name) is not None:
         return LoadOutcome(name, sha256, "already_loaded", skipped=True)
     if (earlier := original_submission(con, sha256)) is not None:
         return record_duplicate(con, name, sha256, earlier, datetime.now(UTC), is_example_data)

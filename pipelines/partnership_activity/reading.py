@@ -133,6 +133,11 @@ class FileRead:
     def delimiter_name(self) -> str | None:
         return DELIMITERS.get(self.delimiter, self.delimiter) if self.delimiter else None
 
+    def note(self, en: str, cy: str) -> None:
+        """Add a note in English and Welsh (no ';': the report lists the notes split at it)."""
+        self.notes.append(en)
+        self.notes_cy[en] = cy
+
 
 # ---------------------------------------------------------------------------------------------
 # what the file is
@@ -967,12 +972,6 @@ def _rows_list_cy(numbers: list[int], limit: int = 10) -> str:
     return shown + (f" a {len(numbers) - limit:,} arall" if len(numbers) > limit else "")
 
 
-def _note(read: FileRead, en: str, cy: str) -> None:
-    """Add a note in English and Welsh (no ';': the report lists the notes split at it)."""
-    read.notes.append(en)
-    read.notes_cy[en] = cy
-
-
 def _text_notes(read: FileRead, facts: _TextFacts, header_index: int) -> None:
     """Notes on how the text was saved: rows that were not UTF-8 in a UTF-8 file (each read as
     Windows-1252, so its letters are right, but the partner should know), and, in a file that
@@ -983,8 +982,7 @@ def _text_notes(read: FileRead, facts: _TextFacts, header_index: int) -> None:
         rows_en = counted(len(data_rows), "row") if data_rows else "the header row"
         listed = _rows_list(data_rows or [header_index + 1])
         listed_cy = _rows_list_cy(data_rows or [header_index + 1])
-        _note(
-            read,
+        read.note(
             f"the file is UTF-8 except for characters on {rows_en} ({listed}) saved as "
             "Windows-1252 (such as a '£' typed or pasted in another program): they were read as "
             "Windows-1252, so every letter was kept. Check those rows, and save the whole file "
@@ -1013,8 +1011,7 @@ def _text_notes(read: FileRead, facts: _TextFacts, header_index: int) -> None:
             "nid oes gan y ffeil unrhyw lythyren y tu hwnt i ASCII plaen (dim â, ŵ nac ŷ): mae "
             "'CSV (Comma delimited)' Excel yn cadw ŵ ac ŷ"
         )
-    _note(
-        read,
+    read.note(
         f"{saved} as '?', and {counted(len(numbers), 'row')} ({_rows_list(numbers)}) have a '?' "
         f"inside a word ({words}). The rows were loaded as written. If a letter is missing, save "
         "the file as 'CSV UTF-8 (Comma delimited)' and send it again",
@@ -1193,8 +1190,7 @@ def _read_sheets(read: FileRead) -> FileRead:
     header_index, rows = rows_by_sheet[name]
     read.sheet_name = name
     if names.index(name) != 0:
-        _note(
-            read,
+        read.note(
             f"read sheet '{name}' (sheets: {', '.join(names)})",
             f"darllenwyd y ddalen '{name}' (dalennau: {', '.join(names)})",
         )
@@ -1425,7 +1421,7 @@ def _hidden_note(read: FileRead, rows: list[int], sheet: str) -> None:
         else f"roedd rhesi {_rows_list_cy(rows)} wedi'u cuddio ar eich dalen '{sheet}': fe'u "
         "llwythwyd"
     ) + f" fel y rhesi eraill (gwiriwch fod angen {'ei' if one else 'eu'} hanfon)"
-    _note(read, en, cy)
+    read.note(en, cy)
 
 
 def _read_parquet(read: FileRead) -> FileRead:
