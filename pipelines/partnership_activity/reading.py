@@ -73,8 +73,6 @@ HEADER_SEARCH_ROWS = 30
 FAST_CSV_BYTES = 64 * 2**20
 BATCH_ROWS = 50_000
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
-TEXT_TYPES = ("csv",)
-SHEET_TYPES = ("xlsx", "xlsm", "xls", "ods")
 # The reader's own columns of a row read without a problem, between source_row_number and
 # _field_count and the submitted columns (``_RowWriter`` fills them for the rows it writes): every
 # other relation of rows (DuckDB's CSV reader, Parquet, a year re-run, tests) selects these.
@@ -163,14 +161,17 @@ def confirm_encoding(path: Path, encoding: str) -> str:
 # header
 
 
+def _cell(value) -> str | None:
+    """A cell or field as text; ``None`` when it is missing or blank."""
+    return None if value is None or str(value).strip() == "" else str(value)
+
+
 def header_score(cells: list) -> int:
     """How many contract columns the cells name (after header normalisation): a column named
     twice, in English and in Welsh (as a row of the template's table of columns does), counts
     once."""
     known = set(submitted_columns())
-    return len(
-        {canonical_column(str(x)) for x in cells if x is not None and str(x).strip()} & known
-    )
+    return len({canonical_column(str(x)) for x in cells if _cell(x)} & known)
 
 
 def find_header(rows: list[list]) -> tuple[int | None, int]:
@@ -189,7 +190,7 @@ def _first_cells(rows: list[list], limit: int = 3) -> str:
     the rows are empty. Never a Python list: a partner reads it."""
     out = []
     for number, row in enumerate(rows, start=1):
-        filled = [c for c in row if c is not None and str(c).strip()]
+        filled = [c for c in row if _cell(c)]
         cells = [f"'{shown_value(redact_text(c)[:40])}'" for c in filled[:4]]
         if cells:
             more = ", ..." if len(filled) > 4 else ""
@@ -204,7 +205,7 @@ def _map_header(header: list) -> tuple[list[tuple[int, str]], list[str]]:
     keep, names, ignored = [], set(), []
     known = set(submitted_columns())
     for i, cell in enumerate(header):
-        if cell is None or str(cell).strip() == "":
+        if _cell(cell) is None:
             continue
         name = canonical_column(str(cell))
         if name in known and name not in names:
@@ -213,11 +214,6 @@ def _map_header(header: list) -> tuple[list[tuple[int, str]], list[str]]:
         else:
             ignored.append(str(cell).strip())
     return keep, ignored
-
-
-def _sent_names(header: list, keep: list[tuple[int, str]]) -> dict[str, str]:
-    """Contract column -> header cell as sent, for the columns the partner named otherwise."""
-    return {name: str(header[i]).strip() for i, name in keep if str(header[i]).strip() != name}
 
 
 def _shown(read: FileRead, columns: list[str]) -> str:
@@ -229,12 +225,25 @@ def _shown(read: FileRead, columns: list[str]) -> str:
 def _header_width(header: list) -> int:
     """Fields of the header row, not counting empty cells at its end."""
     width = len(header)
-    while width and (header[width - 1] is None or str(header[width - 1]).strip() == ""):
+    while width and _cell(header[width - 1]) is None:
         width -= 1
     return width
 
 
-def _missing_columns_error(read: FileRead, found: list[str], ignored: list[str]) -> FileRead:
+def _take_header(read: FileRead, header: list) -> list[tuple[int, str]]:
+    """Record the contract columns ``header`` names, the header cell as sent of those the partner
+    named otherwise, the names it has that are not columns, and the error of a header without
+    the required columns; returns ``_map_header``'s [(position, column)]."""
+    keep, read.ignored_columns = _map_header(header)
+    read.columns = [c for _, c in keep]
+    sent = {name: str(header[i]).strip() for i, name in keep}
+    read.sent_names = {name: cell for name, cell in sent.items() if cell != name}
+    _missing_columns_error(read)
+    return keep
+
+
+def _missing_columns_error(read: FileRead) -> None:
+    found, ignored = read.columns, read.ignored_columns
     missing = [c for c in REQUIRED_HEADER if c not in found]
     optional = [
         c
@@ -280,7 +289,6 @@ def _missing_columns_error(read: FileRead, found: list[str], ignored: list[str])
             f"dim colofn lleoliad yn y rhes benawdau (rhes {read.header_row}): disgwylir o leiaf "
             f"un o {', '.join(LOCATION_COLUMNS)}."
         )
-    return read
 
 
 # ---------------------------------------------------------------------------------------------
@@ -291,7 +299,6 @@ class _RowWriter:
     """Rows -> a temporary Parquet file of the relation's shape, in batches."""
 
     def __init__(self, folder: Path, columns: list[str]):
-        self.columns = columns
         self.file = folder / "rows.parquet"
         fields = [
             ("source_row_number", pa.int64()),
@@ -316,17 +323,12 @@ class _RowWriter:
         raw=None,
         rule=None,
     ):
-        b = self.buffer
-        b["source_row_number"].append(number)
-        b["_field_count"].append(fields)
-        b["_read_problem"].append(problem)
-        b["_read_problem_cy"].append(problem_cy)
-        b["_raw"].append(raw)
-        b["_read_rule"].append(rule)  # the problem's rule name (default file.row_shape)
-        for column, value in zip(self.columns, values):
-            b[column].append(value)
+        # rule: the problem's rule name (default file.row_shape)
+        row = (number, fields, problem, problem_cy, raw, rule, *values)
+        for name, value in zip(self.schema.names, row):
+            self.buffer[name].append(value)
         self.rows += 1
-        if len(b["source_row_number"]) >= BATCH_ROWS:
+        if len(self.buffer["source_row_number"]) >= BATCH_ROWS:
             self.flush()
 
     def flush(self) -> None:
@@ -338,10 +340,6 @@ class _RowWriter:
         self.flush()
         self.writer.close()
         return f"read_parquet({quote_literal(str(self.file))})"
-
-
-def _cell(value) -> str | None:
-    return None if value is None or str(value).strip() == "" else str(value)
 
 
 def _ragged(number: int, count: int, width: int) -> tuple[str, str]:
@@ -414,22 +412,24 @@ def _split_number_hint(split: list[tuple[int, str]], header: dict[int, str]) -> 
     return en, cy
 
 
-def _rows_from_records(
+def _write_rows(
+    read: FileRead,
     records,
     header_index: int,
     width: int,
     keep: list[tuple[int, str]],
-    writer: _RowWriter,
     sheet: bool = False,
     cell_problems: dict | None = None,
-) -> None:
-    """Write the data records after the header; ``records`` yields (row number, fields, problem
-    (English, Welsh) or None, raw text); with a problem, ``fields`` are the values before the bad
-    quote mark (or None).
+) -> FileRead:
+    """Write the data records after the header to the relation of ``read`` (a temporary Parquet
+    file); ``records`` yields (row number, fields, problem (English, Welsh) or None, raw text);
+    with a problem, ``fields`` are the values before the bad quote mark (or None).
 
     A CSV row must have the header's number of fields (empty fields after them are ignored); a
     spreadsheet row may stop early (empty cells), but a value right of the last header is ragged.
     """
+    read.temp_dir = Path(tempfile.mkdtemp(prefix="partner-read-"))
+    writer = _RowWriter(read.temp_dir, read.columns)
     positions = [i for i, _ in keep]
     for number, fields, problem, raw in records:
         if number <= header_index + 1:
@@ -445,7 +445,7 @@ def _rows_from_records(
             ]
             writer.add(number, -1, values, en, cy, redact_text(raw or "")[:2000])
             continue
-        if not any(f is not None and str(f).strip() for f in fields):
+        if not any(_cell(f) for f in fields):
             continue  # an empty row: not a row of data (its number is still counted)
         count = _header_width(fields) if sheet else len(fields)
         if not sheet and count > width and _header_width(fields) <= width:
@@ -463,8 +463,12 @@ def _rows_from_records(
             writer.add(number, count, values, en, cy, redact_text(raw or "")[:2000])
         else:
             writer.add(number, count, values)
+    read.relation = writer.close()
+    read.rows_hint = writer.rows
+    return _no_data_rows(read, writer.rows)
 
 
+# a physical line of bytes with its ending: CR LF, LF or a CR alone (an old Mac file)
 _LINE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 _WORD_WITH_QUESTION_MARK = re.compile(r"[^\W\d_]+\?[^\W\d_]+")
 codecs.register_error(
@@ -496,11 +500,6 @@ def _decode_line(data: bytes) -> tuple[str, str]:
     return text, "ascii" if text.isascii() else "utf-8"
 
 
-def _split_lines(data: bytes) -> list[bytes]:
-    """Physical lines of bytes, each with its ending: CR LF, LF or a CR alone (an old Mac file)."""
-    return _LINE.findall(data)
-
-
 def _byte_lines(path: Path):
     """(text, kind) of every physical line of a file in an 8-bit or UTF-8 encoding, each line
     decoded by what it is (see ``_decode_line``): a UTF-8 file with one line pasted from a
@@ -513,16 +512,10 @@ def _byte_lines(path: Path):
                 piece = piece.removeprefix(b"\xef\xbb\xbf")
                 first = False
             if b"\r" in piece and not (piece.count(b"\r") == 1 and piece.endswith(b"\r\n")):
-                for line in _split_lines(piece):
+                for line in _LINE.findall(piece):
                     yield _decode_line(line)
             else:
                 yield _decode_line(piece)
-
-
-def _text_lines(stream):
-    """(text, kind) of every line of a text stream opened with ``newline=""`` (UTF-16)."""
-    for line in stream:
-        yield line, "text"
 
 
 @dataclass
@@ -869,7 +862,7 @@ def _read_csv(read: FileRead, prefer_fast: bool) -> FileRead:
     byte_lines = encoding in ("utf-8", "utf-8-sig")  # else UTF-16: decoded whole
     fast_ok = prefer_fast and byte_lines and path.stat().st_size > FAST_CSV_BYTES
     if byte_lines:
-        lines = _split_lines(head_bytes.removeprefix(b"\xef\xbb\xbf"))
+        lines = _LINE.findall(head_bytes.removeprefix(b"\xef\xbb\xbf"))
         if len(head_bytes) == 1 << 16 and len(lines) > 1:
             lines = lines[:-1]  # the last line may be cut short
         head_text = "".join(_decode_line(line)[0] for line in lines)
@@ -925,33 +918,28 @@ def _read_csv(read: FileRead, prefer_fast: bool) -> FileRead:
     read.delimiter = delimiter
     read.header_row = header_index + 1
     header = rows[header_index]
-    keep, ignored = _map_header(header)
-    read.columns, read.ignored_columns = [c for _, c in keep], ignored
-    read.sent_names = _sent_names(header, keep)
     # A file without the required columns is rejected, but its rows are still read (each is
     # quarantined with the reason, so no row is lost silently).
-    _missing_columns_error(read, read.columns, ignored)
+    keep = _take_header(read, header)
     width = _header_width(header)
     if fast_ok and read.error is None:
         refusal = _fast_path_refusal(path, delimiter, width)
         if refusal is None:
             return _fast_csv(read, header, keep)
         LOG.info("%s: read row by row, not by DuckDB's CSV reader: %s", path.name, refusal)
-    read.temp_dir = Path(tempfile.mkdtemp(prefix="partner-read-"))
-    writer = _RowWriter(read.temp_dir, read.columns)
     facts = _TextFacts()
     if byte_lines:
         records = _csv_records(_byte_lines(path), delimiter, header, facts)
-        _rows_from_records(records, header_index, width, keep, writer)
+        _write_rows(read, records, header_index, width, keep)
         read.encoding = _byte_encoding(encoding, facts.kinds)
     else:
-        with open(path, encoding=encoding, newline="") as stream:
-            records = _csv_records(_text_lines(stream), delimiter, header, facts)
-            _rows_from_records(records, header_index, width, keep, writer)
+        with open(path, encoding=encoding, newline="") as stream:  # UTF-16: decoded whole
+            lines = ((line, "text") for line in stream)
+            _write_rows(
+                read, _csv_records(lines, delimiter, header, facts), header_index, width, keep
+            )
     _text_notes(read, facts, header_index)
-    read.relation = writer.close()
-    read.rows_hint = writer.rows
-    return _no_data_rows(read, writer.rows)
+    return read
 
 
 def _byte_encoding(detected: str, kinds: set) -> str:
@@ -1062,8 +1050,7 @@ def _fast_path_refusal(path: Path, delimiter: str, width: int) -> str | None:
 
 def _fast_csv(read: FileRead, header: list, keep: list[tuple[int, str]]) -> FileRead:
     """DuckDB's CSV reader over the whole file (strict; rejects recorded)."""
-    columns = {f"c{i}": "VARCHAR" for i in range(len(header))}
-    spec = "{" + ", ".join(f"{quote_literal(k)}: 'VARCHAR'" for k in columns) + "}"
+    spec = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
     read.rejects_table = f"_rejects_{abs(hash((str(read.path), id(read)))) % 10**9}"
     source = (
         f"read_csv({quote_literal(str(read.path))}, auto_detect = false, columns = {spec}, "
@@ -1196,12 +1183,8 @@ def _read_sheets(read: FileRead) -> FileRead:
         )
     read.header_row = header_index + 1
     header = rows[header_index]
-    keep, ignored = _map_header(header)
-    read.columns, read.ignored_columns = [c for _, c in keep], ignored
-    read.sent_names = _sent_names(header, keep)
-    _missing_columns_error(read, read.columns, ignored)  # rows still read (see _read_csv)
-    marks = {"xlsx": _sheet_marks, "xlsm": _sheet_marks, "ods": _ods_marks, "xls": _xls_marks}
-    hidden, formulas = marks[read.file_format](path, name)
+    keep = _take_header(read, header)  # rows still read without the required columns
+    hidden, formulas = SHEET_MARKS[read.file_format](path, name)
     problems = _formula_problems(formulas, keep, header, header_index, read.file_format)
     # a hidden row below the data (formatted, empty) has no row in ``rows``
     hidden_rows = [
@@ -1211,21 +1194,9 @@ def _read_sheets(read: FileRead) -> FileRead:
     ]
     if hidden_rows:
         _hidden_note(read, hidden_rows, name)
-    read.temp_dir = Path(tempfile.mkdtemp(prefix="partner-read-"))
-    writer = _RowWriter(read.temp_dir, read.columns)
     records = ((i + 1, row, None, None) for i, row in enumerate(rows))
-    _rows_from_records(
-        records,
-        header_index,
-        _header_width(header),
-        keep,
-        writer,
-        sheet=True,
-        cell_problems=problems,
-    )
-    read.relation = writer.close()
-    read.rows_hint = writer.rows
-    return _no_data_rows(read, writer.rows)
+    width = _header_width(header)
+    return _write_rows(read, records, header_index, width, keep, sheet=True, cell_problems=problems)
 
 
 SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -1363,6 +1334,9 @@ def _ods_marks(path: Path, sheet: str) -> tuple[set[int], dict[int, list[tuple[i
     return hidden, formulas
 
 
+SHEET_MARKS = {"xlsx": _sheet_marks, "xlsm": _sheet_marks, "ods": _ods_marks, "xls": _xls_marks}
+
+
 def _formula_problems(
     formulas: dict[int, list[tuple[int, str]]],
     keep,
@@ -1426,11 +1400,9 @@ def _hidden_note(read: FileRead, rows: list[int], sheet: str) -> None:
 
 def _read_parquet(read: FileRead) -> FileRead:
     schema = pq.read_schema(read.path)
-    keep, ignored = _map_header(list(schema.names))
     read.header_row = 0
-    read.columns, read.ignored_columns = [c for _, c in keep], ignored
-    read.sent_names = _sent_names(schema.names, keep)
-    if _missing_columns_error(read, read.columns, ignored).error:
+    keep = _take_header(read, list(schema.names))
+    if read.error:
         return read
     selected = ", ".join(
         f"{quote_ident(schema.names[i])}::varchar as {quote_ident(name)}" for i, name in keep
@@ -1548,7 +1520,7 @@ def read(path: Path, prefer_fast: bool = True) -> FileRead:
         return _empty(result, *blank)
     if kind == "zip" and _archive_names(path) is not None:
         return _reject_archive(result)
-    if kind not in TEXT_TYPES + SHEET_TYPES + ("parquet",):
+    if kind not in ("csv", "parquet", *SHEET_MARKS):
         extra = " (Excel's 'XML Spreadsheet 2003' format)" if kind == "excel_xml" else ""
         return _reject(
             result,
