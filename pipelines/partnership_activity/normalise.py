@@ -1011,30 +1011,30 @@ def not_a_row_sql(values: dict[str, str]) -> tuple[str, str]:
     twice out of the ``case`` guarding it, which would run it on every row."""
     if not values:
         return "null", "null"
-    listed = f"[{', '.join(values.values())}]"
-    totals = (
-        "list_transform([struct_pack(v := "
-        + listed
-        + ", k := ["
-        + ", ".join(
-            f"case when {v} is null then 0 when regexp_matches(lower({v}), "
-            f"{sql_value(TOTAL_CELL)}) then 1 when regexp_matches({v}, '\\pL') then -10000 "
-            "else 0 end"
-            for v in values.values()
+
+    def first_marked(marks: list[str], enough: str, rule: str) -> str:
+        # the row's values (v) and marks (k): the rule and the first value marked 1 when the
+        # marks add up to ``enough``
+        return (
+            f"list_transform([struct_pack(v := [{', '.join(values.values())}], "
+            f"k := [{', '.join(marks)}])], x -> case when list_sum(x.k) >= {enough} then "
+            f"struct_pack(rule := '{rule}', value := x.v[list_position(x.k, 1)]) end)[1]"
         )
-        + "])], x -> case when list_sum(x.k) >= 1 then struct_pack(rule := 'file.totals_row', "
-        "value := x.v[list_position(x.k, 1)]) end)[1]"
+
+    totals = [
+        f"case when {v} is null then 0 when regexp_matches(lower({v}), {sql_value(TOTAL_CELL)}) "
+        f"then 1 when regexp_matches({v}, '\\pL') then -10000 else 0 end"
+        for v in values.values()
+    ]
+    named = [f"{_named_sql(c, v)}::int" for c, v in values.items()]
+    return (
+        first_marked(totals, "1", "file.totals_row"),
+        first_marked(
+            named,
+            "greatest(2, len(list_filter(x.v, y -> y is not null)) / 2)",
+            "file.header_repeated",
+        ),
     )
-    header = (
-        "list_transform([struct_pack(v := "
-        + listed
-        + ", k := ["
-        + ", ".join(f"{_named_sql(c, v)}::int" for c, v in values.items())
-        + "])], x -> case when list_sum(x.k) >= greatest(2, "
-        "len(list_filter(x.v, y -> y is not null)) / 2) then struct_pack(rule := "
-        "'file.header_repeated', value := x.v[list_position(x.k, 1)]) end)[1]"
-    )
-    return totals, header
 
 
 def normalised_sql(

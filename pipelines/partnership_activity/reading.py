@@ -720,7 +720,7 @@ def _row_like(line: str, delimiter: str, width: int) -> bool:
     return width >= 2 and line.count(delimiter) >= max(1, width - 2)
 
 
-def _csv_records(lines, delimiter: str, header: list | None = None, facts=None):
+def _csv_records(lines, delimiter: str, header: list, facts: _TextFacts):
     """(record number, fields, problem, raw text) for every record of a CSV, in strict mode.
 
     ``lines`` yields (text, kind) per physical line. ``problem`` is ``None`` or (English, Welsh)
@@ -734,9 +734,7 @@ def _csv_records(lines, delimiter: str, header: list | None = None, facts=None):
     them with a quote mark that pairs with none (the one that closed the stray) is set aside too.
     So no row is swallowed, and every row keeps the number the partner's spreadsheet shows.
     """
-    header = header or []
-    facts = facts if facts is not None else _TextFacts()
-    width = _header_width(header) if header else 0
+    width = _header_width(header)
     source = iter(lines)
     pending: list[tuple[str, str, bool]] = []  # lines to read again: (text, kind, after a stray)
     raw: list[tuple[str, str, bool]] = []
