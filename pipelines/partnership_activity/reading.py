@@ -66,7 +66,7 @@ from pipelines.partnership_activity.contract import (
 from pipelines.partnership_activity.normalise import redact_text, shown_value
 from pipelines.readers import read_sheet_rows, sheet_names
 from pipelines.sqltext import quote_ident, quote_literal
-from pipelines.wording import counted
+from pipelines.wording import counted, some_of
 
 LOG = logging.getLogger(__name__)
 HEADER_SEARCH_ROWS = 30
@@ -948,12 +948,8 @@ def _byte_encoding(detected: str, kinds: set) -> str:
     return "utf-8+cp1252" if kinds & {"utf-8", "mixed"} else "cp1252"
 
 
-def _rows_list(numbers: list[int], limit: int = 10) -> str:
-    shown = ", ".join(str(n) for n in numbers[:limit])
-    return shown + (f" and {len(numbers) - limit:,} more" if len(numbers) > limit else "")
-
-
 def _rows_list_cy(numbers: list[int], limit: int = 10) -> str:
+    """``wording.some_of`` in Welsh: '2, 3, 5 a 4 arall'."""
     shown = ", ".join(str(n) for n in numbers[:limit])
     return shown + (f" a {len(numbers) - limit:,} arall" if len(numbers) > limit else "")
 
@@ -966,7 +962,7 @@ def _text_notes(read: FileRead, facts: _TextFacts, header_index: int) -> None:
     data_rows = [n for n in facts.not_utf8_rows if n > header_index]
     if read.encoding == "utf-8+cp1252" and facts.not_utf8_rows:
         rows_en = counted(len(data_rows), "row") if data_rows else "the header row"
-        listed = _rows_list(data_rows or [header_index + 1])
+        listed = some_of(data_rows or [header_index + 1], 10)
         listed_cy = _rows_list_cy(data_rows or [header_index + 1])
         read.note(
             f"the file is UTF-8 except for characters on {rows_en} ({listed}) saved as "
@@ -998,7 +994,7 @@ def _text_notes(read: FileRead, facts: _TextFacts, header_index: int) -> None:
             "'CSV (Comma delimited)' Excel yn cadw ŵ ac ŷ"
         )
     read.note(
-        f"{saved} as '?', and {counted(len(numbers), 'row')} ({_rows_list(numbers)}) have a '?' "
+        f"{saved} as '?', and {counted(len(numbers), 'row')} ({some_of(numbers, 10)}) have a '?' "
         f"inside a word ({words}). The rows were loaded as written. If a letter is missing, save "
         "the file as 'CSV UTF-8 (Comma delimited)' and send it again",
         f"{saved_cy} fel '?', ac mae gan {len(numbers)} rhes ({_rows_list_cy(numbers)}) '?' y tu "
@@ -1383,7 +1379,7 @@ def _hidden_note(read: FileRead, rows: list[int], sheet: str) -> None:
     """Note a sheet's hidden rows (loaded like any other), in English and Welsh."""
     one = len(rows) == 1
     en = (
-        f"{'row' if one else 'rows'} {_rows_list(rows)} {'was' if one else 'were'} hidden in your "
+        f"{'row' if one else 'rows'} {some_of(rows, 10)} {'was' if one else 'were'} hidden in your "
         f"sheet '{sheet}': loaded like the other rows (check {'it is' if one else 'they are'} "
         "meant to be sent)"
     )
