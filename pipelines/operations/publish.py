@@ -570,8 +570,15 @@ def publish(
         stale = remove_stale_temp_files(publish_dir)
         if stale:
             log(f"removed {len(stale)} temporary file(s) left by an earlier failed publish")
-        temp = publish_dir / f"{TEMP_PREFIX}{token}-{PUBLISHED_FILE_NAME}"
-        temp_exports: list[tuple[Path, Path]] = []
+        temp_exports: list[tuple[Path, Path]] = []  # (temporary file, final name), swapped last
+
+        def staged(target: Path) -> Path:
+            """The temporary name ``target`` is written under until the swap."""
+            tmp = target.parent / f"{TEMP_PREFIX}{token}-{target.name}"
+            temp_exports.append((tmp, target))
+            return tmp
+
+        temp = staged(final)  # the DuckDB file: first in the list, so swapped first
         export_files: dict[str, dict[str, str]] = {}  # table -> format -> file in exports/
         area_files: dict[str, str] = {}  # area code -> its extract in exports/
         try:
@@ -632,18 +639,15 @@ def publish(
                     for table in tables:  # every marts, reference and dictionary table
                         for fmt in EXPORT_FORMATS:
                             target = export_dir / export_name(table, fmt)
-                            tmp = export_dir / f"{TEMP_PREFIX}{token}-{target.name}"
-                            write_export(con, export_select(table, fmt), fmt, tmp, table)
-                            temp_exports.append((tmp, target))
+                            write_export(con, export_select(table, fmt), fmt, staged(target), table)
                             export_files.setdefault(table.qualified, {})[fmt] = target.name
                     for table, code_column, code in _area_extracts(con, tables):
                         target = export_dir / f"{table.name}_{code}.csv"
-                        tmp = export_dir / f"{TEMP_PREFIX}{token}-{target.name}"
                         where = f" where {quote_ident(code_column)} = {quote_literal(code)}"
-                        write_export(con, export_select(table, "csv", where), "csv", tmp)
-                        temp_exports.append((tmp, target))
+                        write_export(con, export_select(table, "csv", where), "csv", staged(target))
                         area_files[code] = target.name
-                    log(f"wrote {len(temp_exports)} export files (Parquet and CSV)")
+                    written = sum(target.parent == export_dir for _, target in temp_exports)
+                    log(f"wrote {written} export files (Parquet and CSV)")
                 con.execute("checkpoint")
             finally:
                 con.close()
@@ -653,9 +657,7 @@ def publish(
             page = dictionary_html(tables, published_at, cited)
             dictionary_files = []
             for name, text in (("data_dictionary.md", markdown), ("data_dictionary.html", page)):
-                tmp = publish_dir / f"{TEMP_PREFIX}{token}-{name}"
-                tmp.write_text(text, encoding="utf-8")
-                temp_exports.append((tmp, publish_dir / name))
+                staged(publish_dir / name).write_text(text, encoding="utf-8")
                 dictionary_files.append(publish_dir / name)
             manifest = {
                 "published_at": published_at.isoformat(),
@@ -699,19 +701,16 @@ def publish(
                 "disclosure_withheld": withheld,
                 "sources": cited,
             }
-            tmp = publish_dir / f"{TEMP_PREFIX}{token}-manifest.json"
-            tmp.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-            temp_exports.append((tmp, publish_dir / "manifest.json"))
+            staged(publish_dir / "manifest.json").write_text(
+                json.dumps(manifest, indent=2), encoding="utf-8"
+            )
             for name, source_file in (extra_files or {}).items():
                 target = publish_dir / name
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.parent.chmod(READABLE_DIR)
-                tmp = target.parent / f"{TEMP_PREFIX}{token}-{target.name}"
-                shutil.copyfile(source_file, tmp)
-                temp_exports.append((tmp, target))
+                shutil.copyfile(source_file, staged(target))
 
             # The swap: the DuckDB file first, then the exports and dictionary.
-            _replace(temp, final)
             for tmp, target in temp_exports:
                 _replace(tmp, target)
             wanted = {target.name for _, target in temp_exports}
@@ -724,7 +723,7 @@ def publish(
                     ):
                         old.unlink()
         except BaseException:
-            for path in [temp, Path(f"{temp}.wal"), *(tmp for tmp, _ in temp_exports)]:
+            for path in [Path(f"{temp}.wal"), *(tmp for tmp, _ in temp_exports)]:
                 path.unlink(missing_ok=True)
             raise
 
