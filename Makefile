@@ -91,7 +91,7 @@ test: install browser
 	$(VENV)/bin/pytest -q -n 2
 
 ## test-fast: the unit tests only (tests/unit: no shared data, no build, no server, no browser;
-## about 345 tests, about 25 s of CPU, 20-70 s wall on a 2-core machine)
+## about 530 tests, about 1 minute on a 2-core machine)
 test-fast: install
 	$(VENV)/bin/pytest -q tests/unit
 
