@@ -158,14 +158,7 @@ def with_row_numbers(frame: pl.DataFrame, first_data_row: int) -> pl.DataFrame:
 
 def _record_text(value: object) -> str | None:
     """A JSON value as the text a CSV export of it would hold (``None`` stays ``None``)."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    text = str(value)
-    return text if text.strip() != "" else None
+    return str(value).lower() if isinstance(value, bool) else _cell_text(value)
 
 
 def read_feature_records(path: Path) -> pl.DataFrame:

@@ -6,13 +6,7 @@ Rank 1 = most deprived. Every value is kept as text in ``raw``; ``staging`` type
 import polars as pl
 
 from pipelines.catalogue import FetchedFile
-from pipelines.readers import (
-    read_csv_strings,
-    read_sheet_table,
-    sheet_names,
-    snake,
-    with_row_numbers,
-)
+from pipelines.readers import csv_parser, read_sheet_table, sheet_names
 
 DOMAIN_COLUMNS = {
     "income": "income_rank",
@@ -29,8 +23,6 @@ DOMAIN_COLUMNS = {
 def _standard_rank_columns(frame: pl.DataFrame, year: int) -> pl.DataFrame:
     rename = {}
     for col in frame.columns:
-        if col in ("lsoa_code",):
-            continue
         if col.startswith("lsoa_name"):
             rename[col] = "lsoa_name_en"
         elif col.startswith("local_authority_name"):
@@ -49,10 +41,7 @@ def parse_wimd_2025_ranks(fetched: FetchedFile) -> pl.DataFrame:
     domain ``*_rank`` columns (text, as published).
     """
     if fetched.format == "csv":
-        frame = read_csv_strings(fetched.path)
-        frame = frame.rename({c: snake(c) for c in frame.columns})
-        frame = frame.select([c for c in frame.columns if c != "column" and not c.startswith("_")])
-        frame = with_row_numbers(frame, 2)
+        frame = csv_parser()(fetched)
     else:
         names = sheet_names(fetched.path)
         sheet = next((s for s in names if "rank" in s.lower()), names[0])
@@ -73,11 +62,8 @@ def parse_wimd_2019_ranks(fetched: FetchedFile) -> pl.DataFrame:
         read_sheet_table(fetched.path, "WIMD_2019_ranks", r"^lsoa code"), 2019
     )
     groups = read_sheet_table(fetched.path, "Deciles_quintiles_quartiles", r"^lsoa code")
-    rename = {}
-    for col in groups.columns:
-        for kind in ("decile", "quintile", "quartile"):
-            if col.endswith(kind):
-                rename[col] = f"wimd_{kind}"
+    kinds = ("decile", "quintile", "quartile")
+    rename = {col: f"wimd_{kind}" for col in groups.columns for kind in kinds if col.endswith(kind)}
     groups = groups.rename(rename).select(
         ["lsoa_code", "wimd_decile", "wimd_quintile", "wimd_quartile"]
     )
