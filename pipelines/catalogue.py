@@ -349,11 +349,15 @@ def sources_for_table(table_key: str) -> list[Source]:
 # Checksums
 
 
+def files_of(path: Path) -> list[Path]:
+    """A file, or every file in a folder and its subfolders, sorted by path."""
+    return sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+
+
 def sha256_of(path: Path) -> str:
-    """SHA-256 of a file, or of all files in a folder (sorted by name, concatenated)."""
+    """SHA-256 of a file, or of all files in a folder (``files_of``'s order, concatenated)."""
     digest = hashlib.sha256()
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    for file in files:
+    for file in files_of(path):
         with file.open("rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines import catalogue
-from pipelines.catalogue import Source, SourceUnavailableError, download, sha256_of
+from pipelines.catalogue import Source, SourceUnavailableError, download, files_of, sha256_of
 from pipelines.settings import resolve_path
 
 DEFAULT_MIRROR_DIR = "data/mirror"
@@ -33,10 +33,6 @@ class MirrorResult:
     status: str
     path: Path | None = None
     detail: str = ""
-
-
-def _files(path: Path) -> list[Path]:
-    return sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
 
 
 def mirror_source(source: Source, target: Path, cache_dir: Path | None = None) -> MirrorResult:
@@ -80,7 +76,7 @@ def linked_mirror(source: Path, target: Path, copied: tuple[str, ...] = ()) -> P
 def write_sums(target: Path) -> Path:
     """``SHA256SUMS`` for every file under ``target`` (``sha256sum -c`` format)."""
     lines = []
-    for file in _files(target):
+    for file in files_of(target):
         if file.name != SUMS_FILE:
             lines.append(f"{sha256_of(file)}  {file.relative_to(target).as_posix()}")
     sums = target / SUMS_FILE

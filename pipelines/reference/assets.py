@@ -219,41 +219,33 @@ def build_national_indicators(published: pl.DataFrame) -> pl.DataFrame:
     ).sort("national_indicator", "national_indicator_key", nulls_last=True)
 
 
-def _write_reference(warehouse: Warehouse, name: str, frame: pl.DataFrame) -> dg.MaterializeResult:
-    with warehouse.connect() as con:
-        return dg.MaterializeResult(metadata=write_contract_table(con, f"reference.{name}", frame))
+def _reference_asset(name: str, build, deps=()) -> dg.AssetsDefinition:
+    """The asset writing ``reference.<name>`` from ``build(con)``'s frame."""
 
-
-def _reference_asset(name: str, reader) -> dg.AssetsDefinition:
     @dg.asset(
         name=name,
         key_prefix=["reference"],
         group_name="reference",
         kinds={"duckdb", "polars"},
+        deps=list(deps),
         description=asset_description(f"reference.{name}"),
     )
     def _asset(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-        return _write_reference(warehouse, name, reader())
+        with warehouse.connect() as con:
+            metadata = write_contract_table(con, f"reference.{name}", build(con))
+        return dg.MaterializeResult(metadata=metadata)
 
     return _asset
 
 
-wellbeing_goals = _reference_asset("wellbeing_goals", read_wellbeing_goals)
+wellbeing_goals = _reference_asset("wellbeing_goals", lambda con: read_wellbeing_goals())
 
-indicator_goals = _reference_asset("indicator_goals", read_indicator_goals)
+indicator_goals = _reference_asset("indicator_goals", lambda con: read_indicator_goals())
 
-
-@dg.asset(
-    name="national_indicators",
-    key_prefix=["reference"],
-    group_name="reference",
-    kinds={"duckdb", "polars"},
+national_indicators = _reference_asset(
+    "national_indicators",
+    lambda con: build_national_indicators(
+        con.execute("select * from raw.national_indicators_wales").pl()
+    ),
     deps=[dg.AssetKey(["raw", "national_indicators_wales"])],
-    description=asset_description("reference.national_indicators"),
 )
-def national_indicators(
-    context: dg.AssetExecutionContext, warehouse: Warehouse
-) -> dg.MaterializeResult:
-    with warehouse.connect(read_only=True) as con:
-        published = con.execute("select * from raw.national_indicators_wales").pl()
-    return _write_reference(warehouse, "national_indicators", build_national_indicators(published))

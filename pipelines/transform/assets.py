@@ -19,8 +19,6 @@ from pipelines.warehouse import (
     table_metadata,
 )
 
-GROUPS = {"staging": "staging", "reference": "reference", "marts": "marts"}
-
 
 def _sql_asset(schema: str, table: str, sql_text: str, file_name: str) -> dg.AssetsDefinition:
     try:
@@ -36,7 +34,7 @@ def _sql_asset(schema: str, table: str, sql_text: str, file_name: str) -> dg.Ass
     @dg.asset(
         name=table,
         key_prefix=[schema],
-        group_name=GROUPS[schema],
+        group_name=schema,  # staging, reference or marts (sql_models)
         kinds={"duckdb", "sql"},
         deps=deps,
         description=asset_description(f"{schema}.{table}", f"SQL: sql/{schema}/{file_name}"),
