@@ -27,22 +27,19 @@ WELSH_LA_COUNT = 22
 
 
 def _attribution(*keys: str) -> str:
-    lines = []
-    for key in keys:
-        source = load_catalogue()[key]
-        lines.append(
-            f"Source: {source.title}. Publisher: {source.publisher}. Licence: {source.licence}. "
-            f"Official URL: {source.url}"
-        )
-    return "\n\n".join(lines)
+    sources = [load_catalogue()[key] for key in keys]
+    return "\n\n".join(
+        f"Source: {s.title}. Publisher: {s.publisher}. Licence: {s.licence}. Official URL: {s.url}"
+        for s in sources
+    )
 
 
 community_support_groups = raw_source_asset(
-    "community_support_groups", parsers.parse_support_groups, group_name=GROUP
+    "community_support_groups", parsers.parse_support_groups, GROUP
 )
 
 volunteer_registrations = raw_source_asset(
-    "volunteer_registrations", parsers.parse_volunteer_registrations, group_name=GROUP
+    "volunteer_registrations", parsers.parse_volunteer_registrations, GROUP
 )
 
 

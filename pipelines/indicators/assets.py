@@ -11,21 +11,19 @@ from pipelines.sources import raw_source_asset
 GROUP = "indicators"
 
 ons_subnational_indicators = raw_source_asset(
-    "ons_subnational_indicators", parsers.parse_ons_subnational_indicators, group_name=GROUP
+    "ons_subnational_indicators", parsers.parse_ons_subnational_indicators, GROUP
 )
 
 nsw_community_cohesion = raw_source_asset(
-    "nsw_community_cohesion", parsers.parse_nsw_community_cohesion, group_name=GROUP
+    "nsw_community_cohesion", parsers.parse_nsw_community_cohesion, GROUP
 )
 
 welsh_language_frequency = raw_source_asset(
-    "welsh_language_frequency", parsers.parse_welsh_language_frequency, group_name=GROUP
+    "welsh_language_frequency", parsers.parse_welsh_language_frequency, GROUP
 )
 
 welsh_language_census_2011 = raw_source_asset(
-    "welsh_language_census_2011", parsers.parse_welsh_language_census_2011, group_name=GROUP
+    "welsh_language_census_2011", parsers.parse_welsh_language_census_2011, GROUP
 )
 
-loneliness_index = raw_source_asset(
-    "loneliness_index", parsers.parse_loneliness_index, group_name=GROUP
-)
+loneliness_index = raw_source_asset("loneliness_index", parsers.parse_loneliness_index, GROUP)

@@ -11,9 +11,9 @@ from pipelines.sources import raw_multi_source_asset
 GROUP = "ons_local_statistics"
 
 ons_local_statistics = raw_multi_source_asset(
-    "ons_local_statistics", parsers.parse_indicator_csv, group_name=GROUP
+    "ons_local_statistics", parsers.parse_indicator_csv, GROUP
 )
 
 ons_local_statistics_metadata = raw_multi_source_asset(
-    "ons_local_statistics_metadata", parsers.parse_metadata_json, group_name=GROUP
+    "ons_local_statistics_metadata", parsers.parse_metadata_json, GROUP
 )

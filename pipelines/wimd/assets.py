@@ -3,18 +3,12 @@
 from pipelines.sources import raw_source_asset
 from pipelines.wimd import parsers
 
-wimd_2025_ranks = raw_source_asset(
-    "wimd_2025_ranks", parsers.parse_wimd_2025_ranks, group_name="wimd"
-)
+GROUP = "wimd"
 
-wimd_2019_ranks = raw_source_asset(
-    "wimd_2019_ranks", parsers.parse_wimd_2019_ranks, group_name="wimd"
-)
-
-wimd_2019_scores = raw_source_asset(
-    "wimd_2019_scores", parsers.parse_wimd_2019_scores, group_name="wimd"
-)
+wimd_2025_ranks = raw_source_asset("wimd_2025_ranks", parsers.parse_wimd_2025_ranks, GROUP)
+wimd_2019_ranks = raw_source_asset("wimd_2019_ranks", parsers.parse_wimd_2019_ranks, GROUP)
+wimd_2019_scores = raw_source_asset("wimd_2019_scores", parsers.parse_wimd_2019_scores, GROUP)
 
 wimd_2019_postcodes = raw_source_asset(
-    "wimd_2019_postcodes", parsers.parse_wimd_2019_postcodes, group_name="wimd"
+    "wimd_2019_postcodes", parsers.parse_wimd_2019_postcodes, GROUP
 )
