@@ -96,6 +96,14 @@ def setting(name: str) -> str | None:
     return value
 
 
+def setting_number(name: str, fallback: float) -> float:
+    """A configuration variable that is a number of seconds; ``fallback`` when it is not a number."""
+    try:
+        return float(setting(name))
+    except (TypeError, ValueError):
+        return fallback
+
+
 def resolve_path(value: str | os.PathLike | None) -> Path | None:
     """Resolve a configured path against the project root; ``None`` stays ``None``."""
     if value is None or str(value) == "":

@@ -44,7 +44,7 @@ from typing import TypeVar
 import duckdb
 from filelock import FileLock, Timeout
 
-from pipelines.settings import setting, setting_path
+from pipelines.settings import setting_number, setting_path
 
 LOCK_SUFFIX = ".lock"
 LOG_EVERY_SECONDS = 30.0
@@ -136,23 +136,6 @@ def lock_path(warehouse_file: Path) -> Path:
     return warehouse_file.with_name(warehouse_file.name + LOCK_SUFFIX)
 
 
-def wait_seconds_setting() -> float:
-    """``WELLBEING_WRITER_WAIT_SECONDS`` (default 3600; 0 = fail at once; negative = forever)."""
-    try:
-        return float(setting("WELLBEING_WRITER_WAIT_SECONDS"))
-    except (TypeError, ValueError):
-        return 3600.0
-
-
-def busy_seconds_setting() -> float:
-    """``WELLBEING_WAREHOUSE_BUSY_SECONDS``: how long to retry while another program has the file
-    open (default 5)."""
-    try:
-        return float(setting("WELLBEING_WAREHOUSE_BUSY_SECONDS"))
-    except (TypeError, ValueError):
-        return 5.0
-
-
 class WriterLock:
     """The run-level writer lock of one warehouse file (re-entrant within the process).
 
@@ -236,7 +219,11 @@ class WriterLock:
                 preserve_lock_file=True,
                 on_acquired=self._write_holder,
             )
-            wait = wait_seconds_setting() if wait_seconds is None else float(wait_seconds)
+            wait = (
+                setting_number("WELLBEING_WRITER_WAIT_SECONDS", 3600.0)
+                if wait_seconds is None
+                else float(wait_seconds)
+            )
             started = time.monotonic()
             next_log = 0.0
             while True:
@@ -352,9 +339,7 @@ def in_use_error(file: Path, exc: Exception) -> WarehouseInUseError:
     """The error for a warehouse file another program holds open: who, and what to use instead."""
     match = DUCKDB_HOLDER.search(str(exc))
     who = f"process {match['pid']} ({match['program']})" if match else "another program"
-    published = (setting_path("WELLBEING_PUBLISH_DIR") or Path("data/published")) / (
-        "wellbeing.duckdb"
-    )
+    published = setting_path("WELLBEING_PUBLISH_DIR") / "wellbeing.duckdb"
     return WarehouseInUseError(
         f"the working warehouse {file} is open in {who}, which is not a pipeline run. Readers "
         f"must open the published file {published} read-only instead (it has every mart and "
@@ -390,9 +375,11 @@ def retry(
 def retry_while_in_use(action: Callable[[], T], file: Path, busy_seconds: float | None = None) -> T:
     """Run ``action`` (which opens ``file``), retrying for ``busy_seconds`` while DuckDB reports a
     conflicting lock held by another program; then raise ``WarehouseInUseError``."""
-    limit = busy_seconds_setting() if busy_seconds is None else busy_seconds
+    if busy_seconds is None:
+        busy_seconds = setting_number("WELLBEING_WAREHOUSE_BUSY_SECONDS", 5.0)
     try:
-        return retry(action, duckdb.IOException, [0.25] * math.ceil(limit / 0.25), _is_lock_error)
+        pauses = [0.25] * math.ceil(busy_seconds / 0.25)
+        return retry(action, duckdb.IOException, pauses, _is_lock_error)
     except duckdb.IOException as exc:
         if not _is_lock_error(exc):
             raise

@@ -37,6 +37,7 @@ import re
 import shutil
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -50,7 +51,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pipelines.catalogue import PART_SEPARATOR, Source, load_catalogue
 from pipelines.csvfiles import write_csv
 from pipelines.disclosure import apply_disclosure, rules_for
-from pipelines.settings import setting
+from pipelines.settings import setting_number
 from pipelines.sqltext import quote_ident, quote_literal
 from pipelines.warehouse import Backend, FileBackend, Snapshot, columns_of, connect_duckdb
 from pipelines.warehouse_lock import WarehouseInUseError
@@ -144,14 +145,6 @@ def published_file(publish_dir: Path) -> Path:
     return Path(publish_dir) / PUBLISHED_FILE_NAME
 
 
-def _delay() -> float:
-    """Test hook: seconds to sleep after copying each table (``WELLBEING_PUBLISH_DELAY_SECONDS``)."""
-    try:
-        return float(setting("WELLBEING_PUBLISH_DELAY_SECONDS") or 0)
-    except ValueError:
-        return 0.0
-
-
 @contextmanager
 def _publish_lock(publish_dir: Path) -> Iterator[None]:
     """An exclusive lock on the publish folder (released by the OS if the process dies)."""
@@ -191,19 +184,6 @@ def _replace(temp: Path, final: Path) -> None:
     temp.chmod(READABLE_FILE)
     os.replace(temp, final)
     _fsync(final.parent)
-
-
-def _attach_warehouse(con: duckdb.DuckDBPyConnection, source, snapshot=None) -> None:
-    """ATTACH the working warehouse read-only as ``wh``.
-
-    ``source`` is a ``pipelines.warehouse`` back-end: the DuckDB file (a few seconds' wait, then a
-    clear error naming the published file, while another program holds it: see
-    ``pipelines.warehouse_lock``), or DuckLake at ``snapshot`` (a fixed snapshot id, so runs
-    committing meanwhile change nothing we copy)."""
-    try:
-        source.attach(con, "wh", snapshot)
-    except WarehouseInUseError as exc:
-        raise PublishError(str(exc)) from exc
 
 
 def _pin_snapshot(con: duckdb.DuckDBPyConnection, source):
@@ -306,10 +286,7 @@ def source_rows(con: duckdb.DuckDBPyConnection, database: str = "wh") -> list[tu
         ).fetchall()
     }
     catalogue = load_catalogue()
-    parts_of: dict[str, int] = {}
-    for key in catalogue:
-        table = key.split(PART_SEPARATOR)[0]
-        parts_of[table] = parts_of.get(table, 0) + 1
+    parts_of = Counter(key.split(PART_SEPARATOR)[0] for key in catalogue)
     files: dict[str, list[tuple]] = {}
     rows = []
     for key, source in catalogue.items():
@@ -348,6 +325,12 @@ def source_rows(con: duckdb.DuckDBPyConnection, database: str = "wh") -> list[tu
     return rows
 
 
+def _row_count(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> int:
+    return con.execute(
+        f"select count(*) from {quote_ident(schema)}.{quote_ident(table)}"
+    ).fetchone()[0]
+
+
 def _write_dictionary(
     con: duckdb.DuckDBPyConnection, published_at: datetime, sources: list[tuple]
 ) -> None:
@@ -372,12 +355,6 @@ def _write_dictionary(
         order by schema_name, table_name, column_index
         """
     )
-    counts = []
-    for schema, table, comment in _tables(con, PUBLISHED_SCHEMAS):
-        n = con.execute(
-            f"select count(*) from {quote_ident(schema)}.{quote_ident(table)}"
-        ).fetchone()[0]
-        counts.append((schema, table, n, comment))
     con.execute(
         f"""
         create table {DICTIONARY_SCHEMA}.tables (
@@ -390,15 +367,11 @@ def _write_dictionary(
         )
         """
     )
-    for schema, table, n, comment in counts:
-        ncols = con.execute(
-            f"select count(*) from {DICTIONARY_SCHEMA}.columns "
-            "where schema_name = ? and table_name = ?",
-            [schema, table],
-        ).fetchone()[0]
+    for schema, table, comment in _tables(con, PUBLISHED_SCHEMAS):
         con.execute(
-            f"insert into {DICTIONARY_SCHEMA}.tables values (?, ?, ?, ?, ?, ?)",
-            [schema, table, n, ncols, comment, published_at],
+            f"insert into {DICTIONARY_SCHEMA}.tables select ?, ?, ?, count(*), ?, ? "
+            f"from {DICTIONARY_SCHEMA}.columns where schema_name = ? and table_name = ?",
+            [schema, table, _row_count(con, schema, table), comment, published_at, schema, table],
         )
     for table, text in DICTIONARY_TABLE_COMMENTS.items():
         con.execute(f"comment on table {DICTIONARY_SCHEMA}.{table} is {quote_literal(text)}")
@@ -422,9 +395,7 @@ def _published_tables(con: duckdb.DuckDBPyConnection) -> list[PublishedTable]:
     ).fetchall()
     for schema, table, comment in rows:
         cols = columns_of(con, f"{schema}.{table}")
-        n = con.execute(
-            f"select count(*) from {quote_ident(schema)}.{quote_ident(table)}"
-        ).fetchone()[0]
+        n = _row_count(con, schema, table)
         example = None
         if any(c == "is_example_data" for c, _, _ in cols):
             example = con.execute(
@@ -460,8 +431,8 @@ def export_name(table: PublishedTable, fmt: str) -> str:
     return f"{stem}.{fmt}"
 
 
-def export_select(table: PublishedTable, fmt: str, where: str = "") -> str:
-    """The ``select`` one export of ``table`` writes (``fmt`` is kept for callers: the CSV writer,
+def export_select(table: PublishedTable, where: str = "") -> str:
+    """The ``select`` one export of ``table`` writes (the same for both formats: the CSV writer,
     ``pipelines.csvfiles.write_csv``, turns every nested column into JSON text; Parquet keeps the
     nested type). Disclosure control has already been applied to the published file
     (``pipelines.disclosure``), so every export shows exactly what the file holds."""
@@ -586,7 +557,13 @@ def publish(
             con = connect_duckdb(str(temp))
             try:
                 snapshot = _pin_snapshot(con, source)
-                _attach_warehouse(con, source, snapshot.snapshot_id if snapshot else None)
+                # The warehouse read-only as ``wh``: the DuckDB file (a few seconds' wait, then
+                # an error naming the published file, while another program holds it), or
+                # DuckLake at the pinned snapshot (runs committing meanwhile change nothing we copy).
+                try:
+                    source.attach(con, "wh", snapshot.snapshot_id if snapshot else None)
+                except WarehouseInUseError as exc:
+                    raise PublishError(str(exc)) from exc
                 sources = _tables(con, schemas, "wh")
                 if not sources:
                     raise PublishError(
@@ -604,7 +581,8 @@ def publish(
                         "refusing to publish columns that look like personal data: "
                         + ", ".join(forbidden)
                     )
-                delay = _delay()
+                # test hook: seconds to sleep after copying each table
+                delay = setting_number("WELLBEING_PUBLISH_DELAY_SECONDS", 0.0)
                 for schema in sorted({s for s, _, _ in sources}):
                     con.execute(f"create schema {quote_ident(schema)}")
                 for i, (schema, table, comment) in enumerate(sources, start=1):
@@ -618,7 +596,7 @@ def publish(
                                 f"comment on column {qualified}.{quote_ident(column)} is "
                                 f"{quote_literal(col_comment)}"
                             )
-                    n = con.execute(f"select count(*) from {qualified}").fetchone()[0]
+                    n = _row_count(con, schema, table)
                     log(f"copied {i}/{len(sources)} {schema}.{table}: {n:,} rows")
                     if delay:
                         time.sleep(delay)
@@ -639,12 +617,12 @@ def publish(
                     for table in tables:  # every marts, reference and dictionary table
                         for fmt in EXPORT_FORMATS:
                             target = export_dir / export_name(table, fmt)
-                            write_export(con, export_select(table, fmt), fmt, staged(target), table)
+                            write_export(con, export_select(table), fmt, staged(target), table)
                             export_files.setdefault(table.qualified, {})[fmt] = target.name
                     for table, code_column, code in _area_extracts(con, tables):
                         target = export_dir / f"{table.name}_{code}.csv"
                         where = f" where {quote_ident(code_column)} = {quote_literal(code)}"
-                        write_export(con, export_select(table, "csv", where), "csv", staged(target))
+                        write_export(con, export_select(table, where), "csv", staged(target))
                         area_files[code] = target.name
                     written = sum(target.parent == export_dir for _, target in temp_exports)
                     log(f"wrote {written} export files (Parquet and CSV)")
@@ -659,6 +637,7 @@ def publish(
             for name, text in (("data_dictionary.md", markdown), ("data_dictionary.html", page)):
                 staged(publish_dir / name).write_text(text, encoding="utf-8")
                 dictionary_files.append(publish_dir / name)
+            example = any(t.is_example_data for t in tables)
             manifest = {
                 "published_at": published_at.isoformat(),
                 "file": PUBLISHED_FILE_NAME,
@@ -691,11 +670,11 @@ def publish(
                     }
                     for t in tables
                 ],
-                "example_data": any(t.is_example_data for t in tables),
+                "example_data": example,
                 "example_data_note": (
                     "Tables with is_example_data = true hold generated EXAMPLE partnership "
                     "activity, not partner submissions: not evidence (see each table's description)."
-                    if any(t.is_example_data for t in tables)
+                    if example
                     else None
                 ),
                 "disclosure_withheld": withheld,

@@ -5,7 +5,7 @@ import dagster as dg
 from pipelines.operations import keys
 from pipelines.operations.inbox import InboxCursor, scan_inbox, seen_key
 from pipelines.operations.jobs import PARTNER_INGESTION_JOB
-from pipelines.settings import setting, setting_on, setting_path
+from pipelines.settings import setting, setting_number, setting_on, setting_path
 
 PARTNER_INBOX_SENSOR = "partner_inbox"
 PARTNER_OP = "partnership_activity_submissions"  # the partner loader's op (its config: files)
@@ -16,13 +16,6 @@ def _default_status() -> dg.DefaultSensorStatus:
     if setting_on("WELLBEING_AUTOMATION"):
         return dg.DefaultSensorStatus.RUNNING
     return dg.DefaultSensorStatus.STOPPED
-
-
-def _settle_seconds() -> float:
-    try:
-        return float(setting("WELLBEING_INBOX_SETTLE_SECONDS") or 0)
-    except ValueError:
-        return 0.0
 
 
 @dg.sensor(
@@ -44,7 +37,9 @@ def partner_inbox(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.S
     if not inbox.is_dir():
         return dg.SkipReason(f"partner inbox {inbox} does not exist")
     cursor = InboxCursor.parse(context.cursor)
-    files = scan_inbox(inbox, cursor, settle_seconds=_settle_seconds())
+    files = scan_inbox(
+        inbox, cursor, settle_seconds=setting_number("WELLBEING_INBOX_SETTLE_SECONDS", 0.0)
+    )
     requests = []
     for file in files:
         key = seen_key(file.sha256, file.name)
