@@ -43,18 +43,15 @@ def short_error_line(message: str, error) -> str:
     return f"{message.splitlines()[0]} {cls}: {first_sentence(lines[0])}"
 
 
-def _event_error(record: logging.LogRecord):
-    """The error a Dagster event log record carries (a failed step, resource, run), or ``None``."""
-    event = getattr(record, "dagster_event", None)
-    data = getattr(event, "event_specific_data", None)
-    return getattr(data, "error", None)
+def _event_data(record: logging.LogRecord):
+    """The data of the Dagster event a log record carries (``None`` for a plain log line)."""
+    return getattr(getattr(record, "dagster_event", None), "event_specific_data", None)
 
 
 def _failure_description(record: logging.LogRecord) -> str:
     """The description of a ``dg.Failure`` our code raised on purpose (say, the quality gate's
     refusal: which checks failed, and how to fix or accept), written for the user: said whole."""
-    data = getattr(getattr(record, "dagster_event", None), "event_specific_data", None)
-    failure = getattr(data, "user_failure_data", None)
+    failure = getattr(_event_data(record), "user_failure_data", None)
     return (getattr(failure, "description", None) or "").strip()
 
 
@@ -62,7 +59,7 @@ class ShortErrorFormatter(logging.Formatter):
     """Dagster's line format, with an error said in one line instead of its traceback."""
 
     def format(self, record: logging.LogRecord) -> str:
-        error = _event_error(record)
+        error = getattr(_event_data(record), "error", None)  # a failed step, resource, run
         if error is None and not record.exc_info:
             return super().format(record)
         short = logging.makeLogRecord(record.__dict__)

@@ -188,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _execute(dg, whole_run_job, instance, selection, log_level: str, log_dir):
     """The Dagster run of ``selection`` (every event in ``instance``, every line in the log)."""
+    from pipelines.operations import keys
     from pipelines.operations.deadruns import run_process_tags
 
     persistent = bool(os.environ.get("DAGSTER_HOME"))
@@ -196,7 +197,7 @@ def _execute(dg, whole_run_job, instance, selection, log_level: str, log_dir):
         instance=instance,
         asset_selection=selection,
         tags={
-            "wellbeing/writes": "warehouse",
+            **keys.WRITES_WAREHOUSE,
             "wellbeing/entry_point": "make run",
             **run_process_tags(),  # so a later make run or the daemon can tell it died
         },

@@ -55,9 +55,10 @@ def partner_year_rerun_selection() -> dg.AssetSelection:
 
 
 def _warehouse_job(
-    name: str, selection: dg.AssetSelection, description: str, config: dict | None = None
+    name: str, selection: dg.AssetSelection, description: str, config: dict | None = QUIET_CONSOLE
 ):
-    """An asset job that writes the working warehouse: tagged so the run queue runs one at a time."""
+    """An asset job that writes the working warehouse: tagged so the run queue runs one at a time.
+    Its default config selects our console logger when launched from the UI or the daemon."""
     return dg.define_asset_job(
         name=name,
         selection=selection,
@@ -71,7 +72,6 @@ def _warehouse_job(
 JOBS = [
     _warehouse_job(
         name=WHOLE_REFRESH_JOB,
-        config=QUIET_CONSOLE,  # our console logger when launched from the UI or the daemon
         selection=whole_run_selection(),
         description="Every unpartitioned asset with its checks: what make run executes (make run "
         "selects the out-of-date part of it and what depends on that; launched from here it "
@@ -79,7 +79,6 @@ JOBS = [
     ),
     _warehouse_job(
         name=PUBLIC_REFRESH_JOB,
-        config=QUIET_CONSOLE,  # our console logger when launched from the UI or the daemon
         selection=public_sources_selection(),
         description="Refresh every public source, rebuild staging and marts, publish. Partner "
         "submissions already in the warehouse are kept; new ones come through the partner_inbox "
@@ -87,13 +86,13 @@ JOBS = [
     ),
     _warehouse_job(
         name=PARTNER_INGESTION_JOB,
-        config=QUIET_CONSOLE,  # our console logger when launched from the UI or the daemon
         selection=partner_selection().downstream() - partitioned_selection(),
         description="Load partner submissions from WELLBEING_PARTNER_INBOX into "
         "raw.partnership_activity, then rebuild what depends on it and publish.",
     ),
     _warehouse_job(
         name=PARTNER_YEAR_RERUN_JOB,
+        config=None,
         selection=partner_year_rerun_selection(),
         description="Re-run one financial year of partner activity (pick a partition: "
         "2023-04-01 is 2023-24; several years with a backfill): re-validate that year's current "
@@ -102,7 +101,6 @@ JOBS = [
     ),
     _warehouse_job(
         name=PUBLISH_JOB,
-        config=QUIET_CONSOLE,  # our console logger when launched from the UI or the daemon
         selection=dg.AssetSelection.assets(keys.PUBLISHED_KEY),
         description="Publish the current marts again (read-only snapshot, exports, dictionary).",
     ),

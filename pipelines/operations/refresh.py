@@ -36,7 +36,7 @@ from pipelines.catalogue import SourceUnavailableError, fetch, load_catalogue
 from pipelines.contracts import apply_comments, contract_for, create_table_sql
 from pipelines.operations import keys
 from pipelines.settings import PROJECT_ROOT, setting, setting_path
-from pipelines.warehouse import table_exists
+from pipelines.warehouse import columns_of, table_exists
 from pipelines.wording import counted, some_of
 
 FINGERPRINTS_TABLE = "quality.asset_fingerprints"
@@ -221,13 +221,7 @@ def recorded_fingerprints(
     """``asset key -> (fingerprint, source checksum)`` as recorded by the last builds."""
     if con is None or not table_exists(con, FINGERPRINTS_TABLE):
         return {}
-    columns = {
-        r[0]
-        for r in con.execute(
-            "select column_name from duckdb_columns() where database_name = current_database() "
-            "and schema_name = 'quality' and table_name = 'asset_fingerprints'"
-        ).fetchall()
-    }
+    columns = {c for c, _, _ in columns_of(con, FINGERPRINTS_TABLE)}
     source = "source_sha256" if "source_sha256" in columns else "null"
     rows = con.execute(f"select asset_key, fingerprint, {source} from {FINGERPRINTS_TABLE}")
     return {key: (fp, sha) for key, fp, sha in rows.fetchall()}
@@ -665,13 +659,11 @@ def check_failure_line(check_name: str, description: str, most: int = 3) -> str:
     """One line for a failed contract check from its description (``Validation.summary``): the
     source drift and the failed error rules, e.g. ``contract_loneliness_index failed:
     lsoa21cd.complete: ...: missing 2 of 1917 LSOAs (e.g. W01002039)``."""
-    lines = description.splitlines()
     found = [
-        line.removeprefix("ERROR: ")
-        for line in lines
+        line.removeprefix("ERROR: ").removeprefix("Source drift: ").rstrip(".")
+        for line in description.splitlines()
         if line.startswith(("ERROR: ", "Source drift: "))
     ]
-    found = [line.removeprefix("Source drift: ").rstrip(".") for line in found]
     if not found:
         return f"{check_name} failed: {first_sentence(description)}"
     more = f"; and {len(found) - most} more" if len(found) > most else ""
