@@ -36,7 +36,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from pipelines.contracts import column_comments, contract_for
+from pipelines.contracts import column_comments, contract_for, custom
 from pipelines.sqltext import quote_ident, quote_literal
 
 PROPERTY = "disclosure"
@@ -82,7 +82,7 @@ def rules_for(table: str) -> list[CountRule]:
     counts: dict[str, dict] = {}
     derived: dict[str, list[str]] = {}
     for prop in props:
-        value = _custom(prop, PROPERTY)
+        value = custom(prop, PROPERTY)
         if not value:
             continue
         if "withheldWith" in value:
@@ -107,13 +107,6 @@ def rules_for(table: str) -> list[CountRule]:
             f"'{PROPERTY}' rule of their own"
         )
     return rules
-
-
-def _custom(prop: dict, name: str):
-    for item in prop.get("customProperties", []) or []:
-        if item.get("property") == name:
-            return item.get("value")
-    return None
 
 
 def suppression_mask(frame: pl.DataFrame, rule: CountRule) -> np.ndarray:

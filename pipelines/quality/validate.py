@@ -196,17 +196,12 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str,
     return [(column, type_) for column, type_, _ in columns_of(con, table)]
 
 
-def _relation_exists(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
-    try:
-        con.execute(f"select 1 from {relation} limit 0")
-        return True
-    except duckdb.Error:
-        return False
-
-
 def _missing_reference(con, rule: Rule, relations: dict[str, str]) -> str | None:
+    """The first reference table of ``rule`` that cannot be read, or ``None``."""
     for table in rule.references:
-        if not _relation_exists(con, relations.get(table, table)):
+        try:
+            con.execute(f"select 1 from {relations.get(table, table)} limit 0")
+        except duckdb.Error:
             return table
     return None
 
