@@ -169,7 +169,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"accept-source: {unknown_source(args.source)} Usage:\n  {USAGE}", file=sys.stderr)
         return 2
 
-    from pipelines.operations.refresh import user_error
     from pipelines.resources import default_resources
     from pipelines.warehouse_lock import WarehouseBusyError, not_writable
 
@@ -184,20 +183,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"accept-source could not start: {not_writable(lock.path, exc)}", file=sys.stderr)
         return 1
     try:
-        return _accept(args, resources, user_error)
+        return _accept(args, resources)
     finally:
         lock.release()
 
 
-def _accept(args, resources, user_error) -> int:
+def _accept(args, resources) -> int:
     """Run the ``accept_source_version`` job in this process and print its verdicts."""
+    from pipelines.operations.refresh import user_error
 
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
     job = accept_source_version_job()
     config = {
         "source": args.source,
         "reason": args.reason,
-        "accepted_by": args.by or os.environ.get("USER") or getpass.getuser(),
+        "accepted_by": args.by,  # empty: the op's default, your login
         "check": args.check,
         "table": args.table,
         "sha256": args.sha256,
