@@ -208,9 +208,6 @@ class FileBackend:
         """``ATTACH`` statement that opens this warehouse read-only as ``alias``."""
         return f"attach {quote_literal(str(self.path))} as {quote_ident(alias)} (read_only)"
 
-    def current_snapshot(self, con: duckdb.DuckDBPyConnection) -> Snapshot | None:
-        return None
-
 
 @dataclass(frozen=True)
 class DuckLakeBackend:
