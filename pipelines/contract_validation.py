@@ -191,7 +191,7 @@ def _schema_problems(doc, root: yaml.Node, where: str) -> list[tuple[int, str]]:
 
 
 def _custom_problems(doc, root: yaml.Node, where: str) -> list[tuple[int, str]]:
-    from pipelines.quality.rules import CUSTOM_PROPERTIES, CUSTOM_PROPERTY_VALUES
+    from pipelines.quality.rules import CUSTOM_PROPERTIES, CUSTOM_PROPERTY_VALUES, custom
 
     out = []
 
@@ -223,6 +223,19 @@ def _custom_problems(doc, root: yaml.Node, where: str) -> list[tuple[int, str]]:
                     f"customProperties {name!r} of {_where(doc, path)} is "
                     f"{item.get('value')!r}; expected one of {', '.join(allowed)}",
                 )
+            elif name == "valueLabels":  # one English and one Welsh name for each allowed code
+                codes = custom(obj, "allowedValues") or []
+                labels = item.get("value") if isinstance(item.get("value"), dict) else {}
+                if list(labels) != list(codes) or any(
+                    not isinstance(v, dict) or sorted(v) != ["cy", "en"] for v in labels.values()
+                ):
+                    problem(
+                        at,
+                        "value",
+                        f"customProperties 'valueLabels' of {_where(doc, path)} must give "
+                        f"{{en: ..., cy: ...}} for each allowedValues code, in their order "
+                        f"({', '.join(map(str, codes))})",
+                    )
 
     if isinstance(doc, dict):
         check(doc, [], "contract")

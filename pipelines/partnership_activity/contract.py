@@ -79,6 +79,15 @@ def allowed_values(name: str) -> list[str]:
     return list(prop_custom(name, "allowedValues") or [])
 
 
+def value_labels(name: str, language: str = "en") -> dict[str, str]:
+    """A coded column's display name of each code, in English or Welsh, from the contract's
+    ``valueLabels`` (shared_purpose -> 'Shared purpose' / 'Pwrpas cyffredin'): the one home of
+    these names, read by the loader (a label is accepted for its code), the template and the
+    dashboard. Empty for a column without labels."""
+    labels = prop_custom(name, "valueLabels") or {}
+    return {code: names[language] for code, names in labels.items()}
+
+
 def description(name: str, language: str = "en") -> str:
     """A column's description in English or Welsh (``description_cy``)."""
     if language == "cy":

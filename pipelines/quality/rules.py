@@ -147,6 +147,7 @@ CUSTOM_PROPERTIES: dict[str, frozenset[str]] = {
             "aliases_cy",  # pipelines.partnership_activity.contract (Welsh header aliases)
             "default",  # pipelines.partnership_activity.contract
             "description_cy",  # pipelines.partnership_activity.contract
+            "valueLabels",  # pipelines.partnership_activity.contract (code -> English, Welsh label)
             "submitted",  # pipelines.partnership_activity.contract
         }
     ),

@@ -93,6 +93,19 @@ def test_a_redaction_value_outside_its_list_is_refused():
     assert problems[0].endswith("is 'as-sent'; expected one of free_text, as_sent")
 
 
+def test_value_labels_must_name_every_code_in_both_languages():
+    """A code without its English and Welsh name would show as a bare code on the dashboard and
+    not be accepted by its label in a partner's file."""
+    partner = CONTRACTS_DIR / "partnership_activity.yaml"
+    text = partner.read_text(encoding="utf-8").replace(
+        "governance: {en: Governance, cy: Llywodraethu}", "governance: {en: Governance}", 1
+    )
+    _, problems = contract_problems(partner, text)
+    assert len(problems) == 1
+    assert "customProperties 'valueLabels' of" in problems[0] and "(action_category)" in problems[0]
+    assert problems[0].endswith("(shared_purpose, governance, financial_mechanism)")
+
+
 def test_a_description_cut_at_a_comma_is_found():
     """As in five contracts before this check: an unquoted {...} value with a comma."""
     text = COMMUNITY.read_text(encoding="utf-8").replace(
