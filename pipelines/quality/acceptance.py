@@ -22,13 +22,13 @@ import duckdb
 
 from pipelines.catalogue import load_catalogue
 from pipelines.contracts import apply_comments, column_comments, create_table_sql
+from pipelines.quality.validate import RESULTS_TABLE, check_name_for
 from pipelines.sqltext import quote_ident, quote_literal
 from pipelines.warehouse import retry_transaction, table_exists
 from pipelines.wording import some_of
 
 ACCEPTED_TABLE = "quality.accepted_source_versions"
 EXPECTED_CHECKSUMS_VIEW = "quality.expected_source_checksums"
-RESULTS_TABLE = "quality.check_results"
 
 
 class AcceptanceError(ValueError):
@@ -277,7 +277,7 @@ def record_acceptance(
     failed = None
     raw_table = f"raw.{source_key}"
     if contract_for(raw_table) is not None:  # not even the checksum of a file that is not it
-        refuse_unevaluated(con, raw_table, f"contract_{source_key}")
+        refuse_unevaluated(con, raw_table, check_name_for(raw_table))
     if check_name:
         table_name = table_name or raw_table
         if contract_for(table_name) is None:

@@ -30,12 +30,8 @@ import dagster as dg
 from pipelines.contracts import all_contract_tables, contract_for
 from pipelines.quality.acceptance import EXPECTED_CHECKSUMS_VIEW, acceptance_for
 from pipelines.quality.report import keep_runs, prune_quality_reports, quality_dir, render_report
+from pipelines.quality.validate import RESULTS_TABLE, check_name_for
 from pipelines.warehouse import Warehouse
-
-
-def check_name_for(table: str) -> str:
-    """The stable check name of a contract table: ``contract_<table name>``."""
-    return f"contract_{table.split('.', 1)[1]}"
 
 
 def data_docs_root() -> Path:
@@ -178,7 +174,7 @@ def run_contract_check(
                 if validation.engine == "duckdb_sql"
                 else "not rendered"
             ),
-            "results_table": "quality.check_results",
+            "results_table": RESULTS_TABLE,
             "seconds": round(elapsed, 2),
         },
     )

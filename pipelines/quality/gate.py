@@ -21,7 +21,8 @@ from functools import lru_cache
 import dagster as dg
 import duckdb
 
-from pipelines.quality.acceptance import RESULTS_TABLE, acceptance_for
+from pipelines.quality.acceptance import acceptance_for
+from pipelines.quality.validate import RESULTS_TABLE
 from pipelines.warehouse import table_exists
 
 ACCEPT_HINT = "make accept-source SOURCE={source} CHECK={check} TABLE={table} REASON='...'"

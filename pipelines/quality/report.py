@@ -24,7 +24,8 @@ from pathlib import Path
 import duckdb
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from pipelines.quality.acceptance import ACCEPTED_TABLE, RESULTS_TABLE, acceptance_for
+from pipelines.quality.acceptance import ACCEPTED_TABLE, acceptance_for
+from pipelines.quality.validate import RESULTS_TABLE
 from pipelines.settings import setting, setting_path
 from pipelines.warehouse import table_exists
 

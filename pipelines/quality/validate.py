@@ -64,6 +64,11 @@ create table if not exists {RESULTS_TABLE} (
 """
 
 
+def check_name_for(table: str) -> str:
+    """The stable check name of a contract table: ``contract_<table name>``."""
+    return f"contract_{table.split('.', 1)[1]}"
+
+
 @dataclass
 class Outcome:
     """The result of one rule.
@@ -539,7 +544,7 @@ def validate_in_duckdb(
         table=table,
         contract=obj.get("_contract_id") or "",
         contract_file=obj.get("_contract_file") or "",
-        check_name=check_name or f"contract_{table.split('.')[1]}",
+        check_name=check_name or check_name_for(table),
         run_id=run_id,
         checked_at=checked_at,
         row_count=row_count,
