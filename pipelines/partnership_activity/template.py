@@ -4,11 +4,16 @@
 
 - **Activities**: the header row of every column a partner sends (contract order; contact
   columns left out: they are never loaded), a note on each header with the column's meaning in
-  English and Welsh and its allowed values, a drop-down list on every column with a closed list
-  (``allowedValues``: action category, activity type, partnership maturity; list columns such as
-  sectors accept several values separated by ``;``, so their drop-down offers one value and
-  allows typing more), and on ``la_code`` one entry per council, named in English and Welsh;
-  dates formatted day first;
+  English and Welsh and its allowed values (each code with its English and Welsh name), a
+  drop-down list on every column with a closed list (``allowedValues``) and on ``la_code`` (one
+  entry per council, named in English and Welsh); dates formatted day first. A coded column with
+  names (``valueLabels``: action category, activity type, sectors, partnership maturity) offers
+  the names, English then Welsh, which the loader reads as their codes. No drop-down stops a
+  value typed by hand: a code, a name or a council's code is read too, and what the loader
+  cannot read is set aside with the reason in the partner's report. A value outside the list
+  gets a warning on a one-value column (a typo is caught as it is typed) and a note on a
+  column that takes several values or codes (``sectors``, ``wellbeing_goals``, ``la_code``),
+  each saying what that column accepts (``validation_message``);
 - **Instructions - Cyfarwyddiadau**: how to fill it in, in English and Welsh, and a table of
   every column (required or not, meaning in both languages, allowed values, its Welsh header
   name: a header in Welsh is read as the column it names);
@@ -57,8 +62,9 @@ INSTRUCTIONS_EN = [
         "postcode, or latitude and longitude."
     ),
     (
-        "Drop-down lists show the allowed values. sectors and wellbeing_goals take several values "
-        "separated by ; (for example public; community)."
+        "Drop-down lists show the allowed values, by name in English and in Welsh; the codes in "
+        "the table below (e.g. shared_purpose) are read too. sectors and wellbeing_goals take "
+        "several values separated by ; (for example Public sector; Community)."
     ),
     (
         "Dates: 01/04/2024 (day first) or 2024-04-01; a month alone (April 2024) is accepted. "
@@ -91,8 +97,10 @@ INSTRUCTIONS_CY = [
         "Gymraeg neu Saesneg), postcode, neu latitude a longitude."
     ),
     (
-        "Mae'r rhestrau cwymplen yn dangos y gwerthoedd a ganiateir. Mae sectors a wellbeing_goals "
-        "yn derbyn sawl gwerth wedi'u gwahanu gan ; (er enghraifft public; community)."
+        "Mae'r rhestrau cwymplen yn dangos y gwerthoedd a ganiateir, wrth eu henwau yn Saesneg ac "
+        "yn Gymraeg; darllenir y codau yn y tabl isod (e.e. shared_purpose) hefyd. Mae sectors a "
+        "wellbeing_goals yn derbyn sawl gwerth wedi'u gwahanu gan ; (er enghraifft Sector "
+        "cyhoeddus; Cymuned)."
     ),
     (
         "Dyddiadau: 01/04/2024 (y diwrnod yn gyntaf) neu 2024-04-01; mae mis yn unig (Ebrill 2024) "
@@ -125,17 +133,61 @@ def council_names() -> list[str]:
     return sorted(council_labels().values())
 
 
+def allowed_text(column: str, *languages: str) -> str:
+    """A column's codes, each with its names in ``languages`` from the contract's
+    ``valueLabels``: 'shared_purpose (Shared purpose / Pwrpas cyffredin), governance (...)';
+    the codes alone for a column without names."""
+    names = [pc.value_labels(column, language) for language in languages]
+    return ", ".join(
+        f"{code} ({' / '.join(n[code] for n in names)})" if all(names) else code
+        for code in pc.allowed_values(column)
+    )
+
+
+def drop_down(column: str) -> list[str]:
+    """The drop-down entries of a closed list: its names in English then Welsh where the
+    contract gives them (``valueLabels``, read by the loader as their codes), else its codes."""
+    names = [*pc.value_labels(column, "en").values(), *pc.value_labels(column, "cy").values()]
+    return list(dict.fromkeys(names)) or pc.allowed_values(column)
+
+
+def validation_message(column: str, values: list[str]) -> tuple[str, str]:
+    """(Excel error style, message) of a drop-down: what the column accepts besides the list, in
+    English and Welsh (at most 255 characters, Excel's limit). One-value columns warn (a typo is
+    caught as it is typed, and the value may still be kept); a column of several values (its
+    contract ``listSeparator``) or of codes and names (``la_code``) informs."""
+    if column == "la_code":
+        return "information", (
+            "Choose a council from the list, or type its code (W06000015) or its name in English "
+            "or Welsh. / Dewiswch gyngor o'r rhestr, neu teipiwch ei god (W06000015) neu ei enw "
+            "yn Gymraeg neu Saesneg."
+        )
+    separator = pc.prop_custom(column, "listSeparator")
+    if separator:
+        cy = list(pc.value_labels(column, "cy").values()) or values
+        return "information", (
+            f"Choose from the list; several values: separate them with {separator} (for example "
+            f"{values[0]}{separator} {values[1]}). / Dewiswch o'r rhestr; sawl gwerth: gwahanwch "
+            f"nhw gyda {separator} (er enghraifft {cy[0]}{separator} {cy[1]})."
+        )
+    code = pc.allowed_values(column)[0]
+    return "warning", (
+        f"This is not in the list: choose a value from the list (its code, e.g. {code}, is read "
+        f"too). / Nid yw hyn yn y rhestr: dewiswch werth o'r rhestr (darllenir ei god, e.e. "
+        f"{code}, hefyd)."
+    )
+
+
 def _note(column: str) -> str:
     required = column in pc.REQUIRED_HEADER
-    allowed = pc.allowed_values(column)
     parts = [
         ("Required" if required else "Optional") + ". " + pc.description(column, "en"),
         ("Gofynnol" if required else "Dewisol") + ". " + pc.description(column, "cy"),
     ]
     if pc.welsh_name(column):
         parts.append(f"{WELSH_HEADING}: {pc.welsh_name(column)}")
-    if allowed:
-        parts.append("Allowed / Caniateir: " + ", ".join(allowed))
+    if pc.allowed_values(column):
+        parts.append("Allowed / Caniateir: " + allowed_text(column, "en", "cy"))
     return "\n\n".join(p for p in parts if p.strip())
 
 
@@ -159,27 +211,21 @@ def write_template(path: Path) -> Path:
         cell.comment = comment
         sheet.column_dimensions[get_column_letter(i)].width = max(14, len(column) + 4)
     sheet.freeze_panes = "A2"
-    closed = {c: pc.allowed_values(c) for c in columns if pc.allowed_values(c)}
+    closed = {c: drop_down(c) for c in columns if pc.allowed_values(c)}
     closed["la_code"] = council_names()
     for k, (column, values) in enumerate(closed.items(), start=1):
         letter = get_column_letter(k)
         lists.cell(row=1, column=k, value=f"list: {column}").font = bold
         for r, value in enumerate(values, start=2):
             lists.cell(row=r, column=k, value=value)
-        several = bool(pc.prop_custom(column, "listSeparator")) or column == "la_code"
+        style, message = validation_message(column, values)
         validation = DataValidation(
             type="list",
             formula1=f"'{LISTS}'!${letter}$2:${letter}${len(values) + 1}",
             allow_blank=True,
             showErrorMessage=True,
-            # a list column may hold several values, and la_code also takes codes and Welsh names
-            errorStyle="information" if several else "stop",
-            error=(
-                "Choose from the list (several values: separate them with ;)."
-                " / Dewiswch o'r rhestr (sawl gwerth: gwahanwch nhw gyda ;)."
-                if several
-                else "Choose one of the values in the list. / Dewiswch un o'r gwerthoedd yn y rhestr."
-            ),
+            errorStyle=style,
+            error=message,
             errorTitle=column,
         )
         target = get_column_letter(columns.index(column) + 1)
@@ -216,9 +262,9 @@ def write_template(path: Path) -> Path:
         guide.cell(row=row, column=1, value=column)
         guide.cell(row=row, column=2, value="yes / ydy" if required else "no / nac ydy")
         allowed = pc.allowed_values(column)
-        extra = f" Allowed: {', '.join(allowed)}." if allowed else ""
+        extra = f" Allowed: {allowed_text(column, 'en')}." if allowed else ""
         guide.cell(row=row, column=3, value=pc.description(column, "en") + extra).alignment = wrap
-        extra_cy = f" Caniateir: {', '.join(allowed)}." if allowed else ""
+        extra_cy = f" Caniateir: {allowed_text(column, 'cy')}." if allowed else ""
         guide.cell(
             row=row, column=4, value=pc.description(column, "cy") + extra_cy
         ).alignment = wrap

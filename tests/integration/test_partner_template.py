@@ -90,3 +90,53 @@ def test_every_council_of_the_la_code_drop_down_loads_as_that_council(tmp_path, 
         en, cy = label.split(" / ")
         assert english[code].split(" ")[0] in en, (code, label)
         assert welsh[code].split(" ")[0] in cy or welsh[code] == english[code], (code, label)
+
+
+def test_every_name_of_the_coded_drop_downs_loads_as_its_code(tmp_path, frames):
+    """The drop-downs offer the contract's names (valueLabels) in English and Welsh, where they
+    offered the codes: each name picked from the list loads as its code (action category,
+    activity type, maturity, sectors), in both languages."""
+    from pipelines.partnership_activity import contract as pc
+
+    pairs = pc.prop_custom("activity_type", "allowedPairs")["pairs"]
+    category_of = {t: c for c, types in pairs.items() for t in types}
+    path = template.write_template(tmp_path / "template.xlsx")
+    book = openpyxl.load_workbook(path)
+    sheet = book[template.SHEET]
+    header = [c.value for c in sheet[1]]
+    expected = {}
+    row = 2
+    for language in ("en", "cy"):
+        categories = pc.value_labels("action_category", language)
+        maturity = list(pc.value_labels("partnership_maturity", language).items())
+        sectors = list(pc.value_labels("sectors", language).items())
+        for i, (code, name) in enumerate(pc.value_labels("activity_type", language).items()):
+            sector = sectors[i % len(sectors)]
+            stage = maturity[i % len(maturity)]
+            values = {
+                "activity_id": f"N{row}",
+                "partner_organisation": "Cyngor Gwynedd",
+                "action_category": categories[category_of[code]],
+                "activity_type": name,
+                "title": "Enw o'r rhestr",
+                "la_code": "W06000002",
+                "start_date": date(2024, 4, 1),
+                "sectors": sector[1],
+                "wellbeing_goals": "cohesive_communities",
+                "partnership_maturity": stage[1],
+            }
+            for column, value in values.items():
+                sheet.cell(row=row, column=header.index(column) + 1, value=value)
+            expected[f"N{row}"] = (category_of[code], code, sector[0], stage[0])
+            row += 1
+    book.save(path)
+    con = duckdb.connect()
+    ingest.ensure_tables(con)
+    lookups = create_lookups(con, register_frames(con, frames))
+    out = ingest.load_submission(con, path, lookups, tmp_path / "archive")
+    assert (out.rows_submitted, out.rows_accepted) == (len(expected), len(expected))
+    loaded = con.execute(
+        "select activity_id, action_category, activity_type, sectors, partnership_maturity "
+        "from raw.partnership_activity"
+    ).fetchall()
+    assert {r[0]: r[1:] for r in loaded} == expected
