@@ -16,6 +16,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -23,6 +24,7 @@ import time
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
 
 from dashboards import pagedata as pd
 from dashboards.geo import Area, dissolve, encode, main_land_bounds, read_areas, simplify_coverage
@@ -112,6 +114,7 @@ class SiteBuilder:
             lstrip_blocks=True,
         )
         self.env.filters["format_vars"] = lambda text, values: str(text).format(**values)
+        self.env.filters["urls_untranslated"] = urls_untranslated
         self.built_on = dt.date.today().isoformat()
 
     # -- files -------------------------------------------------------------------------------
@@ -298,6 +301,15 @@ def map_assets(the_map: dict) -> dict:
     }
 
 
+URL = re.compile(r"https?://[^\s)]+")
+
+
+def urls_untranslated(text: str) -> Markup:
+    """``text`` escaped, each web address in it marked ``translate="no"``: a Welsh publisher's
+    name that cites its source's page ('o Ofcom (https://www.ofcom.org.uk/...)')."""
+    return Markup(URL.sub(lambda m: f'<span translate="no">{m.group(0)}</span>', str(escape(text))))
+
+
 def _register(registry: str, key: str, data: object) -> str:
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     return f"(window.{registry}=window.{registry}||{{}})[{json.dumps(key)}]={body};\n"
@@ -316,7 +328,8 @@ def build_site(
         db: the published DuckDB file; its ``manifest.json`` and ``exports/`` sit beside it.
         out: the site folder.
         boundaries_dir: folder with ``local_authorities.geojson`` and ``lsoa21.geojson``.
-        sources: the data sources for the sources page (key, title, publisher, licence, url).
+        sources: the data sources for the sources page (key, title, publisher, licence, url;
+            ``publisher_cy``, the publisher's Welsh name, shown on the Welsh page where given).
         contact: an e-mail address or URL for the contact page ("" = none given).
 
     Returns:
@@ -368,7 +381,9 @@ def main(argv: list[str] | None = None) -> int:
         help="folder with local_authorities.geojson and lsoa21.geojson",
     )
     parser.add_argument(
-        "--sources", type=Path, help="JSON list of sources (key, title, publisher, licence, url)"
+        "--sources",
+        type=Path,
+        help="JSON list of sources (key, title, publisher, publisher_cy, licence, url)",
     )
     parser.add_argument("--contact", default="", help="e-mail address or URL for the contact page")
     args = parser.parse_args(argv)

@@ -38,9 +38,44 @@ FORMATS = {
 }
 
 
+# The partner contract names each code of its closed lists in English and Welsh (``valueLabels``,
+# the one home of these names, read in the pipeline by
+# ``pipelines.partnership_activity.contract.value_labels``): the site shows these names, and its
+# translations keep only the entries that are not codes ('all', 'other', 'unknown').
+PARTNER_CONTRACT = (
+    Path(__file__).resolve().parent.parent / "data_contracts" / "partnership_activity.yaml"
+)
+PARTNER_TABLE = "raw.partnership_activity"
+LABELLED = {"categories": "action_category", "sectors": "sectors"}  # section -> contract column
+
+
+@lru_cache
+def contract_labels(lang: str) -> dict[str, dict[str, str]]:
+    """Translation section -> {code: name in ``lang``}, from the partner contract's
+    ``valueLabels`` (``categories.shared_purpose`` -> 'Shared purpose' / 'Pwrpas cyffredin').
+
+    Raises:
+        ValueError: the contract has not exactly one table ``raw.partnership_activity``.
+        KeyError: a column of ``LABELLED`` has no ``valueLabels``.
+    """
+    contract = yaml.safe_load(PARTNER_CONTRACT.read_text(encoding="utf-8"))
+    (table,) = [s for s in contract["schema"] if s.get("physicalName") == PARTNER_TABLE]
+    custom = {
+        p["name"]: {c["property"]: c["value"] for c in p.get("customProperties", [])}
+        for p in table["properties"]
+    }
+    return {
+        section: {code: names[lang] for code, names in custom[column]["valueLabels"].items()}
+        for section, column in LABELLED.items()
+    }
+
+
 @lru_cache
 def _strings(lang: str) -> dict:
-    return yaml.safe_load((TRANSLATIONS_DIR / f"{lang}.yaml").read_text(encoding="utf-8"))
+    strings = yaml.safe_load((TRANSLATIONS_DIR / f"{lang}.yaml").read_text(encoding="utf-8"))
+    for section, labels in contract_labels(lang).items():
+        strings[section] = {**labels, **strings.get(section, {})}
+    return strings
 
 
 @lru_cache

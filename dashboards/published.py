@@ -1,6 +1,7 @@
 """Reading what publishing wrote: the read-only DuckDB file, its manifest and its exports.
 
-The site reads nothing else (and imports nothing from ``pipelines``). Publishing writes
+The site reads nothing else but the partner contract's names of its codes
+(``i18n.contract_labels``), and imports nothing from ``pipelines``. Publishing writes
 ``<publish>/wellbeing.duckdb``, ``<publish>/manifest.json`` (exports, per-area extracts and the
 disclosure rule) and ``<publish>/exports/``; the site copies the exports into its ``data/``
 folder and links them, so publishing stays the only writer of downloads.

@@ -15,6 +15,9 @@ a YAML entry; a key ``<table>__<part>`` is one file of a raw table read from sev
 one CSV per indicator, listed by ``sources_for_table``):
 
 - ``title``, ``publisher``, ``licence``: as the publisher states them.
+- ``publisher_cy``: the publisher's name in Welsh (Llywodraeth Cymru, Swyddfa Ystadegau
+  Gwladol), shown on the Welsh sources page; the English name is shown where it is missing
+  (a test requires one for every entry).
 - ``attribution``: the text a user of the data cites with it (published in
   ``dictionary.sources``, the manifest and the data dictionary). Required unless the licence is
   exactly ``Open Government Licence v3.0``, whose attribution is the publisher and the OGL's own
@@ -163,6 +166,7 @@ class Source:
     download: Download | None = None
     manual: str | None = None
     attribution: str | None = None
+    publisher_cy: str | None = None
 
     @property
     def attribution_text(self) -> str:

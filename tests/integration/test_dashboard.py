@@ -865,3 +865,51 @@ def test_search_and_compare_psbs_and_health_boards(page, site_url):
     page.locator("#compare-lsoa-add").click()
     page.locator("#compare-table thead th").nth(2).wait_for()
     assert page.locator("#compare-table thead th").count() == 3
+
+
+def test_the_site_names_categories_and_sectors_as_the_partner_contract_does(dashboard_site):
+    """The names come from the contract's valueLabels (the translations held a second copy):
+    the methods glossary and Cardiff's sector table, in both languages."""
+    site, _ = dashboard_site
+    glossary = {
+        "en": ["Shared purpose", "Governance", "Financial mechanisms"],
+        "cy": ["Pwrpas cyffredin", "Llywodraethu", "Mecanweithiau ariannol"],
+    }
+    sectors = {
+        "en": {"Public sector", "Third sector", "Community", "National body", "Academic"},
+        "cy": {"Sector cyhoeddus", "Trydydd sector", "Cymuned", "Corff cenedlaethol", "Academaidd"},
+    }
+    for lang in ("en", "cy"):
+        methods = (site / lang / "methods.html").read_text(encoding="utf-8")
+        assert re.findall(r"<dt>(.*?)</dt>", methods) == glossary[lang]
+        page = (site / lang / "la" / f"{CARDIFF}.html").read_text(encoding="utf-8")
+        table = page[
+            page.index('id="sector-table"') : page.index(
+                "</table>", page.index('id="sector-table"')
+            )
+        ]
+        shown = {row[0] for row in _rows(table)[1:]}
+        assert sectors[lang] <= shown, shown
+        assert all(name in page for name in glossary[lang])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="needs pipelines/dashboard/assets.py catalogue_sources() to hand publisher_cy "
+    "(outside this change's scope); remove this mark once it does",
+)
+def test_the_welsh_sources_page_names_each_publisher_in_welsh(dashboard_site):
+    """cy/sources.html gave every publisher in English (marked lang="en"): it now gives the
+    catalogue's publisher_cy, a web address in it marked translate="no"."""
+    from pipelines.catalogue import load_catalogue
+
+    site, _ = dashboard_site
+    html = (site / "cy" / "sources.html").read_text(encoding="utf-8")
+    rows = _rows(html)
+    publishers = [r[1] for r in rows[1:]]
+    assert len(publishers) == len(load_catalogue())
+    assert "Llywodraeth Cymru" in publishers and "Swyddfa Ystadegau Gwladol" in publishers
+    assert '<td lang="en">Welsh Government</td>' not in html
+    assert '<span translate="no">https://www.ofcom.org.uk/' in html
+    english = (site / "en" / "sources.html").read_text(encoding="utf-8")
+    assert '<td lang="en">Welsh Government</td>' in english and "Llywodraeth" not in english

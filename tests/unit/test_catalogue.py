@@ -120,3 +120,25 @@ def test_an_ogl_source_is_attributed_to_its_publisher_and_the_brc_index_carries_
     brc = sources["loneliness_index"].attribution_text
     assert "Copyright (c) 2023 loneliness authors" in brc
     assert "The above copyright notice and this permission notice shall be included" in brc
+
+
+def test_every_source_names_its_publisher_in_welsh():
+    """The Welsh sources page gave every publisher in English: each entry now has its Welsh
+    name (publisher_cy), and the well-known ones are their official Welsh names."""
+    sources = load_catalogue()
+    missing = [key for key, s in sources.items() if not s.publisher_cy]
+    assert not missing, f"catalogue.yaml entries without publisher_cy: {missing}"
+    official = {
+        "Welsh Government": "Llywodraeth Cymru",
+        "Office for National Statistics": "Swyddfa Ystadegau Gwladol",
+    }
+    for s in sources.values():
+        assert s.publisher_cy != s.publisher, s.key
+        assert official.get(s.publisher, s.publisher_cy) == s.publisher_cy, s.key
+    assert sources["wimd_2025_ranks"].publisher_cy == "Llywodraeth Cymru"
+    ofcom = [s for s in sources.values() if "from Ofcom" in s.publisher]
+    assert ofcom and all(
+        s.publisher_cy.startswith("Swyddfa Ystadegau Gwladol (Archwilio ystadegau lleol), o Ofcom")
+        and s.publisher.split("(")[-1] == s.publisher_cy.split("(")[-1]  # the same page cited
+        for s in ofcom
+    )

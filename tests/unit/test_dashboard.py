@@ -37,3 +37,35 @@ def test_dashboards_does_not_import_pipelines():
 
 # strings that are rightly the same in English and Welsh (format names, placeholders only)
 SAME_IN_BOTH = ("fields.csv", "fields.parquet", "licences.")
+
+
+def test_codes_are_named_by_the_partner_contract_only():
+    """The site's names of the action categories and sectors were a second copy, in the
+    translations: they now come from the contract's valueLabels (the one home, which the loader
+    and the template read), and the translations keep only what is not a code."""
+    from dashboards.i18n import LABELLED, Translator
+    from pipelines.partnership_activity import contract as pc
+
+    folder = PROJECT_ROOT / "dashboards" / "translations"
+    for lang in ("en", "cy"):
+        own = yaml.safe_load((folder / f"{lang}.yaml").read_text(encoding="utf-8"))
+        t = Translator(lang)
+        for section, column in LABELLED.items():
+            assert not set(own[section]) & set(pc.allowed_values(column)), (lang, section)
+            for code, name in pc.value_labels(column, lang).items():
+                assert t(f"{section}.{code}") == name
+        glossary = next(s for s in own["methods"]["sections"] if s["id"] == "categories")
+        assert [i["category"] for i in glossary["items"]] == pc.allowed_values("action_category")
+    assert Translator("cy")("categories.shared_purpose") == "Pwrpas cyffredin"
+    assert Translator("en")("sectors.third_sector") == "Third sector"
+    assert Translator("cy")("sectors.unknown") == "Heb ei nodi"  # not a code: translations
+
+
+def test_a_web_address_in_a_welsh_name_is_marked_not_to_translate():
+    from dashboards.build import urls_untranslated
+
+    text = "Swyddfa Ystadegau Gwladol, o Ofcom (https://www.ofcom.org.uk/a-and-b) & <b>"
+    assert str(urls_untranslated(text)) == (
+        "Swyddfa Ystadegau Gwladol, o Ofcom "
+        '(<span translate="no">https://www.ofcom.org.uk/a-and-b</span>) &amp; &lt;b&gt;'
+    )
