@@ -31,8 +31,10 @@ run: install
 	$(INSTANCE)
 	$(PY) -m pipelines.run $(if $(FULL),--full) $(if $(LOG_LEVEL),--log-level $(LOG_LEVEL))
 
-## publish: publish the read-only file again from the current warehouse
+## publish: publish the read-only file again from the current warehouse (none, or a file that
+## is not a DuckDB database: one line saying so and what to do, exit status 1, nothing written)
 publish: install
+	$(PY) -m pipelines.warehouse "make publish"
 	$(INSTANCE)
 	$(PY) -m pipelines.operations.deadruns
 	WELLBEING_ENTRY_POINT="make publish" $(VENV)/bin/dagster asset materialize --select 'published/wellbeing_duckdb' -m pipelines.definitions $(LOG_INFO)
@@ -40,6 +42,7 @@ publish: install
 ## accept-source: accept a new version of a source file (and, with CHECK=, its failed check):
 ##   make accept-source SOURCE=wimd_2025_ranks REASON="..." [CHECK=contract_wimd_2025_ranks] [TABLE=...] [BY=...] [SHA256=...]
 accept-source: install
+	$(PY) -m pipelines.warehouse "make accept-source"
 	$(INSTANCE)
 	$(PY) -m pipelines.operations.accept --source "$(SOURCE)" --reason "$(REASON)" --by "$(BY)" --check "$(CHECK)" --table "$(TABLE)" --sha256 "$(SHA256)"
 

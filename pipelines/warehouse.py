@@ -74,6 +74,7 @@ LINEAGE_COLUMNS = (
     "source_licence",
 )
 DUCKLAKE_PREFIX = "ducklake:"
+DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file (its format's header)
 LAKE_ALIAS = "lake"
 EXTENSION_PACKAGES = {
     "ducklake": "duckdb-ext-ducklake",
@@ -180,10 +181,43 @@ class FileBackend:
     def exists(self) -> bool:
         return self.path.exists()
 
+    def problem(self, must_exist: bool = False) -> str | None:
+        """Why the file cannot be opened as the warehouse, in one line saying what to do, or
+        ``None``: not there (when ``must_exist``: reading it, or accepting a source, needs a
+        built warehouse), a folder, or a file that is not a DuckDB database (0 bytes, a text
+        file saved under its name), checked from its first bytes before DuckDB or the lock
+        file touch anything."""
+        if not self.path.exists():
+            return (
+                f"there is no warehouse at {self.path}: run `make run` first to build it (or set "
+                "WELLBEING_WAREHOUSE to the warehouse you meant)."
+                if must_exist
+                else None
+            )
+        if self.path.is_dir():
+            what = "is a folder, not a DuckDB database file"
+        else:
+            with self.path.open("rb") as file:
+                head = file.read(12)
+            if head[8:12] == DUCKDB_MAGIC:
+                return None
+            size = self.path.stat().st_size
+            what = f"is not a DuckDB database ({'0 bytes' if not size else f'{size:,} bytes'})"
+        return (
+            f"the warehouse file {self.path} {what}. Move it away and run `make run` to build a "
+            "new warehouse there, or set WELLBEING_WAREHOUSE to the warehouse you meant."
+        )
+
     def open(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         """Open the file; while a program that is not a pipeline run holds it (a reader on the
         working file), retry for ``WELLBEING_WAREHOUSE_BUSY_SECONDS`` only, then raise
-        ``WarehouseInUseError`` naming that program and the published file to use instead."""
+        ``WarehouseInUseError`` naming that program and the published file to use instead.
+
+        Raises:
+            WarehouseError: ``problem``: the file is not there (read-only) or not a database.
+        """
+        if problem := self.problem(must_exist=read_only):
+            raise WarehouseError(problem)
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         return retry_while_in_use(
@@ -235,6 +269,10 @@ class DuckLakeBackend:
 
     def exists(self) -> bool:
         return True
+
+    def problem(self, must_exist: bool = False) -> str | None:
+        """Nothing to check before connecting (a new catalog is made on first use)."""
+        return None
 
     def attach_sql(self, alias: str, snapshot: int | None = None, read_only: bool = True) -> str:
         """``ATTACH 'ducklake:…' AS alias`` (read-only unless asked; at ``snapshot`` if given)."""
@@ -515,10 +553,14 @@ class Warehouse(dg.ConfigurableResource):
         connection holds the writer lock while open (re-entrant: inside a run, the run's own).
 
         Raises:
+            WarehouseError: no warehouse to read (``read_only``), or the file is not a DuckDB
+                database (``FileBackend.problem``): said before the lock file is made.
             WarehouseBusyError: another pipeline writer holds the DuckDB file (outside a run).
             WarehouseInUseError: another program has the file open (after a few seconds).
         """
         backend = self.backend()
+        if problem := backend.problem(must_exist=read_only):
+            raise WarehouseError(problem)
         lock = backend.writer_lock()
         lock.acquire(wait_seconds=self.writer_wait_seconds)
         try:
@@ -720,3 +762,21 @@ def run_sql_model(con: duckdb.DuckDBPyConnection, schema: str, table: str, sql: 
     retry_transaction(
         con, lambda c: c.execute(f"create or replace table {schema}.{table} as\n{body}")
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m pipelines.warehouse "make publish"``: exit 1, saying why in one line, when
+    there is no working warehouse or its file is not a DuckDB database (what ``make publish``
+    checks before Dagster starts, so it leaves no file behind); 0 when it can be read."""
+    import sys
+
+    entry = (argv if argv is not None else sys.argv[1:]) or ["the command"]
+    backend = Warehouse().backend()
+    if problem := backend.problem(must_exist=True):
+        print(f"{entry[0]} could not start: {problem}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -183,6 +183,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"accept-source could not start: {not_writable(lock.path, exc)}", file=sys.stderr)
         return 1
     try:
+        # a source is accepted in a built warehouse (make accept-source checks this first, so
+        # it leaves no lock file behind: python -m pipelines.warehouse)
+        if problem := resources["warehouse"].backend().problem(must_exist=True):
+            print(f"accept-source could not start: {problem}", file=sys.stderr)
+            return 1
         return _accept(args, resources)
     finally:
         lock.release()

@@ -526,8 +526,8 @@ def publish(
     )
     warehouse_file = source.describe()
     publish_dir = Path(publish_dir)
-    if not source.exists():
-        raise PublishError(f"working warehouse {warehouse_file} not found; run the pipeline first")
+    if problem := source.problem(must_exist=True):
+        raise PublishError(problem)
     publish_dir.mkdir(parents=True, exist_ok=True)
     publish_dir.chmod(READABLE_DIR)
     export_dir = publish_dir / "exports"

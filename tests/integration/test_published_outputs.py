@@ -449,3 +449,37 @@ def test_activity_by_la_year_categories_are_what_its_contract_says(outputs):
         pub.close()
     assert [c for (c,) in categories] == ["financial_mechanism", "governance", "shared_purpose"]
     assert "no 'all' row" in comment
+
+
+@pytest.mark.parametrize("content", [None, b"", b"warehouse\n"])
+def test_make_publish_without_a_warehouse_says_so_in_one_line_and_writes_nothing(
+    published_file, pipeline_env, tmp_path, content
+):
+    """``make publish`` before ``make run`` (or on an empty or text file at the warehouse's
+    path): one line saying there is no warehouse and what to type, exit status non-zero, no
+    lock file beside it, and the published file as it was."""
+    import os
+
+    from pipelines.catalogue import sha256_of
+    from tests.integration.helpers import run_captured
+
+    before = sha256_of(published_file)
+    warehouse = tmp_path / "data" / "warehouse.duckdb"
+    if content is not None:
+        warehouse.parent.mkdir()
+        warehouse.write_bytes(content)
+    env = {**os.environ, **pipeline_env, "WELLBEING_WAREHOUSE": str(warehouse)}
+    result = run_captured(["make", "-s", "publish"], env)
+    assert result.returncode != 0
+    why = (
+        f"there is no warehouse at {warehouse}: run `make run` first to build it"
+        if content is None
+        else f"the warehouse file {warehouse} is not a DuckDB database ({len(content)} bytes). "
+        "Move it away and run `make run` to build a new warehouse there"
+    )
+    [line] = [x for x in result.stderr.splitlines() if not x.startswith("make: ***")]
+    assert line.startswith(f"make publish could not start: {why}"), result.stderr
+    assert "IOException" not in result.stdout + result.stderr
+    left = sorted(p.name for p in warehouse.parent.iterdir()) if warehouse.parent.exists() else []
+    assert left == ([] if content is None else ["warehouse.duckdb"])
+    assert sha256_of(published_file) == before

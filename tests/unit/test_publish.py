@@ -155,9 +155,67 @@ def test_publish_refuses_personal_data(tmp_path):
     assert not published_file(tmp_path / "pub").exists()
 
 
+NO_WAREHOUSE = (
+    "there is no warehouse at {}: run `make run` first to build it (or set WELLBEING_WAREHOUSE "
+    "to the warehouse you meant)."
+)
+NOT_A_DATABASE = (
+    "the warehouse file {} is not a DuckDB database ({}). Move it away and run `make run` to "
+    "build a new warehouse there, or set WELLBEING_WAREHOUSE to the warehouse you meant."
+)
+
+
 def test_publish_without_warehouse_fails_clearly(tmp_path):
-    with pytest.raises(PublishError, match="run the pipeline first"):
-        publish(tmp_path / "missing.duckdb", tmp_path / "pub")
+    missing = tmp_path / "missing.duckdb"
+    with pytest.raises(PublishError) as error:
+        publish(missing, tmp_path / "pub")
+    assert str(error.value) == NO_WAREHOUSE.format(missing)
+    assert sorted(tmp_path.iterdir()) == []  # no lock file, no published folder
+
+
+@pytest.mark.parametrize(("content", "size"), [(b"", "0 bytes"), (b"not a database\n", "15 bytes")])
+def test_make_publish_says_in_one_line_there_is_no_warehouse_to_publish(
+    tmp_path, monkeypatch, capsys, content, size
+):
+    """``make publish`` checks first (``python -m pipelines.warehouse "make publish"``): exit
+    status 1, one line, and nothing written beside the warehouse; the asset, run from the UI,
+    fails with the same line instead of DuckDB's IOException."""
+    from pipelines.warehouse import main
+
+    warehouse = tmp_path / "data" / "warehouse.duckdb"
+    monkeypatch.setenv("WELLBEING_WAREHOUSE", str(warehouse))
+    assert main(["make publish"]) == 1
+    assert (
+        capsys.readouterr().err
+        == f"make publish could not start: {NO_WAREHOUSE.format(warehouse)}\n"
+    )
+    assert not (tmp_path / "data").exists()
+    warehouse.parent.mkdir()
+    warehouse.write_bytes(content)  # an empty file, or a text file saved under its name
+    assert main(["make publish"]) == 1
+    assert capsys.readouterr().err == (
+        f"make publish could not start: {NOT_A_DATABASE.format(warehouse, size)}\n"
+    )
+    assert sorted(p.name for p in warehouse.parent.iterdir()) == ["warehouse.duckdb"]
+    result = dg.materialize(
+        [wellbeing_duckdb],
+        resources={"warehouse": Warehouse(path=str(warehouse))},
+        run_config={
+            "ops": {"published__wellbeing_duckdb": {"config": {"publish_dir": str(tmp_path / "p")}}}
+        },
+        raise_on_error=False,
+    )
+    assert not result.success  # the run fails as it starts (the warehouse resource), saying why
+    from pipelines.operations.refresh import user_error
+
+    errors = [getattr(e.event_specific_data, "error", None) for e in result.all_events]
+    assert {user_error(e)[1].strip() for e in errors if e} == {
+        NOT_A_DATABASE.format(warehouse, size)
+    }
+    assert warehouse.read_bytes() == content and not (tmp_path / "p").exists()
+    capsys.readouterr()  # Dagster's own log lines
+    make_tiny_warehouse(warehouse)
+    assert main(["make publish"]) == 0 and capsys.readouterr().err == ""
 
 
 def test_publish_removes_stale_temp_files(tiny):
