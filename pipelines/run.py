@@ -60,19 +60,26 @@ def main(argv: list[str] | None = None) -> int:
         user_error,
         whole_run_job,
     )
-    from pipelines.settings import setting_path
+    from pipelines.settings import folder_problems, setting_path
     from pipelines.wording import counted
 
     graph = defs.resolve_asset_graph()
     warehouse = defs.resources["warehouse"]
     selectable = set(whole_run_selection().resolve(graph))
-    from pipelines.operations.refresh import INTERRUPTED, mirror_problem
-    from pipelines.warehouse_lock import WarehouseBusyError, not_writable
+    from pipelines.operations.refresh import INTERRUPTED
+    from pipelines.warehouse_lock import NO_LOCK, WarehouseBusyError, not_writable
 
-    if problem := mirror_problem():  # said once, before anything runs
-        print(f"The run could not start: {problem}", file=sys.stderr)
+    # a folder set but missing (a typo), a warehouse file that is not a database: said before
+    # anything runs or the lock file is made
+    problems = [*folder_problems(), *filter(None, [warehouse.backend().problem()])]
+    if problems:
+        for problem in problems:
+            print(f"The run could not start: {problem}", file=sys.stderr)
         return 1
-    lock = warehouse.writer_lock()
+    # --plan on no warehouse has nothing to read, so takes no lock (and leaves no lock file)
+    nothing_to_read = args.plan and not warehouse.backend().exists()
+    lock = NO_LOCK if nothing_to_read else warehouse.writer_lock()
+    waiting = time.perf_counter()
     try:
         lock.acquire(log=lambda line: print(line, flush=True))
     except WarehouseBusyError as exc:  # another writer, and no (more) waiting: say who
@@ -81,12 +88,14 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:  # e.g. a read-only data/ folder: the lock file cannot be made
         print(f"The run could not start: {not_writable(lock.path, exc)}", file=sys.stderr)
         return 1
+    waited = time.perf_counter() - waiting  # another run held the warehouse: said apart
     try:
         persistent = bool(os.environ.get("DAGSTER_HOME"))
         instance = dg.DagsterInstance.get() if persistent else dg.DagsterInstance.ephemeral()
         for line in fail_dead_runs(instance):  # a run killed earlier must not block the run queue
             print(line, flush=True)
         backend = warehouse.backend()
+        checking = time.perf_counter()  # the checksums and fingerprints alone
         if backend.kind == "file" and not backend.exists():
             plan = plan_refresh(graph, selectable, None)
         else:
@@ -96,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         selection = (
             sorted(selectable, key=lambda k: k.to_user_string()) if args.full else (plan.selection)
         )
-        print(plan.header(len(selectable), time.perf_counter() - started))
+        print(plan.header(len(selectable), time.perf_counter() - checking, waited))
         if args.plan:
             for name, reason in sorted(plan.stale.items()):
                 print(f"  {name}: {reason}")

@@ -115,3 +115,35 @@ def resolve_path(value: str | os.PathLike | None) -> Path | None:
 def setting_path(name: str) -> Path | None:
     """Return a configuration variable as an absolute path (or ``None`` when unset)."""
     return resolve_path(setting(name))
+
+
+# The folders a run reads, which must exist when set (what to do when one does not), and the
+# folders it writes, made when missing but never over a file: one home for both rules.
+READ_FOLDERS = {
+    "WELLBEING_SOURCE_MIRROR": "Point it at a folder laid out like ../shared/data (check the "
+    "spelling), or unset it to download every source from its official URL.",
+    "WELLBEING_PARTNER_INBOX": "Point it at the folder partners' files arrive in (check the "
+    "spelling, and that the share is mounted), or unset it to load the example submissions; "
+    "nothing was loaded and no example rows were retired.",
+}
+WRITTEN_FOLDERS = ("WELLBEING_ARCHIVE_DIR", "WELLBEING_FEEDBACK_DIR")
+
+
+def folder_problem(name: str) -> str | None:
+    """Why the folder setting ``name`` cannot be used, in one line naming the variable, the path
+    and what to do, or ``None``. A folder in ``READ_FOLDERS`` must exist when set; one in
+    ``WRITTEN_FOLDERS`` is made when missing, so only a file at its path is refused."""
+    folder = setting_path(name)
+    if folder is None or folder.is_dir() or (name not in READ_FOLDERS and not folder.exists()):
+        return None
+    what = "is a file, not a folder" if folder.exists() else "does not exist"
+    todo = READ_FOLDERS.get(name) or (
+        "Move that file away or point the variable at a folder (it is made when missing)."
+    )
+    return f"the folder {folder} {what} ({name}). {todo}"
+
+
+def folder_problems(names=(*READ_FOLDERS, *WRITTEN_FOLDERS)) -> list[str]:
+    """``folder_problem`` of each of ``names`` that has one: what ``make run`` and ``--plan``
+    say before anything runs, and what the partner loader fails with."""
+    return [problem for name in names if (problem := folder_problem(name))]

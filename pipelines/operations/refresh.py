@@ -35,7 +35,7 @@ import duckdb
 from pipelines.catalogue import SourceUnavailableError, fetch, load_catalogue
 from pipelines.contracts import apply_comments, contract_for, create_table_sql
 from pipelines.operations import keys
-from pipelines.settings import PROJECT_ROOT, setting, setting_path
+from pipelines.settings import PROJECT_ROOT, folder_problem, setting, setting_path
 from pipelines.warehouse import columns_of, table_exists
 from pipelines.wording import counted, some_of
 
@@ -54,17 +54,9 @@ INTERRUPTED = "interrupted (Ctrl-C): nothing was published; type make run again 
 
 
 def mirror_problem() -> str | None:
-    """Why the mirror folder that is set cannot be read (it does not exist), or ``None``:
-    ``make run`` and ``--plan`` say it once, before checking any source."""
-    mirror = setting_path("WELLBEING_SOURCE_MIRROR")
-    if mirror is None or mirror.is_dir():
-        return None
-    what = "is a file, not a folder" if mirror.exists() else "does not exist"
-    return (
-        f"the folder {mirror} {what} (WELLBEING_SOURCE_MIRROR). Point it at a folder laid out "
-        "like ../shared/data (check the spelling), or unset it to download every source from its "
-        "official URL."
-    )
+    """Why the mirror folder that is set cannot be read, or ``None`` (``settings.folder_problem``,
+    which ``make run`` and ``--plan`` ask of every folder setting before anything runs)."""
+    return folder_problem("WELLBEING_SOURCE_MIRROR")
 
 
 def mirror_missing_hint(mirror: str) -> str:
@@ -163,8 +155,9 @@ class Plan:
     same_step: set[str] = field(default_factory=set)
     arrived: list[str] = field(default_factory=list)
 
-    def header(self, total: int, seconds: float) -> str:
-        """The first line of ``make run`` and ``--plan``: sources checked, changed and unreadable,
+    def header(self, total: int, seconds: float, waited: float = 0.0) -> str:
+        """The first line of ``make run`` and ``--plan``: sources checked (in ``seconds``, after
+        ``waited`` seconds for another run's writer lock, said apart), changed and unreadable,
         and how many assets are out of date and will be built."""
         since = (
             f"changed since the last run: {', '.join(self.changed_sources) or 'none'}"
@@ -173,8 +166,9 @@ class Plan:
         )
         if self.unreadable:
             since += f"; {len(self.unreadable)} cannot be read ({some_of(self.unreadable)})"
+        after = f" (after waiting {waited:.0f} s for another run to finish)" if waited >= 1 else ""
         line = (
-            f"Checked {counted(self.sources_checked, 'source file')} in {seconds:.1f} s; "
+            f"Checked {counted(self.sources_checked, 'source file')} in {seconds:.1f} s{after}; "
             f"{since}. {len(self.stale)} of {counted(total, 'asset')} out of date"
         )
         if self.unreadable:
@@ -311,6 +305,29 @@ def _output_missing(key: dg.AssetKey, node, tables: set[str]) -> str | None:
     return None
 
 
+INPUT_CHANGED = "an input, its SQL, its contract or the pipeline code changed"
+
+
+def stale_causes(asset_graph, key: dg.AssetKey, stale: dict[str, str]) -> list[str]:
+    """The out-of-date assets upstream of ``key`` that are out of date for a reason of their own
+    (a source file changed, an output is missing...), not only because an input changed: what
+    the plan names as why ``key`` is rebuilt (``[]``: none, so its own SQL, contract or code, or
+    an input a refused build had not seen yet)."""
+    found: set[str] = set()
+    todo, seen = list(asset_graph.get(key).parent_keys), set()
+    while todo:
+        parent = todo.pop()
+        name = parent.to_user_string()
+        if parent in seen or name not in stale:
+            continue
+        seen.add(parent)
+        if stale[name] == INPUT_CHANGED:
+            todo.extend(asset_graph.get(parent).parent_keys)
+        else:
+            found.add(name)
+    return sorted(found)
+
+
 def plan_refresh(
     asset_graph, selectable: set[dg.AssetKey], con: duckdb.DuckDBPyConnection | None
 ) -> Plan:
@@ -397,7 +414,10 @@ def plan_refresh(
             if source is not None and not unavailable and not missing
             else set()
         )
-        if held and held != {source}:  # loaded from another file by a run outside make run
+        # The table holds neither the file make run loaded last nor the one there now: another
+        # run (the UI, the Dagster CLI) loaded it. Holding make run's file is a plain change.
+        outside = bool(held) and held != {source} and held != {before_source}
+        if held and held != {source}:
             source_changed = True
             if key.path[-1] not in changed:
                 changed.append(key.path[-1])
@@ -408,14 +428,20 @@ def plan_refresh(
             stale[name] = missing
         elif before is None:
             stale[name] = "not built by make run before"
-        elif held and held != {source}:
+        elif outside:
             stale[name] = (
                 f"raw.{key.path[-1]} holds another file (sha256 {some_of(sorted(h[:12] + '…' for h in held))}) "
-                f"than the source file now (sha256 {str(source)[:12]}…), loaded by a run "
-                "outside make run (the Dagster UI or CLI)"
+                f"than the source file now (sha256 {str(source)[:12]}…)"
+                + (
+                    ", loaded by a run outside make run (the Dagster UI or CLI)"
+                    * bool(before_source)
+                )
             )
         elif source_changed:
-            stale[name] = f"source file changed (sha256 {str(source)[:12]}…)"
+            stale[name] = (
+                f"its source file changed since the last make run (sha256 "
+                f"{str(before_source)[:12]}… then, {str(source)[:12]}… now)"
+            )
         elif name in checks_failed:
             stale[name] = checks_failed[name]
         elif before != current and unreadable.get(key):
@@ -427,7 +453,16 @@ def plan_refresh(
                 arrived
             )
         elif before != current:
-            stale[name] = "an input, its SQL, its contract or the pipeline code changed"
+            stale[name] = INPUT_CHANGED
+    causes = {  # name the changes upstream that make each of these stale, where there are any
+        name: stale_causes(asset_graph, dg.AssetKey.from_user_string(name), stale)
+        for name, why in stale.items()
+        if why == INPUT_CHANGED
+    }
+    for name, upstream in causes.items():
+        if upstream:
+            change = "changes" if len(upstream) == 1 else "change"
+            stale[name] = f"rebuilt because {some_of(upstream)} {change}"
     selection: list[dg.AssetKey] = []
     if stale:
         stale_keys = [dg.AssetKey.from_user_string(s) for s in stale]
@@ -745,9 +780,9 @@ def partner_files_waiting(plan: Plan, lines: list[StepLine], built: set[str]) ->
 def partner_files_summary(con: duckdb.DuckDBPyConnection, since: datetime) -> str:
     """The "Partner files" lines of the end-of-run summary: one per partner file the run received
     (``quality.submissions.received_at`` at or after ``since``, the run's start, UTC): rows
-    received, loaded and set aside (and the column most of its problems in ``quality.quarantine``
-    are in), why the file could not be read, or, for a duplicate, which earlier file it repeats
-    and when that came; the generated example files (``is_example_data``) together on one line;
+    received, loaded (how many of them replaced earlier rows: a corrected file re-sent) and set
+    aside (and the column most of its problems in ``quality.quarantine`` are in), why the file
+    could not be read, or, for a duplicate, which earlier file it repeats and when that came; the generated example files (``is_example_data``) together on one line;
     then the folder of the feedback reports (``WELLBEING_FEEDBACK_DIR``). Empty when the run
     received no file."""
     from pipelines.partnership_activity.ingest import original_submission, received_when
@@ -756,7 +791,7 @@ def partner_files_summary(con: duckdb.DuckDBPyConnection, since: datetime) -> st
         return ""
     files = con.execute(
         "select submission_file, submission_sha256, status, rows_submitted, rows_accepted, "
-        "rows_quarantined, error, coalesce(is_example_data, false), "
+        "rows_quarantined, error, coalesce(is_example_data, false), rows_superseding, "
         "(select list((column_name, n) order by n desc, column_name) from ("
         " select column_name, count(distinct source_row_number) as n from quality.quarantine q "
         " where q.submission_sha256 = s.submission_sha256 and q.submission_file = s.submission_file "
@@ -777,7 +812,18 @@ def partner_files_summary(con: duckdb.DuckDBPyConnection, since: datetime) -> st
             f"{sum(f[4] for f in examples):,} loaded, {sum(f[5] for f in examples):,} set aside"
             + (f", {counted(rejected, 'file')} rejected" if rejected else "")
         )
-    for name, sha256, status, received, loaded, set_aside, error, is_example, columns in files:
+    for (
+        name,
+        sha256,
+        status,
+        received,
+        loaded,
+        set_aside,
+        error,
+        is_example,
+        replaced,
+        columns,
+    ) in files:
         if is_example:
             continue
         if status == "rejected":
@@ -793,8 +839,9 @@ def partner_files_summary(con: duckdb.DuckDBPyConnection, since: datetime) -> st
         else:
             most = _set_aside_by_column(set_aside, columns or [])
             out.append(
-                f"  {name}: {counted(received, 'row')} received, {loaded:,} loaded, "
-                f"{set_aside:,} set aside{most}"
+                f"  {name}: {counted(received, 'row')} received, {loaded:,} loaded"
+                + (f" ({counted(replaced, 'replaced earlier row')})" if replaced else "")
+                + f", {set_aside:,} set aside{most}"
             )
     out.append(
         f"Feedback reports for the partners (English and Welsh): "

@@ -5,7 +5,7 @@ import dagster as dg
 from pipelines.operations import keys
 from pipelines.operations.inbox import InboxCursor, scan_inbox, seen_key
 from pipelines.operations.jobs import PARTNER_INGESTION_JOB
-from pipelines.settings import setting, setting_number, setting_on, setting_path
+from pipelines.settings import folder_problem, setting, setting_number, setting_on, setting_path
 
 PARTNER_INBOX_SENSOR = "partner_inbox"
 PARTNER_OP = "partnership_activity_submissions"  # the partner loader's op (its config: files)
@@ -34,8 +34,8 @@ def partner_inbox(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.S
     inbox = setting_path("WELLBEING_PARTNER_INBOX")
     if inbox is None:
         return dg.SkipReason("WELLBEING_PARTNER_INBOX is not set")
-    if not inbox.is_dir():
-        return dg.SkipReason(f"partner inbox {inbox} does not exist")
+    if problem := folder_problem("WELLBEING_PARTNER_INBOX"):  # a typo, a share not mounted
+        return dg.SkipReason(problem)
     cursor = InboxCursor.parse(context.cursor)
     files = scan_inbox(
         inbox, cursor, settle_seconds=setting_number("WELLBEING_INBOX_SETTLE_SECONDS", 0.0)

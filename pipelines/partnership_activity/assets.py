@@ -22,7 +22,7 @@ from pipelines.operations.keys import PARTNER_GROUP, PARTNER_KEY, PARTNER_YEAR_R
 from pipelines.operations.partitions import financial_year_partitions
 from pipelines.partnership_activity import generator, ingest, normalise, rerun, submission
 from pipelines.partnership_activity.lookups import SOURCES, Lookups, create_lookups, register_frames
-from pipelines.settings import setting_path
+from pipelines.settings import WRITTEN_FOLDERS, folder_problems, setting_path
 from pipelines.sqltext import sql_value
 from pipelines.warehouse import Warehouse, table_exists, table_metadata
 from pipelines.wording import counted
@@ -224,7 +224,13 @@ def partnership_activity_submissions(
     the files ``config.files`` names (a run the inbox sensor started for one file). A file that
     cannot be read is logged as rejected with what was found; a file the loader itself fails on
     is logged as rejected too: the other files still load.
+
+    Fails before anything is read or retired when ``WELLBEING_PARTNER_INBOX`` is set to a folder
+    that does not exist (a typo, a share not mounted) or to a file, or an archive or feedback
+    folder is a file (``settings.folder_problem``): the message says which and what to do.
     """
+    if problems := folder_problems(("WELLBEING_PARTNER_INBOX", *WRITTEN_FOLDERS)):
+        raise dg.Failure(description=" ".join(problems), allow_retries=False)
     inbox = setting_path("WELLBEING_PARTNER_INBOX")
     archive = setting_path("WELLBEING_ARCHIVE_DIR")
     feedback = setting_path("WELLBEING_FEEDBACK_DIR")
@@ -311,8 +317,13 @@ def partnership_activity_submissions(
     )
     context.log.info(
         f"partnership_activity: {counted(len(new) - len(duplicates), 'new file')}{copies}, "
-        f"{counted(run_summary['rows_accepted_this_run'], 'row')} accepted, "
-        f"{run_summary['rows_quarantined_this_run']:,} quarantined; "
+        f"{counted(run_summary['rows_accepted_this_run'], 'row')} accepted"
+        + (
+            f" ({counted(replaced, 'replaced earlier row')})"
+            if (replaced := run_summary["rows_replacing_earlier_this_run"])
+            else ""
+        )
+        + f", {run_summary['rows_quarantined_this_run']:,} quarantined; "
         f"{counted(current[0], 'current activity', 'current activities')} "
         f"({counted(current[1], 'example row')}); "
         + quarantine_message(to_correct, example_open, is_example)

@@ -137,6 +137,16 @@ def test_one_changed_source_rebuilds_only_what_depends_on_it(copy):
     text = path.read_text(encoding="utf-8")
     assert "W01000003,0.922460140552559," in text
     path.write_text(text.replace("W01000003,0.922460140552559,", "W01000003,0.9,"))
+    # The plan says the mirror's file changed since the last make run (not "loaded by a run
+    # outside make run"), and names that change as why each asset downstream is rebuilt.
+    plan = _run(env, "--plan")
+    why = dict(line.strip().split(": ", 1) for line in plan.stdout.splitlines() if line[:2] == "  ")
+    assert why["raw/loneliness_index"].startswith(
+        "its source file changed since the last make run (sha256 "
+    ), plan.stdout
+    assert why["marts/lsoa_profile"] == "rebuilt because raw/loneliness_index changes"
+    assert why["published/wellbeing_duckdb"] == "rebuilt because raw/loneliness_index changes"
+    assert "outside make run" not in plan.stdout
 
     result = _run(env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

@@ -72,12 +72,112 @@ def test_sensor_requests_one_run_per_new_or_changed_file(inbox):
     assert requests == []
 
 
+INBOX_TODO = (
+    "Point it at the folder partners' files arrive in (check the spelling, and that the share "
+    "is mounted), or unset it to load the example submissions; nothing was loaded and no "
+    "example rows were retired."
+)
+
+
 def test_sensor_skips_without_inbox(monkeypatch, tmp_path):
     monkeypatch.delenv("WELLBEING_PARTNER_INBOX", raising=False)
     context = dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral())
-    assert isinstance(partner_inbox(context), dg.SkipReason)
-    monkeypatch.setenv("WELLBEING_PARTNER_INBOX", str(tmp_path / "missing"))
-    assert isinstance(partner_inbox(context), dg.SkipReason)
+    assert partner_inbox(context).skip_message == "WELLBEING_PARTNER_INBOX is not set"
+    monkeypatch.setenv("WELLBEING_PARTNER_INBOX", str(tmp_path / "inbx"))  # a typo
+    assert partner_inbox(context).skip_message == (
+        f"the folder {tmp_path / 'inbx'} does not exist (WELLBEING_PARTNER_INBOX). {INBOX_TODO}"
+    )
+    (tmp_path / "inbox.csv").write_text("activity_id\nA1\n")  # a file, not a folder
+    monkeypatch.setenv("WELLBEING_PARTNER_INBOX", str(tmp_path / "inbox.csv"))
+    assert partner_inbox(context).skip_message == (
+        f"the folder {tmp_path / 'inbox.csv'} is a file, not a folder (WELLBEING_PARTNER_INBOX). "
+        f"{INBOX_TODO}"
+    )
+
+
+@pytest.mark.parametrize("setting", ["WELLBEING_PARTNER_INBOX", "WELLBEING_FEEDBACK_DIR"])
+def test_the_partner_loader_fails_on_an_inbox_that_is_not_there_and_retires_nothing(
+    tmp_path, monkeypatch, setting
+):
+    """A typo in WELLBEING_PARTNER_INBOX (or a feedback folder that is a file) fails the asset
+    from the UI, a sensor run or make run with one line, before the example rows are retired."""
+    import duckdb
+
+    from pipelines.partnership_activity import ingest
+    from pipelines.partnership_activity.assets import partnership_activity_submissions
+    from pipelines.warehouse import Warehouse
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        ingest.ensure_tables(con)
+        con.execute(
+            "insert into raw.partnership_activity by name select 'A1' as activity_id, "
+            "'p' as partner_organisation, 'p' as partner_key, 'c' as action_category, "
+            "'t' as activity_type, 'x' as title, 'W06000015' as la_code, "
+            "date '2024-05-01' as start_date, 'day' as start_date_precision, ['a'] as sectors, "
+            "['g'] as wellbeing_goals, true as is_example_data, '2024-25' as financial_year, "
+            "'f.csv' as submission_file, 's' as submission_sha256, 2 as source_row_number, "
+            "now() as loaded_at, true as is_current"
+        )
+    (tmp_path / "inbox").mkdir()
+    monkeypatch.setenv("WELLBEING_PARTNER_INBOX", str(tmp_path / "inbox"))
+    monkeypatch.setenv("WELLBEING_FEEDBACK_DIR", str(tmp_path / "feedback"))
+    monkeypatch.setenv("WELLBEING_ARCHIVE_DIR", str(tmp_path / "archive"))
+    wrong = tmp_path / ("inbx" if setting == "WELLBEING_PARTNER_INBOX" else "feedback.txt")
+    if setting == "WELLBEING_FEEDBACK_DIR":
+        wrong.write_text("not a folder")
+    monkeypatch.setenv(setting, str(wrong))
+    result = dg.materialize(
+        [partnership_activity_submissions],
+        resources={"warehouse": Warehouse(path=str(warehouse))},
+        raise_on_error=False,
+    )
+    assert not result.success
+    [failure] = [e for e in result.all_events if e.is_step_failure]
+    assert failure.step_failure_data.user_failure_data.description == (
+        f"the folder {wrong} does not exist (WELLBEING_PARTNER_INBOX). {INBOX_TODO}"
+        if setting == "WELLBEING_PARTNER_INBOX"
+        else f"the folder {wrong} is a file, not a folder (WELLBEING_FEEDBACK_DIR). Move that "
+        "file away or point the variable at a folder (it is made when missing)."
+    )
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select is_current from raw.partnership_activity").fetchall() == [
+            (True,)
+        ]
+    assert not (tmp_path / "archive").exists()
+
+
+def test_make_run_and_the_plan_refuse_a_folder_setting_that_is_not_a_folder(
+    tmp_path, monkeypatch, capsys
+):
+    """One line per setting, exit status 1, before the writer lock (no lock file is made)."""
+    from pipelines.run import main
+
+    monkeypatch.setenv("WELLBEING_WAREHOUSE", str(tmp_path / "data" / "warehouse.duckdb"))
+    monkeypatch.setenv("WELLBEING_PARTNER_INBOX", str(tmp_path / "inbx"))
+    monkeypatch.setenv("WELLBEING_SOURCE_MIRROR", str(tmp_path / "dta"))
+    (tmp_path / "archive").write_text("")
+    monkeypatch.setenv("WELLBEING_ARCHIVE_DIR", str(tmp_path / "archive"))
+    monkeypatch.delenv("WELLBEING_FEEDBACK_DIR", raising=False)
+    for argv in (["--plan"], []):
+        assert main(argv) == 1
+        assert capsys.readouterr().err.splitlines() == [
+            (
+                f"The run could not start: the folder {tmp_path / 'dta'} does not exist "
+                "(WELLBEING_SOURCE_MIRROR). Point it at a folder laid out like ../shared/data (check "
+                "the spelling), or unset it to download every source from its official URL."
+            ),
+            (
+                f"The run could not start: the folder {tmp_path / 'inbx'} does not exist "
+                f"(WELLBEING_PARTNER_INBOX). {INBOX_TODO}"
+            ),
+            (
+                f"The run could not start: the folder {tmp_path / 'archive'} is a file, not a folder "
+                "(WELLBEING_ARCHIVE_DIR). Move that file away or point the variable at a folder (it "
+                "is made when missing)."
+            ),
+        ]
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["archive"]
 
 
 def test_sensor_waits_for_files_still_being_copied(inbox, monkeypatch):

@@ -504,3 +504,73 @@ def test_partner_files_the_run_could_not_read_are_said_to_wait(tmp_path, monkeyp
         plan, [failed], set()
     )
     assert partner_files_waiting(plan, [], {"raw/partnership_activity"}) == ""
+
+
+def test_the_plan_says_a_source_changed_since_make_run_and_what_it_rebuilds_downstream(
+    monkeypatch,
+):
+    """The mirror's file changed since the last make run (the table still holds make run's
+    file): the plan says that, not 'loaded by a run outside make run', and each asset downstream
+    names the change it is rebuilt for."""
+    wimd = dg.AssetKey(["raw", "wimd_2025_ranks"])
+    staging = dg.AssetKey(["staging", "stg_wimd__wimd_2025"])
+    graph, con = _built_run(monkeypatch, [wimd, staging])
+    assert wimd in graph.get(staging).parent_keys
+    monkeypatch.setattr("pipelines.operations.refresh.source_checksum", lambda key: "new " + key)
+    plan = plan_refresh(graph, {wimd, staging}, con)
+    assert plan.stale == {
+        "raw/wimd_2025_ranks": "its source file changed since the last make run (sha256 "
+        "sha of wimd_… then, new wimd_202… now)",
+        "staging/stg_wimd__wimd_2025": "rebuilt because raw/wimd_2025_ranks changes",
+    }
+    assert plan.changed_sources == ["wimd_2025_ranks"]
+
+
+def test_the_plan_header_says_the_wait_for_another_run_apart_from_the_checksums(
+    tmp_path, monkeypatch, capsys
+):
+    """make run waited for another run's writer lock: 'Checked N source files in X s' is the
+    checksums alone, and the wait is said apart."""
+    import time
+    from types import SimpleNamespace
+
+    from pipelines import run
+    from pipelines.warehouse_lock import WriterLock
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    duckdb.connect(str(warehouse)).close()
+    monkeypatch.setenv("WELLBEING_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv("WELLBEING_SOURCE_MIRROR", str(tmp_path))  # empty: quick to check
+    waited = [0.0]  # make run's clock, moved on by the wait
+    monkeypatch.setattr(
+        run, "time", SimpleNamespace(perf_counter=lambda: time.perf_counter() + waited[0])
+    )
+    acquire = WriterLock.acquire
+
+    def another_run_holds_it(self, **kwargs):
+        waited[0] = 95.0  # as if another run held the warehouse for 95 s
+        return acquire(self, **kwargs)
+
+    monkeypatch.setattr(WriterLock, "acquire", another_run_holds_it)
+    assert run.main(["--plan"]) == 0
+    header = capsys.readouterr().out.splitlines()[0]
+    assert header.startswith("Checked 29 source files in "), header
+    seconds, after = header.removeprefix("Checked 29 source files in ").split(" s", 1)
+    assert float(seconds) < 60  # the checksums alone
+    assert after.startswith(" (after waiting 95 s for another run to finish); first run on this ")
+
+
+def test_the_summary_says_how_many_rows_a_corrected_file_replaced(tmp_path, monkeypatch):
+    from pipelines.operations.refresh import partner_files_summary
+    from pipelines.partnership_activity import ingest
+
+    monkeypatch.setenv("WELLBEING_PARTNER_INBOX", str(tmp_path))
+    con = duckdb.connect()
+    ingest.ensure_tables(con)
+    started = datetime.now(UTC)
+    _received(con)("cardiff_q1_corrected.csv", started, 10, {"la_code": 1})
+    con.execute("update quality.submissions set rows_superseding = 4")
+    assert partner_files_summary(con, started).splitlines()[1] == (
+        "  cardiff_q1_corrected.csv: 10 rows received, 9 loaded (4 replaced earlier rows), "
+        "1 set aside (in column la_code)"
+    )
