@@ -367,11 +367,12 @@ def write_reports(
     if submission is None:
         raise LookupError(f"submission {submission_file} ({sha256}) is not in quality.submissions")
     earlier = original_submission(con, sha256) if submission["status"] == "duplicate" else None
-    # every problem: the report lists the row problems (value as kept), rejected_rows.csv all
-    # (personal data in the value redacted)
+    # every problem: the report lists the row problems, rejected_rows.csv all; each as
+    # quality.quarantine keeps it (personal details were removed where the value entered,
+    # normalise.sent_value, so the reports show what the tables hold)
     problems = con.execute(
         f"select source_row_number as row, activity_id, column_name as column, {VALUE_SENT} as "
-        f"value, reason, reason_cy, rule_name, pa_redact({VALUE_SENT}) as value_redacted "
+        f"value, reason, reason_cy, rule_name "
         "from quality.quarantine where submission_sha256 = ? and submission_file = ? "
         "order by source_row_number nulls first, rule_name",
         key,
@@ -382,7 +383,7 @@ def write_reports(
             "row": p[0],
             "activity_id": p[1],
             "column": column_shown("en", p[2], sent_names),
-            "value": p[7],
+            "value": p[3],
             "reason": reason_shown(p[4], sent_names),
             "reason_cy": reason_shown(p[5], sent_names),
             "rule_name": p[6],

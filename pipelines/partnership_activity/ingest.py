@@ -344,8 +344,10 @@ def check_sql(
             + "".join(
                 f"when t._not_a_row.rule = {quote_literal(rule)} then [struct_pack(rule_name := "
                 f"{quote_literal(rule)}, column_name := '(row)', value := t._not_a_row.value, "
-                f"reason := replace({quote_literal(en)}, '{{value}}', t._not_a_row.value), "
-                f"reason_cy := replace({quote_literal(cy)}, '{{value}}', t._not_a_row.value))] "
+                f"reason := replace(replace({quote_literal(en)}, '{{column}}', "
+                f"t._not_a_row.col), '{{value}}', t._not_a_row.value), "
+                f"reason_cy := replace(replace({quote_literal(cy)}, '{{column}}', "
+                f"t._not_a_row.col), '{{value}}', t._not_a_row.value))] "
                 for rule, (en, cy) in normalise.NOT_A_ROW.items()
             )
             + f"when {' or '.join(f'({en}) is not null' for en, _ in problems.values())} then "
@@ -419,7 +421,11 @@ def _check(con, read: reading.FileRead, lookups: Lookups, is_example: bool):
             raise
         notes, notes_cy = read.notes, read.notes_cy
         if not isinstance(exc, _ReadAgain):  # DuckDB's words are for the run log, not a partner
-            LOG.info("%s: not read by DuckDB's CSV reader: %s", read.path.name, exc)
+            LOG.info(
+                "%s: not read by DuckDB's CSV reader: %s",
+                read.path.name,
+                normalise.redact_text(exc),  # DuckDB may quote a line of the file
+            )
         read = reading.read(read.path, prefer_fast=False)
         read.notes = notes + read.notes
         read.notes_cy = {**notes_cy, **read.notes_cy}
@@ -454,7 +460,10 @@ def _views(con, checked: str, header_row: int) -> None:
     con.execute(
         f"""
         create or replace temp table _partner_keys as
-        select partner_organisation, pa_partner_key(partner_organisation) as partner_key
+        select partner_organisation,
+               -- a name holding personal details is quarantined (normalise.VERBATIM_COLUMNS),
+               -- and its key is made from the name as quarantine shows it
+               pa_partner_key(pa_redact(partner_organisation)) as partner_key
         from (select distinct partner_organisation from {source} where partner_organisation is not null)
         """
     )
@@ -493,6 +502,12 @@ def _insert_quarantine(con, name: str, sha256: str, now: datetime) -> None:
     as_sent = (
         "[" + ", ".join(quote_literal(c) for c in pc.redaction_columns("as_sent")) + "]::varchar[]"
     )
+
+    def shown(language: str) -> str:
+        reason = "p.reason" if language == "en" else "p.reason_cy"
+        text = f"pa_shown({reason} || pa_not_known_hint(p.column_name, p.value, '{language}'), '{language}')"
+        return f"case when _as_sent then {text} else pa_redact({text}) end"
+
     raw_json = (
         "to_json(struct_pack("
         + ", ".join(f"{quote_ident(c)} := t.{quote_ident(c)}" for c in PASS_COLUMNS)
@@ -502,24 +517,24 @@ def _insert_quarantine(con, name: str, sha256: str, now: datetime) -> None:
         f"""
         insert into quality.quarantine by name
         select ? as submission_file, ? as submission_sha256, source_row_number,
-               partner_organisation, partner_key, activity_id,
-               p.rule_name, p.column_name,
+               pa_redact(partner_organisation) as partner_organisation, partner_key,
+               pa_redact(activity_id) as activity_id, p.rule_name, p.column_name,
                -- a column the contract marks redaction: as_sent (the venue postcode) is shown
-               -- as sent, also beside the LSOA it contradicts; any other has personal details
-               -- replaced (a phone number sent in the wrong column)
-               case when list_has_any(string_split(p.column_name, '/'), {as_sent})
-                    then p.value else pa_redact(p.value) end as value,
-               pa_shown(p.reason || pa_not_known_hint(p.column_name, p.value, 'en'), 'en')
-                   as reason,
-               pa_shown(p.reason_cy || pa_not_known_hint(p.column_name, p.value, 'cy'), 'cy')
-                   as reason_cy,
+               -- as sent, also beside the LSOA it contradicts, and so is the reason quoting it;
+               -- any other has personal details replaced (a phone number sent in the wrong
+               -- column, a note under the data), as have the partner and activity_id
+               case when _as_sent then p.value else pa_redact(p.value) end as value,
+               {shown("en")} as reason,
+               {shown("cy")} as reason_cy,
                _row_json as row_json, ?::timestamptz as quarantined_at, false as is_resolved
-        from (select *, unnest(_problems) as p from _checked where len(_problems) > 0)
+        from (select *, list_has_any(string_split(p.column_name, '/'), {as_sent}) as _as_sent
+              from (select *, unnest(_problems) as p from _checked where len(_problems) > 0))
         union all
-        select ?, ?, t.source_row_number, t.partner_organisation, t.partner_key, t.activity_id,
+        select ?, ?, t.source_row_number, pa_redact(t.partner_organisation), t.partner_key,
+               pa_redact(t.activity_id),
                {quote_literal(key.name)}, {quote_literal("/".join(key.columns))},
                pa_redact(concat_ws(', ', {", ".join(f"t.{quote_ident(c)}::varchar" for c in key.columns)})),
-               pa_shown({key.reason_en}, 'en'), pa_shown({key.reason_cy}, 'cy'),
+               pa_redact(pa_shown({key.reason_en}, 'en')), pa_redact(pa_shown({key.reason_cy}, 'cy')),
                coalesce(t._row_json, pa_redact({raw_json}::varchar)), ?::timestamptz, false
         from (select c.*, d._first_row from _checked c join _dups d using (source_row_number)) t
         """,
@@ -727,8 +742,12 @@ def _load(con, path, name, sha256, lookups, archive_dir, is_example_data, now, p
         checked = None
         if read.relation is not None:
             read, checked = _check(con, read, lookups, is_example_data)
-        outcome.error, outcome.error_cy = read.error, read.error_cy
-        outcome.note, outcome.note_cy = _note(read), _note(read, welsh=True)
+        # the file's error and notes may quote what it holds (a cell, a column or sheet name):
+        # personal details removed before they are logged or stored (normalise.redact_text)
+        outcome.error, outcome.error_cy, outcome.note, outcome.note_cy = (
+            normalise.redact_text(text)
+            for text in (read.error, read.error_cy, _note(read), _note(read, welsh=True))
+        )
         try:
             with transaction(con):
                 if checked is not None:

@@ -16,8 +16,11 @@ Codes (``action_category``, ``activity_type``, ``partnership_maturity``) and lis
 (``sectors``, ``wellbeing_goals``, separated by ``;`` ``,`` ``|`` or ``/``):
     * letter case is ignored; spaces, hyphens and other punctuation become ``_``; a joining
       ``and`` is dropped ('Clear roles and processes' -> ``clear_roles_processes``);
-    * a few common labels are mapped (``ALIASES``: 'Voluntary sector' -> ``third_sector``,
-      'A healthier Wales' -> ``healthier``);
+    * each code's English and Welsh label in the contract (``valueLabels``: 'Shared purpose',
+      'Pwrpas cyffredin', 'Sector cyhoeddus', 'Rôl gyswllt' or 'Rol gyswllt') is read as the
+      code, and so are a few other common words (``ALIASES``: 'Voluntary sector' ->
+      ``third_sector``, 'pwrpas a rennir' -> ``shared_purpose``; 'A healthier Wales' ->
+      ``healthier``); accents are ignored;
     * lists are stored de-duplicated, in alphabetical order, joined with ``;``.
 
 Partner organisation:
@@ -79,17 +82,25 @@ Coordinates: decimal degrees (WGS84) as numbers; anything else is quarantined.
 
 ``is_example_data``: true/false, yes/no, y/n, 1/0, ie/na (Welsh), any letter case.
 
-Free text (``title``, ``description``): e-mail addresses, UK phone numbers (``07700 900123``,
-``+44 (0)29 2087 1234``, ``(029) 2087 1234``, ``0800-123-4567`` ...) and postcodes written in capitals
-(``CF10 1EP``, ``CF101EP``) are replaced by ``[removed]``; other text is kept as written.
+Personal details (``pa_redact``): e-mail addresses, UK phone numbers (``07700 900123``,
+``+44 (0)29 2087 1234``, ``(029) 2087 1234``, ``0800-123-4567`` ...) and postcodes written in
+capitals (``CF10 1EP``, ``CF101EP``) are replaced by ``[removed]``; other text is kept as written.
+    * free text (``title``, ``description``: the contract's ``redaction: free_text``) has them
+      replaced before it is stored;
+    * a column stored as sent that is not free text (``activity_id``, ``partner_organisation``:
+      ``VERBATIM_COLUMNS``) never holds them: a value holding one is quarantined saying so;
+    * whatever a rejected row shows (its activity_id and partner, the value, a reason quoting
+      it, the row's JSON), the notes and errors of ``quality.submissions``, and so the feedback
+      reports and log lines, has them replaced too; the one exception is the value of a column
+      the contract marks ``redaction: as_sent`` (the venue postcode, shown as sent).
 Contact columns (``contact_email``, ``contact_phone``) are never loaded. ``redact_text`` applies
-the same rule to any text in Python (error messages).
+the same rule to any text in Python (notes, errors, log lines).
 """
 
 import csv
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import duckdb
 
@@ -144,15 +155,17 @@ INVISIBLE_NAMES = {  # named in words when a reason shows a value holding one (e
     "\u3000": ("wide space", "bwlch llydan"),
 }
 
+# Other words partners write for a code, in its coded form (``pa_code``); each code's own English
+# and Welsh label (the contract's valueLabels) is read by ``code_aliases``, not written here.
 ALIASES = {
     "action_category": {
-        "financial_mechanisms": "financial_mechanism",
+        "pwrpas_a_rennir": "shared_purpose",  # the template's Welsh gloss before valueLabels
+        "mecanwaith_ariannol": "financial_mechanism",  # the Welsh label, singular
         "financial": "financial_mechanism",
         "finance": "financial_mechanism",
         "shared_purposes": "shared_purpose",
     },
     "sectors": {
-        "public_sector": "public",
         "third": "third_sector",
         "voluntary": "third_sector",
         "voluntary_sector": "third_sector",
@@ -162,28 +175,21 @@ ALIASES = {
         "communities": "community",
         "academia": "academic",
         "university": "academic",
-        "private_sector": "private",
         "business": "private",
         "national": "national_body",
         "national_bodies": "national_body",
-        # in Welsh, as a partner filling in the Welsh template writes them
+        # in Welsh, as a partner filling in the Welsh template writes them (besides the labels)
         "cyhoeddus": "public",
-        "sector_cyhoeddus": "public",
-        "trydydd_sector": "third_sector",
         "y_trydydd_sector": "third_sector",
         "gwirfoddol": "third_sector",
         "sector_gwirfoddol": "third_sector",
         "elusen": "third_sector",
-        "cymuned": "community",
         "cymunedol": "community",
         "sector_cymunedol": "community",
-        "academaidd": "academic",
         "prifysgol": "academic",
         "preifat": "private",
-        "sector_preifat": "private",
         "busnes": "private",
         "cenedlaethol": "national_body",
-        "corff_cenedlaethol": "national_body",
         "cyrff_cenedlaethol": "national_body",
     },
     "wellbeing_goals": {
@@ -321,6 +327,10 @@ def macros() -> list[str]:
             case when x is not null and regexp_matches(x, {sql_value(PERSONAL_HINT)})
                  then regexp_replace(x, {sql_value(PERSONAL)}, {sql_value(REMOVED)}, 'g')
                  else x end)""",
+        # the same rule as a test: the text holds personal details
+        f"""create or replace temp macro pa_personal(x) as (
+            coalesce(regexp_matches(x, {sql_value(PERSONAL_HINT)})
+                     and regexp_matches(x, {sql_value(PERSONAL)}), false))""",
         # what to write instead of 'n/a' in an optional column, or 'ongoing' as an end date
         f"""create or replace temp macro pa_not_known_hint(column_name, x, language) as (
             case when x is null then ''
@@ -333,11 +343,11 @@ def macros() -> list[str]:
                      then case when language = 'cy' then {sql_value(NOT_KNOWN_HINT[1])}
                                else {sql_value(NOT_KNOWN_HINT[0])} end
                  else '' end)""",
-        # codes: 'Shared purpose' -> shared_purpose
+        # codes: 'Shared purpose' -> shared_purpose, 'Rôl gyswllt' -> rol_gyswllt
         """create or replace temp macro pa_code(x) as (
             case when regexp_full_match(x, '[a-z0-9]+(_[a-z0-9]+)*') and not contains(x, '_and_')
                  then x
-                 else replace(trim(regexp_replace(lower(x), '[^a-z0-9]+', '_', 'g'), '_'),
+                 else replace(trim(regexp_replace(lower(strip_accents(x)), '[^a-z0-9]+', '_', 'g'), '_'),
                               '_and_', '_') end)""",
         # identity of a partner
         """create or replace temp macro pa_partner_key(x) as (
@@ -462,11 +472,36 @@ def _not_known_sql() -> str:
     return ", ".join(sql_value(w) for w in NOT_KNOWN)
 
 
+@cache
+def code_aliases(column: str) -> dict[str, str]:
+    """A coded value (``pa_code``) -> the code it names, for a code or list column: each code's
+    English and Welsh label (``contract.value_labels``, the one home of those names: 'Pwrpas
+    cyffredin', 'Sector cyhoeddus', 'Rôl gyswllt' with or without its accent), then ``ALIASES``
+    (other words partners write)."""
+    labels = {
+        label: code
+        for language in ("en", "cy")
+        for code, label in pc.value_labels(column, language).items()
+    }
+    coded = {
+        _redactor().execute("select pa_code(?)", [label]).fetchone()[0]: code
+        for label, code in labels.items()
+    }
+    return {**ALIASES.get(column, {}), **coded}
+
+
+def _coded(code: str, value: str) -> str:
+    """SQL: ``code`` (the coded form of ``value``), or '[removed]' when ``value`` holds personal
+    details: an unknown code is quoted in its reason, and 'jane_example_org' would still be the
+    address."""
+    return f"(case when pa_personal({value}) then {sql_value(REMOVED)} else {code} end)"
+
+
 def code_sql(column: str, value: str, allowed: list[str]) -> str:
-    """SQL: a code column's value normalised (``pa_code``, then its aliases); a value that is
-    already one of ``allowed`` (nearly every row) is taken as it is."""
-    code = f"pa_code({value})"
-    mapped = case_lookup(code, ALIASES.get(column, {}), code)
+    """SQL: a code column's value normalised (``pa_code``, then ``code_aliases``: labels and
+    aliases); a value that is already one of ``allowed`` (nearly every row) is taken as it is."""
+    code = _coded(f"pa_code({value})", value)
+    mapped = case_lookup(code, code_aliases(column), code)
     listed = ", ".join(sql_value(a) for a in allowed)
     return f"(case when {value} in ({listed}) then {value} else {mapped} end)"
 
@@ -500,7 +535,7 @@ def list_sql(column: str, value: str, allowed: list[str]) -> str:
             "regexp_replace(regexp_replace(regexp_replace(pa_code(i), '^a_', ''), "
             "'^wales_of_', ''), '_wales$', '')"
         )
-    mapped = case_lookup("c", ALIASES.get(column, {}), "c")
+    mapped = case_lookup("c", code_aliases(column), "c")
     if column == "wellbeing_goals":  # 'Cymru iachach': the Welsh names of reference.wellbeing_goals
         mapped = f"coalesce({_welsh_goal_sql('c')}, {mapped})"
     return f"""(case when {value} is null then null
@@ -509,7 +544,7 @@ def list_sql(column: str, value: str, allowed: list[str]) -> str:
         when lower(trim({value})) in ({_not_known_sql()}) then {value}
         else nullif(array_to_string(list_sort(list_distinct(list_filter(list_transform(
             list_transform(string_split(regexp_replace({value}, '[,|/]', ';', 'g'), ';'),
-                           i -> {code}), c -> {mapped}), c -> c <> ''))), ';'), '')
+                           i -> {_coded(code, "i")}), c -> {mapped}), c -> c <> ''))), ';'), '')
         end)"""
 
 
@@ -686,8 +721,12 @@ def shown_value(value: object, language: str = "en") -> str:
     return _redactor().execute("select pa_shown(?, ?)", [text, language]).fetchone()[0]
 
 
-def redact_text(value: object) -> str:
-    """``value`` as text with personal data replaced by '[removed]' (the ``pa_redact`` rule)."""
+def redact_text(value: object) -> str | None:
+    """``value`` as text with personal data replaced by '[removed]' (the ``pa_redact`` rule);
+    ``None`` stays ``None``. For text a partner sent that is stored or shown outside the SQL
+    pass: notes and errors in ``quality.submissions``, log lines."""
+    if value is None:
+        return None
     return _redactor().execute("select pa_redact(?)", [str(value)]).fetchone()[0]
 
 
@@ -736,6 +775,36 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "location": ("lsoa_code", "la_code", "postcode", "latitude", "longitude"),
 }
 GROUPED = sorted({c for cs in GROUPS.values() for c in cs})
+# Columns stored as the partner sent them that are not free text (the contract marks no
+# ``redaction``): the partner's reference and name. They cannot have personal details replaced
+# (they identify the row), so a value holding any is quarantined instead (``verbatim_problem``).
+VERBATIM_COLUMNS = tuple(
+    c
+    for c in pc.loaded_submitted_columns()
+    if c not in GROUPED and not pc.prop_custom(c, "redaction")
+)
+PERSONAL_IN_EN = (
+    "{column} '{value}' holds an e-mail address, phone number or postcode (shown here as "
+    "[removed]), which is never stored: send {column} without personal details"
+)
+PERSONAL_IN_CY = (
+    "mae {column} '{value}' yn cynnwys cyfeiriad e-bost, rhif ffôn neu god post (a ddangosir "
+    "yma fel [removed]), nad yw byth yn cael ei storio: anfonwch {column} heb fanylion personol"
+)
+
+
+def verbatim_problem(column: str) -> tuple[str, str]:
+    """SQL: the English and Welsh problem of a ``VERBATIM_COLUMNS`` value that holds personal
+    details (``pa_personal``), quoting it redacted; null otherwise."""
+    x = sent(column)
+    out = []
+    for text in (PERSONAL_IN_EN, PERSONAL_IN_CY):
+        before, after = text.replace("{column}", column).split("{value}")
+        out.append(
+            f"case when pa_personal({x}) then concat({sql_value(before)}, pa_redact({x}), "
+            f"{sql_value(after)}) end"
+        )
+    return out[0], out[1]
 
 
 def _sent_column(column: str, columns: list[str]) -> str:
@@ -977,9 +1046,20 @@ HEADER_AGAIN_CY = (
     "'{value}'), nid gweithgaredd: tynnwch hi (mae angen y rhes benawdau unwaith, uwchben rhesi'r "
     "gweithgareddau)"
 )
-NOT_A_ROW = {  # rule name -> (English, Welsh); '{value}' is the total word or column name
+NOTE_EN = (
+    "this row looks like a note, not an activity (only column {column} is filled: '{value}'): "
+    "notes belong in a separate sheet or file, not among the activity rows"
+)
+NOTE_CY = (
+    "mae'r rhes hon yn edrych fel nodyn, nid gweithgaredd (dim ond colofn {column} sydd wedi'i "
+    "llenwi: '{value}'): dylai nodiadau fod mewn dalen neu ffeil ar wahân, nid ymhlith rhesi'r "
+    "gweithgareddau"
+)
+NOT_A_ROW = {  # rule name -> (English, Welsh); '{value}' is the total word, column name or
+    # note, '{column}' the column it is in
     "file.totals_row": (TOTALS_EN, TOTALS_CY),
     "file.header_repeated": (HEADER_AGAIN_EN, HEADER_AGAIN_CY),
+    "file.note_row": (NOTE_EN, NOTE_CY),
 }
 
 
@@ -997,28 +1077,37 @@ def _named_sql(column: str, value: str) -> str:
     return f"coalesce({_header_key_sql(value)} in ({', '.join(sql_value(k) for k in keys)}), false)"
 
 
-def not_a_row_sql(values: dict[str, str]) -> tuple[str, str]:
+def not_a_row_sql(values: dict[str, str]) -> tuple[str, str, str]:
     """SQL over a row's values (column -> expression, trimmed) of the columns in the file: the
-    struct ``{rule, value}`` of a totals row and of a repeated header row, each null when the
-    row is not one (``value``: its total cell, its first column name).
+    struct ``{rule, value, col}`` of a totals row, of a repeated header row and of a note row,
+    each null when the row is not one (``value``: its total cell, its first column name, its
+    note; ``col``: the column that value is in).
 
     A totals row: a cell starts with a total word (``TOTAL_CELL``: Total, Sub-total, Grand total,
     Sum, Cyfanswm, Is-gyfanswm, ...) and every other value holds no letter (sums, counts).
     A repeated header: at least two values are a header name of their own column (English or
     Welsh, ``contract.header_names``) and they are at least half of the row's values.
+    A note row ('Notes: figures for Q1 are provisional.' under the data, or a heading between
+    rows), wherever it is in the file: exactly one value is filled, and it cannot be an
+    activity_id or a code: it holds a space or is longer than activity_id's ``maxLength``. A row
+    with one short word or reference alone ('A-010', 'Notes') or with two values or more is
+    judged as an activity (its empty required columns are reported).
 
     Each test is written once and bound by a lambda: DuckDB hoists a subexpression written
     twice out of the ``case`` guarding it, which would run it on every row."""
     if not values:
-        return "null", "null"
+        return "null", "null", "null"
+    names = ", ".join(sql_value(c) for c in values)
 
-    def first_marked(marks: list[str], enough: str, rule: str) -> str:
-        # the row's values (v) and marks (k): the rule and the first value marked 1 when the
-        # marks add up to ``enough``
+    def first_marked(marks: list[str], test: str, rule: str) -> str:
+        # the row's values (v) and marks (k): the rule, the first value marked 1 and its column
+        # when the marks pass ``test`` (over their sum, s)
         return (
             f"list_transform([struct_pack(v := [{', '.join(values.values())}], "
-            f"k := [{', '.join(marks)}])], x -> case when list_sum(x.k) >= {enough} then "
-            f"struct_pack(rule := '{rule}', value := x.v[list_position(x.k, 1)]) end)[1]"
+            f"k := [{', '.join(marks)}])], x -> list_transform([list_sum(x.k)], s -> "
+            f"case when {test} then struct_pack(rule := '{rule}', "
+            f"value := x.v[list_position(x.k, 1)], "
+            f"col := [{names}][list_position(x.k, 1)]) end)[1])[1]"
         )
 
     totals = [
@@ -1027,13 +1116,20 @@ def not_a_row_sql(values: dict[str, str]) -> tuple[str, str]:
         for v in values.values()
     ]
     named = [f"{_named_sql(c, v)}::int" for c, v in values.items()]
+    longest_id = pc.properties()["activity_id"]["logicalTypeOptions"]["maxLength"]
+    notes = [
+        f"case when {v} is null then 0 when regexp_matches({v}, '\\s') "
+        f"or length({v}) > {int(longest_id)} then 1 else 2 end"
+        for v in values.values()
+    ]
     return (
-        first_marked(totals, "1", "file.totals_row"),
+        first_marked(totals, "s >= 1", "file.totals_row"),
         first_marked(
             named,
-            "greatest(2, len(list_filter(x.v, y -> y is not null)) / 2)",
+            "s >= greatest(2, len(list_filter(x.v, y -> y is not null)) / 2)",
             "file.header_repeated",
         ),
+        first_marked(notes, "s = 1", "file.note_row"),
     )
 
 
@@ -1071,9 +1167,14 @@ def normalised_sql(
     )
     example = " replace (true as is_example_data)" if is_example_data else ""
     present = {c: f"t.{sent(c)}" for c in submitted if c in columns}
-    # a totals row leaves a required column empty
+    # a totals row or a note leaves a required column empty
     required = [c for c in submitted if c in columns and c in pc.REQUIRED_HEADER]
-    totals, header = not_a_row_sql(present)
+    totals, header, note = not_a_row_sql(present)
+    verbatim = ", ".join(
+        f"{en} as {quote_ident(f'{c}__problem')}, {cy} as {quote_ident(f'{c}__problem_cy')}"
+        for c in VERBATIM_COLUMNS
+        for en, cy in [verbatim_problem(c)]
+    )
     # cheap tests first: a totals row lacks a required value; a header row repeated has a column
     # name among its codes (``_named_code``, found once per distinct value)
     may_total = " or ".join(f"t.{sent(c)} is null" for c in required) or "false"
@@ -1095,7 +1196,7 @@ candidates as (
     -- case's branches on every row, a clean 100k-row file took twice as long); one expression,
     -- as DuckDB would run a test written in two projections on every row
     select t.source_row_number,
-        coalesce(case when ({may_total}) then {totals} end,
+        coalesce(case when ({may_total}) then coalesce({totals}, {note}) end,
                  case when {may_header} then {header} end) as _not_a_row
     from t
     where t._read_problem is null and (({may_total}) or {may_header})
@@ -1105,10 +1206,13 @@ t1 as (
     from t left join candidates c using (source_row_number)
 )
 select t.*{example},
-    {sent("activity_id")} as activity_id,
-    {sent("partner_organisation")} as partner_organisation,
+    -- a row that is no activity (a totals row, the header again, a note) names none
+    case when t._not_a_row is null then {sent("activity_id")} end as activity_id,
+    case when t._not_a_row is null then {sent("partner_organisation")} end
+        as partner_organisation,
     {sent("title")} as title,
     {sent("description")} as description,
+    {verbatim},
     financial_year_label(start_date) as financial_year
 from t1 t"""
 
@@ -1116,6 +1220,6 @@ from t1 t"""
 def problem_columns() -> dict[str, tuple[str, str]]:
     """Column -> (SQL of its normalisation problem in English, in Welsh)."""
     out = {c: (f"{name}.en", f"{name}.cy") for c, (name, _) in PARSED.items()}
-    for c in LOCATION_PROBLEMS:
+    for c in (*LOCATION_PROBLEMS, *VERBATIM_COLUMNS):
         out[c] = (quote_ident(f"{c}__problem"), quote_ident(f"{c}__problem_cy"))
     return out

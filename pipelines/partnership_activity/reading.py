@@ -41,6 +41,7 @@ import logging
 import re
 import struct
 import tempfile
+import traceback
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
@@ -1535,9 +1536,12 @@ def read(path: Path, prefer_fast: bool = True) -> FileRead:
         if kind == "parquet":
             return _read_parquet(result)
         return _read_sheets(result)
-    except Exception:  # a reader bug or a file no library reads: never raise
+    except Exception:  # noqa: BLE001 (a reader bug or a file no library reads: never raise)
         # the library's own words are for the run log; the partner is told what was found
-        LOG.exception("%s: could not be read as %s", path.name, kind)
+        # (a library's message may quote a cell: personal details removed, as everywhere)
+        LOG.error(
+            "%s: could not be read as %s:\n%s", path.name, kind, redact_text(traceback.format_exc())
+        )
         encoding = f" in {result.encoding}" if result.encoding else ""
         encoding_cy = f" yn {result.encoding}" if result.encoding else ""
         return _reject(

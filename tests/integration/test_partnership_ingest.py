@@ -575,6 +575,69 @@ def test_a_totals_row_and_a_repeated_header_are_each_one_problem(con, ref, tmp_p
     assert reasons(con, out)[5].startswith("this row looks like a totals row (it holds 'Cyfanswm'")
 
 
+def _only(header: list[str], column: str, value: str) -> list[str]:
+    """A row with one cell filled, as a note line under the data is."""
+    row = [""] * len(header)
+    row[header.index(column)] = value
+    return row
+
+
+def _submission(path: Path, rows: list[list[str]]) -> Path:
+    """``rows`` (header first, "" for an empty cell) as the file ``path`` names: CSV, .xlsx,
+    .ods or .parquet (``generator.write_submission``)."""
+    frame = pl.DataFrame(
+        [[v or None for v in r] for r in rows[1:]], schema=rows[0], orient="row"
+    ).cast(pl.String)
+    return generator.write_submission(frame, path)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".ods", ".parquet"])
+def test_a_note_line_is_set_aside_once_and_an_incomplete_activity_is_still_to_correct(
+    con, ref, tmp_path, suffix
+):
+    """The red-team trial's file A: two notes lines under the data ('Notes: figures for Q1 are
+    provisional.', 'Contact: Jane Jones, ...') were each reported as 8 'required but empty'
+    problems and counted as rows to correct. A row of one cell holding a space or long text
+    (under the data or between rows) is set aside once as a note and not counted as to
+    correct; a real row with only its activity_id is still an activity with its reasons."""
+    rows = table({}, {}, {})
+    header = rows[0]
+    rows.insert(2, _only(header, "title", "Quarter 2 activities"))  # row 3, between rows
+    rows.append(_only(header, "activity_id", "A-010"))  # row 6: an activity, incomplete
+    rows.append(_only(header, "activity_id", "Notes: figures for Q1 are provisional."))
+    rows.append(_only(header, "activity_id", "Contact: Jane Jones, jane@example.org"))
+    out = load(con, _submission(tmp_path / f"notes{suffix}", rows), ref, tmp_path)
+    assert counts(out) == (7, 3, 4)
+    up = 1 if suffix == ".parquet" else 0  # a Parquet file has no header row to count
+    got = quarantined(con, out, "source_row_number, activity_id, rule_name, column_name, value")
+    notes = [g for g in got if g[2] == "file.note_row"]
+    assert notes == [
+        (3 - up, None, "file.note_row", "(row)", "Quarter 2 activities"),
+        (7 - up, None, "file.note_row", "(row)", "Notes: figures for Q1 are provisional."),
+        (8 - up, None, "file.note_row", "(row)", "Contact: Jane Jones, [removed]"),
+    ]
+    assert reasons(con, out)[7 - up] == (
+        "this row looks like a note, not an activity (only column activity_id is filled: "
+        "'Notes: figures for Q1 are provisional.'): notes belong in a separate sheet or file, "
+        "not among the activity rows"
+    )
+    assert reasons(con, out, "reason_cy")[3 - up] == (
+        "mae'r rhes hon yn edrych fel nodyn, nid gweithgaredd (dim ond colofn title sydd wedi'i "
+        "llenwi: 'Quarter 2 activities'): dylai nodiadau fod mewn dalen neu ffeil ar wahân, nid "
+        "ymhlith rhesi'r gweithgareddau"
+    )
+    incomplete = {g[2] for g in got if g[0] == 6 - up}
+    assert {g[1] for g in got if g[0] == 6 - up} == {"A-010"}
+    assert {"partner_organisation.required", "title.required", "start_date.required"} <= (
+        incomplete
+    )
+    from pipelines.partnership_activity.assets import open_quarantine_sql
+
+    assert con.execute(open_quarantine_sql()).fetchone() == (1, 0)  # A-010 alone
+    report = next((tmp_path / "feedback").rglob("feedback_en.md")).read_text()
+    assert "this row looks like a note" in report and "required but empty" in report
+
+
 def test_a_formula_without_a_saved_value_is_set_aside_and_a_hidden_row_noted(con, ref, tmp_path):
     """p06: a workbook written by a program; its formula cells have no saved value (they loaded
     as empty, without a word) and one row was hidden (loaded, without a word); an empty hidden
@@ -868,6 +931,41 @@ def test_codes_labels_and_the_category_of_a_type(con, ref, tmp_path):
     ]
 
 
+def test_codes_are_read_from_their_english_or_welsh_labels(con, ref, tmp_path):
+    """The labels of the contract's valueLabels (the dashboard's 'Pwrpas cyffredin', the
+    template's old gloss 'pwrpas a rennir', refused in the trial's file E) load as their codes;
+    a label no code has is still refused with its reason."""
+    rows = table(
+        {
+            "action_category": "Pwrpas cyffredin",
+            "activity_type": "Ymarfer gwrando",
+            "sectors": "Sector cyhoeddus; Trydydd sector",
+            "partnership_maturity": "Yn dod i'r amlwg",
+        },
+        {
+            "action_category": "LLYWODRAETHU",
+            "activity_type": "Rol gyswllt",
+            "sectors": "Cymuned",
+            "partnership_maturity": "Wedi ymsefydlu",
+        },
+        {"action_category": "pwrpas a rennir", "activity_type": "Digwyddiad ymgysylltu"},
+        {"action_category": "Mecanwaith ariannol", "activity_type": "Cyllid cymysg"},
+        {"action_category": "Shared purpose", "activity_type": "Listening exercise"},
+        {"action_category": "Pwrpas arbennig"},
+    )
+    out = load(con, write_csv(tmp_path / "labels.csv", rows), ref, tmp_path)
+    assert counts(out) == (6, 5, 1)
+    got = accepted(con, out, "action_category, activity_type, sectors, partnership_maturity")
+    assert got.rows() == [
+        ("shared_purpose", "listening_exercise", "public;third_sector", "emerging"),
+        ("governance", "liaison_role", "community", "established"),
+        ("shared_purpose", "engagement_event", "community;public", "developing"),
+        ("financial_mechanism", "mixed_funding", "community;public", "developing"),
+        ("shared_purpose", "listening_exercise", "community;public", "developing"),
+    ]
+    assert reasons(con, out)[7].startswith("unknown action_category 'Pwrpas arbennig': expected")
+
+
 def test_lists_are_normalised_sorted_and_checked(con, ref, tmp_path):
     """Items coded, aliased, de-duplicated and sorted, in English or in Welsh (the goals' Welsh
     names as reference.wellbeing_goals gives them, with or without accents)."""
@@ -1011,6 +1109,61 @@ def test_quarantine_shows_a_value_as_the_contract_redaction_says(con, ref, tmp_p
     assert counts(out) == (2, 0, 2)
     shown = dict(quarantined(con, out, "column_name, value"))
     assert shown == {"postcode": "CF10 9ZZ", "participant_count": "[removed]"}
+
+
+SECRETS = ("jane@", "jane_example", "example.org", "2087 1234", "2087_1234", "900123")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".ods", ".parquet"])
+def test_contact_details_anywhere_in_a_file_reach_no_table_and_no_report(
+    con, ref, tmp_path, suffix
+):
+    """The red-team trial's file A: an e-mail and a phone number in a note under the data were
+    stored in quality.quarantine.activity_id and echoed in both feedback reports. An e-mail
+    address or a UK phone number sent in a note, the activity_id, partner_organisation, free
+    text, a coded column or a number is replaced by '[removed]' in every table and report
+    (pa_redact); a row whose activity_id or partner holds one is set aside saying so; the
+    venue postcode is still shown as sent."""
+    rows = table(
+        {"activity_id": "A001 jane@example.org"},
+        {"partner_organisation": "Test Partnership 029 2087 1234"},
+        {"title": "Call 07700 900123", "description": "or jane@example.org"},
+        {"sectors": "public; jane@example.org", "wellbeing_goals": "healthier; 029 2087 1234"},
+        {"participant_count": "07700 900123", "action_category": "jane@example.org"},
+        {"activity_id": "A001 jane@example.org", "la_code": "029 2087 1234"},
+        {"lsoa_code": "", "postcode": "CF10 9ZZ", "start_date": "jane@example.org"},
+    )
+    rows.append(
+        _only(rows[0], "activity_id", "Contact: Jane Jones, jane@example.org, 029 2087 1234")
+    )
+    rows[0].append("Ask jane@example.org")  # a column not in the contract: named in the notes
+    rows[1:] = [[*r, "029 2087 1234"] for r in rows[1:]]
+    out = load(con, _submission(tmp_path / f"contacts{suffix}", rows), ref, tmp_path)
+    assert counts(out) == (8, 1, 7)
+    up = 1 if suffix == ".parquet" else 0  # a Parquet file has no header row to count
+    for name in ingest.TABLES:
+        text = con.execute(f"select * from {name}").pl().write_csv()
+        assert not [s for s in SECRETS if s in text], f"contact details in {name}"
+    for path in (tmp_path / "feedback").rglob("*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8-sig")
+            assert not [s for s in SECRETS if s in text], f"contact details in {path.name}"
+    assert accepted(con, out, "title, description").rows() == [("Call [removed]", "or [removed]")]
+    got = quarantined(con, out, "source_row_number, partner_organisation, activity_id, rule_name")
+    assert (2 - up, "Test Partnership", "A001 [removed]", "activity_id.normalise") in got
+    assert (3 - up, "Test Partnership [removed]", "A002", "partner_organisation.normalise") in got
+    assert (9 - up, None, None, "file.note_row") in got
+    assert reasons(con, out)[2 - up].startswith(
+        "activity_id 'A001 [removed]' holds an e-mail address, phone number or postcode"
+    )
+    assert reasons(con, out, "reason_cy")[3 - up].startswith(
+        "mae partner_organisation 'Test Partnership [removed]' yn cynnwys cyfeiriad e-bost"
+    )
+    assert "sectors holds '[removed]'" in reasons(con, out)[5 - up]  # not 'jane_example_org'
+    assert "unknown action_category '[removed]'" in reasons(con, out)[6 - up]
+    assert "columns not in the contract, not loaded: Ask [removed]" in out.note
+    shown = dict(quarantined(con, out, "column_name, value"))
+    assert shown["postcode"] == "CF10 9ZZ" and shown["participant_count"] == "[removed]"
 
 
 def test_rejection_message_carries_no_contact_details(con, ref, tmp_path):

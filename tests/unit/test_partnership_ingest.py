@@ -355,3 +355,108 @@ def _normalised_start_date(sent: str):
         f"from ({normalise.dictionary_sql('start', 'k', {})})"
     ).fetchone()
     return row
+
+
+def _sql(expression: str, *params):
+    import duckdb
+
+    from pipelines.partnership_activity import normalise
+
+    con = duckdb.connect()
+    normalise.install(con)
+    return con.execute(f"select {expression}", list(params)).fetchone()[0]
+
+
+@pytest.mark.parametrize(
+    ("column", "sent", "code"),
+    [
+        ("action_category", "Pwrpas cyffredin", "shared_purpose"),
+        ("action_category", "SHARED PURPOSE", "shared_purpose"),
+        ("action_category", "pwrpas a rennir", "shared_purpose"),  # the template's old gloss
+        ("action_category", "Mecanweithiau ariannol", "financial_mechanism"),
+        ("action_category", "Mecanwaith ariannol", "financial_mechanism"),  # singular
+        ("action_category", "Financial mechanisms", "financial_mechanism"),
+        ("activity_type", "Ymarfer gwrando", "listening_exercise"),
+        ("activity_type", "Rôl gyswllt", "liaison_role"),
+        ("activity_type", "rol gyswllt", "liaison_role"),  # without its accent
+        ("activity_type", "Gwneud penderfyniadau ar y cyd", "shared_decision_making"),
+        ("partnership_maturity", "Yn dod i'r amlwg", "emerging"),
+        ("partnership_maturity", "wedi ymsefydlu", "established"),
+        ("action_category", "Pwrpas arbennig", "pwrpas_arbennig"),  # unknown: refused by the rule
+    ],
+)
+def test_a_code_is_read_from_its_english_or_welsh_label_in_the_contract(column, sent, code):
+    """The labels of ``contract.value_labels`` (the one home of the names) are read as their
+    codes, in any letter case, with or without accents; a label no code has stays unknown."""
+    from pipelines.partnership_activity import contract as pc
+    from pipelines.partnership_activity import normalise
+    from pipelines.sqltext import sql_value
+
+    assert _sql(normalise.code_sql(column, sql_value(sent), pc.allowed_values(column))) == code
+
+
+def test_sector_labels_come_from_the_contract_and_aliases_keep_other_words():
+    from pipelines.partnership_activity import contract as pc
+    from pipelines.partnership_activity import normalise
+    from pipelines.sqltext import sql_value
+
+    sent = "Sector cyhoeddus; Trydydd sector, Cymuned | Corff cenedlaethol; Private sector; VCSE"
+    got = _sql(normalise.list_sql("sectors", sql_value(sent), pc.allowed_values("sectors")))
+    assert got == "community;national_body;private;public;third_sector"
+    # a label's coded form is no longer written twice (ALIASES keeps the other words only)
+    labels = set(normalise.code_aliases("sectors")) - set(normalise.ALIASES["sectors"])
+    assert {"sector_cyhoeddus", "public_sector", "corff_cenedlaethol"} <= labels
+    assert normalise.code_aliases("sectors")["vcse"] == "third_sector"
+
+
+def _not_a_row(cells: dict[str, str | None]):
+    from pipelines.partnership_activity import normalise
+    from pipelines.sqltext import sql_value
+
+    values = {c: f"{sql_value(v)}::varchar" if v else "null::varchar" for c, v in cells.items()}
+    totals, header, note = normalise.not_a_row_sql(values)
+    return _sql(f"coalesce({totals}, {header}, {note})")
+
+
+EMPTY_ROW = dict.fromkeys(("activity_id", "partner_organisation", "title", "start_date", "sectors"))
+
+
+@pytest.mark.parametrize(
+    ("cells", "found"),
+    [
+        (
+            {"activity_id": "Notes: figures for Q1 are provisional."},
+            ("file.note_row", "Notes: figures for Q1 are provisional.", "activity_id"),
+        ),
+        ({"title": "Quarter 2"}, ("file.note_row", "Quarter 2", "title")),  # a heading between rows
+        ({"partner_organisation": "x" * 101}, ("file.note_row", "x" * 101, "partner_organisation")),
+        ({"activity_id": "Total", "sectors": "12"}, ("file.totals_row", "Total", "activity_id")),
+        # an activity, however incomplete: its empty required columns are reported
+        ({"activity_id": "A-010"}, None),
+        ({"activity_id": "x" * 100}, None),
+        ({"activity_id": "A-010", "title": "Youth forum"}, None),
+        ({"title": "Youth forum", "start_date": "1 April 2024"}, None),
+    ],
+)
+def test_a_note_row_is_one_filled_cell_that_cannot_be_an_id(cells, found):
+    got = _not_a_row({**EMPTY_ROW, **cells})
+    assert (None if got is None else (got["rule"], got["value"], got["col"])) == found
+
+
+def test_personal_details_are_tested_and_replaced_by_the_one_rule():
+    from pipelines.partnership_activity import normalise
+
+    assert normalise.redact_text(None) is None
+    assert _sql("pa_personal(?)", "A-001 jane@example.org") is True
+    assert _sql("pa_personal(?)", "Call 029 2087 1234") is True
+    assert _sql("pa_personal(?)", "A-001") is False and _sql("pa_personal(null)") is False
+    sent = f"(select ?::varchar as {normalise.sent('activity_id')})"
+    problems = f"[{', '.join(normalise.verbatim_problem('activity_id'))}] from {sent}"
+    en, cy = _sql(problems, "A1 jo@x.org")
+    assert en == (
+        "activity_id 'A1 [removed]' holds an e-mail address, phone number or postcode (shown "
+        "here as [removed]), which is never stored: send activity_id without personal details"
+    )
+    assert cy.startswith("mae activity_id 'A1 [removed]' yn cynnwys cyfeiriad e-bost")
+    assert _sql(problems, "A1") == [None, None]
+    assert normalise.VERBATIM_COLUMNS == ("activity_id", "partner_organisation")
