@@ -38,6 +38,7 @@ def catalogue_sources() -> list[dict]:
             "key": s.key,
             "title": s.title,
             "publisher": s.publisher,
+            "publisher_cy": s.publisher_cy,
             "licence": s.licence,
             "url": s.landing_page or s.url,
         }

@@ -893,11 +893,6 @@ def test_the_site_names_categories_and_sectors_as_the_partner_contract_does(dash
         assert all(name in page for name in glossary[lang])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs pipelines/dashboard/assets.py catalogue_sources() to hand publisher_cy "
-    "(outside this change's scope); remove this mark once it does",
-)
 def test_the_welsh_sources_page_names_each_publisher_in_welsh(dashboard_site):
     """cy/sources.html gave every publisher in English (marked lang="en"): it now gives the
     catalogue's publisher_cy, a web address in it marked translate="no"."""
