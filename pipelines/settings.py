@@ -7,11 +7,11 @@
 | ``WELLBEING_EXECUTOR`` | ``auto`` | how a run's steps execute: ``auto`` (one process, in turn, on the DuckDB file; several processes at once on DuckLake), ``in_process``, ``multiprocess`` or ``celery`` (see ``pipelines/executors.py``) |
 | ``WELLBEING_MAX_CONCURRENT_STEPS`` | ``2`` | steps at once with the multiprocess executor (one per core is a good start) |
 | ``WELLBEING_CELERY_BROKER`` | ``redis://localhost:6379/0`` | the Celery broker URL when ``WELLBEING_EXECUTOR=celery`` (Redis or RabbitMQ) |
-| ``WELLBEING_SOURCE_MIRROR`` | unset | a folder laid out like ``../shared/data``; when set, sources are read from it instead of downloaded |
+| ``WELLBEING_SOURCE_MIRROR`` | unset | a folder laid out like ``../shared/data``; when set, sources are read from it instead of downloaded (a folder that does not exist, or a file, is refused before the run) |
 | ``WELLBEING_CACHE_DIR`` | ``data/cache`` | where downloads are cached, one folder per source (delete it to download again); ``make mirror`` copies them into a mirror folder; ``staged/`` holds the partner template until a successful publish copies it to the published folder |
-| ``WELLBEING_PARTNER_INBOX`` | unset | folder of partner submissions (CSV, XLSX, ODS, sub-folders included: ``pipelines/partnership_activity/submission.py``); when unset, deterministic example submissions are generated |
-| ``WELLBEING_ARCHIVE_DIR`` | ``data/archive`` | where each ingested partner file is archived under its sha256 |
-| ``WELLBEING_FEEDBACK_DIR`` | ``data/feedback`` | the feedback report (English and Welsh) for every partner file received, one folder per file |
+| ``WELLBEING_PARTNER_INBOX`` | unset | folder of partner submissions (CSV, XLSX, ODS, sub-folders included: ``pipelines/partnership_activity/submission.py``); when unset, deterministic example submissions are generated; when set, it must be a folder that exists (a typo or an unmounted share is refused before the run, and no example row is retired) |
+| ``WELLBEING_ARCHIVE_DIR`` | ``data/archive`` | where each ingested partner file is archived under its sha256 (made when missing; a file at that path is refused) |
+| ``WELLBEING_FEEDBACK_DIR`` | ``data/feedback`` | the feedback report (English and Welsh) for every partner file received, one folder per file (made when missing; a file at that path is refused) |
 | ``WELLBEING_PUBLISH_DIR`` | ``data/published`` | the read-only published DuckDB file, Parquet exports and data dictionary |
 | ``WELLBEING_BOUNDARIES_DIR`` | ``data/boundaries`` | GeoParquet / GeoJSON boundaries written by the boundary assets |
 | ``WELLBEING_DUCKDB_MEMORY_LIMIT`` | ``4GB`` | DuckDB memory limit of every warehouse connection (e.g. ``8GB``; empty string = DuckDB's default, 80 % of RAM); above it DuckDB spills sorts, joins and aggregates to disk |

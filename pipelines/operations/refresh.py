@@ -309,10 +309,11 @@ INPUT_CHANGED = "an input, its SQL, its contract or the pipeline code changed"
 
 
 def stale_causes(asset_graph, key: dg.AssetKey, stale: dict[str, str]) -> list[str]:
-    """The out-of-date assets upstream of ``key`` that are out of date for a reason of their own
-    (a source file changed, an output is missing...), not only because an input changed: what
-    the plan names as why ``key`` is rebuilt (``[]``: none, so its own SQL, contract or code, or
-    an input a refused build had not seen yet)."""
+    """The out-of-date assets upstream of ``key`` where a change starts: out of date for a reason
+    of their own (a source file changed, an output is missing...), or for their own SQL, contract
+    or code (no out-of-date input): what the plan names as why ``key`` is rebuilt (``[]``: no
+    input is out of date, so its own SQL, contract or code, or an input a refused build had not
+    seen yet)."""
     found: set[str] = set()
     todo, seen = list(asset_graph.get(key).parent_keys), set()
     while todo:
@@ -321,8 +322,9 @@ def stale_causes(asset_graph, key: dg.AssetKey, stale: dict[str, str]) -> list[s
         if parent in seen or name not in stale:
             continue
         seen.add(parent)
-        if stale[name] == INPUT_CHANGED:
-            todo.extend(asset_graph.get(parent).parent_keys)
+        above = [p for p in asset_graph.get(parent).parent_keys if p.to_user_string() in stale]
+        if stale[name] == INPUT_CHANGED and above:
+            todo.extend(above)
         else:
             found.add(name)
     return sorted(found)

@@ -574,3 +574,25 @@ def test_the_summary_says_how_many_rows_a_corrected_file_replaced(tmp_path, monk
         "  cardiff_q1_corrected.csv: 10 rows received, 9 loaded (4 replaced earlier rows), "
         "1 set aside (in column la_code)"
     )
+
+
+def test_the_plan_names_every_change_upstream_a_code_change_included(monkeypatch):
+    """One source file changed and the pipeline code too: the staging model downstream names
+    both of its inputs (the other is out of date for the code alone), not only the source."""
+    lookup, names = dg.AssetKey(["raw", "la_lhb_lookup"]), dg.AssetKey(["raw", "lsoa11_la_names"])
+    staging = dg.AssetKey(["staging", "stg_geography__local_authorities"])
+    graph, con = _built_run(monkeypatch, [lookup, names, staging])
+    assert graph.get(staging).parent_keys == {lookup, names}
+    checksums = {"la_lhb_lookup": "new la_lhb_lookup"}
+    monkeypatch.setattr(
+        "pipelines.operations.refresh.source_checksum", lambda k: checksums.get(k, "sha of " + k)
+    )
+    monkeypatch.setattr("pipelines.operations.refresh.code_fingerprint", lambda folder: "new code")
+    stale = plan_refresh(graph, {lookup, names, staging}, con).stale
+    assert stale["raw/la_lhb_lookup"].startswith("its source file changed since the last make run")
+    assert stale["raw/lsoa11_la_names"] == (
+        "an input, its SQL, its contract or the pipeline code changed"
+    )
+    assert stale["staging/stg_geography__local_authorities"] == (
+        "rebuilt because raw/la_lhb_lookup, raw/lsoa11_la_names change"
+    )
