@@ -277,7 +277,8 @@ def partnership_activity_submissions(
             except Exception as exc:  # noqa: BLE001 (one file must never block the inbox)
                 context.log.error(
                     f"[{i}/{len(files)}] {name}: the loader failed, recorded as rejected:\n"
-                    + "".join(traceback.format_exception(exc))
+                    # a partner's value quoted in the error: the one redaction rule
+                    + normalise.redact_text("".join(traceback.format_exception(exc)))
                 )
                 outcome = ingest.record_failure(con, path, archive, name, exc, is_example)
             outcomes.append(outcome)

@@ -197,7 +197,8 @@ def test_a_bad_file_never_blocks_the_inbox(env, monkeypatch):
         summary = partner_files_summary(con, started).splitlines()
     assert summary[0] == "Partner files received:" and len(summary) == len(logged) + 2
     assert (
-        "  12_ragged.csv: 3 rows received, 1 loaded, 2 set aside (all in the whole row)" in summary
+        "  12_ragged.csv: 3 rows received, 1 loaded (1 replaced earlier row), 2 set aside "
+        "(all in the whole row)" in summary
     )
     pdf = next(line for line in summary if line.startswith("  04_not_a_spreadsheet.xlsx: "))
     assert "REJECTED, nothing loaded: " in pdf and "a PDF document" in pdf
