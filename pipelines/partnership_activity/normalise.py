@@ -127,7 +127,14 @@ POSTCODE = (
     r"|[A-HK-Y][0-9][ABEHMNPRVWXY]) ?[0-9][ABD-HJLNP-UW-Z]{2})\b"
     r"|(?i:\b[A-PR-UWYZ][A-HK-Y](?:[0-9]{1,2}|[0-9][ABEHMNPRVWXY]) ?[0-9][ABD-HJLNP-UW-Z]{2}\b)"
 )
-PERSONAL = f"{EMAIL}|{PHONE}|{POSTCODE}"
+# A phone number glued to a code by '-' or '/' is a segment of a reference, not a number to
+# ring ('PSB-03-00000000', 'CVC/22/00000002', a partner's own activity ids): the phone pattern
+# needs what comes before it (captured, and put back by the replacement's \1) to be the start,
+# or a character other than a letter, digit, '_', '-' or '/', or a '-' or '/' that follows no
+# letter or digit ('tel: -07700 900123').
+PHONE_BEFORE = r"(^|^[\-/]|[^A-Za-z0-9_\-/]|[^A-Za-z0-9][\-/])"
+PERSONAL = f"{EMAIL}|{PHONE_BEFORE}(?:{PHONE})|{POSTCODE}"
+REMOVED_AFTER_PREFIX = "\\1" + REMOVED  # what replaces a match: the kept prefix, then [removed]
 # Cheap test first: only text holding '@', two digits in a row or a letter then a digit can
 # hold any of the three.
 PERSONAL_HINT = r"@|[0-9][^A-Za-z]?[0-9]|[A-Za-z][0-9]"
@@ -325,7 +332,7 @@ def macros() -> list[str]:
                           else c end), 'string_agg', '') end)""",
         f"""create or replace temp macro pa_redact(x) as (
             case when x is not null and regexp_matches(x, {sql_value(PERSONAL_HINT)})
-                 then regexp_replace(x, {sql_value(PERSONAL)}, {sql_value(REMOVED)}, 'g')
+                 then regexp_replace(x, {sql_value(PERSONAL)}, {sql_value(REMOVED_AFTER_PREFIX)}, 'g')
                  else x end)""",
         # the same rule as a test: the text holds personal details
         f"""create or replace temp macro pa_personal(x) as (

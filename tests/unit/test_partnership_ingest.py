@@ -32,6 +32,9 @@ def test_redaction_rule_in_python_is_the_sql_macro():
         ("room B12 at 3pm, 10am and 2pm", "room B12 at 3pm, 10am and 2pm"),
         ("Year 10 and 11, 2023 24, 12 500 people", "Year 10 and 11, 2023 24, 12 500 people"),
         ("invoice 2024-1234, ref AB12 3CD", "invoice 2024-1234, ref AB12 3CD"),
+        # a segment of a reference after '-' or '/' is not a number to ring; after a space it is
+        ("ids PSB-03-00000000, CVC/22/00000002", "ids PSB-03-00000000, CVC/22/00000002"),
+        ("A001 07700 900123; -07700 900124", "A001 [removed]; -[removed]"),
     ],
 )
 def test_uk_phone_formats_and_postcodes_are_redacted_ordinary_text_is_not(text, redacted):
