@@ -541,6 +541,9 @@ def test_the_plan_header_says_the_wait_for_another_run_apart_from_the_checksums(
     duckdb.connect(str(warehouse)).close()
     monkeypatch.setenv("WELLBEING_WAREHOUSE", str(warehouse))
     monkeypatch.setenv("WELLBEING_SOURCE_MIRROR", str(tmp_path))  # empty: quick to check
+    # an instance of its own (make test exports a DAGSTER_HOME a clean clone has not made)
+    (tmp_path / "dagster_home").mkdir()
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     waited = [0.0]  # make run's clock, moved on by the wait
     monkeypatch.setattr(
         run, "time", SimpleNamespace(perf_counter=lambda: time.perf_counter() + waited[0])
