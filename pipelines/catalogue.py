@@ -66,7 +66,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import yaml
 
 from pipelines.filetypes import TYPE_NAMES, sniff_type
-from pipelines.settings import setting_path
+from pipelines.settings import folder_problem, setting_path
 
 CATALOGUE_PATH = Path(__file__).with_name("catalogue.yaml")
 DOWNLOAD_KINDS = ("official_file", "official_api", "copy")
@@ -385,12 +385,9 @@ def mirror_candidates(source: Source) -> list[tuple[str, str, str | None, bool]]
 
 
 def _from_mirror(source: Source, mirror: Path, now: datetime) -> FetchedFile:
-    if not mirror.is_dir():  # one reason for every source (a run from the UI says it per step)
-        raise SourceUnavailableError(
-            f"The mirror folder {mirror} (WELLBEING_SOURCE_MIRROR) does not exist: point it at a "
-            "folder laid out like ../shared/data (check the spelling), or unset it to download "
-            "every source from its official URL."
-        )
+    # one reason for every source (a run from the UI says it per step), as make run says it
+    if problem := folder_problem("WELLBEING_SOURCE_MIRROR", mirror):
+        raise SourceUnavailableError(problem[0].upper() + problem[1:])
     candidates = mirror_candidates(source)
     for rel, fmt, expected, is_download_form in candidates:
         path = mirror / rel

@@ -18,7 +18,7 @@ a persistent Dagster instance (``DAGSTER_HOME``), as ``make run`` and the daemon
 
 import dagster as dg
 
-from pipelines.settings import setting
+from pipelines.settings import number_problem, setting, setting_number
 from pipelines.warehouse import Warehouse, WarehouseError
 
 MODES = ("auto", "in_process", "multiprocess", "celery")
@@ -52,13 +52,9 @@ def executor_mode(configured: str = "") -> str:
 def _max_concurrent(configured: int) -> int:
     if configured:
         return configured
-    text = setting("WELLBEING_MAX_CONCURRENT_STEPS") or "2"
-    try:
-        return max(1, int(text))
-    except ValueError as exc:
-        raise WarehouseError(
-            f"WELLBEING_MAX_CONCURRENT_STEPS={text!r}: expected a whole number"
-        ) from exc
+    if problem := number_problem("WELLBEING_MAX_CONCURRENT_STEPS"):
+        raise WarehouseError(problem)
+    return int(setting_number("WELLBEING_MAX_CONCURRENT_STEPS"))
 
 
 def _requirements(config: dict) -> list[dg.ExecutorRequirement]:

@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         user_error,
         whole_run_job,
     )
-    from pipelines.settings import folder_problems, setting_path
+    from pipelines.settings import folder_problems, number_problems, setting_path
     from pipelines.wording import counted
 
     graph = defs.resolve_asset_graph()
@@ -69,9 +69,13 @@ def main(argv: list[str] | None = None) -> int:
     from pipelines.operations.refresh import INTERRUPTED
     from pipelines.warehouse_lock import NO_LOCK, WarehouseBusyError, not_writable
 
-    # a folder set but missing (a typo), a warehouse file that is not a database: said before
-    # anything runs or the lock file is made
-    problems = [*folder_problems(), *filter(None, [warehouse.backend().problem()])]
+    # a folder set but missing (a typo), a number setting that is not a number, a warehouse
+    # file that is not a database: said before anything runs or the lock file is made
+    problems = [
+        *folder_problems(),
+        *number_problems(),
+        *filter(None, [warehouse.backend().problem()]),
+    ]
     if problems:
         for problem in problems:
             print(f"The run could not start: {problem}", file=sys.stderr)

@@ -30,8 +30,11 @@
 | ``DAGSTER_COMPUTE_LOG_DIR`` | unset | where step stdout/stderr are kept; read only by ``deploy/dagster.yaml`` |
 
 Relative paths are resolved against the project root (the folder holding ``pyproject.toml``).
+A number setting written wrong (``1h``, ``0`` runs kept) is refused before ``make run`` starts,
+naming the variable, its value and what it takes (``NUMBERS``), never replaced by its default.
 """
 
+import math
 import os
 from pathlib import Path
 
@@ -96,12 +99,51 @@ def setting(name: str) -> str | None:
     return value
 
 
-def setting_number(name: str, fallback: float) -> float:
-    """A configuration variable that is a number of seconds; ``fallback`` when it is not a number."""
+# The settings that are numbers: name -> (the smallest value that works, whole numbers only);
+# any number at all for None (the writer wait: negative is 'wait until it finishes').
+NUMBERS: dict[str, tuple[float | None, bool]] = {
+    "WELLBEING_MAX_CONCURRENT_STEPS": (1, True),
+    "WELLBEING_INBOX_SETTLE_SECONDS": (0, False),
+    "WELLBEING_PUBLISH_DELAY_SECONDS": (0, False),
+    "WELLBEING_WRITER_WAIT_SECONDS": (None, False),
+    "WELLBEING_WAREHOUSE_BUSY_SECONDS": (0, False),
+    "WELLBEING_QUALITY_KEEP_RUNS": (1, True),
+    "WELLBEING_AUTOMATION_INTERVAL_SECONDS": (5, False),
+}
+
+
+def number_problem(name: str) -> str | None:
+    """Why the number setting ``name`` (one of ``NUMBERS``) cannot be used, in one line naming
+    the variable, its value and what it takes, or ``None``."""
+    smallest, whole = NUMBERS[name]
+    text = (setting(name) or "").strip()
     try:
-        return float(setting(name))
-    except (TypeError, ValueError):
-        return fallback
+        value = float(text)
+        ok = math.isfinite(value) and (not whole or value.is_integer())
+    except ValueError:
+        ok = False
+    if ok and (smallest is None or value >= smallest):
+        return None
+    kind = "a whole number" if whole else "a number"
+    least = "" if smallest is None else f" of at least {smallest:g}"
+    return f"{name}={text!r}: expected {kind}{least} (unset it for the default, {DEFAULTS[name]})"
+
+
+def number_problems() -> list[str]:
+    """``number_problem`` of every number setting that has one: said before ``make run`` starts."""
+    return [problem for name in NUMBERS if (problem := number_problem(name))]
+
+
+def setting_number(name: str) -> float:
+    """A number setting (one of ``NUMBERS``: seconds, runs or steps), its default when unset.
+
+    Raises:
+        ValueError: the value is not such a number (``number_problem``): never replaced silently
+            by a default.
+    """
+    if problem := number_problem(name):
+        raise ValueError(problem)
+    return float(setting(name))
 
 
 def resolve_path(value: str | os.PathLike | None) -> Path | None:
@@ -129,11 +171,12 @@ READ_FOLDERS = {
 WRITTEN_FOLDERS = ("WELLBEING_ARCHIVE_DIR", "WELLBEING_FEEDBACK_DIR")
 
 
-def folder_problem(name: str) -> str | None:
-    """Why the folder setting ``name`` cannot be used, in one line naming the variable, the path
-    and what to do, or ``None``. A folder in ``READ_FOLDERS`` must exist when set; one in
-    ``WRITTEN_FOLDERS`` is made when missing, so only a file at its path is refused."""
-    folder = setting_path(name)
+def folder_problem(name: str, folder: Path | None = None) -> str | None:
+    """Why the folder setting ``name`` (or ``folder``, a path given for it) cannot be used, in
+    one line naming the variable, the path and what to do, or ``None``. A folder in
+    ``READ_FOLDERS`` must exist when set; one in ``WRITTEN_FOLDERS`` is made when missing, so
+    only a file at its path is refused."""
+    folder = setting_path(name) if folder is None else folder
     if folder is None or folder.is_dir() or (name not in READ_FOLDERS and not folder.exists()):
         return None
     what = "is a file, not a folder" if folder.exists() else "does not exist"

@@ -220,7 +220,7 @@ class WriterLock:
                 on_acquired=self._write_holder,
             )
             wait = (
-                setting_number("WELLBEING_WRITER_WAIT_SECONDS", 3600.0)
+                setting_number("WELLBEING_WRITER_WAIT_SECONDS")
                 if wait_seconds is None
                 else float(wait_seconds)
             )
@@ -376,7 +376,7 @@ def retry_while_in_use(action: Callable[[], T], file: Path, busy_seconds: float 
     """Run ``action`` (which opens ``file``), retrying for ``busy_seconds`` while DuckDB reports a
     conflicting lock held by another program; then raise ``WarehouseInUseError``."""
     if busy_seconds is None:
-        busy_seconds = setting_number("WELLBEING_WAREHOUSE_BUSY_SECONDS", 5.0)
+        busy_seconds = setting_number("WELLBEING_WAREHOUSE_BUSY_SECONDS")
     try:
         pauses = [0.25] * math.ceil(busy_seconds / 0.25)
         return retry(action, duckdb.IOException, pauses, _is_lock_error)

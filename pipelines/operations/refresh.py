@@ -35,7 +35,7 @@ import duckdb
 from pipelines.catalogue import SourceUnavailableError, fetch, load_catalogue
 from pipelines.contracts import apply_comments, contract_for, create_table_sql
 from pipelines.operations import keys
-from pipelines.settings import PROJECT_ROOT, folder_problem, setting, setting_path
+from pipelines.settings import PROJECT_ROOT, setting, setting_path
 from pipelines.warehouse import columns_of, table_exists
 from pipelines.wording import counted, some_of
 
@@ -51,12 +51,6 @@ MIRROR_HINT = (  # when source files cannot be read and no mirror is set: the pl
 
 
 INTERRUPTED = "interrupted (Ctrl-C): nothing was published; type make run again to finish"
-
-
-def mirror_problem() -> str | None:
-    """Why the mirror folder that is set cannot be read, or ``None`` (``settings.folder_problem``,
-    which ``make run`` and ``--plan`` ask of every folder setting before anything runs)."""
-    return folder_problem("WELLBEING_SOURCE_MIRROR")
 
 
 def mirror_missing_hint(mirror: str) -> str:

@@ -5,7 +5,7 @@ import dagster as dg
 from pipelines.operations import keys
 from pipelines.operations.inbox import InboxCursor, scan_inbox, seen_key
 from pipelines.operations.jobs import PARTNER_INGESTION_JOB
-from pipelines.settings import folder_problem, setting, setting_number, setting_on, setting_path
+from pipelines.settings import folder_problem, setting_number, setting_on, setting_path
 
 PARTNER_INBOX_SENSOR = "partner_inbox"
 PARTNER_OP = "partnership_activity_submissions"  # the partner loader's op (its config: files)
@@ -38,7 +38,7 @@ def partner_inbox(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.S
         return dg.SkipReason(problem)
     cursor = InboxCursor.parse(context.cursor)
     files = scan_inbox(
-        inbox, cursor, settle_seconds=setting_number("WELLBEING_INBOX_SETTLE_SECONDS", 0.0)
+        inbox, cursor, settle_seconds=setting_number("WELLBEING_INBOX_SETTLE_SECONDS")
     )
     requests = []
     for file in files:
@@ -72,10 +72,7 @@ def partner_inbox(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.S
 
 
 def _automation_interval_seconds() -> int:
-    try:
-        return max(5, int(setting("WELLBEING_AUTOMATION_INTERVAL_SECONDS") or 60))
-    except ValueError:
-        return 60
+    return int(setting_number("WELLBEING_AUTOMATION_INTERVAL_SECONDS"))
 
 
 # Runs started by declarative automation (pipelines.operations.automation: eager, unless a

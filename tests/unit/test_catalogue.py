@@ -68,29 +68,35 @@ def test_a_csv_source_file_is_read_whatever_its_first_column(tmp_path):
 
 
 def test_a_mirror_folder_that_does_not_exist_is_said_once_before_the_run(tmp_path, monkeypatch):
-    from pipelines.operations.refresh import mirror_problem
+    from pipelines.settings import folder_problem
 
     monkeypatch.setenv("WELLBEING_SOURCE_MIRROR", str(tmp_path / "dta"))
-    assert mirror_problem() == (
+    assert folder_problem("WELLBEING_SOURCE_MIRROR") == (
         f"the folder {tmp_path / 'dta'} does not exist (WELLBEING_SOURCE_MIRROR). Point it at a "
         "folder laid out like ../shared/data (check the spelling), or unset it to download every "
         "source from its official URL."
     )
     monkeypatch.setenv("WELLBEING_SOURCE_MIRROR", str(tmp_path))
-    assert mirror_problem() is None
+    assert folder_problem("WELLBEING_SOURCE_MIRROR") is None
 
 
 def test_every_source_says_the_same_one_reason_when_the_mirror_folder_does_not_exist(tmp_path):
-    reasons = set()
-    for key in ("wimd_2025_ranks", "lsoa21_rural_urban", "loneliness_index"):
-        with pytest.raises(SourceUnavailableError) as error:
-            fetch(key, mirror=tmp_path / "dta")
-        reasons.add(str(error.value))
-    assert reasons == {
-        f"The mirror folder {tmp_path / 'dta'} (WELLBEING_SOURCE_MIRROR) does not exist: point "
-        + "it at a folder laid out like ../shared/data (check the spelling), or unset it to "
-        + "download every source from its official URL."
-    }
+    """The reason make run gives before it starts (settings.folder_problem), for the folder
+    handed to fetch, and for a file at the mirror's path too."""
+    (tmp_path / "file").write_text("not a folder")
+    for folder, what in (("dta", "does not exist"), ("file", "is a file, not a folder")):
+        reasons = set()
+        for key in ("wimd_2025_ranks", "lsoa21_rural_urban", "loneliness_index"):
+            with pytest.raises(SourceUnavailableError) as error:
+                fetch(key, mirror=tmp_path / folder)
+            reasons.add(str(error.value))
+        assert reasons == {
+            (
+                f"The folder {tmp_path / folder} {what} (WELLBEING_SOURCE_MIRROR). Point it at a "
+                "folder laid out like ../shared/data (check the spelling), or unset it to "
+                "download every source from its official URL."
+            )
+        }
 
 
 def test_a_source_not_under_the_ogl_alone_must_say_its_attribution(tmp_path, monkeypatch):

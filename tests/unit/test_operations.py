@@ -180,6 +180,43 @@ def test_make_run_and_the_plan_refuse_a_folder_setting_that_is_not_a_folder(
         assert sorted(p.name for p in tmp_path.iterdir()) == ["archive"]
 
 
+def test_make_run_refuses_a_number_setting_that_is_not_one(tmp_path, monkeypatch, capsys):
+    """A number setting written wrong ('1h', '-3', '2.5' steps) is said before the run in one
+    line naming the variable, its value and what it takes, never replaced by its default; unset
+    (or empty) it is its default."""
+    from pipelines.run import main
+    from pipelines.settings import setting_number
+
+    monkeypatch.setenv("WELLBEING_WAREHOUSE", str(tmp_path / "data" / "warehouse.duckdb"))
+    for name in ("WELLBEING_SOURCE_MIRROR", "WELLBEING_PARTNER_INBOX"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("WELLBEING_WRITER_WAIT_SECONDS", "1h")
+    monkeypatch.setenv("WELLBEING_QUALITY_KEEP_RUNS", "0")
+    monkeypatch.setenv("WELLBEING_MAX_CONCURRENT_STEPS", "2.5")
+    monkeypatch.setenv("WELLBEING_INBOX_SETTLE_SECONDS", "")
+    assert main([]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        (
+            "The run could not start: WELLBEING_MAX_CONCURRENT_STEPS='2.5': expected a whole number "
+            "of at least 1 (unset it for the default, 2)"
+        ),
+        (
+            "The run could not start: WELLBEING_WRITER_WAIT_SECONDS='1h': expected a number (unset "
+            "it for the default, 3600)"
+        ),
+        (
+            "The run could not start: WELLBEING_QUALITY_KEEP_RUNS='0': expected a whole number of at "
+            "least 1 (unset it for the default, 10)"
+        ),
+    ]
+    assert not (tmp_path / "data").exists()
+    with pytest.raises(ValueError, match="WELLBEING_WRITER_WAIT_SECONDS='1h'"):
+        setting_number("WELLBEING_WRITER_WAIT_SECONDS")
+    assert setting_number("WELLBEING_INBOX_SETTLE_SECONDS") == 30  # empty: the default
+    monkeypatch.setenv("WELLBEING_WRITER_WAIT_SECONDS", "-1")  # wait until it finishes
+    assert setting_number("WELLBEING_WRITER_WAIT_SECONDS") == -1
+
+
 def test_sensor_waits_for_files_still_being_copied(inbox, monkeypatch):
     monkeypatch.setenv("WELLBEING_INBOX_SETTLE_SECONDS", "600")
     (inbox / "new.xlsx").write_bytes(b"PK...")
