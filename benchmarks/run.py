@@ -222,12 +222,12 @@ def child_generate(ns: argparse.Namespace) -> None:
     import numpy as np
     import polars as pl
 
+    from pipelines.files import replacing
     from pipelines.partnership_activity import generator
 
     areas = pl.read_parquet(ns.areas)
     path = Path(ns.file)
-    tmp = path.with_name(path.name + ".part")
-    with open(tmp, "wb") as handle:
+    with replacing(path) as tmp, open(tmp, "wb") as handle:
         for k, offset in enumerate(range(0, ns.n, GEN_CHUNK)):
             size = min(GEN_CHUNK, ns.n - offset)
             frame = generator.generate_activity(size, SEED + k, areas)
@@ -245,7 +245,6 @@ def child_generate(ns: argparse.Namespace) -> None:
             frame = frame.with_row_index("_r").update(fixed, on="_r", include_nulls=True)
             frame.drop("_r").write_csv(handle, include_header=k == 0)
             del frame
-    tmp.replace(path)
     _finish({"n": ns.n}, ns.result)
 
 

@@ -6,10 +6,6 @@ simplification tolerances are in metres in the British National Grid (EPSG:27700
 web maps are in WGS84 longitude/latitude (EPSG:4326).
 """
 
-import os
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import geopandas as gpd
@@ -17,6 +13,8 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import shapely
+
+from pipelines.files import replacing
 
 BNG = "EPSG:27700"
 WGS84 = "EPSG:4326"
@@ -41,25 +39,9 @@ def geometry_to_wkb(frame: gpd.GeoDataFrame, columns: list[str]) -> pl.DataFrame
     return out.with_columns(pl.Series("geometry_wkb", list(wkb), dtype=pl.Binary))
 
 
-@contextmanager
-def _replacing(path: Path) -> Iterator[Path]:
-    """A free temporary name beside ``path`` to write to; once written it replaces ``path`` in one
-    step (readers never see half a file); on failure it is removed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    os.unlink(name)  # GDAL refuses to overwrite an existing GeoJSON; it creates the file itself.
-    tmp = Path(name)
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def write_geoparquet(frame: gpd.GeoDataFrame, path: Path) -> Path:
     """Write ``frame`` as GeoParquet, replacing ``path`` atomically (readers never see half a file)."""
-    with _replacing(path) as tmp:
+    with replacing(path) as tmp:
         frame.to_parquet(tmp, index=False)
     return path
 
@@ -86,7 +68,7 @@ def write_web_geojson(frame: gpd.GeoDataFrame, path: Path, decimals: int = 5) ->
     """Write ``frame`` (EPSG:4326) as GeoJSON with coordinates rounded to ``decimals``, atomically."""
     if frame.crs is None or frame.crs.to_epsg() != 4326:
         frame = frame.to_crs(WGS84)
-    with _replacing(path) as tmp:
+    with replacing(path) as tmp:
         frame.to_file(
             tmp,
             driver="GeoJSON",

@@ -27,7 +27,6 @@ looks changed; it is written through a temporary name and renamed.
 """
 
 import io
-import os
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -39,6 +38,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.xml.functions import tostring
 
+from pipelines.files import replacing
 from pipelines.partnership_activity import contract as pc
 from pipelines.partnership_activity.normalise import council_labels
 
@@ -271,9 +271,8 @@ def write_template(path: Path) -> Path:
         guide.cell(row=row, column=5, value=pc.welsh_name(column))
     book.active = book.index(sheet)
     data = _stable_bytes(book)
-    temp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
-    temp.write_bytes(data)
-    os.replace(temp, path)
+    with replacing(path) as temp:
+        temp.write_bytes(data)
     return path
 
 

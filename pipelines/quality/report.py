@@ -15,7 +15,6 @@ Both run after every contract check (``pipelines.quality.checks``), whatever sta
 """
 
 import json
-import os
 import shutil
 from collections import defaultdict
 from datetime import UTC, datetime
@@ -24,9 +23,10 @@ from pathlib import Path
 import duckdb
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from pipelines.files import replacing
 from pipelines.quality.acceptance import ACCEPTED_TABLE, acceptance_for
 from pipelines.quality.validate import RESULTS_TABLE
-from pipelines.settings import setting, setting_path
+from pipelines.settings import setting_number, setting_path
 from pipelines.warehouse import table_exists
 
 REPORT_NAME = "report.html"
@@ -41,11 +41,8 @@ def quality_dir() -> Path:
 
 
 def keep_runs() -> int:
-    """``WELLBEING_QUALITY_KEEP_RUNS`` (default 10, at least 1)."""
-    try:
-        return max(1, int(setting("WELLBEING_QUALITY_KEEP_RUNS")))
-    except (TypeError, ValueError):
-        return 10
+    """``WELLBEING_QUALITY_KEEP_RUNS`` (default 10, at least 1; another value is an error)."""
+    return int(setting_number("WELLBEING_QUALITY_KEEP_RUNS"))
 
 
 def prune_quality_reports(root: Path, keep: int, table: str | None = None) -> list[Path]:
@@ -212,8 +209,6 @@ def render_report(con: duckdb.DuckDBPyConnection, out_dir: Path | None = None) -
         generated_at=datetime.now(UTC), **report_data(con)
     )
     target = out_dir / REPORT_NAME
-    tmp = out_dir / f".tmp-{os.getpid()}-{REPORT_NAME}"
-    tmp.write_text(page, encoding="utf-8")
-    tmp.chmod(0o644)
-    os.replace(tmp, target)
+    with replacing(target, mode=0o644) as tmp:
+        tmp.write_text(page, encoding="utf-8")
     return target
