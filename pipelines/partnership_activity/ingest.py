@@ -41,6 +41,7 @@ import duckdb
 
 from pipelines.catalogue import sha256_of
 from pipelines.contracts import apply_comments, ensure_table
+from pipelines.files import replacing
 from pipelines.partnership_activity import contract as pc
 from pipelines.partnership_activity import normalise, reading
 from pipelines.partnership_activity.feedback import note_in, write_reports
@@ -128,6 +129,7 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
         if column in added[table]:
             for sql in statements:
                 con.execute(sql)
+    _redact_rows_written_before(con)
     # A file never resolves its own rows (``RESOLVED_SQL``); rows an earlier loader marked
     # resolved by their own file (a key repeated within it) were never corrected: open again.
     con.execute(
@@ -136,14 +138,44 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+# What a loader before every shown value went through pa_redact (December 2026) kept as sent
+# in the tables (the feedback files it wrote stay as they were): table -> columns, and for the
+# quarantine the columns shown as sent beside a column the contract marks redaction: as_sent.
+SHOWN_COLUMNS = {
+    pc.QUARANTINE_TABLE: ("partner_organisation", "activity_id", "value", "reason", "reason_cy"),
+    pc.SUBMISSIONS_TABLE: ("error", "error_cy", "note", "note_cy"),
+}
+AS_SENT_SHOWN = ("value", "reason", "reason_cy")
+
+
+def _redact_rows_written_before(con: duckdb.DuckDBPyConnection) -> None:
+    """Replace the personal details that rows written by an earlier loader still show
+    (``pa_redact``, as every row is written now); the quarantine's partner_key follows its
+    partner. Nothing is written when no row needs it (no empty DuckLake snapshot)."""
+    as_sent = ", ".join(quote_literal(c) for c in pc.redaction_columns("as_sent")) or "''"
+    kept = f"list_has_any(string_split(column_name, '/'), [{as_sent}])"
+    for table, columns in SHOWN_COLUMNS.items():
+        redacted = {
+            c: f"case when {kept} then {c} else pa_redact({c}) end"
+            if table == pc.QUARANTINE_TABLE and c in AS_SENT_SHOWN
+            else f"pa_redact({c})"
+            for c in columns
+        }
+        where = " or ".join(f"{sql} is distinct from {c}" for c, sql in redacted.items())
+        if not con.execute(f"select count(*) from {table} where {where}").fetchone()[0]:
+            continue
+        sets = [f"{c} = {sql}" for c, sql in redacted.items()]
+        if table == pc.QUARANTINE_TABLE:
+            sets.append("partner_key = pa_partner_key(pa_redact(partner_organisation))")
+        con.execute(f"update {table} set {', '.join(sets)} where {where}")
+
+
 def archive_file(path: Path, sha256: str, archive_dir: Path) -> Path:
     """Copy the original to ``<archive_dir>/<sha256>/<name>`` (once) and return the copy's path."""
     target = Path(archive_dir) / sha256 / path.name
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + ".part")
-        shutil.copy2(path, tmp)
-        tmp.replace(target)
+        with replacing(target) as tmp:
+            shutil.copy2(path, tmp)
     return target
 
 

@@ -463,3 +463,63 @@ def test_personal_details_are_tested_and_replaced_by_the_one_rule():
     assert cy.startswith("mae activity_id 'A1 [removed]' yn cynnwys cyfeiriad e-bost")
     assert _sql(problems, "A1") == [None, None]
     assert normalise.VERBATIM_COLUMNS == ("activity_id", "partner_organisation")
+
+
+def test_rows_an_earlier_loader_stored_with_contact_details_are_redacted_once(tmp_path):
+    """A quarantine row and a submission an earlier loader wrote with an e-mail address or phone
+    number as sent are redacted when the tables are next opened; the venue postcode a row set
+    aside for shows stays as sent; opening them again changes nothing."""
+    import duckdb
+
+    from pipelines.partnership_activity import ingest
+
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    ingest.ensure_tables(con)
+    con.execute(
+        "insert into quality.submissions by name select 'q1.csv' as submission_file, "
+        "'abc' as submission_sha256, 'archive' as archived_path, now() as received_at, "
+        "'csv' as file_format, 2 as rows_submitted, 0 as rows_accepted, 2 as rows_quarantined, "
+        "0 as rows_superseding, 'loaded_with_quarantine' as status, false as is_example_data, "
+        "'columns not in the contract, not loaded: Ask jo@example.org' as note"
+    )
+    for row, column, value in (
+        (2, "activity_id", "A001 jo@example.org"),
+        (3, "postcode", "CF10 9ZZ"),
+    ):
+        con.execute(
+            "insert into quality.quarantine by name select 'q1.csv' as submission_file, "
+            "'abc' as submission_sha256, ? as source_row_number, "
+            "'Test Partnership 029 2087 1234' as partner_organisation, "
+            "pa_partner_key('Test Partnership 029 2087 1234') as partner_key, "
+            "? as activity_id, 'r' as rule_name, ? as column_name, ? as value, "
+            "'''' || ? || ''' is wrong' as reason, 'anghywir' as reason_cy, '{}' as row_json, "
+            "now() as quarantined_at, false as is_resolved",
+            [row, value if column == "activity_id" else "A002", column, value, value],
+        )
+    ingest.ensure_tables(con)
+    got = con.execute(
+        "select partner_organisation, partner_key, activity_id, value, reason "
+        "from quality.quarantine order by source_row_number"
+    ).fetchall()
+    assert got == [
+        (
+            "Test Partnership [removed]",
+            "test partnership removed",
+            "A001 [removed]",
+            "A001 [removed]",
+            "'A001 [removed]' is wrong",
+        ),
+        (
+            "Test Partnership [removed]",
+            "test partnership removed",
+            "A002",
+            "CF10 9ZZ",
+            "'CF10 9ZZ' is wrong",
+        ),
+    ]
+    assert con.execute("select note from quality.submissions").fetchone() == (
+        "columns not in the contract, not loaded: Ask [removed]",
+    )
+    kept = con.execute("select * from quality.quarantine order by all").fetchall()
+    ingest.ensure_tables(con)
+    assert con.execute("select * from quality.quarantine order by all").fetchall() == kept
