@@ -135,6 +135,11 @@ class SiteBuilder:
             areas[code] = file_name
         return {"tables": files, "areas": areas}
 
+    def translator(self, lang: str) -> Translator:
+        """The interface text in ``lang``, with the codes named as the published file names
+        them (``dictionary.code_labels``)."""
+        return Translator(lang, self.pub.code_names(lang))
+
     def write(self, rel: str, text: str) -> None:
         path = self.out / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -195,7 +200,7 @@ class SiteBuilder:
         la_bounds = main_land_bounds([self.la_areas[r["la_code"]] for r in s.las])
         la_lsoa_bounds = {la: main_land_bounds(a) for la, a in self.in_la["lsoa"].items()}
         for lang in LANGS:
-            t = Translator(lang)
+            t = self.translator(lang)
             ctx = pd.overview(s, t, la_bounds)
             self.render(t, "index.html", "overview.html", **map_assets(ctx["la_map"]), **ctx)
             ctx = pd.indicator_map(s, t, la_bounds)
@@ -264,7 +269,9 @@ class SiteBuilder:
             self.write(f"assets/data/map-{key}.js", _register("WBMAP", key, layer["data"]))
         self.write(
             "index.html",
-            self.env.get_template("root.html").render(en=Translator("en"), cy=Translator("cy")),
+            self.env.get_template("root.html").render(
+                en=self.translator("en"), cy=self.translator("cy")
+            ),
         )
 
     def group_pages(self, t: Translator) -> None:

@@ -38,44 +38,16 @@ FORMATS = {
 }
 
 
-# The partner contract names each code of its closed lists in English and Welsh (``valueLabels``,
-# the one home of these names, read in the pipeline by
-# ``pipelines.partnership_activity.contract.value_labels``): the site shows these names, and its
-# translations keep only the entries that are not codes ('all', 'other', 'unknown').
-PARTNER_CONTRACT = (
-    Path(__file__).resolve().parent.parent / "data_contracts" / "partnership_activity.yaml"
-)
-PARTNER_TABLE = "raw.partnership_activity"
-LABELLED = {"categories": "action_category", "sectors": "sectors"}  # section -> contract column
-
-
-@lru_cache
-def contract_labels(lang: str) -> dict[str, dict[str, str]]:
-    """Translation section -> {code: name in ``lang``}, from the partner contract's
-    ``valueLabels`` (``categories.shared_purpose`` -> 'Shared purpose' / 'Pwrpas cyffredin').
-
-    Raises:
-        ValueError: the contract has not exactly one table ``raw.partnership_activity``.
-        KeyError: a column of ``LABELLED`` has no ``valueLabels``.
-    """
-    contract = yaml.safe_load(PARTNER_CONTRACT.read_text(encoding="utf-8"))
-    (table,) = [s for s in contract["schema"] if s.get("physicalName") == PARTNER_TABLE]
-    custom = {
-        p["name"]: {c["property"]: c["value"] for c in p.get("customProperties", [])}
-        for p in table["properties"]
-    }
-    return {
-        section: {code: names[lang] for code, names in custom[column]["valueLabels"].items()}
-        for section, column in LABELLED.items()
-    }
+# The names of the partner contract's codes (its ``valueLabels``, their one home) reach the site
+# in the published file's ``dictionary.code_labels`` (``Published.code_names``), handed to
+# ``Translator``: the translations keep only the entries that are not codes ('all', 'other',
+# 'unknown').
+LABELLED = {"categories": "action_category", "sectors": "sectors"}  # section -> coded column
 
 
 @lru_cache
 def _strings(lang: str) -> dict:
-    strings = yaml.safe_load((TRANSLATIONS_DIR / f"{lang}.yaml").read_text(encoding="utf-8"))
-    for section, labels in contract_labels(lang).items():
-        strings[section] = {**labels, **strings.get(section, {})}
-    return strings
+    return yaml.safe_load((TRANSLATIONS_DIR / f"{lang}.yaml").read_text(encoding="utf-8"))
 
 
 @lru_cache
@@ -196,17 +168,30 @@ def mutated(template: str, values: dict) -> tuple[str, dict]:
 class Translator:
     """``t("la.title", name="Cardiff")``: look up a dotted key and fill its placeholders.
 
+    ``codes``: coded column -> {code: its name in ``lang``}, as the published file names them
+    (``Published.code_names(lang)``); the sections of ``LABELLED`` take them
+    (``t("categories.shared_purpose")`` -> 'Pwrpas cyffredin'), after the translations' own
+    entries of those sections.
+
     Raises:
-        KeyError: the key is missing from the language's file (a missing string is a bug).
+        KeyError: the key is missing from the language's file or ``codes`` (a missing string is
+            a bug).
     """
 
-    def __init__(self, lang: str):
+    def __init__(self, lang: str, codes: dict[str, dict[str, str]] | None = None):
         if lang not in LANGS:
             raise ValueError(f"unknown language {lang!r}; expected one of {LANGS}")
         self.lang = lang
         self.locale = LOCALES[lang]
         self._babel = _locale(self.locale)
-        self.strings = _strings(lang)
+        strings = _strings(lang)
+        self.strings = {
+            **strings,
+            **{
+                section: {**(codes or {}).get(column, {}), **strings.get(section, {})}
+                for section, column in LABELLED.items()
+            },
+        }
         self._cache: dict[str, str] = {}
         symbols = self._babel.number_symbols["latn"]
         self._group, self._decimal = symbols["group"], symbols["decimal"]

@@ -1,10 +1,11 @@
 """Reading what publishing wrote: the read-only DuckDB file, its manifest and its exports.
 
-The site reads nothing else but the partner contract's names of its codes
-(``i18n.contract_labels``), and imports nothing from ``pipelines``. Publishing writes
-``<publish>/wellbeing.duckdb``, ``<publish>/manifest.json`` (exports, per-area extracts and the
-disclosure rule) and ``<publish>/exports/``; the site copies the exports into its ``data/``
-folder and links them, so publishing stays the only writer of downloads.
+The site reads nothing else, and imports nothing from ``pipelines``. Publishing writes
+``<publish>/wellbeing.duckdb`` (the ``marts`` and ``reference`` tables the pages show, and
+``dictionary.code_labels``: the English and Welsh name of each code of the data contracts, such
+as the action categories and partner sectors), ``<publish>/manifest.json`` (exports, per-area
+extracts and the disclosure rule) and ``<publish>/exports/``; the site copies the exports into
+its ``data/`` folder and links them, so publishing stays the only writer of downloads.
 """
 
 import json
@@ -26,6 +27,7 @@ REQUIRED = (
     "marts.postcode_lsoa",
     "reference.wellbeing_goals",
     "reference.indicator_goals",
+    "dictionary.code_labels",
 )
 # Read for search only (two columns): the other tables are read whole.
 COLUMNS = {"marts.postcode_lsoa": ("postcode", "postcode_district", "lsoa_code")}
@@ -52,13 +54,24 @@ class Published:
     tables: list[TableInfo] = field(default_factory=list)
     manifest: dict = field(default_factory=dict)
     exports_dir: Path | None = None
+    # (column, code, name_en, name_cy) of dictionary.code_labels
+    code_labels: list[tuple[str, str, str, str]] = field(default_factory=list)
 
     def __getitem__(self, name: str) -> pl.DataFrame:
         return self.frames[name]
 
+    def code_names(self, lang: str) -> dict[str, dict[str, str]]:
+        """Coded column -> {code: its name in ``lang`` ('en' or 'cy')}: what ``Translator``
+        takes (``action_category`` -> ``shared_purpose`` -> 'Pwrpas cyffredin')."""
+        out: dict[str, dict[str, str]] = {}
+        for column, code, name_en, name_cy in self.code_labels:
+            out.setdefault(column, {})[code] = name_cy if lang == "cy" else name_en
+        return out
+
 
 def load(db: Path) -> Published:
-    """Read every ``marts`` and ``reference`` table of the published file, read-only.
+    """Read every ``marts`` and ``reference`` table of the published file and the names of the
+    codes (``dictionary.code_labels``), read-only.
 
     Raises:
         FileNotFoundError: the published file or its ``manifest.json`` is missing.
@@ -74,14 +87,18 @@ def load(db: Path) -> Published:
     if "disclosure" not in manifest:
         raise RuntimeError(f"{manifest_file} states no disclosure rule: publish again")
     with duckdb.connect(str(db), read_only=True) as con:
-        listed = con.execute(
+        every = con.execute(
             "select schema_name, table_name, comment from duckdb_tables() "
-            "where schema_name in ('marts', 'reference') order by schema_name, table_name"
+            "order by schema_name, table_name"
         ).fetchall()
-        names = {f"{s}.{t}" for s, t, _ in listed}
+        names = {f"{s}.{t}" for s, t, _ in every}
         missing = [t for t in REQUIRED if t not in names]
         if missing:
-            raise RuntimeError(f"the published file {db} lacks {missing}")
+            raise RuntimeError(f"the published file {db} lacks {missing}: publish again")
+        listed = [row for row in every if row[0] in ("marts", "reference")]
+        code_labels = con.execute(
+            "select column_name, code, name_en, name_cy from dictionary.code_labels"
+        ).fetchall()
         frames: dict[str, pl.DataFrame] = {}
         tables: list[TableInfo] = []
         for schema, table, comment in listed:
@@ -96,4 +113,4 @@ def load(db: Path) -> Published:
             wanted = COLUMNS.get(full)
             frames[full] = (relation.select(*wanted) if wanted else relation).pl()
             tables.append(TableInfo(schema, table, comment, frames[full].height, cols))
-    return Published(frames, tables, manifest, db.parent / "exports")
+    return Published(frames, tables, manifest, db.parent / "exports", code_labels)

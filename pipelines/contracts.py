@@ -116,6 +116,20 @@ def custom(obj: dict, name: str, default: Any = None) -> Any:
     return default
 
 
+def code_labels() -> list[tuple[str, str, str, str, str]]:
+    """``(table, column, code, name_en, name_cy)`` for every code a contract names in English and
+    Welsh (a column's ``valueLabels``, checked by ``contract_validation``: one pair per
+    ``allowedValues`` code), in contract order: ``('raw.partnership_activity', 'action_category',
+    'shared_purpose', 'Shared purpose', 'Pwrpas cyffredin')``. Publishing writes them as
+    ``dictionary.code_labels``."""
+    return [
+        (table, prop["name"], code, names["en"], names["cy"])
+        for table, obj in _tables().items()
+        for prop in obj.get("properties", []) or []
+        for code, names in (custom(prop, "valueLabels") or {}).items()
+    ]
+
+
 def is_personal_data(prop: dict) -> bool:
     """True for a property marked ``personalData: true``: never a column of any table."""
     return bool(custom(prop, "personalData", False))

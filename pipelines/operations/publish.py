@@ -16,7 +16,7 @@ atomic replace.
 Layout of ``<publish>``::
 
     wellbeing.duckdb            the read-only snapshot (schemas marts, reference, dictionary:
-                                tables, columns, sources)
+                                tables, columns, sources, code_labels)
     exports/<table>.parquet     one per published table (zstd)
     exports/<table>.csv         same rows, with header (UTF-8 with a byte-order mark, a nested
                                 column as JSON text, a formula-like text after a quote:
@@ -49,6 +49,7 @@ import duckdb
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from pipelines.catalogue import PART_SEPARATOR, Source, load_catalogue
+from pipelines.contracts import code_labels
 from pipelines.csvfiles import write_csv
 from pipelines.disclosure import apply_disclosure, rules_for
 from pipelines.settings import setting_number
@@ -223,8 +224,22 @@ DICTIONARY_TABLE_COMMENTS = {
     "(pipelines/catalogue.yaml), with its publisher, licence and the attribution to cite with "
     "the data, and the file's checksum and retrieval time as the working warehouse recorded "
     "them. Partners' partnership activity records are not a catalogue source.",
+    "code_labels": "Data dictionary: one row per code of a closed list in a data contract, with "
+    "its name in English and Welsh (the contract's valueLabels), e.g. shared_purpose: 'Shared "
+    "purpose' / 'Pwrpas cyffredin'. The codes are those partners send (action_category, "
+    "activity_type, sectors, partnership_maturity); the marts hold them in their "
+    "action_category columns, in marts.activity_by_la_sector.sector (one code of sectors) and "
+    "in column names (shared_purpose_count, shared_purpose_per_10k).",
 }
+# A comment for ``<table>.<column>`` is used before the one for every ``<column>``.
 DICTIONARY_COLUMN_COMMENTS = {
+    "code_labels.table_name": "The data contract table whose column lists the codes "
+    "(raw.partnership_activity: partners' submissions, not itself published).",
+    "code_labels.column_name": "The column of table_name that holds the codes (sectors holds "
+    "a list of them; the marts' sector column one each).",
+    "code": "The code as the tables hold it (shared_purpose).",
+    "name_en": "The code's name in English (Shared purpose).",
+    "name_cy": "The code's name in Welsh (Pwrpas cyffredin).",
     "schema_name": "Schema of the table (marts, reference or dictionary).",
     "table_name": "Name of the published table, within schema_name.",
     "column_name": "Name of the column, within table_name.",
@@ -253,6 +268,9 @@ DICTIONARY_COLUMN_COMMENTS = {
     "retrieved_at": "When the file was read into the working warehouse (UTC).",
 }
 
+CODE_LABEL_COLUMNS = (
+    "table_name varchar, column_name varchar, code varchar, name_en varchar, name_cy varchar"
+)
 SOURCE_COLUMNS = (
     "source_key varchar, raw_table varchar, title varchar, publisher varchar, "
     "landing_page varchar, source_url varchar, licence varchar, attribution varchar, "
@@ -339,6 +357,10 @@ def _write_dictionary(
     if sources:
         marks = ", ".join("?" for _ in sources[0])
         con.executemany(f"insert into {DICTIONARY_SCHEMA}.sources values ({marks})", sources)
+    con.execute(f"create table {DICTIONARY_SCHEMA}.code_labels ({CODE_LABEL_COLUMNS})")
+    con.executemany(
+        f"insert into {DICTIONARY_SCHEMA}.code_labels values (?, ?, ?, ?, ?)", code_labels()
+    )
     con.execute(
         f"""
         create table {DICTIONARY_SCHEMA}.columns as
@@ -376,9 +398,10 @@ def _write_dictionary(
     for table, text in DICTIONARY_TABLE_COMMENTS.items():
         con.execute(f"comment on table {DICTIONARY_SCHEMA}.{table} is {quote_literal(text)}")
         for col, _, _ in columns_of(con, f"{DICTIONARY_SCHEMA}.{table}"):
+            comment = DICTIONARY_COLUMN_COMMENTS.get(f"{table}.{col}")
             con.execute(
                 f"comment on column {DICTIONARY_SCHEMA}.{table}.{quote_ident(col)} is "
-                f"{quote_literal(DICTIONARY_COLUMN_COMMENTS[col])}"
+                f"{quote_literal(comment or DICTIONARY_COLUMN_COMMENTS[col])}"
             )
 
 
@@ -582,7 +605,7 @@ def publish(
                         + ", ".join(forbidden)
                     )
                 # test hook: seconds to sleep after copying each table
-                delay = setting_number("WELLBEING_PUBLISH_DELAY_SECONDS", 0.0)
+                delay = setting_number("WELLBEING_PUBLISH_DELAY_SECONDS")
                 for schema in sorted({s for s, _, _ in sources}):
                     con.execute(f"create schema {quote_ident(schema)}")
                 for i, (schema, table, comment) in enumerate(sources, start=1):

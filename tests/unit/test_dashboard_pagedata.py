@@ -23,11 +23,13 @@ from dashboards.pagedata import (
     wales_cell,
 )
 from pipelines.reference.assets import read_indicator_goals
+from tests.unit.test_dashboard import published_translator
 
 
 @pytest.fixture(params=["en", "cy"])
 def t(request):
-    return Translator(request.param)
+    """The interface text, with the codes named as the site builder names them."""
+    return published_translator(request.param)
 
 
 def test_summary_names_an_area_only_when_it_alone_holds_the_value(t):

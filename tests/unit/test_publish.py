@@ -72,6 +72,7 @@ def test_publish_copies_marts_and_reference_only_with_comments(tiny):
             "select schema_name || '.' || table_name from duckdb_tables() order by 1"
         ).fetchall()
         assert [t for (t,) in tables] == [
+            "dictionary.code_labels",
             "dictionary.columns",
             "dictionary.sources",
             "dictionary.tables",
@@ -119,10 +120,48 @@ def test_publish_writes_exports_dictionary_and_manifest(tiny):
     manifest = json.loads((publish_dir / "manifest.json").read_text())
     assert {"table": "marts.lsoa_profile", "rows": 100, "columns": 5} in manifest["tables"]
     # every dictionary table is exported, as the README says
-    for name in ("columns", "tables", "sources"):
+    for name in ("columns", "tables", "sources", "code_labels"):
         for fmt in ("csv", "parquet"):
             assert manifest["exports"][f"dictionary.{name}"][fmt] == f"dictionary__{name}.{fmt}"
             assert (exports / f"dictionary__{name}.{fmt}").is_file()
+
+
+def test_the_published_file_names_each_code_in_english_and_welsh(tiny):
+    """A policy team querying marts.activity_by_la_sector.sector saw 'third_sector' and had to
+    open the partner contract to learn its name: dictionary.code_labels now holds every code of
+    the contracts' valueLabels, commented, and the data dictionary lists it."""
+    from pipelines.partnership_activity import contract as pc
+
+    warehouse, publish_dir = tiny
+    publish(warehouse, publish_dir)
+    with duckdb.connect(str(published_file(publish_dir)), read_only=True) as con:
+        rows = con.execute(
+            "select table_name, column_name, code, name_en, name_cy from dictionary.code_labels"
+        ).fetchall()
+        comments = con.execute(
+            "select column_name, comment from duckdb_columns() "
+            "where schema_name = 'dictionary' and table_name = 'code_labels'"
+        ).fetchall()
+        (table_comment,) = con.execute(
+            "select comment from duckdb_tables() where table_name = 'code_labels'"
+        ).fetchone()
+    assert (
+        "raw.partnership_activity",
+        "sectors",
+        "third_sector",
+        "Third sector",
+        "Trydydd sector",
+    ) in rows
+    for column in ("action_category", "activity_type", "sectors", "partnership_maturity"):
+        assert [(code, en) for _, c, code, en, _ in rows if c == column] == list(
+            pc.value_labels(column).items()
+        )
+    assert [c for c, _ in comments] == ["table_name", "column_name", "code", "name_en", "name_cy"]
+    assert all(comment for _, comment in comments)
+    assert "valueLabels" in table_comment
+    assert dict(comments)["table_name"].startswith("The data contract table")
+    md = (publish_dir / "data_dictionary.md").read_text()
+    assert "## dictionary.code_labels" in md and "The code's name in Welsh" in md
 
 
 def test_csv_exports_write_a_list_as_text_and_parquet_keeps_the_list(tiny):
