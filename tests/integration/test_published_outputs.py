@@ -356,7 +356,7 @@ def test_every_dictionary_table_is_exported(outputs):
         tables = pub.execute(
             "select table_name from duckdb_tables() where schema_name = 'dictionary' order by 1"
         ).fetchall()
-        assert [t for (t,) in tables] == ["columns", "sources", "tables"]
+        assert [t for (t,) in tables] == ["code_labels", "columns", "sources", "tables"]
         for (table,) in tables:
             files = manifest["exports"][f"dictionary.{table}"]
             assert files == {
